@@ -1,0 +1,108 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependency policy: the runtime (`QueueRuntime`) and every generated module build with Swift
+// packages only, on Linux and Apple platforms. Only the generator side (`QueueSpec`, `QueueGen`,
+// `queuegen`, and the tools built on the spec reader) links the C library libyaml.
+let package = Package(
+    name: "swift-queue-client",
+    platforms: [.macOS(.v13), .iOS(.v16), .tvOS(.v16), .watchOS(.v9)],
+    products: [
+        .library(name: "QueueRuntime", targets: ["QueueRuntime"]),
+        .library(name: "FluxRedux", targets: ["FluxRedux"]),
+        .library(name: "QueueSpec", targets: ["QueueSpec"]),
+        .library(name: "QueueGen", targets: ["QueueGen"]),
+        .library(name: "QueueSimulator", targets: ["QueueSimulator"]),
+        .executable(name: "queuegen", targets: ["queuegen"]),
+        .executable(name: "queue-simulator", targets: ["queue-simulator"]),
+        .executable(name: "flux-redux", targets: ["flux-redux"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.7.0"),
+        .package(url: "https://github.com/apple/swift-openapi-urlsession", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client", from: "1.1.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+    ],
+    targets: [
+        // MARK: Generator side (links libyaml)
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
+        .target(name: "QueueSpec", dependencies: ["CYAML"]),
+        .target(name: "QueueGen", dependencies: ["QueueSpec"]),
+        .executableTarget(
+            name: "queuegen",
+            dependencies: ["QueueGen", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // MARK: Runtime side (Swift packages only)
+        .target(
+            name: "QueueRuntime",
+            dependencies: [
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(
+                    name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client",
+                    condition: .when(platforms: [.linux, .android, .windows])
+                ),
+                .product(
+                    name: "AsyncHTTPClient", package: "async-http-client",
+                    condition: .when(platforms: [.linux, .android, .windows])
+                ),
+                .product(
+                    name: "OpenAPIURLSession", package: "swift-openapi-urlsession",
+                    condition: .when(platforms: [.macOS, .iOS, .tvOS, .watchOS, .visionOS])
+                ),
+            ]
+        ),
+        // The checked-in client generated from specs/flux-1-schnell-redux.yaml (`queuegen check`).
+        .target(name: "FluxRedux", dependencies: ["QueueRuntime"], path: "Generated/FluxRedux"),
+
+        // MARK: Local queue server and the command-line tools
+        .target(
+            name: "QueueSimulator",
+            dependencies: [
+                "QueueSpec",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Specs")]
+        ),
+        .executableTarget(
+            name: "queue-simulator",
+            dependencies: ["QueueSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "flux-redux",
+            dependencies: [
+                "FluxRedux", "QueueRuntime", "QueueSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "QueueSpecTests", dependencies: ["QueueSpec"]),
+        .testTarget(name: "QueueGenTests", dependencies: ["QueueGen", "QueueSpec"]),
+        // Generated (and checked in) from Tests/Fixtures/fal-openapi: all eleven published documents in
+        // one module, compiled with warnings as errors.
+        .target(
+            name: "FalFixtureClients",
+            dependencies: ["QueueRuntime"],
+            path: "Tests/FalFixtureClients",
+            swiftSettings: [.unsafeFlags(["-warnings-as-errors"])]
+        ),
+        .testTarget(name: "FixtureClientTests", dependencies: ["FalFixtureClients", "FluxRedux", "QueueRuntime"]),
+        .testTarget(name: "QueueSimulatorTests", dependencies: ["QueueSimulator", "QueueSpec"]),
+        .testTarget(
+            name: "QueueRuntimeTests",
+            dependencies: ["QueueRuntime", "FluxRedux", "QueueSimulator"]
+        ),
+    ]
+)

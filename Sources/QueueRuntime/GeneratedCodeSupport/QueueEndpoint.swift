@@ -1,0 +1,41 @@
+/// Describes one queue endpoint: its id and the types of its input and output.
+///
+/// Generated modules declare one per endpoint as a static member, so a call reads
+/// `client.run(.fluxSchnellRedux, input)`; the queue protocol itself lives in `QueueClient`.
+public struct QueueEndpoint<Input: QueueInput, Output: QueueModel>: Sendable, Hashable, CustomStringConvertible {
+    /// The endpoint id, such as `fal-ai/flux-1/schnell/redux`.
+    public let id: EndpointID
+
+    /// Describes the endpoint `id` with the given input and output types.
+    public init(id: EndpointID) {
+        self.id = id
+    }
+
+    public var description: String { id.rawValue }
+}
+
+/// The common shape of generated model types: JSON in and out, value semantics, checkable bounds.
+public protocol QueueModel: Codable, Hashable, Sendable {
+    /// Every bound this value breaks, with paths that start at `path` (wire names).
+    func validate(at path: [String]) -> [ValidationIssue]
+
+    /// Replaces every `x-fal-file-input` field, nested ones included, with what `transform` returns.
+    ///
+    /// The runtime uses it to upload in-memory bytes and local files before a submit.
+    mutating func transformFiles(_ transform: (FileInput) async throws -> FileInput) async throws
+}
+
+extension QueueModel {
+    public func validate(at path: [String]) -> [ValidationIssue] { [] }
+    public mutating func transformFiles(_ transform: (FileInput) async throws -> FileInput) async throws {}
+}
+
+/// An endpoint's input: a model the runtime validates before anything is sent.
+public protocol QueueInput: QueueModel {}
+
+extension QueueInput {
+    /// Every bound this input breaks, with its field path; empty when the input may be sent.
+    public func validate() -> [ValidationIssue] { validate(at: []) }
+}
+
+extension JSONValue: QueueModel {}

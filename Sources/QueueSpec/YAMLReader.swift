@@ -1,0 +1,248 @@
+import CYAML
+
+/// Reads a YAML or JSON document into `YAMLNode`s through libyaml's event parser.
+///
+/// Every node keeps its line and column. Duplicate keys, undefined aliases, collections as keys
+/// and malformed syntax become diagnostics; alias expansion and nesting are bounded, so no input
+/// can make the reader run out of memory or stack.
+public enum YAMLReader {
+    /// The deepest nesting accepted; real documents stay far below it.
+    public static let maximumDepth = 256
+    /// The most nodes a document may expand to once aliases are counted (a "billion laughs" guard).
+    public static let maximumWeight = 20_000_000
+
+    /// Reads `bytes`, naming `file` in diagnostics; the root is `nil` when the document is unusable.
+    public static func read(_ bytes: [UInt8], file: String) -> (root: YAMLNode?, diagnostics: [Diagnostic]) {
+        var reader = EventReader(file: file, bytes: bytes)
+        let root = bytes.withUnsafeBufferPointer { reader.run($0) }
+        return (root, reader.diagnostics)
+    }
+}
+
+private struct EventReader {
+    let file: String
+    let bytes: [UInt8]
+    var diagnostics: [Diagnostic] = []
+
+    private enum Frame {
+        case sequence(start: YAMLNode.Position, anchor: String?, items: [YAMLNode], weight: Int)
+        case mapping(
+            start: YAMLNode.Position, anchor: String?, entries: [YAMLNode.MappingEntry],
+            pendingKey: (String, YAMLNode.Position)?, keys: [String: YAMLNode.Position], weight: Int
+        )
+    }
+
+    private var stack: [Frame] = []
+    private var anchors: [String: YAMLNode] = [:]
+    private var root: YAMLNode?
+    private var documents = 0
+    private var totalWeight = 0
+
+    init(file: String, bytes: [UInt8]) {
+        self.file = file
+        self.bytes = bytes
+    }
+
+    mutating func run(_ buffer: UnsafeBufferPointer<UInt8>) -> YAMLNode? {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) != 0 else {
+            error(at: .init(line: 1, column: 1), "libyaml could not start a parser")
+            return nil
+        }
+        defer { yaml_parser_delete(&parser) }
+        yaml_parser_set_input_string(&parser, buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, buffer.count)
+
+        var event = yaml_event_t()
+        while true {
+            guard yaml_parser_parse(&parser, &event) != 0 else {
+                reportParserError(parser)
+                return nil
+            }
+            let keepGoing = handle(event)
+            let done = event.type == YAML_STREAM_END_EVENT
+            yaml_event_delete(&event)
+            if !keepGoing { return nil }
+            if done { break }
+        }
+        guard let root, documents > 0 else {
+            error(at: .init(line: 1, column: 1), "the document is empty")
+            return nil
+        }
+        if case .scalar(let text, .plain) = root.content, text.isEmpty {
+            error(at: root.position, "the document is empty")
+            return nil
+        }
+        return root
+    }
+
+    /// Handles one event; `false` stops reading.
+    private mutating func handle(_ event: yaml_event_t) -> Bool {
+        let position = YAMLNode.Position(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+        switch event.type {
+        case YAML_DOCUMENT_START_EVENT:
+            documents += 1
+            if documents > 1 {
+                error(at: position, "a second document in the same file; a spec is one document")
+                return false
+            }
+        case YAML_SCALAR_EVENT:
+            let scalar = event.data.scalar
+            let text = string(scalar.value, length: scalar.length)
+            let tag = scalar.tag.map { string($0) }
+            let isString = scalar.style != YAML_PLAIN_SCALAR_STYLE || tag == "tag:yaml.org,2002:str"
+            let node = YAMLNode(content: .scalar(text, isString ? .string : .plain), position: position, weight: 1)
+            return add(node, anchor: scalar.anchor.map { string($0) })
+        case YAML_ALIAS_EVENT:
+            let name = string(event.data.alias.anchor)
+            guard let node = anchors[name] else {
+                error(at: position, "the alias *\(name) names no anchor defined before it")
+                return false
+            }
+            var aliased = node
+            aliased.position = position
+            return add(aliased, anchor: nil)
+        case YAML_SEQUENCE_START_EVENT:
+            guard push(at: position) else { return false }
+            stack.append(.sequence(start: position, anchor: event.data.sequence_start.anchor.map { string($0) }, items: [], weight: 1))
+        case YAML_MAPPING_START_EVENT:
+            guard push(at: position) else { return false }
+            stack.append(.mapping(
+                start: position, anchor: event.data.mapping_start.anchor.map { string($0) }, entries: [],
+                pendingKey: nil, keys: [:], weight: 1))
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+            guard let frame = stack.popLast() else { return true }
+            switch frame {
+            case .sequence(let start, let anchor, let items, let weight):
+                return add(YAMLNode(content: .sequence(items), position: start, weight: weight), anchor: anchor)
+            case .mapping(let start, let anchor, let entries, _, _, let weight):
+                return add(YAMLNode(content: .mapping(mergingKeys(entries)), position: start, weight: weight), anchor: anchor)
+            }
+        default:
+            break
+        }
+        return true
+    }
+
+    private mutating func push(at position: YAMLNode.Position) -> Bool {
+        guard stack.count < YAMLReader.maximumDepth else {
+            error(at: position, "the document nests deeper than \(YAMLReader.maximumDepth) levels")
+            return false
+        }
+        return true
+    }
+
+    /// Adds a finished node to its parent (or makes it the root).
+    private mutating func add(_ node: YAMLNode, anchor: String?) -> Bool {
+        totalWeight += node.weight
+        guard totalWeight <= YAMLReader.maximumWeight else {
+            error(at: node.position, "aliases expand the document to more than \(YAMLReader.maximumWeight) nodes")
+            return false
+        }
+        if let anchor { anchors[anchor] = node }
+        guard let parent = stack.popLast() else {
+            root = node
+            return true
+        }
+        switch parent {
+        case .sequence(let start, let anchor, var items, let weight):
+            items.append(node)
+            stack.append(.sequence(start: start, anchor: anchor, items: items, weight: weight + node.weight))
+        case .mapping(let start, let anchor, var entries, let pendingKey, var keys, let weight):
+            if let (key, keyPosition) = pendingKey {
+                entries.append(.init(key: key, keyLocation: keyPosition, value: node))
+                stack.append(.mapping(start: start, anchor: anchor, entries: entries, pendingKey: nil, keys: keys, weight: weight + node.weight))
+            } else {
+                let key: String
+                switch node.content {
+                case .scalar(let text, _):
+                    key = text
+                default:
+                    key = "?"
+                    stack.append(parent)
+                    error(at: node.position, "a mapping key must be a string, found \(node.kindDescription)")
+                    stack.removeLast()
+                }
+                if let first = keys[key], key != "<<" {
+                    stack.append(parent)
+                    error(at: node.position, pointerToken: key, "duplicate key '\(key)' (first at line \(first.line), column \(first.column))")
+                    stack.removeLast()
+                } else {
+                    keys[key] = node.position
+                }
+                stack.append(.mapping(start: start, anchor: anchor, entries: entries, pendingKey: (key, node.position), keys: keys, weight: weight))
+            }
+        }
+        return true
+    }
+
+    /// Applies YAML merge keys (`<<: *base`): entries already present win.
+    private func mergingKeys(_ entries: [YAMLNode.MappingEntry]) -> [YAMLNode.MappingEntry] {
+        guard entries.contains(where: { $0.key == "<<" }) else { return entries }
+        var result = entries.filter { $0.key != "<<" }
+        var present = Set(result.map(\.key))
+        for entry in entries where entry.key == "<<" {
+            let sources = entry.value.sequence ?? [entry.value]
+            for source in sources {
+                for merged in source.mapping ?? [] where !present.contains(merged.key) {
+                    present.insert(merged.key)
+                    result.append(merged)
+                }
+            }
+        }
+        return result
+    }
+
+    /// The pointer of the node being built, from the open frames.
+    private func currentPointer() -> JSONPointer {
+        var tokens: [String] = []
+        for frame in stack {
+            switch frame {
+            case .sequence(_, _, let items, _): tokens.append(String(items.count))
+            case .mapping(_, _, _, let pendingKey, _, _): if let (key, _) = pendingKey { tokens.append(key) }
+            }
+        }
+        return JSONPointer(tokens: tokens)
+    }
+
+    private mutating func error(at position: YAMLNode.Position, pointerToken: String? = nil, _ message: String) {
+        var pointer = currentPointer()
+        if let pointerToken { pointer = pointer.appending(pointerToken) }
+        diagnostics.append(Diagnostic(
+            .error, at: SourceLocation(file: file, line: position.line, column: position.column), pointer: pointer, message))
+    }
+
+    private mutating func reportParserError(_ parser: yaml_parser_t) {
+        let problem = parser.problem.map { String(cString: $0) } ?? "malformed document"
+        var message = problem
+        if let context = parser.context.map({ String(cString: $0) }) {
+            message += " \(context) (which started at line \(parser.context_mark.line + 1), column \(parser.context_mark.column + 1))"
+        }
+        let position: YAMLNode.Position
+        if parser.error == YAML_READER_ERROR {
+            position = positionOf(offset: parser.problem_offset)
+            message = "not valid UTF-8 text: \(problem)"
+        } else {
+            position = .init(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
+        }
+        error(at: position, message)
+    }
+
+    private func positionOf(offset: Int) -> YAMLNode.Position {
+        var line = 1
+        var lineStart = 0
+        for index in 0..<min(offset, bytes.count) where bytes[index] == UInt8(ascii: "\n") {
+            line += 1
+            lineStart = index + 1
+        }
+        let column = String(decoding: bytes[lineStart..<min(offset, bytes.count)], as: UTF8.self).count + 1
+        return .init(line: line, column: column)
+    }
+
+    private func string(_ pointer: UnsafeMutablePointer<yaml_char_t>, length: Int) -> String {
+        String(decoding: UnsafeBufferPointer(start: pointer, count: length), as: UTF8.self)
+    }
+
+    private func string(_ pointer: UnsafeMutablePointer<yaml_char_t>) -> String {
+        String(cString: pointer)
+    }
+}
