@@ -1,1 +1,141 @@
-print("queuegen")
+import ArgumentParser
+import Foundation
+import QueueGen
+import QueueSpec
+
+@main
+struct QueueGenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queuegen",
+        abstract: "Generates typed Swift clients for queue inference endpoints from OpenAPI documents.",
+        subcommands: [Generate.self, Check.self, Lint.self])
+}
+
+/// Options shared by the subcommands that read a configuration.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "The configuration file (default: specs/queuegen.yaml if it exists).")
+    var config: String?
+
+    func load() throws -> GeneratorConfiguration? {
+        let path = config ?? (FileManager.default.fileExists(atPath: "specs/queuegen.yaml") ? "specs/queuegen.yaml" : nil)
+        guard let path else { return nil }
+        do {
+            return try GeneratorConfiguration.load(file: path)
+        } catch {
+            printDiagnostics(error.diagnostics)
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Prints diagnostics to standard error, compiler style.
+func printDiagnostics(_ diagnostics: [Diagnostic]) {
+    for diagnostic in diagnostics {
+        FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+    }
+}
+
+/// Loads every spec, printing diagnostics; exits when any has an error.
+func loadDocuments(_ specs: [String]) throws -> [SpecDocument] {
+    let (documents, diagnostics) = SpecLoader.load(files: specs.map(displayPath))
+    printDiagnostics(diagnostics)
+    if diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode.failure }
+    return documents
+}
+
+/// A path relative to the working directory when it is inside it, so output names no machine's folders.
+func displayPath(_ path: String) -> String {
+    let current = FileManager.default.currentDirectoryPath + "/"
+    let absolute = path.hasPrefix("/") ? (path as NSString).standardizingPath : path
+    return absolute.hasPrefix(current) ? String(absolute.dropFirst(current.count)) : path
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Writes the Swift for SPEC... into --output, or every module of the configuration.")
+
+    @Argument(help: "OpenAPI documents (YAML or JSON) or folders of them.")
+    var specs: [String] = []
+
+    @Option(name: .long, help: "The folder to write into.")
+    var output: String?
+
+    @Option(name: .long, help: "The module name (for messages).")
+    var module: String?
+
+    @Option(name: .long, help: "public, package or internal.")
+    var access: AccessLevel = .public
+
+    @OptionGroup var config: ConfigOption
+
+    func run() throws {
+        var modules: [GeneratorConfiguration.Module] = []
+        if specs.isEmpty {
+            guard let configuration = try config.load() else {
+                throw ValidationError("give SPEC... and --output, or a configuration (specs/queuegen.yaml or --config)")
+            }
+            modules = configuration.modules
+        } else {
+            guard let output else { throw ValidationError("--output is required with SPEC...") }
+            modules = [.init(name: module ?? (output as NSString).lastPathComponent, specs: specs.flatMap(GeneratorConfiguration.expand), output: output, access: access)]
+        }
+        for module in modules {
+            guard let output = module.output else { throw ValidationError("module \(module.name) has no output folder") }
+            let files = QueueGenerator.generate(try loadDocuments(module.specs), access: module.access)
+            let changes = try GeneratedFileWriter.write(files, to: output)
+            print("\(module.name): \(changes.written.count) written, \(changes.unchanged.count) unchanged, \(changes.removed.count) removed (\(displayPath(output)))")
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fails when a configured module's folder differs from what its specs generate.")
+
+    @OptionGroup var config: ConfigOption
+
+    func run() throws {
+        guard let configuration = try config.load() else {
+            throw ValidationError("no configuration: add specs/queuegen.yaml or pass --config")
+        }
+        var stale = false
+        for module in configuration.modules {
+            guard let output = module.output else { continue }
+            let files = QueueGenerator.generate(try loadDocuments(module.specs), access: module.access)
+            let report = GeneratedFileWriter.differences(files, in: output)
+            if report.isEmpty {
+                print("\(module.name): up to date (\(files.count) files)")
+            } else {
+                stale = true
+                print("\(module.name): stale")
+                report.forEach { print($0) }
+            }
+        }
+        if stale {
+            print("Run `swift run queuegen generate` to regenerate.")
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Lint: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reports every problem in SPEC... as file:line:column: error: message.")
+
+    @Argument(help: "OpenAPI documents (YAML or JSON).")
+    var specs: [String]
+
+    @Flag(name: .long, help: "Treat warnings as errors.")
+    var strict = false
+
+    func run() throws {
+        let (documents, diagnostics) = SpecLoader.load(files: specs.map(displayPath))
+        printDiagnostics(diagnostics)
+        let failing = diagnostics.contains { $0.severity == .error || strict }
+        if failing { throw ExitCode.failure }
+        let endpoints = documents.flatMap(\.endpoints)
+        print("\(specs.count) document(s), \(endpoints.count) endpoint(s): \(endpoints.map(\.id).joined(separator: ", "))")
+    }
+}
+
+extension AccessLevel: ExpressibleByArgument {}

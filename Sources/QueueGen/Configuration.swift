@@ -1,0 +1,176 @@
+import Foundation
+import QueueSpec
+
+/// `queuegen.yaml`: the modules to generate, next to the specs they name.
+///
+/// ```yaml
+/// modules:
+///   - name: FluxRedux
+///     specs: [flux-1-schnell-redux.yaml]   # files or folders, relative to this file
+///     output: ../Generated/FluxRedux
+///     access: public                      # public | package | internal
+/// ```
+public struct GeneratorConfiguration: Hashable, Sendable {
+    /// One generated module.
+    public struct Module: Hashable, Sendable {
+        public var name: String
+        /// Spec files, folders expanded to the `.yaml`, `.yml` and `.json` files inside them, sorted.
+        public var specs: [String]
+        /// The output folder; `nil` where the caller decides (the build plugin).
+        public var output: String?
+        public var access: AccessLevel
+
+        public init(name: String, specs: [String], output: String?, access: AccessLevel) {
+            self.name = name
+            self.specs = specs
+            self.output = output
+            self.access = access
+        }
+    }
+
+    public var modules: [Module]
+
+    /// Reads a configuration file; paths in it become relative to the working directory.
+    public static func load(file: String) throws(SpecError) -> GeneratorConfiguration {
+        let (root, readDiagnostics) = YAMLReader.read(Array((FileManager.default.contents(atPath: file) ?? Data()).utf8Bytes), file: file)
+        guard let root else { throw SpecError(readDiagnostics) }
+        var diagnostics: [Diagnostic] = []
+        let directory = (file as NSString).deletingLastPathComponent
+        func resolve(_ path: String) -> String {
+            let joined = path.hasPrefix("/") || directory.isEmpty ? path : directory + "/" + path
+            return normalizedPath(joined)
+        }
+        func fail(_ node: YAMLNode, _ pointer: JSONPointer, _ message: String) {
+            diagnostics.append(Diagnostic(.error, at: SourceLocation(file: file, line: node.position.line, column: node.position.column), pointer: pointer, message))
+        }
+        var modules: [Module] = []
+        guard let list = root["modules"]?.sequence else {
+            fail(root, .root, "a queuegen configuration must have a 'modules' list")
+            throw SpecError(diagnostics)
+        }
+        for (index, node) in list.enumerated() {
+            let pointer = JSONPointer(tokens: ["modules", String(index)])
+            guard let name = node["name"]?.scalarValue?.stringValue, !name.isEmpty else {
+                fail(node, pointer, "each module needs a 'name'")
+                continue
+            }
+            var specs: [String] = []
+            for spec in node["specs"]?.sequence ?? [] {
+                guard let path = spec.scalarValue?.stringValue else {
+                    fail(spec, pointer.appending("specs"), "'specs' must list paths")
+                    continue
+                }
+                specs += expand(resolve(path))
+            }
+            if specs.isEmpty { fail(node, pointer.appending("specs"), "module '\(name)' lists no spec files") }
+            var access = AccessLevel.public
+            if let accessNode = node["access"] {
+                guard let value = accessNode.scalarValue?.stringValue.flatMap(AccessLevel.init(rawValue:)) else {
+                    fail(accessNode, pointer.appending("access"), "'access' must be public, package or internal")
+                    continue
+                }
+                access = value
+            }
+            modules.append(Module(name: name, specs: specs, output: node["output"]?.scalarValue?.stringValue.map(resolve), access: access))
+        }
+        if diagnostics.isEmpty == false { throw SpecError(diagnostics) }
+        return GeneratorConfiguration(modules: modules)
+    }
+
+    /// A folder's spec files, sorted; a file as it is.
+    public static func expand(_ path: String) -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return [path] }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }
+            .filter { $0 != "queuegen.yaml" && $0 != "queuegen.yml" }
+            .sorted().map { path + "/" + $0 }
+    }
+}
+
+/// `a/b/../c` → `a/c`, `./a` → `a`, without touching the file system.
+func normalizedPath(_ path: String) -> String {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+        if part == "." { continue }
+        if part == "..", let last = parts.last, last != ".." {
+            parts.removeLast()
+        } else {
+            parts.append(part)
+        }
+    }
+    return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+}
+
+extension Data {
+    var utf8Bytes: [UInt8] { [UInt8](self) }
+}
+
+/// Writing generated files: only what changed, and removing files the generator wrote before that
+/// are no longer produced.
+public enum GeneratedFileWriter {
+    /// What a write or a check found.
+    public struct Changes: Hashable, Sendable {
+        public var written: [String] = []
+        public var unchanged: [String] = []
+        public var removed: [String] = []
+    }
+
+    static let headerPrefix = "// Generated by queuegen"
+
+    /// Writes `files` into `directory`; returns what changed.
+    @discardableResult
+    public static func write(_ files: [GeneratedFile], to directory: String) throws -> Changes {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var changes = Changes()
+        let expected = Set(files.map(\.name))
+        for file in files {
+            let path = directory + "/" + file.name
+            let data = Data(file.contents.utf8)
+            if FileManager.default.contents(atPath: path) == data {
+                changes.unchanged.append(path)
+            } else {
+                try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+                changes.written.append(path)
+            }
+        }
+        for stale in staleFiles(in: directory, expected: expected) {
+            try FileManager.default.removeItem(atPath: stale)
+            changes.removed.append(stale)
+        }
+        return changes
+    }
+
+    /// Generated files in `directory` that `files` does not produce.
+    static func staleFiles(in directory: String, expected: Set<String>) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".swift") && !expected.contains($0) }.sorted().map { directory + "/" + $0 }.filter {
+            guard let data = FileManager.default.contents(atPath: $0) else { return false }
+            return String(decoding: data.prefix(64), as: UTF8.self).hasPrefix(headerPrefix)
+        }
+    }
+
+    /// Compares `files` with `directory`; one line a difference, with the first differing line.
+    public static func differences(_ files: [GeneratedFile], in directory: String) -> [String] {
+        var report: [String] = []
+        for file in files {
+            let path = directory + "/" + file.name
+            guard let data = FileManager.default.contents(atPath: path) else {
+                report.append("\(path): missing (the spec produces it)")
+                continue
+            }
+            let onDisk = String(decoding: data, as: UTF8.self)
+            guard onDisk != file.contents else { continue }
+            let old = onDisk.split(separator: "\n", omittingEmptySubsequences: false)
+            let new = file.contents.split(separator: "\n", omittingEmptySubsequences: false)
+            let line = zip(old, new).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset ?? min(old.count, new.count)
+            let was = line < old.count ? String(old[line]) : "(end of file)"
+            let now = line < new.count ? String(new[line]) : "(end of file)"
+            report.append("\(path):\(line + 1): stale\n  - \(was)\n  + \(now)")
+        }
+        for stale in staleFiles(in: directory, expected: Set(files.map(\.name))) {
+            report.append("\(stale): no longer generated (the spec no longer produces it)")
+        }
+        return report
+    }
+}

@@ -1,0 +1,157 @@
+/// Decides every Swift name the generator writes, so that no other file invents one.
+///
+/// Names are made from words split out of the wire name (on punctuation, spaces and case changes),
+/// ASCII only, with common acronyms upper-cased (`image_url` → `imageURL`). Keywords are escaped,
+/// leading digits prefixed, names the generated code or the runtime reserve are suffixed, and
+/// collisions within one scope get a numeric suffix.
+public enum SwiftNamer {
+    /// Words written in capitals inside a name.
+    static let acronyms: Set<String> = [
+        "url", "urls", "uri", "id", "ids", "nsfw", "http", "https", "json", "api", "rgb", "html", "sdk", "hd", "cfg",
+        "uuid", "ip", "sql", "xml", "css", "gpu", "cpu", "fps", "ttl",
+    ]
+
+    /// Swift keywords that need backticks as identifiers.
+    static let keywords: Set<String> = [
+        "associatedtype", "class", "deinit", "enum", "extension", "fileprivate", "func", "import", "init", "inout",
+        "internal", "let", "open", "operator", "private", "precedencegroup", "protocol", "public", "rethrows",
+        "static", "struct", "subscript", "typealias", "var", "break", "case", "catch", "continue", "default", "defer",
+        "do", "else", "fallthrough", "for", "guard", "if", "in", "repeat", "return", "throw", "switch", "where",
+        "while", "as", "false", "is", "nil", "self", "Self", "super", "throws", "true", "try", "Any", "Protocol",
+        "Type", "await", "async", "package", "consume", "borrowing", "consuming", "discard", "each", "any", "some",
+    ]
+
+    /// Type names taken by Swift, Foundation or the runtime; a schema with one of them gets `Model` appended.
+    static let reservedTypeNames: Set<String> = [
+        "String", "Int", "Int64", "Int32", "Double", "Float", "Bool", "Array", "Dictionary", "Set", "Optional",
+        "Data", "URL", "Date", "Error", "Result", "Character", "Void", "Never", "Decimal", "UUID", "Codable",
+        "Decoder", "Encoder", "Hashable", "Sendable", "JSONValue", "FileInput", "Validator", "ValidationIssue",
+        "QueueModel", "QueueInput", "QueueEndpoint", "EndpointID", "OpenStringEnum", "CodingKeys", "Defaults",
+        "QueueRuntime", "Foundation", "Self", "Type", "Protocol", "Any", "AnyObject",
+        "GeneratedCodeVersionCheck", "QueueGeneratedCodeVersion1",
+    ]
+
+    /// Case names that would clash with `Optional`, the open enum's own members or the union helpers.
+    static let reservedCaseNames: Set<String> = [
+        "none", "some", "unknown", "allCases", "rawValue", "description", "isKnown", "init", "self", "Type",
+        "hashValue", "encode", "validate", "transformFiles",
+    ]
+
+    /// Property names that would clash with members every generated struct has.
+    static let reservedPropertyNames: Set<String> = [
+        "validate", "transformFiles", "encode", "hashValue", "hash", "init", "self", "Type",
+    ]
+
+    /// Splits text into ASCII words: `image_url` → [image, url], `HTTPRequest` → [http, request],
+    /// `16:9` → [16, 9]; anything outside ASCII letters and digits separates words, digits stay
+    /// with the letters they touch (`v35`, `4k`).
+    public static func words(_ text: String) -> [String] {
+        var words: [String] = []
+        var current: [Character] = []
+        func flush() {
+            if !current.isEmpty { words.append(String(current)) }
+            current = []
+        }
+        let characters = Array(text)
+        for (index, character) in characters.enumerated() {
+            guard character.isASCII, character.isLetter || character.isNumber else {
+                flush()
+                continue
+            }
+            if let previous = current.last {
+                let next = index + 1 < characters.count ? characters[index + 1] : nil
+                let lowerToUpper = previous.isLowercase && character.isUppercase
+                let acronymEnd = previous.isUppercase && character.isUppercase && (next?.isLowercase ?? false)
+                if lowerToUpper || acronymEnd { flush() }
+            }
+            current.append(character)
+        }
+        flush()
+        return words.map { $0.lowercased() }
+    }
+
+    /// Joins words as UpperCamelCase, acronyms in capitals and `x` between two numbers (`4_3` → `4x3`).
+    static func camel(_ words: [String], upperFirst: Bool) -> String {
+        var result = ""
+        var previousWasNumber = false
+        for (index, word) in words.enumerated() {
+            let isNumber = word.first?.isNumber ?? false
+            if isNumber && previousWasNumber { result += "x" }
+            if index == 0 && !upperFirst {
+                result += word
+            } else if acronyms.contains(word) {
+                result += word.uppercased()
+            } else {
+                result += word.prefix(1).uppercased() + word.dropFirst()
+            }
+            previousWasNumber = isNumber && (word.last?.isNumber ?? false)
+        }
+        return result
+    }
+
+    /// A type name: `Image Size` → `ImageSize`; never a keyword, a reserved name or digit-led.
+    public static func typeName(_ text: String) -> String {
+        var name = camel(words(text), upperFirst: true)
+        if name.isEmpty { name = "Value" }
+        if name.first!.isNumber { name = "Type" + name }
+        if reservedTypeNames.contains(name) { name += "Model" }
+        return name
+    }
+
+    /// A property or parameter name: `image_url` → `imageURL`; keywords come back in backticks.
+    public static func propertyName(_ text: String) -> String {
+        var wordList = words(text)
+        if let first = wordList.first, acronyms.contains(first) {
+            wordList[0] = first  // `url` stays `url` at the start
+        }
+        var name = camel(wordList, upperFirst: false)
+        if name.isEmpty { name = "value" }
+        if name.first!.isNumber { name = "_" + name }
+        if reservedPropertyNames.contains(name) { name += "Value" }
+        return name
+    }
+
+    /// An enum case name for a raw value: `landscape_4_3` → `landscape4x3`, `16:9` → `_16x9`.
+    public static func caseName(_ rawValue: String) -> String {
+        var name = camel(words(rawValue), upperFirst: false)
+        if name.isEmpty { name = rawValue.isEmpty ? "empty" : "value" }
+        if name.first!.isNumber { name = "_" + name }
+        if reservedCaseNames.contains(name) { name += "_" }
+        return name
+    }
+
+    /// The identifier as it must be written where a keyword would not parse.
+    public static func escaped(_ identifier: String) -> String {
+        keywords.contains(identifier) ? "`\(identifier)`" : identifier
+    }
+
+    /// The endpoint's Swift name from its id: owner dropped, version-only words dropped
+    /// (`fal-ai/flux-1/schnell/redux` → `FluxSchnellRedux`), dots inside words kept together (`v1.1` → `V11`).
+    public static func endpointTypeName(_ id: String) -> String {
+        var segments = id.split(separator: "/").map(String.init)
+        if let first = segments.first, ["workflows", "comfy"].contains(first) { segments.removeFirst() }
+        if segments.count > 1 { segments.removeFirst() }  // the owner
+        var wordList: [String] = []
+        for segment in segments {
+            let segmentWords = words(segment.replacing(".", with: ""))
+            for (index, word) in segmentWords.enumerated() {
+                // `flux-1`: a bare number after a name is a version the name already implies.
+                if index > 0, word.allSatisfy(\.isNumber), segmentWords.count == 2 { continue }
+                wordList.append(word)
+            }
+        }
+        return typeName(wordList.joined(separator: " "))
+    }
+
+    /// Makes `name` unique among `taken` by appending 2, 3, …; records the result.
+    public static func unique(_ name: String, in taken: inout Set<String>) -> String {
+        var candidate = name
+        var counter = 2
+        while taken.contains(candidate) {
+            candidate = name + String(counter)
+            counter += 1
+        }
+        taken.insert(candidate)
+        return candidate
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import OpenAPIRuntime
+
+#if canImport(OpenAPIAsyncHTTPClient)
+import OpenAPIAsyncHTTPClient
+#elseif canImport(OpenAPIURLSession)
+import OpenAPIURLSession
+#endif
+
+/// How files given as bytes or local files reach the service.
+public enum FileUploadMode: Sendable, Hashable {
+    /// Inline, as a `data:` URI in the input (some endpoints reject these).
+    case dataURI
+    /// Uploaded through the storage flow; the input carries the returned URL (the safe default).
+    case storage
+}
+
+/// What the client does with a URL from the service that points to a host it was not configured with.
+public enum ForeignHostPolicy: Sendable, Hashable {
+    /// Follow it without the `Authorization` header (the default): the key never leaves the
+    /// configured hosts, and a public signed URL still works.
+    case followWithoutCredentials
+    /// Refuse it with `QueueError.foreignHost`.
+    case refuse
+}
+
+extension QueueClient {
+    /// Everything a `QueueClient` is configured with.
+    public struct Configuration: Sendable {
+        /// The queue host, `https://queue.fal.run` by default or from `FAL_QUEUE_RUN_HOST`.
+        public var queueBaseURL: URL
+        /// The synchronous host, `https://fal.run` by default or from `FAL_RUN_HOST`.
+        public var syncBaseURL: URL
+        /// The storage (upload) host, `https://rest.fal.ai` by default.
+        public var storageBaseURL: URL
+        /// The credential; `nil` sends no `Authorization` header.
+        public var credentials: Credentials?
+        /// The `User-Agent` header.
+        public var userAgent: String
+        /// How failed requests are retried.
+        public var retryPolicy: RetryPolicy
+        /// How jobs are followed.
+        public var statusUpdates: StatusUpdatePolicy
+        /// How file inputs given as bytes are sent.
+        public var fileUpload: FileUploadMode
+        /// What to do with URLs on hosts other than the three configured ones.
+        public var foreignHosts: ForeignHostPolicy
+        /// The HTTP transport.
+        public var transport: any ClientTransport
+        /// Middlewares every request passes through, first one outermost.
+        public var middlewares: [any ClientMiddleware]
+        /// Where request ids, transitions and retries are logged (never the credential).
+        public var logger: Logger
+
+        /// A configuration from the environment (`FAL_KEY`, `FAL_KEY_ID` + `FAL_KEY_SECRET`,
+        /// `FAL_QUEUE_RUN_HOST`, `FAL_RUN_HOST`) and the defaults; change any field afterwards.
+        public init(
+            environment: [String: String] = ProcessInfo.processInfo.environment,
+            transport: (any ClientTransport)? = nil
+        ) {
+            queueBaseURL = Self.hostURL(environment["FAL_QUEUE_RUN_HOST"]) ?? URL(string: "https://queue.fal.run")!
+            syncBaseURL = Self.hostURL(environment["FAL_RUN_HOST"]) ?? URL(string: "https://fal.run")!
+            storageBaseURL = URL(string: "https://rest.fal.ai")!
+            credentials = Credentials.fromEnvironment(environment)
+            userAgent = "swift-queue-client/\(QueueRuntimeVersion.generatedCode)"
+            retryPolicy = RetryPolicy()
+            statusUpdates = .streaming
+            fileUpload = .storage
+            foreignHosts = .followWithoutCredentials
+            self.transport = transport ?? Self.defaultTransport()
+            middlewares = []
+            logger = Logger(label: "queue-runtime")
+        }
+
+        /// A configuration for a server at `queueBaseURL` (a proxy, or a local queue server),
+        /// with the synchronous host at `queueBaseURL/run` unless given.
+        public init(
+            queueBaseURL: URL, syncBaseURL: URL? = nil, storageBaseURL: URL? = nil, credentials: Credentials?,
+            transport: (any ClientTransport)? = nil
+        ) {
+            self.init(environment: [:], transport: transport)
+            self.queueBaseURL = queueBaseURL
+            self.syncBaseURL = syncBaseURL ?? queueBaseURL.appendingPathComponent("run")
+            self.storageBaseURL = storageBaseURL ?? queueBaseURL
+            self.credentials = credentials
+        }
+
+        /// `queue.fal.run` → `https://queue.fal.run`; a value with a scheme is taken as it is.
+        static func hostURL(_ value: String?) -> URL? {
+            guard let value, !value.isEmpty else { return nil }
+            return URL(string: value.contains("://") ? value : "https://\(value)")
+        }
+
+        /// AsyncHTTPClient on Linux (its bodies stream, so the status stream works), URLSession on
+        /// Apple platforms.
+        static func defaultTransport() -> any ClientTransport {
+            #if canImport(OpenAPIAsyncHTTPClient)
+            AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .seconds(60)))
+            #else
+            URLSessionTransport()
+            #endif
+        }
+    }
+}

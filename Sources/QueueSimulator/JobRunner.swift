@@ -1,0 +1,407 @@
+import Foundation
+import QueueSpec
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+extension QueueSimulator {
+    /// Adds a job to the queue (or hands it straight to an idle worker).
+    func enqueue(_ job: JobRecord, timeout: Double?) {
+        state.withLock { state in
+            state.jobs[job.id] = job
+            switch job.priority {
+            case .normal: state.normalQueue.append(job.id)
+            case .low: state.lowQueue.append(job.id)
+            }
+            state.statistics.jobsSubmitted += 1
+            state.statistics.peakQueueLength = max(state.statistics.peakQueueLength, state.queuedCount)
+        }
+        if let timeout {
+            let id = job.id
+            let task = Task { [self] in
+                try? await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
+                guard !Task.isCancelled else { return }
+                self.expireIfQueued(id)
+            }
+            tasks.withLock { $0.append(task) }
+        }
+        dispatch()
+    }
+
+    /// Hands queued jobs to waiting workers.
+    func dispatch() {
+        var handed: [(CheckedContinuation<String?, Never>, String)] = []
+        var moved: [String] = []
+        state.withLock { state in
+            while !state.held, !state.stopped, !state.workerWaiters.isEmpty, let id = state.popQueued() {
+                state.jobs[id]?.phase = .inProgress
+                state.jobs[id]?.startedAt = .now
+                handed.append((state.workerWaiters.removeFirst(), id))
+                moved.append(id)
+            }
+        }
+        for (waiter, id) in handed { waiter.resume(returning: id) }
+        if !moved.isEmpty { notifyQueueChanged(also: moved) }
+    }
+
+    /// The next job for a worker; `nil` once stopped.
+    func nextJob() async -> String? {
+        let id: String?? = state.withLock { state in
+            if state.stopped { return .some(nil) }
+            guard !state.held, let id = state.popQueued() else { return nil }
+            state.jobs[id]?.phase = .inProgress
+            state.jobs[id]?.startedAt = .now
+            return .some(id)
+        }
+        if let id {
+            if let id { notifyQueueChanged(also: [id]) }
+            return id
+        }
+        return await withCheckedContinuation { continuation in
+            let handOut: String?? = state.withLock { state in
+                if state.stopped { return .some(nil) }
+                if !state.held, let id = state.popQueued() {
+                    state.jobs[id]?.phase = .inProgress
+                    state.jobs[id]?.startedAt = .now
+                    return .some(id)
+                }
+                state.workerWaiters.append(continuation)
+                return nil
+            }
+            if let handOut {
+                continuation.resume(returning: handOut)
+                if let id = handOut { notifyQueueChanged(also: [id]) }
+            }
+        }
+    }
+
+    /// Runs one job: logs spread over the job duration, then its outcome.
+    func run(jobID id: String) async {
+        let slices = configuration.logCount + 1
+        let slice = configuration.jobDuration / slices
+        let started = ContinuousClock.now
+        for index in 0..<slices {
+            try? await Task.sleep(for: slice)
+            if Task.isCancelled { return }
+            if state.withLock({ $0.jobs[id]?.cancelRequested ?? true }) {
+                finish(id, Self.cancelledOutcome())
+                return
+            }
+            if index < configuration.logCount {
+                let message = Self.logMessages[index % Self.logMessages.count]
+                state.withLock { $0.jobs[id]?.logs.append(LogLine(message: message, timestamp: falTimestamp())) }
+                notify(id)
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        state.withLock { $0.jobs[id]?.inferenceTime = seconds }
+        let outcome = await makeOutcome(for: id, inferenceTime: seconds)
+        finish(id, outcome)
+    }
+
+    static let logMessages = [
+        "Loading weights", "Encoding the input image", "Running inference", "Decoding latents", "Running the safety checker",
+    ]
+
+    static func cancelledOutcome() -> JobOutcome {
+        JobOutcome(
+            httpStatus: 499,
+            body: .object([("detail", .string("Request cancelled by the client")), ("error_type", .string("client_cancelled"))]),
+            headers: [("X-Fal-Error-Type", "client_cancelled")],
+            error: "Request cancelled by the client", errorType: "client_cancelled", cancelled: true)
+    }
+
+    static func timeoutOutcome() -> JobOutcome {
+        JobOutcome(
+            httpStatus: 504,
+            body: .object([("detail", .string("Request timed out")), ("error_type", .string("request_timeout"))]),
+            headers: [("X-Fal-Error-Type", "request_timeout"), ("X-Fal-Request-Timeout-Type", "user")],
+            error: "Request timed out", errorType: "request_timeout")
+    }
+
+    /// Cancels a queued job: it leaves the queue and finishes as cancelled.
+    /// Returns the cancel route's answer: 202, 400 or 404.
+    func requestCancel(_ id: String) -> Int {
+        let result: (Int, Bool) = state.withLock { state in
+            guard let job = state.jobs[id] else { return (404, false) }
+            switch job.phase {
+            case .finished: return (400, false)
+            case .inProgress:
+                state.jobs[id]?.cancelRequested = true
+                return (202, false)
+            case .queued:
+                state.removeQueued(id)
+                state.jobs[id]?.cancelRequested = true
+                return (202, true)
+            }
+        }
+        if result.1 {
+            finish(id, Self.cancelledOutcome())
+            notifyQueueChanged(also: [])
+        }
+        return result.0
+    }
+
+    /// A queued job whose `X-Fal-Request-Timeout` passed finishes with a user timeout.
+    func expireIfQueued(_ id: String) {
+        let expired = state.withLock { state -> Bool in
+            guard case .queued = state.jobs[id]?.phase else { return false }
+            state.removeQueued(id)
+            return true
+        }
+        if expired {
+            finish(id, Self.timeoutOutcome())
+            notifyQueueChanged(also: [])
+        }
+    }
+
+    /// Records the outcome, wakes streams and waiters, and sends the webhook.
+    func finish(_ id: String, _ outcome: JobOutcome) {
+        let (waiters, subscribers, webhook): ([CheckedContinuation<Void, Never>], [AsyncStream<StreamSignal>.Continuation], URL?) =
+            state.withLock { state in
+                guard var job = state.jobs[id], !job.isFinished else { return ([], [], nil) }
+                job.phase = .finished(outcome)
+                let waiters = job.finishWaiters
+                job.finishWaiters = []
+                state.jobs[id] = job
+                state.statistics.jobsCompleted += 1
+                if outcome.cancelled {
+                    state.statistics.jobsCancelled += 1
+                } else if outcome.errorType != nil {
+                    state.statistics.jobsFailed += 1
+                }
+                return (waiters, Array(job.subscribers.values), job.webhook)
+            }
+        for waiter in waiters { waiter.resume() }
+        for subscriber in subscribers { subscriber.yield(.changed) }
+        if let webhook {
+            let task = Task { [self] in await self.deliverWebhook(id: id, outcome: outcome, to: webhook) }
+            tasks.withLock { $0.append(task) }
+        }
+    }
+
+    /// Wakes the streams of one job.
+    func notify(_ id: String) {
+        let subscribers = state.withLock { state in state.jobs[id].map { Array($0.subscribers.values) } ?? [] }
+        for subscriber in subscribers { subscriber.yield(.changed) }
+    }
+
+    /// Wakes the streams of every queued job (their positions moved) and of `also`.
+    func notifyQueueChanged(also ids: [String]) {
+        let subscribers = state.withLock { state in
+            (state.normalQueue + state.lowQueue + ids).flatMap { state.jobs[$0].map { Array($0.subscribers.values) } ?? [] }
+        }
+        for subscriber in subscribers { subscriber.yield(.changed) }
+    }
+
+    // MARK: Outcomes
+
+    func makeOutcome(for id: String, inferenceTime: Double) async -> JobOutcome {
+        guard let job = state.withLock({ $0.jobs[id] }), let entry = endpoints[job.endpointID] else {
+            return JobOutcome(httpStatus: 500, body: .object([("detail", .string("Internal server error"))]),
+                              error: "Internal server error", errorType: "internal_error")
+        }
+        if let forced = job.forcedError {
+            let isValidation = forced.type.contains("validation") || forced.type.hasSuffix("_error") && forced.type != "internal_error"
+                && !forced.type.hasPrefix("runner")
+            let status = isValidation ? 422 : 500
+            let body: JSONValue = isValidation
+                ? .object([("detail", .array([.object([("loc", .array([.string("body")])), ("msg", .string(forced.message)),
+                                                       ("type", .string(forced.type))])]))])
+                : .object([("detail", .string(forced.message)), ("error_type", .string(forced.type))])
+            return JobOutcome(httpStatus: status, body: body, headers: [("X-Fal-Error-Type", forced.type)],
+                              error: forced.message, errorType: forced.type)
+        }
+        let input: JSONValue
+        do {
+            input = try JSONValue.parse(job.input)
+        } catch {
+            let issue = ValidationIssue(loc: [.string("body"), .integer(Int64(error.offset))], msg: "JSON decode error",
+                                        type: "json_invalid", ctx: .object([("error", .string(error.message))]), input: .object([]))
+            return Self.validationOutcome([issue])
+        }
+        let validator = InputValidator(document: entry.document)
+        let issues = validator.validate(input, against: entry.endpoint.input)
+        if !issues.isEmpty { return Self.validationOutcome(issues) }
+        let output = entry.endpoint.output.map { entry.document.dereference($0) }
+        if let output, output.properties.contains(where: { $0.name == "images" }),
+           input["image_url"] != nil || input["image_size"] != nil || input["num_images"] != nil {
+            return await imageOutcome(input: input, inferenceTime: inferenceTime)
+        }
+        let body = output.map { sampleValue(for: $0, document: entry.document, depth: 0) } ?? .object([])
+        return JobOutcome(httpStatus: 200, body: body)
+    }
+
+    static func validationOutcome(_ issues: [ValidationIssue]) -> JobOutcome {
+        let message = issues.map { "\($0.loc.map { $0.stringValue ?? $0.serialized() }.joined(separator: ".")): \($0.msg)" }
+            .joined(separator: "; ")
+        return JobOutcome(httpStatus: 422, body: .object([("detail", .array(issues.map(\.json)))]),
+                          headers: [("X-Fal-Retryable", "false")], error: message, errorType: "validation_error")
+    }
+
+    /// FLUX.1 [schnell] Redux's output: images drawn from the input image, the seed and the size.
+    func imageOutcome(input: JSONValue, inferenceTime: Double) async -> JobOutcome {
+        let imageURL = input["image_url"]?.stringValue ?? ""
+        let source: [UInt8]
+        switch await loadInputImage(imageURL) {
+        case .success(let bytes):
+            source = bytes
+        case .failure(let message):
+            let issue = ValidationIssue(loc: [.string("body"), .string("image_url")], msg: message,
+                                        type: "file_download_error", ctx: nil, input: .string(imageURL))
+            return Self.validationOutcome([issue])
+        }
+        var width = 1024
+        var height = 768
+        switch input["image_size"] {
+        case .string(let preset)?:
+            if let size = ImageSizePreset.sizes[preset] { (width, height) = size }
+        case .object?:
+            width = Int(input["image_size"]?["width"]?.integerValue ?? 512)
+            height = Int(input["image_size"]?["height"]?.integerValue ?? 512)
+        default:
+            break
+        }
+        let count = Int(input["num_images"]?.integerValue ?? 1)
+        let seed: Int64 = input["seed"]?.integerValue
+            ?? state.withLock { Int64(bitPattern: $0.generator.next() >> 1) }
+        let syncMode = input["sync_mode"]?.boolValue ?? false
+        var images: [JSONValue] = []
+        for index in 0..<count {
+            var digest = FNV1a()
+            digest.combine(source)
+            digest.combine(UInt64(bitPattern: seed))
+            digest.combine(UInt64(width))
+            digest.combine(UInt64(height))
+            digest.combine(UInt64(index))
+            let recipe = ImageRecipe(width: width, height: height, digest: digest.value)
+            let url: String
+            if syncMode {
+                url = DataURI.encode(recipe.render(), contentType: "image/png")
+            } else {
+                state.withLock { $0.files[recipe.fileName] = .image(recipe) }
+                url = queueBaseURL.absoluteString + "/files/" + recipe.fileName
+            }
+            // JPEG is not encoded here: every image is a PNG, and content_type says so.
+            images.append(.object([("url", .string(url)), ("width", .integer(Int64(width))), ("height", .integer(Int64(height))),
+                                   ("content_type", .string("image/png"))]))
+        }
+        let body: JSONValue = .object([
+            ("images", .array(images)),
+            ("timings", .object([("inference", .number(inferenceTime))])),
+            ("seed", .integer(seed)),
+            ("has_nsfw_concepts", .array(Array(repeating: .bool(false), count: count))),
+            ("prompt", .string("")),
+        ])
+        return JobOutcome(httpStatus: 200, body: body)
+    }
+
+    enum ImageLoad {
+        case success([UInt8])
+        case failure(String)
+    }
+
+    /// Reads `image_url`: a data URI, a file this simulator serves, or an `http://` URL on loopback.
+    func loadInputImage(_ text: String) async -> ImageLoad {
+        if text.hasPrefix("data:") {
+            guard let decoded = DataURI.decode(text), !decoded.bytes.isEmpty else {
+                return .failure("Invalid data URI: could not decode the base64 payload.")
+            }
+            return .success(decoded.bytes)
+        }
+        guard let url = URL(string: text), url.scheme == "http", let host = url.host, Self.isLoopback(host) else {
+            return .failure("Failed to download the file. The simulator only reads data URIs and http:// URLs on loopback.")
+        }
+        if url.port == port, url.path.hasPrefix("/files/") {
+            let name = String(url.path.dropFirst("/files/".count))
+            switch state.withLock({ $0.files[name] }) {
+            case .bytes(let bytes, _)?: return .success(bytes)
+            case .image(let recipe)?: return .success(recipe.render())
+            case nil: return .failure("Failed to download the file: 404 Not Found.")
+            }
+        }
+        do {
+            let (data, response) = try await URLSession.shared.data(from: url)
+            guard let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode), !data.isEmpty else {
+                return .failure("Failed to download the file: the server did not answer 200.")
+            }
+            return .success(Array(data))
+        } catch {
+            return .failure("Failed to download the file: \(error.localizedDescription)")
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+    }
+
+    /// A plausible value for a schema: its default, first example or enum value, else by type.
+    func sampleValue(for raw: Schema, document: SpecDocument, depth: Int) -> JSONValue {
+        let schema = document.dereference(raw)
+        if let value = schema.defaultValue { return JSONValue(value) }
+        if let value = schema.examples.first { return JSONValue(value) }
+        if let value = schema.enumValues?.first { return JSONValue(value) }
+        if let member = (schema.anyOf + schema.oneOf).first(where: { !document.dereference($0).types.contains(.null) }) {
+            return sampleValue(for: member, document: document, depth: depth + 1)
+        }
+        guard depth < 8 else { return .null }
+        switch schema.types.first ?? (schema.properties.isEmpty ? .null : .object) {
+        case .string: return .string("")
+        case .integer: return .integer(0)
+        case .number: return .number(0)
+        case .boolean: return .bool(false)
+        case .array: return .array([])
+        case .null: return .null
+        case .object:
+            return .object(schema.orderedProperties.filter { schema.isRequired($0.name) }.map {
+                ($0.name, sampleValue(for: $0.schema, document: document, depth: depth + 1))
+            })
+        }
+    }
+
+    // MARK: Webhooks
+
+    func deliverWebhook(id: String, outcome: JobOutcome, to url: URL) async {
+        var payload: [(String, JSONValue)] = [
+            ("request_id", .string(id)), ("gateway_request_id", .string(id)),
+            ("status", .string(outcome.httpStatus == 200 ? "OK" : "ERROR")),
+            ("payload", outcome.body),
+        ]
+        if outcome.httpStatus != 200 {
+            payload.append(("error", .string("Invalid status code: \(outcome.httpStatus)")))
+        }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(JSONValue.object(payload).bytes)
+        var delay = configuration.webhookRetryDelay
+        for attempt in 1...max(1, configuration.webhookAttempts) {
+            state.withLock { $0.statistics.webhookAttempts += 1 }
+            if let (_, response) = try? await URLSession.shared.data(for: request),
+               let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) {
+                state.withLock { $0.statistics.webhooksDelivered += 1 }
+                return
+            }
+            if attempt < configuration.webhookAttempts {
+                try? await Task.sleep(for: delay)
+                if Task.isCancelled { return }
+                delay = delay * 2
+            }
+        }
+    }
+}
+
+extension QueueSimulator.State {
+    mutating func popQueued() -> String? {
+        if !normalQueue.isEmpty { return normalQueue.removeFirst() }
+        if !lowQueue.isEmpty { return lowQueue.removeFirst() }
+        return nil
+    }
+
+    mutating func removeQueued(_ id: String) {
+        normalQueue.removeAll { $0 == id }
+        lowQueue.removeAll { $0 == id }
+    }
+}
