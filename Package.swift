@@ -16,6 +16,8 @@ let package = Package(
         .executable(name: "queuegen", targets: ["queuegen"]),
         .executable(name: "queue-simulator", targets: ["queue-simulator"]),
         .executable(name: "flux-redux", targets: ["flux-redux"]),
+        .plugin(name: "QueueGenPlugin", targets: ["QueueGenPlugin"]),
+        .plugin(name: "QueueGenCommand", targets: ["QueueGenCommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,6 +41,19 @@ let package = Package(
         .executableTarget(
             name: "queuegen",
             dependencies: ["QueueGen", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // MARK: Plugins: generate a client from the specs in a target's folder
+        .plugin(name: "QueueGenPlugin", capability: .buildTool(), dependencies: ["queuegen"]),
+        .plugin(
+            name: "QueueGenCommand",
+            capability: .command(
+                intent: .custom(
+                    verb: "generate-queue-client",
+                    description: "Writes the queue client generated from a target's specs into the target's folder"),
+                permissions: [.writeToPackageDirectory(reason: "writes the generated Swift sources into the target's folder")]
+            ),
+            dependencies: ["queuegen"]
         ),
 
         // MARK: Runtime side (Swift packages only)

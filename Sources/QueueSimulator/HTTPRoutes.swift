@@ -45,6 +45,7 @@ enum RouteTarget {
     case storageInitiate
     case storagePut(String)
     case statistics
+    case webhookSink(String)
     case notFound
     case methodNotAllowed
 
@@ -58,13 +59,13 @@ enum RouteTarget {
         case .cancel: .cancel
         case .file: .files
         case .cdnUpload, .storageToken, .storageInitiate, .storagePut: .upload
-        case .statistics, .notFound, .methodNotAllowed: nil
+        case .statistics, .webhookSink, .notFound, .methodNotAllowed: nil
         }
     }
 
     var needsKey: Bool {
         switch self {
-        case .file, .storagePut, .statistics, .notFound, .methodNotAllowed: false
+        case .file, .storagePut, .statistics, .webhookSink, .notFound, .methodNotAllowed: false
         default: true
         }
     }
@@ -99,7 +100,9 @@ extension QueueSimulator {
             if segments.count == 3, segments[1] == "upload" { return expect(.put, .storagePut(segments[2])) }
             return .notFound
         case "_simulator":
-            return segments == ["_simulator", "statistics"] ? expect(.get, .statistics) : .notFound
+            if segments == ["_simulator", "statistics"] { return expect(.get, .statistics) }
+            if segments.count == 3, segments[1] == "webhooks" { return .webhookSink(segments[2]) }
+            return .notFound
         case "run" where endpoints[segments.dropFirst().joined(separator: "/")] != nil:
             return expect(.post, .sync(endpoints[segments.dropFirst().joined(separator: "/")]!))
         default:
@@ -199,6 +202,8 @@ extension QueueSimulator {
             reply = await storagePut(&request, token: token)
         case .statistics:
             reply = .json(200, statisticsJSON())
+        case .webhookSink(let name):
+            reply = await webhookSink(&request, name: name)
         case .notFound:
             reply = .detail(404, "Not Found")
         case .methodNotAllowed:
@@ -302,7 +307,7 @@ extension QueueSimulator {
             ?? .normal
         let id = UUID().uuidString.lowercased()
         var job = JobRecord(id: id, endpointID: entry.endpoint.id, appPath: entry.appPath,
-                            input: Array(buffer: body), priority: priority)
+                            input: Array(buffer: body), baseURL: base, priority: priority)
         job.webhook = webhook
         if case .jobError(let message, let type)? = fault { job.forcedError = (message, type) }
         let position = state.withLock { state in
@@ -495,6 +500,25 @@ extension QueueSimulator {
         let cleaned = name.split(separator: "/").last.map(String.init) ?? "upload.bin"
         let allowed = cleaned.filter { $0.isLetter || $0.isNumber || "._-".contains($0) }
         return allowed.isEmpty ? "upload.bin" : allowed
+    }
+
+    /// `POST /_simulator/webhooks/{name}[?fail=n]` records a delivery (answering 500 to the first
+    /// `n`); `GET` lists what arrived, as a JSON array. A loopback target for webhook tests and demos.
+    func webhookSink(_ request: inout Request, name: String) async -> Reply {
+        if request.method == .get {
+            let bodies = state.withLock { $0.webhookSinks[name] ?? [] }
+            return .json(200, .array(bodies.map { (try? JSONValue.parse($0)) ?? .string(String(decoding: $0, as: UTF8.self)) }))
+        }
+        guard request.method == .post else { return .detail(405, "Method Not Allowed") }
+        let body = (try? await request.collectBody(upTo: 64 << 20)).map { Array(buffer: $0) } ?? []
+        let failFirst = request.uri.queryParameters["fail"].flatMap { Int(String($0)) } ?? 0
+        let accepted = state.withLock { state -> Bool in
+            state.webhookSinkAttempts[name, default: 0] += 1
+            guard state.webhookSinkAttempts[name]! > failFirst else { return false }
+            state.webhookSinks[name, default: []].append(body)
+            return true
+        }
+        return accepted ? .json(200, .object([("ok", .bool(true))])) : .detail(500, "Simulated webhook receiver failure")
     }
 
     func statisticsJSON() -> JSONValue {

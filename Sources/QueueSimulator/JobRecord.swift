@@ -40,6 +40,8 @@ struct JobRecord: Sendable {
     /// `owner/alias`, with the namespace if any: where status, result and cancel live.
     var appPath: String
     var input: [UInt8]
+    /// `http://host:port` as the submitting client addressed the server; file URLs use it too.
+    var baseURL: String
     var priority: QueuePriority
     var phase: Phase = .queued
     var logs: [LogLine] = []

@@ -203,8 +203,7 @@ extension QueueSimulator {
                               error: "Internal server error", errorType: "internal_error")
         }
         if let forced = job.forcedError {
-            let isValidation = forced.type.contains("validation") || forced.type.hasSuffix("_error") && forced.type != "internal_error"
-                && !forced.type.hasPrefix("runner")
+            let isValidation = !Self.infrastructureErrorTypes.contains(forced.type) && !forced.type.hasPrefix("runner_")
             let status = isValidation ? 422 : 500
             let body: JSONValue = isValidation
                 ? .object([("detail", .array([.object([("loc", .array([.string("body")])), ("msg", .string(forced.message)),
@@ -227,11 +226,18 @@ extension QueueSimulator {
         let output = entry.endpoint.output.map { entry.document.dereference($0) }
         if let output, output.properties.contains(where: { $0.name == "images" }),
            input["image_url"] != nil || input["image_size"] != nil || input["num_images"] != nil {
-            return await imageOutcome(input: input, inferenceTime: inferenceTime)
+            return await imageOutcome(input: input, base: job.baseURL, inferenceTime: inferenceTime)
         }
         let body = output.map { sampleValue(for: $0, document: entry.document, depth: 0) } ?? .object([])
         return JobOutcome(httpStatus: 200, body: body)
     }
+
+    /// fal's infrastructure `error_type`s; a forced job error of any other type is the model
+    /// rejecting its input, which the result route answers with 422.
+    static let infrastructureErrorTypes: Set<String> = [
+        "internal_error", "request_timeout", "startup_timeout", "client_cancelled", "runner_scheduling_failure",
+        "runner_disconnected", "runner_connection_refused", "runner_incomplete_response", "runner_server_error",
+    ]
 
     static func validationOutcome(_ issues: [ValidationIssue]) -> JobOutcome {
         let message = issues.map { "\($0.loc.map { $0.stringValue ?? $0.serialized() }.joined(separator: ".")): \($0.msg)" }
@@ -241,7 +247,7 @@ extension QueueSimulator {
     }
 
     /// FLUX.1 [schnell] Redux's output: images drawn from the input image, the seed and the size.
-    func imageOutcome(input: JSONValue, inferenceTime: Double) async -> JobOutcome {
+    func imageOutcome(input: JSONValue, base: String, inferenceTime: Double) async -> JobOutcome {
         let imageURL = input["image_url"]?.stringValue ?? ""
         let source: [UInt8]
         switch await loadInputImage(imageURL) {
@@ -281,7 +287,7 @@ extension QueueSimulator {
                 url = DataURI.encode(recipe.render(), contentType: "image/png")
             } else {
                 state.withLock { $0.files[recipe.fileName] = .image(recipe) }
-                url = queueBaseURL.absoluteString + "/files/" + recipe.fileName
+                url = base + "/files/" + recipe.fileName
             }
             // JPEG is not encoded here: every image is a PNG, and content_type says so.
             images.append(.object([("url", .string(url)), ("width", .integer(Int64(width))), ("height", .integer(Int64(height))),

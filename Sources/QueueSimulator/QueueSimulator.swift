@@ -50,6 +50,8 @@ public final class QueueSimulator: Sendable {
         var files: [String: StoredFile] = [:]
         var uploads: [String: (name: String, contentType: String)] = [:]
         var boundPort: Int?
+        var webhookSinks: [String: [[UInt8]]] = [:]
+        var webhookSinkAttempts: [String: Int] = [:]
 
         var queuedCount: Int { normalQueue.count + lowQueue.count }
 
@@ -84,7 +86,7 @@ public final class QueueSimulator: Sendable {
         state.faults = configuration.faults.map { ActiveFault(fault: $0) }
         self.state = Mutex(state)
         var logger = Logger(label: "queue-simulator")
-        logger.logLevel = .warning
+        logger.logLevel = configuration.logLevel
         self.logger = logger
     }
 

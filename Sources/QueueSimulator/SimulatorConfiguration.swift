@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// How a simulator listens, authenticates, paces its jobs and misbehaves.
 public struct SimulatorConfiguration: Sendable {
@@ -24,6 +25,10 @@ public struct SimulatorConfiguration: Sendable {
     public var webhookAttempts: Int = 3
     /// The first delay between webhook attempts; doubled after each failure.
     public var webhookRetryDelay: Duration = .milliseconds(100)
+
+    /// The level of the HTTP server's own log. Stopping cancels open keep-alive connections, which
+    /// the server logs as errors, so the default keeps only critical messages.
+    public var logLevel: Logger.Level = .critical
 
     /// The defaults: loopback, ephemeral port, no key, two workers, 200 ms jobs.
     public init() {}

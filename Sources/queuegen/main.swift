@@ -36,8 +36,8 @@ func printDiagnostics(_ diagnostics: [Diagnostic]) {
 }
 
 /// Loads every spec, printing diagnostics; exits when any has an error.
-func loadDocuments(_ specs: [String]) throws -> [SpecDocument] {
-    let (documents, diagnostics) = SpecLoader.load(files: specs.map(displayPath))
+func loadDocuments(_ specs: [String], absolutePaths: Bool = false) throws -> [SpecDocument] {
+    let (documents, diagnostics) = SpecLoader.load(files: absolutePaths ? specs.map(absolutePath) : specs.map(displayPath))
     printDiagnostics(diagnostics)
     if diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode.failure }
     return documents
@@ -48,6 +48,12 @@ func displayPath(_ path: String) -> String {
     let current = FileManager.default.currentDirectoryPath + "/"
     let absolute = path.hasPrefix("/") ? (path as NSString).standardizingPath : path
     return absolute.hasPrefix(current) ? String(absolute.dropFirst(current.count)) : path
+}
+
+/// An absolute, standardized path, for diagnostics an IDE or terminal can open from any folder.
+func absolutePath(_ path: String) -> String {
+    let joined = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    return (joined as NSString).standardizingPath
 }
 
 struct Generate: ParsableCommand {
@@ -66,6 +72,14 @@ struct Generate: ParsableCommand {
     @Option(name: .long, help: "public, package or internal.")
     var access: AccessLevel = .public
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Write all of the module's code into this one file in --output (for build plugins).",
+        valueName: "file-name"))
+    var singleFile: String?
+
+    @Flag(name: .long, help: "Name spec files by absolute path in diagnostics (for build plugins).")
+    var absolutePaths = false
+
     @OptionGroup var config: ConfigOption
 
     func run() throws {
@@ -77,11 +91,23 @@ struct Generate: ParsableCommand {
             modules = configuration.modules
         } else {
             guard let output else { throw ValidationError("--output is required with SPEC...") }
+            var access = access
+            // With SPEC... and an explicit --config (a build plugin's target folder), the
+            // configuration supplies the access level: the module named --module, or the only one.
+            if config.config != nil, let configuration = try config.load() {
+                let named = configuration.modules.first { $0.name == module }
+                if let chosen = named ?? (configuration.modules.count == 1 ? configuration.modules.first : nil) {
+                    access = chosen.access
+                }
+            }
             modules = [.init(name: module ?? (output as NSString).lastPathComponent, specs: specs.flatMap(GeneratorConfiguration.expand), output: output, access: access)]
         }
         for module in modules {
             guard let output = module.output else { throw ValidationError("module \(module.name) has no output folder") }
-            let files = QueueGenerator.generate(try loadDocuments(module.specs), access: module.access)
+            var files = QueueGenerator.generate(try loadDocuments(module.specs, absolutePaths: absolutePaths), access: module.access)
+            if let singleFile {
+                files = [QueueGenerator.joined(files, name: singleFile)]
+            }
             let changes = try GeneratedFileWriter.write(files, to: output)
             print("\(module.name): \(changes.written.count) written, \(changes.unchanged.count) unchanged, \(changes.removed.count) removed (\(displayPath(output)))")
         }

@@ -184,6 +184,6 @@ final class TransitionLog: @unchecked Sendable {
         var metadata: Logger.Metadata = ["status": "\(status.state)"]
         if let position = status.queuePosition { metadata["queue_position"] = "\(position)" }
         if let error = status.errorType ?? status.error { metadata["error"] = "\(error)" }
-        logger.info("status", metadata: metadata)
+        logger.debug("status", metadata: metadata)
     }
 }

@@ -114,10 +114,12 @@ extension QueueClient {
     }
 
     /// Sends a request, retrying as `retry` allows; returns the first response that is not
-    /// retried, its body unread (so a stream can be consumed as it arrives).
+    /// retried. With `collect` its body is read inside the retry loop (a connection dropped
+    /// mid-body is a transport error like any other); without, it is left unread so a stream can
+    /// be consumed as it arrives.
     func perform(
         _ method: HTTPRequest.Method, _ url: URL, headers: HTTPFields = [:], body: Data? = nil,
-        operation: String, retry: RetryClass, requestID: String? = nil
+        operation: String, retry: RetryClass, requestID: String? = nil, collect: Bool = false
     ) async throws -> (HTTPResponse, HTTPBody?) {
         let policy = configuration.retryPolicy
         let started = ContinuousClock.now
@@ -130,7 +132,10 @@ extension QueueClient {
             var retryAfter: Duration?
             var reason: String
             do {
-                let (response, responseBody) = try await sendOnce(method, url, headers: headers, body: body, operation: operation)
+                var (response, responseBody) = try await sendOnce(method, url, headers: headers, body: body, operation: operation)
+                if collect, let unread = responseBody {
+                    responseBody = HTTPBody(try await Data(collecting: unread, upTo: maximumBodySize))
+                }
                 guard Self.shouldRetry(response, retry: retry, optIn: policy.retryAmbiguousSubmits) else {
                     return (response, responseBody)
                 }
@@ -165,7 +170,7 @@ extension QueueClient {
         operation: String, retry: RetryClass, requestID: String? = nil
     ) async throws -> CollectedResponse {
         let (response, responseBody) = try await perform(
-            method, url, headers: headers, body: body, operation: operation, retry: retry, requestID: requestID)
+            method, url, headers: headers, body: body, operation: operation, retry: retry, requestID: requestID, collect: true)
         do {
             var data = Data()
             if let responseBody { data = try await Data(collecting: responseBody, upTo: maximumBodySize) }

@@ -49,7 +49,7 @@ public struct QueueClient: Sendable {
         let job: QueueJob<Output> = try makeJob(collected, endpoint: endpoint.id)
         var logger = configuration.logger
         logger[metadataKey: "request_id"] = "\(job.requestID)"
-        logger.info("submitted", metadata: ["endpoint": "\(endpoint.id)"])
+        logger.debug("submitted", metadata: ["endpoint": "\(endpoint.id)"])
         return job
     }
 
@@ -100,7 +100,7 @@ public struct QueueClient: Sendable {
         }
         var logger = configuration.logger
         logger[metadataKey: "request_id"] = "\(job.requestID)"
-        logger.info("cancel", metadata: ["outcome": "\(outcome)"])
+        logger.debug("cancel", metadata: ["outcome": "\(outcome)"])
         return outcome
     }
 

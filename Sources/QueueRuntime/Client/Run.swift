@@ -51,13 +51,7 @@ extension QueueClient {
             throw QueueError.jobFailed(
                 JobFailure(error: final.error ?? final.errorType ?? "failed", errorType: final.errorType, requestID: job.requestID, response: response))
         }
-        do {
-            return try await result(job)
-        } catch QueueError.http(let failure) where failure.status >= 422 || failure.status == 400 && failure.detail != nil {
-            // The model's own error status: the job failed even though the status had no `error`.
-            let message = failure.detail?.description ?? failure.bodyExcerpt
-            throw QueueError.jobFailed(JobFailure(error: message, errorType: failure.errorType, requestID: job.requestID, response: failure))
-        }
+        return try await result(job)
     }
 
     /// Cancels on the server from a task that is not itself cancelled.

@@ -1,0 +1,243 @@
+import Testing
+import QueueGen
+import QueueSpec
+
+/// Layer 1: a few lines of schema in, exact Swift out, one concern per test.
+@Suite("Snippets")
+struct SnippetTests {
+    @Test("required and optional fields, wire names, memberwise init, defaults and bounds")
+    func structShape() throws {
+        let source = try generate(document(input: """
+            type: object
+            required: [prompt]
+            properties:
+              prompt: {type: string, description: The prompt.}
+              num_steps: {type: integer, minimum: 1, maximum: 12, default: 4}
+            """))
+        #expect(declaration("AppInput", in: source) == """
+            /// The input of `acme/app`.
+            public struct AppInput: QueueInput {
+                /// The prompt.
+                public var prompt: String
+                /// At least 1, at most 12. Default: `4`.
+                public var numSteps: Int?
+
+                enum CodingKeys: String, CodingKey {
+                    case prompt
+                    case numSteps = "num_steps"
+                }
+
+                public init(prompt: String, numSteps: Int? = nil) {
+                    self.prompt = prompt
+                    self.numSteps = numSteps
+                }
+
+                /// The values the service uses for fields left unset.
+                public enum Defaults {
+                    public static let numSteps: Int = 4
+                }
+
+                public func validate(at path: [String]) -> [ValidationIssue] {
+                    var validator = Validator(path)
+                    validator.number(numSteps, "num_steps", minimum: 1, maximum: 12)
+                    return validator.issues
+                }
+            }
+            """)
+    }
+
+    @Test("string enum: an open enum with unknown(String) and sanitised case names")
+    func openEnum() throws {
+        let source = try generate(document(input: """
+            type: object
+            properties:
+              ratio: {title: Aspect Ratio, type: string, enum: ["16:9", "none", "4_3", "class"]}
+            """))
+        #expect(declaration("AspectRatio", in: source) == """
+            /// Aspect Ratio
+            public enum AspectRatio: OpenStringEnum {
+                case _16x9
+                case none_
+                case _4x3
+                case `class`
+                /// A value this client does not know yet, kept as it was sent.
+                case unknown(String)
+
+                public static let allCases: [Self] = [._16x9, .none_, ._4x3, .`class`]
+
+                public init(rawValue: String) {
+                    switch rawValue {
+                    case "16:9": self = ._16x9
+                    case "none": self = .none_
+                    case "4_3": self = ._4x3
+                    case "class": self = .`class`
+                    default: self = .unknown(rawValue)
+                    }
+                }
+
+                public var rawValue: String {
+                    switch self {
+                    case ._16x9: "16:9"
+                    case .none_: "none"
+                    case ._4x3: "4_3"
+                    case .`class`: "class"
+                    case .unknown(let value): value
+                    }
+                }
+            }
+            """)
+    }
+
+    @Test("anyOf [T, null] is an optional T, even when required")
+    func nullableUnion() throws {
+        let source = try generate(document(input: """
+            type: object
+            required: [seed]
+            properties:
+              seed: {anyOf: [{type: integer}, {type: "null"}]}
+              name: {type: [string, "null"]}
+            """))
+        let input = try #require(declaration("AppInput", in: source))
+        #expect(input.contains("public var seed: Int64?"))
+        #expect(input.contains("public var name: String?"))
+        #expect(input.contains("public init(seed: Int64? = nil, name: String? = nil)"))
+    }
+
+    @Test("anyOf of an object and a string enum: cases named by shape, the object nested as Custom")
+    func shapeUnion() throws {
+        let source = try generate(document(input: """
+            type: object
+            properties:
+              image_size:
+                title: Image Size
+                anyOf:
+                  - {$ref: "#/components/schemas/ImageSize"}
+                  - {type: string, enum: [square, landscape_4_3]}
+                default: square
+            """, components: """
+            ImageSize:
+              type: object
+              properties:
+                width: {type: integer, exclusiveMinimum: 0}
+                height: {type: integer}
+            """))
+        let union = try #require(declaration("ImageSize", in: source))
+        #expect(union.contains("    case preset(Preset)\n    case custom(Custom)\n"))
+        #expect(union.contains("public static func custom(width: Int? = nil, height: Int? = nil) -> Self"))
+        #expect(union.contains("if let value = try? container.decode(Preset.self) { self = .preset(value); return }"))
+        #expect(union.contains("self = .custom(try container.decode(Custom.self))"))
+        #expect(union.contains("case .custom(let value): value.validate(at: path)"))
+        #expect(union.contains("    public struct Custom: QueueModel {"))
+        #expect(union.contains("    public enum Preset: OpenStringEnum {"))
+        #expect(source.contains("public static let imageSize: ImageSize = .preset(.square)"))
+        #expect(!source.contains("public struct ImageSize: QueueModel"))
+    }
+
+    @Test("maps, arrays, arbitrary JSON and nested inline objects")
+    func collections() throws {
+        let source = try generate(document(input: """
+            type: object
+            properties:
+              timings: {type: object, additionalProperties: {type: number}}
+              extra: {type: object, additionalProperties: true}
+              anything: {}
+              tags: {type: array, items: {type: string}, minItems: 1, maxItems: 3}
+              lora:
+                title: Lora Weight
+                type: object
+                required: [path]
+                properties:
+                  path: {type: string, pattern: "^https?://"}
+                  scale: {type: number, maximum: 4}
+            """))
+        let input = try #require(declaration("AppInput", in: source))
+        #expect(input.contains("public var timings: [String: Double]?"))
+        #expect(input.contains("public var extra: [String: JSONValue]?"))
+        #expect(input.contains("public var anything: JSONValue?"))
+        #expect(input.contains("public var tags: [String]?"))
+        #expect(input.contains("public var lora: LoraWeight?"))
+        #expect(input.contains(#"validator.count(tags, "tags", minItems: 1, maxItems: 3)"#))
+        #expect(input.contains(#"validator.nested(lora, "lora")"#))
+        let lora = try #require(declaration("LoraWeight", in: source))
+        #expect(lora.contains(#"validator.string(path, "path", pattern: "^https?://")"#))
+        #expect(lora.contains(#"validator.number(scale, "scale", maximum: 4)"#))
+    }
+
+    @Test("x-fal-file-input fields are FileInput and forwarded to transformFiles")
+    func fileInput() throws {
+        let source = try generate(document(input: """
+            type: object
+            required: [image_url]
+            properties:
+              image_url: {type: string, x-fal-file-input: true}
+              mask_url: {type: string, x-fal-file-input: true}
+            """))
+        let input = try #require(declaration("AppInput", in: source))
+        #expect(input.contains("public var imageURL: FileInput\n"))
+        #expect(input.contains("try await imageURL.transformFiles(transform)"))
+        #expect(input.contains("try await maskURL?.transformFiles(transform)"))
+    }
+
+    @Test("x-fal-order-properties decides the order; 3.0 boolean exclusiveMinimum is read")
+    func orderAndExclusive() throws {
+        let source = try generate(document(input: """
+            type: object
+            x-fal-order-properties: [b, a]
+            properties:
+              a: {type: number, minimum: 0, exclusiveMinimum: true}
+              b: {type: string}
+            """))
+        let input = try #require(declaration("AppInput", in: source))
+        #expect(input.contains("public init(b: String? = nil, a: Double? = nil)"))
+        #expect(input.contains(#"validator.number(a, "a", exclusiveMinimum: 0)"#))
+    }
+
+    @Test("identifiers: keywords, digits, punctuation, non-ASCII, empty names and collisions")
+    func identifiers() throws {
+        let source = try generate(document(input: """
+            type: object
+            properties:
+              class: {type: string}
+              "2fa": {type: string}
+              "a-b.c": {type: string}
+              "größe": {type: string}
+              "": {type: string}
+              image_url: {type: string}
+              imageUrl: {type: string}
+              self: {type: string}
+            """))
+        let input = try #require(declaration("AppInput", in: source))
+        #expect(input.contains("public var `class`: String?"))
+        #expect(input.contains("public var _2fa: String?"))
+        #expect(input.contains("public var aBC: String?"))
+        #expect(input.contains("public var grE: String?"))
+        #expect(input.contains("public var value: String?"))
+        #expect(input.contains("public var imageURL: String?"))
+        #expect(input.contains("public var imageURL2: String?"))
+        #expect(input.contains("public var selfValue: String?"))
+        #expect(input.contains(#"case imageURL2 = "imageUrl""#))
+        #expect(input.contains(#"case value = """#))
+    }
+
+    @Test("endpoint descriptor: one static member per endpoint on QueueEndpoint")
+    func endpointDescriptor() throws {
+        let source = try generate(document(input: "type: object\nproperties: {a: {type: string}}"))
+        #expect(source.contains("""
+            extension QueueEndpoint where Input == AppInput, Output == AppOutput {
+                /// App (`acme/app`).
+                public static var app: Self { .init(id: "acme/app") }
+            }
+            """))
+        #expect(source.contains("private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}"))
+        #expect(source.hasPrefix("// Generated by queuegen from app.yaml.\n// Do not edit"))
+    }
+
+    @Test("endpoint names: owner dropped, version-only words dropped, dots joined")
+    func endpointNames() {
+        #expect(SwiftNamer.endpointTypeName("fal-ai/flux-1/schnell/redux") == "FluxSchnellRedux")
+        #expect(SwiftNamer.endpointTypeName("fal-ai/flux-pro/v1.1-ultra") == "FluxProV11Ultra")
+        #expect(SwiftNamer.endpointTypeName("fal-ai/pixverse/v5.6/image-to-video") == "PixverseV56ImageToVideo")
+        #expect(SwiftNamer.endpointTypeName("workflows/acme/my-flow") == "MyFlow")
+        #expect(SwiftNamer.endpointTypeName("fal-ai/stable-diffusion-v35-large") == "StableDiffusionV35Large")
+    }
+}

@@ -1,0 +1,181 @@
+import Testing
+import QueueSpec
+
+/// Every problem is reported with its exact line, column and JSON pointer, all of them at once.
+@Suite("Broken documents")
+struct BrokenDocumentTests {
+    /// `line:column pointer message-fragment` of each error, for compact assertions.
+    func errors(_ text: String, file: String = "test.yaml") -> [String] {
+        diagnostics(text, file: file).filter { $0.severity == .error }.map {
+            "\($0.location.line):\($0.location.column) \($0.pointer) \($0.message)"
+        }
+    }
+
+    static let endpoint = """
+        openapi: 3.1.0
+        info: {title: t, version: "1"}
+        paths:
+          /acme/app:
+            post:
+              requestBody:
+                content:
+                  application/json:
+                    schema: {$ref: "#/components/schemas/In"}
+        components:
+          schemas:
+
+        """
+
+    @Test("malformed YAML: libyaml's message at the offending position, with the enclosing pointer")
+    func malformedYAML() {
+        let result = errors("openapi: 3.1.0\ninfo: {title: t, version: \"1\"}\npaths:\n  /a/b:\n    post: [1, 2\n")
+        #expect(result == [
+            "6:1 #/paths/~1a~1b/post/2 did not find expected ',' or ']' while parsing a flow sequence (which started at line 5, column 11)"
+        ])
+    }
+
+    @Test("malformed JSON")
+    func malformedJSON() {
+        let result = errors("{\"openapi\": \"3.1.0\",\n \"info\": {\"title\": \"t\"\n \"paths\": {}}\n", file: "spec.json")
+        #expect(result.count == 1)
+        #expect(result.first?.hasPrefix("3:2 #/info") == true)
+        let diagnostic = diagnostics("{\"openapi\": \"3.1.0\",\n \"info\": {\"title\": \"t\"\n \"paths\": {}}\n", file: "spec.json")[0]
+        #expect(diagnostic.description.hasPrefix("spec.json:3:2: error: "))
+    }
+
+    @Test("a $ref to nothing, a non-local $ref, and escaped pointers that do resolve")
+    func references() {
+        let result = errors(Self.endpoint + """
+                In:
+                  type: object
+                  properties:
+                    a: {$ref: "#/components/schemas/Missing"}
+                    b: {$ref: "other.yaml#/components/schemas/X"}
+                    c: {$ref: "#/components/schemas/a~1b"}
+                    d: {$ref: "#/components/schemas/In/properties/c"}
+                a/b: {type: string}
+            """)
+        #expect(result == [
+            "15:19 #/components/schemas/In/properties/a/$ref '$ref' points to nothing: there is no #/components/schemas/Missing in this document",
+            "16:19 #/components/schemas/In/properties/b/$ref only references inside the document ('#/…') are supported, found 'other.yaml#/components/schemas/X'",
+        ])
+    }
+
+    @Test("reference cycles that would make a type contain itself; cycles through arrays are fine")
+    func cycles() {
+        let result = errors(Self.endpoint + """
+                In:
+                  type: object
+                  properties:
+                    next: {$ref: "#/components/schemas/In"}
+                    children: {type: array, items: {$ref: "#/components/schemas/In"}}
+                A: {$ref: "#/components/schemas/B"}
+                B: {$ref: "#/components/schemas/A"}
+            """)
+        #expect(result.count == 2)
+        #expect(result.contains { $0.hasPrefix("18:15 #/components/schemas/B/$ref reference cycle") && $0.contains("A → #/components/schemas/B → #/components/schemas/A") })
+        #expect(result.contains { $0.hasPrefix("15:22 #/components/schemas/In/properties/next/$ref reference cycle") && $0.contains("In → #/components/schemas/In (") })
+    }
+
+    @Test("wrong types for keywords, all reported in document order")
+    func wrongTypes() {
+        let result = errors(Self.endpoint + """
+                In:
+                  type: object
+                  required: width
+                  properties:
+                    width:
+                      type: integer
+                      maximum: big
+                    height: {type: intger, minLength: -1}
+                    depth: {type: number, minimum: 5, maximum: 1}
+                    tags: {type: array, items: [{type: string}]}
+                  anyOf: []
+                  properties2: ignored
+            """)
+        #expect(result == [
+            "14:17 #/components/schemas/In/required 'required' must be a list, found the string \"width\"",
+            "18:20 #/components/schemas/In/properties/width/maximum 'maximum' must be a number, found the string \"big\"",
+            "19:24 #/components/schemas/In/properties/height/type unknown type 'intger'; expected one of string, integer, number, boolean, array, object, null",
+            "19:43 #/components/schemas/In/properties/height/minLength 'minLength' must be a non-negative integer, found the integer -1",
+            "20:16 #/components/schemas/In/properties/depth the minimum 5 is greater than the maximum 1",
+            "21:36 #/components/schemas/In/properties/tags/items 'items' as a list of schemas (tuple form) is not supported; use one schema",
+            "22:14 #/components/schemas/In/anyOf 'anyOf' must list at least one schema",
+        ])
+    }
+
+    @Test("duplicate keys point at the second key and name the first")
+    func duplicateKeys() {
+        let result = errors(Self.endpoint + """
+                In:
+                  type: object
+                  type: string
+            """)
+        #expect(result == ["14:7 #/components/schemas/In/type duplicate key 'type' (first at line 13, column 7)"])
+    }
+
+    @Test("empty documents, comment-only documents, and documents that are not OpenAPI")
+    func emptyDocuments() {
+        #expect(errors("") == ["1:1 # the document is empty"])
+        #expect(errors("# nothing here\n") == ["1:1 # the document is empty"])
+        #expect(errors("[1, 2]") == ["1:1 # an OpenAPI document must be a mapping, found a list"])
+        #expect(errors("swagger: '2.0'\n") == ["1:10 #/swagger Swagger 2.0 documents are not supported; convert it to OpenAPI 3"])
+        #expect(errors("openapi: 3.1.0\ninfo: {title: t}\npaths: {}\n") == [
+            "3:8 #/paths no queue endpoint found: no path has a POST with an application/json body"
+        ])
+    }
+
+    @Test("alias bombs and deep nesting stop with an error instead of exhausting memory or stack")
+    func resourceLimits() {
+        var bomb = "openapi: 3.1.0\na: &a [x,x,x,x,x,x,x,x,x,x]\n"
+        var previous = "a"
+        for level in 0..<12 {
+            bomb += "l\(level): &l\(level) [" + Array(repeating: "*" + previous, count: 10).joined(separator: ",") + "]\n"
+            previous = "l\(level)"
+        }
+        #expect(errors(bomb).first?.hasSuffix("aliases expand the document to more than 20000000 nodes") == true)
+        let deep = String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)
+        #expect(errors(deep).first?.hasPrefix("1:257 ") == true)
+        #expect(errors(deep).first?.hasSuffix("the document nests deeper than 256 levels") == true)
+    }
+
+    @Test("invalid UTF-8 is located")
+    func invalidUTF8() {
+        let bytes = Array("openapi: 3.1.0\ninfo: {title: \"".utf8) + [0xFF, 0xFE] + Array("\"}\n".utf8)
+        let result = SpecLoader.load(bytes: bytes, file: "bad.yaml").diagnostics.map { "\($0.location) \($0.message)" }
+        #expect(result == ["bad.yaml:2:16 not valid UTF-8 text: invalid leading UTF-8 octet"])
+    }
+
+    @Test("YAML features real documents use: anchors, aliases, merge keys, block scalars, quoted keys, comments")
+    func yamlFeatures() throws {
+        let document = try load(Self.endpoint + """
+                Base: &base
+                  type: integer
+                  minimum: 1
+                In:
+                  type: object   # a comment
+                  properties:
+                    "quoted key": *base
+                    merged:
+                      <<: *base
+                      maximum: 9
+                    text:
+                      type: string
+                      description: |
+                        Two
+                        lines.
+                    folded:
+                      type: string
+                      description: >-
+                        one
+                        line
+            """).get()
+        let input = try #require(document.resolve(JSONPointer(tokens: ["components", "schemas", "In"])))
+        let properties = Dictionary(uniqueKeysWithValues: input.properties.map { ($0.name, $0.schema) })
+        #expect(properties["quoted key"]?.minimum == 1)
+        #expect(properties["merged"]?.minimum == 1)
+        #expect(properties["merged"]?.maximum == 9)
+        #expect(properties["text"]?.description == "Two\nlines.\n")
+        #expect(properties["folded"]?.description == "one line")
+    }
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what a fresh machine lacks, builds, runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-libyaml.sh
+swift build --build-tests
+swift test --skip-build --parallel --num-workers 2
