@@ -56,6 +56,12 @@ let package = Package(
             dependencies: ["queuegen"]
         ),
 
+        .executableTarget(
+            name: "queuegen-benchmark",
+            dependencies: ["QueueGen", "QueueSpec", "CYAML"],
+            path: "Benchmarks/GeneratorBenchmark"
+        ),
+
         // MARK: Runtime side (Swift packages only)
         .target(
             name: "QueueRuntime",

@@ -60,7 +60,7 @@ public enum SwiftNamer {
             }
             if let previous = current.last {
                 let next = index + 1 < characters.count ? characters[index + 1] : nil
-                let lowerToUpper = previous.isLowercase && character.isUppercase
+                let lowerToUpper = (previous.isLowercase || previous.isNumber) && character.isUppercase
                 let acronymEnd = previous.isUppercase && character.isUppercase && (next?.isLowercase ?? false)
                 if lowerToUpper || acronymEnd { flush() }
             }

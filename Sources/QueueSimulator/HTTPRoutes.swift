@@ -460,7 +460,7 @@ extension QueueSimulator {
         case .bytes(let bytes, let contentType)?:
             return Reply(status: 200, body: bytes, contentType: contentType)
         case .image(let recipe)?:
-            return Reply(status: 200, body: recipe.render(), contentType: "image/png")
+            return Reply(status: 200, body: recipe.render(), contentType: recipe.contentType)
         case nil:
             return .detail(404, "File not found")
         }

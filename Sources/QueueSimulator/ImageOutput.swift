@@ -3,14 +3,25 @@ import Foundation
 /// What an output image is drawn from: its size and a digest of the input image, seed and index.
 /// Files are stored as recipes and drawn when fetched, so a thousand jobs cost no image memory.
 struct ImageRecipe: Sendable, Hashable {
+    /// The file formats `output_format` offers.
+    enum Format: String, Sendable, Hashable {
+        case png, jpeg
+    }
+
     var width: Int
     var height: Int
     var digest: UInt64
+    var format: Format = .png
 
     /// The file name the files route serves it under.
-    var fileName: String { String(format: "%016llx-%dx%d.png", digest, width, height) }
+    var fileName: String {
+        String(format: "%016llx-%dx%d.", digest, width, height) + (format == .png ? "png" : "jpg")
+    }
 
-    /// The PNG bytes: a two-colour gradient crossed by diagonal bands, all chosen by the digest.
+    /// The MIME type of the rendered bytes.
+    var contentType: String { format == .png ? "image/png" : "image/jpeg" }
+
+    /// The file's bytes: a two-colour gradient crossed by diagonal bands, all chosen by the digest.
     func render() -> [UInt8] {
         var generator = SeededGenerator(seed: digest)
         func colour() -> (Double, Double, Double) {
@@ -22,11 +33,15 @@ struct ImageRecipe: Sendable, Hashable {
         let band = 8 + Int(generator.next() % 56)
         let w = max(width - 1, 1)
         let h = max(height - 1, 1)
-        return PNGEncoder.encode(width: width, height: height) { x, y in
+        let pixel = { (x: Int, y: Int) -> (UInt8, UInt8, UInt8) in
             let t = Double(x) / Double(w) * 0.5 + Double(y) / Double(h) * 0.5
             let shade = ((x + y) / band) % 2 == 0 ? 1.0 : 0.8
             func channel(_ a: Double, _ b: Double) -> UInt8 { UInt8(max(0, min(255, (a + (b - a) * t) * shade))) }
             return (channel(start.0, end.0), channel(start.1, end.1), channel(start.2, end.2))
+        }
+        switch format {
+        case .png: return PNGEncoder.encode(width: width, height: height, pixel: pixel)
+        case .jpeg: return JPEGEncoder.encode(width: width, height: height, pixel: pixel)
         }
     }
 }

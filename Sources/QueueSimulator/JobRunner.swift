@@ -273,6 +273,7 @@ extension QueueSimulator {
         let seed: Int64 = input["seed"]?.integerValue
             ?? state.withLock { Int64(bitPattern: $0.generator.next() >> 1) }
         let syncMode = input["sync_mode"]?.boolValue ?? false
+        let format = ImageRecipe.Format(rawValue: input["output_format"]?.stringValue ?? "jpeg") ?? .jpeg
         var images: [JSONValue] = []
         for index in 0..<count {
             var digest = FNV1a()
@@ -281,17 +282,16 @@ extension QueueSimulator {
             digest.combine(UInt64(width))
             digest.combine(UInt64(height))
             digest.combine(UInt64(index))
-            let recipe = ImageRecipe(width: width, height: height, digest: digest.value)
+            let recipe = ImageRecipe(width: width, height: height, digest: digest.value, format: format)
             let url: String
             if syncMode {
-                url = DataURI.encode(recipe.render(), contentType: "image/png")
+                url = DataURI.encode(recipe.render(), contentType: recipe.contentType)
             } else {
                 state.withLock { $0.files[recipe.fileName] = .image(recipe) }
                 url = base + "/files/" + recipe.fileName
             }
-            // JPEG is not encoded here: every image is a PNG, and content_type says so.
             images.append(.object([("url", .string(url)), ("width", .integer(Int64(width))), ("height", .integer(Int64(height))),
-                                   ("content_type", .string("image/png"))]))
+                                   ("content_type", .string(recipe.contentType))]))
         }
         let body: JSONValue = .object([
             ("images", .array(images)),

@@ -142,7 +142,8 @@ private struct DocumentLoader {
         var exclusiveMaximumFlag = false
         for entry in entries {
             let value = entry.value
-            let at = pointer.appending(entry.key)
+            // Built only when a diagnostic or a nested schema needs it: most keywords never do.
+            var at: JSONPointer { pointer.appending(entry.key) }
             switch entry.key {
             case "$ref":
                 guard let text = string(value, at) else { break }
@@ -431,51 +432,51 @@ private struct DocumentLoader {
         SourceLocation(file: file, line: node.position.line, column: node.position.column)
     }
 
-    mutating func error(_ node: YAMLNode, _ pointer: JSONPointer, _ message: String) {
-        diagnostics.append(Diagnostic(.error, at: location(node), pointer: pointer, message))
+    mutating func error(_ node: YAMLNode, _ pointer: @autoclosure () -> JSONPointer, _ message: String) {
+        diagnostics.append(Diagnostic(.error, at: location(node), pointer: pointer(), message))
     }
 
     mutating func warning(_ node: YAMLNode, _ pointer: JSONPointer, _ message: String) {
         diagnostics.append(Diagnostic(.warning, at: location(node), pointer: pointer, message))
     }
 
-    private func keyword(_ pointer: JSONPointer) -> String {
-        pointer.last.map { "'\($0)'" } ?? "the value"
+    private func keyword(_ pointer: () -> JSONPointer) -> String {
+        pointer().last.map { "'\($0)'" } ?? "the value"
     }
 
-    mutating func expectMapping(_ node: YAMLNode, _ pointer: JSONPointer) -> Bool {
+    mutating func expectMapping(_ node: YAMLNode, _ pointer: @autoclosure () -> JSONPointer) -> Bool {
         guard node.mapping == nil else { return true }
-        error(node, pointer, "\(keyword(pointer)) must be a mapping, found \(node.kindDescription)")
+        error(node, pointer(), "\(keyword(pointer)) must be a mapping, found \(node.kindDescription)")
         return false
     }
 
-    mutating func string(_ node: YAMLNode, _ pointer: JSONPointer, expected: String = "a string") -> String? {
+    mutating func string(_ node: YAMLNode, _ pointer: @autoclosure () -> JSONPointer, expected: String = "a string") -> String? {
         if case .string(let text) = node.scalarValue { return text }
-        error(node, pointer, "\(keyword(pointer)) must be \(expected), found \(node.kindDescription)")
+        error(node, pointer(), "\(keyword(pointer)) must be \(expected), found \(node.kindDescription)")
         return nil
     }
 
-    mutating func bool(_ node: YAMLNode, _ pointer: JSONPointer) -> Bool? {
+    mutating func bool(_ node: YAMLNode, _ pointer: @autoclosure () -> JSONPointer) -> Bool? {
         if case .bool(let value) = node.scalarValue { return value }
-        error(node, pointer, "\(keyword(pointer)) must be true or false, found \(node.kindDescription)")
+        error(node, pointer(), "\(keyword(pointer)) must be true or false, found \(node.kindDescription)")
         return nil
     }
 
-    mutating func number(_ node: YAMLNode, _ pointer: JSONPointer) -> Double? {
+    mutating func number(_ node: YAMLNode, _ pointer: @autoclosure () -> JSONPointer) -> Double? {
         if let value = node.scalarValue?.doubleValue, value.isFinite { return value }
-        error(node, pointer, "\(keyword(pointer)) must be a number, found \(node.kindDescription)")
+        error(node, pointer(), "\(keyword(pointer)) must be a number, found \(node.kindDescription)")
         return nil
     }
 
-    mutating func count(_ node: YAMLNode, _ pointer: JSONPointer) -> Int? {
+    mutating func count(_ node: YAMLNode, _ pointer: @autoclosure () -> JSONPointer) -> Int? {
         if case .integer(let value) = node.scalarValue, value >= 0, value <= Int64(Int32.max) { return Int(value) }
-        error(node, pointer, "\(keyword(pointer)) must be a non-negative integer, found \(node.kindDescription)")
+        error(node, pointer(), "\(keyword(pointer)) must be a non-negative integer, found \(node.kindDescription)")
         return nil
     }
 
-    mutating func list(_ node: YAMLNode, _ pointer: JSONPointer) -> [YAMLNode] {
+    mutating func list(_ node: YAMLNode, _ pointer: @autoclosure () -> JSONPointer) -> [YAMLNode] {
         if let items = node.sequence { return items }
-        error(node, pointer, "\(keyword(pointer)) must be a list, found \(node.kindDescription)")
+        error(node, pointer(), "\(keyword(pointer)) must be a list, found \(node.kindDescription)")
         return []
     }
 

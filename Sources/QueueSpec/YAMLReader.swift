@@ -24,12 +24,16 @@ private struct EventReader {
     let bytes: [UInt8]
     var diagnostics: [Diagnostic] = []
 
-    private enum Frame {
-        case sequence(start: YAMLNode.Position, anchor: String?, items: [YAMLNode], weight: Int)
-        case mapping(
-            start: YAMLNode.Position, anchor: String?, entries: [YAMLNode.MappingEntry],
-            pendingKey: (String, YAMLNode.Position)?, keys: [String: YAMLNode.Position], weight: Int
-        )
+    /// An open collection. Mutated in place through `stack[index]`, so appending never copies.
+    private struct Frame {
+        var isMapping: Bool
+        var start: YAMLNode.Position
+        var anchor: String?
+        var items: [YAMLNode] = []
+        var entries: [YAMLNode.MappingEntry] = []
+        var pendingKey: (String, YAMLNode.Position)?
+        var keys: [String: YAMLNode.Position] = [:]
+        var weight = 1
     }
 
     private var stack: [Frame] = []
@@ -103,20 +107,14 @@ private struct EventReader {
             return add(aliased, anchor: nil)
         case YAML_SEQUENCE_START_EVENT:
             guard push(at: position) else { return false }
-            stack.append(.sequence(start: position, anchor: event.data.sequence_start.anchor.map { string($0) }, items: [], weight: 1))
+            stack.append(Frame(isMapping: false, start: position, anchor: event.data.sequence_start.anchor.map { string($0) }))
         case YAML_MAPPING_START_EVENT:
             guard push(at: position) else { return false }
-            stack.append(.mapping(
-                start: position, anchor: event.data.mapping_start.anchor.map { string($0) }, entries: [],
-                pendingKey: nil, keys: [:], weight: 1))
+            stack.append(Frame(isMapping: true, start: position, anchor: event.data.mapping_start.anchor.map { string($0) }))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return true }
-            switch frame {
-            case .sequence(let start, let anchor, let items, let weight):
-                return add(YAMLNode(content: .sequence(items), position: start, weight: weight), anchor: anchor)
-            case .mapping(let start, let anchor, let entries, _, _, let weight):
-                return add(YAMLNode(content: .mapping(mergingKeys(entries)), position: start, weight: weight), anchor: anchor)
-            }
+            let content: YAMLNode.Content = frame.isMapping ? .mapping(mergingKeys(frame.entries)) : .sequence(frame.items)
+            return add(YAMLNode(content: content, position: frame.start, weight: frame.weight), anchor: frame.anchor)
         default:
             break
         }
@@ -139,37 +137,31 @@ private struct EventReader {
             return false
         }
         if let anchor { anchors[anchor] = node }
-        guard let parent = stack.popLast() else {
+        guard !stack.isEmpty else {
             root = node
             return true
         }
-        switch parent {
-        case .sequence(let start, let anchor, var items, let weight):
-            items.append(node)
-            stack.append(.sequence(start: start, anchor: anchor, items: items, weight: weight + node.weight))
-        case .mapping(let start, let anchor, var entries, let pendingKey, var keys, let weight):
-            if let (key, keyPosition) = pendingKey {
-                entries.append(.init(key: key, keyLocation: keyPosition, value: node))
-                stack.append(.mapping(start: start, anchor: anchor, entries: entries, pendingKey: nil, keys: keys, weight: weight + node.weight))
+        let top = stack.count - 1
+        if !stack[top].isMapping {
+            stack[top].items.append(node)
+            stack[top].weight += node.weight
+        } else if let (key, keyPosition) = stack[top].pendingKey {
+            stack[top].entries.append(.init(key: key, keyLocation: keyPosition, value: node))
+            stack[top].weight += node.weight
+            stack[top].pendingKey = nil
+        } else {
+            var key = "?"
+            if case .scalar(let text, _) = node.content {
+                key = text
             } else {
-                let key: String
-                switch node.content {
-                case .scalar(let text, _):
-                    key = text
-                default:
-                    key = "?"
-                    stack.append(parent)
-                    error(at: node.position, "a mapping key must be a string, found \(node.kindDescription)")
-                    stack.removeLast()
-                }
-                if let first = keys[key], key != "<<" {
-                    stack.append(parent)
-                    error(at: node.position, pointerToken: key, "duplicate key '\(key)' (first at line \(first.line), column \(first.column))")
-                    stack.removeLast()
-                } else {
-                    keys[key] = node.position
-                }
-                stack.append(.mapping(start: start, anchor: anchor, entries: entries, pendingKey: (key, node.position), keys: keys, weight: weight))
+                error(at: node.position, "a mapping key must be a string, found \(node.kindDescription)")
+            }
+            if let first = stack[top].keys[key], key != "<<" {
+                stack[top].pendingKey = (key, node.position)
+                error(at: node.position, "duplicate key '\(key)' (first at line \(first.line), column \(first.column))")
+            } else {
+                stack[top].keys[key] = node.position
+                stack[top].pendingKey = (key, node.position)
             }
         }
         return true
@@ -196,17 +188,17 @@ private struct EventReader {
     private func currentPointer() -> JSONPointer {
         var tokens: [String] = []
         for frame in stack {
-            switch frame {
-            case .sequence(_, _, let items, _): tokens.append(String(items.count))
-            case .mapping(_, _, _, let pendingKey, _, _): if let (key, _) = pendingKey { tokens.append(key) }
+            if !frame.isMapping {
+                tokens.append(String(frame.items.count))
+            } else if let (key, _) = frame.pendingKey {
+                tokens.append(key)
             }
         }
         return JSONPointer(tokens: tokens)
     }
 
-    private mutating func error(at position: YAMLNode.Position, pointerToken: String? = nil, _ message: String) {
-        var pointer = currentPointer()
-        if let pointerToken { pointer = pointer.appending(pointerToken) }
+    private mutating func error(at position: YAMLNode.Position, _ message: String) {
+        let pointer = currentPointer()
         diagnostics.append(Diagnostic(
             .error, at: SourceLocation(file: file, line: position.line, column: position.column), pointer: pointer, message))
     }

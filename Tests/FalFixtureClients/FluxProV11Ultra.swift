@@ -8,7 +8,7 @@ private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}
 
 extension QueueEndpoint where Input == FluxProV11UltraInput, Output == FluxProV11UltraOutput {
     /// `fal-ai/flux-pro/v1.1-ultra`.
-    public static var fluxProV11ultra: Self { .init(id: "fal-ai/flux-pro/v1.1-ultra") }
+    public static var fluxProV11Ultra: Self { .init(id: "fal-ai/flux-pro/v1.1-ultra") }
 }
 
 /// The input of `fal-ai/flux-pro/v1.1-ultra`.

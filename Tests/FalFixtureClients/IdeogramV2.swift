@@ -134,12 +134,12 @@ public enum Style: OpenStringEnum {
     case general
     case realistic
     case design
-    case render3d
+    case render3D
     case anime
     /// A value this client does not know yet, kept as it was sent.
     case unknown(String)
 
-    public static let allCases: [Self] = [.auto, .general, .realistic, .design, .render3d, .anime]
+    public static let allCases: [Self] = [.auto, .general, .realistic, .design, .render3D, .anime]
 
     public init(rawValue: String) {
         switch rawValue {
@@ -147,7 +147,7 @@ public enum Style: OpenStringEnum {
         case "general": self = .general
         case "realistic": self = .realistic
         case "design": self = .design
-        case "render_3D": self = .render3d
+        case "render_3D": self = .render3D
         case "anime": self = .anime
         default: self = .unknown(rawValue)
         }
@@ -159,7 +159,7 @@ public enum Style: OpenStringEnum {
         case .general: "general"
         case .realistic: "realistic"
         case .design: "design"
-        case .render3d: "render_3D"
+        case .render3D: "render_3D"
         case .anime: "anime"
         case .unknown(let value): value
         }

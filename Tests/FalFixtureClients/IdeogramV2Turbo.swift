@@ -8,7 +8,7 @@ private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}
 
 extension QueueEndpoint where Input == IdeogramV2TurboInput, Output == IdeogramV2TurboOutput {
     /// `fal-ai/ideogram/v2/turbo`.
-    public static var ideogramV2turbo: Self { .init(id: "fal-ai/ideogram/v2/turbo") }
+    public static var ideogramV2Turbo: Self { .init(id: "fal-ai/ideogram/v2/turbo") }
 }
 
 /// The input of `fal-ai/ideogram/v2/turbo`.

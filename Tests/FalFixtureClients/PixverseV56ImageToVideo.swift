@@ -8,7 +8,7 @@ private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}
 
 extension QueueEndpoint where Input == PixverseV56ImageToVideoInput, Output == PixverseV56ImageToVideoOutput {
     /// `fal-ai/pixverse/v5.6/image-to-video`.
-    public static var pixverseV56imageToVideo: Self { .init(id: "fal-ai/pixverse/v5.6/image-to-video") }
+    public static var pixverseV56ImageToVideo: Self { .init(id: "fal-ai/pixverse/v5.6/image-to-video") }
 }
 
 /// The input of `fal-ai/pixverse/v5.6/image-to-video`.

@@ -8,7 +8,7 @@ private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}
 
 extension QueueEndpoint where Input == StableDiffusionV35LargeInput, Output == StableDiffusionV35LargeOutput {
     /// `fal-ai/stable-diffusion-v35-large`.
-    public static var stableDiffusionV35large: Self { .init(id: "fal-ai/stable-diffusion-v35-large") }
+    public static var stableDiffusionV35Large: Self { .init(id: "fal-ai/stable-diffusion-v35-large") }
 }
 
 /// The input of `fal-ai/stable-diffusion-v35-large`.

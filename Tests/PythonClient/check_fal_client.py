@@ -61,7 +61,8 @@ source = tiny_png(6, 4)
 data_uri = "data:image/png;base64," + base64.b64encode(source).decode()
 
 # 1. submit + iter_events (polling status with logs) + result
-handle = client.submit(ENDPOINT, arguments={"image_url": data_uri, "image_size": "square", "num_images": 2, "seed": 42})
+ARGS = {"image_url": data_uri, "image_size": "square", "num_images": 2, "seed": 42, "output_format": "png"}
+handle = client.submit(ENDPOINT, arguments=ARGS)
 check("submit returns a request id and the three URLs", bool(handle.request_id) and handle.status_url.endswith("/status"))
 check("status/result/cancel URLs are under owner/alias", "/fal-ai/flux-1/requests/" in handle.response_url, handle.response_url)
 kinds = []
@@ -82,7 +83,7 @@ import httpx  # noqa: E402
 
 image = httpx.get(result["images"][0]["url"]).content
 check("output image URL serves a PNG of the stated size", png_size(image) == (512, 512))
-again = client.subscribe(ENDPOINT, arguments={"image_url": data_uri, "image_size": "square", "num_images": 2, "seed": 42})
+again = client.subscribe(ENDPOINT, arguments=ARGS)
 check("same input + seed gives the same image (subscribe)", httpx.get(again["images"][0]["url"]).content == image)
 
 # 2. status by request id (handle rebuilt from the id alone, owner/alias form) + result()
@@ -120,16 +121,31 @@ except fal_client.client.FalClientHTTPError as error:
     check("invalid input: 422 with a pydantic detail list", error.status_code == 422 and detail[0]["type"] == "less_than_equal" and detail[0]["loc"] == ["body", "num_inference_steps"], detail)
 
 # 5. synchronous route (client.run) with sync_mode data URIs
-output = client.run(ENDPOINT, arguments={"image_url": data_uri, "sync_mode": True, "image_size": {"width": 40, "height": 30}})
+output = client.run(ENDPOINT, arguments={"image_url": data_uri, "sync_mode": True, "image_size": {"width": 40, "height": 30}, "output_format": "png"})
 url = output["images"][0]["url"]
 check("run() with sync_mode returns a data URI PNG of 40x30", url.startswith("data:image/png;base64,") and png_size(base64.b64decode(url.split(",", 1)[1])) == (40, 30))
+
+# 5b. the default output_format is jpeg: a real JPEG, labelled so
+jpeg = client.subscribe(ENDPOINT, arguments={"image_url": data_uri, "image_size": {"width": 100, "height": 60}})
+jpeg_bytes = httpx.get(jpeg["images"][0]["url"]).content
+check("default output_format gives content_type image/jpeg and JPEG bytes",
+      jpeg["images"][0]["content_type"] == "image/jpeg" and jpeg_bytes[:2] == b"\xff\xd8" and jpeg_bytes[-2:] == b"\xff\xd9")
+try:
+    from PIL import Image  # optional: decode with an independent JPEG decoder when Pillow is there
+    import io
+
+    decoded = Image.open(io.BytesIO(jpeg_bytes))
+    decoded.load()
+    check("Pillow decodes the JPEG at 100x60", decoded.format == "JPEG" and decoded.size == (100, 60), decoded.size)
+except ImportError:
+    print("skip Pillow not installed: JPEG not decoded")
 
 # 6. uploads: default repository (CDN token + /files/upload) and the storage flow ("fal")
 cdn_url = client.upload(source, "image/png", file_name="in.png")
 check("upload() (fal_v3 CDN path) returns a URL serving the bytes", httpx.get(cdn_url).content == source, cdn_url)
 storage_url = client.upload(source, "image/png", file_name="in.png", repository="fal")
 check("upload(repository='fal') (initiate + PUT) returns a URL serving the bytes", httpx.get(storage_url).content == source, storage_url)
-from_upload = client.subscribe(ENDPOINT, arguments={"image_url": storage_url, "seed": 42, "image_size": "square", "num_images": 2})
+from_upload = client.subscribe(ENDPOINT, arguments={**ARGS, "image_url": storage_url})
 check("an uploaded file works as image_url and gives the same output as its data URI", httpx.get(from_upload["images"][0]["url"]).content == image)
 
 # 7. a wrong key is refused with fal's body

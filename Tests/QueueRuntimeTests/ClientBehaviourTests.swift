@@ -112,6 +112,30 @@ final class LogCapture: LogHandler, @unchecked Sendable {
     }
 }
 
+@Suite struct SubmitOptionTests {
+    @Test func optionsBecomeQueryAndHeaders() async throws {
+        let transport = MockTransport { _, _ in reply(200, submitted, headers: ["X-Fal-Billable-Units": "1.5"]) }
+        let options = SubmitOptions(
+            webhookURL: URL(string: "https://hooks.example.test/done?x=1")!, maxQueueLength: 10, priority: .low, runnerHint: "r-7",
+            startTimeout: .seconds(30), noServerRetry: true, storeIO: false, objectLifetime: .seconds(3600), extraHeaders: ["X-Trace": "abc"])
+        let job = try await mockClient(transport).submit(.fluxSchnellRedux, FluxSchnellReduxInput(imageURL: "https://x.test/a.png"), options: options)
+        #expect(job.billableUnits == "1.5" && job.queuePositionAtSubmit == 0)
+        let request = try #require(transport.requests.first)
+        let components = try #require(URLComponents(string: request.url))
+        #expect(components.path == "/fal-ai/flux-1/schnell/redux")
+        #expect(Set(components.queryItems ?? []) == [
+            URLQueryItem(name: "fal_webhook", value: "https://hooks.example.test/done?x=1"), URLQueryItem(name: "fal_max_queue_length", value: "10"),
+        ])
+        let headers = request.request.headerFields
+        #expect(headers[.falQueuePriority] == "low" && headers[.falRunnerHint] == "r-7" && headers[.falRequestTimeout] == "30.0")
+        #expect(headers[.falNoRetry] == "1" && headers[.falStoreIO] == "0" && headers[HTTPField.Name("X-Trace")!] == "abc")
+        #expect(headers[.falObjectLifecycle] == #"{"expiration_duration_seconds":3600}"#)
+        #expect(headers[.contentType] == "application/json" && headers[.authorization] == "Key \(testKey)")
+        let body = try JSONDecoder().decode([String: JSONValue].self, from: try #require(request.body))
+        #expect(body == ["image_url": "https://x.test/a.png"])
+    }
+}
+
 @Suite struct SecurityTests {
     @Test func credentialGoesOnlyToConfiguredHosts() async throws {
         let foreign = submitted.replacingOccurrences(of: "https://queue.example.test", with: "https://elsewhere.example.net")
@@ -168,8 +192,16 @@ final class LogCapture: LogHandler, @unchecked Sendable {
         var texts: [String] = []
         do { _ = try await client.status(job) } catch { texts.append("\(error)"); texts.append(String(reflecting: error)) }
         do { _ = try await client.status(job) } catch { texts.append("\(error)") }
-        texts += [capture.text, "\(client.configuration.credentials!)", String(reflecting: client.configuration.credentials!)]
-        #expect(texts.count == 6)
+        // (The mock transport records requests, key included; a real transport keeps none.)
+        var configuration = client.configuration
+        configuration.transport = MockTransport { _, _ in reply(200) }
+        var dumped = ""
+        dump(configuration, to: &dumped)
+        texts += [
+            capture.text, "\(client.configuration.credentials!)", String(reflecting: client.configuration.credentials!),
+            "\(configuration)", dumped,
+        ]
+        #expect(texts.count == 8)
         for text in texts { #expect(!text.contains("super-secret"), "leaked in: \(text)") }
         #expect(capture.text.contains("retrying"))
     }

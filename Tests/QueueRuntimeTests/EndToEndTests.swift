@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import OpenAPIAsyncHTTPClient
 import Testing
 import FluxRedux
 import QueueSimulator
@@ -192,7 +194,13 @@ import QueueSimulator
         // A port nobody listens on: where a simulator just stopped.
         let port = try await withSimulator { _, simulator in simulator.port }
         let capture = HeaderCapture()
-        var configuration = QueueClient.Configuration(queueBaseURL: URL(string: "http://127.0.0.1:\(port)")!, credentials: Credentials(key: simulatorKey))
+        // The default client waits 5 s for a connection; this test does not.
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.timeout.connect = .milliseconds(300)
+        let httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+        var configuration = QueueClient.Configuration(
+            queueBaseURL: URL(string: "http://127.0.0.1:\(port)")!, credentials: Credentials(key: simulatorKey),
+            transport: AsyncHTTPClientTransport(configuration: .init(client: httpClient)))
         configuration.middlewares = [capture]
         configuration.retryPolicy.maxAttempts = 3
         configuration.retryPolicy.initialDelay = .milliseconds(5)
@@ -201,8 +209,9 @@ import QueueSimulator
             _ = try await within(.seconds(10)) { try await client.submit(.fluxSchnellRedux, reduxInput()) }
             Issue.record("expected a transport error")
         } catch QueueError.transport(let failure) {
-            #expect(failure.notSent, "\(failure)")
+            #expect(failure.notSent, "\(failure) \(String(reflecting: failure.underlying))")
         }
         #expect(capture.requests.count == 3)
+        try await httpClient.shutdown()
     }
 }

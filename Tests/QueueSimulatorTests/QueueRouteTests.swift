@@ -16,7 +16,7 @@ struct QueueRouteTests {
     func happyPath() async throws {
         let harness = try await Harness.start()
         defer { Task { await harness.finish() } }
-        let submitted = try await harness.submit(#"{"image_url":"\#(Harness.pixel)","image_size":"square","num_images":2,"seed":5000000000}"#)
+        let submitted = try await harness.submit(#"{"image_url":"\#(Harness.pixel)","image_size":"square","num_images":2,"seed":5000000000,"output_format":"png"}"#)
         #expect(submitted.status == 200)
         let body = try submitted.json
         let id = try #require(body["request_id"]?.stringValue)
@@ -200,7 +200,7 @@ struct QueueRouteTests {
         let harness = try await Harness.start()
         defer { Task { await harness.finish() } }
         let answer = try await send("POST", "\(harness.simulator.syncBaseURL.absoluteString)/\(Harness.endpoint)",
-                                    json: #"{"image_url":"\#(Harness.pixel)","sync_mode":true,"num_images":3,"image_size":{"width":33,"height":17}}"#)
+                                    json: #"{"image_url":"\#(Harness.pixel)","sync_mode":true,"num_images":3,"image_size":{"width":33,"height":17},"output_format":"png"}"#)
         #expect(answer.status == 200)
         #expect(answer.header("x-fal-request-id") != nil)
         guard case .array(let images)? = try answer.json["images"] else { Issue.record("no images"); return }
@@ -225,15 +225,36 @@ struct QueueRouteTests {
         let harness = try await Harness.start { $0.jobDuration = .milliseconds(5) }
         defer { Task { await harness.finish() } }
         let run = "\(harness.simulator.syncBaseURL.absoluteString)/\(Harness.endpoint)"
-        let first = try await send("POST", run, json: #"{"image_url":"\#(Harness.pixel)","image_size":"\#(preset)","seed":1}"#).json
-        let second = try await send("POST", run, json: #"{"image_url":"\#(Harness.pixel)","image_size":"\#(preset)","seed":1}"#).json
-        let other = try await send("POST", run, json: #"{"image_url":"\#(Harness.pixel)","image_size":"\#(preset)","seed":2}"#).json
+        let first = try await send("POST", run, json: #"{"image_url":"\#(Harness.pixel)","image_size":"\#(preset)","seed":1,"output_format":"png"}"#).json
+        let second = try await send("POST", run, json: #"{"image_url":"\#(Harness.pixel)","image_size":"\#(preset)","seed":1,"output_format":"png"}"#).json
+        let other = try await send("POST", run, json: #"{"image_url":"\#(Harness.pixel)","image_size":"\#(preset)","seed":2,"output_format":"png"}"#).json
         let url = try #require(first["images"]?.arrayValue?.first?["url"]?.stringValue)
         #expect(second["images"]?.arrayValue?.first?["url"]?.stringValue == url)
         #expect(other["images"]?.arrayValue?.first?["url"]?.stringValue != url)
         let file = try await send("GET", url)
         let size = try #require(PNGEncoder.dimensions(of: file.body))
         #expect(size.width == width && size.height == height)
+    }
+
+    @Test("output_format jpeg (the default) gives baseline JPEG files and data URIs labelled image/jpeg")
+    func jpegOutputs() async throws {
+        let harness = try await Harness.start { $0.jobDuration = .milliseconds(5) }
+        defer { Task { await harness.finish() } }
+        let run = "\(harness.simulator.syncBaseURL.absoluteString)/\(Harness.endpoint)"
+        let output = try await send("POST", run, json: #"{"image_url":"\#(Harness.pixel)","image_size":{"width":70,"height":45}}"#).json
+        let image = try #require(output["images"]?.arrayValue?.first)
+        #expect(image["content_type"] == .string("image/jpeg"))
+        let file = try await send("GET", try #require(image["url"]?.stringValue))
+        #expect(file.header("Content-Type") == "image/jpeg")
+        #expect(file.body.prefix(2) == [0xFF, 0xD8] && file.body.suffix(2) == [0xFF, 0xD9])
+        let size = try #require(JPEGEncoder.dimensions(of: file.body))
+        #expect(size.width == 70 && size.height == 45)
+
+        let inline = try await send("POST", run, json: #"{"image_url":"\#(Harness.pixel)","sync_mode":true,"image_size":{"width":9,"height":8}}"#).json
+        let uri = try #require(inline["images"]?.arrayValue?.first?["url"]?.stringValue)
+        #expect(uri.hasPrefix("data:image/jpeg;base64,"))
+        let bytes = try #require(Data(base64Encoded: String(uri.dropFirst("data:image/jpeg;base64,".count))))
+        #expect(JPEGEncoder.dimensions(of: Array(bytes))?.width == 9)
     }
 
     @Test("without a seed one is drawn from the seeded generator: same simulator seed, same image seeds")

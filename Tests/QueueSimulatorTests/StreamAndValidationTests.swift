@@ -17,7 +17,6 @@ struct StreamAndValidationTests {
         let id = try await harness.submitID()
         async let streamed = send("GET", harness.requestsURL(id) + "/status/stream?logs=1", headers: ["Accept": "text/event-stream"])
         try await harness.eventually("stream connected") { harness.simulator.statistics.requests[.statusStream] == 1 }
-        try await Task.sleep(for: .milliseconds(60))  // lets pings flow while queued; not a synchronisation point
         harness.simulator.releaseJobs()
         let answer = try await streamed
         #expect(answer.status == 200)

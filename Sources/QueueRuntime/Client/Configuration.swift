@@ -3,6 +3,7 @@ import Logging
 import OpenAPIRuntime
 
 #if canImport(OpenAPIAsyncHTTPClient)
+import AsyncHTTPClient
 import OpenAPIAsyncHTTPClient
 #elseif canImport(OpenAPIURLSession)
 import OpenAPIURLSession
@@ -96,10 +97,31 @@ extension QueueClient {
         /// Apple platforms.
         static func defaultTransport() -> any ClientTransport {
             #if canImport(OpenAPIAsyncHTTPClient)
-            AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .seconds(60)))
+            AsyncHTTPClientTransport(configuration: .init(client: QueueHTTPClient.shared, timeout: .seconds(60)))
             #else
             URLSessionTransport()
             #endif
         }
     }
 }
+
+#if canImport(OpenAPIAsyncHTTPClient)
+/// The HTTP client behind the default transport on Linux.
+///
+/// Not `HTTPClient.shared`: each followed job holds one connection for its status stream, and the
+/// shared client allows 8 connections per host, so a ninth concurrent job would wait for a free
+/// one. Redirects are not followed, so the credential cannot be carried to another host by one.
+/// Connecting gives up after 5 s (as fal's Python client does) so a refused connection is
+/// reported, and retried, quickly; there is no read timeout, which would cut quiet streams (the
+/// stream has its own idle timeout, `StatusUpdatePolicy.streamIdleTimeout`).
+enum QueueHTTPClient {
+    static let shared: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(5)
+        // A redirect could carry the credential to another host; the queue API does not redirect.
+        configuration.redirectConfiguration = .disallow
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+}
+#endif

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Its descriptions never show the secret, so a credential can sit in a configuration that is
 /// printed or logged.
-public struct Credentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct Credentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The word before the secret in the `Authorization` header.
     public enum Scheme: String, Sendable, Hashable {
         /// `Authorization: Key <key_id:key_secret>`, what fal expects.
@@ -51,4 +51,6 @@ public struct Credentials: Sendable, Hashable, CustomStringConvertible, CustomDe
 
     public var description: String { "Credentials(\(scheme.rawValue) <redacted>)" }
     public var debugDescription: String { description }
+    /// `dump` and debuggers show the scheme only.
+    public var customMirror: Mirror { Mirror(self, children: ["scheme": scheme, "secret": "<redacted>"]) }
 }

@@ -1,0 +1,474 @@
+import ArgumentParser
+import Dispatch
+import FluxRedux
+import Foundation
+import QueueRuntime
+import QueueSimulator
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `flux-redux IMAGE [options]`: image variations with FLUX.1 [schnell] Redux through the queue.
+///
+/// With `FAL_KEY` set it talks to fal (or to `FAL_QUEUE_RUN_HOST`); without it, it starts the
+/// local queue server in-process. Shows queue position, logs and elapsed time while the job runs,
+/// saves the images into `--out` and prints their paths. Ctrl-C cancels the job on the server.
+@main
+struct FluxReduxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flux-redux",
+        abstract: "Generates variations of an image with FLUX.1 [schnell] Redux on the fal queue.",
+        discussion: """
+            With FAL_KEY set, talks to fal (or to FAL_QUEUE_RUN_HOST); without it, runs against a \
+            local queue server started in-process, whose images are synthetic.
+            Ctrl-C cancels the job on the server. A job left running can be picked up with --resume.
+            """)
+
+    @Argument(help: "The image: a local file or an http(s) or data: URL. Not needed with --resume.")
+    var image: String?
+
+    @Option(help: "The seed (the same seed and input give the same images).")
+    var seed: Int64?
+
+    @Option(name: .customLong("num-images"), help: "How many images to generate, 1 to 4.")
+    var numImages: Int?
+
+    @Option(help: "square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9, or WIDTHxHEIGHT such as 1024x768.")
+    var size: String?
+
+    @Option(help: "Inference steps, 1 to 12.")
+    var steps: Int?
+
+    @Option(help: "The image format: jpeg or png.")
+    var format: ImageFormatArgument?
+
+    @Flag(help: "Ask for the images inline as data URIs (sync_mode), not as URLs.")
+    var sync = false
+
+    @Option(help: "The folder to save the images into.")
+    var out = "./flux-redux-output"
+
+    @Option(help: ArgumentHelp("Follow a job submitted earlier instead of submitting one.", valueName: "request-id"))
+    var resume: String?
+
+    @Option(help: .hidden)
+    var simulatedJobSeconds: Double = 3
+
+    @Flag(help: .hidden)
+    var simulateFaults = false
+
+    func validate() throws {
+        if image == nil && resume == nil { throw ValidationError("give an IMAGE (a file or URL), or --resume REQUEST_ID") }
+        if let size { _ = try Self.imageSize(size) }
+    }
+
+    /// `square_hd` → a preset, `1024x768` → a custom size.
+    static func imageSize(_ text: String) throws -> ImageSize {
+        let parts = text.lowercased().split(separator: "x")
+        if parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]) {
+            return .custom(.init(width: width, height: height))
+        }
+        let preset = ImageSize.Preset(rawValue: text)
+        if case .unknown = preset {
+            throw ValidationError("--size must be square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9 or WIDTHxHEIGHT, not '\(text)'")
+        }
+        return .preset(preset)
+    }
+
+    /// The image argument as a file input: URLs as they are, anything else as a local file.
+    static func fileInput(_ text: String) throws -> FileInput {
+        let lowercased = text.lowercased()
+        if lowercased.hasPrefix("http://") || lowercased.hasPrefix("https://") || lowercased.hasPrefix("data:") {
+            return .url(text)
+        }
+        let url = URL(fileURLWithPath: (text as NSString).expandingTildeInPath)
+        guard FileManager.default.isReadableFile(atPath: url.path) else {
+            throw ValidationError("no readable image at \(text)")
+        }
+        return .localFile(url)
+    }
+
+    func run() async throws {
+        let console = Console()
+        // Check the input before starting anything.
+        var input: FluxSchnellReduxInput?
+        if resume == nil {
+            do {
+                let made = try makeInput()
+                let issues = made.validate()
+                guard issues.isEmpty else { throw QueueError.invalidInput(issues) }
+                input = made
+            } catch {
+                console.error(Self.describe(error))
+                throw ExitCode.validationFailure
+            }
+        }
+        var simulator: QueueSimulator?
+        let client: QueueClient
+        let environment = ProcessInfo.processInfo.environment
+        let host = environment["FAL_QUEUE_RUN_HOST"].flatMap { $0.isEmpty ? nil : URL(string: $0.contains("://") ? $0 : "https://\($0)") }
+        if Credentials.fromEnvironment(environment) != nil {
+            // The hosted service (or FAL_QUEUE_RUN_HOST) with the key from the environment.
+            var configuration = QueueClient.Configuration()
+            configuration.logger.logLevel = .error
+            client = QueueClient(configuration: configuration)
+        } else if let host {
+            // A queue server without a key, such as `queue-simulator`: it also takes the uploads.
+            var configuration = QueueClient.Configuration(queueBaseURL: host, credentials: nil)
+            configuration.logger.logLevel = .error
+            client = QueueClient(configuration: configuration)
+            console.line("No FAL_KEY set: using the queue server at \(host.absoluteString) (FAL_QUEUE_RUN_HOST).")
+        } else {
+            var settings = SimulatorConfiguration()
+            settings.jobDuration = .milliseconds(Int(simulatedJobSeconds * 1000))
+            settings.logCount = 4
+            if simulateFaults {
+                settings.faults = [
+                    Fault(route: .submit, kind: .httpStatus(429, retryAfter: 1)),
+                    Fault(route: .statusStream, kind: .dropConnection),
+                    Fault(route: .result, kind: .dropConnection),
+                ]
+            }
+            let server = try QueueSimulator.fluxRedux(configuration: settings)
+            try await server.start()
+            simulator = server
+            var configuration = QueueClient.Configuration(queueBaseURL: server.queueBaseURL, credentials: nil)
+            configuration.logger.logLevel = .error
+            client = QueueClient(configuration: configuration)
+            console.line("No FAL_KEY set: using a local queue server at \(server.queueBaseURL.absoluteString) (synthetic images).")
+        }
+
+        let outcome = await runCancellable(client: client, input: input, console: console)
+        if let simulator { await simulator.stop() }
+        switch outcome {
+        case .saved(let paths):
+            for path in paths { print(path) }
+        case .cancelled:
+            throw ExitCode(130)
+        case .failed(let message):
+            console.error(message)
+            throw ExitCode.failure
+        }
+    }
+
+    /// How a run ended.
+    enum Outcome: Sendable {
+        case saved([String])
+        case cancelled
+        case failed(String)
+    }
+
+    /// Runs the job in a task that Ctrl-C cancels; the job is then cancelled on the server
+    /// before this returns.
+    func runCancellable(client: QueueClient, input: FluxSchnellReduxInput?, console: Console) async -> Outcome {
+        let submitted = JobBox()
+        let work = Task { () async -> Outcome in
+            do {
+                return .saved(try await job(client: client, input: input, console: console, submitted: submitted))
+            } catch {
+                if Task.isCancelled || error is CancellationError || { if case QueueError.cancelled = error { return true } else { return false } }() {
+                    return .cancelled
+                }
+                return .failed(Self.describe(error))
+            }
+        }
+        signal(SIGINT, SIG_IGN)
+        let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue(label: "flux-redux.sigint"))
+        let interrupted = OnceFlag()
+        interrupts.setEventHandler {
+            if interrupted.set() {
+                // A second Ctrl-C: leave without waiting.
+                console.finishLine()
+                FileHandle.standardError.write(Data("interrupted again: exiting without waiting for the cancel\n".utf8))
+                #if canImport(Glibc)
+                Glibc.exit(130)
+                #else
+                Darwin.exit(130)
+                #endif
+            }
+            work.cancel()
+        }
+        interrupts.resume()
+        var outcome = await work.value
+        if interrupted.isSet, case .saved = outcome {
+            // Ctrl-C arrived after the images were saved: nothing to cancel.
+        } else if interrupted.isSet {
+            outcome = .cancelled
+        }
+        if case .cancelled = outcome {
+            console.finishLine()
+            if let job = submitted.get() {
+                console.line("Interrupted: cancelling request \(job.requestID) on the server…")
+                // Not a child of the cancelled task, so the request is really sent.
+                let result = await Task.detached { () -> Result<CancelOutcome, any Error> in
+                    do { return .success(try await client.cancel(job)) } catch { return .failure(error) }
+                }.value
+                switch result {
+                case .success(.cancellationRequested): console.line("Cancelled request \(job.requestID).")
+                case .success(.alreadyCompleted): console.line("Request \(job.requestID) had already finished.")
+                case .success(.notFound): console.line("The server does not know request \(job.requestID).")
+                case .failure(let error): console.error("Could not cancel request \(job.requestID): \(Self.describe(error))")
+                }
+            } else {
+                console.line("Interrupted before a job was submitted.")
+            }
+        }
+        interrupts.cancel()
+        signal(SIGINT, SIG_DFL)
+        return outcome
+    }
+
+    /// Submits (or resumes), follows, fetches and saves; returns the saved paths.
+    func job(client: QueueClient, input: FluxSchnellReduxInput?, console: Console, submitted: JobBox) async throws -> [String] {
+        let job: QueueJob<FluxSchnellReduxOutput>
+        if let resume {
+            job = client.job(resuming: resume, endpoint: .fluxSchnellRedux)
+            console.line("Resuming request \(resume).")
+        } else {
+            guard let input else { throw ValidationError("give an IMAGE") }
+            // Not cancelled with the caller: a submit that reached the server must report its
+            // request id so the job can be cancelled.
+            let submitting = Task { try await client.submit(.fluxSchnellRedux, input) }
+            job = try await submitting.value
+            console.line("Request id: \(job.requestID) (resume with: flux-redux --resume \(job.requestID))")
+        }
+        submitted.set(job)
+        try Task.checkCancellation()
+
+        let progress = Progress(console: console)
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                progress.tick()
+            }
+        }
+        defer { ticker.cancel() }
+        let output: FluxSchnellReduxOutput
+        do {
+            output = try await client.complete(job) { progress.update($0) }
+        } catch {
+            progress.finish(nil)
+            throw error
+        }
+        progress.finish("done")
+        return try await save(output, requestID: job.requestID, console: console)
+    }
+
+    func makeInput() throws -> FluxSchnellReduxInput {
+        guard let image else { throw ValidationError("give an IMAGE") }
+        return FluxSchnellReduxInput(
+            imageURL: try Self.fileInput(image),
+            numInferenceSteps: steps,
+            imageSize: try size.map(Self.imageSize),
+            seed: seed,
+            syncMode: sync ? true : nil,
+            numImages: numImages,
+            outputFormat: format.map { $0 == .png ? .png : .jpeg })
+    }
+
+    /// Writes each image into `out`, downloading URLs and decoding data URIs.
+    func save(_ output: FluxSchnellReduxOutput, requestID: String, console: Console) async throws -> [String] {
+        let folder = URL(fileURLWithPath: (out as NSString).expandingTildeInPath)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var paths: [String] = []
+        let stem = String(requestID.prefix(8))
+        for (index, image) in output.images.enumerated() {
+            try Task.checkCancellation()
+            let (data, contentType) = try await Self.fetch(image.url)
+            let type = contentType ?? image.contentType ?? "image/jpeg"
+            let file = folder.appendingPathComponent("\(stem)-\(index + 1).\(Self.fileExtension(type))")
+            try data.write(to: file, options: .atomic)
+            paths.append(file.path)
+        }
+        console.line("Saved \(paths.count) image(s) into \(out) (seed \(output.seed)).")
+        return paths
+    }
+
+    /// The bytes of a `data:` URI or an http(s) URL, with their media type when known.
+    static func fetch(_ location: String) async throws -> (Data, String?) {
+        if location.hasPrefix("data:") {
+            guard let comma = location.firstIndex(of: ",") else { throw FluxReduxError("a data URI without data") }
+            let header = location[location.index(location.startIndex, offsetBy: 5)..<comma]
+            let payload = String(location[location.index(after: comma)...])
+            let type = header.split(separator: ";").first.map(String.init)
+            let data = header.hasSuffix(";base64") ? Data(base64Encoded: payload) : payload.removingPercentEncoding.map { Data($0.utf8) }
+            guard let data else { throw FluxReduxError("a data URI that does not decode") }
+            return (data, type?.isEmpty == false ? type : nil)
+        }
+        guard let url = URL(string: location) else { throw FluxReduxError("not a URL: \(location.prefix(80))") }
+        let (data, response) = try await URLSession.shared.data(from: url)
+        if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
+            throw FluxReduxError("downloading \(url.absoluteString) answered HTTP \(http.statusCode)")
+        }
+        return (data, (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type")?.split(separator: ";").first.map(String.init))
+    }
+
+    static func fileExtension(_ contentType: String) -> String {
+        switch contentType.lowercased() {
+        case "image/png": "png"
+        case "image/webp": "webp"
+        case "image/gif": "gif"
+        default: "jpg"
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? QueueError {
+            if case .invalidInput(let issues) = error {
+                return "invalid input: " + issues.map(\.description).joined(separator: "; ")
+            }
+            return error.description
+        }
+        if let error = error as? ValidationError { return error.message }
+        return "\(error)"
+    }
+}
+
+/// `--format`.
+enum ImageFormatArgument: String, ExpressibleByArgument, CaseIterable {
+    case jpeg, png
+}
+
+/// An error of this tool, with its message.
+struct FluxReduxError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The job once submitted, for the Ctrl-C handler.
+final class JobBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var job: QueueJob<FluxSchnellReduxOutput>?
+    func set(_ job: QueueJob<FluxSchnellReduxOutput>) { lock.withLock { self.job = job } }
+    func get() -> QueueJob<FluxSchnellReduxOutput>? { lock.withLock { job } }
+}
+
+/// A flag set once.
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    /// Sets the flag; returns whether it was already set.
+    func set() -> Bool { lock.withLock { defer { value = true }; return value } }
+    var isSet: Bool { lock.withLock { value } }
+}
+
+/// Standard output: a progress line redrawn with `\r` on a terminal, plain lines otherwise.
+final class Console: @unchecked Sendable {
+    let isTerminal = isatty(1) == 1
+    private let lock = NSLock()
+    private var lineOpen = false
+
+    /// Prints a line, above the progress line on a terminal.
+    func line(_ text: String) {
+        lock.withLock {
+            if lineOpen { write("\r\u{1B}[2K") }
+            write(text + "\n")
+            lineOpen = false
+        }
+    }
+
+    /// Redraws the progress line (terminal) or prints it (otherwise).
+    func progress(_ text: String) {
+        lock.withLock {
+            if isTerminal {
+                write("\r\u{1B}[2K" + text)
+                lineOpen = true
+            } else {
+                write(text + "\n")
+            }
+        }
+    }
+
+    /// Ends an open progress line.
+    func finishLine() {
+        lock.withLock {
+            if lineOpen { write("\n") }
+            lineOpen = false
+        }
+    }
+
+    func error(_ text: String) {
+        finishLine()
+        FileHandle.standardError.write(Data(("flux-redux: " + text + "\n").utf8))
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// The job's state, position, new logs and elapsed time.
+final class Progress: @unchecked Sendable {
+    private let console: Console
+    private let start = ContinuousClock.now
+    private let lock = NSLock()
+    private var state = "SUBMITTED"
+    private var position: Int?
+    private var seenLogs: Set<String> = []
+    private var lastPlain = ""
+    private var finished = false
+
+    init(console: Console) { self.console = console }
+
+    private var elapsed: String {
+        let duration = ContinuousClock.now - start
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return String(format: "%.1fs", seconds)
+    }
+
+    private func summary() -> String {
+        var text = state == "IN_QUEUE" ? "in queue" : state == "IN_PROGRESS" ? "running" : state.lowercased()
+        if let position, state == "IN_QUEUE" { text += ", position \(position)" }
+        return "[\(elapsed)] \(text)"
+    }
+
+    /// A status from the server: prints new logs, then the progress line.
+    func update(_ status: QueueStatus) {
+        let (logs, line): ([String], String?) = lock.withLock {
+            state = status.state.rawValue
+            position = status.queuePosition
+            var fresh: [String] = []
+            for entry in status.logs ?? [] {
+                let key = (entry.timestamp ?? "") + "|" + entry.message
+                if seenLogs.insert(key).inserted { fresh.append(entry.description) }
+            }
+            var line: String? = summary()
+            if !console.isTerminal {
+                // Plain output: a line per change, not per tick.
+                let key = state + "\(position ?? -1)"
+                line = key == lastPlain ? nil : line
+                lastPlain = key
+            }
+            return (fresh, line)
+        }
+        for log in logs { console.line("  log: \(log)") }
+        if let line { console.progress(line) }
+    }
+
+    /// Redraws the elapsed time on a terminal.
+    func tick() {
+        guard console.isTerminal, let line = lock.withLock({ finished ? nil : summary() }) else { return }
+        console.progress(line)
+    }
+
+    /// The last progress line.
+    func finish(_ text: String?) {
+        lock.withLock { finished = true }
+        if let text {
+            lock.withLock { state = text }
+            // Plain output already has the last status line.
+            if console.isTerminal {
+                console.progress(lock.withLock { summary() })
+                console.finishLine()
+            }
+        } else {
+            console.finishLine()
+        }
+    }
+}
