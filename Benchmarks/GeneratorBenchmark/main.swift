@@ -86,7 +86,7 @@ func syntheticDocument(endpoints count: Int) -> String {
             """#)
     }
     return #"""
-        {"openapi": "3.0.4", "info": {"title": "Synthetic queue document", "version": "1.0.0"},
+        {"openapi": "3.1.0", "info": {"title": "Synthetic queue document", "version": "1.0.0"},
          "servers": [{"url": "https://queue.fal.run"}],
          "paths": {
         \#(paths.joined(separator: ",\n"))

@@ -95,6 +95,8 @@ struct FluxReduxCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A closed pipe (`| head`) ends the output, not the process with a trap.
+        signal(SIGPIPE, SIG_IGN)
         let console = Console()
         // Check the input before starting anything.
         var input: FluxSchnellReduxInput?
@@ -144,11 +146,17 @@ struct FluxReduxCommand: AsyncParsableCommand {
             console.line("No FAL_KEY set: using a local queue server at \(server.queueBaseURL.absoluteString) (synthetic images).")
         }
 
-        let outcome = await runCancellable(client: client, input: input, console: console)
-        if let simulator { await simulator.stop() }
+        let outcome = await runCancellable(client: client, input: input, inProcess: simulator != nil, console: console)
+        if let simulator {
+            if simulateFaults {
+                let statistics = simulator.statistics
+                console.line("Local queue: \(statistics.faultsApplied) fault(s) injected, \(statistics.jobsCompleted) job(s) completed, \(statistics.jobsCancelled) cancelled.")
+            }
+            await simulator.stop()
+        }
         switch outcome {
         case .saved(let paths):
-            for path in paths { print(path) }
+            for path in paths { console.line(path) }
         case .cancelled:
             throw ExitCode(130)
         case .failed(let message):
@@ -166,11 +174,11 @@ struct FluxReduxCommand: AsyncParsableCommand {
 
     /// Runs the job in a task that Ctrl-C cancels; the job is then cancelled on the server
     /// before this returns.
-    func runCancellable(client: QueueClient, input: FluxSchnellReduxInput?, console: Console) async -> Outcome {
+    func runCancellable(client: QueueClient, input: FluxSchnellReduxInput?, inProcess: Bool, console: Console) async -> Outcome {
         let submitted = JobBox()
         let work = Task { () async -> Outcome in
             do {
-                return .saved(try await job(client: client, input: input, console: console, submitted: submitted))
+                return .saved(try await job(client: client, input: input, inProcess: inProcess, console: console, submitted: submitted))
             } catch {
                 if Task.isCancelled || error is CancellationError || { if case QueueError.cancelled = error { return true } else { return false } }() {
                     return .cancelled
@@ -185,7 +193,7 @@ struct FluxReduxCommand: AsyncParsableCommand {
             if interrupted.set() {
                 // A second Ctrl-C: leave without waiting.
                 console.finishLine()
-                FileHandle.standardError.write(Data("interrupted again: exiting without waiting for the cancel\n".utf8))
+                writeAll(2, "interrupted again: exiting without waiting for the cancel\n")
                 #if canImport(Glibc)
                 Glibc.exit(130)
                 #else
@@ -225,7 +233,7 @@ struct FluxReduxCommand: AsyncParsableCommand {
     }
 
     /// Submits (or resumes), follows, fetches and saves; returns the saved paths.
-    func job(client: QueueClient, input: FluxSchnellReduxInput?, console: Console, submitted: JobBox) async throws -> [String] {
+    func job(client: QueueClient, input: FluxSchnellReduxInput?, inProcess: Bool, console: Console, submitted: JobBox) async throws -> [String] {
         let job: QueueJob<FluxSchnellReduxOutput>
         if let resume {
             job = client.job(resuming: resume, endpoint: .fluxSchnellRedux)
@@ -236,7 +244,9 @@ struct FluxReduxCommand: AsyncParsableCommand {
             // request id so the job can be cancelled.
             let submitting = Task { try await client.submit(.fluxSchnellRedux, input) }
             job = try await submitting.value
-            console.line("Request id: \(job.requestID) (resume with: flux-redux --resume \(job.requestID))")
+            console.line(inProcess
+                ? "Request id: \(job.requestID) (the local queue ends with this process, so it cannot be resumed)"
+                : "Request id: \(job.requestID) (resume with: flux-redux --resume \(job.requestID))")
         }
         submitted.set(job)
         try Task.checkCancellation()
@@ -330,6 +340,17 @@ struct FluxReduxCommand: AsyncParsableCommand {
     }
 }
 
+/// Writes all of `text` to a file descriptor, ignoring failures such as a closed pipe.
+func writeAll(_ descriptor: Int32, _ text: String) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        if written < 0 && errno == EINTR { continue }
+        guard written > 0 else { return }
+        bytes = bytes.dropFirst(written)
+    }
+}
+
 /// `--format`.
 enum ImageFormatArgument: String, ExpressibleByArgument, CaseIterable {
     case jpeg, png
@@ -395,11 +416,11 @@ final class Console: @unchecked Sendable {
 
     func error(_ text: String) {
         finishLine()
-        FileHandle.standardError.write(Data(("flux-redux: " + text + "\n").utf8))
+        writeAll(2, "flux-redux: " + text + "\n")
     }
 
     private func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        writeAll(1, text)
     }
 }
 

@@ -89,6 +89,7 @@ func measure(_ name: String, _ updates: StatusUpdatePolicy, jobs: Int, concurren
     let before = simulator.statistics.requests.values.reduce(0, +)
 
     var delays: [Double] = []
+    let eventDelays = Samples()
     try await withThrowingTaskGroup(of: [Double].self) { group in
         for lane in 0..<concurrency {
             group.addTask {
@@ -100,11 +101,13 @@ func measure(_ name: String, _ updates: StatusUpdatePolicy, jobs: Int, concurren
                         await simulator.waitUntilFinished(job.requestID)
                         return .now
                     }
-                    let output = try await client.complete(job)
+                    let seen = Seen()
+                    let output = try await client.complete(job) { status in if status.isCompleted { seen.mark() } }
                     let held = ContinuousClock.now
                     precondition(output.images.count == 1)
                     let serverDone = await finished.value
                     lane_delays.append((held - serverDone).seconds * 1000)
+                    if let at = seen.at { eventDelays.add((at - serverDone).seconds * 1000) }
                 }
                 return lane_delays
             }
@@ -113,9 +116,10 @@ func measure(_ name: String, _ updates: StatusUpdatePolicy, jobs: Int, concurren
     }
     let requests = simulator.statistics.requests.values.reduce(0, +) - before
     await simulator.stop()
-    return String(
-        format: "| %-28@ | %4d | %6.2f | %8.2f | %8.2f | %8.2f |", name as NSString, jobs, Double(requests) / Double(jobs),
-        percentile(delays, 0.5), percentile(delays, 0.95), delays.max() ?? .nan)
+    let padded = name.padding(toLength: 30, withPad: " ", startingAt: 0)
+    return "| \(padded) | " + String(
+        format: "%4d | %7.2f | %12.2f | %6.2f | %6.2f | %15.2f |", jobs, Double(requests) / Double(jobs),
+        percentile(delays, 0.5), percentile(delays, 0.95), delays.max() ?? .nan, percentile(eventDelays.values, 0.5))
 }
 
 extension Duration {
@@ -152,6 +156,21 @@ func load(_ queueURL: URL, jobs: Int, concurrency: Int) async throws {
     }
     for failure in failures.prefix(5) { FileHandle.standardError.write(Data("failure: \(failure)\n".utf8)) }
     print(completed, failures.count, peakMemoryKiB(), (ContinuousClock.now - started).seconds)
+}
+
+/// When the COMPLETED status reached the caller.
+final class Seen: @unchecked Sendable {
+    private let lock = NSLock()
+    private var instant: ContinuousClock.Instant?
+    func mark() { lock.withLock { if instant == nil { instant = .now } } }
+    var at: ContinuousClock.Instant? { lock.withLock { instant } }
+}
+
+final class Samples: @unchecked Sendable {
+    private let lock = NSLock()
+    private var samples: [Double] = []
+    func add(_ value: Double) { lock.withLock { samples.append(value) } }
+    var values: [Double] { lock.withLock { samples } }
 }
 
 final class Counter: @unchecked Sendable {
@@ -199,16 +218,17 @@ if arguments.count == 5, arguments[1] == "load", let url = URL(string: arguments
     exit(0)
 }
 let jobs = Int(ProcessInfo.processInfo.environment["BENCH_JOBS"] ?? "") ?? 40
+let lanes = Int(ProcessInfo.processInfo.environment["BENCH_CONCURRENCY"] ?? "") ?? 4
 let loadJobs = Int(ProcessInfo.processInfo.environment["BENCH_LOAD_JOBS"] ?? "") ?? 10_000
-print("Job duration \(Int(jobDuration.seconds * 1000)) ms, \(jobs) jobs per mode, 4 at a time; delay = caller holds output − server finished job.")
-print("| mode                         | jobs | req/job | delay p50 ms | p95 ms | max ms |")
-print("|------------------------------|------|--------|----------|----------|----------|")
+print("Job duration \(Int(jobDuration.seconds * 1000)) ms, \(jobs) jobs per mode, \(lanes) at a time; delay = caller holds output − server finished job.")
+print("| mode                           | jobs | req/job | delay p50 ms | p95 ms | max ms | of it, status p50 |")
+print("|--------------------------------|------|---------|--------------|--------|--------|-----------------|")
 for (name, policy) in [
     ("streaming (SSE)", StatusUpdatePolicy.streaming),
     ("polling, backoff 50 ms → 1 s", .polling),
     ("fixed poll 0.1 s (Python)", .fixedPolling(every: .milliseconds(100))),
     ("fixed poll 0.5 s (JS)", .fixedPolling(every: .milliseconds(500))),
 ] {
-    print(try await measure(name, policy, jobs: jobs, concurrency: 4))
+    print(try await measure(name, policy, jobs: jobs, concurrency: lanes))
 }
 print(try await tenThousand(jobs: loadJobs, concurrency: 64))

@@ -1,0 +1,14 @@
+// swift-tools-version:6.0
+// libFuzzer target for the spec reader and loader. Build and run (Linux, Swift's clang runtime):
+//   swift build --package-path Fuzz -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+//   mkdir -p /tmp/spec-corpus && cp Tests/Fixtures/fal-openapi/*.json specs/*.yaml /tmp/spec-corpus/
+//   Fuzz/.build/debug/SpecLoaderFuzzer /tmp/spec-corpus -max_total_time=600 -max_len=65536
+import PackageDescription
+
+let package = Package(
+    name: "Fuzz",
+    dependencies: [.package(name: "swift-queue-client", path: "..")],
+    targets: [
+        .executableTarget(name: "SpecLoaderFuzzer", dependencies: [.product(name: "QueueSpec", package: "swift-queue-client")]),
+    ]
+)
