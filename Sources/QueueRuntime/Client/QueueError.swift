@@ -68,6 +68,7 @@ public struct HTTPFailure: Sendable, Hashable, CustomStringConvertible {
     /// The start of the body, for errors that are not JSON.
     public var bodyExcerpt: String
 
+    /// Makes a value from its parts.
     public init(
         operation: String, status: Int, detail: ErrorDetail? = nil, errorType: String? = nil, retryable: Bool? = nil,
         requestID: String? = nil, bodyExcerpt: String = ""
@@ -138,6 +139,7 @@ public struct FieldIssue: Sendable, Hashable, CustomStringConvertible {
     /// The value that was rejected.
     public var input: JSONValue?
 
+    /// Makes a value from its parts.
     public init(location: [String], message: String, type: String? = nil, context: JSONValue? = nil, input: JSONValue? = nil) {
         self.location = location
         self.message = message
@@ -175,6 +177,7 @@ public struct JobFailure: Sendable, Hashable, CustomStringConvertible {
     /// The result route's error response, which usually carries the field issues.
     public var response: HTTPFailure?
 
+    /// Makes a value from its parts.
     public init(error: String, errorType: String? = nil, requestID: String, response: HTTPFailure? = nil) {
         self.error = error
         self.errorType = errorType
@@ -204,6 +207,7 @@ public struct DecodingFailure: Sendable, Hashable, CustomStringConvertible {
     /// The request id, when known.
     public var requestID: String?
 
+    /// Makes a value from its parts.
     public init(what: String, fieldPath: String, reason: String, excerpt: String, requestID: String? = nil) {
         self.what = what
         self.fieldPath = fieldPath

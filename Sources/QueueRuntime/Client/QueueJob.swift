@@ -19,6 +19,7 @@ public struct QueueJob<Output: QueueModel>: Sendable, Hashable, CustomStringConv
     /// `X-Fal-Billable-Units` from the submit response, if sent.
     public let billableUnits: String?
 
+    /// Makes a value from its parts.
     public init(
         requestID: String, endpointID: EndpointID, responseURL: URL, statusURL: URL, cancelURL: URL,
         queuePositionAtSubmit: Int? = nil, billableUnits: String? = nil
@@ -72,6 +73,7 @@ public struct SubmitOptions: Sendable, Hashable {
     /// Extra request headers, sent as they are.
     public var extraHeaders: [String: String]
 
+    /// Makes a value from its parts.
     public init(
         webhookURL: URL? = nil, maxQueueLength: Int? = nil, priority: Priority? = nil, runnerHint: String? = nil,
         startTimeout: Duration? = nil, noServerRetry: Bool = false, storeIO: Bool = true, objectLifetime: Duration? = nil,

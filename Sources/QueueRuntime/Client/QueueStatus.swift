@@ -126,6 +126,7 @@ public struct LogEntry: Sendable, Hashable, CustomStringConvertible {
     /// Extra labels, as sent.
     public var labels: JSONValue?
 
+    /// Makes a value from its parts.
     public init(message: String, level: String? = nil, source: String? = nil, timestamp: String? = nil, labels: JSONValue? = nil) {
         self.message = message
         self.level = level

@@ -27,6 +27,7 @@ public struct StatusUpdatePolicy: Sendable, Hashable {
     /// Stream attempts that may fail before the client polls instead.
     public var maxStreamAttempts: Int
 
+    /// Makes a value from its parts.
     public init(
         mode: Mode = .streaming,
         includeLogs: Bool = true,

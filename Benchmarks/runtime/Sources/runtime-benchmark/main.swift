@@ -13,7 +13,8 @@ import QueueRuntime
 import QueueSimulator
 
 let key = "bench-id:bench-secret"
-let jobDuration = Duration.milliseconds(200)
+// Not a multiple of the fixed poll intervals, so polls do not line up with completions by accident.
+let jobDuration = Duration.milliseconds(250)
 
 /// An 8×8 PNG as a data URI (stored deflate; enough for the simulator to read).
 func smallPNGDataURI() -> String {
