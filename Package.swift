@@ -121,6 +121,8 @@ let package = Package(
         ),
         .testTarget(name: "FixtureClientTests", dependencies: ["FalFixtureClients", "FluxRedux", "QueueRuntime"]),
         .testTarget(name: "QueueSimulatorTests", dependencies: ["QueueSimulator", "QueueSpec"]),
+        // Runs the built `flux-redux` executable as a user would, against an in-process server.
+        .testTarget(name: "FluxReduxCommandTests", dependencies: ["QueueSimulator", "flux-redux"]),
         .testTarget(
             name: "QueueRuntimeTests",
             dependencies: ["QueueRuntime", "FluxRedux", "QueueSimulator"]

@@ -5,36 +5,52 @@
 /// carry is removed.
 enum DocText {
     static func lines(_ text: String?) -> [String] {
-        guard let text else { return [] }
-        var normalized = ""
-        for scalar in text.replacing("\r\n", with: "\n").unicodeScalars {
-            switch scalar {
-            case "\r", "\n", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}":
-                normalized.append("\n")
-            case "\t":
-                normalized.append("    ")
-            case _ where scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format:
+        guard let text, !text.isEmpty else { return [] }
+        // Split into lines of scalars; printable ASCII (nearly all text) skips the property lookups.
+        var lines: [String.UnicodeScalarView] = [String.UnicodeScalarView()]
+        var previousWasCarriageReturn = false
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if value >= 0x20 && value < 0x7F {
+                lines[lines.count - 1].append(scalar)
+                previousWasCarriageReturn = false
                 continue
-            default:
-                normalized.unicodeScalars.append(scalar)
             }
+            switch scalar {
+            case "\n" where previousWasCarriageReturn:
+                break
+            case "\r", "\n", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}":
+                lines.append(String.UnicodeScalarView())
+            case "\t":
+                lines[lines.count - 1].append(contentsOf: "    ".unicodeScalars)
+            case _ where scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format:
+                break
+            default:
+                lines[lines.count - 1].append(scalar)
+            }
+            previousWasCarriageReturn = scalar == "\r"
         }
-        var lines = normalized.split(separator: "\n", omittingEmptySubsequences: false).map {
-            String($0.reversed().drop(while: { $0 == " " }).reversed())
+        var trimmed = lines.map { line -> Substring.UnicodeScalarView in
+            var end = line.endIndex
+            while end > line.startIndex, line[line.index(before: end)] == " " { end = line.index(before: end) }
+            return line[line.startIndex..<end]
         }
-        while lines.first?.isEmpty == true { lines.removeFirst() }
-        while lines.last?.isEmpty == true { lines.removeLast() }
-        guard !lines.isEmpty else { return [] }
+        while trimmed.first?.isEmpty == true { trimmed.removeFirst() }
+        while trimmed.last?.isEmpty == true { trimmed.removeLast() }
+        guard !trimmed.isEmpty else { return [] }
         // Dedent the lines after the first by their common indentation; the first may sit right
         // after the opening quote.
-        let rest = lines.dropFirst().filter { !$0.isEmpty }
-        let indent = rest.map { $0.prefix(while: { $0 == " " }).count }.min() ?? 0
-        let firstIndent = lines[0].prefix(while: { $0 == " " }).count
-        lines[0] = String(lines[0].dropFirst(rest.isEmpty ? firstIndent : min(firstIndent, indent)))
-        for index in lines.indices.dropFirst() { lines[index] = String(lines[index].dropFirst(indent)) }
-        // Collapse runs of blank lines.
+        func indentation(_ line: Substring.UnicodeScalarView) -> Int { line.prefix(while: { $0 == " " }).count }
+        let indent = trimmed.dropFirst().filter { !$0.isEmpty }.map(indentation).min()
+        let firstIndent = indentation(trimmed[0])
         var result: [String] = []
-        for line in lines where !(line.isEmpty && result.last?.isEmpty == true) { result.append(line) }
+        for (index, line) in trimmed.enumerated() {
+            let drop = index == 0 ? (indent.map { min(firstIndent, $0) } ?? firstIndent) : (indent ?? 0)
+            let text = String(String.UnicodeScalarView(line.dropFirst(drop)))
+            // Collapse runs of blank lines.
+            if text.isEmpty && result.last?.isEmpty == true { continue }
+            result.append(text)
+        }
         return result
     }
 

@@ -46,28 +46,33 @@ public enum SwiftNamer {
     /// `16:9` → [16, 9]; anything outside ASCII letters and digits separates words, digits stay
     /// with the letters they touch (`v35`, `4k`).
     public static func words(_ text: String) -> [String] {
+        // Bytes, not Characters: only ASCII letters and digits make words, so anything else
+        // (every byte of a multi-byte character included) is a separator.
+        func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
+        func isLower(_ byte: UInt8) -> Bool { byte >= 0x61 && byte <= 0x7A }
+        func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+        let bytes = Array(text.utf8)
         var words: [String] = []
-        var current: [Character] = []
+        var current: [UInt8] = []
         func flush() {
-            if !current.isEmpty { words.append(String(current)) }
-            current = []
+            if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self).lowercased()) }
+            current.removeAll(keepingCapacity: true)
         }
-        let characters = Array(text)
-        for (index, character) in characters.enumerated() {
-            guard character.isASCII, character.isLetter || character.isNumber else {
+        for (index, byte) in bytes.enumerated() {
+            guard isUpper(byte) || isLower(byte) || isDigit(byte) else {
                 flush()
                 continue
             }
             if let previous = current.last {
-                let next = index + 1 < characters.count ? characters[index + 1] : nil
-                let lowerToUpper = (previous.isLowercase || previous.isNumber) && character.isUppercase
-                let acronymEnd = previous.isUppercase && character.isUppercase && (next?.isLowercase ?? false)
+                let next = index + 1 < bytes.count ? bytes[index + 1] : 0
+                let lowerToUpper = (isLower(previous) || isDigit(previous)) && isUpper(byte)
+                let acronymEnd = isUpper(previous) && isUpper(byte) && isLower(next)
                 if lowerToUpper || acronymEnd { flush() }
             }
-            current.append(character)
+            current.append(byte)
         }
         flush()
-        return words.map { $0.lowercased() }
+        return words
     }
 
     /// Joins words as UpperCamelCase, acronyms in capitals and `x` between two numbers (`4_3` → `4x3`).
@@ -125,18 +130,20 @@ public enum SwiftNamer {
         keywords.contains(identifier) ? "`\(identifier)`" : identifier
     }
 
-    /// The endpoint's Swift name from its id: owner dropped, version-only words dropped
-    /// (`fal-ai/flux-1/schnell/redux` → `FluxSchnellRedux`), dots inside words kept together (`v1.1` → `V11`).
+    /// The endpoint's Swift name from its id: owner dropped, an alias's trailing version number
+    /// dropped when a subpath follows (`fal-ai/flux-1/schnell/redux` → `FluxSchnellRedux`), dots
+    /// inside words kept together (`v1.1` → `V11`).
     public static func endpointTypeName(_ id: String) -> String {
         var segments = id.split(separator: "/").map(String.init)
         if let first = segments.first, ["workflows", "comfy"].contains(first) { segments.removeFirst() }
         if segments.count > 1 { segments.removeFirst() }  // the owner
         var wordList: [String] = []
-        for segment in segments {
+        for (position, segment) in segments.enumerated() {
             let segmentWords = words(segment.replacing(".", with: ""))
             for (index, word) in segmentWords.enumerated() {
-                // `flux-1`: a bare number after a name is a version the name already implies.
-                if index > 0, word.allSatisfy(\.isNumber), segmentWords.count == 2 { continue }
+                // `flux-1/schnell/redux`: a bare version number on an app alias that a subpath
+                // follows names the family, not this endpoint (`acme/model-3` keeps its 3).
+                if position == 0, segments.count > 1, index == segmentWords.count - 1, index > 0, word.allSatisfy(\.isNumber) { continue }
                 wordList.append(word)
             }
         }

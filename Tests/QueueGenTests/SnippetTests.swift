@@ -239,5 +239,7 @@ struct SnippetTests {
         #expect(SwiftNamer.endpointTypeName("fal-ai/pixverse/v5.6/image-to-video") == "PixverseV56ImageToVideo")
         #expect(SwiftNamer.endpointTypeName("workflows/acme/my-flow") == "MyFlow")
         #expect(SwiftNamer.endpointTypeName("fal-ai/stable-diffusion-v35-large") == "StableDiffusionV35Large")
+        #expect(SwiftNamer.endpointTypeName("acme/model-3") == "Model3")
+        #expect(SwiftNamer.endpointTypeName("acme/model-3/fast") == "ModelFast")
     }
 }

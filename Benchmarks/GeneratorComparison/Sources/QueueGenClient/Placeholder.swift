@@ -1,1 +1,1 @@
-// placeholder
+// run.sh copies generated sources here
