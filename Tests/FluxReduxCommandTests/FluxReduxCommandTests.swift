@@ -27,7 +27,7 @@ struct FluxReduxCommandTests {
     /// Starts flux-redux pointed at `simulator`, with its output collected in a file.
     func launch(_ arguments: [String], simulator: QueueSimulator?) throws -> (Process, URL) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("flux-redux-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         let process = Process()
         process.executableURL = Self.executable
@@ -79,6 +79,11 @@ struct FluxReduxCommandTests {
         let status = try await exitStatus(process, within: 30)
         let text = String(decoding: try Data(contentsOf: log), as: UTF8.self)
         #expect(status == 130, "\(text)")
+        // The cancel request reached the server before the command exited; the running job stops
+        // at its next step.
+        #expect(simulator.statistics.requests[.cancel] == 1)
+        let stopBy = Date().addingTimeInterval(10)
+        while simulator.jobState(id) != .cancelled, Date() < stopBy { try await Task.sleep(for: .milliseconds(20)) }
         #expect(simulator.jobState(id) == .cancelled)
         #expect(simulator.statistics.jobsCancelled == 1)
         #expect(text.contains(id))
