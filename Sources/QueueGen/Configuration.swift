@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import QueueSpec
 
 /// `queuegen.yaml`: the modules to generate, next to the specs they name.
@@ -35,7 +39,7 @@ public struct GeneratorConfiguration: Hashable, Sendable {
         let (root, readDiagnostics) = YAMLReader.read(Array((FileManager.default.contents(atPath: file) ?? Data()).utf8Bytes), file: file)
         guard let root else { throw SpecError(readDiagnostics) }
         var diagnostics: [Diagnostic] = []
-        let directory = (file as NSString).deletingLastPathComponent
+        let directory = file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : ""
         func resolve(_ path: String) -> String {
             let joined = path.hasPrefix("/") || directory.isEmpty ? path : directory + "/" + path
             return normalizedPath(joined)
@@ -79,8 +83,7 @@ public struct GeneratorConfiguration: Hashable, Sendable {
 
     /// A folder's spec files, sorted; a file as it is.
     public static func expand(_ path: String) -> [String] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return [path] }
+        guard (try? FileManager.default.contentsOfDirectory(atPath: path)) != nil else { return [path] }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }
             .filter { $0 != "queuegen.yaml" && $0 != "queuegen.yml" }
@@ -89,7 +92,7 @@ public struct GeneratorConfiguration: Hashable, Sendable {
 }
 
 /// `a/b/../c` → `a/c`, `./a` → `a`, without touching the file system.
-func normalizedPath(_ path: String) -> String {
+public func normalizedPath(_ path: String) -> String {
     var parts: [Substring] = []
     for part in path.split(separator: "/", omittingEmptySubsequences: true) {
         if part == "." { continue }

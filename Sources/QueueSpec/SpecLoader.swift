@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What loading a document produced: the document when it is usable, and every diagnostic.
 public struct LoadResult: Sendable {

@@ -1,5 +1,14 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import QueueGen
 import QueueSpec
 
@@ -31,7 +40,8 @@ struct ConfigOption: ParsableArguments {
 /// Prints diagnostics to standard error, compiler style.
 func printDiagnostics(_ diagnostics: [Diagnostic]) {
     for diagnostic in diagnostics {
-        FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+        var line = diagnostic.description + "\n"
+        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     }
 }
 
@@ -46,14 +56,14 @@ func loadDocuments(_ specs: [String], absolutePaths: Bool = false) throws -> [Sp
 /// A path relative to the working directory when it is inside it, so output names no machine's folders.
 func displayPath(_ path: String) -> String {
     let current = FileManager.default.currentDirectoryPath + "/"
-    let absolute = path.hasPrefix("/") ? (path as NSString).standardizingPath : path
+    let absolute = path.hasPrefix("/") ? normalizedPath(path) : path
     return absolute.hasPrefix(current) ? String(absolute.dropFirst(current.count)) : path
 }
 
 /// An absolute, standardized path, for diagnostics an IDE or terminal can open from any folder.
 func absolutePath(_ path: String) -> String {
     let joined = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-    return (joined as NSString).standardizingPath
+    return normalizedPath(joined)
 }
 
 struct Generate: ParsableCommand {
@@ -100,7 +110,7 @@ struct Generate: ParsableCommand {
                     access = chosen.access
                 }
             }
-            modules = [.init(name: module ?? (output as NSString).lastPathComponent, specs: specs.flatMap(GeneratorConfiguration.expand), output: output, access: access)]
+            modules = [.init(name: module ?? String(output.split(separator: "/").last ?? Substring(output)), specs: specs.flatMap(GeneratorConfiguration.expand), output: output, access: access)]
         }
         for module in modules {
             guard let output = module.output else { throw ValidationError("module \(module.name) has no output folder") }
