@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 // libFuzzer target for the spec reader and loader. Build and run (Linux, Swift's clang runtime):
-//   swift build --package-path Fuzz -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+//   swift build --package-path Fuzz -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
 //   mkdir -p /tmp/spec-corpus && cp Tests/Fixtures/fal-openapi/*.json specs/*.yaml /tmp/spec-corpus/
-//   Fuzz/.build/debug/SpecLoaderFuzzer /tmp/spec-corpus -max_total_time=600 -max_len=65536
+//   Fuzz/.build/release/SpecLoaderFuzzer /tmp/spec-corpus -max_total_time=600 -max_len=65536
 import PackageDescription
 
 let package = Package(

@@ -265,10 +265,13 @@ private struct DocumentLoader {
             schema.types.removeAll { $0 == .null }
             schema.isNullable = true
         }
-        if let order = schema.propertyOrder, let orderNode = node["x-fal-order-properties"] {
+        if schema.propertyOrder != nil, !schema.properties.isEmpty, let items = node["x-fal-order-properties"]?.sequence {
+            // Walk the written items (not the parsed names, which skip non-strings) so each
+            // warning points at its own item.
             let names = Set(schema.properties.map(\.name))
-            for (index, name) in order.enumerated() where !names.contains(name) && !schema.properties.isEmpty {
-                warning(orderNode.sequence?[index] ?? orderNode, pointer.appending("x-fal-order-properties").appending(index),
+            for (index, item) in items.enumerated() {
+                guard let name = item.scalarValue?.stringValue, !names.contains(name) else { continue }
+                warning(item, pointer.appending("x-fal-order-properties").appending(index),
                     "'x-fal-order-properties' names '\(name)', which is not a property")
             }
         }
@@ -445,7 +448,10 @@ private struct DocumentLoader {
     }
 
     private func keyword(_ pointer: () -> JSONPointer) -> String {
-        pointer().last.map { "'\($0)'" } ?? "the value"
+        let tokens = pointer().tokens
+        guard let last = tokens.last else { return "the value" }
+        if Int(last) != nil, tokens.count > 1 { return "item \(last) of '\(tokens[tokens.count - 2])'" }
+        return "'\(last)'"
     }
 
     mutating func expectMapping(_ node: YAMLNode, _ pointer: @autoclosure () -> JSONPointer) -> Bool {

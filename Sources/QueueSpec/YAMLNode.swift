@@ -96,6 +96,32 @@ public struct YAMLNode: Sendable {
     }
 }
 
+extension YAMLReader {
+    /// The number of lines in `bytes` as YAML counts them (the lines diagnostics number): `\r\n`,
+    /// a lone `\r`, `\n`, and the Unicode breaks NEL, LS and PS each end a line.
+    public static func lineCount(_ bytes: [UInt8]) -> Int {
+        var lines = 1
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x0A {
+                lines += 1
+            } else if byte == 0x0D {
+                lines += 1
+                if index + 1 < bytes.count, bytes[index + 1] == 0x0A { index += 1 }
+            } else if byte == 0xC2, index + 1 < bytes.count, bytes[index + 1] == 0x85 {
+                lines += 1
+                index += 1
+            } else if byte == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80, bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 {
+                lines += 1
+                index += 2
+            }
+            index += 1
+        }
+        return lines
+    }
+}
+
 /// A JSON value from a document: defaults, enum values, examples, vendor metadata.
 public enum SpecValue: Hashable, Sendable, CustomStringConvertible {
     case null

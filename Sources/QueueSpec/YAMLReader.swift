@@ -214,19 +214,32 @@ private struct EventReader {
             position = positionOf(offset: parser.problem_offset)
             message = "not valid UTF-8 text: \(problem)"
         } else {
-            position = .init(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
+            position = clamped(.init(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1))
         }
         error(at: position, message)
     }
 
+    /// libyaml ends a stream that lacks a final line break with one of its own, so an error at the
+    /// end can be reported on a line past the last; report it at the end of the last line instead.
+    private func clamped(_ position: YAMLNode.Position) -> YAMLNode.Position {
+        let lines = YAMLReader.lineCount(bytes)
+        guard position.line > lines else { return position }
+        return positionOf(offset: bytes.count)
+    }
+
+    /// The line and column (in code points, as libyaml counts) of a byte offset.
     private func positionOf(offset: Int) -> YAMLNode.Position {
-        var line = 1
-        var lineStart = 0
-        for index in 0..<min(offset, bytes.count) where bytes[index] == UInt8(ascii: "\n") {
-            line += 1
-            lineStart = index + 1
+        let end = min(offset, bytes.count)
+        let line = YAMLReader.lineCount(Array(bytes[..<end]))
+        var lineStart = end
+        while lineStart > 0 {
+            let byte = bytes[lineStart - 1]
+            if byte == 0x0A || byte == 0x0D { break }
+            if lineStart >= 2, bytes[lineStart - 2] == 0xC2, byte == 0x85 { break }
+            if lineStart >= 3, bytes[lineStart - 3] == 0xE2, bytes[lineStart - 2] == 0x80, byte == 0xA8 || byte == 0xA9 { break }
+            lineStart -= 1
         }
-        let column = String(decoding: bytes[lineStart..<min(offset, bytes.count)], as: UTF8.self).count + 1
+        let column = String(decoding: bytes[lineStart..<end], as: UTF8.self).unicodeScalars.count + 1
         return .init(line: line, column: column)
     }
 

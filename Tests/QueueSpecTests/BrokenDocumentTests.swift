@@ -179,3 +179,42 @@ struct BrokenDocumentTests {
         #expect(properties["folded"]?.description == "one line")
     }
 }
+
+@Suite("Line numbering")
+struct LineNumberingTests {
+    @Test("lines are numbered as YAML breaks them: CR LF, lone CR, LF, NEL, LS, PS")
+    func lineBreaks() {
+        #expect(YAMLReader.lineCount(Array("a\r\nb\rc\nd\u{85}e\u{2028}f\u{2029}g".utf8)) == 7)
+        let text = "openapi: 3.1.0\rinfo: {title: t}\r\npaths:\n  /a/b: {post: 7}\u{2028}x: [\n"
+        let diagnostic = diagnostics(text).first
+        #expect(diagnostic?.location.line == 6)
+        #expect((diagnostic?.location.line ?? 99) <= YAMLReader.lineCount(Array(text.utf8)))
+    }
+}
+
+@Suite("Fuzzer findings")
+struct FuzzerFindingTests {
+    @Test("x-fal-order-properties with a non-string item warns at the right item instead of crashing")
+    func orderWithNonStrings() {
+        let found = diagnostics(BrokenDocumentTests.endpoint + """
+                In:
+                  type: object
+                  properties: {a: {type: string}}
+                  x-fal-order-properties: [7, a, b]
+            """)
+        #expect(found.filter { $0.pointer.tokens.first == "components" }.map {
+            "\($0.severity) \($0.location.line):\($0.location.column) \($0.pointer) \($0.message)"
+        } == [
+            "error 15:32 #/components/schemas/In/x-fal-order-properties/0 item 0 of 'x-fal-order-properties' must be a string, found the integer 7",
+            "warning 15:38 #/components/schemas/In/x-fal-order-properties/2 'x-fal-order-properties' names 'b', which is not a property",
+        ])
+    }
+
+    @Test("a syntax error at the end of a file without a final line break is reported on the last line")
+    func errorAtEndOfFile() {
+        let found = diagnostics("{\"openapi\": \"3.1.0\",\n \"info\": {\"title\": \"t\"}")
+        #expect(found.count == 1)
+        #expect(found.first?.location.line == 2)
+        #expect(found.first?.location.column == 24)  // just after the last character
+    }
+}

@@ -22,6 +22,7 @@ struct MutationFuzzTests {
     static let tokens: [[UInt8]] = [
         "{", "}", "[", "]", ":", ",", "\"", "'", "\n", "  ", "- ", "&a ", "*a", "<<: ", "$ref", "#/components/schemas/",
         "~1", "~0", "null", "true", "-1", "1e309", "\u{FEFF}", "\t", "!!str ", "? ", "|", ">-", "%YAML 1.2\n---\n", "\u{0}",
+        "\r", "\r\n", "\u{85}", "\u{2028}",
     ].map { Array($0.utf8) }
 
     static func mutate(_ bytes: [UInt8], using generator: inout SeededGenerator) -> [UInt8] {
@@ -52,9 +53,9 @@ struct MutationFuzzTests {
             let original = corpus[iteration % corpus.count]
             let mutant = Self.mutate(original, using: &generator)
             let result = SpecLoader.load(bytes: mutant, file: "mutant-\(iteration)")
-            let lineCount = mutant.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).count
+            let lineCount = YAMLReader.lineCount(mutant)
             for diagnostic in result.diagnostics {
-                #expect(diagnostic.location.line >= 1 && diagnostic.location.line <= lineCount + 1, "iteration \(iteration)")
+                #expect(diagnostic.location.line >= 1 && diagnostic.location.line <= lineCount, "iteration \(iteration)")
                 #expect(diagnostic.location.column >= 1, "iteration \(iteration)")
                 #expect(!diagnostic.message.isEmpty)
             }

@@ -1,14 +1,16 @@
+// libFuzzer target for the spec reader and loader (see Fuzz/Package.swift for the commands).
+// SwiftPM supplies `main` for an executable target, so this calls libFuzzer's driver itself.
+import Glibc
 import QueueSpec
 
 /// One input: read and load it; a crash, a hang (libFuzzer's -timeout) or a sanitizer report is a
 /// failure. Diagnostics must stay inside the document.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
-    let bytes = Array(UnsafeRawBufferPointer(start: start, count: count))
+func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
+    let bytes = count == 0 ? [] : Array(UnsafeBufferPointer(start: start, count: count))
     let result = SpecLoader.load(bytes: bytes, file: "fuzz")
-    let lines = bytes.reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+    let lines = YAMLReader.lineCount(bytes)
     for diagnostic in result.diagnostics {
-        precondition(diagnostic.location.line >= 1 && diagnostic.location.line <= lines + 1, "line out of range: \(diagnostic)")
+        precondition(diagnostic.location.line >= 1 && diagnostic.location.line <= lines, "line out of range: \(diagnostic)")
         precondition(diagnostic.location.column >= 1, "column out of range: \(diagnostic)")
     }
     if let document = try? result.get() {
@@ -16,3 +18,13 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     }
     return 0
 }
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32
+
+var argc = CommandLine.argc
+var argv = CommandLine.unsafeArgv
+exit(runFuzzerDriver(&argc, &argv) { fuzzOne($0, $1) })
