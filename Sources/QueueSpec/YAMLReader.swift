@@ -42,9 +42,13 @@ private struct EventReader {
     private var documents = 0
     private var totalWeight = 0
 
+    /// The document's lines as YAML counts them; positions libyaml puts past the end are clamped.
+    let lineTotal: Int
+
     init(file: String, bytes: [UInt8]) {
         self.file = file
         self.bytes = bytes
+        self.lineTotal = YAMLReader.lineCount(bytes)
     }
 
     mutating func run(_ buffer: UnsafeBufferPointer<UInt8>) -> YAMLNode? {
@@ -81,7 +85,7 @@ private struct EventReader {
 
     /// Handles one event; `false` stops reading.
     private mutating func handle(_ event: yaml_event_t) -> Bool {
-        let position = YAMLNode.Position(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+        let position = clamped(YAMLNode.Position(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1))
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
             documents += 1
@@ -222,8 +226,7 @@ private struct EventReader {
     /// libyaml ends a stream that lacks a final line break with one of its own, so an error at the
     /// end can be reported on a line past the last; report it at the end of the last line instead.
     private func clamped(_ position: YAMLNode.Position) -> YAMLNode.Position {
-        let lines = YAMLReader.lineCount(bytes)
-        guard position.line > lines else { return position }
+        guard position.line > lineTotal else { return position }
         return positionOf(offset: bytes.count)
     }
 

@@ -216,5 +216,7 @@ struct FuzzerFindingTests {
         #expect(found.count == 1)
         #expect(found.first?.location.line == 2)
         #expect(found.first?.location.column == 24)  // just after the last character
+        // An empty document that libyaml closes on a line of its own.
+        #expect(diagnostics("---").map { "\($0.location.line):\($0.location.column) \($0.message)" } == ["1:4 the document is empty"])
     }
 }
