@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-libyaml.sh
-swift run -c release flux-redux Examples/sample.png --num-images 2 --seed 42 --out flux-redux-output "$@"
+swift run flux-redux Examples/sample.png --num-images 2 --seed 42 --out flux-redux-output "$@"
