@@ -197,27 +197,29 @@ struct Translator {
 
     /// Chooses the name for a new declaration: the proposed one, the one already declared with the
     /// same content, or the proposed one prefixed with the endpoint.
-    private mutating func name(for build: (String) -> Declaration, proposed: String) -> String {
-        let candidates = [proposed, currentEndpointName + proposed]
-        for candidate in candidates {
-            let declaration = build(candidate)
-            if let existing = declarations[candidate] {
-                if existing == declaration { return candidate }
-                continue
+    ///
+    /// `build` may record component names as it goes (a union nests its `Custom` member); what an
+    /// attempt that is not kept recorded is undone.
+    private mutating func name(for build: (inout Translator, String) -> Declaration, proposed: String) -> String {
+        for candidate in [proposed, currentEndpointName + proposed] {
+            let savedComponentTypes = componentTypes
+            let declaration = build(&self, candidate)
+            if let existing = declarations[candidate], existing == declaration { return candidate }
+            if declarations[candidate] == nil, !takenNames.contains(candidate) {
+                register(declaration)
+                return candidate
             }
-            if takenNames.contains(candidate) { continue }
-            register(declaration)
-            return candidate
+            componentTypes = savedComponentTypes
         }
         var taken = takenNames
         let fallback = SwiftNamer.unique(currentEndpointName + proposed, in: &taken)
-        register(build(fallback))
+        register(build(&self, fallback))
         return fallback
     }
 
     private mutating func enumType(_ values: [String], _ schema: Schema, _ context: Context) -> String {
         let decl = enumDecl(values, schema, name: "")
-        return name(for: { var copy = decl; copy.name = $0; return .openEnum(copy) }, proposed: context.proposedName)
+        return name(for: { _, name in var copy = decl; copy.name = name; return .openEnum(copy) }, proposed: context.proposedName)
     }
 
     private func enumDecl(_ values: [String], _ schema: Schema, name: String) -> EnumDecl {
@@ -235,7 +237,7 @@ struct Translator {
         // the name this struct ends up with.
         let proposed = context.proposedName
         let decl = structDecl(schema, name: proposed, isInput: false, context.document)
-        return name(for: { var copy = decl; copy.name = $0; return .structure(copy) }, proposed: proposed)
+        return name(for: { _, name in var copy = decl; copy.name = name; return .structure(copy) }, proposed: proposed)
     }
 
     private mutating func structDecl(_ schema: Schema, name: String, isInput: Bool, _ document: SpecDocument) -> StructDecl {
@@ -293,27 +295,8 @@ struct Translator {
             let values = resolvedMembers.flatMap { $0.enumValues!.compactMap(\.stringValue) }
             return .named(enumType(values, resolvedMembers[0], context))
         }
-        let proposed = context.proposedName
-        let attempts = [proposed, currentEndpointName + proposed]
-        for attempt in attempts {
-            let savedComponentTypes = componentTypes
-            let decl = unionDecl(members, name: attempt, context)
-            if let existing = declarations[attempt] {
-                if existing == .union(decl) { return .named(attempt) }
-                componentTypes = savedComponentTypes
-                continue
-            }
-            if takenNames.contains(attempt) {
-                componentTypes = savedComponentTypes
-                continue
-            }
-            register(.union(decl))
-            return .named(attempt)
-        }
-        var taken = takenNames
-        let fallback = SwiftNamer.unique(currentEndpointName + proposed, in: &taken)
-        register(.union(unionDecl(members, name: fallback, context)))
-        return .named(fallback)
+        let name = name(for: { .union($0.unionDecl(members, name: $1, context)) }, proposed: context.proposedName)
+        return .named(name)
     }
 
     private mutating func unionDecl(_ members: [Schema], name: String, _ context: Context) -> UnionDecl {
