@@ -137,6 +137,13 @@ for count in [1, 500] {
         files = QueueGenerator.generate([document])
     }
     rows.append(("generate \(count) endpoint\(count == 1 ? "" : "s") (load + translate + render)", String(format: "%.4f s", time)))
+    // Each phase alone, so a regression shows where it is.
+    var document: SpecDocument?
+    let loadTime = median(count == 1 ? 21 : 5) { document = try! SpecLoader.load(bytes: bytes, file: "synthetic-\(count).json").get() }
+    var model: ModuleModel?
+    let translateTime = median(count == 1 ? 21 : 5) { model = QueueGenerator.translate([document!]) }
+    let renderTime = median(count == 1 ? 21 : 5) { _ = QueueGenerator.render(model!) }
+    rows.append(("  load / translate / render", String(format: "%.4f / %.4f / %.4f s", loadTime, translateTime, renderTime)))
     rows.append(("  lines of Swift per endpoint (\(count))", String(format: "%.0f", Double(lines(files)) / Double(count))))
 }
 

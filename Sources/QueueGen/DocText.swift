@@ -6,7 +6,43 @@
 enum DocText {
     static func lines(_ text: String?) -> [String] {
         guard let text, !text.isEmpty else { return [] }
-        // Split into lines of scalars; printable ASCII (nearly all text) skips the property lookups.
+        var trimmed = splitLines(text).map { line -> Substring in
+            let utf8 = line.utf8
+            var end = utf8.endIndex
+            while end > utf8.startIndex, utf8[utf8.index(before: end)] == UInt8(ascii: " ") { end = utf8.index(before: end) }
+            return line[line.startIndex..<end]
+        }
+        while trimmed.first?.isEmpty == true { trimmed.removeFirst() }
+        while trimmed.last?.isEmpty == true { trimmed.removeLast() }
+        guard !trimmed.isEmpty else { return [] }
+        // Dedent the lines after the first by their common indentation; the first may sit right
+        // after the opening quote.
+        func indentation(_ line: Substring) -> Int { line.utf8.prefix(while: { $0 == UInt8(ascii: " ") }).count }
+        let indent = trimmed.dropFirst().filter { !$0.isEmpty }.map(indentation).min()
+        let firstIndent = indentation(trimmed[0])
+        var result: [String] = []
+        for (index, line) in trimmed.enumerated() {
+            let drop = index == 0 ? (indent.map { min(firstIndent, $0) } ?? firstIndent) : (indent ?? 0)
+            // Only spaces are dropped, one byte each.
+            let text = String(line[(line.utf8.index(line.startIndex, offsetBy: drop, limitedBy: line.endIndex) ?? line.endIndex)...])
+            // Collapse runs of blank lines.
+            if text.isEmpty && result.last?.isEmpty == true { continue }
+            result.append(text)
+        }
+        return result
+    }
+
+    /// The text's lines, with tabs expanded and control and format characters dropped.
+    static func splitLines(_ text: String) -> [Substring] {
+        // Printable ASCII and plain line feeds (nearly all text) need no per-character work.
+        if text.utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x0A }) {
+            return text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { Substring($0) }
+        }
+        return scalarLines(text)
+    }
+
+    /// `splitLines` one scalar at a time, for any text.
+    static func scalarLines(_ text: String) -> [Substring] {
         var lines: [String.UnicodeScalarView] = [String.UnicodeScalarView()]
         var previousWasCarriageReturn = false
         for scalar in text.unicodeScalars {
@@ -30,32 +66,20 @@ enum DocText {
             }
             previousWasCarriageReturn = scalar == "\r"
         }
-        var trimmed = lines.map { line -> Substring.UnicodeScalarView in
-            var end = line.endIndex
-            while end > line.startIndex, line[line.index(before: end)] == " " { end = line.index(before: end) }
-            return line[line.startIndex..<end]
-        }
-        while trimmed.first?.isEmpty == true { trimmed.removeFirst() }
-        while trimmed.last?.isEmpty == true { trimmed.removeLast() }
-        guard !trimmed.isEmpty else { return [] }
-        // Dedent the lines after the first by their common indentation; the first may sit right
-        // after the opening quote.
-        func indentation(_ line: Substring.UnicodeScalarView) -> Int { line.prefix(while: { $0 == " " }).count }
-        let indent = trimmed.dropFirst().filter { !$0.isEmpty }.map(indentation).min()
-        let firstIndent = indentation(trimmed[0])
-        var result: [String] = []
-        for (index, line) in trimmed.enumerated() {
-            let drop = index == 0 ? (indent.map { min(firstIndent, $0) } ?? firstIndent) : (indent ?? 0)
-            let text = String(String.UnicodeScalarView(line.dropFirst(drop)))
-            // Collapse runs of blank lines.
-            if text.isEmpty && result.last?.isEmpty == true { continue }
-            result.append(text)
-        }
-        return result
+        return lines.map { Substring(String($0)) }
     }
 
     /// A Swift string literal for arbitrary text; nothing in it can end the literal or interpolate.
     static func literal(_ text: String) -> String {
+        // Printable ASCII other than a backslash or quote (nearly all text) is written as it is.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "\"") }) {
+            return "\"" + text + "\""
+        }
+        return scalarLiteral(text)
+    }
+
+    /// `literal` one scalar at a time, for any text.
+    static func scalarLiteral(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -11,6 +11,9 @@ struct Translator {
     private var declarationFile: [String: Int] = [:]
     private var declarationOrder: [String] = []
     private var componentTypes: [ComponentKey: TypeRef] = [:]
+    /// What each component-type write replaced, while a naming attempt may still be undone.
+    private var componentUndo: [(key: ComponentKey, previous: TypeRef?)] = []
+    private var namingAttempts = 0
     private var takenNames: Set<String> = []
     private var currentFile = 0
     private var currentEndpointName = ""
@@ -78,7 +81,7 @@ struct Translator {
     /// An endpoint's input or output: always a struct of its own, named after the endpoint.
     private mutating func translateRoot(_ schema: Schema, as name: String, isInput: Bool, endpointID: String, _ context: Context) {
         if let ref = schema.ref {
-            componentTypes[ComponentKey(file: context.document.file, pointer: ref)] = .named(name)
+            setComponentType(.named(name), for: ComponentKey(file: context.document.file, pointer: ref))
         }
         let resolved = context.document.dereference(schema)
         reserve(name)  // the root comes before the types its properties add
@@ -189,7 +192,7 @@ struct Translator {
             owner: context.owner, property: pointer.last ?? context.property, title: target.title, document: context.document)
         // Only objects, enums and unions become named types; anything else is spelled inline.
         let (type, nullable) = typeRef(target, componentContext)
-        componentTypes[key] = type
+        setComponentType(type, for: key)
         return (type, nullable)
     }
 
@@ -202,19 +205,40 @@ struct Translator {
     /// attempt that is not kept recorded is undone.
     private mutating func name(for build: (inout Translator, String) -> Declaration, proposed: String) -> String {
         for candidate in [proposed, currentEndpointName + proposed] {
-            let savedComponentTypes = componentTypes
+            let undoMark = componentUndo.count
+            namingAttempts += 1
             let declaration = build(&self, candidate)
-            if let existing = declarations[candidate], existing == declaration { return candidate }
-            if declarations[candidate] == nil, !takenNames.contains(candidate) {
-                register(declaration)
+            namingAttempts -= 1
+            if let existing = declarations[candidate], existing == declaration {
+                keepComponentTypes()
                 return candidate
             }
-            componentTypes = savedComponentTypes
+            if declarations[candidate] == nil, !takenNames.contains(candidate) {
+                register(declaration)
+                keepComponentTypes()
+                return candidate
+            }
+            while componentUndo.count > undoMark {
+                let entry = componentUndo.removeLast()
+                componentTypes[entry.key] = entry.previous
+            }
         }
         var taken = takenNames
         let fallback = SwiftNamer.unique(currentEndpointName + proposed, in: &taken)
         register(build(&self, fallback))
         return fallback
+    }
+
+    /// Records a component's type, remembering what it replaced so a rejected naming attempt can
+    /// undo it (copying the whole table per attempt made translation quadratic in the endpoints).
+    private mutating func setComponentType(_ type: TypeRef, for key: ComponentKey) {
+        let previous = componentTypes.updateValue(type, forKey: key)
+        if namingAttempts > 0 { componentUndo.append((key, previous)) }
+    }
+
+    /// Forgets the undo entries once no attempt is open; an enclosing attempt keeps them.
+    private mutating func keepComponentTypes() {
+        if namingAttempts == 0 { componentUndo.removeAll(keepingCapacity: true) }
     }
 
     private mutating func enumType(_ values: [String], _ schema: Schema, _ context: Context) -> String {
@@ -321,7 +345,7 @@ struct Translator {
                 let nestedName = name + ".Custom"
                 let key = ComponentKey(file: document.file, pointer: ref)
                 if componentTypes[key] == nil || componentTypes[key] == .named(nestedName) {
-                    componentTypes[key] = .named(nestedName)
+                    setComponentType(.named(nestedName), for: key)
                     nested.append(.structure(structDecl(resolved, name: nestedName, isInput: false, document)))
                     cases.append(UnionCase(name: SwiftNamer.unique("custom", in: &caseNames), type: .named(nestedName)))
                     continue
