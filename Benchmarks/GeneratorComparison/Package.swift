@@ -15,5 +15,10 @@ let package = Package(
     targets: [
         .target(name: "AppleClient", dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")]),
         .target(name: "QueueGenClient", dependencies: [.product(name: "QueueRuntime", package: "swift-queue-client")]),
+        .executableTarget(name: "compare", dependencies: [
+            .product(name: "QueueGen", package: "swift-queue-client"),
+            .product(name: "QueueSpec", package: "swift-queue-client"),
+            .product(name: "_OpenAPIGeneratorCore", package: "swift-openapi-generator"),
+        ]),
     ]
 )

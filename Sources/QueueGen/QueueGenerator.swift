@@ -13,6 +13,11 @@ public struct GeneratedFile: Hashable, Sendable {
     /// The file name inside the output directory.
     public var name: String
     public var contents: String
+
+    public init(name: String, contents: String) {
+        self.name = name
+        self.contents = contents
+    }
 }
 
 /// The generator pipeline: spec documents → `ModuleModel` → Swift files.
