@@ -49,7 +49,7 @@ public struct GeneratorConfiguration: Hashable, Sendable {
 
     /// Reads a configuration file; paths in it become relative to the working directory.
     public static func load(file: String) throws(SpecError) -> GeneratorConfiguration {
-        let (root, readDiagnostics) = YAMLReader.read(Array((FileManager.default.contents(atPath: file) ?? Data()).utf8Bytes), file: file)
+        let (root, readDiagnostics) = YAMLReader.read(FileBytes.read(file) ?? [], file: file)
         guard let root else { throw SpecError(readDiagnostics) }
         var diagnostics: [Diagnostic] = []
         let directory = file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : ""
@@ -118,10 +118,6 @@ public func normalizedPath(_ path: String) -> String {
     return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
 }
 
-extension Data {
-    var utf8Bytes: [UInt8] { [UInt8](self) }
-}
-
 /// Writing generated files: only what changed, and removing files the generator wrote before that
 /// are no longer produced.
 public enum GeneratedFileWriter {
@@ -147,7 +143,7 @@ public enum GeneratedFileWriter {
         let expected = Set(files.map(\.name))
         for file in files {
             let path = directory + "/" + file.name
-            if present.contains(file.name), let onDisk = FileManager.default.contents(atPath: path), onDisk.elementsEqual(file.contents.utf8) {
+            if present.contains(file.name), let onDisk = FileBytes.read(path), onDisk.elementsEqual(file.contents.utf8) {
                 changes.unchanged.append(path)
             } else {
                 try replaceFile(at: path, with: file.contents)
@@ -203,8 +199,8 @@ public enum GeneratedFileWriter {
     static func staleFiles(in directory: String, expected: Set<String>) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.filter { $0.hasSuffix(".swift") && !expected.contains($0) }.sorted().map { directory + "/" + $0 }.filter {
-            guard let data = FileManager.default.contents(atPath: $0) else { return false }
-            return String(decoding: data.prefix(64), as: UTF8.self).hasPrefix(headerPrefix)
+            guard let bytes = FileBytes.read($0) else { return false }
+            return bytes.starts(with: headerPrefix.utf8)
         }
     }
 
@@ -213,7 +209,7 @@ public enum GeneratedFileWriter {
         var report: [String] = []
         for file in files {
             let path = directory + "/" + file.name
-            guard let data = FileManager.default.contents(atPath: path) else {
+            guard let data = FileBytes.read(path) else {
                 report.append("\(path): missing (the spec produces it)")
                 continue
             }

@@ -67,7 +67,7 @@ struct Renderer {
 
     private func render(_ endpoint: EndpointDecl, into printer: inout CodePrinter) {
         printer.block("extension QueueEndpoint where Input == \(endpoint.input), Output == \(endpoint.output.swift)") { printer in
-            let id = DocText.singleLine(endpoint.id).replacing("`", with: "'")
+            let id = DocText.singleLine(endpoint.id).backticksAsApostrophes
             printer.doc([endpoint.title == endpoint.id ? "`\(id)`." : "\(endpoint.title) (`\(id)`)."])
             printer.line("\(a)static var \(endpoint.memberName): Self { .init(id: \(DocText.literal(endpoint.id))) }")
         }

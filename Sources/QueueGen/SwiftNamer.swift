@@ -55,7 +55,7 @@ public enum SwiftNamer {
         var words: [String] = []
         var current: [UInt8] = []
         func flush() {
-            if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self).lowercased()) }
+            if !current.isEmpty { words.append(String(decoding: current.map { isUpper($0) ? $0 + 0x20 : $0 }, as: UTF8.self)) }
             current.removeAll(keepingCapacity: true)
         }
         for (index, byte) in bytes.enumerated() {
@@ -76,20 +76,25 @@ public enum SwiftNamer {
     }
 
     /// Joins words as UpperCamelCase, acronyms in capitals and `x` between two numbers (`4_3` → `4x3`).
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+    private static func upper(_ byte: UInt8) -> UInt8 { byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte }
+    private static func startsWithDigit(_ name: String) -> Bool { name.utf8.first.map(isDigit) ?? false }
+
     static func camel(_ words: [String], upperFirst: Bool) -> String {
         var result = ""
         var previousWasNumber = false
         for (index, word) in words.enumerated() {
-            let isNumber = word.first?.isNumber ?? false
+            // Words are ASCII letters and digits (see `words`), so case changes are byte arithmetic.
+            let isNumber = word.utf8.first.map(isDigit) ?? false
             if isNumber && previousWasNumber { result += "x" }
             if index == 0 && !upperFirst {
                 result += word
             } else if acronyms.contains(word) {
-                result += word.uppercased()
+                result += String(decoding: word.utf8.map(upper), as: UTF8.self)
             } else {
-                result += word.prefix(1).uppercased() + word.dropFirst()
+                result += String(decoding: word.utf8.prefix(1).map(upper) + word.utf8.dropFirst(), as: UTF8.self)
             }
-            previousWasNumber = isNumber && (word.last?.isNumber ?? false)
+            previousWasNumber = isNumber && (word.utf8.last.map(isDigit) ?? false)
         }
         return result
     }
@@ -98,7 +103,7 @@ public enum SwiftNamer {
     public static func typeName(_ text: String) -> String {
         var name = camel(words(text), upperFirst: true)
         if name.isEmpty { name = "Value" }
-        if name.first!.isNumber { name = "Type" + name }
+        if startsWithDigit(name) { name = "Type" + name }
         if reservedTypeNames.contains(name) { name += "Model" }
         return name
     }
@@ -111,7 +116,7 @@ public enum SwiftNamer {
         }
         var name = camel(wordList, upperFirst: false)
         if name.isEmpty { name = "value" }
-        if name.first!.isNumber { name = "_" + name }
+        if startsWithDigit(name) { name = "_" + name }
         if reservedPropertyNames.contains(name) { name += "Value" }
         return name
     }
@@ -120,7 +125,7 @@ public enum SwiftNamer {
     public static func caseName(_ rawValue: String) -> String {
         var name = camel(words(rawValue), upperFirst: false)
         if name.isEmpty { name = rawValue.isEmpty ? "empty" : "value" }
-        if name.first!.isNumber { name = "_" + name }
+        if startsWithDigit(name) { name = "_" + name }
         if reservedCaseNames.contains(name) { name += "_" }
         return name
     }
@@ -139,11 +144,11 @@ public enum SwiftNamer {
         if segments.count > 1 { segments.removeFirst() }  // the owner
         var wordList: [String] = []
         for (position, segment) in segments.enumerated() {
-            let segmentWords = words(segment.replacing(".", with: ""))
+            let segmentWords = words(String(segment.filter { $0 != "." }))
             for (index, word) in segmentWords.enumerated() {
                 // `flux-1/schnell/redux`: a bare version number on an app alias that a subpath
                 // follows names the family, not this endpoint (`acme/model-3` keeps its 3).
-                if position == 0, segments.count > 1, index == segmentWords.count - 1, index > 0, word.allSatisfy(\.isNumber) { continue }
+                if position == 0, segments.count > 1, index == segmentWords.count - 1, index > 0, word.utf8.allSatisfy(isDigit) { continue }
                 wordList.append(word)
             }
         }

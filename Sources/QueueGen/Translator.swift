@@ -87,7 +87,7 @@ struct Translator {
         reserve(name)  // the root comes before the types its properties add
         var decl = structDecl(resolved, name: name, isInput: isInput, context.document)
         let role = isInput ? "The input" : "The output"
-        decl.doc = DocText.lines(resolved.description ?? "\(role) of `\(endpointID.replacing("`", with: "'"))`.")
+        decl.doc = DocText.lines(resolved.description ?? "\(role) of `\(endpointID.backticksAsApostrophes)`.")
         register(.structure(decl))
     }
 
@@ -432,9 +432,9 @@ struct Translator {
         let bounds = constraintSummary(resolved)
         var summary = bounds
         if let defaultExpression {
-            summary.append("Default: `\(DocText.singleLine(defaultExpression).replacing("`", with: "'"))`.")
+            summary.append("Default: `\(DocText.singleLine(defaultExpression).backticksAsApostrophes)`.")
         } else if let value {
-            summary.append("Default: `\(DocText.singleLine(value.description).replacing("`", with: "'"))`.")
+            summary.append("Default: `\(DocText.singleLine(value.description).backticksAsApostrophes)`.")
         }
         if !summary.isEmpty {
             if !lines.isEmpty { lines.append("") }
@@ -461,7 +461,7 @@ struct Translator {
             let text = parts.joined(separator: ", ")
             sentences.append(text.prefix(1).uppercased() + text.dropFirst() + ".")
         }
-        if let pattern = schema.pattern { sentences.append("Matches `\(DocText.singleLine(pattern).replacing("`", with: "'"))`.") }
+        if let pattern = schema.pattern { sentences.append("Matches `\(DocText.singleLine(pattern).backticksAsApostrophes)`.") }
         if let values = schema.enumValues, !values.allSatisfy({ $0.stringValue != nil }) {
             sentences.append("One of: \(values.map(\.description).joined(separator: ", ")).")
         }
@@ -549,5 +549,7 @@ private func plural(_ count: Int, _ noun: String) -> String {
 }
 
 extension String {
-    var trimmingBackticks: String { replacing("`", with: "") }
+    var trimmingBackticks: String { utf8.contains(UInt8(ascii: "`")) ? String(filter { $0 != "`" }) : self }
+    /// Backticks, which would end a code span in a doc comment, as apostrophes.
+    var backticksAsApostrophes: String { utf8.contains(UInt8(ascii: "`")) ? String(map { $0 == "`" ? "'" : $0 }) : self }
 }

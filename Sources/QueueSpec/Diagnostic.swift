@@ -87,9 +87,7 @@ public struct JSONPointer: Hashable, Sendable, Comparable, CustomStringConvertib
             return
         }
         guard decoded.hasPrefix("/") else { return nil }
-        tokens = decoded.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
-            String($0.replacing("~1", with: "/").replacing("~0", with: "~"))
-        }
+        tokens = decoded.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map(JSONPointer.unescaped)
     }
 
     /// This pointer with one more token.
@@ -110,7 +108,41 @@ public struct JSONPointer: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     public var description: String {
-        "#" + tokens.map { "/" + $0.replacing("~", with: "~0").replacing("/", with: "~1") }.joined()
+        var text = "#"
+        for token in tokens {
+            text += "/"
+            // `~` and `/` are the only escapes (RFC 6901); most tokens have neither.
+            if token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) {
+                for character in token.unicodeScalars {
+                    switch character {
+                    case "~": text += "~0"
+                    case "/": text += "~1"
+                    default: text.unicodeScalars.append(character)
+                    }
+                }
+            } else {
+                text += token
+            }
+        }
+        return text
+    }
+
+    /// A token with `~1` read as `/` and `~0` as `~` (RFC 6901); any other `~` stays as it is.
+    private static func unescaped(_ token: Substring) -> String {
+        guard token.utf8.contains(UInt8(ascii: "~")) else { return String(token) }
+        let bytes = Array(token.utf8)
+        var result: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "~"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "0") || bytes[index + 1] == UInt8(ascii: "1") {
+                result.append(bytes[index + 1] == UInt8(ascii: "0") ? UInt8(ascii: "~") : UInt8(ascii: "/"))
+                index += 2
+            } else {
+                result.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: result, as: UTF8.self)
     }
 }
 

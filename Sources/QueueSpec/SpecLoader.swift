@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// What loading a document produced: the document when it is usable, and every diagnostic.
 public struct LoadResult: Sendable {
@@ -21,11 +16,11 @@ public struct LoadResult: Sendable {
 public enum SpecLoader {
     /// Reads and loads the file at `path`.
     public static func load(file path: String) -> LoadResult {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = FileBytes.read(path) else {
             let location = SourceLocation(file: path, line: 1, column: 1)
             return LoadResult(document: nil, diagnostics: [Diagnostic(.error, at: location, pointer: .root, "cannot read the file")])
         }
-        return load(bytes: [UInt8](data), file: path)
+        return load(bytes: bytes, file: path)
     }
 
     /// Loads a document from its bytes; `file` names it in diagnostics.
@@ -360,13 +355,15 @@ private struct DocumentLoader {
             guard components.count >= 3, components[components.count - 2] == "requests",
                 components.last!.hasPrefix("{"), let get = entry.value["get"]
             else { continue }
-            let base = components.dropLast(2).joined(separator: "/")
+            // The key before `/requests/{id}` (sliced rather than joined: the generic join is slow to start).
+            let idSlash = entry.key.lastIndex(of: "/")!
+            let base = String(entry.key[..<entry.key[..<idSlash].lastIndex(of: "/")!])
             let pointer = pathsPointer.appending(entry.key).appending("get")
             if let schema = responseSchema(get, pointer) { outputs[base] = schema }
         }
 
         var endpoints: [Endpoint] = []
-        for entry in paths.mapping ?? [] where !entry.key.contains("/requests/") {
+        for entry in paths.mapping ?? [] where !entry.key.split(separator: "/", omittingEmptySubsequences: false).dropFirst().dropLast().contains("requests") {
             let itemPointer = pathsPointer.appending(entry.key)
             guard expectMapping(entry.value, itemPointer), let post = entry.value["post"] else { continue }
             let postPointer = itemPointer.appending("post")

@@ -1,21 +1,20 @@
 // compare: times queuegen and swift-openapi-generator on the same documents, three ways.
 //
-//   compare --queuegen BIN --apple BIN --apple-config FILE --docs DIR
+//   compare --queuegen BIN --apple BIN --apple-config FILE --docs DIR [--cli-only LABEL]
 //
 // 1. The command-line tools, each run as a process (what a build plugin or a user pays):
 //    spawned directly with posix_spawn and timed from spawn to exit, output folder emptied
 //    before each run, untimed.
-// 2. Generation in a fresh process (`compare cold TOOL DOC`): the first generation after start,
-//    timed inside the process, so start-up and argument parsing are left out but every
-//    first-use cost of the generator is in.
+// 2. Generation in a fresh process (`cold-queuegen DOC`, `cold-apple DOC`, each linking only its
+//    own generator): the first generation after start, timed inside the process, so start-up
+//    and argument parsing are left out but every first-use cost of the generator is in.
 // 3. Generation warm: the median of repeated generations in one process.
 //
 // In-process runs generate into memory; Apple's types and client are generated concurrently,
 // as its command-line tool does. Prints Markdown table rows.
 import Foundation
-import QueueGen
-import QueueSpec
-import _OpenAPIGeneratorCore
+import RunApple
+import RunQueueGen
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -29,42 +28,6 @@ func now() -> Double {
 }
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-
-/// Generates with queuegen's library, into memory; returns the number of Swift lines.
-@discardableResult
-func generateWithQueueGen(_ path: String) -> Int {
-    let (documents, diagnostics) = SpecLoader.load(files: [path])
-    precondition(!diagnostics.contains { $0.severity == .error }, "queuegen could not load \(path)")
-    return QueueGenerator.generate(documents).reduce(0) { $0 + $1.contents.utf8.count { $0 == 0x0A } }
-}
-
-/// Generates with swift-openapi-generator's library, types and client concurrently, into memory.
-@discardableResult
-func generateWithApple(_ path: String) -> Int {
-    let url = URL(fileURLWithPath: path)
-    let data = try! Data(contentsOf: url)
-    let modes: [GeneratorMode] = [.types, .client]
-    let lineCounts = LineCounts()
-    DispatchQueue.concurrentPerform(iterations: modes.count) { index in
-        let config = Config(mode: modes[index], access: .public, namingStrategy: Config.defaultNamingStrategy)
-        let files = try! runGenerator(
-            input: InMemoryInputFile(absolutePath: url, contents: data), config: config,
-            diagnostics: ErrorThrowingDiagnosticCollector(upstream: QuietDiagnosticCollector()))
-        lineCounts.add(files.reduce(0) { $0 + $1.contents.count { $0 == 0x0A } })
-    }
-    return lineCounts.total
-}
-
-final class LineCounts: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sum = 0
-    func add(_ count: Int) { lock.withLock { sum += count } }
-    var total: Int { lock.withLock { sum } }
-}
-
-struct QuietDiagnosticCollector: DiagnosticCollector, Sendable {
-    func emit(_ diagnostic: _OpenAPIGeneratorCore.Diagnostic) {}
-}
 
 func generate(tool: String, _ path: String) {
     if tool == "queuegen" { generateWithQueueGen(path) } else { generateWithApple(path) }
@@ -104,13 +67,7 @@ func output(of arguments: [String]) -> String {
 }
 
 let arguments = CommandLine.arguments
-if arguments.count == 4, arguments[1] == "cold" {
-    // One generation in a fresh process; prints its time.
-    let start = now()
-    generate(tool: arguments[2], arguments[3])
-    print(now() - start)
-    exit(0)
-}
+let binDirectory = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent().path
 
 func option(_ name: String) -> String {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else {
@@ -122,6 +79,8 @@ let queuegen = option("--queuegen")
 let apple = option("--apple")
 let appleConfig = option("--apple-config")
 let docs = option("--docs")
+/// With `--cli-only LABEL`, only the command-line rows, labelled (for other builds of the tools).
+let cliOnlyLabel = arguments.firstIndex(of: "--cli-only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(getpid())").path
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 
@@ -147,12 +106,13 @@ for count in [1, 500] {
     for _ in 0..<runs {
         for tool in ["queuegen", "apple"] { cli[tool, default: []].append(cliRun(tool: tool, document)) }
     }
-    row("generate \(count) endpoint\(count == 1 ? "" : "s"): command-line tool (median of \(runs))", median(cli["queuegen"]!), median(cli["apple"]!))
+    row("generate \(count) endpoint\(count == 1 ? "" : "s"): command-line tool\(cliOnlyLabel.map { ", " + $0 } ?? "") (median of \(runs))", median(cli["queuegen"]!), median(cli["apple"]!))
+    if cliOnlyLabel != nil { continue }
     if count == 1 {
         var cold: [String: [Double]] = [:]
         for _ in 0..<15 {
             for tool in ["queuegen", "apple"] {
-                cold[tool, default: []].append(Double(output(of: [arguments[0], "cold", tool, document]))!)
+                cold[tool, default: []].append(Double(output(of: [binDirectory + "/cold-" + tool, document]))!)
             }
         }
         row("generate 1 endpoint: first generation in a fresh process (median of 15)", median(cold["queuegen"]!), median(cold["apple"]!))
