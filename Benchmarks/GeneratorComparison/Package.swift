@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-openapi-generator", exact: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.7.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(name: "swift-queue-client", path: "../.."),
     ],
     targets: [
@@ -24,5 +25,6 @@ let package = Package(
         // One generator each, so a cold run pays only its own tool's start-up costs.
         .executableTarget(name: "cold-queuegen", dependencies: ["RunQueueGen"]),
         .executableTarget(name: "cold-apple", dependencies: ["RunApple"]),
+        .executableTarget(name: "parse-only", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )

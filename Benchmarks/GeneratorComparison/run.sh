@@ -25,9 +25,11 @@ printf '| measure | queuegen | swift-openapi-generator 1.14.3 | ratio |\n|---|--
 if $static; then
   # The same comparison with both tools linked as static executables (no dynamic loading at start).
   swift build -c release --product queuegen --build-path "$root/.build-static" -Xswiftc -static-executable >/dev/null 2>&1
-  swift build -c release --package-path "$here" --product swift-openapi-generator --build-path "$here/.build-static" -Xswiftc -static-executable >/dev/null 2>&1
+  for product in swift-openapi-generator parse-only; do
+    swift build -c release --package-path "$here" --product "$product" --build-path "$here/.build-static" -Xswiftc -static-executable >/dev/null 2>&1
+  done
   "$here/.build/release/compare" --queuegen "$root/.build-static/release/queuegen" --apple "$here/.build-static/release/swift-openapi-generator" \
-    --apple-config "$config" --docs "$work/docs" --cli-only "static executables"
+    --apple-config "$config" --docs "$work/docs" --cli-only "static executables" --floor "$here/.build-static/release/parse-only"
 fi
 
 # Lines of Swift.

@@ -1,7 +1,9 @@
 // compare: times queuegen and swift-openapi-generator on the same documents, three ways.
 //
-//   compare --queuegen BIN --apple BIN --apple-config FILE --docs DIR [--cli-only LABEL]
+//   compare --queuegen BIN --apple BIN --apple-config FILE --docs DIR [--cli-only LABEL] [--floor BIN]
 //
+// `--floor BIN` adds a row for BIN run as `BIN generate DOC --output DIR`: a program that parses
+// queuegen's arguments and does nothing else (parse-only), the floor under queuegen's time.
 // 1. The command-line tools, each run as a process (what a build plugin or a user pays):
 //    spawned directly with posix_spawn and timed from spawn to exit, output folder emptied
 //    before each run, untimed.
@@ -96,6 +98,18 @@ func cliRun(tool: String, _ document: String) -> Double {
 func row(_ measure: String, _ queuegenTime: Double, _ appleTime: Double) {
     func format(_ seconds: Double) -> String { seconds < 0.1 ? String(format: "%.2f ms", seconds * 1000) : String(format: "%.3f s", seconds) }
     print("| \(measure) | \(format(queuegenTime)) | \(format(appleTime)) | \(String(format: "%.1f", appleTime / queuegenTime))× faster |")
+}
+
+if let floorIndex = arguments.firstIndex(of: "--floor"), floorIndex + 1 < arguments.count {
+    let document = "\(docs)/synthetic-1.json"
+    var times: (floor: [Double], queuegen: [Double], apple: [Double]) = ([], [], [])
+    for _ in 0..<31 {
+        times.floor.append(timeProcess([arguments[floorIndex + 1], "generate", document, "--output", scratch]))
+        times.queuegen.append(cliRun(tool: "queuegen", document))
+        times.apple.append(cliRun(tool: "apple", document))
+    }
+    func ms(_ values: [Double]) -> String { String(format: "%.2f ms", median(values) * 1000) }
+    print("| start-up floor\(cliOnlyLabel.map { ", " + $0 } ?? ""): argument parsing only, as queuegen parses (median of 31) | \(ms(times.floor)) (queuegen \(ms(times.queuegen))) | \(ms(times.apple)) | 20× needs ≤ \(String(format: "%.2f", median(times.apple) * 1000 / 20)) ms |")
 }
 
 for count in [1, 500] {
