@@ -42,20 +42,25 @@ public enum SwiftNamer {
         "validate", "transformFiles", "encode", "hashValue", "hash", "init", "self", "Type",
     ]
 
+    // ASCII byte tests: names are made of ASCII letters and digits only, so case is arithmetic.
+    private static func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
+    private static func isLower(_ byte: UInt8) -> Bool { byte >= 0x61 && byte <= 0x7A }
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+    private static func upper(_ byte: UInt8) -> UInt8 { isLower(byte) ? byte - 0x20 : byte }
+    private static func lower(_ byte: UInt8) -> UInt8 { isUpper(byte) ? byte + 0x20 : byte }
+    private static func startsWithDigit(_ name: String) -> Bool { name.utf8.first.map(isDigit) ?? false }
+
     /// Splits text into ASCII words: `image_url` → [image, url], `HTTPRequest` → [http, request],
     /// `16:9` → [16, 9]; anything outside ASCII letters and digits separates words, digits stay
     /// with the letters they touch (`v35`, `4k`).
     public static func words(_ text: String) -> [String] {
         // Bytes, not Characters: only ASCII letters and digits make words, so anything else
         // (every byte of a multi-byte character included) is a separator.
-        func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
-        func isLower(_ byte: UInt8) -> Bool { byte >= 0x61 && byte <= 0x7A }
-        func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
         let bytes = Array(text.utf8)
         var words: [String] = []
         var current: [UInt8] = []
         func flush() {
-            if !current.isEmpty { words.append(String(decoding: current.map { isUpper($0) ? $0 + 0x20 : $0 }, as: UTF8.self)) }
+            if !current.isEmpty { words.append(String(decoding: current.map(lower), as: UTF8.self)) }
             current.removeAll(keepingCapacity: true)
         }
         for (index, byte) in bytes.enumerated() {
@@ -76,15 +81,10 @@ public enum SwiftNamer {
     }
 
     /// Joins words as UpperCamelCase, acronyms in capitals and `x` between two numbers (`4_3` → `4x3`).
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-    private static func upper(_ byte: UInt8) -> UInt8 { byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte }
-    private static func startsWithDigit(_ name: String) -> Bool { name.utf8.first.map(isDigit) ?? false }
-
     static func camel(_ words: [String], upperFirst: Bool) -> String {
         var result = ""
         var previousWasNumber = false
         for (index, word) in words.enumerated() {
-            // Words are ASCII letters and digits (see `words`), so case changes are byte arithmetic.
             let isNumber = word.utf8.first.map(isDigit) ?? false
             if isNumber && previousWasNumber { result += "x" }
             if index == 0 && !upperFirst {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import QueueGen
+import QueueSpec
 
 @Suite("Writing generated files")
 struct GeneratedFileWriterTests {
