@@ -92,6 +92,7 @@ let package = Package(
             dependencies: [
                 "QueueSpec",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Specs")]

@@ -135,6 +135,7 @@ public final class QueueSimulator: Sendable {
         }
         let app = Application(
             responder: responder,
+            server: GuardedHTTP1Channel.builder,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "queue-simulator"),
             onServerRunning: { channel in

@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import QueueSimulator
+import Synchronization
+import Testing
+
+@Suite("Stopping the server")
+struct ShutdownTests {
+    /// A connection accepted just as the server stops used to be dropped before it reached a handler,
+    /// and swift-nio stops the process when that happens ("Deinited NIOAsyncWriter without calling
+    /// finish()"). Each round keeps a client connecting while the server stops; three instances
+    /// run side by side so stops overlap with other servers' accepts, as in the whole suite.
+    @Test("stopping while clients keep connecting neither crashes nor hangs", arguments: [1, 2, 3])
+    func stopUnderConnections(instance: Int) async throws {
+        let rounds = 8
+        var connected = 0
+        for _ in 0..<rounds {
+            let harness = try await Harness.start()
+            let port = harness.simulator.port
+            let stop = Atomic<Bool>(false)
+            let (warmedUp, signal) = AsyncStream<Void>.makeStream()
+            // Blocking socket calls: on a thread of its own, not the concurrency pool.
+            let hammer = Task { await onThread { () -> Int in
+                var count = 0
+                // Bounded in count; the first connection refused after the stop ends it.
+                for _ in 0..<20_000 where !stop.load(ordering: .relaxed) {
+                    guard RawConnection.request(port: port) else { break }
+                    count += 1
+                    if count == 20 { signal.finish() }
+                }
+                signal.finish()
+                return count
+            } }
+            // Let some connections through first, then stop while more arrive.
+            for await _ in warmedUp {}
+            await harness.finish()
+            stop.store(true, ordering: .relaxed)
+            connected += await hammer.value
+            // Once stopped, the port no longer answers.
+            #expect(!RawConnection.request(port: port))
+        }
+        #expect(connected >= rounds * 20, "instance \(instance)")
+    }
+}
+
+/// Runs `body` on a new thread and waits for its result.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: body()) }
+    }
+}
+
+/// One HTTP/1.1 request over a plain socket, closed without waiting for the whole answer.
+enum RawConnection {
+    /// Returns false when the connection is refused.
+    static func request(port: Int) -> Bool {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { return false }
+        let request = Array("GET /fal-ai/flux-1/requests/none/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        return true
+    }
+}
