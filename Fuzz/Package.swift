@@ -1,8 +1,11 @@
 // swift-tools-version:6.0
 // libFuzzer target for the spec reader and loader. Build and run (Linux, Swift's clang runtime):
 //   swift build --package-path Fuzz -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
-//   mkdir -p /tmp/spec-corpus && cp Tests/Fixtures/fal-openapi/*.json specs/*.yaml /tmp/spec-corpus/
-//   Fuzz/.build/release/SpecLoaderFuzzer /tmp/spec-corpus -max_total_time=600 -max_len=65536
+//   mkdir -p /tmp/spec-corpus /tmp/spec-findings && cp Tests/Fixtures/fal-openapi/*.json specs/*.yaml /tmp/spec-corpus/
+//   Fuzz/.build/release/SpecLoaderFuzzer /tmp/spec-corpus -max_total_time=600 -max_len=65536 \
+//     -artifact_prefix=/tmp/spec-findings/
+// A finding, once fixed, goes in Tests/Fixtures/fuzz-regressions/ (the test suite replays every
+// file there) with a focused test of what it broke.
 import PackageDescription
 
 let package = Package(

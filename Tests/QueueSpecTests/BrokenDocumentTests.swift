@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import QueueSpec
 
@@ -207,6 +208,41 @@ struct FuzzerFindingTests {
         } == [
             "error 15:32 #/components/schemas/In/x-fal-order-properties/0 item 0 of 'x-fal-order-properties' must be a string, found the integer 7",
             "warning 15:38 #/components/schemas/In/x-fal-order-properties/2 'x-fal-order-properties' names 'b', which is not a property",
+        ])
+    }
+
+    /// Inputs libFuzzer found, kept as it wrote them (Tests/Fixtures/fuzz-regressions).
+    static let regressionFiles: [String] = {
+        let directory = repositoryRoot + "/Tests/Fixtures/fuzz-regressions"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.sorted().map { directory + "/" + $0 }
+    }()
+
+    @Test("every saved fuzzer input loads or fails with diagnostics inside the text, as the fuzz target checks")
+    func savedInputs() throws {
+        #expect(!Self.regressionFiles.isEmpty)
+        for path in Self.regressionFiles {
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            let result = SpecLoader.load(bytes: bytes, file: path)
+            let lines = YAMLReader.lineCount(bytes)
+            for diagnostic in result.diagnostics {
+                #expect(diagnostic.location.line >= 1 && diagnostic.location.line <= lines, "\(path): \(diagnostic)")
+                #expect(diagnostic.location.column >= 1, "\(path): \(diagnostic)")
+            }
+        }
+    }
+
+    @Test("a fal document with lone CR line breaks reports its syntax error where PyYAML does too")
+    func loneCarriageReturns() throws {
+        let path = repositoryRoot + "/Tests/Fixtures/fuzz-regressions/lone-cr-line-breaks.json"
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(bytes.filter { $0 == 0x0A }.count == 451)  // 573 lines once lone CRs count
+        #expect(YAMLReader.lineCount(bytes) == 573)
+        // PyYAML 6 reads it the same way: "while parsing a flow mapping, line 512, column 18:
+        // expected ',' or '}', but got '<scalar>', line 514, column 16".
+        let found = SpecLoader.load(bytes: bytes, file: "f.json").diagnostics
+        #expect(found.map { "\($0.severity) \($0.location.line):\($0.location.column) \($0.message)" } == [
+            "error 514:16 did not find expected ',' or '}' while parsing a flow mapping (which started at line 512, column 18)"
         ])
     }
 
