@@ -65,6 +65,9 @@ enum RawConnection {
         #endif
         guard fd >= 0 else { return false }
         defer { close(fd) }
+        // Bounds connect and send (on Linux SO_SNDTIMEO covers connect too).
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
