@@ -1,3 +1,5 @@
+import QueueSpec
+
 /// A JSON value with object keys in order, so that answers read like fal's and inputs keep
 /// integers apart from numbers and booleans (which a validator must tell apart).
 public enum JSONValue: Sendable, Hashable {
@@ -111,7 +113,7 @@ extension JSONValue {
             } else {
                 out += "null"
             }
-        case .string(let value): JSONValue.writeString(value, to: &out)
+        case .string(let value): SpecValue.writeJSONString(value, to: &out)
         case .array(let values):
             out += "["
             for (index, value) in values.enumerated() {
@@ -123,30 +125,12 @@ extension JSONValue {
             out += "{"
             for (index, (key, value)) in members.enumerated() {
                 if index > 0 { out += "," }
-                JSONValue.writeString(key, to: &out)
+                SpecValue.writeJSONString(key, to: &out)
                 out += ":"
                 value.write(to: &out)
             }
             out += "}"
         }
-    }
-
-    private static func writeString(_ value: String, to out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }
 

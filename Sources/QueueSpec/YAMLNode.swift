@@ -200,7 +200,8 @@ public enum SpecValue: Hashable, Sendable, CustomStringConvertible {
         return String(value)
     }
 
-    static func writeJSONString(_ value: String, to text: inout String) {
+    /// Appends `value` as a JSON string literal (control characters escaped, the rest as is).
+    package static func writeJSONString(_ value: String, to text: inout String) {
         text += "\""
         for scalar in value.unicodeScalars {
             switch scalar {

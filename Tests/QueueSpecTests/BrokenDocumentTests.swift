@@ -211,24 +211,14 @@ struct FuzzerFindingTests {
         ])
     }
 
-    /// Inputs libFuzzer found, kept as it wrote them (Tests/Fixtures/fuzz-regressions).
-    static let regressionFiles: [String] = {
-        let directory = repositoryRoot + "/Tests/Fixtures/fuzz-regressions"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.sorted().map { directory + "/" + $0 }
-    }()
-
     @Test("every saved fuzzer input loads or fails with diagnostics inside the text, as the fuzz target checks")
     func savedInputs() throws {
-        #expect(!Self.regressionFiles.isEmpty)
-        for path in Self.regressionFiles {
+        // Inputs libFuzzer found, kept as it wrote them.
+        let files = fixtureFiles(in: "fuzz-regressions")
+        #expect(!files.isEmpty)
+        for path in files {
             let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-            let result = SpecLoader.load(bytes: bytes, file: path)
-            let lines = YAMLReader.lineCount(bytes)
-            for diagnostic in result.diagnostics {
-                #expect(diagnostic.location.line >= 1 && diagnostic.location.line <= lines, "\(path): \(diagnostic)")
-                #expect(diagnostic.location.column >= 1, "\(path): \(diagnostic)")
-            }
+            expectDiagnosticsInside(SpecLoader.load(bytes: bytes, file: path), of: bytes, path)
         }
     }
 

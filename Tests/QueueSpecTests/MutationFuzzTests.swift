@@ -53,12 +53,7 @@ struct MutationFuzzTests {
             let original = corpus[iteration % corpus.count]
             let mutant = Self.mutate(original, using: &generator)
             let result = SpecLoader.load(bytes: mutant, file: "mutant-\(iteration)")
-            let lineCount = YAMLReader.lineCount(mutant)
-            for diagnostic in result.diagnostics {
-                #expect(diagnostic.location.line >= 1 && diagnostic.location.line <= lineCount, "iteration \(iteration)")
-                #expect(diagnostic.location.column >= 1, "iteration \(iteration)")
-                #expect(!diagnostic.message.isEmpty)
-            }
+            expectDiagnosticsInside(result, of: mutant, "iteration \(iteration)")
             if (try? result.get()) == nil { failures += 1 }
         }
         // Most mutants break something; a fuzz run where nothing fails is not exercising anything.

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import QueueSpec
 
 /// The repository root, from this file's path.
@@ -8,12 +9,25 @@ let repositoryRoot: String = {
     return url.path
 }()
 
-/// The eleven documents fal published, copied unedited into Tests/Fixtures/fal-openapi.
-let falFixtureFiles: [String] = {
-    let directory = repositoryRoot + "/Tests/Fixtures/fal-openapi"
+/// The paths of the files in `Tests/Fixtures/<folder>` (hidden ones left out) ending in `suffix`, sorted.
+func fixtureFiles(in folder: String, suffix: String = "") -> [String] {
+    let directory = repositoryRoot + "/Tests/Fixtures/" + folder
     let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    return names.filter { $0.hasSuffix(".json") }.sorted().map { directory + "/" + $0 }
-}()
+    return names.filter { !$0.hasPrefix(".") && $0.hasSuffix(suffix) }.sorted().map { directory + "/" + $0 }
+}
+
+/// The eleven documents fal published, copied unedited into Tests/Fixtures/fal-openapi.
+let falFixtureFiles = fixtureFiles(in: "fal-openapi", suffix: ".json")
+
+/// What the fuzz target checks of every input: each diagnostic points inside the text and says something.
+func expectDiagnosticsInside(_ result: LoadResult, of bytes: [UInt8], _ context: String) {
+    let lines = YAMLReader.lineCount(bytes)
+    for diagnostic in result.diagnostics {
+        #expect(diagnostic.location.line >= 1 && diagnostic.location.line <= lines, "\(context): \(diagnostic)")
+        #expect(diagnostic.location.column >= 1, "\(context): \(diagnostic)")
+        #expect(!diagnostic.message.isEmpty, "\(context)")
+    }
+}
 
 /// Loads a document written inline in a test.
 func load(_ text: String, file: String = "test.yaml") -> LoadResult {
