@@ -24,7 +24,7 @@ generated=$(find "$example/.build/plugins/outputs" -name 'ImageClients+QueueGen.
 echo "   generated: ${generated#"$example/"}"
 demo="$(swift build --package-path "$example" --show-bin-path)/plugin-demo"
 "$demo" >"$logs/demo.log" || fail "plugin-demo failed"
-grep -q "FluxSchnellReduxInput: valid" "$logs/demo.log" || fail "plugin-demo did not validate its input"
+grep -q "Flux1SchnellRedux.Input: valid" "$logs/demo.log" || fail "plugin-demo did not validate its input"
 grep -q '"num_inference_steps" : 4' "$logs/demo.log" || fail "plugin-demo did not print the input's JSON"
 echo "   plugin-demo ran: $(head -1 "$logs/demo.log")"
 

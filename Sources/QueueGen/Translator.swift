@@ -2,106 +2,118 @@ import QueueSpec
 
 /// Spec model → `ModuleModel`: decides every type, name, default and check.
 ///
-/// Endpoints are visited in document order (documents sorted by path), so names are the same on
-/// every run. A schema that several endpoints or documents share becomes one type when its
-/// translation is identical; a different schema wanting a taken name is prefixed with its owner.
+/// Each endpoint is translated on its own, into a namespace named after its id, so every name
+/// in it depends only on its document and id. Afterwards, a declaration that several namespaces
+/// hold identically (with every type it reaches) is kept in the first of them by name, and the
+/// others name it with a `typealias`: shared types are emitted once without moving any name.
 struct Translator {
     private let documents: [SpecDocument]
-    private var declarations: [String: Declaration] = [:]
-    private var declarationFile: [String: Int] = [:]
-    private var declarationOrder: [String] = []
-    private var componentTypes: [ComponentKey: TypeRef] = [:]
-    /// What each component-type write replaced, while a naming attempt may still be undone.
-    private var componentUndo: [(key: ComponentKey, previous: TypeRef?)] = []
-    private var namingAttempts = 0
-    private var takenNames: Set<String> = []
-    private var currentFile = 0
-    private var currentEndpointName = ""
-
-    private struct ComponentKey: Hashable {
-        var file: String
-        var pointer: JSONPointer
-    }
-
-    /// Where a schema sits, which names inline types.
-    private struct Context {
-        var owner: String
-        var property: String
-        var title: String?
-        var document: SpecDocument
-
-        var proposedName: String { SwiftNamer.typeName(title ?? property) }
-    }
 
     init(documents: [SpecDocument]) {
         self.documents = documents.sorted { $0.file < $1.file }
     }
 
-    mutating func translate() -> ModuleModel {
-        var files: [FileModel] = []
-        var endpointNames: Set<String> = []
+    func translate() -> ModuleModel {
+        var endpoints: [(document: SpecDocument, endpoint: Endpoint)] = []
         for document in documents {
-            for endpoint in document.endpoints {
-                currentFile = files.count
-                let name = SwiftNamer.unique(SwiftNamer.endpointTypeName(endpoint.id), in: &endpointNames)
-                currentEndpointName = name
-                let inputName = SwiftNamer.unique(name + "Input", in: &takenNames)
-                let outputName = SwiftNamer.unique(name + "Output", in: &takenNames)
-                let context = Context(owner: name, property: "input", title: nil, document: document)
-                translateRoot(endpoint.input, as: inputName, isInput: true, endpointID: endpoint.id, context)
-                var output = TypeRef.json
-                if let schema = endpoint.output {
-                    let resolved = document.dereference(schema)
-                    if resolved.types == [.object] || !resolved.properties.isEmpty {
-                        translateRoot(schema, as: outputName, isInput: false, endpointID: endpoint.id, Context(owner: name, property: "output", title: nil, document: document))
-                        output = .named(outputName)
-                    } else {
-                        output = typeRef(resolved, Context(owner: name, property: "output", title: nil, document: document)).type
-                    }
-                }
-                var title = DocText.singleLine(document.title)
-                if title.hasPrefix("Queue OpenAPI for ") { title = String(title.dropFirst("Queue OpenAPI for ".count)) }
-                if document.endpoints.count > 1 || title.isEmpty { title = DocText.singleLine(endpoint.summary ?? endpoint.id) }
-                let endpointDecl = EndpointDecl(
-                    id: endpoint.id, memberName: SwiftNamer.propertyName(name).trimmingBackticks, title: title,
-                    input: inputName, output: output)
-                files.append(FileModel(name: name + ".swift", sources: [document.file], endpoints: [endpointDecl], declarations: []))
+            for endpoint in document.endpoints { endpoints.append((document, endpoint)) }
+        }
+        // Names come from the ids alone; two ids that still meet (only possible outside fal's
+        // catalog, where none do) are told apart by a number in id order.
+        let order = endpoints.indices.sorted { endpoints[$0].endpoint.id < endpoints[$1].endpoint.id }
+        var namespaceNames = [String](repeating: "", count: endpoints.count)
+        var memberNames = [String](repeating: "", count: endpoints.count)
+        var takenTypes: Set<String> = []
+        var takenMembers: Set<String> = []
+        for index in order {
+            let id = endpoints[index].endpoint.id
+            namespaceNames[index] = SwiftNamer.unique(SwiftNamer.endpointTypeName(id), in: &takenTypes)
+            memberNames[index] = SwiftNamer.unique(SwiftNamer.endpointMemberName(id), in: &takenMembers)
+        }
+        var namespaces: [Namespace] = []
+        for (index, entry) in endpoints.enumerated() {
+            var builder = NamespaceBuilder(namespace: namespaceNames[index], document: entry.document)
+            namespaces.append(builder.translate(entry.endpoint, memberName: memberNames[index]))
+        }
+        namespaces.sort { $0.name < $1.name }
+        return ModuleModel(namespaces: SharedDeclarations.share(namespaces))
+    }
+}
+
+/// Translates one endpoint into its namespace.
+private struct NamespaceBuilder {
+    let namespace: String
+    let document: SpecDocument
+    private var declarations: [TypeName: Declaration] = [:]
+    private var order: [TypeName] = []
+    private var taken: Set<String>
+    /// The type each component became.
+    private var componentTypes: [JSONPointer: TypeRef] = [:]
+    /// Components being translated that are not named types (a cycle through them is `JSONValue`).
+    private var inProgress: Set<JSONPointer> = []
+    private var placeholderCount = 0
+
+    /// Where a schema sits, which names inline types.
+    struct Context {
+        /// The simple name of the struct whose property this is.
+        var owner: String
+        var property: String
+        var title: String?
+
+        var proposedName: String { SwiftNamer.typeName(title ?? property) }
+    }
+
+    init(namespace: String, document: SpecDocument) {
+        self.namespace = namespace
+        self.document = document
+        taken = [SwiftNamer.inputTypeName, SwiftNamer.outputTypeName]
+    }
+
+    private func typeName(_ simple: String) -> TypeName { TypeName([namespace, simple]) }
+
+    mutating func translate(_ endpoint: Endpoint, memberName: String) -> Namespace {
+        let inputName = typeName(SwiftNamer.inputTypeName)
+        let outputName = typeName(SwiftNamer.outputTypeName)
+        translateRoot(endpoint.input, as: inputName, isInput: true, endpointID: endpoint.id)
+        var output = TypeRef.json
+        if let schema = endpoint.output {
+            let resolved = document.dereference(schema)
+            if resolved.types == [.object] || !resolved.properties.isEmpty {
+                translateRoot(schema, as: outputName, isInput: false, endpointID: endpoint.id)
+                output = .named(outputName)
+            } else {
+                output = typeRef(resolved, Context(owner: SwiftNamer.outputTypeName, property: "output")).type
             }
         }
-        finishChecks()
-        for name in declarationOrder {
-            guard let declaration = declarations[name], let file = declarationFile[name] else { continue }
-            files[file].declarations.append(declaration)
-        }
-        return ModuleModel(files: files)
+        var title = DocText.singleLine(document.title)
+        if title.hasPrefix("Queue OpenAPI for ") { title = String(title.dropFirst("Queue OpenAPI for ".count)) }
+        if document.endpoints.count > 1 || title.isEmpty { title = DocText.singleLine(endpoint.summary ?? endpoint.id) }
+        let endpointDecl = EndpointDecl(id: endpoint.id, memberName: memberName, title: title, input: inputName, output: output)
+        let finished = DeclarationFacts.finish(order.compactMap { declarations[$0] })
+        return Namespace(name: namespace, sources: [document.file], endpoint: endpointDecl, aliases: [], declarations: finished)
     }
 
     // MARK: Roots
 
-    /// An endpoint's input or output: always a struct of its own, named after the endpoint.
-    private mutating func translateRoot(_ schema: Schema, as name: String, isInput: Bool, endpointID: String, _ context: Context) {
-        if let ref = schema.ref {
-            setComponentType(.named(name), for: ComponentKey(file: context.document.file, pointer: ref))
-        }
-        let resolved = context.document.dereference(schema)
+    /// An endpoint's input or output: always a struct of its own, `Input` or `Output`.
+    private mutating func translateRoot(_ schema: Schema, as name: TypeName, isInput: Bool, endpointID: String) {
+        if let ref = schema.ref { componentTypes[ref] = .named(name) }
+        let resolved = document.dereference(schema)
         reserve(name)  // the root comes before the types its properties add
-        var decl = structDecl(resolved, name: name, isInput: isInput, context.document)
+        var decl = structDecl(resolved, name: name, isInput: isInput)
         let role = isInput ? "The input" : "The output"
         decl.doc = DocText.lines(resolved.description ?? "\(role) of `\(endpointID.backticksAsApostrophes)`.")
         register(.structure(decl))
     }
 
-    private mutating func reserve(_ name: String) {
-        if declarationFile[name] == nil {
-            declarationOrder.append(name)
-            declarationFile[name] = currentFile
-        }
+    private mutating func reserve(_ name: TypeName) {
+        if declarations[name] == nil, !order.contains(name) { order.append(name) }
+        taken.insert(name.simpleName)
     }
 
     private mutating func register(_ declaration: Declaration) {
         reserve(declaration.name)
         declarations[declaration.name] = declaration
-        takenNames.insert(declaration.name)
     }
 
     // MARK: Types
@@ -117,11 +129,11 @@ struct Translator {
                 let (type, nullable) = typeRef(schema.allOf[0], context)
                 return (type, nullable || schema.isNullable)
             }
-            schema = merged(schema, context.document)
+            schema = merged(schema)
         }
         let members = schema.anyOf + schema.oneOf
         if !members.isEmpty {
-            let nonNull = members.filter { context.document.dereference($0).types != [.null] }
+            let nonNull = members.filter { document.dereference($0).types != [.null] }
             let nullable = nonNull.count < members.count || schema.isNullable
             if nonNull.count == 1 {
                 return (typeRef(nonNull[0], context).type, nullable)
@@ -135,8 +147,8 @@ struct Translator {
         switch kind {
         case .string?:
             if schema.isFileInput { return (.file, nullable) }
-            if let values = schema.enumValues, !values.isEmpty, values.allSatisfy({ $0.stringValue != nil }) {
-                return (.named(enumType(values.compactMap(\.stringValue), schema, context)), nullable)
+            if let values = stringEnumValues(schema) {
+                return (.named(enumType(values, schema, context)), nullable)
             }
             return (.string, nullable)
         case .integer?:
@@ -147,14 +159,14 @@ struct Translator {
             return (.bool, nullable)
         case .array?:
             guard let items = schema.items else { return (.array(.json), nullable) }
-            let itemContext = Context(owner: context.owner, property: context.property + " item", title: nil, document: context.document)
+            let itemContext = Context(owner: context.owner, property: context.property + " item")
             return (.array(typeRef(items, itemContext).type), nullable)
         case .object?:
             if !schema.properties.isEmpty {
                 return (.named(inlineStruct(schema, context)), nullable)
             }
             if case .schema(let value) = schema.additionalProperties {
-                let valueContext = Context(owner: context.owner, property: context.property + " value", title: nil, document: context.document)
+                let valueContext = Context(owner: context.owner, property: context.property + " value")
                 return (.map(typeRef(value, valueContext).type), nullable)
             }
             return (.map(.json), nullable)
@@ -163,10 +175,15 @@ struct Translator {
         }
     }
 
+    private func stringEnumValues(_ schema: Schema) -> [String]? {
+        guard let values = schema.enumValues, !values.isEmpty, values.allSatisfy({ $0.stringValue != nil }) else { return nil }
+        return values.compactMap(\.stringValue)
+    }
+
     private func inferredType(_ schema: Schema) -> Schema.JSONType? {
         if !schema.properties.isEmpty || schema.additionalProperties != .unspecified { return .object }
         if schema.items != nil { return .array }
-        if let values = schema.enumValues, !values.isEmpty, values.allSatisfy({ $0.stringValue != nil }) { return .string }
+        if stringEnumValues(schema) != nil { return .string }
         return nil
     }
 
@@ -182,103 +199,137 @@ struct Translator {
         return .int
     }
 
-    /// A `$ref`: a named type once per component (per shape across documents).
+    /// Whether a schema becomes a struct or a union (the named types that can contain themselves).
+    private func becomesRecursiveType(_ schema: Schema) -> Bool {
+        let schema = document.dereference(schema)
+        if schema.ref != nil { return false }
+        if !schema.allOf.isEmpty { return !(schema.allOf.count == 1 && schema.properties.isEmpty && schema.types.isEmpty) || becomesRecursiveType(schema.allOf[0]) }
+        let members = (schema.anyOf + schema.oneOf).filter { document.dereference($0).types != [.null] }
+        if members.count == 1 { return false }
+        if members.count > 1 { return !members.allSatisfy { stringEnumValues(document.dereference($0)) != nil } }
+        return !schema.properties.isEmpty && (schema.types.isEmpty || schema.types == [.object])
+    }
+
+    /// A `$ref`: one type per component. Structs and unions are named before their members are
+    /// translated, so a component that contains itself (through an array or a map) refers to its
+    /// own name; any other cycle is `JSONValue`.
     private mutating func componentType(_ pointer: JSONPointer, _ context: Context) -> (type: TypeRef, nullable: Bool) {
-        let key = ComponentKey(file: context.document.file, pointer: pointer)
-        guard let target = context.document.resolve(pointer) else { return (.json, false) }
-        if let known = componentTypes[key] { return (known, target.isNullable) }
-        if target.ref != nil { return typeRef(target, context) }
-        let componentContext = Context(
-            owner: context.owner, property: pointer.last ?? context.property, title: target.title, document: context.document)
-        // Only objects, enums and unions become named types; anything else is spelled inline.
+        guard let target = document.resolve(pointer) else { return (.json, false) }
+        if let known = componentTypes[pointer] { return (known, target.isNullable) }
+        if inProgress.contains(pointer) { return (.json, true) }
+        let componentContext = Context(owner: context.owner, property: pointer.last ?? context.property, title: target.title)
+        if target.ref == nil, becomesRecursiveType(target), target.allOf.isEmpty, (target.anyOf + target.oneOf).isEmpty {
+            let name = typeName(claim(componentContext.proposedName, alternative: pointer.last.map(SwiftNamer.typeName)))
+            componentTypes[pointer] = .named(name)
+            reserve(name)
+            register(.structure(structDecl(target, name: name, isInput: false)))
+            return (.named(name), target.isNullable)
+        }
+        inProgress.insert(pointer)
         let (type, nullable) = typeRef(target, componentContext)
-        setComponentType(type, for: key)
+        inProgress.remove(pointer)
+        componentTypes[pointer] = type
         return (type, nullable)
     }
 
-    // MARK: Named types
+    /// A free simple name: the proposed one, then the alternative, then numbered.
+    private mutating func claim(_ proposed: String, alternative: String?) -> String {
+        for candidate in [proposed, alternative].compactMap({ $0 }) where !taken.contains(candidate) {
+            taken.insert(candidate)
+            return candidate
+        }
+        return SwiftNamer.unique(proposed, in: &taken)
+    }
 
-    /// Chooses the name for a new declaration: the proposed one, the one already declared with the
-    /// same content, or the proposed one prefixed with the endpoint.
-    ///
-    /// `build` may record component names as it goes (a union nests its `Custom` member); what an
-    /// attempt that is not kept recorded is undone.
-    private mutating func name(for build: (inout Translator, String) -> Declaration, proposed: String) -> String {
-        for candidate in [proposed, currentEndpointName + proposed] {
-            let undoMark = componentUndo.count
-            namingAttempts += 1
-            let declaration = build(&self, candidate)
-            namingAttempts -= 1
-            if let existing = declarations[candidate], existing == declaration {
-                keepComponentTypes()
-                return candidate
+    // MARK: Named types by content
+
+    /// A name no type can have, for a declaration built before its name is chosen.
+    private mutating func placeholder() -> TypeName {
+        placeholderCount += 1
+        return typeName("\u{0}" + String(placeholderCount))
+    }
+
+    /// Names a declaration built under `placeholder`: the proposed name, the one already declared
+    /// with the same content, the proposed name prefixed with its owner, or a numbered one.
+    /// Everything recorded under the placeholder while it was built is renamed with it.
+    private mutating func name(_ built: Declaration, placeholder: TypeName, proposed: String, owner: String) -> TypeName {
+        var chosen: TypeName?
+        for candidate in [proposed, owner + proposed] {
+            let name = typeName(candidate)
+            let renamed = built.mapNames { $0.replacingPrefix(placeholder, with: name) }
+            if declarations[name] == renamed {
+                chosen = name
+                break
             }
-            if declarations[candidate] == nil, !takenNames.contains(candidate) {
-                register(declaration)
-                keepComponentTypes()
-                return candidate
-            }
-            while componentUndo.count > undoMark {
-                let entry = componentUndo.removeLast()
-                componentTypes[entry.key] = entry.previous
+            if declarations[name] == nil, !taken.contains(candidate) {
+                chosen = name
+                register(renamed)
+                break
             }
         }
-        var taken = takenNames
-        let fallback = SwiftNamer.unique(currentEndpointName + proposed, in: &taken)
-        register(build(&self, fallback))
-        return fallback
+        let name = chosen ?? {
+            let fallback = typeName(SwiftNamer.unique(owner + proposed, in: &taken))
+            register(built.mapNames { $0.replacingPrefix(placeholder, with: fallback) })
+            return fallback
+        }()
+        for (pointer, type) in componentTypes where type.namedTypes.contains(where: { $0.hasPrefix(placeholder) }) {
+            componentTypes[pointer] = type.mapNames { $0.replacingPrefix(placeholder, with: name) }
+        }
+        // A component translated inside the declaration that refers back to it (a cycle).
+        for (key, declaration) in declarations where declaration.referencedTypes.contains(where: { $0.hasPrefix(placeholder) }) {
+            declarations[key] = declaration.mapNames { $0.replacingPrefix(placeholder, with: name) }
+        }
+        return name
     }
 
-    /// Records a component's type, remembering what it replaced so a rejected naming attempt can
-    /// undo it (copying the whole table per attempt made translation quadratic in the endpoints).
-    private mutating func setComponentType(_ type: TypeRef, for key: ComponentKey) {
-        let previous = componentTypes.updateValue(type, forKey: key)
-        if namingAttempts > 0 { componentUndo.append((key, previous)) }
+    private mutating func enumType(_ values: [String], _ schema: Schema, _ context: Context) -> TypeName {
+        let proposed = context.proposedName
+        let place = placeholder()
+        let decl = Declaration.openEnum(enumDecl(values, schema, name: place, enumName: proposed))
+        return name(decl, placeholder: place, proposed: proposed, owner: context.owner)
     }
 
-    /// Forgets the undo entries once no attempt is open; an enclosing attempt keeps them.
-    private mutating func keepComponentTypes() {
-        if namingAttempts == 0 { componentUndo.removeAll(keepingCapacity: true) }
-    }
-
-    private mutating func enumType(_ values: [String], _ schema: Schema, _ context: Context) -> String {
-        let decl = enumDecl(values, schema, name: "")
-        return name(for: { _, name in var copy = decl; copy.name = name; return .openEnum(copy) }, proposed: context.proposedName)
-    }
-
-    private func enumDecl(_ values: [String], _ schema: Schema, name: String) -> EnumDecl {
-        var taken: Set<String> = []
+    private func enumDecl(_ values: [String], _ schema: Schema, name: TypeName, enumName: String) -> EnumDecl {
+        var names: Set<String> = []
         var seen: Set<String> = []
         var cases: [EnumCase] = []
         for value in values where seen.insert(value).inserted {
-            cases.append(EnumCase(name: SwiftNamer.unique(SwiftNamer.caseName(value), in: &taken), rawValue: value))
+            var caseName = SwiftNamer.caseName(value, enumName: enumName)
+            if names.contains(caseName) {
+                // `gif` and `GIF`: the later one keeps its own capitals before it takes a number.
+                caseName = SwiftNamer.caseName(value, enumName: enumName, preservingCase: true)
+            }
+            cases.append(EnumCase(name: SwiftNamer.unique(caseName, in: &names), rawValue: value))
         }
         return EnumDecl(name: name, doc: DocText.lines(schema.title), cases: cases)
     }
 
-    private mutating func inlineStruct(_ schema: Schema, _ context: Context) -> String {
-        // Properties are translated once under a placeholder owner so nested names do not depend on
-        // the name this struct ends up with.
+    private mutating func inlineStruct(_ schema: Schema, _ context: Context) -> TypeName {
         let proposed = context.proposedName
-        let decl = structDecl(schema, name: proposed, isInput: false, context.document)
-        return name(for: { _, name in var copy = decl; copy.name = name; return .structure(copy) }, proposed: proposed)
+        let place = placeholder()
+        let decl = Declaration.structure(structDecl(schema, name: place, isInput: false, ownerName: proposed))
+        return name(decl, placeholder: place, proposed: proposed, owner: context.owner)
     }
 
-    private mutating func structDecl(_ schema: Schema, name: String, isInput: Bool, _ document: SpecDocument) -> StructDecl {
+    private mutating func structDecl(_ schema: Schema, name: TypeName, isInput: Bool, ownerName: String? = nil) -> StructDecl {
         var properties: [PropertyDecl] = []
-        var taken: Set<String> = []
+        var swiftNames: Set<String> = []
+        let owner = ownerName ?? name.simpleName
         for property in schema.orderedProperties {
-            let context = Context(owner: name, property: property.name, title: property.schema.title, document: document)
+            let context = Context(owner: owner, property: property.name, title: property.schema.title)
             let (type, nullable) = typeRef(property.schema, context)
             let resolved = document.dereference(property.schema)
-            let swiftName = SwiftNamer.unique(SwiftNamer.propertyName(property.name), in: &taken)
-            let defaultValue = property.schema.defaultValue ?? resolved.defaultValue
-            let defaultExpression = defaultValue.flatMap { self.defaultExpression($0, type) }
+            let swiftName = SwiftNamer.unique(SwiftNamer.propertyName(property.name), in: &swiftNames)
+            let value = property.schema.defaultValue ?? resolved.defaultValue
+            let literal = value.flatMap { self.literal($0, type) }
             properties.append(PropertyDecl(
                 swiftName: swiftName, wireName: property.name, type: type,
                 isOptional: nullable || !schema.isRequired(property.name),
-                doc: propertyDoc(property.schema, resolved, defaultExpression: defaultExpression, default: defaultValue),
-                defaultExpression: defaultExpression, checks: checks(for: constraintSource(property.schema, document), type)))
+                doc: DocText.lines(property.schema.description ?? resolved.description),
+                boundsSummary: constraintSummary(resolved),
+                defaultValue: literal,
+                unspellableDefault: literal == nil ? value.map { DocText.singleLine($0.description) } : nil,
+                checks: checks(for: constraintSource(property.schema), type)))
         }
         // A title that is only the schema's name (`ImageSize`) says nothing a reader needs.
         let title = schema.title.flatMap { $0.contains(" ") ? $0 : nil }
@@ -286,7 +337,7 @@ struct Translator {
     }
 
     /// The schema that carries a property's bounds (through `anyOf [T, null]` and `allOf [T]`).
-    private func constraintSource(_ schema: Schema, _ document: SpecDocument) -> Schema {
+    private func constraintSource(_ schema: Schema) -> Schema {
         var schema = document.dereference(schema)
         let members = (schema.anyOf + schema.oneOf).filter { document.dereference($0).types != [.null] }
         if members.count == 1 { schema = document.dereference(members[0]) }
@@ -295,7 +346,7 @@ struct Translator {
     }
 
     /// allOf of objects: one object with every member's properties and requirements.
-    private func merged(_ schema: Schema, _ document: SpecDocument) -> Schema {
+    private func merged(_ schema: Schema) -> Schema {
         var result = schema
         result.allOf = []
         for member in schema.allOf.map(document.dereference) {
@@ -312,19 +363,19 @@ struct Translator {
     // MARK: Unions
 
     private mutating func unionType(_ members: [Schema], _ context: Context) -> TypeRef {
-        let document = context.document
         let resolvedMembers = members.map(document.dereference)
         // anyOf of string enums only: one open enum with every value.
-        if resolvedMembers.allSatisfy({ $0.enumValues?.allSatisfy({ $0.stringValue != nil }) == true }) {
-            let values = resolvedMembers.flatMap { $0.enumValues!.compactMap(\.stringValue) }
+        if resolvedMembers.allSatisfy({ stringEnumValues($0) != nil }) {
+            let values = resolvedMembers.flatMap { stringEnumValues($0) ?? [] }
             return .named(enumType(values, resolvedMembers[0], context))
         }
-        let name = name(for: { .union($0.unionDecl(members, name: $1, context)) }, proposed: context.proposedName)
-        return .named(name)
+        let proposed = context.proposedName
+        let place = placeholder()
+        let decl = Declaration.union(unionDecl(members, name: place, proposed: proposed, context))
+        return .named(name(decl, placeholder: place, proposed: proposed, owner: context.owner))
     }
 
-    private mutating func unionDecl(_ members: [Schema], name: String, _ context: Context) -> UnionDecl {
-        let document = context.document
+    private mutating func unionDecl(_ members: [Schema], name: TypeName, proposed: String, _ context: Context) -> UnionDecl {
         var cases: [UnionCase] = []
         var nested: [Declaration] = []
         var caseNames: Set<String> = []
@@ -332,37 +383,35 @@ struct Translator {
         var presetSchema: Schema?
         for member in members {
             let resolved = document.dereference(member)
-            if let values = resolved.enumValues, !values.isEmpty, values.allSatisfy({ $0.stringValue != nil }) {
-                presetValues += values.compactMap(\.stringValue)
+            if let values = stringEnumValues(resolved) {
+                presetValues += values
                 presetSchema = presetSchema ?? resolved
                 continue
             }
             // A component named like the union itself (`ImageSize` inside `image_size`) is nested
             // as `Custom`, so the union keeps the name users look for.
-            if let ref = member.ref, SwiftNamer.typeName(resolved.title ?? ref.last ?? "") == name.split(separator: ".").last.map(String.init) ?? name,
-                !resolved.properties.isEmpty
+            if let ref = member.ref, !resolved.properties.isEmpty, componentTypes[ref] == nil,
+                SwiftNamer.typeName(resolved.title ?? ref.last ?? "") == proposed
             {
-                let nestedName = name + ".Custom"
-                let key = ComponentKey(file: document.file, pointer: ref)
-                if componentTypes[key] == nil || componentTypes[key] == .named(nestedName) {
-                    setComponentType(.named(nestedName), for: key)
-                    nested.append(.structure(structDecl(resolved, name: nestedName, isInput: false, document)))
-                    cases.append(UnionCase(name: SwiftNamer.unique("custom", in: &caseNames), type: .named(nestedName)))
-                    continue
-                }
+                let nestedName = name.nested(SwiftNamer.unionStructCaseTypeName)
+                componentTypes[ref] = .named(nestedName)
+                nested.append(.structure(structDecl(resolved, name: nestedName, isInput: false)))
+                cases.append(UnionCase(name: SwiftNamer.unique("custom", in: &caseNames), type: .named(nestedName), fieldsInitializer: true))
+                continue
             }
-            let memberContext = Context(owner: context.owner, property: context.property, title: resolved.title, document: document)
+            let memberContext = Context(owner: context.owner, property: context.property, title: resolved.title)
             let type = typeRef(member, memberContext).type
             cases.append(UnionCase(name: SwiftNamer.unique(caseName(for: type), in: &caseNames), type: type))
         }
         if let presetSchema {
-            let presetName = name + ".Preset"
-            var decl = enumDecl(presetValues, presetSchema, name: presetName)
+            let presetName = name.nested(SwiftNamer.unionPresetTypeName)
+            var decl = enumDecl(presetValues, presetSchema, name: presetName, enumName: SwiftNamer.unionPresetTypeName)
             decl.doc = []
             nested.append(.openEnum(decl))
             cases.append(UnionCase(name: SwiftNamer.unique("preset", in: &caseNames), type: .named(presetName)))
         }
-        cases.sort { decodingRank($0.type) < decodingRank($1.type) }
+        let presetNames = Set(nested.compactMap { if case .openEnum(let decl) = $0 { decl.name } else { nil } })
+        cases.sort { decodingRank($0.type, presets: presetNames) < decodingRank($1.type, presets: presetNames) }
         return UnionDecl(name: name, doc: DocText.lines(context.title), cases: cases, nested: nested)
     }
 
@@ -376,17 +425,17 @@ struct Translator {
         case .file: "file"
         case .array: "array"
         case .map: "object"
-        case .named(let name): SwiftNamer.propertyName(String(name.split(separator: ".").last ?? "")).trimmingBackticks
+        case .named(let name): SwiftNamer.propertyName(name.simpleName)
         }
     }
 
     /// Decoding order: the most specific JSON shapes first, objects (lenient) after, anything last.
-    private func decodingRank(_ type: TypeRef) -> Int {
+    private func decodingRank(_ type: TypeRef, presets: Set<TypeName>) -> Int {
         switch type {
         case .bool: 0
         case .int, .int64: 1
         case .double: 2
-        case .named(let name) where declarations[name].map({ if case .openEnum = $0 { true } else { false } }) ?? name.hasSuffix(".Preset"): 3
+        case .named(let name) where presets.contains(name) || isEnum(name): 3
         case .string, .file: 4
         case .array: 5
         case .named: 6
@@ -395,52 +444,42 @@ struct Translator {
         }
     }
 
+    private func isEnum(_ name: TypeName) -> Bool {
+        if case .openEnum? = declarations[name] { return true }
+        return false
+    }
+
     // MARK: Defaults, docs, checks
 
-    private func defaultExpression(_ value: SpecValue, _ type: TypeRef) -> String? {
+    private func literal(_ value: SpecValue, _ type: TypeRef) -> Literal? {
         switch (type, value) {
-        case (.int, .integer(let number)), (.int64, .integer(let number)): return String(number)
+        case (.int, .integer(let number)), (.int64, .integer(let number)): return .integer(number)
         case (.int, .number(let number)), (.int64, .number(let number)):
-            return number.rounded() == number && abs(number) < 9e15 ? String(Int64(number)) : nil
-        case (.double, .integer(let number)): return String(number)
-        case (.double, .number(let number)): return number.isFinite ? String(number) : nil
-        case (.bool, .bool(let flag)): return flag ? "true" : "false"
-        case (.string, .string(let text)): return DocText.literal(text)
-        case (.file, .string(let text)): return ".url(\(DocText.literal(text)))"
+            return number.rounded() == number && abs(number) < 9e15 ? .integer(Int64(number)) : nil
+        case (.double, .integer(let number)): return .double(Double(number))
+        case (.double, .number(let number)): return number.isFinite ? .double(number) : nil
+        case (.bool, .bool(let flag)): return .bool(flag)
+        case (.string, .string(let text)): return .string(text)
+        case (.file, .string(let text)): return .fileURL(text)
         case (.named(let name), .string(let text)):
-            if case .openEnum(let decl)? = declarations[name] {
-                return decl.cases.first(where: { $0.rawValue == text }).map { ".\(SwiftNamer.escaped($0.name))" }
-                    ?? ".init(rawValue: \(DocText.literal(text)))"
-            }
-            if case .union(let decl)? = declarations[name] {
-                for nestedDecl in decl.nested {
-                    if case .openEnum(let preset) = nestedDecl, let match = preset.cases.first(where: { $0.rawValue == text }),
+            switch declarations[name] {
+            case .openEnum(let decl)?:
+                return decl.cases.first(where: { $0.rawValue == text }).map { .enumCase($0.name) } ?? .enumRawValue(text)
+            case .union(let decl)?:
+                for case .openEnum(let preset) in decl.nested {
+                    if let match = preset.cases.first(where: { $0.rawValue == text }),
                         let unionCase = decl.cases.first(where: { $0.type == .named(preset.name) })
                     {
-                        return ".\(unionCase.name)(.\(SwiftNamer.escaped(match.name)))"
+                        return .unionCase(unionCase.name, .enumCase(match.name))
                     }
                 }
+                return nil
+            default:
+                return nil
             }
-            return nil
         default:
             return nil
         }
-    }
-
-    private func propertyDoc(_ schema: Schema, _ resolved: Schema, defaultExpression: String?, default value: SpecValue?) -> [String] {
-        var lines = DocText.lines(schema.description ?? resolved.description)
-        let bounds = constraintSummary(resolved)
-        var summary = bounds
-        if let defaultExpression {
-            summary.append("Default: `\(DocText.singleLine(defaultExpression).backticksAsApostrophes)`.")
-        } else if let value {
-            summary.append("Default: `\(DocText.singleLine(value.description).backticksAsApostrophes)`.")
-        }
-        if !summary.isEmpty {
-            if !lines.isEmpty { lines.append("") }
-            lines.append(summary.joined(separator: " "))
-        }
-        return lines
     }
 
     private func constraintSummary(_ schema: Schema) -> [String] {
@@ -469,78 +508,154 @@ struct Translator {
     }
 
     private func checks(for schema: Schema, _ type: TypeRef) -> [Check] {
-        func argument(_ label: String, _ value: Double?) -> Check.Argument? {
-            value.map { Check.Argument(label: label, value: SpecValue.format($0)) }
-        }
-        func argument(_ label: String, _ value: Int?) -> Check.Argument? {
-            value.map { Check.Argument(label: label, value: String($0)) }
-        }
-        var result: [Check] = []
         switch type {
         case .int, .int64, .double:
-            let arguments = [
-                argument("minimum", schema.minimum), argument("exclusiveMinimum", schema.exclusiveMinimum),
-                argument("maximum", schema.maximum), argument("exclusiveMaximum", schema.exclusiveMaximum),
-            ].compactMap { $0 }
-            if !arguments.isEmpty { result.append(Check(method: "number", arguments: arguments)) }
+            if schema.minimum == nil, schema.exclusiveMinimum == nil, schema.maximum == nil, schema.exclusiveMaximum == nil { return [] }
+            return [.number(minimum: schema.minimum, exclusiveMinimum: schema.exclusiveMinimum, maximum: schema.maximum, exclusiveMaximum: schema.exclusiveMaximum)]
         case .string:
-            var arguments = [argument("minLength", schema.minLength), argument("maxLength", schema.maxLength)].compactMap { $0 }
-            if let pattern = schema.pattern { arguments.append(.init(label: "pattern", value: DocText.literal(pattern))) }
-            if !arguments.isEmpty { result.append(Check(method: "string", arguments: arguments)) }
+            if schema.minLength == nil, schema.maxLength == nil, schema.pattern == nil { return [] }
+            return [.string(minLength: schema.minLength, maxLength: schema.maxLength, pattern: schema.pattern)]
         case .array:
-            let arguments = [argument("minItems", schema.minItems), argument("maxItems", schema.maxItems)].compactMap { $0 }
-            if !arguments.isEmpty { result.append(Check(method: "count", arguments: arguments)) }
+            if schema.minItems == nil, schema.maxItems == nil { return [] }
+            return [.count(minItems: schema.minItems, maxItems: schema.maxItems)]
         default:
-            break
+            return []
         }
-        return result
     }
+}
 
-    /// Adds `nested` checks where a property's type has checks of its own, now that every type is known.
-    private mutating func finishChecks() {
-        var checked: Set<String> = []
-        func typeHasChecks(_ type: TypeRef) -> Bool {
+/// The facts about a namespace's declarations that rendering needs, computed once: which types
+/// hold files, which have checks (and so which properties check a nested value). Self-referencing
+/// types are handled by iterating to a fixed point, never by recursion.
+enum DeclarationFacts {
+    static func finish(_ declarations: [Declaration]) -> [Declaration] {
+        var all: [TypeName: Declaration] = [:]
+        var pending = declarations
+        while let declaration = pending.popLast() {
+            all[declaration.name] = declaration
+            pending += declaration.nested
+        }
+        var holdsFiles: Set<TypeName> = []
+        var hasChecks: Set<TypeName> = []
+        func typeHoldsFiles(_ type: TypeRef) -> Bool {
             switch type {
-            case .named(let name): checked.contains(name)
-            case .array(let element): typeHasChecks(element)
-            case .map(let value): typeHasChecks(value)
+            case .file: true
+            case .named(let name): holdsFiles.contains(name)
+            case .array(let element): typeHoldsFiles(element)
+            case .map(let value): typeHoldsFiles(value)
             default: false
             }
         }
-        var all: [Declaration] = declarationOrder.compactMap { declarations[$0] }
-        for declaration in all { if case .union(let union) = declaration { all += union.nested } }
+        func typeHasChecks(_ type: TypeRef) -> Bool { type.namedTypes.contains(where: hasChecks.contains) }
         var changed = true
         while changed {
             changed = false
-            for declaration in all where !checked.contains(declaration.name) {
-                let hasChecks: Bool
+            for (name, declaration) in all {
                 switch declaration {
-                case .structure(let decl): hasChecks = decl.properties.contains { !$0.checks.isEmpty || typeHasChecks($0.type) }
-                case .union(let decl): hasChecks = decl.cases.contains { typeHasChecks($0.type) }
-                case .openEnum: hasChecks = false
+                case .structure(let decl):
+                    if !holdsFiles.contains(name), decl.properties.contains(where: { typeHoldsFiles($0.type) }) {
+                        holdsFiles.insert(name)
+                        changed = true
+                    }
+                    if !hasChecks.contains(name), decl.properties.contains(where: { !$0.checks.isEmpty || typeHasChecks($0.type) }) {
+                        hasChecks.insert(name)
+                        changed = true
+                    }
+                case .union(let decl):
+                    if !holdsFiles.contains(name), decl.cases.contains(where: { typeHoldsFiles($0.type) }) {
+                        holdsFiles.insert(name)
+                        changed = true
+                    }
+                    if !hasChecks.contains(name), decl.cases.contains(where: { typeHasChecks($0.type) }) {
+                        hasChecks.insert(name)
+                        changed = true
+                    }
+                case .openEnum:
+                    break
                 }
-                if hasChecks {
-                    checked.insert(declaration.name)
-                    changed = true
+            }
+        }
+        func finish(_ declaration: Declaration) -> Declaration {
+            switch declaration {
+            case .structure(var decl):
+                decl.holdsFiles = holdsFiles.contains(decl.name)
+                for index in decl.properties.indices {
+                    if typeHasChecks(decl.properties[index].type) { decl.properties[index].checks.append(.nested) }
+                    decl.properties[index].holdsFiles = typeHoldsFiles(decl.properties[index].type)
                 }
+                return .structure(decl)
+            case .union(var decl):
+                decl.holdsFiles = holdsFiles.contains(decl.name)
+                decl.hasChecks = hasChecks.contains(decl.name)
+                for index in decl.cases.indices {
+                    decl.cases[index].hasChecks = typeHasChecks(decl.cases[index].type)
+                    decl.cases[index].holdsFiles = typeHoldsFiles(decl.cases[index].type)
+                }
+                decl.nested = decl.nested.map(finish)
+                return .union(decl)
+            case .openEnum:
+                return declaration
             }
         }
-        func finish(_ decl: StructDecl) -> StructDecl {
-            var decl = decl
-            for index in decl.properties.indices where typeHasChecks(decl.properties[index].type) {
-                decl.properties[index].checks.append(Check(method: "nested", arguments: []))
+        return declarations.map(finish)
+    }
+}
+
+/// Emits a declaration that several namespaces hold identically once: in the first of them by
+/// name, with a `typealias` in the others. Two declarations are identical when they and every
+/// declaration they reach are equal, names included, once the namespace is set aside.
+enum SharedDeclarations {
+    static func share(_ namespaces: [Namespace]) -> [Namespace] {
+        guard namespaces.count > 1 else { return namespaces }
+        // The key of a declaration: the whole set it reaches, with namespaces set aside.
+        var hosts: [[Declaration]: String] = [:]
+        var keys: [[TypeName: [Declaration]]] = []
+        for namespace in namespaces {
+            var byName: [TypeName: Declaration] = [:]
+            for declaration in namespace.declarations { byName[declaration.name] = declaration }
+            var namespaceKeys: [TypeName: [Declaration]] = [:]
+            for declaration in namespace.declarations {
+                var reached: Set<TypeName> = [declaration.name]
+                var pending = [declaration]
+                while let next = pending.popLast() {
+                    for referenced in next.referencedTypes {
+                        let top = TypeName(Array(referenced.path.prefix(2)))
+                        if reached.insert(top).inserted, let found = byName[top] { pending.append(found) }
+                    }
+                }
+                let key = reached.sorted().compactMap { byName[$0]?.mapNames { $0.moved(to: "") } }
+                namespaceKeys[declaration.name] = key
+                if hosts[key] == nil { hosts[key] = namespace.name }  // namespaces come sorted by name
             }
-            return decl
+            keys.append(namespaceKeys)
         }
-        for name in declarationOrder {
-            switch declarations[name] {
-            case .structure(let decl)?: declarations[name] = .structure(finish(decl))
-            case .union(var decl)?:
-                decl.nested = decl.nested.map { if case .structure(let inner) = $0 { .structure(finish(inner)) } else { $0 } }
-                declarations[name] = .union(decl)
-            default: break
+        var result = namespaces
+        for index in result.indices {
+            let namespace = result[index]
+            let localNames = Set(namespace.declarations.map(\.name.simpleName))
+            var kept: [Declaration] = []
+            var aliases: [TypeAlias] = []
+            for declaration in namespace.declarations {
+                guard let key = keys[index][declaration.name], let host = hosts[key], host != namespace.name,
+                    !localNames.contains(host)  // the host's name would be read as the local type
+                else {
+                    kept.append(declaration)
+                    continue
+                }
+                aliases.append(TypeAlias(name: declaration.name.simpleName, target: declaration.name.moved(to: host)))
             }
+            result[index].declarations = kept
+            result[index].aliases = aliases
         }
+        return result
+    }
+}
+
+extension TypeName {
+    func hasPrefix(_ prefix: TypeName) -> Bool { path.starts(with: prefix.path) }
+
+    func replacingPrefix(_ prefix: TypeName, with replacement: TypeName) -> TypeName {
+        hasPrefix(prefix) ? TypeName(replacement.path + path.dropFirst(prefix.path.count)) : self
     }
 }
 
@@ -549,7 +664,6 @@ private func plural(_ count: Int, _ noun: String) -> String {
 }
 
 extension String {
-    var trimmingBackticks: String { utf8.contains(UInt8(ascii: "`")) ? String(filter { $0 != "`" }) : self }
     /// Backticks, which would end a code span in a doc comment, as apostrophes.
     var backticksAsApostrophes: String { utf8.contains(UInt8(ascii: "`")) ? String(map { $0 == "`" ? "'" : $0 }) : self }
 }

@@ -69,12 +69,12 @@ struct FluxReduxCommand: AsyncParsableCommand {
     }
 
     /// `square_hd` → a preset, `1024x768` → a custom size.
-    static func imageSize(_ text: String) throws -> ImageSize {
+    static func imageSize(_ text: String) throws -> Flux1SchnellRedux.ImageSize {
         let parts = text.lowercased().split(separator: "x")
         if parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]) {
             return .custom(.init(width: width, height: height))
         }
-        let preset = ImageSize.Preset(rawValue: text)
+        let preset = Flux1SchnellRedux.ImageSize.Preset(rawValue: text)
         if case .unknown = preset {
             throw ValidationError("--size must be square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9 or WIDTHxHEIGHT, not '\(text)'")
         }
@@ -99,7 +99,7 @@ struct FluxReduxCommand: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let console = Console()
         // Check the input before starting anything.
-        var input: FluxSchnellReduxInput?
+        var input: Flux1SchnellRedux.Input?
         if resume == nil {
             do {
                 let made = try makeInput()
@@ -174,7 +174,7 @@ struct FluxReduxCommand: AsyncParsableCommand {
 
     /// Runs the job in a task that Ctrl-C cancels; the job is then cancelled on the server
     /// before this returns.
-    func runCancellable(client: QueueClient, input: FluxSchnellReduxInput?, inProcess: Bool, console: Console) async -> Outcome {
+    func runCancellable(client: QueueClient, input: Flux1SchnellRedux.Input?, inProcess: Bool, console: Console) async -> Outcome {
         let submitted = JobBox()
         let work = Task { () async -> Outcome in
             do {
@@ -233,16 +233,16 @@ struct FluxReduxCommand: AsyncParsableCommand {
     }
 
     /// Submits (or resumes), follows, fetches and saves; returns the saved paths.
-    func job(client: QueueClient, input: FluxSchnellReduxInput?, inProcess: Bool, console: Console, submitted: JobBox) async throws -> [String] {
-        let job: QueueJob<FluxSchnellReduxOutput>
+    func job(client: QueueClient, input: Flux1SchnellRedux.Input?, inProcess: Bool, console: Console, submitted: JobBox) async throws -> [String] {
+        let job: QueueJob<Flux1SchnellRedux.Output>
         if let resume {
-            job = client.job(resuming: resume, endpoint: .fluxSchnellRedux)
+            job = client.job(resuming: resume, endpoint: .flux1SchnellRedux)
             console.line("Resuming request \(resume).")
         } else {
             guard let input else { throw ValidationError("give an IMAGE") }
             // Not cancelled with the caller: a submit that reached the server must report its
             // request id so the job can be cancelled.
-            let submitting = Task { try await client.submit(.fluxSchnellRedux, input) }
+            let submitting = Task { try await client.submit(.flux1SchnellRedux, input) }
             job = try await submitting.value
             console.line(inProcess
                 ? "Request id: \(job.requestID) (the local queue ends with this process, so it cannot be resumed)"
@@ -259,7 +259,7 @@ struct FluxReduxCommand: AsyncParsableCommand {
             }
         }
         defer { ticker.cancel() }
-        let output: FluxSchnellReduxOutput
+        let output: Flux1SchnellRedux.Output
         do {
             output = try await client.complete(job) { progress.update($0) }
         } catch {
@@ -270,9 +270,9 @@ struct FluxReduxCommand: AsyncParsableCommand {
         return try await save(output, requestID: job.requestID, console: console)
     }
 
-    func makeInput() throws -> FluxSchnellReduxInput {
+    func makeInput() throws -> Flux1SchnellRedux.Input {
         guard let image else { throw ValidationError("give an IMAGE") }
-        return FluxSchnellReduxInput(
+        return Flux1SchnellRedux.Input(
             imageURL: try Self.fileInput(image),
             numInferenceSteps: steps,
             imageSize: try size.map(Self.imageSize),
@@ -283,7 +283,7 @@ struct FluxReduxCommand: AsyncParsableCommand {
     }
 
     /// Writes each image into `out`, downloading URLs and decoding data URIs.
-    func save(_ output: FluxSchnellReduxOutput, requestID: String, console: Console) async throws -> [String] {
+    func save(_ output: Flux1SchnellRedux.Output, requestID: String, console: Console) async throws -> [String] {
         let folder = URL(fileURLWithPath: (out as NSString).expandingTildeInPath)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var paths: [String] = []
@@ -365,9 +365,9 @@ struct FluxReduxError: Error, CustomStringConvertible {
 /// The job once submitted, for the Ctrl-C handler.
 final class JobBox: @unchecked Sendable {
     private let lock = NSLock()
-    private var job: QueueJob<FluxSchnellReduxOutput>?
-    func set(_ job: QueueJob<FluxSchnellReduxOutput>) { lock.withLock { self.job = job } }
-    func get() -> QueueJob<FluxSchnellReduxOutput>? { lock.withLock { job } }
+    private var job: QueueJob<Flux1SchnellRedux.Output>?
+    func set(_ job: QueueJob<Flux1SchnellRedux.Output>) { lock.withLock { self.job = job } }
+    func get() -> QueueJob<Flux1SchnellRedux.Output>? { lock.withLock { job } }
 }
 
 /// A flag set once.

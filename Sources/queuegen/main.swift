@@ -114,10 +114,9 @@ struct Generate: ParsableCommand {
         }
         for module in modules {
             guard let output = module.output else { throw ValidationError("module \(module.name) has no output folder") }
-            var files = QueueGenerator.generate(try loadDocuments(module.specs, absolutePaths: absolutePaths), access: module.access)
-            if let singleFile {
-                files = [QueueGenerator.joined(files, name: singleFile)]
-            }
+            let model = QueueGenerator.translate(try loadDocuments(module.specs, absolutePaths: absolutePaths))
+            let files = singleFile.map { [QueueGenerator.renderSingleFile(model, name: $0, access: module.access)] }
+                ?? QueueGenerator.render(model, access: module.access)
             let changes = try GeneratedFileWriter.write(files, to: output)
             print("\(module.name): \(changes.written.count) written, \(changes.unchanged.count) unchanged, \(changes.removed.count) removed (\(displayPath(output)))")
         }

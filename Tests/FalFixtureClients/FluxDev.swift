@@ -6,166 +6,319 @@ import QueueRuntime
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
 private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}
 
-extension QueueEndpoint where Input == FluxDevInput, Output == FluxDevOutput {
+extension QueueEndpoint where Input == FluxDev.Input, Output == FluxDev.Output {
     /// `fal-ai/flux/dev`.
     public static var fluxDev: Self { .init(id: "fal-ai/flux/dev") }
 }
 
-/// The input of `fal-ai/flux/dev`.
-public struct FluxDevInput: QueueInput {
-    /// The prompt to generate an image from.
-    public var prompt: String
-    /// The size of the generated image.
-    ///
-    /// Default: `.preset(.landscape4x3)`.
-    public var imageSize: ImageSize?
-    /// The number of inference steps to perform.
-    ///
-    /// At least 1, at most 50. Default: `28`.
-    public var numInferenceSteps: Int?
-    /// The same seed and the same prompt given to the same version of the model
-    /// will output the same image every time.
-    public var seed: Int64?
-    /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-    /// the model to stick to your prompt when looking for a related image to show you.
-    ///
-    /// At least 1, at most 20. Default: `3.5`.
-    public var guidanceScale: Double?
-    /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-    ///
-    /// Default: `false`.
-    public var syncMode: Bool?
-    /// The number of images to generate.
-    ///
-    /// At least 1, at most 4. Default: `1`.
-    public var numImages: Int?
-    /// If set to true, the safety checker will be enabled.
-    ///
-    /// Default: `true`.
-    public var enableSafetyChecker: Bool?
-    /// The format of the generated image.
-    ///
-    /// Default: `.jpeg`.
-    public var outputFormat: OutputFormat?
-    /// The speed of the generation. The higher the speed, the faster the generation.
-    ///
-    /// Default: `.none_`.
-    public var acceleration: Acceleration?
+/// The types of `fal-ai/flux/dev`.
+public enum FluxDev {
+    /// The input of `fal-ai/flux/dev`.
+    public struct Input: QueueInput {
+        /// The prompt to generate an image from.
+        public var prompt: String
+        /// The size of the generated image.
+        ///
+        /// Default: `.preset(.landscape4x3)`.
+        public var imageSize: ImageSize?
+        /// The number of inference steps to perform.
+        ///
+        /// At least 1, at most 50. Default: `28`.
+        public var numInferenceSteps: Int?
+        /// The same seed and the same prompt given to the same version of the model
+        /// will output the same image every time.
+        public var seed: Int64?
+        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
+        /// the model to stick to your prompt when looking for a related image to show you.
+        ///
+        /// At least 1, at most 20. Default: `3.5`.
+        public var guidanceScale: Double?
+        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
+        ///
+        /// Default: `false`.
+        public var syncMode: Bool?
+        /// The number of images to generate.
+        ///
+        /// At least 1, at most 4. Default: `1`.
+        public var numImages: Int?
+        /// If set to true, the safety checker will be enabled.
+        ///
+        /// Default: `true`.
+        public var enableSafetyChecker: Bool?
+        /// The format of the generated image.
+        ///
+        /// Default: `.jpeg`.
+        public var outputFormat: OutputFormat?
+        /// The speed of the generation. The higher the speed, the faster the generation.
+        ///
+        /// Default: `.noAcceleration`.
+        public var acceleration: Acceleration?
 
-    enum CodingKeys: String, CodingKey {
-        case prompt
-        case imageSize = "image_size"
-        case numInferenceSteps = "num_inference_steps"
-        case seed
-        case guidanceScale = "guidance_scale"
-        case syncMode = "sync_mode"
-        case numImages = "num_images"
-        case enableSafetyChecker = "enable_safety_checker"
-        case outputFormat = "output_format"
-        case acceleration
-    }
+        enum CodingKeys: String, CodingKey {
+            case prompt
+            case imageSize = "image_size"
+            case numInferenceSteps = "num_inference_steps"
+            case seed
+            case guidanceScale = "guidance_scale"
+            case syncMode = "sync_mode"
+            case numImages = "num_images"
+            case enableSafetyChecker = "enable_safety_checker"
+            case outputFormat = "output_format"
+            case acceleration
+        }
 
-    public init(
-        prompt: String,
-        imageSize: ImageSize? = nil,
-        numInferenceSteps: Int? = nil,
-        seed: Int64? = nil,
-        guidanceScale: Double? = nil,
-        syncMode: Bool? = nil,
-        numImages: Int? = nil,
-        enableSafetyChecker: Bool? = nil,
-        outputFormat: OutputFormat? = nil,
-        acceleration: Acceleration? = nil
-    ) {
-        self.prompt = prompt
-        self.imageSize = imageSize
-        self.numInferenceSteps = numInferenceSteps
-        self.seed = seed
-        self.guidanceScale = guidanceScale
-        self.syncMode = syncMode
-        self.numImages = numImages
-        self.enableSafetyChecker = enableSafetyChecker
-        self.outputFormat = outputFormat
-        self.acceleration = acceleration
-    }
+        public init(
+            prompt: String,
+            imageSize: ImageSize? = nil,
+            numInferenceSteps: Int? = nil,
+            seed: Int64? = nil,
+            guidanceScale: Double? = nil,
+            syncMode: Bool? = nil,
+            numImages: Int? = nil,
+            enableSafetyChecker: Bool? = nil,
+            outputFormat: OutputFormat? = nil,
+            acceleration: Acceleration? = nil
+        ) {
+            self.prompt = prompt
+            self.imageSize = imageSize
+            self.numInferenceSteps = numInferenceSteps
+            self.seed = seed
+            self.guidanceScale = guidanceScale
+            self.syncMode = syncMode
+            self.numImages = numImages
+            self.enableSafetyChecker = enableSafetyChecker
+            self.outputFormat = outputFormat
+            self.acceleration = acceleration
+        }
 
-    /// The values the service uses for fields left unset.
-    public enum Defaults {
-        public static let imageSize: ImageSize = .preset(.landscape4x3)
-        public static let numInferenceSteps: Int = 28
-        public static let guidanceScale: Double = 3.5
-        public static let syncMode: Bool = false
-        public static let numImages: Int = 1
-        public static let enableSafetyChecker: Bool = true
-        public static let outputFormat: OutputFormat = .jpeg
-        public static let acceleration: Acceleration = .none_
-    }
+        /// The values the service uses for fields left unset.
+        public enum Defaults {
+            public static let imageSize: ImageSize = .preset(.landscape4x3)
+            public static let numInferenceSteps: Int = 28
+            public static let guidanceScale: Double = 3.5
+            public static let syncMode: Bool = false
+            public static let numImages: Int = 1
+            public static let enableSafetyChecker: Bool = true
+            public static let outputFormat: OutputFormat = .jpeg
+            public static let acceleration: Acceleration = .noAcceleration
+        }
 
-    public func validate(at path: [String]) -> [ValidationIssue] {
-        var validator = Validator(path)
-        validator.nested(imageSize, "image_size")
-        validator.number(numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-        validator.number(guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-        validator.number(numImages, "num_images", minimum: 1, maximum: 4)
-        return validator.issues
-    }
-}
-
-/// Acceleration
-public enum Acceleration: OpenStringEnum {
-    case none_
-    case regular
-    case high
-    /// A value this client does not know yet, kept as it was sent.
-    case unknown(String)
-
-    public static let allCases: [Self] = [.none_, .regular, .high]
-
-    public init(rawValue: String) {
-        switch rawValue {
-        case "none": self = .none_
-        case "regular": self = .regular
-        case "high": self = .high
-        default: self = .unknown(rawValue)
+        public func validate(at path: [String]) -> [ValidationIssue] {
+            var validator = Validator(path)
+            validator.nested(self.imageSize, "image_size")
+            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
+            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
+            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
+            return validator.issues
         }
     }
 
-    public var rawValue: String {
-        switch self {
-        case .none_: "none"
-        case .regular: "regular"
-        case .high: "high"
-        case .unknown(let value): value
+    /// Image Size
+    public enum ImageSize: QueueModel {
+        case preset(Preset)
+        case custom(Custom)
+
+        /// `.custom` from its fields.
+        public static func custom(width: Int? = nil, height: Int? = nil) -> Self {
+            .custom(Custom(width: width, height: height))
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(Preset.self) { self = .preset(value); return }
+            self = .custom(try container.decode(Custom.self))
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .preset(let value): try value.encode(to: encoder)
+            case .custom(let value): try value.encode(to: encoder)
+            }
+        }
+
+        public func validate(at path: [String]) -> [ValidationIssue] {
+            switch self {
+            case .preset: []
+            case .custom(let value): value.validate(at: path)
+            }
+        }
+
+        public struct Custom: QueueModel {
+            /// The width of the generated image.
+            ///
+            /// Greater than 0, at most 14142. Default: `512`.
+            public var width: Int?
+            /// The height of the generated image.
+            ///
+            /// Greater than 0, at most 14142. Default: `512`.
+            public var height: Int?
+
+            public init(width: Int? = nil, height: Int? = nil) {
+                self.width = width
+                self.height = height
+            }
+
+            /// The values the service uses for fields left unset.
+            public enum Defaults {
+                public static let width: Int = 512
+                public static let height: Int = 512
+            }
+
+            public func validate(at path: [String]) -> [ValidationIssue] {
+                var validator = Validator(path)
+                validator.number(self.width, "width", exclusiveMinimum: 0, maximum: 14142)
+                validator.number(self.height, "height", exclusiveMinimum: 0, maximum: 14142)
+                return validator.issues
+            }
+        }
+
+        public enum Preset: OpenStringEnum {
+            case squareHD
+            case square
+            case portrait4x3
+            case portrait16x9
+            case landscape4x3
+            case landscape16x9
+            /// A value this client does not know yet, kept as it was sent.
+            case unknown(String)
+
+            public static let allCases: [Self] = [.squareHD, .square, .portrait4x3, .portrait16x9, .landscape4x3, .landscape16x9]
+
+            public init(rawValue: String) {
+                switch rawValue {
+                case "square_hd": self = .squareHD
+                case "square": self = .square
+                case "portrait_4_3": self = .portrait4x3
+                case "portrait_16_9": self = .portrait16x9
+                case "landscape_4_3": self = .landscape4x3
+                case "landscape_16_9": self = .landscape16x9
+                default: self = .unknown(rawValue)
+                }
+            }
+
+            public var rawValue: String {
+                switch self {
+                case .squareHD: "square_hd"
+                case .square: "square"
+                case .portrait4x3: "portrait_4_3"
+                case .portrait16x9: "portrait_16_9"
+                case .landscape4x3: "landscape_4_3"
+                case .landscape16x9: "landscape_16_9"
+                case .unknown(let value): value
+                }
+            }
         }
     }
-}
 
-/// The output of `fal-ai/flux/dev`.
-public struct FluxDevOutput: QueueModel {
-    /// The generated image files info.
-    public var images: [Image]
-    public var timings: [String: Double]
-    /// Seed of the generated Image. It will be the same value of the one passed in the
-    /// input or the randomly generated that was used in case none was passed.
-    public var seed: Int64
-    /// Whether the generated images contain NSFW concepts.
-    public var hasNSFWConcepts: [Bool]
-    /// The prompt used for generating the image.
-    public var prompt: String
+    /// Output Format
+    public enum OutputFormat: OpenStringEnum {
+        case jpeg
+        case png
+        /// A value this client does not know yet, kept as it was sent.
+        case unknown(String)
 
-    enum CodingKeys: String, CodingKey {
-        case images
-        case timings
-        case seed
-        case hasNSFWConcepts = "has_nsfw_concepts"
-        case prompt
+        public static let allCases: [Self] = [.jpeg, .png]
+
+        public init(rawValue: String) {
+            switch rawValue {
+            case "jpeg": self = .jpeg
+            case "png": self = .png
+            default: self = .unknown(rawValue)
+            }
+        }
+
+        public var rawValue: String {
+            switch self {
+            case .jpeg: "jpeg"
+            case .png: "png"
+            case .unknown(let value): value
+            }
+        }
     }
 
-    public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-        self.images = images
-        self.timings = timings
-        self.seed = seed
-        self.hasNSFWConcepts = hasNSFWConcepts
-        self.prompt = prompt
+    /// Acceleration
+    public enum Acceleration: OpenStringEnum {
+        case noAcceleration
+        case regular
+        case high
+        /// A value this client does not know yet, kept as it was sent.
+        case unknown(String)
+
+        public static let allCases: [Self] = [.noAcceleration, .regular, .high]
+
+        public init(rawValue: String) {
+            switch rawValue {
+            case "none": self = .noAcceleration
+            case "regular": self = .regular
+            case "high": self = .high
+            default: self = .unknown(rawValue)
+            }
+        }
+
+        public var rawValue: String {
+            switch self {
+            case .noAcceleration: "none"
+            case .regular: "regular"
+            case .high: "high"
+            case .unknown(let value): value
+            }
+        }
+    }
+
+    /// The output of `fal-ai/flux/dev`.
+    public struct Output: QueueModel {
+        /// The generated image files info.
+        public var images: [Image]
+        public var timings: [String: Double]
+        /// Seed of the generated Image. It will be the same value of the one passed in the
+        /// input or the randomly generated that was used in case none was passed.
+        public var seed: Int64
+        /// Whether the generated images contain NSFW concepts.
+        public var hasNSFWConcepts: [Bool]
+        /// The prompt used for generating the image.
+        public var prompt: String
+
+        enum CodingKeys: String, CodingKey {
+            case images
+            case timings
+            case seed
+            case hasNSFWConcepts = "has_nsfw_concepts"
+            case prompt
+        }
+
+        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
+            self.images = images
+            self.timings = timings
+            self.seed = seed
+            self.hasNSFWConcepts = hasNSFWConcepts
+            self.prompt = prompt
+        }
+    }
+
+    public struct Image: QueueModel {
+        public var url: String
+        public var width: Int
+        public var height: Int
+        /// Default: `"image/jpeg"`.
+        public var contentType: String?
+
+        enum CodingKeys: String, CodingKey {
+            case url
+            case width
+            case height
+            case contentType = "content_type"
+        }
+
+        public init(url: String, width: Int, height: Int, contentType: String? = nil) {
+            self.url = url
+            self.width = width
+            self.height = height
+            self.contentType = contentType
+        }
+
+        /// The values the service uses for fields left unset.
+        public enum Defaults {
+            public static let contentType: String = "image/jpeg"
+        }
     }
 }

@@ -6,126 +6,172 @@ import QueueRuntime
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
 private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}
 
-extension QueueEndpoint where Input == FluxProV11Input, Output == FluxProV11Output {
+extension QueueEndpoint where Input == FluxProV11.Input, Output == FluxProV11.Output {
     /// `fal-ai/flux-pro/v1.1`.
     public static var fluxProV11: Self { .init(id: "fal-ai/flux-pro/v1.1") }
 }
 
-/// The input of `fal-ai/flux-pro/v1.1`.
-public struct FluxProV11Input: QueueInput {
-    /// The prompt to generate an image from.
-    public var prompt: String
-    /// The size of the generated image.
-    ///
-    /// Default: `.preset(.landscape4x3)`.
-    public var imageSize: ImageSize?
-    /// The same seed and the same prompt given to the same version of the model
-    /// will output the same image every time.
-    public var seed: Int64?
-    /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-    ///
-    /// Default: `false`.
-    public var syncMode: Bool?
-    /// The number of images to generate.
-    ///
-    /// At least 1, at most 4. Default: `1`.
-    public var numImages: Int?
-    /// If set to true, the safety checker will be enabled.
-    ///
-    /// Default: `true`.
-    public var enableSafetyChecker: Bool?
-    /// The format of the generated image.
-    ///
-    /// Default: `.jpeg`.
-    public var outputFormat: OutputFormat?
-    /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
-    ///
-    /// Default: `._2`.
-    public var safetyTolerance: SafetyTolerance?
-    /// Whether to enhance the prompt for better results.
-    ///
-    /// Default: `false`.
-    public var enhancePrompt: Bool?
+/// The types of `fal-ai/flux-pro/v1.1`.
+public enum FluxProV11 {
+    /// Types this endpoint shares with others, declared once.
+    public typealias ImageSize = FluxDev.ImageSize
+    public typealias OutputFormat = FluxDev.OutputFormat
+    public typealias Image = FluxDev.Image
 
-    enum CodingKeys: String, CodingKey {
-        case prompt
-        case imageSize = "image_size"
-        case seed
-        case syncMode = "sync_mode"
-        case numImages = "num_images"
-        case enableSafetyChecker = "enable_safety_checker"
-        case outputFormat = "output_format"
-        case safetyTolerance = "safety_tolerance"
-        case enhancePrompt = "enhance_prompt"
+    /// The input of `fal-ai/flux-pro/v1.1`.
+    public struct Input: QueueInput {
+        /// The prompt to generate an image from.
+        public var prompt: String
+        /// The size of the generated image.
+        ///
+        /// Default: `.preset(.landscape4x3)`.
+        public var imageSize: ImageSize?
+        /// The same seed and the same prompt given to the same version of the model
+        /// will output the same image every time.
+        public var seed: Int64?
+        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
+        ///
+        /// Default: `false`.
+        public var syncMode: Bool?
+        /// The number of images to generate.
+        ///
+        /// At least 1, at most 4. Default: `1`.
+        public var numImages: Int?
+        /// If set to true, the safety checker will be enabled.
+        ///
+        /// Default: `true`.
+        public var enableSafetyChecker: Bool?
+        /// The format of the generated image.
+        ///
+        /// Default: `.jpeg`.
+        public var outputFormat: OutputFormat?
+        /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
+        ///
+        /// Default: `._2`.
+        public var safetyTolerance: SafetyTolerance?
+        /// Whether to enhance the prompt for better results.
+        ///
+        /// Default: `false`.
+        public var enhancePrompt: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case prompt
+            case imageSize = "image_size"
+            case seed
+            case syncMode = "sync_mode"
+            case numImages = "num_images"
+            case enableSafetyChecker = "enable_safety_checker"
+            case outputFormat = "output_format"
+            case safetyTolerance = "safety_tolerance"
+            case enhancePrompt = "enhance_prompt"
+        }
+
+        public init(
+            prompt: String,
+            imageSize: ImageSize? = nil,
+            seed: Int64? = nil,
+            syncMode: Bool? = nil,
+            numImages: Int? = nil,
+            enableSafetyChecker: Bool? = nil,
+            outputFormat: OutputFormat? = nil,
+            safetyTolerance: SafetyTolerance? = nil,
+            enhancePrompt: Bool? = nil
+        ) {
+            self.prompt = prompt
+            self.imageSize = imageSize
+            self.seed = seed
+            self.syncMode = syncMode
+            self.numImages = numImages
+            self.enableSafetyChecker = enableSafetyChecker
+            self.outputFormat = outputFormat
+            self.safetyTolerance = safetyTolerance
+            self.enhancePrompt = enhancePrompt
+        }
+
+        /// The values the service uses for fields left unset.
+        public enum Defaults {
+            public static let imageSize: ImageSize = .preset(.landscape4x3)
+            public static let syncMode: Bool = false
+            public static let numImages: Int = 1
+            public static let enableSafetyChecker: Bool = true
+            public static let outputFormat: OutputFormat = .jpeg
+            public static let safetyTolerance: SafetyTolerance = ._2
+            public static let enhancePrompt: Bool = false
+        }
+
+        public func validate(at path: [String]) -> [ValidationIssue] {
+            var validator = Validator(path)
+            validator.nested(self.imageSize, "image_size")
+            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
+            return validator.issues
+        }
     }
 
-    public init(
-        prompt: String,
-        imageSize: ImageSize? = nil,
-        seed: Int64? = nil,
-        syncMode: Bool? = nil,
-        numImages: Int? = nil,
-        enableSafetyChecker: Bool? = nil,
-        outputFormat: OutputFormat? = nil,
-        safetyTolerance: SafetyTolerance? = nil,
-        enhancePrompt: Bool? = nil
-    ) {
-        self.prompt = prompt
-        self.imageSize = imageSize
-        self.seed = seed
-        self.syncMode = syncMode
-        self.numImages = numImages
-        self.enableSafetyChecker = enableSafetyChecker
-        self.outputFormat = outputFormat
-        self.safetyTolerance = safetyTolerance
-        self.enhancePrompt = enhancePrompt
+    /// Safety Tolerance
+    public enum SafetyTolerance: OpenStringEnum {
+        case _1
+        case _2
+        case _3
+        case _4
+        case _5
+        case _6
+        /// A value this client does not know yet, kept as it was sent.
+        case unknown(String)
+
+        public static let allCases: [Self] = [._1, ._2, ._3, ._4, ._5, ._6]
+
+        public init(rawValue: String) {
+            switch rawValue {
+            case "1": self = ._1
+            case "2": self = ._2
+            case "3": self = ._3
+            case "4": self = ._4
+            case "5": self = ._5
+            case "6": self = ._6
+            default: self = .unknown(rawValue)
+            }
+        }
+
+        public var rawValue: String {
+            switch self {
+            case ._1: "1"
+            case ._2: "2"
+            case ._3: "3"
+            case ._4: "4"
+            case ._5: "5"
+            case ._6: "6"
+            case .unknown(let value): value
+            }
+        }
     }
 
-    /// The values the service uses for fields left unset.
-    public enum Defaults {
-        public static let imageSize: ImageSize = .preset(.landscape4x3)
-        public static let syncMode: Bool = false
-        public static let numImages: Int = 1
-        public static let enableSafetyChecker: Bool = true
-        public static let outputFormat: OutputFormat = .jpeg
-        public static let safetyTolerance: SafetyTolerance = ._2
-        public static let enhancePrompt: Bool = false
-    }
+    /// The output of `fal-ai/flux-pro/v1.1`.
+    public struct Output: QueueModel {
+        /// The generated image files info.
+        public var images: [Image]
+        public var timings: [String: Double]
+        /// Seed of the generated Image. It will be the same value of the one passed in the
+        /// input or the randomly generated that was used in case none was passed.
+        public var seed: Int64
+        /// Whether the generated images contain NSFW concepts.
+        public var hasNSFWConcepts: [Bool]
+        /// The prompt used for generating the image.
+        public var prompt: String
 
-    public func validate(at path: [String]) -> [ValidationIssue] {
-        var validator = Validator(path)
-        validator.nested(imageSize, "image_size")
-        validator.number(numImages, "num_images", minimum: 1, maximum: 4)
-        return validator.issues
-    }
-}
+        enum CodingKeys: String, CodingKey {
+            case images
+            case timings
+            case seed
+            case hasNSFWConcepts = "has_nsfw_concepts"
+            case prompt
+        }
 
-/// The output of `fal-ai/flux-pro/v1.1`.
-public struct FluxProV11Output: QueueModel {
-    /// The generated image files info.
-    public var images: [Image]
-    public var timings: [String: Double]
-    /// Seed of the generated Image. It will be the same value of the one passed in the
-    /// input or the randomly generated that was used in case none was passed.
-    public var seed: Int64
-    /// Whether the generated images contain NSFW concepts.
-    public var hasNSFWConcepts: [Bool]
-    /// The prompt used for generating the image.
-    public var prompt: String
-
-    enum CodingKeys: String, CodingKey {
-        case images
-        case timings
-        case seed
-        case hasNSFWConcepts = "has_nsfw_concepts"
-        case prompt
-    }
-
-    public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-        self.images = images
-        self.timings = timings
-        self.seed = seed
-        self.hasNSFWConcepts = hasNSFWConcepts
-        self.prompt = prompt
+        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
+            self.images = images
+            self.timings = timings
+            self.seed = seed
+            self.hasNSFWConcepts = hasNSFWConcepts
+            self.prompt = prompt
+        }
     }
 }

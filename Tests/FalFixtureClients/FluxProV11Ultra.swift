@@ -6,250 +6,220 @@ import QueueRuntime
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
 private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}
 
-extension QueueEndpoint where Input == FluxProV11UltraInput, Output == FluxProV11UltraOutput {
+extension QueueEndpoint where Input == FluxProV11Ultra.Input, Output == FluxProV11Ultra.Output {
     /// `fal-ai/flux-pro/v1.1-ultra`.
     public static var fluxProV11Ultra: Self { .init(id: "fal-ai/flux-pro/v1.1-ultra") }
 }
 
-/// The input of `fal-ai/flux-pro/v1.1-ultra`.
-public struct FluxProV11UltraInput: QueueInput {
-    /// The prompt to generate an image from.
-    public var prompt: String
-    /// The same seed and the same prompt given to the same version of the model
-    /// will output the same image every time.
-    public var seed: Int64?
-    /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-    ///
-    /// Default: `false`.
-    public var syncMode: Bool?
-    /// The number of images to generate.
-    ///
-    /// At least 1, at most 4. Default: `1`.
-    public var numImages: Int?
-    /// If set to true, the safety checker will be enabled.
-    ///
-    /// Default: `true`.
-    public var enableSafetyChecker: Bool?
-    /// The format of the generated image.
-    ///
-    /// Default: `.jpeg`.
-    public var outputFormat: OutputFormat?
-    /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
-    ///
-    /// Default: `._2`.
-    public var safetyTolerance: SafetyTolerance?
-    /// Whether to enhance the prompt for better results.
-    ///
-    /// Default: `false`.
-    public var enhancePrompt: Bool?
-    /// The image URL to generate an image from.
-    public var imageURL: String?
-    /// The strength of the image prompt, between 0 and 1.
-    ///
-    /// At least 0, at most 1. Default: `0.1`.
-    public var imagePromptStrength: Double?
-    /// The aspect ratio of the generated image.
-    ///
-    /// Default: `.preset(._16x9)`.
-    public var aspectRatio: AspectRatio?
-    /// Generate less processed, more natural-looking images.
-    ///
-    /// Default: `false`.
-    public var raw: Bool?
+/// The types of `fal-ai/flux-pro/v1.1-ultra`.
+public enum FluxProV11Ultra {
+    /// Types this endpoint shares with others, declared once.
+    public typealias OutputFormat = FluxDev.OutputFormat
+    public typealias SafetyTolerance = FluxProV11.SafetyTolerance
+    public typealias Image = FluxDev.Image
 
-    enum CodingKeys: String, CodingKey {
-        case prompt
-        case seed
-        case syncMode = "sync_mode"
-        case numImages = "num_images"
-        case enableSafetyChecker = "enable_safety_checker"
-        case outputFormat = "output_format"
-        case safetyTolerance = "safety_tolerance"
-        case enhancePrompt = "enhance_prompt"
-        case imageURL = "image_url"
-        case imagePromptStrength = "image_prompt_strength"
-        case aspectRatio = "aspect_ratio"
-        case raw
-    }
+    /// The input of `fal-ai/flux-pro/v1.1-ultra`.
+    public struct Input: QueueInput {
+        /// The prompt to generate an image from.
+        public var prompt: String
+        /// The same seed and the same prompt given to the same version of the model
+        /// will output the same image every time.
+        public var seed: Int64?
+        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
+        ///
+        /// Default: `false`.
+        public var syncMode: Bool?
+        /// The number of images to generate.
+        ///
+        /// At least 1, at most 4. Default: `1`.
+        public var numImages: Int?
+        /// If set to true, the safety checker will be enabled.
+        ///
+        /// Default: `true`.
+        public var enableSafetyChecker: Bool?
+        /// The format of the generated image.
+        ///
+        /// Default: `.jpeg`.
+        public var outputFormat: OutputFormat?
+        /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
+        ///
+        /// Default: `._2`.
+        public var safetyTolerance: SafetyTolerance?
+        /// Whether to enhance the prompt for better results.
+        ///
+        /// Default: `false`.
+        public var enhancePrompt: Bool?
+        /// The image URL to generate an image from.
+        public var imageURL: String?
+        /// The strength of the image prompt, between 0 and 1.
+        ///
+        /// At least 0, at most 1. Default: `0.1`.
+        public var imagePromptStrength: Double?
+        /// The aspect ratio of the generated image.
+        ///
+        /// Default: `.preset(._16x9)`.
+        public var aspectRatio: AspectRatio?
+        /// Generate less processed, more natural-looking images.
+        ///
+        /// Default: `false`.
+        public var raw: Bool?
 
-    public init(
-        prompt: String,
-        seed: Int64? = nil,
-        syncMode: Bool? = nil,
-        numImages: Int? = nil,
-        enableSafetyChecker: Bool? = nil,
-        outputFormat: OutputFormat? = nil,
-        safetyTolerance: SafetyTolerance? = nil,
-        enhancePrompt: Bool? = nil,
-        imageURL: String? = nil,
-        imagePromptStrength: Double? = nil,
-        aspectRatio: AspectRatio? = nil,
-        raw: Bool? = nil
-    ) {
-        self.prompt = prompt
-        self.seed = seed
-        self.syncMode = syncMode
-        self.numImages = numImages
-        self.enableSafetyChecker = enableSafetyChecker
-        self.outputFormat = outputFormat
-        self.safetyTolerance = safetyTolerance
-        self.enhancePrompt = enhancePrompt
-        self.imageURL = imageURL
-        self.imagePromptStrength = imagePromptStrength
-        self.aspectRatio = aspectRatio
-        self.raw = raw
-    }
+        enum CodingKeys: String, CodingKey {
+            case prompt
+            case seed
+            case syncMode = "sync_mode"
+            case numImages = "num_images"
+            case enableSafetyChecker = "enable_safety_checker"
+            case outputFormat = "output_format"
+            case safetyTolerance = "safety_tolerance"
+            case enhancePrompt = "enhance_prompt"
+            case imageURL = "image_url"
+            case imagePromptStrength = "image_prompt_strength"
+            case aspectRatio = "aspect_ratio"
+            case raw
+        }
 
-    /// The values the service uses for fields left unset.
-    public enum Defaults {
-        public static let syncMode: Bool = false
-        public static let numImages: Int = 1
-        public static let enableSafetyChecker: Bool = true
-        public static let outputFormat: OutputFormat = .jpeg
-        public static let safetyTolerance: SafetyTolerance = ._2
-        public static let enhancePrompt: Bool = false
-        public static let imagePromptStrength: Double = 0.1
-        public static let aspectRatio: AspectRatio = .preset(._16x9)
-        public static let raw: Bool = false
-    }
+        public init(
+            prompt: String,
+            seed: Int64? = nil,
+            syncMode: Bool? = nil,
+            numImages: Int? = nil,
+            enableSafetyChecker: Bool? = nil,
+            outputFormat: OutputFormat? = nil,
+            safetyTolerance: SafetyTolerance? = nil,
+            enhancePrompt: Bool? = nil,
+            imageURL: String? = nil,
+            imagePromptStrength: Double? = nil,
+            aspectRatio: AspectRatio? = nil,
+            raw: Bool? = nil
+        ) {
+            self.prompt = prompt
+            self.seed = seed
+            self.syncMode = syncMode
+            self.numImages = numImages
+            self.enableSafetyChecker = enableSafetyChecker
+            self.outputFormat = outputFormat
+            self.safetyTolerance = safetyTolerance
+            self.enhancePrompt = enhancePrompt
+            self.imageURL = imageURL
+            self.imagePromptStrength = imagePromptStrength
+            self.aspectRatio = aspectRatio
+            self.raw = raw
+        }
 
-    public func validate(at path: [String]) -> [ValidationIssue] {
-        var validator = Validator(path)
-        validator.number(numImages, "num_images", minimum: 1, maximum: 4)
-        validator.number(imagePromptStrength, "image_prompt_strength", minimum: 0, maximum: 1)
-        return validator.issues
-    }
-}
+        /// The values the service uses for fields left unset.
+        public enum Defaults {
+            public static let syncMode: Bool = false
+            public static let numImages: Int = 1
+            public static let enableSafetyChecker: Bool = true
+            public static let outputFormat: OutputFormat = .jpeg
+            public static let safetyTolerance: SafetyTolerance = ._2
+            public static let enhancePrompt: Bool = false
+            public static let imagePromptStrength: Double = 0.1
+            public static let aspectRatio: AspectRatio = .preset(._16x9)
+            public static let raw: Bool = false
+        }
 
-/// Safety Tolerance
-public enum SafetyTolerance: OpenStringEnum {
-    case _1
-    case _2
-    case _3
-    case _4
-    case _5
-    case _6
-    /// A value this client does not know yet, kept as it was sent.
-    case unknown(String)
-
-    public static let allCases: [Self] = [._1, ._2, ._3, ._4, ._5, ._6]
-
-    public init(rawValue: String) {
-        switch rawValue {
-        case "1": self = ._1
-        case "2": self = ._2
-        case "3": self = ._3
-        case "4": self = ._4
-        case "5": self = ._5
-        case "6": self = ._6
-        default: self = .unknown(rawValue)
+        public func validate(at path: [String]) -> [ValidationIssue] {
+            var validator = Validator(path)
+            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
+            validator.number(self.imagePromptStrength, "image_prompt_strength", minimum: 0, maximum: 1)
+            return validator.issues
         }
     }
 
-    public var rawValue: String {
-        switch self {
-        case ._1: "1"
-        case ._2: "2"
-        case ._3: "3"
-        case ._4: "4"
-        case ._5: "5"
-        case ._6: "6"
-        case .unknown(let value): value
-        }
-    }
-}
+    /// Aspect Ratio
+    public enum AspectRatio: QueueModel {
+        case preset(Preset)
+        case string(String)
 
-/// Aspect Ratio
-public enum AspectRatio: QueueModel {
-    case preset(Preset)
-    case string(String)
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let value = try? container.decode(Preset.self) { self = .preset(value); return }
-        self = .string(try container.decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        switch self {
-        case .preset(let value): try value.encode(to: encoder)
-        case .string(let value): try value.encode(to: encoder)
-        }
-    }
-
-    public enum Preset: OpenStringEnum {
-        case _21x9
-        case _16x9
-        case _4x3
-        case _3x2
-        case _1x1
-        case _2x3
-        case _3x4
-        case _9x16
-        case _9x21
-        /// A value this client does not know yet, kept as it was sent.
-        case unknown(String)
-
-        public static let allCases: [Self] = [._21x9, ._16x9, ._4x3, ._3x2, ._1x1, ._2x3, ._3x4, ._9x16, ._9x21]
-
-        public init(rawValue: String) {
-            switch rawValue {
-            case "21:9": self = ._21x9
-            case "16:9": self = ._16x9
-            case "4:3": self = ._4x3
-            case "3:2": self = ._3x2
-            case "1:1": self = ._1x1
-            case "2:3": self = ._2x3
-            case "3:4": self = ._3x4
-            case "9:16": self = ._9x16
-            case "9:21": self = ._9x21
-            default: self = .unknown(rawValue)
-            }
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(Preset.self) { self = .preset(value); return }
+            self = .string(try container.decode(String.self))
         }
 
-        public var rawValue: String {
+        public func encode(to encoder: any Encoder) throws {
             switch self {
-            case ._21x9: "21:9"
-            case ._16x9: "16:9"
-            case ._4x3: "4:3"
-            case ._3x2: "3:2"
-            case ._1x1: "1:1"
-            case ._2x3: "2:3"
-            case ._3x4: "3:4"
-            case ._9x16: "9:16"
-            case ._9x21: "9:21"
-            case .unknown(let value): value
+            case .preset(let value): try value.encode(to: encoder)
+            case .string(let value): try value.encode(to: encoder)
+            }
+        }
+
+        public enum Preset: OpenStringEnum {
+            case _21x9
+            case _16x9
+            case _4x3
+            case _3x2
+            case _1x1
+            case _2x3
+            case _3x4
+            case _9x16
+            case _9x21
+            /// A value this client does not know yet, kept as it was sent.
+            case unknown(String)
+
+            public static let allCases: [Self] = [._21x9, ._16x9, ._4x3, ._3x2, ._1x1, ._2x3, ._3x4, ._9x16, ._9x21]
+
+            public init(rawValue: String) {
+                switch rawValue {
+                case "21:9": self = ._21x9
+                case "16:9": self = ._16x9
+                case "4:3": self = ._4x3
+                case "3:2": self = ._3x2
+                case "1:1": self = ._1x1
+                case "2:3": self = ._2x3
+                case "3:4": self = ._3x4
+                case "9:16": self = ._9x16
+                case "9:21": self = ._9x21
+                default: self = .unknown(rawValue)
+                }
+            }
+
+            public var rawValue: String {
+                switch self {
+                case ._21x9: "21:9"
+                case ._16x9: "16:9"
+                case ._4x3: "4:3"
+                case ._3x2: "3:2"
+                case ._1x1: "1:1"
+                case ._2x3: "2:3"
+                case ._3x4: "3:4"
+                case ._9x16: "9:16"
+                case ._9x21: "9:21"
+                case .unknown(let value): value
+                }
             }
         }
     }
-}
 
-/// The output of `fal-ai/flux-pro/v1.1-ultra`.
-public struct FluxProV11UltraOutput: QueueModel {
-    /// The generated image files info.
-    public var images: [Image]
-    public var timings: [String: Double]
-    /// Seed of the generated Image. It will be the same value of the one passed in the
-    /// input or the randomly generated that was used in case none was passed.
-    public var seed: Int64
-    /// Whether the generated images contain NSFW concepts.
-    public var hasNSFWConcepts: [Bool]
-    /// The prompt used for generating the image.
-    public var prompt: String
+    /// The output of `fal-ai/flux-pro/v1.1-ultra`.
+    public struct Output: QueueModel {
+        /// The generated image files info.
+        public var images: [Image]
+        public var timings: [String: Double]
+        /// Seed of the generated Image. It will be the same value of the one passed in the
+        /// input or the randomly generated that was used in case none was passed.
+        public var seed: Int64
+        /// Whether the generated images contain NSFW concepts.
+        public var hasNSFWConcepts: [Bool]
+        /// The prompt used for generating the image.
+        public var prompt: String
 
-    enum CodingKeys: String, CodingKey {
-        case images
-        case timings
-        case seed
-        case hasNSFWConcepts = "has_nsfw_concepts"
-        case prompt
-    }
+        enum CodingKeys: String, CodingKey {
+            case images
+            case timings
+            case seed
+            case hasNSFWConcepts = "has_nsfw_concepts"
+            case prompt
+        }
 
-    public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-        self.images = images
-        self.timings = timings
-        self.seed = seed
-        self.hasNSFWConcepts = hasNSFWConcepts
-        self.prompt = prompt
+        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
+            self.images = images
+            self.timings = timings
+            self.seed = seed
+            self.hasNSFWConcepts = hasNSFWConcepts
+            self.prompt = prompt
+        }
     }
 }

@@ -6,137 +6,146 @@ import QueueRuntime
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
 private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}
 
-extension QueueEndpoint where Input == FluxSchnellInput, Output == FluxSchnellOutput {
+extension QueueEndpoint where Input == FluxSchnell.Input, Output == FluxSchnell.Output {
     /// `fal-ai/flux/schnell`.
     public static var fluxSchnell: Self { .init(id: "fal-ai/flux/schnell") }
 }
 
-/// The input of `fal-ai/flux/schnell`.
-public struct FluxSchnellInput: QueueInput {
-    /// The number of inference steps to perform.
-    ///
-    /// At least 1, at most 12. Default: `4`.
-    public var numInferenceSteps: Int?
-    /// The prompt to generate an image from.
-    public var prompt: String
-    /// The size of the generated image.
-    ///
-    /// Default: `.preset(.landscape4x3)`.
-    public var imageSize: ImageSize?
-    /// The same seed and the same prompt given to the same version of the model
-    /// will output the same image every time.
-    public var seed: Int64?
-    /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-    /// the model to stick to your prompt when looking for a related image to show you.
-    ///
-    /// At least 1, at most 20. Default: `3.5`.
-    public var guidanceScale: Double?
-    /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-    ///
-    /// Default: `false`.
-    public var syncMode: Bool?
-    /// The number of images to generate.
-    ///
-    /// At least 1, at most 4. Default: `1`.
-    public var numImages: Int?
-    /// If set to true, the safety checker will be enabled.
-    ///
-    /// Default: `true`.
-    public var enableSafetyChecker: Bool?
-    /// The format of the generated image.
-    ///
-    /// Default: `.jpeg`.
-    public var outputFormat: OutputFormat?
-    /// The speed of the generation. The higher the speed, the faster the generation.
-    ///
-    /// Default: `.none_`.
-    public var acceleration: Acceleration?
+/// The types of `fal-ai/flux/schnell`.
+public enum FluxSchnell {
+    /// Types this endpoint shares with others, declared once.
+    public typealias ImageSize = FluxDev.ImageSize
+    public typealias OutputFormat = FluxDev.OutputFormat
+    public typealias Acceleration = FluxDev.Acceleration
+    public typealias Image = FluxDev.Image
 
-    enum CodingKeys: String, CodingKey {
-        case numInferenceSteps = "num_inference_steps"
-        case prompt
-        case imageSize = "image_size"
-        case seed
-        case guidanceScale = "guidance_scale"
-        case syncMode = "sync_mode"
-        case numImages = "num_images"
-        case enableSafetyChecker = "enable_safety_checker"
-        case outputFormat = "output_format"
-        case acceleration
+    /// The input of `fal-ai/flux/schnell`.
+    public struct Input: QueueInput {
+        /// The number of inference steps to perform.
+        ///
+        /// At least 1, at most 12. Default: `4`.
+        public var numInferenceSteps: Int?
+        /// The prompt to generate an image from.
+        public var prompt: String
+        /// The size of the generated image.
+        ///
+        /// Default: `.preset(.landscape4x3)`.
+        public var imageSize: ImageSize?
+        /// The same seed and the same prompt given to the same version of the model
+        /// will output the same image every time.
+        public var seed: Int64?
+        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
+        /// the model to stick to your prompt when looking for a related image to show you.
+        ///
+        /// At least 1, at most 20. Default: `3.5`.
+        public var guidanceScale: Double?
+        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
+        ///
+        /// Default: `false`.
+        public var syncMode: Bool?
+        /// The number of images to generate.
+        ///
+        /// At least 1, at most 4. Default: `1`.
+        public var numImages: Int?
+        /// If set to true, the safety checker will be enabled.
+        ///
+        /// Default: `true`.
+        public var enableSafetyChecker: Bool?
+        /// The format of the generated image.
+        ///
+        /// Default: `.jpeg`.
+        public var outputFormat: OutputFormat?
+        /// The speed of the generation. The higher the speed, the faster the generation.
+        ///
+        /// Default: `.noAcceleration`.
+        public var acceleration: Acceleration?
+
+        enum CodingKeys: String, CodingKey {
+            case numInferenceSteps = "num_inference_steps"
+            case prompt
+            case imageSize = "image_size"
+            case seed
+            case guidanceScale = "guidance_scale"
+            case syncMode = "sync_mode"
+            case numImages = "num_images"
+            case enableSafetyChecker = "enable_safety_checker"
+            case outputFormat = "output_format"
+            case acceleration
+        }
+
+        public init(
+            numInferenceSteps: Int? = nil,
+            prompt: String,
+            imageSize: ImageSize? = nil,
+            seed: Int64? = nil,
+            guidanceScale: Double? = nil,
+            syncMode: Bool? = nil,
+            numImages: Int? = nil,
+            enableSafetyChecker: Bool? = nil,
+            outputFormat: OutputFormat? = nil,
+            acceleration: Acceleration? = nil
+        ) {
+            self.numInferenceSteps = numInferenceSteps
+            self.prompt = prompt
+            self.imageSize = imageSize
+            self.seed = seed
+            self.guidanceScale = guidanceScale
+            self.syncMode = syncMode
+            self.numImages = numImages
+            self.enableSafetyChecker = enableSafetyChecker
+            self.outputFormat = outputFormat
+            self.acceleration = acceleration
+        }
+
+        /// The values the service uses for fields left unset.
+        public enum Defaults {
+            public static let numInferenceSteps: Int = 4
+            public static let imageSize: ImageSize = .preset(.landscape4x3)
+            public static let guidanceScale: Double = 3.5
+            public static let syncMode: Bool = false
+            public static let numImages: Int = 1
+            public static let enableSafetyChecker: Bool = true
+            public static let outputFormat: OutputFormat = .jpeg
+            public static let acceleration: Acceleration = .noAcceleration
+        }
+
+        public func validate(at path: [String]) -> [ValidationIssue] {
+            var validator = Validator(path)
+            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 12)
+            validator.nested(self.imageSize, "image_size")
+            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
+            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
+            return validator.issues
+        }
     }
 
-    public init(
-        numInferenceSteps: Int? = nil,
-        prompt: String,
-        imageSize: ImageSize? = nil,
-        seed: Int64? = nil,
-        guidanceScale: Double? = nil,
-        syncMode: Bool? = nil,
-        numImages: Int? = nil,
-        enableSafetyChecker: Bool? = nil,
-        outputFormat: OutputFormat? = nil,
-        acceleration: Acceleration? = nil
-    ) {
-        self.numInferenceSteps = numInferenceSteps
-        self.prompt = prompt
-        self.imageSize = imageSize
-        self.seed = seed
-        self.guidanceScale = guidanceScale
-        self.syncMode = syncMode
-        self.numImages = numImages
-        self.enableSafetyChecker = enableSafetyChecker
-        self.outputFormat = outputFormat
-        self.acceleration = acceleration
-    }
+    /// The output of `fal-ai/flux/schnell`.
+    public struct Output: QueueModel {
+        /// The generated image files info.
+        public var images: [Image]
+        public var timings: [String: Double]
+        /// Seed of the generated Image. It will be the same value of the one passed in the
+        /// input or the randomly generated that was used in case none was passed.
+        public var seed: Int64
+        /// Whether the generated images contain NSFW concepts.
+        public var hasNSFWConcepts: [Bool]
+        /// The prompt used for generating the image.
+        public var prompt: String
 
-    /// The values the service uses for fields left unset.
-    public enum Defaults {
-        public static let numInferenceSteps: Int = 4
-        public static let imageSize: ImageSize = .preset(.landscape4x3)
-        public static let guidanceScale: Double = 3.5
-        public static let syncMode: Bool = false
-        public static let numImages: Int = 1
-        public static let enableSafetyChecker: Bool = true
-        public static let outputFormat: OutputFormat = .jpeg
-        public static let acceleration: Acceleration = .none_
-    }
+        enum CodingKeys: String, CodingKey {
+            case images
+            case timings
+            case seed
+            case hasNSFWConcepts = "has_nsfw_concepts"
+            case prompt
+        }
 
-    public func validate(at path: [String]) -> [ValidationIssue] {
-        var validator = Validator(path)
-        validator.number(numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 12)
-        validator.nested(imageSize, "image_size")
-        validator.number(guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-        validator.number(numImages, "num_images", minimum: 1, maximum: 4)
-        return validator.issues
-    }
-}
-
-/// The output of `fal-ai/flux/schnell`.
-public struct FluxSchnellOutput: QueueModel {
-    /// The generated image files info.
-    public var images: [Image]
-    public var timings: [String: Double]
-    /// Seed of the generated Image. It will be the same value of the one passed in the
-    /// input or the randomly generated that was used in case none was passed.
-    public var seed: Int64
-    /// Whether the generated images contain NSFW concepts.
-    public var hasNSFWConcepts: [Bool]
-    /// The prompt used for generating the image.
-    public var prompt: String
-
-    enum CodingKeys: String, CodingKey {
-        case images
-        case timings
-        case seed
-        case hasNSFWConcepts = "has_nsfw_concepts"
-        case prompt
-    }
-
-    public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-        self.images = images
-        self.timings = timings
-        self.seed = seed
-        self.hasNSFWConcepts = hasNSFWConcepts
-        self.prompt = prompt
+        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
+            self.images = images
+            self.timings = timings
+            self.seed = seed
+            self.hasNSFWConcepts = hasNSFWConcepts
+            self.prompt = prompt
+        }
     }
 }

@@ -6,199 +6,202 @@ import QueueRuntime
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
 private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}
 
-extension QueueEndpoint where Input == IdeogramV2Input, Output == IdeogramV2Output {
+extension QueueEndpoint where Input == IdeogramV2.Input, Output == IdeogramV2.Output {
     /// `fal-ai/ideogram/v2`.
     public static var ideogramV2: Self { .init(id: "fal-ai/ideogram/v2") }
 }
 
-/// The input of `fal-ai/ideogram/v2`.
-public struct IdeogramV2Input: QueueInput {
-    public var prompt: String
-    /// The aspect ratio of the generated image
-    ///
-    /// Default: `._1x1`.
-    public var aspectRatio: IdeogramV2AspectRatio?
-    /// Whether to expand the prompt with MagicPrompt functionality.
-    ///
-    /// Default: `true`.
-    public var expandPrompt: Bool?
-    /// Seed for the random number generator
-    public var seed: Int64?
-    /// The style of the generated image
-    ///
-    /// Default: `.auto`.
-    public var style: Style?
-    /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-    ///
-    /// Default: `false`.
-    public var syncMode: Bool?
-    /// A negative prompt to avoid in the generated image
-    ///
-    /// Default: `""`.
-    public var negativePrompt: String?
+/// The types of `fal-ai/ideogram/v2`.
+public enum IdeogramV2 {
+    /// The input of `fal-ai/ideogram/v2`.
+    public struct Input: QueueInput {
+        public var prompt: String
+        /// The aspect ratio of the generated image
+        ///
+        /// Default: `._1x1`.
+        public var aspectRatio: AspectRatio?
+        /// Whether to expand the prompt with MagicPrompt functionality.
+        ///
+        /// Default: `true`.
+        public var expandPrompt: Bool?
+        /// Seed for the random number generator
+        public var seed: Int64?
+        /// The style of the generated image
+        ///
+        /// Default: `.auto`.
+        public var style: Style?
+        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
+        ///
+        /// Default: `false`.
+        public var syncMode: Bool?
+        /// A negative prompt to avoid in the generated image
+        ///
+        /// Default: `""`.
+        public var negativePrompt: String?
 
-    enum CodingKeys: String, CodingKey {
-        case prompt
-        case aspectRatio = "aspect_ratio"
-        case expandPrompt = "expand_prompt"
-        case seed
-        case style
-        case syncMode = "sync_mode"
-        case negativePrompt = "negative_prompt"
-    }
+        enum CodingKeys: String, CodingKey {
+            case prompt
+            case aspectRatio = "aspect_ratio"
+            case expandPrompt = "expand_prompt"
+            case seed
+            case style
+            case syncMode = "sync_mode"
+            case negativePrompt = "negative_prompt"
+        }
 
-    public init(
-        prompt: String,
-        aspectRatio: IdeogramV2AspectRatio? = nil,
-        expandPrompt: Bool? = nil,
-        seed: Int64? = nil,
-        style: Style? = nil,
-        syncMode: Bool? = nil,
-        negativePrompt: String? = nil
-    ) {
-        self.prompt = prompt
-        self.aspectRatio = aspectRatio
-        self.expandPrompt = expandPrompt
-        self.seed = seed
-        self.style = style
-        self.syncMode = syncMode
-        self.negativePrompt = negativePrompt
-    }
+        public init(
+            prompt: String,
+            aspectRatio: AspectRatio? = nil,
+            expandPrompt: Bool? = nil,
+            seed: Int64? = nil,
+            style: Style? = nil,
+            syncMode: Bool? = nil,
+            negativePrompt: String? = nil
+        ) {
+            self.prompt = prompt
+            self.aspectRatio = aspectRatio
+            self.expandPrompt = expandPrompt
+            self.seed = seed
+            self.style = style
+            self.syncMode = syncMode
+            self.negativePrompt = negativePrompt
+        }
 
-    /// The values the service uses for fields left unset.
-    public enum Defaults {
-        public static let aspectRatio: IdeogramV2AspectRatio = ._1x1
-        public static let expandPrompt: Bool = true
-        public static let style: Style = .auto
-        public static let syncMode: Bool = false
-        public static let negativePrompt: String = ""
-    }
-}
-
-/// Aspect Ratio
-public enum IdeogramV2AspectRatio: OpenStringEnum {
-    case _10x16
-    case _16x10
-    case _9x16
-    case _16x9
-    case _4x3
-    case _3x4
-    case _1x1
-    case _1x3
-    case _3x1
-    case _3x2
-    case _2x3
-    /// A value this client does not know yet, kept as it was sent.
-    case unknown(String)
-
-    public static let allCases: [Self] = [._10x16, ._16x10, ._9x16, ._16x9, ._4x3, ._3x4, ._1x1, ._1x3, ._3x1, ._3x2, ._2x3]
-
-    public init(rawValue: String) {
-        switch rawValue {
-        case "10:16": self = ._10x16
-        case "16:10": self = ._16x10
-        case "9:16": self = ._9x16
-        case "16:9": self = ._16x9
-        case "4:3": self = ._4x3
-        case "3:4": self = ._3x4
-        case "1:1": self = ._1x1
-        case "1:3": self = ._1x3
-        case "3:1": self = ._3x1
-        case "3:2": self = ._3x2
-        case "2:3": self = ._2x3
-        default: self = .unknown(rawValue)
+        /// The values the service uses for fields left unset.
+        public enum Defaults {
+            public static let aspectRatio: AspectRatio = ._1x1
+            public static let expandPrompt: Bool = true
+            public static let style: Style = .auto
+            public static let syncMode: Bool = false
+            public static let negativePrompt: String = ""
         }
     }
 
-    public var rawValue: String {
-        switch self {
-        case ._10x16: "10:16"
-        case ._16x10: "16:10"
-        case ._9x16: "9:16"
-        case ._16x9: "16:9"
-        case ._4x3: "4:3"
-        case ._3x4: "3:4"
-        case ._1x1: "1:1"
-        case ._1x3: "1:3"
-        case ._3x1: "3:1"
-        case ._3x2: "3:2"
-        case ._2x3: "2:3"
-        case .unknown(let value): value
+    /// Aspect Ratio
+    public enum AspectRatio: OpenStringEnum {
+        case _10x16
+        case _16x10
+        case _9x16
+        case _16x9
+        case _4x3
+        case _3x4
+        case _1x1
+        case _1x3
+        case _3x1
+        case _3x2
+        case _2x3
+        /// A value this client does not know yet, kept as it was sent.
+        case unknown(String)
+
+        public static let allCases: [Self] = [._10x16, ._16x10, ._9x16, ._16x9, ._4x3, ._3x4, ._1x1, ._1x3, ._3x1, ._3x2, ._2x3]
+
+        public init(rawValue: String) {
+            switch rawValue {
+            case "10:16": self = ._10x16
+            case "16:10": self = ._16x10
+            case "9:16": self = ._9x16
+            case "16:9": self = ._16x9
+            case "4:3": self = ._4x3
+            case "3:4": self = ._3x4
+            case "1:1": self = ._1x1
+            case "1:3": self = ._1x3
+            case "3:1": self = ._3x1
+            case "3:2": self = ._3x2
+            case "2:3": self = ._2x3
+            default: self = .unknown(rawValue)
+            }
+        }
+
+        public var rawValue: String {
+            switch self {
+            case ._10x16: "10:16"
+            case ._16x10: "16:10"
+            case ._9x16: "9:16"
+            case ._16x9: "16:9"
+            case ._4x3: "4:3"
+            case ._3x4: "3:4"
+            case ._1x1: "1:1"
+            case ._1x3: "1:3"
+            case ._3x1: "3:1"
+            case ._3x2: "3:2"
+            case ._2x3: "2:3"
+            case .unknown(let value): value
+            }
         }
     }
-}
 
-/// Style
-public enum Style: OpenStringEnum {
-    case auto
-    case general
-    case realistic
-    case design
-    case render3D
-    case anime
-    /// A value this client does not know yet, kept as it was sent.
-    case unknown(String)
+    /// Style
+    public enum Style: OpenStringEnum {
+        case auto
+        case general
+        case realistic
+        case design
+        case render3D
+        case anime
+        /// A value this client does not know yet, kept as it was sent.
+        case unknown(String)
 
-    public static let allCases: [Self] = [.auto, .general, .realistic, .design, .render3D, .anime]
+        public static let allCases: [Self] = [.auto, .general, .realistic, .design, .render3D, .anime]
 
-    public init(rawValue: String) {
-        switch rawValue {
-        case "auto": self = .auto
-        case "general": self = .general
-        case "realistic": self = .realistic
-        case "design": self = .design
-        case "render_3D": self = .render3D
-        case "anime": self = .anime
-        default: self = .unknown(rawValue)
+        public init(rawValue: String) {
+            switch rawValue {
+            case "auto": self = .auto
+            case "general": self = .general
+            case "realistic": self = .realistic
+            case "design": self = .design
+            case "render_3D": self = .render3D
+            case "anime": self = .anime
+            default: self = .unknown(rawValue)
+            }
+        }
+
+        public var rawValue: String {
+            switch self {
+            case .auto: "auto"
+            case .general: "general"
+            case .realistic: "realistic"
+            case .design: "design"
+            case .render3D: "render_3D"
+            case .anime: "anime"
+            case .unknown(let value): value
+            }
         }
     }
 
-    public var rawValue: String {
-        switch self {
-        case .auto: "auto"
-        case .general: "general"
-        case .realistic: "realistic"
-        case .design: "design"
-        case .render3D: "render_3D"
-        case .anime: "anime"
-        case .unknown(let value): value
+    /// The output of `fal-ai/ideogram/v2`.
+    public struct Output: QueueModel {
+        public var images: [File]
+        /// Seed used for the random number generator
+        public var seed: Int64
+
+        public init(images: [File], seed: Int64) {
+            self.images = images
+            self.seed = seed
         }
     }
-}
 
-/// The output of `fal-ai/ideogram/v2`.
-public struct IdeogramV2Output: QueueModel {
-    public var images: [File]
-    /// Seed used for the random number generator
-    public var seed: Int64
+    public struct File: QueueModel {
+        /// The URL where the file can be downloaded from.
+        public var url: String
+        /// The mime type of the file.
+        public var contentType: String?
+        /// The name of the file. It will be auto-generated if not provided.
+        public var fileName: String?
+        /// The size of the file in bytes.
+        public var fileSize: Int?
 
-    public init(images: [File], seed: Int64) {
-        self.images = images
-        self.seed = seed
-    }
-}
+        enum CodingKeys: String, CodingKey {
+            case url
+            case contentType = "content_type"
+            case fileName = "file_name"
+            case fileSize = "file_size"
+        }
 
-public struct File: QueueModel {
-    /// The URL where the file can be downloaded from.
-    public var url: String
-    /// The mime type of the file.
-    public var contentType: String?
-    /// The name of the file. It will be auto-generated if not provided.
-    public var fileName: String?
-    /// The size of the file in bytes.
-    public var fileSize: Int?
-
-    enum CodingKeys: String, CodingKey {
-        case url
-        case contentType = "content_type"
-        case fileName = "file_name"
-        case fileSize = "file_size"
-    }
-
-    public init(url: String, contentType: String? = nil, fileName: String? = nil, fileSize: Int? = nil) {
-        self.url = url
-        self.contentType = contentType
-        self.fileName = fileName
-        self.fileSize = fileSize
+        public init(url: String, contentType: String? = nil, fileName: String? = nil, fileSize: Int? = nil) {
+            self.url = url
+            self.contentType = contentType
+            self.fileName = fileName
+            self.fileSize = fileSize
+        }
     }
 }

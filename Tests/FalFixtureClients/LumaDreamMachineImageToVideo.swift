@@ -6,141 +6,144 @@ import QueueRuntime
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
 private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}
 
-extension QueueEndpoint where Input == LumaDreamMachineImageToVideoInput, Output == LumaDreamMachineImageToVideoOutput {
+extension QueueEndpoint where Input == LumaDreamMachineImageToVideo.Input, Output == LumaDreamMachineImageToVideo.Output {
     /// `fal-ai/luma-dream-machine/image-to-video`.
     public static var lumaDreamMachineImageToVideo: Self { .init(id: "fal-ai/luma-dream-machine/image-to-video") }
 }
 
-/// The input of `fal-ai/luma-dream-machine/image-to-video`.
-public struct LumaDreamMachineImageToVideoInput: QueueInput {
-    /// At least 3 characters, at most 5000 characters.
-    public var prompt: String
-    public var imageURL: String
-    /// An image to blend the end of the video with
-    public var endImageURL: String?
-    /// The aspect ratio of the generated video
-    ///
-    /// Default: `._16x9`.
-    public var aspectRatio: LumaDreamMachineImageToVideoAspectRatio?
-    /// Whether the video should loop (end of video is blended with the beginning)
-    ///
-    /// Default: `false`.
-    public var loop: Bool?
+/// The types of `fal-ai/luma-dream-machine/image-to-video`.
+public enum LumaDreamMachineImageToVideo {
+    /// The input of `fal-ai/luma-dream-machine/image-to-video`.
+    public struct Input: QueueInput {
+        /// At least 3 characters, at most 5000 characters.
+        public var prompt: String
+        public var imageURL: String
+        /// An image to blend the end of the video with
+        public var endImageURL: String?
+        /// The aspect ratio of the generated video
+        ///
+        /// Default: `._16x9`.
+        public var aspectRatio: AspectRatio?
+        /// Whether the video should loop (end of video is blended with the beginning)
+        ///
+        /// Default: `false`.
+        public var loop: Bool?
 
-    enum CodingKeys: String, CodingKey {
-        case prompt
-        case imageURL = "image_url"
-        case endImageURL = "end_image_url"
-        case aspectRatio = "aspect_ratio"
-        case loop
-    }
+        enum CodingKeys: String, CodingKey {
+            case prompt
+            case imageURL = "image_url"
+            case endImageURL = "end_image_url"
+            case aspectRatio = "aspect_ratio"
+            case loop
+        }
 
-    public init(
-        prompt: String,
-        imageURL: String,
-        endImageURL: String? = nil,
-        aspectRatio: LumaDreamMachineImageToVideoAspectRatio? = nil,
-        loop: Bool? = nil
-    ) {
-        self.prompt = prompt
-        self.imageURL = imageURL
-        self.endImageURL = endImageURL
-        self.aspectRatio = aspectRatio
-        self.loop = loop
-    }
+        public init(
+            prompt: String,
+            imageURL: String,
+            endImageURL: String? = nil,
+            aspectRatio: AspectRatio? = nil,
+            loop: Bool? = nil
+        ) {
+            self.prompt = prompt
+            self.imageURL = imageURL
+            self.endImageURL = endImageURL
+            self.aspectRatio = aspectRatio
+            self.loop = loop
+        }
 
-    /// The values the service uses for fields left unset.
-    public enum Defaults {
-        public static let aspectRatio: LumaDreamMachineImageToVideoAspectRatio = ._16x9
-        public static let loop: Bool = false
-    }
+        /// The values the service uses for fields left unset.
+        public enum Defaults {
+            public static let aspectRatio: AspectRatio = ._16x9
+            public static let loop: Bool = false
+        }
 
-    public func validate(at path: [String]) -> [ValidationIssue] {
-        var validator = Validator(path)
-        validator.string(prompt, "prompt", minLength: 3, maxLength: 5000)
-        return validator.issues
-    }
-}
-
-/// Aspect Ratio
-public enum LumaDreamMachineImageToVideoAspectRatio: OpenStringEnum {
-    case _16x9
-    case _9x16
-    case _4x3
-    case _3x4
-    case _21x9
-    case _9x21
-    /// A value this client does not know yet, kept as it was sent.
-    case unknown(String)
-
-    public static let allCases: [Self] = [._16x9, ._9x16, ._4x3, ._3x4, ._21x9, ._9x21]
-
-    public init(rawValue: String) {
-        switch rawValue {
-        case "16:9": self = ._16x9
-        case "9:16": self = ._9x16
-        case "4:3": self = ._4x3
-        case "3:4": self = ._3x4
-        case "21:9": self = ._21x9
-        case "9:21": self = ._9x21
-        default: self = .unknown(rawValue)
+        public func validate(at path: [String]) -> [ValidationIssue] {
+            var validator = Validator(path)
+            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
+            return validator.issues
         }
     }
 
-    public var rawValue: String {
-        switch self {
-        case ._16x9: "16:9"
-        case ._9x16: "9:16"
-        case ._4x3: "4:3"
-        case ._3x4: "3:4"
-        case ._21x9: "21:9"
-        case ._9x21: "9:21"
-        case .unknown(let value): value
+    /// Aspect Ratio
+    public enum AspectRatio: OpenStringEnum {
+        case _16x9
+        case _9x16
+        case _4x3
+        case _3x4
+        case _21x9
+        case _9x21
+        /// A value this client does not know yet, kept as it was sent.
+        case unknown(String)
+
+        public static let allCases: [Self] = [._16x9, ._9x16, ._4x3, ._3x4, ._21x9, ._9x21]
+
+        public init(rawValue: String) {
+            switch rawValue {
+            case "16:9": self = ._16x9
+            case "9:16": self = ._9x16
+            case "4:3": self = ._4x3
+            case "3:4": self = ._3x4
+            case "21:9": self = ._21x9
+            case "9:21": self = ._9x21
+            default: self = .unknown(rawValue)
+            }
+        }
+
+        public var rawValue: String {
+            switch self {
+            case ._16x9: "16:9"
+            case ._9x16: "9:16"
+            case ._4x3: "4:3"
+            case ._3x4: "3:4"
+            case ._21x9: "21:9"
+            case ._9x21: "9:21"
+            case .unknown(let value): value
+            }
         }
     }
-}
 
-/// The output of `fal-ai/luma-dream-machine/image-to-video`.
-public struct LumaDreamMachineImageToVideoOutput: QueueModel {
-    /// The generated video
-    public var video: LumaDreamMachineImageToVideoFile
+    /// The output of `fal-ai/luma-dream-machine/image-to-video`.
+    public struct Output: QueueModel {
+        /// The generated video
+        public var video: File
 
-    public init(video: LumaDreamMachineImageToVideoFile) {
-        self.video = video
-    }
-}
-
-public struct LumaDreamMachineImageToVideoFile: QueueModel {
-    /// The URL where the file can be downloaded from.
-    public var url: String
-    /// The mime type of the file.
-    public var contentType: String?
-    /// The name of the file. It will be auto-generated if not provided.
-    public var fileName: String?
-    /// The size of the file in bytes.
-    public var fileSize: Int?
-    /// File data
-    public var fileData: String?
-
-    enum CodingKeys: String, CodingKey {
-        case url
-        case contentType = "content_type"
-        case fileName = "file_name"
-        case fileSize = "file_size"
-        case fileData = "file_data"
+        public init(video: File) {
+            self.video = video
+        }
     }
 
-    public init(
-        url: String,
-        contentType: String? = nil,
-        fileName: String? = nil,
-        fileSize: Int? = nil,
-        fileData: String? = nil
-    ) {
-        self.url = url
-        self.contentType = contentType
-        self.fileName = fileName
-        self.fileSize = fileSize
-        self.fileData = fileData
+    public struct File: QueueModel {
+        /// The URL where the file can be downloaded from.
+        public var url: String
+        /// The mime type of the file.
+        public var contentType: String?
+        /// The name of the file. It will be auto-generated if not provided.
+        public var fileName: String?
+        /// The size of the file in bytes.
+        public var fileSize: Int?
+        /// File data
+        public var fileData: String?
+
+        enum CodingKeys: String, CodingKey {
+            case url
+            case contentType = "content_type"
+            case fileName = "file_name"
+            case fileSize = "file_size"
+            case fileData = "file_data"
+        }
+
+        public init(
+            url: String,
+            contentType: String? = nil,
+            fileName: String? = nil,
+            fileSize: Int? = nil,
+            fileData: String? = nil
+        ) {
+            self.url = url
+            self.contentType = contentType
+            self.fileName = fileName
+            self.fileSize = fileSize
+            self.fileData = fileData
+        }
     }
 }

@@ -6,249 +6,220 @@ import QueueRuntime
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
 private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}
 
-extension QueueEndpoint where Input == PixverseV56ImageToVideoInput, Output == PixverseV56ImageToVideoOutput {
+extension QueueEndpoint where Input == PixverseV56ImageToVideo.Input, Output == PixverseV56ImageToVideo.Output {
     /// `fal-ai/pixverse/v5.6/image-to-video`.
     public static var pixverseV56ImageToVideo: Self { .init(id: "fal-ai/pixverse/v5.6/image-to-video") }
 }
 
-/// The input of `fal-ai/pixverse/v5.6/image-to-video`.
-public struct PixverseV56ImageToVideoInput: QueueInput {
-    public var prompt: String
-    /// The resolution of the generated video
-    ///
-    /// Default: `._720p`.
-    public var resolution: Resolution?
-    /// The duration of the generated video in seconds. 1080p videos are limited to 5 or 8 seconds
-    ///
-    /// Default: `._5`.
-    public var duration: Duration?
-    /// Negative prompt to be used for the generation
-    ///
-    /// Default: `""`.
-    public var negativePrompt: String?
-    /// The style of the generated video
-    public var style: PixverseV56ImageToVideoStyle?
-    /// The same seed and the same prompt given to the same version of the model
-    /// will output the same video every time.
-    public var seed: Int64?
-    /// Enable audio generation (BGM, SFX, dialogue)
-    ///
-    /// Default: `false`.
-    public var generateAudioSwitch: Bool?
-    /// Prompt optimization mode: 'enabled' to optimize, 'disabled' to turn off, 'auto' for model decision
-    public var thinkingType: ThinkingType?
-    /// URL of the image to use as the first frame
-    public var imageURL: String
+/// The types of `fal-ai/pixverse/v5.6/image-to-video`.
+public enum PixverseV56ImageToVideo {
+    /// Types this endpoint shares with others, declared once.
+    public typealias File = LumaDreamMachineImageToVideo.File
 
-    enum CodingKeys: String, CodingKey {
-        case prompt
-        case resolution
-        case duration
-        case negativePrompt = "negative_prompt"
-        case style
-        case seed
-        case generateAudioSwitch = "generate_audio_switch"
-        case thinkingType = "thinking_type"
-        case imageURL = "image_url"
-    }
+    /// The input of `fal-ai/pixverse/v5.6/image-to-video`.
+    public struct Input: QueueInput {
+        public var prompt: String
+        /// The resolution of the generated video
+        ///
+        /// Default: `._720p`.
+        public var resolution: Resolution?
+        /// The duration of the generated video in seconds. 1080p videos are limited to 5 or 8 seconds
+        ///
+        /// Default: `._5`.
+        public var duration: Duration?
+        /// Negative prompt to be used for the generation
+        ///
+        /// Default: `""`.
+        public var negativePrompt: String?
+        /// The style of the generated video
+        public var style: Style?
+        /// The same seed and the same prompt given to the same version of the model
+        /// will output the same video every time.
+        public var seed: Int64?
+        /// Enable audio generation (BGM, SFX, dialogue)
+        ///
+        /// Default: `false`.
+        public var generateAudioSwitch: Bool?
+        /// Prompt optimization mode: 'enabled' to optimize, 'disabled' to turn off, 'auto' for model decision
+        public var thinkingType: ThinkingType?
+        /// URL of the image to use as the first frame
+        public var imageURL: String
 
-    public init(
-        prompt: String,
-        resolution: Resolution? = nil,
-        duration: Duration? = nil,
-        negativePrompt: String? = nil,
-        style: PixverseV56ImageToVideoStyle? = nil,
-        seed: Int64? = nil,
-        generateAudioSwitch: Bool? = nil,
-        thinkingType: ThinkingType? = nil,
-        imageURL: String
-    ) {
-        self.prompt = prompt
-        self.resolution = resolution
-        self.duration = duration
-        self.negativePrompt = negativePrompt
-        self.style = style
-        self.seed = seed
-        self.generateAudioSwitch = generateAudioSwitch
-        self.thinkingType = thinkingType
-        self.imageURL = imageURL
-    }
+        enum CodingKeys: String, CodingKey {
+            case prompt
+            case resolution
+            case duration
+            case negativePrompt = "negative_prompt"
+            case style
+            case seed
+            case generateAudioSwitch = "generate_audio_switch"
+            case thinkingType = "thinking_type"
+            case imageURL = "image_url"
+        }
 
-    /// The values the service uses for fields left unset.
-    public enum Defaults {
-        public static let resolution: Resolution = ._720p
-        public static let duration: Duration = ._5
-        public static let negativePrompt: String = ""
-        public static let generateAudioSwitch: Bool = false
-    }
-}
+        public init(
+            prompt: String,
+            resolution: Resolution? = nil,
+            duration: Duration? = nil,
+            negativePrompt: String? = nil,
+            style: Style? = nil,
+            seed: Int64? = nil,
+            generateAudioSwitch: Bool? = nil,
+            thinkingType: ThinkingType? = nil,
+            imageURL: String
+        ) {
+            self.prompt = prompt
+            self.resolution = resolution
+            self.duration = duration
+            self.negativePrompt = negativePrompt
+            self.style = style
+            self.seed = seed
+            self.generateAudioSwitch = generateAudioSwitch
+            self.thinkingType = thinkingType
+            self.imageURL = imageURL
+        }
 
-/// Resolution
-public enum Resolution: OpenStringEnum {
-    case _360p
-    case _540p
-    case _720p
-    case _1080p
-    /// A value this client does not know yet, kept as it was sent.
-    case unknown(String)
-
-    public static let allCases: [Self] = [._360p, ._540p, ._720p, ._1080p]
-
-    public init(rawValue: String) {
-        switch rawValue {
-        case "360p": self = ._360p
-        case "540p": self = ._540p
-        case "720p": self = ._720p
-        case "1080p": self = ._1080p
-        default: self = .unknown(rawValue)
+        /// The values the service uses for fields left unset.
+        public enum Defaults {
+            public static let resolution: Resolution = ._720p
+            public static let duration: Duration = ._5
+            public static let negativePrompt: String = ""
+            public static let generateAudioSwitch: Bool = false
         }
     }
 
-    public var rawValue: String {
-        switch self {
-        case ._360p: "360p"
-        case ._540p: "540p"
-        case ._720p: "720p"
-        case ._1080p: "1080p"
-        case .unknown(let value): value
+    /// Resolution
+    public enum Resolution: OpenStringEnum {
+        case _360p
+        case _540p
+        case _720p
+        case _1080p
+        /// A value this client does not know yet, kept as it was sent.
+        case unknown(String)
+
+        public static let allCases: [Self] = [._360p, ._540p, ._720p, ._1080p]
+
+        public init(rawValue: String) {
+            switch rawValue {
+            case "360p": self = ._360p
+            case "540p": self = ._540p
+            case "720p": self = ._720p
+            case "1080p": self = ._1080p
+            default: self = .unknown(rawValue)
+            }
         }
-    }
-}
 
-/// Duration
-public enum Duration: OpenStringEnum {
-    case _5
-    case _8
-    case _10
-    /// A value this client does not know yet, kept as it was sent.
-    case unknown(String)
-
-    public static let allCases: [Self] = [._5, ._8, ._10]
-
-    public init(rawValue: String) {
-        switch rawValue {
-        case "5": self = ._5
-        case "8": self = ._8
-        case "10": self = ._10
-        default: self = .unknown(rawValue)
-        }
-    }
-
-    public var rawValue: String {
-        switch self {
-        case ._5: "5"
-        case ._8: "8"
-        case ._10: "10"
-        case .unknown(let value): value
-        }
-    }
-}
-
-/// Style
-public enum PixverseV56ImageToVideoStyle: OpenStringEnum {
-    case anime
-    case _3dAnimation
-    case clay
-    case comic
-    case cyberpunk
-    /// A value this client does not know yet, kept as it was sent.
-    case unknown(String)
-
-    public static let allCases: [Self] = [.anime, ._3dAnimation, .clay, .comic, .cyberpunk]
-
-    public init(rawValue: String) {
-        switch rawValue {
-        case "anime": self = .anime
-        case "3d_animation": self = ._3dAnimation
-        case "clay": self = .clay
-        case "comic": self = .comic
-        case "cyberpunk": self = .cyberpunk
-        default: self = .unknown(rawValue)
+        public var rawValue: String {
+            switch self {
+            case ._360p: "360p"
+            case ._540p: "540p"
+            case ._720p: "720p"
+            case ._1080p: "1080p"
+            case .unknown(let value): value
+            }
         }
     }
 
-    public var rawValue: String {
-        switch self {
-        case .anime: "anime"
-        case ._3dAnimation: "3d_animation"
-        case .clay: "clay"
-        case .comic: "comic"
-        case .cyberpunk: "cyberpunk"
-        case .unknown(let value): value
+    /// Duration
+    public enum Duration: OpenStringEnum {
+        case _5
+        case _8
+        case _10
+        /// A value this client does not know yet, kept as it was sent.
+        case unknown(String)
+
+        public static let allCases: [Self] = [._5, ._8, ._10]
+
+        public init(rawValue: String) {
+            switch rawValue {
+            case "5": self = ._5
+            case "8": self = ._8
+            case "10": self = ._10
+            default: self = .unknown(rawValue)
+            }
+        }
+
+        public var rawValue: String {
+            switch self {
+            case ._5: "5"
+            case ._8: "8"
+            case ._10: "10"
+            case .unknown(let value): value
+            }
         }
     }
-}
 
-/// Thinking Type
-public enum ThinkingType: OpenStringEnum {
-    case enabled
-    case disabled
-    case auto
-    /// A value this client does not know yet, kept as it was sent.
-    case unknown(String)
+    /// Style
+    public enum Style: OpenStringEnum {
+        case anime
+        case _3dAnimation
+        case clay
+        case comic
+        case cyberpunk
+        /// A value this client does not know yet, kept as it was sent.
+        case unknown(String)
 
-    public static let allCases: [Self] = [.enabled, .disabled, .auto]
+        public static let allCases: [Self] = [.anime, ._3dAnimation, .clay, .comic, .cyberpunk]
 
-    public init(rawValue: String) {
-        switch rawValue {
-        case "enabled": self = .enabled
-        case "disabled": self = .disabled
-        case "auto": self = .auto
-        default: self = .unknown(rawValue)
+        public init(rawValue: String) {
+            switch rawValue {
+            case "anime": self = .anime
+            case "3d_animation": self = ._3dAnimation
+            case "clay": self = .clay
+            case "comic": self = .comic
+            case "cyberpunk": self = .cyberpunk
+            default: self = .unknown(rawValue)
+            }
+        }
+
+        public var rawValue: String {
+            switch self {
+            case .anime: "anime"
+            case ._3dAnimation: "3d_animation"
+            case .clay: "clay"
+            case .comic: "comic"
+            case .cyberpunk: "cyberpunk"
+            case .unknown(let value): value
+            }
         }
     }
 
-    public var rawValue: String {
-        switch self {
-        case .enabled: "enabled"
-        case .disabled: "disabled"
-        case .auto: "auto"
-        case .unknown(let value): value
+    /// Thinking Type
+    public enum ThinkingType: OpenStringEnum {
+        case enabled
+        case disabled
+        case auto
+        /// A value this client does not know yet, kept as it was sent.
+        case unknown(String)
+
+        public static let allCases: [Self] = [.enabled, .disabled, .auto]
+
+        public init(rawValue: String) {
+            switch rawValue {
+            case "enabled": self = .enabled
+            case "disabled": self = .disabled
+            case "auto": self = .auto
+            default: self = .unknown(rawValue)
+            }
+        }
+
+        public var rawValue: String {
+            switch self {
+            case .enabled: "enabled"
+            case .disabled: "disabled"
+            case .auto: "auto"
+            case .unknown(let value): value
+            }
         }
     }
-}
 
-/// The output of `fal-ai/pixverse/v5.6/image-to-video`.
-public struct PixverseV56ImageToVideoOutput: QueueModel {
-    /// The generated video
-    public var video: PixverseV56ImageToVideoFile
+    /// The output of `fal-ai/pixverse/v5.6/image-to-video`.
+    public struct Output: QueueModel {
+        /// The generated video
+        public var video: File
 
-    public init(video: PixverseV56ImageToVideoFile) {
-        self.video = video
-    }
-}
-
-public struct PixverseV56ImageToVideoFile: QueueModel {
-    /// The URL where the file can be downloaded from.
-    public var url: String
-    /// The mime type of the file.
-    public var contentType: String?
-    /// The name of the file. It will be auto-generated if not provided.
-    public var fileName: String?
-    /// The size of the file in bytes.
-    public var fileSize: Int?
-    /// File data
-    public var fileData: String?
-
-    enum CodingKeys: String, CodingKey {
-        case url
-        case contentType = "content_type"
-        case fileName = "file_name"
-        case fileSize = "file_size"
-        case fileData = "file_data"
-    }
-
-    public init(
-        url: String,
-        contentType: String? = nil,
-        fileName: String? = nil,
-        fileSize: Int? = nil,
-        fileData: String? = nil
-    ) {
-        self.url = url
-        self.contentType = contentType
-        self.fileName = fileName
-        self.fileSize = fileSize
-        self.fileData = fileData
+        public init(video: File) {
+            self.video = video
+        }
     }
 }

@@ -6,424 +6,396 @@ import QueueRuntime
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
 private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}
 
-extension QueueEndpoint where Input == RecraftV3Input, Output == RecraftV3Output {
+extension QueueEndpoint where Input == RecraftV3.Input, Output == RecraftV3.Output {
     /// `fal-ai/recraft-v3`.
     public static var recraftV3: Self { .init(id: "fal-ai/recraft-v3") }
 }
 
-/// The input of `fal-ai/recraft-v3`.
-public struct RecraftV3Input: QueueInput {
-    /// At least 1 character, at most 1000 characters.
-    public var prompt: String
-    /// Default: `.preset(.squareHD)`.
-    public var imageSize: ImageSize?
-    /// The style of the generated images. Vector images cost 2X as much.
-    ///
-    /// Default: `.realisticImage`.
-    public var style: RecraftV3Style?
-    /// An array of preferable colors
-    ///
-    /// Default: `[]`.
-    public var colors: [RGBColor]?
-    /// The ID of the custom style reference (optional)
-    public var styleID: String?
-    /// If set to true, the safety checker will be enabled.
-    ///
-    /// Default: `false`.
-    public var enableSafetyChecker: Bool?
+/// The types of `fal-ai/recraft-v3`.
+public enum RecraftV3 {
+    /// Types this endpoint shares with others, declared once.
+    public typealias ImageSize = FluxDev.ImageSize
+    public typealias File = LumaDreamMachineImageToVideo.File
 
-    enum CodingKeys: String, CodingKey {
-        case prompt
-        case imageSize = "image_size"
-        case style
-        case colors
-        case styleID = "style_id"
-        case enableSafetyChecker = "enable_safety_checker"
-    }
+    /// The input of `fal-ai/recraft-v3`.
+    public struct Input: QueueInput {
+        /// At least 1 character, at most 1000 characters.
+        public var prompt: String
+        /// Default: `.preset(.squareHD)`.
+        public var imageSize: ImageSize?
+        /// The style of the generated images. Vector images cost 2X as much.
+        ///
+        /// Default: `.realisticImage`.
+        public var style: Style?
+        /// An array of preferable colors
+        ///
+        /// Default: `[]`.
+        public var colors: [RGBColor]?
+        /// The ID of the custom style reference (optional)
+        public var styleID: String?
+        /// If set to true, the safety checker will be enabled.
+        ///
+        /// Default: `false`.
+        public var enableSafetyChecker: Bool?
 
-    public init(
-        prompt: String,
-        imageSize: ImageSize? = nil,
-        style: RecraftV3Style? = nil,
-        colors: [RGBColor]? = nil,
-        styleID: String? = nil,
-        enableSafetyChecker: Bool? = nil
-    ) {
-        self.prompt = prompt
-        self.imageSize = imageSize
-        self.style = style
-        self.colors = colors
-        self.styleID = styleID
-        self.enableSafetyChecker = enableSafetyChecker
-    }
+        enum CodingKeys: String, CodingKey {
+            case prompt
+            case imageSize = "image_size"
+            case style
+            case colors
+            case styleID = "style_id"
+            case enableSafetyChecker = "enable_safety_checker"
+        }
 
-    /// The values the service uses for fields left unset.
-    public enum Defaults {
-        public static let imageSize: ImageSize = .preset(.squareHD)
-        public static let style: RecraftV3Style = .realisticImage
-        public static let enableSafetyChecker: Bool = false
-    }
+        public init(
+            prompt: String,
+            imageSize: ImageSize? = nil,
+            style: Style? = nil,
+            colors: [RGBColor]? = nil,
+            styleID: String? = nil,
+            enableSafetyChecker: Bool? = nil
+        ) {
+            self.prompt = prompt
+            self.imageSize = imageSize
+            self.style = style
+            self.colors = colors
+            self.styleID = styleID
+            self.enableSafetyChecker = enableSafetyChecker
+        }
 
-    public func validate(at path: [String]) -> [ValidationIssue] {
-        var validator = Validator(path)
-        validator.string(prompt, "prompt", minLength: 1, maxLength: 1000)
-        validator.nested(imageSize, "image_size")
-        validator.nested(colors, "colors")
-        return validator.issues
-    }
-}
+        /// The values the service uses for fields left unset.
+        public enum Defaults {
+            public static let imageSize: ImageSize = .preset(.squareHD)
+            public static let style: Style = .realisticImage
+            public static let enableSafetyChecker: Bool = false
+        }
 
-/// Style
-public enum RecraftV3Style: OpenStringEnum {
-    case `any`
-    case realisticImage
-    case digitalIllustration
-    case vectorIllustration
-    case realisticImageBAndW
-    case realisticImageHardFlash
-    case realisticImageHdr
-    case realisticImageNaturalLight
-    case realisticImageStudioPortrait
-    case realisticImageEnterprise
-    case realisticImageMotionBlur
-    case realisticImageEveningLight
-    case realisticImageFadedNostalgia
-    case realisticImageForestLife
-    case realisticImageMysticNaturalism
-    case realisticImageNaturalTones
-    case realisticImageOrganicCalm
-    case realisticImageRealLifeGlow
-    case realisticImageRetroRealism
-    case realisticImageRetroSnapshot
-    case realisticImageUrbanDrama
-    case realisticImageVillageRealism
-    case realisticImageWarmFolk
-    case digitalIllustrationPixelArt
-    case digitalIllustrationHandDrawn
-    case digitalIllustrationGrain
-    case digitalIllustrationInfantileSketch
-    case digitalIllustration2dArtPoster
-    case digitalIllustrationHandmade3d
-    case digitalIllustrationHandDrawnOutline
-    case digitalIllustrationEngravingColor
-    case digitalIllustration2dArtPoster2
-    case digitalIllustrationAntiquarian
-    case digitalIllustrationBoldFantasy
-    case digitalIllustrationChildBook
-    case digitalIllustrationChildBooks
-    case digitalIllustrationCover
-    case digitalIllustrationCrosshatch
-    case digitalIllustrationDigitalEngraving
-    case digitalIllustrationExpressionism
-    case digitalIllustrationFreehandDetails
-    case digitalIllustrationGrain20
-    case digitalIllustrationGraphicIntensity
-    case digitalIllustrationHardComics
-    case digitalIllustrationLongShadow
-    case digitalIllustrationModernFolk
-    case digitalIllustrationMulticolor
-    case digitalIllustrationNeonCalm
-    case digitalIllustrationNoir
-    case digitalIllustrationNostalgicPastel
-    case digitalIllustrationOutlineDetails
-    case digitalIllustrationPastelGradient
-    case digitalIllustrationPastelSketch
-    case digitalIllustrationPopArt
-    case digitalIllustrationPopRenaissance
-    case digitalIllustrationStreetArt
-    case digitalIllustrationTabletSketch
-    case digitalIllustrationUrbanGlow
-    case digitalIllustrationUrbanSketching
-    case digitalIllustrationVanillaDreams
-    case digitalIllustrationYoungAdultBook
-    case digitalIllustrationYoungAdultBook2
-    case vectorIllustrationBoldStroke
-    case vectorIllustrationChemistry
-    case vectorIllustrationColoredStencil
-    case vectorIllustrationContourPopArt
-    case vectorIllustrationCosmics
-    case vectorIllustrationCutout
-    case vectorIllustrationDepressive
-    case vectorIllustrationEditorial
-    case vectorIllustrationEmotionalFlat
-    case vectorIllustrationInfographical
-    case vectorIllustrationMarkerOutline
-    case vectorIllustrationMosaic
-    case vectorIllustrationNaivector
-    case vectorIllustrationRoundishFlat
-    case vectorIllustrationSegmentedColors
-    case vectorIllustrationSharpContrast
-    case vectorIllustrationThin
-    case vectorIllustrationVectorPhoto
-    case vectorIllustrationVividShapes
-    case vectorIllustrationEngraving
-    case vectorIllustrationLineArt
-    case vectorIllustrationLineCircuit
-    case vectorIllustrationLinocut
-    /// A value this client does not know yet, kept as it was sent.
-    case unknown(String)
-
-    public static let allCases: [Self] = [.`any`, .realisticImage, .digitalIllustration, .vectorIllustration, .realisticImageBAndW, .realisticImageHardFlash, .realisticImageHdr, .realisticImageNaturalLight, .realisticImageStudioPortrait, .realisticImageEnterprise, .realisticImageMotionBlur, .realisticImageEveningLight, .realisticImageFadedNostalgia, .realisticImageForestLife, .realisticImageMysticNaturalism, .realisticImageNaturalTones, .realisticImageOrganicCalm, .realisticImageRealLifeGlow, .realisticImageRetroRealism, .realisticImageRetroSnapshot, .realisticImageUrbanDrama, .realisticImageVillageRealism, .realisticImageWarmFolk, .digitalIllustrationPixelArt, .digitalIllustrationHandDrawn, .digitalIllustrationGrain, .digitalIllustrationInfantileSketch, .digitalIllustration2dArtPoster, .digitalIllustrationHandmade3d, .digitalIllustrationHandDrawnOutline, .digitalIllustrationEngravingColor, .digitalIllustration2dArtPoster2, .digitalIllustrationAntiquarian, .digitalIllustrationBoldFantasy, .digitalIllustrationChildBook, .digitalIllustrationChildBooks, .digitalIllustrationCover, .digitalIllustrationCrosshatch, .digitalIllustrationDigitalEngraving, .digitalIllustrationExpressionism, .digitalIllustrationFreehandDetails, .digitalIllustrationGrain20, .digitalIllustrationGraphicIntensity, .digitalIllustrationHardComics, .digitalIllustrationLongShadow, .digitalIllustrationModernFolk, .digitalIllustrationMulticolor, .digitalIllustrationNeonCalm, .digitalIllustrationNoir, .digitalIllustrationNostalgicPastel, .digitalIllustrationOutlineDetails, .digitalIllustrationPastelGradient, .digitalIllustrationPastelSketch, .digitalIllustrationPopArt, .digitalIllustrationPopRenaissance, .digitalIllustrationStreetArt, .digitalIllustrationTabletSketch, .digitalIllustrationUrbanGlow, .digitalIllustrationUrbanSketching, .digitalIllustrationVanillaDreams, .digitalIllustrationYoungAdultBook, .digitalIllustrationYoungAdultBook2, .vectorIllustrationBoldStroke, .vectorIllustrationChemistry, .vectorIllustrationColoredStencil, .vectorIllustrationContourPopArt, .vectorIllustrationCosmics, .vectorIllustrationCutout, .vectorIllustrationDepressive, .vectorIllustrationEditorial, .vectorIllustrationEmotionalFlat, .vectorIllustrationInfographical, .vectorIllustrationMarkerOutline, .vectorIllustrationMosaic, .vectorIllustrationNaivector, .vectorIllustrationRoundishFlat, .vectorIllustrationSegmentedColors, .vectorIllustrationSharpContrast, .vectorIllustrationThin, .vectorIllustrationVectorPhoto, .vectorIllustrationVividShapes, .vectorIllustrationEngraving, .vectorIllustrationLineArt, .vectorIllustrationLineCircuit, .vectorIllustrationLinocut]
-
-    public init(rawValue: String) {
-        switch rawValue {
-        case "any": self = .`any`
-        case "realistic_image": self = .realisticImage
-        case "digital_illustration": self = .digitalIllustration
-        case "vector_illustration": self = .vectorIllustration
-        case "realistic_image/b_and_w": self = .realisticImageBAndW
-        case "realistic_image/hard_flash": self = .realisticImageHardFlash
-        case "realistic_image/hdr": self = .realisticImageHdr
-        case "realistic_image/natural_light": self = .realisticImageNaturalLight
-        case "realistic_image/studio_portrait": self = .realisticImageStudioPortrait
-        case "realistic_image/enterprise": self = .realisticImageEnterprise
-        case "realistic_image/motion_blur": self = .realisticImageMotionBlur
-        case "realistic_image/evening_light": self = .realisticImageEveningLight
-        case "realistic_image/faded_nostalgia": self = .realisticImageFadedNostalgia
-        case "realistic_image/forest_life": self = .realisticImageForestLife
-        case "realistic_image/mystic_naturalism": self = .realisticImageMysticNaturalism
-        case "realistic_image/natural_tones": self = .realisticImageNaturalTones
-        case "realistic_image/organic_calm": self = .realisticImageOrganicCalm
-        case "realistic_image/real_life_glow": self = .realisticImageRealLifeGlow
-        case "realistic_image/retro_realism": self = .realisticImageRetroRealism
-        case "realistic_image/retro_snapshot": self = .realisticImageRetroSnapshot
-        case "realistic_image/urban_drama": self = .realisticImageUrbanDrama
-        case "realistic_image/village_realism": self = .realisticImageVillageRealism
-        case "realistic_image/warm_folk": self = .realisticImageWarmFolk
-        case "digital_illustration/pixel_art": self = .digitalIllustrationPixelArt
-        case "digital_illustration/hand_drawn": self = .digitalIllustrationHandDrawn
-        case "digital_illustration/grain": self = .digitalIllustrationGrain
-        case "digital_illustration/infantile_sketch": self = .digitalIllustrationInfantileSketch
-        case "digital_illustration/2d_art_poster": self = .digitalIllustration2dArtPoster
-        case "digital_illustration/handmade_3d": self = .digitalIllustrationHandmade3d
-        case "digital_illustration/hand_drawn_outline": self = .digitalIllustrationHandDrawnOutline
-        case "digital_illustration/engraving_color": self = .digitalIllustrationEngravingColor
-        case "digital_illustration/2d_art_poster_2": self = .digitalIllustration2dArtPoster2
-        case "digital_illustration/antiquarian": self = .digitalIllustrationAntiquarian
-        case "digital_illustration/bold_fantasy": self = .digitalIllustrationBoldFantasy
-        case "digital_illustration/child_book": self = .digitalIllustrationChildBook
-        case "digital_illustration/child_books": self = .digitalIllustrationChildBooks
-        case "digital_illustration/cover": self = .digitalIllustrationCover
-        case "digital_illustration/crosshatch": self = .digitalIllustrationCrosshatch
-        case "digital_illustration/digital_engraving": self = .digitalIllustrationDigitalEngraving
-        case "digital_illustration/expressionism": self = .digitalIllustrationExpressionism
-        case "digital_illustration/freehand_details": self = .digitalIllustrationFreehandDetails
-        case "digital_illustration/grain_20": self = .digitalIllustrationGrain20
-        case "digital_illustration/graphic_intensity": self = .digitalIllustrationGraphicIntensity
-        case "digital_illustration/hard_comics": self = .digitalIllustrationHardComics
-        case "digital_illustration/long_shadow": self = .digitalIllustrationLongShadow
-        case "digital_illustration/modern_folk": self = .digitalIllustrationModernFolk
-        case "digital_illustration/multicolor": self = .digitalIllustrationMulticolor
-        case "digital_illustration/neon_calm": self = .digitalIllustrationNeonCalm
-        case "digital_illustration/noir": self = .digitalIllustrationNoir
-        case "digital_illustration/nostalgic_pastel": self = .digitalIllustrationNostalgicPastel
-        case "digital_illustration/outline_details": self = .digitalIllustrationOutlineDetails
-        case "digital_illustration/pastel_gradient": self = .digitalIllustrationPastelGradient
-        case "digital_illustration/pastel_sketch": self = .digitalIllustrationPastelSketch
-        case "digital_illustration/pop_art": self = .digitalIllustrationPopArt
-        case "digital_illustration/pop_renaissance": self = .digitalIllustrationPopRenaissance
-        case "digital_illustration/street_art": self = .digitalIllustrationStreetArt
-        case "digital_illustration/tablet_sketch": self = .digitalIllustrationTabletSketch
-        case "digital_illustration/urban_glow": self = .digitalIllustrationUrbanGlow
-        case "digital_illustration/urban_sketching": self = .digitalIllustrationUrbanSketching
-        case "digital_illustration/vanilla_dreams": self = .digitalIllustrationVanillaDreams
-        case "digital_illustration/young_adult_book": self = .digitalIllustrationYoungAdultBook
-        case "digital_illustration/young_adult_book_2": self = .digitalIllustrationYoungAdultBook2
-        case "vector_illustration/bold_stroke": self = .vectorIllustrationBoldStroke
-        case "vector_illustration/chemistry": self = .vectorIllustrationChemistry
-        case "vector_illustration/colored_stencil": self = .vectorIllustrationColoredStencil
-        case "vector_illustration/contour_pop_art": self = .vectorIllustrationContourPopArt
-        case "vector_illustration/cosmics": self = .vectorIllustrationCosmics
-        case "vector_illustration/cutout": self = .vectorIllustrationCutout
-        case "vector_illustration/depressive": self = .vectorIllustrationDepressive
-        case "vector_illustration/editorial": self = .vectorIllustrationEditorial
-        case "vector_illustration/emotional_flat": self = .vectorIllustrationEmotionalFlat
-        case "vector_illustration/infographical": self = .vectorIllustrationInfographical
-        case "vector_illustration/marker_outline": self = .vectorIllustrationMarkerOutline
-        case "vector_illustration/mosaic": self = .vectorIllustrationMosaic
-        case "vector_illustration/naivector": self = .vectorIllustrationNaivector
-        case "vector_illustration/roundish_flat": self = .vectorIllustrationRoundishFlat
-        case "vector_illustration/segmented_colors": self = .vectorIllustrationSegmentedColors
-        case "vector_illustration/sharp_contrast": self = .vectorIllustrationSharpContrast
-        case "vector_illustration/thin": self = .vectorIllustrationThin
-        case "vector_illustration/vector_photo": self = .vectorIllustrationVectorPhoto
-        case "vector_illustration/vivid_shapes": self = .vectorIllustrationVividShapes
-        case "vector_illustration/engraving": self = .vectorIllustrationEngraving
-        case "vector_illustration/line_art": self = .vectorIllustrationLineArt
-        case "vector_illustration/line_circuit": self = .vectorIllustrationLineCircuit
-        case "vector_illustration/linocut": self = .vectorIllustrationLinocut
-        default: self = .unknown(rawValue)
+        public func validate(at path: [String]) -> [ValidationIssue] {
+            var validator = Validator(path)
+            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 1000)
+            validator.nested(self.imageSize, "image_size")
+            validator.nested(self.colors, "colors")
+            return validator.issues
         }
     }
 
-    public var rawValue: String {
-        switch self {
-        case .`any`: "any"
-        case .realisticImage: "realistic_image"
-        case .digitalIllustration: "digital_illustration"
-        case .vectorIllustration: "vector_illustration"
-        case .realisticImageBAndW: "realistic_image/b_and_w"
-        case .realisticImageHardFlash: "realistic_image/hard_flash"
-        case .realisticImageHdr: "realistic_image/hdr"
-        case .realisticImageNaturalLight: "realistic_image/natural_light"
-        case .realisticImageStudioPortrait: "realistic_image/studio_portrait"
-        case .realisticImageEnterprise: "realistic_image/enterprise"
-        case .realisticImageMotionBlur: "realistic_image/motion_blur"
-        case .realisticImageEveningLight: "realistic_image/evening_light"
-        case .realisticImageFadedNostalgia: "realistic_image/faded_nostalgia"
-        case .realisticImageForestLife: "realistic_image/forest_life"
-        case .realisticImageMysticNaturalism: "realistic_image/mystic_naturalism"
-        case .realisticImageNaturalTones: "realistic_image/natural_tones"
-        case .realisticImageOrganicCalm: "realistic_image/organic_calm"
-        case .realisticImageRealLifeGlow: "realistic_image/real_life_glow"
-        case .realisticImageRetroRealism: "realistic_image/retro_realism"
-        case .realisticImageRetroSnapshot: "realistic_image/retro_snapshot"
-        case .realisticImageUrbanDrama: "realistic_image/urban_drama"
-        case .realisticImageVillageRealism: "realistic_image/village_realism"
-        case .realisticImageWarmFolk: "realistic_image/warm_folk"
-        case .digitalIllustrationPixelArt: "digital_illustration/pixel_art"
-        case .digitalIllustrationHandDrawn: "digital_illustration/hand_drawn"
-        case .digitalIllustrationGrain: "digital_illustration/grain"
-        case .digitalIllustrationInfantileSketch: "digital_illustration/infantile_sketch"
-        case .digitalIllustration2dArtPoster: "digital_illustration/2d_art_poster"
-        case .digitalIllustrationHandmade3d: "digital_illustration/handmade_3d"
-        case .digitalIllustrationHandDrawnOutline: "digital_illustration/hand_drawn_outline"
-        case .digitalIllustrationEngravingColor: "digital_illustration/engraving_color"
-        case .digitalIllustration2dArtPoster2: "digital_illustration/2d_art_poster_2"
-        case .digitalIllustrationAntiquarian: "digital_illustration/antiquarian"
-        case .digitalIllustrationBoldFantasy: "digital_illustration/bold_fantasy"
-        case .digitalIllustrationChildBook: "digital_illustration/child_book"
-        case .digitalIllustrationChildBooks: "digital_illustration/child_books"
-        case .digitalIllustrationCover: "digital_illustration/cover"
-        case .digitalIllustrationCrosshatch: "digital_illustration/crosshatch"
-        case .digitalIllustrationDigitalEngraving: "digital_illustration/digital_engraving"
-        case .digitalIllustrationExpressionism: "digital_illustration/expressionism"
-        case .digitalIllustrationFreehandDetails: "digital_illustration/freehand_details"
-        case .digitalIllustrationGrain20: "digital_illustration/grain_20"
-        case .digitalIllustrationGraphicIntensity: "digital_illustration/graphic_intensity"
-        case .digitalIllustrationHardComics: "digital_illustration/hard_comics"
-        case .digitalIllustrationLongShadow: "digital_illustration/long_shadow"
-        case .digitalIllustrationModernFolk: "digital_illustration/modern_folk"
-        case .digitalIllustrationMulticolor: "digital_illustration/multicolor"
-        case .digitalIllustrationNeonCalm: "digital_illustration/neon_calm"
-        case .digitalIllustrationNoir: "digital_illustration/noir"
-        case .digitalIllustrationNostalgicPastel: "digital_illustration/nostalgic_pastel"
-        case .digitalIllustrationOutlineDetails: "digital_illustration/outline_details"
-        case .digitalIllustrationPastelGradient: "digital_illustration/pastel_gradient"
-        case .digitalIllustrationPastelSketch: "digital_illustration/pastel_sketch"
-        case .digitalIllustrationPopArt: "digital_illustration/pop_art"
-        case .digitalIllustrationPopRenaissance: "digital_illustration/pop_renaissance"
-        case .digitalIllustrationStreetArt: "digital_illustration/street_art"
-        case .digitalIllustrationTabletSketch: "digital_illustration/tablet_sketch"
-        case .digitalIllustrationUrbanGlow: "digital_illustration/urban_glow"
-        case .digitalIllustrationUrbanSketching: "digital_illustration/urban_sketching"
-        case .digitalIllustrationVanillaDreams: "digital_illustration/vanilla_dreams"
-        case .digitalIllustrationYoungAdultBook: "digital_illustration/young_adult_book"
-        case .digitalIllustrationYoungAdultBook2: "digital_illustration/young_adult_book_2"
-        case .vectorIllustrationBoldStroke: "vector_illustration/bold_stroke"
-        case .vectorIllustrationChemistry: "vector_illustration/chemistry"
-        case .vectorIllustrationColoredStencil: "vector_illustration/colored_stencil"
-        case .vectorIllustrationContourPopArt: "vector_illustration/contour_pop_art"
-        case .vectorIllustrationCosmics: "vector_illustration/cosmics"
-        case .vectorIllustrationCutout: "vector_illustration/cutout"
-        case .vectorIllustrationDepressive: "vector_illustration/depressive"
-        case .vectorIllustrationEditorial: "vector_illustration/editorial"
-        case .vectorIllustrationEmotionalFlat: "vector_illustration/emotional_flat"
-        case .vectorIllustrationInfographical: "vector_illustration/infographical"
-        case .vectorIllustrationMarkerOutline: "vector_illustration/marker_outline"
-        case .vectorIllustrationMosaic: "vector_illustration/mosaic"
-        case .vectorIllustrationNaivector: "vector_illustration/naivector"
-        case .vectorIllustrationRoundishFlat: "vector_illustration/roundish_flat"
-        case .vectorIllustrationSegmentedColors: "vector_illustration/segmented_colors"
-        case .vectorIllustrationSharpContrast: "vector_illustration/sharp_contrast"
-        case .vectorIllustrationThin: "vector_illustration/thin"
-        case .vectorIllustrationVectorPhoto: "vector_illustration/vector_photo"
-        case .vectorIllustrationVividShapes: "vector_illustration/vivid_shapes"
-        case .vectorIllustrationEngraving: "vector_illustration/engraving"
-        case .vectorIllustrationLineArt: "vector_illustration/line_art"
-        case .vectorIllustrationLineCircuit: "vector_illustration/line_circuit"
-        case .vectorIllustrationLinocut: "vector_illustration/linocut"
-        case .unknown(let value): value
+    /// Style
+    public enum Style: OpenStringEnum {
+        case `any`
+        case realisticImage
+        case digitalIllustration
+        case vectorIllustration
+        case realisticImageBAndW
+        case realisticImageHardFlash
+        case realisticImageHdr
+        case realisticImageNaturalLight
+        case realisticImageStudioPortrait
+        case realisticImageEnterprise
+        case realisticImageMotionBlur
+        case realisticImageEveningLight
+        case realisticImageFadedNostalgia
+        case realisticImageForestLife
+        case realisticImageMysticNaturalism
+        case realisticImageNaturalTones
+        case realisticImageOrganicCalm
+        case realisticImageRealLifeGlow
+        case realisticImageRetroRealism
+        case realisticImageRetroSnapshot
+        case realisticImageUrbanDrama
+        case realisticImageVillageRealism
+        case realisticImageWarmFolk
+        case digitalIllustrationPixelArt
+        case digitalIllustrationHandDrawn
+        case digitalIllustrationGrain
+        case digitalIllustrationInfantileSketch
+        case digitalIllustration2DArtPoster
+        case digitalIllustrationHandmade3D
+        case digitalIllustrationHandDrawnOutline
+        case digitalIllustrationEngravingColor
+        case digitalIllustration2DArtPoster2
+        case digitalIllustrationAntiquarian
+        case digitalIllustrationBoldFantasy
+        case digitalIllustrationChildBook
+        case digitalIllustrationChildBooks
+        case digitalIllustrationCover
+        case digitalIllustrationCrosshatch
+        case digitalIllustrationDigitalEngraving
+        case digitalIllustrationExpressionism
+        case digitalIllustrationFreehandDetails
+        case digitalIllustrationGrain20
+        case digitalIllustrationGraphicIntensity
+        case digitalIllustrationHardComics
+        case digitalIllustrationLongShadow
+        case digitalIllustrationModernFolk
+        case digitalIllustrationMulticolor
+        case digitalIllustrationNeonCalm
+        case digitalIllustrationNoir
+        case digitalIllustrationNostalgicPastel
+        case digitalIllustrationOutlineDetails
+        case digitalIllustrationPastelGradient
+        case digitalIllustrationPastelSketch
+        case digitalIllustrationPopArt
+        case digitalIllustrationPopRenaissance
+        case digitalIllustrationStreetArt
+        case digitalIllustrationTabletSketch
+        case digitalIllustrationUrbanGlow
+        case digitalIllustrationUrbanSketching
+        case digitalIllustrationVanillaDreams
+        case digitalIllustrationYoungAdultBook
+        case digitalIllustrationYoungAdultBook2
+        case vectorIllustrationBoldStroke
+        case vectorIllustrationChemistry
+        case vectorIllustrationColoredStencil
+        case vectorIllustrationContourPopArt
+        case vectorIllustrationCosmics
+        case vectorIllustrationCutout
+        case vectorIllustrationDepressive
+        case vectorIllustrationEditorial
+        case vectorIllustrationEmotionalFlat
+        case vectorIllustrationInfographical
+        case vectorIllustrationMarkerOutline
+        case vectorIllustrationMosaic
+        case vectorIllustrationNaivector
+        case vectorIllustrationRoundishFlat
+        case vectorIllustrationSegmentedColors
+        case vectorIllustrationSharpContrast
+        case vectorIllustrationThin
+        case vectorIllustrationVectorPhoto
+        case vectorIllustrationVividShapes
+        case vectorIllustrationEngraving
+        case vectorIllustrationLineArt
+        case vectorIllustrationLineCircuit
+        case vectorIllustrationLinocut
+        /// A value this client does not know yet, kept as it was sent.
+        case unknown(String)
+
+        public static let allCases: [Self] = [.`any`, .realisticImage, .digitalIllustration, .vectorIllustration, .realisticImageBAndW, .realisticImageHardFlash, .realisticImageHdr, .realisticImageNaturalLight, .realisticImageStudioPortrait, .realisticImageEnterprise, .realisticImageMotionBlur, .realisticImageEveningLight, .realisticImageFadedNostalgia, .realisticImageForestLife, .realisticImageMysticNaturalism, .realisticImageNaturalTones, .realisticImageOrganicCalm, .realisticImageRealLifeGlow, .realisticImageRetroRealism, .realisticImageRetroSnapshot, .realisticImageUrbanDrama, .realisticImageVillageRealism, .realisticImageWarmFolk, .digitalIllustrationPixelArt, .digitalIllustrationHandDrawn, .digitalIllustrationGrain, .digitalIllustrationInfantileSketch, .digitalIllustration2DArtPoster, .digitalIllustrationHandmade3D, .digitalIllustrationHandDrawnOutline, .digitalIllustrationEngravingColor, .digitalIllustration2DArtPoster2, .digitalIllustrationAntiquarian, .digitalIllustrationBoldFantasy, .digitalIllustrationChildBook, .digitalIllustrationChildBooks, .digitalIllustrationCover, .digitalIllustrationCrosshatch, .digitalIllustrationDigitalEngraving, .digitalIllustrationExpressionism, .digitalIllustrationFreehandDetails, .digitalIllustrationGrain20, .digitalIllustrationGraphicIntensity, .digitalIllustrationHardComics, .digitalIllustrationLongShadow, .digitalIllustrationModernFolk, .digitalIllustrationMulticolor, .digitalIllustrationNeonCalm, .digitalIllustrationNoir, .digitalIllustrationNostalgicPastel, .digitalIllustrationOutlineDetails, .digitalIllustrationPastelGradient, .digitalIllustrationPastelSketch, .digitalIllustrationPopArt, .digitalIllustrationPopRenaissance, .digitalIllustrationStreetArt, .digitalIllustrationTabletSketch, .digitalIllustrationUrbanGlow, .digitalIllustrationUrbanSketching, .digitalIllustrationVanillaDreams, .digitalIllustrationYoungAdultBook, .digitalIllustrationYoungAdultBook2, .vectorIllustrationBoldStroke, .vectorIllustrationChemistry, .vectorIllustrationColoredStencil, .vectorIllustrationContourPopArt, .vectorIllustrationCosmics, .vectorIllustrationCutout, .vectorIllustrationDepressive, .vectorIllustrationEditorial, .vectorIllustrationEmotionalFlat, .vectorIllustrationInfographical, .vectorIllustrationMarkerOutline, .vectorIllustrationMosaic, .vectorIllustrationNaivector, .vectorIllustrationRoundishFlat, .vectorIllustrationSegmentedColors, .vectorIllustrationSharpContrast, .vectorIllustrationThin, .vectorIllustrationVectorPhoto, .vectorIllustrationVividShapes, .vectorIllustrationEngraving, .vectorIllustrationLineArt, .vectorIllustrationLineCircuit, .vectorIllustrationLinocut]
+
+        public init(rawValue: String) {
+            switch rawValue {
+            case "any": self = .`any`
+            case "realistic_image": self = .realisticImage
+            case "digital_illustration": self = .digitalIllustration
+            case "vector_illustration": self = .vectorIllustration
+            case "realistic_image/b_and_w": self = .realisticImageBAndW
+            case "realistic_image/hard_flash": self = .realisticImageHardFlash
+            case "realistic_image/hdr": self = .realisticImageHdr
+            case "realistic_image/natural_light": self = .realisticImageNaturalLight
+            case "realistic_image/studio_portrait": self = .realisticImageStudioPortrait
+            case "realistic_image/enterprise": self = .realisticImageEnterprise
+            case "realistic_image/motion_blur": self = .realisticImageMotionBlur
+            case "realistic_image/evening_light": self = .realisticImageEveningLight
+            case "realistic_image/faded_nostalgia": self = .realisticImageFadedNostalgia
+            case "realistic_image/forest_life": self = .realisticImageForestLife
+            case "realistic_image/mystic_naturalism": self = .realisticImageMysticNaturalism
+            case "realistic_image/natural_tones": self = .realisticImageNaturalTones
+            case "realistic_image/organic_calm": self = .realisticImageOrganicCalm
+            case "realistic_image/real_life_glow": self = .realisticImageRealLifeGlow
+            case "realistic_image/retro_realism": self = .realisticImageRetroRealism
+            case "realistic_image/retro_snapshot": self = .realisticImageRetroSnapshot
+            case "realistic_image/urban_drama": self = .realisticImageUrbanDrama
+            case "realistic_image/village_realism": self = .realisticImageVillageRealism
+            case "realistic_image/warm_folk": self = .realisticImageWarmFolk
+            case "digital_illustration/pixel_art": self = .digitalIllustrationPixelArt
+            case "digital_illustration/hand_drawn": self = .digitalIllustrationHandDrawn
+            case "digital_illustration/grain": self = .digitalIllustrationGrain
+            case "digital_illustration/infantile_sketch": self = .digitalIllustrationInfantileSketch
+            case "digital_illustration/2d_art_poster": self = .digitalIllustration2DArtPoster
+            case "digital_illustration/handmade_3d": self = .digitalIllustrationHandmade3D
+            case "digital_illustration/hand_drawn_outline": self = .digitalIllustrationHandDrawnOutline
+            case "digital_illustration/engraving_color": self = .digitalIllustrationEngravingColor
+            case "digital_illustration/2d_art_poster_2": self = .digitalIllustration2DArtPoster2
+            case "digital_illustration/antiquarian": self = .digitalIllustrationAntiquarian
+            case "digital_illustration/bold_fantasy": self = .digitalIllustrationBoldFantasy
+            case "digital_illustration/child_book": self = .digitalIllustrationChildBook
+            case "digital_illustration/child_books": self = .digitalIllustrationChildBooks
+            case "digital_illustration/cover": self = .digitalIllustrationCover
+            case "digital_illustration/crosshatch": self = .digitalIllustrationCrosshatch
+            case "digital_illustration/digital_engraving": self = .digitalIllustrationDigitalEngraving
+            case "digital_illustration/expressionism": self = .digitalIllustrationExpressionism
+            case "digital_illustration/freehand_details": self = .digitalIllustrationFreehandDetails
+            case "digital_illustration/grain_20": self = .digitalIllustrationGrain20
+            case "digital_illustration/graphic_intensity": self = .digitalIllustrationGraphicIntensity
+            case "digital_illustration/hard_comics": self = .digitalIllustrationHardComics
+            case "digital_illustration/long_shadow": self = .digitalIllustrationLongShadow
+            case "digital_illustration/modern_folk": self = .digitalIllustrationModernFolk
+            case "digital_illustration/multicolor": self = .digitalIllustrationMulticolor
+            case "digital_illustration/neon_calm": self = .digitalIllustrationNeonCalm
+            case "digital_illustration/noir": self = .digitalIllustrationNoir
+            case "digital_illustration/nostalgic_pastel": self = .digitalIllustrationNostalgicPastel
+            case "digital_illustration/outline_details": self = .digitalIllustrationOutlineDetails
+            case "digital_illustration/pastel_gradient": self = .digitalIllustrationPastelGradient
+            case "digital_illustration/pastel_sketch": self = .digitalIllustrationPastelSketch
+            case "digital_illustration/pop_art": self = .digitalIllustrationPopArt
+            case "digital_illustration/pop_renaissance": self = .digitalIllustrationPopRenaissance
+            case "digital_illustration/street_art": self = .digitalIllustrationStreetArt
+            case "digital_illustration/tablet_sketch": self = .digitalIllustrationTabletSketch
+            case "digital_illustration/urban_glow": self = .digitalIllustrationUrbanGlow
+            case "digital_illustration/urban_sketching": self = .digitalIllustrationUrbanSketching
+            case "digital_illustration/vanilla_dreams": self = .digitalIllustrationVanillaDreams
+            case "digital_illustration/young_adult_book": self = .digitalIllustrationYoungAdultBook
+            case "digital_illustration/young_adult_book_2": self = .digitalIllustrationYoungAdultBook2
+            case "vector_illustration/bold_stroke": self = .vectorIllustrationBoldStroke
+            case "vector_illustration/chemistry": self = .vectorIllustrationChemistry
+            case "vector_illustration/colored_stencil": self = .vectorIllustrationColoredStencil
+            case "vector_illustration/contour_pop_art": self = .vectorIllustrationContourPopArt
+            case "vector_illustration/cosmics": self = .vectorIllustrationCosmics
+            case "vector_illustration/cutout": self = .vectorIllustrationCutout
+            case "vector_illustration/depressive": self = .vectorIllustrationDepressive
+            case "vector_illustration/editorial": self = .vectorIllustrationEditorial
+            case "vector_illustration/emotional_flat": self = .vectorIllustrationEmotionalFlat
+            case "vector_illustration/infographical": self = .vectorIllustrationInfographical
+            case "vector_illustration/marker_outline": self = .vectorIllustrationMarkerOutline
+            case "vector_illustration/mosaic": self = .vectorIllustrationMosaic
+            case "vector_illustration/naivector": self = .vectorIllustrationNaivector
+            case "vector_illustration/roundish_flat": self = .vectorIllustrationRoundishFlat
+            case "vector_illustration/segmented_colors": self = .vectorIllustrationSegmentedColors
+            case "vector_illustration/sharp_contrast": self = .vectorIllustrationSharpContrast
+            case "vector_illustration/thin": self = .vectorIllustrationThin
+            case "vector_illustration/vector_photo": self = .vectorIllustrationVectorPhoto
+            case "vector_illustration/vivid_shapes": self = .vectorIllustrationVividShapes
+            case "vector_illustration/engraving": self = .vectorIllustrationEngraving
+            case "vector_illustration/line_art": self = .vectorIllustrationLineArt
+            case "vector_illustration/line_circuit": self = .vectorIllustrationLineCircuit
+            case "vector_illustration/linocut": self = .vectorIllustrationLinocut
+            default: self = .unknown(rawValue)
+            }
+        }
+
+        public var rawValue: String {
+            switch self {
+            case .`any`: "any"
+            case .realisticImage: "realistic_image"
+            case .digitalIllustration: "digital_illustration"
+            case .vectorIllustration: "vector_illustration"
+            case .realisticImageBAndW: "realistic_image/b_and_w"
+            case .realisticImageHardFlash: "realistic_image/hard_flash"
+            case .realisticImageHdr: "realistic_image/hdr"
+            case .realisticImageNaturalLight: "realistic_image/natural_light"
+            case .realisticImageStudioPortrait: "realistic_image/studio_portrait"
+            case .realisticImageEnterprise: "realistic_image/enterprise"
+            case .realisticImageMotionBlur: "realistic_image/motion_blur"
+            case .realisticImageEveningLight: "realistic_image/evening_light"
+            case .realisticImageFadedNostalgia: "realistic_image/faded_nostalgia"
+            case .realisticImageForestLife: "realistic_image/forest_life"
+            case .realisticImageMysticNaturalism: "realistic_image/mystic_naturalism"
+            case .realisticImageNaturalTones: "realistic_image/natural_tones"
+            case .realisticImageOrganicCalm: "realistic_image/organic_calm"
+            case .realisticImageRealLifeGlow: "realistic_image/real_life_glow"
+            case .realisticImageRetroRealism: "realistic_image/retro_realism"
+            case .realisticImageRetroSnapshot: "realistic_image/retro_snapshot"
+            case .realisticImageUrbanDrama: "realistic_image/urban_drama"
+            case .realisticImageVillageRealism: "realistic_image/village_realism"
+            case .realisticImageWarmFolk: "realistic_image/warm_folk"
+            case .digitalIllustrationPixelArt: "digital_illustration/pixel_art"
+            case .digitalIllustrationHandDrawn: "digital_illustration/hand_drawn"
+            case .digitalIllustrationGrain: "digital_illustration/grain"
+            case .digitalIllustrationInfantileSketch: "digital_illustration/infantile_sketch"
+            case .digitalIllustration2DArtPoster: "digital_illustration/2d_art_poster"
+            case .digitalIllustrationHandmade3D: "digital_illustration/handmade_3d"
+            case .digitalIllustrationHandDrawnOutline: "digital_illustration/hand_drawn_outline"
+            case .digitalIllustrationEngravingColor: "digital_illustration/engraving_color"
+            case .digitalIllustration2DArtPoster2: "digital_illustration/2d_art_poster_2"
+            case .digitalIllustrationAntiquarian: "digital_illustration/antiquarian"
+            case .digitalIllustrationBoldFantasy: "digital_illustration/bold_fantasy"
+            case .digitalIllustrationChildBook: "digital_illustration/child_book"
+            case .digitalIllustrationChildBooks: "digital_illustration/child_books"
+            case .digitalIllustrationCover: "digital_illustration/cover"
+            case .digitalIllustrationCrosshatch: "digital_illustration/crosshatch"
+            case .digitalIllustrationDigitalEngraving: "digital_illustration/digital_engraving"
+            case .digitalIllustrationExpressionism: "digital_illustration/expressionism"
+            case .digitalIllustrationFreehandDetails: "digital_illustration/freehand_details"
+            case .digitalIllustrationGrain20: "digital_illustration/grain_20"
+            case .digitalIllustrationGraphicIntensity: "digital_illustration/graphic_intensity"
+            case .digitalIllustrationHardComics: "digital_illustration/hard_comics"
+            case .digitalIllustrationLongShadow: "digital_illustration/long_shadow"
+            case .digitalIllustrationModernFolk: "digital_illustration/modern_folk"
+            case .digitalIllustrationMulticolor: "digital_illustration/multicolor"
+            case .digitalIllustrationNeonCalm: "digital_illustration/neon_calm"
+            case .digitalIllustrationNoir: "digital_illustration/noir"
+            case .digitalIllustrationNostalgicPastel: "digital_illustration/nostalgic_pastel"
+            case .digitalIllustrationOutlineDetails: "digital_illustration/outline_details"
+            case .digitalIllustrationPastelGradient: "digital_illustration/pastel_gradient"
+            case .digitalIllustrationPastelSketch: "digital_illustration/pastel_sketch"
+            case .digitalIllustrationPopArt: "digital_illustration/pop_art"
+            case .digitalIllustrationPopRenaissance: "digital_illustration/pop_renaissance"
+            case .digitalIllustrationStreetArt: "digital_illustration/street_art"
+            case .digitalIllustrationTabletSketch: "digital_illustration/tablet_sketch"
+            case .digitalIllustrationUrbanGlow: "digital_illustration/urban_glow"
+            case .digitalIllustrationUrbanSketching: "digital_illustration/urban_sketching"
+            case .digitalIllustrationVanillaDreams: "digital_illustration/vanilla_dreams"
+            case .digitalIllustrationYoungAdultBook: "digital_illustration/young_adult_book"
+            case .digitalIllustrationYoungAdultBook2: "digital_illustration/young_adult_book_2"
+            case .vectorIllustrationBoldStroke: "vector_illustration/bold_stroke"
+            case .vectorIllustrationChemistry: "vector_illustration/chemistry"
+            case .vectorIllustrationColoredStencil: "vector_illustration/colored_stencil"
+            case .vectorIllustrationContourPopArt: "vector_illustration/contour_pop_art"
+            case .vectorIllustrationCosmics: "vector_illustration/cosmics"
+            case .vectorIllustrationCutout: "vector_illustration/cutout"
+            case .vectorIllustrationDepressive: "vector_illustration/depressive"
+            case .vectorIllustrationEditorial: "vector_illustration/editorial"
+            case .vectorIllustrationEmotionalFlat: "vector_illustration/emotional_flat"
+            case .vectorIllustrationInfographical: "vector_illustration/infographical"
+            case .vectorIllustrationMarkerOutline: "vector_illustration/marker_outline"
+            case .vectorIllustrationMosaic: "vector_illustration/mosaic"
+            case .vectorIllustrationNaivector: "vector_illustration/naivector"
+            case .vectorIllustrationRoundishFlat: "vector_illustration/roundish_flat"
+            case .vectorIllustrationSegmentedColors: "vector_illustration/segmented_colors"
+            case .vectorIllustrationSharpContrast: "vector_illustration/sharp_contrast"
+            case .vectorIllustrationThin: "vector_illustration/thin"
+            case .vectorIllustrationVectorPhoto: "vector_illustration/vector_photo"
+            case .vectorIllustrationVividShapes: "vector_illustration/vivid_shapes"
+            case .vectorIllustrationEngraving: "vector_illustration/engraving"
+            case .vectorIllustrationLineArt: "vector_illustration/line_art"
+            case .vectorIllustrationLineCircuit: "vector_illustration/line_circuit"
+            case .vectorIllustrationLinocut: "vector_illustration/linocut"
+            case .unknown(let value): value
+            }
         }
     }
-}
 
-public struct RGBColor: QueueModel {
-    /// Red color value
-    ///
-    /// At least 0, at most 255. Default: `0`.
-    public var r: Int?
-    /// Green color value
-    ///
-    /// At least 0, at most 255. Default: `0`.
-    public var g: Int?
-    /// Blue color value
-    ///
-    /// At least 0, at most 255. Default: `0`.
-    public var b: Int?
+    public struct RGBColor: QueueModel {
+        /// Red color value
+        ///
+        /// At least 0, at most 255. Default: `0`.
+        public var r: Int?
+        /// Green color value
+        ///
+        /// At least 0, at most 255. Default: `0`.
+        public var g: Int?
+        /// Blue color value
+        ///
+        /// At least 0, at most 255. Default: `0`.
+        public var b: Int?
 
-    public init(r: Int? = nil, g: Int? = nil, b: Int? = nil) {
-        self.r = r
-        self.g = g
-        self.b = b
+        public init(r: Int? = nil, g: Int? = nil, b: Int? = nil) {
+            self.r = r
+            self.g = g
+            self.b = b
+        }
+
+        /// The values the service uses for fields left unset.
+        public enum Defaults {
+            public static let r: Int = 0
+            public static let g: Int = 0
+            public static let b: Int = 0
+        }
+
+        public func validate(at path: [String]) -> [ValidationIssue] {
+            var validator = Validator(path)
+            validator.number(self.r, "r", minimum: 0, maximum: 255)
+            validator.number(self.g, "g", minimum: 0, maximum: 255)
+            validator.number(self.b, "b", minimum: 0, maximum: 255)
+            return validator.issues
+        }
     }
 
-    /// The values the service uses for fields left unset.
-    public enum Defaults {
-        public static let r: Int = 0
-        public static let g: Int = 0
-        public static let b: Int = 0
-    }
+    /// The output of `fal-ai/recraft-v3`.
+    public struct Output: QueueModel {
+        public var images: [File]
 
-    public func validate(at path: [String]) -> [ValidationIssue] {
-        var validator = Validator(path)
-        validator.number(r, "r", minimum: 0, maximum: 255)
-        validator.number(g, "g", minimum: 0, maximum: 255)
-        validator.number(b, "b", minimum: 0, maximum: 255)
-        return validator.issues
-    }
-}
-
-/// The output of `fal-ai/recraft-v3`.
-public struct RecraftV3Output: QueueModel {
-    public var images: [RecraftV3File]
-
-    public init(images: [RecraftV3File]) {
-        self.images = images
-    }
-}
-
-public struct RecraftV3File: QueueModel {
-    /// The URL where the file can be downloaded from.
-    public var url: String
-    /// The mime type of the file.
-    public var contentType: String?
-    /// The name of the file. It will be auto-generated if not provided.
-    public var fileName: String?
-    /// The size of the file in bytes.
-    public var fileSize: Int?
-    /// File data
-    public var fileData: String?
-
-    enum CodingKeys: String, CodingKey {
-        case url
-        case contentType = "content_type"
-        case fileName = "file_name"
-        case fileSize = "file_size"
-        case fileData = "file_data"
-    }
-
-    public init(
-        url: String,
-        contentType: String? = nil,
-        fileName: String? = nil,
-        fileSize: Int? = nil,
-        fileData: String? = nil
-    ) {
-        self.url = url
-        self.contentType = contentType
-        self.fileName = fileName
-        self.fileSize = fileSize
-        self.fileData = fileData
+        public init(images: [File]) {
+            self.images = images
+        }
     }
 }

@@ -6,287 +6,296 @@ import QueueRuntime
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
 private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}
 
-extension QueueEndpoint where Input == StableDiffusionV35LargeInput, Output == StableDiffusionV35LargeOutput {
+extension QueueEndpoint where Input == StableDiffusionV35Large.Input, Output == StableDiffusionV35Large.Output {
     /// `fal-ai/stable-diffusion-v35-large`.
     public static var stableDiffusionV35Large: Self { .init(id: "fal-ai/stable-diffusion-v35-large") }
 }
 
-/// The input of `fal-ai/stable-diffusion-v35-large`.
-public struct StableDiffusionV35LargeInput: QueueInput {
-    /// The prompt to generate an image from.
-    public var prompt: String
-    /// The negative prompt to use. Use it to address details that you don't want
-    /// in the image. This could be colors, objects, scenery and even the small details
-    /// (e.g. moustache, blurry, low resolution).
-    ///
-    /// Default: `""`.
-    public var negativePrompt: String?
-    /// The number of inference steps to perform.
-    ///
-    /// At least 1, at most 50. Default: `28`.
-    public var numInferenceSteps: Int?
-    /// The same seed and the same prompt given to the same version of the model
-    /// will output the same image every time.
-    public var seed: Int64?
-    /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-    /// the model to stick to your prompt when looking for a related image to show you.
-    ///
-    /// At least 0, at most 20. Default: `3.5`.
-    public var guidanceScale: Double?
-    /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-    ///
-    /// Default: `false`.
-    public var syncMode: Bool?
-    /// The number of images to generate.
-    ///
-    /// At least 1, at most 4. Default: `1`.
-    public var numImages: Int?
-    /// If set to true, the safety checker will be enabled.
-    ///
-    /// Default: `true`.
-    public var enableSafetyChecker: Bool?
-    /// The format of the generated image.
-    ///
-    /// Default: `.jpeg`.
-    public var outputFormat: OutputFormat?
-    /// ControlNet for inference.
-    public var controlnet: ControlNet?
-    /// The size of the generated image. Defaults to landscape_4_3 if no controlnet has been passed, otherwise defaults to the size of the controlnet conditioning image.
-    public var imageSize: ImageSize?
-    /// The LoRAs to use for the image generation. You can use any number of LoRAs
-    /// and they will be merged together to generate the final image.
-    ///
-    /// Default: `[]`.
-    public var loras: [LoraWeight]?
-    /// IP-Adapter to use during inference.
-    public var ipAdapter: IPAdapter?
+/// The types of `fal-ai/stable-diffusion-v35-large`.
+public enum StableDiffusionV35Large {
+    /// Types this endpoint shares with others, declared once.
+    public typealias OutputFormat = FluxDev.OutputFormat
+    public typealias ImageSize = FluxDev.ImageSize
+    public typealias LoRAWeight = FluxLoRA.LoRAWeight
+    public typealias Image = FluxDev.Image
 
-    enum CodingKeys: String, CodingKey {
-        case prompt
-        case negativePrompt = "negative_prompt"
-        case numInferenceSteps = "num_inference_steps"
-        case seed
-        case guidanceScale = "guidance_scale"
-        case syncMode = "sync_mode"
-        case numImages = "num_images"
-        case enableSafetyChecker = "enable_safety_checker"
-        case outputFormat = "output_format"
-        case controlnet
-        case imageSize = "image_size"
-        case loras
-        case ipAdapter = "ip_adapter"
+    /// The input of `fal-ai/stable-diffusion-v35-large`.
+    public struct Input: QueueInput {
+        /// The prompt to generate an image from.
+        public var prompt: String
+        /// The negative prompt to use. Use it to address details that you don't want
+        /// in the image. This could be colors, objects, scenery and even the small details
+        /// (e.g. moustache, blurry, low resolution).
+        ///
+        /// Default: `""`.
+        public var negativePrompt: String?
+        /// The number of inference steps to perform.
+        ///
+        /// At least 1, at most 50. Default: `28`.
+        public var numInferenceSteps: Int?
+        /// The same seed and the same prompt given to the same version of the model
+        /// will output the same image every time.
+        public var seed: Int64?
+        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
+        /// the model to stick to your prompt when looking for a related image to show you.
+        ///
+        /// At least 0, at most 20. Default: `3.5`.
+        public var guidanceScale: Double?
+        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
+        ///
+        /// Default: `false`.
+        public var syncMode: Bool?
+        /// The number of images to generate.
+        ///
+        /// At least 1, at most 4. Default: `1`.
+        public var numImages: Int?
+        /// If set to true, the safety checker will be enabled.
+        ///
+        /// Default: `true`.
+        public var enableSafetyChecker: Bool?
+        /// The format of the generated image.
+        ///
+        /// Default: `.jpeg`.
+        public var outputFormat: OutputFormat?
+        /// ControlNet for inference.
+        public var controlnet: ControlNet?
+        /// The size of the generated image. Defaults to landscape_4_3 if no controlnet has been passed, otherwise defaults to the size of the controlnet conditioning image.
+        public var imageSize: ImageSize?
+        /// The LoRAs to use for the image generation. You can use any number of LoRAs
+        /// and they will be merged together to generate the final image.
+        ///
+        /// Default: `[]`.
+        public var loras: [LoRAWeight]?
+        /// IP-Adapter to use during inference.
+        public var ipAdapter: IPAdapter?
+
+        enum CodingKeys: String, CodingKey {
+            case prompt
+            case negativePrompt = "negative_prompt"
+            case numInferenceSteps = "num_inference_steps"
+            case seed
+            case guidanceScale = "guidance_scale"
+            case syncMode = "sync_mode"
+            case numImages = "num_images"
+            case enableSafetyChecker = "enable_safety_checker"
+            case outputFormat = "output_format"
+            case controlnet
+            case imageSize = "image_size"
+            case loras
+            case ipAdapter = "ip_adapter"
+        }
+
+        public init(
+            prompt: String,
+            negativePrompt: String? = nil,
+            numInferenceSteps: Int? = nil,
+            seed: Int64? = nil,
+            guidanceScale: Double? = nil,
+            syncMode: Bool? = nil,
+            numImages: Int? = nil,
+            enableSafetyChecker: Bool? = nil,
+            outputFormat: OutputFormat? = nil,
+            controlnet: ControlNet? = nil,
+            imageSize: ImageSize? = nil,
+            loras: [LoRAWeight]? = nil,
+            ipAdapter: IPAdapter? = nil
+        ) {
+            self.prompt = prompt
+            self.negativePrompt = negativePrompt
+            self.numInferenceSteps = numInferenceSteps
+            self.seed = seed
+            self.guidanceScale = guidanceScale
+            self.syncMode = syncMode
+            self.numImages = numImages
+            self.enableSafetyChecker = enableSafetyChecker
+            self.outputFormat = outputFormat
+            self.controlnet = controlnet
+            self.imageSize = imageSize
+            self.loras = loras
+            self.ipAdapter = ipAdapter
+        }
+
+        /// The values the service uses for fields left unset.
+        public enum Defaults {
+            public static let negativePrompt: String = ""
+            public static let numInferenceSteps: Int = 28
+            public static let guidanceScale: Double = 3.5
+            public static let syncMode: Bool = false
+            public static let numImages: Int = 1
+            public static let enableSafetyChecker: Bool = true
+            public static let outputFormat: OutputFormat = .jpeg
+        }
+
+        public func validate(at path: [String]) -> [ValidationIssue] {
+            var validator = Validator(path)
+            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
+            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
+            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
+            validator.nested(self.controlnet, "controlnet")
+            validator.nested(self.imageSize, "image_size")
+            validator.nested(self.loras, "loras")
+            validator.nested(self.ipAdapter, "ip_adapter")
+            return validator.issues
+        }
     }
 
-    public init(
-        prompt: String,
-        negativePrompt: String? = nil,
-        numInferenceSteps: Int? = nil,
-        seed: Int64? = nil,
-        guidanceScale: Double? = nil,
-        syncMode: Bool? = nil,
-        numImages: Int? = nil,
-        enableSafetyChecker: Bool? = nil,
-        outputFormat: OutputFormat? = nil,
-        controlnet: ControlNet? = nil,
-        imageSize: ImageSize? = nil,
-        loras: [LoraWeight]? = nil,
-        ipAdapter: IPAdapter? = nil
-    ) {
-        self.prompt = prompt
-        self.negativePrompt = negativePrompt
-        self.numInferenceSteps = numInferenceSteps
-        self.seed = seed
-        self.guidanceScale = guidanceScale
-        self.syncMode = syncMode
-        self.numImages = numImages
-        self.enableSafetyChecker = enableSafetyChecker
-        self.outputFormat = outputFormat
-        self.controlnet = controlnet
-        self.imageSize = imageSize
-        self.loras = loras
-        self.ipAdapter = ipAdapter
+    public struct ControlNet: QueueModel {
+        /// URL or the path to the control net weights.
+        public var path: String
+        /// URL of the image to be used as the control image.
+        public var controlImageURL: String
+        /// The scale of the control net weight. This is used to scale the control net weight
+        /// before merging it with the base model.
+        ///
+        /// At least 0, at most 2. Default: `1`.
+        public var conditioningScale: Double?
+        /// The percentage of the image to start applying the controlnet in terms of the total timesteps.
+        ///
+        /// At least 0, at most 1. Default: `0`.
+        public var startPercentage: Double?
+        /// The percentage of the image to end applying the controlnet in terms of the total timesteps.
+        ///
+        /// At least 0, at most 1. Default: `1`.
+        public var endPercentage: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case path
+            case controlImageURL = "control_image_url"
+            case conditioningScale = "conditioning_scale"
+            case startPercentage = "start_percentage"
+            case endPercentage = "end_percentage"
+        }
+
+        public init(
+            path: String,
+            controlImageURL: String,
+            conditioningScale: Double? = nil,
+            startPercentage: Double? = nil,
+            endPercentage: Double? = nil
+        ) {
+            self.path = path
+            self.controlImageURL = controlImageURL
+            self.conditioningScale = conditioningScale
+            self.startPercentage = startPercentage
+            self.endPercentage = endPercentage
+        }
+
+        /// The values the service uses for fields left unset.
+        public enum Defaults {
+            public static let conditioningScale: Double = 1
+            public static let startPercentage: Double = 0
+            public static let endPercentage: Double = 1
+        }
+
+        public func validate(at path: [String]) -> [ValidationIssue] {
+            var validator = Validator(path)
+            validator.number(self.conditioningScale, "conditioning_scale", minimum: 0, maximum: 2)
+            validator.number(self.startPercentage, "start_percentage", minimum: 0, maximum: 1)
+            validator.number(self.endPercentage, "end_percentage", minimum: 0, maximum: 1)
+            return validator.issues
+        }
     }
 
-    /// The values the service uses for fields left unset.
-    public enum Defaults {
-        public static let negativePrompt: String = ""
-        public static let numInferenceSteps: Int = 28
-        public static let guidanceScale: Double = 3.5
-        public static let syncMode: Bool = false
-        public static let numImages: Int = 1
-        public static let enableSafetyChecker: Bool = true
-        public static let outputFormat: OutputFormat = .jpeg
+    public struct IPAdapter: QueueModel {
+        /// Hugging Face path to the IP-Adapter
+        public var path: String
+        /// Subfolder in which the ip_adapter weights exist
+        public var subfolder: String?
+        /// Name of the safetensors file containing the ip-adapter weights
+        public var weightName: String?
+        /// Path to the Image Encoder for the IP-Adapter, for example 'openai/clip-vit-large-patch14'
+        public var imageEncoderPath: String
+        /// Subfolder in which the image encoder weights exist.
+        public var imageEncoderSubfolder: String?
+        /// Name of the image encoder.
+        public var imageEncoderWeightName: String?
+        /// URL of Image for IP-Adapter conditioning.
+        public var imageURL: String
+        /// URL of the mask for the control image.
+        public var maskImageURL: String?
+        /// Threshold for mask.
+        ///
+        /// At least 0.01, at most 0.99. Default: `0.5`.
+        public var maskThreshold: Double?
+        /// Scale for ip adapter.
+        public var scale: Double
+
+        enum CodingKeys: String, CodingKey {
+            case path
+            case subfolder
+            case weightName = "weight_name"
+            case imageEncoderPath = "image_encoder_path"
+            case imageEncoderSubfolder = "image_encoder_subfolder"
+            case imageEncoderWeightName = "image_encoder_weight_name"
+            case imageURL = "image_url"
+            case maskImageURL = "mask_image_url"
+            case maskThreshold = "mask_threshold"
+            case scale
+        }
+
+        public init(
+            path: String,
+            subfolder: String? = nil,
+            weightName: String? = nil,
+            imageEncoderPath: String,
+            imageEncoderSubfolder: String? = nil,
+            imageEncoderWeightName: String? = nil,
+            imageURL: String,
+            maskImageURL: String? = nil,
+            maskThreshold: Double? = nil,
+            scale: Double
+        ) {
+            self.path = path
+            self.subfolder = subfolder
+            self.weightName = weightName
+            self.imageEncoderPath = imageEncoderPath
+            self.imageEncoderSubfolder = imageEncoderSubfolder
+            self.imageEncoderWeightName = imageEncoderWeightName
+            self.imageURL = imageURL
+            self.maskImageURL = maskImageURL
+            self.maskThreshold = maskThreshold
+            self.scale = scale
+        }
+
+        /// The values the service uses for fields left unset.
+        public enum Defaults {
+            public static let maskThreshold: Double = 0.5
+        }
+
+        public func validate(at path: [String]) -> [ValidationIssue] {
+            var validator = Validator(path)
+            validator.number(self.maskThreshold, "mask_threshold", minimum: 0.01, maximum: 0.99)
+            return validator.issues
+        }
     }
 
-    public func validate(at path: [String]) -> [ValidationIssue] {
-        var validator = Validator(path)
-        validator.number(numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-        validator.number(guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-        validator.number(numImages, "num_images", minimum: 1, maximum: 4)
-        validator.nested(controlnet, "controlnet")
-        validator.nested(imageSize, "image_size")
-        validator.nested(loras, "loras")
-        validator.nested(ipAdapter, "ip_adapter")
-        return validator.issues
-    }
-}
+    /// The output of `fal-ai/stable-diffusion-v35-large`.
+    public struct Output: QueueModel {
+        /// The generated image files info.
+        public var images: [Image]
+        public var timings: [String: Double]
+        /// Seed of the generated Image. It will be the same value of the one passed in the
+        /// input or the randomly generated that was used in case none was passed.
+        public var seed: Int64
+        /// Whether the generated images contain NSFW concepts.
+        public var hasNSFWConcepts: [Bool]
+        /// The prompt used for generating the image.
+        public var prompt: String
 
-public struct ControlNet: QueueModel {
-    /// URL or the path to the control net weights.
-    public var path: String
-    /// URL of the image to be used as the control image.
-    public var controlImageURL: String
-    /// The scale of the control net weight. This is used to scale the control net weight
-    /// before merging it with the base model.
-    ///
-    /// At least 0, at most 2. Default: `1`.
-    public var conditioningScale: Double?
-    /// The percentage of the image to start applying the controlnet in terms of the total timesteps.
-    ///
-    /// At least 0, at most 1. Default: `0`.
-    public var startPercentage: Double?
-    /// The percentage of the image to end applying the controlnet in terms of the total timesteps.
-    ///
-    /// At least 0, at most 1. Default: `1`.
-    public var endPercentage: Double?
+        enum CodingKeys: String, CodingKey {
+            case images
+            case timings
+            case seed
+            case hasNSFWConcepts = "has_nsfw_concepts"
+            case prompt
+        }
 
-    enum CodingKeys: String, CodingKey {
-        case path
-        case controlImageURL = "control_image_url"
-        case conditioningScale = "conditioning_scale"
-        case startPercentage = "start_percentage"
-        case endPercentage = "end_percentage"
-    }
-
-    public init(
-        path: String,
-        controlImageURL: String,
-        conditioningScale: Double? = nil,
-        startPercentage: Double? = nil,
-        endPercentage: Double? = nil
-    ) {
-        self.path = path
-        self.controlImageURL = controlImageURL
-        self.conditioningScale = conditioningScale
-        self.startPercentage = startPercentage
-        self.endPercentage = endPercentage
-    }
-
-    /// The values the service uses for fields left unset.
-    public enum Defaults {
-        public static let conditioningScale: Double = 1
-        public static let startPercentage: Double = 0
-        public static let endPercentage: Double = 1
-    }
-
-    public func validate(at path: [String]) -> [ValidationIssue] {
-        var validator = Validator(path)
-        validator.number(conditioningScale, "conditioning_scale", minimum: 0, maximum: 2)
-        validator.number(startPercentage, "start_percentage", minimum: 0, maximum: 1)
-        validator.number(endPercentage, "end_percentage", minimum: 0, maximum: 1)
-        return validator.issues
-    }
-}
-
-public struct IPAdapter: QueueModel {
-    /// Hugging Face path to the IP-Adapter
-    public var path: String
-    /// Subfolder in which the ip_adapter weights exist
-    public var subfolder: String?
-    /// Name of the safetensors file containing the ip-adapter weights
-    public var weightName: String?
-    /// Path to the Image Encoder for the IP-Adapter, for example 'openai/clip-vit-large-patch14'
-    public var imageEncoderPath: String
-    /// Subfolder in which the image encoder weights exist.
-    public var imageEncoderSubfolder: String?
-    /// Name of the image encoder.
-    public var imageEncoderWeightName: String?
-    /// URL of Image for IP-Adapter conditioning.
-    public var imageURL: String
-    /// URL of the mask for the control image.
-    public var maskImageURL: String?
-    /// Threshold for mask.
-    ///
-    /// At least 0.01, at most 0.99. Default: `0.5`.
-    public var maskThreshold: Double?
-    /// Scale for ip adapter.
-    public var scale: Double
-
-    enum CodingKeys: String, CodingKey {
-        case path
-        case subfolder
-        case weightName = "weight_name"
-        case imageEncoderPath = "image_encoder_path"
-        case imageEncoderSubfolder = "image_encoder_subfolder"
-        case imageEncoderWeightName = "image_encoder_weight_name"
-        case imageURL = "image_url"
-        case maskImageURL = "mask_image_url"
-        case maskThreshold = "mask_threshold"
-        case scale
-    }
-
-    public init(
-        path: String,
-        subfolder: String? = nil,
-        weightName: String? = nil,
-        imageEncoderPath: String,
-        imageEncoderSubfolder: String? = nil,
-        imageEncoderWeightName: String? = nil,
-        imageURL: String,
-        maskImageURL: String? = nil,
-        maskThreshold: Double? = nil,
-        scale: Double
-    ) {
-        self.path = path
-        self.subfolder = subfolder
-        self.weightName = weightName
-        self.imageEncoderPath = imageEncoderPath
-        self.imageEncoderSubfolder = imageEncoderSubfolder
-        self.imageEncoderWeightName = imageEncoderWeightName
-        self.imageURL = imageURL
-        self.maskImageURL = maskImageURL
-        self.maskThreshold = maskThreshold
-        self.scale = scale
-    }
-
-    /// The values the service uses for fields left unset.
-    public enum Defaults {
-        public static let maskThreshold: Double = 0.5
-    }
-
-    public func validate(at path: [String]) -> [ValidationIssue] {
-        var validator = Validator(path)
-        validator.number(maskThreshold, "mask_threshold", minimum: 0.01, maximum: 0.99)
-        return validator.issues
-    }
-}
-
-/// The output of `fal-ai/stable-diffusion-v35-large`.
-public struct StableDiffusionV35LargeOutput: QueueModel {
-    /// The generated image files info.
-    public var images: [Image]
-    public var timings: [String: Double]
-    /// Seed of the generated Image. It will be the same value of the one passed in the
-    /// input or the randomly generated that was used in case none was passed.
-    public var seed: Int64
-    /// Whether the generated images contain NSFW concepts.
-    public var hasNSFWConcepts: [Bool]
-    /// The prompt used for generating the image.
-    public var prompt: String
-
-    enum CodingKeys: String, CodingKey {
-        case images
-        case timings
-        case seed
-        case hasNSFWConcepts = "has_nsfw_concepts"
-        case prompt
-    }
-
-    public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-        self.images = images
-        self.timings = timings
-        self.seed = seed
-        self.hasNSFWConcepts = hasNSFWConcepts
-        self.prompt = prompt
+        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
+            self.images = images
+            self.timings = timings
+            self.seed = seed
+            self.hasNSFWConcepts = hasNSFWConcepts
+            self.prompt = prompt
+        }
     }
 }

@@ -36,20 +36,21 @@ struct GoldenTests {
         let all = forward.map(\.contents).joined()
         #expect(all.components(separatedBy: "public enum ImageSize: QueueModel").count - 1 == 1)
         #expect(all.components(separatedBy: "public enum OutputFormat: OpenStringEnum").count - 1 == 1)
-        // Colliding titles get distinct, readable names.
-        #expect(all.contains("public struct Image: QueueModel"))
-        #expect(all.contains("public struct File: QueueModel"))
-        #expect(all.contains("public struct LumaDreamMachineImageToVideoFile: QueueModel"))
+        #expect(all.contains("public typealias ImageSize = FluxDev.ImageSize"))
+        // Titles that collide across endpoints stay each endpoint's own name.
+        #expect(all.components(separatedBy: "public struct File: QueueModel").count - 1 == 2)
+        #expect(all.contains("public typealias File = LumaDreamMachineImageToVideo.File"))
+        #expect(all.contains("public typealias File = IdeogramV2.File"))
     }
 
     @Test("access levels: package and internal")
     func accessLevels() throws {
         let spec = try SpecLoader.load(file: repositoryRoot + "/specs/flux-1-schnell-redux.yaml").get()
         let package = QueueGenerator.generate([spec], access: .package)[0].contents
-        #expect(package.contains("package struct FluxSchnellReduxInput: QueueInput"))
+        #expect(package.contains("package struct Input: QueueInput"))
         #expect(!package.contains("public struct") && !package.contains("public var") && !package.contains("public init"))
         let internalText = QueueGenerator.generate([spec], access: .internal)[0].contents
-        #expect(internalText.contains("\nstruct FluxSchnellReduxInput: QueueInput"))
+        #expect(internalText.contains("\n    struct Input: QueueInput"))
         #expect(!internalText.contains("public var") && !internalText.contains("package var"))
     }
 }

@@ -14,9 +14,9 @@ struct SnippetTests {
               prompt: {type: string, description: The prompt.}
               num_steps: {type: integer, minimum: 1, maximum: 12, default: 4}
             """))
-        #expect(declaration("AppInput", in: source) == """
+        #expect(declaration("Input", in: source) == """
             /// The input of `acme/app`.
-            public struct AppInput: QueueInput {
+            public struct Input: QueueInput {
                 /// The prompt.
                 public var prompt: String
                 /// At least 1, at most 12. Default: `4`.
@@ -39,7 +39,7 @@ struct SnippetTests {
 
                 public func validate(at path: [String]) -> [ValidationIssue] {
                     var validator = Validator(path)
-                    validator.number(numSteps, "num_steps", minimum: 1, maximum: 12)
+                    validator.number(self.numSteps, "num_steps", minimum: 1, maximum: 12)
                     return validator.issues
                 }
             }
@@ -57,18 +57,18 @@ struct SnippetTests {
             /// Aspect Ratio
             public enum AspectRatio: OpenStringEnum {
                 case _16x9
-                case none_
+                case noAspectRatio
                 case _4x3
                 case `class`
                 /// A value this client does not know yet, kept as it was sent.
                 case unknown(String)
 
-                public static let allCases: [Self] = [._16x9, .none_, ._4x3, .`class`]
+                public static let allCases: [Self] = [._16x9, .noAspectRatio, ._4x3, .`class`]
 
                 public init(rawValue: String) {
                     switch rawValue {
                     case "16:9": self = ._16x9
-                    case "none": self = .none_
+                    case "none": self = .noAspectRatio
                     case "4_3": self = ._4x3
                     case "class": self = .`class`
                     default: self = .unknown(rawValue)
@@ -78,7 +78,7 @@ struct SnippetTests {
                 public var rawValue: String {
                     switch self {
                     case ._16x9: "16:9"
-                    case .none_: "none"
+                    case .noAspectRatio: "none"
                     case ._4x3: "4_3"
                     case .`class`: "class"
                     case .unknown(let value): value
@@ -97,7 +97,7 @@ struct SnippetTests {
               seed: {anyOf: [{type: integer}, {type: "null"}]}
               name: {type: [string, "null"]}
             """))
-        let input = try #require(declaration("AppInput", in: source))
+        let input = try #require(declaration("Input", in: source))
         #expect(input.contains("public var seed: Int64?"))
         #expect(input.contains("public var name: String?"))
         #expect(input.contains("public init(seed: Int64? = nil, name: String? = nil)"))
@@ -150,17 +150,17 @@ struct SnippetTests {
                   path: {type: string, pattern: "^https?://"}
                   scale: {type: number, maximum: 4}
             """))
-        let input = try #require(declaration("AppInput", in: source))
+        let input = try #require(declaration("Input", in: source))
         #expect(input.contains("public var timings: [String: Double]?"))
         #expect(input.contains("public var extra: [String: JSONValue]?"))
         #expect(input.contains("public var anything: JSONValue?"))
         #expect(input.contains("public var tags: [String]?"))
-        #expect(input.contains("public var lora: LoraWeight?"))
-        #expect(input.contains(#"validator.count(tags, "tags", minItems: 1, maxItems: 3)"#))
-        #expect(input.contains(#"validator.nested(lora, "lora")"#))
-        let lora = try #require(declaration("LoraWeight", in: source))
-        #expect(lora.contains(#"validator.string(path, "path", pattern: "^https?://")"#))
-        #expect(lora.contains(#"validator.number(scale, "scale", maximum: 4)"#))
+        #expect(input.contains("public var lora: LoRAWeight?"))
+        #expect(input.contains(#"validator.count(self.tags, "tags", minItems: 1, maxItems: 3)"#))
+        #expect(input.contains(#"validator.nested(self.lora, "lora")"#))
+        let lora = try #require(declaration("LoRAWeight", in: source))
+        #expect(lora.contains(#"validator.string(self.path, "path", pattern: "^https?://")"#))
+        #expect(lora.contains(#"validator.number(self.scale, "scale", maximum: 4)"#))
     }
 
     @Test("x-fal-file-input fields are FileInput and forwarded to transformFiles")
@@ -172,10 +172,10 @@ struct SnippetTests {
               image_url: {type: string, x-fal-file-input: true}
               mask_url: {type: string, x-fal-file-input: true}
             """))
-        let input = try #require(declaration("AppInput", in: source))
+        let input = try #require(declaration("Input", in: source))
         #expect(input.contains("public var imageURL: FileInput\n"))
-        #expect(input.contains("try await imageURL.transformFiles(transform)"))
-        #expect(input.contains("try await maskURL?.transformFiles(transform)"))
+        #expect(input.contains("try await self.imageURL.transformFiles(transform)"))
+        #expect(input.contains("try await self.maskURL?.transformFiles(transform)"))
     }
 
     @Test("x-fal-order-properties decides the order; 3.0 boolean exclusiveMinimum is read")
@@ -187,9 +187,9 @@ struct SnippetTests {
               a: {type: number, minimum: 0, exclusiveMinimum: true}
               b: {type: string}
             """))
-        let input = try #require(declaration("AppInput", in: source))
+        let input = try #require(declaration("Input", in: source))
         #expect(input.contains("public init(b: String? = nil, a: Double? = nil)"))
-        #expect(input.contains(#"validator.number(a, "a", exclusiveMinimum: 0)"#))
+        #expect(input.contains(#"validator.number(self.a, "a", exclusiveMinimum: 0)"#))
     }
 
     @Test("identifiers: keywords, digits, punctuation, non-ASCII, empty names and collisions")
@@ -206,11 +206,11 @@ struct SnippetTests {
               imageUrl: {type: string}
               self: {type: string}
             """))
-        let input = try #require(declaration("AppInput", in: source))
+        let input = try #require(declaration("Input", in: source))
         #expect(input.contains("public var `class`: String?"))
         #expect(input.contains("public var _2fa: String?"))
         #expect(input.contains("public var aBC: String?"))
-        #expect(input.contains("public var grE: String?"))
+        #expect(input.contains("public var groesse: String?"))
         #expect(input.contains("public var value: String?"))
         #expect(input.contains("public var imageURL: String?"))
         #expect(input.contains("public var imageURL2: String?"))
@@ -223,23 +223,35 @@ struct SnippetTests {
     func endpointDescriptor() throws {
         let source = try generate(document(input: "type: object\nproperties: {a: {type: string}}"))
         #expect(source.contains("""
-            extension QueueEndpoint where Input == AppInput, Output == AppOutput {
+            extension QueueEndpoint where Input == AcmeApp.Input, Output == AcmeApp.Output {
                 /// App (`acme/app`).
-                public static var app: Self { .init(id: "acme/app") }
+                public static var acmeApp: Self { .init(id: "acme/app") }
             }
+
+            /// The types of App (`acme/app`).
+            public enum AcmeApp {
             """))
         #expect(source.contains("private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}"))
         #expect(source.hasPrefix("// Generated by queuegen from app.yaml.\n// Do not edit"))
     }
 
-    @Test("endpoint names: owner dropped, version-only words dropped, dots joined")
+    @Test("endpoint names read as the id does: fal-ai dropped, other owners and every number kept")
     func endpointNames() {
-        #expect(SwiftNamer.endpointTypeName("fal-ai/flux-1/schnell/redux") == "FluxSchnellRedux")
+        #expect(SwiftNamer.endpointTypeName("fal-ai/flux-1/schnell/redux") == "Flux1SchnellRedux")
+        #expect(SwiftNamer.endpointTypeName("fal-ai/flux/schnell/redux") == "FluxSchnellRedux")
         #expect(SwiftNamer.endpointTypeName("fal-ai/flux-pro/v1.1-ultra") == "FluxProV11Ultra")
         #expect(SwiftNamer.endpointTypeName("fal-ai/pixverse/v5.6/image-to-video") == "PixverseV56ImageToVideo")
-        #expect(SwiftNamer.endpointTypeName("workflows/acme/my-flow") == "MyFlow")
-        #expect(SwiftNamer.endpointTypeName("fal-ai/stable-diffusion-v35-large") == "StableDiffusionV35Large")
-        #expect(SwiftNamer.endpointTypeName("acme/model-3") == "Model3")
-        #expect(SwiftNamer.endpointTypeName("acme/model-3/fast") == "ModelFast")
+        #expect(SwiftNamer.endpointTypeName("fal-ai/kling-video/v2.1/pro/image-to-video") == "KlingVideoV21ProImageToVideo")
+        #expect(SwiftNamer.endpointTypeName("fal-ai/ltx-2-19b/image-to-video") == "Ltx219bImageToVideo")
+        #expect(SwiftNamer.endpointTypeName("fal-ai/hunyuan-3d/v3.1/rapid/text-to-3d") == "Hunyuan3DV31RapidTextTo3D")
+        #expect(SwiftNamer.endpointTypeName("workflows/acme/my-flow") == "WorkflowsAcmeMyFlow")
+        #expect(SwiftNamer.endpointTypeName("bria/video/background-removal") == "BriaVideoBackgroundRemoval")
+        #expect(SwiftNamer.endpointTypeName("veed/video-background-removal") == "VeedVideoBackgroundRemoval")
+        #expect(SwiftNamer.endpointTypeName("fal-ai/flux-lora") == "FluxLoRA")
+        // Never a name Swift or SwiftUI declares at the top level.
+        #expect(SwiftNamer.endpointTypeName("fal-ai/image") == "ImageEndpoint")
+        #expect(SwiftNamer.endpointMemberName("fal-ai/flux-1/schnell/redux") == "flux1SchnellRedux")
+        #expect(SwiftNamer.endpointMemberName("fal-ai/sdxl-turbo") == "sdxlTurbo")
+        #expect(SwiftNamer.endpointMemberName("acme/id") == "acmeID")
     }
 }

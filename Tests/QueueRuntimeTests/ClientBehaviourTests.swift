@@ -28,7 +28,7 @@ final class LogCapture: LogHandler, @unchecked Sendable {
 
 @Suite struct ErrorTests {
     let job = QueueClient(configuration: .init(queueBaseURL: URL(string: "https://queue.example.test")!, credentials: nil))
-        .job(resuming: "req-1", endpoint: .fluxSchnellRedux)
+        .job(resuming: "req-1", endpoint: .flux1SchnellRedux)
 
     @Test func validationDetailIsAListOfFieldIssues() async throws {
         let body = """
@@ -87,9 +87,9 @@ final class LogCapture: LogHandler, @unchecked Sendable {
 
     @Test func invalidInputIsRejectedBeforeAnythingIsSent() async throws {
         let transport = MockTransport { _, _ in reply(200, submitted) }
-        let input = FluxSchnellReduxInput(imageURL: "https://x.test/a.png", numInferenceSteps: 13, imageSize: .custom(width: 0, height: 512))
+        let input = Flux1SchnellRedux.Input(imageURL: "https://x.test/a.png", numInferenceSteps: 13, imageSize: .custom(width: 0, height: 512))
         do {
-            _ = try await mockClient(transport).run(.fluxSchnellRedux, input)
+            _ = try await mockClient(transport).run(.flux1SchnellRedux, input)
             Issue.record("expected an error")
         } catch QueueError.invalidInput(let issues) {
             #expect(Set(issues.map(\.dottedPath)) == ["num_inference_steps", "image_size.width"])
@@ -118,7 +118,7 @@ final class LogCapture: LogHandler, @unchecked Sendable {
         let options = SubmitOptions(
             webhookURL: URL(string: "https://hooks.example.test/done?x=1")!, maxQueueLength: 10, priority: .low, runnerHint: "r-7",
             startTimeout: .seconds(30), noServerRetry: true, storeIO: false, objectLifetime: .seconds(3600), extraHeaders: ["X-Trace": "abc"])
-        let job = try await mockClient(transport).submit(.fluxSchnellRedux, FluxSchnellReduxInput(imageURL: "https://x.test/a.png"), options: options)
+        let job = try await mockClient(transport).submit(.flux1SchnellRedux, Flux1SchnellRedux.Input(imageURL: "https://x.test/a.png"), options: options)
         #expect(job.billableUnits == "1.5" && job.queuePositionAtSubmit == 0)
         let request = try #require(transport.requests.first)
         let components = try #require(URLComponents(string: request.url))
@@ -144,7 +144,7 @@ final class LogCapture: LogHandler, @unchecked Sendable {
             return reply(200, #"{"status":"COMPLETED","logs":null}"#)
         }
         let client = mockClient(transport)
-        let job = try await client.submit(.fluxSchnellRedux, FluxSchnellReduxInput(imageURL: "https://x.test/a.png"))
+        let job = try await client.submit(.flux1SchnellRedux, Flux1SchnellRedux.Input(imageURL: "https://x.test/a.png"))
         _ = try await client.status(job)
         let requests = transport.requests
         #expect(requests[0].authorization == "Key \(testKey)")
@@ -167,7 +167,7 @@ final class LogCapture: LogHandler, @unchecked Sendable {
             ("http://queue.example.test", false), ("http://127.0.0.1.example.net", false), ("http://10.0.0.1", false),
         ] {
             let client = QueueClient(configuration: .init(queueBaseURL: URL(string: url)!, credentials: Credentials(key: testKey), transport: transport))
-            let job = client.job(resuming: "r", endpoint: .fluxSchnellRedux)
+            let job = client.job(resuming: "r", endpoint: .flux1SchnellRedux)
             do {
                 _ = try await client.status(job)
                 #expect(allowed, "\(url) should be refused")
@@ -188,7 +188,7 @@ final class LogCapture: LogHandler, @unchecked Sendable {
             configuration.logger = Logger(label: "test") { _ in capture }
             configuration.retryPolicy.maxAttempts = 2
         }
-        let job = client.job(resuming: "r", endpoint: .fluxSchnellRedux)
+        let job = client.job(resuming: "r", endpoint: .flux1SchnellRedux)
         var texts: [String] = []
         do { _ = try await client.status(job) } catch { texts.append("\(error)"); texts.append(String(reflecting: error)) }
         do { _ = try await client.status(job) } catch { texts.append("\(error)") }
@@ -235,11 +235,11 @@ final class LogCapture: LogHandler, @unchecked Sendable {
 
     @Test func resumedJobUsesOwnerAliasURLs() {
         let client = QueueClient(configuration: .init(queueBaseURL: URL(string: "https://proxy.test/api/")!, credentials: nil))
-        let job = client.job(resuming: "abc", endpoint: .fluxSchnellRedux)
+        let job = client.job(resuming: "abc", endpoint: .flux1SchnellRedux)
         #expect(job.responseURL.absoluteString == "https://proxy.test/api/fal-ai/flux-1/requests/abc")
         #expect(job.statusURL.absoluteString == "https://proxy.test/api/fal-ai/flux-1/requests/abc/status")
         #expect(job.cancelURL.absoluteString == "https://proxy.test/api/fal-ai/flux-1/requests/abc/cancel")
-        let workflow = client.job(resuming: "abc", endpoint: QueueEndpoint<FluxSchnellReduxInput, JSONValue>(id: "workflows/me/flow/sub"))
+        let workflow = client.job(resuming: "abc", endpoint: QueueEndpoint<Flux1SchnellRedux.Input, JSONValue>(id: "workflows/me/flow/sub"))
         #expect(workflow.statusURL.absoluteString == "https://proxy.test/api/workflows/me/flow/requests/abc/status")
     }
 
@@ -263,7 +263,7 @@ final class LogCapture: LogHandler, @unchecked Sendable {
             return reply(200, fluxOutput)
         }
         let client = mockClient(transport)
-        let job = client.job(resuming: "req-1", endpoint: .fluxSchnellRedux)
+        let job = client.job(resuming: "req-1", endpoint: .flux1SchnellRedux)
         var states: [QueueStatus.State] = []
         for try await status in client.updates(job) { states.append(status.state) }
         #expect(states == [.inQueue, .inProgress, .completed])
@@ -277,7 +277,7 @@ final class LogCapture: LogHandler, @unchecked Sendable {
             return reply(200, fluxOutput)
         }
         let client = mockClient(transport) { $0.statusUpdates.pollInitialInterval = .milliseconds(1) }
-        let output = try await client.complete(client.job(resuming: "req-1", endpoint: .fluxSchnellRedux))
+        let output = try await client.complete(client.job(resuming: "req-1", endpoint: .flux1SchnellRedux))
         #expect(output.seed == 8_589_934_593)
         #expect(transport.requests.map { $0.url.components(separatedBy: "/requests/req-1").last ?? "" } == [
             "/status/stream?logs=1", "/status?logs=1", "/status?logs=1", "/status?logs=1", "",
@@ -293,7 +293,7 @@ final class LogCapture: LogHandler, @unchecked Sendable {
         }
         let client = mockClient(transport)
         do {
-            _ = try await client.complete(client.job(resuming: "req-1", endpoint: .fluxSchnellRedux))
+            _ = try await client.complete(client.job(resuming: "req-1", endpoint: .flux1SchnellRedux))
             Issue.record("expected an error")
         } catch QueueError.jobFailed(let failure) {
             #expect(failure.errorType == "image_load_error" && failure.requestID == "req-1")
@@ -308,7 +308,7 @@ final class LogCapture: LogHandler, @unchecked Sendable {
     @Test func bytesBecomeADataURI() async throws {
         let transport = MockTransport { _, _ in reply(200, submitted) }
         let client = mockClient(transport) { $0.fileUpload = .dataURI }
-        _ = try await client.submit(.fluxSchnellRedux, FluxSchnellReduxInput(imageURL: .bytes(png, contentType: "image/png")))
+        _ = try await client.submit(.flux1SchnellRedux, Flux1SchnellRedux.Input(imageURL: .bytes(png, contentType: "image/png")))
         let body = try JSONDecoder().decode(JSONValue.self, from: try #require(transport.requests.first?.body))
         #expect(body["image_url"] == .string("data:image/png;base64,\(png.base64EncodedString())"))
     }
@@ -322,7 +322,7 @@ final class LogCapture: LogHandler, @unchecked Sendable {
             return reply(200, submitted)
         }
         let client = mockClient(transport)
-        _ = try await client.submit(.fluxSchnellRedux, FluxSchnellReduxInput(imageURL: .bytes(png, contentType: "image/png")))
+        _ = try await client.submit(.flux1SchnellRedux, Flux1SchnellRedux.Input(imageURL: .bytes(png, contentType: "image/png")))
         let requests = transport.requests
         #expect(requests.count == 3)
         let initiate = try JSONDecoder().decode([String: String].self, from: try #require(requests[0].body))

@@ -12,7 +12,7 @@ import QueueSimulator
         try await withSimulator { client, simulator in
             let probe = StatusProbe()
             let output = try await within(.seconds(10)) {
-                try await client.run(.fluxSchnellRedux, reduxInput(numImages: 2, width: 96, height: 64), onUpdate: probe.callback)
+                try await client.run(.flux1SchnellRedux, reduxInput(numImages: 2, width: 96, height: 64), onUpdate: probe.callback)
             }
             #expect(output.images.count == 2)
             #expect(output.images.allSatisfy { $0.width == 96 && $0.height == 64 })
@@ -27,8 +27,8 @@ import QueueSimulator
     @Test func queuePositionAndLogsArriveInOrder() async throws {
         try await withSimulator(workers: 1, logCount: 4) { client, simulator in
             simulator.holdJobs()
-            var jobs: [QueueJob<FluxSchnellReduxOutput>] = []
-            for _ in 0..<3 { jobs.append(try await client.submit(.fluxSchnellRedux, reduxInput())) }
+            var jobs: [QueueJob<Flux1SchnellRedux.Output>] = []
+            for _ in 0..<3 { jobs.append(try await client.submit(.flux1SchnellRedux, reduxInput())) }
             let last = try #require(jobs.last)
             let statuses = try await within(.seconds(10)) { () -> [QueueStatus] in
                 var statuses: [QueueStatus] = []
@@ -62,12 +62,12 @@ import QueueSimulator
         try await withSimulator(jobDuration: .seconds(3), workers: 1, logCount: 29) { client, simulator in
             // Queued.
             simulator.holdJobs()
-            let queued = try await client.submit(.fluxSchnellRedux, reduxInput())
+            let queued = try await client.submit(.flux1SchnellRedux, reduxInput())
             #expect(try await client.cancel(queued) == .cancellationRequested)
             #expect(simulator.jobState(queued.requestID) == .cancelled)
             // In progress.
             simulator.releaseJobs()
-            let running = try await client.submit(.fluxSchnellRedux, reduxInput())
+            let running = try await client.submit(.flux1SchnellRedux, reduxInput())
             let probe = StatusProbe()
             let follower = Task { try await client.waitForCompletion(running, onUpdate: probe.callback) }
             try await within(.seconds(5)) { await probe.wait { $0.state == .inProgress } }
@@ -76,11 +76,11 @@ import QueueSimulator
             #expect(final.isCompleted && final.errorType == "client_cancelled")
             #expect(simulator.jobState(running.requestID) == .cancelled)
             // Unknown.
-            #expect(try await client.cancel(client.job(resuming: "no-such-request", endpoint: .fluxSchnellRedux)) == .notFound)
+            #expect(try await client.cancel(client.job(resuming: "no-such-request", endpoint: .flux1SchnellRedux)) == .notFound)
         }
         try await withSimulator { client, simulator in
             // Completed.
-            let done = try await client.submit(.fluxSchnellRedux, reduxInput())
+            let done = try await client.submit(.flux1SchnellRedux, reduxInput())
             _ = try await client.complete(done)
             #expect(try await client.cancel(done) == .alreadyCompleted)
             #expect(simulator.jobState(done.requestID) == .completed)
@@ -90,7 +90,7 @@ import QueueSimulator
     @Test func cancellingTheTaskCancelsTheJobOnTheServer() async throws {
         try await withSimulator(jobDuration: .seconds(3), logCount: 29) { client, simulator in
             let probe = StatusProbe()
-            let task = Task { try await client.run(.fluxSchnellRedux, reduxInput(), onUpdate: probe.callback) }
+            let task = Task { try await client.run(.flux1SchnellRedux, reduxInput(), onUpdate: probe.callback) }
             try await within(.seconds(5)) { await probe.wait { $0.state == .inProgress } }
             task.cancel()
             let outcome = await task.result
@@ -109,7 +109,7 @@ import QueueSimulator
             simulator.holdJobs()
             let started = ContinuousClock.now
             do {
-                _ = try await within(.seconds(5)) { try await client.run(.fluxSchnellRedux, reduxInput(), timeout: .milliseconds(300)) }
+                _ = try await within(.seconds(5)) { try await client.run(.flux1SchnellRedux, reduxInput(), timeout: .milliseconds(300)) }
                 Issue.record("expected a timeout")
             } catch QueueError.timeout(let requestID?) {
                 #expect(simulator.jobState(requestID) == .cancelled)
@@ -121,10 +121,10 @@ import QueueSimulator
 
     @Test func resumeByRequestID() async throws {
         try await withSimulator { client, simulator in
-            let requestID = try await client.submit(.fluxSchnellRedux, reduxInput(width: 32, height: 32)).requestID
+            let requestID = try await client.submit(.flux1SchnellRedux, reduxInput(width: 32, height: 32)).requestID
             // A new client that only has the stored id (as after a restart).
             let resumed = QueueClient(configuration: client.configuration)
-            let job = resumed.job(resuming: requestID, endpoint: .fluxSchnellRedux)
+            let job = resumed.job(resuming: requestID, endpoint: .flux1SchnellRedux)
             #expect(job.statusURL.path == "/fal-ai/flux-1/requests/\(requestID)/status")
             let output = try await within(.seconds(10)) { try await resumed.complete(job) }
             #expect(output.images.first?.width == 32)
@@ -133,18 +133,18 @@ import QueueSimulator
 
     @Test func pollingModeAndSynchronousRoute() async throws {
         try await withSimulator(configureClient: { configuration, _ in configuration.statusUpdates = .polling }) { client, simulator in
-            let output = try await within(.seconds(10)) { try await client.run(.fluxSchnellRedux, reduxInput()) }
+            let output = try await within(.seconds(10)) { try await client.run(.flux1SchnellRedux, reduxInput()) }
             #expect(output.images.count == 1)
             #expect((simulator.statistics.requests[.statusStream] ?? 0) == 0 && (simulator.statistics.requests[.status] ?? 0) >= 1)
-            let sync = try await within(.seconds(10)) { try await client.runSync(.fluxSchnellRedux, reduxInput(width: 40, height: 24)) }
+            let sync = try await within(.seconds(10)) { try await client.runSync(.flux1SchnellRedux, reduxInput(width: 40, height: 24)) }
             #expect(sync.images.first?.width == 40 && sync.images.first?.height == 24)
         }
     }
 
     @Test func bytesAreUploadedToStorage() async throws {
         try await withSimulator { client, simulator in
-            let input = FluxSchnellReduxInput(imageURL: .bytes(TestPNG.make(width: 4, height: 4), contentType: "image/png"))
-            let output = try await within(.seconds(10)) { try await client.run(.fluxSchnellRedux, input) }
+            let input = Flux1SchnellRedux.Input(imageURL: .bytes(TestPNG.make(width: 4, height: 4), contentType: "image/png"))
+            let output = try await within(.seconds(10)) { try await client.run(.flux1SchnellRedux, input) }
             #expect(output.images.count == 1)
             #expect((simulator.statistics.requests[.upload] ?? 0) >= 2)
         }
@@ -159,7 +159,7 @@ import QueueSimulator
             configuration.statusUpdates = .polling
             configuration.retryPolicy.maxAttempts = 1
         }) { client, simulator in
-            let job = try await client.submit(.fluxSchnellRedux, reduxInput())
+            let job = try await client.submit(.flux1SchnellRedux, reduxInput())
             #expect(job.statusURL.host == "localhost")
             do {
                 _ = try await client.status(job)
@@ -180,7 +180,7 @@ import QueueSimulator
             configuration.credentials = Credentials(key: "wrong-id:wrong-secret")
         }) { client, _ in
             do {
-                _ = try await client.submit(.fluxSchnellRedux, reduxInput())
+                _ = try await client.submit(.flux1SchnellRedux, reduxInput())
                 Issue.record("expected 401")
             } catch let error as QueueError {
                 guard case .http(let failure) = error else { throw error }
@@ -206,7 +206,7 @@ import QueueSimulator
         configuration.retryPolicy.initialDelay = .milliseconds(5)
         let client = QueueClient(configuration: configuration)
         do {
-            _ = try await within(.seconds(10)) { try await client.submit(.fluxSchnellRedux, reduxInput()) }
+            _ = try await within(.seconds(10)) { try await client.submit(.flux1SchnellRedux, reduxInput()) }
             Issue.record("expected a transport error")
         } catch QueueError.transport(let failure) {
             #expect(failure.notSent, "\(failure) \(String(reflecting: failure.underlying))")

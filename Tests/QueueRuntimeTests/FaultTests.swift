@@ -9,15 +9,15 @@ import QueueSimulator
     /// Runs one job with `faults` active; returns the output or the error, and the simulator's counts.
     func runJob(
         _ faults: [Fault], polling: Bool = false, configure: @escaping (inout QueueClient.Configuration) -> Void = { _ in }
-    ) async throws -> (Result<FluxSchnellReduxOutput, any Error>, [Fault.Route: Int]) {
+    ) async throws -> (Result<Flux1SchnellRedux.Output, any Error>, [Fault.Route: Int]) {
         try await withSimulator(faults: faults, configureClient: { configuration, _ in
             if polling { configuration.statusUpdates = .polling }
             configuration.statusUpdates.streamIdleTimeout = .milliseconds(400)
             configure(&configuration)
         }) { client, simulator in
-            let result: Result<FluxSchnellReduxOutput, any Error>
+            let result: Result<Flux1SchnellRedux.Output, any Error>
             do {
-                result = .success(try await within(.seconds(15)) { try await client.run(.fluxSchnellRedux, reduxInput()) })
+                result = .success(try await within(.seconds(15)) { try await client.run(.flux1SchnellRedux, reduxInput()) })
             } catch {
                 result = .failure(error)
             }
@@ -68,7 +68,7 @@ import QueueSimulator
     @Test func cancelFaultsAreRecovered() async throws {
         try await withSimulator(faults: [Fault(route: .cancel, kind: .ingress(503)), Fault(route: .cancel, kind: .dropConnection)]) { client, simulator in
             simulator.holdJobs()
-            let job = try await client.submit(.fluxSchnellRedux, reduxInput())
+            let job = try await client.submit(.flux1SchnellRedux, reduxInput())
             #expect(try await within(.seconds(5)) { try await client.cancel(job) } == .cancellationRequested)
             #expect((simulator.statistics.requests[.cancel] ?? 0) >= 2)
         }

@@ -6,7 +6,7 @@ import FluxRedux
 @testable import QueueRuntime
 
 @Suite struct RetryTests {
-    let input = FluxSchnellReduxInput(imageURL: "https://files.example.test/in.png")
+    let input = Flux1SchnellRedux.Input(imageURL: "https://files.example.test/in.png")
 
     @Test func statusRetriesHonourRetryAfter() async throws {
         let transport = MockTransport { _, n in
@@ -14,7 +14,7 @@ import FluxRedux
         }
         let recorder = DelayRecorder()
         let client = mockClient(transport, recorder: recorder)
-        let status = try await client.status(client.job(resuming: "req-1", endpoint: .fluxSchnellRedux))
+        let status = try await client.status(client.job(resuming: "req-1", endpoint: .flux1SchnellRedux))
         #expect(status.state == .inQueue && status.queuePosition == 3)
         #expect(recorder.delays == [.seconds(2)])
         #expect(transport.requests.count == 2)
@@ -25,7 +25,7 @@ import FluxRedux
             let transport = MockTransport { _, n in n <= 4 ? reply(503, "<html>nginx</html>") : reply(200, fluxOutput) }
             let recorder = DelayRecorder()
             let client = mockClient(transport, recorder: recorder, seed: seed)
-            _ = try await client.result(client.job(resuming: "req-1", endpoint: .fluxSchnellRedux))
+            _ = try await client.result(client.job(resuming: "req-1", endpoint: .flux1SchnellRedux))
             return recorder.delays
         }
         let first = try await delays(seed: 1)
@@ -42,7 +42,7 @@ import FluxRedux
         let transport = MockTransport { _, _ in reply(502, "bad gateway") }
         let client = mockClient(transport) { $0.retryPolicy.maxAttempts = 4 }
         await #expect {
-            try await client.status(client.job(resuming: "req-1", endpoint: .fluxSchnellRedux))
+            try await client.status(client.job(resuming: "req-1", endpoint: .flux1SchnellRedux))
         } throws: { error in
             guard case QueueError.http(let failure) = error else { return false }
             return failure.status == 502
@@ -55,7 +55,7 @@ import FluxRedux
             reply(503, #"{"detail":"no runner","error_type":"runner_scheduling_failure"}"#, headers: ["x-fal-request-id": "req-1"])
         }
         let client = mockClient(transport)
-        await #expect(throws: QueueError.self) { try await client.status(client.job(resuming: "req-1", endpoint: .fluxSchnellRedux)) }
+        await #expect(throws: QueueError.self) { try await client.status(client.job(resuming: "req-1", endpoint: .flux1SchnellRedux)) }
         #expect(transport.requests.count == 1)
     }
 
@@ -65,7 +65,7 @@ import FluxRedux
         }
         let client = mockClient(transport)
         do {
-            _ = try await client.submit(.fluxSchnellRedux, input, options: SubmitOptions(startTimeout: .seconds(5)))
+            _ = try await client.submit(.flux1SchnellRedux, input, options: SubmitOptions(startTimeout: .seconds(5)))
             Issue.record("expected an error")
         } catch QueueError.http(let failure) {
             #expect(failure.status == 504 && failure.errorType == "request_timeout")
@@ -81,7 +81,7 @@ import FluxRedux
     func submitRetriesOnlyWhereNoJobWasCreated(status: Int, headers: [String: String], retried: Bool) async throws {
         let transport = MockTransport { _, n in n == 1 ? reply(status, "{}", headers: headers) : reply(200, submitted) }
         let client = mockClient(transport)
-        let job = try? await client.submit(.fluxSchnellRedux, input)
+        let job = try? await client.submit(.flux1SchnellRedux, input)
         #expect((job != nil) == retried)
         #expect(transport.requests.count == (retried ? 2 : 1))
     }
@@ -89,7 +89,7 @@ import FluxRedux
     @Test func submitRetriesAmbiguousFailuresWhenOptedIn() async throws {
         let transport = MockTransport { _, n in n == 1 ? reply(502, "bad gateway") : reply(200, submitted) }
         let client = mockClient(transport) { $0.retryPolicy.retryAmbiguousSubmits = true }
-        let job = try await client.submit(.fluxSchnellRedux, input)
+        let job = try await client.submit(.flux1SchnellRedux, input)
         #expect(job.requestID == "req-1" && transport.requests.count == 2)
     }
 
@@ -98,7 +98,7 @@ import FluxRedux
             if n == 1 { throw POSIXError(.ECONNREFUSED) }
             return reply(200, submitted)
         }
-        let job = try await mockClient(refused).submit(.fluxSchnellRedux, input)
+        let job = try await mockClient(refused).submit(.flux1SchnellRedux, input)
         #expect(job.requestID == "req-1" && refused.requests.count == 2)
 
         let reset = MockTransport { _, n in
@@ -106,7 +106,7 @@ import FluxRedux
             return reply(200, submitted)
         }
         await #expect {
-            try await mockClient(reset).submit(.fluxSchnellRedux, input)
+            try await mockClient(reset).submit(.flux1SchnellRedux, input)
         } throws: { error in
             guard case QueueError.transport(let failure) = error else { return false }
             return !failure.notSent
@@ -122,7 +122,7 @@ import FluxRedux
             return reply(200, fluxOutput)
         }
         let client = mockClient(transport)
-        let job = client.job(resuming: "req-1", endpoint: .fluxSchnellRedux)
+        let job = client.job(resuming: "req-1", endpoint: .flux1SchnellRedux)
         #expect(try await client.status(job).state == .inProgress)
         #expect(try await client.result(job).images.count == 1)
         #expect(try await client.cancel(job) == .cancellationRequested)
@@ -132,7 +132,7 @@ import FluxRedux
     @Test func retryableFalseStopsRetries() async throws {
         let transport = MockTransport { _, _ in reply(429, "{}", headers: ["X-Fal-Retryable": "false"]) }
         let client = mockClient(transport)
-        await #expect(throws: QueueError.self) { try await client.result(client.job(resuming: "r", endpoint: .fluxSchnellRedux)) }
+        await #expect(throws: QueueError.self) { try await client.result(client.job(resuming: "r", endpoint: .flux1SchnellRedux)) }
         #expect(transport.requests.count == 1)
     }
 }

@@ -50,8 +50,8 @@ func withSimulator<T>(
     }
 }
 
-func reduxInput(numImages: Int? = nil, width: Int = 64, height: Int = 48) -> FluxSchnellReduxInput {
-    FluxSchnellReduxInput(imageURL: .url(TestPNG.dataURI()), imageSize: .custom(width: width, height: height), numImages: numImages)
+func reduxInput(numImages: Int? = nil, width: Int = 64, height: Int = 48) -> Flux1SchnellRedux.Input {
+    Flux1SchnellRedux.Input(imageURL: .url(TestPNG.dataURI()), imageSize: .custom(width: width, height: height), numImages: numImages)
 }
 
 /// Records which host each request went to and whether it carried `Authorization`.

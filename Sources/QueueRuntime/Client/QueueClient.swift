@@ -7,7 +7,7 @@ import OpenAPIRuntime
 ///
 /// ```swift
 /// let client = QueueClient()   // FAL_KEY from the environment
-/// let output = try await client.run(.fluxSchnellRedux, FluxSchnellReduxInput(imageURL: "https://…"))
+/// let output = try await client.run(.flux1SchnellRedux, Flux1SchnellRedux.Input(imageURL: "https://…"))
 /// ```
 public struct QueueClient: Sendable {
     /// What the client was configured with.

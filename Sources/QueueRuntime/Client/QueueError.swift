@@ -196,7 +196,7 @@ public struct JobFailure: Sendable, Hashable, CustomStringConvertible {
 
 /// A response that did not have the expected shape.
 public struct DecodingFailure: Sendable, Hashable, CustomStringConvertible {
-    /// What was being read: `submit response`, `status`, `FluxSchnellReduxOutput`.
+    /// What was being read: `submit response`, `status`, `Flux1SchnellRedux.Output`.
     public var what: String
     /// The field path where reading failed, dotted (`images[0].width`); empty for the top level.
     public var fieldPath: String

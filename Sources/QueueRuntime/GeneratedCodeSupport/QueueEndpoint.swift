@@ -1,7 +1,7 @@
 /// Describes one queue endpoint: its id and the types of its input and output.
 ///
 /// Generated modules declare one per endpoint as a static member, so a call reads
-/// `client.run(.fluxSchnellRedux, input)`; the queue protocol itself lives in `QueueClient`.
+/// `client.run(.flux1SchnellRedux, input)`; the queue protocol itself lives in `QueueClient`.
 public struct QueueEndpoint<Input: QueueInput, Output: QueueModel>: Sendable, Hashable, CustomStringConvertible {
     /// The endpoint id, such as `fal-ai/flux-1/schnell/redux`.
     public let id: EndpointID

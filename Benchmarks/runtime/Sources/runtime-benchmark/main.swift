@@ -46,7 +46,7 @@ func smallPNGDataURI() -> String {
     return "data:image/png;base64," + Data(png).base64EncodedString()
 }
 
-let input = FluxSchnellReduxInput(imageURL: .url(smallPNGDataURI()), imageSize: .custom(width: 64, height: 64))
+let input = Flux1SchnellRedux.Input(imageURL: .url(smallPNGDataURI()), imageSize: .custom(width: 64, height: 64))
 
 func quietLogger() -> Logger {
     var logger = Logger(label: "runtime-benchmark")
@@ -86,7 +86,7 @@ func measure(_ name: String, _ updates: StatusUpdatePolicy, jobs: Int, concurren
     try await simulator.start()
     defer { Task { await simulator.stop() } }
     let client = client(simulator.queueBaseURL, updates)
-    _ = try await client.run(.fluxSchnellRedux, input)  // warm the connection pool
+    _ = try await client.run(.flux1SchnellRedux, input)  // warm the connection pool
     let before = simulator.statistics.requests.values.reduce(0, +)
 
     var delays: [Double] = []
@@ -96,7 +96,7 @@ func measure(_ name: String, _ updates: StatusUpdatePolicy, jobs: Int, concurren
             group.addTask {
                 var lane_delays: [Double] = []
                 for _ in stride(from: lane, to: jobs, by: concurrency) {
-                    let job = try await client.submit(.fluxSchnellRedux, input)
+                    let job = try await client.submit(.flux1SchnellRedux, input)
                     // Resumed by the simulator the moment it finishes the job.
                     let finished = Task { () -> ContinuousClock.Instant in
                         await simulator.waitUntilFinished(job.requestID)
@@ -141,7 +141,7 @@ func load(_ queueURL: URL, jobs: Int, concurrency: Int) async throws {
                 var failed: [String] = []
                 while next.take() < jobs {
                     do {
-                        let output = try await client.run(.fluxSchnellRedux, input, timeout: .seconds(120))
+                        let output = try await client.run(.flux1SchnellRedux, input, timeout: .seconds(120))
                         if output.images.count == 1 { done += 1 } else { failed.append("wrong image count") }
                     } catch {
                         failed.append("\(error)")

@@ -6,7 +6,7 @@ import QueueRuntime
 let encoder = JSONEncoder()
 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
 
-let redux = FluxSchnellReduxInput(
+let redux = Flux1SchnellRedux.Input(
     imageURL: "https://example.com/kangaroo.png",
     numInferenceSteps: 4,
     imageSize: .preset(.squareHD),
@@ -17,7 +17,7 @@ let upscale = TinyUpscaleInput(imageURL: "https://example.com/small.png", scale:
 
 print("endpoints: \(imageClientEndpoints.joined(separator: ", "))")
 for (name, issues, json) in [
-    ("FluxSchnellReduxInput", redux.validate(), try encoder.encode(redux)),
+    ("Flux1SchnellRedux.Input", redux.validate(), try encoder.encode(redux)),
     ("TinyUpscaleInput", upscale.validate(), try encoder.encode(upscale)),
 ] {
     print("\(name): \(issues.isEmpty ? "valid" : issues.map(\.description).joined(separator: "; "))")
