@@ -121,6 +121,20 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-warnings-as-errors"])]
         ),
         .testTarget(name: "FixtureClientTests", dependencies: ["FalFixtureClients", "FluxRedux", "QueueRuntime"]),
+        // Generated (and checked in) from Tests/Fixtures/hygiene: every hostile property name.
+        .target(
+            name: "HygieneClient",
+            dependencies: ["QueueRuntime"],
+            path: "Tests/HygieneClient",
+            swiftSettings: [.unsafeFlags(["-warnings-as-errors"])]
+        ),
+        // Declares `Image`, `Color` and `Text` at the top level, as SwiftUI does, for a test that
+        // imports it beside two generated modules.
+        .target(name: "StandInUI", path: "Tests/StandInUI"),
+        .testTarget(
+            name: "NamingTests",
+            dependencies: ["FalFixtureClients", "FluxRedux", "HygieneClient", "StandInUI", "QueueRuntime"]
+        ),
         .testTarget(name: "QueueSimulatorTests", dependencies: ["QueueSimulator", "QueueSpec"]),
         // Runs the built `flux-redux` executable as a user would, against an in-process server.
         .testTarget(name: "FluxReduxCommandTests", dependencies: ["QueueSimulator", "flux-redux"]),

@@ -104,7 +104,7 @@ public enum SwiftNamer {
 
     /// Property names that would clash with members every generated struct has.
     static let reservedPropertyNames: Set<String> = [
-        "validate", "transformFiles", "encode", "hashValue", "hash", "init", "self", "Type", "Protocol",
+        "validate", "transformFiles", "encode", "hashValue", "init", "self", "Type", "Protocol",
     ]
 
     /// Member names `QueueEndpoint` has of its own.

@@ -13,12 +13,12 @@ let redux = Flux1SchnellRedux.Input(
     seed: 42,
     numImages: 2,
     outputFormat: .png)
-let upscale = TinyUpscaleInput(imageURL: "https://example.com/small.png", scale: 9)
+let upscale = ExampleTinyUpscale.Input(imageURL: "https://example.com/small.png", scale: 9)
 
 print("endpoints: \(imageClientEndpoints.joined(separator: ", "))")
 for (name, issues, json) in [
     ("Flux1SchnellRedux.Input", redux.validate(), try encoder.encode(redux)),
-    ("TinyUpscaleInput", upscale.validate(), try encoder.encode(upscale)),
+    ("ExampleTinyUpscale.Input", upscale.validate(), try encoder.encode(upscale)),
 ] {
     print("\(name): \(issues.isEmpty ? "valid" : issues.map(\.description).joined(separator: "; "))")
     print(String(decoding: json, as: UTF8.self))
