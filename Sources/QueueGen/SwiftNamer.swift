@@ -116,6 +116,9 @@ public enum SwiftNamer {
     /// The names a union gives the struct and the preset enum it nests.
     public static let unionStructCaseTypeName = "Custom"
     public static let unionPresetTypeName = "Preset"
+    /// The union cases that hold them.
+    public static let unionStructCaseName = "custom"
+    public static let unionPresetCaseName = "preset"
 
     // ASCII byte tests: names are made of ASCII letters and digits only, so case is arithmetic.
     private static func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
@@ -313,6 +316,25 @@ public enum SwiftNamer {
         if name.isEmpty || startsWithDigit(name) { name = "endpoint" + typeName }
         if reservedEndpointMembers.contains(name) || keywords.contains(name) { name += "Endpoint" }
         return name
+    }
+
+    /// A type name taken by another type of the namespace, prefixed with the type that holds it
+    /// (`Style` in `Input` → `InputStyle`).
+    public static func ownedTypeName(_ proposed: String, owner: String) -> String { owner + proposed }
+
+    /// A union case named by the JSON shape it holds (`.string`, `.integer`, `.image`).
+    static func unionCaseName(for type: TypeRef) -> String {
+        switch type {
+        case .string: "string"
+        case .int, .int64: "integer"
+        case .double: "number"
+        case .bool: "bool"
+        case .json: "json"
+        case .file: "file"
+        case .array: "array"
+        case .map: "object"
+        case .named(let name): propertyName(name.simpleName)
+        }
     }
 
     /// Makes `name` unique among `taken` by appending 2, 3, …; records the result.

@@ -254,7 +254,7 @@ private struct NamespaceBuilder {
     /// Everything recorded under the placeholder while it was built is renamed with it.
     private mutating func name(_ built: Declaration, placeholder: TypeName, proposed: String, owner: String) -> TypeName {
         var chosen: TypeName?
-        for candidate in [proposed, owner + proposed] {
+        for candidate in [proposed, SwiftNamer.ownedTypeName(proposed, owner: owner)] {
             let name = typeName(candidate)
             let renamed = built.mapNames { $0.replacingPrefix(placeholder, with: name) }
             if declarations[name] == renamed {
@@ -268,7 +268,7 @@ private struct NamespaceBuilder {
             }
         }
         let name = chosen ?? {
-            let fallback = typeName(SwiftNamer.unique(owner + proposed, in: &taken))
+            let fallback = typeName(SwiftNamer.unique(SwiftNamer.ownedTypeName(proposed, owner: owner), in: &taken))
             register(built.mapNames { $0.replacingPrefix(placeholder, with: fallback) })
             return fallback
         }()
@@ -396,37 +396,23 @@ private struct NamespaceBuilder {
                 let nestedName = name.nested(SwiftNamer.unionStructCaseTypeName)
                 componentTypes[ref] = .named(nestedName)
                 nested.append(.structure(structDecl(resolved, name: nestedName, isInput: false)))
-                cases.append(UnionCase(name: SwiftNamer.unique("custom", in: &caseNames), type: .named(nestedName), fieldsInitializer: true))
+                cases.append(UnionCase(name: SwiftNamer.unique(SwiftNamer.unionStructCaseName, in: &caseNames), type: .named(nestedName), fieldsInitializer: true))
                 continue
             }
             let memberContext = Context(owner: context.owner, property: context.property, title: resolved.title)
             let type = typeRef(member, memberContext).type
-            cases.append(UnionCase(name: SwiftNamer.unique(caseName(for: type), in: &caseNames), type: type))
+            cases.append(UnionCase(name: SwiftNamer.unique(SwiftNamer.unionCaseName(for: type), in: &caseNames), type: type))
         }
         if let presetSchema {
             let presetName = name.nested(SwiftNamer.unionPresetTypeName)
             var decl = enumDecl(presetValues, presetSchema, name: presetName, enumName: SwiftNamer.unionPresetTypeName)
             decl.doc = []
             nested.append(.openEnum(decl))
-            cases.append(UnionCase(name: SwiftNamer.unique("preset", in: &caseNames), type: .named(presetName)))
+            cases.append(UnionCase(name: SwiftNamer.unique(SwiftNamer.unionPresetCaseName, in: &caseNames), type: .named(presetName)))
         }
         let presetNames = Set(nested.compactMap { if case .openEnum(let decl) = $0 { decl.name } else { nil } })
         cases.sort { decodingRank($0.type, presets: presetNames) < decodingRank($1.type, presets: presetNames) }
         return UnionDecl(name: name, doc: DocText.lines(context.title), cases: cases, nested: nested)
-    }
-
-    private func caseName(for type: TypeRef) -> String {
-        switch type {
-        case .string: "string"
-        case .int, .int64: "integer"
-        case .double: "number"
-        case .bool: "bool"
-        case .json: "json"
-        case .file: "file"
-        case .array: "array"
-        case .map: "object"
-        case .named(let name): SwiftNamer.propertyName(name.simpleName)
-        }
     }
 
     /// Decoding order: the most specific JSON shapes first, objects (lenient) after, anything last.

@@ -138,7 +138,7 @@ public enum AcmeHygiene {
         /// The property named "hash".
         ///
         /// At most 1.
-        public var hashValue: Int?
+        public var hash: Int?
         /// The property named "hashValue".
         ///
         /// At most 1.
@@ -243,7 +243,7 @@ public enum AcmeHygiene {
             case transformFilesValue = "transformFiles"
             case validateValue = "validate"
             case encodeValue = "encode"
-            case hashValue = "hash"
+            case hash
             case hashValueValue = "hashValue"
             case codingKeys = "CodingKeys"
             case defaults = "Defaults"
@@ -298,7 +298,7 @@ public enum AcmeHygiene {
             transformFilesValue: Int? = nil,
             validateValue: Int? = nil,
             encodeValue: Int? = nil,
-            hashValue: Int? = nil,
+            hash: Int? = nil,
             hashValueValue: Int? = nil,
             codingKeys: Int? = nil,
             defaults: Int? = nil,
@@ -351,7 +351,7 @@ public enum AcmeHygiene {
             self.transformFilesValue = transformFilesValue
             self.validateValue = validateValue
             self.encodeValue = encodeValue
-            self.hashValue = hashValue
+            self.hash = hash
             self.hashValueValue = hashValueValue
             self.codingKeys = codingKeys
             self.defaults = defaults
@@ -412,7 +412,7 @@ public enum AcmeHygiene {
             validator.number(self.transformFilesValue, "transformFiles", maximum: 1)
             validator.number(self.validateValue, "validate", maximum: 1)
             validator.number(self.encodeValue, "encode", maximum: 1)
-            validator.number(self.hashValue, "hash", maximum: 1)
+            validator.number(self.hash, "hash", maximum: 1)
             validator.number(self.hashValueValue, "hashValue", maximum: 1)
             validator.number(self.codingKeys, "CodingKeys", maximum: 1)
             validator.number(self.defaults, "Defaults", maximum: 1)

@@ -121,3 +121,20 @@ struct NamespaceTests {
         }
     }
 }
+
+@Suite("Endpoint names across fal's catalog")
+struct CatalogNameTests {
+    @Test("the 1,223 endpoint ids of fal's catalog give 1,223 distinct namespaces and descriptors, even ignoring case")
+    func noCollisions() throws {
+        let text = try String(contentsOfFile: repositoryRoot + "/Tests/Fixtures/fal-catalog-ids.txt", encoding: .utf8)
+        let ids = text.split(separator: "\n").map(String.init)
+        #expect(ids.count == 1223)
+        let types = Set(ids.map { SwiftNamer.endpointTypeName($0).lowercased() })
+        let members = Set(ids.map { SwiftNamer.endpointMemberName($0).lowercased() })
+        #expect(types.count == ids.count)
+        #expect(members.count == ids.count)
+        for id in ids {
+            #expect(!SwiftNamer.platformTypeNames.contains(SwiftNamer.endpointTypeName(id)), "\(id)")
+        }
+    }
+}
