@@ -6,7 +6,8 @@
 #   bash Benchmarks/catalog/run.sh [BASELINE_REVISION]      # e.g. b296d7e (before namespaces)
 #
 # CATALOG (default ../shared/fal-catalog) is the folder of endpoint documents; WHOLE=0 skips the
-# whole-catalog compile (BASELINE_WHOLE=1 compiles the baseline's whole catalog too). Compiles run `swiftc -c -Onone` on the generated files as one module
+# whole-catalog compile, BASELINE_QUEUEGEN names a queuegen already built at BASELINE_REVISION
+# (BASELINE_WHOLE=1 compiles the baseline's whole catalog too). Compiles run `swiftc -c -Onone` on the generated files as one module
 # against the built QueueRuntime (batch mode, -j2), as a debug build of that target would.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,7 +21,9 @@ swift build --product queuegen >/dev/null
 swift build --target QueueRuntime >/dev/null
 bin=$(swift build --show-bin-path)
 tools=("current:$bin/queuegen")
-if [ -n "$baseline" ]; then
+if [ -n "$baseline" ] && [ -x "${BASELINE_QUEUEGEN:-}" ]; then
+  tools+=("$baseline:$BASELINE_QUEUEGEN")  # a queuegen already built at that revision
+elif [ -n "$baseline" ]; then
   git worktree add --detach "$work/baseline" "$baseline" >/dev/null 2>&1
   (cd "$work/baseline" && swift build --product queuegen --scratch-path "$work/baseline-build" >/dev/null)
   tools+=("$baseline:$work/baseline-build/debug/queuegen")
@@ -71,4 +74,4 @@ for entry in "${tools[@]}"; do
     printf '| %s | %s | %s | %s | %s | %.2f | %s | %s | %s |\n' "$label" "$name" "$endpoints" "$lines" "$((lines / endpoints))" "$generated" "${result% *}" "${result#* }" "$warnings"
   done
 done
-if [ -n "$baseline" ]; then git worktree remove --force "$work/baseline" >/dev/null 2>&1 || true; fi
+if [ -d "$work/baseline" ]; then git worktree remove --force "$work/baseline" >/dev/null 2>&1 || true; fi

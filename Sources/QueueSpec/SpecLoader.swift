@@ -12,22 +12,34 @@ public struct LoadResult: Sendable {
     }
 }
 
+/// How strictly documents are read.
+public struct LoadOptions: Hashable, Sendable {
+    /// A `$ref` to a schema the document does not define is a warning (the field is typed as
+    /// arbitrary JSON) instead of an error. fal publishes 11 such documents.
+    public var allowUnresolvedReferences: Bool
+
+    public init(allowUnresolvedReferences: Bool = false) {
+        self.allowUnresolvedReferences = allowUnresolvedReferences
+    }
+}
+
 /// Loads OpenAPI documents (YAML or JSON, 3.0 or 3.1 or fal's mix of both) into `SpecDocument`s.
 public enum SpecLoader {
     /// Reads and loads the file at `path`.
-    public static func load(file path: String) -> LoadResult {
+    public static func load(file path: String, options: LoadOptions = .init()) -> LoadResult {
         guard let bytes = FileBytes.read(path) else {
             let location = SourceLocation(file: path, line: 1, column: 1)
             return LoadResult(document: nil, diagnostics: [Diagnostic(.error, at: location, pointer: .root, "cannot read the file")])
         }
-        return load(bytes: bytes, file: path)
+        return load(bytes: bytes, file: path, options: options)
     }
 
     /// Loads a document from its bytes; `file` names it in diagnostics.
-    public static func load(bytes: [UInt8], file: String) -> LoadResult {
+    public static func load(bytes: [UInt8], file: String, options: LoadOptions = .init()) -> LoadResult {
         let (root, readDiagnostics) = YAMLReader.read(bytes, file: file)
         guard let root else { return LoadResult(document: nil, diagnostics: readDiagnostics) }
         var loader = DocumentLoader(file: file, root: root)
+        loader.options = options
         loader.diagnostics = readDiagnostics
         let document = loader.load()
         let diagnostics = loader.diagnostics.enumerated().sorted {
@@ -37,11 +49,11 @@ public enum SpecLoader {
     }
 
     /// Loads several documents; the result has every diagnostic of every document.
-    public static func load(files: [String]) -> (documents: [SpecDocument], diagnostics: [Diagnostic]) {
+    public static func load(files: [String], options: LoadOptions = .init()) -> (documents: [SpecDocument], diagnostics: [Diagnostic]) {
         var documents: [SpecDocument] = []
         var diagnostics: [Diagnostic] = []
         for file in files {
-            let result = load(file: file)
+            let result = load(file: file, options: options)
             diagnostics += result.diagnostics
             if let document = try? result.get() { documents.append(document) }
         }
@@ -53,6 +65,7 @@ private struct DocumentLoader {
     let file: String
     let root: YAMLNode
     var diagnostics: [Diagnostic] = []
+    var options = LoadOptions()
     var definitions: [JSONPointer: Schema] = [:]
     /// Every `$ref` seen: the pointer it names, and where it is written.
     var references: [(target: JSONPointer, node: YAMLNode, pointer: JSONPointer)] = []
@@ -285,7 +298,11 @@ private struct DocumentLoader {
             index += 1
             if definitions[target] != nil { continue }
             guard let targetNode = root.node(at: target) else {
-                error(node, pointer, "'$ref' points to nothing: there is no \(target) in this document")
+                if options.allowUnresolvedReferences {
+                    warning(node, pointer, "'$ref' points to nothing: there is no \(target) in this document; the value is typed as arbitrary JSON")
+                } else {
+                    error(node, pointer, "'$ref' points to nothing: there is no \(target) in this document (--allow-unresolved-refs reads it as arbitrary JSON)")
+                }
                 continue
             }
             definitions[target] = parseSchema(targetNode, target)

@@ -13,9 +13,52 @@ public enum YAMLReader {
 
     /// Reads `bytes`, naming `file` in diagnostics; the root is `nil` when the document is unusable.
     public static func read(_ bytes: [UInt8], file: String) -> (root: YAMLNode?, diagnostics: [Diagnostic]) {
-        var reader = EventReader(file: file, bytes: bytes)
-        let root = bytes.withUnsafeBufferPointer { reader.run($0) }
+        let isJSON = bytes.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }).map { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") } ?? false
+        // JSON allows C1 control characters (U+0080–U+009F) in strings; YAML does not (and reads
+        // U+0085 as a line break). They are read as private-use stand-ins of the same length in
+        // characters, so every line and column stays right, and put back in the values.
+        let substituted = isJSON ? C1Characters.substitute(bytes) : nil
+        let input = substituted ?? bytes
+        var reader = EventReader(file: file, bytes: input, isJSON: isJSON, restoresC1: substituted != nil)
+        let root = input.withUnsafeBufferPointer { reader.run($0) }
         return (root, reader.diagnostics)
+    }
+}
+
+/// C1 control characters in a JSON document, through libyaml and back.
+enum C1Characters {
+    /// U+0080–U+009F become U+E080–U+E09F (one character each, as libyaml counts); `nil` when the
+    /// text has none, or already holds one of the stand-ins (then nothing can be told apart).
+    static func substitute(_ bytes: [UInt8]) -> [UInt8]? {
+        var found = false
+        for index in bytes.indices.dropLast() {
+            if bytes[index] == 0xC2, (0x80...0x9F).contains(bytes[index + 1]) { found = true }
+            if bytes[index] == 0xEE, bytes[index + 1] == 0x82, index + 2 < bytes.count, (0x80...0x9F).contains(bytes[index + 2]) { return nil }
+        }
+        guard found else { return nil }
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count + 64)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == 0xC2, index + 1 < bytes.count, (0x80...0x9F).contains(bytes[index + 1]) {
+                result += [0xEE, 0x82, bytes[index + 1]]
+                index += 2
+            } else {
+                result.append(bytes[index])
+                index += 1
+            }
+        }
+        return result
+    }
+
+    /// The stand-ins in `text` back as the C1 characters they replaced.
+    static func restore(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { (0xE080...0xE09F).contains($0.value) }) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            scalars.append((0xE080...0xE09F).contains(scalar.value) ? Unicode.Scalar(scalar.value - 0xE000)! : scalar)
+        }
+        return String(scalars)
     }
 }
 
@@ -47,9 +90,16 @@ private struct EventReader {
     /// end of the text cannot be recognised from a mark alone.)
     let lineTotal: Int
 
-    init(file: String, bytes: [UInt8]) {
+    /// The text is JSON: syntax errors use JSON's words.
+    let isJSON: Bool
+    /// C1 characters were substituted before parsing and are put back in scalar values.
+    let restoresC1: Bool
+
+    init(file: String, bytes: [UInt8], isJSON: Bool = false, restoresC1: Bool = false) {
         self.file = file
         self.bytes = bytes
+        self.isJSON = isJSON
+        self.restoresC1 = restoresC1
         self.lineTotal = YAMLReader.lineCount(bytes)
     }
 
@@ -97,7 +147,8 @@ private struct EventReader {
             }
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
-            let text = string(scalar.value, length: scalar.length)
+            var text = string(scalar.value, length: scalar.length)
+            if restoresC1 { text = C1Characters.restore(text) }
             let tag = scalar.tag.map { string($0) }
             let isString = scalar.style != YAML_PLAIN_SCALAR_STYLE || tag == "tag:yaml.org,2002:str"
             let node = YAMLNode(content: .scalar(text, isString ? .string : .plain), position: position, weight: 1)
@@ -210,9 +261,9 @@ private struct EventReader {
     }
 
     private mutating func reportParserError(_ parser: yaml_parser_t) {
-        let problem = parser.problem.map { String(cString: $0) } ?? "malformed document"
+        let problem = parser.problem.map { jsonWording(String(cString: $0)) } ?? "malformed document"
         var message = problem
-        if let context = parser.context.map({ String(cString: $0) }) {
+        if let context = parser.context.map({ jsonWording(String(cString: $0)) }) {
             message += " \(context) (which started at line \(parser.context_mark.line + 1), column \(parser.context_mark.column + 1))"
         }
         let position: YAMLNode.Position
@@ -223,6 +274,20 @@ private struct EventReader {
             position = clamped(.init(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1))
         }
         error(at: position, message)
+    }
+
+    /// libyaml's YAML words for what a JSON reader calls objects, arrays and strings.
+    private func jsonWording(_ text: String) -> String {
+        guard isJSON else { return text }
+        var text = text
+        for (yaml, json) in [
+            ("a flow mapping", "an object"), ("a flow sequence", "an array"), ("a flow node", "a value"),
+            ("a quoted scalar", "a string"), ("a block mapping", "an object"), ("a plain scalar", "a value"),
+            ("flow mapping", "object"), ("flow sequence", "array"), ("mapping", "object"), ("scalar", "value"),
+        ] {
+            text = text.replacingAll(yaml, with: json)
+        }
+        return text
     }
 
     /// libyaml ends a stream that lacks a final line break with one of its own, so an error at the
@@ -254,5 +319,20 @@ private struct EventReader {
 
     private func string(_ pointer: UnsafeMutablePointer<yaml_char_t>) -> String {
         String(cString: pointer)
+    }
+}
+
+extension String {
+    /// Every occurrence of `target` replaced (no Foundation in this module).
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty, contains(target) else { return self }
+        var result = ""
+        var rest = self[...]
+        while let range = rest.firstRange(of: target) {
+            result += rest[..<range.lowerBound]
+            result += replacement
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
     }
 }

@@ -57,9 +57,28 @@ struct BrokenDocumentTests {
                 a/b: {type: string}
             """)
         #expect(result == [
-            "15:19 #/components/schemas/In/properties/a/$ref '$ref' points to nothing: there is no #/components/schemas/Missing in this document",
+            "15:19 #/components/schemas/In/properties/a/$ref '$ref' points to nothing: there is no #/components/schemas/Missing in this document (--allow-unresolved-refs reads it as arbitrary JSON)",
             "16:19 #/components/schemas/In/properties/b/$ref only references inside the document ('#/…') are supported, found 'other.yaml#/components/schemas/X'",
         ])
+    }
+
+    @Test("with allowUnresolvedReferences, a $ref to nothing is a warning at the same place and the document loads")
+    func unresolvedReferencesAllowed() throws {
+        let text = Self.endpoint + """
+                In:
+                  type: object
+                  properties:
+                    a: {$ref: "#/components/schemas/Missing"}
+            """
+        let strict = SpecLoader.load(bytes: Array(text.utf8), file: "t.yaml")
+        #expect(throws: SpecError.self) { try strict.get() }
+        let lenient = SpecLoader.load(bytes: Array(text.utf8), file: "t.yaml", options: LoadOptions(allowUnresolvedReferences: true))
+        let document = try lenient.get()
+        let unresolved = lenient.diagnostics.filter { $0.message.contains("points to nothing") }
+        #expect(unresolved.map { "\($0.severity) \($0.location.line):\($0.location.column)" } == ["warning 15:19"])
+        #expect(unresolved.first?.message.contains("typed as arbitrary JSON") == true)
+        #expect(!lenient.diagnostics.contains { $0.severity == .error })
+        #expect(document.endpoints.count == 1)
     }
 
     @Test("reference cycles that would make a type contain itself; cycles through arrays are fine")
@@ -232,7 +251,7 @@ struct FuzzerFindingTests {
         // expected ',' or '}', but got '<scalar>', line 514, column 16".
         let found = SpecLoader.load(bytes: bytes, file: "f.json").diagnostics
         #expect(found.map { "\($0.severity) \($0.location.line):\($0.location.column) \($0.message)" } == [
-            "error 514:16 did not find expected ',' or '}' while parsing a flow mapping (which started at line 512, column 18)"
+            "error 514:16 did not find expected ',' or '}' while parsing an object (which started at line 512, column 18)"
         ])
     }
 
@@ -244,5 +263,23 @@ struct FuzzerFindingTests {
         #expect(found.first?.location.column == 24)  // just after the last character
         // An empty document that libyaml closes on a line of its own.
         #expect(diagnostics("---").map { "\($0.location.line):\($0.location.column) \($0.message)" } == ["1:4 the document is empty"])
+    }
+
+    @Test("JSON with C1 control characters in strings loads, keeps them, and reports later errors at the right column")
+    func c1ControlCharacters() throws {
+        // fal-ai/omnilottie/image-to-lottie has mojibake of an em dash: U+00E2 U+0080 U+0094.
+        let description = "Lottie \u{E2}\u{80}\u{94} an animation, next line \u{85} kept"
+        let good = "{\"openapi\": \"3.1.0\", \"info\": {\"title\": \"t\", \"version\": \"1\", \"description\": \"\(description)\"}, \"paths\": {}}"
+        let (root, found) = YAMLReader.read(Array(good.utf8), file: "c1.json")
+        #expect(found.isEmpty, "\(found)")
+        #expect(root?["info"]?["description"]?.scalarValue?.stringValue == description)
+        // The same characters as YAML are still refused (YAML forbids them).
+        #expect(!diagnostics("description: \"\(description)\"\n", file: "c1.yaml").isEmpty)
+        // A syntax error after C1 characters on the same line: the column counts each as one character.
+        let broken = "{\"a\": \"\u{80}\u{81}\u{9F}\" \"b\": 1}"
+        let brokenFound = diagnostics(broken, file: "broken.json")
+        #expect(brokenFound.map { "\($0.location.line):\($0.location.column) \($0.message)" } == [
+            "1:13 did not find expected ',' or '}' while parsing an object (which started at line 1, column 1)"
+        ])
     }
 }
