@@ -111,7 +111,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "QueueSpecTests", dependencies: ["QueueSpec"]),
-        .testTarget(name: "QueueGenTests", dependencies: ["QueueGen", "QueueSpec", "QueueRuntime"]),
+        .testTarget(name: "QueueGenTests", dependencies: ["QueueGen", "QueueSpec", "QueueRuntime", "HygieneClient"]),
         // Generated (and checked in) from Tests/Fixtures/fal-openapi: all eleven published documents in
         // one module, compiled with warnings as errors.
         .target(

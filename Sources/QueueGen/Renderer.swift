@@ -148,7 +148,7 @@ struct Renderer {
             method = "nested"
         }
         let tail = arguments.map { ", " + $0 }.joined()
-        return "validator.\(method)(self.\(SwiftNamer.escaped(property.swiftName)), \(DocText.literal(property.wireName))\(tail))"
+        return "validator.\(method)(self.\(SwiftNamer.escaped(property.storedName)), \(DocText.literal(property.wireName))\(tail))"
     }
 
     // MARK: Declarations
@@ -169,14 +169,27 @@ struct Renderer {
         printer.block("\(a)struct \(decl.name.simpleName): \(decl.isInput ? "QueueInput" : "QueueModel")") { printer in
             for property in decl.properties {
                 printer.doc(propertyDoc(property))
-                printer.line("\(a)var \(SwiftNamer.escaped(property.swiftName)): \(spelling(property, in: scope))")
+                let name = SwiftNamer.escaped(property.swiftName)
+                if let deprecation = property.deprecation {
+                    let storage = SwiftNamer.escaped(property.storedName)
+                    printer.line("@available(*, deprecated, message: \(DocText.literal(deprecation)))")
+                    printer.line("\(a)var \(name): \(spelling(property, in: scope)) {")
+                    printer.indent()
+                    printer.line("get { self.\(storage) }")
+                    printer.line("set { self.\(storage) = newValue }")
+                    printer.outdent()
+                    printer.line("}")
+                    printer.line("var \(storage): \(spelling(property, in: scope))")
+                } else {
+                    printer.line("\(a)var \(name): \(spelling(property, in: scope))")
+                }
             }
-            if decl.properties.contains(where: { $0.swiftName != $0.wireName }) {
+            if decl.properties.contains(where: { $0.storedName != $0.wireName }) {
                 printer.line()
                 printer.block("enum CodingKeys: String, CodingKey") { printer in
                     for property in decl.properties {
-                        let name = SwiftNamer.escaped(property.swiftName)
-                        printer.line(property.swiftName == property.wireName ? "case \(name)" : "case \(name) = \(DocText.literal(property.wireName))")
+                        let name = SwiftNamer.escaped(property.storedName)
+                        printer.line(property.storedName == property.wireName ? "case \(name)" : "case \(name) = \(DocText.literal(property.wireName))")
                     }
                 }
             }
@@ -208,7 +221,7 @@ struct Renderer {
                 printer.line()
                 printer.block("\(a)mutating func transformFiles(_ transform: (FileInput) async throws -> FileInput) async throws") { printer in
                     for property in decl.properties where property.holdsFiles {
-                        printer.line("try await self.\(SwiftNamer.escaped(property.swiftName))\(property.isOptional ? "?" : "").transformFiles(transform)")
+                        printer.line("try await self.\(SwiftNamer.escaped(property.storedName))\(property.isOptional ? "?" : "").transformFiles(transform)")
                     }
                 }
             }
@@ -250,8 +263,7 @@ struct Renderer {
         }
         printer.indent()
         for property in decl.properties {
-            let name = SwiftNamer.escaped(property.swiftName)
-            printer.line("self.\(name) = \(name)")
+            printer.line("self.\(SwiftNamer.escaped(property.storedName)) = \(SwiftNamer.escaped(property.swiftName))")
         }
         printer.outdent()
         printer.line("}")

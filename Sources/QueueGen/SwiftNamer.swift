@@ -318,6 +318,9 @@ public enum SwiftNamer {
         return name
     }
 
+    /// The stored property behind a deprecated one (`_oldValue`), which generated code uses.
+    public static func deprecatedStorageName(_ propertyName: String) -> String { "_" + propertyName }
+
     /// A type name taken by another type of the namespace, prefixed with the type that holds it
     /// (`Style` in `Input` → `InputStyle`).
     public static func ownedTypeName(_ proposed: String, owner: String) -> String { owner + proposed }

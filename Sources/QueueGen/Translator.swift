@@ -320,6 +320,7 @@ private struct NamespaceBuilder {
             let (type, nullable) = typeRef(property.schema, context)
             let resolved = document.dereference(property.schema)
             let swiftName = SwiftNamer.unique(SwiftNamer.propertyName(property.name), in: &swiftNames)
+            let deprecated = property.schema.isDeprecated || resolved.isDeprecated
             let value = property.schema.defaultValue ?? resolved.defaultValue
             let literal = value.flatMap { self.literal($0, type) }
             properties.append(PropertyDecl(
@@ -329,7 +330,12 @@ private struct NamespaceBuilder {
                 boundsSummary: constraintSummary(resolved),
                 defaultValue: literal,
                 unspellableDefault: literal == nil ? value.map { DocText.singleLine($0.description) } : nil,
-                checks: checks(for: constraintSource(property.schema), type)))
+                checks: checks(for: constraintSource(property.schema), type),
+                deprecation: deprecated ? "'\(DocText.singleLine(property.name).backticksAsApostrophes)' is marked deprecated in the API document" : nil))
+        }
+        // Deprecated properties keep their value under a storage name of their own.
+        for index in properties.indices where properties[index].deprecation != nil {
+            properties[index].storageName = SwiftNamer.unique(SwiftNamer.deprecatedStorageName(properties[index].swiftName), in: &swiftNames)
         }
         // A title that is only the schema's name (`ImageSize`) says nothing a reader needs.
         let title = schema.title.flatMap { $0.contains(" ") ? $0 : nil }

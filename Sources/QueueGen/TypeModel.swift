@@ -181,6 +181,14 @@ public struct PropertyDecl: Hashable, Sendable {
     public var checks: [Check]
     /// The value holds a `FileInput` somewhere inside: `transformFiles` forwards to it.
     public var holdsFiles = false
+    /// The document marks the property deprecated: the message of its `@available` attribute.
+    public var deprecation: String?
+    /// Where a deprecated property's value is stored, so the generated code's own uses of it
+    /// (initialiser, coding, validation) raise no warning; `nil` when it is stored under its name.
+    public var storageName: String?
+
+    /// The name the generated code reads and writes.
+    public var storedName: String { storageName ?? swiftName }
 }
 
 /// A constant a default takes.

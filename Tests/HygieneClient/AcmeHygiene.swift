@@ -211,6 +211,21 @@ public enum AcmeHygiene {
         public var lora: [LoRAWeight]?
         public var size: Size?
         public var validatorFile: FileInput?
+        /// Replaced by `value`.
+        ///
+        /// At most 1.
+        @available(*, deprecated, message: "'old_value' is marked deprecated in the API document")
+        public var oldValue: Int? {
+            get { self._oldValue }
+            set { self._oldValue = newValue }
+        }
+        var _oldValue: Int?
+        @available(*, deprecated, message: "'old_file' is marked deprecated in the API document")
+        public var oldFile: FileInput? {
+            get { self._oldFile }
+            set { self._oldFile = newValue }
+        }
+        var _oldFile: FileInput?
 
         enum CodingKeys: String, CodingKey {
             case `class`
@@ -265,6 +280,8 @@ public enum AcmeHygiene {
             case lora
             case size
             case validatorFile = "validator_file"
+            case _oldValue = "old_value"
+            case _oldFile = "old_file"
         }
 
         public init(
@@ -319,7 +336,9 @@ public enum AcmeHygiene {
             mode: Mode? = nil,
             lora: [LoRAWeight]? = nil,
             size: Size? = nil,
-            validatorFile: FileInput? = nil
+            validatorFile: FileInput? = nil,
+            oldValue: Int? = nil,
+            oldFile: FileInput? = nil
         ) {
             self.`class` = `class`
             self.`struct` = `struct`
@@ -373,6 +392,8 @@ public enum AcmeHygiene {
             self.lora = lora
             self.size = size
             self.validatorFile = validatorFile
+            self._oldValue = oldValue
+            self._oldFile = oldFile
         }
 
         /// The values the service uses for fields left unset.
@@ -433,11 +454,13 @@ public enum AcmeHygiene {
             validator.count(self.lora, "lora", maxItems: 1)
             validator.nested(self.lora, "lora")
             validator.nested(self.size, "size")
+            validator.number(self._oldValue, "old_value", maximum: 1)
             return validator.issues
         }
 
         public mutating func transformFiles(_ transform: (FileInput) async throws -> FileInput) async throws {
             try await self.validatorFile?.transformFiles(transform)
+            try await self._oldFile?.transformFiles(transform)
         }
     }
 
