@@ -22,7 +22,8 @@ struct DownloadError: Error, CustomStringConvertible {
 /// on FoundationEssentials so that it starts fast; URLSession would link FoundationNetworking,
 /// full Foundation and ICU into it (see `Downloader`). Every step — connect, send, each read —
 /// is bounded by one deadline, and the body by a size limit, so no server can make the command
-/// wait forever or fill memory.
+/// wait forever or fill memory. (Name resolution is the system's `getaddrinfo`, bounded by the
+/// resolver's own timeouts; the URLs this serves are local addresses.)
 enum PlainHTTPClient {
     /// The largest body accepted: fal's documents are tens of kilobytes.
     static let maximumBodySize = 32 * 1024 * 1024
@@ -45,8 +46,15 @@ enum PlainHTTPClient {
 
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var head: Head?
+        var scanned = 0
         while true {
-            if let answer = try parse(buffer, atEnd: false) { return answer }
+            // The head is looked for in new bytes only and parsed once, so a large body costs no rescans.
+            if head == nil, let end = find([13, 10, 13, 10], in: buffer, from: max(0, scanned - 3)) {
+                head = try Head(buffer[..<end], bodyStart: end + 4)
+            }
+            scanned = buffer.count
+            if let head, let answer = try head.answer(buffer, atEnd: false) { return answer }
             try wait(descriptor, for: Int16(POLLIN), deadline: deadline, timeout: timeout, doing: "waiting for the answer")
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if count < 0 {
@@ -54,7 +62,10 @@ enum PlainHTTPClient {
                 throw DownloadError(description: "reading the answer failed: \(systemMessage())")
             }
             if count == 0 {
-                guard let answer = try parse(buffer, atEnd: true) else {
+                guard let head else {
+                    throw DownloadError(description: "the server closed the connection without a complete HTTP answer")
+                }
+                guard let answer = try head.answer(buffer, atEnd: true) else {
                     throw DownloadError(description: "the server closed the connection before the answer was complete")
                 }
                 return answer
@@ -166,64 +177,77 @@ enum PlainHTTPClient {
 
     // MARK: Parsing
 
-    /// The answer in `buffer` once it is complete; `nil` while more is needed.
-    static func parse(_ buffer: [UInt8], atEnd: Bool) throws(DownloadError) -> HTTPAnswer? {
-        guard let headerEnd = find([13, 10, 13, 10], in: buffer, from: 0) else {
-            if atEnd { throw DownloadError(description: "the server closed the connection without a complete HTTP answer") }
-            return nil
-        }
-        let head = String(decoding: buffer[..<headerEnd], as: UTF8.self)
-        let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
-        let statusParts = lines[0].split(separator: " ", maxSplits: 2)
-        guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
-            throw DownloadError(description: "the server's answer is not HTTP/1.1: '\(lines[0].prefix(80))'")
-        }
+    /// An answer's status line and the headers that say where its body ends.
+    struct Head {
+        var status: Int
         var contentLength: Int?
         var chunked = false
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].trimmingSpaces
-            if name == "content-length" {
-                guard let length = Int(value), length >= 0 else {
-                    throw DownloadError(description: "the server sent an invalid Content-Length: '\(value)'")
+        var bodyStart: Int
+
+        init(_ bytes: ArraySlice<UInt8>, bodyStart: Int) throws(DownloadError) {
+            self.bodyStart = bodyStart
+            let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
+            let statusParts = lines[0].split(separator: " ", maxSplits: 2)
+            guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
+                throw DownloadError(description: "the server's answer is not HTTP/1.1: '\(lines[0].prefix(80))'")
+            }
+            self.status = status
+            for line in lines.dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                let name = line[..<colon].lowercased()
+                let value = line[line.index(after: colon)...].trimmingSpaces
+                if name == "content-length" {
+                    guard let length = Int(value), length >= 0 else {
+                        throw DownloadError(description: "the server sent an invalid Content-Length: '\(value)'")
+                    }
+                    guard length <= maximumBodySize else {
+                        throw DownloadError(description: "the answer is larger than \(maximumBodySize / 1024 / 1024) MiB")
+                    }
+                    contentLength = length
+                } else if name == "transfer-encoding", value.lowercased().contains("chunked") {
+                    chunked = true
                 }
-                contentLength = length
-            } else if name == "transfer-encoding", value.lowercased().contains("chunked") {
-                chunked = true
             }
         }
-        let bodyStart = headerEnd + 4
-        if chunked { return try dechunk(buffer, from: bodyStart, atEnd: atEnd).map { HTTPAnswer(status: status, body: $0) } }
-        if let contentLength {
-            guard contentLength <= maximumBodySize else {
-                throw DownloadError(description: "the answer is larger than \(maximumBodySize / 1024 / 1024) MiB")
+
+        /// The answer once `buffer` holds all of it; `nil` while more is needed.
+        func answer(_ buffer: [UInt8], atEnd: Bool) throws(DownloadError) -> HTTPAnswer? {
+            if chunked { return try dechunk(buffer, from: bodyStart, atEnd: atEnd).map { HTTPAnswer(status: status, body: $0) } }
+            if let contentLength {
+                if buffer.count - bodyStart >= contentLength {
+                    return HTTPAnswer(status: status, body: Array(buffer[bodyStart..<(bodyStart + contentLength)]))
+                }
+                if atEnd {
+                    throw DownloadError(description: "the server closed the connection after \(buffer.count - bodyStart) of \(contentLength) bytes")
+                }
+                return nil
             }
-            if buffer.count - bodyStart >= contentLength {
-                return HTTPAnswer(status: status, body: Array(buffer[bodyStart..<(bodyStart + contentLength)]))
-            }
-            if atEnd {
-                throw DownloadError(description: "the server closed the connection after \(buffer.count - bodyStart) of \(contentLength) bytes")
-            }
-            return nil
+            return atEnd ? HTTPAnswer(status: status, body: Array(buffer[bodyStart...])) : nil
         }
-        return atEnd ? HTTPAnswer(status: status, body: Array(buffer[bodyStart...])) : nil
     }
 
     /// The body of a chunked answer once its last chunk has arrived.
     static func dechunk(_ buffer: [UInt8], from start: Int, atEnd: Bool) throws(DownloadError) -> [UInt8]? {
-        var body: [UInt8] = []
+        // Walk the chunk headers first and copy only once the last chunk is in.
+        var pieces: [Range<Int>] = []
+        var total = 0
         var position = start
         while true {
             guard let lineEnd = find([13, 10], in: buffer, from: position) else { break }
             let sizeText = String(decoding: buffer[position..<lineEnd], as: UTF8.self).split(separator: ";").first.map(String.init) ?? ""
-            guard let size = Int(sizeText.trimmingSpaces, radix: 16), size >= 0, size <= maximumBodySize else {
+            guard let size = Int(sizeText.trimmingSpaces, radix: 16), size >= 0, size <= maximumBodySize - total else {
                 throw DownloadError(description: "the server sent an invalid chunk size: '\(sizeText.prefix(20))'")
             }
-            if size == 0 { return body }
+            if size == 0 {
+                var body: [UInt8] = []
+                body.reserveCapacity(total)
+                for piece in pieces { body += buffer[piece] }
+                return body
+            }
             let dataStart = lineEnd + 2
             guard buffer.count >= dataStart + size + 2 else { break }
-            body += buffer[dataStart..<(dataStart + size)]
+            pieces.append(dataStart..<(dataStart + size))
+            total += size
             position = dataStart + size + 2
         }
         if atEnd { throw DownloadError(description: "the server closed the connection in the middle of a chunked answer") }

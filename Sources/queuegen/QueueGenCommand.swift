@@ -149,6 +149,7 @@ struct Check: ParsableCommand {
         }
         if stale {
             print("Run `swift run queuegen generate` to regenerate.")
+            print("To see what a spec change breaks for callers, run `swift run queuegen diff OLD NEW` on the old and new specs.")
             throw ExitCode.failure
         }
     }

@@ -133,3 +133,60 @@ func withSilentServer<T>(_ body: (Int) async throws -> T) async throws -> T {
     }
     return try await body(Int(UInt16(bigEndian: address.sin_port)))
 }
+
+/// A loopback server that answers one connection with `answer` (raw bytes: status line, headers,
+/// body) once the request's head has arrived, then closes it. Every wait is bounded; the
+/// serving task is awaited when `body` returns or throws.
+func withScriptedServer<T>(answer: [UInt8], _ body: (Int) async throws -> T) async throws -> T {
+    #if canImport(Glibc)
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #else
+    let listener = socket(AF_INET, SOCK_STREAM, 0)
+    #endif
+    try #require(listener >= 0)
+    defer { close(listener) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    try #require(bound == 0)
+    try #require(listen(listener, 8) == 0)
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+    }
+    let server = Task.detached { () -> Bool in
+        var entry = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, 30_000) == 1 else { return false }
+        let connection = accept(listener, nil, nil)
+        guard connection >= 0 else { return false }
+        defer { close(connection) }
+        var request: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while !request.suffix(4).elementsEqual([13, 10, 13, 10]) {
+            var reading = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+            guard poll(&reading, 1, 30_000) == 1 else { return false }
+            let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return false }
+            request += chunk[0..<count]
+        }
+        var offset = 0
+        while offset < answer.count {
+            let count = answer.withUnsafeBytes { send(connection, $0.baseAddress! + offset, $0.count - offset, 0) }
+            guard count > 0 else { return false }
+            offset += count
+        }
+        return true
+    }
+    do {
+        let result = try await body(Int(UInt16(bigEndian: address.sin_port)))
+        #expect(await server.value, "the scripted server did not serve its answer")
+        return result
+    } catch {
+        shutdown(listener, Int32(SHUT_RDWR))
+        _ = await server.value
+        throw error
+    }
+}
