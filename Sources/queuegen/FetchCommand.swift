@@ -25,19 +25,19 @@ struct Fetch: ParsableCommand {
     static let baseURLVariable = "QUEUEGEN_FETCH_BASE_URL"
     static let defaultBaseURL = "https://fal.ai"
 
-    @Argument(help: "Endpoint ids, such as fal-ai/flux/dev.")
+    @Argument(help: ArgumentHelp("Endpoint ids, such as fal-ai/flux/dev.", valueName: "endpoint-id"))
     var endpointIDs: [String] = []
 
-    @Option(help: "The folder to write ENDPOINT_ID documents into (default: the current folder).")
+    @Option(help: ArgumentHelp("The folder to write the documents of ENDPOINT_ID... into (default: the current folder).", valueName: "folder"))
     var into: String?
 
-    @Option(name: .customLong("all-in"), help: "Refresh every owner__alias[__sub].json document in this folder and its subfolders.")
+    @Option(name: .customLong("all-in"), help: ArgumentHelp("Refresh every owner__alias[__sub].json document in this folder and its subfolders.", valueName: "folder"))
     var allIn: String?
 
-    @Option(name: .customLong("base-url"), help: "The part of the URL before /api/ (default: $\(Fetch.baseURLVariable), else \(Fetch.defaultBaseURL)).")
+    @Option(name: .customLong("base-url"), help: ArgumentHelp("The part of the URL before /api/ (default: $\(Fetch.baseURLVariable), else \(Fetch.defaultBaseURL)).", valueName: "url"))
     var baseURL: String?
 
-    @Option(help: "Seconds to wait for each document before giving up.")
+    @Option(help: ArgumentHelp("Seconds to wait for each document before giving up.", valueName: "seconds"))
     var timeout: Double = 30
 
     func validate() throws {

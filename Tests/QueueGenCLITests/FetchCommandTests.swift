@@ -14,17 +14,19 @@ struct FetchCommandTests {
         try await withSimulator(serving: [Self.loraFebruary, Self.proFebruary]) { simulator in
             try await withTemporaryFolder { folder in
                 let base = simulator.queueBaseURL.absoluteString
-                let lora = folder.appendingPathComponent("fal-ai__flux-lora.json")
-                let pro = folder.appendingPathComponent("fal-ai__flux-pro__v1.1.json")
+                // A folder that does not exist yet is made.
+                let specs = folder.appendingPathComponent("specs/fal")
+                let lora = specs.appendingPathComponent("fal-ai__flux-lora.json")
+                let pro = specs.appendingPathComponent("fal-ai__flux-pro__v1.1.json")
 
-                let first = try await queuegen(["fetch", "fal-ai/flux-lora", "fal-ai/flux-pro/v1.1", "--into", folder.path, "--base-url", base])
+                let first = try await queuegen(["fetch", "fal-ai/flux-lora", "fal-ai/flux-pro/v1.1", "--into", specs.path, "--base-url", base])
                 #expect(first.status == 0, "\(first.errors)")
                 #expect(first.output == "fal-ai/flux-lora: new (\(lora.path))\nfal-ai/flux-pro/v1.1: new (\(pro.path))\n")
                 #expect(try bytes(lora) == bytes(repositoryFile(Self.loraFebruary)))
                 #expect(try bytes(pro) == bytes(repositoryFile(Self.proFebruary)))
 
                 // The base URL from the environment this time.
-                let second = try await queuegen(["fetch", "fal-ai/flux-lora", "fal-ai/flux-pro/v1.1", "--into", folder.path],
+                let second = try await queuegen(["fetch", "fal-ai/flux-lora", "fal-ai/flux-pro/v1.1", "--into", specs.path],
                                                 environment: ["QUEUEGEN_FETCH_BASE_URL": base])
                 #expect(second.status == 0, "\(second.errors)")
                 #expect(second.output == "fal-ai/flux-lora: unchanged (\(lora.path))\nfal-ai/flux-pro/v1.1: unchanged (\(pro.path))\n")
@@ -35,7 +37,7 @@ struct FetchCommandTests {
                 #expect(third.output == "fal-ai/flux-lora: updated (\(lora.path))\nfal-ai/flux-pro/v1.1: unchanged (\(pro.path))\n")
                 #expect(try bytes(lora) == bytes(repositoryFile(Self.loraJuly)))
                 // No temporary file is left beside the documents.
-                #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["fal-ai__flux-lora.json", "fal-ai__flux-pro__v1.1.json"])
+                #expect(try FileManager.default.contentsOfDirectory(atPath: specs.path).sorted() == ["fal-ai__flux-lora.json", "fal-ai__flux-pro__v1.1.json"])
             }
         }
     }
