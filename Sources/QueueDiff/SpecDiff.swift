@@ -261,8 +261,8 @@ struct Walker {
         var removed = oldProperties.filter { !newNames.contains($0.name) }
         var added = newProperties.filter { !oldNames.contains($0.name) }
 
-        // A rename: one removed and one added field of the same type, default and requiredness,
-        // and no other candidate either way.
+        // A rename: one removed and one added field with the same signature, and no other
+        // candidate either way.
         for candidate in removed {
             let signature = self.signature(candidate, in: old.content, oldDocument)
             let matches = added.filter { self.signature($0, in: new.content, newDocument) == signature }
@@ -347,11 +347,13 @@ struct Walker {
         }
     }
 
-    /// What must match for a removed and an added field to be read as one field renamed.
+    /// What must match for a removed and an added field to be read as one field renamed: type,
+    /// default, enum values, requiredness and description (two unrelated fields of one type are
+    /// a removal and an addition, not a rename).
     func signature(_ property: Schema.Property, in object: Schema, _ document: SpecDocument) -> String {
         let view = SchemaView(property.schema, in: document)
         return [
-            view.typeDescription(in: document), Self.text(view.defaultValue),
+            view.typeDescription(in: document), Self.text(view.defaultValue), view.description ?? "",
             view.content.enumValues.map { $0.map(\.description).joined(separator: ",") } ?? "",
             object.isRequired(property.name) ? "required" : "optional",
         ].joined(separator: "|")

@@ -220,6 +220,15 @@ struct ChangeClassTests {
         #expect(!FailurePolicy.none.fails(wire))
     }
 
+    @Test("a rename needs the same type, default and description; otherwise it is a removal and an addition")
+    func notARename() throws {
+        let changes = SpecDiff.compare(
+            old: [try base.with { $0.input.append("negative_prompt: {type: string, description: What to avoid}") }.load("old.yaml")],
+            new: [try base.with { $0.input.append("style: {type: string, description: The style to use}") }.load("new.yaml")])
+        #expect(changes.map(\.kind) == [.fieldRemoved, .optionalFieldAdded])
+        #expect(changes.map(\.subject) == ["input.negative_prompt", "input.style"])
+    }
+
     @Test("bounds: exclusive vs inclusive at the same value, and a minimum raised")
     func exclusiveBounds() throws {
         let tightened = SpecDiff.compare(old: [try withSteps(", minimum: 0").load("old.yaml")],
