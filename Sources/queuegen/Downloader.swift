@@ -123,8 +123,10 @@ enum CurlDownload {
             usleep(10_000)
         }
         let exitCode = (status >> 8) & 0xFF
-        let message = String(decoding: (FileBytes.read(messagePath) ?? []), as: UTF8.self).trimmingSpaces
-            .split(separator: "\n").last.map(String.init) ?? ""
+        // curl's first line says what went wrong (`curl: (60) SSL certificate problem: …`); the
+        // lines after it are advice.
+        let message = String(decoding: (FileBytes.read(messagePath) ?? []), as: UTF8.self)
+            .split(separator: "\n").first.map { $0.trimmingSpaces } ?? ""
         guard exitCode == 0 else {
             if exitCode == 28 { throw DownloadError(description: "timed out after \(seconds) s (\(message))") }
             throw DownloadError(description: "\(url): " + (message.isEmpty ? "curl failed with status \(exitCode)" : message))

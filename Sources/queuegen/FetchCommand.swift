@@ -66,6 +66,12 @@ struct Fetch: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment[Self.baseURLVariable].flatMap { $0.isEmpty ? nil : $0 }
         var base = baseURL ?? environment ?? Self.defaultBaseURL
         while base.hasSuffix("/") { base.removeLast() }
+        let scheme = base.hasPrefix("https://") ? "https://" : base.hasPrefix("http://") ? "http://" : nil
+        let authority = scheme.map { base.dropFirst($0.count).prefix { $0 != "/" } } ?? ""
+        guard scheme != nil, !authority.isEmpty, !authority.hasPrefix(":"), !authority.hasSuffix(":") else {
+            let source = baseURL != nil ? "--base-url" : environment != nil ? "$\(Self.baseURLVariable)" : "the base URL"
+            throw ValidationError("\(source) '\(base)' is not an http:// or https:// URL with a host")
+        }
 
         var failures = 0
         for (id, path) in targets {
