@@ -38,9 +38,11 @@ let package = Package(
         ),
         .target(name: "QueueSpec", dependencies: ["CYAML"]),
         .target(name: "QueueGen", dependencies: ["QueueSpec"]),
+        // `queuegen diff`: compares two versions of specs at the level of the generated Swift and the wire.
+        .target(name: "QueueDiff", dependencies: ["QueueSpec", "QueueGen"]),
         .executableTarget(
             name: "queuegen",
-            dependencies: ["QueueGen", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["QueueGen", "QueueDiff", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // MARK: Plugins: generate a client from the specs in a target's folder
@@ -112,6 +114,9 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "QueueSpecTests", dependencies: ["QueueSpec"]),
         .testTarget(name: "QueueGenTests", dependencies: ["QueueGen", "QueueSpec", "QueueRuntime", "HygieneClient"]),
+        .testTarget(name: "QueueDiffTests", dependencies: ["QueueDiff", "QueueSpec"]),
+        // Runs the built `queuegen` (fetch, diff) as a user would, against an in-process server.
+        .testTarget(name: "QueueGenCLITests", dependencies: ["queuegen", "QueueSimulator", "QueueSpec"]),
         // Generated (and checked in) from Tests/Fixtures/fal-openapi: all eleven published documents in
         // one module, compiled with warnings as errors.
         .target(

@@ -129,6 +129,7 @@ extension QueueSimulator {
     /// Answers one HTTP request.
     func respond(to request: Request) async -> Response {
         var request = request
+        if let reply = openAPIDocumentReply(to: request) { return reply.response }  // OpenAPIDocumentRoute.swift
         let target = route(method: request.method, path: request.uri.path)
         let faultRoute = target.faultRoute
         if let faultRoute {

@@ -67,6 +67,8 @@ public final class QueueSimulator: Sendable {
     let state: Mutex<State>
     let tasks = Mutex<[Task<Void, Never>]>([])
     let serverTask = Mutex<Task<Void, any Error>?>(nil)
+    /// The OpenAPI documents served at `GET /api/openapi/queue/openapi.json`, by endpoint id (OpenAPIDocumentRoute.swift).
+    let publishedDocuments = Mutex<[String: [UInt8]]>([:])
     let logger: Logger
 
     /// A simulator serving every endpoint the documents declare.
@@ -92,7 +94,9 @@ public final class QueueSimulator: Sendable {
 
     /// A simulator for FLUX.1 [schnell] Redux, from the spec bundled with this module.
     public static func fluxRedux(configuration: SimulatorConfiguration = .init()) throws -> QueueSimulator {
-        try QueueSimulator(configuration: configuration, documents: [bundledFluxReduxSpec()])
+        let simulator = try QueueSimulator(configuration: configuration, documents: [bundledFluxReduxSpec()])
+        simulator.publishDocument(try bundledFluxReduxSpecBytes(), for: simulator.endpoints.keys.sorted())
+        return simulator
     }
 
     /// The bytes of the bundled `flux-1-schnell-redux.yaml`.

@@ -41,6 +41,13 @@ public enum FileBytes {
     /// build running at the same time) sees the old file or the new one, never half of one. The
     /// file is not synced to disk: generated files can always be made again.
     public static func replace(_ path: String, with text: String) throws {
+        var text = text
+        try text.withUTF8 { try replace(path, withBytes: $0) }
+    }
+
+    /// Writes `bytes` the same way as `replace(_:with:)`: a temporary file renamed over `path`.
+    /// Used for downloaded documents, whose bytes are kept exactly as they were served.
+    public static func replace(_ path: String, withBytes bytes: UnsafeBufferPointer<UInt8>) throws {
         #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
         let slash = path.lastIndex(of: "/")
         let name = slash.map { path[path.index(after: $0)...] } ?? path[...]
@@ -50,8 +57,7 @@ public enum FileBytes {
         }
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw failure("write") }
-        var text = text
-        let written = text.withUTF8 { bytes -> Bool in
+        let written = { () -> Bool in
             var offset = 0
             while offset < bytes.count {
                 let count = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
@@ -60,7 +66,7 @@ public enum FileBytes {
                 offset += count
             }
             return true
-        }
+        }()
         let error = written ? nil : failure("write")
         close(descriptor)
         if let error {
@@ -73,7 +79,7 @@ public enum FileBytes {
             throw error
         }
         #else
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         #endif
     }
 }

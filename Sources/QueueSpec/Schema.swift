@@ -174,4 +174,8 @@ public struct Endpoint: Hashable, Sendable {
     public var summary: String?
     /// Where the submit route is declared.
     public var location: SourceLocation
+    /// The submit operation says `deprecated: true`: the service is retiring the endpoint.
+    public var isDeprecated = false
+    /// The JSON pointer of the submit route's path item (`#/paths/~1owner~1alias`).
+    public var pointer: JSONPointer = .root
 }

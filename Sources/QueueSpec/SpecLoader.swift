@@ -411,7 +411,11 @@ private struct DocumentLoader {
                 warning(post, postPointer, "endpoint '\(id)' has no result route (GET \(entry.key)/requests/{request_id}); its output is read as any JSON")
             }
             let summary = post["summary"].flatMap { $0.scalarValue?.stringValue }
-            endpoints.append(Endpoint(id: id, input: input, output: output, summary: summary, location: location(entry.value)))
+            // `deprecated` on the submit operation marks the whole endpoint as being retired.
+            let isDeprecated = post["deprecated"].flatMap { bool($0, postPointer.appending("deprecated")) } ?? false
+            endpoints.append(Endpoint(
+                id: id, input: input, output: output, summary: summary, location: location(entry.value),
+                isDeprecated: isDeprecated, pointer: itemPointer))
         }
         if endpoints.isEmpty {
             error(paths, pathsPointer, "no queue endpoint found: no path has a POST with an application/json body")

@@ -47,8 +47,7 @@ struct QueueSimulatorCommand: AsyncParsableCommand {
         if specs.isEmpty {
             simulator = try QueueSimulator.fluxRedux(configuration: configuration)
         } else {
-            let documents = try specs.map { try SpecLoader.load(file: $0).get() }
-            simulator = try QueueSimulator(configuration: configuration, documents: documents)
+            simulator = try QueueSimulator(configuration: configuration, documentFiles: specs)
         }
         try await simulator.start()
         var lines = ["queue-simulator listening on \(simulator.queueBaseURL.absoluteString)"]
@@ -56,6 +55,7 @@ struct QueueSimulatorCommand: AsyncParsableCommand {
         lines.append("  sync:    \(simulator.syncBaseURL.absoluteString)/{endpoint id}")
         lines.append("  storage: \(simulator.storageBaseURL.absoluteString)/storage/upload/initiate")
         lines.append("  stats:   \(simulator.queueBaseURL.absoluteString)/_simulator/statistics")
+        lines.append("  specs:   \(simulator.queueBaseURL.absoluteString)\(QueueSimulator.openAPIDocumentPath)?endpoint_id={endpoint id}")
         if let key {
             lines.append("  key:     send 'Authorization: Key \(key)' (or FAL_KEY=\(key))")
         } else {

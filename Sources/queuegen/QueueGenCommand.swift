@@ -17,7 +17,7 @@ struct QueueGenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queuegen",
         abstract: "Generates typed Swift clients for queue inference endpoints from OpenAPI documents.",
-        subcommands: [Generate.self, Check.self, Lint.self])
+        subcommands: [Generate.self, Check.self, Lint.self, Fetch.self, Diff.self])
 }
 
 /// Options shared by the subcommands that read a configuration.
@@ -148,6 +148,7 @@ struct Check: ParsableCommand {
         }
         if stale {
             print("Run `swift run queuegen generate` to regenerate.")
+            print("To see what a spec change breaks for callers, run `swift run queuegen diff OLD NEW` on the old and new specs.")
             throw ExitCode.failure
         }
     }
