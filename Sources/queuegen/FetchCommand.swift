@@ -59,7 +59,12 @@ struct Fetch: ParsableCommand {
             guard FileManager.default.fileExists(atPath: allIn, isDirectory: &isFolder), isFolder else {
                 throw ValidationError("--all-in \(allIn): no such folder")
             }
-            let found = Self.documents(under: allIn)
+            let files = specFiles(under: allIn)
+            let found = Self.documents(in: files)
+            // A document not named after its endpoint is left alone, and said so.
+            for path in files where !found.contains(where: { $0.path == path }) {
+                print("\(displayPath(path)): skipped (not named owner__alias[__sub].json, so not a fetched document)")
+            }
             if found.isEmpty { print("\(displayPath(allIn)): no owner__alias.json document to refresh") }
             targets += found
         }
@@ -147,9 +152,9 @@ struct Fetch: ParsableCommand {
         return fileName(for: id) == name ? id : nil
     }
 
-    /// Every catalog-named document under `folder`, with the endpoint id its name stands for.
-    static func documents(under folder: String) -> [(id: String, path: String)] {
-        specFiles(under: folder).compactMap { path in
+    /// The catalog-named documents among `files`, with the endpoint id each name stands for.
+    static func documents(in files: [String]) -> [(id: String, path: String)] {
+        files.compactMap { path in
             let name = path.split(separator: "/").last.map(String.init) ?? path
             return endpointID(forFileName: name).map { ($0, path) }
         }
