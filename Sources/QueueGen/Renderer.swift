@@ -51,6 +51,9 @@ struct Renderer {
         let output = spell(endpoint.output, in: .topLevel)
         printer.block("extension QueueEndpoint where Input == \(input), Output == \(output)") { printer in
             printer.doc(["\(described)."])
+            if let deprecation = endpoint.deprecation {
+                printer.line("@available(*, deprecated, message: \(DocText.literal(deprecation)))")
+            }
             printer.line("\(a)static var \(SwiftNamer.escaped(endpoint.memberName)): Self { .init(id: \(DocText.literal(endpoint.id))) }")
         }
         printer.line()

@@ -88,7 +88,10 @@ private struct NamespaceBuilder {
         var title = DocText.singleLine(document.title)
         if title.hasPrefix("Queue OpenAPI for ") { title = String(title.dropFirst("Queue OpenAPI for ".count)) }
         if document.endpoints.count > 1 || title.isEmpty { title = DocText.singleLine(endpoint.summary ?? endpoint.id) }
-        let endpointDecl = EndpointDecl(id: endpoint.id, memberName: memberName, title: title, input: inputName, output: output)
+        var endpointDecl = EndpointDecl(id: endpoint.id, memberName: memberName, title: title, input: inputName, output: output)
+        if endpoint.isDeprecated {
+            endpointDecl.deprecation = "'\(DocText.singleLine(endpoint.id).backticksAsApostrophes)' is marked deprecated in the API document"
+        }
         let finished = DeclarationFacts.finish(order.compactMap { declarations[$0] })
         return Namespace(name: namespace, sources: [document.file], endpoint: endpointDecl, aliases: [], declarations: finished)
     }

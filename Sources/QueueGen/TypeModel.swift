@@ -149,6 +149,9 @@ public struct EndpointDecl: Hashable, Sendable {
     public var title: String
     public var input: TypeName
     public var output: TypeRef
+    /// The document marks the endpoint's submit operation deprecated: the message of the
+    /// descriptor's `@available` attribute.
+    public var deprecation: String? = nil
 }
 
 /// A struct with stored properties, a memberwise initialiser, `CodingKeys`, `Defaults` and `validate`.

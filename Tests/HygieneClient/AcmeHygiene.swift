@@ -8,6 +8,7 @@ private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}
 
 extension QueueEndpoint where Input == AcmeHygiene.Input, Output == AcmeHygiene.Output {
     /// `acme/hygiene`.
+    @available(*, deprecated, message: "'acme/hygiene' is marked deprecated in the API document")
     public static var acmeHygiene: Self { .init(id: "acme/hygiene") }
 }
 

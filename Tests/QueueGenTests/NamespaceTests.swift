@@ -124,11 +124,13 @@ struct NamespaceTests {
 
 @Suite("Deprecation")
 struct DeprecationTests {
-    @Test("a property the document marks deprecated warns where users touch it, and nowhere in the generated code")
+    @Test("a property or endpoint the document marks deprecated warns where users touch it, and nowhere in the generated code")
     func deprecatedProperties() throws {
         // HygieneClient (compiled with warnings as errors) has `old_value` and `old_file` marked deprecated.
         let user = """
             import HygieneClient
+            import QueueRuntime
+            let endpoint: QueueEndpoint<AcmeHygiene.Input, AcmeHygiene.Output> = .acmeHygiene
             func use() -> Int? {
                 var input = AcmeHygiene.Input(path: 1)
                 input.oldValue = 2
@@ -139,8 +141,9 @@ struct DeprecationTests {
         let check = try TypeChecker.check([user], warningsAsErrors: false)
         #expect(check.status == 0, "\(check.output)")
         let warnings = check.output.split(separator: "\n").filter { $0.contains(".swift:") && $0.contains(": warning:") }
-        #expect(warnings.count == 2, "\(check.output)")
-        #expect(warnings.allSatisfy { $0.contains("'oldValue' is deprecated: 'old_value' is marked deprecated in the API document") })
+        #expect(warnings.count == 3, "\(check.output)")
+        #expect(warnings.filter { $0.contains("'oldValue' is deprecated: 'old_value' is marked deprecated in the API document") }.count == 2)
+        #expect(warnings.filter { $0.contains("'acmeHygiene' is deprecated: 'acme/hygiene' is marked deprecated in the API document") }.count == 1)
         let source = try String(contentsOfFile: repositoryRoot + "/Tests/HygieneClient/AcmeHygiene.swift", encoding: .utf8)
         #expect(source.contains("case _oldValue = \"old_value\""))
         #expect(source.contains("validator.number(self._oldValue, \"old_value\", maximum: 1)"))
