@@ -13,6 +13,7 @@ import QueueSpec
 ///     specs: [flux-1-schnell-redux.yaml]   # files or folders, relative to this file
 ///     output: ../Generated/FluxRedux
 ///     access: public                      # public | package | internal
+///     allow-unresolved-refs: false        # a $ref to nothing: a warning and JSONValue
 /// ```
 public struct GeneratorConfiguration: Hashable, Sendable {
     /// One generated module.
@@ -23,12 +24,16 @@ public struct GeneratorConfiguration: Hashable, Sendable {
         /// The output folder; `nil` where the caller decides (the build plugin).
         public var output: String?
         public var access: AccessLevel
+        /// `allow-unresolved-refs`: a `$ref` to a schema the document does not define is a
+        /// warning, and the value `JSONValue`.
+        public var allowUnresolvedReferences: Bool
 
-        public init(name: String, specs: [String], output: String?, access: AccessLevel) {
+        public init(name: String, specs: [String], output: String?, access: AccessLevel, allowUnresolvedReferences: Bool = false) {
             self.name = name
             self.specs = specs
             self.output = output
             self.access = access
+            self.allowUnresolvedReferences = allowUnresolvedReferences
         }
     }
 
@@ -75,7 +80,17 @@ public struct GeneratorConfiguration: Hashable, Sendable {
                 }
                 access = value
             }
-            modules.append(Module(name: name, specs: specs, output: node["output"]?.scalarValue?.stringValue.map(resolve), access: access))
+            var allowUnresolved = false
+            if let flagNode = node["allow-unresolved-refs"] {
+                guard case .bool(let value)? = flagNode.scalarValue else {
+                    fail(flagNode, pointer.appending("allow-unresolved-refs"), "'allow-unresolved-refs' must be true or false")
+                    continue
+                }
+                allowUnresolved = value
+            }
+            modules.append(Module(
+                name: name, specs: specs, output: node["output"]?.scalarValue?.stringValue.map(resolve), access: access,
+                allowUnresolvedReferences: allowUnresolved))
         }
         if diagnostics.isEmpty == false { throw SpecError(diagnostics) }
         return GeneratorConfiguration(modules: modules)

@@ -46,8 +46,8 @@ func printDiagnostics(_ diagnostics: [Diagnostic]) {
 }
 
 /// Loads every spec, printing diagnostics; exits when any has an error.
-func loadDocuments(_ specs: [String], absolutePaths: Bool = false) throws -> [SpecDocument] {
-    let (documents, diagnostics) = SpecLoader.load(files: absolutePaths ? specs.map(absolutePath) : specs.map(displayPath))
+func loadDocuments(_ specs: [String], absolutePaths: Bool = false, options: LoadOptions = .init()) throws -> [SpecDocument] {
+    let (documents, diagnostics) = SpecLoader.load(files: absolutePaths ? specs.map(absolutePath) : specs.map(displayPath), options: options)
     printDiagnostics(diagnostics)
     if diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode.failure }
     return documents
@@ -90,6 +90,9 @@ struct Generate: ParsableCommand {
     @Flag(name: .long, help: "Name spec files by absolute path in diagnostics (for build plugins).")
     var absolutePaths = false
 
+    @Flag(name: .customLong("allow-unresolved-refs"), help: "A $ref to a schema the document does not define is a warning, and the value arbitrary JSON.")
+    var allowUnresolvedReferences = false
+
     @OptionGroup var config: ConfigOption
 
     func run() throws {
@@ -102,19 +105,24 @@ struct Generate: ParsableCommand {
         } else {
             guard let output else { throw ValidationError("--output is required with SPEC...") }
             var access = access
+            var allowUnresolved = false
             // With SPEC... and an explicit --config (a build plugin's target folder), the
-            // configuration supplies the access level: the module named --module, or the only one.
+            // configuration supplies the settings: the module named --module, or the only one.
             if config.config != nil, let configuration = try config.load() {
                 let named = configuration.modules.first { $0.name == module }
                 if let chosen = named ?? (configuration.modules.count == 1 ? configuration.modules.first : nil) {
                     access = chosen.access
+                    allowUnresolved = chosen.allowUnresolvedReferences
                 }
             }
-            modules = [.init(name: module ?? String(output.split(separator: "/").last ?? Substring(output)), specs: specs.flatMap(GeneratorConfiguration.expand), output: output, access: access)]
+            modules = [.init(
+                name: module ?? String(output.split(separator: "/").last ?? Substring(output)), specs: specs.flatMap(GeneratorConfiguration.expand),
+                output: output, access: access, allowUnresolvedReferences: allowUnresolved)]
         }
         for module in modules {
             guard let output = module.output else { throw ValidationError("module \(module.name) has no output folder") }
-            let model = QueueGenerator.translate(try loadDocuments(module.specs, absolutePaths: absolutePaths))
+            let options = LoadOptions(allowUnresolvedReferences: allowUnresolvedReferences || module.allowUnresolvedReferences)
+            let model = QueueGenerator.translate(try loadDocuments(module.specs, absolutePaths: absolutePaths, options: options))
             let files = singleFile.map { [QueueGenerator.renderSingleFile(model, name: $0, access: module.access)] }
                 ?? QueueGenerator.render(model, access: module.access)
             let changes = try GeneratedFileWriter.write(files, to: output)
@@ -136,7 +144,8 @@ struct Check: ParsableCommand {
         var stale = false
         for module in configuration.modules {
             guard let output = module.output else { continue }
-            let files = QueueGenerator.generate(try loadDocuments(module.specs), access: module.access)
+            let options = LoadOptions(allowUnresolvedReferences: module.allowUnresolvedReferences)
+            let files = QueueGenerator.generate(try loadDocuments(module.specs, options: options), access: module.access)
             let report = GeneratedFileWriter.differences(files, in: output)
             if report.isEmpty {
                 print("\(module.name): up to date (\(files.count) files)")
@@ -164,8 +173,12 @@ struct Lint: ParsableCommand {
     @Flag(name: .long, help: "Treat warnings as errors.")
     var strict = false
 
+    @Flag(name: .customLong("allow-unresolved-refs"), help: "A $ref to a schema the document does not define is a warning, not an error.")
+    var allowUnresolvedReferences = false
+
     func run() throws {
-        let (documents, diagnostics) = SpecLoader.load(files: specs.map(displayPath))
+        let options = LoadOptions(allowUnresolvedReferences: allowUnresolvedReferences)
+        let (documents, diagnostics) = SpecLoader.load(files: specs.map(displayPath), options: options)
         printDiagnostics(diagnostics)
         let failing = diagnostics.contains { $0.severity == .error || strict }
         if failing { throw ExitCode.failure }
