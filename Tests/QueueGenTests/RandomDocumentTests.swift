@@ -17,7 +17,7 @@ struct RandomDocumentTests {
 
     @Test("random documents generate, alone and together, and type-check without warnings")
     func randomDocuments() throws {
-        var random = SplitMix64(seed: Self.seed)
+        var random = SeededGenerator(seed: Self.seed)
         var loaded: [SpecDocument] = []
         var rejected = 0
         for index in 0..<Self.count {
@@ -64,19 +64,6 @@ struct RandomDocumentTests {
     }
 }
 
-/// A small, fast, seedable generator (SplitMix64), so every run makes the same documents.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// One random fal-shaped document: an input and an output schema over a pool of components.
 struct RandomDocument {
     static let names = [
@@ -89,13 +76,13 @@ struct RandomDocument {
     static let titles = ["Image", "File", "Style", "Output", "Input", "Custom", "Preset", "Mode", "Image Size", "Duration", "Model", "Node", "Validator", "String", "Data"]
 
     var index: Int
-    var random: SplitMix64
+    var random: SeededGenerator
     var components: [String: Any] = [:]
     var componentNames: [String] = []
 
-    init(index: Int, random: inout SplitMix64) {
+    init(index: Int, random: inout SeededGenerator) {
         self.index = index
-        self.random = SplitMix64(seed: random.next())
+        self.random = SeededGenerator(seed: random.next())
     }
 
     mutating func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }

@@ -7,18 +7,6 @@ import QueueSpec
 /// Fuzz/ runs the same property coverage-guided for longer; see README.)
 @Suite("Mutation fuzzing")
 struct MutationFuzzTests {
-    /// SplitMix64: small, fast and the same on every platform, so a failing case can be replayed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let tokens: [[UInt8]] = [
         "{", "}", "[", "]", ":", ",", "\"", "'", "\n", "  ", "- ", "&a ", "*a", "<<: ", "$ref", "#/components/schemas/",
         "~1", "~0", "null", "true", "-1", "1e309", "\u{FEFF}", "\t", "!!str ", "? ", "|", ">-", "%YAML 1.2\n---\n", "\u{0}",
@@ -47,7 +35,7 @@ struct MutationFuzzTests {
     func mutants() throws {
         var corpus = falFixtureFiles.map { try! Data(contentsOf: URL(fileURLWithPath: $0)) }.map { [UInt8]($0) }
         corpus.append([UInt8](try Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/specs/flux-1-schnell-redux.yaml"))))
-        var generator = SeededGenerator(state: 20261124)
+        var generator = SeededGenerator(seed: 20261124)
         var failures = 0
         for iteration in 0..<3_000 {
             let original = corpus[iteration % corpus.count]
