@@ -70,7 +70,7 @@ if arguments.count >= 2, arguments[1] == "memory" {
     let before = residentPeakMiB()
     let peak = try await HostileServer.with(queue(result: { connection in
         let block = [UInt8](repeating: UInt8(ascii: "a"), count: 1 << 20)
-        connection.head(200, [("Content-Type", "application/json")], length: megabytes << 20 + 12)
+        connection.head(200, [("Content-Type", "application/json")], length: (megabytes << 20) + 11)  // {"data":" + the string + "}
         connection.send("{\"data\":\"")
         for _ in 0..<megabytes where connection.send(block) {}
         connection.send("\"}")

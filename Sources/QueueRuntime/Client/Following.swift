@@ -107,7 +107,7 @@ extension QueueClient {
         // One attempt: `follow` counts failed connections and moves to polling after a few, so a
         // stream that drops every connection costs `maxStreamAttempts` requests, not that many
         // times the retry policy's attempts.
-        let (response, body) = try await perform(
+        let (response, body, _) = try await perform(
             .get, url, headers: headers, operation: "status stream", retry: .idempotent, requestID: job.requestID,
             idleTimeout: policy.streamIdleTimeout, bodyIdleTimeout: false, maxAttempts: 1)
         guard (200..<300).contains(response.status.code), let body else {

@@ -183,7 +183,7 @@ extension QueueClient {
         _ method: HTTPRequest.Method, _ url: URL, headers: HTTPFields = [:], body: Data? = nil,
         operation: String, retry: RetryClass, requestID: String? = nil, collect: Bool = false,
         idleTimeout: Duration? = nil, bodyIdleTimeout: Bool = true, maxAttempts: Int? = nil
-    ) async throws -> (HTTPResponse, HTTPBody?) {
+    ) async throws -> (HTTPResponse, HTTPBody?, collected: Data?) {
         var policy = configuration.retryPolicy
         if let maxAttempts { policy.maxAttempts = min(policy.maxAttempts, maxAttempts) }
         let idle = idleTimeout ?? configuration.requestIdleTimeout
@@ -207,22 +207,29 @@ extension QueueClient {
                     return try await sendOnce(method, url, headers: headers, body: body, operation: operation)
                 }
                 if bodyIdleTimeout, let unread = responseBody { responseBody = unread.withIdleTimeout(idle, operation: operation) }
-                if collect, let unread = responseBody {
+                // Collected once, into one buffer: a large result is not copied again on its way out.
+                var collected: Data?
+                if collect {
                     do {
-                        responseBody = HTTPBody(try await QueueRuntime.collect(unread, limit: limit, operation: operation))
+                        if let unread = responseBody {
+                            collected = try await QueueRuntime.collect(unread, limit: limit, operation: operation)
+                        } else {
+                            collected = Data()
+                        }
+                        responseBody = nil
                     } catch let error as ResponseTooLarge {
                         throw QueueError.transport(
                             TransportFailure(operation: operation, underlying: error, notSent: false, description: error.description, requestID: requestID))
                     }
                 }
                 guard Self.shouldRetry(response, retry: retry, optIn: policy.retryAmbiguousSubmits) else {
-                    return (response, responseBody)
+                    return (response, responseBody, collected)
                 }
                 retryAfter = Self.retryAfter(response.headerFields[.retryAfter])
                 reason = "HTTP \(response.status.code)"
                 AttemptLog.current?.failed("\(operation) answered HTTP \(response.status.code)")
                 if attempt >= policy.maxAttempts || Self.budgetSpent(policy, started, retryAfter: retryAfter) {
-                    return (response, responseBody)
+                    return (response, responseBody, collected)
                 }
                 // Drain the body so the connection can be reused.
                 if let responseBody { _ = try? await Data(collecting: responseBody, upTo: 1 << 20) }
@@ -252,18 +259,12 @@ extension QueueClient {
         _ method: HTTPRequest.Method, _ url: URL, headers: HTTPFields = [:], body: Data? = nil,
         operation: String, retry: RetryClass, requestID: String? = nil
     ) async throws -> CollectedResponse {
-        let (response, responseBody) = try await perform(
+        let (response, _, collected) = try await perform(
             method, url, headers: headers, body: body, operation: operation, retry: retry, requestID: requestID, collect: true)
-        do {
-            var data = Data()
-            if let responseBody { data = try await QueueRuntime.collect(responseBody, limit: configuration.maximumResponseSize, operation: operation) }
-            // Everything decoded from a body (errors, logs, outputs) starts from redacted bytes.
-            if let credentials = configuration.credentials { data = credentials.redact(data) }
-            return CollectedResponse(response: response, body: data)
-        } catch {
-            if Task.isCancelled { throw CancellationError() }
-            throw QueueError.transport(transportFailure(error, operation: operation))
-        }
+        var data = collected ?? Data()
+        // Everything decoded from a body (errors, logs, outputs) starts from redacted bytes.
+        if let credentials = configuration.credentials { data = credentials.redact(data) }
+        return CollectedResponse(response: response, body: data)
     }
 
     /// Whether a response is worth another attempt for this kind of request.
