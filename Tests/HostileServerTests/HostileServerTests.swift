@@ -269,6 +269,27 @@ struct HostileServerTests {
         }
     }
 
+    // MARK: 7. Downloads
+
+    @Test("a download that stalls after its headers ends with an idle timeout in words; plain http off loopback is refused")
+    func stalledDownload() async throws {
+        try await HostileServer.with({ request, connection in
+            connection.head(200, [("Content-Type", "image/png")], length: 1000)
+            connection.send("\u{89}PNG")
+            connection.hang()
+        }) { server in
+            let client = client(server) { $0.retryPolicy.maxAttempts = 1 }
+            let error = await #expect(throws: QueueError.self) {
+                try await within(.seconds(20)) { try await client.download(server.baseURL.appendingPathComponent("img.png")) }
+            }
+            #expect(String(describing: error).contains("download got no response: download: no data for 1 s while waiting for the body (idle timeout)"), "\(String(describing: error))")
+            let insecure = await #expect(throws: QueueError.self) {
+                try await client.download(URL(string: "http://images.example.test/x.png")!)
+            }
+            guard case .insecureURL? = insecure else { Issue.record("got \(String(describing: insecure))"); return }
+        }
+    }
+
     // MARK: 8. Deadlines
 
     @Test("a deadline bounds retries of a submit to a port where nothing listens, and names the cause")
