@@ -221,9 +221,8 @@ struct HostileServerTests {
     @Test("a status stream that drops every connection costs maxStreamAttempts requests, then the job is polled")
     func droppedStreams() async throws {
         try await HostileServer.with(queue(override: { request, connection in
-            guard request.path == "\(requests)/req-1/status/stream" else { return false }
-            connection.head(200, [("Content-Type", "text/event-stream")])
-            return true  // closed without a byte of body
+            // Closed without an answer: a transport error on every stream connection.
+            request.path == "\(requests)/req-1/status/stream"
         })) { server in
             let output = try await within(.seconds(30)) { try await client(server).run(endpoint, EchoInput(prompt: "x")) }
             #expect(output == ["ok": true])
