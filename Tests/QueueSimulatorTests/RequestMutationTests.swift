@@ -11,7 +11,7 @@ import Testing
 struct RequestMutationTests {
     /// The body that once killed the whole process: the job runner's parser trapped on the lone
     /// surrogate. Now the submit is accepted (as fal's is) and the result is fal's 422.
-    @Test("a body with a lone surrogate escape gives a 422 json_invalid result, and the server lives on")
+    @Test("a lone surrogate escape gives a 422 json_invalid result, an infinite X-Fal-Request-Timeout a 400, and the server lives on")
     func loneSurrogateBody() async throws {
         try await Harness.with({ $0.jobDuration = .milliseconds(5) }) { harness in
             for body in [#"["\uD800\u0041"]"#, "01", #"{"image_url":"\u+fff"}"#] {
@@ -20,6 +20,11 @@ struct RequestMutationTests {
                 let result = try await send("GET", harness.requestsURL(id))
                 #expect(result.status == 422, "\(body): \(result.text)")
                 #expect(try result.json["detail"]?.serialized().contains("json_invalid") == true, "\(result.text)")
+            }
+            // Found by a 10,000-request run: an infinite start timeout trapped the server.
+            for value in ["1e400", String(repeating: "9", count: 400), "nan", "inf"] {
+                let answer = try await harness.submit(headers: ["X-Fal-Request-Timeout": value])
+                #expect(answer.status == 400, "\(value): \(answer.text)")
             }
             let alive = try await harness.status("unknown-id")
             #expect(alive.status == 404)
