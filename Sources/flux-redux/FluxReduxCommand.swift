@@ -453,10 +453,12 @@ final class Console: @unchecked Sendable {
         var out = ""
         out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
         for scalar in text.unicodeScalars {
-            switch scalar.properties.generalCategory {
-            case .control, .format where scalar.value != 0x200D:
+            // Controls always; format characters (bidi overrides…) too, but the zero-width joiner
+            // that emoji sequences need.
+            let category = scalar.properties.generalCategory
+            if category == .control || (category == .format && scalar.value != 0x200D) {
                 out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-            default:
+            } else {
                 out.unicodeScalars.append(scalar)
             }
         }
