@@ -64,6 +64,13 @@ let package = Package(
             path: "Benchmarks/GeneratorBenchmark"
         ),
 
+        // Figures for hostile servers: long SSE lines, dropped streams, a 200 MB result.
+        .executableTarget(
+            name: "hostile-benchmark",
+            dependencies: ["QueueRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/HostileBenchmark"
+        ),
+
         // MARK: Runtime side (Swift packages only)
         .target(
             name: "QueueRuntime",
@@ -147,5 +154,7 @@ let package = Package(
             name: "QueueRuntimeTests",
             dependencies: ["QueueRuntime", "FluxRedux", "QueueSimulator"]
         ),
+        // Servers that misbehave on purpose (plain sockets on loopback), one test per way.
+        .testTarget(name: "HostileServerTests", dependencies: ["QueueRuntime", "flux-redux"]),
     ]
 )

@@ -286,8 +286,10 @@ extension QueueSimulator {
         }
         var timeout: Double?
         if let text = request.headers[HTTPField.Name("X-Fal-Request-Timeout")!] {
-            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value > 0 else {
-                return .detail(400, "X-Fal-Request-Timeout must be a number of seconds")
+            // Finite and at most a year: `1e400` reads as infinity, which trapped the whole server
+            // when turned into a sleep (found by the HTTP mutation run).
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0, value <= 31_536_000 else {
+                return .detail(400, "X-Fal-Request-Timeout must be a number of seconds, more than 0 and at most 31536000")
             }
             timeout = value
         }

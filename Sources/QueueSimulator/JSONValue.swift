@@ -65,13 +65,16 @@ public enum JSONValue: Sendable, Hashable {
         return .object(members)
     }
 
+    /// Numbers compare by value (`1 == 1.0`, as JSON Schema's `const` and `enum` need), exactly:
+    /// an integer equals a number only when the number is that integer, so equality stays
+    /// transitive past 2^53 and agrees with `hash(into:)`.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
         case (.integer(let a), .integer(let b)): a == b
         case (.number(let a), .number(let b)): a == b
-        case (.integer(let a), .number(let b)), (.number(let b), .integer(let a)): Double(a) == b
+        case (.integer(let a), .number(let b)), (.number(let b), .integer(let a)): Int64(exactly: b) == a
         case (.string(let a), .string(let b)): a == b
         case (.array(let a), .array(let b)): a == b
         case (.object(let a), .object(let b)):
@@ -80,8 +83,28 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// Hashes what `==` compares: a number that is an integer hashes as that integer, strings
+    /// by `String`'s own hash (canonically equivalent strings are equal, so they must hash alike,
+    /// which their serialized bytes would not).
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(serialized())
+        switch self {
+        case .null: hasher.combine(0 as UInt8)
+        case .bool(let value): hasher.combine(1 as UInt8); hasher.combine(value)
+        case .integer(let value): hasher.combine(2 as UInt8); hasher.combine(value)
+        case .number(let value):
+            if let integer = Int64(exactly: value) {
+                hasher.combine(2 as UInt8); hasher.combine(integer)
+            } else {
+                hasher.combine(3 as UInt8); hasher.combine(value)
+            }
+        case .string(let value): hasher.combine(4 as UInt8); hasher.combine(value)
+        case .array(let values):
+            hasher.combine(5 as UInt8); hasher.combine(values.count)
+            for value in values { value.hash(into: &hasher) }
+        case .object(let members):
+            hasher.combine(6 as UInt8); hasher.combine(members.count)
+            for (key, value) in members { hasher.combine(key); value.hash(into: &hasher) }
+        }
     }
 }
 
@@ -234,6 +257,11 @@ extension JSONValue {
             let digitsStart = index
             while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
             guard index > digitsStart else { throw error("Invalid value") }
+            // RFC 8259: no leading zeros (`01`, `-00`).
+            if index - digitsStart > 1, bytes[digitsStart] == UInt8(ascii: "0") {
+                index = digitsStart
+                throw error("Leading zero in number")
+            }
             if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
                 isInteger = false
                 index += 1
@@ -251,14 +279,28 @@ extension JSONValue {
             }
             let text = String(decoding: bytes[start..<index], as: UTF8.self)
             if isInteger, let value = Int64(text) { return .integer(value) }
-            guard let value = Double(text) else { throw error("Invalid number") }
+            // 1e999 reads as infinity, which JSON cannot write back.
+            guard let value = Double(text), value.isFinite else {
+                index = start
+                throw error("Number out of range")
+            }
             return .number(value)
         }
 
+        /// Exactly four hex digits (`UInt32(_:radix:)` alone would also take a sign: `\\u+fff`).
         mutating func hex4() throws(JSONParseError) -> UInt32 {
-            guard index + 4 <= bytes.count,
-                  let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
-            else { throw error("Invalid \\u escape") }
+            guard index + 4 <= bytes.count else { throw error("Invalid \\u escape") }
+            var value: UInt32 = 0
+            for byte in bytes[index..<index + 4] {
+                let digit: UInt32
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+                default: throw error("Invalid \\u escape")
+                }
+                value = value << 4 | digit
+            }
             index += 4
             return value
         }
@@ -294,14 +336,32 @@ extension JSONValue {
                 case UInt8(ascii: "r"): scalars.append("\r")
                 case UInt8(ascii: "t"): scalars.append("\t")
                 case UInt8(ascii: "u"):
-                    var code = try hex4()
-                    if (0xD800...0xDBFF).contains(code), index + 1 < bytes.count,
-                       bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
+                    let escapeStart = index - 2
+                    let code = try hex4()
+                    switch code {
+                    case 0xD800...0xDBFF:
+                        // A high surrogate must be followed by an escaped low one; anything else is a
+                        // lone surrogate, which no Unicode string can hold.
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                            index = escapeStart
+                            throw error("Lone surrogate in \\u escape")
+                        }
                         index += 2
                         let low = try hex4()
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low &- 0xDC00)
+                        guard (0xDC00...0xDFFF).contains(low) else {
+                            index = escapeStart
+                            throw error("Lone surrogate in \\u escape")
+                        }
+                        let combined = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        guard let scalar = Unicode.Scalar(combined) else { throw error("Invalid \\u escape") }
+                        scalars.append(scalar)
+                    case 0xDC00...0xDFFF:
+                        index = escapeStart
+                        throw error("Lone surrogate in \\u escape")
+                    default:
+                        guard let scalar = Unicode.Scalar(code) else { throw error("Invalid \\u escape") }
+                        scalars.append(scalar)
                     }
-                    scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
                 default: throw error("Invalid escape")
                 }
             }

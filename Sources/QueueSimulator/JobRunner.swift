@@ -19,7 +19,7 @@ extension QueueSimulator {
         if let timeout {
             let id = job.id
             let task = Task { [self] in
-                try? await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
+                try? await Task.sleep(for: .seconds(timeout))
                 guard !Task.isCancelled else { return }
                 self.expireIfQueued(id)
             }

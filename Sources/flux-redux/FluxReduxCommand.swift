@@ -57,6 +57,12 @@ struct FluxReduxCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Follow a job submitted earlier instead of submitting one.", valueName: "request-id"))
     var resume: String?
 
+    @Option(help: ArgumentHelp("Give up after this many seconds, cancelling the job on the server.", valueName: "seconds"))
+    var timeout: Double = 600
+
+    @Option(name: .customLong("max-image-mb"), help: ArgumentHelp("The largest image to download, in MiB.", valueName: "MiB"))
+    var maxImageMB: Int = 64
+
     @Option(help: .hidden)
     var simulatedJobSeconds: Double = 3
 
@@ -66,6 +72,12 @@ struct FluxReduxCommand: AsyncParsableCommand {
     func validate() throws {
         if image == nil && resume == nil { throw ValidationError("give an IMAGE (a file or URL), or --resume REQUEST_ID") }
         if let size { _ = try Self.imageSize(size) }
+        // The id goes into URL paths: only what a request id can look like.
+        if let resume, !QueueClient.isValidRequestID(resume) {
+            throw ValidationError("--resume takes a request id (letters, digits, '-', '_', '.'), not '\(Console.printable(resume))'")
+        }
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        guard maxImageMB > 0 else { throw ValidationError("--max-image-mb must be positive") }
     }
 
     /// `square_hd` → a preset, `1024x768` → a custom size.
@@ -203,33 +215,66 @@ struct FluxReduxCommand: AsyncParsableCommand {
             work.cancel()
         }
         interrupts.resume()
+        // --timeout: the same path as Ctrl-C, with its own message.
+        let timedOut = OnceFlag()
+        let limit = timeout
+        let timer = Task {
+            try? await Task.sleep(for: .seconds(limit))
+            guard !Task.isCancelled else { return }
+            _ = timedOut.set()
+            work.cancel()
+        }
         var outcome = await work.value
-        if interrupted.isSet, case .saved = outcome {
-            // Ctrl-C arrived after the images were saved: nothing to cancel.
-        } else if interrupted.isSet {
+        timer.cancel()
+        let stopped = interrupted.isSet || timedOut.isSet
+        if stopped, case .saved = outcome {
+            // Ctrl-C or the deadline arrived after the images were saved: nothing to cancel.
+        } else if stopped {
             outcome = .cancelled
         }
         if case .cancelled = outcome {
             console.finishLine()
+            let why = timedOut.isSet && !interrupted.isSet ? "Timed out after \(limit.formatted()) s (--timeout)" : "Interrupted"
             if let job = submitted.get() {
-                console.line("Interrupted: cancelling request \(job.requestID) on the server…")
-                // Not a child of the cancelled task, so the request is really sent.
-                let result = await Task.detached { () -> Result<CancelOutcome, any Error> in
-                    do { return .success(try await client.cancel(job)) } catch { return .failure(error) }
-                }.value
+                console.line("\(why): cancelling request \(job.requestID) on the server…")
+                // Not a child of the cancelled task, so the request is really sent; bounded, so an
+                // unanswered cancel cannot hold the command.
+                let result = await Self.cancelWithin(.seconds(5), client: client, job: job)
                 switch result {
                 case .success(.cancellationRequested): console.line("Cancelled request \(job.requestID).")
                 case .success(.alreadyCompleted): console.line("Request \(job.requestID) had already finished.")
                 case .success(.notFound): console.line("The server does not know request \(job.requestID).")
+                case .failure(let error as CancelUnanswered):
+                    console.error("No answer to the cancel of request \(job.requestID) within \(error.seconds) s; it may still run on the server.")
                 case .failure(let error): console.error("Could not cancel request \(job.requestID): \(Self.describe(error))")
                 }
             } else {
-                console.line("Interrupted before a job was submitted.")
+                console.line("\(why) before a job was submitted.")
+            }
+            if timedOut.isSet && !interrupted.isSet {
+                outcome = .failed("gave up after \(limit.formatted()) s (--timeout)" + (submitted.get().map { " waiting for request \($0.requestID)" } ?? " before a job was submitted"))
             }
         }
         interrupts.cancel()
         signal(SIGINT, SIG_DFL)
         return outcome
+    }
+
+    /// Cancels `job`, giving up after `limit`.
+    static func cancelWithin(_ limit: Duration, client: QueueClient, job: QueueJob<Flux1SchnellRedux.Output>) async -> Result<CancelOutcome, any Error> {
+        let first = FirstResult<CancelOutcome>()
+        return await withCheckedContinuation { continuation in
+            first.install(continuation)
+            let work = Task.detached {
+                do { first.finish(.success(try await client.cancel(job))) } catch { first.finish(.failure(error)) }
+            }
+            let timer = Task.detached {
+                try? await Task.sleep(for: limit)
+                first.finish(.failure(CancelUnanswered(seconds: Int(limit.components.seconds))))
+                work.cancel()
+            }
+            first.whenDone { timer.cancel() }
+        }
     }
 
     /// Submits (or resumes), follows, fetches and saves; returns the saved paths.
@@ -244,6 +289,7 @@ struct FluxReduxCommand: AsyncParsableCommand {
             // request id so the job can be cancelled.
             let submitting = Task { try await client.submit(.flux1SchnellRedux, input) }
             job = try await submitting.value
+            // The runtime refuses ids that are not plain text, so this prints nothing but the id.
             console.line(inProcess
                 ? "Request id: \(job.requestID) (the local queue ends with this process, so it cannot be resumed)"
                 : "Request id: \(job.requestID) (resume with: flux-redux --resume \(job.requestID))")
@@ -267,7 +313,7 @@ struct FluxReduxCommand: AsyncParsableCommand {
             throw error
         }
         progress.finish("done")
-        return try await save(output, requestID: job.requestID, console: console)
+        return try await save(output, requestID: job.requestID, console: console, client: client)
     }
 
     func makeInput() throws -> Flux1SchnellRedux.Input {
@@ -283,16 +329,24 @@ struct FluxReduxCommand: AsyncParsableCommand {
     }
 
     /// Writes each image into `out`, downloading URLs and decoding data URIs.
-    func save(_ output: Flux1SchnellRedux.Output, requestID: String, console: Console) async throws -> [String] {
-        let folder = URL(fileURLWithPath: (out as NSString).expandingTildeInPath)
+    ///
+    /// File names are built from sanitized parts (the request id's letters and digits, an index,
+    /// an extension from a fixed list) and checked to stay inside `out`.
+    func save(_ output: Flux1SchnellRedux.Output, requestID: String, console: Console, client: QueueClient) async throws -> [String] {
+        guard !output.images.isEmpty else { throw FluxReduxError("the server finished request \(requestID) without any image") }
+        let folder = URL(fileURLWithPath: (out as NSString).expandingTildeInPath).standardizedFileURL
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var paths: [String] = []
-        let stem = String(requestID.prefix(8))
+        let stem = Self.fileStem(requestID)
         for (index, image) in output.images.enumerated() {
             try Task.checkCancellation()
-            let (data, contentType) = try await Self.fetch(image.url)
+            let (data, contentType) = try await Self.fetch(image.url, client: client, maximumSize: maxImageMB << 20)
+            guard !data.isEmpty else { throw FluxReduxError("image \(index + 1) of request \(requestID) is empty") }
             let type = contentType ?? image.contentType ?? "image/jpeg"
-            let file = folder.appendingPathComponent("\(stem)-\(index + 1).\(Self.fileExtension(type))")
+            let file = folder.appendingPathComponent("\(stem)-\(index + 1).\(Self.fileExtension(type))").standardizedFileURL
+            guard file.deletingLastPathComponent().path == folder.path else {
+                throw FluxReduxError("refusing to write outside \(out): \(Console.printable(file.path))")
+            }
             try data.write(to: file, options: .atomic)
             paths.append(file.path)
         }
@@ -300,8 +354,16 @@ struct FluxReduxCommand: AsyncParsableCommand {
         return paths
     }
 
-    /// The bytes of a `data:` URI or an http(s) URL, with their media type when known.
-    static func fetch(_ location: String) async throws -> (Data, String?) {
+    /// The start of a file name from a request id: its first 8 letters and digits, or `image`.
+    static func fileStem(_ requestID: String) -> String {
+        let kept = requestID.unicodeScalars.filter { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
+        let stem = String(String.UnicodeScalarView(kept.prefix(8)))
+        return stem.isEmpty ? "image" : stem
+    }
+
+    /// The bytes of a `data:` URI or an http(s) URL, with their media type when known. URLs go
+    /// through the client: plain http only to loopback, a size cap, the idle timeout.
+    static func fetch(_ location: String, client: QueueClient, maximumSize: Int) async throws -> (Data, String?) {
         if location.hasPrefix("data:") {
             guard let comma = location.firstIndex(of: ",") else { throw FluxReduxError("a data URI without data") }
             let header = location[location.index(location.startIndex, offsetBy: 5)..<comma]
@@ -309,14 +371,14 @@ struct FluxReduxCommand: AsyncParsableCommand {
             let type = header.split(separator: ";").first.map(String.init)
             let data = header.hasSuffix(";base64") ? Data(base64Encoded: payload) : payload.removingPercentEncoding.map { Data($0.utf8) }
             guard let data else { throw FluxReduxError("a data URI that does not decode") }
+            guard data.count <= maximumSize else { throw FluxReduxError("an inline image larger than \(maximumSize >> 20) MiB (--max-image-mb)") }
             return (data, type?.isEmpty == false ? type : nil)
         }
-        guard let url = URL(string: location) else { throw FluxReduxError("not a URL: \(location.prefix(80))") }
-        let (data, response) = try await URLSession.shared.data(from: url)
-        if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-            throw FluxReduxError("downloading \(url.absoluteString) answered HTTP \(http.statusCode)")
+        guard let url = URL(string: location), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+            throw FluxReduxError("not an http(s) URL: \(Console.printable(String(location.prefix(80))))")
         }
-        return (data, (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type")?.split(separator: ";").first.map(String.init))
+        let (data, contentType) = try await client.download(url, maximumSize: maximumSize)
+        return (data, contentType)
     }
 
     static func fileExtension(_ contentType: String) -> String {
@@ -385,8 +447,27 @@ final class Console: @unchecked Sendable {
     private let lock = NSLock()
     private var lineOpen = false
 
+    /// `text` with control characters (ESC, CR, newlines, C1…) written as `\u{…}`, so text from a
+    /// server cannot move the cursor, retitle or clear the terminal, or forge a line of its own.
+    static func printable(_ text: String) -> String {
+        var out = ""
+        out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
+        for scalar in text.unicodeScalars {
+            // Controls always; format characters (bidi overrides…) too, but the zero-width joiner
+            // that emoji sequences need.
+            let category = scalar.properties.generalCategory
+            if category == .control || (category == .format && scalar.value != 0x200D) {
+                out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     /// Prints a line, above the progress line on a terminal.
     func line(_ text: String) {
+        let text = Self.printable(text)
         lock.withLock {
             if lineOpen { write("\r\u{1B}[2K") }
             write(text + "\n")
@@ -396,6 +477,7 @@ final class Console: @unchecked Sendable {
 
     /// Redraws the progress line (terminal) or prints it (otherwise).
     func progress(_ text: String) {
+        let text = Self.printable(text)
         lock.withLock {
             if isTerminal {
                 write("\r\u{1B}[2K" + text)
@@ -416,7 +498,7 @@ final class Console: @unchecked Sendable {
 
     func error(_ text: String) {
         finishLine()
-        writeAll(2, "flux-redux: " + text + "\n")
+        writeAll(2, "flux-redux: " + Self.printable(text) + "\n")
     }
 
     private func write(_ text: String) {
@@ -491,5 +573,50 @@ final class Progress: @unchecked Sendable {
         } else {
             console.finishLine()
         }
+    }
+}
+
+/// A cancel that got no answer in time.
+struct CancelUnanswered: Error {
+    var seconds: Int
+}
+
+/// The first of several results; later ones are dropped.
+final class FirstResult<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Result<Value, any Error>, Never>?
+    private var pending: Result<Value, any Error>?
+    private var done = false
+    private var cleanup: (@Sendable () -> Void)?
+
+    func install(_ continuation: CheckedContinuation<Result<Value, any Error>, Never>) {
+        let early = lock.withLock { () -> Result<Value, any Error>? in
+            if let pending { return pending }
+            self.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(returning: early) }
+    }
+
+    func whenDone(_ cleanup: @escaping @Sendable () -> Void) {
+        let now = lock.withLock { () -> Bool in
+            if done { return true }
+            self.cleanup = cleanup
+            return false
+        }
+        if now { cleanup() }
+    }
+
+    func finish(_ result: Result<Value, any Error>) {
+        let taken = lock.withLock { () -> (CheckedContinuation<Result<Value, any Error>, Never>?, (@Sendable () -> Void)?)? in
+            guard !done else { return nil }
+            done = true
+            if continuation == nil { pending = result }
+            defer { continuation = nil; cleanup = nil }
+            return (continuation, cleanup)
+        }
+        guard let (continuation, cleanup) = taken else { return }
+        continuation?.resume(returning: result)
+        cleanup?()
     }
 }

@@ -75,9 +75,13 @@ import QueueSimulator
     }
 
     @Test func stalledStreamIsAbandoned() async throws {
-        let started = ContinuousClock.now
-        _ = try await recovered([Fault(route: .statusStream, kind: .stallStream(.seconds(20)), trigger: .always)])
-        #expect(ContinuousClock.now - started < .seconds(8))
+        // Counts, not wall-clock time: the stalled streams were given up (a bounded number of
+        // them) and the job finished by polling.
+        let requests = try await recovered([Fault(route: .statusStream, kind: .stallStream(.seconds(20)), trigger: .always)])
+        // At least one stalled stream was given up (a new stream, or a poll, followed it), and
+        // no more than the stream attempts were made.
+        #expect((1...3).contains(requests[.statusStream] ?? 0), "\(requests)")
+        #expect((requests[.statusStream] ?? 0) + (requests[.status] ?? 0) >= 2, "\(requests)")
     }
 
     @Test func internalErrorOnResultIsReported() async throws {

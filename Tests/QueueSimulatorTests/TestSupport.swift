@@ -69,6 +69,27 @@ struct Harness {
 
     func finish() async { await simulator.stop() }
 
+    /// Runs `body` with a started simulator and stops it afterwards, awaited, whether `body`
+    /// returns or throws (a `defer { Task { … } }` would leave the stop unawaited).
+    static func with<T>(_ body: (Harness) async throws -> T) async throws -> T {
+        try await with({ _ in }, body)
+    }
+
+    /// `with(_:)` on a simulator configured by `adjust`.
+    static func with<T>(
+        _ adjust: (inout SimulatorConfiguration) -> Void, _ body: (Harness) async throws -> T
+    ) async throws -> T {
+        let harness = try await start(adjust)
+        do {
+            let result = try await body(harness)
+            await harness.finish()
+            return result
+        } catch {
+            await harness.finish()
+            throw error
+        }
+    }
+
     func submit(_ input: String = #"{"image_url":"\#(Harness.pixel)"}"#, query: String = "", headers: [String: String] = [:]) async throws -> HTTPAnswer {
         try await send("POST", submitURL + query, json: input, headers: headers)
     }

@@ -31,10 +31,30 @@ extension QueueClient {
     public struct Configuration: Sendable {
         /// The queue host, `https://queue.fal.run` by default or from `FAL_QUEUE_RUN_HOST`.
         public var queueBaseURL: URL
-        /// The synchronous host, `https://fal.run` by default or from `FAL_RUN_HOST`.
-        public var syncBaseURL: URL
-        /// The storage (upload) host, `https://rest.fal.ai` by default.
-        public var storageBaseURL: URL
+        /// The synchronous host: `FAL_RUN_HOST` or a value set here; otherwise `https://fal.run`
+        /// while the queue host is fal's, and `queueBaseURL/run` once the queue host is changed
+        /// (so the credential never goes to a fal host the user moved away from).
+        public var syncBaseURL: URL {
+            get { explicitSyncBaseURL ?? (usesFalQueueHost ? Self.falSyncHost : QueueClient.url(queueBaseURL, "run")) }
+            set { explicitSyncBaseURL = newValue }
+        }
+        /// The storage (upload) host: `FAL_STORAGE_HOST` or a value set here; otherwise
+        /// `https://rest.fal.ai` while the queue host is fal's, and the queue host once it is
+        /// changed (files and the key go only where the user pointed the client).
+        public var storageBaseURL: URL {
+            get { explicitStorageBaseURL ?? (usesFalQueueHost ? Self.falStorageHost : queueBaseURL) }
+            set { explicitStorageBaseURL = newValue }
+        }
+        /// The synchronous host if set on its own.
+        var explicitSyncBaseURL: URL?
+        /// The storage host if set on its own.
+        var explicitStorageBaseURL: URL?
+        /// Whether the queue host is fal's own, so fal's other hosts may be trusted by default.
+        var usesFalQueueHost: Bool { QueueClient.sameOrigin(queueBaseURL, Self.falQueueHost) }
+
+        static let falQueueHost = URL(string: "https://queue.fal.run")!
+        static let falSyncHost = URL(string: "https://fal.run")!
+        static let falStorageHost = URL(string: "https://rest.fal.ai")!
         /// The credential; `nil` sends no `Authorization` header.
         public var credentials: Credentials?
         /// The `User-Agent` header.
@@ -53,16 +73,27 @@ extension QueueClient {
         public var middlewares: [any ClientMiddleware]
         /// Where request ids, transitions and retries are logged (never the credential).
         public var logger: Logger
+        /// How long a cancel sent on the caller's behalf (a deadline, a cancelled task, a failed
+        /// run) may take before the client gives up on it; 5 s by default.
+        public var cancelTimeout: Duration = .seconds(5)
+        /// How long a request may wait for its response, or for the next bytes of a body, before
+        /// it fails (and is retried where that is safe); 60 s by default. The status stream has
+        /// its own, `StatusUpdatePolicy.streamIdleTimeout`.
+        public var requestIdleTimeout: Duration = .seconds(60)
+        /// The largest response body read into memory (results with inline data URIs can be
+        /// large); 256 MiB by default. A larger one is a final error, not retried.
+        public var maximumResponseSize: Int = 256 << 20
 
         /// A configuration from the environment (`FAL_KEY`, `FAL_KEY_ID` + `FAL_KEY_SECRET`,
-        /// `FAL_QUEUE_RUN_HOST`, `FAL_RUN_HOST`) and the defaults; change any field afterwards.
+        /// `FAL_QUEUE_RUN_HOST`, `FAL_RUN_HOST`, `FAL_STORAGE_HOST`) and the defaults; change any
+        /// field afterwards.
         public init(
             environment: [String: String] = ProcessInfo.processInfo.environment,
             transport: (any ClientTransport)? = nil
         ) {
-            queueBaseURL = Self.hostURL(environment["FAL_QUEUE_RUN_HOST"]) ?? URL(string: "https://queue.fal.run")!
-            syncBaseURL = Self.hostURL(environment["FAL_RUN_HOST"]) ?? URL(string: "https://fal.run")!
-            storageBaseURL = URL(string: "https://rest.fal.ai")!
+            queueBaseURL = Self.hostURL(environment["FAL_QUEUE_RUN_HOST"]) ?? Self.falQueueHost
+            explicitSyncBaseURL = Self.hostURL(environment["FAL_RUN_HOST"])
+            explicitStorageBaseURL = Self.hostURL(environment["FAL_STORAGE_HOST"])
             credentials = Credentials.fromEnvironment(environment)
             userAgent = "swift-queue-client/\(QueueRuntimeVersion.generatedCode)"
             retryPolicy = RetryPolicy()
@@ -112,8 +143,9 @@ extension QueueClient {
 /// shared client allows 8 connections per host, so a ninth concurrent job would wait for a free
 /// one. Redirects are not followed, so the credential cannot be carried to another host by one.
 /// Connecting gives up after 5 s (as fal's Python client does) so a refused connection is
-/// reported, and retried, quickly; there is no read timeout, which would cut quiet streams (the
-/// stream has its own idle timeout, `StatusUpdatePolicy.streamIdleTimeout`).
+/// reported, and retried, quickly. Waits for answers and body bytes are bounded by the client
+/// itself (`Configuration.requestIdleTimeout`, and `StatusUpdatePolicy.streamIdleTimeout` for the
+/// quiet status stream), the same on every transport.
 enum QueueHTTPClient {
     static let shared: HTTPClient = {
         var configuration = HTTPClient.Configuration()

@@ -45,8 +45,35 @@ public struct Credentials: Sendable, Hashable, CustomStringConvertible, CustomDe
 
     /// Replaces every occurrence of the secret in `text`; used on texts that came from elsewhere.
     func redact(_ text: String) -> String {
-        guard !secret.isEmpty else { return text }
-        return text.replacingOccurrences(of: secret, with: "<redacted>")
+        var text = text
+        for part in secretParts where text.contains(part) {
+            text = text.replacingOccurrences(of: part, with: "<redacted>")
+        }
+        return text
+    }
+
+    /// `redact` on bytes: a server that echoes the `Authorization` header must not get the key
+    /// into an error, a log or a terminal through any text decoded from its body.
+    func redact(_ data: Data) -> Data {
+        var data = data
+        for part in secretParts {
+            let needle = Data(part.utf8)
+            var start = data.startIndex
+            while let range = data.range(of: needle, in: start..<data.endIndex) {
+                let replacement = Data("<redacted>".utf8)
+                data.replaceSubrange(range, with: replacement)
+                start = range.lowerBound + replacement.count
+            }
+        }
+        return data
+    }
+
+    /// The whole secret, then each half of a `key_id:key_secret` key that is long enough to be
+    /// told apart from ordinary text (either half alone is worth hiding).
+    var secretParts: [String] {
+        guard !secret.isEmpty else { return [] }
+        let halves = secret.split(separator: ":").map(String.init).filter { $0.utf8.count >= 8 && $0 != secret }
+        return [secret] + halves
     }
 
     public var description: String { "Credentials(\(scheme.rawValue) <redacted>)" }

@@ -59,6 +59,10 @@ extension QueueClient {
                 } catch QueueError.decoding(let failure) {
                     failures += 1
                     logger.warning("status stream sent an unreadable event", metadata: ["error": "\(failure.description)"])
+                } catch let error as ServerSentEventTooLarge {
+                    // Another connection would get the same oversized event: poll instead.
+                    logger.warning("status stream ended, polling", metadata: ["error": "\(error.description)"])
+                    break
                 }
                 if failures < policy.maxStreamAttempts {
                     try await configuration.retryPolicy.sleep(configuration.retryPolicy.delay(beforeRetry: failures))
@@ -100,7 +104,12 @@ extension QueueClient {
         url = Self.withQuery(url, "logs", policy.includeLogs ? "1" : "0")
         var headers = HTTPFields()
         headers[.accept] = "text/event-stream"
-        let (response, body) = try await perform(.get, url, headers: headers, operation: "status stream", retry: .idempotent, requestID: job.requestID)
+        // One attempt: `follow` counts failed connections and moves to polling after a few, so a
+        // stream that drops every connection costs `maxStreamAttempts` requests, not that many
+        // times the retry policy's attempts.
+        let (response, body, _) = try await perform(
+            .get, url, headers: headers, operation: "status stream", retry: .idempotent, requestID: job.requestID,
+            idleTimeout: policy.streamIdleTimeout, bodyIdleTimeout: false, maxAttempts: 1)
         guard (200..<300).contains(response.status.code), let body else {
             var data = Data()
             if let body { data = (try? await Data(collecting: body, upTo: 1 << 20)) ?? Data() }
@@ -109,19 +118,26 @@ extension QueueClient {
         let activity = Activity()
         let idle = policy.streamIdleTimeout
         let requestID = job.requestID
+        let credentials = configuration.credentials
         // Every chunk, pings included, counts as a sign of life.
         let chunks = HTTPBody(body.map { chunk in activity.touch(); return chunk }, length: .unknown, iterationBehavior: .single)
         return try await withThrowingTaskGroup(of: QueueStatus?.self) { group in
             group.addTask {
                 do {
-                    for try await event in chunks.asDecodedServerSentEvents() {
-                        guard let data = event.data, !data.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
-                        let status = try decodeStatus(Data(data.utf8), requestID: requestID)
-                        onStatus(status)
-                        if status.isCompleted { return status }
+                    var parser = ServerSentEventParser(maximumSize: policy.maximumEventSize)
+                    for try await chunk in chunks {
+                        for data in try parser.consume(chunk) where !data.trimmingCharacters(in: .whitespaces).isEmpty {
+                            var bytes = Data(data.utf8)
+                            if let credentials { bytes = credentials.redact(bytes) }
+                            let status = try decodeStatus(bytes, requestID: requestID)
+                            onStatus(status)
+                            if status.isCompleted { return status }
+                        }
                     }
                     return nil
                 } catch let error as QueueError {
+                    throw error
+                } catch let error as ServerSentEventTooLarge {
                     throw error
                 } catch {
                     if Task.isCancelled { throw CancellationError() }

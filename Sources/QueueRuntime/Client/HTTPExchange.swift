@@ -31,8 +31,66 @@ extension HTTPField.Name {
     static let falObjectLifecycle = Self("X-Fal-Object-Lifecycle-Preference")!
 }
 
-/// The largest body read into memory (outputs with inline data URIs can be large).
-let maximumBodySize = 256 * 1024 * 1024
+/// A response body over `Configuration.maximumResponseSize`: final, never retried (fetching it
+/// again would only download the same bytes again).
+struct ResponseTooLarge: Error, CustomStringConvertible {
+    var operation: String
+    var limit: Int
+    var announced: Int?
+    var description: String {
+        "\(operation): the response is larger than the \(byteCount(limit)) limit"
+            + (announced.map { " (the server announced \(byteCount($0)))" } ?? "")
+            + "; not retried (raise QueueClient.Configuration.maximumResponseSize to accept it)"
+    }
+}
+
+/// `268435456` → `256 MiB`.
+func byteCount(_ count: Int) -> String {
+    if count >= 1 << 20, count % (1 << 20) == 0 { return "\(count >> 20) MiB" }
+    if count >= 1 << 20 { return String(format: "%.1f MiB", Double(count) / Double(1 << 20)) }
+    return "\(count) bytes"
+}
+
+/// The last thing that went wrong in the current operation, for a deadline's error message.
+final class AttemptLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var phase = "starting"
+    private var cause: String?
+    private var stopped = false
+
+    private var sending = 0
+
+    /// The deadline passed: no request of this run is retried any more.
+    func stop() { lock.withLock { stopped = true } }
+    var isStopped: Bool { lock.withLock { stopped } }
+    /// Marks a request as on the wire (`true`) or answered (`false`).
+    func sendingRequest(_ started: Bool) { lock.withLock { sending += started ? 1 : -1 } }
+    /// Whether a request is on the wire now (rather than between retries).
+    var isSending: Bool { lock.withLock { sending > 0 } }
+
+    /// Records what the run is doing now.
+    func enter(_ phase: String) { lock.withLock { self.phase = phase } }
+    /// Records a failure that was (or will be) retried.
+    func failed(_ cause: String) { lock.withLock { self.cause = cause } }
+    var snapshot: (phase: String, cause: String?) { lock.withLock { (phase, cause) } }
+
+    /// The log of the `run` this task belongs to, if any.
+    @TaskLocal static var current: AttemptLog?
+}
+
+/// Reads a whole body, refusing more than `limit` bytes (before reading, when the length is announced).
+func collect(_ body: HTTPBody, limit: Int, operation: String) async throws -> Data {
+    if case .known(let length) = body.length, length > limit {
+        throw ResponseTooLarge(operation: operation, limit: limit, announced: Int(length))
+    }
+    var data = Data()
+    if case .known(let length) = body.length { data.reserveCapacity(Int(length)) }
+    for try await chunk in body {
+        guard data.count + chunk.count <= limit else { throw ResponseTooLarge(operation: operation, limit: limit, announced: nil) }
+        data.append(contentsOf: chunk)
+    }
+    return data
+}
 
 extension QueueClient {
     /// Where a URL may be sent, checked before every request.
@@ -117,11 +175,19 @@ extension QueueClient {
     /// retried. With `collect` its body is read inside the retry loop (a connection dropped
     /// mid-body is a transport error like any other); without, it is left unread so a stream can
     /// be consumed as it arrives.
+    ///
+    /// Waiting for the response head, and (unless `bodyIdleTimeout` is off) for each chunk of the
+    /// body, is bounded by `idleTimeout`. `maxAttempts` lowers the policy's attempts (the status
+    /// stream makes one attempt per connection: its own loop is the retry budget).
     func perform(
         _ method: HTTPRequest.Method, _ url: URL, headers: HTTPFields = [:], body: Data? = nil,
-        operation: String, retry: RetryClass, requestID: String? = nil, collect: Bool = false
-    ) async throws -> (HTTPResponse, HTTPBody?) {
-        let policy = configuration.retryPolicy
+        operation: String, retry: RetryClass, requestID: String? = nil, collect: Bool = false,
+        idleTimeout: Duration? = nil, bodyIdleTimeout: Bool = true, maxAttempts: Int? = nil
+    ) async throws -> (HTTPResponse, HTTPBody?, collected: Data?) {
+        var policy = configuration.retryPolicy
+        if let maxAttempts { policy.maxAttempts = min(policy.maxAttempts, maxAttempts) }
+        let idle = idleTimeout ?? configuration.requestIdleTimeout
+        let limit = configuration.maximumResponseSize
         let started = ContinuousClock.now
         var logger = configuration.logger
         logger[metadataKey: "operation"] = "\(operation)"
@@ -132,17 +198,38 @@ extension QueueClient {
             var retryAfter: Duration?
             var reason: String
             do {
-                var (response, responseBody) = try await sendOnce(method, url, headers: headers, body: body, operation: operation)
-                if collect, let unread = responseBody {
-                    responseBody = HTTPBody(try await Data(collecting: unread, upTo: maximumBodySize))
+                var (response, responseBody) = try await race(
+                    idle, onTimeout: { IdleTimeoutExceeded(operation: operation, limit: idle, waitingFor: "the response") }
+                ) {
+                    let log = AttemptLog.current
+                    log?.sendingRequest(true)
+                    defer { log?.sendingRequest(false) }
+                    return try await sendOnce(method, url, headers: headers, body: body, operation: operation)
+                }
+                if bodyIdleTimeout, let unread = responseBody { responseBody = unread.withIdleTimeout(idle, operation: operation) }
+                // Collected once, into one buffer: a large result is not copied again on its way out.
+                var collected: Data?
+                if collect {
+                    do {
+                        if let unread = responseBody {
+                            collected = try await QueueRuntime.collect(unread, limit: limit, operation: operation)
+                        } else {
+                            collected = Data()
+                        }
+                        responseBody = nil
+                    } catch let error as ResponseTooLarge {
+                        throw QueueError.transport(
+                            TransportFailure(operation: operation, underlying: error, notSent: false, description: error.description, requestID: requestID))
+                    }
                 }
                 guard Self.shouldRetry(response, retry: retry, optIn: policy.retryAmbiguousSubmits) else {
-                    return (response, responseBody)
+                    return (response, responseBody, collected)
                 }
                 retryAfter = Self.retryAfter(response.headerFields[.retryAfter])
                 reason = "HTTP \(response.status.code)"
+                AttemptLog.current?.failed("\(operation) answered HTTP \(response.status.code)")
                 if attempt >= policy.maxAttempts || Self.budgetSpent(policy, started, retryAfter: retryAfter) {
-                    return (response, responseBody)
+                    return (response, responseBody, collected)
                 }
                 // Drain the body so the connection can be reused.
                 if let responseBody { _ = try? await Data(collecting: responseBody, upTo: 1 << 20) }
@@ -150,13 +237,16 @@ extension QueueClient {
                 throw error
             } catch {
                 if Task.isCancelled { throw CancellationError() }
-                let failure = transportFailure(error, operation: operation)
+                var failure = transportFailure(error, operation: operation, url: url)
+                failure.requestID = requestID
+                AttemptLog.current?.failed(failure.detail)
                 let mayRetry = retry == .idempotent || failure.notSent || policy.retryAmbiguousSubmits
                 guard mayRetry, attempt < policy.maxAttempts, !Self.budgetSpent(policy, started, retryAfter: nil) else {
                     throw QueueError.transport(failure)
                 }
-                reason = failure.description
+                reason = failure.detail
             }
+            if AttemptLog.current?.isStopped == true { throw CancellationError() }
             let delay = policy.delay(beforeRetry: attempt, retryAfter: retryAfter)
             logger.info("retrying", metadata: ["attempt": "\(attempt + 1)", "reason": "\(reason)", "delay_ms": "\(Int(delay.seconds * 1000))"])
             try await policy.sleep(delay)
@@ -169,16 +259,12 @@ extension QueueClient {
         _ method: HTTPRequest.Method, _ url: URL, headers: HTTPFields = [:], body: Data? = nil,
         operation: String, retry: RetryClass, requestID: String? = nil
     ) async throws -> CollectedResponse {
-        let (response, responseBody) = try await perform(
+        let (response, _, collected) = try await perform(
             method, url, headers: headers, body: body, operation: operation, retry: retry, requestID: requestID, collect: true)
-        do {
-            var data = Data()
-            if let responseBody { data = try await Data(collecting: responseBody, upTo: maximumBodySize) }
-            return CollectedResponse(response: response, body: data)
-        } catch {
-            if Task.isCancelled { throw CancellationError() }
-            throw QueueError.transport(transportFailure(error, operation: operation))
-        }
+        var data = collected ?? Data()
+        // Everything decoded from a body (errors, logs, outputs) starts from redacted bytes.
+        if let credentials = configuration.credentials { data = credentials.redact(data) }
+        return CollectedResponse(response: response, body: data)
     }
 
     /// Whether a response is worth another attempt for this kind of request.
@@ -214,11 +300,22 @@ extension QueueClient {
         return ContinuousClock.now - started >= policy.maxElapsed
     }
 
-    func transportFailure(_ error: any Error, operation: String) -> TransportFailure {
-        let text = String(describing: error)
+    func transportFailure(_ error: any Error, operation: String, url: URL? = nil) -> TransportFailure {
+        let refused = Self.isConnectionRefused(error)
+        let text: String
+        if refused {
+            // In plain words: the raw text reads like "connection reset (error set): Connection refused) (errno: 111)".
+            text = "connection refused" + (url.flatMap { URLComponents(url: $0, resolvingAgainstBaseURL: true) }.map {
+                " by \($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "") (nothing is listening there)"
+            } ?? "")
+        } else if let error = error as? IdleTimeoutExceeded {
+            text = error.description
+        } else {
+            text = String(describing: error)
+        }
         let redacted = configuration.credentials?.redact(text) ?? text
         return TransportFailure(
-            operation: operation, underlying: error, notSent: Self.isConnectionRefused(error),
+            operation: operation, underlying: error, notSent: refused,
             description: "\(operation) got no response: \(redacted)")
     }
 

@@ -153,6 +153,14 @@ public struct QueueClient: Sendable {
             throw QueueError.decoding(
                 DecodingFailure(what: "submit response", fieldPath: "request_id", reason: "missing", excerpt: excerptOf(collected.body)))
         }
+        // The id goes into URL paths and file names: a server must not steer either with it.
+        guard Self.isValidRequestID(requestID) else {
+            throw QueueError.decoding(
+                DecodingFailure(
+                    what: "submit response", fieldPath: "request_id",
+                    reason: "not a valid request id (1 to 128 letters, digits, '-', '_', '.', not '.' or '..')",
+                    excerpt: excerptOf(collected.body)))
+        }
         let fallback: QueueJob<Output> = resumedJob(requestID, endpoint)
         func url(_ key: String, _ otherwise: URL) throws -> URL {
             guard let text = json[key]?.stringValue else { return otherwise }
@@ -217,7 +225,25 @@ public struct QueueClient: Sendable {
         return components.url ?? url
     }
 
+    /// `text` as one path segment: `/`, `?`, `#`, `%` and the dot segments `.` and `..` escaped,
+    /// so no value can reach another path.
     static func pathSegment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
+        if text == "." || text == ".." { return String(repeating: "%2E", count: text.count) }
+        return text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#%;"))) ?? text
+    }
+
+    /// Whether `text` can be a request id: 1 to 128 ASCII letters, digits, `-`, `_` and `.`, and
+    /// not `.` or `..`. fal's ids are UUIDs; this is what the client accepts from a server's
+    /// answer, and what a command should check a stored id against before resuming it.
+    public static func isValidRequestID(_ text: String) -> Bool {
+        guard (1...128).contains(text.utf8.count), text != ".", text != ".." else { return false }
+        return text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+                true
+            default: false
+            }
+        }
     }
 }

@@ -13,8 +13,13 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
     case jobFailed(JobFailure)
     /// A response did not have the expected shape.
     case decoding(DecodingFailure)
-    /// The client deadline passed; the job (if submitted) was cancelled on the server.
+    /// The client deadline passed; the job (if submitted) was cancelled on the server. `run`
+    /// throws `deadlineExceeded` instead, which also says what was happening; this case stays for
+    /// code that matches on it.
     case timeout(requestID: String?)
+    /// The deadline of a `run` passed: what it was doing, the last problem it met, and the
+    /// request id (the job was then cancelled on the server).
+    case deadlineExceeded(DeadlineFailure)
     /// The awaiting task was cancelled; the job (if submitted) was cancelled on the server.
     case cancelled(requestID: String?)
     /// The request did not get a response (connection refused, reset, timed out…).
@@ -32,7 +37,9 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
         case .jobFailed(let failure): failure.requestID
         case .decoding(let failure): failure.requestID
         case .timeout(let id), .cancelled(let id): id
-        case .invalidInput, .transport, .insecureURL, .foreignHost: nil
+        case .transport(let failure): failure.requestID
+        case .deadlineExceeded(let failure): failure.requestID
+        case .invalidInput, .insecureURL, .foreignHost: nil
         }
     }
 
@@ -45,6 +52,7 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
         case .timeout(let id): "deadline passed" + (id.map { " for request \($0) (cancelled on the server)" } ?? " before the job was submitted")
         case .cancelled(let id): "cancelled" + (id.map { " request \($0) (cancelled on the server)" } ?? " before the job was submitted")
         case .transport(let failure): failure.description
+        case .deadlineExceeded(let failure): failure.description
         case .insecureURL(let url): "refusing plain http to a host that is not loopback: \(url)"
         case .foreignHost(let url): "refusing a URL on a host that is not configured: \(url)"
         }
@@ -189,7 +197,8 @@ public struct JobFailure: Sendable, Hashable, CustomStringConvertible {
         var text = "job \(requestID) failed"
         if let errorType { text += " (\(errorType))" }
         text += ": \(error)"
-        if let detail = response?.detail { text += " — \(detail)" }
+        // The result route often repeats the status's message; say it once.
+        if let detail = response?.detail, detail.description != error { text += " — \(detail)" }
         return text
     }
 }
@@ -231,7 +240,21 @@ public struct TransportFailure: Error, Sendable, CustomStringConvertible {
     /// Whether the request provably never reached the server (connection refused).
     public var notSent: Bool
     /// The underlying error's description, scrubbed of the credential.
-    public var description: String
+    public var detail: String
+    /// The request id, when the failure came after a submit.
+    public var requestID: String?
+
+    /// Makes a value from its parts.
+    public init(operation: String, underlying: any Error, notSent: Bool, description: String, requestID: String? = nil) {
+        self.operation = operation
+        self.underlying = underlying
+        self.notSent = notSent
+        self.detail = description
+        self.requestID = requestID
+    }
+
+    /// What happened, and the request id when known.
+    public var description: String { detail + (requestID.map { " [request \($0)]" } ?? "") }
 }
 
 extension DecodingFailure {
@@ -276,4 +299,28 @@ extension DecodingFailure {
 func excerptOf(_ body: Data) -> String {
     let text = String(decoding: body.prefix(200), as: UTF8.self)
     return body.count > 200 ? text + "…" : text
+}
+
+/// A `run` whose deadline passed.
+public struct DeadlineFailure: Sendable, Hashable, CustomStringConvertible {
+    /// The request id, when the job had been submitted (it was then cancelled on the server).
+    public var requestID: String?
+    /// What the call was doing: `submitting the job`, `waiting for request … to complete`, …
+    public var phase: String
+    /// The last failure met along the way (a refused connection, an HTTP status), if any.
+    public var lastProblem: String?
+
+    /// Makes a value from its parts.
+    public init(requestID: String? = nil, phase: String, lastProblem: String? = nil) {
+        self.requestID = requestID
+        self.phase = phase
+        self.lastProblem = lastProblem
+    }
+
+    public var description: String {
+        var text = "deadline passed while \(phase)"
+        if let lastProblem { text += "; the last problem was: \(lastProblem)" }
+        text += requestID.map { " (request \($0) was cancelled on the server)" } ?? " (no request id had come back, so there was nothing to cancel)"
+        return text
+    }
 }

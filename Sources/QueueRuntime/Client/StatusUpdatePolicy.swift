@@ -24,8 +24,12 @@ public struct StatusUpdatePolicy: Sendable, Hashable {
     public var pollMultiplier: Double
     /// A stream silent for this long (no event, no ping) is given up; fal's JS client uses 15 s.
     public var streamIdleTimeout: Duration
-    /// Stream attempts that may fail before the client polls instead.
+    /// Stream attempts that may fail before the client polls instead. Each is one request: the
+    /// stream's connections are not retried on their own as well.
     public var maxStreamAttempts: Int
+    /// The largest line, and the largest event, the status stream may send, in bytes (1 MiB by
+    /// default). A larger one ends the stream with an error and the client polls instead.
+    public var maximumEventSize: Int = 1 << 20
 
     /// Makes a value from its parts.
     public init(
