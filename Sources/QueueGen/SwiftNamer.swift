@@ -323,7 +323,10 @@ public enum SwiftNamer {
 
     /// A type name taken by another type of the namespace, prefixed with the type that holds it
     /// (`Style` in `Input` → `InputStyle`).
-    public static func ownedTypeName(_ proposed: String, owner: String) -> String { owner + proposed }
+    public static func ownedTypeName(_ proposed: String, owner: String) -> String {
+        let name = owner + proposed
+        return generatedCodeTypeNames.contains(name) ? name + "Model" : name
+    }
 
     /// A union case named by the JSON shape it holds (`.string`, `.integer`, `.image`).
     static func unionCaseName(for type: TypeRef) -> String {

@@ -219,6 +219,24 @@ struct SnippetTests {
         #expect(input.contains(#"case value = """#))
     }
 
+    @Test("a name made from an owner and a taken name is never one the generated code spells (File + Input)")
+    func ownedNamesAvoidRuntimeNames() throws {
+        // Found by the long random-document run (seed 7): `Input` is taken by the root, so the
+        // enum inside `File` was named `FileInput`, which hid QueueRuntime's `FileInput`.
+        let source = try generate(document(input: """
+            type: object
+            properties:
+              file:
+                title: File
+                type: object
+                properties:
+                  input: {title: Input, type: string, enum: [a, b]}
+                  url: {type: string, x-fal-file-input: true}
+            """))
+        #expect(source.contains("public enum FileInputModel: OpenStringEnum"))
+        #expect(!source.contains("enum FileInput:"))
+    }
+
     @Test("endpoint descriptor: one static member per endpoint on QueueEndpoint")
     func endpointDescriptor() throws {
         let source = try generate(document(input: "type: object\nproperties: {a: {type: string}}"))
