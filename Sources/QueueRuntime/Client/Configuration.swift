@@ -53,6 +53,11 @@ extension QueueClient {
         public var middlewares: [any ClientMiddleware]
         /// Where request ids, transitions and retries are logged (never the credential).
         public var logger: Logger
+        /// In proxy mode, the app's proxy that every request for the configured hosts is sent to
+        /// (with `x-fal-target-url`, without `Authorization`); see `Configuration.proxy(_:)`.
+        public var proxyURL: URL? = nil
+        /// When and how local files go through the multipart upload flow.
+        public var multipartUpload = MultipartUploadOptions()
 
         /// A configuration from the environment (`FAL_KEY`, `FAL_KEY_ID` + `FAL_KEY_SECRET`,
         /// `FAL_QUEUE_RUN_HOST`, `FAL_RUN_HOST`) and the defaults; change any field afterwards.
