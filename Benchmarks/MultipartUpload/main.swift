@@ -27,19 +27,20 @@ func fail(_ message: String) -> Never {
 
 let arguments = CommandLine.arguments
 if arguments.count >= 4, arguments[1] == "client" {
-    // Child: upload the file, print "<file url> <seconds> <peak KiB>".
+    // Child: upload the file, print "<file url> <seconds> <peak KiB> <peak KiB before the upload>".
     guard let base = URL(string: arguments[2]) else { fail("bad base URL") }
     let file = URL(fileURLWithPath: arguments[3])
     var configuration = QueueClient.Configuration(
         queueBaseURL: base, storageBaseURL: base, credentials: Credentials(key: "bench-key"))
     configuration.multipartUpload.parallelParts = Int(ProcessInfo.processInfo.environment["BENCH_PARALLEL"] ?? "") ?? 3
     let client = QueueClient(configuration: configuration)
+    let before = peakResidentKiB()
     let started = ContinuousClock.now
     do {
         let url = try await client.uploadFile(at: file, contentType: "application/octet-stream")
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("\(url.absoluteString) \(seconds) \(peakResidentKiB())")
+        print("\(url.absoluteString) \(seconds) \(peakResidentKiB()) \(before)")
         exit(0)
     } catch {
         fail("upload failed: \(error)")
@@ -84,16 +85,18 @@ let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(),
 child.waitUntilExit()
 guard child.terminationStatus == 0 else { fail("the client exited with \(child.terminationStatus)") }
 let fields = answer.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
-guard fields.count == 3, let seconds = Double(fields[1]), let clientPeak = Int(fields[2]) else { fail("unexpected client output: \(answer)") }
+guard fields.count == 4, let seconds = Double(fields[1]), let clientPeak = Int(fields[2]), let clientStart = Int(fields[3]) else {
+    fail("unexpected client output: \(answer)")
+}
 guard let stored = simulator.reassembledFile(fields[0]) else { fail("the server has no reassembled file for \(fields[0])") }
 let verified = stored.sha256 == digest && stored.size == megabytes << 20
 let serverPeak = peakResidentKiB()
 await simulator.stop()
 
-print("| file MB | parts | time s | MB/s  | client peak RSS MiB | server process peak MiB | bytes verified |")
-print("|---------|-------|--------|-------|---------------------|-------------------------|----------------|")
+print("| file MB | parts | time s | MB/s  | client peak RSS MiB | of it, before upload | server process peak MiB | bytes verified |")
+print("|---------|-------|--------|-------|---------------------|----------------------|-------------------------|----------------|")
 let row = String(
-    format: "| %7d | %5d | %6.2f | %5.0f | %19.1f | %23.1f |", megabytes, stored.partCount, seconds, Double(megabytes) / seconds,
-    Double(clientPeak) / 1024, Double(serverPeak) / 1024)
+    format: "| %7d | %5d | %6.2f | %5.0f | %19.1f | %20.1f | %23.1f |", megabytes, stored.partCount, seconds, Double(megabytes) / seconds,
+    Double(clientPeak) / 1024, Double(clientStart) / 1024, Double(serverPeak) / 1024)
 print(row + (verified ? "            yes |" : "             NO |"))
 if !verified { exit(1) }
