@@ -13,9 +13,11 @@ let package = Package(
         .library(name: "QueueSpec", targets: ["QueueSpec"]),
         .library(name: "QueueGen", targets: ["QueueGen"]),
         .library(name: "QueueSimulator", targets: ["QueueSimulator"]),
+        .library(name: "QueueProxy", targets: ["QueueProxy"]),
         .executable(name: "queuegen", targets: ["queuegen"]),
         .executable(name: "queue-simulator", targets: ["queue-simulator"]),
         .executable(name: "flux-redux", targets: ["flux-redux"]),
+        .executable(name: "queue-proxy", targets: ["queue-proxy"]),
         .plugin(name: "QueueGenPlugin", targets: ["QueueGenPlugin"]),
         .plugin(name: "QueueGenCommand", targets: ["QueueGenCommand"]),
     ],
@@ -28,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        // Ed25519 and SHA-256 for verifying fal's signed webhooks (QueueRuntime's only crypto need).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: Generator side (links libyaml)
@@ -70,6 +74,12 @@ let package = Package(
             dependencies: ["QueueRuntime", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/HostileBenchmark"
         ),
+        // Uploads a 300 MB file through the multipart flow; prints time and peak memory.
+        .executableTarget(
+            name: "multipart-upload-benchmark",
+            dependencies: ["QueueRuntime", "QueueSimulator", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Benchmarks/MultipartUpload"
+        ),
 
         // MARK: Runtime side (Swift packages only)
         .target(
@@ -78,6 +88,7 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(
                     name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client",
                     condition: .when(platforms: [.linux, .android, .windows])
@@ -100,6 +111,7 @@ let package = Package(
             name: "QueueSimulator",
             dependencies: [
                 "QueueSpec",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,6 +128,21 @@ let package = Package(
                 "FluxRedux", "QueueRuntime", "QueueSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+
+        // MARK: Server side for apps: the key-holding proxy and a webhook route helper (Hummingbird)
+        .target(
+            name: "QueueProxy",
+            dependencies: [
+                "QueueRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "queue-proxy",
+            dependencies: ["QueueProxy", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // MARK: Tests
@@ -156,5 +183,17 @@ let package = Package(
         ),
         // Servers that misbehave on purpose (plain sockets on loopback), one test per way.
         .testTarget(name: "HostileServerTests", dependencies: ["QueueRuntime", "flux-redux"]),
+        // Proxy mode and queue-proxy, streaming endpoints, multipart uploads and signed webhooks,
+        // over loopback against the local queue server.
+        .testTarget(
+            name: "ParityTests",
+            dependencies: [
+                "QueueProxy", "QueueRuntime", "FluxRedux", "QueueSimulator", "flux-redux",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
     ]
 )

@@ -35,6 +35,7 @@ struct DroppedConnection: Error {}
 enum RouteTarget {
     case submit(QueueSimulator.EndpointEntry)
     case sync(QueueSimulator.EndpointEntry)
+    case stream(QueueSimulator.EndpointEntry)
     case status(app: String, id: String)
     case statusStream(app: String, id: String)
     case result(app: String, id: String)
@@ -44,28 +45,32 @@ enum RouteTarget {
     case storageToken
     case storageInitiate
     case storagePut(String)
+    case multipartInitiate
+    case multipartPart(token: String, part: String)
+    case multipartComplete(token: String)
     case statistics
     case webhookSink(String)
+    case jwks
     case notFound
     case methodNotAllowed
 
     var faultRoute: Fault.Route? {
         switch self {
         case .submit: .submit
-        case .sync: .sync
+        case .sync, .stream: .sync
         case .status: .status
         case .statusStream: .statusStream
         case .result: .result
         case .cancel: .cancel
         case .file: .files
-        case .cdnUpload, .storageToken, .storageInitiate, .storagePut: .upload
-        case .statistics, .webhookSink, .notFound, .methodNotAllowed: nil
+        case .cdnUpload, .storageToken, .storageInitiate, .storagePut, .multipartInitiate, .multipartPart, .multipartComplete: .upload
+        case .statistics, .webhookSink, .jwks, .notFound, .methodNotAllowed: nil
         }
     }
 
     var needsKey: Bool {
         switch self {
-        case .file, .storagePut, .statistics, .webhookSink, .notFound, .methodNotAllowed: false
+        case .file, .storagePut, .multipartPart, .multipartComplete, .statistics, .webhookSink, .jwks, .notFound, .methodNotAllowed: false
         default: true
         }
     }
@@ -97,12 +102,21 @@ extension QueueSimulator {
         case "storage":
             if segments == ["storage", "auth", "token"] { return expect(.post, .storageToken) }
             if segments == ["storage", "upload", "initiate"] { return expect(.post, .storageInitiate) }
+            if segments == ["storage", "upload", "initiate-multipart"] { return expect(.post, .multipartInitiate) }
+            if segments.count == 4, segments[1] == "multipart" {
+                if segments[3] == "complete" { return expect(.post, .multipartComplete(token: segments[2])) }
+                return expect(.put, .multipartPart(token: segments[2], part: segments[3]))
+            }
             if segments.count == 3, segments[1] == "upload" { return expect(.put, .storagePut(segments[2])) }
             return .notFound
+        case ".well-known" where segments == [".well-known", "jwks.json"]:
+            return expect(.get, .jwks)
         case "_simulator":
             if segments == ["_simulator", "statistics"] { return expect(.get, .statistics) }
             if segments.count == 3, segments[1] == "webhooks" { return .webhookSink(segments[2]) }
             return .notFound
+        case "run" where segments.last == "stream" && endpoints[segments.dropFirst().dropLast().joined(separator: "/")] != nil:
+            return expect(.post, .stream(endpoints[segments.dropFirst().dropLast().joined(separator: "/")]!))
         case "run" where endpoints[segments.dropFirst().joined(separator: "/")] != nil:
             return expect(.post, .sync(endpoints[segments.dropFirst().joined(separator: "/")]!))
         default:
@@ -122,6 +136,9 @@ extension QueueSimulator {
         }
         if let entry = endpoints[segments.joined(separator: "/")] {
             return expect(.post, .submit(entry))
+        }
+        if segments.last == "stream", let entry = endpoints[segments.dropLast().joined(separator: "/")] {
+            return expect(.post, .stream(entry))
         }
         return .notFound
     }
@@ -183,6 +200,8 @@ extension QueueSimulator {
             reply = await submit(&request, entry: entry, base: base, fault: fault, waitForResult: false)
         case .sync(let entry):
             reply = await submit(&request, entry: entry, base: base, fault: fault, waitForResult: true)
+        case .stream(let entry):
+            return mangle(response: await streamEndpoint(&request, entry: entry, base: base, fault: fault), fault: fault)
         case .status(let app, let id):
             reply = status(app: app, id: id, base: base, logs: wantsLogs(request))
         case .result(let app, let id):
@@ -201,10 +220,18 @@ extension QueueSimulator {
             reply = await storageInitiate(&request, base: base)
         case .storagePut(let token):
             reply = await storagePut(&request, token: token)
+        case .multipartInitiate:
+            reply = await multipartInitiate(&request, base: base)
+        case .multipartPart(let token, let part):
+            reply = await multipartPart(request, token: token, part: part)
+        case .multipartComplete(let token):
+            reply = await multipartComplete(&request, token: token)
         case .statistics:
             reply = .json(200, statisticsJSON())
         case .webhookSink(let name):
             reply = await webhookSink(&request, name: name)
+        case .jwks:
+            reply = .json(200, webhookSigner.jwks)
         case .notFound:
             reply = .detail(404, "Not Found")
         case .methodNotAllowed:
@@ -331,8 +358,14 @@ extension QueueSimulator {
         ]), headers: requestIDHeader)
     }
 
+    /// `SimulatorConfiguration.publicBaseURL` when set, else `base` (from the request's `Host`).
+    func queueBase(_ base: String) -> String {
+        guard let advertised = configuration.publicBaseURL?.absoluteString else { return base }
+        return advertised.hasSuffix("/") ? String(advertised.dropLast()) : advertised
+    }
+
     func urls(base: String, app: String, id: String) -> (response: String, status: String, cancel: String) {
-        let response = "\(base)/\(app)/requests/\(id)"
+        let response = "\(queueBase(base))/\(app)/requests/\(id)"
         return (response, response + "/status", response + "/cancel")
     }
 
@@ -465,7 +498,7 @@ extension QueueSimulator {
         case .image(let recipe)?:
             return Reply(status: 200, body: recipe.render(), contentType: recipe.contentType)
         case nil:
-            return .detail(404, "File not found")
+            return reassembledFileReply(name) ?? .detail(404, "File not found")
         }
     }
 
@@ -478,7 +511,7 @@ extension QueueSimulator {
         let token = UUID().uuidString.lowercased()
         let name = "\(token)/\(fileName)"
         state.withLock { $0.uploads[token] = (name, contentType) }
-        return .json(200, .object([("upload_url", .string("\(base)/storage/upload/\(token)")),
+        return .json(200, .object([("upload_url", .string("\(queueBase(base))/storage/upload/\(token)")),
                                    ("file_url", .string("\(base)/files/\(name)"))]))
     }
 

@@ -324,7 +324,9 @@ extension QueueSimulator {
             switch state.withLock({ $0.files[name] }) {
             case .bytes(let bytes, _)?: return .success(bytes)
             case .image(let recipe)?: return .success(recipe.render())
-            case nil: return .failure("Failed to download the file: 404 Not Found.")
+            case nil:
+                if let reply = reassembledFileReply(name) { return .success(reply.body) }
+                return .failure("Failed to download the file: 404 Not Found.")
             }
         }
         do {
@@ -381,7 +383,12 @@ extension QueueSimulator {
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(JSONValue.object(payload).bytes)
+        let body = JSONValue.object(payload).bytes
+        request.httpBody = Data(body)
+        // Signed once per job: a redelivery after a failed attempt carries the same headers.
+        for (name, value) in webhookSigner.headers(requestID: id, timestamp: Int64(Date().timeIntervalSince1970), body: body) {
+            request.setValue(value, forHTTPHeaderField: name)
+        }
         var delay = configuration.webhookRetryDelay
         for attempt in 1...max(1, configuration.webhookAttempts) {
             state.withLock { $0.statistics.webhookAttempts += 1 }

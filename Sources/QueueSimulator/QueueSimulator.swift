@@ -52,6 +52,9 @@ public final class QueueSimulator: Sendable {
         var boundPort: Int?
         var webhookSinks: [String: [[UInt8]]] = [:]
         var webhookSinkAttempts: [String: Int] = [:]
+        var multipartUploads: [String: MultipartUpload] = [:]
+        var reassembledFiles: [String: (file: ReassembledFile, contentType: String)] = [:]
+        var streamEndWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
         var queuedCount: Int { normalQueue.count + lowQueue.count }
 
@@ -70,6 +73,7 @@ public final class QueueSimulator: Sendable {
     /// The OpenAPI documents served at `GET /api/openapi/queue/openapi.json`, by endpoint id (OpenAPIDocumentRoute.swift).
     let publishedDocuments = Mutex<[String: [UInt8]]>([:])
     let logger: Logger
+    let webhookSigner: WebhookSigner
 
     /// A simulator serving every endpoint the documents declare.
     public init(configuration: SimulatorConfiguration = .init(), documents: [SpecDocument]) throws {
@@ -90,6 +94,7 @@ public final class QueueSimulator: Sendable {
         var logger = Logger(label: "queue-simulator")
         logger.logLevel = configuration.logLevel
         self.logger = logger
+        self.webhookSigner = WebhookSigner(seed: configuration.seed, userID: configuration.webhookUserID)
     }
 
     /// A simulator for FLUX.1 [schnell] Redux, from the spec bundled with this module.
@@ -198,6 +203,7 @@ public final class QueueSimulator: Sendable {
             _ = await task.result
         }
         for task in running { await task.value }
+        removeMultipartFiles()
     }
 
     /// The port the server listens on, once started.

@@ -25,6 +25,17 @@ public struct SimulatorConfiguration: Sendable {
     public var webhookAttempts: Int = 3
     /// The first delay between webhook attempts; doubled after each failure.
     public var webhookRetryDelay: Duration = .milliseconds(100)
+    /// How many partial outputs a streaming call (`POST …/stream`) sends before the final one.
+    public var streamPartialEvents: Int = 3
+    /// The pause between two events of a streaming call.
+    public var streamEventInterval: Duration = .milliseconds(20)
+    /// The `X-Fal-Webhook-User-Id` its signed webhooks carry (the signing key comes from `seed`).
+    public var webhookUserID: String = "simulator-user"
+    /// The base written into `response_url`, `status_url`, `cancel_url` and `upload_url` instead
+    /// of one made from the request's `Host`, as a service behind an ingress or a proxy announces
+    /// its public name (such as `https://queue.fal.run`); `nil` uses the `Host`. File URLs keep
+    /// the `Host` form: like fal's CDN, they are fetched directly, not through a proxy.
+    public var publicBaseURL: URL? = nil
 
     /// The level of the HTTP server's own log. Stopping cancels open keep-alive connections, which
     /// the server logs as errors, so the default keeps only critical messages.
@@ -144,6 +155,10 @@ public struct SimulatorStatistics: Sendable, Hashable {
     public var webhooksDelivered = 0
     /// Faults applied.
     public var faultsApplied = 0
+    /// Streaming calls (`POST …/stream`) that sent every event.
+    public var streamsCompleted = 0
+    /// Streaming calls the client closed before the last event.
+    public var streamsAbandoned = 0
     /// The most jobs waiting at once.
     public var peakQueueLength = 0
     /// The process's peak resident set (`VmHWM` of /proc/self/status), in KiB; 0 where unknown.

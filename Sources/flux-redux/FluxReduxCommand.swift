@@ -62,6 +62,8 @@ struct FluxReduxCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("max-image-mb"), help: ArgumentHelp("The largest image to download, in MiB.", valueName: "MiB"))
     var maxImageMB: Int = 64
+    @Option(help: "Send every request through this proxy (an app's queue-proxy, such as http://127.0.0.1:3333/api/fal/proxy) instead of holding a key.")
+    var proxy: String?
 
     @Option(help: .hidden)
     var simulatedJobSeconds: Double = 3
@@ -127,7 +129,16 @@ struct FluxReduxCommand: AsyncParsableCommand {
         let client: QueueClient
         let environment = ProcessInfo.processInfo.environment
         let host = environment["FAL_QUEUE_RUN_HOST"].flatMap { $0.isEmpty ? nil : URL(string: $0.contains("://") ? $0 : "https://\($0)") }
-        if Credentials.fromEnvironment(environment) != nil {
+        if let proxy {
+            // Proxy mode: the proxy holds the key; this process sends none.
+            guard let url = URL(string: proxy), url.scheme != nil, url.host != nil else {
+                throw ValidationError("--proxy must be an absolute URL, got \(proxy)")
+            }
+            var configuration = QueueClient.Configuration.proxy(url)
+            configuration.logger.logLevel = .error
+            client = QueueClient(configuration: configuration)
+            console.line("Using the proxy at \(url.absoluteString) (no key in this process).")
+        } else if Credentials.fromEnvironment(environment) != nil {
             // The hosted service (or FAL_QUEUE_RUN_HOST) with the key from the environment.
             var configuration = QueueClient.Configuration()
             configuration.logger.logLevel = .error

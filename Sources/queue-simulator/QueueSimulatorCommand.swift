@@ -31,6 +31,9 @@ struct QueueSimulatorCommand: AsyncParsableCommand {
     @Option(help: "Seed for every random choice.")
     var seed: UInt64 = 0
 
+    @Option(help: "The base URL written into the URLs it answers with (such as https://queue.fal.run, behind queue-proxy --upstream).")
+    var publicBaseURL: String?
+
     @Option(name: .customLong("spec"), help: "OpenAPI documents to serve instead of the bundled FLUX.1 [schnell] Redux spec.")
     var specs: [String] = []
 
@@ -43,6 +46,12 @@ struct QueueSimulatorCommand: AsyncParsableCommand {
         configuration.jobDuration = .milliseconds(jobDurationMilliseconds)
         configuration.logCount = logCount
         configuration.seed = seed
+        if let publicBaseURL {
+            guard let url = URL(string: publicBaseURL), url.scheme != nil, url.host != nil else {
+                throw ValidationError("--public-base-url must be an absolute URL, got \(publicBaseURL)")
+            }
+            configuration.publicBaseURL = url
+        }
         let simulator: QueueSimulator
         if specs.isEmpty {
             simulator = try QueueSimulator.fluxRedux(configuration: configuration)

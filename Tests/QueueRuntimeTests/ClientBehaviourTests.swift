@@ -315,7 +315,7 @@ final class LogCapture: LogHandler, @unchecked Sendable {
 
     @Test func bytesAreUploadedThroughStorage() async throws {
         let transport = MockTransport { request, _ in
-            if request.url.hasPrefix("https://rest.example.test/storage/upload/initiate?storage_type=gcs") {
+            if request.url.hasPrefix("https://rest.example.test/storage/upload/initiate?storage_type=fal-cdn-v3") {
                 return reply(200, #"{"upload_url":"https://bucket.example.net/put/1?sig=x","file_url":"https://cdn.example.net/f/1.png"}"#)
             }
             if request.url.hasPrefix("https://bucket.example.net/") { return reply(200, "") }

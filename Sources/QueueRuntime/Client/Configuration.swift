@@ -83,6 +83,11 @@ extension QueueClient {
         /// The largest response body read into memory (results with inline data URIs can be
         /// large); 256 MiB by default. A larger one is a final error, not retried.
         public var maximumResponseSize: Int = 256 << 20
+        /// In proxy mode, the app's proxy that every request for the configured hosts is sent to
+        /// (with `x-fal-target-url`, without `Authorization`); see `Configuration.proxy(_:)`.
+        public var proxyURL: URL? = nil
+        /// When and how local files go through the multipart upload flow.
+        public var multipartUpload = MultipartUploadOptions()
 
         /// A configuration from the environment (`FAL_KEY`, `FAL_KEY_ID` + `FAL_KEY_SECRET`,
         /// `FAL_QUEUE_RUN_HOST`, `FAL_RUN_HOST`, `FAL_STORAGE_HOST`) and the defaults; change any

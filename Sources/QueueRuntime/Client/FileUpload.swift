@@ -2,14 +2,15 @@ import Foundation
 import HTTPTypes
 
 extension QueueClient {
-    /// Uploads bytes through the storage flow fal's Python client uses and returns their URL.
+    /// Uploads bytes through fal's storage flow (as fal-js does) and returns their URL.
     ///
-    /// `POST {storage}/storage/upload/initiate?storage_type=gcs` with `{"file_name","content_type"}`
+    /// `POST {storage}/storage/upload/initiate?storage_type=fal-cdn-v3` (the route fal's server
+    /// proxy allows, so uploads work in proxy mode) with `{"file_name","content_type"}`
     /// returns `{"upload_url","file_url"}`; the bytes are then `PUT` to `upload_url` (a signed URL,
     /// so it gets no credential unless it is on a configured host).
     public func upload(_ data: Data, contentType: String, fileName: String? = nil) async throws -> URL {
         var initiate = Self.url(configuration.storageBaseURL, "storage/upload/initiate")
-        initiate = Self.withQuery(initiate, "storage_type", "gcs")
+        initiate = Self.withQuery(initiate, "storage_type", "fal-cdn-v3")
         let request = try JSONEncoder().encode(["file_name": fileName ?? "upload.bin", "content_type": contentType])
         let collected = try await exchange(.post, initiate, body: request, operation: "upload", retry: .idempotent)
         guard (200..<300).contains(collected.response.status.code) else {

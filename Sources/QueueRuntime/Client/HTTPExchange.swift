@@ -160,6 +160,8 @@ extension QueueClient {
             request.headerFields[.authorization] = nil
         }
         if body != nil, request.headerFields[.contentType] == nil { request.headerFields[.contentType] = "application/json" }
+        var baseURL = destination.baseURL
+        try routeThroughProxy(&request, baseURL: &baseURL, destination: destination)
         let transport = configuration.transport
         var next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?) = {
             try await transport.send($0, body: $1, baseURL: $2, operationID: operation)
@@ -168,7 +170,7 @@ extension QueueClient {
             let inner = next
             next = { try await middleware.intercept($0, body: $1, baseURL: $2, operationID: operation, next: inner) }
         }
-        return try await next(request, body.map { HTTPBody($0) }, destination.baseURL)
+        return try await next(request, body.map { HTTPBody($0) }, baseURL)
     }
 
     /// Sends a request, retrying as `retry` allows; returns the first response that is not

@@ -130,6 +130,12 @@ public struct QueueClient: Sendable {
         guard issues.isEmpty else { throw QueueError.invalidInput(issues) }
         var input = input
         try await input.transformFiles { file in
+            // A large local file is uploaded in parts without being read whole.
+            if case .localFile(let url) = file, configuration.fileUpload == .storage,
+                (try? Self.fileSize(url)).map({ $0 > configuration.multipartUpload.threshold }) == true
+            {
+                return .url(try await uploadFile(at: url).absoluteString)
+            }
             guard let (data, contentType) = try file.loadBytes() else { return file }
             switch configuration.fileUpload {
             case .dataURI: return .url(FileInput.dataURI(data, contentType: contentType))
