@@ -71,7 +71,7 @@ let package = Package(
         // Figures for hostile servers: long SSE lines, dropped streams, a 200 MB result.
         .executableTarget(
             name: "hostile-benchmark",
-            dependencies: ["QueueRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["QueueRuntime", "QueueTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/HostileBenchmark"
         ),
         // Uploads a 300 MB file through the multipart flow; prints time and peak memory.
@@ -179,16 +179,19 @@ let package = Package(
         .testTarget(name: "FluxReduxCommandTests", dependencies: ["QueueSimulator", "flux-redux"]),
         .testTarget(
             name: "QueueRuntimeTests",
-            dependencies: ["QueueRuntime", "FluxRedux", "QueueSimulator"]
+            dependencies: ["QueueRuntime", "FluxRedux", "QueueSimulator", "QueueTestSupport"]
         ),
         // Servers that misbehave on purpose (plain sockets on loopback), one test per way.
-        .testTarget(name: "HostileServerTests", dependencies: ["QueueRuntime", "flux-redux"]),
+        .testTarget(name: "HostileServerTests", dependencies: ["QueueRuntime", "QueueTestSupport", "flux-redux"]),
+        // What several test targets and the hostile benchmark share: the misbehaving server and a
+        // tiny PNG encoder (Foundation only; no dependency on the package's modules).
+        .target(name: "QueueTestSupport", path: "Tests/QueueTestSupport"),
         // Proxy mode and queue-proxy, streaming endpoints, multipart uploads and signed webhooks,
         // over loopback against the local queue server.
         .testTarget(
             name: "ParityTests",
             dependencies: [
-                "QueueProxy", "QueueRuntime", "FluxRedux", "QueueSimulator", "flux-redux",
+                "QueueProxy", "QueueRuntime", "FluxRedux", "QueueSimulator", "flux-redux", "QueueTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),

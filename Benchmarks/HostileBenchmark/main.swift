@@ -11,6 +11,7 @@
 import Foundation
 import Logging
 import QueueRuntime
+import QueueTestSupport
 
 struct EchoInput: QueueInput {
     var prompt: String

@@ -3,6 +3,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import QueueTestSupport
 #endif
 
 /// The real `flux-redux` executable against hostile servers.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import QueueRuntime
+import QueueTestSupport
 
 /// A minimal endpoint, so these tests do not depend on generated type names.
 struct EchoInput: QueueInput {
@@ -102,7 +103,9 @@ struct HostileServerTests {
     func hostileRequestID() async throws {
         try await HostileServer.with(queue(id: "../../p0wned")) { server in
             let error = await #expect(throws: QueueError.self) {
-                try await within(.seconds(20)) { try await client(server).submit(endpoint, EchoInput(prompt: "x")) }
+                // The idle timeout is not what this test is about: a loaded machine must not turn the
+                // submit's answer into a timeout (a 1 s limit did, once in about ten suite runs).
+                try await within(.seconds(20)) { try await client(server) { $0.requestIdleTimeout = .seconds(10) }.submit(endpoint, EchoInput(prompt: "x")) }
             }
             guard case .decoding(let failure)? = error else { Issue.record("got \(String(describing: error))"); return }
             #expect(failure.fieldPath == "request_id" && failure.reason.contains("not a valid request id"))
@@ -193,7 +196,7 @@ struct HostileServerTests {
             connection.send("\"}]}\n\n")
             return true
         })) { server in
-            let client = client(server) { $0.statusUpdates.maximumEventSize = 1 << 20 }
+            let client = client(server) { $0.statusUpdates.maximumEventSize = 1 << 20; $0.requestIdleTimeout = .seconds(10) }
             let output = try await within(.seconds(30)) { try await client.run(endpoint, EchoInput(prompt: "x")) }
             #expect(output == ["ok": true])
             #expect(server.count("\(requests)/req-1/status/stream") == 1, "over the cap: no reconnect, straight to polling")
@@ -224,7 +227,7 @@ struct HostileServerTests {
             // Closed without an answer: a transport error on every stream connection.
             request.path == "\(requests)/req-1/status/stream"
         })) { server in
-            let output = try await within(.seconds(30)) { try await client(server).run(endpoint, EchoInput(prompt: "x")) }
+            let output = try await within(.seconds(30)) { try await client(server) { $0.requestIdleTimeout = .seconds(10) }.run(endpoint, EchoInput(prompt: "x")) }
             #expect(output == ["ok": true])
             #expect(server.count("\(requests)/req-1/status/stream") == 3, "one request per stream attempt, no nested retries")
         }
@@ -234,7 +237,7 @@ struct HostileServerTests {
     func overCapResult() async throws {
         let big = #"{"data":""# + String(repeating: "x", count: 8192) + #""}"#
         try await HostileServer.with(queue(result: big)) { server in
-            let client = client(server) { $0.maximumResponseSize = 4096 }
+            let client = client(server) { $0.maximumResponseSize = 4096; $0.requestIdleTimeout = .seconds(10) }
             let error = await #expect(throws: QueueError.self) { try await within(.seconds(30)) { try await client.run(endpoint, EchoInput(prompt: "x")) } }
             #expect(String(describing: error).contains("larger than the 4096 bytes limit"), "\(String(describing: error))")
             #expect(server.count("\(requests)/req-1", method: "GET") == 1)
@@ -256,7 +259,7 @@ struct HostileServerTests {
             }
         }) { server in
             let probe = Statuses()
-            let client = client(server) { $0.statusUpdates = .polling }
+            let client = client(server) { $0.statusUpdates = .polling; $0.requestIdleTimeout = .seconds(10) }
             let error = await #expect(throws: QueueError.self) {
                 try await within(.seconds(30)) { try await client.run(endpoint, EchoInput(prompt: "x"), onUpdate: probe.record) }
             }
@@ -312,7 +315,7 @@ struct HostileServerTests {
     @Test("a run that fails after its submit cancels the job once and names the request")
     func failureAfterSubmitCancels() async throws {
         try await HostileServer.with(queue(statusBody: "{not json")) { server in
-            let client = client(server) { $0.statusUpdates = .polling }
+            let client = client(server) { $0.statusUpdates = .polling; $0.requestIdleTimeout = .seconds(10) }
             let error = await #expect(throws: QueueError.self) { try await within(.seconds(30)) { try await client.run(endpoint, EchoInput(prompt: "x")) } }
             #expect(error?.requestID == "req-1")
             #expect(String(describing: error).contains("req-1"))

@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 import FluxRedux
 @testable import QueueRuntime
+import QueueTestSupport
 
 /// A file of `size` seeded pseudo-random bytes in a temporary folder, removed after `body`.
 func withTemporaryFile<T>(size: Int, seed: UInt64, name: String = "input.bin", _ body: (URL, String) async throws -> T) async throws -> T {

@@ -9,6 +9,7 @@ import OpenAPIRuntime
 import QueueProxy
 import QueueRuntime
 import QueueSimulator
+import QueueTestSupport
 
 let simulatorKey = "sim-key-id:sim-secret-value"
 let quietLogger: Logger = {

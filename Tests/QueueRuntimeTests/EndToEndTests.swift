@@ -5,6 +5,7 @@ import Testing
 import FluxRedux
 import QueueSimulator
 @testable import QueueRuntime
+import QueueTestSupport
 
 /// Against the local queue server over loopback HTTP, with the default (AsyncHTTPClient) transport.
 @Suite(.serialized) struct EndToEndTests {

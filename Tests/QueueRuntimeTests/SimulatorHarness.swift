@@ -5,6 +5,7 @@ import OpenAPIRuntime
 import QueueSimulator
 import FluxRedux
 @testable import QueueRuntime
+import QueueTestSupport
 
 let simulatorKey = "sim-key-id:sim-secret-value"
 

@@ -1,4 +1,3 @@
-// A copy of Tests/HostileServerTests/HostileServer.swift (a test target cannot be shared with an executable).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -17,31 +16,31 @@ private func systemSend(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) 
 /// `Connection: close`), so a test controls every byte and every pause: headers then silence, a
 /// byte at a time, a dropped connection, an answer that never comes. Use `HostileServer.with`, which
 /// stops the server and waits for its threads (bounded) before it returns.
-final class HostileServer: @unchecked Sendable {
+package final class HostileServer: @unchecked Sendable {
     /// One request as the server read it.
-    struct Request: Sendable {
-        var method: String
+    package struct Request: Sendable {
+        package var method: String
         /// The path with its query, as sent.
-        var target: String
-        var headers: [String: String]
-        var body: [UInt8]
+        package var target: String
+        package var headers: [String: String]
+        package var body: [UInt8]
 
-        var path: String { String(target.prefix { $0 != "?" }) }
-        func header(_ name: String) -> String? { headers[name.lowercased()] }
+        package var path: String { String(target.prefix { $0 != "?" }) }
+        package func header(_ name: String) -> String? { headers[name.lowercased()] }
     }
 
     /// The connection a handler answers on.
-    final class Connection: @unchecked Sendable {
-        let fd: Int32
-        let server: HostileServer
-        init(fd: Int32, server: HostileServer) {
+    package final class Connection: @unchecked Sendable {
+        package let fd: Int32
+        package let server: HostileServer
+        package init(fd: Int32, server: HostileServer) {
             self.fd = fd
             self.server = server
         }
 
         /// Sends bytes; false once the peer is gone or the server stops.
         @discardableResult
-        func send(_ bytes: [UInt8]) -> Bool {
+        package func send(_ bytes: [UInt8]) -> Bool {
             guard !server.isStopped else { return false }
             var offset = 0
             while offset < bytes.count {
@@ -53,11 +52,11 @@ final class HostileServer: @unchecked Sendable {
         }
 
         @discardableResult
-        func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+        package func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
         /// A status line and headers (with `Connection: close`); `length` sets `Content-Length`.
         @discardableResult
-        func head(_ status: Int, _ headers: [(String, String)] = [], length: Int? = nil) -> Bool {
+        package func head(_ status: Int, _ headers: [(String, String)] = [], length: Int? = nil) -> Bool {
             var text = "HTTP/1.1 \(status) \(status == 200 ? "OK" : "Status")\r\nConnection: close\r\n"
             for (name, value) in headers { text += "\(name): \(value)\r\n" }
             if let length { text += "Content-Length: \(length)\r\n" }
@@ -66,14 +65,14 @@ final class HostileServer: @unchecked Sendable {
 
         /// A whole answer.
         @discardableResult
-        func reply(_ status: Int, _ body: String, contentType: String = "application/json", headers: [(String, String)] = []) -> Bool {
+        package func reply(_ status: Int, _ body: String, contentType: String = "application/json", headers: [(String, String)] = []) -> Bool {
             let bytes = Array(body.utf8)
             return head(status, [("Content-Type", contentType)] + headers, length: bytes.count) && send(bytes)
         }
 
         /// Waits, waking early when the server stops; false once it has.
         @discardableResult
-        func pause(_ duration: Duration) -> Bool {
+        package func pause(_ duration: Duration) -> Bool {
             let end = ContinuousClock.now + duration
             while ContinuousClock.now < end {
                 if server.isStopped { return false }
@@ -83,12 +82,12 @@ final class HostileServer: @unchecked Sendable {
         }
 
         /// Holds the connection open without answering until the server stops.
-        func hang() { while pause(.milliseconds(100)) {} }
+        package func hang() { while pause(.milliseconds(100)) {} }
     }
 
-    typealias Handler = @Sendable (Request, Connection) -> Void
+    package typealias Handler = @Sendable (Request, Connection) -> Void
 
-    let port: Int
+    package let port: Int
     private let listener: Int32
     private let handler: Handler
     private let lock = NSLock()
@@ -97,15 +96,15 @@ final class HostileServer: @unchecked Sendable {
     private var log: [Request] = []
     private var accepting = true
 
-    var isStopped: Bool { lock.withLock { stopped } }
+    package var isStopped: Bool { lock.withLock { stopped } }
     /// Every request received so far, in order.
-    var requests: [Request] { lock.withLock { log } }
+    package var requests: [Request] { lock.withLock { log } }
     /// How many requests went to `path` (query ignored), optionally with `method`.
-    func count(_ path: String, method: String? = nil) -> Int {
+    package func count(_ path: String, method: String? = nil) -> Int {
         requests.filter { $0.path == path && (method == nil || $0.method == method) }.count
     }
 
-    var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    package var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
     private init(handler: @escaping Handler) throws {
         self.handler = handler
@@ -133,7 +132,7 @@ final class HostileServer: @unchecked Sendable {
     }
 
     /// Starts a server, runs `body`, then stops the server and waits for its threads.
-    static func with<T>(_ handler: @escaping Handler, _ body: (HostileServer) async throws -> T) async throws -> T {
+    package static func with<T>(_ handler: @escaping Handler, _ body: (HostileServer) async throws -> T) async throws -> T {
         let server = try HostileServer(handler: handler)
         server.start()
         do {
@@ -210,7 +209,7 @@ final class HostileServer: @unchecked Sendable {
     }
 
     /// Stops accepting, wakes every handler, and waits (at most 10 s) for their threads to end.
-    func stop() async {
+    package func stop() async {
         lock.withLock { stopped = true }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)

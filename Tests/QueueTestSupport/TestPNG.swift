@@ -1,8 +1,8 @@
 import Foundation
 
 /// A tiny valid PNG (8-bit RGB, stored deflate blocks), built here so the test owns its input.
-enum TestPNG {
-    static func make(width: Int, height: Int) -> Data {
+package enum TestPNG {
+    package static func make(width: Int, height: Int) -> Data {
         var raw = Data()
         for y in 0..<height {
             raw.append(0)  // filter: none
@@ -19,7 +19,7 @@ enum TestPNG {
         return png
     }
 
-    static func dataURI(width: Int = 8, height: Int = 8) -> String {
+    package static func dataURI(width: Int = 8, height: Int = 8) -> String {
         "data:image/png;base64," + make(width: width, height: height).base64EncodedString()
     }
 
@@ -44,7 +44,7 @@ enum TestPNG {
         return out
     }
 
-    static func crc32(_ data: Data) -> UInt32 {
+    package static func crc32(_ data: Data) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
         for byte in data {
             crc ^= UInt32(byte)
