@@ -271,21 +271,18 @@ struct FluxReduxCommand: AsyncParsableCommand {
         return outcome
     }
 
-    /// Cancels `job`, giving up after `limit`.
+    /// Cancels `job`, giving up after `limit`. Detached, so a Ctrl-C that cancelled the caller
+    /// does not also cancel the cancel; the runtime's `race` bounds the wait.
     static func cancelWithin(_ limit: Duration, client: QueueClient, job: QueueJob<Flux1SchnellRedux.Output>) async -> Result<CancelOutcome, any Error> {
-        let first = FirstResult<CancelOutcome>()
-        return await withCheckedContinuation { continuation in
-            first.install(continuation)
-            let work = Task.detached {
-                do { first.finish(.success(try await client.cancel(job))) } catch { first.finish(.failure(error)) }
+        await Task.detached {
+            do {
+                return .success(try await race(limit, onTimeout: { CancelUnanswered(seconds: Int(limit.components.seconds)) }) {
+                    try await client.cancel(job)
+                })
+            } catch {
+                return .failure(error)
             }
-            let timer = Task.detached {
-                try? await Task.sleep(for: limit)
-                first.finish(.failure(CancelUnanswered(seconds: Int(limit.components.seconds))))
-                work.cancel()
-            }
-            first.whenDone { timer.cancel() }
-        }
+        }.value
     }
 
     /// Submits (or resumes), follows, fetches and saves; returns the saved paths.
@@ -592,42 +589,3 @@ struct CancelUnanswered: Error {
     var seconds: Int
 }
 
-/// The first of several results; later ones are dropped.
-final class FirstResult<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Result<Value, any Error>, Never>?
-    private var pending: Result<Value, any Error>?
-    private var done = false
-    private var cleanup: (@Sendable () -> Void)?
-
-    func install(_ continuation: CheckedContinuation<Result<Value, any Error>, Never>) {
-        let early = lock.withLock { () -> Result<Value, any Error>? in
-            if let pending { return pending }
-            self.continuation = continuation
-            return nil
-        }
-        if let early { continuation.resume(returning: early) }
-    }
-
-    func whenDone(_ cleanup: @escaping @Sendable () -> Void) {
-        let now = lock.withLock { () -> Bool in
-            if done { return true }
-            self.cleanup = cleanup
-            return false
-        }
-        if now { cleanup() }
-    }
-
-    func finish(_ result: Result<Value, any Error>) {
-        let taken = lock.withLock { () -> (CheckedContinuation<Result<Value, any Error>, Never>?, (@Sendable () -> Void)?)? in
-            guard !done else { return nil }
-            done = true
-            if continuation == nil { pending = result }
-            defer { continuation = nil; cleanup = nil }
-            return (continuation, cleanup)
-        }
-        guard let (continuation, cleanup) = taken else { return }
-        continuation?.resume(returning: result)
-        cleanup?()
-    }
-}

@@ -13,8 +13,9 @@ struct IdleTimeoutExceeded: Error, CustomStringConvertible {
 ///
 /// Not a task group: a group waits for all its children, and a transport's wait that ignores
 /// cancellation would then hold the caller anyway. The first of the operation and the timer
-/// resumes the caller; the loser is cancelled and left to end on its own.
-func race<Value: Sendable>(
+/// resumes the caller; the loser is cancelled and left to end on its own. (`package`: flux-redux
+/// bounds its Ctrl-C cancel with it.)
+package func race<Value: Sendable>(
     _ limit: Duration, onTimeout: @escaping @Sendable () -> any Error, _ operation: @escaping @Sendable () async throws -> Value
 ) async throws -> Value {
     let first = FirstOutcome<Value>()
