@@ -4,12 +4,24 @@ import PackageDescription
 // Dependency policy: the runtime (`QueueRuntime`) and every generated module build with Swift
 // packages only, on Linux and Apple platforms. Only the generator side (`QueueSpec`, `QueueGen`,
 // `queuegen`, and the tools built on the spec reader) links the C library libyaml.
+/// fal's catalog, one module per category (specs/queuegen.yaml says which folders each holds).
+let catalogModules = ["FalImage", "FalVideo", "FalAudio", "FalSpeech", "FalText", "Fal3D", "FalVision", "FalTraining"]
+
 let package = Package(
     name: "swift-queue-client",
     platforms: [.macOS(.v13), .iOS(.v16), .tvOS(.v16), .watchOS(.v9)],
     products: [
         .library(name: "QueueRuntime", targets: ["QueueRuntime"]),
         .library(name: "FluxRedux", targets: ["FluxRedux"]),
+        // fal's catalog, one product per category (generated from specs/fal; see the README).
+        .library(name: "FalImage", targets: ["FalImage"]),
+        .library(name: "FalVideo", targets: ["FalVideo"]),
+        .library(name: "FalAudio", targets: ["FalAudio"]),
+        .library(name: "FalSpeech", targets: ["FalSpeech"]),
+        .library(name: "FalText", targets: ["FalText"]),
+        .library(name: "Fal3D", targets: ["Fal3D"]),
+        .library(name: "FalVision", targets: ["FalVision"]),
+        .library(name: "FalTraining", targets: ["FalTraining"]),
         .library(name: "QueueSpec", targets: ["QueueSpec"]),
         .library(name: "QueueGen", targets: ["QueueGen"]),
         .library(name: "QueueSimulator", targets: ["QueueSimulator"]),
@@ -105,6 +117,10 @@ let package = Package(
         ),
         // The checked-in client generated from specs/flux-1-schnell-redux.yaml (`queuegen check`).
         .target(name: "FluxRedux", dependencies: ["QueueRuntime"], path: "Generated/FluxRedux"),
+    ]
+        // fal's catalog: generated from specs/fal into Generated/<module> (`queuegen check`).
+        + catalogModules.map { .target(name: $0, dependencies: ["QueueRuntime"], path: "Generated/\($0)") }
+        + [
 
         // MARK: Local queue server and the command-line tools
         .target(

@@ -1,77 +1,153 @@
 #!/usr/bin/env bash
-# The fal catalog through queuegen: lines of Swift per endpoint and the debug compile time and peak
-# memory of 100 catalog endpoints and of the whole catalog, for this checkout and, side by side in
-# the same run, for queuegen at another git revision.
+# fal's catalog through queuegen, in one run: generation time for the whole catalog (release
+# build of queuegen), lines of Swift per endpoint, and the debug build time and peak memory of
+# 100 catalog endpoints and of the whole catalog (the category modules of specs/queuegen.yaml),
+# built by SwiftPM from a state where QueueRuntime is already built. With a git revision, the
+# generator and runtime of that revision are measured the same way, side by side.
 #
-#   bash Benchmarks/catalog/run.sh [BASELINE_REVISION]      # e.g. b296d7e (before namespaces)
+#   bash Benchmarks/catalog/run.sh [BASELINE_REVISION]     # e.g. 6ad3cb7 (before issue 12)
 #
-# CATALOG (default ../shared/fal-catalog) is the folder of endpoint documents; WHOLE=0 skips the
-# whole-catalog compile, BASELINE_QUEUEGEN names a queuegen already built at BASELINE_REVISION
-# (BASELINE_WHOLE=1 compiles the baseline's whole catalog too). Compiles run `swiftc -c -Onone` on the generated files as one module
-# against the built QueueRuntime (batch mode, -j2), as a debug build of that target would.
+# Environment: WHOLE=0 skips the whole-catalog builds; RUNS=N repeats each build N times (the
+# table shows the fastest, with the spread). The machine's other load shows in every figure, so
+# compare the rows of one run.
+#
+# How a build is measured: a scratch package under /tmp depends on the checkout by path and
+# declares the generated folders as its own targets (depending on QueueRuntime), so the current
+# and the baseline code are built the same way. It is built once; then the generated modules'
+# build products are deleted and `swift build` is timed building them again (debug, SwiftPM's
+# own parallelism). Peak memory is the largest VmHWM of any swift-frontend process, sampled
+# from /proc every 20 ms, and the largest maximum resident set of the process tree (time -f %M).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-catalog=${CATALOG:-$root/../shared/fal-catalog}
 baseline=${1:-}
+runs=${RUNS:-1}
 work=$(mktemp -d /tmp/catalog-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+  if [ -d "$work/baseline-src" ]; then git -C "$root" worktree remove --force "$work/baseline-src" >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
-swift build --product queuegen >/dev/null
-swift build --target QueueRuntime >/dev/null
-bin=$(swift build --show-bin-path)
-tools=("current:$bin/queuegen")
-if [ -n "$baseline" ] && [ -x "${BASELINE_QUEUEGEN:-}" ]; then
-  tools+=("$baseline:$BASELINE_QUEUEGEN")  # a queuegen already built at that revision
-elif [ -n "$baseline" ]; then
-  git worktree add --detach "$work/baseline" "$baseline" >/dev/null 2>&1
-  (cd "$work/baseline" && swift build --product queuegen --scratch-path "$work/baseline-build" >/dev/null)
-  tools+=("$baseline:$work/baseline-build/debug/queuegen")
-fi
+# The modules and their spec folders, from specs/queuegen.yaml (catalog modules are named Fal*).
+python3 - "$root/specs/queuegen.yaml" >"$work/modules.txt" <<'PY'
+import sys, yaml
+config = yaml.safe_load(open(sys.argv[1]))
+for module in config["modules"]:
+    if module["name"].startswith("Fal") and module["name"] != "FalFixtureClients":
+        print(module["name"], " ".join("specs/" + s for s in module["specs"]))
+PY
+find specs/fal -name '*.json' | sort >"$work/all.txt"
+endpoints_total=$(wc -l <"$work/all.txt")
+# 100 documents spread evenly over the sorted catalog (the same 100 for every generator).
+awk -v n="$endpoints_total" 'BEGIN { step = n / 100 } { if (NR - 1 >= next_pick) { print; next_pick += step } }' "$work/all.txt" | head -100 >"$work/sample.txt"
 
-# The well-formed documents (the ones that lint without errors), sorted; 100 of them spread evenly.
-find "$catalog" -name '*.json' | sort >"$work/all.txt"
-: >"$work/good.txt"
-while read -r file; do
-  if "$bin/queuegen" lint "$file" >/dev/null 2>&1; then echo "$file" >>"$work/good.txt"; fi
-done <"$work/all.txt"
-total=$(wc -l <"$work/good.txt")
-awk -v n="$total" 'BEGIN { step = n / 100 } { if (NR - 1 >= next_pick) { print; next_pick += step } }' "$work/good.txt" | head -100 >"$work/sample.txt"
+# measure LABEL SOURCE_ROOT QUEUEGEN: generates into $work/LABEL and builds it; appends table rows.
+measure() {
+  local label=$1 src=$2 queuegen=$3 dir=$work/$1
+  mkdir -p "$dir/gen"
+  # Generation, whole catalog, with a release queuegen: every module of the catalog, timed together.
+  local start end
+  start=$(date +%s.%N)
+  while read -r name specs; do
+    # shellcheck disable=SC2086
+    "$queuegen" generate $specs --output "$dir/gen/$name" --allow-unresolved-refs >/dev/null 2>"$dir/gen-$name.log"
+  done <"$work/modules.txt"
+  end=$(date +%s.%N)
+  local generate_seconds lines
+  generate_seconds=$(echo "$end - $start" | bc)
+  lines=$(cat "$dir"/gen/*/*.swift | wc -l)
+  mkdir -p "$dir/gen/Catalog100"
+  mkdir -p "$dir/sample"
+  while read -r file; do ln -s "$root/$file" "$dir/sample/$(basename "$file")"; done <"$work/sample.txt"
+  "$queuegen" generate "$dir/sample" --output "$dir/gen/Catalog100" --allow-unresolved-refs >/dev/null 2>"$dir/gen-100.log"
+  local sample_lines
+  sample_lines=$(cat "$dir"/gen/Catalog100/*.swift | wc -l)
 
-flags=(-I "$bin/Modules")
-for map in "$bin"/*.build/module.modulemap; do flags+=(-Xcc "-fmodule-map-file=$map"); done
-while read -r map; do flags+=(-Xcc "-fmodule-map-file=$map"); done < <(find "$root/.build/checkouts" -path '*/Sources/*' -name module.modulemap)
+  # The scratch package: every generated folder a target of its own, and one target per set that
+  # depends on them so that one `swift build --target` builds the set with SwiftPM's parallelism.
+  local names
+  names=$(awk '{ printf "%s\"%s\"", (NR > 1 ? ", " : ""), $1 }' "$work/modules.txt")
+  mkdir -p "$dir/package/Sources/CatalogAll" "$dir/package/Sources/CatalogSample"
+  echo "// Builds every catalog module." >"$dir/package/Sources/CatalogAll/All.swift"
+  echo "// Builds the 100-endpoint sample." >"$dir/package/Sources/CatalogSample/Sample.swift"
+  cat >"$dir/package/Package.swift" <<SWIFT
+// swift-tools-version:6.0
+import PackageDescription
+let modules = [$names]
+let package = Package(
+    name: "catalog-bench",
+    platforms: [.macOS(.v13), .iOS(.v16), .tvOS(.v16), .watchOS(.v9)],
+    dependencies: [.package(path: "$src")],
+    targets: modules.map {
+        .target(name: \$0, dependencies: [.product(name: "QueueRuntime", package: "$(basename "$src")")], path: "$dir/gen/\(\$0)")
+    } + [
+        .target(name: "Catalog100", dependencies: [.product(name: "QueueRuntime", package: "$(basename "$src")")], path: "$dir/gen/Catalog100"),
+        .target(name: "CatalogAll", dependencies: modules.map { .target(name: \$0) }),
+        .target(name: "CatalogSample", dependencies: ["Catalog100"]),
+    ]
+)
+SWIFT
+  # Warm-up: resolve, build QueueRuntime and its dependencies (and the sets once).
+  (cd "$dir/package" && swift build --target CatalogSample >"$dir/warm.log" 2>&1) || { tail -30 "$dir/warm.log" >&2; exit 1; }
+  if [ "${WHOLE:-1}" != 0 ]; then
+    (cd "$dir/package" && swift build --target CatalogAll >"$dir/warm-all.log" 2>&1) || { tail -30 "$dir/warm-all.log" >&2; exit 1; }
+  fi
+  local warnings
+  warnings=$(cat "$dir"/warm*.log | grep -c "$dir/gen/.*warning:" || true)
 
-# compile NAME DIR: a debug compile of every .swift file in DIR as one module; prints "seconds peakMB".
-compile() {
-  local dir=$1
-  mkdir -p "$dir/obj"
-  /usr/bin/time -f '%e %M' -o "$dir/time.txt" \
-    swiftc -c -Onone -g -parse-as-library -enable-batch-mode -j2 -module-name CatalogClient \
-      -emit-module -emit-module-path "$dir/obj/CatalogClient.swiftmodule" -working-directory "$dir/obj" \
-      "${flags[@]}" "$dir"/gen/*.swift >"$dir/compile.log" 2>&1 || { echo "compile failed: $dir/compile.log" >&2; tail -20 "$dir/compile.log" >&2; cp "$dir/compile.log" /tmp/catalog-compile-failure.log; return 1; }
-  awk '{ printf "%s %.0f", $1, $2 / 1024 }' "$dir/time.txt"
+  row "$label" 100 "$sample_lines" "" CatalogSample Catalog100 "$warnings"
+  if [ "${WHOLE:-1}" != 0 ]; then
+    row "$label" "$endpoints_total" "$lines" "$generate_seconds" CatalogAll "$(awk '{ print $1 }' "$work/modules.txt" | tr '\n' ' ')" "$warnings"
+  fi
 }
 
-printf '\n| generator | documents | endpoints | lines of Swift | lines per endpoint | generate (s) | debug compile (s) | peak memory (MB) | warnings |\n|---|---|---|---|---|---|---|---|---|\n'
-for entry in "${tools[@]}"; do
-  label=${entry%%:*}; tool=${entry#*:}
-  sets=("100:$work/sample.txt")
-  if [ "${WHOLE:-1}" != 0 ] && { [ "$label" = current ] || [ "${BASELINE_WHOLE:-0}" = 1 ]; }; then sets+=("all:$work/good.txt"); fi
-  for set in "${sets[@]}"; do
-    name=${set%%:*}; list=${set#*:}
-    dir="$work/$label-$name"
-    mkdir -p "$dir/gen"
-    mkdir -p "$dir/specs"
-    while read -r file; do ln -s "$file" "$dir/specs/$(basename "$file")"; done <"$list"
+# row LABEL ENDPOINTS LINES GENERATE_SECONDS SET_TARGET "MODULES": times RUNS rebuilds of MODULES.
+row() {
+  local label=$1 endpoints=$2 lines=$3 generated=$4 set=$5 modules=$6 warnings=$7 dir=$work/$1
+  local bin="$dir/package/.build/debug"
+  local best="" all="" frontend_peak=0 tree_peak=0
+  for _ in $(seq "$runs"); do
+    for module in $modules; do rm -rf "$bin/$module.build" "$bin/Modules/$module".*; done
+    rm -rf "$bin/$set.build" "$bin/Modules/$set".*
+    : >"$dir/peaks.txt"
+    ( while :; do
+        for status in /proc/[0-9]*/status; do
+          grep -q '^Name:.*swift-frontend' "$status" 2>/dev/null && awk '/^VmHWM/ { print $2 }' "$status" 2>/dev/null
+        done >>"$dir/peaks.txt"
+        sleep 0.02
+      done ) &
+    local sampler=$!
+    local start end
     start=$(date +%s.%N)
-    "$tool" generate "$dir/specs" --output "$dir/gen" >/dev/null
-    generated=$(echo "$(date +%s.%N) - $start" | bc)
-    lines=$(cat "$dir"/gen/*.swift | wc -l)
-    endpoints=$(wc -l <"$list")
-    result=$(compile "$dir")
-    warnings=$(grep -c 'warning:' "$dir/compile.log" || true)
-    printf '| %s | %s | %s | %s | %s | %.2f | %s | %s | %s |\n' "$label" "$name" "$endpoints" "$lines" "$((lines / endpoints))" "$generated" "${result% *}" "${result#* }" "$warnings"
+    (cd "$dir/package" && /usr/bin/time -f '%M' -o "$dir/tree.txt" swift build --target "$set" >"$dir/build.log" 2>&1) \
+      || { kill "$sampler"; tail -30 "$dir/build.log" >&2; exit 1; }
+    end=$(date +%s.%N)
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    local seconds
+    seconds=$(echo "$end - $start" | bc)
+    all="$all $(printf '%.1f' "$seconds")"
+    if [ -z "$best" ] || (( $(echo "$seconds < $best" | bc) )); then best=$seconds; fi
+    local peak
+    peak=$(sort -n "$dir/peaks.txt" | tail -1)
+    [ -n "$peak" ] && [ "$peak" -gt "$frontend_peak" ] && frontend_peak=$peak
+    local tree
+    tree=$(cat "$dir/tree.txt")
+    [ "$tree" -gt "$tree_peak" ] && tree_peak=$tree
   done
-done
-if [ -d "$work/baseline" ]; then git worktree remove --force "$work/baseline" >/dev/null 2>&1 || true; fi
+  printf '| %s | %s | %s | %s | %s | %.1f (runs:%s) | %d | %d | %s |\n' "$label" "$endpoints" "$lines" "$((lines / endpoints))" \
+    "${generated:+$(printf '%.2f' "$generated")}" "$best" "$all" "$((frontend_peak / 1024))" "$((tree_peak / 1024))" "$warnings" >>"$work/table.md"
+}
+
+printf '| generator | endpoints | lines of Swift | lines per endpoint | generate, release (s) | debug build (s) | peak swift-frontend (MB) | peak process (MB) | warnings |\n|---|---|---|---|---|---|---|---|---|\n' >"$work/table.md"
+
+swift build -c release --product queuegen >/dev/null
+measure current "$root" "$(swift build -c release --show-bin-path)/queuegen"
+if [ -n "$baseline" ]; then
+  git -C "$root" worktree add --detach "$work/baseline-src" "$baseline" >/dev/null 2>&1
+  (cd "$work/baseline-src" && swift build -c release --product queuegen >/dev/null)
+  measure "$baseline" "$work/baseline-src" "$work/baseline-src/.build/release/queuegen"
+fi
+echo
+cat "$work/table.md"

@@ -85,7 +85,8 @@ public enum SwiftNamer {
         "QueueRuntime", "QueueClient", "QueueJob", "QueueStatus", "QueueError", "QueueEndpoint", "QueueModel",
         "QueueInput", "EndpointID", "FileInput", "JSONValue", "OpenStringEnum", "Validator", "ValidationIssue",
         "RetryPolicy", "Credentials", "StatusUpdatePolicy", "QueueGeneratedCodeVersion1", "GeneratedCodeVersionCheck",
-        "FileUpload", "Configuration",
+        "FileUpload", "Configuration", "QueueGeneratedCodeVersion2", "StructurallyHashable", "WireDecoder", "WireEncoder",
+        "WireKey",
     ]
 
     /// Names the generated code spells inside a namespace: a type there never takes one of them.
@@ -93,7 +94,8 @@ public enum SwiftNamer {
         "String", "Int", "Int64", "Double", "Bool", "Array", "Dictionary", "Optional", "Swift", "Any", "AnyObject",
         "Self", "Type", "Protocol", "Decoder", "Encoder", "CodingKey", "CodingKeys", "Defaults", "JSONValue",
         "FileInput", "Validator", "ValidationIssue", "QueueModel", "QueueInput", "QueueEndpoint", "OpenStringEnum",
-        "QueueRuntime", "GeneratedCodeVersionCheck", "QueueGeneratedCodeVersion1",
+        "QueueRuntime", "GeneratedCodeVersionCheck", "QueueGeneratedCodeVersion1", "QueueGeneratedCodeVersion2",
+        "StructurallyHashable", "WireDecoder", "WireEncoder",
     ]
 
     /// Case names that would clash with the open enum's own members or `Optional`.

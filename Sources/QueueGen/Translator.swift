@@ -36,7 +36,7 @@ struct Translator {
             namespaces.append(builder.translate(entry.endpoint, memberName: memberNames[index]))
         }
         namespaces.sort { $0.name < $1.name }
-        return ModuleModel(namespaces: SharedDeclarations.share(namespaces))
+        return ModuleModel(namespaces: Mutability.mark(SharedDeclarations.share(namespaces)))
     }
 }
 
@@ -520,8 +520,8 @@ private struct NamespaceBuilder {
 }
 
 /// The facts about a namespace's declarations that rendering needs, computed once: which types
-/// hold files, which have checks (and so which properties check a nested value). Self-referencing
-/// types are handled by iterating to a fixed point, never by recursion.
+/// have checks (and so which properties check a nested value). Self-referencing types are handled
+/// by iterating to a fixed point, never by recursion.
 enum DeclarationFacts {
     static func finish(_ declarations: [Declaration]) -> [Declaration] {
         var all: [TypeName: Declaration] = [:]
@@ -530,38 +530,20 @@ enum DeclarationFacts {
             all[declaration.name] = declaration
             pending += declaration.nested
         }
-        var holdsFiles: Set<TypeName> = []
         var hasChecks: Set<TypeName> = []
-        func typeHoldsFiles(_ type: TypeRef) -> Bool {
-            switch type {
-            case .file: true
-            case .named(let name): holdsFiles.contains(name)
-            case .array(let element): typeHoldsFiles(element)
-            case .map(let value): typeHoldsFiles(value)
-            default: false
-            }
-        }
         func typeHasChecks(_ type: TypeRef) -> Bool { type.namedTypes.contains(where: hasChecks.contains) }
         var changed = true
         while changed {
             changed = false
-            for (name, declaration) in all {
+            for (name, declaration) in all where !hasChecks.contains(name) {
                 switch declaration {
                 case .structure(let decl):
-                    if !holdsFiles.contains(name), decl.properties.contains(where: { typeHoldsFiles($0.type) }) {
-                        holdsFiles.insert(name)
-                        changed = true
-                    }
-                    if !hasChecks.contains(name), decl.properties.contains(where: { !$0.checks.isEmpty || typeHasChecks($0.type) }) {
+                    if decl.properties.contains(where: { !$0.checks.isEmpty || typeHasChecks($0.type) }) {
                         hasChecks.insert(name)
                         changed = true
                     }
                 case .union(let decl):
-                    if !holdsFiles.contains(name), decl.cases.contains(where: { typeHoldsFiles($0.type) }) {
-                        holdsFiles.insert(name)
-                        changed = true
-                    }
-                    if !hasChecks.contains(name), decl.cases.contains(where: { typeHasChecks($0.type) }) {
+                    if decl.cases.contains(where: { typeHasChecks($0.type) }) {
                         hasChecks.insert(name)
                         changed = true
                     }
@@ -573,18 +555,14 @@ enum DeclarationFacts {
         func finish(_ declaration: Declaration) -> Declaration {
             switch declaration {
             case .structure(var decl):
-                decl.holdsFiles = holdsFiles.contains(decl.name)
-                for index in decl.properties.indices {
-                    if typeHasChecks(decl.properties[index].type) { decl.properties[index].checks.append(.nested) }
-                    decl.properties[index].holdsFiles = typeHoldsFiles(decl.properties[index].type)
+                for index in decl.properties.indices where typeHasChecks(decl.properties[index].type) {
+                    decl.properties[index].checks.append(.nested)
                 }
                 return .structure(decl)
             case .union(var decl):
-                decl.holdsFiles = holdsFiles.contains(decl.name)
                 decl.hasChecks = hasChecks.contains(decl.name)
                 for index in decl.cases.indices {
                     decl.cases[index].hasChecks = typeHasChecks(decl.cases[index].type)
-                    decl.cases[index].holdsFiles = typeHoldsFiles(decl.cases[index].type)
                 }
                 decl.nested = decl.nested.map(finish)
                 return .union(decl)
@@ -593,6 +571,57 @@ enum DeclarationFacts {
             }
         }
         return declarations.map(finish)
+    }
+}
+
+/// Which structs some endpoint's input reaches, across the whole module (shared declarations and
+/// their aliases included): those keep `var` properties, the others get `let`.
+enum Mutability {
+    static func mark(_ namespaces: [Namespace]) -> [Namespace] {
+        var declarations: [TypeName: Declaration] = [:]
+        var aliases: [TypeName: TypeName] = [:]
+        for namespace in namespaces {
+            for alias in namespace.aliases { aliases[TypeName([namespace.name, alias.name])] = alias.target }
+            var pending = namespace.declarations
+            while let declaration = pending.popLast() {
+                declarations[declaration.name] = declaration
+                pending += declaration.nested
+            }
+        }
+        /// A name with its namespace-level alias (if any) replaced by the declaration it names.
+        func resolve(_ name: TypeName) -> TypeName {
+            guard name.path.count >= 2, let target = aliases[TypeName(Array(name.path.prefix(2)))] else { return name }
+            return TypeName(target.path + name.path.dropFirst(2))
+        }
+        var reached: Set<TypeName> = []
+        var pending: [TypeName] = []
+        for namespace in namespaces {
+            for case .structure(let decl) in namespace.declarations where decl.isInput { pending.append(decl.name) }
+        }
+        while let next = pending.popLast() {
+            let name = resolve(next)
+            guard reached.insert(name).inserted, let declaration = declarations[name] else { continue }
+            pending += declaration.referencedTypes
+            // A union's nested types are reached through its cases; list them too for safety.
+            pending += declaration.nested.map(\.name)
+        }
+        func mark(_ declaration: Declaration) -> Declaration {
+            switch declaration {
+            case .structure(var decl):
+                decl.isMutable = reached.contains(decl.name)
+                return .structure(decl)
+            case .union(var decl):
+                decl.nested = decl.nested.map(mark)
+                return .union(decl)
+            case .openEnum:
+                return declaration
+            }
+        }
+        return namespaces.map { namespace in
+            var namespace = namespace
+            namespace.declarations = namespace.declarations.map(mark)
+            return namespace
+        }
     }
 }
 

@@ -154,14 +154,16 @@ public struct EndpointDecl: Hashable, Sendable {
     public var deprecation: String? = nil
 }
 
-/// A struct with stored properties, a memberwise initialiser, `CodingKeys`, `Defaults` and `validate`.
+/// A struct with stored properties, a memberwise initialiser, coding, `Defaults` and `validate`.
 public struct StructDecl: Hashable, Sendable {
     public var name: TypeName
     public var doc: [String]
     public var isInput: Bool
     public var properties: [PropertyDecl]
-    /// Some property holds a `FileInput` somewhere inside: the struct forwards `transformFiles`.
-    public var holdsFiles = false
+    /// Some endpoint's input reaches the type, so users build and change values of it: its
+    /// properties are `var`. Types only outputs reach have `let` properties, which cost the
+    /// compiler a getter each instead of a getter, a setter and a `modify` coroutine.
+    public var isMutable = true
 }
 
 /// One stored property.
@@ -182,8 +184,6 @@ public struct PropertyDecl: Hashable, Sendable {
     public var unspellableDefault: String?
     /// Bounds to check in `validate`.
     public var checks: [Check]
-    /// The value holds a `FileInput` somewhere inside: `transformFiles` forwards to it.
-    public var holdsFiles = false
     /// The document marks the property deprecated: the message of its `@available` attribute.
     public var deprecation: String?
     /// Where a deprecated property's value is stored, so the generated code's own uses of it
@@ -240,8 +240,6 @@ public struct UnionDecl: Hashable, Sendable {
     public var cases: [UnionCase]
     /// Types nested in the union (`ImageSize.Custom`, `ImageSize.Preset`).
     public var nested: [Declaration]
-    /// Some case holds a `FileInput` somewhere inside.
-    public var holdsFiles = false
     /// Some case's value has checks of its own.
     public var hasChecks = false
 }
@@ -253,6 +251,4 @@ public struct UnionCase: Hashable, Sendable {
     public var fieldsInitializer = false
     /// The value's type has checks: `validate` forwards to it.
     public var hasChecks = false
-    /// The value's type holds files: `transformFiles` forwards to it.
-    public var holdsFiles = false
 }

@@ -89,8 +89,9 @@ struct FluxReduxCommand: AsyncParsableCommand {
             return .custom(.init(width: width, height: height))
         }
         let preset = Flux1SchnellRedux.ImageSize.Preset(rawValue: text)
-        if case .unknown = preset {
-            throw ValidationError("--size must be square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9 or WIDTHxHEIGHT, not '\(text)'")
+        guard preset.isKnown else {
+            let presets = Flux1SchnellRedux.ImageSize.Preset.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--size must be \(presets) or WIDTHxHEIGHT, not '\(text)'")
         }
         return .preset(preset)
     }

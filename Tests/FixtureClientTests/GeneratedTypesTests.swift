@@ -43,11 +43,23 @@ struct GeneratedTypesTests {
     func openEnums() throws {
         let json = #"{"acceleration":"ludicrous","image_size":"panorama_21_9","image_url":"u"}"#
         let input = try JSONDecoder().decode(Flux1SchnellRedux.Input.self, from: Data(json.utf8))
-        #expect(input.acceleration == .unknown("ludicrous"))
+        #expect(input.acceleration == Flux1SchnellRedux.Acceleration(rawValue: "ludicrous"))
+        #expect(input.acceleration?.rawValue == "ludicrous")
         #expect(input.acceleration?.isKnown == false)
-        #expect(input.imageSize == .preset(.unknown("panorama_21_9")))
+        #expect(input.imageSize == .preset(.init(rawValue: "panorama_21_9")))
+        #expect(input.imageSize != .preset(.square))
         #expect(try canonical(input) == json)
         #expect(Flux1SchnellRedux.Acceleration(rawValue: "none") == .noAcceleration)
+        #expect(Flux1SchnellRedux.Acceleration.noAcceleration.isKnown)
+        // A switch matches the known values and sends the rest to `default`.
+        func label(_ value: Flux1SchnellRedux.Acceleration) -> String {
+            switch value {
+            case .noAcceleration: "off"
+            case .regular, .high: "on"
+            default: "unknown: \(value)"
+            }
+        }
+        #expect(label(.high) == "on" && label(.noAcceleration) == "off" && label(.init(rawValue: "warp")) == "unknown: warp")
         #expect(Flux1SchnellRedux.Acceleration.allCases.map(\.rawValue) == ["none", "regular", "high"])
     }
 

@@ -20,8 +20,8 @@ struct UnresolvedReferenceTests {
         defer { try? FileManager.default.removeItem(atPath: output) }
         #expect(try await queuegen(["generate", Self.document, "--output", output]).status == 1)
         #expect(try await queuegen(["generate", "--allow-unresolved-refs", Self.document, "--output", output]).status == 0)
-        let source = try String(contentsOfFile: output + "/MireloAISfxV15VideoToAudio.swift", encoding: .utf8)
-        #expect(source.contains("public var audio: [JSONValue]"))
+        let source = try String(contentsOfFile: output + "/M.swift", encoding: .utf8)
+        #expect(source.contains("public let audio: [JSONValue]"))
 
         // The same from a configuration file.
         let folder = output + "-config"
@@ -36,6 +36,6 @@ struct UnresolvedReferenceTests {
             """.write(toFile: folder + "/queuegen.yaml", atomically: true, encoding: .utf8)
         let configured = try await queuegen(["generate", "--config", folder + "/queuegen.yaml"])
         #expect(configured.status == 0, "\(configured.errors)")
-        #expect(FileManager.default.fileExists(atPath: folder + "/out/MireloAISfxV15VideoToAudio.swift"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/out/M.swift"))
     }
 }

@@ -7,21 +7,37 @@ import QueueSpec
 /// Refresh with `swift run queuegen generate` (reads specs/queuegen.yaml).
 @Suite("Golden files")
 struct GoldenTests {
-    @Test("Generated/ and Tests/FalFixtureClients match their specs byte for byte")
+    @Test("Generated/ (the catalog included) and the test clients match their specs byte for byte")
     func goldenFilesAreFresh() throws {
         let configuration = try GeneratorConfiguration.load(file: repositoryRoot + "/specs/queuegen.yaml")
-        #expect(configuration.modules.map(\.name) == ["FluxRedux", "FalFixtureClients", "HygieneClient"])
+        #expect(configuration.modules.map(\.name) == [
+            "FluxRedux", "FalFixtureClients", "HygieneClient",
+            "FalImage", "FalVideo", "FalAudio", "FalSpeech", "FalText", "Fal3D", "FalVision", "FalTraining",
+        ])
+        var catalogEndpoints = 0
         for module in configuration.modules {
             // Name the specs relative to the repository, as `queuegen` does when run from it.
+            let options = LoadOptions(allowUnresolvedReferences: module.allowUnresolvedReferences)
             let documents = try module.specs.map { path in
                 let relative = String(path.dropFirst(repositoryRoot.count + 1))
-                return try SpecLoader.load(bytes: Array(FileManager.default.contents(atPath: path)!), file: relative).get()
+                return try SpecLoader.load(bytes: Array(FileManager.default.contents(atPath: path)!), file: relative, options: options).get()
             }
             let files = QueueGenerator.generate(documents, access: module.access)
             let output = try #require(module.output)
             #expect(GeneratedFileWriter.differences(files, in: output) == [], "run `swift run queuegen generate`")
-            #expect(files.count == documents.flatMap(\.endpoints).count)
+            // Every endpoint's namespace is in exactly one file, the one its initial names.
+            let model = QueueGenerator.translate(documents)
+            #expect(model.namespaces.count == documents.flatMap(\.endpoints).count)
+            for namespace in model.namespaces {
+                let holders = files.filter { $0.contents.contains("\npublic enum \(namespace.name) {") }
+                #expect(holders.count == 1, "\(namespace.name) in \(holders.map(\.name))")
+                #expect(holders.first?.name.hasPrefix(String(namespace.name.prefix(1))) == true)
+            }
+            #expect(files.allSatisfy { $0.contents.components(separatedBy: "\npublic enum ").count - 1 <= QueueGenerator.endpointsPerFile })
+            if module.name.hasPrefix("Fal"), module.name != "FalFixtureClients" { catalogEndpoints += model.namespaces.count }
         }
+        // The catalog modules hold every document of specs/fal, each once.
+        #expect(catalogEndpoints == 1_223)
     }
 
     @Test("output is the same bytes whatever the order the documents are given in")
@@ -35,7 +51,7 @@ struct GoldenTests {
         // Shared schemas are emitted once per module.
         let all = forward.map(\.contents).joined()
         #expect(all.components(separatedBy: "public enum ImageSize: QueueModel").count - 1 == 1)
-        #expect(all.components(separatedBy: "public enum OutputFormat: OpenStringEnum").count - 1 == 1)
+        #expect(all.components(separatedBy: "public struct OutputFormat: OpenStringEnum").count - 1 == 1)
         #expect(all.contains("public typealias ImageSize = FluxDev.ImageSize"))
         // Titles that collide across endpoints stay each endpoint's own name.
         #expect(all.components(separatedBy: "public struct File: QueueModel").count - 1 == 2)

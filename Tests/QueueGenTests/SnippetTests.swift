@@ -16,25 +16,32 @@ struct SnippetTests {
             """))
         #expect(declaration("Input", in: source) == """
             /// The input of `acme/app`.
-            public struct Input: QueueInput {
+            public struct Input: QueueInput, StructurallyHashable {
                 /// The prompt.
                 public var prompt: String
                 /// At least 1, at most 12. Default: `4`.
                 public var numSteps: Int?
-
-                enum CodingKeys: String, CodingKey {
-                    case prompt
-                    case numSteps = "num_steps"
-                }
 
                 public init(prompt: String, numSteps: Int? = nil) {
                     self.prompt = prompt
                     self.numSteps = numSteps
                 }
 
+                public init(from decoder: any Decoder) throws {
+                    let wire = try WireDecoder(decoder)
+                    self.prompt = try wire.required("prompt")
+                    self.numSteps = try wire.optional("num_steps")
+                }
+
+                public func encode(to encoder: any Encoder) throws {
+                    var wire = WireEncoder(encoder)
+                    try wire.required(self.prompt, "prompt")
+                    try wire.optional(self.numSteps, "num_steps")
+                }
+
                 /// The values the service uses for fields left unset.
                 public enum Defaults {
-                    public static let numSteps: Int = 4
+                    public static var numSteps: Int { 4 }
                 }
 
                 public func validate(at path: [String]) -> [ValidationIssue] {
@@ -46,7 +53,35 @@ struct SnippetTests {
             """)
     }
 
-    @Test("string enum: an open enum with unknown(String) and sanitised case names")
+    @Test("output-only structs have let properties; structs an input reaches keep var")
+    func outputsAreImmutable() throws {
+        let source = try generate(document(input: """
+            type: object
+            properties:
+              style: {$ref: "#/components/schemas/Style"}
+            """, components: """
+            Style:
+              type: object
+              properties:
+                name: {type: string}
+            AppOutput:
+              type: object
+              required: [images]
+              properties:
+                images: {type: array, items: {$ref: "#/components/schemas/Image"}}
+                style: {$ref: "#/components/schemas/Style"}
+            Image:
+              type: object
+              properties:
+                url: {type: string}
+            """, output: "AppOutput"))
+        #expect(try #require(declaration("Output", in: source)).contains("public let images: [Image]\n"))
+        #expect(try #require(declaration("Image", in: source)).contains("public let url: String?\n"))
+        // Reached from the input too: users build values of it.
+        #expect(try #require(declaration("Style", in: source)).contains("public var name: String?\n"))
+    }
+
+    @Test("string enum: a struct wrapping the raw value, a static member per value, sanitised names")
     func openEnum() throws {
         let source = try generate(document(input: """
             type: object
@@ -55,35 +90,17 @@ struct SnippetTests {
             """))
         #expect(declaration("AspectRatio", in: source) == """
             /// Aspect Ratio
-            public enum AspectRatio: OpenStringEnum {
-                case _16x9
-                case noAspectRatio
-                case _4x3
-                case `class`
-                /// A value this client does not know yet, kept as it was sent.
-                case unknown(String)
+            public struct AspectRatio: OpenStringEnum {
+                public var rawValue: String
 
-                public static let allCases: [Self] = [._16x9, .noAspectRatio, ._4x3, .`class`]
+                public init(rawValue: String) { self.rawValue = rawValue }
 
-                public init(rawValue: String) {
-                    switch rawValue {
-                    case "16:9": self = ._16x9
-                    case "none": self = .noAspectRatio
-                    case "4_3": self = ._4x3
-                    case "class": self = .`class`
-                    default: self = .unknown(rawValue)
-                    }
-                }
+                public static var _16x9: Self { .init(rawValue: "16:9") }
+                public static var noAspectRatio: Self { .init(rawValue: "none") }
+                public static var _4x3: Self { .init(rawValue: "4_3") }
+                public static var `class`: Self { .init(rawValue: "class") }
 
-                public var rawValue: String {
-                    switch self {
-                    case ._16x9: "16:9"
-                    case .noAspectRatio: "none"
-                    case ._4x3: "4_3"
-                    case .`class`: "class"
-                    case .unknown(let value): value
-                    }
-                }
+                public static var allCases: [Self] { [._16x9, .noAspectRatio, ._4x3, .`class`] }
             }
             """)
     }
@@ -127,9 +144,9 @@ struct SnippetTests {
         #expect(union.contains("if let value = try? container.decode(Preset.self) { self = .preset(value); return }"))
         #expect(union.contains("self = .custom(try container.decode(Custom.self))"))
         #expect(union.contains("case .custom(let value): value.validate(at: path)"))
-        #expect(union.contains("    public struct Custom: QueueModel {"))
-        #expect(union.contains("    public enum Preset: OpenStringEnum {"))
-        #expect(source.contains("public static let imageSize: ImageSize = .preset(.square)"))
+        #expect(union.contains("    public struct Custom: QueueModel, StructurallyHashable {"))
+        #expect(union.contains("    public struct Preset: OpenStringEnum {"))
+        #expect(source.contains("public static var imageSize: ImageSize { .preset(.square) }"))
         #expect(!source.contains("public struct ImageSize: QueueModel"))
     }
 
@@ -163,7 +180,7 @@ struct SnippetTests {
         #expect(lora.contains(#"validator.number(self.scale, "scale", maximum: 4)"#))
     }
 
-    @Test("x-fal-file-input fields are FileInput and forwarded to transformFiles")
+    @Test("x-fal-file-input fields are FileInput; the generated code has no file-walking code of its own")
     func fileInput() throws {
         let source = try generate(document(input: """
             type: object
@@ -174,8 +191,9 @@ struct SnippetTests {
             """))
         let input = try #require(declaration("Input", in: source))
         #expect(input.contains("public var imageURL: FileInput\n"))
-        #expect(input.contains("try await self.imageURL.transformFiles(transform)"))
-        #expect(input.contains("try await self.maskURL?.transformFiles(transform)"))
+        #expect(input.contains("public var maskURL: FileInput?\n"))
+        #expect(input.contains(#"self.imageURL = try wire.required("image_url")"#))
+        #expect(!source.contains("transformFiles") && !source.contains("async"))
     }
 
     @Test("x-fal-order-properties decides the order; 3.0 boolean exclusiveMinimum is read")
@@ -215,8 +233,9 @@ struct SnippetTests {
         #expect(input.contains("public var imageURL: String?"))
         #expect(input.contains("public var imageURL2: String?"))
         #expect(input.contains("public var selfValue: String?"))
-        #expect(input.contains(#"case imageURL2 = "imageUrl""#))
-        #expect(input.contains(#"case value = """#))
+        #expect(input.contains(#"self.imageURL2 = try wire.optional("imageUrl")"#))
+        #expect(input.contains(#"self.value = try wire.optional("")"#))
+        #expect(input.contains(#"try wire.optional(self.selfValue, "self")"#))
     }
 
     @Test("a name made from an owner and a taken name is never one the generated code spells (File + Input)")
@@ -233,8 +252,8 @@ struct SnippetTests {
                   input: {title: Input, type: string, enum: [a, b]}
                   url: {type: string, x-fal-file-input: true}
             """))
-        #expect(source.contains("public enum FileInputModel: OpenStringEnum"))
-        #expect(!source.contains("enum FileInput:"))
+        #expect(source.contains("public struct FileInputModel: OpenStringEnum"))
+        #expect(!source.contains("struct FileInput:"))
     }
 
     @Test("endpoint descriptor: one static member per endpoint on QueueEndpoint")
@@ -249,7 +268,7 @@ struct SnippetTests {
             /// The types of App (`acme/app`).
             public enum AcmeApp {
             """))
-        #expect(source.contains("private enum GeneratedCodeVersionCheck: QueueGeneratedCodeVersion1 {}"))
+        #expect(source.contains("private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2"))
         #expect(source.hasPrefix("// Generated by queuegen from app.yaml.\n// Do not edit"))
     }
 

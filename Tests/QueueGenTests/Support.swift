@@ -10,8 +10,15 @@ let repositoryRoot: String = {
 }()
 
 /// A one-endpoint document (`acme/app`) whose input is `input` (YAML, indented by 6) plus `extra` components.
-func document(input: String, components extra: String = "") -> String {
+func document(input: String, components extra: String = "", output: String? = nil) -> String {
+    // With `output`, the result route names that component (which `components` defines).
+    let builtInOutput = """
+        AppOutput:
+          type: object
+          required: [ok]
+          properties: {ok: {type: boolean}}
     """
+    return """
     openapi: 3.1.0
     info: {title: App, version: "1"}
     paths:
@@ -27,13 +34,10 @@ func document(input: String, components extra: String = "") -> String {
             "200":
               content:
                 application/json:
-                  schema: {$ref: "#/components/schemas/AppOutput"}
+                  schema: {$ref: "#/components/schemas/\(output ?? "AppOutput")"}
     components:
       schemas:
-        AppOutput:
-          type: object
-          required: [ok]
-          properties: {ok: {type: boolean}}
+    \(output == nil ? builtInOutput : "")
         AppInput:
     \(input.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 }.joined(separator: "\n"))
     \(extra.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n"))

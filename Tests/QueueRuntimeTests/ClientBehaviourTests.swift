@@ -334,3 +334,82 @@ final class LogCapture: LogHandler, @unchecked Sendable {
         #expect(body["image_url"] == "https://cdn.example.net/f/1.png")
     }
 }
+
+/// An input whose files sit in every place a generated model can hold one.
+private struct NestedFilesInput: QueueInput, StructurallyHashable {
+    struct Reference: Codable, Sendable, Hashable { var file: FileInput; var weight: Double }
+    var main: FileInput
+    var extra: [FileInput]
+    var reference: Reference?
+    var byName: [String: FileInput]
+    var url: FileInput
+}
+
+@Suite struct FileSubstitutionTests {
+    /// Storage that hands out `https://cdn.example.net/f/N` and records which bytes each N holds.
+    final class Storage: @unchecked Sendable {
+        let lock = NSLock()
+        var next = 0
+        var stored: [String: Data] = [:]
+        var pending: [String: String] = [:]  // upload URL → file URL
+    }
+
+    @Test("files nested in arrays, optionals and maps are each uploaded once and replaced in place")
+    func nestedFiles() async throws {
+        let storage = Storage()
+        let transport = MockTransport { request, _ in
+            if request.url.hasPrefix("https://rest.example.test/storage/upload/initiate") {
+                let n = storage.lock.withLock { () -> Int in storage.next += 1; return storage.next }
+                storage.lock.withLock { storage.pending["https://bucket.example.net/put/\(n)"] = "https://cdn.example.net/f/\(n)" }
+                return reply(200, #"{"upload_url":"https://bucket.example.net/put/\#(n)","file_url":"https://cdn.example.net/f/\#(n)"}"#)
+            }
+            if request.url.hasPrefix("https://bucket.example.net/") {
+                storage.lock.withLock { storage.stored[storage.pending[request.url] ?? request.url] = request.body ?? Data() }
+                return reply(200, "")
+            }
+            return reply(200, submitted)
+        }
+        let client = mockClient(transport)
+        let input = NestedFilesInput(
+            main: .bytes(Data([1]), contentType: "image/png"),
+            extra: [.bytes(Data([2]), contentType: "image/png"), .url("https://example.com/kept.png"), .bytes(Data([3]), contentType: "image/png")],
+            reference: .init(file: .bytes(Data([4]), contentType: "image/png"), weight: 0.5),
+            byName: ["a": .bytes(Data([5]), contentType: "image/png")],
+            url: "https://example.com/plain.png")
+        _ = try await client.submit(QueueEndpoint<NestedFilesInput, JSONValue>(id: "acme/files"), input)
+        let submit = try #require(transport.requests.last?.body)
+        let body = try JSONDecoder().decode(JSONValue.self, from: submit)
+        func bytes(_ value: JSONValue?) -> Data? { value?.stringValue.flatMap { url in storage.lock.withLock { storage.stored[url] } } }
+        #expect(storage.stored.count == 5)
+        #expect(bytes(body["main"]) == Data([1]))
+        guard case .array(let extra)? = body["extra"] else { Issue.record("extra is not an array"); return }
+        #expect(bytes(extra[0]) == Data([2]) && extra[1] == "https://example.com/kept.png" && bytes(extra[2]) == Data([3]))
+        #expect(bytes(body["reference"]?["file"]) == Data([4]) && body["reference"]?["weight"] == .double(0.5))
+        #expect(bytes(body["byName"]?["a"]) == Data([5]))
+        #expect(body["url"] == "https://example.com/plain.png")
+    }
+
+    @Test("an input without local files is encoded once, as it is")
+    func noFiles() async throws {
+        let transport = MockTransport { _, _ in reply(200, submitted) }
+        let client = mockClient(transport)
+        let input = NestedFilesInput(main: "https://example.com/a.png", extra: [], reference: nil, byName: [:], url: "https://example.com/b.png")
+        _ = try await client.submit(QueueEndpoint<NestedFilesInput, JSONValue>(id: "acme/files"), input)
+        #expect(transport.requests.count == 1)
+        let body = try JSONDecoder().decode(JSONValue.self, from: try #require(transport.requests.last?.body))
+        #expect(body["main"] == "https://example.com/a.png" && body["extra"] == .array([]))
+    }
+
+    @Test("structural equality and hashing: by stored values, unions by case and value")
+    func structuralEquality() {
+        let a = NestedFilesInput(main: "x", extra: ["y"], reference: nil, byName: [:], url: "z")
+        var b = a
+        #expect(a == b && a.hashValue == b.hashValue)
+        b.extra.append("w")
+        #expect(a != b)
+        b = a
+        b.reference = .init(file: "r", weight: 1)
+        #expect(a != b)
+        #expect(Set([a, a, b]).count == 2)
+    }
+}

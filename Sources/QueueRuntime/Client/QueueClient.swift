@@ -124,30 +124,45 @@ public struct QueueClient: Sendable {
 
     // MARK: Helpers
 
-    /// Validates, replaces in-memory files as configured, and encodes.
+    /// Validates, replaces in-memory and local files as configured, and encodes.
     func prepare<Input: QueueInput>(_ input: Input) async throws -> Data {
         let issues = input.validate()
         guard issues.isEmpty else { throw QueueError.invalidInput(issues) }
-        var input = input
-        try await input.transformFiles { file in
-            // A large local file is uploaded in parts without being read whole.
-            if case .localFile(let url) = file, configuration.fileUpload == .storage,
-                (try? Self.fileSize(url)).map({ $0 > configuration.multipartUpload.threshold }) == true
-            {
-                return .url(try await uploadFile(at: url).absoluteString)
-            }
-            guard let (data, contentType) = try file.loadBytes() else { return file }
-            switch configuration.fileUpload {
-            case .dataURI: return .url(FileInput.dataURI(data, contentType: contentType))
-            case .storage:
-                var name: String?
-                if case .localFile(let url) = file { name = url.lastPathComponent }
-                return .url(try await upload(data, contentType: contentType, fileName: name).absoluteString)
-            }
-        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        return try encoder.encode(input)
+        let substitution = FileSubstitution()
+        encoder.userInfo[.queueFileSubstitution] = substitution
+        let firstPass = try encoder.encode(input)
+        let files = substitution.collected
+        guard !files.isEmpty else { return firstPass }
+        var urls: [String] = []
+        urls.reserveCapacity(files.count)
+        for file in files { urls.append(try await resolve(file)) }
+        substitution.replace(with: urls)
+        let body = try encoder.encode(input)
+        guard substitution.usedEveryReplacement else {
+            throw EncodingError.invalidValue(
+                input, .init(codingPath: [], debugDescription: "the input changed between its two encodings (fewer files)"))
+        }
+        return body
+    }
+
+    /// The URL a file is sent as: a data URI or a storage upload, as `configuration.fileUpload` says.
+    func resolve(_ file: FileInput) async throws -> String {
+        // A large local file is uploaded in parts without being read whole.
+        if case .localFile(let url) = file, configuration.fileUpload == .storage,
+            (try? Self.fileSize(url)).map({ $0 > configuration.multipartUpload.threshold }) == true
+        {
+            return try await uploadFile(at: url).absoluteString
+        }
+        guard let (data, contentType) = try file.loadBytes() else { return file.url ?? "" }
+        switch configuration.fileUpload {
+        case .dataURI: return FileInput.dataURI(data, contentType: contentType)
+        case .storage:
+            var name: String?
+            if case .localFile(let url) = file { name = url.lastPathComponent }
+            return try await upload(data, contentType: contentType, fileName: name).absoluteString
+        }
     }
 
     func makeJob<Output>(_ collected: CollectedResponse, endpoint: EndpointID) throws -> QueueJob<Output> {

@@ -5,6 +5,9 @@ import Foundation
 /// On the wire it is always a string. Before a submit the client turns bytes and local files into a
 /// data URI or uploads them to storage and sends the URL, as `QueueClient.Configuration.fileUpload`
 /// says; encoding one directly writes a data URI.
+///
+/// The client finds the files of an input while encoding it (`FileSubstitution`), so generated
+/// models need no code of their own to walk their files.
 public enum FileInput: QueueModel, ExpressibleByStringLiteral, CustomStringConvertible {
     /// A public URL or a `data:` URI, sent as it is.
     case url(String)
@@ -29,6 +32,15 @@ public enum FileInput: QueueModel, ExpressibleByStringLiteral, CustomStringConve
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
+        if case .url(let value) = self {
+            try container.encode(value)
+            return
+        }
+        // The client's upload pass: the file is written as the URL it was uploaded to.
+        if let substitution = encoder.userInfo[.queueFileSubstitution] as? FileSubstitution {
+            try container.encode(try substitution.substitute(self))
+            return
+        }
         switch self {
         case .url(let value):
             try container.encode(value)
@@ -38,10 +50,6 @@ public enum FileInput: QueueModel, ExpressibleByStringLiteral, CustomStringConve
             let (data, contentType) = try loadLocalFile(url)
             try container.encode(Self.dataURI(data, contentType: contentType))
         }
-    }
-
-    public mutating func transformFiles(_ transform: (FileInput) async throws -> FileInput) async throws {
-        self = try await transform(self)
     }
 
     /// Reads a `.localFile` (or returns the bytes of `.bytes`) with its media type; `nil` for a URL.

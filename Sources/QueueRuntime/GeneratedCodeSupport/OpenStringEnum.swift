@@ -1,10 +1,13 @@
 /// A string enum that keeps values it does not know.
 ///
-/// Services add values; a generated enum conforms to this protocol and has an `unknown(String)`
-/// case, so decoding never fails on a new value and encoding writes back exactly what was read.
+/// Services add values faster than clients are regenerated, so a generated enum is a struct that
+/// wraps its raw value, with one static member per value the spec lists (`OutputFormat.jpeg`):
+/// decoding never fails on a new value, encoding writes back exactly what was read, and `switch`
+/// matches the known values (with a `default:` for the rest). This is Soto's shape for such enums,
+/// and it compiles far faster than an enum with an `unknown(String)` case and two switches.
 public protocol OpenStringEnum: RawRepresentable, QueueModel, CaseIterable, CustomStringConvertible
-where RawValue == String {
-    /// Makes the known case for `rawValue`, or `unknown(rawValue)`.
+where RawValue == String, AllCases == [Self] {
+    /// The value for `rawValue`, known or not.
     init(rawValue: String)
 }
 
@@ -22,4 +25,8 @@ extension OpenStringEnum {
 
     /// Whether this is one of the values the spec listed.
     public var isKnown: Bool { Self.allCases.contains(self) }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.rawValue == rhs.rawValue }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 }

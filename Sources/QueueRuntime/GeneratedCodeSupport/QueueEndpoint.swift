@@ -18,16 +18,10 @@ public struct QueueEndpoint<Input: QueueInput, Output: QueueModel>: Sendable, Ha
 public protocol QueueModel: Codable, Hashable, Sendable {
     /// Every bound this value breaks, with paths that start at `path` (wire names).
     func validate(at path: [String]) -> [ValidationIssue]
-
-    /// Replaces every `x-fal-file-input` field, nested ones included, with what `transform` returns.
-    ///
-    /// The runtime uses it to upload in-memory bytes and local files before a submit.
-    mutating func transformFiles(_ transform: (FileInput) async throws -> FileInput) async throws
 }
 
 extension QueueModel {
     public func validate(at path: [String]) -> [ValidationIssue] { [] }
-    public mutating func transformFiles(_ transform: (FileInput) async throws -> FileInput) async throws {}
 }
 
 /// An endpoint's input: a model the runtime validates before anything is sent.

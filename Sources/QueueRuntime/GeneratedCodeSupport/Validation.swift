@@ -143,19 +143,11 @@ extension Array: QueueModel where Element: QueueModel {
     public func validate(at path: [String]) -> [ValidationIssue] {
         enumerated().flatMap { index, element in element.validate(at: path + [String(index)]) }
     }
-
-    public mutating func transformFiles(_ transform: (FileInput) async throws -> FileInput) async throws {
-        for index in indices { try await self[index].transformFiles(transform) }
-    }
 }
 
 extension Dictionary: QueueModel where Key == String, Value: QueueModel {
     public func validate(at path: [String]) -> [ValidationIssue] {
         keys.sorted().flatMap { key in self[key]!.validate(at: path + [key]) }
-    }
-
-    public mutating func transformFiles(_ transform: (FileInput) async throws -> FileInput) async throws {
-        for key in keys.sorted() { try await self[key]!.transformFiles(transform) }
     }
 }
 
