@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Dependency policy: the runtime (`QueueRuntime`) and every generated module build with Swift
