@@ -39,7 +39,6 @@ struct QueueGenTargetInputs {
         guard let catalog = EndpointCatalogLocation.find(from: package) else {
             let message = "\(target): queuegen.yaml lists endpoints, but the endpoint catalog of swift-queue-client "
                 + "(its specs/fal folder) is not among the packages of \(package.displayName)"
-            Diagnostics.error(message)
             throw QueueGenPluginError(description: message)
         }
         return (["--catalog", catalog.directory.path], catalog.documents)

@@ -56,7 +56,6 @@ struct QueueGenPlugin: BuildToolPlugin {
             `plugins:` and add its spec files and queuegen.yaml to `exclude:`; to generate at build time, delete the \
             generated files.
             """
-        Diagnostics.error(message)
         throw QueueGenPluginError(description: message)
     }
 }

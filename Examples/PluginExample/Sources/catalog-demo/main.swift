@@ -25,7 +25,8 @@ guard output.images.count == 2 else {
     throw UnexpectedOutput(description: "asked for 2 images, got \(output.images.count)")
 }
 for generated in output.images {
-    guard let url = URL(string: generated.url), let width = generated.width, let height = generated.height, width > 0, height > 0 else {
+    let (width, height) = (generated.width, generated.height)
+    guard let url = URL(string: generated.url), width > 0, height > 0 else {
         throw UnexpectedOutput(description: "an image without a URL or a size: \(generated)")
     }
     let (data, contentType) = try await client.download(url, maximumSize: 16 << 20)
