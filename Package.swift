@@ -49,7 +49,7 @@ let package = Package(
             dependencies: ["QueueGen", "QueueDiff", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
-        // MARK: Plugins: generate a client from the specs in a target's folder
+        // MARK: Plugins: generate a client from a target's specs or the catalog ids its queuegen.yaml lists
         .plugin(name: "QueueGenPlugin", capability: .buildTool(), dependencies: ["queuegen"]),
         .plugin(
             name: "QueueGenCommand",

@@ -7,7 +7,7 @@
 #      `file:line:column: error:` line naming the spec;
 #   4. catalog-demo calls one of the catalog endpoints against queue-simulator on a free port;
 #   5. a mistyped endpoint id fails the build at its queuegen.yaml line and column, naming the
-#      close match; queuegen's checked-in output beside the build plugin fails with one error.
+#      close match; queuegen's checked-in output beside the build plugin fails before compiling.
 # Exits non-zero when any check fails. Run from anywhere: `bash Examples/check-plugin-example.sh`.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -74,7 +74,7 @@ func absolutePath(_ path: String) -> String {
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Writes the Swift for SPEC... into --output, or every module of the configuration.")
+        abstract: "Writes the Swift for SPEC... and --endpoint ids into --output, or every module of the configuration.")
 
     @Argument(help: "OpenAPI documents (YAML or JSON) or folders of them.")
     var specs: [String] = []
