@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Dependency policy: the runtime (`QueueRuntime`) and every generated module build with Swift
@@ -61,7 +61,7 @@ let package = Package(
             dependencies: ["QueueGen", "QueueDiff", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
-        // MARK: Plugins: generate a client from the specs in a target's folder
+        // MARK: Plugins: generate a client from a target's specs or the catalog ids its queuegen.yaml lists
         .plugin(name: "QueueGenPlugin", capability: .buildTool(), dependencies: ["queuegen"]),
         .plugin(
             name: "QueueGenCommand",

@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
 # Checks the build plugin through Examples/PluginExample:
-#   1. the example builds (the client generated from its specs) and its demo runs;
+#   1. the example builds (one client generated from its specs, one from three endpoint ids of
+#      the catalog) and its demo runs;
 #   2. a second build with nothing changed re-runs nothing: queuegen does not run;
 #   3. a broken spec (broken in place, restored on exit) fails the build with a
-#      `file:line:column: error:` line naming the spec.
+#      `file:line:column: error:` line naming the spec;
+#   4. catalog-demo calls one of the catalog endpoints against queue-simulator on a free port;
+#   5. a mistyped endpoint id fails the build at its queuegen.yaml line and column, naming the
+#      close match; queuegen's checked-in output beside the build plugin fails before compiling.
 # Exits non-zero when any check fails. Run from anywhere: `bash Examples/check-plugin-example.sh`.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 example="$root/Examples/PluginExample"
 logs="$(mktemp -d "${TMPDIR:-/tmp}/plugin-example-logs.XXXXXX")"
-cleanup() { rm -rf "$logs"; }
+simulator_pid=""
+# Files the checks change in place, each restored from its copy on exit, whatever happens.
+backups=()
+cleanup() {
+    if [ -n "$simulator_pid" ]; then kill "$simulator_pid" 2>/dev/null || true; wait "$simulator_pid" 2>/dev/null || true; fi
+    for file in "${backups[@]}"; do cp "$logs/$(basename "$file").backup" "$file"; done
+    rm -f "$example/Sources/ImageClients/Flux1SchnellRedux.swift"
+    rm -rf "$logs"
+}
 trap cleanup EXIT
+# Keeps a copy of a file the check is about to change, for `cleanup`.
+back_up() { cp "$1" "$logs/$(basename "$1").backup"; backups+=("$1"); }
+check_start=$(date +%s.%N)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
@@ -22,6 +37,12 @@ echo "   built in $(elapsed "$start" "$(now)") s"
 generated=$(find "$example/.build/plugins/outputs" -name 'ImageClients+QueueGen.swift' | head -1)
 [ -n "$generated" ] || fail "the plugin wrote no ImageClients+QueueGen.swift"
 echo "   generated: ${generated#"$example/"}"
+catalog_generated=$(find "$example/.build/plugins/outputs" -name 'CatalogClients+QueueGen.swift' | head -1)
+[ -n "$catalog_generated" ] || fail "the plugin wrote no CatalogClients+QueueGen.swift"
+for name in fluxSchnellRedux klingVideoV21ProImageToVideo mireloAISfxV15VideoToAudio; do
+    grep -q "static var $name: Self" "$catalog_generated" || fail "CatalogClients has no .$name"
+done
+echo "   generated: ${catalog_generated#"$example/"} (3 endpoints from the catalog)"
 demo="$(swift build --package-path "$example" --show-bin-path)/plugin-demo"
 "$demo" >"$logs/demo.log" || fail "plugin-demo failed"
 grep -q "Flux1SchnellRedux.Input: valid" "$logs/demo.log" || fail "plugin-demo did not validate its input"
@@ -45,7 +66,8 @@ done
 [ "$settling" -lt 3 ] || fail "queuegen still runs on every build after three rebuilds"
 echo "   settling rebuilds that relinked queuegen-tool after the first build: $settling"
 bin="$(swift build --package-path "$example" --show-bin-path)"
-watched=("$generated" "$bin/Modules/ImageClients.swiftmodule" "$bin/plugin-demo")
+watched=("$generated" "$bin/Modules/ImageClients.swiftmodule" "$bin/plugin-demo"
+    "$catalog_generated" "$bin/Modules/CatalogClients.swiftmodule" "$bin/catalog-demo")
 stamps() { for f in "${watched[@]}"; do stat -c '%n %.9Y' "$f"; done; }
 before=$(stamps) || fail "a build product is missing"
 start=$(now)
@@ -60,7 +82,7 @@ if [ "$before" != "$after" ]; then
     diff <(echo "$before") <(echo "$after") >&2 || true
     fail "the rebuild changed build products although nothing changed"
 fi
-echo "   queuegen did not run; ImageClients and plugin-demo were not rebuilt"
+echo "   queuegen did not run; ImageClients, CatalogClients and the demos were not rebuilt"
 # The same check must see a real change: touching a spec runs queuegen again.
 touch "$example/Sources/ImageClients/tiny-upscale.yaml"
 swift build --package-path "$example" >"$logs/touched.log" 2>&1 || { tail -50 "$logs/touched.log" >&2; fail "the rebuild after touching a spec failed"; }
@@ -71,9 +93,7 @@ echo "== 3. a broken spec fails the build with file:line:column: error:"
 # Break the spec in place (restored on exit, whatever happens): only the plugin's command runs
 # again, so this takes seconds rather than a cold build of a copy.
 spec="$example/Sources/ImageClients/flux-1-schnell-redux.yaml"
-cp "$spec" "$logs/spec.backup"
-restore() { if [ -f "$logs/spec.backup" ]; then cp "$logs/spec.backup" "$spec"; fi; cleanup; }
-trap restore EXIT
+back_up "$spec"
 sed -i.orig "s|maximum: 12|maximum: big|" "$spec" && rm -f "$spec.orig"
 grep -q "maximum: big" "$spec" || fail "could not inject the error"
 start=$(now)
@@ -84,7 +104,59 @@ echo "   failed (as it should) in $(elapsed "$start" "$(now)") s"
 line=$(grep -E "^$spec:[0-9]+:[0-9]+: error: 'maximum' must be a number" "$logs/broken.log" | head -1 || true)
 [ -n "$line" ] || { tail -40 "$logs/broken.log" >&2; fail "no '$spec:LINE:COLUMN: error:' line in the build output"; }
 echo "   $line"
-cp "$logs/spec.backup" "$spec"
+cp "$logs/$(basename "$spec").backup" "$spec"
 swift build --package-path "$example" >"$logs/restored.log" 2>&1 || { tail -40 "$logs/restored.log" >&2; fail "the example does not build again once the spec is mended"; }
 echo "   mended spec builds again"
-echo "OK: the plugin example builds, rebuilds without running queuegen, and reports spec errors"
+
+echo "== 4. catalog-demo calls fal-ai/flux/schnell/redux on queue-simulator"
+# The root package's queue-simulator: CI's test run has just built it. `swift run queue-simulator`
+# from the example package works too (README), but builds Hummingbird into the example's .build
+# (minutes on a cold build), which this check does not need to repeat.
+simulator="$(swift build --package-path "$root" --show-bin-path)/queue-simulator"
+if [ ! -x "$simulator" ]; then
+    swift build --package-path "$root" --product queue-simulator >"$logs/simulator-build.log" 2>&1 \
+        || { tail -40 "$logs/simulator-build.log" >&2; fail "queue-simulator does not build"; }
+fi
+"$simulator" --port 0 --key example-key --spec "$root/specs/fal/image/fal-ai__flux__schnell__redux.json" \
+    >"$logs/simulator.log" 2>&1 &
+simulator_pid=$!
+url=""
+for _ in $(seq 1 300); do   # at most 30 s
+    url=$(sed -n 's|^queue-simulator listening on \(http://[^ ]*\)$|\1|p' "$logs/simulator.log")
+    [ -n "$url" ] && break
+    kill -0 "$simulator_pid" 2>/dev/null || { cat "$logs/simulator.log" >&2; fail "queue-simulator exited"; }
+    sleep 0.1
+done
+[ -n "$url" ] || { cat "$logs/simulator.log" >&2; fail "queue-simulator did not say where it listens within 30 s"; }
+echo "   queue-simulator listening on $url"
+start=$(now)
+FAL_KEY=example-key FAL_QUEUE_RUN_HOST="$url" timeout 120 "$bin/catalog-demo" "$root/Examples/sample.png" >"$logs/catalog-demo.log" 2>&1 \
+    || { cat "$logs/catalog-demo.log" >&2; fail "catalog-demo failed"; }
+grep -q "^fal-ai/flux/schnell/redux: 2 images" "$logs/catalog-demo.log" || { cat "$logs/catalog-demo.log" >&2; fail "catalog-demo did not report its 2 images"; }
+sed 's/^/   /' "$logs/catalog-demo.log"
+echo "   ran in $(elapsed "$start" "$(now)") s"
+kill "$simulator_pid"; wait "$simulator_pid" 2>/dev/null || true; simulator_pid=""
+
+echo "== 5. a mistyped endpoint id, and queuegen output checked in beside the build plugin"
+config="$example/Sources/CatalogClients/queuegen.yaml"
+back_up "$config"
+sed -i.orig "s|- fal-ai/flux/schnell/redux |- fal-ai/flux/schnel/redux  |" "$config" && rm -f "$config.orig"
+grep -q "fal-ai/flux/schnel/redux" "$config" || fail "could not inject the typo"
+start=$(now)
+if swift build --package-path "$example" >"$logs/typo.log" 2>&1; then fail "the build with an unknown endpoint id succeeded"; fi
+line=$(grep -E "^$config:[0-9]+:[0-9]+: error: no endpoint 'fal-ai/flux/schnel/redux' in the catalog; did you mean 'fal-ai/flux/schnell/redux'\?" "$logs/typo.log" | head -1 || true)
+[ -n "$line" ] || { tail -40 "$logs/typo.log" >&2; fail "no '$config:LINE:COLUMN: error: no endpoint …; did you mean …' line"; }
+echo "   failed (as it should) in $(elapsed "$start" "$(now)") s:"
+echo "   $line"
+cp "$logs/queuegen.yaml.backup" "$config"
+# The generate-queue-client command's output for ImageClients, with the build plugin still attached.
+cp "$root/Generated/FluxRedux/Flux1SchnellRedux.swift" "$example/Sources/ImageClients/"
+if swift build --package-path "$example" >"$logs/checked-in.log" 2>&1; then fail "the build with checked-in queuegen output succeeded"; fi
+grep -q "target 'ImageClients' holds queuegen's generated sources (Flux1SchnellRedux.swift" "$logs/checked-in.log" \
+    || { tail -40 "$logs/checked-in.log" >&2; fail "no error naming the checked-in generated file"; }
+if grep -q "ambiguous" "$logs/checked-in.log"; then fail "the compiler ran on the doubled declarations"; fi
+echo "   checked-in output fails before compiling: $(grep -m1 -o "error: target 'ImageClients' holds[^,]*" "$logs/checked-in.log")…"
+rm "$example/Sources/ImageClients/Flux1SchnellRedux.swift"
+swift build --package-path "$example" >"$logs/restored-catalog.log" 2>&1 || { tail -40 "$logs/restored-catalog.log" >&2; fail "the example does not build again once restored"; }
+echo "   restored example builds again"
+echo "OK: the plugin example builds both ways, rebuilds without running queuegen, reports spec and endpoint-id errors, and calls the local queue (checks took $(elapsed "$check_start" "$(now)") s)"

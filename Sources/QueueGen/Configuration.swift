@@ -11,6 +11,7 @@ import QueueSpec
 /// modules:
 ///   - name: FluxRedux
 ///     specs: [flux-1-schnell-redux.yaml]   # files or folders, relative to this file
+///     endpoints: [fal-ai/flux/schnell]    # endpoint ids, resolved against a catalog (--catalog)
 ///     output: ../Generated/FluxRedux
 ///     access: public                      # public | package | internal
 ///     allow-unresolved-refs: false        # a $ref to nothing: a warning and JSONValue
@@ -27,13 +28,20 @@ public struct GeneratorConfiguration: Hashable, Sendable {
         /// `allow-unresolved-refs`: a `$ref` to a schema the document does not define is a
         /// warning, and the value `JSONValue`.
         public var allowUnresolvedReferences: Bool
+        /// `endpoints`: endpoint ids whose documents come from a catalog (`EndpointCatalog`), with
+        /// where each is written.
+        public var endpoints: [EndpointReference]
 
-        public init(name: String, specs: [String], output: String?, access: AccessLevel, allowUnresolvedReferences: Bool = false) {
+        public init(
+            name: String, specs: [String], output: String?, access: AccessLevel, allowUnresolvedReferences: Bool = false,
+            endpoints: [EndpointReference] = []
+        ) {
             self.name = name
             self.specs = specs
             self.output = output
             self.access = access
             self.allowUnresolvedReferences = allowUnresolvedReferences
+            self.endpoints = endpoints
         }
     }
 
@@ -63,6 +71,7 @@ public struct GeneratorConfiguration: Hashable, Sendable {
                 fail(node, pointer, "each module needs a 'name'")
                 continue
             }
+            let reported = diagnostics.count
             var specs: [String] = []
             for spec in node["specs"]?.sequence ?? [] {
                 guard let path = spec.scalarValue?.stringValue else {
@@ -71,7 +80,29 @@ public struct GeneratorConfiguration: Hashable, Sendable {
                 }
                 specs += expand(resolve(path))
             }
-            if specs.isEmpty { fail(node, pointer.appending("specs"), "module '\(name)' lists no spec files") }
+            var endpoints: [EndpointReference] = []
+            if let endpointsNode = node["endpoints"] {
+                guard let items = endpointsNode.sequence else {
+                    fail(endpointsNode, pointer.appending("endpoints"), "'endpoints' must list endpoint ids, such as [fal-ai/flux/schnell]")
+                    continue
+                }
+                for (position, item) in items.enumerated() {
+                    let itemPointer = pointer.appending("endpoints").appending(position)
+                    guard case .scalar(let id, _) = item.content, !id.isEmpty else {
+                        fail(item, itemPointer, "'endpoints' must list endpoint ids, such as fal-ai/flux/schnell")
+                        continue
+                    }
+                    let location = SourceLocation(file: file, line: item.position.line, column: item.position.column)
+                    endpoints.append(EndpointReference(id: id, location: location, pointer: itemPointer))
+                }
+            }
+            if specs.isEmpty && endpoints.isEmpty && diagnostics.count == reported {
+                if node["specs"] == nil && node["endpoints"] == nil {
+                    fail(node, pointer, "module '\(name)' lists neither 'specs' nor 'endpoints'")
+                } else {
+                    fail(node, pointer.appending("specs"), "module '\(name)' lists no spec files")
+                }
+            }
             var access = AccessLevel.public
             if let accessNode = node["access"] {
                 guard let value = accessNode.scalarValue?.stringValue.flatMap(AccessLevel.init(rawValue:)) else {
@@ -90,7 +121,7 @@ public struct GeneratorConfiguration: Hashable, Sendable {
             }
             modules.append(Module(
                 name: name, specs: specs, output: node["output"]?.scalarValue?.stringValue.map(resolve), access: access,
-                allowUnresolvedReferences: allowUnresolved))
+                allowUnresolvedReferences: allowUnresolved, endpoints: endpoints))
         }
         if diagnostics.isEmpty == false { throw SpecError(diagnostics) }
         return GeneratorConfiguration(modules: modules)

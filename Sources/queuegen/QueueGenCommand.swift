@@ -25,6 +25,11 @@ struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: "The configuration file (default: specs/queuegen.yaml if it exists).")
     var config: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The endpoint catalog that --endpoint and a module's 'endpoints:' ids are looked up in: a folder of <owner>__<alias>.json documents, or of folders of them (specs/fal).",
+        valueName: "folder"))
+    var catalog: String?
+
     func load() throws -> GeneratorConfiguration? {
         let path = config ?? (FileManager.default.fileExists(atPath: "specs/queuegen.yaml") ? "specs/queuegen.yaml" : nil)
         guard let path else { return nil }
@@ -37,10 +42,11 @@ struct ConfigOption: ParsableArguments {
     }
 }
 
-/// Prints diagnostics to standard error, compiler style.
+/// Prints diagnostics to standard error, compiler style; one without a file (about an argument)
+/// as `error: message`.
 func printDiagnostics(_ diagnostics: [Diagnostic]) {
     for diagnostic in diagnostics {
-        var line = diagnostic.description + "\n"
+        var line = (diagnostic.location.file.isEmpty ? "\(diagnostic.severity.rawValue): \(diagnostic.message)" : diagnostic.description) + "\n"
         line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     }
 }
@@ -68,10 +74,15 @@ func absolutePath(_ path: String) -> String {
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Writes the Swift for SPEC... into --output, or every module of the configuration.")
+        abstract: "Writes the Swift for SPEC... and --endpoint ids into --output, or every module of the configuration.")
 
     @Argument(help: "OpenAPI documents (YAML or JSON) or folders of them.")
     var specs: [String] = []
+
+    @Option(name: .customLong("endpoint"), parsing: .upToNextOption, help: ArgumentHelp(
+        "Endpoint ids (fal-ai/flux-1/schnell/redux) whose documents come from --catalog; with or without SPEC...",
+        valueName: "id"))
+    var endpoints: [String] = []
 
     @Option(name: .long, help: "The folder to write into.")
     var output: String?
@@ -97,32 +108,37 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         var modules: [GeneratorConfiguration.Module] = []
-        if specs.isEmpty {
+        if specs.isEmpty && endpoints.isEmpty && output == nil {
             guard let configuration = try config.load() else {
-                throw ValidationError("give SPEC... and --output, or a configuration (specs/queuegen.yaml or --config)")
+                throw ValidationError("give SPEC... (or --endpoint ID...) and --output, or a configuration (specs/queuegen.yaml or --config)")
             }
             modules = configuration.modules
         } else {
-            guard let output else { throw ValidationError("--output is required with SPEC...") }
-            var access = access
-            var allowUnresolved = false
-            // With SPEC... and an explicit --config (a build plugin's target folder), the
-            // configuration supplies the settings: the module named --module, or the only one.
+            guard let output else { throw ValidationError("--output is required with SPEC... or --endpoint") }
+            var chosen: GeneratorConfiguration.Module?
+            // With --output and an explicit --config (a build plugin's target folder), the
+            // configuration supplies the settings and the endpoint ids: the module named
+            // --module, or the only one. Its `specs:` are not read: SPEC... are the specs.
             if config.config != nil, let configuration = try config.load() {
                 let named = configuration.modules.first { $0.name == module }
-                if let chosen = named ?? (configuration.modules.count == 1 ? configuration.modules.first : nil) {
-                    access = chosen.access
-                    allowUnresolved = chosen.allowUnresolvedReferences
-                }
+                chosen = named ?? (configuration.modules.count == 1 ? configuration.modules.first : nil)
             }
-            modules = [.init(
-                name: module ?? String(output.split(separator: "/").last ?? Substring(output)), specs: specs.flatMap(GeneratorConfiguration.expand),
-                output: output, access: access, allowUnresolvedReferences: allowUnresolved)]
+            let listed = (chosen?.endpoints ?? []) + endpoints.map { EndpointReference(id: $0) }
+            if specs.isEmpty && listed.isEmpty {
+                throw ValidationError("nothing to generate: give SPEC..., --endpoint ID... or a --config whose module lists 'endpoints:'")
+            }
+            let name = module ?? String(output.split(separator: "/").last ?? Substring(output))
+            let files: [String] = specs.flatMap(GeneratorConfiguration.expand)
+            let settings: (AccessLevel, Bool) = chosen.map { ($0.access, $0.allowUnresolvedReferences) } ?? (access, false)
+            modules = [GeneratorConfiguration.Module(
+                name: name, specs: files, output: output, access: settings.0, allowUnresolvedReferences: settings.1,
+                endpoints: listed)]
         }
         for module in modules {
             guard let output = module.output else { throw ValidationError("module \(module.name) has no output folder") }
             let options = LoadOptions(allowUnresolvedReferences: allowUnresolvedReferences || module.allowUnresolvedReferences)
-            let model = QueueGenerator.translate(try loadDocuments(module.specs, absolutePaths: absolutePaths, options: options))
+            let documents = try loadModuleDocuments(module, catalog: config.catalog, absolutePaths: absolutePaths, options: options)
+            let model = QueueGenerator.translate(documents)
             let files = singleFile.map { [QueueGenerator.renderSingleFile(model, name: $0, access: module.access)] }
                 ?? QueueGenerator.render(model, access: module.access)
             let changes = try GeneratedFileWriter.write(files, to: output)
@@ -145,7 +161,7 @@ struct Check: ParsableCommand {
         for module in configuration.modules {
             guard let output = module.output else { continue }
             let options = LoadOptions(allowUnresolvedReferences: module.allowUnresolvedReferences)
-            let files = QueueGenerator.generate(try loadDocuments(module.specs, options: options), access: module.access)
+            let files = QueueGenerator.generate(try loadModuleDocuments(module, catalog: config.catalog, options: options), access: module.access)
             let report = GeneratedFileWriter.differences(files, in: output)
             if report.isEmpty {
                 print("\(module.name): up to date (\(files.count) files)")
