@@ -157,7 +157,9 @@ func withScriptedServer<T>(answer: [UInt8], _ body: (Int) async throws -> T) asy
     _ = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
     }
-    let server = Task.detached { () -> Bool in
+    // A thread of its own: blocking calls on the concurrency pool (two threads here) would wait
+    // behind long synchronous tests running in parallel.
+    let server = onOwnThread { () -> Bool in
         var entry = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
         guard poll(&entry, 1, 30_000) == 1 else { return false }
         let connection = accept(listener, nil, nil)
@@ -188,5 +190,41 @@ func withScriptedServer<T>(answer: [UInt8], _ body: (Int) async throws -> T) asy
         shutdown(listener, Int32(SHUT_RDWR))
         _ = await server.value
         throw error
+    }
+}
+
+/// Runs `work` on a new thread, started before this returns; its result is awaited through `value`.
+func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) -> ThreadResult<T> {
+    let result = ThreadResult<T>()
+    Thread { result.finish(work()) }.start()
+    return result
+}
+
+/// The result of `onOwnThread`, set once by the thread.
+final class ThreadResult<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: T?
+    private var waiter: CheckedContinuation<T, Never>?
+
+    fileprivate func finish(_ value: T) {
+        let waiting: CheckedContinuation<T, Never>? = lock.withLock {
+            result = value
+            defer { waiter = nil }
+            return waiter
+        }
+        waiting?.resume(returning: value)
+    }
+
+    var value: T {
+        get async {
+            await withCheckedContinuation { continuation in
+                let ready: T? = lock.withLock {
+                    if let result { return result }
+                    waiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
     }
 }
