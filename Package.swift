@@ -191,6 +191,9 @@ let package = Package(
             dependencies: ["FalFixtureClients", "FluxRedux", "HygieneClient", "StandInUI", "QueueRuntime"]
         ),
         .testTarget(name: "QueueSimulatorTests", dependencies: ["QueueSimulator", "QueueSpec"]),
+        // One endpoint of each catalog product against the local queue server, and the README's
+        // catalog snippet.
+        .testTarget(name: "CatalogTests", dependencies: catalogModules.map { .target(name: $0) } + ["QueueRuntime", "QueueSimulator"]),
         // Runs the built `flux-redux` executable as a user would, against an in-process server.
         .testTarget(name: "FluxReduxCommandTests", dependencies: ["QueueSimulator", "flux-redux"]),
         .testTarget(
@@ -207,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "ParityTests",
             dependencies: [
-                "QueueProxy", "QueueRuntime", "FluxRedux", "QueueSimulator", "flux-redux", "QueueTestSupport",
+                "QueueProxy", "QueueRuntime", "FluxRedux", "FalText", "QueueSimulator", "flux-redux", "QueueTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),

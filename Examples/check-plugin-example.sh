@@ -14,12 +14,14 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 example="$root/Examples/PluginExample"
 logs="$(mktemp -d "${TMPDIR:-/tmp}/plugin-example-logs.XXXXXX")"
 simulator_pid=""
+# What the generate-queue-client command writes for the Redux spec (files are grouped by initial letter).
+checked_in="F.swift"
 # Files the checks change in place, each restored from its copy on exit, whatever happens.
 backups=()
 cleanup() {
     if [ -n "$simulator_pid" ]; then kill "$simulator_pid" 2>/dev/null || true; wait "$simulator_pid" 2>/dev/null || true; fi
     for file in "${backups[@]}"; do cp "$logs/$(basename "$file").backup" "$file"; done
-    rm -f "$example/Sources/ImageClients/Flux1SchnellRedux.swift"
+    rm -f "$example/Sources/ImageClients/$checked_in"
     rm -rf "$logs"
 }
 trap cleanup EXIT
@@ -150,13 +152,13 @@ echo "   failed (as it should) in $(elapsed "$start" "$(now)") s:"
 echo "   $line"
 cp "$logs/queuegen.yaml.backup" "$config"
 # The generate-queue-client command's output for ImageClients, with the build plugin still attached.
-cp "$root/Generated/FluxRedux/Flux1SchnellRedux.swift" "$example/Sources/ImageClients/"
+cp "$root/Generated/FluxRedux/$checked_in" "$example/Sources/ImageClients/"
 if swift build --package-path "$example" >"$logs/checked-in.log" 2>&1; then fail "the build with checked-in queuegen output succeeded"; fi
-grep -q "target 'ImageClients' holds queuegen's generated sources (Flux1SchnellRedux.swift" "$logs/checked-in.log" \
+grep -q "target 'ImageClients' holds queuegen's generated sources ($checked_in" "$logs/checked-in.log" \
     || { tail -40 "$logs/checked-in.log" >&2; fail "no error naming the checked-in generated file"; }
 if grep -q "ambiguous" "$logs/checked-in.log"; then fail "the compiler ran on the doubled declarations"; fi
 echo "   checked-in output fails before compiling: $(grep -m1 -o "error: target 'ImageClients' holds[^,]*" "$logs/checked-in.log")…"
-rm "$example/Sources/ImageClients/Flux1SchnellRedux.swift"
+rm "$example/Sources/ImageClients/$checked_in"
 swift build --package-path "$example" >"$logs/restored-catalog.log" 2>&1 || { tail -40 "$logs/restored-catalog.log" >&2; fail "the example does not build again once restored"; }
 echo "   restored example builds again"
 echo "OK: the plugin example builds both ways, rebuilds without running queuegen, reports spec and endpoint-id errors, and calls the local queue (checks took $(elapsed "$check_start" "$(now)") s)"

@@ -52,7 +52,7 @@ let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mult
 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: folder) }
 let file = folder.appendingPathComponent("upload.bin")
-FileManager.default.createFile(atPath: file.path, contents: nil)
+_ = FileManager.default.createFile(atPath: file.path, contents: nil)
 guard let writer = FileHandle(forWritingAtPath: file.path) else { fail("cannot write \(file.path)") }
 var hasher = SHA256()
 var state: UInt64 = 0x5EED

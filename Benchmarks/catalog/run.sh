@@ -8,14 +8,14 @@
 #   bash Benchmarks/catalog/run.sh [BASELINE_REVISION]     # e.g. 6ad3cb7 (before issue 12)
 #
 # Environment: WHOLE=0 skips the whole-catalog builds; RUNS=N repeats each build N times (the
-# table shows the fastest, with the spread). The machine's other load shows in every figure, so
+# table shows the fastest, with the spread; the first run builds from nothing, later ones
+# rebuild after touching every generated source). The machine's other load shows in every figure, so
 # compare the rows of one run.
 #
 # How a build is measured: a scratch package under /tmp depends on the checkout by path and
 # declares the generated folders as its own targets (depending on QueueRuntime), so the current
-# and the baseline code are built the same way. It is built once; then the generated modules'
-# build products are deleted and `swift build` is timed building them again (debug, SwiftPM's
-# own parallelism). Peak memory is the largest VmHWM of any swift-frontend process, sampled
+# and the baseline code are built the same way. QueueRuntime is built first; then `swift build`
+# is timed building the generated modules (debug, SwiftPM's own parallelism). Peak memory is the largest VmHWM of any swift-frontend process, sampled
 # from /proc every 20 ms, and the largest maximum resident set of the process tree (time -f %M).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -45,30 +45,33 @@ awk -v n="$endpoints_total" 'BEGIN { step = n / 100 } { if (NR - 1 >= next_pick)
 # measure LABEL SOURCE_ROOT QUEUEGEN: generates into $work/LABEL and builds it; appends table rows.
 measure() {
   local label=$1 src=$2 queuegen=$3 dir=$work/$1
-  mkdir -p "$dir/gen"
+  local gen=$dir/package/gen
+  mkdir -p "$gen"
   # Generation, whole catalog, with a release queuegen: every module of the catalog, timed together.
   local start end
   start=$(date +%s.%N)
   while read -r name specs; do
     # shellcheck disable=SC2086
-    "$queuegen" generate $specs --output "$dir/gen/$name" --allow-unresolved-refs >/dev/null 2>"$dir/gen-$name.log"
+    "$queuegen" generate $specs --output "$gen/$name" --allow-unresolved-refs </dev/null >/dev/null 2>"$dir/gen-$name.log"
   done <"$work/modules.txt"
   end=$(date +%s.%N)
   local generate_seconds lines
   generate_seconds=$(echo "$end - $start" | bc)
-  lines=$(cat "$dir"/gen/*/*.swift | wc -l)
-  mkdir -p "$dir/gen/Catalog100"
+  lines=$(cat "$gen"/*/*.swift | wc -l)
+  mkdir -p "$gen/Catalog100"
   mkdir -p "$dir/sample"
   while read -r file; do ln -s "$root/$file" "$dir/sample/$(basename "$file")"; done <"$work/sample.txt"
-  "$queuegen" generate "$dir/sample" --output "$dir/gen/Catalog100" --allow-unresolved-refs >/dev/null 2>"$dir/gen-100.log"
+  "$queuegen" generate "$dir/sample" --output "$gen/Catalog100" --allow-unresolved-refs >/dev/null 2>"$dir/gen-100.log"
   local sample_lines
-  sample_lines=$(cat "$dir"/gen/Catalog100/*.swift | wc -l)
+  sample_lines=$(cat "$gen"/Catalog100/*.swift | wc -l)
 
-  # The scratch package: every generated folder a target of its own, and one target per set that
+  # The scratch package: every generated folder a target of its own (named Bench<module>, so that
+  # the checkout's own catalog targets do not clash with them), and one target per set that
   # depends on them so that one `swift build --target` builds the set with SwiftPM's parallelism.
   local names
   names=$(awk '{ printf "%s\"%s\"", (NR > 1 ? ", " : ""), $1 }' "$work/modules.txt")
-  mkdir -p "$dir/package/Sources/CatalogAll" "$dir/package/Sources/CatalogSample"
+  mkdir -p "$dir/package/Sources/CatalogAll" "$dir/package/Sources/CatalogSample" "$dir/package/Sources/Warm"
+  echo "// Builds QueueRuntime." >"$dir/package/Sources/Warm/Warm.swift"
   echo "// Builds every catalog module." >"$dir/package/Sources/CatalogAll/All.swift"
   echo "// Builds the 100-endpoint sample." >"$dir/package/Sources/CatalogSample/Sample.swift"
   cat >"$dir/package/Package.swift" <<SWIFT
@@ -80,36 +83,36 @@ let package = Package(
     platforms: [.macOS(.v13), .iOS(.v16), .tvOS(.v16), .watchOS(.v9)],
     dependencies: [.package(path: "$src")],
     targets: modules.map {
-        .target(name: \$0, dependencies: [.product(name: "QueueRuntime", package: "$(basename "$src")")], path: "$dir/gen/\(\$0)")
+        .target(name: "Bench" + \$0, dependencies: [.product(name: "QueueRuntime", package: "$(basename "$src")")], path: "gen/\(\$0)")
     } + [
-        .target(name: "Catalog100", dependencies: [.product(name: "QueueRuntime", package: "$(basename "$src")")], path: "$dir/gen/Catalog100"),
-        .target(name: "CatalogAll", dependencies: modules.map { .target(name: \$0) }),
+        .target(name: "Catalog100", dependencies: [.product(name: "QueueRuntime", package: "$(basename "$src")")], path: "gen/Catalog100"),
+        .target(name: "CatalogAll", dependencies: modules.map { .target(name: "Bench" + \$0) }),
         .target(name: "CatalogSample", dependencies: ["Catalog100"]),
+        .target(name: "Warm", dependencies: [.product(name: "QueueRuntime", package: "$(basename "$src")")]),
     ]
 )
 SWIFT
-  # Warm-up: resolve, build QueueRuntime and its dependencies (and the sets once).
-  (cd "$dir/package" && swift build --target CatalogSample >"$dir/warm.log" 2>&1) || { tail -30 "$dir/warm.log" >&2; exit 1; }
-  if [ "${WHOLE:-1}" != 0 ]; then
-    (cd "$dir/package" && swift build --target CatalogAll >"$dir/warm-all.log" 2>&1) || { tail -30 "$dir/warm-all.log" >&2; exit 1; }
-  fi
-  local warnings
-  warnings=$(cat "$dir"/warm*.log | grep -c "$dir/gen/.*warning:" || true)
+  # Warm-up: resolve, and build QueueRuntime and its dependencies (the `Warm` target), so that
+  # the first timed build compiles the generated modules and nothing else.
+  (cd "$dir/package" && swift build --target Warm >"$dir/warm.log" 2>&1) || { tail -30 "$dir/warm.log" >&2; exit 1; }
 
-  row "$label" 100 "$sample_lines" "" CatalogSample Catalog100 "$warnings"
+  row "$label" 100 "$sample_lines" "" CatalogSample Catalog100
   if [ "${WHOLE:-1}" != 0 ]; then
-    row "$label" "$endpoints_total" "$lines" "$generate_seconds" CatalogAll "$(awk '{ print $1 }' "$work/modules.txt" | tr '\n' ' ')" "$warnings"
+    row "$label" "$endpoints_total" "$lines" "$generate_seconds" CatalogAll "$(awk '{ print "Bench" $1 }' "$work/modules.txt" | tr '\n' ' ')"
   fi
 }
 
-# row LABEL ENDPOINTS LINES GENERATE_SECONDS SET_TARGET "MODULES": times RUNS rebuilds of MODULES.
+# row LABEL ENDPOINTS LINES GENERATE_SECONDS SET_TARGET "MODULES": times RUNS builds of MODULES
+# (the first from nothing, the others after touching every source) and counts compiler warnings
+# in the generated code.
 row() {
-  local label=$1 endpoints=$2 lines=$3 generated=$4 set=$5 modules=$6 warnings=$7 dir=$work/$1
-  local bin="$dir/package/.build/debug"
-  local best="" all="" frontend_peak=0 tree_peak=0
-  for _ in $(seq "$runs"); do
-    for module in $modules; do rm -rf "$bin/$module.build" "$bin/Modules/$module".*; done
-    rm -rf "$bin/$set.build" "$bin/Modules/$set".*
+  local label=$1 endpoints=$2 lines=$3 generated=$4 set=$5 modules=$6 dir=$work/$1
+  local best="" all="" frontend_peak=0 tree_peak=0 warnings=0
+  for run in $(seq "$runs"); do
+    # Every source of the measured modules changed: SwiftPM compiles each module again, whole.
+    if [ "$run" -gt 1 ]; then
+      for module in $modules; do find "$dir/package/gen/${module#Bench}" -name '*.swift' -exec touch {} +; done
+    fi
     : >"$dir/peaks.txt"
     ( while :; do
         for status in /proc/[0-9]*/status; do
@@ -123,6 +126,7 @@ row() {
     (cd "$dir/package" && /usr/bin/time -f '%M' -o "$dir/tree.txt" swift build --target "$set" >"$dir/build.log" 2>&1) \
       || { kill "$sampler"; tail -30 "$dir/build.log" >&2; exit 1; }
     end=$(date +%s.%N)
+    [ "$run" = 1 ] && warnings=$(grep -c "$dir/package/gen/.*warning:" "$dir/build.log" || true)
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
     local seconds

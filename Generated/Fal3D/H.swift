@@ -35,7 +35,7 @@ extension QueueEndpoint where Input == Hunyuan3DV31Part.Input, Output == Hunyuan
 /// The types of `fal-ai/hunyuan-3d/v3.1/part`.
 public enum Hunyuan3DV31Part {
     /// The input of `fal-ai/hunyuan-3d/v3.1/part`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of FBX file to split into parts. ONLY FBX format supported. Max size: 100MB, face count ≤30,000. Recommended: AIGC-generated models.
         public var inputFileURL: FileInput
 
@@ -55,7 +55,7 @@ public enum Hunyuan3DV31Part {
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/part`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// List of generated part files in FBX format
         public let resultFiles: [File]
 
@@ -74,7 +74,7 @@ public enum Hunyuan3DV31Part {
         }
     }
 
-    public struct File: QueueModel, StructurallyHashable {
+    public struct File: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -120,7 +120,7 @@ public enum Hunyuan3DV31ProImageTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/pro/image-to-3d`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Front view image URL. Resolution: 128-5000px, max 8MB, formats: JPG/PNG/WEBP. Tips: simple background, single object, object >50% of frame.
         public var inputImageURL: FileInput
         /// Optional back/rear view image URL (JPG/PNG recommended).
@@ -233,20 +233,20 @@ public enum Hunyuan3DV31ProImageTo3D {
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/pro/image-to-3d`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object in GLB format.
         public let modelGlb: File
         /// Preview thumbnail of the generated model
         public let thumbnail: File?
         /// URLs for different 3D model formats
-        public let modelURLS: ModelURLS
+        public let modelURLs: ModelURLs
         /// The seed used for generation
         public let seed: Int64?
 
-        public init(modelGlb: File, thumbnail: File? = nil, modelURLS: ModelURLS, seed: Int64? = nil) {
+        public init(modelGlb: File, thumbnail: File? = nil, modelURLs: ModelURLs, seed: Int64? = nil) {
             self.modelGlb = modelGlb
             self.thumbnail = thumbnail
-            self.modelURLS = modelURLS
+            self.modelURLs = modelURLs
             self.seed = seed
         }
 
@@ -254,7 +254,7 @@ public enum Hunyuan3DV31ProImageTo3D {
             let wire = try WireDecoder(decoder)
             self.modelGlb = try wire.required("model_glb")
             self.thumbnail = try wire.optional("thumbnail")
-            self.modelURLS = try wire.required("model_urls")
+            self.modelURLs = try wire.required("model_urls")
             self.seed = try wire.optional("seed")
         }
 
@@ -262,12 +262,12 @@ public enum Hunyuan3DV31ProImageTo3D {
             var wire = WireEncoder(encoder)
             try wire.required(self.modelGlb, "model_glb")
             try wire.optional(self.thumbnail, "thumbnail")
-            try wire.required(self.modelURLS, "model_urls")
+            try wire.required(self.modelURLs, "model_urls")
             try wire.optional(self.seed, "seed")
         }
     }
 
-    public struct ModelURLS: QueueModel, StructurallyHashable {
+    public struct ModelURLs: QueueModel, StructurallyEquatable {
         /// GLB format 3D model
         public let glb: File?
         /// FBX format 3D model
@@ -329,10 +329,10 @@ public enum Hunyuan3DV31ProTextTo3D {
     /// Types this endpoint shares with others, declared once.
     public typealias GenerateType = Hunyuan3DV31ProImageTo3D.GenerateType
     public typealias File = Hunyuan3DV31Part.File
-    public typealias ModelURLS = Hunyuan3DV31ProImageTo3D.ModelURLS
+    public typealias ModelURLs = Hunyuan3DV31ProImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/pro/text-to-3d`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the 3D content to generate. Max 1024 UTF-8 characters.
         ///
         /// At most 1024 characters.
@@ -389,20 +389,20 @@ public enum Hunyuan3DV31ProTextTo3D {
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/pro/text-to-3d`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object in GLB format.
         public let modelGlb: File
         /// Preview thumbnail of the generated model
         public let thumbnail: File?
         /// URLs for different 3D model formats
-        public let modelURLS: ModelURLS
+        public let modelURLs: ModelURLs
         /// The seed used for generation
         public let seed: Int64?
 
-        public init(modelGlb: File, thumbnail: File? = nil, modelURLS: ModelURLS, seed: Int64? = nil) {
+        public init(modelGlb: File, thumbnail: File? = nil, modelURLs: ModelURLs, seed: Int64? = nil) {
             self.modelGlb = modelGlb
             self.thumbnail = thumbnail
-            self.modelURLS = modelURLS
+            self.modelURLs = modelURLs
             self.seed = seed
         }
 
@@ -410,7 +410,7 @@ public enum Hunyuan3DV31ProTextTo3D {
             let wire = try WireDecoder(decoder)
             self.modelGlb = try wire.required("model_glb")
             self.thumbnail = try wire.optional("thumbnail")
-            self.modelURLS = try wire.required("model_urls")
+            self.modelURLs = try wire.required("model_urls")
             self.seed = try wire.optional("seed")
         }
 
@@ -418,7 +418,7 @@ public enum Hunyuan3DV31ProTextTo3D {
             var wire = WireEncoder(encoder)
             try wire.required(self.modelGlb, "model_glb")
             try wire.optional(self.thumbnail, "thumbnail")
-            try wire.required(self.modelURLS, "model_urls")
+            try wire.required(self.modelURLs, "model_urls")
             try wire.optional(self.seed, "seed")
         }
     }
@@ -433,10 +433,10 @@ extension QueueEndpoint where Input == Hunyuan3DV31RapidImageTo3D.Input, Output 
 public enum Hunyuan3DV31RapidImageTo3D {
     /// Types this endpoint shares with others, declared once.
     public typealias File = Hunyuan3DV31Part.File
-    public typealias ModelURLS = Hunyuan3DV31ProImageTo3D.ModelURLS
+    public typealias ModelURLs = Hunyuan3DV31ProImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/rapid/image-to-3d`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Front view image URL. Resolution: 128-5000px, max 8MB (recommended ≤6MB for base64 encoding), formats: JPG/PNG/WEBP. Tips: simple background, single object, object >50% of frame.
         public var inputImageURL: FileInput
         /// Enable PBR material generation (metallic, roughness, normal textures). Does not take effect when enable_geometry is True.
@@ -476,7 +476,7 @@ public enum Hunyuan3DV31RapidImageTo3D {
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/rapid/image-to-3d`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D model file. Contains GLB if available, otherwise OBJ.
         public let modelGlb: File?
         /// MTL material file for the OBJ model.
@@ -486,20 +486,20 @@ public enum Hunyuan3DV31RapidImageTo3D {
         /// Preview thumbnail of the generated model
         public let thumbnail: File?
         /// URLs for different 3D model formats.
-        public let modelURLS: ModelURLS
+        public let modelURLs: ModelURLs
 
         public init(
             modelGlb: File? = nil,
             materialMtl: File? = nil,
             texture: File? = nil,
             thumbnail: File? = nil,
-            modelURLS: ModelURLS
+            modelURLs: ModelURLs
         ) {
             self.modelGlb = modelGlb
             self.materialMtl = materialMtl
             self.texture = texture
             self.thumbnail = thumbnail
-            self.modelURLS = modelURLS
+            self.modelURLs = modelURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -508,7 +508,7 @@ public enum Hunyuan3DV31RapidImageTo3D {
             self.materialMtl = try wire.optional("material_mtl")
             self.texture = try wire.optional("texture")
             self.thumbnail = try wire.optional("thumbnail")
-            self.modelURLS = try wire.required("model_urls")
+            self.modelURLs = try wire.required("model_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -517,7 +517,7 @@ public enum Hunyuan3DV31RapidImageTo3D {
             try wire.optional(self.materialMtl, "material_mtl")
             try wire.optional(self.texture, "texture")
             try wire.optional(self.thumbnail, "thumbnail")
-            try wire.required(self.modelURLS, "model_urls")
+            try wire.required(self.modelURLs, "model_urls")
         }
     }
 }
@@ -531,10 +531,10 @@ extension QueueEndpoint where Input == Hunyuan3DV31RapidTextTo3D.Input, Output =
 public enum Hunyuan3DV31RapidTextTo3D {
     /// Types this endpoint shares with others, declared once.
     public typealias File = Hunyuan3DV31Part.File
-    public typealias ModelURLS = Hunyuan3DV31ProImageTo3D.ModelURLS
+    public typealias ModelURLs = Hunyuan3DV31ProImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/rapid/text-to-3d`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the 3D content to generate. Max 200 UTF-8 characters.
         ///
         /// At most 200 characters.
@@ -582,7 +582,7 @@ public enum Hunyuan3DV31RapidTextTo3D {
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/rapid/text-to-3d`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D model in OBJ format.
         public let modelObj: File?
         /// MTL material file for the OBJ model.
@@ -592,20 +592,20 @@ public enum Hunyuan3DV31RapidTextTo3D {
         /// Preview thumbnail of the generated model
         public let thumbnail: File?
         /// URLs for different 3D model formats.
-        public let modelURLS: ModelURLS
+        public let modelURLs: ModelURLs
 
         public init(
             modelObj: File? = nil,
             materialMtl: File? = nil,
             texture: File? = nil,
             thumbnail: File? = nil,
-            modelURLS: ModelURLS
+            modelURLs: ModelURLs
         ) {
             self.modelObj = modelObj
             self.materialMtl = materialMtl
             self.texture = texture
             self.thumbnail = thumbnail
-            self.modelURLS = modelURLS
+            self.modelURLs = modelURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -614,7 +614,7 @@ public enum Hunyuan3DV31RapidTextTo3D {
             self.materialMtl = try wire.optional("material_mtl")
             self.texture = try wire.optional("texture")
             self.thumbnail = try wire.optional("thumbnail")
-            self.modelURLS = try wire.required("model_urls")
+            self.modelURLs = try wire.required("model_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -623,7 +623,7 @@ public enum Hunyuan3DV31RapidTextTo3D {
             try wire.optional(self.materialMtl, "material_mtl")
             try wire.optional(self.texture, "texture")
             try wire.optional(self.thumbnail, "thumbnail")
-            try wire.required(self.modelURLS, "model_urls")
+            try wire.required(self.modelURLs, "model_urls")
         }
     }
 }
@@ -637,10 +637,10 @@ extension QueueEndpoint where Input == Hunyuan3DV31SmartTopology.Input, Output =
 public enum Hunyuan3DV31SmartTopology {
     /// Types this endpoint shares with others, declared once.
     public typealias File = Hunyuan3DV31Part.File
-    public typealias ModelURLS = Hunyuan3DV31ProImageTo3D.ModelURLS
+    public typealias ModelURLs = Hunyuan3DV31ProImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/smart-topology`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of GLB or OBJ file to optimize topology. Max size: 200MB.
         ///
         /// Default: `.url("https://v3b.fal.media/files/b/0a8c09c0/VYDiCTcDGK55qY2-idGbX_model.glb")`.
@@ -733,27 +733,27 @@ public enum Hunyuan3DV31SmartTopology {
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/smart-topology`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Processed 3D model with optimized topology (primary file).
         public let modelGlb: File
         /// URLs for different 3D model formats
-        public let modelURLS: ModelURLS
+        public let modelURLs: ModelURLs
 
-        public init(modelGlb: File, modelURLS: ModelURLS) {
+        public init(modelGlb: File, modelURLs: ModelURLs) {
             self.modelGlb = modelGlb
-            self.modelURLS = modelURLS
+            self.modelURLs = modelURLs
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.modelGlb = try wire.required("model_glb")
-            self.modelURLS = try wire.required("model_urls")
+            self.modelURLs = try wire.required("model_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.modelGlb, "model_glb")
-            try wire.required(self.modelURLS, "model_urls")
+            try wire.required(self.modelURLs, "model_urls")
         }
     }
 }
@@ -769,7 +769,7 @@ public enum Hunyuan3dV2 {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan3d/v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to use while generating the 3D model.
         public var inputImageURL: FileInput
         /// The same seed and the same prompt given to the same version of the model
@@ -846,7 +846,7 @@ public enum Hunyuan3dV2 {
     }
 
     /// The output of `fal-ai/hunyuan3d/v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Seed value used for generation.
@@ -882,7 +882,7 @@ public enum Hunyuan3dV2Mini {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan3d/v2/mini`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to use while generating the 3D model.
         public var inputImageURL: FileInput
         /// The same seed and the same prompt given to the same version of the model
@@ -959,7 +959,7 @@ public enum Hunyuan3dV2Mini {
     }
 
     /// The output of `fal-ai/hunyuan3d/v2/mini`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Seed value used for generation.
@@ -995,7 +995,7 @@ public enum Hunyuan3dV2MiniTurbo {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan3d/v2/mini/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to use while generating the 3D model.
         public var inputImageURL: FileInput
         /// The same seed and the same prompt given to the same version of the model
@@ -1072,7 +1072,7 @@ public enum Hunyuan3dV2MiniTurbo {
     }
 
     /// The output of `fal-ai/hunyuan3d/v2/mini/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Seed value used for generation.
@@ -1108,7 +1108,7 @@ public enum Hunyuan3dV2MultiView {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan3d/v2/multi-view`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to use while generating the 3D model.
         public var frontImageURL: FileInput
         /// URL of image to use while generating the 3D model.
@@ -1197,7 +1197,7 @@ public enum Hunyuan3dV2MultiView {
     }
 
     /// The output of `fal-ai/hunyuan3d/v2/multi-view`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Seed value used for generation.
@@ -1233,7 +1233,7 @@ public enum Hunyuan3dV2MultiViewTurbo {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan3d/v2/multi-view/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to use while generating the 3D model.
         public var frontImageURL: FileInput
         /// URL of image to use while generating the 3D model.
@@ -1322,7 +1322,7 @@ public enum Hunyuan3dV2MultiViewTurbo {
     }
 
     /// The output of `fal-ai/hunyuan3d/v2/multi-view/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Seed value used for generation.
@@ -1358,7 +1358,7 @@ public enum Hunyuan3dV2Turbo {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan3d/v2/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to use while generating the 3D model.
         public var inputImageURL: FileInput
         /// The same seed and the same prompt given to the same version of the model
@@ -1435,7 +1435,7 @@ public enum Hunyuan3dV2Turbo {
     }
 
     /// The output of `fal-ai/hunyuan3d/v2/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Seed value used for generation.
@@ -1472,7 +1472,7 @@ public enum Hunyuan3dV3ImageTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan3d-v3/image-to-3d`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to use while generating the 3D model.
         public var inputImageURL: FileInput
         /// Optional back view image URL for better 3D reconstruction.
@@ -1571,20 +1571,20 @@ public enum Hunyuan3dV3ImageTo3D {
     }
 
     /// The output of `fal-ai/hunyuan3d-v3/image-to-3d`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object in GLB format.
         public let modelGlb: File
         /// Preview thumbnail of the generated model
         public let thumbnail: File?
         /// URLs for different 3D model formats
-        public let modelURLS: ModelURLS
+        public let modelURLs: ModelURLs
         /// The seed used for generation
         public let seed: Int64?
 
-        public init(modelGlb: File, thumbnail: File? = nil, modelURLS: ModelURLS, seed: Int64? = nil) {
+        public init(modelGlb: File, thumbnail: File? = nil, modelURLs: ModelURLs, seed: Int64? = nil) {
             self.modelGlb = modelGlb
             self.thumbnail = thumbnail
-            self.modelURLS = modelURLS
+            self.modelURLs = modelURLs
             self.seed = seed
         }
 
@@ -1592,7 +1592,7 @@ public enum Hunyuan3dV3ImageTo3D {
             let wire = try WireDecoder(decoder)
             self.modelGlb = try wire.required("model_glb")
             self.thumbnail = try wire.optional("thumbnail")
-            self.modelURLS = try wire.required("model_urls")
+            self.modelURLs = try wire.required("model_urls")
             self.seed = try wire.optional("seed")
         }
 
@@ -1600,12 +1600,12 @@ public enum Hunyuan3dV3ImageTo3D {
             var wire = WireEncoder(encoder)
             try wire.required(self.modelGlb, "model_glb")
             try wire.optional(self.thumbnail, "thumbnail")
-            try wire.required(self.modelURLS, "model_urls")
+            try wire.required(self.modelURLs, "model_urls")
             try wire.optional(self.seed, "seed")
         }
     }
 
-    public struct ModelURLS: QueueModel, StructurallyHashable {
+    public struct ModelURLs: QueueModel, StructurallyEquatable {
         /// GLB format 3D model
         public let glb: File?
         /// FBX format 3D model
@@ -1649,10 +1649,10 @@ extension QueueEndpoint where Input == Hunyuan3dV3SketchTo3D.Input, Output == Hu
 public enum Hunyuan3dV3SketchTo3D {
     /// Types this endpoint shares with others, declared once.
     public typealias File = Hunyuan3DV31Part.File
-    public typealias ModelURLS = Hunyuan3dV3ImageTo3D.ModelURLS
+    public typealias ModelURLs = Hunyuan3dV3ImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan3d-v3/sketch-to-3d`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of sketch or line art image to transform into a 3D model. Image resolution must be between 128x128 and 5000x5000 pixels.
         public var inputImageURL: FileInput
         /// Text prompt describing the 3D content attributes such as color, category, and material.
@@ -1706,20 +1706,20 @@ public enum Hunyuan3dV3SketchTo3D {
     }
 
     /// The output of `fal-ai/hunyuan3d-v3/sketch-to-3d`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object in GLB format.
         public let modelGlb: File
         /// Preview thumbnail of the generated model
         public let thumbnail: File?
         /// URLs for different 3D model formats
-        public let modelURLS: ModelURLS
+        public let modelURLs: ModelURLs
         /// The seed used for generation
         public let seed: Int64?
 
-        public init(modelGlb: File, thumbnail: File? = nil, modelURLS: ModelURLS, seed: Int64? = nil) {
+        public init(modelGlb: File, thumbnail: File? = nil, modelURLs: ModelURLs, seed: Int64? = nil) {
             self.modelGlb = modelGlb
             self.thumbnail = thumbnail
-            self.modelURLS = modelURLS
+            self.modelURLs = modelURLs
             self.seed = seed
         }
 
@@ -1727,7 +1727,7 @@ public enum Hunyuan3dV3SketchTo3D {
             let wire = try WireDecoder(decoder)
             self.modelGlb = try wire.required("model_glb")
             self.thumbnail = try wire.optional("thumbnail")
-            self.modelURLS = try wire.required("model_urls")
+            self.modelURLs = try wire.required("model_urls")
             self.seed = try wire.optional("seed")
         }
 
@@ -1735,7 +1735,7 @@ public enum Hunyuan3dV3SketchTo3D {
             var wire = WireEncoder(encoder)
             try wire.required(self.modelGlb, "model_glb")
             try wire.optional(self.thumbnail, "thumbnail")
-            try wire.required(self.modelURLS, "model_urls")
+            try wire.required(self.modelURLs, "model_urls")
             try wire.optional(self.seed, "seed")
         }
     }
@@ -1752,10 +1752,10 @@ public enum Hunyuan3dV3TextTo3D {
     public typealias GenerateType = Hunyuan3dV3ImageTo3D.GenerateType
     public typealias PolygonType = Hunyuan3DV31SmartTopology.PolygonType
     public typealias File = Hunyuan3DV31Part.File
-    public typealias ModelURLS = Hunyuan3dV3ImageTo3D.ModelURLS
+    public typealias ModelURLs = Hunyuan3dV3ImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan3d-v3/text-to-3d`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the 3D content to generate. Supports up to 1024 UTF-8 characters.
         ///
         /// At most 1024 characters.
@@ -1826,20 +1826,20 @@ public enum Hunyuan3dV3TextTo3D {
     }
 
     /// The output of `fal-ai/hunyuan3d-v3/text-to-3d`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object in GLB format.
         public let modelGlb: File
         /// Preview thumbnail of the generated model
         public let thumbnail: File?
         /// URLs for different 3D model formats
-        public let modelURLS: ModelURLS
+        public let modelURLs: ModelURLs
         /// The seed used for generation
         public let seed: Int64?
 
-        public init(modelGlb: File, thumbnail: File? = nil, modelURLS: ModelURLS, seed: Int64? = nil) {
+        public init(modelGlb: File, thumbnail: File? = nil, modelURLs: ModelURLs, seed: Int64? = nil) {
             self.modelGlb = modelGlb
             self.thumbnail = thumbnail
-            self.modelURLS = modelURLS
+            self.modelURLs = modelURLs
             self.seed = seed
         }
 
@@ -1847,7 +1847,7 @@ public enum Hunyuan3dV3TextTo3D {
             let wire = try WireDecoder(decoder)
             self.modelGlb = try wire.required("model_glb")
             self.thumbnail = try wire.optional("thumbnail")
-            self.modelURLS = try wire.required("model_urls")
+            self.modelURLs = try wire.required("model_urls")
             self.seed = try wire.optional("seed")
         }
 
@@ -1855,7 +1855,7 @@ public enum Hunyuan3dV3TextTo3D {
             var wire = WireEncoder(encoder)
             try wire.required(self.modelGlb, "model_glb")
             try wire.optional(self.thumbnail, "thumbnail")
-            try wire.required(self.modelURLS, "model_urls")
+            try wire.required(self.modelURLs, "model_urls")
             try wire.optional(self.seed, "seed")
         }
     }
@@ -1872,7 +1872,7 @@ public enum HunyuanMotion {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan-motion`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the motion to generate.
         public var prompt: String
         /// Random seed for reproducible generation.
@@ -1950,7 +1950,7 @@ public enum HunyuanMotion {
     }
 
     /// The output of `fal-ai/hunyuan-motion`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated FBX animation file.
         public let fbxFile: File?
         /// Generated motion data as JSON.
@@ -1992,7 +1992,7 @@ public enum HunyuanMotionFast {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan-motion/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the motion to generate.
         public var prompt: String
         /// Random seed for reproducible generation.
@@ -2058,7 +2058,7 @@ public enum HunyuanMotionFast {
     }
 
     /// The output of `fal-ai/hunyuan-motion/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated FBX animation file.
         public let fbxFile: File?
         /// Generated motion data as JSON.
@@ -2099,7 +2099,7 @@ public enum HunyuanPart {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan-part`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the 3D model file (.glb or .obj) to process for segmentation.
         public var modelFileURL: FileInput
         /// X coordinate of the point prompt for segmentation (normalized space -1 to 1).
@@ -2195,7 +2195,7 @@ public enum HunyuanPart {
     }
 
     /// The output of `fal-ai/hunyuan-part`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Segmented 3D mesh with mask applied.
         public let segmentedMesh: File
         /// Mesh showing segmentation mask 1.
@@ -2264,7 +2264,7 @@ public enum HunyuanWorldImageToWorld {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan_world/image-to-world`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to convert to a world.
         public var imageURL: FileInput
         /// Labels for the first foreground object.
@@ -2311,7 +2311,7 @@ public enum HunyuanWorldImageToWorld {
     }
 
     /// The output of `fal-ai/hunyuan_world/image-to-world`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated world.
         public let worldFile: File
 
@@ -2342,13 +2342,13 @@ public enum Hyper3dRodin {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hyper3d/rodin`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A textual prompt to guide model generation. Required for Text-to-3D mode. Optional for Image-to-3D mode.
         ///
         /// At most 1024 characters. Default: `""`.
         public var prompt: String?
         /// URL of images to use while generating the 3D model. Required for Image-to-3D mode. Optional for Text-to-3D mode.
-        public var inputImageURLS: [FileInput]?
+        public var inputImageURLs: [FileInput]?
         /// For fuse mode, One or more images are required.It will generate a model by extracting and fusing features of objects from multiple images.For concat mode, need to upload multiple multi-view images of the same object and generate the model. (You can upload multi-view images in any order, regardless of the order of view.)
         ///
         /// Default: `.concat`.
@@ -2388,7 +2388,7 @@ public enum Hyper3dRodin {
 
         public init(
             prompt: String? = nil,
-            inputImageURLS: [FileInput]? = nil,
+            inputImageURLs: [FileInput]? = nil,
             conditionMode: ConditionMode? = nil,
             seed: Int? = nil,
             geometryFileFormat: GeometryFileFormat? = nil,
@@ -2401,7 +2401,7 @@ public enum Hyper3dRodin {
             addons: String? = nil
         ) {
             self.prompt = prompt
-            self.inputImageURLS = inputImageURLS
+            self.inputImageURLs = inputImageURLs
             self.conditionMode = conditionMode
             self.seed = seed
             self.geometryFileFormat = geometryFileFormat
@@ -2417,7 +2417,7 @@ public enum Hyper3dRodin {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.optional("prompt")
-            self.inputImageURLS = try wire.optional("input_image_urls")
+            self.inputImageURLs = try wire.optional("input_image_urls")
             self.conditionMode = try wire.optional("condition_mode")
             self.seed = try wire.optional("seed")
             self.geometryFileFormat = try wire.optional("geometry_file_format")
@@ -2433,7 +2433,7 @@ public enum Hyper3dRodin {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.inputImageURLS, "input_image_urls")
+            try wire.optional(self.inputImageURLs, "input_image_urls")
             try wire.optional(self.conditionMode, "condition_mode")
             try wire.optional(self.seed, "seed")
             try wire.optional(self.geometryFileFormat, "geometry_file_format")
@@ -2532,7 +2532,7 @@ public enum Hyper3dRodin {
     }
 
     /// The output of `fal-ai/hyper3d/rodin`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Seed value used for generation.
@@ -2562,7 +2562,7 @@ public enum Hyper3dRodin {
     }
 
     /// Represents an image file.
-    public struct Image: QueueModel, StructurallyHashable {
+    public struct Image: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -2627,13 +2627,13 @@ public enum Hyper3dRodinV2 {
     public typealias Image = Hyper3dRodin.Image
 
     /// The input of `fal-ai/hyper3d/rodin/v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A textual prompt to guide model generation. Optional for Image-to-3D mode - if empty, AI will generate a prompt based on your images.
         ///
         /// At most 1024 characters. Default: `""`.
         public var prompt: String?
         /// URL of images to use while generating the 3D model. Required for Image-to-3D mode. Up to 5 images allowed.
-        public var inputImageURLS: [FileInput]?
+        public var inputImageURLs: [FileInput]?
         /// When enabled, preserves the transparency channel from input images during 3D generation.
         ///
         /// Default: `false`.
@@ -2669,7 +2669,7 @@ public enum Hyper3dRodinV2 {
 
         public init(
             prompt: String? = nil,
-            inputImageURLS: [FileInput]? = nil,
+            inputImageURLs: [FileInput]? = nil,
             useOriginalAlpha: Bool? = nil,
             seed: Int? = nil,
             geometryFileFormat: GeometryFileFormat? = nil,
@@ -2681,7 +2681,7 @@ public enum Hyper3dRodinV2 {
             previewRender: Bool? = nil
         ) {
             self.prompt = prompt
-            self.inputImageURLS = inputImageURLS
+            self.inputImageURLs = inputImageURLs
             self.useOriginalAlpha = useOriginalAlpha
             self.seed = seed
             self.geometryFileFormat = geometryFileFormat
@@ -2696,7 +2696,7 @@ public enum Hyper3dRodinV2 {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.optional("prompt")
-            self.inputImageURLS = try wire.optional("input_image_urls")
+            self.inputImageURLs = try wire.optional("input_image_urls")
             self.useOriginalAlpha = try wire.optional("use_original_alpha")
             self.seed = try wire.optional("seed")
             self.geometryFileFormat = try wire.optional("geometry_file_format")
@@ -2711,7 +2711,7 @@ public enum Hyper3dRodinV2 {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.inputImageURLS, "input_image_urls")
+            try wire.optional(self.inputImageURLs, "input_image_urls")
             try wire.optional(self.useOriginalAlpha, "use_original_alpha")
             try wire.optional(self.seed, "seed")
             try wire.optional(self.geometryFileFormat, "geometry_file_format")
@@ -2774,7 +2774,7 @@ public enum Hyper3dRodinV2 {
     }
 
     /// The output of `fal-ai/hyper3d/rodin/v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Additional generated 3D object files returned by Hyper3D besides model_mesh.

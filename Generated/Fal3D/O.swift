@@ -17,7 +17,7 @@ public enum Omnipart {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/omnipart`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to use while generating the 3D model.
         public var inputImageURL: FileInput
         /// Minimum segment size (pixels) for the model.
@@ -87,7 +87,7 @@ public enum Omnipart {
     }
 
     /// The output of `fal-ai/omnipart`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Generated 3D object file.

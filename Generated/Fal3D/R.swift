@@ -17,7 +17,7 @@ public enum Reconviagen05 {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/reconviagen-0.5`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Random seed for reproducibility
         public var seed: Int64?
         /// Output resolution; higher is slower but more detailed
@@ -103,7 +103,7 @@ public enum Reconviagen05 {
         /// One or more views of the same object. Multiple views yield higher-quality 3D reconstruction.
         ///
         /// At least 1 item, at most 16 items.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Strategy for combining multi-view conditioning. 'adaptive_guidance_weight' works best in most cases. Only used when more than one image is provided.
         ///
         /// Default: `.adaptiveGuidanceWeight`.
@@ -131,7 +131,7 @@ public enum Reconviagen05 {
             texSlatRescaleT: Double? = nil,
             decimationTarget: Int? = nil,
             textureSize: Int? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             multiImageStrategy: MultiImageStrategy? = nil
         ) {
             self.seed = seed
@@ -155,7 +155,7 @@ public enum Reconviagen05 {
             self.texSlatRescaleT = texSlatRescaleT
             self.decimationTarget = decimationTarget
             self.textureSize = textureSize
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.multiImageStrategy = multiImageStrategy
         }
 
@@ -182,7 +182,7 @@ public enum Reconviagen05 {
             self.texSlatRescaleT = try wire.optional("tex_slat_rescale_t")
             self.decimationTarget = try wire.optional("decimation_target")
             self.textureSize = try wire.optional("texture_size")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.multiImageStrategy = try wire.optional("multi_image_strategy")
         }
 
@@ -209,7 +209,7 @@ public enum Reconviagen05 {
             try wire.optional(self.texSlatRescaleT, "tex_slat_rescale_t")
             try wire.optional(self.decimationTarget, "decimation_target")
             try wire.optional(self.textureSize, "texture_size")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.multiImageStrategy, "multi_image_strategy")
         }
 
@@ -257,7 +257,7 @@ public enum Reconviagen05 {
             validator.number(self.texSlatSamplingSteps, "tex_slat_sampling_steps", minimum: 1, maximum: 50)
             validator.number(self.texSlatRescaleT, "tex_slat_rescale_t", minimum: 1, maximum: 6)
             validator.number(self.decimationTarget, "decimation_target", minimum: 5000, maximum: 2000000)
-            validator.count(self.imageURLS, "image_urls", minItems: 1, maxItems: 16)
+            validator.count(self.imageURLs, "image_urls", minItems: 1, maxItems: 16)
             return validator.issues
         }
     }
@@ -292,7 +292,7 @@ public enum Reconviagen05 {
     }
 
     /// The output of `fal-ai/reconviagen-0.5`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D GLB file with PBR materials
         public let modelGlb: File
         /// Seed used for generation.

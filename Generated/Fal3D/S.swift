@@ -20,7 +20,7 @@ public enum Sam33DAlign {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/sam-3/3d-align`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the original image used for MoGe depth estimation
         public var imageURL: FileInput
         /// URL of the SAM-3D Body mesh file (.ply or .glb) to align
@@ -66,7 +66,7 @@ public enum Sam33DAlign {
     }
 
     /// The output of `fal-ai/sam-3/3d-align`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Aligned body mesh in PLY format
         public let bodyMeshPly: File
         /// Aligned body mesh in GLB format (for 3D preview)
@@ -112,7 +112,7 @@ public enum Sam33DAlign {
     }
 
     /// Per-person alignment metadata.
-    public struct Sam3DBodyAlignmentInfo: QueueModel, StructurallyHashable {
+    public struct Sam3DBodyAlignmentInfo: QueueModel, StructurallyEquatable {
         /// Index of the person
         public let personID: Int
         /// Scale factor applied for alignment
@@ -175,7 +175,7 @@ public enum Sam33DBody {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/sam-3/3d-body`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image containing humans
         public var imageURL: FileInput
         /// Optional URL of a binary mask image (white=person, black=background). When provided, skips auto human detection and uses this mask instead. Bbox is auto-computed from the mask.
@@ -234,7 +234,7 @@ public enum Sam33DBody {
     }
 
     /// The output of `fal-ai/sam-3/3d-body`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// 3D body mesh in GLB format with optional 3D keypoint markers
         public let modelGlb: File
         /// Combined visualization image (original + keypoints + mesh + side view)
@@ -269,7 +269,7 @@ public enum Sam33DBody {
     }
 
     /// Metadata for body reconstruction output.
-    public struct Sam3DBodyMetadata: QueueModel, StructurallyHashable {
+    public struct Sam3DBodyMetadata: QueueModel, StructurallyEquatable {
         /// Number of people detected
         public let numPeople: Int
         /// Per-person metadata
@@ -306,7 +306,7 @@ public enum Sam33DBody {
     /// outputs of the upstream `SAM3DBodyEstimator.process_one_image` for
     /// client-side pose manipulation, inverse linear-blend skinning, and canonical
     /// mesh reconstruction. They are only populated when `include_mhr_params=True`.
-    public struct Sam3DBodyPersonMetadata: QueueModel, StructurallyHashable {
+    public struct Sam3DBodyPersonMetadata: QueueModel, StructurallyEquatable {
         /// Index of the person in the scene
         public let personID: Int
         /// Bounding box [x_min, y_min, x_max, y_max]
@@ -429,11 +429,11 @@ public enum Sam33DObjects {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/sam-3/3d-objects`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to reconstruct in 3D
         public var imageURL: FileInput
         /// Optional list of mask URLs (one per object). If not provided, use prompt/point_prompts/box_prompts to auto-segment, or entire image will be used.
-        public var maskURLS: [FileInput]?
+        public var maskURLs: [FileInput]?
         /// Text prompt for auto-segmentation when no masks provided (e.g., 'chair', 'lamp')
         ///
         /// Default: `"car"`.
@@ -461,7 +461,7 @@ public enum Sam33DObjects {
 
         public init(
             imageURL: FileInput,
-            maskURLS: [FileInput]? = nil,
+            maskURLs: [FileInput]? = nil,
             prompt: String? = nil,
             pointPrompts: [PointPromptBase]? = nil,
             boxPrompts: [BoxPromptBase]? = nil,
@@ -471,7 +471,7 @@ public enum Sam33DObjects {
             exportTexturedGlb: Bool? = nil
         ) {
             self.imageURL = imageURL
-            self.maskURLS = maskURLS
+            self.maskURLs = maskURLs
             self.prompt = prompt
             self.pointPrompts = pointPrompts
             self.boxPrompts = boxPrompts
@@ -484,7 +484,7 @@ public enum Sam33DObjects {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.imageURL = try wire.required("image_url")
-            self.maskURLS = try wire.optional("mask_urls")
+            self.maskURLs = try wire.optional("mask_urls")
             self.prompt = try wire.optional("prompt")
             self.pointPrompts = try wire.optional("point_prompts")
             self.boxPrompts = try wire.optional("box_prompts")
@@ -497,7 +497,7 @@ public enum Sam33DObjects {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.maskURLS, "mask_urls")
+            try wire.optional(self.maskURLs, "mask_urls")
             try wire.optional(self.prompt, "prompt")
             try wire.optional(self.pointPrompts, "point_prompts")
             try wire.optional(self.boxPrompts, "box_prompts")
@@ -520,7 +520,7 @@ public enum Sam33DObjects {
         }
     }
 
-    public struct PointPromptBase: QueueModel, StructurallyHashable {
+    public struct PointPromptBase: QueueModel, StructurallyEquatable {
         /// X Coordinate of the prompt
         public var x: Int?
         /// Y Coordinate of the prompt
@@ -556,7 +556,7 @@ public enum Sam33DObjects {
         }
     }
 
-    public struct BoxPromptBase: QueueModel, StructurallyHashable {
+    public struct BoxPromptBase: QueueModel, StructurallyEquatable {
         /// X Min Coordinate of the box
         public var xMin: Int?
         /// Y Min Coordinate of the box
@@ -596,7 +596,7 @@ public enum Sam33DObjects {
     }
 
     /// The output of `fal-ai/sam-3/3d-objects`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Gaussian splat file (.ply) - combined scene splat for multi-object, single splat otherwise
         public let gaussianSplat: File
         /// 3D mesh in GLB format - combined scene for multi-object, single mesh otherwise
@@ -650,7 +650,7 @@ public enum Sam33DObjects {
     }
 
     /// Per-object metadata for 3D reconstruction.
-    public struct Sam3DObjectMetadata: QueueModel, StructurallyHashable {
+    public struct Sam3DObjectMetadata: QueueModel, StructurallyEquatable {
         /// Index of the object in the scene
         public let objectIndex: Int
         /// Scale factors [sx, sy, sz]

@@ -27,7 +27,7 @@ public enum Trellis2 {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/trellis-2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Random seed for reproducibility
         public var seed: Int64?
         /// Output resolution; higher is slower but more detailed
@@ -341,7 +341,7 @@ public enum Trellis2 {
     }
 
     /// The output of `fal-ai/trellis-2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D GLB file
         public let modelGlb: File
 
@@ -372,7 +372,7 @@ public enum Trellis2Retexture {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/trellis-2/retexture`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the reference image for texturing
         public var imageURL: FileInput
         /// URL of the untextured 3D mesh to retexture. Supports GLB, OBJ, PLY, and STL formats.
@@ -493,7 +493,7 @@ public enum Trellis2Retexture {
     }
 
     /// The output of `fal-ai/trellis-2/retexture`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D GLB file
         public let modelGlb: File
 
@@ -524,9 +524,9 @@ public enum TrellisMulti {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/trellis/multi`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// List of URLs of input images to convert to 3D
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Random seed for reproducibility
         public var seed: Int64?
         /// Guidance strength for sparse structure generation
@@ -559,7 +559,7 @@ public enum TrellisMulti {
         public var multiimageAlgo: MultiimageAlgo?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             seed: Int64? = nil,
             ssGuidanceStrength: Double? = nil,
             ssSamplingSteps: Int? = nil,
@@ -569,7 +569,7 @@ public enum TrellisMulti {
             textureSize: Int? = nil,
             multiimageAlgo: MultiimageAlgo? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.seed = seed
             self.ssGuidanceStrength = ssGuidanceStrength
             self.ssSamplingSteps = ssSamplingSteps
@@ -582,7 +582,7 @@ public enum TrellisMulti {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.seed = try wire.optional("seed")
             self.ssGuidanceStrength = try wire.optional("ss_guidance_strength")
             self.ssSamplingSteps = try wire.optional("ss_sampling_steps")
@@ -595,7 +595,7 @@ public enum TrellisMulti {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.seed, "seed")
             try wire.optional(self.ssGuidanceStrength, "ss_guidance_strength")
             try wire.optional(self.ssSamplingSteps, "ss_sampling_steps")
@@ -641,7 +641,7 @@ public enum TrellisMulti {
     }
 
     /// The output of `fal-ai/trellis/multi`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D mesh file
         public let modelMesh: File
         /// Processing timings
@@ -677,7 +677,7 @@ public enum Tripo3dH31ImageTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// Input for Image to 3D generation using full-featured models (H3.1, v2.5).
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image for 3D model creation.
         public var imageURL: FileInput
         /// Target number of faces for the generated mesh. If not set, the model adaptively determines the count.
@@ -849,37 +849,37 @@ public enum Tripo3dH31ImageTo3D {
     }
 
     /// Output for Tripo3D generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D model file in GLB format.
         public let modelMesh: File
         /// URLs for different 3D model variants.
-        public let modelURLS: ModelURLS
+        public let modelURLs: ModelURLs
         /// Preview render of the generated 3D model.
         public let renderedImage: File?
 
-        public init(modelMesh: File, modelURLS: ModelURLS, renderedImage: File? = nil) {
+        public init(modelMesh: File, modelURLs: ModelURLs, renderedImage: File? = nil) {
             self.modelMesh = modelMesh
-            self.modelURLS = modelURLS
+            self.modelURLs = modelURLs
             self.renderedImage = renderedImage
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.modelMesh = try wire.required("model_mesh")
-            self.modelURLS = try wire.required("model_urls")
+            self.modelURLs = try wire.required("model_urls")
             self.renderedImage = try wire.optional("rendered_image")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.modelMesh, "model_mesh")
-            try wire.required(self.modelURLS, "model_urls")
+            try wire.required(self.modelURLs, "model_urls")
             try wire.optional(self.renderedImage, "rendered_image")
         }
     }
 
     /// 3D model download URLs
-    public struct ModelURLS: QueueModel, StructurallyHashable {
+    public struct ModelURLs: QueueModel, StructurallyEquatable {
         /// GLB format 3D model (default output)
         public let glb: File?
         /// Base (untextured) model
@@ -923,7 +923,7 @@ public enum Tripo3dH31MultiviewTo3D {
     public typealias Orientation = Tripo3dH31ImageTo3D.Orientation
     public typealias Output = Tripo3dH31ImageTo3D.Output
     public typealias File = Hunyuan3DV31Part.File
-    public typealias ModelURLS = Tripo3dH31ImageTo3D.ModelURLS
+    public typealias ModelURLs = Tripo3dH31ImageTo3D.ModelURLs
 
     /// Input for Multiview to 3D generation using full-featured models (H3.1, v2.5).
     ///
@@ -931,11 +931,11 @@ public enum Tripo3dH31MultiviewTo3D {
     /// Images should be in order: [front, left, back, right].
     /// Front view is required; others are optional.
     /// Note: P1 is not available for multiview-to-3d.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// 2 to 4 image URLs of the same object from different angles. Order: [front, left, back, right]. Front view is required.
         ///
         /// At least 2 items, at most 4 items.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Target number of faces for the generated mesh. If not set, the model adaptively determines the count.
         ///
         /// At least 1000, at most 2000000.
@@ -978,7 +978,7 @@ public enum Tripo3dH31MultiviewTo3D {
         public var quad: Bool?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             faceLimit: Int? = nil,
             texture: Bool? = nil,
             pbr: Bool? = nil,
@@ -991,7 +991,7 @@ public enum Tripo3dH31MultiviewTo3D {
             orientation: Orientation? = nil,
             quad: Bool? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.faceLimit = faceLimit
             self.texture = texture
             self.pbr = pbr
@@ -1007,7 +1007,7 @@ public enum Tripo3dH31MultiviewTo3D {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.faceLimit = try wire.optional("face_limit")
             self.texture = try wire.optional("texture")
             self.pbr = try wire.optional("pbr")
@@ -1023,7 +1023,7 @@ public enum Tripo3dH31MultiviewTo3D {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.faceLimit, "face_limit")
             try wire.optional(self.texture, "texture")
             try wire.optional(self.pbr, "pbr")
@@ -1051,7 +1051,7 @@ public enum Tripo3dH31MultiviewTo3D {
 
         public func validate(at path: [String]) -> [ValidationIssue] {
             var validator = Validator(path)
-            validator.count(self.imageURLS, "image_urls", minItems: 2, maxItems: 4)
+            validator.count(self.imageURLs, "image_urls", minItems: 2, maxItems: 4)
             validator.number(self.faceLimit, "face_limit", minimum: 1000, maximum: 2000000)
             return validator.issues
         }
@@ -1070,10 +1070,10 @@ public enum Tripo3dH31TextTo3D {
     public typealias GeometryQuality = Tripo3dH31ImageTo3D.GeometryQuality
     public typealias Output = Tripo3dH31ImageTo3D.Output
     public typealias File = Hunyuan3DV31Part.File
-    public typealias ModelURLS = Tripo3dH31ImageTo3D.ModelURLS
+    public typealias ModelURLs = Tripo3dH31ImageTo3D.ModelURLs
 
     /// Input for Text to 3D generation using full-featured models (H3.1, v2.5).
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the 3D object to generate. Maximum 1024 characters.
         ///
         /// At most 1024 characters.
@@ -1207,13 +1207,13 @@ public enum Tripo3dP1ImageTo3D {
     /// Types this endpoint shares with others, declared once.
     public typealias Output = Tripo3dH31ImageTo3D.Output
     public typealias File = Hunyuan3DV31Part.File
-    public typealias ModelURLS = Tripo3dH31ImageTo3D.ModelURLS
+    public typealias ModelURLs = Tripo3dH31ImageTo3D.ModelURLs
 
     /// Input for Image to 3D generation using the P1 model.
     ///
     /// P1 is optimized for clean low-poly mesh generation in ~2 seconds.
     /// It supports a restricted parameter set compared to H3.1/v2.5.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image for 3D model creation.
         public var imageURL: FileInput
         /// Target number of faces for the generated mesh. If not set, the model adaptively determines the count.
@@ -1273,13 +1273,13 @@ public enum Tripo3dP1TextTo3D {
     /// Types this endpoint shares with others, declared once.
     public typealias Output = Tripo3dH31ImageTo3D.Output
     public typealias File = Hunyuan3DV31Part.File
-    public typealias ModelURLS = Tripo3dH31ImageTo3D.ModelURLS
+    public typealias ModelURLs = Tripo3dH31ImageTo3D.ModelURLs
 
     /// Input for Text to 3D generation using the P1 model.
     ///
     /// P1 is optimized for clean low-poly mesh generation in ~2 seconds.
     /// It supports a restricted parameter set compared to H3.1/v2.5.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the 3D object to generate. Maximum 1024 characters.
         ///
         /// At most 1024 characters.
@@ -1343,7 +1343,7 @@ public enum Tripo3dTripoV25ImageTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `tripo3d/tripo/v2.5/image-to-3d`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// This is the random seed for model generation. The seed controls the geometry generation process, ensuring identical models when the same seed is used. This parameter is an integer and is randomly chosen if not set.
         public var seed: Int64?
         /// Limits the number of faces on the output model. If this option is not set, the face limit will be adaptively determined.
@@ -1504,7 +1504,7 @@ public enum Tripo3dTripoV25ImageTo3D {
     }
 
     /// The output of `tripo3d/tripo/v2.5/image-to-3d`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The task id of the 3D model generation.
         public let taskID: String
         /// Model
@@ -1565,7 +1565,7 @@ public enum Tripo3dTripoV25MultiviewTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `tripo3d/tripo/v2.5/multiview-to-3d`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// This is the random seed for model generation. The seed controls the geometry generation process, ensuring identical models when the same seed is used. This parameter is an integer and is randomly chosen if not set.
         public var seed: Int64?
         /// Limits the number of faces on the output model. If this option is not set, the face limit will be adaptively determined.
@@ -1692,7 +1692,7 @@ public enum Tripo3dTripoV25MultiviewTo3D {
     }
 
     /// The output of `tripo3d/tripo/v2.5/multiview-to-3d`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The task id of the 3D model generation.
         public let taskID: String
         /// Model

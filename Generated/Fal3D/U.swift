@@ -17,7 +17,7 @@ public enum Ultrashape {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/ultrashape`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the reference image for mesh refinement.
         public var imageURL: FileInput
         /// URL of the coarse mesh (.glb or .obj) to refine.
@@ -92,7 +92,7 @@ public enum Ultrashape {
     }
 
     /// The output of `fal-ai/ultrashape`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated 3D object.
         public let modelGlb: File
 

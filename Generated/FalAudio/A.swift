@@ -19,7 +19,7 @@ extension QueueEndpoint where Input == AceStepAudioInpaint.Input, Output == AceS
 /// The types of `fal-ai/ace-step/audio-inpaint`.
 public enum AceStepAudioInpaint {
     /// The input of `fal-ai/ace-step/audio-inpaint`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the audio file to be inpainted.
         public var audioURL: FileInput
         /// Whether the start time is relative to the start or end of the audio.
@@ -266,7 +266,7 @@ public enum AceStepAudioInpaint {
     }
 
     /// The output of `fal-ai/ace-step/audio-inpaint`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file.
         public let audio: File
         /// The random seed used for the generation process.
@@ -300,7 +300,7 @@ public enum AceStepAudioInpaint {
         }
     }
 
-    public struct File: QueueModel, StructurallyHashable {
+    public struct File: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -348,7 +348,7 @@ public enum AceStepAudioOutpaint {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/ace-step/audio-outpaint`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the audio file to be outpainted.
         public var audioURL: FileInput
         /// Duration in seconds to extend the audio from the start.
@@ -518,7 +518,7 @@ public enum AceStepAudioOutpaint {
     }
 
     /// The output of `fal-ai/ace-step/audio-outpaint`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file.
         public let audio: File
         /// The random seed used for the generation process.
@@ -566,7 +566,7 @@ public enum AceStepAudioToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/ace-step/audio-to-audio`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the audio file to be outpainted.
         public var audioURL: FileInput
         /// Whether to edit the lyrics only or remix the audio.
@@ -758,7 +758,7 @@ public enum AceStepAudioToAudio {
     }
 
     /// The output of `fal-ai/ace-step/audio-to-audio`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file.
         public let audio: File
         /// The random seed used for the generation process.
@@ -806,7 +806,7 @@ public enum AceStepPromptToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/ace-step/prompt-to-audio`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt to control the style of the generated audio. This will be used to generate tags and lyrics.
         public var prompt: String
         /// Whether to generate an instrumental version of the audio.
@@ -960,7 +960,7 @@ public enum AceStepPromptToAudio {
     }
 
     /// The output of `fal-ai/ace-step/prompt-to-audio`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file.
         public let audio: File
         /// The random seed used for the generation process.
@@ -1003,7 +1003,7 @@ extension QueueEndpoint where Input == AudioUnderstanding.Input, Output == Audio
 /// The types of `fal-ai/audio-understanding`.
 public enum AudioUnderstanding {
     /// The input of `fal-ai/audio-understanding`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the audio file to analyze
         public var audioURL: FileInput
         /// The question or prompt about the audio content.
@@ -1048,7 +1048,7 @@ public enum AudioUnderstanding {
     }
 
     /// The output of `fal-ai/audio-understanding`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The analysis of the audio content based on the prompt
         public let output: String
 

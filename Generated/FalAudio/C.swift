@@ -19,7 +19,7 @@ public enum CassetteaiMusicGenerator {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `cassetteai/music-generator`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate music from.
         public var prompt: String
         /// The duration of the generated music in seconds.
@@ -52,7 +52,7 @@ public enum CassetteaiMusicGenerator {
     }
 
     /// Example Pydantic model showing how to include a File in the output.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audioFile: File
 
@@ -83,7 +83,7 @@ public enum CassetteaiSoundEffectsGenerator {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `cassetteai/sound-effects-generator`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate SFX.
         public var prompt: String
         /// The duration of the generated SFX in seconds.
@@ -116,7 +116,7 @@ public enum CassetteaiSoundEffectsGenerator {
     }
 
     /// Example Pydantic model showing how to include a File in the output.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated SFX
         public let audioFile: File
 

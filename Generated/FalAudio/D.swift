@@ -17,7 +17,7 @@ extension QueueEndpoint where Input == Deepfilternet3.Input, Output == Deepfilte
 /// The types of `fal-ai/deepfilternet3`.
 public enum Deepfilternet3 {
     /// The input of `fal-ai/deepfilternet3`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the audio to enhance.
         public var audioURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -82,7 +82,7 @@ public enum Deepfilternet3 {
     }
 
     /// The output of `fal-ai/deepfilternet3`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The audio file that was enhanced.
         public let audioFile: AudioFile
         /// Timings for each step in the pipeline.
@@ -106,7 +106,7 @@ public enum Deepfilternet3 {
         }
     }
 
-    public struct AudioFile: QueueModel, StructurallyHashable {
+    public struct AudioFile: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -170,7 +170,7 @@ public enum Deepfilternet3 {
     }
 
     /// Bitrate
-    public enum Bitrate: QueueModel, StructurallyHashable {
+    public enum Bitrate: QueueModel, StructurallyEquatable {
         case integer(Int)
         case string(String)
 
@@ -188,7 +188,7 @@ public enum Deepfilternet3 {
         }
     }
 
-    public struct DeepFilterNetTimings: QueueModel, StructurallyHashable {
+    public struct DeepFilterNetTimings: QueueModel, StructurallyEquatable {
         /// Preprocessing time.
         public let preprocess: Double
         /// Inference time.
@@ -229,7 +229,7 @@ public enum DiaTTSVoiceClone {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/dia-tts/voice-clone`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to be converted to speech.
         public var text: String
 
@@ -249,7 +249,7 @@ public enum DiaTTSVoiceClone {
     }
 
     /// The output of `fal-ai/dia-tts/voice-clone`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated speech audio
         public let audio: File
 
@@ -280,7 +280,7 @@ public enum Diffrhythm {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/diffrhythm`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the song from. Must have two sections. Sections start with either [chorus] or a [verse].
         public var lyrics: String
         /// The URL of the reference audio to use for the music generation.
@@ -387,7 +387,7 @@ public enum Diffrhythm {
     }
 
     /// The output of `fal-ai/diffrhythm`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated music file.
         public let audio: File
 

@@ -24,7 +24,7 @@ public enum ElevenlabsAudioIsolation {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/audio-isolation`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the audio file to isolate voice from
         public var audioURL: String?
         /// Video file to use for audio isolation. Either `audio_url` or `video_url` must be provided.
@@ -49,7 +49,7 @@ public enum ElevenlabsAudioIsolation {
     }
 
     /// The output of `fal-ai/elevenlabs/audio-isolation`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file
         public let audio: File
         /// Timestamps for each word in the generated speech. Only returned if `timestamps` is set to True in the request.
@@ -85,7 +85,7 @@ public enum ElevenlabsMusic {
     public typealias File = AceStepAudioInpaint.File
 
     /// Request format for Elevenlabs Music API
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the music to generate
         public var prompt: String?
         /// The composition plan for the music
@@ -158,7 +158,7 @@ public enum ElevenlabsMusic {
         }
     }
 
-    public struct MusicCompositionPlan: QueueModel, StructurallyHashable {
+    public struct MusicCompositionPlan: QueueModel, StructurallyEquatable {
         /// The styles that should be present in the entire song.
         public var positiveGlobalStyles: [String]
         /// The styles that should not be present in the entire song.
@@ -193,7 +193,7 @@ public enum ElevenlabsMusic {
         }
     }
 
-    public struct MusicSection: QueueModel, StructurallyHashable {
+    public struct MusicSection: QueueModel, StructurallyEquatable {
         /// The name of the section. Must be between 1 and 100 characters.
         ///
         /// At least 1 character, at most 100 characters.
@@ -279,7 +279,7 @@ public enum ElevenlabsMusic {
     }
 
     /// The output of `fal-ai/elevenlabs/music`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music audio file in MP3 format
         public let audio: File
 
@@ -311,7 +311,7 @@ public enum ElevenlabsSoundEffectsV2 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/sound-effects/v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text describing the sound effect to generate
         public var text: String
         /// Duration in seconds (0.5-22). If None, optimal duration will be determined from prompt.
@@ -379,7 +379,7 @@ public enum ElevenlabsSoundEffectsV2 {
     }
 
     /// Output format for generated sound effects
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated sound effect audio file in MP3 format
         public let audio: File
 
@@ -410,7 +410,7 @@ public enum ElevenlabsTTSElevenV3 {
     public typealias File = AceStepAudioInpaint.File
 
     /// Request model for eleven_v3 which doesn't support previous_text/next_text
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to convert to speech
         ///
         /// At least 1 character, at most 5000 characters.
@@ -500,7 +500,7 @@ public enum ElevenlabsTTSElevenV3 {
     }
 
     /// The output of `fal-ai/elevenlabs/tts/eleven-v3`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file
         public let audio: File
         /// Timestamps for each word in the generated speech. Only returned if `timestamps` is set to True in the request.
@@ -537,7 +537,7 @@ public enum ElevenlabsTTSMultilingualV2 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/tts/multilingual-v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to convert to speech
         ///
         /// At least 1 character.
@@ -656,7 +656,7 @@ public enum ElevenlabsTTSMultilingualV2 {
     }
 
     /// The output of `fal-ai/elevenlabs/tts/multilingual-v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file
         public let audio: File
         /// Timestamps for each word in the generated speech. Only returned if `timestamps` is set to True in the request.
@@ -692,7 +692,7 @@ public enum ElevenlabsTextToDialogueElevenV3 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/text-to-dialogue/eleven-v3`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A list of dialogue inputs, each containing text and a voice ID which will be converted into speech.
         public var inputs: [DialogueBlock]
         /// Determines how stable the voice is and the randomness between each generation. Lower values introduce broader emotional range for the voice. Higher values can result in a monotonous voice with limited emotion. Must be one of 0.0, 0.5, 1.0, else it will be rounded to the nearest value.
@@ -753,7 +753,7 @@ public enum ElevenlabsTextToDialogueElevenV3 {
         }
     }
 
-    public struct DialogueBlock: QueueModel, StructurallyHashable {
+    public struct DialogueBlock: QueueModel, StructurallyEquatable {
         /// The dialogue text
         public var text: String
         /// The name or the ID of the voice to be used for the generation.
@@ -777,7 +777,7 @@ public enum ElevenlabsTextToDialogueElevenV3 {
         }
     }
 
-    public struct PronunciationDictionaryLocator: QueueModel, StructurallyHashable {
+    public struct PronunciationDictionaryLocator: QueueModel, StructurallyEquatable {
         /// The ID of the pronunciation dictionary.
         public var pronunciationDictionaryID: String?
         /// The ID of the version of the pronunciation dictionary. If not provided, the latest version will be used.
@@ -802,7 +802,7 @@ public enum ElevenlabsTextToDialogueElevenV3 {
     }
 
     /// The output of `fal-ai/elevenlabs/text-to-dialogue/eleven-v3`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file
         public let audio: File
         /// Random seed for reproducibility.
@@ -839,7 +839,7 @@ public enum ElevenlabsVoiceChanger {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/voice-changer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The input audio file
         public var audioURL: FileInput
         /// The voice to use for speech generation
@@ -898,7 +898,7 @@ public enum ElevenlabsVoiceChanger {
     }
 
     /// The output of `fal-ai/elevenlabs/voice-changer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file
         public let audio: File
         /// Random seed for reproducibility.

@@ -17,7 +17,7 @@ public enum GeminiTTS {
     public typealias File = AceStepAudioInpaint.File
 
     /// Input for Gemini text-to-speech generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to convert to speech. Gemini TTS supports natural-language prompting for style, pace, accent, and emotional expression — include delivery instructions inline with the text (e.g. 'Say cheerfully: Have a wonderful day!'). For multi-speaker synthesis, prefix lines with speaker aliases defined in the speakers field (e.g. 'Alice: Hello!\nBob: Hi!'). Supports inline pace/style markers like [slowly], [whispering], [excited], [extremely fast].
         ///
         /// At least 1 character, at most 50000 characters.
@@ -261,7 +261,7 @@ public enum GeminiTTS {
     }
 
     /// Voice configuration for a single speaker in multi-speaker synthesis.
-    public struct SpeakerConfig: QueueModel, StructurallyHashable {
+    public struct SpeakerConfig: QueueModel, StructurallyEquatable {
         /// Voice preset for this speaker.
         public var voice: Voice
         /// Alias used to identify this speaker in the prompt. Use this alias as a prefix in the prompt field, e.g. 'Alice: Hello! Bob: Hi there!'. Must be alphanumeric with no whitespace.
@@ -307,7 +307,7 @@ public enum GeminiTTS {
     }
 
     /// Output for Gemini text-to-speech generation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file.
         public let audio: File
 

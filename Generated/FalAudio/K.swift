@@ -25,7 +25,7 @@ extension QueueEndpoint where Input == KlingVideoCreateVoice.Input, Output == Kl
 /// The types of `fal-ai/kling-video/create-voice`.
 public enum KlingVideoCreateVoice {
     /// Request model for creating a custom voice.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the voice audio file. Supports .mp3/.wav audio or .mp4/.mov video. Duration must be 5-30 seconds with clean, single-voice audio.
         public var voiceURL: FileInput
 
@@ -45,7 +45,7 @@ public enum KlingVideoCreateVoice {
     }
 
     /// Response model for creating a custom voice.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Unique identifier for the created voice
         public let voiceID: String
 
@@ -76,7 +76,7 @@ public enum KlingVideoVideoToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kling-video/video-to-audio`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The video URL to extract audio from. Only .mp4/.mov formats are supported. File size does not exceed 100MB. Video duration between 3.0s and 20.0s.
         public var videoURL: FileInput
         /// Sound effect prompt. Cannot exceed 200 characters.
@@ -136,7 +136,7 @@ public enum KlingVideoVideoToAudio {
     }
 
     /// The output of `fal-ai/kling-video/video-to-audio`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The original video with dubbed audio applied
         public let video: File
         /// The extracted/generated audio from the video in MP3 format
@@ -172,7 +172,7 @@ public enum KokoroAmericanEnglish {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/american-english`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Default: `""`.
         public var prompt: String?
         /// Voice ID for the desired voice.
@@ -249,7 +249,7 @@ public enum KokoroAmericanEnglish {
     }
 
     /// The output of `fal-ai/kokoro/american-english`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audio: File
 
@@ -280,7 +280,7 @@ public enum KokoroBrazilianPortuguese {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/brazilian-portuguese`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: Voice
@@ -335,7 +335,7 @@ public enum KokoroBrazilianPortuguese {
     }
 
     /// The output of `fal-ai/kokoro/brazilian-portuguese`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audio: File
 
@@ -366,7 +366,7 @@ public enum KokoroBritishEnglish {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/british-english`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: Voice
@@ -426,7 +426,7 @@ public enum KokoroBritishEnglish {
     }
 
     /// The output of `fal-ai/kokoro/british-english`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audio: File
 
@@ -457,7 +457,7 @@ public enum KokoroFrench {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/french`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: String
@@ -499,7 +499,7 @@ public enum KokoroFrench {
     }
 
     /// The output of `fal-ai/kokoro/french`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audio: File
 
@@ -530,7 +530,7 @@ public enum KokoroHindi {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/hindi`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: Voice
@@ -586,7 +586,7 @@ public enum KokoroHindi {
     }
 
     /// The output of `fal-ai/kokoro/hindi`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audio: File
 
@@ -617,7 +617,7 @@ public enum KokoroItalian {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/italian`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: Voice
@@ -671,7 +671,7 @@ public enum KokoroItalian {
     }
 
     /// The output of `fal-ai/kokoro/italian`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audio: File
 
@@ -702,7 +702,7 @@ public enum KokoroJapanese {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/japanese`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: Voice
@@ -759,7 +759,7 @@ public enum KokoroJapanese {
     }
 
     /// The output of `fal-ai/kokoro/japanese`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audio: File
 
@@ -790,7 +790,7 @@ public enum KokoroMandarinChinese {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/mandarin-chinese`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: Voice
@@ -850,7 +850,7 @@ public enum KokoroMandarinChinese {
     }
 
     /// The output of `fal-ai/kokoro/mandarin-chinese`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audio: File
 
@@ -881,7 +881,7 @@ public enum KokoroSpanish {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/spanish`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: Voice
@@ -936,7 +936,7 @@ public enum KokoroSpanish {
     }
 
     /// The output of `fal-ai/kokoro/spanish`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audio: File
 

@@ -25,7 +25,7 @@ public enum MinimaxMusic {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Lyrics with optional formatting. You can use a newline to separate each line of lyrics. You can use two newlines to add a pause between lines. You can use double hash marks (##) at the beginning and end of the lyrics to add accompaniment. Maximum 600 characters.
         ///
         /// At least 1 character, at most 600 characters.
@@ -58,7 +58,7 @@ public enum MinimaxMusic {
     }
 
     /// The output of `fal-ai/minimax-music`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audio: File
 
@@ -89,7 +89,7 @@ public enum MinimaxMusicV15 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music/v1.5`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Lyrics, supports [intro][verse][chorus][bridge][outro] sections. 10-600 characters.
         ///
         /// At least 10 characters, at most 600 characters.
@@ -129,7 +129,7 @@ public enum MinimaxMusicV15 {
         }
     }
 
-    public struct AudioSetting: QueueModel, StructurallyHashable {
+    public struct AudioSetting: QueueModel, StructurallyEquatable {
         /// Sample rate of generated audio
         ///
         /// One of: 8000, 16000, 22050, 24000, 32000, 44100. Default: `44100`.
@@ -185,7 +185,7 @@ public enum MinimaxMusicV15 {
     }
 
     /// The output of `fal-ai/minimax-music/v1.5`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audio: File
 
@@ -218,7 +218,7 @@ public enum MinimaxMusicV2 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music/v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A description of the music, specifying style, mood, and scenario. 10-300 characters.
         ///
         /// At least 10 characters, at most 2000 characters.
@@ -259,7 +259,7 @@ public enum MinimaxMusicV2 {
     }
 
     /// The output of `fal-ai/minimax-music/v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audio: File
 
@@ -290,7 +290,7 @@ public enum MinimaxMusicV25 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music/v2.5`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A description of the music style, mood, genre, and scenario. Max 2000 characters.
         ///
         /// At least 1 character, at most 2000 characters.
@@ -357,7 +357,7 @@ public enum MinimaxMusicV25 {
         }
     }
 
-    public struct AudioSetting25: QueueModel, StructurallyHashable {
+    public struct AudioSetting25: QueueModel, StructurallyEquatable {
         /// Sample rate of generated audio
         ///
         /// One of: 16000, 24000, 32000, 44100. Default: `44100`.
@@ -413,7 +413,7 @@ public enum MinimaxMusicV25 {
     }
 
     /// The output of `fal-ai/minimax-music/v2.5`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audio: File
 
@@ -446,7 +446,7 @@ public enum MinimaxMusicV26 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music/v2.6`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A description of the music style, mood, genre, and scenario. 10-2000 characters.
         ///
         /// At least 10 characters, at most 2000 characters.
@@ -514,7 +514,7 @@ public enum MinimaxMusicV26 {
     }
 
     /// The output of `fal-ai/minimax-music/v2.6`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated music
         public let audio: File
 
@@ -542,7 +542,7 @@ extension QueueEndpoint where Input == MireloAISfxV15VideoToAudio.Input, Output 
 /// The types of `mirelo-ai/sfx-v1.5/video-to-audio`.
 public enum MireloAISfxV15VideoToAudio {
     /// The input of `mirelo-ai/sfx-v1.5/video-to-audio`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
@@ -621,7 +621,7 @@ public enum MireloAISfxV15VideoToAudio {
     }
 
     /// The output of `mirelo-ai/sfx-v1.5/video-to-audio`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated sound effects audio
         public let audio: [JSONValue]
 
@@ -649,7 +649,7 @@ extension QueueEndpoint where Input == MireloAISfxV1VideoToAudio.Input, Output =
 /// The types of `mirelo-ai/sfx-v1/video-to-audio`.
 public enum MireloAISfxV1VideoToAudio {
     /// The input of `mirelo-ai/sfx-v1/video-to-audio`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
@@ -718,7 +718,7 @@ public enum MireloAISfxV1VideoToAudio {
     }
 
     /// The output of `mirelo-ai/sfx-v1/video-to-audio`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated sound effects audio
         public let audio: [Audio]
 
@@ -737,7 +737,7 @@ public enum MireloAISfxV1VideoToAudio {
         }
     }
 
-    public struct Audio: QueueModel, StructurallyHashable {
+    public struct Audio: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -783,7 +783,7 @@ public enum MmaudioV2TextToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/mmaudio-v2/text-to-audio`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the audio for.
         public var prompt: String
         /// The negative prompt to generate the audio for.
@@ -871,7 +871,7 @@ public enum MmaudioV2TextToAudio {
     }
 
     /// The output of `fal-ai/mmaudio-v2/text-to-audio`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio.
         public let audio: File
 

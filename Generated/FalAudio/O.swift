@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == OpenrouterRouterAudio.Input, Output == Op
 /// The types of `openrouter/router/audio`.
 public enum OpenrouterRouterAudio {
     /// The input of `openrouter/router/audio`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL or data URI of the audio file to process. Supported formats: wav, mp3, aiff, aac, ogg, flac, m4a.
         public var audioURL: FileInput
         /// Prompt to be used for the audio processing
@@ -91,7 +91,7 @@ public enum OpenrouterRouterAudio {
     }
 
     /// The output of `openrouter/router/audio`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated output from audio processing
         public let output: String
         /// Token usage information
@@ -115,7 +115,7 @@ public enum OpenrouterRouterAudio {
         }
     }
 
-    public struct UsageInfo: QueueModel, StructurallyHashable {
+    public struct UsageInfo: QueueModel, StructurallyEquatable {
         public let promptTokens: Int?
         public let completionTokens: Int?
         /// Default: `0`.
@@ -161,7 +161,7 @@ public enum OpenrouterRouterAudio {
         }
     }
 
-    public struct PromptTokensDetails: QueueModel, StructurallyHashable {
+    public struct PromptTokensDetails: QueueModel, StructurallyEquatable {
         /// Default: `0`.
         public let cachedTokens: Int?
         /// Default: `0`.

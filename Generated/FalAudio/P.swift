@@ -19,7 +19,7 @@ public enum Personaplex {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/personaplex`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the AI persona and conversation context.
         ///
         /// Default: `"You are a wise and friendly teacher. Answer questions or provide advice in a clear and engaging way."`.
@@ -148,7 +148,7 @@ public enum Personaplex {
     }
 
     /// The output of `fal-ai/personaplex`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated AI response audio (WAV, 24kHz).
         public let audio: File
         /// Transcribed text of the AI's response.
@@ -194,7 +194,7 @@ public enum PersonaplexRealtime {
     public typealias Voice = Personaplex.Voice
 
     /// Input for @fal.realtime endpoint. Audio is raw PCM s16le 24kHz mono.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Input audio chunk (PCM s16le, 24kHz mono). Base64-encoded in JSON transport.
         public var audio: FileInput
         /// Voice ID for the AI response. NAT = natural, VAR = variety. F = female, M = male. Ignored when voice_audio_url is provided.
@@ -299,7 +299,7 @@ public enum PersonaplexRealtime {
     }
 
     /// Output from @fal.realtime endpoint.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated audio chunk (PCM s16le, 24kHz mono). Base64-encoded in JSON transport.
         public let audio: String
         /// Generated text tokens for this chunk.

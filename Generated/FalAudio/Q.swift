@@ -19,7 +19,7 @@ public enum Qwen3TTSCloneVoice06b {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/qwen-3-tts/clone-voice/0.6b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the reference audio file used for voice cloning.
         public var audioURL: FileInput
         /// Optional reference text that was used when creating the speaker embedding. Providing this can improve synthesis quality when using a cloned voice.
@@ -44,7 +44,7 @@ public enum Qwen3TTSCloneVoice06b {
     }
 
     /// The output of `fal-ai/qwen-3-tts/clone-voice/0.6b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated speaker embedding file in safetensors format.
         public let speakerEmbedding: File
 
@@ -75,7 +75,7 @@ public enum Qwen3TTSCloneVoice17b {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/qwen-3-tts/clone-voice/1.7b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the reference audio file used for voice cloning.
         public var audioURL: FileInput
         /// Optional reference text that was used when creating the speaker embedding. Providing this can improve synthesis quality when using a cloned voice.
@@ -100,7 +100,7 @@ public enum Qwen3TTSCloneVoice17b {
     }
 
     /// The output of `fal-ai/qwen-3-tts/clone-voice/1.7b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated speaker embedding file in safetensors format.
         public let speakerEmbedding: File
 

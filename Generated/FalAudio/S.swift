@@ -24,7 +24,7 @@ public enum SamAudioSeparate {
     public typealias File = AceStepAudioInpaint.File
 
     /// Input for text-based audio separation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the audio file to process (WAV, MP3, FLAC supported)
         public var audioURL: FileInput
         /// Text prompt describing the sound to isolate.
@@ -143,7 +143,7 @@ public enum SamAudioSeparate {
     }
 
     /// Output for text-based audio separation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The isolated target sound.
         public let target: File
         /// Everything else in the audio.
@@ -198,7 +198,7 @@ public enum SamAudioSpanSeparate {
     public typealias File = AceStepAudioInpaint.File
 
     /// Input for temporal span-based audio separation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the audio file to process.
         public var audioURL: FileInput
         /// Text prompt describing the sound to isolate. Optional but recommended - helps the model identify what type of sound to extract from the span.
@@ -308,7 +308,7 @@ public enum SamAudioSpanSeparate {
     }
 
     /// A time span indicating where the target sound occurs.
-    public struct AudioTimeSpan: QueueModel, StructurallyHashable {
+    public struct AudioTimeSpan: QueueModel, StructurallyEquatable {
         /// Start time of the span in seconds
         ///
         /// At least 0.
@@ -356,7 +356,7 @@ public enum SamAudioSpanSeparate {
     }
 
     /// Output for span-based audio separation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The isolated target sound.
         public let target: File
         /// Everything else in the audio.
@@ -411,7 +411,7 @@ public enum SamAudioVisualSeparate {
     public typealias File = AceStepAudioInpaint.File
 
     /// Input for visual-prompted audio separation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video file to process (MP4, MOV, etc.)
         public var videoURL: FileInput
         /// URL of the mask video (binary mask indicating target object). Black=target, White=background.
@@ -505,7 +505,7 @@ public enum SamAudioVisualSeparate {
     }
 
     /// Output for visual-prompted audio separation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The isolated target sound.
         public let target: File
         /// Everything else in the audio.
@@ -558,7 +558,7 @@ public enum StableAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/stable-audio`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate audio from
         public var prompt: String
         /// The start point of the audio clip to generate
@@ -614,7 +614,7 @@ public enum StableAudio {
     }
 
     /// The output of `fal-ai/stable-audio`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio clip
         public let audioFile: File
 
@@ -645,7 +645,7 @@ public enum StableAudio25AudioToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/stable-audio-25/audio-to-audio`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to guide the audio generation
         public var prompt: String
         /// The audio clip to transform
@@ -735,7 +735,7 @@ public enum StableAudio25AudioToAudio {
     }
 
     /// The output of `fal-ai/stable-audio-25/audio-to-audio`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio clip
         public let audio: File
         /// The random seed used for generation
@@ -771,7 +771,7 @@ public enum StableAudio25Inpaint {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/stable-audio-25/inpaint`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to guide the audio generation
         public var prompt: String
         /// The audio clip to inpaint
@@ -872,7 +872,7 @@ public enum StableAudio25Inpaint {
     }
 
     /// The output of `fal-ai/stable-audio-25/inpaint`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio clip
         public let audio: File
         /// The random seed used for generation
@@ -908,7 +908,7 @@ public enum StableAudio25TextToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/stable-audio-25/text-to-audio`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate audio from
         public var prompt: String
         /// The duration of the audio clip to generate
@@ -983,7 +983,7 @@ public enum StableAudio25TextToAudio {
     }
 
     /// The output of `fal-ai/stable-audio-25/text-to-audio`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio clip
         public let audio: File
         /// The random seed used for generation

@@ -21,7 +21,7 @@ public enum Tada1bTextToSpeech {
     public typealias Bitrate = Deepfilternet3.Bitrate
 
     /// The input of `fal-ai/tada/1b/text-to-speech`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the reference audio file for voice cloning. The model will replicate this speaker's voice characteristics.
         public var audioURL: FileInput
         /// Transcript of the reference audio. For non-English audio, providing a transcript is required since the built-in ASR is English-only.
@@ -185,7 +185,7 @@ public enum Tada1bTextToSpeech {
     }
 
     /// The output of `fal-ai/tada/1b/text-to-speech`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated speech audio file.
         public let audio: AudioFile
 
@@ -219,7 +219,7 @@ public enum Tada3bTextToSpeech {
     public typealias Bitrate = Deepfilternet3.Bitrate
 
     /// The input of `fal-ai/tada/3b/text-to-speech`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the reference audio file for voice cloning. The model will replicate this speaker's voice characteristics.
         public var audioURL: FileInput
         /// Transcript of the reference audio. For non-English audio, providing a transcript is required since the built-in ASR is English-only.
@@ -363,7 +363,7 @@ public enum Tada3bTextToSpeech {
     }
 
     /// The output of `fal-ai/tada/3b/text-to-speech`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated speech audio file.
         public let audio: AudioFile
 

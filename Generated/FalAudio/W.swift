@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == WorkflowUtilitiesAudioCompressor.Input, O
 /// The types of `fal-ai/workflow-utilities/audio-compressor`.
 public enum WorkflowUtilitiesAudioCompressor {
     /// Input model for audio dynamic range compression
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the audio file to compress
         public var audioURL: FileInput
         /// Threshold level in dB above which compression is applied (-60 to 0)
@@ -130,7 +130,7 @@ public enum WorkflowUtilitiesAudioCompressor {
     }
 
     /// Output model for compressed audio
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The compressed audio file
         public let audio: AudioFile
 
@@ -150,7 +150,7 @@ public enum WorkflowUtilitiesAudioCompressor {
     }
 
     /// Audio file with url field
-    public struct AudioFile: QueueModel, StructurallyHashable {
+    public struct AudioFile: QueueModel, StructurallyEquatable {
         /// URL of the audio file
         public let url: String
         /// Content type of the audio file
@@ -197,7 +197,7 @@ public enum WorkflowUtilitiesImpulseResponse {
     public typealias AudioFile = WorkflowUtilitiesAudioCompressor.AudioFile
 
     /// Input model for applying impulse response (IR) convolution reverb to audio
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the main audio file to process
         public var audioURL: FileInput
         /// URL of the impulse response WAV file (reverb/effect profile)
@@ -293,7 +293,7 @@ public enum WorkflowUtilitiesImpulseResponse {
     }
 
     /// Output model for impulse response processed audio
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed audio file with reverb applied
         public let audio: AudioFile
 

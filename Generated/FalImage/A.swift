@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == AuraFlow.Input, Output == AuraFlow.Output
 /// The types of `fal-ai/aura-flow`.
 public enum AuraFlow {
     /// The input of `fal-ai/aura-flow`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate images from
         public var prompt: String
         /// The number of images to generate
@@ -99,7 +99,7 @@ public enum AuraFlow {
     }
 
     /// The output of `fal-ai/aura-flow`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [Image]
         /// The seed used to generate the images
@@ -129,7 +129,7 @@ public enum AuraFlow {
     }
 
     /// Represents an image file.
-    public struct Image: QueueModel, StructurallyHashable {
+    public struct Image: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.

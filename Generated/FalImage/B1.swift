@@ -37,7 +37,7 @@ public enum BagelEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bagel/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image with.
         public var prompt: String
         /// The seed to use for the generation.
@@ -93,7 +93,7 @@ public enum BagelEdit {
     }
 
     /// The output of `fal-ai/bagel/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -144,7 +144,7 @@ public enum BenV2Image {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/ben/v2/image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to be used for background removal
         public var imageURL: FileInput
         /// Random seed for reproducible generation.
@@ -169,7 +169,7 @@ public enum BenV2Image {
     }
 
     /// The output of `fal-ai/ben/v2/image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The output image after background removal.
         public let image: Image
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -206,7 +206,7 @@ public enum Bitdance {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bitdance`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation.
         public var prompt: String
         /// The size of the generated image. Will be snapped to the nearest supported resolution.
@@ -310,7 +310,7 @@ public enum Bitdance {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyHashable {
+    public enum ImageSize: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case custom(Custom)
 
@@ -339,7 +339,7 @@ public enum Bitdance {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyHashable {
+        public struct Custom: QueueModel, StructurallyEquatable {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -409,7 +409,7 @@ public enum Bitdance {
     }
 
     /// The output of `fal-ai/bitdance`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         /// Seed of the generated image.
@@ -455,7 +455,7 @@ public enum BriaBackgroundRemove {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/background/remove`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Input image to remove background from.
         public var imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -487,7 +487,7 @@ public enum BriaBackgroundRemove {
     }
 
     /// The output of `fal-ai/bria/background/remove`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Background removed image.
         public let image: Image
 
@@ -518,7 +518,7 @@ public enum BriaBackgroundReplace {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/background/replace`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Input Image to erase from
         public var imageURL: FileInput
         /// The URL of the reference image to be used for generating the new background. Use "" to leave empty. Either ref_image_url or bg_prompt has to be provided but not both. If both ref_image_url and ref_image_file are provided, ref_image_url will be used. Accepted formats are jpeg, jpg, png, webp.
@@ -623,7 +623,7 @@ public enum BriaBackgroundReplace {
     }
 
     /// The output of `fal-ai/bria/background/replace`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [Image]
         /// Seed value used for generation.
@@ -659,7 +659,7 @@ public enum BriaEmbedProduct {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/embed-product`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image.
         public var imageSource: String?
         /// List of products to embed in the image.
@@ -711,7 +711,7 @@ public enum BriaEmbedProduct {
         }
     }
 
-    public struct EmbedItem: QueueModel, StructurallyHashable {
+    public struct EmbedItem: QueueModel, StructurallyEquatable {
         /// URL of the image.
         public var imageSource: String?
         public var coordinates: Coordinates
@@ -734,7 +734,7 @@ public enum BriaEmbedProduct {
         }
     }
 
-    public struct Coordinates: QueueModel, StructurallyHashable {
+    public struct Coordinates: QueueModel, StructurallyEquatable {
         /// X coordinate of the product in the image.
         public var x: Double
         /// Y coordinate of the product in the image.
@@ -769,7 +769,7 @@ public enum BriaEmbedProduct {
     }
 
     /// The output of `bria/embed-product`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image with products embedded.
         public let image: Image
         /// Seed used for generation.
@@ -805,7 +805,7 @@ public enum BriaEraser {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/eraser`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Input Image to erase from
         public var imageURL: FileInput
         /// The URL of the binary mask image that represents the area that will be cleaned.
@@ -876,7 +876,7 @@ public enum BriaEraser {
     }
 
     /// The output of `fal-ai/bria/eraser`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image
         public let image: Image
 
@@ -907,7 +907,7 @@ public enum BriaExpand {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/expand`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the input image.
         public var imageURL: FileInput
         /// The desired size of the final image, after the expansion. should have an area of less than 5000x5000 pixels.
@@ -1016,7 +1016,7 @@ public enum BriaExpand {
     }
 
     /// The output of `fal-ai/bria/expand`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image
         public let image: Image
         /// Seed value used for generation.
@@ -1052,7 +1052,7 @@ public enum BriaFiboBbqPreviewGenerate {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-bbq-preview/generate`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt for image generation.
         public var prompt: String?
         /// Aspect ratio. Options: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9
@@ -1169,7 +1169,7 @@ public enum BriaFiboBbqPreviewGenerate {
         public static var allCases: [Self] { [._1x1, ._2x3, ._3x2, ._3x4, ._4x3, ._4x5, ._5x4, ._9x16, ._16x9] }
     }
 
-    public struct PromptObject: QueueModel, StructurallyHashable {
+    public struct PromptObject: QueueModel, StructurallyEquatable {
         /// A description of the object to be generated.
         public var description: String?
         /// Bounding boxes defining the location of the object in the image.
@@ -1298,7 +1298,7 @@ public enum BriaFiboBbqPreviewGenerate {
         }
     }
 
-    public struct BoundingBox: QueueModel, StructurallyHashable {
+    public struct BoundingBox: QueueModel, StructurallyEquatable {
         /// The top-left corner of the bounding box.
         public var topLeft: Point
         /// The bottom-right corner of the bounding box.
@@ -1322,7 +1322,7 @@ public enum BriaFiboBbqPreviewGenerate {
         }
     }
 
-    public struct Point: QueueModel, StructurallyHashable {
+    public struct Point: QueueModel, StructurallyEquatable {
         /// The x coordinate.
         public var x: Double
         /// The y coordinate.
@@ -1346,7 +1346,7 @@ public enum BriaFiboBbqPreviewGenerate {
         }
     }
 
-    public struct Color: QueueModel, StructurallyHashable {
+    public struct Color: QueueModel, StructurallyEquatable {
         /// The name of the color.
         public var name: String?
         /// The red component of the color (0-255).
@@ -1380,7 +1380,7 @@ public enum BriaFiboBbqPreviewGenerate {
         }
     }
 
-    public struct Lighting: QueueModel, StructurallyHashable {
+    public struct Lighting: QueueModel, StructurallyEquatable {
         /// The conditions of the lighting in the image to be generated.
         public var conditions: String?
         /// The direction of the lighting in the image to be generated.
@@ -1409,7 +1409,7 @@ public enum BriaFiboBbqPreviewGenerate {
         }
     }
 
-    public struct Aesthetics: QueueModel, StructurallyHashable {
+    public struct Aesthetics: QueueModel, StructurallyEquatable {
         /// The composition of the image to be generated.
         public var composition: String?
         /// The color scheme of the image to be generated.
@@ -1454,7 +1454,7 @@ public enum BriaFiboBbqPreviewGenerate {
         }
     }
 
-    public struct PhotographicCharacteristics: QueueModel, StructurallyHashable {
+    public struct PhotographicCharacteristics: QueueModel, StructurallyEquatable {
         /// The depth of field in the image to be generated.
         public var depthOfField: String?
         /// The focus in the image to be generated.
@@ -1494,7 +1494,7 @@ public enum BriaFiboBbqPreviewGenerate {
     }
 
     /// Structured Prompt
-    public enum StructuredPrompt: QueueModel, StructurallyHashable {
+    public enum StructuredPrompt: QueueModel, StructurallyEquatable {
         case string(String)
         case custom(Custom)
         case object([String: JSONValue])
@@ -1519,7 +1519,7 @@ public enum BriaFiboBbqPreviewGenerate {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyHashable {
+        public struct Custom: QueueModel, StructurallyEquatable {
             /// A short description of the image to be generated.
             public var shortDescription: String?
             /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
@@ -1606,7 +1606,7 @@ public enum BriaFiboBbqPreviewGenerate {
     }
 
     /// The output of `bria/fibo-bbq-preview/generate`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -1647,7 +1647,7 @@ public enum BriaFiboEditAddObjectByText {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/add_object_by_text`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The source image.
         public var imageURL: FileInput
         /// The full natural language command describing what to add and where.
@@ -1672,7 +1672,7 @@ public enum BriaFiboEditAddObjectByText {
     }
 
     /// The output of `bria/fibo-edit/add_object_by_text`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -1715,7 +1715,7 @@ public enum BriaFiboEditBlend {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/blend`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The source image.
         public var imageURL: FileInput
         /// Instruct what elements you would like to blend in your image.
@@ -1740,7 +1740,7 @@ public enum BriaFiboEditBlend {
     }
 
     /// The output of `bria/fibo-edit/blend`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -1783,7 +1783,7 @@ public enum BriaFiboEditColorize {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/colorize`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The source image.
         public var imageURL: FileInput
         /// Select the color palette or aesthetic for the output image
@@ -1822,7 +1822,7 @@ public enum BriaFiboEditColorize {
     }
 
     /// The output of `bria/fibo-edit/colorize`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -1867,7 +1867,7 @@ public enum BriaFiboEditEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Reference image (file or URL).
         public var imageURL: String?
         /// Mask image (file or URL). Optional
@@ -1972,7 +1972,7 @@ public enum BriaFiboEditEdit {
         }
     }
 
-    public struct StructuredInstruction: QueueModel, StructurallyHashable {
+    public struct StructuredInstruction: QueueModel, StructurallyEquatable {
         /// A short description of the image to be generated.
         public var shortDescription: String?
         /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
@@ -2057,7 +2057,7 @@ public enum BriaFiboEditEdit {
         }
     }
 
-    public struct PromptObject: QueueModel, StructurallyHashable {
+    public struct PromptObject: QueueModel, StructurallyEquatable {
         /// A description of the object to be generated.
         public var description: String?
         /// The location of the object in the image.
@@ -2162,7 +2162,7 @@ public enum BriaFiboEditEdit {
         }
     }
 
-    public struct Aesthetics: QueueModel, StructurallyHashable {
+    public struct Aesthetics: QueueModel, StructurallyEquatable {
         /// The composition of the image to be generated.
         public var composition: String?
         /// The color scheme of the image to be generated.
@@ -2192,7 +2192,7 @@ public enum BriaFiboEditEdit {
     }
 
     /// Guidance Scale
-    public enum GuidanceScale: QueueModel, StructurallyHashable {
+    public enum GuidanceScale: QueueModel, StructurallyEquatable {
         case integer(Int)
         case number(Double)
 
@@ -2211,7 +2211,7 @@ public enum BriaFiboEditEdit {
     }
 
     /// The output of `bria/fibo-edit/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -2254,7 +2254,7 @@ public enum BriaFiboEditEraseByText {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/erase_by_text`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The source image.
         public var imageURL: FileInput
         /// The name of the object to remove.
@@ -2279,7 +2279,7 @@ public enum BriaFiboEditEraseByText {
     }
 
     /// The output of `bria/fibo-edit/erase_by_text`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -2322,7 +2322,7 @@ public enum BriaFiboEditRelight {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/relight`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The source image.
         public var imageURL: FileInput
         /// Where the light comes from.
@@ -2388,7 +2388,7 @@ public enum BriaFiboEditRelight {
     }
 
     /// The output of `bria/fibo-edit/relight`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -2431,7 +2431,7 @@ public enum BriaFiboEditReplaceObjectByText {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/replace_object_by_text`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The source image.
         public var imageURL: FileInput
         /// The full natural language command describing what to replace.
@@ -2456,7 +2456,7 @@ public enum BriaFiboEditReplaceObjectByText {
     }
 
     /// The output of `bria/fibo-edit/replace_object_by_text`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -2499,7 +2499,7 @@ public enum BriaFiboEditReseason {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/reseason`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The source image.
         public var imageURL: FileInput
         /// The desired season.
@@ -2538,7 +2538,7 @@ public enum BriaFiboEditReseason {
     }
 
     /// The output of `bria/fibo-edit/reseason`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -2581,7 +2581,7 @@ public enum BriaFiboEditRestore {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/restore`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The source image.
         public var imageURL: FileInput
 
@@ -2601,7 +2601,7 @@ public enum BriaFiboEditRestore {
     }
 
     /// The output of `bria/fibo-edit/restore`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -2644,7 +2644,7 @@ public enum BriaFiboEditRestyle {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/restyle`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The source image.
         public var imageURL: FileInput
         /// Select the desired artistic style for the output image.
@@ -2692,7 +2692,7 @@ public enum BriaFiboEditRestyle {
     }
 
     /// The output of `bria/fibo-edit/restyle`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -2735,7 +2735,7 @@ public enum BriaFiboEditRewriteText {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/rewrite_text`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The source image.
         public var imageURL: FileInput
         /// The new text string to appear in the image.
@@ -2760,7 +2760,7 @@ public enum BriaFiboEditRewriteText {
     }
 
     /// The output of `bria/fibo-edit/rewrite_text`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.

@@ -37,7 +37,7 @@ public enum BriaFiboEditSketchToColoredImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/sketch_to_colored_image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The source image.
         public var imageURL: FileInput
 
@@ -57,7 +57,7 @@ public enum BriaFiboEditSketchToColoredImage {
     }
 
     /// The output of `bria/fibo-edit/sketch_to_colored_image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -105,7 +105,7 @@ public enum BriaFiboGenerate {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo/generate`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt for image generation.
         public var prompt: String?
         /// The structured prompt to generate an image from.
@@ -202,7 +202,7 @@ public enum BriaFiboGenerate {
         }
     }
 
-    public struct StructuredPrompt: QueueModel, StructurallyHashable {
+    public struct StructuredPrompt: QueueModel, StructurallyEquatable {
         /// A short description of the image to be generated.
         public var shortDescription: String?
         /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
@@ -294,7 +294,7 @@ public enum BriaFiboGenerate {
     }
 
     /// The output of `bria/fibo/generate`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -338,7 +338,7 @@ public enum BriaFiboLiteGenerate {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-lite/generate`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate.
         public var prompt: String?
         /// The structured prompt to generate.
@@ -426,7 +426,7 @@ public enum BriaFiboLiteGenerate {
         }
     }
 
-    public struct StructuredPrompt: QueueModel, StructurallyHashable {
+    public struct StructuredPrompt: QueueModel, StructurallyEquatable {
         /// A concise summary of the image content, 200 words maximum.
         public var shortDescription: String
         /// List of prominent foreground/midground objects.
@@ -508,7 +508,7 @@ public enum BriaFiboLiteGenerate {
     }
 
     /// Detailed object description with all attributes.
-    public struct ObjectDescription: QueueModel, StructurallyHashable {
+    public struct ObjectDescription: QueueModel, StructurallyEquatable {
         /// Short description of the object.
         public var description: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
@@ -614,7 +614,7 @@ public enum BriaFiboLiteGenerate {
     }
 
     /// Lighting information for the image.
-    public struct LightingDetails: QueueModel, StructurallyHashable {
+    public struct LightingDetails: QueueModel, StructurallyEquatable {
         /// E.g., 'bright daylight', 'dim indoor', 'studio lighting', 'golden hour'.
         public var conditions: String
         /// E.g., 'front-lit', 'backlit', 'side-lit from left'.
@@ -644,7 +644,7 @@ public enum BriaFiboLiteGenerate {
     }
 
     /// Aesthetic analysis of the image.
-    public struct AestheticsDetails: QueueModel, StructurallyHashable {
+    public struct AestheticsDetails: QueueModel, StructurallyEquatable {
         /// E.g., 'rule of thirds', 'symmetrical', 'centered', 'leading lines'.
         public var composition: String
         /// E.g., 'monochromatic blue', 'warm complementary colors', 'high contrast'.
@@ -690,7 +690,7 @@ public enum BriaFiboLiteGenerate {
     }
 
     /// Photographic characteristics of the image.
-    public struct PhotographicCharacteristicsDetails: QueueModel, StructurallyHashable {
+    public struct PhotographicCharacteristicsDetails: QueueModel, StructurallyEquatable {
         /// E.g., 'shallow', 'deep', 'bokeh background'.
         public var depthOfField: String
         /// E.g., 'sharp focus on subject', 'soft focus', 'motion blur'.
@@ -725,7 +725,7 @@ public enum BriaFiboLiteGenerate {
     }
 
     /// Text rendering information in the image.
-    public struct TextRender: QueueModel, StructurallyHashable {
+    public struct TextRender: QueueModel, StructurallyEquatable {
         /// The text content.
         public var text: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
@@ -777,7 +777,7 @@ public enum BriaFiboLiteGenerate {
     }
 
     /// The output of `bria/fibo-lite/generate`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -818,7 +818,7 @@ public enum BriaGenfill {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/genfill`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Input Image to erase from
         public var imageURL: FileInput
         /// The URL of the binary mask image that represents the area that will be cleaned.
@@ -899,7 +899,7 @@ public enum BriaGenfill {
     }
 
     /// The output of `fal-ai/bria/genfill`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated Images
         public let images: [Image]
         /// Seed value used for generation.
@@ -935,7 +935,7 @@ public enum BriaProductShot {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/product-shot`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the product shot to be placed in a lifestyle shot. If both image_url and image_file are provided, image_url will be used. Accepted formats are jpeg, jpg, png, webp. Maximum file size 12MB.
         public var imageURL: FileInput
         /// Text description of the new scene or background for the provided product shot. Bria currently supports prompts in English only, excluding special characters.
@@ -1093,7 +1093,7 @@ public enum BriaProductShot {
     }
 
     /// The output of `fal-ai/bria/product-shot`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [Image]
 
@@ -1124,7 +1124,7 @@ public enum BriaReimagine {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/reimagine`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt you would like to use to generate images.
         public var prompt: String
         /// The URL of the structure reference image. Use "" to leave empty. Accepted formats are jpeg, jpg, png, webp.
@@ -1221,7 +1221,7 @@ public enum BriaReimagine {
     }
 
     /// The output of `fal-ai/bria/reimagine`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [Image]
         /// Seed value used for generation.
@@ -1257,7 +1257,7 @@ public enum BriaReimagine32 {
     public typealias AspectRatio = BriaFiboBbqPreviewGenerate.AspectRatio
 
     /// The input of `bria/reimagine/3.2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt for image generation.
         public var prompt: String
         /// Number of inference steps.
@@ -1429,7 +1429,7 @@ public enum BriaReplaceBackground {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/replace-background`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt for background replacement.
         public var prompt: String?
         /// Reference image (file or URL).
@@ -1500,7 +1500,7 @@ public enum BriaReplaceBackground {
     }
 
     /// The output of `bria/replace-background`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -1537,7 +1537,7 @@ public enum BriaTextToImageBase {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/text-to-image/base`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt you would like to use to generate images.
         ///
         /// At least 1 character.
@@ -1674,7 +1674,7 @@ public enum BriaTextToImageBase {
         public static var allCases: [Self] { [.photography, .art] }
     }
 
-    public struct GuidanceInput: QueueModel, StructurallyHashable {
+    public struct GuidanceInput: QueueModel, StructurallyEquatable {
         /// The image that should be used as guidance, in base64 format, with the method defined in guidance_method_1. Accepted formats are jpeg, jpg, png, webp. Maximum file size 12MB. If more then one guidance method is used, all guidance images must be of the same aspect ratio, and this will be the aspect ratio of the generated results. If guidance_method_1 is selected, an image must be provided.
         public var imageURL: FileInput
         /// Which guidance type you would like to include in the generation. Up to 4 guidance methods can be combined during a single inference. This parameter is optional.
@@ -1731,7 +1731,7 @@ public enum BriaTextToImageBase {
     }
 
     /// The output of `fal-ai/bria/text-to-image/base`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [Image]
         /// Seed value used for generation.
@@ -1771,7 +1771,7 @@ public enum BriaTextToImageFast {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/text-to-image/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt you would like to use to generate images.
         ///
         /// At least 1 character.
@@ -1897,7 +1897,7 @@ public enum BriaTextToImageFast {
     }
 
     /// The output of `fal-ai/bria/text-to-image/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [Image]
         /// Seed value used for generation.
@@ -1937,7 +1937,7 @@ public enum BriaTextToImageHD {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/text-to-image/hd`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt you would like to use to generate images.
         ///
         /// At least 1 character.
@@ -2063,7 +2063,7 @@ public enum BriaTextToImageHD {
     }
 
     /// The output of `fal-ai/bria/text-to-image/hd`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [Image]
         /// Seed value used for generation.
@@ -2099,7 +2099,7 @@ public enum BriaUpscaleCreative {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/upscale/creative`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Default: `.url("https://bria-datasets.s3.us-east-1.amazonaws.com/upscale/wild-west.png")`.
         public var imageURL: FileInput?
         /// Random seed for reproducibility.
@@ -2154,7 +2154,7 @@ public enum BriaUpscaleCreative {
     }
 
     /// The output of `bria/upscale/creative`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image.
         public let image: Image
 
@@ -2186,7 +2186,7 @@ public enum BytedanceDreaminaV31TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/dreamina/v3.1/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the image
         public var prompt: String
         /// The size of the generated image. Width and height must be between 512 and 2048.
@@ -2260,7 +2260,7 @@ public enum BytedanceDreaminaV31TextToImage {
     }
 
     /// The output of `fal-ai/bytedance/dreamina/v3.1/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [Image]
         /// Seed used for generation
@@ -2297,7 +2297,7 @@ public enum BytedanceSeedreamV3TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v3/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the image
         public var prompt: String
         /// Use for finer control over the output image size. Will be used over aspect_ratio, if both are provided. Width and height must be between 512 and 2048.
@@ -2379,7 +2379,7 @@ public enum BytedanceSeedreamV3TextToImage {
     }
 
     /// The output of `fal-ai/bytedance/seedream/v3/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [Image]
         /// Seed used for generation
@@ -2415,7 +2415,7 @@ public enum BytedanceSeedreamV45Edit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v4.5/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to edit the image
         public var prompt: String
         /// The size of the generated image. Width and height must be between 1920 and 4096, or total number of pixels must be between 2560*1440 and 4096*4096.
@@ -2441,7 +2441,7 @@ public enum BytedanceSeedreamV45Edit {
         /// Default: `true`.
         public var enableSafetyChecker: Bool?
         /// List of URLs of input images for editing. Presently, up to 10 image inputs are allowed. If over 10 images are sent, only the last 10 will be used.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -2451,7 +2451,7 @@ public enum BytedanceSeedreamV45Edit {
             seed: Int64? = nil,
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.imageSize = imageSize
@@ -2460,7 +2460,7 @@ public enum BytedanceSeedreamV45Edit {
             self.seed = seed
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -2472,7 +2472,7 @@ public enum BytedanceSeedreamV45Edit {
             self.seed = try wire.optional("seed")
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -2484,7 +2484,7 @@ public enum BytedanceSeedreamV45Edit {
             try wire.optional(self.seed, "seed")
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -2505,7 +2505,7 @@ public enum BytedanceSeedreamV45Edit {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyHashable {
+    public enum ImageSize: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case custom(Custom)
 
@@ -2534,7 +2534,7 @@ public enum BytedanceSeedreamV45Edit {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyHashable {
+        public struct Custom: QueueModel, StructurallyEquatable {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -2594,7 +2594,7 @@ public enum BytedanceSeedreamV45Edit {
     }
 
     /// The output of `fal-ai/bytedance/seedream/v4.5/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [Image]
 
@@ -2626,7 +2626,7 @@ public enum BytedanceSeedreamV45TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v4.5/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the image
         public var prompt: String
         /// The size of the generated image. Width and height must be between 1920 and 4096, or total number of pixels must be between 2560*1440 and 4096*4096.
@@ -2710,7 +2710,7 @@ public enum BytedanceSeedreamV45TextToImage {
     }
 
     /// The output of `fal-ai/bytedance/seedream/v4.5/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [Image]
         /// Seed used for generation
@@ -2746,7 +2746,7 @@ public enum BytedanceSeedreamV4Edit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v4/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to edit the image
         public var prompt: String
         /// The size of the generated image. The minimum total image area is 921600 pixels. Failing this, the image size will be adjusted to by scaling it up, while maintaining the aspect ratio.
@@ -2776,7 +2776,7 @@ public enum BytedanceSeedreamV4Edit {
         /// Default: `.standard`.
         public var enhancePromptMode: EnhancePromptMode?
         /// List of URLs of input images for editing. Presently, up to 10 image inputs are allowed. If over 10 images are sent, only the last 10 will be used.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -2787,7 +2787,7 @@ public enum BytedanceSeedreamV4Edit {
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
             enhancePromptMode: EnhancePromptMode? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.imageSize = imageSize
@@ -2797,7 +2797,7 @@ public enum BytedanceSeedreamV4Edit {
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
             self.enhancePromptMode = enhancePromptMode
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -2810,7 +2810,7 @@ public enum BytedanceSeedreamV4Edit {
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.enhancePromptMode = try wire.optional("enhance_prompt_mode")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -2823,7 +2823,7 @@ public enum BytedanceSeedreamV4Edit {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.enhancePromptMode, "enhance_prompt_mode")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -2845,7 +2845,7 @@ public enum BytedanceSeedreamV4Edit {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyHashable {
+    public enum ImageSize: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case custom(Custom)
 
@@ -2874,7 +2874,7 @@ public enum BytedanceSeedreamV4Edit {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyHashable {
+        public struct Custom: QueueModel, StructurallyEquatable {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -2947,7 +2947,7 @@ public enum BytedanceSeedreamV4Edit {
     }
 
     /// The output of `fal-ai/bytedance/seedream/v4/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [Image]
         /// Seed used for generation
@@ -2985,7 +2985,7 @@ public enum BytedanceSeedreamV4TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v4/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the image
         public var prompt: String
         /// The size of the generated image. Total pixels must be between 960x960 and 4096x4096.
@@ -3078,7 +3078,7 @@ public enum BytedanceSeedreamV4TextToImage {
     }
 
     /// The output of `fal-ai/bytedance/seedream/v4/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [Image]
         /// Seed used for generation
@@ -3114,7 +3114,7 @@ public enum BytedanceSeedreamV5LiteEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v5/lite/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to edit the image
         public var prompt: String
         /// The size of the generated image. Total pixels must be between 2560x1440 and 4096x4096. In case the image size does not fall within these parameters, the image size will be adjusted to by scaling.
@@ -3138,7 +3138,7 @@ public enum BytedanceSeedreamV5LiteEdit {
         /// Default: `true`.
         public var enableSafetyChecker: Bool?
         /// List of URLs of input images for editing. Presently, up to 10 image inputs are allowed. If over 10 images are sent, only the last 10 will be used.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -3147,7 +3147,7 @@ public enum BytedanceSeedreamV5LiteEdit {
             maxImages: Int? = nil,
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.imageSize = imageSize
@@ -3155,7 +3155,7 @@ public enum BytedanceSeedreamV5LiteEdit {
             self.maxImages = maxImages
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -3166,7 +3166,7 @@ public enum BytedanceSeedreamV5LiteEdit {
             self.maxImages = try wire.optional("max_images")
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -3177,7 +3177,7 @@ public enum BytedanceSeedreamV5LiteEdit {
             try wire.optional(self.maxImages, "max_images")
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -3199,7 +3199,7 @@ public enum BytedanceSeedreamV5LiteEdit {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyHashable {
+    public enum ImageSize: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case custom(Custom)
 
@@ -3228,7 +3228,7 @@ public enum BytedanceSeedreamV5LiteEdit {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyHashable {
+        public struct Custom: QueueModel, StructurallyEquatable {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -3289,7 +3289,7 @@ public enum BytedanceSeedreamV5LiteEdit {
     }
 
     /// The output of `fal-ai/bytedance/seedream/v5/lite/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [Image]
         /// Seed used for generation.
@@ -3326,7 +3326,7 @@ public enum BytedanceSeedreamV5LiteTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v5/lite/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the image
         public var prompt: String
         /// The size of the generated image. Total pixels must be between 2560x1440 and 4096x4096. In case the image size does not fall within these parameters, the image size will be adjusted to by scaling.
@@ -3352,7 +3352,7 @@ public enum BytedanceSeedreamV5LiteTextToImage {
         /// If set to true returns seedance-2 trusted URLs. Please note these urls expire in 24 hours.
         ///
         /// Default: `false`.
-        public var returnByteplusURLS: Bool?
+        public var returnByteplusURLs: Bool?
 
         public init(
             prompt: String,
@@ -3361,7 +3361,7 @@ public enum BytedanceSeedreamV5LiteTextToImage {
             maxImages: Int? = nil,
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
-            returnByteplusURLS: Bool? = nil
+            returnByteplusURLs: Bool? = nil
         ) {
             self.prompt = prompt
             self.imageSize = imageSize
@@ -3369,7 +3369,7 @@ public enum BytedanceSeedreamV5LiteTextToImage {
             self.maxImages = maxImages
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
-            self.returnByteplusURLS = returnByteplusURLS
+            self.returnByteplusURLs = returnByteplusURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -3380,7 +3380,7 @@ public enum BytedanceSeedreamV5LiteTextToImage {
             self.maxImages = try wire.optional("max_images")
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.returnByteplusURLS = try wire.optional("return_byteplus_urls")
+            self.returnByteplusURLs = try wire.optional("return_byteplus_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -3391,7 +3391,7 @@ public enum BytedanceSeedreamV5LiteTextToImage {
             try wire.optional(self.maxImages, "max_images")
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.returnByteplusURLS, "return_byteplus_urls")
+            try wire.optional(self.returnByteplusURLs, "return_byteplus_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -3401,7 +3401,7 @@ public enum BytedanceSeedreamV5LiteTextToImage {
             public static var maxImages: Int { 1 }
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-            public static var returnByteplusURLS: Bool { false }
+            public static var returnByteplusURLs: Bool { false }
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -3414,7 +3414,7 @@ public enum BytedanceSeedreamV5LiteTextToImage {
     }
 
     /// The output of `fal-ai/bytedance/seedream/v5/lite/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [Image]
         /// Seed used for generation.

@@ -25,7 +25,7 @@ extension QueueEndpoint where Input == Cartoonify.Input, Output == Cartoonify.Ou
 /// The types of `fal-ai/cartoonify`.
 public enum Cartoonify {
     /// The input of `fal-ai/cartoonify`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to apply cartoon style to
         public var imageURL: FileInput
         /// Scale factor for the Cartoon effect
@@ -110,7 +110,7 @@ public enum Cartoonify {
     }
 
     /// The output of `fal-ai/cartoonify`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -149,7 +149,7 @@ public enum Cartoonify {
         }
     }
 
-    public struct Image: QueueModel, StructurallyHashable {
+    public struct Image: QueueModel, StructurallyEquatable {
         public let url: String
         public let width: Int
         public let height: Int
@@ -197,7 +197,7 @@ public enum ChainOfZoom {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/chain-of-zoom`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Input image to zoom into
         public var imageURL: FileInput
         /// Zoom scale in powers of 2
@@ -276,7 +276,7 @@ public enum ChainOfZoom {
     }
 
     /// The output of `fal-ai/chain-of-zoom`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// List of intermediate images
         public let images: [Image]
         /// Actual linear zoom scale applied
@@ -314,7 +314,7 @@ extension QueueEndpoint where Input == ChronoEdit.Input, Output == ChronoEdit.Ou
 /// The types of `fal-ai/chrono-edit`.
 public enum ChronoEdit {
     /// Input model for ChronoEdit standard editing operations
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The image to edit.
         public var imageURL: FileInput
         /// The prompt to edit the image.
@@ -475,7 +475,7 @@ public enum ChronoEdit {
     }
 
     /// Unified output model for all ChronoEdit operations
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited image.
         public let images: [ImageFile]
         /// The prompt used for the inference.
@@ -504,7 +504,7 @@ public enum ChronoEdit {
         }
     }
 
-    public struct ImageFile: QueueModel, StructurallyHashable {
+    public struct ImageFile: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -570,7 +570,7 @@ public enum ChronoEditLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// ChronoEdit input with optional custom LoRAs.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The image to edit.
         public var imageURL: FileInput
         /// The prompt to edit the image.
@@ -714,7 +714,7 @@ public enum ChronoEditLoRA {
         }
     }
 
-    public struct ChronoLoRAWeight: QueueModel, StructurallyHashable {
+    public struct ChronoLoRAWeight: QueueModel, StructurallyEquatable {
         /// URL or path to the LoRA weights (Safetensors).
         public var path: String
         /// Scale factor controlling LoRA strength.
@@ -767,7 +767,7 @@ public enum ChronoEditLoRAGalleryPaintbrush {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for paintbrush mode
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The image to edit.
         public var imageURL: FileInput
         /// Optional mask image where black areas indicate regions to sketch/paint.
@@ -914,7 +914,7 @@ public enum ChronoEditLoRAGalleryUpscaler {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for upscaler mode
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The image to upscale.
         public var imageURL: FileInput
         /// Target scale factor for the output resolution.
@@ -1038,7 +1038,7 @@ public enum ClarityUpscaler {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/clarity-upscaler`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to upscale.
         public var imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -1159,7 +1159,7 @@ public enum ClarityUpscaler {
     }
 
     /// The output of `fal-ai/clarity-upscaler`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL of the generated image.
         public let image: Image
         /// The seed used to generate the image.
@@ -1200,7 +1200,7 @@ public enum ClarityaiCrystalUpscaler {
     public typealias Image = AuraFlow.Image
 
     /// The input of `clarityai/crystal-upscaler`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input image
         public var imageURL: FileInput
         /// Scale factor
@@ -1247,7 +1247,7 @@ public enum ClarityaiCrystalUpscaler {
     }
 
     /// The output of `clarityai/crystal-upscaler`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// List of upscaled images
         public let images: [Image]
 
@@ -1278,7 +1278,7 @@ public enum Codeformer {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/codeformer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to be used for relighting
         public var imageURL: FileInput
         /// Weight of the fidelity factor.
@@ -1355,7 +1355,7 @@ public enum Codeformer {
     }
 
     /// The output of `fal-ai/codeformer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file info.
         public let image: Image
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -1394,7 +1394,7 @@ public enum Cogview4 {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/cogview4`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1511,7 +1511,7 @@ public enum Cogview4 {
     }
 
     /// The output of `fal-ai/cogview4`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [Image]
         public let timings: [String: Double]
@@ -1562,7 +1562,7 @@ public enum CreativeUpscaler {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/creative-upscaler`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The type of model to use for the upscaling. Default is SD_1_5
         ///
         /// Default: `.sd1x5`.
@@ -1766,7 +1766,7 @@ public enum CreativeUpscaler {
     }
 
     /// The output of `fal-ai/creative-upscaler`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file info.
         public let image: Image
         /// Seed of the generated Image. It will be the same value of the one passed in the

@@ -21,7 +21,7 @@ public enum DocresDewarp {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/docres/dewarp`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to be used for relighting
         public var imageURL: FileInput
         /// The same seed and the same prompt given to the same version of the model
@@ -47,7 +47,7 @@ public enum DocresDewarp {
     }
 
     /// The output of `fal-ai/docres/dewarp`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file info.
         public let image: Image
 
@@ -78,7 +78,7 @@ public enum DrctSuperResolution {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/drct-super-resolution`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to upscale.
         public var imageURL: FileInput
         /// Upscaling factor.
@@ -110,7 +110,7 @@ public enum DrctSuperResolution {
     }
 
     /// The output of `fal-ai/drct-super-resolution`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Upscaled image
         public let image: Image
 
@@ -141,32 +141,32 @@ public enum Dreamomni2Edit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/dreamomni2/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// List of URLs of input images for editing.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The prompt to edit the image.
         public var prompt: String
 
-        public init(imageURLS: [FileInput], prompt: String) {
-            self.imageURLS = imageURLS
+        public init(imageURLs: [FileInput], prompt: String) {
+            self.imageURLs = imageURLs
             self.prompt = prompt
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.prompt = try wire.required("prompt")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.required(self.prompt, "prompt")
         }
     }
 
     /// The output of `fal-ai/dreamomni2/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image
         public let image: Image
 
@@ -197,7 +197,7 @@ public enum Dreamshaper {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/dreamshaper`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `5`.
@@ -354,7 +354,7 @@ public enum Dreamshaper {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyHashable {
+    public struct LoRAWeight: QueueModel, StructurallyEquatable {
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
         /// before merging it with the base model.
         ///
@@ -400,7 +400,7 @@ public enum Dreamshaper {
         }
     }
 
-    public struct Embedding: QueueModel, StructurallyHashable {
+    public struct Embedding: QueueModel, StructurallyEquatable {
         /// The list of tokens to use for the embedding.
         ///
         /// Default: `["<s0>","<s1>"]`.
@@ -451,7 +451,7 @@ public enum Dreamshaper {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyHashable {
+    public enum ImageSize: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case custom(Custom)
 
@@ -480,7 +480,7 @@ public enum Dreamshaper {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyHashable {
+        public struct Custom: QueueModel, StructurallyEquatable {
             /// The height of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -538,7 +538,7 @@ public enum Dreamshaper {
     }
 
     /// The output of `fal-ai/dreamshaper`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]

@@ -25,7 +25,7 @@ public enum Emu35ImageEditImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/emu-3.5-image/edit-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image.
         public var prompt: String
         /// The resolution of the output image.
@@ -128,7 +128,7 @@ public enum Emu35ImageEditImage {
     }
 
     /// The output of `fal-ai/emu-3.5-image/edit-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited image.
         public let images: [ImageFile]
         /// The seed for the inference.
@@ -166,7 +166,7 @@ public enum Emu35ImageTextToImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/emu-3.5-image/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to create the image.
         public var prompt: String
         /// The resolution of the output image.
@@ -262,7 +262,7 @@ public enum Emu35ImageTextToImage {
     }
 
     /// The output of `fal-ai/emu-3.5-image/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited image.
         public let images: [ImageFile]
         /// The seed for the inference.
@@ -299,7 +299,7 @@ public enum ErnieImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/ernie-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation. Supports English, Chinese, and Japanese.
         public var prompt: String
         /// Negative prompt to guide what should not be in the image.
@@ -430,7 +430,7 @@ public enum ErnieImage {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyHashable {
+    public enum ImageSize: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case custom(Custom)
 
@@ -459,7 +459,7 @@ public enum ErnieImage {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyHashable {
+        public struct Custom: QueueModel, StructurallyEquatable {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -535,7 +535,7 @@ public enum ErnieImage {
     }
 
     /// The output of `fal-ai/ernie-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// List of generated images.
         public let images: [Image]
         /// Seed used for generation.
@@ -584,7 +584,7 @@ public enum ErnieImageLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/ernie-image/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation. Supports English, Chinese, and Japanese.
         public var prompt: String
         /// Negative prompt to guide what should not be in the image.
@@ -723,7 +723,7 @@ public enum ErnieImageLoRA {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyHashable {
+    public struct LoRAWeight: QueueModel, StructurallyEquatable {
         /// URL or the path to the LoRA weights.
         public var path: String
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
@@ -762,7 +762,7 @@ public enum ErnieImageLoRA {
     }
 
     /// The output of `fal-ai/ernie-image/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// List of generated images.
         public let images: [Image]
         /// Seed used for generation.
@@ -812,7 +812,7 @@ public enum ErnieImageLoRATurbo {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/ernie-image/lora/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation. Supports English, Chinese, and Japanese.
         public var prompt: String
         /// Negative prompt to guide what should not be in the image.
@@ -952,7 +952,7 @@ public enum ErnieImageLoRATurbo {
     }
 
     /// The output of `fal-ai/ernie-image/lora/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// List of generated images.
         public let images: [Image]
         /// Seed used for generation.
@@ -1001,7 +1001,7 @@ public enum ErnieImageTurbo {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/ernie-image/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation. Supports English, Chinese, and Japanese.
         public var prompt: String
         /// Negative prompt to guide what should not be in the image.
@@ -1132,7 +1132,7 @@ public enum ErnieImageTurbo {
     }
 
     /// The output of `fal-ai/ernie-image/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// List of generated images.
         public let images: [Image]
         /// Seed used for generation.

@@ -40,7 +40,7 @@ public enum FLiteStandard {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/f-lite/standard`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// Negative Prompt for generation.
@@ -146,7 +146,7 @@ public enum FLiteStandard {
     }
 
     /// The output of `fal-ai/f-lite/standard`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -198,7 +198,7 @@ public enum FLiteTexture {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/f-lite/texture`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// Negative Prompt for generation.
@@ -304,7 +304,7 @@ public enum FLiteTexture {
     }
 
     /// The output of `fal-ai/f-lite/texture`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -356,7 +356,7 @@ public enum FaceToSticker {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/face-to-sticker`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video.
         public var imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -501,7 +501,7 @@ public enum FaceToSticker {
     }
 
     /// The output of `fal-ai/face-to-sticker`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [Image]
         /// The generated face sticker image.
@@ -556,7 +556,7 @@ extension QueueEndpoint where Input == FashnTryonV15.Input, Output == FashnTryon
 /// The types of `fal-ai/fashn/tryon/v1.5`.
 public enum FashnTryonV15 {
     /// The input of `fal-ai/fashn/tryon/v1.5`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL or base64 of the model image
         public var modelImage: String
         /// URL or base64 of the garment image
@@ -737,7 +737,7 @@ public enum FashnTryonV15 {
     }
 
     /// The output of `fal-ai/fashn/tryon/v1.5`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
 
         public init(images: [File]) {
@@ -755,7 +755,7 @@ public enum FashnTryonV15 {
         }
     }
 
-    public struct File: QueueModel, StructurallyHashable {
+    public struct File: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -806,7 +806,7 @@ public enum FashnTryonV16 {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/fashn/tryon/v1.6`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL or base64 of the model image
         public var modelImage: String
         /// URL or base64 of the garment image
@@ -922,7 +922,7 @@ public enum FashnTryonV16 {
     }
 
     /// The output of `fal-ai/fashn/tryon/v1.6`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
 
         public init(images: [File]) {
@@ -956,7 +956,7 @@ public enum FastFooocusSDXL {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-fooocus-sdxl`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
@@ -1111,7 +1111,7 @@ public enum FastFooocusSDXL {
     }
 
     /// The output of `fal-ai/fast-fooocus-sdxl`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1166,7 +1166,7 @@ public enum FastFooocusSDXLImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-fooocus-sdxl/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
@@ -1359,7 +1359,7 @@ public enum FastFooocusSDXLImageToImage {
     }
 
     /// The output of `fal-ai/fast-fooocus-sdxl/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1413,7 +1413,7 @@ public enum FastLcmDiffusion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lcm-diffusion`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `true`.
@@ -1560,7 +1560,7 @@ public enum FastLcmDiffusion {
     }
 
     /// The output of `fal-ai/fast-lcm-diffusion`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1614,7 +1614,7 @@ public enum FastLcmDiffusionImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lcm-diffusion/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `true`.
@@ -1800,7 +1800,7 @@ public enum FastLcmDiffusionImageToImage {
     }
 
     /// The output of `fal-ai/fast-lcm-diffusion/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1854,7 +1854,7 @@ public enum FastLcmDiffusionInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lcm-diffusion/inpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `true`.
@@ -2023,7 +2023,7 @@ public enum FastLcmDiffusionInpainting {
     }
 
     /// The output of `fal-ai/fast-lcm-diffusion/inpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2078,7 +2078,7 @@ public enum FastLightningSDXL {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lightning-sdxl`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
@@ -2224,7 +2224,7 @@ public enum FastLightningSDXL {
     }
 
     /// The output of `fal-ai/fast-lightning-sdxl`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2280,7 +2280,7 @@ public enum FastLightningSDXLImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lightning-sdxl/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to use as a starting point for the generation.
         public var imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -2449,7 +2449,7 @@ public enum FastLightningSDXLImageToImage {
     }
 
     /// The output of `fal-ai/fast-lightning-sdxl/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2505,7 +2505,7 @@ public enum FastLightningSDXLInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lightning-sdxl/inpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to use as a starting point for the generation.
         public var imageURL: FileInput
         /// The URL of the mask to use for inpainting.
@@ -2657,7 +2657,7 @@ public enum FastLightningSDXLInpainting {
     }
 
     /// The output of `fal-ai/fast-lightning-sdxl/inpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2713,7 +2713,7 @@ public enum FastSDXL {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `25`.
@@ -2877,7 +2877,7 @@ public enum FastSDXL {
     }
 
     /// The output of `fal-ai/fast-sdxl`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2933,7 +2933,7 @@ public enum FastSDXLControlnetCanny {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl-controlnet-canny`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
@@ -3112,7 +3112,7 @@ public enum FastSDXLControlnetCanny {
     }
 
     /// The output of `fal-ai/fast-sdxl-controlnet-canny`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3168,7 +3168,7 @@ public enum FastSDXLControlnetCannyImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl-controlnet-canny/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
@@ -3386,7 +3386,7 @@ public enum FastSDXLControlnetCannyImageToImage {
     }
 
     /// The output of `fal-ai/fast-sdxl-controlnet-canny/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3442,7 +3442,7 @@ public enum FastSDXLControlnetCannyInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl-controlnet-canny/inpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
@@ -3643,7 +3643,7 @@ public enum FastSDXLControlnetCannyInpainting {
     }
 
     /// The output of `fal-ai/fast-sdxl-controlnet-canny/inpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3699,7 +3699,7 @@ public enum FastSDXLImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 65. Default: `25`.
@@ -3902,7 +3902,7 @@ public enum FastSDXLImageToImage {
     }
 
     /// The output of `fal-ai/fast-sdxl/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3958,7 +3958,7 @@ public enum FastSDXLInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl/inpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 65. Default: `25`.
@@ -4144,7 +4144,7 @@ public enum FastSDXLInpainting {
     }
 
     /// The output of `fal-ai/fast-sdxl/inpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -4198,7 +4198,7 @@ public enum FireredImageEdit {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/firered-image-edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The editing instruction describing what changes to make to the image. Supports both English and Chinese instructions.
         public var prompt: String
         /// The size of the generated image. If None, uses the input image dimensions.
@@ -4231,7 +4231,7 @@ public enum FireredImageEdit {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images to edit. Supports single image editing and multi-image references (e.g., virtual try-on, style transfer from reference).
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The negative prompt for the generation.
         ///
         /// Default: `""`.
@@ -4251,7 +4251,7 @@ public enum FireredImageEdit {
             numImages: Int? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             negativePrompt: String? = nil,
             acceleration: Acceleration? = nil
         ) {
@@ -4264,7 +4264,7 @@ public enum FireredImageEdit {
             self.numImages = numImages
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.negativePrompt = negativePrompt
             self.acceleration = acceleration
         }
@@ -4280,7 +4280,7 @@ public enum FireredImageEdit {
             self.numImages = try wire.optional("num_images")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.acceleration = try wire.optional("acceleration")
         }
@@ -4296,7 +4296,7 @@ public enum FireredImageEdit {
             try wire.optional(self.numImages, "num_images")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.acceleration, "acceleration")
         }
@@ -4324,7 +4324,7 @@ public enum FireredImageEdit {
     }
 
     /// The output of `fal-ai/firered-image-edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -4378,7 +4378,7 @@ public enum FireredImageEditV11 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/firered-image-edit-v1.1`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The editing instruction describing what changes to make to the image. Supports both English and Chinese instructions.
         public var prompt: String
         /// The size of the generated image. If None, uses the input image dimensions.
@@ -4411,7 +4411,7 @@ public enum FireredImageEditV11 {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images to edit. Supports single image editing and multi-image references (e.g., virtual try-on, style transfer from reference, portrait makeup).
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The negative prompt for the generation.
         ///
         /// Default: `""`.
@@ -4431,7 +4431,7 @@ public enum FireredImageEditV11 {
             numImages: Int? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             negativePrompt: String? = nil,
             acceleration: Acceleration? = nil
         ) {
@@ -4444,7 +4444,7 @@ public enum FireredImageEditV11 {
             self.numImages = numImages
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.negativePrompt = negativePrompt
             self.acceleration = acceleration
         }
@@ -4460,7 +4460,7 @@ public enum FireredImageEditV11 {
             self.numImages = try wire.optional("num_images")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.acceleration = try wire.optional("acceleration")
         }
@@ -4476,7 +4476,7 @@ public enum FireredImageEditV11 {
             try wire.optional(self.numImages, "num_images")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.acceleration, "acceleration")
         }
@@ -4504,7 +4504,7 @@ public enum FireredImageEditV11 {
     }
 
     /// The output of `fal-ai/firered-image-edit-v1.1`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -4555,7 +4555,7 @@ public enum Florence2LargeCaptionToPhraseGrounding {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/florence-2-large/caption-to-phrase-grounding`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
         /// Text input for the task
@@ -4580,7 +4580,7 @@ public enum Florence2LargeCaptionToPhraseGrounding {
     }
 
     /// The output of `fal-ai/florence-2-large/caption-to-phrase-grounding`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Results from the model
         public let results: BoundingBoxes
         /// Processed image
@@ -4604,7 +4604,7 @@ public enum Florence2LargeCaptionToPhraseGrounding {
         }
     }
 
-    public struct BoundingBoxes: QueueModel, StructurallyHashable {
+    public struct BoundingBoxes: QueueModel, StructurallyEquatable {
         /// List of bounding boxes
         public let bboxes: [BoundingBox]
 
@@ -4623,7 +4623,7 @@ public enum Florence2LargeCaptionToPhraseGrounding {
         }
     }
 
-    public struct BoundingBox: QueueModel, StructurallyHashable {
+    public struct BoundingBox: QueueModel, StructurallyEquatable {
         /// X-coordinate of the top-left corner
         public let x: Double
         /// Y-coordinate of the top-left corner

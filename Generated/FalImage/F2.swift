@@ -41,7 +41,7 @@ public enum Florence2LargeDenseRegionCaption {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/florence-2-large/dense-region-caption`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
 
@@ -61,7 +61,7 @@ public enum Florence2LargeDenseRegionCaption {
     }
 
     /// The output of `fal-ai/florence-2-large/dense-region-caption`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Results from the model
         public let results: BoundingBoxes
         /// Processed image
@@ -97,7 +97,7 @@ public enum Florence2LargeOCRWithRegion {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/florence-2-large/ocr-with-region`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
 
@@ -117,7 +117,7 @@ public enum Florence2LargeOCRWithRegion {
     }
 
     /// The output of `fal-ai/florence-2-large/ocr-with-region`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Results from the model
         public let results: OCRBoundingBox
         /// Processed image
@@ -141,7 +141,7 @@ public enum Florence2LargeOCRWithRegion {
         }
     }
 
-    public struct OCRBoundingBox: QueueModel, StructurallyHashable {
+    public struct OCRBoundingBox: QueueModel, StructurallyEquatable {
         /// List of quadrilateral boxes
         public let quadBoxes: [OCRBoundingBoxSingle]
 
@@ -160,7 +160,7 @@ public enum Florence2LargeOCRWithRegion {
         }
     }
 
-    public struct OCRBoundingBoxSingle: QueueModel, StructurallyHashable {
+    public struct OCRBoundingBoxSingle: QueueModel, StructurallyEquatable {
         /// X-coordinate of the top-left corner
         public let x: Double
         /// Y-coordinate of the top-left corner
@@ -213,7 +213,7 @@ public enum Florence2LargeObjectDetection {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/florence-2-large/object-detection`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
 
@@ -233,7 +233,7 @@ public enum Florence2LargeObjectDetection {
     }
 
     /// The output of `fal-ai/florence-2-large/object-detection`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Results from the model
         public let results: BoundingBoxes
         /// Processed image
@@ -271,7 +271,7 @@ public enum Florence2LargeOpenVocabularyDetection {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/florence-2-large/open-vocabulary-detection`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
         /// Text input for the task
@@ -296,7 +296,7 @@ public enum Florence2LargeOpenVocabularyDetection {
     }
 
     /// The output of `fal-ai/florence-2-large/open-vocabulary-detection`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Results from the model
         public let results: BoundingBoxes
         /// Processed image
@@ -332,7 +332,7 @@ public enum Florence2LargeReferringExpressionSegmentation {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/florence-2-large/referring-expression-segmentation`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
         /// Text input for the task
@@ -357,7 +357,7 @@ public enum Florence2LargeReferringExpressionSegmentation {
     }
 
     /// The output of `fal-ai/florence-2-large/referring-expression-segmentation`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Results from the model
         public let results: PolygonOutput
         /// Processed image
@@ -381,7 +381,7 @@ public enum Florence2LargeReferringExpressionSegmentation {
         }
     }
 
-    public struct PolygonOutput: QueueModel, StructurallyHashable {
+    public struct PolygonOutput: QueueModel, StructurallyEquatable {
         /// List of polygons
         public let polygons: [Polygon]
 
@@ -400,7 +400,7 @@ public enum Florence2LargeReferringExpressionSegmentation {
         }
     }
 
-    public struct Polygon: QueueModel, StructurallyHashable {
+    public struct Polygon: QueueModel, StructurallyEquatable {
         /// List of points
         public let points: [[String: Double]]
         /// Label of the polygon
@@ -438,7 +438,7 @@ public enum Florence2LargeRegionProposal {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/florence-2-large/region-proposal`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
 
@@ -458,7 +458,7 @@ public enum Florence2LargeRegionProposal {
     }
 
     /// The output of `fal-ai/florence-2-large/region-proposal`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Results from the model
         public let results: BoundingBoxes
         /// Processed image
@@ -496,7 +496,7 @@ public enum Florence2LargeRegionToSegmentation {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/florence-2-large/region-to-segmentation`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
         /// The user input coordinates
@@ -526,7 +526,7 @@ public enum Florence2LargeRegionToSegmentation {
         }
     }
 
-    public struct Region: QueueModel, StructurallyHashable {
+    public struct Region: QueueModel, StructurallyEquatable {
         /// X-coordinate of the top-left corner
         ///
         /// At least 0, at most 999.
@@ -578,7 +578,7 @@ public enum Florence2LargeRegionToSegmentation {
     }
 
     /// The output of `fal-ai/florence-2-large/region-to-segmentation`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Results from the model
         public let results: PolygonOutput
         /// Processed image
@@ -614,7 +614,7 @@ public enum Flowedit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/flowedit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to be used for relighting
         public var imageURL: FileInput
         /// Prompt of the image to be used.
@@ -718,7 +718,7 @@ public enum Flowedit {
     }
 
     /// The output of `fal-ai/flowedit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file info.
         public let image: Image
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -758,7 +758,7 @@ public enum Flux1Dev {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/dev`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -873,7 +873,7 @@ public enum Flux1Dev {
     }
 
     /// The output of `fal-ai/flux-1/dev`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -926,7 +926,7 @@ public enum Flux1DevImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/dev/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate an image from.
         public var imageURL: FileInput
         /// The strength of the initial image. Higher strength values are better for this model.
@@ -1047,7 +1047,7 @@ public enum Flux1DevImageToImage {
     }
 
     /// The output of `fal-ai/flux-1/dev/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1101,7 +1101,7 @@ public enum Flux1DevRedux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/dev/redux`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate an image from.
         public var imageURL: FileInput
         /// The size of the generated image.
@@ -1216,7 +1216,7 @@ public enum Flux1DevRedux {
     }
 
     /// The output of `fal-ai/flux-1/dev/redux`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1270,7 +1270,7 @@ public enum Flux1Krea {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/krea`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1385,7 +1385,7 @@ public enum Flux1Krea {
     }
 
     /// The output of `fal-ai/flux-1/krea`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1438,7 +1438,7 @@ public enum Flux1KreaImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/krea/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate an image from.
         public var imageURL: FileInput
         /// The strength of the initial image. Higher strength values are better for this model.
@@ -1559,7 +1559,7 @@ public enum Flux1KreaImageToImage {
     }
 
     /// The output of `fal-ai/flux-1/krea/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1613,7 +1613,7 @@ public enum Flux1KreaRedux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/krea/redux`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate an image from.
         public var imageURL: FileInput
         /// The size of the generated image.
@@ -1728,7 +1728,7 @@ public enum Flux1KreaRedux {
     }
 
     /// The output of `fal-ai/flux-1/krea/redux`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1782,7 +1782,7 @@ public enum Flux1Schnell {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/schnell`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 12. Default: `4`.
@@ -1897,7 +1897,7 @@ public enum Flux1Schnell {
     }
 
     /// The output of `fal-ai/flux-1/schnell`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1951,7 +1951,7 @@ public enum Flux1SchnellRedux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/schnell/redux`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate an image from.
         public var imageURL: FileInput
         /// The number of inference steps to perform.
@@ -2055,7 +2055,7 @@ public enum Flux1SchnellRedux {
     }
 
     /// The output of `fal-ai/flux-1/schnell/redux`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2109,7 +2109,7 @@ public enum Flux1Srpo {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/srpo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -2224,7 +2224,7 @@ public enum Flux1Srpo {
     }
 
     /// The output of `fal-ai/flux-1/srpo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2277,7 +2277,7 @@ public enum Flux1SrpoImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/srpo/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate an image from.
         public var imageURL: FileInput
         /// The strength of the initial image. Higher strength values are better for this model.
@@ -2398,7 +2398,7 @@ public enum Flux1SrpoImageToImage {
     }
 
     /// The output of `fal-ai/flux-1/srpo/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2452,7 +2452,7 @@ public enum Flux2Edit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image.
         public var prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2492,7 +2492,7 @@ public enum Flux2Edit {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed, if more are provided, only the first 4 will be used.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -2506,7 +2506,7 @@ public enum Flux2Edit {
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.guidanceScale = guidanceScale
@@ -2519,7 +2519,7 @@ public enum Flux2Edit {
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -2535,7 +2535,7 @@ public enum Flux2Edit {
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -2551,7 +2551,7 @@ public enum Flux2Edit {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -2577,7 +2577,7 @@ public enum Flux2Edit {
     }
 
     /// The output of `fal-ai/flux-2/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -2630,7 +2630,7 @@ public enum Flux2Flash {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/flash`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2733,7 +2733,7 @@ public enum Flux2Flash {
     }
 
     /// The output of `fal-ai/flux-2/flash`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -2786,7 +2786,7 @@ public enum Flux2FlashEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/flash/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image.
         public var prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2820,7 +2820,7 @@ public enum Flux2FlashEdit {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed, if more are provided, only the first 4 will be used.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -2832,7 +2832,7 @@ public enum Flux2FlashEdit {
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.guidanceScale = guidanceScale
@@ -2843,7 +2843,7 @@ public enum Flux2FlashEdit {
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -2857,7 +2857,7 @@ public enum Flux2FlashEdit {
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -2871,7 +2871,7 @@ public enum Flux2FlashEdit {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -2895,7 +2895,7 @@ public enum Flux2FlashEdit {
     }
 
     /// The output of `fal-ai/flux-2/flash/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -2948,7 +2948,7 @@ public enum Flux2Flex {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2-flex`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -3066,7 +3066,7 @@ public enum Flux2Flex {
     }
 
     /// The output of `fal-ai/flux-2-flex`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The seed used for the generation.

@@ -42,7 +42,7 @@ public enum Flux2FlexEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2-flex/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image. If `auto`, the size will be determined by the model.
@@ -68,7 +68,7 @@ public enum Flux2FlexEdit {
         /// Default: `false`.
         public var syncMode: Bool?
         /// List of URLs of input images for editing
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The guidance scale to use for the generation.
         ///
         /// At least 1.5, at most 10. Default: `3.5`.
@@ -86,7 +86,7 @@ public enum Flux2FlexEdit {
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
             syncMode: Bool? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             guidanceScale: Double? = nil,
             numInferenceSteps: Int? = nil
         ) {
@@ -97,7 +97,7 @@ public enum Flux2FlexEdit {
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
             self.syncMode = syncMode
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.guidanceScale = guidanceScale
             self.numInferenceSteps = numInferenceSteps
         }
@@ -111,7 +111,7 @@ public enum Flux2FlexEdit {
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
             self.syncMode = try wire.optional("sync_mode")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.guidanceScale = try wire.optional("guidance_scale")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
         }
@@ -125,7 +125,7 @@ public enum Flux2FlexEdit {
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
             try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.guidanceScale, "guidance_scale")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
         }
@@ -151,7 +151,7 @@ public enum Flux2FlexEdit {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyHashable {
+    public enum ImageSize: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case custom(Custom)
 
@@ -180,7 +180,7 @@ public enum Flux2FlexEdit {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyHashable {
+        public struct Custom: QueueModel, StructurallyEquatable {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -239,7 +239,7 @@ public enum Flux2FlexEdit {
     }
 
     /// The output of `fal-ai/flux-2-flex/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The seed used for the generation.
@@ -277,7 +277,7 @@ public enum Flux2Klein4b {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
@@ -371,7 +371,7 @@ public enum Flux2Klein4b {
     }
 
     /// The output of `fal-ai/flux-2/klein/4b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -425,7 +425,7 @@ public enum Flux2Klein4bBase {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b/base`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
@@ -547,7 +547,7 @@ public enum Flux2Klein4bBase {
     }
 
     /// The output of `fal-ai/flux-2/klein/4b/base`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -601,7 +601,7 @@ public enum Flux2Klein4bBaseEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b/base/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image.
         public var prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
@@ -641,7 +641,7 @@ public enum Flux2Klein4bBaseEdit {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -655,7 +655,7 @@ public enum Flux2Klein4bBaseEdit {
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.negativePrompt = negativePrompt
@@ -668,7 +668,7 @@ public enum Flux2Klein4bBaseEdit {
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -684,7 +684,7 @@ public enum Flux2Klein4bBaseEdit {
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -700,7 +700,7 @@ public enum Flux2Klein4bBaseEdit {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -726,7 +726,7 @@ public enum Flux2Klein4bBaseEdit {
     }
 
     /// The output of `fal-ai/flux-2/klein/4b/base/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -780,7 +780,7 @@ public enum Flux2Klein4bBaseEditLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b/base/edit/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image.
         public var prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
@@ -820,7 +820,7 @@ public enum Flux2Klein4bBaseEditLoRA {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
@@ -838,7 +838,7 @@ public enum Flux2Klein4bBaseEditLoRA {
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             loras: [JSONValue]? = nil
         ) {
             self.prompt = prompt
@@ -852,7 +852,7 @@ public enum Flux2Klein4bBaseEditLoRA {
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.loras = loras
         }
 
@@ -869,7 +869,7 @@ public enum Flux2Klein4bBaseEditLoRA {
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.loras = try wire.optional("loras")
         }
 
@@ -886,7 +886,7 @@ public enum Flux2Klein4bBaseEditLoRA {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.loras, "loras")
         }
 
@@ -913,7 +913,7 @@ public enum Flux2Klein4bBaseEditLoRA {
     }
 
     /// The output of `fal-ai/flux-2/klein/4b/base/edit/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -967,7 +967,7 @@ public enum Flux2Klein4bBaseLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b/base/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
@@ -1097,7 +1097,7 @@ public enum Flux2Klein4bBaseLoRA {
     }
 
     /// The output of `fal-ai/flux-2/klein/4b/base/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -1150,7 +1150,7 @@ public enum Flux2Klein4bEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image.
         public var prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
@@ -1178,7 +1178,7 @@ public enum Flux2Klein4bEdit {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1189,7 +1189,7 @@ public enum Flux2Klein4bEdit {
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.seed = seed
@@ -1199,7 +1199,7 @@ public enum Flux2Klein4bEdit {
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -1212,7 +1212,7 @@ public enum Flux2Klein4bEdit {
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -1225,7 +1225,7 @@ public enum Flux2Klein4bEdit {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -1247,7 +1247,7 @@ public enum Flux2Klein4bEdit {
     }
 
     /// The output of `fal-ai/flux-2/klein/4b/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -1300,7 +1300,7 @@ public enum Flux2Klein4bEditLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b/edit/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image.
         public var prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
@@ -1328,7 +1328,7 @@ public enum Flux2Klein4bEditLoRA {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
@@ -1343,7 +1343,7 @@ public enum Flux2Klein4bEditLoRA {
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             loras: [JSONValue]? = nil
         ) {
             self.prompt = prompt
@@ -1354,7 +1354,7 @@ public enum Flux2Klein4bEditLoRA {
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.loras = loras
         }
 
@@ -1368,7 +1368,7 @@ public enum Flux2Klein4bEditLoRA {
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.loras = try wire.optional("loras")
         }
 
@@ -1382,7 +1382,7 @@ public enum Flux2Klein4bEditLoRA {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.loras, "loras")
         }
 
@@ -1405,7 +1405,7 @@ public enum Flux2Klein4bEditLoRA {
     }
 
     /// The output of `fal-ai/flux-2/klein/4b/edit/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -1458,7 +1458,7 @@ public enum Flux2Klein4bLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
@@ -1560,7 +1560,7 @@ public enum Flux2Klein4bLoRA {
     }
 
     /// The output of `fal-ai/flux-2/klein/4b/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -1613,7 +1613,7 @@ public enum Flux2Klein9b {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/9b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
@@ -1707,7 +1707,7 @@ public enum Flux2Klein9b {
     }
 
     /// The output of `fal-ai/flux-2/klein/9b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -1761,7 +1761,7 @@ public enum Flux2Klein9bBase {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/9b/base`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
@@ -1883,7 +1883,7 @@ public enum Flux2Klein9bBase {
     }
 
     /// The output of `fal-ai/flux-2/klein/9b/base`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -1937,7 +1937,7 @@ public enum Flux2Klein9bBaseEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/9b/base/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image.
         public var prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
@@ -1977,7 +1977,7 @@ public enum Flux2Klein9bBaseEdit {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1991,7 +1991,7 @@ public enum Flux2Klein9bBaseEdit {
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.negativePrompt = negativePrompt
@@ -2004,7 +2004,7 @@ public enum Flux2Klein9bBaseEdit {
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -2020,7 +2020,7 @@ public enum Flux2Klein9bBaseEdit {
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -2036,7 +2036,7 @@ public enum Flux2Klein9bBaseEdit {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -2062,7 +2062,7 @@ public enum Flux2Klein9bBaseEdit {
     }
 
     /// The output of `fal-ai/flux-2/klein/9b/base/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -2116,7 +2116,7 @@ public enum Flux2Klein9bBaseEditLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/9b/base/edit/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image.
         public var prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
@@ -2156,7 +2156,7 @@ public enum Flux2Klein9bBaseEditLoRA {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
@@ -2174,7 +2174,7 @@ public enum Flux2Klein9bBaseEditLoRA {
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             loras: [JSONValue]? = nil
         ) {
             self.prompt = prompt
@@ -2188,7 +2188,7 @@ public enum Flux2Klein9bBaseEditLoRA {
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.loras = loras
         }
 
@@ -2205,7 +2205,7 @@ public enum Flux2Klein9bBaseEditLoRA {
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.loras = try wire.optional("loras")
         }
 
@@ -2222,7 +2222,7 @@ public enum Flux2Klein9bBaseEditLoRA {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.loras, "loras")
         }
 
@@ -2249,7 +2249,7 @@ public enum Flux2Klein9bBaseEditLoRA {
     }
 
     /// The output of `fal-ai/flux-2/klein/9b/base/edit/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -2303,7 +2303,7 @@ public enum Flux2Klein9bBaseLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/9b/base/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
@@ -2433,7 +2433,7 @@ public enum Flux2Klein9bBaseLoRA {
     }
 
     /// The output of `fal-ai/flux-2/klein/9b/base/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -2486,7 +2486,7 @@ public enum Flux2Klein9bEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/9b/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image.
         public var prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
@@ -2514,7 +2514,7 @@ public enum Flux2Klein9bEdit {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -2525,7 +2525,7 @@ public enum Flux2Klein9bEdit {
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.seed = seed
@@ -2535,7 +2535,7 @@ public enum Flux2Klein9bEdit {
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -2548,7 +2548,7 @@ public enum Flux2Klein9bEdit {
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -2561,7 +2561,7 @@ public enum Flux2Klein9bEdit {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -2583,7 +2583,7 @@ public enum Flux2Klein9bEdit {
     }
 
     /// The output of `fal-ai/flux-2/klein/9b/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -2636,7 +2636,7 @@ public enum Flux2Klein9bEditLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/9b/edit/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image.
         public var prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
@@ -2664,7 +2664,7 @@ public enum Flux2Klein9bEditLoRA {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
@@ -2679,7 +2679,7 @@ public enum Flux2Klein9bEditLoRA {
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             loras: [JSONValue]? = nil
         ) {
             self.prompt = prompt
@@ -2690,7 +2690,7 @@ public enum Flux2Klein9bEditLoRA {
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.loras = loras
         }
 
@@ -2704,7 +2704,7 @@ public enum Flux2Klein9bEditLoRA {
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.loras = try wire.optional("loras")
         }
 
@@ -2718,7 +2718,7 @@ public enum Flux2Klein9bEditLoRA {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.loras, "loras")
         }
 
@@ -2741,7 +2741,7 @@ public enum Flux2Klein9bEditLoRA {
     }
 
     /// The output of `fal-ai/flux-2/klein/9b/edit/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -2794,7 +2794,7 @@ public enum Flux2Klein9bLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/9b/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
@@ -2896,7 +2896,7 @@ public enum Flux2Klein9bLoRA {
     }
 
     /// The output of `fal-ai/flux-2/klein/9b/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -2944,7 +2944,7 @@ extension QueueEndpoint where Input == Flux2KleinRealtime.Input, Output == Flux2
 /// The types of `fal-ai/flux-2/klein/realtime`.
 public enum Flux2KleinRealtime {
     /// The input of `fal-ai/flux-2/klein/realtime`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Random seed for reproducibility.
         ///
         /// Default: `35`.
@@ -3051,7 +3051,7 @@ public enum Flux2KleinRealtime {
     }
 
     /// The output of `fal-ai/flux-2/klein/realtime`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Seed used for generation.
         public let seed: Int64
         /// Generated images as raw bytes. When interpolation is enabled, returns [interpolated_frame, current_frame] in chronological order. Otherwise returns [current_frame].
@@ -3075,7 +3075,7 @@ public enum Flux2KleinRealtime {
         }
     }
 
-    public struct RawImage: QueueModel, StructurallyHashable {
+    public struct RawImage: QueueModel, StructurallyEquatable {
         public let content: String
         /// Default: `"image/jpeg"`.
         public let contentType: String?
@@ -3126,7 +3126,7 @@ public enum Flux2LoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -3257,7 +3257,7 @@ public enum Flux2LoRA {
     }
 
     /// LoRA weight configuration.
-    public struct LoRAInput: QueueModel, StructurallyHashable {
+    public struct LoRAInput: QueueModel, StructurallyEquatable {
         /// URL, HuggingFace repo ID (owner/repo), or local path to LoRA weights.
         public var path: String
         /// Scale factor for LoRA application (0.0 to 4.0).
@@ -3295,7 +3295,7 @@ public enum Flux2LoRA {
     }
 
     /// The output of `fal-ai/flux-2/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -3350,7 +3350,7 @@ public enum Flux2LoRAEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/lora/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -3390,7 +3390,7 @@ public enum Flux2LoRAEdit {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URsL of the images for editing. A maximum of 3 images are allowed, if more are provided, only the first 3 will be used.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// List of LoRA weights to apply (maximum 3). Each LoRA can be a URL, HuggingFace repo ID, or local path.
         ///
         /// Default: `[]`.
@@ -3408,7 +3408,7 @@ public enum Flux2LoRAEdit {
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             loras: [LoRAInput]? = nil
         ) {
             self.prompt = prompt
@@ -3422,7 +3422,7 @@ public enum Flux2LoRAEdit {
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.loras = loras
         }
 
@@ -3439,7 +3439,7 @@ public enum Flux2LoRAEdit {
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.loras = try wire.optional("loras")
         }
 
@@ -3456,7 +3456,7 @@ public enum Flux2LoRAEdit {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.loras, "loras")
         }
 
@@ -3484,7 +3484,7 @@ public enum Flux2LoRAEdit {
     }
 
     /// The output of `fal-ai/flux-2/lora/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -3536,9 +3536,9 @@ public enum Flux2LoRAGalleryAddBackground {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Add Background endpoint - Add background to images
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URLs of the images. Provide an image with a white or clean background.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The prompt describing the background to add. Must start with 'Add Background' followed by your description.
         ///
         /// Default: `"Add Background forest"`.
@@ -3581,7 +3581,7 @@ public enum Flux2LoRAGalleryAddBackground {
         public var loraScale: Double?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             prompt: String? = nil,
             imageSize: ImageSize? = nil,
             guidanceScale: Double? = nil,
@@ -3594,7 +3594,7 @@ public enum Flux2LoRAGalleryAddBackground {
             numImages: Int? = nil,
             loraScale: Double? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.prompt = prompt
             self.imageSize = imageSize
             self.guidanceScale = guidanceScale
@@ -3610,7 +3610,7 @@ public enum Flux2LoRAGalleryAddBackground {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.prompt = try wire.optional("prompt")
             self.imageSize = try wire.optional("image_size")
             self.guidanceScale = try wire.optional("guidance_scale")
@@ -3626,7 +3626,7 @@ public enum Flux2LoRAGalleryAddBackground {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.prompt, "prompt")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.guidanceScale, "guidance_scale")
@@ -3690,7 +3690,7 @@ public enum Flux2LoRAGalleryAddBackground {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/add-background`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images with added background
         public let images: [Image]
         /// The seed used for generation
@@ -3734,9 +3734,9 @@ public enum Flux2LoRAGalleryApartmentStaging {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Apartment Staging endpoint - Furnish rooms
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the empty room image to furnish.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The prompt to generate a furnished room. Use 'furnish this room' for best results.
         public var prompt: String
         /// The size of the generated image. If not provided, the size of the input image will be used.
@@ -3777,7 +3777,7 @@ public enum Flux2LoRAGalleryApartmentStaging {
         public var loraScale: Double?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             prompt: String,
             imageSize: ImageSize? = nil,
             guidanceScale: Double? = nil,
@@ -3790,7 +3790,7 @@ public enum Flux2LoRAGalleryApartmentStaging {
             numImages: Int? = nil,
             loraScale: Double? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.prompt = prompt
             self.imageSize = imageSize
             self.guidanceScale = guidanceScale
@@ -3806,7 +3806,7 @@ public enum Flux2LoRAGalleryApartmentStaging {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.prompt = try wire.required("prompt")
             self.imageSize = try wire.optional("image_size")
             self.guidanceScale = try wire.optional("guidance_scale")
@@ -3822,7 +3822,7 @@ public enum Flux2LoRAGalleryApartmentStaging {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.required(self.prompt, "prompt")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.guidanceScale, "guidance_scale")
@@ -3860,7 +3860,7 @@ public enum Flux2LoRAGalleryApartmentStaging {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/apartment-staging`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated furnished room images
         public let images: [Image]
         /// The seed used for generation
@@ -3904,7 +3904,7 @@ public enum Flux2LoRAGalleryBallpointPenSketch {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Ballpoint Pen Sketch endpoint - Generate ballpoint pen sketch style images
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate a ballpoint pen sketch style image. Use 'b4llp01nt' trigger word for best results.
         public var prompt: String
         /// The size of the generated image.
@@ -4027,7 +4027,7 @@ public enum Flux2LoRAGalleryBallpointPenSketch {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/ballpoint-pen-sketch`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated ballpoint pen sketch style images
         public let images: [Image]
         /// The seed used for generation

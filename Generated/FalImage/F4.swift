@@ -42,7 +42,7 @@ public enum Flux2LoRAGalleryDigitalComicArt {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Digital Comic Art endpoint - Generate digital comic art style images
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate a digital comic art style image. Use 'd1g1t4l' trigger word for best results.
         public var prompt: String
         /// The size of the generated image.
@@ -165,7 +165,7 @@ public enum Flux2LoRAGalleryDigitalComicArt {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/digital-comic-art`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated digital comic art style images
         public let images: [Image]
         /// The seed used for generation
@@ -209,9 +209,9 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Face to Full Portrait endpoint - Generate full portrait from face
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the cropped face image.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The prompt describing the full portrait to generate from the face.
         ///
         /// Default: `"Face to full portrait"`.
@@ -254,7 +254,7 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
         public var loraScale: Double?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             prompt: String? = nil,
             imageSize: ImageSize? = nil,
             guidanceScale: Double? = nil,
@@ -267,7 +267,7 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
             numImages: Int? = nil,
             loraScale: Double? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.prompt = prompt
             self.imageSize = imageSize
             self.guidanceScale = guidanceScale
@@ -283,7 +283,7 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.prompt = try wire.optional("prompt")
             self.imageSize = try wire.optional("image_size")
             self.guidanceScale = try wire.optional("guidance_scale")
@@ -299,7 +299,7 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.prompt, "prompt")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.guidanceScale, "guidance_scale")
@@ -338,7 +338,7 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/face-to-full-portrait`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated full portrait images from face
         public let images: [Image]
         /// The seed used for generation
@@ -382,7 +382,7 @@ public enum Flux2LoRAGalleryHdrStyle {
     public typealias Image = AuraFlow.Image
 
     /// Input model for HDR Style endpoint - Generate HDR style images with vibrant colors
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an HDR style image. The trigger word 'Hyp3rRe4list1c' will be automatically prepended.
         public var prompt: String
         /// The size of the generated image.
@@ -505,7 +505,7 @@ public enum Flux2LoRAGalleryHdrStyle {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/hdr-style`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated HDR style images
         public let images: [Image]
         /// The seed used for generation
@@ -549,9 +549,9 @@ public enum Flux2LoRAGalleryMultipleAngles {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Multiple Angles endpoint - Camera control with precise adjustments using <sks> trigger word. Prompt is built automatically from slider values.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to adjust camera angle for.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Horizontal rotation angle around the object in degrees. 0°=front view, 90°=right side, 180°=back view, 270°=left side, 360°=front view again.
         ///
         /// At least 0, at most 360. Default: `0`.
@@ -602,7 +602,7 @@ public enum Flux2LoRAGalleryMultipleAngles {
         public var loraScale: Double?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             horizontalAngle: Double? = nil,
             verticalAngle: Double? = nil,
             zoom: Double? = nil,
@@ -617,7 +617,7 @@ public enum Flux2LoRAGalleryMultipleAngles {
             numImages: Int? = nil,
             loraScale: Double? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.horizontalAngle = horizontalAngle
             self.verticalAngle = verticalAngle
             self.zoom = zoom
@@ -635,7 +635,7 @@ public enum Flux2LoRAGalleryMultipleAngles {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.horizontalAngle = try wire.optional("horizontal_angle")
             self.verticalAngle = try wire.optional("vertical_angle")
             self.zoom = try wire.optional("zoom")
@@ -653,7 +653,7 @@ public enum Flux2LoRAGalleryMultipleAngles {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.horizontalAngle, "horizontal_angle")
             try wire.optional(self.verticalAngle, "vertical_angle")
             try wire.optional(self.zoom, "zoom")
@@ -699,7 +699,7 @@ public enum Flux2LoRAGalleryMultipleAngles {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/multiple-angles`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images with multiple camera angles
         public let images: [Image]
         /// The seed used for generation
@@ -743,7 +743,7 @@ public enum Flux2LoRAGalleryRealism {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Realism endpoint - Generate realistic style images
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate a realistic image with natural lighting and authentic details.
         public var prompt: String
         /// The size of the generated image.
@@ -866,7 +866,7 @@ public enum Flux2LoRAGalleryRealism {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/realism`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated realistic style images
         public let images: [Image]
         /// The seed used for generation
@@ -910,7 +910,7 @@ public enum Flux2LoRAGallerySatelliteViewStyle {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Satellite View Style endpoint - Generate satellite/aerial view style images
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate a satellite/aerial view style image.
         public var prompt: String
         /// The size of the generated image.
@@ -1033,7 +1033,7 @@ public enum Flux2LoRAGallerySatelliteViewStyle {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/satellite-view-style`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated satellite view style images
         public let images: [Image]
         /// The seed used for generation
@@ -1077,7 +1077,7 @@ public enum Flux2LoRAGallerySepiaVintage {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Sepia Vintage Photography endpoint - Generate vintage sepia style images
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate a sepia vintage photography style image.
         public var prompt: String
         /// The size of the generated image.
@@ -1200,7 +1200,7 @@ public enum Flux2LoRAGallerySepiaVintage {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/sepia-vintage`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated sepia vintage photography style images
         public let images: [Image]
         /// The seed used for generation
@@ -1244,9 +1244,9 @@ public enum Flux2LoRAGalleryVirtualTryon {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Virtual Try-on endpoint - Generate virtual try-on images
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URLs of the images for virtual try-on. Provide person image and clothing image.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The prompt to generate a virtual try-on image.
         public var prompt: String
         /// The size of the generated image. If not provided, the size of the input image will be used.
@@ -1287,7 +1287,7 @@ public enum Flux2LoRAGalleryVirtualTryon {
         public var loraScale: Double?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             prompt: String,
             imageSize: ImageSize? = nil,
             guidanceScale: Double? = nil,
@@ -1300,7 +1300,7 @@ public enum Flux2LoRAGalleryVirtualTryon {
             numImages: Int? = nil,
             loraScale: Double? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.prompt = prompt
             self.imageSize = imageSize
             self.guidanceScale = guidanceScale
@@ -1316,7 +1316,7 @@ public enum Flux2LoRAGalleryVirtualTryon {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.prompt = try wire.required("prompt")
             self.imageSize = try wire.optional("image_size")
             self.guidanceScale = try wire.optional("guidance_scale")
@@ -1332,7 +1332,7 @@ public enum Flux2LoRAGalleryVirtualTryon {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.required(self.prompt, "prompt")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.guidanceScale, "guidance_scale")
@@ -1370,7 +1370,7 @@ public enum Flux2LoRAGalleryVirtualTryon {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/virtual-tryon`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated virtual try-on images
         public let images: [Image]
         /// The seed used for generation
@@ -1414,7 +1414,7 @@ public enum Flux2Max {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2-max`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1497,7 +1497,7 @@ public enum Flux2Max {
     }
 
     /// The output of `fal-ai/flux-2-max`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The seed used for the generation.
@@ -1536,7 +1536,7 @@ public enum Flux2MaxEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2-max/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image. If `auto`, the size will be determined by the model.
@@ -1562,7 +1562,7 @@ public enum Flux2MaxEdit {
         /// Default: `false`.
         public var syncMode: Bool?
         /// List of URLs of input images for editing
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1572,7 +1572,7 @@ public enum Flux2MaxEdit {
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
             syncMode: Bool? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.imageSize = imageSize
@@ -1581,7 +1581,7 @@ public enum Flux2MaxEdit {
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
             self.syncMode = syncMode
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -1593,7 +1593,7 @@ public enum Flux2MaxEdit {
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
             self.syncMode = try wire.optional("sync_mode")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -1605,7 +1605,7 @@ public enum Flux2MaxEdit {
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
             try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -1625,7 +1625,7 @@ public enum Flux2MaxEdit {
     }
 
     /// The output of `fal-ai/flux-2-max/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The seed used for the generation.
@@ -1664,7 +1664,7 @@ public enum Flux2Pro {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2-pro`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1747,7 +1747,7 @@ public enum Flux2Pro {
     }
 
     /// The output of `fal-ai/flux-2-pro`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The seed used for the generation.
@@ -1786,7 +1786,7 @@ public enum Flux2ProEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2-pro/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image. If `auto`, the size will be determined by the model.
@@ -1812,7 +1812,7 @@ public enum Flux2ProEdit {
         /// Default: `false`.
         public var syncMode: Bool?
         /// List of URLs of input images for editing
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1822,7 +1822,7 @@ public enum Flux2ProEdit {
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
             syncMode: Bool? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.imageSize = imageSize
@@ -1831,7 +1831,7 @@ public enum Flux2ProEdit {
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
             self.syncMode = syncMode
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -1843,7 +1843,7 @@ public enum Flux2ProEdit {
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
             self.syncMode = try wire.optional("sync_mode")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -1855,7 +1855,7 @@ public enum Flux2ProEdit {
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
             try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -1875,7 +1875,7 @@ public enum Flux2ProEdit {
     }
 
     /// The output of `fal-ai/flux-2-pro/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The seed used for the generation.
@@ -1913,7 +1913,7 @@ public enum Flux2Turbo {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2016,7 +2016,7 @@ public enum Flux2Turbo {
     }
 
     /// The output of `fal-ai/flux-2/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -2069,7 +2069,7 @@ public enum Flux2TurboEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/turbo/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image.
         public var prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2103,7 +2103,7 @@ public enum Flux2TurboEdit {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed, if more are provided, only the first 4 will be used.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -2115,7 +2115,7 @@ public enum Flux2TurboEdit {
             syncMode: Bool? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.guidanceScale = guidanceScale
@@ -2126,7 +2126,7 @@ public enum Flux2TurboEdit {
             self.syncMode = syncMode
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -2140,7 +2140,7 @@ public enum Flux2TurboEdit {
             self.syncMode = try wire.optional("sync_mode")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -2154,7 +2154,7 @@ public enum Flux2TurboEdit {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -2178,7 +2178,7 @@ public enum Flux2TurboEdit {
     }
 
     /// The output of `fal-ai/flux-2/turbo/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -2232,7 +2232,7 @@ public enum FluxControlLoRACanny {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-control-lora-canny`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// URL of image to use for image-to-image generation.
@@ -2380,7 +2380,7 @@ public enum FluxControlLoRACanny {
     }
 
     /// The output of `fal-ai/flux-control-lora-canny`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2434,7 +2434,7 @@ public enum FluxControlLoRACannyImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-control-lora-canny/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// URL of image to use for inpainting. or img2img
@@ -2579,7 +2579,7 @@ public enum FluxControlLoRACannyImageToImage {
     }
 
     /// The output of `fal-ai/flux-control-lora-canny/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2633,7 +2633,7 @@ public enum FluxControlLoRADepth {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-control-lora-depth`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// URL of image to use for image-to-image generation.
@@ -2781,7 +2781,7 @@ public enum FluxControlLoRADepth {
     }
 
     /// The output of `fal-ai/flux-control-lora-depth`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2835,7 +2835,7 @@ public enum FluxControlLoRADepthImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-control-lora-depth/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// URL of image to use for inpainting. or img2img
@@ -2980,7 +2980,7 @@ public enum FluxControlLoRADepthImageToImage {
     }
 
     /// The output of `fal-ai/flux-control-lora-depth/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3033,7 +3033,7 @@ public enum FluxDevImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux/dev/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate an image from.
         public var imageURL: FileInput
         /// The strength of the initial image. Higher strength values are better for this model.
@@ -3154,7 +3154,7 @@ public enum FluxDevImageToImage {
     }
 
     /// The output of `fal-ai/flux/dev/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3208,7 +3208,7 @@ public enum FluxDevRedux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux/dev/redux`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate an image from.
         public var imageURL: FileInput
         /// The size of the generated image.
@@ -3323,7 +3323,7 @@ public enum FluxDevRedux {
     }
 
     /// The output of `fal-ai/flux/dev/redux`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3374,7 +3374,7 @@ public enum FluxDifferentialDiffusion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-differential-diffusion`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// URL of image to use as initial image.
@@ -3483,7 +3483,7 @@ public enum FluxDifferentialDiffusion {
     }
 
     /// The output of `fal-ai/flux-differential-diffusion`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3537,7 +3537,7 @@ public enum FluxGeneral {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -3558,7 +3558,7 @@ public enum FluxGeneral {
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var controlLoras: [ControlLoRAWeight]?
+        public var controlLoRAs: [ControlLoRAWeight]?
         /// The controlnets to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
@@ -3682,7 +3682,7 @@ public enum FluxGeneral {
             numInferenceSteps: Int? = nil,
             seed: Int64? = nil,
             loras: [LoRAWeight]? = nil,
-            controlLoras: [ControlLoRAWeight]? = nil,
+            controlLoRAs: [ControlLoRAWeight]? = nil,
             controlnets: [ControlNet]? = nil,
             controlnetUnions: [ControlNetUnion]? = nil,
             ipAdapters: [IPAdapter]? = nil,
@@ -3716,7 +3716,7 @@ public enum FluxGeneral {
             self.numInferenceSteps = numInferenceSteps
             self.seed = seed
             self.loras = loras
-            self.controlLoras = controlLoras
+            self.controlLoRAs = controlLoRAs
             self.controlnets = controlnets
             self.controlnetUnions = controlnetUnions
             self.ipAdapters = ipAdapters
@@ -3753,7 +3753,7 @@ public enum FluxGeneral {
             self.numInferenceSteps = try wire.optional("num_inference_steps")
             self.seed = try wire.optional("seed")
             self.loras = try wire.optional("loras")
-            self.controlLoras = try wire.optional("control_loras")
+            self.controlLoRAs = try wire.optional("control_loras")
             self.controlnets = try wire.optional("controlnets")
             self.controlnetUnions = try wire.optional("controlnet_unions")
             self.ipAdapters = try wire.optional("ip_adapters")
@@ -3790,7 +3790,7 @@ public enum FluxGeneral {
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
             try wire.optional(self.seed, "seed")
             try wire.optional(self.loras, "loras")
-            try wire.optional(self.controlLoras, "control_loras")
+            try wire.optional(self.controlLoRAs, "control_loras")
             try wire.optional(self.controlnets, "controlnets")
             try wire.optional(self.controlnetUnions, "controlnet_unions")
             try wire.optional(self.ipAdapters, "ip_adapters")
@@ -3870,7 +3870,7 @@ public enum FluxGeneral {
         }
     }
 
-    public struct ControlLoRAWeight: QueueModel, StructurallyHashable {
+    public struct ControlLoRAWeight: QueueModel, StructurallyEquatable {
         /// URL or the path to the LoRA weights.
         public var path: String
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
@@ -3915,7 +3915,7 @@ public enum FluxGeneral {
     }
 
     /// Scale
-    public enum Scale: QueueModel, StructurallyHashable {
+    public enum Scale: QueueModel, StructurallyEquatable {
         case number(Double)
         case object([String: JSONValue])
 
@@ -3946,7 +3946,7 @@ public enum FluxGeneral {
         public static var allCases: [Self] { [.canny, .depth, .noPreprocess] }
     }
 
-    public struct ControlNet: QueueModel, StructurallyHashable {
+    public struct ControlNet: QueueModel, StructurallyEquatable {
         /// URL or the path to the control net weights.
         public var path: String
         /// optional URL to the controlnet config.json file.
@@ -4041,7 +4041,7 @@ public enum FluxGeneral {
         }
     }
 
-    public struct ControlNetUnion: QueueModel, StructurallyHashable {
+    public struct ControlNetUnion: QueueModel, StructurallyEquatable {
         /// URL or the path to the control net weights.
         public var path: String
         /// optional URL to the controlnet config.json file.
@@ -4081,7 +4081,7 @@ public enum FluxGeneral {
         }
     }
 
-    public struct ControlNetUnionInput: QueueModel, StructurallyHashable {
+    public struct ControlNetUnionInput: QueueModel, StructurallyEquatable {
         /// URL of the image to be used as the control image.
         public var controlImageURL: FileInput
         /// URL of the mask for the control image.
@@ -4188,7 +4188,7 @@ public enum FluxGeneral {
         public static var allCases: [Self] { [.canny, .tile, .depth, .blur, .pose, .gray, .lowQuality] }
     }
 
-    public struct IPAdapter: QueueModel, StructurallyHashable {
+    public struct IPAdapter: QueueModel, StructurallyEquatable {
         /// Hugging Face path to the IP-Adapter
         public var path: String
         /// Subfolder in which the ip_adapter weights exist
@@ -4276,7 +4276,7 @@ public enum FluxGeneral {
         }
     }
 
-    public struct EasyControlWeight: QueueModel, StructurallyHashable {
+    public struct EasyControlWeight: QueueModel, StructurallyEquatable {
         /// URL to safetensor weights of control method to be applied. Can also be one of `canny`, `depth`, `hedsketch`, `inpainting`, `pose`, `seg`, `subject`, `ghibli`
         public var controlMethodURL: String
         /// Scale for the control method.
@@ -4335,7 +4335,7 @@ public enum FluxGeneral {
         public static var allCases: [Self] { [.subject, .spatial] }
     }
 
-    public struct ImageFillInput: QueueModel, StructurallyHashable {
+    public struct ImageFillInput: QueueModel, StructurallyEquatable {
         /// URLs of images to be filled for redux prompting
         ///
         /// Default: `[]`.
@@ -4357,7 +4357,7 @@ public enum FluxGeneral {
     }
 
     /// Fill Image Url
-    public enum FillImageURL: QueueModel, StructurallyHashable {
+    public enum FillImageURL: QueueModel, StructurallyEquatable {
         case string(String)
         case array([String])
 
@@ -4388,7 +4388,7 @@ public enum FluxGeneral {
     }
 
     /// The output of `fal-ai/flux-general`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]

@@ -55,7 +55,7 @@ public enum FluxGeneralDifferentialDiffusion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general/differential-diffusion`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -76,7 +76,7 @@ public enum FluxGeneralDifferentialDiffusion {
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var controlLoras: [ControlLoRAWeight]?
+        public var controlLoRAs: [ControlLoRAWeight]?
         /// The controlnets to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
@@ -208,7 +208,7 @@ public enum FluxGeneralDifferentialDiffusion {
             numInferenceSteps: Int? = nil,
             seed: Int64? = nil,
             loras: [LoRAWeight]? = nil,
-            controlLoras: [ControlLoRAWeight]? = nil,
+            controlLoRAs: [ControlLoRAWeight]? = nil,
             controlnets: [ControlNet]? = nil,
             controlnetUnions: [ControlNetUnion]? = nil,
             ipAdapters: [IPAdapter]? = nil,
@@ -245,7 +245,7 @@ public enum FluxGeneralDifferentialDiffusion {
             self.numInferenceSteps = numInferenceSteps
             self.seed = seed
             self.loras = loras
-            self.controlLoras = controlLoras
+            self.controlLoRAs = controlLoRAs
             self.controlnets = controlnets
             self.controlnetUnions = controlnetUnions
             self.ipAdapters = ipAdapters
@@ -285,7 +285,7 @@ public enum FluxGeneralDifferentialDiffusion {
             self.numInferenceSteps = try wire.optional("num_inference_steps")
             self.seed = try wire.optional("seed")
             self.loras = try wire.optional("loras")
-            self.controlLoras = try wire.optional("control_loras")
+            self.controlLoRAs = try wire.optional("control_loras")
             self.controlnets = try wire.optional("controlnets")
             self.controlnetUnions = try wire.optional("controlnet_unions")
             self.ipAdapters = try wire.optional("ip_adapters")
@@ -325,7 +325,7 @@ public enum FluxGeneralDifferentialDiffusion {
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
             try wire.optional(self.seed, "seed")
             try wire.optional(self.loras, "loras")
-            try wire.optional(self.controlLoras, "control_loras")
+            try wire.optional(self.controlLoRAs, "control_loras")
             try wire.optional(self.controlnets, "controlnets")
             try wire.optional(self.controlnetUnions, "controlnet_unions")
             try wire.optional(self.ipAdapters, "ip_adapters")
@@ -411,7 +411,7 @@ public enum FluxGeneralDifferentialDiffusion {
     }
 
     /// The output of `fal-ai/flux-general/differential-diffusion`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -478,7 +478,7 @@ public enum FluxGeneralImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -499,7 +499,7 @@ public enum FluxGeneralImageToImage {
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var controlLoras: [ControlLoRAWeight]?
+        public var controlLoRAs: [ControlLoRAWeight]?
         /// The controlnets to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
@@ -629,7 +629,7 @@ public enum FluxGeneralImageToImage {
             numInferenceSteps: Int? = nil,
             seed: Int64? = nil,
             loras: [LoRAWeight]? = nil,
-            controlLoras: [ControlLoRAWeight]? = nil,
+            controlLoRAs: [ControlLoRAWeight]? = nil,
             controlnets: [ControlNet]? = nil,
             controlnetUnions: [ControlNetUnion]? = nil,
             ipAdapters: [IPAdapter]? = nil,
@@ -665,7 +665,7 @@ public enum FluxGeneralImageToImage {
             self.numInferenceSteps = numInferenceSteps
             self.seed = seed
             self.loras = loras
-            self.controlLoras = controlLoras
+            self.controlLoRAs = controlLoRAs
             self.controlnets = controlnets
             self.controlnetUnions = controlnetUnions
             self.ipAdapters = ipAdapters
@@ -704,7 +704,7 @@ public enum FluxGeneralImageToImage {
             self.numInferenceSteps = try wire.optional("num_inference_steps")
             self.seed = try wire.optional("seed")
             self.loras = try wire.optional("loras")
-            self.controlLoras = try wire.optional("control_loras")
+            self.controlLoRAs = try wire.optional("control_loras")
             self.controlnets = try wire.optional("controlnets")
             self.controlnetUnions = try wire.optional("controlnet_unions")
             self.ipAdapters = try wire.optional("ip_adapters")
@@ -743,7 +743,7 @@ public enum FluxGeneralImageToImage {
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
             try wire.optional(self.seed, "seed")
             try wire.optional(self.loras, "loras")
-            try wire.optional(self.controlLoras, "control_loras")
+            try wire.optional(self.controlLoRAs, "control_loras")
             try wire.optional(self.controlnets, "controlnets")
             try wire.optional(self.controlnetUnions, "controlnet_unions")
             try wire.optional(self.ipAdapters, "ip_adapters")
@@ -828,7 +828,7 @@ public enum FluxGeneralImageToImage {
     }
 
     /// The output of `fal-ai/flux-general/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -895,7 +895,7 @@ public enum FluxGeneralInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general/inpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -916,7 +916,7 @@ public enum FluxGeneralInpainting {
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var controlLoras: [ControlLoRAWeight]?
+        public var controlLoRAs: [ControlLoRAWeight]?
         /// The controlnets to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
@@ -1048,7 +1048,7 @@ public enum FluxGeneralInpainting {
             numInferenceSteps: Int? = nil,
             seed: Int64? = nil,
             loras: [LoRAWeight]? = nil,
-            controlLoras: [ControlLoRAWeight]? = nil,
+            controlLoRAs: [ControlLoRAWeight]? = nil,
             controlnets: [ControlNet]? = nil,
             controlnetUnions: [ControlNetUnion]? = nil,
             ipAdapters: [IPAdapter]? = nil,
@@ -1085,7 +1085,7 @@ public enum FluxGeneralInpainting {
             self.numInferenceSteps = numInferenceSteps
             self.seed = seed
             self.loras = loras
-            self.controlLoras = controlLoras
+            self.controlLoRAs = controlLoRAs
             self.controlnets = controlnets
             self.controlnetUnions = controlnetUnions
             self.ipAdapters = ipAdapters
@@ -1125,7 +1125,7 @@ public enum FluxGeneralInpainting {
             self.numInferenceSteps = try wire.optional("num_inference_steps")
             self.seed = try wire.optional("seed")
             self.loras = try wire.optional("loras")
-            self.controlLoras = try wire.optional("control_loras")
+            self.controlLoRAs = try wire.optional("control_loras")
             self.controlnets = try wire.optional("controlnets")
             self.controlnetUnions = try wire.optional("controlnet_unions")
             self.ipAdapters = try wire.optional("ip_adapters")
@@ -1165,7 +1165,7 @@ public enum FluxGeneralInpainting {
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
             try wire.optional(self.seed, "seed")
             try wire.optional(self.loras, "loras")
-            try wire.optional(self.controlLoras, "control_loras")
+            try wire.optional(self.controlLoRAs, "control_loras")
             try wire.optional(self.controlnets, "controlnets")
             try wire.optional(self.controlnetUnions, "controlnet_unions")
             try wire.optional(self.ipAdapters, "ip_adapters")
@@ -1251,7 +1251,7 @@ public enum FluxGeneralInpainting {
     }
 
     /// The output of `fal-ai/flux-general/inpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1317,7 +1317,7 @@ public enum FluxGeneralRfInversion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general/rf-inversion`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image with
         public var prompt: String
         /// The size of the generated image.
@@ -1338,7 +1338,7 @@ public enum FluxGeneralRfInversion {
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var controlLoras: [ControlLoRAWeight]?
+        public var controlLoRAs: [ControlLoRAWeight]?
         /// The controlnets to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
@@ -1470,7 +1470,7 @@ public enum FluxGeneralRfInversion {
             numInferenceSteps: Int? = nil,
             seed: Int64? = nil,
             loras: [LoRAWeight]? = nil,
-            controlLoras: [ControlLoRAWeight]? = nil,
+            controlLoRAs: [ControlLoRAWeight]? = nil,
             controlnets: [ControlNet]? = nil,
             controlnetUnions: [ControlNetUnion]? = nil,
             easycontrols: [EasyControlWeight]? = nil,
@@ -1507,7 +1507,7 @@ public enum FluxGeneralRfInversion {
             self.numInferenceSteps = numInferenceSteps
             self.seed = seed
             self.loras = loras
-            self.controlLoras = controlLoras
+            self.controlLoRAs = controlLoRAs
             self.controlnets = controlnets
             self.controlnetUnions = controlnetUnions
             self.easycontrols = easycontrols
@@ -1547,7 +1547,7 @@ public enum FluxGeneralRfInversion {
             self.numInferenceSteps = try wire.optional("num_inference_steps")
             self.seed = try wire.optional("seed")
             self.loras = try wire.optional("loras")
-            self.controlLoras = try wire.optional("control_loras")
+            self.controlLoRAs = try wire.optional("control_loras")
             self.controlnets = try wire.optional("controlnets")
             self.controlnetUnions = try wire.optional("controlnet_unions")
             self.easycontrols = try wire.optional("easycontrols")
@@ -1587,7 +1587,7 @@ public enum FluxGeneralRfInversion {
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
             try wire.optional(self.seed, "seed")
             try wire.optional(self.loras, "loras")
-            try wire.optional(self.controlLoras, "control_loras")
+            try wire.optional(self.controlLoRAs, "control_loras")
             try wire.optional(self.controlnets, "controlnets")
             try wire.optional(self.controlnetUnions, "controlnet_unions")
             try wire.optional(self.easycontrols, "easycontrols")
@@ -1687,7 +1687,7 @@ public enum FluxGeneralRfInversion {
     }
 
     /// The output of `fal-ai/flux-general/rf-inversion`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1740,7 +1740,7 @@ public enum FluxKontextDev {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-kontext/dev`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image.
         public var prompt: String
         /// The URL of the image to edit.
@@ -1888,7 +1888,7 @@ public enum FluxKontextDev {
     }
 
     /// The output of `fal-ai/flux-kontext/dev`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1943,7 +1943,7 @@ public enum FluxKontextLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-kontext-lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to edit.
         ///
         /// Max width: 14142px, Max height: 14142px, Timeout: 20s
@@ -2078,7 +2078,7 @@ public enum FluxKontextLoRA {
     }
 
     /// The output of `fal-ai/flux-kontext-lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2132,7 +2132,7 @@ public enum FluxKontextLoRAInpaint {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-kontext-lora/inpaint`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be inpainted.
         public var imageURL: FileInput
         /// The prompt for the image to image task.
@@ -2275,7 +2275,7 @@ public enum FluxKontextLoRAInpaint {
     }
 
     /// The output of `fal-ai/flux-kontext-lora/inpaint`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2330,7 +2330,7 @@ public enum FluxKontextLoRATextToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-kontext-lora/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -2455,7 +2455,7 @@ public enum FluxKontextLoRATextToImage {
     }
 
     /// The output of `fal-ai/flux-kontext-lora/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2509,7 +2509,7 @@ public enum FluxKrea {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux/krea`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -2624,7 +2624,7 @@ public enum FluxKrea {
     }
 
     /// The output of `fal-ai/flux/krea`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2677,7 +2677,7 @@ public enum FluxKreaImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux/krea/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate an image from.
         public var imageURL: FileInput
         /// The strength of the initial image. Higher strength values are better for this model.
@@ -2798,7 +2798,7 @@ public enum FluxKreaImageToImage {
     }
 
     /// The output of `fal-ai/flux/krea/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2853,7 +2853,7 @@ public enum FluxKreaLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-krea-lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -2978,7 +2978,7 @@ public enum FluxKreaLoRA {
     }
 
     /// The output of `fal-ai/flux-krea-lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3033,7 +3033,7 @@ public enum FluxKreaLoRAImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-krea-lora/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -3171,7 +3171,7 @@ public enum FluxKreaLoRAImageToImage {
     }
 
     /// The output of `fal-ai/flux-krea-lora/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3226,7 +3226,7 @@ public enum FluxKreaLoRAInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-krea-lora/inpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -3370,7 +3370,7 @@ public enum FluxKreaLoRAInpainting {
     }
 
     /// The output of `fal-ai/flux-krea-lora/inpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3425,7 +3425,7 @@ public enum FluxKreaLoRAStream {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-krea-lora/stream`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -3550,7 +3550,7 @@ public enum FluxKreaLoRAStream {
     }
 
     /// The output of `fal-ai/flux-krea-lora/stream`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3604,7 +3604,7 @@ public enum FluxKreaRedux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux/krea/redux`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate an image from.
         public var imageURL: FileInput
         /// The size of the generated image.
@@ -3719,7 +3719,7 @@ public enum FluxKreaRedux {
     }
 
     /// The output of `fal-ai/flux/krea/redux`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3774,7 +3774,7 @@ public enum FluxLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -3899,7 +3899,7 @@ public enum FluxLoRA {
     }
 
     /// The output of `fal-ai/flux-lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3954,7 +3954,7 @@ public enum FluxLoRACanny {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-lora-canny`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -4082,7 +4082,7 @@ public enum FluxLoRACanny {
     }
 
     /// The output of `fal-ai/flux-lora-canny`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -4137,7 +4137,7 @@ public enum FluxLoRADepth {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-lora-depth`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -4265,7 +4265,7 @@ public enum FluxLoRADepth {
     }
 
     /// The output of `fal-ai/flux-lora-depth`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -4321,7 +4321,7 @@ public enum FluxLoRAFill {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-lora-fill`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         ///
         /// Default: `""`.
@@ -4481,7 +4481,7 @@ public enum FluxLoRAFill {
         }
     }
 
-    public struct ImageFillInput: QueueModel, StructurallyHashable {
+    public struct ImageFillInput: QueueModel, StructurallyEquatable {
         /// URLs of images to be filled into the masked area.
         public var fillImageURL: FillImageURL?
         /// Uses the provided fill image in context with the base image to fill in more faithfully. Will increase price.
@@ -4521,7 +4521,7 @@ public enum FluxLoRAFill {
     }
 
     /// The output of `fal-ai/flux-lora-fill`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -4576,7 +4576,7 @@ public enum FluxLoRAImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-lora/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -4714,7 +4714,7 @@ public enum FluxLoRAImageToImage {
     }
 
     /// The output of `fal-ai/flux-lora/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -4769,7 +4769,7 @@ public enum FluxLoRAInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-lora/inpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -4913,7 +4913,7 @@ public enum FluxLoRAInpainting {
     }
 
     /// The output of `fal-ai/flux-lora/inpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -4968,7 +4968,7 @@ public enum FluxLoRAStream {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-lora/stream`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -5093,7 +5093,7 @@ public enum FluxLoRAStream {
     }
 
     /// The output of `fal-ai/flux-lora/stream`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]

@@ -41,7 +41,7 @@ public enum FluxProKontext {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/flux-pro/kontext`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -184,7 +184,7 @@ public enum FluxProKontext {
     }
 
     /// The output of `fal-ai/flux-pro/kontext`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -238,7 +238,7 @@ public enum FluxProKontextMax {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/flux-pro/kontext/max`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -347,7 +347,7 @@ public enum FluxProKontextMax {
     }
 
     /// The output of `fal-ai/flux-pro/kontext/max`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -401,7 +401,7 @@ public enum FluxProKontextMaxMulti {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/kontext/max/multi`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -435,7 +435,7 @@ public enum FluxProKontextMaxMulti {
         /// The aspect ratio of the generated image.
         public var aspectRatio: AspectRatio?
         /// Image prompt for the omni model.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -447,7 +447,7 @@ public enum FluxProKontextMaxMulti {
             safetyTolerance: SafetyTolerance? = nil,
             enhancePrompt: Bool? = nil,
             aspectRatio: AspectRatio? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.seed = seed
@@ -458,7 +458,7 @@ public enum FluxProKontextMaxMulti {
             self.safetyTolerance = safetyTolerance
             self.enhancePrompt = enhancePrompt
             self.aspectRatio = aspectRatio
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -472,7 +472,7 @@ public enum FluxProKontextMaxMulti {
             self.safetyTolerance = try wire.optional("safety_tolerance")
             self.enhancePrompt = try wire.optional("enhance_prompt")
             self.aspectRatio = try wire.optional("aspect_ratio")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -486,7 +486,7 @@ public enum FluxProKontextMaxMulti {
             try wire.optional(self.safetyTolerance, "safety_tolerance")
             try wire.optional(self.enhancePrompt, "enhance_prompt")
             try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -508,7 +508,7 @@ public enum FluxProKontextMaxMulti {
     }
 
     /// The output of `fal-ai/flux-pro/kontext/max/multi`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -562,7 +562,7 @@ public enum FluxProKontextMaxTextToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/kontext/max/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -666,7 +666,7 @@ public enum FluxProKontextMaxTextToImage {
     }
 
     /// The output of `fal-ai/flux-pro/kontext/max/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -720,7 +720,7 @@ public enum FluxProKontextMulti {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/kontext/multi`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -754,7 +754,7 @@ public enum FluxProKontextMulti {
         /// The aspect ratio of the generated image.
         public var aspectRatio: AspectRatio?
         /// Image prompt for the omni model.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -766,7 +766,7 @@ public enum FluxProKontextMulti {
             safetyTolerance: SafetyTolerance? = nil,
             enhancePrompt: Bool? = nil,
             aspectRatio: AspectRatio? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.seed = seed
@@ -777,7 +777,7 @@ public enum FluxProKontextMulti {
             self.safetyTolerance = safetyTolerance
             self.enhancePrompt = enhancePrompt
             self.aspectRatio = aspectRatio
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -791,7 +791,7 @@ public enum FluxProKontextMulti {
             self.safetyTolerance = try wire.optional("safety_tolerance")
             self.enhancePrompt = try wire.optional("enhance_prompt")
             self.aspectRatio = try wire.optional("aspect_ratio")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -805,7 +805,7 @@ public enum FluxProKontextMulti {
             try wire.optional(self.safetyTolerance, "safety_tolerance")
             try wire.optional(self.enhancePrompt, "enhance_prompt")
             try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -827,7 +827,7 @@ public enum FluxProKontextMulti {
     }
 
     /// The output of `fal-ai/flux-pro/kontext/multi`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -881,7 +881,7 @@ public enum FluxProKontextTextToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/kontext/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -985,7 +985,7 @@ public enum FluxProKontextTextToImage {
     }
 
     /// The output of `fal-ai/flux-pro/kontext/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1039,7 +1039,7 @@ public enum FluxProV11 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1133,7 +1133,7 @@ public enum FluxProV11 {
     }
 
     /// The output of `fal-ai/flux-pro/v1.1`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1187,7 +1187,7 @@ public enum FluxProV11Redux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1/redux`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         ///
         /// Default: `""`.
@@ -1311,7 +1311,7 @@ public enum FluxProV11Redux {
     }
 
     /// The output of `fal-ai/flux-pro/v1.1/redux`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1364,7 +1364,7 @@ public enum FluxProV11Ultra {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1-ultra`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -1482,7 +1482,7 @@ public enum FluxProV11Ultra {
     }
 
     /// Aspect Ratio
-    public enum AspectRatio: QueueModel, StructurallyHashable {
+    public enum AspectRatio: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case string(String)
 
@@ -1519,7 +1519,7 @@ public enum FluxProV11Ultra {
     }
 
     /// The output of `fal-ai/flux-pro/v1.1-ultra`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1573,7 +1573,7 @@ public enum FluxProV11UltraFinetuned {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1-ultra-finetuned`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -1708,7 +1708,7 @@ public enum FluxProV11UltraFinetuned {
     }
 
     /// The output of `fal-ai/flux-pro/v1.1-ultra-finetuned`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1762,7 +1762,7 @@ public enum FluxProV11UltraRedux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1-ultra/redux`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         ///
         /// Default: `""`.
@@ -1883,7 +1883,7 @@ public enum FluxProV11UltraRedux {
     }
 
     /// The output of `fal-ai/flux-pro/v1.1-ultra/redux`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1936,7 +1936,7 @@ public enum FluxProV1Fill {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1/fill`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to fill the masked part of the image.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -2032,7 +2032,7 @@ public enum FluxProV1Fill {
     }
 
     /// The output of `fal-ai/flux-pro/v1/fill`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2085,7 +2085,7 @@ public enum FluxProV1FillFinetuned {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1/fill-finetuned`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to fill the masked part of the image.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -2198,7 +2198,7 @@ public enum FluxProV1FillFinetuned {
     }
 
     /// The output of `fal-ai/flux-pro/v1/fill-finetuned`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2250,7 +2250,7 @@ public enum FluxPulid {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pulid`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// URL of image to use for inpainting.
@@ -2404,7 +2404,7 @@ public enum FluxPulid {
     }
 
     /// The output of `fal-ai/flux-pulid`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2458,7 +2458,7 @@ public enum FluxSchnell {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux/schnell`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 12. Default: `4`.
@@ -2573,7 +2573,7 @@ public enum FluxSchnell {
     }
 
     /// The output of `fal-ai/flux/schnell`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2627,7 +2627,7 @@ public enum FluxSchnellRedux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux/schnell/redux`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate an image from.
         public var imageURL: FileInput
         /// The number of inference steps to perform.
@@ -2731,7 +2731,7 @@ public enum FluxSchnellRedux {
     }
 
     /// The output of `fal-ai/flux/schnell/redux`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2785,7 +2785,7 @@ public enum FluxSrpo {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux/srpo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -2900,7 +2900,7 @@ public enum FluxSrpo {
     }
 
     /// The output of `fal-ai/flux/srpo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2953,7 +2953,7 @@ public enum FluxSrpoImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux/srpo/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate an image from.
         public var imageURL: FileInput
         /// The strength of the initial image. Higher strength values are better for this model.
@@ -3074,7 +3074,7 @@ public enum FluxSrpoImageToImage {
     }
 
     /// The output of `fal-ai/flux/srpo/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3127,7 +3127,7 @@ public enum FluxSubject {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-subject`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// URL of image of the subject
@@ -3239,7 +3239,7 @@ public enum FluxSubject {
     }
 
     /// The output of `fal-ai/flux-subject`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3290,7 +3290,7 @@ public enum FluxVisionUpscaler {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/flux-vision-upscaler`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to upscale.
         public var imageURL: FileInput
         /// The upscale factor (1-4x).
@@ -3376,7 +3376,7 @@ public enum FluxVisionUpscaler {
     }
 
     /// The output of `fal-ai/flux-vision-upscaler`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL of the generated image.
         public let image: Image
         /// The seed used to generate the image.
@@ -3424,7 +3424,7 @@ public enum FooocusImagePrompt {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/fooocus/image-prompt`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
@@ -3998,7 +3998,7 @@ public enum FooocusImagePrompt {
         public static var allCases: [Self] { [.noRefinerModel, .realisticVisionV60B1V51VAESafetensors] }
     }
 
-    public struct ImagePrompt: QueueModel, StructurallyHashable {
+    public struct ImagePrompt: QueueModel, StructurallyEquatable {
         /// Default: `.imagePrompt`.
         public var type: TypeModel?
         public var imageURL: String?
@@ -4102,7 +4102,7 @@ public enum FooocusImagePrompt {
     }
 
     /// The output of `fal-ai/fooocus/image-prompt`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file info.
         public let images: [Image]
         /// The time taken for the generation process.
@@ -4152,7 +4152,7 @@ public enum FooocusInpaint {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/fooocus/inpaint`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
@@ -4479,7 +4479,7 @@ public enum FooocusInpaint {
     }
 
     /// The output of `fal-ai/fooocus/inpaint`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file info.
         public let images: [Image]
         /// The time taken for the generation process.
@@ -4528,7 +4528,7 @@ public enum FooocusUpscaleOrVary {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/fooocus/upscale-or-vary`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
@@ -4744,7 +4744,7 @@ public enum FooocusUpscaleOrVary {
     }
 
     /// The output of `fal-ai/fooocus/upscale-or-vary`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file info.
         public let images: [Image]
         /// The time taken for the generation process.

@@ -36,7 +36,7 @@ public enum Gemini25FlashImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-25-flash-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -151,7 +151,7 @@ public enum Gemini25FlashImage {
     }
 
     /// The output of `fal-ai/gemini-25-flash-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -189,7 +189,7 @@ public enum Gemini25FlashImageEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-25-flash-image/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -217,7 +217,7 @@ public enum Gemini25FlashImageEdit {
         /// Default: `false`.
         public var syncMode: Bool?
         /// The URLs of the images to use for image-to-image generation or image editing.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Experimental parameter to limit the number of generations from each round of prompting to 1. Set to `True` to to disregard any instructions in the prompt regarding the number of images to generate.
         ///
         /// Default: `false`.
@@ -231,7 +231,7 @@ public enum Gemini25FlashImageEdit {
             outputFormat: OutputFormat? = nil,
             safetyTolerance: SafetyTolerance? = nil,
             syncMode: Bool? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             limitGenerations: Bool? = nil
         ) {
             self.prompt = prompt
@@ -241,7 +241,7 @@ public enum Gemini25FlashImageEdit {
             self.outputFormat = outputFormat
             self.safetyTolerance = safetyTolerance
             self.syncMode = syncMode
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.limitGenerations = limitGenerations
         }
 
@@ -254,7 +254,7 @@ public enum Gemini25FlashImageEdit {
             self.outputFormat = try wire.optional("output_format")
             self.safetyTolerance = try wire.optional("safety_tolerance")
             self.syncMode = try wire.optional("sync_mode")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.limitGenerations = try wire.optional("limit_generations")
         }
 
@@ -267,7 +267,7 @@ public enum Gemini25FlashImageEdit {
             try wire.optional(self.outputFormat, "output_format")
             try wire.optional(self.safetyTolerance, "safety_tolerance")
             try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.limitGenerations, "limit_generations")
         }
 
@@ -310,7 +310,7 @@ public enum Gemini25FlashImageEdit {
     }
 
     /// The output of `fal-ai/gemini-25-flash-image/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -348,7 +348,7 @@ public enum Gemini31FlashImagePreview {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-3.1-flash-image-preview`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -526,7 +526,7 @@ public enum Gemini31FlashImagePreview {
     }
 
     /// The output of `fal-ai/gemini-3.1-flash-image-preview`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -567,7 +567,7 @@ public enum Gemini31FlashImagePreviewEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-3.1-flash-image-preview/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -595,7 +595,7 @@ public enum Gemini31FlashImagePreviewEdit {
         /// Default: `false`.
         public var syncMode: Bool?
         /// The URLs of the images to use for image-to-image generation or image editing.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Optional system instruction that steers the model's persona and output style across the request. Leave blank to omit; when provided, it is sent as the system instruction to Gemini (or as a system message on OpenAI-compatible providers).
         ///
         /// At most 50000 characters. Default: `""`.
@@ -623,7 +623,7 @@ public enum Gemini31FlashImagePreviewEdit {
             outputFormat: OutputFormat? = nil,
             safetyTolerance: SafetyTolerance? = nil,
             syncMode: Bool? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             systemPrompt: String? = nil,
             resolution: Resolution? = nil,
             limitGenerations: Bool? = nil,
@@ -637,7 +637,7 @@ public enum Gemini31FlashImagePreviewEdit {
             self.outputFormat = outputFormat
             self.safetyTolerance = safetyTolerance
             self.syncMode = syncMode
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.systemPrompt = systemPrompt
             self.resolution = resolution
             self.limitGenerations = limitGenerations
@@ -654,7 +654,7 @@ public enum Gemini31FlashImagePreviewEdit {
             self.outputFormat = try wire.optional("output_format")
             self.safetyTolerance = try wire.optional("safety_tolerance")
             self.syncMode = try wire.optional("sync_mode")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.systemPrompt = try wire.optional("system_prompt")
             self.resolution = try wire.optional("resolution")
             self.limitGenerations = try wire.optional("limit_generations")
@@ -671,7 +671,7 @@ public enum Gemini31FlashImagePreviewEdit {
             try wire.optional(self.outputFormat, "output_format")
             try wire.optional(self.safetyTolerance, "safety_tolerance")
             try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.systemPrompt, "system_prompt")
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.limitGenerations, "limit_generations")
@@ -702,7 +702,7 @@ public enum Gemini31FlashImagePreviewEdit {
     }
 
     /// The output of `fal-ai/gemini-3.1-flash-image-preview/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -741,7 +741,7 @@ public enum Gemini3ProImagePreview {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-3-pro-image-preview`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -877,7 +877,7 @@ public enum Gemini3ProImagePreview {
     }
 
     /// The output of `fal-ai/gemini-3-pro-image-preview`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -917,7 +917,7 @@ public enum Gemini3ProImagePreviewEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-3-pro-image-preview/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -945,7 +945,7 @@ public enum Gemini3ProImagePreviewEdit {
         /// Default: `false`.
         public var syncMode: Bool?
         /// The URLs of the images to use for image-to-image generation or image editing.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Optional system instruction that steers the model's persona and output style across the request. Leave blank to omit; when provided, it is sent as the system instruction to Gemini (or as a system message on OpenAI-compatible providers).
         ///
         /// At most 50000 characters. Default: `""`.
@@ -971,7 +971,7 @@ public enum Gemini3ProImagePreviewEdit {
             outputFormat: OutputFormat? = nil,
             safetyTolerance: SafetyTolerance? = nil,
             syncMode: Bool? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             systemPrompt: String? = nil,
             resolution: Resolution? = nil,
             limitGenerations: Bool? = nil,
@@ -984,7 +984,7 @@ public enum Gemini3ProImagePreviewEdit {
             self.outputFormat = outputFormat
             self.safetyTolerance = safetyTolerance
             self.syncMode = syncMode
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.systemPrompt = systemPrompt
             self.resolution = resolution
             self.limitGenerations = limitGenerations
@@ -1000,7 +1000,7 @@ public enum Gemini3ProImagePreviewEdit {
             self.outputFormat = try wire.optional("output_format")
             self.safetyTolerance = try wire.optional("safety_tolerance")
             self.syncMode = try wire.optional("sync_mode")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.systemPrompt = try wire.optional("system_prompt")
             self.resolution = try wire.optional("resolution")
             self.limitGenerations = try wire.optional("limit_generations")
@@ -1016,7 +1016,7 @@ public enum Gemini3ProImagePreviewEdit {
             try wire.optional(self.outputFormat, "output_format")
             try wire.optional(self.safetyTolerance, "safety_tolerance")
             try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.systemPrompt, "system_prompt")
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.limitGenerations, "limit_generations")
@@ -1046,7 +1046,7 @@ public enum Gemini3ProImagePreviewEdit {
     }
 
     /// The output of `fal-ai/gemini-3-pro-image-preview/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -1083,7 +1083,7 @@ public enum Genfocus {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/genfocus`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to refocus.
         public var imageURL: FileInput
         /// The [x, y] coordinates of the focus point as fractions of image dimensions (0.0 to 1.0). For example, [0.5, 0.5] means center. If not provided, the center of the image is used. Must contain exactly two elements.
@@ -1186,7 +1186,7 @@ public enum Genfocus {
     }
 
     /// The output of `fal-ai/genfocus`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image(s).
         public let images: [Image]
         public let timings: [String: Double]
@@ -1238,7 +1238,7 @@ public enum GenfocusAllInFocus {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/genfocus/all-in-focus`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to deblur and restore to all-in-focus.
         public var imageURL: FileInput
         /// The number of inference steps to perform. Lower values are faster but may reduce quality.
@@ -1322,7 +1322,7 @@ public enum GenfocusAllInFocus {
     }
 
     /// The output of `fal-ai/genfocus/all-in-focus`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image(s).
         public let images: [Image]
         public let timings: [String: Double]
@@ -1373,7 +1373,7 @@ public enum Ghiblify {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/ghiblify`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to upscale.
         public var imageURL: FileInput
         /// The seed to use for the upscale. If not provided, a random seed will be used.
@@ -1410,7 +1410,7 @@ public enum Ghiblify {
     }
 
     /// The output of `fal-ai/ghiblify`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL of the generated image.
         public let image: Image
 
@@ -1442,7 +1442,7 @@ public enum GlmImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/glm-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation.
         public var prompt: String
         /// Output image size.
@@ -1555,7 +1555,7 @@ public enum GlmImage {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyHashable {
+    public enum ImageSize: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case custom(Custom)
 
@@ -1584,7 +1584,7 @@ public enum GlmImage {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyHashable {
+        public struct Custom: QueueModel, StructurallyEquatable {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -1646,7 +1646,7 @@ public enum GlmImage {
     }
 
     /// The output of `fal-ai/glm-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// List of URLs to the generated images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1699,7 +1699,7 @@ public enum GlmImageImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/glm-image/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation.
         public var prompt: String
         /// Output image size.
@@ -1737,7 +1737,7 @@ public enum GlmImageImageToImage {
         /// Default: `false`.
         public var enablePromptExpansion: Bool?
         /// URL(s) of the condition image(s) for image-to-image generation. Supports up to 4 URLs for multi-image references.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1750,7 +1750,7 @@ public enum GlmImageImageToImage {
             outputFormat: OutputFormat? = nil,
             syncMode: Bool? = nil,
             enablePromptExpansion: Bool? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.imageSize = imageSize
@@ -1762,7 +1762,7 @@ public enum GlmImageImageToImage {
             self.outputFormat = outputFormat
             self.syncMode = syncMode
             self.enablePromptExpansion = enablePromptExpansion
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -1777,7 +1777,7 @@ public enum GlmImageImageToImage {
             self.outputFormat = try wire.optional("output_format")
             self.syncMode = try wire.optional("sync_mode")
             self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -1792,7 +1792,7 @@ public enum GlmImageImageToImage {
             try wire.optional(self.outputFormat, "output_format")
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -1818,7 +1818,7 @@ public enum GlmImageImageToImage {
     }
 
     /// The output of `fal-ai/glm-image/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// List of URLs to the generated images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1870,7 +1870,7 @@ public enum GptImage15 {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1.5`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
@@ -1998,7 +1998,7 @@ public enum GptImage15 {
     }
 
     /// The output of `fal-ai/gpt-image-1.5`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
 
@@ -2032,13 +2032,13 @@ public enum GptImage15Edit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1.5/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
         public var prompt: String
         /// The URLs of the images to use as a reference for the generation.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Aspect ratio for the generated image
         ///
         /// Default: `.auto`.
@@ -2072,7 +2072,7 @@ public enum GptImage15Edit {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             background: Background? = nil,
             quality: Quality? = nil,
@@ -2083,7 +2083,7 @@ public enum GptImage15Edit {
             maskImageURL: String? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.background = background
             self.quality = quality
@@ -2097,7 +2097,7 @@ public enum GptImage15Edit {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.background = try wire.optional("background")
             self.quality = try wire.optional("quality")
@@ -2111,7 +2111,7 @@ public enum GptImage15Edit {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.background, "background")
             try wire.optional(self.quality, "quality")
@@ -2168,7 +2168,7 @@ public enum GptImage15Edit {
     }
 
     /// The output of `fal-ai/gpt-image-1.5/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
 
@@ -2203,13 +2203,13 @@ public enum GptImage1EditImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1/edit-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image generation
         ///
         /// At least 2 characters.
         public var prompt: String
         /// The URLs of the images to use as a reference for the generation.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Aspect ratio for the generated image
         ///
         /// Default: `.auto`.
@@ -2241,7 +2241,7 @@ public enum GptImage1EditImage {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             background: Background? = nil,
             quality: Quality? = nil,
@@ -2251,7 +2251,7 @@ public enum GptImage1EditImage {
             syncMode: Bool? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.background = background
             self.quality = quality
@@ -2264,7 +2264,7 @@ public enum GptImage1EditImage {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.background = try wire.optional("background")
             self.quality = try wire.optional("quality")
@@ -2277,7 +2277,7 @@ public enum GptImage1EditImage {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.background, "background")
             try wire.optional(self.quality, "quality")
@@ -2321,7 +2321,7 @@ public enum GptImage1EditImage {
     }
 
     /// The output of `fal-ai/gpt-image-1/edit-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
 
@@ -2356,7 +2356,7 @@ public enum GptImage1Mini {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1-mini`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image generation
         ///
         /// At least 2 characters.
@@ -2445,7 +2445,7 @@ public enum GptImage1Mini {
     }
 
     /// The output of `fal-ai/gpt-image-1-mini`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
 
@@ -2480,13 +2480,13 @@ public enum GptImage1MiniEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1-mini/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image generation
         ///
         /// At least 2 characters.
         public var prompt: String
         /// The URLs of the images to use as a reference for the generation.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Aspect ratio for the generated image
         ///
         /// Default: `.auto`.
@@ -2514,7 +2514,7 @@ public enum GptImage1MiniEdit {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             background: Background? = nil,
             quality: Quality? = nil,
@@ -2523,7 +2523,7 @@ public enum GptImage1MiniEdit {
             syncMode: Bool? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.background = background
             self.quality = quality
@@ -2535,7 +2535,7 @@ public enum GptImage1MiniEdit {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.background = try wire.optional("background")
             self.quality = try wire.optional("quality")
@@ -2547,7 +2547,7 @@ public enum GptImage1MiniEdit {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.background, "background")
             try wire.optional(self.quality, "quality")
@@ -2575,7 +2575,7 @@ public enum GptImage1MiniEdit {
     }
 
     /// The output of `fal-ai/gpt-image-1-mini/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
 
@@ -2610,7 +2610,7 @@ public enum GptImage1TextToImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image generation
         ///
         /// At least 2 characters.
@@ -2699,7 +2699,7 @@ public enum GptImage1TextToImage {
     }
 
     /// The output of `fal-ai/gpt-image-1/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
 

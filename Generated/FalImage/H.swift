@@ -33,7 +33,7 @@ public enum HidreamE11 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-e1-1`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The description of the target image after your edits have been made. Leave this blank to allow the model to use its own imagination.
         public var targetImageDescription: String?
         /// The prompt to generate an image from.
@@ -163,7 +163,7 @@ public enum HidreamE11 {
     }
 
     /// The output of `fal-ai/hidream-e1-1`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -216,7 +216,7 @@ public enum HidreamI1Dev {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-i1-dev`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -321,7 +321,7 @@ public enum HidreamI1Dev {
     }
 
     /// The output of `fal-ai/hidream-i1-dev`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -374,7 +374,7 @@ public enum HidreamI1Fast {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-i1-fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -479,7 +479,7 @@ public enum HidreamI1Fast {
     }
 
     /// The output of `fal-ai/hidream-i1-fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -532,7 +532,7 @@ public enum HidreamI1Full {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-i1-full`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -656,7 +656,7 @@ public enum HidreamI1Full {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyHashable {
+    public struct LoRAWeight: QueueModel, StructurallyEquatable {
         /// URL or the path to the LoRA weights.
         public var path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
@@ -700,7 +700,7 @@ public enum HidreamI1Full {
     }
 
     /// The output of `fal-ai/hidream-i1-full`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -754,7 +754,7 @@ public enum HidreamI1FullImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-i1-full/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -893,7 +893,7 @@ public enum HidreamI1FullImageToImage {
     }
 
     /// The output of `fal-ai/hidream-i1-full/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [Image]
         public let timings: [String: Double]
@@ -946,13 +946,13 @@ public enum HidreamO1Image {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/hidream-o1-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
         public var prompt: String
         /// Optional reference images. Use none for text-to-image, one for image editing, or multiple for subject-driven personalization.
-        public var referenceImageURLS: [FileInput]?
+        public var referenceImageURLs: [FileInput]?
         /// Requested output image size. The model snaps this to the closest supported resolution up to about 2048x2048 pixels.
         ///
         /// Default: `{"width":2048,"height":2048}`.
@@ -990,7 +990,7 @@ public enum HidreamO1Image {
 
         public init(
             prompt: String,
-            referenceImageURLS: [FileInput]? = nil,
+            referenceImageURLs: [FileInput]? = nil,
             imageSize: ImageSize? = nil,
             numInferenceSteps: Int? = nil,
             guidanceScale: Double? = nil,
@@ -1002,7 +1002,7 @@ public enum HidreamO1Image {
             keepOriginalAspect: Bool? = nil
         ) {
             self.prompt = prompt
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
             self.imageSize = imageSize
             self.numInferenceSteps = numInferenceSteps
             self.guidanceScale = guidanceScale
@@ -1017,7 +1017,7 @@ public enum HidreamO1Image {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.referenceImageURLS = try wire.optional("reference_image_urls")
+            self.referenceImageURLs = try wire.optional("reference_image_urls")
             self.imageSize = try wire.optional("image_size")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
             self.guidanceScale = try wire.optional("guidance_scale")
@@ -1032,7 +1032,7 @@ public enum HidreamO1Image {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.optional(self.referenceImageURLS, "reference_image_urls")
+            try wire.optional(self.referenceImageURLs, "reference_image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
             try wire.optional(self.guidanceScale, "guidance_scale")
@@ -1067,7 +1067,7 @@ public enum HidreamO1Image {
     }
 
     /// The output of `fal-ai/hidream-o1-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images.
         public let images: [ImageFile]
         /// The seed used for generation.
@@ -1120,7 +1120,7 @@ public enum HidreamO1ImageDev {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/hidream-o1-image/dev`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
@@ -1128,7 +1128,7 @@ public enum HidreamO1ImageDev {
         /// Optional reference images. Use none for text-to-image, one for image editing, or multiple for subject-driven personalization.
         ///
         /// Default: `[]`.
-        public var referenceImageURLS: [FileInput]?
+        public var referenceImageURLs: [FileInput]?
         /// Requested output image size. Dimensions are rounded down to a multiple of 32, up to about 2048x2048 pixels.
         ///
         /// Default: `{"height":1024,"width":1024}`.
@@ -1166,7 +1166,7 @@ public enum HidreamO1ImageDev {
 
         public init(
             prompt: String,
-            referenceImageURLS: [FileInput]? = nil,
+            referenceImageURLs: [FileInput]? = nil,
             imageSize: ImageSize? = nil,
             numInferenceSteps: Int? = nil,
             guidanceScale: Double? = nil,
@@ -1178,7 +1178,7 @@ public enum HidreamO1ImageDev {
             keepOriginalAspect: Bool? = nil
         ) {
             self.prompt = prompt
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
             self.imageSize = imageSize
             self.numInferenceSteps = numInferenceSteps
             self.guidanceScale = guidanceScale
@@ -1193,7 +1193,7 @@ public enum HidreamO1ImageDev {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.referenceImageURLS = try wire.optional("reference_image_urls")
+            self.referenceImageURLs = try wire.optional("reference_image_urls")
             self.imageSize = try wire.optional("image_size")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
             self.guidanceScale = try wire.optional("guidance_scale")
@@ -1208,7 +1208,7 @@ public enum HidreamO1ImageDev {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.optional(self.referenceImageURLS, "reference_image_urls")
+            try wire.optional(self.referenceImageURLs, "reference_image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
             try wire.optional(self.guidanceScale, "guidance_scale")
@@ -1243,7 +1243,7 @@ public enum HidreamO1ImageDev {
     }
 
     /// The output of `fal-ai/hidream-o1-image/dev`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images.
         public let images: [ImageFile]
         /// The seed used for generation.
@@ -1296,7 +1296,7 @@ public enum HidreamO1ImageDevEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/hidream-o1-image/dev/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
@@ -1304,7 +1304,7 @@ public enum HidreamO1ImageDevEdit {
         /// Reference images for image editing or subject-driven personalization.
         ///
         /// At least 1 item.
-        public var referenceImageURLS: [FileInput]
+        public var referenceImageURLs: [FileInput]
         /// Requested output image size. Reference-image outputs use the nearest model-supported resolution up to about 2048x2048 pixels.
         ///
         /// Default: `{"height":2048,"width":2048}`.
@@ -1342,7 +1342,7 @@ public enum HidreamO1ImageDevEdit {
 
         public init(
             prompt: String,
-            referenceImageURLS: [FileInput],
+            referenceImageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             numInferenceSteps: Int? = nil,
             guidanceScale: Double? = nil,
@@ -1354,7 +1354,7 @@ public enum HidreamO1ImageDevEdit {
             keepOriginalAspect: Bool? = nil
         ) {
             self.prompt = prompt
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
             self.imageSize = imageSize
             self.numInferenceSteps = numInferenceSteps
             self.guidanceScale = guidanceScale
@@ -1369,7 +1369,7 @@ public enum HidreamO1ImageDevEdit {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.referenceImageURLS = try wire.required("reference_image_urls")
+            self.referenceImageURLs = try wire.required("reference_image_urls")
             self.imageSize = try wire.optional("image_size")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
             self.guidanceScale = try wire.optional("guidance_scale")
@@ -1384,7 +1384,7 @@ public enum HidreamO1ImageDevEdit {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLS, "reference_image_urls")
+            try wire.required(self.referenceImageURLs, "reference_image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
             try wire.optional(self.guidanceScale, "guidance_scale")
@@ -1410,7 +1410,7 @@ public enum HidreamO1ImageDevEdit {
         public func validate(at path: [String]) -> [ValidationIssue] {
             var validator = Validator(path)
             validator.string(self.prompt, "prompt", minLength: 1)
-            validator.count(self.referenceImageURLS, "reference_image_urls", minItems: 1)
+            validator.count(self.referenceImageURLs, "reference_image_urls", minItems: 1)
             validator.nested(self.imageSize, "image_size")
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 28)
             validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
@@ -1420,7 +1420,7 @@ public enum HidreamO1ImageDevEdit {
     }
 
     /// The output of `fal-ai/hidream-o1-image/dev/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images.
         public let images: [ImageFile]
         /// The seed used for generation.
@@ -1473,7 +1473,7 @@ public enum HidreamO1ImageEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/hidream-o1-image/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
@@ -1481,7 +1481,7 @@ public enum HidreamO1ImageEdit {
         /// Reference images for image editing or subject-driven personalization.
         ///
         /// At least 1 item.
-        public var referenceImageURLS: [FileInput]
+        public var referenceImageURLs: [FileInput]
         /// Requested output image size. The model snaps this to the closest supported resolution up to about 2048x2048 pixels.
         ///
         /// Default: `{"width":2048,"height":2048}`.
@@ -1519,7 +1519,7 @@ public enum HidreamO1ImageEdit {
 
         public init(
             prompt: String,
-            referenceImageURLS: [FileInput],
+            referenceImageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             numInferenceSteps: Int? = nil,
             guidanceScale: Double? = nil,
@@ -1531,7 +1531,7 @@ public enum HidreamO1ImageEdit {
             keepOriginalAspect: Bool? = nil
         ) {
             self.prompt = prompt
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
             self.imageSize = imageSize
             self.numInferenceSteps = numInferenceSteps
             self.guidanceScale = guidanceScale
@@ -1546,7 +1546,7 @@ public enum HidreamO1ImageEdit {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.referenceImageURLS = try wire.required("reference_image_urls")
+            self.referenceImageURLs = try wire.required("reference_image_urls")
             self.imageSize = try wire.optional("image_size")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
             self.guidanceScale = try wire.optional("guidance_scale")
@@ -1561,7 +1561,7 @@ public enum HidreamO1ImageEdit {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLS, "reference_image_urls")
+            try wire.required(self.referenceImageURLs, "reference_image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
             try wire.optional(self.guidanceScale, "guidance_scale")
@@ -1587,7 +1587,7 @@ public enum HidreamO1ImageEdit {
         public func validate(at path: [String]) -> [ValidationIssue] {
             var validator = Validator(path)
             validator.string(self.prompt, "prompt", minLength: 1)
-            validator.count(self.referenceImageURLS, "reference_image_urls", minItems: 1)
+            validator.count(self.referenceImageURLs, "reference_image_urls", minItems: 1)
             validator.nested(self.imageSize, "image_size")
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
             validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
@@ -1597,7 +1597,7 @@ public enum HidreamO1ImageEdit {
     }
 
     /// The output of `fal-ai/hidream-o1-image/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images.
         public let images: [ImageFile]
         /// The seed used for generation.
@@ -1650,7 +1650,7 @@ public enum HunyuanImageV21TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan-image/v2.1/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to guide the image generation away from certain concepts.
@@ -1781,7 +1781,7 @@ public enum HunyuanImageV21TextToImage {
     }
 
     /// The output of `fal-ai/hunyuan-image/v2.1/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// A list of the generated images.
         public let images: [Image]
         /// The base seed used for the generation process.
@@ -1819,7 +1819,7 @@ public enum HunyuanImageV3InstructEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan-image/v3/instruct/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to generate an image from.
         public var prompt: String
         /// The desired size of the generated image. If auto, image size will be determined by the model.
@@ -1849,7 +1849,7 @@ public enum HunyuanImageV3InstructEdit {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images to use as a reference for the generation. A maximum of 3 images are supported.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1860,7 +1860,7 @@ public enum HunyuanImageV3InstructEdit {
             enableSafetyChecker: Bool? = nil,
             syncMode: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.imageSize = imageSize
@@ -1870,7 +1870,7 @@ public enum HunyuanImageV3InstructEdit {
             self.enableSafetyChecker = enableSafetyChecker
             self.syncMode = syncMode
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -1883,7 +1883,7 @@ public enum HunyuanImageV3InstructEdit {
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.syncMode = try wire.optional("sync_mode")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -1896,7 +1896,7 @@ public enum HunyuanImageV3InstructEdit {
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -1919,7 +1919,7 @@ public enum HunyuanImageV3InstructEdit {
     }
 
     /// The output of `fal-ai/hunyuan-image/v3/instruct/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// A list of the generated images.
         public let images: [Image]
         /// The base seed used for the generation process.
@@ -1957,7 +1957,7 @@ public enum HunyuanImageV3InstructTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan-image/v3/instruct/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to generate an image from.
         public var prompt: String
         /// The desired size of the generated image. If auto, image size will be determined by the model.
@@ -2051,7 +2051,7 @@ public enum HunyuanImageV3InstructTextToImage {
     }
 
     /// The output of `fal-ai/hunyuan-image/v3/instruct/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// A list of the generated images.
         public let images: [Image]
         /// The base seed used for the generation process.
@@ -2089,7 +2089,7 @@ public enum HunyuanImageV3TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan-image/v3/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt for image-to-image.
         public var prompt: String
         /// The negative prompt to guide the image generation away from certain concepts.
@@ -2211,7 +2211,7 @@ public enum HunyuanImageV3TextToImage {
     }
 
     /// The output of `fal-ai/hunyuan-image/v3/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// A list of the generated images.
         public let images: [Image]
         /// The base seed used for the generation process.
@@ -2247,7 +2247,7 @@ public enum HunyuanWorld {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan_world`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to convert to a panorama.
         public var imageURL: FileInput
         /// The prompt to use for the panorama generation.
@@ -2272,7 +2272,7 @@ public enum HunyuanWorld {
     }
 
     /// The output of `fal-ai/hunyuan_world`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated panorama image.
         public let image: Image
 
@@ -2305,11 +2305,11 @@ public enum HyWuEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hy-wu-edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the desired edit. Supports both English and Chinese. Use specific instructions like 'Replace the clothing on figure 1 with the outfit from figure 2'.
         public var prompt: String
         /// URLs of input images for editing. Typically 2 images: the base image and the reference image. Supports up to 3 images.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The desired size of the generated image. If auto, image size will be determined by the model.
         ///
         /// Default: `.preset(.auto)`.
@@ -2343,7 +2343,7 @@ public enum HyWuEdit {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             numInferenceSteps: Int? = nil,
             seed: Int64? = nil,
@@ -2354,7 +2354,7 @@ public enum HyWuEdit {
             syncMode: Bool? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.numInferenceSteps = numInferenceSteps
             self.seed = seed
@@ -2368,7 +2368,7 @@ public enum HyWuEdit {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
             self.seed = try wire.optional("seed")
@@ -2382,7 +2382,7 @@ public enum HyWuEdit {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
             try wire.optional(self.seed, "seed")
@@ -2414,7 +2414,7 @@ public enum HyWuEdit {
     }
 
     /// The output of `fal-ai/hy-wu-edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// A list of the generated/edited images.
         public let images: [Image]
         /// The seed used for generation.

@@ -39,7 +39,7 @@ public enum IPAdapterFaceID {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/ip-adapter-face-id`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The model type to use. 1_5 is the default and is recommended for most use cases.
         ///
         /// Default: `._1x5V1`.
@@ -210,7 +210,7 @@ public enum IPAdapterFaceID {
     }
 
     /// The output of `fal-ai/ip-adapter-face-id`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file info.
         public let image: Image
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -249,7 +249,7 @@ public enum IclightV2 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/iclight-v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// Negative Prompt for the image
@@ -454,7 +454,7 @@ public enum IclightV2 {
     }
 
     /// The output of `fal-ai/iclight-v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -506,9 +506,9 @@ public enum IdeogramCharacter {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/character`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
@@ -546,12 +546,12 @@ public enum IdeogramCharacter {
         /// Default: `""`.
         public var negativePrompt: String?
         /// A set of images to use as character references. Currently only 1 image is supported, rest will be ignored. (maximum total size 10MB across all character references). The images should be in JPEG, PNG or WebP format
-        public var referenceImageURLS: [FileInput]
+        public var referenceImageURLs: [FileInput]
         /// A set of masks to apply to the character references. Currently only 1 mask is supported, rest will be ignored. (maximum total size 10MB across all character references). The masks should be in JPEG, PNG or WebP format
-        public var referenceMaskURLS: [FileInput]?
+        public var referenceMaskURLs: [FileInput]?
 
         public init(
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             renderingSpeed: RenderingSpeed? = nil,
             colorPalette: ColorPalette? = nil,
             styleCodes: [String]? = nil,
@@ -563,10 +563,10 @@ public enum IdeogramCharacter {
             prompt: String,
             imageSize: ImageSize? = nil,
             negativePrompt: String? = nil,
-            referenceImageURLS: [FileInput],
-            referenceMaskURLS: [FileInput]? = nil
+            referenceImageURLs: [FileInput],
+            referenceMaskURLs: [FileInput]? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.renderingSpeed = renderingSpeed
             self.colorPalette = colorPalette
             self.styleCodes = styleCodes
@@ -578,13 +578,13 @@ public enum IdeogramCharacter {
             self.prompt = prompt
             self.imageSize = imageSize
             self.negativePrompt = negativePrompt
-            self.referenceImageURLS = referenceImageURLS
-            self.referenceMaskURLS = referenceMaskURLS
+            self.referenceImageURLs = referenceImageURLs
+            self.referenceMaskURLs = referenceMaskURLs
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.renderingSpeed = try wire.optional("rendering_speed")
             self.colorPalette = try wire.optional("color_palette")
             self.styleCodes = try wire.optional("style_codes")
@@ -596,13 +596,13 @@ public enum IdeogramCharacter {
             self.prompt = try wire.required("prompt")
             self.imageSize = try wire.optional("image_size")
             self.negativePrompt = try wire.optional("negative_prompt")
-            self.referenceImageURLS = try wire.required("reference_image_urls")
-            self.referenceMaskURLS = try wire.optional("reference_mask_urls")
+            self.referenceImageURLs = try wire.required("reference_image_urls")
+            self.referenceMaskURLs = try wire.optional("reference_mask_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.renderingSpeed, "rendering_speed")
             try wire.optional(self.colorPalette, "color_palette")
             try wire.optional(self.styleCodes, "style_codes")
@@ -614,8 +614,8 @@ public enum IdeogramCharacter {
             try wire.required(self.prompt, "prompt")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.referenceImageURLS, "reference_image_urls")
-            try wire.optional(self.referenceMaskURLS, "reference_mask_urls")
+            try wire.required(self.referenceImageURLs, "reference_image_urls")
+            try wire.optional(self.referenceMaskURLs, "reference_mask_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -651,7 +651,7 @@ public enum IdeogramCharacter {
         public static var allCases: [Self] { [.turbo, .balanced, .quality] }
     }
 
-    public struct ColorPalette: QueueModel, StructurallyHashable {
+    public struct ColorPalette: QueueModel, StructurallyEquatable {
         /// A list of color palette members that define the color palette
         public var members: [ColorPaletteMember]?
         /// A color palette preset value
@@ -681,7 +681,7 @@ public enum IdeogramCharacter {
         }
     }
 
-    public struct ColorPaletteMember: QueueModel, StructurallyHashable {
+    public struct ColorPaletteMember: QueueModel, StructurallyEquatable {
         /// RGB color value for the palette member
         public var rgb: RGBColor
         /// The weight of the color in the color palette
@@ -719,7 +719,7 @@ public enum IdeogramCharacter {
         }
     }
 
-    public struct RGBColor: QueueModel, StructurallyHashable {
+    public struct RGBColor: QueueModel, StructurallyEquatable {
         /// Red color value
         ///
         /// At least 0, at most 255. Default: `0`.
@@ -800,7 +800,7 @@ public enum IdeogramCharacter {
     }
 
     /// The output of `fal-ai/ideogram/character`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -840,9 +840,9 @@ public enum IdeogramCharacterEdit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/character/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
@@ -872,12 +872,12 @@ public enum IdeogramCharacterEdit {
         /// The mask URL to inpaint the image. MUST have the exact same dimensions (width and height) as the input image.
         public var maskURL: FileInput
         /// A set of images to use as character references. Currently only 1 image is supported, rest will be ignored. (maximum total size 10MB across all character references). The images should be in JPEG, PNG or WebP format
-        public var referenceImageURLS: [FileInput]
+        public var referenceImageURLs: [FileInput]
         /// A set of masks to apply to the character references. Currently only 1 mask is supported, rest will be ignored. (maximum total size 10MB across all character references). The masks should be in JPEG, PNG or WebP format
-        public var referenceMaskURLS: [FileInput]?
+        public var referenceMaskURLs: [FileInput]?
 
         public init(
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             renderingSpeed: RenderingSpeed? = nil,
             colorPalette: ColorPalette? = nil,
             styleCodes: [String]? = nil,
@@ -888,10 +888,10 @@ public enum IdeogramCharacterEdit {
             prompt: String,
             imageURL: FileInput,
             maskURL: FileInput,
-            referenceImageURLS: [FileInput],
-            referenceMaskURLS: [FileInput]? = nil
+            referenceImageURLs: [FileInput],
+            referenceMaskURLs: [FileInput]? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.renderingSpeed = renderingSpeed
             self.colorPalette = colorPalette
             self.styleCodes = styleCodes
@@ -902,13 +902,13 @@ public enum IdeogramCharacterEdit {
             self.prompt = prompt
             self.imageURL = imageURL
             self.maskURL = maskURL
-            self.referenceImageURLS = referenceImageURLS
-            self.referenceMaskURLS = referenceMaskURLS
+            self.referenceImageURLs = referenceImageURLs
+            self.referenceMaskURLs = referenceMaskURLs
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.renderingSpeed = try wire.optional("rendering_speed")
             self.colorPalette = try wire.optional("color_palette")
             self.styleCodes = try wire.optional("style_codes")
@@ -919,13 +919,13 @@ public enum IdeogramCharacterEdit {
             self.prompt = try wire.required("prompt")
             self.imageURL = try wire.required("image_url")
             self.maskURL = try wire.required("mask_url")
-            self.referenceImageURLS = try wire.required("reference_image_urls")
-            self.referenceMaskURLS = try wire.optional("reference_mask_urls")
+            self.referenceImageURLs = try wire.required("reference_image_urls")
+            self.referenceMaskURLs = try wire.optional("reference_mask_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.renderingSpeed, "rendering_speed")
             try wire.optional(self.colorPalette, "color_palette")
             try wire.optional(self.styleCodes, "style_codes")
@@ -936,8 +936,8 @@ public enum IdeogramCharacterEdit {
             try wire.required(self.prompt, "prompt")
             try wire.required(self.imageURL, "image_url")
             try wire.required(self.maskURL, "mask_url")
-            try wire.required(self.referenceImageURLS, "reference_image_urls")
-            try wire.optional(self.referenceMaskURLS, "reference_mask_urls")
+            try wire.required(self.referenceImageURLs, "reference_image_urls")
+            try wire.optional(self.referenceMaskURLs, "reference_mask_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -957,7 +957,7 @@ public enum IdeogramCharacterEdit {
     }
 
     /// The output of `fal-ai/ideogram/character/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -999,9 +999,9 @@ public enum IdeogramCharacterRemix {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/character/remix`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
@@ -1045,12 +1045,12 @@ public enum IdeogramCharacterRemix {
         /// Default: `""`.
         public var negativePrompt: String?
         /// A set of images to use as character references. Currently only 1 image is supported, rest will be ignored. (maximum total size 10MB across all character references). The images should be in JPEG, PNG or WebP format
-        public var referenceImageURLS: [FileInput]
+        public var referenceImageURLs: [FileInput]
         /// A set of masks to apply to the character references. Currently only 1 mask is supported, rest will be ignored. (maximum total size 10MB across all character references). The masks should be in JPEG, PNG or WebP format
-        public var referenceMaskURLS: [FileInput]?
+        public var referenceMaskURLs: [FileInput]?
 
         public init(
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             renderingSpeed: RenderingSpeed? = nil,
             colorPalette: ColorPalette? = nil,
             styleCodes: [String]? = nil,
@@ -1064,10 +1064,10 @@ public enum IdeogramCharacterRemix {
             strength: Double? = nil,
             imageSize: ImageSize? = nil,
             negativePrompt: String? = nil,
-            referenceImageURLS: [FileInput],
-            referenceMaskURLS: [FileInput]? = nil
+            referenceImageURLs: [FileInput],
+            referenceMaskURLs: [FileInput]? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.renderingSpeed = renderingSpeed
             self.colorPalette = colorPalette
             self.styleCodes = styleCodes
@@ -1081,13 +1081,13 @@ public enum IdeogramCharacterRemix {
             self.strength = strength
             self.imageSize = imageSize
             self.negativePrompt = negativePrompt
-            self.referenceImageURLS = referenceImageURLS
-            self.referenceMaskURLS = referenceMaskURLS
+            self.referenceImageURLs = referenceImageURLs
+            self.referenceMaskURLs = referenceMaskURLs
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.renderingSpeed = try wire.optional("rendering_speed")
             self.colorPalette = try wire.optional("color_palette")
             self.styleCodes = try wire.optional("style_codes")
@@ -1101,13 +1101,13 @@ public enum IdeogramCharacterRemix {
             self.strength = try wire.optional("strength")
             self.imageSize = try wire.optional("image_size")
             self.negativePrompt = try wire.optional("negative_prompt")
-            self.referenceImageURLS = try wire.required("reference_image_urls")
-            self.referenceMaskURLS = try wire.optional("reference_mask_urls")
+            self.referenceImageURLs = try wire.required("reference_image_urls")
+            self.referenceMaskURLs = try wire.optional("reference_mask_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.renderingSpeed, "rendering_speed")
             try wire.optional(self.colorPalette, "color_palette")
             try wire.optional(self.styleCodes, "style_codes")
@@ -1121,8 +1121,8 @@ public enum IdeogramCharacterRemix {
             try wire.optional(self.strength, "strength")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.referenceImageURLS, "reference_image_urls")
-            try wire.optional(self.referenceMaskURLS, "reference_mask_urls")
+            try wire.required(self.referenceImageURLs, "reference_image_urls")
+            try wire.optional(self.referenceMaskURLs, "reference_mask_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -1148,7 +1148,7 @@ public enum IdeogramCharacterRemix {
     }
 
     /// The output of `fal-ai/ideogram/character/remix`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -1184,7 +1184,7 @@ public enum IdeogramCustomModelsGenerate {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/custom-models/generate`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The id of a trained custom model returned by /train. The model must have finished training (status COMPLETED).
         ///
         /// At least 1 character.
@@ -1313,7 +1313,7 @@ public enum IdeogramCustomModelsGenerate {
     }
 
     /// The output of `fal-ai/ideogram/custom-models/generate`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [File]
         /// Seed used for the random number generator.
@@ -1349,7 +1349,7 @@ public enum IdeogramRemoveBackground {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/remove-background`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The image URL whose background needs to be removed. The foreground subject is preserved against a transparent background. JPEG, PNG and WebP formats are supported (maximum file size 10MB).
         public var imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -1381,7 +1381,7 @@ public enum IdeogramRemoveBackground {
     }
 
     /// The output of `fal-ai/ideogram/remove-background`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The foreground image with the background removed (transparent).
         public let image: File
 
@@ -1412,7 +1412,7 @@ public enum IdeogramUpscale {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/upscale`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The image URL to upscale
         public var imageURL: FileInput
         /// The prompt to upscale the image with
@@ -1496,7 +1496,7 @@ public enum IdeogramUpscale {
     }
 
     /// The output of `fal-ai/ideogram/upscale`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -1531,7 +1531,7 @@ public enum IdeogramV2 {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated image
         ///
@@ -1644,7 +1644,7 @@ public enum IdeogramV2 {
     }
 
     /// The output of `fal-ai/ideogram/v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -1680,7 +1680,7 @@ public enum IdeogramV2Edit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to fill the masked part of the image.
         public var prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
@@ -1751,7 +1751,7 @@ public enum IdeogramV2Edit {
     }
 
     /// The output of `fal-ai/ideogram/v2/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -1788,7 +1788,7 @@ public enum IdeogramV2Remix {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2/remix`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to remix the image with
         public var prompt: String
         /// The image URL to remix
@@ -1877,7 +1877,7 @@ public enum IdeogramV2Remix {
     }
 
     /// The output of `fal-ai/ideogram/v2/remix`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -1914,7 +1914,7 @@ public enum IdeogramV2Turbo {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated image
         ///
@@ -1990,7 +1990,7 @@ public enum IdeogramV2Turbo {
     }
 
     /// The output of `fal-ai/ideogram/v2/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -2026,7 +2026,7 @@ public enum IdeogramV2TurboEdit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2/turbo/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to fill the masked part of the image.
         public var prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
@@ -2097,7 +2097,7 @@ public enum IdeogramV2TurboEdit {
     }
 
     /// The output of `fal-ai/ideogram/v2/turbo/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -2134,7 +2134,7 @@ public enum IdeogramV2TurboRemix {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2/turbo/remix`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to remix the image with
         public var prompt: String
         /// The image URL to remix
@@ -2223,7 +2223,7 @@ public enum IdeogramV2TurboRemix {
     }
 
     /// The output of `fal-ai/ideogram/v2/turbo/remix`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -2260,7 +2260,7 @@ public enum IdeogramV2a {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2a`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated image
         ///
@@ -2327,7 +2327,7 @@ public enum IdeogramV2a {
     }
 
     /// The output of `fal-ai/ideogram/v2a`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -2364,7 +2364,7 @@ public enum IdeogramV2aRemix {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2a/remix`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to remix the image with
         public var prompt: String
         /// The image URL to remix
@@ -2453,7 +2453,7 @@ public enum IdeogramV2aRemix {
     }
 
     /// The output of `fal-ai/ideogram/v2a/remix`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -2490,7 +2490,7 @@ public enum IdeogramV2aTurbo {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2a/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated image
         ///
@@ -2557,7 +2557,7 @@ public enum IdeogramV2aTurbo {
     }
 
     /// The output of `fal-ai/ideogram/v2a/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -2594,7 +2594,7 @@ public enum IdeogramV2aTurboRemix {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2a/turbo/remix`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to remix the image with
         public var prompt: String
         /// The image URL to remix
@@ -2683,7 +2683,7 @@ public enum IdeogramV2aTurboRemix {
     }
 
     /// The output of `fal-ai/ideogram/v2a/turbo/remix`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -2724,9 +2724,9 @@ public enum IdeogramV3 {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
@@ -2764,7 +2764,7 @@ public enum IdeogramV3 {
         public var negativePrompt: String?
 
         public init(
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             renderingSpeed: RenderingSpeed? = nil,
             colorPalette: ColorPalette? = nil,
             styleCodes: [String]? = nil,
@@ -2778,7 +2778,7 @@ public enum IdeogramV3 {
             imageSize: ImageSize? = nil,
             negativePrompt: String? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.renderingSpeed = renderingSpeed
             self.colorPalette = colorPalette
             self.styleCodes = styleCodes
@@ -2795,7 +2795,7 @@ public enum IdeogramV3 {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.renderingSpeed = try wire.optional("rendering_speed")
             self.colorPalette = try wire.optional("color_palette")
             self.styleCodes = try wire.optional("style_codes")
@@ -2812,7 +2812,7 @@ public enum IdeogramV3 {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.renderingSpeed, "rendering_speed")
             try wire.optional(self.colorPalette, "color_palette")
             try wire.optional(self.styleCodes, "style_codes")
@@ -2931,7 +2931,7 @@ public enum IdeogramV3 {
     }
 
     /// The output of `fal-ai/ideogram/v3`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -2972,9 +2972,9 @@ public enum IdeogramV3Edit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
@@ -3007,7 +3007,7 @@ public enum IdeogramV3Edit {
         public var maskURL: FileInput
 
         public init(
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             renderingSpeed: RenderingSpeed? = nil,
             colorPalette: ColorPalette? = nil,
             styleCodes: [String]? = nil,
@@ -3020,7 +3020,7 @@ public enum IdeogramV3Edit {
             imageURL: FileInput,
             maskURL: FileInput
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.renderingSpeed = renderingSpeed
             self.colorPalette = colorPalette
             self.styleCodes = styleCodes
@@ -3036,7 +3036,7 @@ public enum IdeogramV3Edit {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.renderingSpeed = try wire.optional("rendering_speed")
             self.colorPalette = try wire.optional("color_palette")
             self.styleCodes = try wire.optional("style_codes")
@@ -3052,7 +3052,7 @@ public enum IdeogramV3Edit {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.renderingSpeed, "rendering_speed")
             try wire.optional(self.colorPalette, "color_palette")
             try wire.optional(self.styleCodes, "style_codes")
@@ -3083,7 +3083,7 @@ public enum IdeogramV3Edit {
     }
 
     /// The output of `fal-ai/ideogram/v3/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -3120,7 +3120,7 @@ public enum IdeogramV3GenerateTransparent {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/generate-transparent`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated image.
         ///
@@ -3211,7 +3211,7 @@ public enum IdeogramV3GenerateTransparent {
     }
 
     /// The output of `fal-ai/ideogram/v3/generate-transparent`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -3246,7 +3246,7 @@ public enum IdeogramV3LayerizeText {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/layerize-text`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the flat graphic image to layerize. Must be JPEG, PNG, or WebP (max 10MB).
         public var imageURL: FileInput
         /// Optional prompt to guide the layerization.
@@ -3341,7 +3341,7 @@ public enum IdeogramV3LayerizeText {
     }
 
     /// The output of `fal-ai/ideogram/v3/layerize-text`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The background image with text removed.
         public let image: File
         /// The prompt used for layerization. May differ from the input prompt if MagicPrompt expanded it.

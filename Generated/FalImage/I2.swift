@@ -48,9 +48,9 @@ public enum IdeogramV3Reframe {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/reframe`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
@@ -79,7 +79,7 @@ public enum IdeogramV3Reframe {
         public var imageSize: ImageSize
 
         public init(
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             renderingSpeed: RenderingSpeed? = nil,
             colorPalette: ColorPalette? = nil,
             styleCodes: [String]? = nil,
@@ -91,7 +91,7 @@ public enum IdeogramV3Reframe {
             imageURL: FileInput,
             imageSize: ImageSize
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.renderingSpeed = renderingSpeed
             self.colorPalette = colorPalette
             self.styleCodes = styleCodes
@@ -106,7 +106,7 @@ public enum IdeogramV3Reframe {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.renderingSpeed = try wire.optional("rendering_speed")
             self.colorPalette = try wire.optional("color_palette")
             self.styleCodes = try wire.optional("style_codes")
@@ -121,7 +121,7 @@ public enum IdeogramV3Reframe {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.renderingSpeed, "rendering_speed")
             try wire.optional(self.colorPalette, "color_palette")
             try wire.optional(self.styleCodes, "style_codes")
@@ -151,7 +151,7 @@ public enum IdeogramV3Reframe {
     }
 
     /// The output of `fal-ai/ideogram/v3/reframe`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -193,9 +193,9 @@ public enum IdeogramV3Remix {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/remix`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
@@ -238,7 +238,7 @@ public enum IdeogramV3Remix {
         public var negativePrompt: String?
 
         public init(
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             renderingSpeed: RenderingSpeed? = nil,
             colorPalette: ColorPalette? = nil,
             styleCodes: [String]? = nil,
@@ -253,7 +253,7 @@ public enum IdeogramV3Remix {
             imageSize: ImageSize? = nil,
             negativePrompt: String? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.renderingSpeed = renderingSpeed
             self.colorPalette = colorPalette
             self.styleCodes = styleCodes
@@ -271,7 +271,7 @@ public enum IdeogramV3Remix {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.renderingSpeed = try wire.optional("rendering_speed")
             self.colorPalette = try wire.optional("color_palette")
             self.styleCodes = try wire.optional("style_codes")
@@ -289,7 +289,7 @@ public enum IdeogramV3Remix {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.renderingSpeed, "rendering_speed")
             try wire.optional(self.colorPalette, "color_palette")
             try wire.optional(self.styleCodes, "style_codes")
@@ -327,7 +327,7 @@ public enum IdeogramV3Remix {
     }
 
     /// The output of `fal-ai/ideogram/v3/remix`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -369,9 +369,9 @@ public enum IdeogramV3ReplaceBackground {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/replace-background`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
@@ -404,7 +404,7 @@ public enum IdeogramV3ReplaceBackground {
         public var imageURL: FileInput
 
         public init(
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             renderingSpeed: RenderingSpeed? = nil,
             colorPalette: ColorPalette? = nil,
             styleCodes: [String]? = nil,
@@ -417,7 +417,7 @@ public enum IdeogramV3ReplaceBackground {
             prompt: String,
             imageURL: FileInput
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.renderingSpeed = renderingSpeed
             self.colorPalette = colorPalette
             self.styleCodes = styleCodes
@@ -433,7 +433,7 @@ public enum IdeogramV3ReplaceBackground {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.renderingSpeed = try wire.optional("rendering_speed")
             self.colorPalette = try wire.optional("color_palette")
             self.styleCodes = try wire.optional("style_codes")
@@ -449,7 +449,7 @@ public enum IdeogramV3ReplaceBackground {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.renderingSpeed, "rendering_speed")
             try wire.optional(self.colorPalette, "color_palette")
             try wire.optional(self.styleCodes, "style_codes")
@@ -480,7 +480,7 @@ public enum IdeogramV3ReplaceBackground {
     }
 
     /// The output of `fal-ai/ideogram/v3/replace-background`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -516,7 +516,7 @@ public enum IllusionDiffusion {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/illusion-diffusion`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Input image url.
         public var imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -650,7 +650,7 @@ public enum IllusionDiffusion {
     }
 
     /// The output of `fal-ai/illusion-diffusion`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file info.
         public let image: Image
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -687,7 +687,7 @@ public enum Image2pixel {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/image2pixel`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The image URL to process into improved pixel art
         public var imageURL: FileInput
         /// Maximum number of colors in the output palette. Set None to disable limit.
@@ -904,7 +904,7 @@ public enum Image2pixel {
     }
 
     /// The output of `fal-ai/image2pixel`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The detected pixel scale of the input.
         public let pixelScale: Int
         /// The palette of the processed media.
@@ -950,7 +950,7 @@ public enum Image2svg {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/image2svg`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The image to convert to SVG
         public var imageURL: FileInput
         /// Choose between color or binary (black and white) output
@@ -1124,7 +1124,7 @@ public enum Image2svg {
     }
 
     /// The output of `fal-ai/image2svg`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The converted SVG file
         public let images: [File]
 
@@ -1155,7 +1155,7 @@ public enum ImageAppsV2AgeModify {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/age-modify`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Portrait image URL for age modification
         public var imageURL: FileInput
         /// At least 6, at most 100. Default: `30`.
@@ -1207,7 +1207,7 @@ public enum ImageAppsV2AgeModify {
     }
 
     /// Aspect ratio model that calculates 4K resolution dimensions
-    public struct AspectRatio: QueueModel, StructurallyHashable {
+    public struct AspectRatio: QueueModel, StructurallyEquatable {
         /// Aspect ratio for 4K resolution output
         ///
         /// Default: `._1x1`.
@@ -1249,7 +1249,7 @@ public enum ImageAppsV2AgeModify {
     }
 
     /// The output of `fal-ai/image-apps-v2/age-modify`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Portrait with modified age
         public let images: [Image]
 
@@ -1282,7 +1282,7 @@ public enum ImageAppsV2CityTeleport {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/city-teleport`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Person photo URL
         public var personImageURL: FileInput
         /// Optional city background image URL. When provided, the person will be blended into this custom scene.
@@ -1380,7 +1380,7 @@ public enum ImageAppsV2CityTeleport {
     }
 
     /// The output of `fal-ai/image-apps-v2/city-teleport`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Person teleported to city location
         public let images: [Image]
 
@@ -1413,7 +1413,7 @@ public enum ImageAppsV2ExpressionChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/expression-change`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Portrait image URL for expression change
         public var imageURL: FileInput
         /// Default: `.smile`.
@@ -1478,7 +1478,7 @@ public enum ImageAppsV2ExpressionChange {
     }
 
     /// The output of `fal-ai/image-apps-v2/expression-change`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Portrait with changed expression
         public let images: [Image]
 
@@ -1511,7 +1511,7 @@ public enum ImageAppsV2HairChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/hair-change`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Portrait image URL for hair change
         public var imageURL: FileInput
         /// Default: `.longHair`.
@@ -1613,7 +1613,7 @@ public enum ImageAppsV2HairChange {
     }
 
     /// The output of `fal-ai/image-apps-v2/hair-change`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Portrait with changed hair
         public let images: [Image]
 
@@ -1646,7 +1646,7 @@ public enum ImageAppsV2HeadshotPhoto {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/headshot-photo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Portrait image URL to convert to professional headshot
         public var imageURL: FileInput
         /// Default: `.professional`.
@@ -1695,7 +1695,7 @@ public enum ImageAppsV2HeadshotPhoto {
     }
 
     /// The output of `fal-ai/image-apps-v2/headshot-photo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Professional headshot image
         public let images: [Image]
 
@@ -1728,7 +1728,7 @@ public enum ImageAppsV2MakeupApplication {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/makeup-application`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Portrait image URL for makeup application
         public var imageURL: FileInput
         /// Default: `.natural`.
@@ -1809,7 +1809,7 @@ public enum ImageAppsV2MakeupApplication {
     }
 
     /// The output of `fal-ai/image-apps-v2/makeup-application`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Portrait with applied makeup
         public let images: [Image]
 
@@ -1842,7 +1842,7 @@ public enum ImageAppsV2ObjectRemoval {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/object-removal`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image URL containing object to remove
         public var imageURL: FileInput
         /// Object to remove
@@ -1872,7 +1872,7 @@ public enum ImageAppsV2ObjectRemoval {
     }
 
     /// The output of `fal-ai/image-apps-v2/object-removal`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with object removed
         public let images: [Image]
 
@@ -1903,7 +1903,7 @@ public enum ImageAppsV2Outpaint {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/outpaint`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image URL to outpaint
         public var imageURL: FileInput
         /// Number of pixels to add as black margin on the left side (0-700).
@@ -2051,7 +2051,7 @@ public enum ImageAppsV2Outpaint {
     }
 
     /// The output of `fal-ai/image-apps-v2/outpaint`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Outpainted image with extended scene
         public let images: [Image]
         /// The seed used for generation.
@@ -2089,7 +2089,7 @@ public enum ImageAppsV2Perspective {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/perspective`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image URL for perspective change
         public var imageURL: FileInput
         /// Default: `.front`.
@@ -2143,7 +2143,7 @@ public enum ImageAppsV2Perspective {
     }
 
     /// The output of `fal-ai/image-apps-v2/perspective`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with changed perspective
         public let images: [Image]
 
@@ -2176,7 +2176,7 @@ public enum ImageAppsV2PhotoRestoration {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/photo-restoration`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Old or damaged photo URL to restore
         public var imageURL: FileInput
         /// Default: `true`.
@@ -2229,7 +2229,7 @@ public enum ImageAppsV2PhotoRestoration {
     }
 
     /// The output of `fal-ai/image-apps-v2/photo-restoration`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Restored photo
         public let images: [Image]
 
@@ -2262,7 +2262,7 @@ public enum ImageAppsV2PhotographyEffects {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/photography-effects`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image URL for photography effects
         public var imageURL: FileInput
         /// Default: `.film`.
@@ -2323,7 +2323,7 @@ public enum ImageAppsV2PhotographyEffects {
     }
 
     /// The output of `fal-ai/image-apps-v2/photography-effects`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with photography effects
         public let images: [Image]
 
@@ -2356,7 +2356,7 @@ public enum ImageAppsV2PortraitEnhance {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/portrait-enhance`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Portrait image URL to enhance
         public var imageURL: FileInput
         /// Aspect ratio for 4K output (default: 3:4 for portraits)
@@ -2381,7 +2381,7 @@ public enum ImageAppsV2PortraitEnhance {
     }
 
     /// The output of `fal-ai/image-apps-v2/portrait-enhance`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Enhanced portrait
         public let images: [Image]
 
@@ -2414,7 +2414,7 @@ public enum ImageAppsV2ProductHolding {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/product-holding`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image URL of the person who will hold the product
         public var personImageURL: FileInput
         /// Image URL of the product to be held by the person
@@ -2444,7 +2444,7 @@ public enum ImageAppsV2ProductHolding {
     }
 
     /// The output of `fal-ai/image-apps-v2/product-holding`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Person holding the product naturally
         public let images: [Image]
 
@@ -2477,7 +2477,7 @@ public enum ImageAppsV2ProductPhotography {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/product-photography`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image URL of the product to create professional studio photography
         public var productImageURL: FileInput
         /// Aspect ratio for 4K output
@@ -2502,7 +2502,7 @@ public enum ImageAppsV2ProductPhotography {
     }
 
     /// The output of `fal-ai/image-apps-v2/product-photography`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Professional studio product photography
         public let images: [Image]
 
@@ -2535,7 +2535,7 @@ public enum ImageAppsV2Relighting {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/relighting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image URL for relighting
         public var imageURL: FileInput
         /// Default: `.natural`.
@@ -2598,7 +2598,7 @@ public enum ImageAppsV2Relighting {
     }
 
     /// The output of `fal-ai/image-apps-v2/relighting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with new lighting
         public let images: [Image]
 
@@ -2631,7 +2631,7 @@ public enum ImageAppsV2StyleTransfer {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/style-transfer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image URL for style transfer
         public var imageURL: FileInput
         /// Optional reference image URL. When provided, the style will be inferred from this image instead of the selected preset style.
@@ -2712,7 +2712,7 @@ public enum ImageAppsV2StyleTransfer {
     }
 
     /// The output of `fal-ai/image-apps-v2/style-transfer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with transferred style
         public let images: [Image]
 
@@ -2745,7 +2745,7 @@ public enum ImageAppsV2TextureTransform {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/texture-transform`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image URL for texture transformation
         public var imageURL: FileInput
         /// Default: `.marble`.
@@ -2812,7 +2812,7 @@ public enum ImageAppsV2TextureTransform {
     }
 
     /// The output of `fal-ai/image-apps-v2/texture-transform`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with transformed texture
         public let images: [Image]
 

@@ -42,7 +42,7 @@ public enum ImageAppsV2VirtualTryOn {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/virtual-try-on`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Person photo URL
         public var personImageURL: FileInput
         /// Clothing photo URL
@@ -87,7 +87,7 @@ public enum ImageAppsV2VirtualTryOn {
     }
 
     /// The output of `fal-ai/image-apps-v2/virtual-try-on`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Person wearing the virtual clothing
         public let images: [Image]
 
@@ -121,7 +121,7 @@ public enum ImageEditingAgeProgression {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/age-progression`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -220,7 +220,7 @@ public enum ImageEditingAgeProgression {
     }
 
     /// The output of `fal-ai/image-editing/age-progression`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -257,7 +257,7 @@ public enum ImageEditingBabyVersion {
     public typealias Image = AuraFlow.Image
 
     /// Input model for baby version endpoint.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to transform into a baby version.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -347,7 +347,7 @@ public enum ImageEditingBabyVersion {
     }
 
     /// The output of `fal-ai/image-editing/baby-version`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -384,7 +384,7 @@ public enum ImageEditingBackgroundChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/background-change`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -483,7 +483,7 @@ public enum ImageEditingBackgroundChange {
     }
 
     /// The output of `fal-ai/image-editing/background-change`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -517,7 +517,7 @@ public enum ImageEditingBroccoliHaircut {
     public typealias Image = AuraFlow.Image
 
     /// Input model for broccoli haircut endpoint.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to apply broccoli haircut style.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -602,7 +602,7 @@ public enum ImageEditingBroccoliHaircut {
     }
 
     /// The output of `fal-ai/image-editing/broccoli-haircut`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -639,7 +639,7 @@ public enum ImageEditingCartoonify {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/cartoonify`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -729,7 +729,7 @@ public enum ImageEditingCartoonify {
     }
 
     /// The output of `fal-ai/image-editing/cartoonify`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -766,7 +766,7 @@ public enum ImageEditingColorCorrection {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/color-correction`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -856,7 +856,7 @@ public enum ImageEditingColorCorrection {
     }
 
     /// The output of `fal-ai/image-editing/color-correction`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -893,7 +893,7 @@ public enum ImageEditingExpressionChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/expression-change`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -992,7 +992,7 @@ public enum ImageEditingExpressionChange {
     }
 
     /// The output of `fal-ai/image-editing/expression-change`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -1029,7 +1029,7 @@ public enum ImageEditingFaceEnhancement {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/face-enhancement`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1119,7 +1119,7 @@ public enum ImageEditingFaceEnhancement {
     }
 
     /// The output of `fal-ai/image-editing/face-enhancement`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -1156,7 +1156,7 @@ public enum ImageEditingHairChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/hair-change`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1255,7 +1255,7 @@ public enum ImageEditingHairChange {
     }
 
     /// The output of `fal-ai/image-editing/hair-change`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -1292,7 +1292,7 @@ public enum ImageEditingObjectRemoval {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/object-removal`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1391,7 +1391,7 @@ public enum ImageEditingObjectRemoval {
     }
 
     /// The output of `fal-ai/image-editing/object-removal`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -1428,7 +1428,7 @@ public enum ImageEditingPhotoRestoration {
     public typealias Image = AuraFlow.Image
 
     /// Input model for photo restoration endpoint.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the old or damaged photo to restore.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1518,7 +1518,7 @@ public enum ImageEditingPhotoRestoration {
     }
 
     /// The output of `fal-ai/image-editing/photo-restoration`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -1552,7 +1552,7 @@ public enum ImageEditingPlushieStyle {
     public typealias Image = AuraFlow.Image
 
     /// Input model for plushie style endpoint.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to convert to plushie style.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1637,7 +1637,7 @@ public enum ImageEditingPlushieStyle {
     }
 
     /// The output of `fal-ai/image-editing/plushie-style`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -1674,7 +1674,7 @@ public enum ImageEditingProfessionalPhoto {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/professional-photo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1764,7 +1764,7 @@ public enum ImageEditingProfessionalPhoto {
     }
 
     /// The output of `fal-ai/image-editing/professional-photo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -1798,7 +1798,7 @@ public enum ImageEditingRealism {
     public typealias Image = AuraFlow.Image
 
     /// Input model for realism enhancement endpoint.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to enhance with realism details.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1883,7 +1883,7 @@ public enum ImageEditingRealism {
     }
 
     /// The output of `fal-ai/image-editing/realism`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -1920,7 +1920,7 @@ public enum ImageEditingReframe {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/reframe`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the old or damaged photo to restore.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2013,7 +2013,7 @@ public enum ImageEditingReframe {
     }
 
     /// The output of `fal-ai/image-editing/reframe`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -2047,7 +2047,7 @@ public enum ImageEditingRetouch {
     public typealias Image = AuraFlow.Image
 
     /// Input model for retouch endpoint.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to retouch.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2132,7 +2132,7 @@ public enum ImageEditingRetouch {
     }
 
     /// The output of `fal-ai/image-editing/retouch`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -2169,7 +2169,7 @@ public enum ImageEditingSceneComposition {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/scene-composition`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2268,7 +2268,7 @@ public enum ImageEditingSceneComposition {
     }
 
     /// The output of `fal-ai/image-editing/scene-composition`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -2305,7 +2305,7 @@ public enum ImageEditingStyleTransfer {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/style-transfer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2404,7 +2404,7 @@ public enum ImageEditingStyleTransfer {
     }
 
     /// The output of `fal-ai/image-editing/style-transfer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -2441,7 +2441,7 @@ public enum ImageEditingTextRemoval {
     public typealias Image = AuraFlow.Image
 
     /// Input model for text removal endpoint.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image containing text to be removed.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2531,7 +2531,7 @@ public enum ImageEditingTextRemoval {
     }
 
     /// The output of `fal-ai/image-editing/text-removal`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -2568,7 +2568,7 @@ public enum ImageEditingTimeOfDay {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/time-of-day`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2667,7 +2667,7 @@ public enum ImageEditingTimeOfDay {
     }
 
     /// The output of `fal-ai/image-editing/time-of-day`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -2704,7 +2704,7 @@ public enum ImageEditingWeatherEffect {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/weather-effect`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2803,7 +2803,7 @@ public enum ImageEditingWeatherEffect {
     }
 
     /// The output of `fal-ai/image-editing/weather-effect`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -2837,7 +2837,7 @@ public enum ImageEditingWojakStyle {
     public typealias Image = AuraFlow.Image
 
     /// Input model for wojak style endpoint.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to convert to wojak style.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2922,7 +2922,7 @@ public enum ImageEditingWojakStyle {
     }
 
     /// The output of `fal-ai/image-editing/wojak-style`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 

@@ -40,7 +40,7 @@ public enum ImageEditingYoutubeThumbnails {
     public typealias Image = AuraFlow.Image
 
     /// Input model for YouTube thumbnails endpoint.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to convert to YouTube thumbnail style.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -134,7 +134,7 @@ public enum ImageEditingYoutubeThumbnails {
     }
 
     /// The output of `fal-ai/image-editing/youtube-thumbnails`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -168,7 +168,7 @@ public enum ImagePreprocessorsDepthAnythingV2 {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/depth-anything/v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to process
         public var imageURL: FileInput
 
@@ -188,7 +188,7 @@ public enum ImagePreprocessorsDepthAnythingV2 {
     }
 
     /// The output of `fal-ai/image-preprocessors/depth-anything/v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with depth map
         public let image: Image
 
@@ -219,7 +219,7 @@ public enum ImagePreprocessorsHed {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/hed`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to process
         public var imageURL: FileInput
         /// Whether to use the safe version of the HED detector
@@ -259,7 +259,7 @@ public enum ImagePreprocessorsHed {
     }
 
     /// The output of `fal-ai/image-preprocessors/hed`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with lines detected using the HED detector
         public let image: Image
 
@@ -290,7 +290,7 @@ public enum ImagePreprocessorsLineart {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/lineart`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to process
         public var imageURL: FileInput
         /// Whether to use the coarse model
@@ -322,7 +322,7 @@ public enum ImagePreprocessorsLineart {
     }
 
     /// The output of `fal-ai/image-preprocessors/lineart`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with edges detected using the Canny algorithm
         public let image: Image
 
@@ -353,7 +353,7 @@ public enum ImagePreprocessorsMidas {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/midas`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to process
         public var imageURL: FileInput
         /// A parameter for the MiDaS detector
@@ -393,7 +393,7 @@ public enum ImagePreprocessorsMidas {
     }
 
     /// The output of `fal-ai/image-preprocessors/midas`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with MiDaS depth map
         public let depthMap: Image
         /// Image with MiDaS normal map
@@ -429,7 +429,7 @@ public enum ImagePreprocessorsMlsd {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/mlsd`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to process
         public var imageURL: FileInput
         /// Score threshold for the MLSD detector
@@ -469,7 +469,7 @@ public enum ImagePreprocessorsMlsd {
     }
 
     /// The output of `fal-ai/image-preprocessors/mlsd`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with lines detected using the MLSD detector
         public let image: Image
 
@@ -500,7 +500,7 @@ public enum ImagePreprocessorsPidi {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/pidi`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to process
         public var imageURL: FileInput
         /// Whether to use the safe version of the Pidi detector
@@ -548,7 +548,7 @@ public enum ImagePreprocessorsPidi {
     }
 
     /// The output of `fal-ai/image-preprocessors/pidi`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with Pidi lines detected
         public let image: Image
 
@@ -579,7 +579,7 @@ public enum ImagePreprocessorsSam {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/sam`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to process
         public var imageURL: FileInput
 
@@ -599,7 +599,7 @@ public enum ImagePreprocessorsSam {
     }
 
     /// The output of `fal-ai/image-preprocessors/sam`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with SAM segmentation map
         public let image: Image
 
@@ -630,7 +630,7 @@ public enum ImagePreprocessorsScribble {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/scribble`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to process
         public var imageURL: FileInput
         /// The model to use for the Scribble detector
@@ -682,7 +682,7 @@ public enum ImagePreprocessorsScribble {
     }
 
     /// The output of `fal-ai/image-preprocessors/scribble`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with lines detected using the Scribble detector
         public let image: Image
 
@@ -713,7 +713,7 @@ public enum ImagePreprocessorsTeed {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/teed`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to process
         public var imageURL: FileInput
 
@@ -733,7 +733,7 @@ public enum ImagePreprocessorsTeed {
     }
 
     /// The output of `fal-ai/image-preprocessors/teed`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with TeeD lines detected
         public let image: Image
 
@@ -764,7 +764,7 @@ public enum ImagePreprocessorsZoe {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/zoe`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to process
         public var imageURL: FileInput
 
@@ -784,7 +784,7 @@ public enum ImagePreprocessorsZoe {
     }
 
     /// The output of `fal-ai/image-preprocessors/zoe`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Image with depth map
         public let image: Image
 
@@ -815,7 +815,7 @@ public enum Imagen3Fast {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/imagen3/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing what you want to see
         public var prompt: String
         /// A description of what to discourage in the generated images
@@ -895,7 +895,7 @@ public enum Imagen3Fast {
     }
 
     /// The output of `fal-ai/imagen3/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for generation
         public let seed: Int64
@@ -932,7 +932,7 @@ public enum Imagen4Preview {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/imagen4/preview`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 5000 characters.
@@ -1054,7 +1054,7 @@ public enum Imagen4Preview {
     }
 
     /// The output of `fal-ai/imagen4/preview`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -1093,7 +1093,7 @@ public enum Imagen4PreviewFast {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/imagen4/preview/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 5000 characters.
@@ -1179,7 +1179,7 @@ public enum Imagen4PreviewFast {
     }
 
     /// The output of `fal-ai/imagen4/preview/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -1219,7 +1219,7 @@ public enum Imagen4PreviewUltra {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/imagen4/preview/ultra`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 5000 characters.
@@ -1314,7 +1314,7 @@ public enum Imagen4PreviewUltra {
     }
 
     /// The output of `fal-ai/imagen4/preview/ultra`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -1350,7 +1350,7 @@ public enum ImageutilsDepth {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/imageutils/depth`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Input image url.
         public var imageURL: FileInput
         /// a
@@ -1398,7 +1398,7 @@ public enum ImageutilsDepth {
     }
 
     /// The output of `fal-ai/imageutils/depth`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The depth map.
         public let image: Image
 
@@ -1429,7 +1429,7 @@ public enum ImageutilsMarigoldDepth {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/imageutils/marigold-depth`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Input image url.
         public var imageURL: FileInput
         /// Number of denoising steps. Defaults to `10`. The higher the number, the more accurate the result, but the slower the inference.
@@ -1490,7 +1490,7 @@ public enum ImageutilsMarigoldDepth {
     }
 
     /// The output of `fal-ai/imageutils/marigold-depth`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The depth map.
         public let image: Image
 
@@ -1521,7 +1521,7 @@ public enum ImageutilsRembg {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/imageutils/rembg`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Input image url.
         public var imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -1561,7 +1561,7 @@ public enum ImageutilsRembg {
     }
 
     /// The output of `fal-ai/imageutils/rembg`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Background removed image.
         public let image: Image
 
@@ -1592,7 +1592,7 @@ public enum ImagineartImagineart15PreviewTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `imagineart/imagineart-1.5-preview/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired image. Accepts either a raw string or a JSON string/fenced JSON with positive_prompt and optional negative_prompt.
         public var prompt: String
         /// Image aspect ratio: 1:1, 3:1, 1:3, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3
@@ -1648,7 +1648,7 @@ public enum ImagineartImagineart15PreviewTextToImage {
     }
 
     /// The output of `imagineart/imagineart-1.5-preview/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image
         public let images: [Image]
 
@@ -1679,7 +1679,7 @@ public enum ImagineartImagineart15ProPreviewTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `imagineart/imagineart-1.5-pro-preview/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired image
         public var prompt: String
         /// Image aspect ratio: 1:1, 3:1, 1:3, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3
@@ -1735,7 +1735,7 @@ public enum ImagineartImagineart15ProPreviewTextToImage {
     }
 
     /// The output of `imagineart/imagineart-1.5-pro-preview/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image
         public let images: [Image]
 
@@ -1767,7 +1767,7 @@ public enum ImagineartImagineart20PreviewTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `imagineart/imagineart-2.0-preview/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired image
         public var prompt: String
         /// Image aspect ratio: 1:1, 3:1, 1:3, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 21:9, 4:5, 5:4, 4:1, 1:4
@@ -1862,7 +1862,7 @@ public enum ImagineartImagineart20PreviewTextToImage {
     }
 
     /// The output of `imagineart/imagineart-2.0-preview/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image
         public let images: [Image]
 
@@ -1895,7 +1895,7 @@ public enum InstantCharacter {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/instant-character`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
@@ -2028,7 +2028,7 @@ public enum InstantCharacter {
     }
 
     /// The output of `fal-ai/instant-character`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [Image]
         public let timings: [String: Double]
@@ -2079,7 +2079,7 @@ public enum InvisibleWatermark {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/invisible-watermark`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to be watermarked or decoded
         public var imageURL: FileInput
         /// Text to use as watermark (for encoding only)
@@ -2127,7 +2127,7 @@ public enum InvisibleWatermark {
     }
 
     /// The output of `fal-ai/invisible-watermark`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The watermarked image file info (when encoding)
         public let image: Image?
         /// The extracted watermark text (when decoding)

@@ -18,7 +18,7 @@ public enum JoyaiImageEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/joyai-image-edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The edit instruction describing what changes to make to the image.
         public var prompt: String
         /// URL of the input image to edit.
@@ -117,7 +117,7 @@ public enum JoyaiImageEdit {
     }
 
     /// The output of `fal-ai/joyai-image-edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited output image.
         public let images: [Image]
         public let timings: [String: Double]

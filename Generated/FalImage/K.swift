@@ -26,13 +26,13 @@ public enum KlingImageO1 {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling O1 Omni Image (legacy).
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation. Reference images using @Image1, @Image2, etc. (or @Image if only one image). Max 2500 characters.
         ///
         /// At most 2500 characters.
         public var prompt: String
         /// List of reference images. Reference images in prompt using @Image1, @Image2, etc. (1-indexed). Max 10 images.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Elements (characters/objects) to include in the image. Reference in prompt as @Element1, @Element2, etc. Maximum 10 total (elements + reference images).
         public var elements: [ElementInput]?
         /// Image generation resolution. 1K: standard, 2K: high-res.
@@ -58,7 +58,7 @@ public enum KlingImageO1 {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             elements: [ElementInput]? = nil,
             resolution: Resolution? = nil,
             numImages: Int? = nil,
@@ -67,7 +67,7 @@ public enum KlingImageO1 {
             syncMode: Bool? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.elements = elements
             self.resolution = resolution
             self.numImages = numImages
@@ -79,7 +79,7 @@ public enum KlingImageO1 {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.elements = try wire.optional("elements")
             self.resolution = try wire.optional("resolution")
             self.numImages = try wire.optional("num_images")
@@ -91,7 +91,7 @@ public enum KlingImageO1 {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.elements, "elements")
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.numImages, "num_images")
@@ -121,27 +121,27 @@ public enum KlingImageO1 {
     ///
     /// Create an element by providing frontal_image_url (and optionally reference_image_urls).
     /// All fields are optional - provide what you have available.
-    public struct ElementInput: QueueModel, StructurallyHashable {
+    public struct ElementInput: QueueModel, StructurallyEquatable {
         /// The frontal image of the element (main view). Optional.
         public var frontalImageURL: String?
         /// Additional reference images from different angles. 0-3 images supported. Optional.
-        public var referenceImageURLS: [String]?
+        public var referenceImageURLs: [String]?
 
-        public init(frontalImageURL: String? = nil, referenceImageURLS: [String]? = nil) {
+        public init(frontalImageURL: String? = nil, referenceImageURLs: [String]? = nil) {
             self.frontalImageURL = frontalImageURL
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.frontalImageURL = try wire.optional("frontal_image_url")
-            self.referenceImageURLS = try wire.optional("reference_image_urls")
+            self.referenceImageURLs = try wire.optional("reference_image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.optional(self.frontalImageURL, "frontal_image_url")
-            try wire.optional(self.referenceImageURLS, "reference_image_urls")
+            try wire.optional(self.referenceImageURLs, "reference_image_urls")
         }
     }
 
@@ -165,7 +165,7 @@ public enum KlingImageO1 {
     }
 
     /// The output of `fal-ai/kling-image/o1`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [Image]
 
@@ -199,13 +199,13 @@ public enum KlingImageO3ImageToImage {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling O3 Image-to-Image Generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation. Reference images using @Image1, @Image2, etc. (or @Image if only one image). Max 2500 characters.
         ///
         /// At most 2500 characters.
         public var prompt: String
         /// List of reference images. Reference images in prompt using @Image1, @Image2, etc. (1-indexed). Max 10 images.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Optional: Elements (characters/objects) for face control. Reference in prompt as @Element1, @Element2, etc.
         public var elements: [ElementInput]?
         /// Image generation resolution. 1K: standard, 2K: high-res, 4K: ultra high-res.
@@ -239,7 +239,7 @@ public enum KlingImageO3ImageToImage {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             elements: [ElementInput]? = nil,
             resolution: Resolution? = nil,
             resultType: ResultType? = nil,
@@ -250,7 +250,7 @@ public enum KlingImageO3ImageToImage {
             syncMode: Bool? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.elements = elements
             self.resolution = resolution
             self.resultType = resultType
@@ -264,7 +264,7 @@ public enum KlingImageO3ImageToImage {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.elements = try wire.optional("elements")
             self.resolution = try wire.optional("resolution")
             self.resultType = try wire.optional("result_type")
@@ -278,7 +278,7 @@ public enum KlingImageO3ImageToImage {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.elements, "elements")
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.resultType, "result_type")
@@ -340,7 +340,7 @@ public enum KlingImageO3ImageToImage {
     }
 
     /// Output model for Kling O3 Image Generation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [Image]
 
@@ -376,7 +376,7 @@ public enum KlingImageO3TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling O3 Text-to-Image Generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation. Max 2500 characters.
         ///
         /// At most 2500 characters.
@@ -513,7 +513,7 @@ public enum KlingImageV3ImageToImage {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling V3 Image-to-Image Generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation. Max 2500 characters.
         ///
         /// At most 2500 characters.
@@ -607,7 +607,7 @@ public enum KlingImageV3ImageToImage {
     }
 
     /// Output model for Kling V3 Image Generation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [Image]
 
@@ -643,7 +643,7 @@ public enum KlingImageV3TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling V3 Text-to-Image Generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation. Max 2500 characters.
         ///
         /// At most 2500 characters.
@@ -749,7 +749,7 @@ public enum KlingV15KolorsVirtualTryOn {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/kling/v1-5/kolors-virtual-try-on`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Url for the human image.
         public var humanImageURL: FileInput
         /// Url to the garment image.
@@ -786,7 +786,7 @@ public enum KlingV15KolorsVirtualTryOn {
     }
 
     /// The output of `fal-ai/kling/v1-5/kolors-virtual-try-on`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The output image.
         public let image: Image
 
@@ -819,7 +819,7 @@ public enum KolorsImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/kolors/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -974,7 +974,7 @@ public enum KolorsImageToImage {
     }
 
     /// The output of `fal-ai/kolors/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]

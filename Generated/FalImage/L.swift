@@ -35,7 +35,7 @@ public enum LayerDiffusion {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/layer-diffusion`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
@@ -114,7 +114,7 @@ public enum LayerDiffusion {
     }
 
     /// The output of `fal-ai/layer-diffusion`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL of the generated image.
         public let image: Image
         /// The seed used to generate the image.
@@ -150,7 +150,7 @@ public enum LcmSd15I2i {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/lcm-sd15-i2i`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public var prompt: String
         /// The image to use as a base.
@@ -284,7 +284,7 @@ public enum LcmSd15I2i {
     }
 
     /// The output of `fal-ai/lcm-sd15-i2i`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -362,7 +362,7 @@ public enum LeffaPoseTransfer {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/leffa/pose-transfer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
@@ -454,7 +454,7 @@ public enum LeffaPoseTransfer {
     }
 
     /// The output of `fal-ai/leffa/pose-transfer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The output image.
         public let image: Image
         /// The seed for the inference.
@@ -496,7 +496,7 @@ public enum LeffaVirtualTryon {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/leffa/virtual-tryon`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
@@ -607,7 +607,7 @@ public enum LeffaVirtualTryon {
     }
 
     /// The output of `fal-ai/leffa/virtual-tryon`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The output image.
         public let image: Image
         /// The seed for the inference.
@@ -653,7 +653,7 @@ public enum LightningModels {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/lightning-models`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
@@ -812,7 +812,7 @@ public enum LightningModels {
     }
 
     /// The output of `fal-ai/lightning-models`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -864,7 +864,7 @@ public enum LivePortraitImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/live-portrait/image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be animated
         public var imageURL: FileInput
         /// Amount to blink the eyes
@@ -1106,7 +1106,7 @@ public enum LivePortraitImage {
     }
 
     /// The output of `fal-ai/live-portrait/image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file.
         public let image: Image
 
@@ -1139,7 +1139,7 @@ public enum LoRAImageToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/lora/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL or HuggingFace ID of the base model to generate the image.
         public var modelName: String
         /// URL or HuggingFace ID of the custom U-Net model to use for the image generation.
@@ -1493,7 +1493,7 @@ public enum LoRAImageToImage {
         }
     }
 
-    public struct Embedding: QueueModel, StructurallyHashable {
+    public struct Embedding: QueueModel, StructurallyEquatable {
         /// URL or the path to the embedding weights.
         public var path: String
         /// The tokens to map the embedding weights to. Use these tokens in your prompts.
@@ -1519,7 +1519,7 @@ public enum LoRAImageToImage {
         }
     }
 
-    public struct ControlNet: QueueModel, StructurallyHashable {
+    public struct ControlNet: QueueModel, StructurallyEquatable {
         /// URL or the path to the control net weights.
         public var path: String
         /// optional URL to the controlnet config.json file.
@@ -1610,7 +1610,7 @@ public enum LoRAImageToImage {
         }
     }
 
-    public struct IPAdapter: QueueModel, StructurallyHashable {
+    public struct IPAdapter: QueueModel, StructurallyEquatable {
         /// URL of the image to be used as the IP adapter.
         public var ipAdapterImageURL: IPAdapterImageURL
         /// The mask to use for the IP adapter. When using a mask, the ip-adapter image size and the mask size must be the same
@@ -1710,7 +1710,7 @@ public enum LoRAImageToImage {
     }
 
     /// Ip Adapter Image Url
-    public enum IPAdapterImageURL: QueueModel, StructurallyHashable {
+    public enum IPAdapterImageURL: QueueModel, StructurallyEquatable {
         case string(String)
         case array([String])
 
@@ -1748,7 +1748,7 @@ public enum LoRAImageToImage {
         public static var allCases: [Self] { [.dpm2M, .dpm2MKarras, .dpm2MSde, .dpm2MSdeKarras, .euler, .eulerA, .eulerTrailingTimesteps, .lcm, .lcmTrailingTimesteps, .ddim, .tcd] }
     }
 
-    public struct TimestepsInput: QueueModel, StructurallyHashable {
+    public struct TimestepsInput: QueueModel, StructurallyEquatable {
         /// The method to use for the timesteps. If set to 'array', the timesteps will be set based
         /// on the provided timesteps schedule in the `array` field.
         /// Defaults to 'default' which means the scheduler will use the `num_inference_steps` parameter.
@@ -1795,7 +1795,7 @@ public enum LoRAImageToImage {
         public static var allCases: [Self] { [.`default`, .array] }
     }
 
-    public struct SigmasInput: QueueModel, StructurallyHashable {
+    public struct SigmasInput: QueueModel, StructurallyEquatable {
         /// The method to use for the sigmas. If set to 'custom', the sigmas will be set based
         /// on the provided sigmas schedule in the `array` field.
         /// Defaults to 'default' which means the scheduler will use the sigmas of the scheduler.
@@ -1855,7 +1855,7 @@ public enum LoRAImageToImage {
     }
 
     /// The output of `fal-ai/lora/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -1925,7 +1925,7 @@ public enum LoRAInpaint {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/lora/inpaint`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL or HuggingFace ID of the base model to generate the image.
         public var modelName: String
         /// URL or HuggingFace ID of the custom U-Net model to use for the image generation.
@@ -2286,7 +2286,7 @@ public enum LoRAInpaint {
     }
 
     /// The output of `fal-ai/lora/inpaint`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -2347,7 +2347,7 @@ public enum LongcatImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/longcat-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -2461,7 +2461,7 @@ public enum LongcatImage {
     }
 
     /// The output of `fal-ai/longcat-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2514,7 +2514,7 @@ public enum LongcatImageEdit {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/longcat-image/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image with.
         public var prompt: String
         /// The number of inference steps to perform.
@@ -2624,7 +2624,7 @@ public enum LongcatImageEdit {
     }
 
     /// The output of `fal-ai/longcat-image/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2675,7 +2675,7 @@ public enum Lucidflux {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/lucidflux`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to edit.
         public var imageURL: FileInput
         /// The prompt to edit the image.
@@ -2761,7 +2761,7 @@ public enum Lucidflux {
     }
 
     /// The output of `fal-ai/lucidflux`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated image
         public let image: Image
         /// Seed used for random number generation
@@ -2797,7 +2797,7 @@ public enum LumaPhoton {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/luma-photon`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 3 characters, at most 5000 characters.
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -2852,7 +2852,7 @@ public enum LumaPhoton {
     }
 
     /// The output of `fal-ai/luma-photon`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image
         public let images: [File]
 
@@ -2884,7 +2884,7 @@ public enum LumaPhotonFlash {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/luma-photon/flash`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 3 characters, at most 5000 characters.
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -2922,7 +2922,7 @@ public enum LumaPhotonFlash {
     }
 
     /// The output of `fal-ai/luma-photon/flash`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image
         public let images: [File]
 
@@ -2953,7 +2953,7 @@ public enum LumaPhotonFlashModify {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/luma-photon/flash/modify`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Instruction for modifying the image
         ///
         /// At least 3 characters, at most 5000 characters.
@@ -3016,7 +3016,7 @@ public enum LumaPhotonFlashModify {
     }
 
     /// The output of `fal-ai/luma-photon/flash/modify`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image
         public let images: [File]
 
@@ -3048,7 +3048,7 @@ public enum LumaPhotonFlashReframe {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/luma-photon/flash/reframe`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image to reframe
         public var imageURL: FileInput
         /// The aspect ratio of the reframed image
@@ -3126,7 +3126,7 @@ public enum LumaPhotonFlashReframe {
     }
 
     /// The output of `fal-ai/luma-photon/flash/reframe`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image
         public let images: [File]
 
@@ -3158,7 +3158,7 @@ public enum LumaPhotonModify {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/luma-photon/modify`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Instruction for modifying the image
         ///
         /// At least 3 characters, at most 5000 characters.
@@ -3204,7 +3204,7 @@ public enum LumaPhotonModify {
     }
 
     /// The output of `fal-ai/luma-photon/modify`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image
         public let images: [File]
 
@@ -3236,7 +3236,7 @@ public enum LumaPhotonReframe {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/luma-photon/reframe`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image to reframe
         public var imageURL: FileInput
         /// The aspect ratio of the reframed image
@@ -3314,7 +3314,7 @@ public enum LumaPhotonReframe {
     }
 
     /// The output of `fal-ai/luma-photon/reframe`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image
         public let images: [File]
 
@@ -3347,7 +3347,7 @@ public enum LuminaImageV2 {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/lumina-image/v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -3492,7 +3492,7 @@ public enum LuminaImageV2 {
     }
 
     /// The output of `fal-ai/lumina-image/v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [Image]
         public let timings: [String: Double]

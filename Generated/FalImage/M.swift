@@ -22,7 +22,7 @@ public enum MinimaxImage01 {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/minimax/image-01`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation (max 1500 characters)
         ///
         /// At least 1 character, at most 1500 characters.
@@ -97,7 +97,7 @@ public enum MinimaxImage01 {
     }
 
     /// The output of `fal-ai/minimax/image-01`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [File]
 
@@ -129,7 +129,7 @@ public enum MinimaxImage01SubjectReference {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/minimax/image-01/subject-reference`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for image generation (max 1500 characters)
         ///
         /// At least 1 character, at most 1500 characters.
@@ -197,7 +197,7 @@ public enum MinimaxImage01SubjectReference {
     }
 
     /// The output of `fal-ai/minimax/image-01/subject-reference`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [File]
 
@@ -228,7 +228,7 @@ public enum MixDehazeNet {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/mix-dehaze-net`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to be used for image enhancement
         public var imageURL: FileInput
         /// Model to be used for dehazing
@@ -277,7 +277,7 @@ public enum MixDehazeNet {
     }
 
     /// The output of `fal-ai/mix-dehaze-net`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file info.
         public let image: Image
 
@@ -308,7 +308,7 @@ public enum Moondream3PreviewSegment {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/moondream3-preview/segment`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Object to be segmented in the image
@@ -367,7 +367,7 @@ public enum Moondream3PreviewSegment {
         }
     }
 
-    public enum SpatialReferencesItem: QueueModel, StructurallyHashable {
+    public enum SpatialReferencesItem: QueueModel, StructurallyEquatable {
         case array([Double])
         case object([String: JSONValue])
 
@@ -385,7 +385,7 @@ public enum Moondream3PreviewSegment {
         }
     }
 
-    public struct SegmentSamplingSettings: QueueModel, StructurallyHashable {
+    public struct SegmentSamplingSettings: QueueModel, StructurallyEquatable {
         /// Sampling temperature to use. Higher values will make the output more random, while lower values will make it more focused and deterministic.
         ///
         /// At least 0, at most 1. Default: `1`.
@@ -435,7 +435,7 @@ public enum Moondream3PreviewSegment {
     }
 
     /// The output of `fal-ai/moondream3-preview/segment`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -480,7 +480,7 @@ public enum Moondream3PreviewSegment {
         }
     }
 
-    public struct UsageInfo: QueueModel, StructurallyHashable {
+    public struct UsageInfo: QueueModel, StructurallyEquatable {
         /// Number of input tokens processed
         public let inputTokens: Int
         /// Number of output tokens generated
@@ -519,7 +519,7 @@ public enum Moondream3PreviewSegment {
         }
     }
 
-    public struct Object: QueueModel, StructurallyHashable {
+    public struct Object: QueueModel, StructurallyEquatable {
         /// Left boundary of detection box in normalized format (0 to 1)
         public let xMin: Double
         /// Top boundary of detection box in normalized format (0 to 1)
@@ -565,7 +565,7 @@ public enum MoondreamNextDetection {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/moondream-next/detection`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image URL to be processed
         public var imageURL: FileInput
         /// Type of detection to perform
@@ -643,7 +643,7 @@ public enum MoondreamNextDetection {
     }
 
     /// The output of `fal-ai/moondream-next/detection`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Output image with detection visualization
         public let image: Image?
         /// Detection results as text

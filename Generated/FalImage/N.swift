@@ -26,7 +26,7 @@ public enum NafnetDeblur {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/nafnet/deblur`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to be used for relighting
         public var imageURL: FileInput
         /// seed to be used for generation
@@ -51,7 +51,7 @@ public enum NafnetDeblur {
     }
 
     /// The output of `fal-ai/nafnet/deblur`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file info.
         public let image: Image
 
@@ -82,7 +82,7 @@ public enum NafnetDenoise {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/nafnet/denoise`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to be used for relighting
         public var imageURL: FileInput
         /// seed to be used for generation
@@ -107,7 +107,7 @@ public enum NafnetDenoise {
     }
 
     /// The output of `fal-ai/nafnet/denoise`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file info.
         public let image: Image
 
@@ -141,7 +141,7 @@ public enum NanoBanana {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/nano-banana`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -236,7 +236,7 @@ public enum NanoBanana {
     }
 
     /// The output of `fal-ai/nano-banana`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -277,7 +277,7 @@ public enum NanoBanana2 {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/nano-banana-2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -406,7 +406,7 @@ public enum NanoBanana2 {
     }
 
     /// The output of `fal-ai/nano-banana-2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -447,7 +447,7 @@ public enum NanoBanana2Edit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/nano-banana-2/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -475,7 +475,7 @@ public enum NanoBanana2Edit {
         /// Default: `false`.
         public var syncMode: Bool?
         /// The URLs of the images to use for image-to-image generation or image editing.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Optional system instruction that steers the model's persona and output style across the request. Leave blank to omit; when provided, it is sent as the system instruction to Gemini (or as a system message on OpenAI-compatible providers).
         ///
         /// At most 50000 characters. Default: `""`.
@@ -503,7 +503,7 @@ public enum NanoBanana2Edit {
             outputFormat: OutputFormat? = nil,
             safetyTolerance: SafetyTolerance? = nil,
             syncMode: Bool? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             systemPrompt: String? = nil,
             resolution: Resolution? = nil,
             limitGenerations: Bool? = nil,
@@ -517,7 +517,7 @@ public enum NanoBanana2Edit {
             self.outputFormat = outputFormat
             self.safetyTolerance = safetyTolerance
             self.syncMode = syncMode
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.systemPrompt = systemPrompt
             self.resolution = resolution
             self.limitGenerations = limitGenerations
@@ -534,7 +534,7 @@ public enum NanoBanana2Edit {
             self.outputFormat = try wire.optional("output_format")
             self.safetyTolerance = try wire.optional("safety_tolerance")
             self.syncMode = try wire.optional("sync_mode")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.systemPrompt = try wire.optional("system_prompt")
             self.resolution = try wire.optional("resolution")
             self.limitGenerations = try wire.optional("limit_generations")
@@ -551,7 +551,7 @@ public enum NanoBanana2Edit {
             try wire.optional(self.outputFormat, "output_format")
             try wire.optional(self.safetyTolerance, "safety_tolerance")
             try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.systemPrompt, "system_prompt")
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.limitGenerations, "limit_generations")
@@ -582,7 +582,7 @@ public enum NanoBanana2Edit {
     }
 
     /// The output of `fal-ai/nano-banana-2/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -621,7 +621,7 @@ public enum NanoBananaEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/nano-banana/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -649,7 +649,7 @@ public enum NanoBananaEdit {
         /// Default: `false`.
         public var syncMode: Bool?
         /// The URLs of the images to use for image-to-image generation or image editing.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Experimental parameter to limit the number of generations from each round of prompting to 1. Set to `True` to to disregard any instructions in the prompt regarding the number of images to generate.
         ///
         /// Default: `false`.
@@ -663,7 +663,7 @@ public enum NanoBananaEdit {
             outputFormat: OutputFormat? = nil,
             safetyTolerance: SafetyTolerance? = nil,
             syncMode: Bool? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             limitGenerations: Bool? = nil
         ) {
             self.prompt = prompt
@@ -673,7 +673,7 @@ public enum NanoBananaEdit {
             self.outputFormat = outputFormat
             self.safetyTolerance = safetyTolerance
             self.syncMode = syncMode
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.limitGenerations = limitGenerations
         }
 
@@ -686,7 +686,7 @@ public enum NanoBananaEdit {
             self.outputFormat = try wire.optional("output_format")
             self.safetyTolerance = try wire.optional("safety_tolerance")
             self.syncMode = try wire.optional("sync_mode")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.limitGenerations = try wire.optional("limit_generations")
         }
 
@@ -699,7 +699,7 @@ public enum NanoBananaEdit {
             try wire.optional(self.outputFormat, "output_format")
             try wire.optional(self.safetyTolerance, "safety_tolerance")
             try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.limitGenerations, "limit_generations")
         }
 
@@ -722,7 +722,7 @@ public enum NanoBananaEdit {
     }
 
     /// The output of `fal-ai/nano-banana/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -762,7 +762,7 @@ public enum NanoBananaPro {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/nano-banana-pro`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -885,7 +885,7 @@ public enum NanoBananaPro {
     }
 
     /// The output of `fal-ai/nano-banana-pro`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -925,7 +925,7 @@ public enum NanoBananaProEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/nano-banana-pro/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -953,7 +953,7 @@ public enum NanoBananaProEdit {
         /// Default: `false`.
         public var syncMode: Bool?
         /// The URLs of the images to use for image-to-image generation or image editing.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Optional system instruction that steers the model's persona and output style across the request. Leave blank to omit; when provided, it is sent as the system instruction to Gemini (or as a system message on OpenAI-compatible providers).
         ///
         /// At most 50000 characters. Default: `""`.
@@ -979,7 +979,7 @@ public enum NanoBananaProEdit {
             outputFormat: OutputFormat? = nil,
             safetyTolerance: SafetyTolerance? = nil,
             syncMode: Bool? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             systemPrompt: String? = nil,
             resolution: Resolution? = nil,
             limitGenerations: Bool? = nil,
@@ -992,7 +992,7 @@ public enum NanoBananaProEdit {
             self.outputFormat = outputFormat
             self.safetyTolerance = safetyTolerance
             self.syncMode = syncMode
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.systemPrompt = systemPrompt
             self.resolution = resolution
             self.limitGenerations = limitGenerations
@@ -1008,7 +1008,7 @@ public enum NanoBananaProEdit {
             self.outputFormat = try wire.optional("output_format")
             self.safetyTolerance = try wire.optional("safety_tolerance")
             self.syncMode = try wire.optional("sync_mode")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.systemPrompt = try wire.optional("system_prompt")
             self.resolution = try wire.optional("resolution")
             self.limitGenerations = try wire.optional("limit_generations")
@@ -1024,7 +1024,7 @@ public enum NanoBananaProEdit {
             try wire.optional(self.outputFormat, "output_format")
             try wire.optional(self.safetyTolerance, "safety_tolerance")
             try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.systemPrompt, "system_prompt")
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.limitGenerations, "limit_generations")
@@ -1054,7 +1054,7 @@ public enum NanoBananaProEdit {
     }
 
     /// The output of `fal-ai/nano-banana-pro/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -1091,7 +1091,7 @@ public enum NucleusImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/nucleus-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for generating the image.
         public var prompt: String
         /// The negative prompt to use for generation.
@@ -1220,7 +1220,7 @@ public enum NucleusImage {
     }
 
     /// The output of `fal-ai/nucleus-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]

@@ -27,7 +27,7 @@ public enum ObjectRemoval {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/object-removal`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to remove objects from.
         public var imageURL: FileInput
         /// Text description of the object to remove.
@@ -90,7 +90,7 @@ public enum ObjectRemoval {
     }
 
     /// The output of `fal-ai/object-removal`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images with objects removed.
         public let images: [Image]
 
@@ -122,7 +122,7 @@ public enum ObjectRemovalBbox {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/object-removal/bbox`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to remove objects from.
         public var imageURL: FileInput
         /// List of bounding box coordinates to erase (only one box prompt is supported)
@@ -178,7 +178,7 @@ public enum ObjectRemovalBbox {
         }
     }
 
-    public struct BBoxPromptBase: QueueModel, StructurallyHashable {
+    public struct BBoxPromptBase: QueueModel, StructurallyEquatable {
         /// X Min Coordinate of the box (0-1)
         ///
         /// At least 0, at most 1. Default: `0`.
@@ -238,7 +238,7 @@ public enum ObjectRemovalBbox {
     }
 
     /// The output of `fal-ai/object-removal/bbox`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images with objects removed.
         public let images: [Image]
 
@@ -270,7 +270,7 @@ public enum ObjectRemovalMask {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/object-removal/mask`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to remove objects from.
         public var imageURL: FileInput
         /// The URL of the mask image. White pixels (255) indicate areas to remove.
@@ -319,7 +319,7 @@ public enum ObjectRemovalMask {
     }
 
     /// The output of `fal-ai/object-removal/mask`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images with objects removed.
         public let images: [Image]
 
@@ -350,7 +350,7 @@ public enum OmniZero {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/omni-zero`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt to guide the image generation.
         public var prompt: String
         /// Negative prompt to guide the image generation.
@@ -490,7 +490,7 @@ public enum OmniZero {
     }
 
     /// The output of `fal-ai/omni-zero`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image.
         public let image: Image
 
@@ -523,13 +523,13 @@ public enum OmnigenV1 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/omnigen-v1`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// URL of images to use while generating the image, Use <img><|image_1|></img> for the first image and so on.
         ///
         /// Default: `[]`.
-        public var inputImageURLS: [FileInput]?
+        public var inputImageURLs: [FileInput]?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
@@ -570,7 +570,7 @@ public enum OmnigenV1 {
 
         public init(
             prompt: String,
-            inputImageURLS: [FileInput]? = nil,
+            inputImageURLs: [FileInput]? = nil,
             imageSize: ImageSize? = nil,
             numInferenceSteps: Int? = nil,
             seed: Int64? = nil,
@@ -582,7 +582,7 @@ public enum OmnigenV1 {
             outputFormat: OutputFormat? = nil
         ) {
             self.prompt = prompt
-            self.inputImageURLS = inputImageURLS
+            self.inputImageURLs = inputImageURLs
             self.imageSize = imageSize
             self.numInferenceSteps = numInferenceSteps
             self.seed = seed
@@ -597,7 +597,7 @@ public enum OmnigenV1 {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.inputImageURLS = try wire.optional("input_image_urls")
+            self.inputImageURLs = try wire.optional("input_image_urls")
             self.imageSize = try wire.optional("image_size")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
             self.seed = try wire.optional("seed")
@@ -612,7 +612,7 @@ public enum OmnigenV1 {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.optional(self.inputImageURLS, "input_image_urls")
+            try wire.optional(self.inputImageURLs, "input_image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
             try wire.optional(self.seed, "seed")
@@ -648,7 +648,7 @@ public enum OmnigenV1 {
     }
 
     /// The output of `fal-ai/omnigen-v1`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -701,13 +701,13 @@ public enum OmnigenV2 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/omnigen-v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate or edit an image. Use specific language like 'Add the bird from image 1 to the desk in image 2' for better results.
         public var prompt: String
         /// URLs of input images to use for image editing or multi-image generation. Support up to 3 images.
         ///
         /// Default: `[]`.
-        public var inputImageURLS: [FileInput]?
+        public var inputImageURLs: [FileInput]?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
@@ -764,7 +764,7 @@ public enum OmnigenV2 {
 
         public init(
             prompt: String,
-            inputImageURLS: [FileInput]? = nil,
+            inputImageURLs: [FileInput]? = nil,
             imageSize: ImageSize? = nil,
             numInferenceSteps: Int? = nil,
             seed: Int64? = nil,
@@ -780,7 +780,7 @@ public enum OmnigenV2 {
             outputFormat: OutputFormat? = nil
         ) {
             self.prompt = prompt
-            self.inputImageURLS = inputImageURLS
+            self.inputImageURLs = inputImageURLs
             self.imageSize = imageSize
             self.numInferenceSteps = numInferenceSteps
             self.seed = seed
@@ -799,7 +799,7 @@ public enum OmnigenV2 {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.inputImageURLS = try wire.optional("input_image_urls")
+            self.inputImageURLs = try wire.optional("input_image_urls")
             self.imageSize = try wire.optional("image_size")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
             self.seed = try wire.optional("seed")
@@ -818,7 +818,7 @@ public enum OmnigenV2 {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.optional(self.inputImageURLS, "input_image_urls")
+            try wire.optional(self.inputImageURLs, "input_image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
             try wire.optional(self.seed, "seed")
@@ -876,7 +876,7 @@ public enum OmnigenV2 {
     }
 
     /// The output of `fal-ai/omnigen-v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -929,7 +929,7 @@ public enum Onereward {
     public typealias Image = Cartoonify.Image
 
     /// Input for the OneReward inpainting/editing model.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the source image to edit.
         public var imageURL: FileInput
         /// URL of the mask image. White pixels indicate the area to fill or modify; black pixels preserve the original content.
@@ -1063,7 +1063,7 @@ public enum Onereward {
     }
 
     /// Output from the OneReward model.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited image files.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1116,7 +1116,7 @@ public enum OpenaiGptImage2 {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `openai/gpt-image-2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
@@ -1197,7 +1197,7 @@ public enum OpenaiGptImage2 {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyHashable {
+    public enum ImageSize: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case custom(Custom)
 
@@ -1226,7 +1226,7 @@ public enum OpenaiGptImage2 {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyHashable {
+        public struct Custom: QueueModel, StructurallyEquatable {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -1285,7 +1285,7 @@ public enum OpenaiGptImage2 {
     }
 
     /// The output of `openai/gpt-image-2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
 
@@ -1319,13 +1319,13 @@ public enum OpenaiGptImage2Edit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `openai/gpt-image-2/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
         public var prompt: String
         /// The URLs of the images to use as a reference for the generation.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The size of the generated image. Use 'auto' to infer from input images.
         ///
         /// Default: `.preset(.auto)`.
@@ -1351,7 +1351,7 @@ public enum OpenaiGptImage2Edit {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             quality: Quality? = nil,
             numImages: Int? = nil,
@@ -1360,7 +1360,7 @@ public enum OpenaiGptImage2Edit {
             maskURL: String? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.quality = quality
             self.numImages = numImages
@@ -1372,7 +1372,7 @@ public enum OpenaiGptImage2Edit {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.quality = try wire.optional("quality")
             self.numImages = try wire.optional("num_images")
@@ -1384,7 +1384,7 @@ public enum OpenaiGptImage2Edit {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.quality, "quality")
             try wire.optional(self.numImages, "num_images")
@@ -1412,7 +1412,7 @@ public enum OpenaiGptImage2Edit {
     }
 
     /// The output of `openai/gpt-image-2/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
 
@@ -1446,7 +1446,7 @@ public enum OvisImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/ovis-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to generate an image from.
@@ -1569,7 +1569,7 @@ public enum OvisImage {
     }
 
     /// The output of `fal-ai/ovis-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]

@@ -30,7 +30,7 @@ public enum PatinaMaterial {
     public typealias OutputFormat = ChronoEdit.OutputFormat
 
     /// The input of `fal-ai/patina/material`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the material/texture to generate.
         public var prompt: String
         /// Output texture dimensions in pixels.
@@ -219,7 +219,7 @@ public enum PatinaMaterial {
     }
 
     /// The output of `fal-ai/patina/material`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated tileable texture image(s) from z-image and predicted PBR material maps from PATINA.
         public let images: [ImagesItem]
         /// Seed used for texture generation.
@@ -253,7 +253,7 @@ public enum PatinaMaterial {
         }
     }
 
-    public enum ImagesItem: QueueModel, StructurallyHashable {
+    public enum ImagesItem: QueueModel, StructurallyEquatable {
         case object([String: JSONValue])
         case object2([String: JSONValue])
 
@@ -287,7 +287,7 @@ public enum PatinaMaterialExtract {
     public typealias ImagesItem = PatinaMaterial.ImagesItem
 
     /// The input of `fal-ai/patina/material/extract`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Describe which texture to extract from the image.
         public var prompt: String
         /// Output texture dimensions in pixels.
@@ -443,7 +443,7 @@ public enum PatinaMaterialExtract {
     }
 
     /// The output of `fal-ai/patina/material/extract`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated tileable texture image(s) from z-image and predicted PBR material maps from PATINA.
         public let images: [ImagesItem]
         /// Seed used for texture generation.
@@ -490,7 +490,7 @@ public enum PhotaEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/phota/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the desired image. To refer to specific profiles, use [[profile_id_1]], [[profile_id_2]], etc.
         ///
         /// At most 8000 characters.
@@ -500,7 +500,7 @@ public enum PhotaEdit {
         /// At least 1, at most 4. Default: `1`.
         public var numImages: Int?
         /// List of profile IDs to use for the image generation. Profiles may be tagged in the prompt as @Profile1, @Profile2, etc.
-        public var profileIDS: [String]?
+        public var profileIDs: [String]?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
@@ -520,50 +520,50 @@ public enum PhotaEdit {
         /// List of URLs/ Base64 data URIs of the images to edit. At least one image is required; for pure text-to-image generation use the `/` endpoint instead. A maximum of 10 images are supported, additional images will be ignored.
         ///
         /// At least 1 item.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
             numImages: Int? = nil,
-            profileIDS: [String]? = nil,
+            profileIDs: [String]? = nil,
             outputFormat: OutputFormat? = nil,
             syncMode: Bool? = nil,
             resolution: Resolution? = nil,
             aspectRatio: AspectRatio? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.numImages = numImages
-            self.profileIDS = profileIDS
+            self.profileIDs = profileIDs
             self.outputFormat = outputFormat
             self.syncMode = syncMode
             self.resolution = resolution
             self.aspectRatio = aspectRatio
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
             self.numImages = try wire.optional("num_images")
-            self.profileIDS = try wire.optional("profile_ids")
+            self.profileIDs = try wire.optional("profile_ids")
             self.outputFormat = try wire.optional("output_format")
             self.syncMode = try wire.optional("sync_mode")
             self.resolution = try wire.optional("resolution")
             self.aspectRatio = try wire.optional("aspect_ratio")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
             try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.profileIDS, "profile_ids")
+            try wire.optional(self.profileIDs, "profile_ids")
             try wire.optional(self.outputFormat, "output_format")
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -579,7 +579,7 @@ public enum PhotaEdit {
             var validator = Validator(path)
             validator.string(self.prompt, "prompt", maxLength: 8000)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.count(self.imageURLS, "image_urls", minItems: 1)
+            validator.count(self.imageURLs, "image_urls", minItems: 1)
             return validator.issues
         }
     }
@@ -613,7 +613,7 @@ public enum PhotaEdit {
     }
 
     /// The output of `fal-ai/phota/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL of the edited image.
         public let images: [ImageFile]
 
@@ -645,11 +645,11 @@ public enum PhotaEnhance {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/phota/enhance`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL/Base64 data URI of the image to enhance.
         public var imageURL: FileInput
         /// List of profile IDs to use for the image enhancement. The profiles sent over will be used as candidates for identity preservation.
-        public var profileIDS: [String]?
+        public var profileIDs: [String]?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
@@ -665,13 +665,13 @@ public enum PhotaEnhance {
 
         public init(
             imageURL: FileInput,
-            profileIDS: [String]? = nil,
+            profileIDs: [String]? = nil,
             numImages: Int? = nil,
             outputFormat: OutputFormat? = nil,
             syncMode: Bool? = nil
         ) {
             self.imageURL = imageURL
-            self.profileIDS = profileIDS
+            self.profileIDs = profileIDs
             self.numImages = numImages
             self.outputFormat = outputFormat
             self.syncMode = syncMode
@@ -680,7 +680,7 @@ public enum PhotaEnhance {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.imageURL = try wire.required("image_url")
-            self.profileIDS = try wire.optional("profile_ids")
+            self.profileIDs = try wire.optional("profile_ids")
             self.numImages = try wire.optional("num_images")
             self.outputFormat = try wire.optional("output_format")
             self.syncMode = try wire.optional("sync_mode")
@@ -689,7 +689,7 @@ public enum PhotaEnhance {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.profileIDS, "profile_ids")
+            try wire.optional(self.profileIDs, "profile_ids")
             try wire.optional(self.numImages, "num_images")
             try wire.optional(self.outputFormat, "output_format")
             try wire.optional(self.syncMode, "sync_mode")
@@ -710,7 +710,7 @@ public enum PhotaEnhance {
     }
 
     /// The output of `fal-ai/phota/enhance`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL of the enhanced image.
         public let images: [ImageFile]
 
@@ -741,7 +741,7 @@ public enum Photomaker {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/photomaker`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image archive containing the images you want to use.
         public var imageArchiveURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -902,7 +902,7 @@ public enum Photomaker {
     }
 
     /// The output of `fal-ai/photomaker`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [Image]
         public let seed: Int64
 
@@ -937,7 +937,7 @@ public enum PhysicEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/physic-edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to edit with physics-aware transformations.
         public var imageURL: FileInput
         /// The editing instruction describing the physical transformation to apply.
@@ -1036,7 +1036,7 @@ public enum PhysicEdit {
     }
 
     /// The output of `fal-ai/physic-edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1088,7 +1088,7 @@ public enum PixartSigma {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/pixart-sigma`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -1246,7 +1246,7 @@ public enum PixartSigma {
     }
 
     /// The output of `fal-ai/pixart-sigma`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         /// The timings of the different steps of the generation process.
@@ -1299,7 +1299,7 @@ public enum PixelcutBackgroundRemoval {
     public typealias File = FashnTryonV15.File
 
     /// The input of `pixelcut/background-removal`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Input image (JPEG or PNG)
         public var imageURL: FileInput
         /// Output format
@@ -1352,7 +1352,7 @@ public enum PixelcutBackgroundRemoval {
     }
 
     /// The output of `pixelcut/background-removal`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Result image (for rgba/alpha output formats)
         public let image: Image?
         /// Result file (for zip output format)
@@ -1392,7 +1392,7 @@ public enum PlaygroundV25 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/playground-v25`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
@@ -1538,7 +1538,7 @@ public enum PlaygroundV25 {
     }
 
     /// The output of `fal-ai/playground-v25`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1593,7 +1593,7 @@ public enum PlaygroundV25ImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/playground-v25/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// If set to true, the aspect ratio of the generated image will be preserved even
         /// if the image size is too large. However, if the image is not a multiple of 32
         /// in width or height, it will be resized to the nearest multiple of 32. By default,
@@ -1778,7 +1778,7 @@ public enum PlaygroundV25ImageToImage {
     }
 
     /// The output of `fal-ai/playground-v25/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1833,7 +1833,7 @@ public enum PlaygroundV25Inpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/playground-v25/inpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
@@ -2001,7 +2001,7 @@ public enum PlaygroundV25Inpainting {
     }
 
     /// The output of `fal-ai/playground-v25/inpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2052,7 +2052,7 @@ public enum Plushify {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/plushify`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to apply cartoon style to
         public var imageURL: FileInput
         /// Prompt for the generation. Default is empty which is usually best, but sometimes it can help to add a description of the subject.
@@ -2156,7 +2156,7 @@ public enum Plushify {
     }
 
     /// The output of `fal-ai/plushify`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]

@@ -30,7 +30,7 @@ public enum PostProcessing {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to process
         public var imageURL: FileInput
         /// Enable film grain effect
@@ -707,7 +707,7 @@ public enum PostProcessing {
     }
 
     /// The output of `fal-ai/post-processing`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed images
         public let images: [Image]
 
@@ -739,7 +739,7 @@ public enum PostProcessingBlur {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/blur`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to process
         public var imageURL: FileInput
         /// Type of blur to apply
@@ -794,7 +794,7 @@ public enum PostProcessingBlur {
     }
 
     /// The output of `fal-ai/post-processing/blur`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed images with blur effect
         public let images: [Image]
 
@@ -828,7 +828,7 @@ public enum PostProcessingChromaticAberration {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/chromatic-aberration`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to process
         public var imageURL: FileInput
         /// Red channel shift amount
@@ -916,7 +916,7 @@ public enum PostProcessingChromaticAberration {
     }
 
     /// The output of `fal-ai/post-processing/chromatic-aberration`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed images with chromatic aberration effect
         public let images: [Image]
 
@@ -947,7 +947,7 @@ public enum PostProcessingColorCorrection {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/color-correction`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to process
         public var imageURL: FileInput
         /// Color temperature adjustment
@@ -1028,7 +1028,7 @@ public enum PostProcessingColorCorrection {
     }
 
     /// The output of `fal-ai/post-processing/color-correction`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed images with color correction
         public let images: [Image]
 
@@ -1060,7 +1060,7 @@ public enum PostProcessingColorTint {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/color-tint`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to process
         public var imageURL: FileInput
         /// Tint strength
@@ -1106,7 +1106,7 @@ public enum PostProcessingColorTint {
     }
 
     /// The output of `fal-ai/post-processing/color-tint`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed images with color tint effect
         public let images: [Image]
 
@@ -1138,7 +1138,7 @@ public enum PostProcessingDesaturate {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/desaturate`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to process
         public var imageURL: FileInput
         /// Desaturation factor
@@ -1184,7 +1184,7 @@ public enum PostProcessingDesaturate {
     }
 
     /// The output of `fal-ai/post-processing/desaturate`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed images with desaturation effect
         public let images: [Image]
 
@@ -1215,7 +1215,7 @@ public enum PostProcessingDissolve {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/dissolve`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to process
         public var imageURL: FileInput
         /// URL of second image for dissolve
@@ -1258,7 +1258,7 @@ public enum PostProcessingDissolve {
     }
 
     /// The output of `fal-ai/post-processing/dissolve`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed images with dissolve effect
         public let images: [Image]
 
@@ -1290,7 +1290,7 @@ public enum PostProcessingDodgeBurn {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/dodge-burn`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to process
         public var imageURL: FileInput
         /// Dodge and burn intensity
@@ -1336,7 +1336,7 @@ public enum PostProcessingDodgeBurn {
     }
 
     /// The output of `fal-ai/post-processing/dodge-burn`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed images with dodge and burn effect
         public let images: [Image]
 
@@ -1368,7 +1368,7 @@ public enum PostProcessingGrain {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/grain`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to process
         public var imageURL: FileInput
         /// Film grain intensity
@@ -1428,7 +1428,7 @@ public enum PostProcessingGrain {
     }
 
     /// The output of `fal-ai/post-processing/grain`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed images with grain effect
         public let images: [Image]
 
@@ -1459,7 +1459,7 @@ public enum PostProcessingParabolize {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/parabolize`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to process
         public var imageURL: FileInput
         /// Parabolize coefficient
@@ -1515,7 +1515,7 @@ public enum PostProcessingParabolize {
     }
 
     /// The output of `fal-ai/post-processing/parabolize`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed images with parabolize effect
         public let images: [Image]
 
@@ -1547,7 +1547,7 @@ public enum PostProcessingSharpen {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/sharpen`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to process
         public var imageURL: FileInput
         /// Type of sharpening to apply
@@ -1657,7 +1657,7 @@ public enum PostProcessingSharpen {
     }
 
     /// The output of `fal-ai/post-processing/sharpen`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed images with sharpen effect
         public let images: [Image]
 
@@ -1688,7 +1688,7 @@ public enum PostProcessingSolarize {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/solarize`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to process
         public var imageURL: FileInput
         /// Solarize threshold
@@ -1726,7 +1726,7 @@ public enum PostProcessingSolarize {
     }
 
     /// The output of `fal-ai/post-processing/solarize`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed images with solarize effect
         public let images: [Image]
 
@@ -1757,7 +1757,7 @@ public enum PostProcessingVignette {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/vignette`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to process
         public var imageURL: FileInput
         /// Vignette strength
@@ -1795,7 +1795,7 @@ public enum PostProcessingVignette {
     }
 
     /// The output of `fal-ai/post-processing/vignette`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed images with vignette effect
         public let images: [Image]
 

@@ -42,7 +42,7 @@ public enum QwenImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -185,7 +185,7 @@ public enum QwenImage {
     }
 
     /// The output of `fal-ai/qwen-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -239,7 +239,7 @@ public enum QwenImage2512 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-2512`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to generate an image from.
@@ -362,7 +362,7 @@ public enum QwenImage2512 {
     }
 
     /// The output of `fal-ai/qwen-image-2512`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -417,7 +417,7 @@ public enum QwenImage2512LoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-2512/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to generate an image from.
@@ -550,7 +550,7 @@ public enum QwenImage2512LoRA {
     }
 
     /// The output of `fal-ai/qwen-image-2512/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -603,7 +603,7 @@ public enum QwenImage2Edit {
     public typealias File = FashnTryonV15.File
 
     /// Input for Qwen Image 2 image editing with reference images
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 800 characters.
         ///
         /// At least 1 character.
@@ -637,7 +637,7 @@ public enum QwenImage2Edit {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// Reference images for editing (1-3 images required). Order matters: reference as 'image 1', 'image 2', 'image 3' in prompt. Resolution: 384-5000px each dimension. Max size: 10MB each. Formats: JPEG, JPG, PNG (no alpha), WEBP.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -649,7 +649,7 @@ public enum QwenImage2Edit {
             syncMode: Bool? = nil,
             numImages: Int? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.negativePrompt = negativePrompt
@@ -660,7 +660,7 @@ public enum QwenImage2Edit {
             self.syncMode = syncMode
             self.numImages = numImages
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -674,7 +674,7 @@ public enum QwenImage2Edit {
             self.syncMode = try wire.optional("sync_mode")
             self.numImages = try wire.optional("num_images")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -688,7 +688,7 @@ public enum QwenImage2Edit {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.numImages, "num_images")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -712,7 +712,7 @@ public enum QwenImage2Edit {
     }
 
     /// The output of `fal-ai/qwen-image-2/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [File]
         /// The seed used for generation
@@ -750,7 +750,7 @@ public enum QwenImage2ProEdit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/qwen-image-2/pro/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired image. Supports Chinese and English;.
         ///
         /// At least 1 character.
@@ -784,7 +784,7 @@ public enum QwenImage2ProEdit {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// Reference images for editing (1-3 images required). Order matters: reference as 'image 1', 'image 2', 'image 3' in prompt. Resolution: 384-5000px each dimension. Max size: 10MB each. Formats: JPEG, JPG, PNG (no alpha), WEBP.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -796,7 +796,7 @@ public enum QwenImage2ProEdit {
             syncMode: Bool? = nil,
             numImages: Int? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.negativePrompt = negativePrompt
@@ -807,7 +807,7 @@ public enum QwenImage2ProEdit {
             self.syncMode = syncMode
             self.numImages = numImages
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -821,7 +821,7 @@ public enum QwenImage2ProEdit {
             self.syncMode = try wire.optional("sync_mode")
             self.numImages = try wire.optional("num_images")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -835,7 +835,7 @@ public enum QwenImage2ProEdit {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.numImages, "num_images")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -859,7 +859,7 @@ public enum QwenImage2ProEdit {
     }
 
     /// The output of `fal-ai/qwen-image-2/pro/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [File]
         /// The seed used for generation
@@ -897,7 +897,7 @@ public enum QwenImage2ProTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/qwen-image-2/pro/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired image. Supports Chinese and English;.
         ///
         /// At least 1 character.
@@ -1003,7 +1003,7 @@ public enum QwenImage2ProTextToImage {
     }
 
     /// The output of `fal-ai/qwen-image-2/pro/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [File]
         /// The seed used for generation
@@ -1041,7 +1041,7 @@ public enum QwenImage2TextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/qwen-image-2/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired image. Supports Chinese and English.
         ///
         /// At least 1 character.
@@ -1147,7 +1147,7 @@ public enum QwenImage2TextToImage {
     }
 
     /// The output of `fal-ai/qwen-image-2/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images.
         public let images: [File]
         /// The seed used for generation
@@ -1186,7 +1186,7 @@ public enum QwenImageEdit {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -1313,7 +1313,7 @@ public enum QwenImageEdit {
     }
 
     /// The output of `fal-ai/qwen-image-edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1367,7 +1367,7 @@ public enum QwenImageEdit2509 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-2509`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -1403,7 +1403,7 @@ public enum QwenImageEdit2509 {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images to edit.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
@@ -1423,7 +1423,7 @@ public enum QwenImageEdit2509 {
             numImages: Int? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             negativePrompt: String? = nil,
             acceleration: Acceleration? = nil
         ) {
@@ -1436,7 +1436,7 @@ public enum QwenImageEdit2509 {
             self.numImages = numImages
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.negativePrompt = negativePrompt
             self.acceleration = acceleration
         }
@@ -1452,7 +1452,7 @@ public enum QwenImageEdit2509 {
             self.numImages = try wire.optional("num_images")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.acceleration = try wire.optional("acceleration")
         }
@@ -1468,7 +1468,7 @@ public enum QwenImageEdit2509 {
             try wire.optional(self.numImages, "num_images")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.acceleration, "acceleration")
         }
@@ -1497,7 +1497,7 @@ public enum QwenImageEdit2509 {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1552,7 +1552,7 @@ public enum QwenImageEdit2509LoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-2509-lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image. If not provided, the size of the final input image will be used to calculate the size of the output image.
@@ -1586,7 +1586,7 @@ public enum QwenImageEdit2509LoRA {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images to edit.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
@@ -1611,7 +1611,7 @@ public enum QwenImageEdit2509LoRA {
             numImages: Int? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             negativePrompt: String? = nil,
             acceleration: Acceleration? = nil,
             loras: [LoRAWeight]? = nil
@@ -1625,7 +1625,7 @@ public enum QwenImageEdit2509LoRA {
             self.numImages = numImages
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.negativePrompt = negativePrompt
             self.acceleration = acceleration
             self.loras = loras
@@ -1642,7 +1642,7 @@ public enum QwenImageEdit2509LoRA {
             self.numImages = try wire.optional("num_images")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.acceleration = try wire.optional("acceleration")
             self.loras = try wire.optional("loras")
@@ -1659,7 +1659,7 @@ public enum QwenImageEdit2509LoRA {
             try wire.optional(self.numImages, "num_images")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.acceleration, "acceleration")
             try wire.optional(self.loras, "loras")
@@ -1689,7 +1689,7 @@ public enum QwenImageEdit2509LoRA {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509-lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1743,9 +1743,9 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Add Background endpoint - Remove white background and add a realistic scene
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URLs of the images to edit. Provide an image with a white or clean background.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
         public var imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
@@ -1792,7 +1792,7 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
         public var loraScale: Double?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             guidanceScale: Double? = nil,
             numInferenceSteps: Int? = nil,
@@ -1806,7 +1806,7 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
             prompt: String? = nil,
             loraScale: Double? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.guidanceScale = guidanceScale
             self.numInferenceSteps = numInferenceSteps
@@ -1823,7 +1823,7 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.guidanceScale = try wire.optional("guidance_scale")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
@@ -1840,7 +1840,7 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.guidanceScale, "guidance_scale")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
@@ -1881,7 +1881,7 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/add-background`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -1920,9 +1920,9 @@ public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Face to Full Portrait endpoint - Generate full portrait from a cropped face image
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the cropped face image. Provide a close-up face photo.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
         public var imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
@@ -1969,7 +1969,7 @@ public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
         public var loraScale: Double?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             guidanceScale: Double? = nil,
             numInferenceSteps: Int? = nil,
@@ -1983,7 +1983,7 @@ public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
             prompt: String? = nil,
             loraScale: Double? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.guidanceScale = guidanceScale
             self.numInferenceSteps = numInferenceSteps
@@ -2000,7 +2000,7 @@ public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.guidanceScale = try wire.optional("guidance_scale")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
@@ -2017,7 +2017,7 @@ public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.guidanceScale, "guidance_scale")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
@@ -2058,7 +2058,7 @@ public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/face-to-full-portrait`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -2097,9 +2097,9 @@ public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Group Photo endpoint - Create composite group photos with vintage/retro style
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URLs of the images to combine into a group photo. Provide 2 or more individual portrait images.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
         public var imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
@@ -2146,7 +2146,7 @@ public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
         public var loraScale: Double?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             guidanceScale: Double? = nil,
             numInferenceSteps: Int? = nil,
@@ -2160,7 +2160,7 @@ public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
             prompt: String? = nil,
             loraScale: Double? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.guidanceScale = guidanceScale
             self.numInferenceSteps = numInferenceSteps
@@ -2177,7 +2177,7 @@ public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.guidanceScale = try wire.optional("guidance_scale")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
@@ -2194,7 +2194,7 @@ public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.guidanceScale, "guidance_scale")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
@@ -2235,7 +2235,7 @@ public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/group-photo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -2274,9 +2274,9 @@ public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Integrate Product endpoint - Blend and integrate products/elements into backgrounds
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image with product to integrate into background.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
         public var imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
@@ -2323,7 +2323,7 @@ public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
         public var loraScale: Double?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             guidanceScale: Double? = nil,
             numInferenceSteps: Int? = nil,
@@ -2337,7 +2337,7 @@ public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
             prompt: String? = nil,
             loraScale: Double? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.guidanceScale = guidanceScale
             self.numInferenceSteps = numInferenceSteps
@@ -2354,7 +2354,7 @@ public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.guidanceScale = try wire.optional("guidance_scale")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
@@ -2371,7 +2371,7 @@ public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.guidanceScale, "guidance_scale")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
@@ -2412,7 +2412,7 @@ public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/integrate-product`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -2451,9 +2451,9 @@ public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Lighting Restoration endpoint - Restore natural lighting by removing harsh shadows and light spots
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to restore lighting for.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
         public var imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
@@ -2492,7 +2492,7 @@ public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
         public var numImages: Int?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             guidanceScale: Double? = nil,
             numInferenceSteps: Int? = nil,
@@ -2504,7 +2504,7 @@ public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
             outputFormat: OutputFormat? = nil,
             numImages: Int? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.guidanceScale = guidanceScale
             self.numInferenceSteps = numInferenceSteps
@@ -2519,7 +2519,7 @@ public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.guidanceScale = try wire.optional("guidance_scale")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
@@ -2534,7 +2534,7 @@ public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.guidanceScale, "guidance_scale")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
@@ -2570,7 +2570,7 @@ public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/lighting-restoration`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -2609,9 +2609,9 @@ public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Multiple Angles endpoint - Camera control with precise adjustments
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to adjust camera angle for.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
         public var imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
@@ -2670,7 +2670,7 @@ public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
         public var loraScale: Double?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             guidanceScale: Double? = nil,
             numInferenceSteps: Int? = nil,
@@ -2687,7 +2687,7 @@ public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
             wideAngleLens: Bool? = nil,
             loraScale: Double? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.guidanceScale = guidanceScale
             self.numInferenceSteps = numInferenceSteps
@@ -2707,7 +2707,7 @@ public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.guidanceScale = try wire.optional("guidance_scale")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
@@ -2727,7 +2727,7 @@ public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.guidanceScale, "guidance_scale")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
@@ -2777,7 +2777,7 @@ public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/multiple-angles`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -2816,9 +2816,9 @@ public enum QwenImageEdit2509LoRAGalleryNextScene {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Next Scene endpoint - Create cinematic shot progressions and scene transitions
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to create the next scene from.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
         public var imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
@@ -2865,7 +2865,7 @@ public enum QwenImageEdit2509LoRAGalleryNextScene {
         public var loraScale: Double?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             guidanceScale: Double? = nil,
             numInferenceSteps: Int? = nil,
@@ -2879,7 +2879,7 @@ public enum QwenImageEdit2509LoRAGalleryNextScene {
             prompt: String? = nil,
             loraScale: Double? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.guidanceScale = guidanceScale
             self.numInferenceSteps = numInferenceSteps
@@ -2896,7 +2896,7 @@ public enum QwenImageEdit2509LoRAGalleryNextScene {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.guidanceScale = try wire.optional("guidance_scale")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
@@ -2913,7 +2913,7 @@ public enum QwenImageEdit2509LoRAGalleryNextScene {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.guidanceScale, "guidance_scale")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
@@ -2954,7 +2954,7 @@ public enum QwenImageEdit2509LoRAGalleryNextScene {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/next-scene`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -2993,9 +2993,9 @@ public enum QwenImageEdit2509LoRAGalleryRemoveElement {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Remove Element endpoint - Remove/delete elements (objects, people, text) from the image
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image containing elements to remove.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
         public var imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
@@ -3042,7 +3042,7 @@ public enum QwenImageEdit2509LoRAGalleryRemoveElement {
         public var loraScale: Double?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             guidanceScale: Double? = nil,
             numInferenceSteps: Int? = nil,
@@ -3056,7 +3056,7 @@ public enum QwenImageEdit2509LoRAGalleryRemoveElement {
             prompt: String? = nil,
             loraScale: Double? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.guidanceScale = guidanceScale
             self.numInferenceSteps = numInferenceSteps
@@ -3073,7 +3073,7 @@ public enum QwenImageEdit2509LoRAGalleryRemoveElement {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.guidanceScale = try wire.optional("guidance_scale")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
@@ -3090,7 +3090,7 @@ public enum QwenImageEdit2509LoRAGalleryRemoveElement {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.guidanceScale, "guidance_scale")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
@@ -3131,7 +3131,7 @@ public enum QwenImageEdit2509LoRAGalleryRemoveElement {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/remove-element`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -3170,9 +3170,9 @@ public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Remove Lighting endpoint - Remove existing lighting and apply soft even lighting
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image with lighting/shadows to remove.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
         public var imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
@@ -3211,7 +3211,7 @@ public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
         public var numImages: Int?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             guidanceScale: Double? = nil,
             numInferenceSteps: Int? = nil,
@@ -3223,7 +3223,7 @@ public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
             outputFormat: OutputFormat? = nil,
             numImages: Int? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.guidanceScale = guidanceScale
             self.numInferenceSteps = numInferenceSteps
@@ -3238,7 +3238,7 @@ public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.guidanceScale = try wire.optional("guidance_scale")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
@@ -3253,7 +3253,7 @@ public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.guidanceScale, "guidance_scale")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
@@ -3289,7 +3289,7 @@ public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/remove-lighting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -3328,9 +3328,9 @@ public enum QwenImageEdit2509LoRAGalleryShirtDesign {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Shirt Design endpoint - Put designs/graphics on people's shirts
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URLs of the images: first image is the person wearing a shirt, second image is the design/logo to put on the shirt.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
         public var imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
@@ -3377,7 +3377,7 @@ public enum QwenImageEdit2509LoRAGalleryShirtDesign {
         public var loraScale: Double?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             imageSize: ImageSize? = nil,
             guidanceScale: Double? = nil,
             numInferenceSteps: Int? = nil,
@@ -3391,7 +3391,7 @@ public enum QwenImageEdit2509LoRAGalleryShirtDesign {
             prompt: String? = nil,
             loraScale: Double? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.imageSize = imageSize
             self.guidanceScale = guidanceScale
             self.numInferenceSteps = numInferenceSteps
@@ -3408,7 +3408,7 @@ public enum QwenImageEdit2509LoRAGalleryShirtDesign {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.imageSize = try wire.optional("image_size")
             self.guidanceScale = try wire.optional("guidance_scale")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
@@ -3425,7 +3425,7 @@ public enum QwenImageEdit2509LoRAGalleryShirtDesign {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.guidanceScale, "guidance_scale")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
@@ -3466,7 +3466,7 @@ public enum QwenImageEdit2509LoRAGalleryShirtDesign {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/shirt-design`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -3505,7 +3505,7 @@ public enum QwenImageEdit2511 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-2511`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image with.
         public var prompt: String
         /// The negative prompt to generate an image from.
@@ -3515,7 +3515,7 @@ public enum QwenImageEdit2511 {
         /// The size of the generated image. If None, uses the input image dimensions.
         public var imageSize: ImageSize?
         /// The URLs of the images to edit.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
@@ -3551,7 +3551,7 @@ public enum QwenImageEdit2511 {
             prompt: String,
             negativePrompt: String? = nil,
             imageSize: ImageSize? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             numInferenceSteps: Int? = nil,
             guidanceScale: Double? = nil,
             seed: Int64? = nil,
@@ -3564,7 +3564,7 @@ public enum QwenImageEdit2511 {
             self.prompt = prompt
             self.negativePrompt = negativePrompt
             self.imageSize = imageSize
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.numInferenceSteps = numInferenceSteps
             self.guidanceScale = guidanceScale
             self.seed = seed
@@ -3580,7 +3580,7 @@ public enum QwenImageEdit2511 {
             self.prompt = try wire.required("prompt")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.imageSize = try wire.optional("image_size")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
             self.guidanceScale = try wire.optional("guidance_scale")
             self.seed = try wire.optional("seed")
@@ -3596,7 +3596,7 @@ public enum QwenImageEdit2511 {
             try wire.required(self.prompt, "prompt")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.imageSize, "image_size")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
             try wire.optional(self.guidanceScale, "guidance_scale")
             try wire.optional(self.seed, "seed")
@@ -3630,7 +3630,7 @@ public enum QwenImageEdit2511 {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2511`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]

@@ -43,7 +43,7 @@ public enum QwenImageEdit2511LoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-2511/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to edit the image with.
         public var prompt: String
         /// The negative prompt to generate an image from.
@@ -53,7 +53,7 @@ public enum QwenImageEdit2511LoRA {
         /// The size of the generated image. If None, uses the input image dimensions.
         public var imageSize: ImageSize?
         /// The URLs of the images to edit.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
@@ -93,7 +93,7 @@ public enum QwenImageEdit2511LoRA {
             prompt: String,
             negativePrompt: String? = nil,
             imageSize: ImageSize? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             numInferenceSteps: Int? = nil,
             guidanceScale: Double? = nil,
             seed: Int64? = nil,
@@ -107,7 +107,7 @@ public enum QwenImageEdit2511LoRA {
             self.prompt = prompt
             self.negativePrompt = negativePrompt
             self.imageSize = imageSize
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.numInferenceSteps = numInferenceSteps
             self.guidanceScale = guidanceScale
             self.seed = seed
@@ -124,7 +124,7 @@ public enum QwenImageEdit2511LoRA {
             self.prompt = try wire.required("prompt")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.imageSize = try wire.optional("image_size")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.numInferenceSteps = try wire.optional("num_inference_steps")
             self.guidanceScale = try wire.optional("guidance_scale")
             self.seed = try wire.optional("seed")
@@ -141,7 +141,7 @@ public enum QwenImageEdit2511LoRA {
             try wire.required(self.prompt, "prompt")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.imageSize, "image_size")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.numInferenceSteps, "num_inference_steps")
             try wire.optional(self.guidanceScale, "guidance_scale")
             try wire.optional(self.seed, "seed")
@@ -177,7 +177,7 @@ public enum QwenImageEdit2511LoRA {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2511/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -232,11 +232,11 @@ public enum QwenImageEdit2511MultipleAngles {
 
     /// Input model for Multiple Angles endpoint - Camera control with precise adjustments using <sks> trigger word.
     /// Prompt is built automatically from slider values.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to adjust camera angle for.
         ///
         /// At least 1 item.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Horizontal rotation angle around the object in degrees. 0°=front view, 90°=right side, 180°=back view, 270°=left side, 360°=front view again.
         ///
         /// At least 0, at most 360. Default: `0`.
@@ -293,7 +293,7 @@ public enum QwenImageEdit2511MultipleAngles {
         public var numImages: Int?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             horizontalAngle: Double? = nil,
             verticalAngle: Double? = nil,
             zoom: Double? = nil,
@@ -310,7 +310,7 @@ public enum QwenImageEdit2511MultipleAngles {
             outputFormat: OutputFormat? = nil,
             numImages: Int? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.horizontalAngle = horizontalAngle
             self.verticalAngle = verticalAngle
             self.zoom = zoom
@@ -330,7 +330,7 @@ public enum QwenImageEdit2511MultipleAngles {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.horizontalAngle = try wire.optional("horizontal_angle")
             self.verticalAngle = try wire.optional("vertical_angle")
             self.zoom = try wire.optional("zoom")
@@ -350,7 +350,7 @@ public enum QwenImageEdit2511MultipleAngles {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.horizontalAngle, "horizontal_angle")
             try wire.optional(self.verticalAngle, "vertical_angle")
             try wire.optional(self.zoom, "zoom")
@@ -386,7 +386,7 @@ public enum QwenImageEdit2511MultipleAngles {
 
         public func validate(at path: [String]) -> [ValidationIssue] {
             var validator = Validator(path)
-            validator.count(self.imageURLS, "image_urls", minItems: 1)
+            validator.count(self.imageURLs, "image_urls", minItems: 1)
             validator.number(self.horizontalAngle, "horizontal_angle", minimum: 0, maximum: 360)
             validator.number(self.verticalAngle, "vertical_angle", minimum: -30, maximum: 90)
             validator.number(self.zoom, "zoom", minimum: 0, maximum: 10)
@@ -400,7 +400,7 @@ public enum QwenImageEdit2511MultipleAngles {
     }
 
     /// Output model for Multiple Angles endpoint
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -444,7 +444,7 @@ public enum QwenImageEditImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -581,7 +581,7 @@ public enum QwenImageEditImageToImage {
     }
 
     /// The output of `fal-ai/qwen-image-edit/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -635,7 +635,7 @@ public enum QwenImageEditInpaint {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit/inpaint`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -778,7 +778,7 @@ public enum QwenImageEditInpaint {
     }
 
     /// The output of `fal-ai/qwen-image-edit/inpaint`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -833,7 +833,7 @@ public enum QwenImageEditLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -970,7 +970,7 @@ public enum QwenImageEditLoRA {
     }
 
     /// The output of `fal-ai/qwen-image-edit-lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1024,7 +1024,7 @@ public enum QwenImageEditPlus {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-plus`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -1060,7 +1060,7 @@ public enum QwenImageEditPlus {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images to edit.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
@@ -1080,7 +1080,7 @@ public enum QwenImageEditPlus {
             numImages: Int? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             negativePrompt: String? = nil,
             acceleration: Acceleration? = nil
         ) {
@@ -1093,7 +1093,7 @@ public enum QwenImageEditPlus {
             self.numImages = numImages
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.negativePrompt = negativePrompt
             self.acceleration = acceleration
         }
@@ -1109,7 +1109,7 @@ public enum QwenImageEditPlus {
             self.numImages = try wire.optional("num_images")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.acceleration = try wire.optional("acceleration")
         }
@@ -1125,7 +1125,7 @@ public enum QwenImageEditPlus {
             try wire.optional(self.numImages, "num_images")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.acceleration, "acceleration")
         }
@@ -1154,7 +1154,7 @@ public enum QwenImageEditPlus {
     }
 
     /// The output of `fal-ai/qwen-image-edit-plus`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1209,7 +1209,7 @@ public enum QwenImageEditPlusLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-plus-lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image. If not provided, the size of the final input image will be used to calculate the size of the output image.
@@ -1243,7 +1243,7 @@ public enum QwenImageEditPlusLoRA {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// The URLs of the images to edit.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
@@ -1268,7 +1268,7 @@ public enum QwenImageEditPlusLoRA {
             numImages: Int? = nil,
             enableSafetyChecker: Bool? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             negativePrompt: String? = nil,
             acceleration: Acceleration? = nil,
             loras: [LoRAWeight]? = nil
@@ -1282,7 +1282,7 @@ public enum QwenImageEditPlusLoRA {
             self.numImages = numImages
             self.enableSafetyChecker = enableSafetyChecker
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.negativePrompt = negativePrompt
             self.acceleration = acceleration
             self.loras = loras
@@ -1299,7 +1299,7 @@ public enum QwenImageEditPlusLoRA {
             self.numImages = try wire.optional("num_images")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.acceleration = try wire.optional("acceleration")
             self.loras = try wire.optional("loras")
@@ -1316,7 +1316,7 @@ public enum QwenImageEditPlusLoRA {
             try wire.optional(self.numImages, "num_images")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.acceleration, "acceleration")
             try wire.optional(self.loras, "loras")
@@ -1346,7 +1346,7 @@ public enum QwenImageEditPlusLoRA {
     }
 
     /// The output of `fal-ai/qwen-image-edit-plus-lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1401,7 +1401,7 @@ public enum QwenImageEditPlusLoRAGalleryAddBackground {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/add-background`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -1441,7 +1441,7 @@ public enum QwenImageEditPlusLoRAGalleryFaceToFullPortrait {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/face-to-full-portrait`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -1481,7 +1481,7 @@ public enum QwenImageEditPlusLoRAGalleryGroupPhoto {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/group-photo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -1521,7 +1521,7 @@ public enum QwenImageEditPlusLoRAGalleryIntegrateProduct {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/integrate-product`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -1561,7 +1561,7 @@ public enum QwenImageEditPlusLoRAGalleryLightingRestoration {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/lighting-restoration`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -1601,7 +1601,7 @@ public enum QwenImageEditPlusLoRAGalleryMultipleAngles {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/multiple-angles`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -1641,7 +1641,7 @@ public enum QwenImageEditPlusLoRAGalleryNextScene {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/next-scene`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -1681,7 +1681,7 @@ public enum QwenImageEditPlusLoRAGalleryRemoveElement {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/remove-element`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -1721,7 +1721,7 @@ public enum QwenImageEditPlusLoRAGalleryRemoveLighting {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/remove-lighting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -1761,7 +1761,7 @@ public enum QwenImageEditPlusLoRAGalleryShirtDesign {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/shirt-design`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -1801,7 +1801,7 @@ public enum QwenImageImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image. By default, we will use the provided image for determining the image_size.
@@ -1957,7 +1957,7 @@ public enum QwenImageImageToImage {
     }
 
     /// The output of `fal-ai/qwen-image/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2009,7 +2009,7 @@ public enum QwenImageLayered {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/qwen-image-layered`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A caption for the input image.
         public var prompt: String?
         /// The URL of the input image.
@@ -2140,7 +2140,7 @@ public enum QwenImageLayered {
     }
 
     /// The output of `fal-ai/qwen-image-layered`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -2200,7 +2200,7 @@ public enum QwenImageLayeredLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/qwen-image-layered/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A caption for the input image.
         public var prompt: String?
         /// The URL of the input image.
@@ -2328,7 +2328,7 @@ public enum QwenImageLayeredLoRA {
     }
 
     /// The output of `fal-ai/qwen-image-layered/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -2387,7 +2387,7 @@ public enum QwenImageMaxEdit {
     public typealias File = FashnTryonV15.File
 
     /// Input for Qwen Image Max image editing with reference images
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 800 characters.
         ///
         /// At least 1 character, at most 800 characters.
@@ -2421,7 +2421,7 @@ public enum QwenImageMaxEdit {
         /// Default: `.png`.
         public var outputFormat: OutputFormat?
         /// Reference images for editing (1-3 images required). Order matters: reference as 'image 1', 'image 2', 'image 3' in prompt. Resolution: 384-5000px each dimension. Max size: 10MB each. Formats: JPEG, JPG, PNG (no alpha), WEBP.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -2433,7 +2433,7 @@ public enum QwenImageMaxEdit {
             syncMode: Bool? = nil,
             numImages: Int? = nil,
             outputFormat: OutputFormat? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.negativePrompt = negativePrompt
@@ -2444,7 +2444,7 @@ public enum QwenImageMaxEdit {
             self.syncMode = syncMode
             self.numImages = numImages
             self.outputFormat = outputFormat
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -2458,7 +2458,7 @@ public enum QwenImageMaxEdit {
             self.syncMode = try wire.optional("sync_mode")
             self.numImages = try wire.optional("num_images")
             self.outputFormat = try wire.optional("output_format")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -2472,7 +2472,7 @@ public enum QwenImageMaxEdit {
             try wire.optional(self.syncMode, "sync_mode")
             try wire.optional(self.numImages, "num_images")
             try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -2496,7 +2496,7 @@ public enum QwenImageMaxEdit {
     }
 
     /// The output of `fal-ai/qwen-image-max/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images
         public let images: [File]
         /// The seed used for generation
@@ -2534,7 +2534,7 @@ public enum QwenImageMaxTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/qwen-image-max/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 800 characters.
         ///
         /// At least 1 character, at most 800 characters.
@@ -2640,7 +2640,7 @@ public enum QwenImageMaxTextToImage {
     }
 
     /// The output of `fal-ai/qwen-image-max/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images.
         public let images: [File]
         /// The seed used for generation

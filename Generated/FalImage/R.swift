@@ -37,7 +37,7 @@ public enum RealisticVision {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/realistic-vision`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public var prompt: String
         /// The list of embeddings to use.
@@ -195,7 +195,7 @@ public enum RealisticVision {
     }
 
     /// The output of `fal-ai/realistic-vision`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -248,7 +248,7 @@ public enum Recraft20b {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft-20b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 1000 characters.
         public var prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -368,7 +368,7 @@ public enum Recraft20b {
     }
 
     /// The output of `fal-ai/recraft-20b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
 
         public init(images: [File]) {
@@ -398,7 +398,7 @@ public enum RecraftUpscaleCreative {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/upscale/creative`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be upscaled. Must be in PNG format.
         public var imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -438,7 +438,7 @@ public enum RecraftUpscaleCreative {
     }
 
     /// The output of `fal-ai/recraft/upscale/creative`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The upscaled image.
         public let image: File
 
@@ -469,7 +469,7 @@ public enum RecraftUpscaleCrisp {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/upscale/crisp`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be upscaled. Must be in PNG format.
         public var imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -509,7 +509,7 @@ public enum RecraftUpscaleCrisp {
     }
 
     /// The output of `fal-ai/recraft/upscale/crisp`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The upscaled image.
         public let image: File
 
@@ -541,7 +541,7 @@ public enum RecraftV3ImageToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/v3/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A text description of areas to change.
         ///
         /// At least 1 character, at most 1000 characters.
@@ -728,7 +728,7 @@ public enum RecraftV3ImageToImage {
     }
 
     /// The output of `fal-ai/recraft/v3/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [File]
 
@@ -762,7 +762,7 @@ public enum RecraftV3TextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/v3/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 1000 characters.
         public var prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -835,7 +835,7 @@ public enum RecraftV3TextToImage {
     }
 
     /// The output of `fal-ai/recraft/v3/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
 
         public init(images: [File]) {
@@ -867,7 +867,7 @@ public enum RecraftV4ProTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/v4/pro/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 10000 characters.
         public var prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -932,7 +932,7 @@ public enum RecraftV4ProTextToImage {
     }
 
     /// The output of `fal-ai/recraft/v4/pro/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
 
         public init(images: [File]) {
@@ -964,7 +964,7 @@ public enum RecraftV4ProTextToVector {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/v4/pro/text-to-vector`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 10000 characters.
         public var prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -1029,7 +1029,7 @@ public enum RecraftV4ProTextToVector {
     }
 
     /// The output of `fal-ai/recraft/v4/pro/text-to-vector`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
 
         public init(images: [File]) {
@@ -1061,7 +1061,7 @@ public enum RecraftV4TextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/v4/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 10000 characters.
         public var prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -1126,7 +1126,7 @@ public enum RecraftV4TextToImage {
     }
 
     /// The output of `fal-ai/recraft/v4/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
 
         public init(images: [File]) {
@@ -1158,7 +1158,7 @@ public enum RecraftV4TextToVector {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/v4/text-to-vector`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 10000 characters.
         public var prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -1223,7 +1223,7 @@ public enum RecraftV4TextToVector {
     }
 
     /// The output of `fal-ai/recraft/v4/text-to-vector`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
 
         public init(images: [File]) {
@@ -1253,7 +1253,7 @@ public enum RecraftVectorize {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/vectorize`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be vectorized. Must be in PNG, JPG or WEBP format, less than 5 MB in size, have resolution less than 16 MP and max dimension less than 4096 pixels, min dimension more than 256 pixels.
         public var imageURL: FileInput
 
@@ -1273,7 +1273,7 @@ public enum RecraftVectorize {
     }
 
     /// The output of `fal-ai/recraft/vectorize`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The vectorized image.
         public let image: File
 
@@ -1304,7 +1304,7 @@ public enum Retoucher {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/retoucher`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be retouched.
         public var imageURL: FileInput
         /// Seed for reproducibility. Different seeds will make slightly different results.
@@ -1329,7 +1329,7 @@ public enum Retoucher {
     }
 
     /// The output of `fal-ai/retoucher`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file info.
         public let image: Image
         /// The seed used for the generation.
@@ -1368,7 +1368,7 @@ public enum RundiffusionFalJuggernautFluxLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `rundiffusion-fal/juggernaut-flux-lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1486,7 +1486,7 @@ public enum RundiffusionFalJuggernautFluxLoRA {
     }
 
     /// The output of `rundiffusion-fal/juggernaut-flux-lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1540,7 +1540,7 @@ public enum RundiffusionFalJuggernautFluxLoRAInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `rundiffusion-fal/juggernaut-flux-lora/inpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1677,7 +1677,7 @@ public enum RundiffusionFalJuggernautFluxLoRAInpainting {
     }
 
     /// The output of `rundiffusion-fal/juggernaut-flux-lora/inpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1731,7 +1731,7 @@ public enum RundiffusionFalRundiffusionPhotoFlux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `rundiffusion-fal/rundiffusion-photo-flux`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// LoRA Scale of the photo lora model
         ///
         /// Default: `0.75`.
@@ -1858,7 +1858,7 @@ public enum RundiffusionFalRundiffusionPhotoFlux {
     }
 
     /// The output of `rundiffusion-fal/rundiffusion-photo-flux`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]

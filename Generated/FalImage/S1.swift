@@ -36,7 +36,7 @@ public enum SDXLControlnetUnion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sdxl-controlnet-union`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
@@ -311,7 +311,7 @@ public enum SDXLControlnetUnion {
     }
 
     /// The output of `fal-ai/sdxl-controlnet-union`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -367,7 +367,7 @@ public enum SDXLControlnetUnionImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sdxl-controlnet-union/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
@@ -681,7 +681,7 @@ public enum SDXLControlnetUnionImageToImage {
     }
 
     /// The output of `fal-ai/sdxl-controlnet-union/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -737,7 +737,7 @@ public enum SDXLControlnetUnionInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sdxl-controlnet-union/inpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
@@ -1034,7 +1034,7 @@ public enum SDXLControlnetUnionInpainting {
     }
 
     /// The output of `fal-ai/sdxl-controlnet-union/inpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1086,7 +1086,7 @@ public enum Sam2AutoSegment {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/sam2/auto-segment`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be automatically segmented
         public var imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -1166,7 +1166,7 @@ public enum Sam2AutoSegment {
     }
 
     /// The output of `fal-ai/sam2/auto-segment`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Combined segmentation mask.
         public let combinedMask: Image
         /// Individual segmentation masks.
@@ -1203,7 +1203,7 @@ public enum Sam2Image {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/sam2/image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be segmented
         public var imageURL: FileInput
         /// List of prompts to segment the image
@@ -1271,7 +1271,7 @@ public enum Sam2Image {
         }
     }
 
-    public struct PointPrompt: QueueModel, StructurallyHashable {
+    public struct PointPrompt: QueueModel, StructurallyEquatable {
         /// X Coordinate of the prompt
         ///
         /// Default: `305`.
@@ -1321,7 +1321,7 @@ public enum Sam2Image {
         }
     }
 
-    public struct BoxPrompt: QueueModel, StructurallyHashable {
+    public struct BoxPrompt: QueueModel, StructurallyEquatable {
         /// X Min Coordinate of the box
         ///
         /// Default: `0`.
@@ -1380,7 +1380,7 @@ public enum Sam2Image {
     }
 
     /// The output of `fal-ai/sam2/image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Segmented image.
         public let image: Image
 
@@ -1412,7 +1412,7 @@ public enum Sam31Image {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/sam-3-1/image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be segmented
         public var imageURL: FileInput
         /// Text prompt for segmentation
@@ -1531,7 +1531,7 @@ public enum Sam31Image {
         }
     }
 
-    public struct PointPrompt: QueueModel, StructurallyHashable {
+    public struct PointPrompt: QueueModel, StructurallyEquatable {
         /// X Coordinate of the prompt
         public var x: Int?
         /// Y Coordinate of the prompt
@@ -1572,7 +1572,7 @@ public enum Sam31Image {
         }
     }
 
-    public struct BoxPrompt: QueueModel, StructurallyHashable {
+    public struct BoxPrompt: QueueModel, StructurallyEquatable {
         /// X Min Coordinate of the box
         public var xMin: Int?
         /// Y Min Coordinate of the box
@@ -1624,7 +1624,7 @@ public enum Sam31Image {
     }
 
     /// The output of `fal-ai/sam-3-1/image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Primary segmented mask preview.
         public let image: Image?
         /// Segmented mask images.
@@ -1669,7 +1669,7 @@ public enum Sam31Image {
         }
     }
 
-    public struct MaskMetadata: QueueModel, StructurallyHashable {
+    public struct MaskMetadata: QueueModel, StructurallyEquatable {
         /// Index of the mask inside the model output.
         public let index: Int
         /// Score for this mask.
@@ -1714,7 +1714,7 @@ public enum Sam31ImageRle {
     public typealias MaskMetadata = Sam31Image.MaskMetadata
 
     /// The input of `fal-ai/sam-3-1/image-rle`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be segmented
         public var imageURL: FileInput
         /// Text prompt for segmentation
@@ -1834,7 +1834,7 @@ public enum Sam31ImageRle {
     }
 
     /// The output of `fal-ai/sam-3-1/image-rle`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Run Length Encoding of the mask.
         public let rle: Rle
         /// Zip file containing per-frame bounding box overlays.
@@ -1880,7 +1880,7 @@ public enum Sam31ImageRle {
     }
 
     /// Rle
-    public enum Rle: QueueModel, StructurallyHashable {
+    public enum Rle: QueueModel, StructurallyEquatable {
         case string(String)
         case array([String])
 
@@ -1914,7 +1914,7 @@ public enum Sam3Image {
     public typealias MaskMetadata = Sam31Image.MaskMetadata
 
     /// The input of `fal-ai/sam-3/image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be segmented
         public var imageURL: FileInput
         /// Text prompt for segmentation
@@ -2045,7 +2045,7 @@ public enum Sam3Image {
     }
 
     /// The output of `fal-ai/sam-3/image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Primary segmented mask preview.
         public let image: Image?
         /// Segmented mask images.
@@ -2107,7 +2107,7 @@ public enum Sam3ImageRle {
     public typealias MaskMetadata = Sam31Image.MaskMetadata
 
     /// The input of `fal-ai/sam-3/image-rle`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be segmented
         public var imageURL: FileInput
         /// Text prompt for segmentation
@@ -2238,7 +2238,7 @@ public enum Sam3ImageRle {
     }
 
     /// The output of `fal-ai/sam-3/image-rle`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Run Length Encoding of the mask.
         public let rle: Rle
         /// Zip file containing per-frame bounding box overlays.
@@ -2297,7 +2297,7 @@ public enum SanaSprint {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sana/sprint`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -2442,7 +2442,7 @@ public enum SanaSprint {
     }
 
     /// The output of `fal-ai/sana/sprint`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2496,7 +2496,7 @@ public enum SanaV1516b {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sana/v1.5/1.6b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -2621,7 +2621,7 @@ public enum SanaV1516b {
     }
 
     /// The output of `fal-ai/sana/v1.5/1.6b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2675,7 +2675,7 @@ public enum SanaV1548b {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sana/v1.5/4.8b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -2800,7 +2800,7 @@ public enum SanaV1548b {
     }
 
     /// The output of `fal-ai/sana/v1.5/4.8b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2856,7 +2856,7 @@ public enum Sd15DepthControlnet {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sd15-depth-controlnet`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
@@ -3035,7 +3035,7 @@ public enum Sd15DepthControlnet {
     }
 
     /// The output of `fal-ai/sd15-depth-controlnet`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3086,7 +3086,7 @@ public enum SeedvrUpscaleImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/seedvr/upscale/image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The input image to be processed
         public var imageURL: FileInput
         /// The mode to use for the upscale. If 'target', the upscale factor will be calculated based on the target resolution. If 'factor', the upscale factor will be used directly.
@@ -3218,7 +3218,7 @@ public enum SeedvrUpscaleImage {
     }
 
     /// The output of `fal-ai/seedvr/upscale/image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Upscaled image file after processing
         public let image: ImageFile
         /// The random seed used for the generation process.

@@ -34,7 +34,7 @@ public enum SeedvrUpscaleImageSeamless {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for seamless tileable image upscaling.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The input image to be processed
         public var imageURL: FileInput
         /// The mode to use for the upscale. If 'target', the upscale factor will be calculated based on the target resolution. If 'factor', the upscale factor will be used directly.
@@ -136,7 +136,7 @@ public enum SeedvrUpscaleImageSeamless {
     }
 
     /// The output of `fal-ai/seedvr/upscale/image/seamless`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Upscaled image file after processing
         public let image: ImageFile
         /// The random seed used for the generation process.
@@ -175,7 +175,7 @@ public enum SmartResize {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/smart-resize`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the source image to resize.
         public var imageURL: FileInput
         /// The list of target dimensions to generate, each written as ``<width>x<height>`` (e.g. ``"1920x1080"``). One output image is produced per target size (multiplied by ``num_images_per_size``). The endpoint internally picks the smallest nano-banana-pro preset that fully covers each target so the final image is a pixel-perfect match with no upscaling.
@@ -277,7 +277,7 @@ public enum SmartResize {
     }
 
     /// The output of `fal-ai/smart-resize`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// All generated images, flattened across every target size. Order matches the order of ``results`` below: the first ``num_images_per_size`` entries correspond to ``target_sizes[0]`` and so on.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -308,7 +308,7 @@ public enum SmartResize {
 
     /// Per-target-size resize result: a list of ``ImageFile`` objects all at the
     /// exact requested (width, height).
-    public struct SmartResizeResult: QueueModel, StructurallyHashable {
+    public struct SmartResizeResult: QueueModel, StructurallyEquatable {
         /// The generated images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -371,7 +371,7 @@ public enum SmoretalkAIRembgEnhance {
     public typealias File = FashnTryonV15.File
 
     /// The input of `smoretalk-ai/rembg-enhance`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image
         public var imageURL: FileInput
 
@@ -391,7 +391,7 @@ public enum SmoretalkAIRembgEnhance {
     }
 
     /// The output of `smoretalk-ai/rembg-enhance`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The segmented output image
         public let image: File
 
@@ -423,7 +423,7 @@ public enum StableCascade {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-cascade`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -552,7 +552,7 @@ public enum StableCascade {
     }
 
     /// The output of `fal-ai/stable-cascade`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -604,7 +604,7 @@ public enum StableCascadeSoteDiffusion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-cascade/sote-diffusion`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -732,7 +732,7 @@ public enum StableCascadeSoteDiffusion {
     }
 
     /// The output of `fal-ai/stable-cascade/sote-diffusion`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -788,7 +788,7 @@ public enum StableDiffusionV15 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v15`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `25`.
@@ -952,7 +952,7 @@ public enum StableDiffusionV15 {
     }
 
     /// The output of `fal-ai/stable-diffusion-v15`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1007,7 +1007,7 @@ public enum StableDiffusionV35Large {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v35-large`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -1144,7 +1144,7 @@ public enum StableDiffusionV35Large {
         }
     }
 
-    public struct ControlNet: QueueModel, StructurallyHashable {
+    public struct ControlNet: QueueModel, StructurallyEquatable {
         /// URL or the path to the control net weights.
         public var path: String
         /// URL of the image to be used as the control image.
@@ -1212,7 +1212,7 @@ public enum StableDiffusionV35Large {
     }
 
     /// The output of `fal-ai/stable-diffusion-v35-large`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1265,7 +1265,7 @@ public enum StableDiffusionV35Medium {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v35-medium`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -1384,7 +1384,7 @@ public enum StableDiffusionV35Medium {
     }
 
     /// The output of `fal-ai/stable-diffusion-v35-medium`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1436,7 +1436,7 @@ public enum StableDiffusionV3Medium {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v3-medium`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to generate an image from.
@@ -1551,7 +1551,7 @@ public enum StableDiffusionV3Medium {
     }
 
     /// The output of `fal-ai/stable-diffusion-v3-medium`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1615,7 +1615,7 @@ public enum StableDiffusionV3MediumImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v3-medium/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The image URL to generate an image from.
         public var imageURL: FileInput
         /// The prompt to generate an image from.
@@ -1743,7 +1743,7 @@ public enum StableDiffusionV3MediumImageToImage {
     }
 
     /// The output of `fal-ai/stable-diffusion-v3-medium/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1806,7 +1806,7 @@ public enum StarVector {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/star-vector`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of image to be used for relighting
         public var imageURL: FileInput
         /// seed to be used for generation
@@ -1849,7 +1849,7 @@ public enum StarVector {
     }
 
     /// The output of `fal-ai/star-vector`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file info.
         public let image: File
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -1887,7 +1887,7 @@ public enum Step1xEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/step1x-edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
@@ -1990,7 +1990,7 @@ public enum Step1xEdit {
     }
 
     /// The output of `fal-ai/step1x-edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [Image]
         public let timings: [String: Double]
@@ -2042,7 +2042,7 @@ public enum StepxEdit2 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stepx-edit2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
@@ -2162,7 +2162,7 @@ public enum StepxEdit2 {
     }
 
     /// The output of `fal-ai/stepx-edit2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [Image]
         public let timings: [String: Double]
@@ -2238,7 +2238,7 @@ public enum Switti512 {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/switti/512`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -2393,7 +2393,7 @@ public enum Switti512 {
     }
 
     /// The output of `fal-ai/switti/512`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [Image]
         public let timings: [String: Double]

@@ -18,7 +18,7 @@ public enum TopazUpscaleImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/topaz/upscale/image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Model to use for image enhancement.
         ///
         /// Default: `.standardV2`.
@@ -235,7 +235,7 @@ public enum TopazUpscaleImage {
     }
 
     /// The output of `fal-ai/topaz/upscale/image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The upscaled image.
         public let image: File
 

@@ -22,7 +22,7 @@ public enum Vecglypher {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/vecglypher`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The target text to generate as vector glyphs. Each character is rendered as a separate SVG path element.
         public var prompt: String
         /// Font style description using typography terms such as weight (100-900), style (italic, oblique), category (serif, sans-serif, display, handwriting, monospace), and characteristics (geometric, humanist, condensed, rounded).
@@ -162,7 +162,7 @@ public enum Vecglypher {
     }
 
     /// The output of `fal-ai/vecglypher`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated SVG file containing vector glyphs.
         public let image: File
         /// Raw SVG content as a string.
@@ -208,13 +208,13 @@ public enum VecglypherImageToSvg {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/vecglypher/image-to-svg`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The target text to generate as vector glyphs, styled to match the reference images.
         public var prompt: String
         /// URLs of reference glyph images whose style should be matched. Provide 1 to 8 images of individual glyph characters.
         ///
         /// At least 1 item, at most 8 items.
-        public var referenceImageURLS: [FileInput]
+        public var referenceImageURLs: [FileInput]
         /// Sampling temperature.
         ///
         /// At least 0, at most 2. Default: `0.1`.
@@ -258,7 +258,7 @@ public enum VecglypherImageToSvg {
 
         public init(
             prompt: String,
-            referenceImageURLS: [FileInput],
+            referenceImageURLs: [FileInput],
             temperature: Double? = nil,
             seed: Int64? = nil,
             enableSafetyChecker: Bool? = nil,
@@ -272,7 +272,7 @@ public enum VecglypherImageToSvg {
             strokeWidth: Double? = nil
         ) {
             self.prompt = prompt
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
             self.temperature = temperature
             self.seed = seed
             self.enableSafetyChecker = enableSafetyChecker
@@ -289,7 +289,7 @@ public enum VecglypherImageToSvg {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.referenceImageURLS = try wire.required("reference_image_urls")
+            self.referenceImageURLs = try wire.required("reference_image_urls")
             self.temperature = try wire.optional("temperature")
             self.seed = try wire.optional("seed")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
@@ -306,7 +306,7 @@ public enum VecglypherImageToSvg {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLS, "reference_image_urls")
+            try wire.required(self.referenceImageURLs, "reference_image_urls")
             try wire.optional(self.temperature, "temperature")
             try wire.optional(self.seed, "seed")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
@@ -335,7 +335,7 @@ public enum VecglypherImageToSvg {
 
         public func validate(at path: [String]) -> [ValidationIssue] {
             var validator = Validator(path)
-            validator.count(self.referenceImageURLS, "reference_image_urls", minItems: 1, maxItems: 8)
+            validator.count(self.referenceImageURLs, "reference_image_urls", minItems: 1, maxItems: 8)
             validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
             validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
             validator.number(self.topK, "top_k", minimum: -1, maximum: 100)
@@ -348,7 +348,7 @@ public enum VecglypherImageToSvg {
     }
 
     /// The output of `fal-ai/vecglypher/image-to-svg`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated SVG file containing vector glyphs.
         public let image: File
         /// Raw SVG content as a string.
@@ -394,13 +394,13 @@ public enum ViduQ2ReferenceToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/vidu/q2/reference-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
         public var prompt: String
         /// URLs of the reference images to use for consistent subject appearance
-        public var referenceImageURLS: [FileInput]
+        public var referenceImageURLs: [FileInput]
         /// The aspect ratio of the output video
         ///
         /// Default: `._16x9`.
@@ -408,9 +408,9 @@ public enum ViduQ2ReferenceToImage {
         /// Random seed for generation
         public var seed: Int64?
 
-        public init(prompt: String, referenceImageURLS: [FileInput], aspectRatio: AspectRatio? = nil, seed: Int64? = nil) {
+        public init(prompt: String, referenceImageURLs: [FileInput], aspectRatio: AspectRatio? = nil, seed: Int64? = nil) {
             self.prompt = prompt
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
             self.aspectRatio = aspectRatio
             self.seed = seed
         }
@@ -418,7 +418,7 @@ public enum ViduQ2ReferenceToImage {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.referenceImageURLS = try wire.required("reference_image_urls")
+            self.referenceImageURLs = try wire.required("reference_image_urls")
             self.aspectRatio = try wire.optional("aspect_ratio")
             self.seed = try wire.optional("seed")
         }
@@ -426,7 +426,7 @@ public enum ViduQ2ReferenceToImage {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLS, "reference_image_urls")
+            try wire.required(self.referenceImageURLs, "reference_image_urls")
             try wire.optional(self.aspectRatio, "aspect_ratio")
             try wire.optional(self.seed, "seed")
         }
@@ -457,7 +457,7 @@ public enum ViduQ2ReferenceToImage {
     }
 
     /// The output of `fal-ai/vidu/q2/reference-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited image
         public let image: Image
 
@@ -489,7 +489,7 @@ public enum ViduQ2TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/vidu/q2/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -534,7 +534,7 @@ public enum ViduQ2TextToImage {
     }
 
     /// The output of `fal-ai/vidu/q2/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited image
         public let image: Image
 
@@ -566,13 +566,13 @@ public enum ViduReferenceToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/vidu/reference-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
         public var prompt: String
         /// URLs of the reference images to use for consistent subject appearance
-        public var referenceImageURLS: [FileInput]
+        public var referenceImageURLs: [FileInput]
         /// The aspect ratio of the output video
         ///
         /// Default: `._16x9`.
@@ -580,9 +580,9 @@ public enum ViduReferenceToImage {
         /// Random seed for generation
         public var seed: Int64?
 
-        public init(prompt: String, referenceImageURLS: [FileInput], aspectRatio: AspectRatio? = nil, seed: Int64? = nil) {
+        public init(prompt: String, referenceImageURLs: [FileInput], aspectRatio: AspectRatio? = nil, seed: Int64? = nil) {
             self.prompt = prompt
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
             self.aspectRatio = aspectRatio
             self.seed = seed
         }
@@ -590,7 +590,7 @@ public enum ViduReferenceToImage {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.referenceImageURLS = try wire.required("reference_image_urls")
+            self.referenceImageURLs = try wire.required("reference_image_urls")
             self.aspectRatio = try wire.optional("aspect_ratio")
             self.seed = try wire.optional("seed")
         }
@@ -598,7 +598,7 @@ public enum ViduReferenceToImage {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLS, "reference_image_urls")
+            try wire.required(self.referenceImageURLs, "reference_image_urls")
             try wire.optional(self.aspectRatio, "aspect_ratio")
             try wire.optional(self.seed, "seed")
         }
@@ -616,7 +616,7 @@ public enum ViduReferenceToImage {
     }
 
     /// The output of `fal-ai/vidu/reference-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited image
         public let image: Image
 

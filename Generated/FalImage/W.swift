@@ -32,13 +32,13 @@ public enum Wan25PreviewImageToImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for image editing
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing how to edit the image. Max 2000 characters.
         ///
         /// At least 1 character.
         public var prompt: String
         /// URLs of images to edit. For single-image editing, provide 1 URL. For multi-reference generation, provide up to 2 URLs. If more than 2 URLs are provided, only the first 2 will be used.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Negative prompt to describe content to avoid. Max 500 characters.
         public var negativePrompt: String?
         /// The size of the generated image. Width and height must be between 384 and 1440 pixels.
@@ -58,7 +58,7 @@ public enum Wan25PreviewImageToImage {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             negativePrompt: String? = nil,
             imageSize: ImageSize? = nil,
             numImages: Int? = nil,
@@ -66,7 +66,7 @@ public enum Wan25PreviewImageToImage {
             enableSafetyChecker: Bool? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.negativePrompt = negativePrompt
             self.imageSize = imageSize
             self.numImages = numImages
@@ -77,7 +77,7 @@ public enum Wan25PreviewImageToImage {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.imageSize = try wire.optional("image_size")
             self.numImages = try wire.optional("num_images")
@@ -88,7 +88,7 @@ public enum Wan25PreviewImageToImage {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.numImages, "num_images")
@@ -113,7 +113,7 @@ public enum Wan25PreviewImageToImage {
     }
 
     /// Output for image editing
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited images
         public let images: [ImageFile]
         /// The seeds used for each generated image
@@ -155,7 +155,7 @@ public enum Wan25PreviewTextToImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for text-to-image generation
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for image generation. Supports Chinese and English, max 2000 characters.
         ///
         /// At least 1 character.
@@ -239,7 +239,7 @@ public enum Wan25PreviewTextToImage {
     }
 
     /// Output for text-to-image generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated images
         public let images: [ImageFile]
         /// The seeds used for each generated image
@@ -281,7 +281,7 @@ public enum WanV225bTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.2-5b/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide image generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -415,7 +415,7 @@ public enum WanV225bTextToImage {
     }
 
     /// The output of `fal-ai/wan/v2.2-5b/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file.
         public let image: File
         /// The seed used for generation.
@@ -454,7 +454,7 @@ public enum WanV22A14bImageToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image.
         public var imageURL: FileInput
         /// The text prompt to guide image generation.
@@ -628,7 +628,7 @@ public enum WanV22A14bImageToImage {
     }
 
     /// The output of `fal-ai/wan/v2.2-a14b/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file.
         public let image: File
         /// The text prompt used for image generation.
@@ -678,7 +678,7 @@ public enum WanV22A14bTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide image generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -810,7 +810,7 @@ public enum WanV22A14bTextToImage {
     }
 
     /// The output of `fal-ai/wan/v2.2-a14b/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file.
         public let image: File
         /// The seed used for generation.
@@ -849,7 +849,7 @@ public enum WanV22A14bTextToImageLoRA {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-image/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide image generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -1007,7 +1007,7 @@ public enum WanV22A14bTextToImageLoRA {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyHashable {
+    public struct LoRAWeight: QueueModel, StructurallyEquatable {
         /// URL or the path to the LoRA weights.
         public var path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
@@ -1072,7 +1072,7 @@ public enum WanV22A14bTextToImageLoRA {
     }
 
     /// The output of `fal-ai/wan/v2.2-a14b/text-to-image/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image file.
         public let image: File
         /// The seed used for generation.
@@ -1109,13 +1109,13 @@ public enum WanV26ImageToImage {
     public typealias File = FashnTryonV15.File
 
     /// Input for Wan 2.6 image editing with reference images (enable_interleave=false)
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 2000 characters. Example: 'Generate an image using the style of image 1 and background of image 2'.
         ///
         /// At least 1 character.
         public var prompt: String
         /// Reference images for editing (1-3 images required). Order matters: reference as 'image 1', 'image 2', 'image 3' in prompt. Resolution: 384-5000px each dimension. Max size: 10MB each. Formats: JPEG, JPG, PNG (no alpha), BMP, WEBP.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Content to avoid in the generated image. Max 500 characters.
         ///
         /// Default: `""`.
@@ -1141,7 +1141,7 @@ public enum WanV26ImageToImage {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             negativePrompt: String? = nil,
             imageSize: ImageSize? = nil,
             numImages: Int? = nil,
@@ -1150,7 +1150,7 @@ public enum WanV26ImageToImage {
             enableSafetyChecker: Bool? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.negativePrompt = negativePrompt
             self.imageSize = imageSize
             self.numImages = numImages
@@ -1162,7 +1162,7 @@ public enum WanV26ImageToImage {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.imageSize = try wire.optional("image_size")
             self.numImages = try wire.optional("num_images")
@@ -1174,7 +1174,7 @@ public enum WanV26ImageToImage {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.numImages, "num_images")
@@ -1202,7 +1202,7 @@ public enum WanV26ImageToImage {
     }
 
     /// Output for Wan 2.6 image editing
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images in PNG format
         public let images: [File]
         /// The seed used for generation
@@ -1239,7 +1239,7 @@ public enum WanV26TextToImage {
     public typealias File = FashnTryonV15.File
 
     /// Input for Wan 2.6 text-to-image or mixed text-and-image generation (enable_interleave=true)
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 2000 characters.
         ///
         /// At least 1 character.
@@ -1320,7 +1320,7 @@ public enum WanV26TextToImage {
     }
 
     /// Output for Wan 2.6 text-to-image (can include generated text in mixed mode)
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images in PNG format
         public let images: [File]
         /// Generated text content (in mixed text-and-image mode). May be None if only images were generated.
@@ -1363,13 +1363,13 @@ public enum WanV27Edit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.7/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired image edit. Supports Chinese and English.
         ///
         /// At least 1 character, at most 2000 characters.
         public var prompt: String
         /// Reference images for editing (1-4 images required). Order matters: reference them as image 1, image 2, image 3, image 4 in the prompt.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Content to avoid in the generated image. Max 500 characters.
         ///
         /// At most 500 characters. Default: `""`.
@@ -1399,7 +1399,7 @@ public enum WanV27Edit {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             negativePrompt: String? = nil,
             imageSize: ImageSize? = nil,
             numImages: Int? = nil,
@@ -1409,7 +1409,7 @@ public enum WanV27Edit {
             outputFormat: OutputFormat? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.negativePrompt = negativePrompt
             self.imageSize = imageSize
             self.numImages = numImages
@@ -1422,7 +1422,7 @@ public enum WanV27Edit {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.imageSize = try wire.optional("image_size")
             self.numImages = try wire.optional("num_images")
@@ -1435,7 +1435,7 @@ public enum WanV27Edit {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.numImages, "num_images")
@@ -1466,7 +1466,7 @@ public enum WanV27Edit {
     }
 
     /// The output of `fal-ai/wan/v2.7/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images.
         public let images: [File]
         /// The seed used for generation.
@@ -1504,13 +1504,13 @@ public enum WanV27ProEdit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.7/pro/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired image edit. Supports Chinese and English.
         ///
         /// At least 1 character, at most 2000 characters.
         public var prompt: String
         /// Reference images for editing (1-4 images required). Order matters: reference them as image 1, image 2, image 3, image 4 in the prompt.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Content to avoid in the generated image. Max 500 characters.
         ///
         /// At most 500 characters. Default: `""`.
@@ -1540,7 +1540,7 @@ public enum WanV27ProEdit {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             negativePrompt: String? = nil,
             imageSize: ImageSize? = nil,
             numImages: Int? = nil,
@@ -1550,7 +1550,7 @@ public enum WanV27ProEdit {
             outputFormat: OutputFormat? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.negativePrompt = negativePrompt
             self.imageSize = imageSize
             self.numImages = numImages
@@ -1563,7 +1563,7 @@ public enum WanV27ProEdit {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.imageSize = try wire.optional("image_size")
             self.numImages = try wire.optional("num_images")
@@ -1576,7 +1576,7 @@ public enum WanV27ProEdit {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.imageSize, "image_size")
             try wire.optional(self.numImages, "num_images")
@@ -1607,7 +1607,7 @@ public enum WanV27ProEdit {
     }
 
     /// The output of `fal-ai/wan/v2.7/pro/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images.
         public let images: [File]
         /// The seed used for generation.
@@ -1645,7 +1645,7 @@ public enum WanV27ProTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.7/pro/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired output. Supports Chinese and English.
         ///
         /// At least 1 character, at most 2000 characters.
@@ -1733,7 +1733,7 @@ public enum WanV27ProTextToImage {
     }
 
     /// The output of `fal-ai/wan/v2.7/pro/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images.
         public let images: [File]
         /// Optional generated text returned by the model.
@@ -1776,7 +1776,7 @@ public enum WanV27TextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.7/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired output. Supports Chinese and English.
         ///
         /// At least 1 character, at most 2000 characters.
@@ -1864,7 +1864,7 @@ public enum WanV27TextToImage {
     }
 
     /// The output of `fal-ai/wan/v2.7/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated images.
         public let images: [File]
         /// Optional generated text returned by the model.
@@ -1905,7 +1905,7 @@ public enum WorkflowUtilitiesExtractNthFrame {
     public typealias Image = AuraFlow.Image
 
     /// Input model for extracting every Nth frame from a video
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video file to extract frames from
         public var videoURL: FileInput
         /// Extract every Nth frame (e.g., 3 = every 3rd frame, 12 = every 12th frame)
@@ -1989,7 +1989,7 @@ public enum WorkflowUtilitiesExtractNthFrame {
     }
 
     /// Output model for extracted frames
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Array of extracted frame images
         public let images: [Image]
         /// Total number of frames extracted
@@ -2028,9 +2028,9 @@ public enum WorkflowUtilitiesPickImageByIndex {
     ///
     /// Pass-through utility: the URL is returned as provided in the input,
     /// without fetching or re-uploading the image.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Array of image URLs to select from
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// 1-based position of the image to return. Value 1 returns the first image, 2 returns the second, and so on.
         public var index: Int
         /// Behavior when `index` exceeds the length of `image_urls`. When `first-image`, returns the first image in the array. When `last-image`, returns the last image in the array. This input has no effect when `index` is within range, when `index` is below 1, or when `image_urls` is empty (the latter two cases still return validation errors). Default is `first-image`.
@@ -2038,22 +2038,22 @@ public enum WorkflowUtilitiesPickImageByIndex {
         /// Default: `.firstImage`.
         public var fallbackIndex: FallbackIndex?
 
-        public init(imageURLS: [FileInput], index: Int, fallbackIndex: FallbackIndex? = nil) {
-            self.imageURLS = imageURLS
+        public init(imageURLs: [FileInput], index: Int, fallbackIndex: FallbackIndex? = nil) {
+            self.imageURLs = imageURLs
             self.index = index
             self.fallbackIndex = fallbackIndex
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.index = try wire.required("index")
             self.fallbackIndex = try wire.optional("fallback_index")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.required(self.index, "index")
             try wire.optional(self.fallbackIndex, "fallback_index")
         }
@@ -2077,7 +2077,7 @@ public enum WorkflowUtilitiesPickImageByIndex {
     }
 
     /// Output model for the picked image.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The image at the requested position
         public let image: Image
         /// Single-element array containing the selected image. Included so downstream nodes that expect an `images` reference (matching merge and other utilities) work without changes.

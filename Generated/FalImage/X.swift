@@ -22,7 +22,7 @@ public enum XaiGrokImagineImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `xai/grok-imagine-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the desired image.
         ///
         /// At most 8000 characters.
@@ -137,7 +137,7 @@ public enum XaiGrokImagineImage {
     }
 
     /// The output of `xai/grok-imagine-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL of the generated image.
         public let images: [ImageFile]
         /// The enhanced prompt that was used to generate the image.
@@ -175,7 +175,7 @@ public enum XaiGrokImagineImageEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `xai/grok-imagine-image/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the desired image.
         ///
         /// At most 8000 characters.
@@ -201,7 +201,7 @@ public enum XaiGrokImagineImageEdit {
         /// Default: `false`.
         public var syncMode: Bool?
         /// List of URLs of the images to edit. A maximum of 3 images are supported.
-        public var imageURLS: [FileInput]?
+        public var imageURLs: [FileInput]?
 
         public init(
             prompt: String,
@@ -210,7 +210,7 @@ public enum XaiGrokImagineImageEdit {
             resolution: Resolution? = nil,
             outputFormat: OutputFormat? = nil,
             syncMode: Bool? = nil,
-            imageURLS: [FileInput]? = nil
+            imageURLs: [FileInput]? = nil
         ) {
             self.prompt = prompt
             self.numImages = numImages
@@ -218,7 +218,7 @@ public enum XaiGrokImagineImageEdit {
             self.resolution = resolution
             self.outputFormat = outputFormat
             self.syncMode = syncMode
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -229,7 +229,7 @@ public enum XaiGrokImagineImageEdit {
             self.resolution = try wire.optional("resolution")
             self.outputFormat = try wire.optional("output_format")
             self.syncMode = try wire.optional("sync_mode")
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -240,7 +240,7 @@ public enum XaiGrokImagineImageEdit {
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.outputFormat, "output_format")
             try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -285,7 +285,7 @@ public enum XaiGrokImagineImageEdit {
     }
 
     /// The output of `xai/grok-imagine-image/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL of the edited image.
         public let images: [ImageFile]
         /// The enhanced prompt that was used to generate the image.
@@ -324,7 +324,7 @@ public enum XaiGrokImagineImageQualityEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `xai/grok-imagine-image/quality/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the desired image.
         ///
         /// At most 8000 characters.
@@ -350,7 +350,7 @@ public enum XaiGrokImagineImageQualityEdit {
         /// Default: `false`.
         public var syncMode: Bool?
         /// List of URLs of the images to edit. A maximum of 3 images are supported.
-        public var imageURLS: [FileInput]?
+        public var imageURLs: [FileInput]?
 
         public init(
             prompt: String,
@@ -359,7 +359,7 @@ public enum XaiGrokImagineImageQualityEdit {
             resolution: Resolution? = nil,
             outputFormat: OutputFormat? = nil,
             syncMode: Bool? = nil,
-            imageURLS: [FileInput]? = nil
+            imageURLs: [FileInput]? = nil
         ) {
             self.prompt = prompt
             self.numImages = numImages
@@ -367,7 +367,7 @@ public enum XaiGrokImagineImageQualityEdit {
             self.resolution = resolution
             self.outputFormat = outputFormat
             self.syncMode = syncMode
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -378,7 +378,7 @@ public enum XaiGrokImagineImageQualityEdit {
             self.resolution = try wire.optional("resolution")
             self.outputFormat = try wire.optional("output_format")
             self.syncMode = try wire.optional("sync_mode")
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -389,7 +389,7 @@ public enum XaiGrokImagineImageQualityEdit {
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.outputFormat, "output_format")
             try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -410,7 +410,7 @@ public enum XaiGrokImagineImageQualityEdit {
     }
 
     /// The output of `xai/grok-imagine-image/quality/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL of the edited image.
         public let images: [ImageFile]
         /// The enhanced prompt that was used to generate the image.
@@ -449,7 +449,7 @@ public enum XaiGrokImagineImageQualityTextToImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `xai/grok-imagine-image/quality/text-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the desired image.
         ///
         /// At most 8000 characters.
@@ -529,7 +529,7 @@ public enum XaiGrokImagineImageQualityTextToImage {
     }
 
     /// The output of `xai/grok-imagine-image/quality/text-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL of the generated image.
         public let images: [ImageFile]
         /// The enhanced prompt that was used to generate the image.

@@ -32,7 +32,7 @@ public enum ZImageBase {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/base`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -155,7 +155,7 @@ public enum ZImageBase {
     }
 
     /// The output of `fal-ai/z-image/base`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [ImageFile]
         /// The timings of the generation process.
@@ -210,7 +210,7 @@ public enum ZImageBaseLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/base/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -342,7 +342,7 @@ public enum ZImageBaseLoRA {
     }
 
     /// The output of `fal-ai/z-image/base/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [ImageFile]
         /// The timings of the generation process.
@@ -396,7 +396,7 @@ public enum ZImageTurbo {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -509,7 +509,7 @@ public enum ZImageTurbo {
     }
 
     /// The output of `fal-ai/z-image/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [ImageFile]
         /// The timings of the generation process.
@@ -563,7 +563,7 @@ public enum ZImageTurboControlnet {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/controlnet`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -734,7 +734,7 @@ public enum ZImageTurboControlnet {
     }
 
     /// The output of `fal-ai/z-image/turbo/controlnet`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [ImageFile]
         /// The timings of the generation process.
@@ -790,7 +790,7 @@ public enum ZImageTurboControlnetLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/controlnet/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -957,7 +957,7 @@ public enum ZImageTurboControlnetLoRA {
     }
 
     /// The output of `fal-ai/z-image/turbo/controlnet/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [ImageFile]
         /// The timings of the generation process.
@@ -1011,7 +1011,7 @@ public enum ZImageTurboImageToImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/image-to-image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1140,7 +1140,7 @@ public enum ZImageTurboImageToImage {
     }
 
     /// The output of `fal-ai/z-image/turbo/image-to-image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [ImageFile]
         /// The timings of the generation process.
@@ -1195,7 +1195,7 @@ public enum ZImageTurboImageToImageLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/image-to-image/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1333,7 +1333,7 @@ public enum ZImageTurboImageToImageLoRA {
     }
 
     /// The output of `fal-ai/z-image/turbo/image-to-image/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [ImageFile]
         /// The timings of the generation process.
@@ -1387,7 +1387,7 @@ public enum ZImageTurboInpaint {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/inpaint`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1552,7 +1552,7 @@ public enum ZImageTurboInpaint {
     }
 
     /// The output of `fal-ai/z-image/turbo/inpaint`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [ImageFile]
         /// The timings of the generation process.
@@ -1607,7 +1607,7 @@ public enum ZImageTurboInpaintLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/inpaint/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1781,7 +1781,7 @@ public enum ZImageTurboInpaintLoRA {
     }
 
     /// The output of `fal-ai/z-image/turbo/inpaint/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [ImageFile]
         /// The timings of the generation process.
@@ -1836,7 +1836,7 @@ public enum ZImageTurboLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1958,7 +1958,7 @@ public enum ZImageTurboLoRA {
     }
 
     /// The output of `fal-ai/z-image/turbo/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [ImageFile]
         /// The timings of the generation process.
@@ -2013,7 +2013,7 @@ public enum ZImageTurboTiling {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/tiling`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image. Use 'auto' to match the input image size (or 1024x1024 if no image).
@@ -2177,7 +2177,7 @@ public enum ZImageTurboTiling {
     }
 
     /// The output of `fal-ai/z-image/turbo/tiling`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [ImageFile]
         /// The timings of the generation process.
@@ -2233,7 +2233,7 @@ public enum ZImageTurboTilingLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/tiling/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image. Use 'auto' to match the input image size (or 1024x1024 if no image).
@@ -2406,7 +2406,7 @@ public enum ZImageTurboTilingLoRA {
     }
 
     /// The output of `fal-ai/z-image/turbo/tiling/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [ImageFile]
         /// The timings of the generation process.

@@ -17,7 +17,7 @@ extension QueueEndpoint where Input == ChatterboxSpeechToSpeech.Input, Output ==
 /// The types of `fal-ai/chatterbox/speech-to-speech`.
 public enum ChatterboxSpeechToSpeech {
     /// The input of `fal-ai/chatterbox/speech-to-speech`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var sourceAudioURL: FileInput
         /// Optional URL to an audio file to use as a reference for the generated speech. If provided, the model will try to match the style and tone of the reference audio.
         public var targetVoiceAudioURL: String?
@@ -41,7 +41,7 @@ public enum ChatterboxSpeechToSpeech {
     }
 
     /// The output of `fal-ai/chatterbox/speech-to-speech`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated speech audio
         public let audio: File
 
@@ -60,7 +60,7 @@ public enum ChatterboxSpeechToSpeech {
         }
     }
 
-    public struct File: QueueModel, StructurallyHashable {
+    public struct File: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -106,7 +106,7 @@ public enum ChatterboxTextToSpeech {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/chatterbox/text-to-speech`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to be converted to speech (maximum 5000 characters). You can additionally add the following emotive tags: <laugh>, <chuckle>, <sigh>, <cough>, <sniffle>, <groan>, <yawn>, <gasp>
         public var text: String
         /// Optional URL to an audio file to use as a reference for the generated speech. If provided, the model will try to match the style and tone of the reference audio.
@@ -180,7 +180,7 @@ public enum ChatterboxTextToSpeech {
     }
 
     /// The output of `fal-ai/chatterbox/text-to-speech`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated speech audio
         public let audio: File
 
@@ -211,7 +211,7 @@ public enum ChatterboxTextToSpeechMultilingual {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/chatterbox/text-to-speech/multilingual`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to be converted to speech (maximum 300 characters). Supports 23 languages including English, French, German, Spanish, Italian, Portuguese, Hindi, Arabic, Chinese, Japanese, Korean, and more.
         ///
         /// At most 300 characters.
@@ -328,7 +328,7 @@ public enum ChatterboxTextToSpeechMultilingual {
     }
 
     /// The output of `fal-ai/chatterbox/text-to-speech/multilingual`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated multilingual speech audio file
         public let audio: File
 

@@ -17,7 +17,7 @@ public enum ElevenlabsTTSTurboV25 {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/elevenlabs/tts/turbo-v2.5`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to convert to speech
         ///
         /// At least 1 character.
@@ -149,7 +149,7 @@ public enum ElevenlabsTTSTurboV25 {
     }
 
     /// The output of `fal-ai/elevenlabs/tts/turbo-v2.5`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file
         public let audio: File
         /// Timestamps for each word in the generated speech. Only returned if `timestamps` is set to True in the request.

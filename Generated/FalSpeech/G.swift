@@ -17,7 +17,7 @@ public enum Gemini31FlashTTS {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Input for Gemini 3.1 Flash TTS preview speech generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to convert to speech. Gemini 3.1 Flash TTS supports natural-language prompting for style, pace, accent, and emotional expression — include delivery instructions inline with the text (e.g. 'Say cheerfully: Have a wonderful day!'). Supports expressive audio tags like [sigh], [laughing], [whispering], [short pause] for fine-grained control over delivery. For multi-speaker synthesis, prefix lines with speaker aliases defined in the speakers field (e.g. 'Alice: Hello!\nBob: Hi!').
         ///
         /// At least 1 character, at most 50000 characters.
@@ -240,7 +240,7 @@ public enum Gemini31FlashTTS {
     }
 
     /// Voice configuration for a single speaker in multi-speaker synthesis.
-    public struct SpeakerConfig: QueueModel, StructurallyHashable {
+    public struct SpeakerConfig: QueueModel, StructurallyEquatable {
         /// Voice preset for this speaker.
         public var voice: Voice
         /// Alias used to identify this speaker in the prompt. Use this alias as a prefix in the prompt field, e.g. 'Alice: Hello! Bob: Hi there!'. Must be alphanumeric with no whitespace.
@@ -286,7 +286,7 @@ public enum Gemini31FlashTTS {
     }
 
     /// Output for Gemini text-to-speech generation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file.
         public let audio: File
 

@@ -19,7 +19,7 @@ public enum IndexTTS2TextToSpeech {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/index-tts-2/text-to-speech`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The audio file to generate the speech from.
         public var audioURL: FileInput
         /// The speech prompt to generate
@@ -93,7 +93,7 @@ public enum IndexTTS2TextToSpeech {
         }
     }
 
-    public struct EmotionalStrengths: QueueModel, StructurallyHashable {
+    public struct EmotionalStrengths: QueueModel, StructurallyEquatable {
         /// Strength of happiness emotion
         ///
         /// At least 0, at most 1. Default: `0`.
@@ -198,7 +198,7 @@ public enum IndexTTS2TextToSpeech {
     }
 
     /// The output of `fal-ai/index-tts-2/text-to-speech`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file in base64 format.
         public let audio: File
 
@@ -229,7 +229,7 @@ public enum InworldTTS {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/inworld-tts`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to synthesize into speech.
         public var text: String
         /// The voice to use for synthesis.
@@ -392,7 +392,7 @@ public enum InworldTTS {
     }
 
     /// The output of `fal-ai/inworld-tts`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated audio file.
         public let audio: File
 

@@ -17,7 +17,7 @@ public enum KlingVideoV1TTS {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/kling-video/v1/tts`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to be converted to speech
         ///
         /// At most 500 characters.
@@ -122,7 +122,7 @@ public enum KlingVideoV1TTS {
     }
 
     /// The output of `fal-ai/kling-video/v1/tts`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio
         public let audio: File
 

@@ -29,7 +29,7 @@ public enum MayaBatch {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Input schema for batch Maya-1-Voice TTS generation
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// List of texts to synthesize into speech. You can embed emotion tags in each text using the format <emotion_name>.
         ///
         /// At least 1 item, at most 100 items.
@@ -154,7 +154,7 @@ public enum MayaBatch {
     }
 
     /// Output schema for batch Maya-1-Voice TTS generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// List of generated audio files
         public let audios: [File]
         /// Duration of each generated audio in seconds
@@ -211,7 +211,7 @@ public enum MayaStream {
     public typealias SampleRate = MayaBatch.SampleRate
 
     /// Input schema for Maya-1-Voice streaming TTS generation
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to synthesize into speech. You can embed emotion tags anywhere in the text using the format <emotion_name>. Available emotions: laugh, laugh_harder, sigh, chuckle, gasp, angry, excited, whisper, cry, scream, sing, snort, exhale, gulp, giggle, sarcastic, curious. Example: 'Hello world! <excited> This is amazing!' or 'I can't believe this <sigh> happened again.'
         ///
         /// At most 5000 characters.
@@ -336,7 +336,7 @@ public enum MinimaxPreviewSpeech25HD {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/preview/speech-2.5-hd`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text to convert to speech (max 5000 characters, minimum 1 non-whitespace character)
         ///
         /// At least 1 character, at most 5000 characters.
@@ -405,7 +405,7 @@ public enum MinimaxPreviewSpeech25HD {
         }
     }
 
-    public struct VoiceSetting: QueueModel, StructurallyHashable {
+    public struct VoiceSetting: QueueModel, StructurallyEquatable {
         /// Predefined voice ID to use for synthesis
         ///
         /// At least 1 character. Default: `"Wise_Woman"`.
@@ -500,7 +500,7 @@ public enum MinimaxPreviewSpeech25HD {
         public static var allCases: [Self] { [.happy, .sad, .angry, .fearful, .disgusted, .surprised, .neutral] }
     }
 
-    public struct AudioSetting: QueueModel, StructurallyHashable {
+    public struct AudioSetting: QueueModel, StructurallyEquatable {
         /// Sample rate of generated audio
         ///
         /// One of: 8000, 16000, 22050, 24000, 32000, 44100. Default: `32000`.
@@ -625,7 +625,7 @@ public enum MinimaxPreviewSpeech25HD {
         public static var allCases: [Self] { [.url, .hex] }
     }
 
-    public struct PronunciationDict: QueueModel, StructurallyHashable {
+    public struct PronunciationDict: QueueModel, StructurallyEquatable {
         /// List of pronunciation replacements in format ['text/(pronunciation)', ...]. For Chinese, tones are 1-5. Example: ['燕少飞/(yan4)(shao3)(fei1)']
         public var toneList: [String]?
 
@@ -645,7 +645,7 @@ public enum MinimaxPreviewSpeech25HD {
     }
 
     /// The output of `fal-ai/minimax/preview/speech-2.5-hd`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file
         public let audio: File
         /// Duration of the audio in milliseconds
@@ -688,7 +688,7 @@ public enum MinimaxPreviewSpeech25Turbo {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/preview/speech-2.5-turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text to convert to speech (max 5000 characters, minimum 1 non-whitespace character)
         ///
         /// At least 1 character, at most 5000 characters.
@@ -758,7 +758,7 @@ public enum MinimaxPreviewSpeech25Turbo {
     }
 
     /// The output of `fal-ai/minimax/preview/speech-2.5-turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file
         public let audio: File
         /// Duration of the audio in milliseconds
@@ -800,7 +800,7 @@ public enum MinimaxSpeech02HD {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/speech-02-hd`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text to convert to speech (max 5000 characters, minimum 1 non-whitespace character)
         ///
         /// At least 1 character, at most 5000 characters.
@@ -917,7 +917,7 @@ public enum MinimaxSpeech02HD {
     }
 
     /// The output of `fal-ai/minimax/speech-02-hd`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file
         public let audio: File
         /// Duration of the audio in milliseconds
@@ -960,7 +960,7 @@ public enum MinimaxSpeech02Turbo {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/speech-02-turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text to convert to speech (max 5000 characters, minimum 1 non-whitespace character)
         ///
         /// At least 1 character, at most 5000 characters.
@@ -1030,7 +1030,7 @@ public enum MinimaxSpeech02Turbo {
     }
 
     /// The output of `fal-ai/minimax/speech-02-turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file
         public let audio: File
         /// Duration of the audio in milliseconds
@@ -1073,7 +1073,7 @@ public enum MinimaxSpeech26HD {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/speech-2.6-hd`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text to convert to speech. Paragraph breaks should be marked with newline characters. **NOTE**: You can customize speech pauses by adding markers in the form `<#x#>`, where `x` is the pause duration in seconds. Valid range: `[0.01, 99.99]`, up to two decimal places. Pause markers must be placed between speakable text segments and cannot be used consecutively.
         ///
         /// At least 1 character, at most 10000 characters.
@@ -1149,7 +1149,7 @@ public enum MinimaxSpeech26HD {
         }
     }
 
-    public struct LoudnessNormalizationSetting: QueueModel, StructurallyHashable {
+    public struct LoudnessNormalizationSetting: QueueModel, StructurallyEquatable {
         /// Enable loudness normalization for the audio
         ///
         /// Default: `true`.
@@ -1213,7 +1213,7 @@ public enum MinimaxSpeech26HD {
     }
 
     /// The output of `fal-ai/minimax/speech-2.6-hd`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file
         public let audio: File
         /// Duration of the audio in milliseconds
@@ -1257,7 +1257,7 @@ public enum MinimaxSpeech26Turbo {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/speech-2.6-turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text to convert to speech. Paragraph breaks should be marked with newline characters. **NOTE**: You can customize speech pauses by adding markers in the form `<#x#>`, where `x` is the pause duration in seconds. Valid range: `[0.01, 99.99]`, up to two decimal places. Pause markers must be placed between speakable text segments and cannot be used consecutively.
         ///
         /// At least 1 character, at most 10000 characters.
@@ -1334,7 +1334,7 @@ public enum MinimaxSpeech26Turbo {
     }
 
     /// The output of `fal-ai/minimax/speech-2.6-turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file
         public let audio: File
         /// Duration of the audio in milliseconds
@@ -1378,7 +1378,7 @@ public enum MinimaxSpeech28HD {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Request model for Speech 2.8 HD - highest quality speech synthesis.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text to convert to speech. Use `<#x#>` for pauses (x = 0.01-99.99 seconds). Supports interjection tags: `(laughs)`, `(sighs)`, `(coughs)`, `(clears throat)`, `(gasps)`, `(sniffs)`, `(groans)`, `(yawns)`.
         ///
         /// At least 1 character, at most 10000 characters.
@@ -1462,7 +1462,7 @@ public enum MinimaxSpeech28HD {
     }
 
     /// Voice modification settings for Speech 2.8 models.
-    public struct VoiceModify: QueueModel, StructurallyHashable {
+    public struct VoiceModify: QueueModel, StructurallyEquatable {
         /// Pitch adjustment in semitones. Range: -100 to 100. Positive values raise pitch, negative values lower it.
         ///
         /// At least -100, at most 100. Default: `0`.
@@ -1513,7 +1513,7 @@ public enum MinimaxSpeech28HD {
     }
 
     /// Output model for Speech 2.8 HD.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file
         public let audio: File
         /// Duration of the audio in milliseconds
@@ -1558,7 +1558,7 @@ public enum MinimaxSpeech28Turbo {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Request model for Speech 2.8 Turbo - faster speech synthesis with good quality.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text to convert to speech. Use `<#x#>` for pauses (x = 0.01-99.99 seconds). Supports interjection tags: `(laughs)`, `(sighs)`, `(coughs)`, `(clears throat)`, `(gasps)`, `(sniffs)`, `(groans)`, `(yawns)`.
         ///
         /// At least 1 character, at most 10000 characters.
@@ -1642,7 +1642,7 @@ public enum MinimaxSpeech28Turbo {
     }
 
     /// Output model for Speech 2.8 Turbo.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file
         public let audio: File
         /// Duration of the audio in milliseconds
@@ -1678,7 +1678,7 @@ public enum MinimaxVoiceClone {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/voice-clone`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input audio file for voice cloning. Should be at least 10 seconds
         /// long. To retain the voice permanently, use it with a TTS (text-to-speech)
         /// endpoint at least once within 7 days. Otherwise, it will be
@@ -1772,7 +1772,7 @@ public enum MinimaxVoiceClone {
     }
 
     /// The output of `fal-ai/minimax/voice-clone`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The cloned voice ID for use with TTS
         public let customVoiceID: String
         /// Preview audio generated with the cloned voice (if requested)
@@ -1808,7 +1808,7 @@ public enum MinimaxVoiceDesign {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/voice-design`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Voice description prompt for generating a personalized voice
         ///
         /// At most 2000 characters.
@@ -1844,7 +1844,7 @@ public enum MinimaxVoiceDesign {
     }
 
     /// The output of `fal-ai/minimax/voice-design`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The voice_id of the generated voice
         public let customVoiceID: String
         /// The preview audio using the generated voice

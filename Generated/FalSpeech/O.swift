@@ -17,7 +17,7 @@ public enum OrpheusTTS {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/orpheus-tts`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to be converted to speech. You can additionally add the following emotive tags: <laugh>, <chuckle>, <sigh>, <cough>, <sniffle>, <groan>, <yawn>, <gasp>
         public var text: String
         /// Voice ID for the desired voice.
@@ -90,7 +90,7 @@ public enum OrpheusTTS {
     }
 
     /// The output of `fal-ai/orpheus-tts`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated speech audio
         public let audio: File
 

@@ -17,7 +17,7 @@ extension QueueEndpoint where Input == Qwen3TTSTextToSpeech06b.Input, Output == 
 /// The types of `fal-ai/qwen-3-tts/text-to-speech/0.6b`.
 public enum Qwen3TTSTextToSpeech06b {
     /// The input of `fal-ai/qwen-3-tts/text-to-speech/0.6b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to be converted to speech.
         public var text: String
         /// Optional prompt to guide the style of the generated speech. This prompt will be ignored if a speaker embedding is provided.
@@ -209,7 +209,7 @@ public enum Qwen3TTSTextToSpeech06b {
     }
 
     /// The output of `fal-ai/qwen-3-tts/text-to-speech/0.6b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated speech audio file.
         public let audio: AudioFile
 
@@ -228,7 +228,7 @@ public enum Qwen3TTSTextToSpeech06b {
         }
     }
 
-    public struct AudioFile: QueueModel, StructurallyHashable {
+    public struct AudioFile: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -292,7 +292,7 @@ public enum Qwen3TTSTextToSpeech06b {
     }
 
     /// Bitrate
-    public enum Bitrate: QueueModel, StructurallyHashable {
+    public enum Bitrate: QueueModel, StructurallyEquatable {
         case integer(Int)
         case string(String)
 
@@ -325,7 +325,7 @@ public enum Qwen3TTSTextToSpeech17b {
     public typealias Bitrate = Qwen3TTSTextToSpeech06b.Bitrate
 
     /// The input of `fal-ai/qwen-3-tts/text-to-speech/1.7b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to be converted to speech.
         public var text: String
         /// Optional prompt to guide the style of the generated speech. This prompt will be ignored if a speaker embedding is provided.
@@ -478,7 +478,7 @@ public enum Qwen3TTSTextToSpeech17b {
     }
 
     /// The output of `fal-ai/qwen-3-tts/text-to-speech/1.7b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated speech audio file.
         public let audio: AudioFile
 
@@ -511,7 +511,7 @@ public enum Qwen3TTSVoiceDesign17b {
     public typealias Bitrate = Qwen3TTSTextToSpeech06b.Bitrate
 
     /// The input of `fal-ai/qwen-3-tts/voice-design/1.7b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text to be converted to speech.
         public var text: String
         /// The language of the voice to be designed.
@@ -646,7 +646,7 @@ public enum Qwen3TTSVoiceDesign17b {
     }
 
     /// The output of `fal-ai/qwen-3-tts/voice-design/1.7b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated speech audio file.
         public let audio: AudioFile
 

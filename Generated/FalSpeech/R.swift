@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == ResembleAIChatterboxhdSpeechToSpeech.Inpu
 /// The types of `resemble-ai/chatterboxhd/speech-to-speech`.
 public enum ResembleAIChatterboxhdSpeechToSpeech {
     /// Input parameters for the speech-to-speech request.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the source audio file to be voice-converted.
         public var sourceAudioURL: FileInput
         /// The voice to use for the speech-to-speech request. If neither target_voice nor target_voice_audio_url are provided, a random target voice will be used.
@@ -82,7 +82,7 @@ public enum ResembleAIChatterboxhdSpeechToSpeech {
     }
 
     /// Output parameters for the speech-to-speech request.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated voice-converted audio file.
         public let audio: Audio
 
@@ -101,7 +101,7 @@ public enum ResembleAIChatterboxhdSpeechToSpeech {
         }
     }
 
-    public struct Audio: QueueModel, StructurallyHashable {
+    public struct Audio: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -158,7 +158,7 @@ public enum ResembleAIChatterboxhdTextToSpeech {
     public typealias Audio = ResembleAIChatterboxhdSpeechToSpeech.Audio
 
     /// Input parameters for the TTS request.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text to synthesize into speech.
         ///
         /// Default: `"My name is Maximus Decimus Meridius, commander of the Armies of the North, General of the Felix Legions and loyal servant to the true emperor, Marcus Aurelius. Father to a murdered son, husband to a murdered wife. And I will have my vengeance, in this life or the next."`.
@@ -272,7 +272,7 @@ public enum ResembleAIChatterboxhdTextToSpeech {
     }
 
     /// Output parameters for the TTS request.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file.
         public let audio: Audio
 

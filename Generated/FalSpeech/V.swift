@@ -20,7 +20,7 @@ public enum Vibevoice {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Input schema for VibeVoice TTS generation
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The script to convert to speech. Can be formatted with 'Speaker X:' prefixes for multi-speaker dialogues.
         ///
         /// At most 90000 characters.
@@ -70,7 +70,7 @@ public enum Vibevoice {
         }
     }
 
-    public struct VibeVoiceSpeaker: QueueModel, StructurallyHashable {
+    public struct VibeVoiceSpeaker: QueueModel, StructurallyEquatable {
         /// Default voice preset to use for the speaker. Not used if `audio_url` is provided.
         ///
         /// Default: `.aliceEn`.
@@ -120,7 +120,7 @@ public enum Vibevoice {
     }
 
     /// Output schema for VibeVoice TTS generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file containing the speech
         public let audio: File
         /// Duration of the generated audio in seconds
@@ -171,7 +171,7 @@ public enum Vibevoice05b {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Input schema for VibeVoice-0.5b TTS generation
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The script to convert to speech.
         ///
         /// At most 90000 characters.
@@ -238,7 +238,7 @@ public enum Vibevoice05b {
     }
 
     /// Output schema for VibeVoice-0.5b TTS generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file containing the speech
         public let audio: File
         /// Duration of the generated audio in seconds
@@ -292,7 +292,7 @@ public enum Vibevoice7b {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Input schema for VibeVoice-7b TTS generation
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The script to convert to speech. Can be formatted with 'Speaker X:' prefixes for multi-speaker dialogues.
         ///
         /// At most 30000 characters.

@@ -20,7 +20,7 @@ extension QueueEndpoint where Input == BagelUnderstand.Input, Output == BagelUnd
 /// The types of `fal-ai/bagel/understand`.
 public enum BagelUnderstand {
     /// The input of `fal-ai/bagel/understand`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The image for the query.
         public var imageURL: FileInput
         /// The prompt to query the image with.
@@ -50,7 +50,7 @@ public enum BagelUnderstand {
     }
 
     /// The output of `fal-ai/bagel/understand`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The answer to the query.
         public let text: String
         /// The seed used for the generation.
@@ -93,7 +93,7 @@ extension QueueEndpoint where Input == BriaFiboEditEditStructuredInstruction.Inp
 /// The types of `bria/fibo-edit/edit/structured_instruction`.
 public enum BriaFiboEditEditStructuredInstruction {
     /// The input of `bria/fibo-edit/edit/structured_instruction`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Reference image (file or URL).
         public var imageURL: String?
         /// Reference image mask (file or URL). Optional.
@@ -157,7 +157,7 @@ extension QueueEndpoint where Input == BriaFiboGenerateStructuredPrompt.Input, O
 /// The types of `bria/fibo/generate/structured_prompt`.
 public enum BriaFiboGenerateStructuredPrompt {
     /// The input of `bria/fibo/generate/structured_prompt`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt for image generation.
         public var prompt: String?
         /// The structured prompt to generate an image from.
@@ -203,7 +203,7 @@ public enum BriaFiboGenerateStructuredPrompt {
         }
     }
 
-    public struct StructuredPrompt: QueueModel, StructurallyHashable {
+    public struct StructuredPrompt: QueueModel, StructurallyEquatable {
         /// A short description of the image to be generated.
         public var shortDescription: String?
         /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
@@ -282,7 +282,7 @@ public enum BriaFiboGenerateStructuredPrompt {
         }
     }
 
-    public struct PromptObject: QueueModel, StructurallyHashable {
+    public struct PromptObject: QueueModel, StructurallyEquatable {
         /// A description of the object to be generated.
         public var description: String?
         /// The location of the object in the image.
@@ -387,7 +387,7 @@ public enum BriaFiboGenerateStructuredPrompt {
         }
     }
 
-    public struct Lighting: QueueModel, StructurallyHashable {
+    public struct Lighting: QueueModel, StructurallyEquatable {
         /// The conditions of the lighting in the image to be generated.
         public var conditions: String?
         /// The direction of the lighting in the image to be generated.
@@ -416,7 +416,7 @@ public enum BriaFiboGenerateStructuredPrompt {
         }
     }
 
-    public struct Aesthetics: QueueModel, StructurallyHashable {
+    public struct Aesthetics: QueueModel, StructurallyEquatable {
         /// The composition of the image to be generated.
         public var composition: String?
         /// The color scheme of the image to be generated.
@@ -445,7 +445,7 @@ public enum BriaFiboGenerateStructuredPrompt {
         }
     }
 
-    public struct PhotographicCharacteristics: QueueModel, StructurallyHashable {
+    public struct PhotographicCharacteristics: QueueModel, StructurallyEquatable {
         /// The depth of field in the image to be generated.
         public var depthOfField: String?
         /// The focus in the image to be generated.
@@ -493,7 +493,7 @@ extension QueueEndpoint where Input == BriaFiboLiteGenerateStructuredPrompt.Inpu
 /// The types of `bria/fibo-lite/generate/structured_prompt`.
 public enum BriaFiboLiteGenerateStructuredPrompt {
     /// The input of `bria/fibo-lite/generate/structured_prompt`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate.
         public var prompt: String?
         /// The structured prompt to generate.
@@ -539,7 +539,7 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
         }
     }
 
-    public struct StructuredPrompt: QueueModel, StructurallyHashable {
+    public struct StructuredPrompt: QueueModel, StructurallyEquatable {
         /// A concise summary of the image content, 200 words maximum.
         public var shortDescription: String
         /// List of prominent foreground/midground objects.
@@ -621,7 +621,7 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
     }
 
     /// Detailed object description with all attributes.
-    public struct ObjectDescription: QueueModel, StructurallyHashable {
+    public struct ObjectDescription: QueueModel, StructurallyEquatable {
         /// Short description of the object.
         public var description: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
@@ -727,7 +727,7 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
     }
 
     /// Lighting information for the image.
-    public struct LightingDetails: QueueModel, StructurallyHashable {
+    public struct LightingDetails: QueueModel, StructurallyEquatable {
         /// E.g., 'bright daylight', 'dim indoor', 'studio lighting', 'golden hour'.
         public var conditions: String
         /// E.g., 'front-lit', 'backlit', 'side-lit from left'.
@@ -757,7 +757,7 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
     }
 
     /// Aesthetic analysis of the image.
-    public struct AestheticsDetails: QueueModel, StructurallyHashable {
+    public struct AestheticsDetails: QueueModel, StructurallyEquatable {
         /// E.g., 'rule of thirds', 'symmetrical', 'centered', 'leading lines'.
         public var composition: String
         /// E.g., 'monochromatic blue', 'warm complementary colors', 'high contrast'.
@@ -803,7 +803,7 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
     }
 
     /// Photographic characteristics of the image.
-    public struct PhotographicCharacteristicsDetails: QueueModel, StructurallyHashable {
+    public struct PhotographicCharacteristicsDetails: QueueModel, StructurallyEquatable {
         /// E.g., 'shallow', 'deep', 'bokeh background'.
         public var depthOfField: String
         /// E.g., 'sharp focus on subject', 'soft focus', 'motion blur'.
@@ -838,7 +838,7 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
     }
 
     /// Text rendering information in the image.
-    public struct TextRender: QueueModel, StructurallyHashable {
+    public struct TextRender: QueueModel, StructurallyEquatable {
         /// The text content.
         public var text: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
@@ -898,7 +898,7 @@ extension QueueEndpoint where Input == BriaFiboLiteGenerateStructuredPromptLite.
 /// The types of `bria/fibo-lite/generate/structured_prompt/lite`.
 public enum BriaFiboLiteGenerateStructuredPromptLite {
     /// The input of `bria/fibo-lite/generate/structured_prompt/lite`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt for image generation.
         public var prompt: String?
         /// The structured prompt to generate an image from.
@@ -953,13 +953,13 @@ extension QueueEndpoint where Input == BytedanceSeedV2Mini.Input, Output == Byte
 /// The types of `fal-ai/bytedance/seed/v2/mini`.
 public enum BytedanceSeedV2Mini {
     /// The input of `fal-ai/bytedance/seed/v2/mini`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt or question for the model.
         public var prompt: String
         /// URLs of images for visual understanding. Supported formats: JPEG, PNG, WebP. A maximum of 6 images is supported. Any additional images will be ignored.
-        public var imageURLS: [FileInput]?
+        public var imageURLs: [FileInput]?
         /// URLs of videos for video understanding. Supported formats: MP4, MOV. Audio comprehension is not supported. A maximum of 3 videos is supported. Any additional videos will be ignored.
-        public var videoURLS: [FileInput]?
+        public var videoURLs: [FileInput]?
         /// Optional system prompt to guide the model's behavior.
         public var systemPrompt: String?
         /// Optional prior conversation history for multi-turn conversations. Pass back the `messages` field from a previous response to provide context. The current `prompt`, `image_urls`, `video_urls`, and `system_prompt` are always appended as the latest user turn.
@@ -985,8 +985,8 @@ public enum BytedanceSeedV2Mini {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput]? = nil,
-            videoURLS: [FileInput]? = nil,
+            imageURLs: [FileInput]? = nil,
+            videoURLs: [FileInput]? = nil,
             systemPrompt: String? = nil,
             messages: [Seed2MiniMessage]? = nil,
             thinking: Thinking? = nil,
@@ -996,8 +996,8 @@ public enum BytedanceSeedV2Mini {
             topP: Double? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
-            self.videoURLS = videoURLS
+            self.imageURLs = imageURLs
+            self.videoURLs = videoURLs
             self.systemPrompt = systemPrompt
             self.messages = messages
             self.thinking = thinking
@@ -1010,8 +1010,8 @@ public enum BytedanceSeedV2Mini {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.optional("image_urls")
-            self.videoURLS = try wire.optional("video_urls")
+            self.imageURLs = try wire.optional("image_urls")
+            self.videoURLs = try wire.optional("video_urls")
             self.systemPrompt = try wire.optional("system_prompt")
             self.messages = try wire.optional("messages")
             self.thinking = try wire.optional("thinking")
@@ -1024,8 +1024,8 @@ public enum BytedanceSeedV2Mini {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageURLS, "image_urls")
-            try wire.optional(self.videoURLS, "video_urls")
+            try wire.optional(self.imageURLs, "image_urls")
+            try wire.optional(self.videoURLs, "video_urls")
             try wire.optional(self.systemPrompt, "system_prompt")
             try wire.optional(self.messages, "messages")
             try wire.optional(self.thinking, "thinking")
@@ -1052,7 +1052,7 @@ public enum BytedanceSeedV2Mini {
         }
     }
 
-    public struct Seed2MiniMessage: QueueModel, StructurallyHashable {
+    public struct Seed2MiniMessage: QueueModel, StructurallyEquatable {
         /// The role of the message author.
         public var role: Role
         /// The content of the message. Can be a string for text-only messages, or a list of content parts for multimodal messages (e.g. with images).
@@ -1090,7 +1090,7 @@ public enum BytedanceSeedV2Mini {
     }
 
     /// Content
-    public enum Content: QueueModel, StructurallyHashable {
+    public enum Content: QueueModel, StructurallyEquatable {
         case string(String)
         case array([[String: JSONValue]])
 
@@ -1135,7 +1135,7 @@ public enum BytedanceSeedV2Mini {
     }
 
     /// The output of `fal-ai/bytedance/seed/v2/mini`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The model's text response.
         public let output: String
         /// The model's chain-of-thought reasoning content. Only present when `thinking` is `enabled` or `auto`.

@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == CohereTranscribe.Input, Output == CohereT
 /// The types of `fal-ai/cohere-transcribe`.
 public enum CohereTranscribe {
     /// The input of `fal-ai/cohere-transcribe`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the audio file to transcribe. Supported formats: mp3, mp4, mpeg, mpga, m4a, wav, webm, ogg, flac.
         public var audioURL: FileInput
         /// Language of the audio (ISO 639-1 code). Supported: en, fr, de, it, es, pt, el, nl, pl, zh, ja, ko, vi, ar.
@@ -92,7 +92,7 @@ public enum CohereTranscribe {
     }
 
     /// The output of `fal-ai/cohere-transcribe`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Transcribed text from the audio file.
         public let text: String
         /// Performance timing breakdown in seconds.

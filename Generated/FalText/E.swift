@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == ElevenlabsSpeechToText.Input, Output == E
 /// The types of `fal-ai/elevenlabs/speech-to-text`.
 public enum ElevenlabsSpeechToText {
     /// The input of `fal-ai/elevenlabs/speech-to-text`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the audio file to transcribe
         public var audioURL: FileInput
         /// Language code of the audio
@@ -61,7 +61,7 @@ public enum ElevenlabsSpeechToText {
     }
 
     /// The output of `fal-ai/elevenlabs/speech-to-text`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The full transcribed text
         public let text: String
         /// Detected or specified language code
@@ -95,7 +95,7 @@ public enum ElevenlabsSpeechToText {
         }
     }
 
-    public struct TranscriptionWord: QueueModel, StructurallyHashable {
+    public struct TranscriptionWord: QueueModel, StructurallyEquatable {
         /// The transcribed word or audio event
         public let text: String
         /// Start time in seconds
@@ -146,7 +146,7 @@ public enum ElevenlabsSpeechToTextScribeV2 {
     public typealias TranscriptionWord = ElevenlabsSpeechToText.TranscriptionWord
 
     /// The input of `fal-ai/elevenlabs/speech-to-text/scribe-v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the audio file to transcribe
         public var audioURL: FileInput
         /// Language code of the audio
@@ -210,7 +210,7 @@ public enum ElevenlabsSpeechToTextScribeV2 {
     }
 
     /// The output of `fal-ai/elevenlabs/speech-to-text/scribe-v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The full transcribed text
         public let text: String
         /// Detected or specified language code

@@ -18,7 +18,7 @@ extension QueueEndpoint where Input == NvidiaNemotron3NanoOmni.Input, Output == 
 /// The types of `nvidia/nemotron-3-nano-omni`.
 public enum NvidiaNemotron3NanoOmni {
     /// The input of `nvidia/nemotron-3-nano-omni`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
@@ -109,7 +109,7 @@ public enum NvidiaNemotron3NanoOmni {
     }
 
     /// The output of `nvidia/nemotron-3-nano-omni`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated text response.
         public let output: String
         /// Reason generation stopped.
@@ -145,7 +145,7 @@ public enum NvidiaNemotron3NanoOmni {
         }
     }
 
-    public struct UsageInfo: QueueModel, StructurallyHashable {
+    public struct UsageInfo: QueueModel, StructurallyEquatable {
         /// Number of input tokens processed.
         public let inputTokens: Int
         /// Number of output tokens generated.
@@ -182,7 +182,7 @@ public enum NvidiaNemotron3NanoOmniAudio {
     public typealias UsageInfo = NvidiaNemotron3NanoOmni.UsageInfo
 
     /// The input of `nvidia/nemotron-3-nano-omni/audio`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
@@ -267,7 +267,7 @@ public enum NvidiaNemotron3NanoOmniAudio {
     }
 
     /// The output of `nvidia/nemotron-3-nano-omni/audio`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated text response.
         public let output: String
         /// Reason generation stopped.
@@ -316,7 +316,7 @@ public enum NvidiaNemotron3NanoOmniVideo {
     public typealias UsageInfo = NvidiaNemotron3NanoOmni.UsageInfo
 
     /// The input of `nvidia/nemotron-3-nano-omni/video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
@@ -401,7 +401,7 @@ public enum NvidiaNemotron3NanoOmniVideo {
     }
 
     /// The output of `nvidia/nemotron-3-nano-omni/video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated text response.
         public let output: String
         /// Reason generation stopped.
@@ -450,7 +450,7 @@ public enum NvidiaNemotron3NanoOmniVision {
     public typealias UsageInfo = NvidiaNemotron3NanoOmni.UsageInfo
 
     /// The input of `nvidia/nemotron-3-nano-omni/vision`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
@@ -535,7 +535,7 @@ public enum NvidiaNemotron3NanoOmniVision {
     }
 
     /// The output of `nvidia/nemotron-3-nano-omni/vision`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated text response.
         public let output: String
         /// Reason generation stopped.

@@ -22,7 +22,7 @@ extension QueueEndpoint where Input == Omnilottie.Input, Output == Omnilottie.Ou
 /// The types of `fal-ai/omnilottie`.
 public enum Omnilottie {
     /// The input of `fal-ai/omnilottie`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the Lottie animation to generate.
         public var prompt: String
         /// Maximum number of Lottie tokens to generate.
@@ -93,7 +93,7 @@ public enum Omnilottie {
     }
 
     /// The output of `fal-ai/omnilottie`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated Lottie animation as a JSON file.
         public let lottieFile: File
 
@@ -112,7 +112,7 @@ public enum Omnilottie {
         }
     }
 
-    public struct File: QueueModel, StructurallyHashable {
+    public struct File: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -158,7 +158,7 @@ public enum OmnilottieImageToLottie {
     public typealias File = Omnilottie.File
 
     /// The input of `fal-ai/omnilottie/image-to-lottie`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description guiding the animation of the image.
         public var prompt: String
         /// URL of the reference image to animate.
@@ -235,7 +235,7 @@ public enum OmnilottieImageToLottie {
     }
 
     /// The output of `fal-ai/omnilottie/image-to-lottie`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated Lottie animation as a JSON file.
         public let lottieFile: File
 
@@ -266,7 +266,7 @@ public enum OmnilottieVideoToLottie {
     public typealias File = Omnilottie.File
 
     /// The input of `fal-ai/omnilottie/video-to-lottie`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Optional text description guiding the conversion.
         public var prompt: String?
         /// URL of the video to convert into a Lottie animation.
@@ -343,7 +343,7 @@ public enum OmnilottieVideoToLottie {
     }
 
     /// The output of `fal-ai/omnilottie/video-to-lottie`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated Lottie animation as a JSON file.
         public let lottieFile: File
 
@@ -371,7 +371,7 @@ extension QueueEndpoint where Input == OpenrouterRouterOpenaiV1ChatCompletions.I
 /// The types of `openrouter/router/openai/v1/chat/completions`.
 public enum OpenrouterRouterOpenaiV1ChatCompletions {
     /// Schema referenced but not defined by fal.ai (missing from source OpenAPI spec)
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
 
         public init() {
         }
@@ -416,9 +416,9 @@ extension QueueEndpoint where Input == OpenrouterRouterVideo.Input, Output == Op
 /// The types of `openrouter/router/video`.
 public enum OpenrouterRouterVideo {
     /// The input of `openrouter/router/video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// List of URLs or data URIs of video files to process. Supported formats: mp4, mpeg, mov, webm. For Google Gemini on AI Studio, YouTube links are also supported. Mutually exclusive with video_url.
-        public var videoURLS: [String]?
+        public var videoURLs: [String]?
         /// Prompt to be used for the video processing
         public var prompt: String
         /// System prompt to provide context or instructions to the model
@@ -439,7 +439,7 @@ public enum OpenrouterRouterVideo {
         public var maxTokens: Int?
 
         public init(
-            videoURLS: [String]? = nil,
+            videoURLs: [String]? = nil,
             prompt: String,
             systemPrompt: String? = nil,
             model: String,
@@ -447,7 +447,7 @@ public enum OpenrouterRouterVideo {
             temperature: Double? = nil,
             maxTokens: Int? = nil
         ) {
-            self.videoURLS = videoURLS
+            self.videoURLs = videoURLs
             self.prompt = prompt
             self.systemPrompt = systemPrompt
             self.model = model
@@ -458,7 +458,7 @@ public enum OpenrouterRouterVideo {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.videoURLS = try wire.optional("video_urls")
+            self.videoURLs = try wire.optional("video_urls")
             self.prompt = try wire.required("prompt")
             self.systemPrompt = try wire.optional("system_prompt")
             self.model = try wire.required("model")
@@ -469,7 +469,7 @@ public enum OpenrouterRouterVideo {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.videoURLS, "video_urls")
+            try wire.optional(self.videoURLs, "video_urls")
             try wire.required(self.prompt, "prompt")
             try wire.optional(self.systemPrompt, "system_prompt")
             try wire.required(self.model, "model")
@@ -493,7 +493,7 @@ public enum OpenrouterRouterVideo {
     }
 
     /// The output of `openrouter/router/video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated output from video processing
         public let output: String
         /// Token usage information
@@ -517,7 +517,7 @@ public enum OpenrouterRouterVideo {
         }
     }
 
-    public struct UsageInfo: QueueModel, StructurallyHashable {
+    public struct UsageInfo: QueueModel, StructurallyEquatable {
         public let promptTokens: Int?
         public let completionTokens: Int?
         /// Default: `0`.
@@ -563,7 +563,7 @@ public enum OpenrouterRouterVideo {
         }
     }
 
-    public struct PromptTokensDetails: QueueModel, StructurallyHashable {
+    public struct PromptTokensDetails: QueueModel, StructurallyEquatable {
         /// Default: `0`.
         public let cachedTokens: Int?
         /// Default: `0`.
@@ -606,9 +606,9 @@ public enum OpenrouterRouterVideoEnterprise {
     public typealias PromptTokensDetails = OpenrouterRouterVideo.PromptTokensDetails
 
     /// The input of `openrouter/router/video/enterprise`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// List of URLs or data URIs of video files to process. Supported formats: mp4, mpeg, mov, webm. For Google Gemini on AI Studio, YouTube links are also supported. Mutually exclusive with video_url.
-        public var videoURLS: [String]?
+        public var videoURLs: [String]?
         /// Prompt to be used for the video processing
         public var prompt: String
         /// System prompt to provide context or instructions to the model
@@ -629,7 +629,7 @@ public enum OpenrouterRouterVideoEnterprise {
         public var maxTokens: Int?
 
         public init(
-            videoURLS: [String]? = nil,
+            videoURLs: [String]? = nil,
             prompt: String,
             systemPrompt: String? = nil,
             model: String,
@@ -637,7 +637,7 @@ public enum OpenrouterRouterVideoEnterprise {
             temperature: Double? = nil,
             maxTokens: Int? = nil
         ) {
-            self.videoURLS = videoURLS
+            self.videoURLs = videoURLs
             self.prompt = prompt
             self.systemPrompt = systemPrompt
             self.model = model
@@ -648,7 +648,7 @@ public enum OpenrouterRouterVideoEnterprise {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.videoURLS = try wire.optional("video_urls")
+            self.videoURLs = try wire.optional("video_urls")
             self.prompt = try wire.required("prompt")
             self.systemPrompt = try wire.optional("system_prompt")
             self.model = try wire.required("model")
@@ -659,7 +659,7 @@ public enum OpenrouterRouterVideoEnterprise {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.videoURLS, "video_urls")
+            try wire.optional(self.videoURLs, "video_urls")
             try wire.required(self.prompt, "prompt")
             try wire.optional(self.systemPrompt, "system_prompt")
             try wire.required(self.model, "model")
@@ -683,7 +683,7 @@ public enum OpenrouterRouterVideoEnterprise {
     }
 
     /// The output of `openrouter/router/video/enterprise`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated output from video processing
         public let output: String
         /// Token usage information

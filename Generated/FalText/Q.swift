@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == Qwen3Guard.Input, Output == Qwen3Guard.Ou
 /// The types of `fal-ai/qwen-3-guard`.
 public enum Qwen3Guard {
     /// The input of `fal-ai/qwen-3-guard`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The input text to be classified
         ///
         /// At most 131072 characters.
@@ -42,7 +42,7 @@ public enum Qwen3Guard {
     }
 
     /// The output of `fal-ai/qwen-3-guard`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The classification label
         public let label: Label
         /// The confidence score of the classification

@@ -20,7 +20,7 @@ extension QueueEndpoint where Input == SileroVad.Input, Output == SileroVad.Outp
 /// The types of `fal-ai/silero-vad`.
 public enum SileroVad {
     /// The input of `fal-ai/silero-vad`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the audio to get speech timestamps from.
         public var audioURL: FileInput
 
@@ -40,7 +40,7 @@ public enum SileroVad {
     }
 
     /// The output of `fal-ai/silero-vad`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Whether the audio has speech.
         public let hasSpeech: Bool
         /// The speech timestamps.
@@ -64,7 +64,7 @@ public enum SileroVad {
         }
     }
 
-    public struct SpeechTimestamp: QueueModel, StructurallyHashable {
+    public struct SpeechTimestamp: QueueModel, StructurallyEquatable {
         /// The start time of the speech in seconds.
         public let start: Double
         /// The end time of the speech in seconds.
@@ -97,7 +97,7 @@ extension QueueEndpoint where Input == SmartTurn.Input, Output == SmartTurn.Outp
 /// The types of `fal-ai/smart-turn`.
 public enum SmartTurn {
     /// The input of `fal-ai/smart-turn`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the audio file to be processed.
         public var audioURL: FileInput
 
@@ -117,7 +117,7 @@ public enum SmartTurn {
     }
 
     /// The output of `fal-ai/smart-turn`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The predicted turn type. 1 for Complete, 0 for Incomplete.
         public let prediction: Int
         /// The probability of the predicted turn type.
@@ -155,7 +155,7 @@ extension QueueEndpoint where Input == SpeechToText.Input, Output == SpeechToTex
 /// The types of `fal-ai/speech-to-text`.
 public enum SpeechToText {
     /// The input of `fal-ai/speech-to-text`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Local filesystem path (or remote URL) to a long audio file
         public var audioURL: FileInput
         /// Whether to use Canary's built-in punctuation & capitalization
@@ -187,7 +187,7 @@ public enum SpeechToText {
     }
 
     /// The output of `fal-ai/speech-to-text`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The partial or final transcription output from Canary
         public let output: String
         /// Indicates if this is a partial (in-progress) transcript
@@ -227,7 +227,7 @@ extension QueueEndpoint where Input == SpeechToTextStream.Input, Output == JSONV
 /// The types of `fal-ai/speech-to-text/stream`.
 public enum SpeechToTextStream {
     /// The input of `fal-ai/speech-to-text/stream`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Local filesystem path (or remote URL) to a long audio file
         public var audioURL: FileInput
         /// Whether to use Canary's built-in punctuation & capitalization
@@ -267,7 +267,7 @@ extension QueueEndpoint where Input == SpeechToTextTurbo.Input, Output == Speech
 /// The types of `fal-ai/speech-to-text/turbo`.
 public enum SpeechToTextTurbo {
     /// The input of `fal-ai/speech-to-text/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Local filesystem path (or remote URL) to a long audio file
         public var audioURL: FileInput
         /// Whether to use Canary's built-in punctuation & capitalization
@@ -299,7 +299,7 @@ public enum SpeechToTextTurbo {
     }
 
     /// The output of `fal-ai/speech-to-text/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The partial or final transcription output from Canary
         public let output: String
         /// Indicates if this is a partial (in-progress) transcript
@@ -339,7 +339,7 @@ extension QueueEndpoint where Input == SpeechToTextTurboStream.Input, Output == 
 /// The types of `fal-ai/speech-to-text/turbo/stream`.
 public enum SpeechToTextTurboStream {
     /// The input of `fal-ai/speech-to-text/turbo/stream`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Local filesystem path (or remote URL) to a long audio file
         public var audioURL: FileInput
         /// Whether to use Canary's built-in punctuation & capitalization

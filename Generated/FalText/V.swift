@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == VideoPromptGenerator.Input, Output == Vid
 /// The types of `fal-ai/video-prompt-generator`.
 public enum VideoPromptGenerator {
     /// The input of `fal-ai/video-prompt-generator`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Core concept or thematic input for the video prompt
         public var inputConcept: String
         /// Style of the video prompt
@@ -293,7 +293,7 @@ public enum VideoPromptGenerator {
     }
 
     /// The output of `fal-ai/video-prompt-generator`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video prompt
         public let prompt: String
 

@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == ErnieImageTrainer.Input, Output == ErnieI
 /// The types of `fal-ai/ernie-image-trainer`.
 public enum ErnieImageTrainer {
     /// The input of `fal-ai/ernie-image-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images and corresponding captions.
@@ -78,7 +78,7 @@ public enum ErnieImageTrainer {
     }
 
     /// The output of `fal-ai/ernie-image-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -102,7 +102,7 @@ public enum ErnieImageTrainer {
         }
     }
 
-    public struct File: QueueModel, StructurallyHashable {
+    public struct File: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.

@@ -29,7 +29,7 @@ public enum Flux2Klein4bBaseTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// V2 input with multi-resolution bucketing.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         ///
         /// The zip can also contain a text file for each image. The text file should be named:
@@ -117,7 +117,7 @@ public enum Flux2Klein4bBaseTrainer {
     }
 
     /// The output of `fal-ai/flux-2-klein-4b-base-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -154,7 +154,7 @@ public enum Flux2Klein4bBaseTrainerEdit {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-2-klein-4b-base-trainer/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -241,7 +241,7 @@ public enum Flux2Klein4bBaseTrainerEdit {
     }
 
     /// The output of `fal-ai/flux-2-klein-4b-base-trainer/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -279,7 +279,7 @@ public enum Flux2Klein9bBaseTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The output of `fal-ai/flux-2-klein-9b-base-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -316,7 +316,7 @@ public enum Flux2Klein9bBaseTrainerEdit {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-2-klein-9b-base-trainer/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -403,7 +403,7 @@ public enum Flux2Klein9bBaseTrainerEdit {
     }
 
     /// The output of `fal-ai/flux-2-klein-9b-base-trainer/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -440,7 +440,7 @@ public enum Flux2Trainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-2-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         ///
         /// The zip can also contain a text file for each image. The text file should be named:
@@ -516,7 +516,7 @@ public enum Flux2Trainer {
     }
 
     /// The output of `fal-ai/flux-2-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -553,7 +553,7 @@ public enum Flux2TrainerEdit {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-2-trainer/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -640,7 +640,7 @@ public enum Flux2TrainerEdit {
     }
 
     /// The output of `fal-ai/flux-2-trainer/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -678,7 +678,7 @@ public enum Flux2TrainerV2 {
     public typealias File = ErnieImageTrainer.File
 
     /// The output of `fal-ai/flux-2-trainer-v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -715,7 +715,7 @@ public enum Flux2TrainerV2Edit {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-2-trainer-v2/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -802,7 +802,7 @@ public enum Flux2TrainerV2Edit {
     }
 
     /// The output of `fal-ai/flux-2-trainer-v2/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -839,7 +839,7 @@ public enum FluxKontextTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-kontext-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -919,7 +919,7 @@ public enum FluxKontextTrainer {
     }
 
     /// The output of `fal-ai/flux-kontext-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -955,7 +955,7 @@ public enum FluxKreaTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-krea-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images. Try to use at least 4 images in general the more the better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image file it corresponds to.
@@ -1037,7 +1037,7 @@ public enum FluxKreaTrainer {
     }
 
     /// The output of `fal-ai/flux-krea-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the training configuration file.
@@ -1078,7 +1078,7 @@ public enum FluxLoRAFastTraining {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-lora-fast-training`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images. Try to use at least 4 images in general the more the better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image file it corresponds to.
@@ -1160,7 +1160,7 @@ public enum FluxLoRAFastTraining {
     }
 
     /// The output of `fal-ai/flux-lora-fast-training`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the training configuration file.
@@ -1201,7 +1201,7 @@ public enum FluxLoRAPortraitTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-lora-portrait-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image file it corresponds to.
@@ -1305,7 +1305,7 @@ public enum FluxLoRAPortraitTrainer {
     }
 
     /// The output of `fal-ai/flux-lora-portrait-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the training configuration file.

@@ -17,7 +17,7 @@ public enum HunyuanVideoLoRATraining {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/hunyuan-video-lora-training`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images. Try to use at least 4 images in general the more the better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image file it corresponds to.
@@ -92,7 +92,7 @@ public enum HunyuanVideoLoRATraining {
     }
 
     /// The output of `fal-ai/hunyuan-video-lora-training`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the lora configuration file.

@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == IdeogramCustomModels.Input, Output == Ide
 /// The types of `fal-ai/ideogram/custom-models`.
 public enum IdeogramCustomModels {
     /// The input of `fal-ai/ideogram/custom-models`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of a ZIP archive of training images. The archive must contain between 10 and 100 images (JPEG, PNG, or WebP). You may include caption sidecar files (``<stem>.txt``) to guide training -- captions are matched to images by filename stem.
         public var imagesDataURL: FileInput
 
@@ -34,7 +34,7 @@ public enum IdeogramCustomModels {
     }
 
     /// The output of `fal-ai/ideogram/custom-models`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The Ideogram model id. Pass this to /generate.
         public let modelID: String
         /// The trained model's URI. ``/generate`` resolves this automatically from the ``model_id``, but it is surfaced here for callers that use the ``custom_model_uri`` on the public Ideogram v3 generate endpoint directly.

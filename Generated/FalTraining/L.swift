@@ -21,7 +21,7 @@ public enum Ltx23V2vTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// Input configuration for LTX-2.3 video-to-video (IC-LoRA) training.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with videos or images. Try to use at least 10 files, although more is better.
         ///
         /// **Supported video formats:** .mp4, .mov, .avi, .mkv
@@ -275,7 +275,7 @@ public enum Ltx23V2vTrainer {
     }
 
     /// Validation input for video-to-video training.
-    public struct V2VValidation: QueueModel, StructurallyHashable {
+    public struct V2VValidation: QueueModel, StructurallyEquatable {
         /// The prompt to use for validation.
         public var prompt: String
         /// URL to reference video for IC-LoRA validation. This is the input video that will be transformed.
@@ -334,7 +334,7 @@ public enum Ltx23V2vTrainer {
     }
 
     /// Output from LTX-2.3 video-to-video training.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL to the validation videos (with reference videos side-by-side), if any.
         public let video: File?
         /// URL to the trained IC-LoRA weights (.safetensors).
@@ -384,7 +384,7 @@ public enum Ltx23VideoTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// Input configuration for LTX-2.3 text-to-video training.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with videos or images. Try to use at least 10 files, although more is better.
         ///
         /// **Supported video formats:** .mp4, .mov, .avi, .mkv
@@ -643,7 +643,7 @@ public enum Ltx23VideoTrainer {
         }
     }
 
-    public struct Validation: QueueModel, StructurallyHashable {
+    public struct Validation: QueueModel, StructurallyEquatable {
         /// The prompt to use for validation.
         public var prompt: String
         /// An image to use for image-to-video validation. If provided for one validation, _all_ validation inputs must have an image.
@@ -668,7 +668,7 @@ public enum Ltx23VideoTrainer {
     }
 
     /// Output from LTX-2.3 training.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL to the validation videos, if any.
         public let video: File?
         /// URL to the trained LoRA weights (.safetensors).
@@ -719,7 +719,7 @@ public enum Ltx2VideoTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// Input configuration for LTX-2 text-to-video training.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with videos or images. Try to use at least 10 files, although more is better.
         ///
         /// **Supported video formats:** .mp4, .mov, .avi, .mkv
@@ -979,7 +979,7 @@ public enum Ltx2VideoTrainer {
     }
 
     /// Output from LTX-2 training.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL to the validation videos, if any.
         public let video: File?
         /// URL to the trained LoRA weights (.safetensors).
@@ -1030,7 +1030,7 @@ public enum LtxVideoTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/ltx-video-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with videos or images. Try to use at least 10 files, although more is better.
         ///
         /// **Supported video formats:** .mp4, .mov, .avi, .mkv
@@ -1227,7 +1227,7 @@ public enum LtxVideoTrainer {
     }
 
     /// The output of `fal-ai/ltx-video-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL to the validations video.
         public let video: File?
         /// URL to the trained LoRA weights.

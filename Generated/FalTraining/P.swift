@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == PhotaCreateProfile.Input, Output == Phota
 /// The types of `fal-ai/phota/create-profile`.
 public enum PhotaCreateProfile {
     /// The input of `fal-ai/phota/create-profile`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to a ZIP archive containing the profile images.
         public var imageDataURL: FileInput
 
@@ -34,7 +34,7 @@ public enum PhotaCreateProfile {
     }
 
     /// The output of `fal-ai/phota/create-profile`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The Photalabs profile ID.
         public let profileID: String
 

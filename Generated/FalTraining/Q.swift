@@ -26,7 +26,7 @@ public enum QwenImage2512Trainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-2512-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive for text-to-image training.
         ///
         /// The zip should contain images with their corresponding text captions:
@@ -94,7 +94,7 @@ public enum QwenImage2512Trainer {
     }
 
     /// The output of `fal-ai/qwen-image-2512-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -130,7 +130,7 @@ public enum QwenImage2512TrainerV2 {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-2512-trainer-v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images and corresponding captions.
@@ -194,7 +194,7 @@ public enum QwenImage2512TrainerV2 {
     }
 
     /// The output of `fal-ai/qwen-image-2512-trainer-v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -230,7 +230,7 @@ public enum QwenImageEdit2509Trainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-edit-2509-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -310,7 +310,7 @@ public enum QwenImageEdit2509Trainer {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -346,7 +346,7 @@ public enum QwenImageEdit2511Trainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-edit-2511-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -426,7 +426,7 @@ public enum QwenImageEdit2511Trainer {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2511-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -462,7 +462,7 @@ public enum QwenImageEditPlusTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-edit-plus-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -542,7 +542,7 @@ public enum QwenImageEditPlusTrainer {
     }
 
     /// The output of `fal-ai/qwen-image-edit-plus-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -578,7 +578,7 @@ public enum QwenImageEditTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-edit-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -651,7 +651,7 @@ public enum QwenImageEditTrainer {
     }
 
     /// The output of `fal-ai/qwen-image-edit-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -687,7 +687,7 @@ public enum QwenImageLayeredTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-layered-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain groups of images. The images should be named:
@@ -767,7 +767,7 @@ public enum QwenImageLayeredTrainer {
     }
 
     /// The output of `fal-ai/qwen-image-layered-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -803,7 +803,7 @@ public enum QwenImageTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images for training. The archive should contain images and corresponding text files with captions.
         /// Each text file should have the same name as the image file it corresponds to (e.g., image1.jpg and image1.txt).
         /// If text files are missing for some images, you can provide a trigger_phrase to automatically create them.
@@ -862,7 +862,7 @@ public enum QwenImageTrainer {
     }
 
     /// The output of `fal-ai/qwen-image-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained LoRA weights file.
         public let loraFile: File
         /// URL to the training configuration file.
@@ -898,7 +898,7 @@ public enum QwenImageTrainerV2 {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-trainer-v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive for text-to-image training.
         ///
         /// The zip should contain images with their corresponding text captions:
@@ -966,7 +966,7 @@ public enum QwenImageTrainerV2 {
     }
 
     /// The output of `fal-ai/qwen-image-trainer-v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.

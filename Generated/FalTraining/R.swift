@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == RecraftV3CreateStyle.Input, Output == Rec
 /// The types of `fal-ai/recraft/v3/create-style`.
 public enum RecraftV3CreateStyle {
     /// The input of `fal-ai/recraft/v3/create-style`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images, use PNG format. Maximum 5 images are allowed.
         public var imagesDataURL: FileInput
         /// The base style of the generated images, this topic is covered above.
@@ -141,7 +141,7 @@ public enum RecraftV3CreateStyle {
     }
 
     /// The output of `fal-ai/recraft/v3/create-style`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The ID of the created style, this ID can be used to reference the style in the future.
         public let styleID: String
 

@@ -17,7 +17,7 @@ public enum TurboFluxTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/turbo-flux-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         public var imagesDataURL: FileInput
         /// Trigger phrase to be used in the captions. If None, a trigger word will not be used.
@@ -107,7 +107,7 @@ public enum TurboFluxTrainer {
     }
 
     /// The output of `fal-ai/turbo-flux-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the trained diffusers config file.

@@ -25,7 +25,7 @@ public enum Wan22ImageTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/wan-22-image-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the training data.
         public var trainingDataURL: FileInput
         /// Trigger phrase for the model.
@@ -127,7 +127,7 @@ public enum Wan22ImageTrainer {
     }
 
     /// The output of `fal-ai/wan-22-image-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Low noise LoRA file.
         public let diffusersLoRAFile: File
         /// High noise LoRA file.
@@ -168,7 +168,7 @@ public enum Wan22TrainerI2vA14b {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/wan-22-trainer/i2v-a14b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
@@ -239,7 +239,7 @@ public enum Wan22TrainerI2vA14b {
     }
 
     /// The output of `fal-ai/wan-22-trainer/i2v-a14b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained LoRA weights.
         public let loraFile: File
         /// Configuration used for setting up the inference endpoints.
@@ -275,7 +275,7 @@ public enum Wan22TrainerT2vA14b {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/wan-22-trainer/t2v-a14b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
@@ -346,7 +346,7 @@ public enum Wan22TrainerT2vA14b {
     }
 
     /// The output of `fal-ai/wan-22-trainer/t2v-a14b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained LoRA weights.
         public let loraFile: File
         /// Configuration used for setting up the inference endpoints.
@@ -382,7 +382,7 @@ public enum WanTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/wan-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
@@ -453,7 +453,7 @@ public enum WanTrainer {
     }
 
     /// The output of `fal-ai/wan-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained LoRA weights.
         public let loraFile: File
         /// Configuration used for setting up the inference endpoints.
@@ -489,7 +489,7 @@ public enum WanTrainerFlf2v720p {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/wan-trainer/flf2v-720p`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
@@ -560,7 +560,7 @@ public enum WanTrainerFlf2v720p {
     }
 
     /// The output of `fal-ai/wan-trainer/flf2v-720p`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained LoRA weights.
         public let loraFile: File
         /// Configuration used for setting up the inference endpoints.
@@ -596,7 +596,7 @@ public enum WanTrainerI2v720p {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/wan-trainer/i2v-720p`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
@@ -667,7 +667,7 @@ public enum WanTrainerI2v720p {
     }
 
     /// The output of `fal-ai/wan-trainer/i2v-720p`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained LoRA weights.
         public let loraFile: File
         /// Configuration used for setting up the inference endpoints.
@@ -703,7 +703,7 @@ public enum WanTrainerT2v {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/wan-trainer/t2v`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
@@ -774,7 +774,7 @@ public enum WanTrainerT2v {
     }
 
     /// The output of `fal-ai/wan-trainer/t2v`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained LoRA weights.
         public let loraFile: File
         /// Configuration used for setting up the inference endpoints.
@@ -810,7 +810,7 @@ public enum WanTrainerT2v14b {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/wan-trainer/t2v-14b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
@@ -881,7 +881,7 @@ public enum WanTrainerT2v14b {
     }
 
     /// The output of `fal-ai/wan-trainer/t2v-14b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained LoRA weights.
         public let loraFile: File
         /// Configuration used for setting up the inference endpoints.

@@ -20,7 +20,7 @@ public enum ZImageBaseTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/z-image-base-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images and corresponding captions.
@@ -84,7 +84,7 @@ public enum ZImageBaseTrainer {
     }
 
     /// The output of `fal-ai/z-image-base-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -120,7 +120,7 @@ public enum ZImageTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/z-image-trainer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         ///
         /// The zip can also contain a text file for each image. The text file should be named:
@@ -209,7 +209,7 @@ public enum ZImageTrainer {
     }
 
     /// The output of `fal-ai/z-image-trainer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -245,7 +245,7 @@ public enum ZImageTurboTrainerV2 {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/z-image-turbo-trainer-v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images and corresponding captions.
@@ -309,7 +309,7 @@ public enum ZImageTurboTrainerV2 {
     }
 
     /// The output of `fal-ai/z-image-turbo-trainer-v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.

@@ -28,7 +28,7 @@ extension QueueEndpoint where Input == AIAvatar.Input, Output == AIAvatar.Output
 /// The types of `fal-ai/ai-avatar`.
 public enum AIAvatar {
     /// The input of `fal-ai/ai-avatar`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The URL of the audio file.
@@ -134,7 +134,7 @@ public enum AIAvatar {
     }
 
     /// The output of `fal-ai/ai-avatar`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -158,7 +158,7 @@ public enum AIAvatar {
         }
     }
 
-    public struct File: QueueModel, StructurallyHashable {
+    public struct File: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -206,7 +206,7 @@ public enum AIAvatarMulti {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ai-avatar/multi`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The URL of the Person 1 audio file.
@@ -302,7 +302,7 @@ public enum AIAvatarMulti {
     }
 
     /// The output of `fal-ai/ai-avatar/multi`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -340,7 +340,7 @@ public enum AIAvatarMultiText {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ai-avatar/multi-text`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The text input to guide video generation.
@@ -505,7 +505,7 @@ public enum AIAvatarMultiText {
     }
 
     /// The output of `fal-ai/ai-avatar/multi-text`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -543,7 +543,7 @@ public enum AIAvatarSingleText {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ai-avatar/single-text`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The text input to guide video generation.
@@ -660,7 +660,7 @@ public enum AIAvatarSingleText {
     }
 
     /// The output of `fal-ai/ai-avatar/single-text`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -693,7 +693,7 @@ extension QueueEndpoint where Input == AlibabaHappyHorseImageToVideo.Input, Outp
 /// The types of `alibaba/happy-horse/image-to-video`.
 public enum AlibabaHappyHorseImageToVideo {
     /// Input for Happy Horse image-to-video generation (first frame only).
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the first frame image. Formats: JPEG, JPG, PNG, BMP, WEBP. Dimensions must be at least 300px. Aspect ratio must be between 1:2.5 and 2.5:1. Max 10 MB.
         public var imageURL: FileInput
         /// Optional text prompt guiding the animation. Max 2500 characters.
@@ -770,7 +770,7 @@ public enum AlibabaHappyHorseImageToVideo {
     }
 
     /// Output for Happy Horse video generation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: VideoFile
         /// The seed used for generation.
@@ -794,7 +794,7 @@ public enum AlibabaHappyHorseImageToVideo {
         }
     }
 
-    public struct VideoFile: QueueModel, StructurallyHashable {
+    public struct VideoFile: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -877,13 +877,13 @@ public enum AlibabaHappyHorseReferenceToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Happy Horse reference-to-video generation (1-9 reference images).
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired video. Reference subjects from your images using ``character1``, ``character2``, ... up to ``character9`` (the order matches the order of ``image_urls``). Max 2500 characters.
         ///
         /// At least 1 character.
         public var prompt: String
         /// Reference images for subject consistency (1-9 images). Formats: JPEG, JPG, PNG, WEBP. Shortest side must be at least 400 px (720P or higher recommended). Max 10 MB each.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
@@ -905,7 +905,7 @@ public enum AlibabaHappyHorseReferenceToVideo {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             aspectRatio: AspectRatio? = nil,
             resolution: Resolution? = nil,
             duration: Int? = nil,
@@ -913,7 +913,7 @@ public enum AlibabaHappyHorseReferenceToVideo {
             enableSafetyChecker: Bool? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.aspectRatio = aspectRatio
             self.resolution = resolution
             self.duration = duration
@@ -924,7 +924,7 @@ public enum AlibabaHappyHorseReferenceToVideo {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.aspectRatio = try wire.optional("aspect_ratio")
             self.resolution = try wire.optional("resolution")
             self.duration = try wire.optional("duration")
@@ -935,7 +935,7 @@ public enum AlibabaHappyHorseReferenceToVideo {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.aspectRatio, "aspect_ratio")
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.duration, "duration")
@@ -988,7 +988,7 @@ public enum AlibabaHappyHorseTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Happy Horse text-to-video generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired video. Max 2500 characters.
         ///
         /// At least 1 character.
@@ -1077,7 +1077,7 @@ public enum AlibabaHappyHorseVideoEdit {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Happy Horse video-editing (source video + edit prompt).
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the source video to edit. Formats: MP4, MOV (H.264 recommended). Duration: 3-60 s. Longer side ≤ 2160 px, shorter side ≥ 320 px. Aspect ratio between 1:2.5 and 2.5:1. Frame rate > 8 fps. Max 100 MB. The output video preserves the source aspect ratio. Output duration matches the input video, capped at 15 s (longer inputs are truncated to the first 15 s).
         ///
         /// Max file size: 100.0MB, Min duration: 3s, Max duration: 60s, Timeout: 30.0s
@@ -1087,7 +1087,7 @@ public enum AlibabaHappyHorseVideoEdit {
         /// At least 1 character.
         public var prompt: String
         /// Optional reference images used to guide the edit (up to 5). Formats: JPEG, JPG, PNG, WEBP. Dimensions must be at least 300px. Aspect ratio between 1:2.5 and 2.5:1. Max 10 MB each.
-        public var referenceImageURLS: [String]?
+        public var referenceImageURLs: [String]?
         /// Output video resolution tier.
         ///
         /// Default: `._1080p`.
@@ -1106,7 +1106,7 @@ public enum AlibabaHappyHorseVideoEdit {
         public init(
             videoURL: FileInput,
             prompt: String,
-            referenceImageURLS: [String]? = nil,
+            referenceImageURLs: [String]? = nil,
             resolution: Resolution? = nil,
             audioSetting: AudioSetting? = nil,
             seed: Int64? = nil,
@@ -1114,7 +1114,7 @@ public enum AlibabaHappyHorseVideoEdit {
         ) {
             self.videoURL = videoURL
             self.prompt = prompt
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
             self.resolution = resolution
             self.audioSetting = audioSetting
             self.seed = seed
@@ -1125,7 +1125,7 @@ public enum AlibabaHappyHorseVideoEdit {
             let wire = try WireDecoder(decoder)
             self.videoURL = try wire.required("video_url")
             self.prompt = try wire.required("prompt")
-            self.referenceImageURLS = try wire.optional("reference_image_urls")
+            self.referenceImageURLs = try wire.optional("reference_image_urls")
             self.resolution = try wire.optional("resolution")
             self.audioSetting = try wire.optional("audio_setting")
             self.seed = try wire.optional("seed")
@@ -1136,7 +1136,7 @@ public enum AlibabaHappyHorseVideoEdit {
             var wire = WireEncoder(encoder)
             try wire.required(self.videoURL, "video_url")
             try wire.required(self.prompt, "prompt")
-            try wire.optional(self.referenceImageURLS, "reference_image_urls")
+            try wire.optional(self.referenceImageURLs, "reference_image_urls")
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.audioSetting, "audio_setting")
             try wire.optional(self.seed, "seed")
@@ -1181,7 +1181,7 @@ public enum AmtInterpolation {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/amt-interpolation`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video to be processed
         public var videoURL: FileInput
         /// Output frames per second
@@ -1221,7 +1221,7 @@ public enum AmtInterpolation {
     }
 
     /// The output of `fal-ai/amt-interpolation`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video
         public let video: File
 
@@ -1252,7 +1252,7 @@ public enum AmtInterpolationFrameInterpolation {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/amt-interpolation/frame-interpolation`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Frames to interpolate
         public var frames: [Frame]
         /// Output frames per second
@@ -1291,7 +1291,7 @@ public enum AmtInterpolationFrameInterpolation {
         }
     }
 
-    public struct Frame: QueueModel, StructurallyHashable {
+    public struct Frame: QueueModel, StructurallyEquatable {
         /// URL of the frame
         public var url: String
 
@@ -1311,7 +1311,7 @@ public enum AmtInterpolationFrameInterpolation {
     }
 
     /// The output of `fal-ai/amt-interpolation/frame-interpolation`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video
         public let video: File
 
@@ -1342,7 +1342,7 @@ public enum AnimatediffSparsectrlLcm {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/animatediff-sparsectrl-lcm`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public var prompt: String
         /// The negative prompt to use. Use it to specify what you don't want.
@@ -1475,7 +1475,7 @@ public enum AnimatediffSparsectrlLcm {
     }
 
     /// The output of `fal-ai/animatediff-sparsectrl-lcm`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file.
         public let video: File
         /// The seed used to generate the video.
@@ -1508,7 +1508,7 @@ extension QueueEndpoint where Input == ArgilAvatarsAudioToVideo.Input, Output ==
 /// The types of `argil/avatars/audio-to-video`.
 public enum ArgilAvatarsAudioToVideo {
     /// The input of `argil/avatars/audio-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var avatar: Avatar
         public var audioURL: FileInput
         /// Enabling the remove background feature will result in a 50% increase in the price.
@@ -1581,7 +1581,7 @@ public enum ArgilAvatarsAudioToVideo {
     }
 
     /// The output of `argil/avatars/audio-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: Video?
         /// Default: `false`.
         public let moderationFlagged: Bool?
@@ -1622,7 +1622,7 @@ public enum ArgilAvatarsAudioToVideo {
         }
     }
 
-    public struct Video: QueueModel, StructurallyHashable {
+    public struct Video: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -1669,7 +1669,7 @@ public enum ArgilAvatarsTextToVideo {
     public typealias Video = ArgilAvatarsAudioToVideo.Video
 
     /// The input of `argil/avatars/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var avatar: Avatar
         public var text: String
         public var voice: Voice
@@ -1738,7 +1738,7 @@ public enum ArgilAvatarsTextToVideo {
     }
 
     /// The output of `argil/avatars/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: Video?
         /// Default: `false`.
         public let moderationFlagged: Bool?
@@ -1788,7 +1788,7 @@ extension QueueEndpoint where Input == AutoCaption.Input, Output == AutoCaption.
 /// The types of `fal-ai/auto-caption`.
 public enum AutoCaption {
     /// The input of `fal-ai/auto-caption`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the .mp4 video with audio. Only videos of size <400MB are allowed.
         public var videoURL: FileInput
         /// Colour of the text. Can be a RGB tuple, a color name, or an hexadecimal notation.
@@ -1881,7 +1881,7 @@ public enum AutoCaption {
     }
 
     /// Left Align
-    public enum LeftAlign: QueueModel, StructurallyHashable {
+    public enum LeftAlign: QueueModel, StructurallyEquatable {
         case number(Double)
         case string(String)
 
@@ -1900,7 +1900,7 @@ public enum AutoCaption {
     }
 
     /// Top Align
-    public enum TopAlign: QueueModel, StructurallyHashable {
+    public enum TopAlign: QueueModel, StructurallyEquatable {
         case number(Double)
         case string(String)
 
@@ -1919,7 +1919,7 @@ public enum AutoCaption {
     }
 
     /// The output of `fal-ai/auto-caption`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the caption .mp4 video.
         public let videoURL: String
 

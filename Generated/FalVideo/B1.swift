@@ -31,7 +31,7 @@ public enum BenV2Video {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ben/v2/video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of video to be used for background removal.
         public var videoURL: FileInput
         /// Optional RGB values (0-255) for the background color. If not provided, the background will be transparent. For ex: [0, 0, 0]
@@ -98,7 +98,7 @@ public enum BenV2Video {
     }
 
     /// The output of `fal-ai/ben/v2/video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -132,7 +132,7 @@ extension QueueEndpoint where Input == BriaBriaVideoEraserEraseKeypoints.Input, 
 /// The types of `bria/bria_video_eraser/erase/keypoints`.
 public enum BriaBriaVideoEraserEraseKeypoints {
     /// The input of `bria/bria_video_eraser/erase/keypoints`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
@@ -223,7 +223,7 @@ public enum BriaBriaVideoEraserEraseMask {
     public typealias OutputContainerAndCodec = BriaBriaVideoEraserEraseKeypoints.OutputContainerAndCodec
 
     /// The input of `bria/bria_video_eraser/erase/mask`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
@@ -293,7 +293,7 @@ public enum BriaBriaVideoEraserErasePrompt {
     public typealias OutputContainerAndCodec = BriaBriaVideoEraserEraseKeypoints.OutputContainerAndCodec
 
     /// The input of `bria/bria_video_eraser/erase/prompt`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
@@ -363,7 +363,7 @@ public enum BriaVideoBackgroundRemoval {
     public typealias File = AIAvatar.File
 
     /// The input of `bria/video/background-removal`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, mov_h265, mov_proresks, mkv_h265, mkv_h264, mkv_vp9, gif.
         ///
         /// Default: `.webmVp9`.
@@ -456,7 +456,7 @@ public enum BriaVideoBackgroundRemoval {
     }
 
     /// The output of `bria/video/background-removal`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Video with removed background and audio.
         public let video: Video
 
@@ -476,7 +476,7 @@ public enum BriaVideoBackgroundRemoval {
     }
 
     /// Video
-    public enum Video: QueueModel, StructurallyHashable {
+    public enum Video: QueueModel, StructurallyEquatable {
         case custom(Custom)
         case file(File)
 
@@ -498,7 +498,7 @@ public enum BriaVideoBackgroundRemoval {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyHashable {
+        public struct Custom: QueueModel, StructurallyEquatable {
             /// The URL where the file can be downloaded from.
             public let url: String
             /// The mime type of the file.
@@ -545,7 +545,7 @@ public enum BriaVideoEraseKeypoints {
     public typealias OutputContainerAndCodec = BriaBriaVideoEraserEraseKeypoints.OutputContainerAndCodec
 
     /// The input of `bria/video/erase/keypoints`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
@@ -615,7 +615,7 @@ public enum BriaVideoEraseMask {
     public typealias OutputContainerAndCodec = BriaBriaVideoEraserEraseKeypoints.OutputContainerAndCodec
 
     /// The input of `bria/video/erase/mask`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
@@ -685,7 +685,7 @@ public enum BriaVideoErasePrompt {
     public typealias OutputContainerAndCodec = BriaBriaVideoEraserEraseKeypoints.OutputContainerAndCodec
 
     /// The input of `bria/video/erase/prompt`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
@@ -757,7 +757,7 @@ public enum BriaVideoIncreaseResolution {
     public typealias Video = BriaVideoBackgroundRemoval.Video
 
     /// The input of `bria/video/increase-resolution`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, mov_h265, mov_proresks, mkv_h265, mkv_h264, mkv_vp9, gif.
         ///
         /// Default: `.webmVp9`.
@@ -822,7 +822,7 @@ public enum BriaVideoIncreaseResolution {
     }
 
     /// The output of `bria/video/increase-resolution`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Video with removed background and audio.
         public let video: Video
 
@@ -853,7 +853,7 @@ public enum BytedanceDreamactorV2 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/dreamactor/v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the reference image to animate. Supports real people, animation, pets, etc. Format: jpeg, jpg or png. Max size: 4.7 MB. Resolution: between 480x480 and 1920x1080 (larger images will be proportionally reduced).
         public var imageURL: FileInput
         /// The URL of the driving template video providing motion, facial expressions, and lip movement reference. Max duration: 30 seconds. Format: mp4, mov or webm. Resolution: between 200x200 and 2048x1440. Supports full face and body driving.
@@ -890,7 +890,7 @@ public enum BytedanceDreamactorV2 {
     }
 
     /// The output of `fal-ai/bytedance/dreamactor/v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file.
         public let video: File
 
@@ -921,7 +921,7 @@ public enum BytedanceOmnihuman {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/omnihuman`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image used to generate the video
         public var imageURL: FileInput
         /// The URL of the audio file to generate the video. Audio must be under 30s long.
@@ -946,7 +946,7 @@ public enum BytedanceOmnihuman {
     }
 
     /// The output of `fal-ai/bytedance/omnihuman`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file
         public let video: File
         /// Duration of audio input/video output as used for billing.
@@ -983,7 +983,7 @@ public enum BytedanceOmnihumanV15 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/omnihuman/v1.5`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to guide the video generation.
         public var prompt: String?
         /// The URL of the image used to generate the video
@@ -1045,7 +1045,7 @@ public enum BytedanceOmnihumanV15 {
     }
 
     /// The output of `fal-ai/bytedance/omnihuman/v1.5`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file
         public let video: File
         /// Duration of audio input/video output as used for billing.
@@ -1082,7 +1082,7 @@ public enum BytedanceSeedance20FastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/fast/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the desired motion and action for the video.
         public var prompt: String
         /// The URL of the starting frame image to animate. Supported formats: JPEG, PNG, WebP. Max 30 MB.
@@ -1208,7 +1208,7 @@ public enum BytedanceSeedance20FastImageToVideo {
     }
 
     /// The output of `bytedance/seedance-2.0/fast/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -1247,15 +1247,15 @@ public enum BytedanceSeedance20FastReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/fast/reference-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the video.
         public var prompt: String
         /// Reference images to guide video generation. Refer to them in the prompt as @Image1, @Image2, etc. Supported formats: JPEG, PNG, WebP. Max 30 MB per image. Up to 9 images. Total files across all modalities must not exceed 12.
-        public var imageURLS: [FileInput]?
+        public var imageURLs: [FileInput]?
         /// Reference videos to guide video generation. Refer to them in the prompt as @Video1, @Video2, etc. Supported formats: MP4, MOV. Up to 3 videos, combined duration must be between 2 and 15 seconds, total size under 50 MB. Each video must be between ~480p (640x640) and ~720p (834x1112) in resolution.
-        public var videoURLS: [FileInput]?
+        public var videoURLs: [FileInput]?
         /// Reference audio to guide video generation. Refer to them in the prompt as @Audio1, @Audio2, etc. Supported formats: MP3, WAV. Up to 3 files, combined duration must not exceed 15 seconds. Max 15 MB per file.If audio is provided, at least one reference image or video is required.
-        public var audioURLS: [FileInput]?
+        public var audioURLs: [FileInput]?
         /// Video resolution - 480p for faster generation, 720p for balance.
         ///
         /// Default: `._720p`.
@@ -1279,9 +1279,9 @@ public enum BytedanceSeedance20FastReferenceToVideo {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput]? = nil,
-            videoURLS: [FileInput]? = nil,
-            audioURLS: [FileInput]? = nil,
+            imageURLs: [FileInput]? = nil,
+            videoURLs: [FileInput]? = nil,
+            audioURLs: [FileInput]? = nil,
             resolution: Resolution? = nil,
             duration: Duration? = nil,
             aspectRatio: AspectRatio? = nil,
@@ -1290,9 +1290,9 @@ public enum BytedanceSeedance20FastReferenceToVideo {
             endUserID: String? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
-            self.videoURLS = videoURLS
-            self.audioURLS = audioURLS
+            self.imageURLs = imageURLs
+            self.videoURLs = videoURLs
+            self.audioURLs = audioURLs
             self.resolution = resolution
             self.duration = duration
             self.aspectRatio = aspectRatio
@@ -1304,9 +1304,9 @@ public enum BytedanceSeedance20FastReferenceToVideo {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.optional("image_urls")
-            self.videoURLS = try wire.optional("video_urls")
-            self.audioURLS = try wire.optional("audio_urls")
+            self.imageURLs = try wire.optional("image_urls")
+            self.videoURLs = try wire.optional("video_urls")
+            self.audioURLs = try wire.optional("audio_urls")
             self.resolution = try wire.optional("resolution")
             self.duration = try wire.optional("duration")
             self.aspectRatio = try wire.optional("aspect_ratio")
@@ -1318,9 +1318,9 @@ public enum BytedanceSeedance20FastReferenceToVideo {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageURLS, "image_urls")
-            try wire.optional(self.videoURLS, "video_urls")
-            try wire.optional(self.audioURLS, "audio_urls")
+            try wire.optional(self.imageURLs, "image_urls")
+            try wire.optional(self.videoURLs, "video_urls")
+            try wire.optional(self.audioURLs, "audio_urls")
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.duration, "duration")
             try wire.optional(self.aspectRatio, "aspect_ratio")
@@ -1339,7 +1339,7 @@ public enum BytedanceSeedance20FastReferenceToVideo {
     }
 
     /// The output of `bytedance/seedance-2.0/fast/reference-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.

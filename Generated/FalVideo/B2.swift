@@ -35,7 +35,7 @@ public enum BytedanceSeedance20FastTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/fast/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the video
         public var prompt: String
         /// Video resolution - 480p for faster generation, 720p for balance.
@@ -109,7 +109,7 @@ public enum BytedanceSeedance20FastTextToVideo {
     }
 
     /// The output of `bytedance/seedance-2.0/fast/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -147,7 +147,7 @@ public enum BytedanceSeedance20ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the desired motion and action for the video.
         public var prompt: String
         /// The URL of the starting frame image to animate. Supported formats: JPEG, PNG, WebP. Max 30 MB.
@@ -246,7 +246,7 @@ public enum BytedanceSeedance20ImageToVideo {
     }
 
     /// The output of `bytedance/seedance-2.0/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -285,15 +285,15 @@ public enum BytedanceSeedance20ReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/reference-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the video.
         public var prompt: String
         /// Reference images to guide video generation. Refer to them in the prompt as @Image1, @Image2, etc. Supported formats: JPEG, PNG, WebP. Max 30 MB per image. Up to 9 images. Total files across all modalities must not exceed 12.
-        public var imageURLS: [FileInput]?
+        public var imageURLs: [FileInput]?
         /// Reference videos to guide video generation. Refer to them in the prompt as @Video1, @Video2, etc. Supported formats: MP4, MOV. Up to 3 videos, combined duration must be between 2 and 15 seconds, total size under 50 MB. Each video must be between ~480p (640x640) and ~720p (834x1112) in resolution.
-        public var videoURLS: [FileInput]?
+        public var videoURLs: [FileInput]?
         /// Reference audio to guide video generation. Refer to them in the prompt as @Audio1, @Audio2, etc. Supported formats: MP3, WAV. Up to 3 files, combined duration must not exceed 15 seconds. Max 15 MB per file.If audio is provided, at least one reference image or video is required.
-        public var audioURLS: [FileInput]?
+        public var audioURLs: [FileInput]?
         /// Video resolution - 480p for faster generation, 720p for balance, 1080p for highest quality.
         ///
         /// Default: `._720p`.
@@ -317,9 +317,9 @@ public enum BytedanceSeedance20ReferenceToVideo {
 
         public init(
             prompt: String,
-            imageURLS: [FileInput]? = nil,
-            videoURLS: [FileInput]? = nil,
-            audioURLS: [FileInput]? = nil,
+            imageURLs: [FileInput]? = nil,
+            videoURLs: [FileInput]? = nil,
+            audioURLs: [FileInput]? = nil,
             resolution: Resolution? = nil,
             duration: Duration? = nil,
             aspectRatio: AspectRatio? = nil,
@@ -328,9 +328,9 @@ public enum BytedanceSeedance20ReferenceToVideo {
             endUserID: String? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
-            self.videoURLS = videoURLS
-            self.audioURLS = audioURLS
+            self.imageURLs = imageURLs
+            self.videoURLs = videoURLs
+            self.audioURLs = audioURLs
             self.resolution = resolution
             self.duration = duration
             self.aspectRatio = aspectRatio
@@ -342,9 +342,9 @@ public enum BytedanceSeedance20ReferenceToVideo {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.optional("image_urls")
-            self.videoURLS = try wire.optional("video_urls")
-            self.audioURLS = try wire.optional("audio_urls")
+            self.imageURLs = try wire.optional("image_urls")
+            self.videoURLs = try wire.optional("video_urls")
+            self.audioURLs = try wire.optional("audio_urls")
             self.resolution = try wire.optional("resolution")
             self.duration = try wire.optional("duration")
             self.aspectRatio = try wire.optional("aspect_ratio")
@@ -356,9 +356,9 @@ public enum BytedanceSeedance20ReferenceToVideo {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageURLS, "image_urls")
-            try wire.optional(self.videoURLS, "video_urls")
-            try wire.optional(self.audioURLS, "audio_urls")
+            try wire.optional(self.imageURLs, "image_urls")
+            try wire.optional(self.videoURLs, "video_urls")
+            try wire.optional(self.audioURLs, "audio_urls")
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.duration, "duration")
             try wire.optional(self.aspectRatio, "aspect_ratio")
@@ -377,7 +377,7 @@ public enum BytedanceSeedance20ReferenceToVideo {
     }
 
     /// The output of `bytedance/seedance-2.0/reference-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -416,7 +416,7 @@ public enum BytedanceSeedance20TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the video
         public var prompt: String
         /// Video resolution - 480p for faster generation, 720p for balance, 1080p for highest quality.
@@ -490,7 +490,7 @@ public enum BytedanceSeedance20TextToVideo {
     }
 
     /// The output of `bytedance/seedance-2.0/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -527,7 +527,7 @@ public enum BytedanceSeedanceV15ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1.5/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -661,7 +661,7 @@ public enum BytedanceSeedanceV15ProImageToVideo {
     }
 
     /// The output of `fal-ai/bytedance/seedance/v1.5/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file
         public let video: File
         /// Seed used for generation
@@ -700,7 +700,7 @@ public enum BytedanceSeedanceV15ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1.5/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -786,7 +786,7 @@ public enum BytedanceSeedanceV15ProTextToVideo {
     }
 
     /// The output of `fal-ai/bytedance/seedance/v1.5/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file
         public let video: File
         /// Seed used for generation
@@ -824,7 +824,7 @@ public enum BytedanceSeedanceV1LiteImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/lite/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -948,7 +948,7 @@ public enum BytedanceSeedanceV1LiteImageToVideo {
     }
 
     /// The output of `fal-ai/bytedance/seedance/v1/lite/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file
         public let video: File
         /// Seed used for generation
@@ -987,7 +987,7 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/lite/reference-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1017,7 +1017,7 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
         /// At least 29, at most 289.
         public var numFrames: Int?
         /// Reference images to generate the video with.
-        public var referenceImageURLS: [FileInput]
+        public var referenceImageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1028,7 +1028,7 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
             seed: Int64? = nil,
             enableSafetyChecker: Bool? = nil,
             numFrames: Int? = nil,
-            referenceImageURLS: [FileInput]
+            referenceImageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.aspectRatio = aspectRatio
@@ -1038,7 +1038,7 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
             self.seed = seed
             self.enableSafetyChecker = enableSafetyChecker
             self.numFrames = numFrames
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -1051,7 +1051,7 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
             self.seed = try wire.optional("seed")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
             self.numFrames = try wire.optional("num_frames")
-            self.referenceImageURLS = try wire.required("reference_image_urls")
+            self.referenceImageURLs = try wire.required("reference_image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -1064,7 +1064,7 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
             try wire.optional(self.seed, "seed")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
             try wire.optional(self.numFrames, "num_frames")
-            try wire.required(self.referenceImageURLS, "reference_image_urls")
+            try wire.required(self.referenceImageURLs, "reference_image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -1084,7 +1084,7 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
     }
 
     /// The output of `fal-ai/bytedance/seedance/v1/lite/reference-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file
         public let video: File
         /// Seed used for generation
@@ -1122,7 +1122,7 @@ public enum BytedanceSeedanceV1LiteTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/lite/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1230,7 +1230,7 @@ public enum BytedanceSeedanceV1LiteTextToVideo {
     }
 
     /// The output of `fal-ai/bytedance/seedance/v1/lite/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file
         public let video: File
         /// Seed used for generation
@@ -1269,7 +1269,7 @@ public enum BytedanceSeedanceV1ProFastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/pro/fast/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1366,7 +1366,7 @@ public enum BytedanceSeedanceV1ProFastImageToVideo {
     }
 
     /// The output of `fal-ai/bytedance/seedance/v1/pro/fast/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file
         public let video: File
         /// Seed used for generation
@@ -1404,7 +1404,7 @@ public enum BytedanceSeedanceV1ProFastTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/pro/fast/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1511,7 +1511,7 @@ public enum BytedanceSeedanceV1ProFastTextToVideo {
     }
 
     /// The output of `fal-ai/bytedance/seedance/v1/pro/fast/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file
         public let video: File
         /// Seed used for generation
@@ -1550,7 +1550,7 @@ public enum BytedanceSeedanceV1ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1653,7 +1653,7 @@ public enum BytedanceSeedanceV1ProImageToVideo {
     }
 
     /// The output of `fal-ai/bytedance/seedance/v1/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file
         public let video: File
         /// Seed used for generation
@@ -1692,7 +1692,7 @@ public enum BytedanceSeedanceV1ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1783,7 +1783,7 @@ public enum BytedanceSeedanceV1ProTextToVideo {
     }
 
     /// The output of `fal-ai/bytedance/seedance/v1/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file
         public let video: File
         /// Seed used for generation
@@ -1819,7 +1819,7 @@ public enum BytedanceUpscalerUpscaleVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance-upscaler/upscale/video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to upscale.
         public var videoURL: FileInput
         /// The target resolution of the video to upscale.
@@ -1969,7 +1969,7 @@ public enum BytedanceUpscalerUpscaleVideo {
     }
 
     /// The output of `fal-ai/bytedance-upscaler/upscale/video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file
         public let video: File
         /// Duration of audio input/video output as used for billing.
@@ -2002,7 +2002,7 @@ extension QueueEndpoint where Input == BytedanceVideoStylize.Input, Output == JS
 /// The types of `fal-ai/bytedance/video-stylize`.
 public enum BytedanceVideoStylize {
     /// The input of `fal-ai/bytedance/video-stylize`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The style for your character in the video. Please use a short description.
         ///
         /// At most 100 characters.

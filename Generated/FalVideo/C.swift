@@ -29,7 +29,7 @@ public enum CassetteaiVideoSoundEffectsGenerator {
     public typealias File = AIAvatar.File
 
     /// Pydantic model for receiving a video file to analyze and re-sound.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A video file to analyze & re-sound with generated SFX.
         public var videoURL: Video
 
@@ -49,7 +49,7 @@ public enum CassetteaiVideoSoundEffectsGenerator {
     }
 
     /// Represents a video file.
-    public struct Video: QueueModel, StructurallyHashable {
+    public struct Video: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public var url: String
         /// The mime type of the file.
@@ -95,7 +95,7 @@ public enum CassetteaiVideoSoundEffectsGenerator {
     }
 
     /// Pydantic model for returning the re-sounded video back to the client.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The final video with the newly generated SFX track.
         public let video: File
 
@@ -126,7 +126,7 @@ public enum ClarityaiCrystalVideoUpscaler {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `clarityai/crystal-video-upscaler`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input video.
         public var videoURL: FileInput
         /// Scale factor. The scale factor must be chosen such that the upscaled video does not exceed 5K resolution.
@@ -164,7 +164,7 @@ public enum ClarityaiCrystalVideoUpscaler {
     }
 
     /// The output of `clarityai/crystal-video-upscaler`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the upscaled video
         public let video: VideoFile
 
@@ -195,7 +195,7 @@ public enum Cogvideox5b {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/cogvideox-5b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The size of the generated video.
@@ -299,7 +299,7 @@ public enum Cogvideox5b {
         }
     }
 
-    public struct ImageSize: QueueModel, StructurallyHashable {
+    public struct ImageSize: QueueModel, StructurallyEquatable {
         /// The width of the generated image.
         ///
         /// Greater than 0, at most 14142. Default: `512`.
@@ -341,7 +341,7 @@ public enum Cogvideox5b {
     }
 
     /// Video Size
-    public enum VideoSize: QueueModel, StructurallyHashable {
+    public enum VideoSize: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case imageSize(ImageSize)
 
@@ -381,7 +381,7 @@ public enum Cogvideox5b {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyHashable {
+    public struct LoRAWeight: QueueModel, StructurallyEquatable {
         /// URL or the path to the LoRA weights.
         public var path: String
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
@@ -420,7 +420,7 @@ public enum Cogvideox5b {
     }
 
     /// The output of `fal-ai/cogvideox-5b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL to the generated video
         public let video: File
         public let timings: [String: Double]
@@ -469,7 +469,7 @@ public enum Cogvideox5bImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/cogvideox-5b/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The size of the generated video.
@@ -580,7 +580,7 @@ public enum Cogvideox5bImageToVideo {
     }
 
     /// The output of `fal-ai/cogvideox-5b/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL to the generated video
         public let video: File
         public let timings: [String: Double]
@@ -629,7 +629,7 @@ public enum Cogvideox5bVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/cogvideox-5b/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The size of the generated video.
@@ -750,7 +750,7 @@ public enum Cogvideox5bVideoToVideo {
     }
 
     /// The output of `fal-ai/cogvideox-5b/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL to the generated video
         public let video: File
         public let timings: [String: Double]
@@ -796,7 +796,7 @@ public enum Controlfoley {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/controlfoley`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video to generate synchronized audio for.
         public var videoURL: FileInput
         /// Optional text prompt describing the desired audio. When combined with the video it provides text-controlled video-to-audio (TC-V2A) generation; leave empty for pure video-to-audio (V2A).
@@ -896,7 +896,7 @@ public enum Controlfoley {
     }
 
     /// The output of `fal-ai/controlfoley`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video with synchronized audio (H.264 + AAC).
         public let video: File
         /// Generated audio waveform only (44.1 kHz mono WAV).
@@ -937,7 +937,7 @@ public enum Controlnext {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/controlnext`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the reference image.
         public var imageURL: FileInput
         /// URL of the input video.
@@ -1054,7 +1054,7 @@ public enum Controlnext {
     }
 
     /// The output of `fal-ai/controlnext`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1085,7 +1085,7 @@ public enum CosmosPredict25DistilledTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/cosmos-predict-2.5/distilled/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video to generate.
         public var prompt: String
         /// A negative prompt to guide generation away from undesired content.
@@ -1206,7 +1206,7 @@ public enum CosmosPredict25DistilledTextToVideo {
     }
 
     /// The output of `fal-ai/cosmos-predict-2.5/distilled/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: VideoFile
         /// The random seed used for generation.
@@ -1244,7 +1244,7 @@ public enum CosmosPredict25ImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/cosmos-predict-2.5/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video to generate.
         public var prompt: String
         /// A negative prompt to guide generation away from undesired content.
@@ -1353,7 +1353,7 @@ public enum CosmosPredict25ImageToVideo {
     }
 
     /// The output of `fal-ai/cosmos-predict-2.5/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: VideoFile
         /// The random seed used for generation.
@@ -1391,7 +1391,7 @@ public enum CosmosPredict25TextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/cosmos-predict-2.5/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video to generate.
         public var prompt: String
         /// A negative prompt to guide generation away from undesired content.
@@ -1494,7 +1494,7 @@ public enum CosmosPredict25TextToVideo {
     }
 
     /// The output of `fal-ai/cosmos-predict-2.5/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: VideoFile
         /// The random seed used for generation.
@@ -1532,7 +1532,7 @@ public enum CosmosPredict25VideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/cosmos-predict-2.5/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video to generate.
         public var prompt: String
         /// A negative prompt to guide generation away from undesired content.
@@ -1641,7 +1641,7 @@ public enum CosmosPredict25VideoToVideo {
     }
 
     /// The output of `fal-ai/cosmos-predict-2.5/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: VideoFile
         /// The random seed used for generation.
@@ -1678,7 +1678,7 @@ public enum CreatifyAurora {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/creatify/aurora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image file to be used for video generation.
         public var imageURL: FileInput
         /// The URL of the audio file to be used for video generation.
@@ -1750,7 +1750,7 @@ public enum CreatifyAurora {
     }
 
     /// The output of `fal-ai/creatify/aurora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: VideoFile
 

@@ -23,7 +23,7 @@ public enum DavinciMagihuman {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/davinci-magihuman`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired video content.
         ///
         /// At least 1 character.
@@ -136,7 +136,7 @@ public enum DavinciMagihuman {
     }
 
     /// The output of `fal-ai/davinci-magihuman`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video with synchronized audio.
         ///
         /// Default: `{"url":"https://v3b.fal.media/files/b/0a93a27d/-iFpecUCsSdwXVMevsZa3_output_5s_448x256.mp4"}`.
@@ -175,7 +175,7 @@ public enum DecartLucy2VtonRealtime {
     /// Uses extra="allow" so WebRTC signaling messages ({type: "offer", sdp: ...})
     /// pass validation alongside application messages. The schema exposes prompt,
     /// image_url, and reference_image_url for playground form rendering.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for the real-time transformation.
         ///
         /// Default: `"Substitute the current top with the outfit from the reference image, matching its color, material, and fit"`.
@@ -218,7 +218,7 @@ public enum DecartLucy2VtonRealtime {
     }
 
     /// The output of `decart/lucy2-vton/realtime`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
 
         public init() {
         }
@@ -241,7 +241,7 @@ extension QueueEndpoint where Input == DecartLucyEditPro.Input, Output == Decart
 /// The types of `decart/lucy-edit/pro`.
 public enum DecartLucyEditPro {
     /// The input of `decart/lucy-edit/pro`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the desired video content
         ///
         /// At most 1500 characters.
@@ -322,7 +322,7 @@ public enum DecartLucyEditPro {
     }
 
     /// The output of `decart/lucy-edit/pro`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -341,7 +341,7 @@ public enum DecartLucyEditPro {
         }
     }
 
-    public struct File: QueueModel, StructurallyHashable {
+    public struct File: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -399,7 +399,7 @@ public enum DecartLucyRestyle {
     public typealias File = DecartLucyEditPro.File
 
     /// The input of `decart/lucy-restyle`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the desired video content
         ///
         /// At most 1500 characters.
@@ -475,7 +475,7 @@ public enum DecartLucyRestyle {
     }
 
     /// The output of `decart/lucy-restyle`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -506,7 +506,7 @@ public enum DepthAnythingVideo {
     public typealias File = AIAvatar.File
 
     /// Input schema for video depth estimation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video to estimate depth for.
         public var videoURL: FileInput
         /// Depth estimation model size. VDA-Large = best quality, VDA-Small = fastest.
@@ -643,7 +643,7 @@ public enum DepthAnythingVideo {
     }
 
     /// Output schema for video depth estimation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Depth visualization video (MP4, H.264).
         public let video: File
         /// Raw depth values as .npz (if include_raw_depths=True).
@@ -679,7 +679,7 @@ public enum DwposeVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/dwpose/video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of video to be used for pose estimation
         public var videoURL: FileInput
         /// Mode of drawing the pose on the video. Options are: 'full-pose', 'body-pose', 'face-pose', 'hand-pose', 'face-hand-mask', 'face-mask', 'hand-mask'.
@@ -728,7 +728,7 @@ public enum DwposeVideo {
     }
 
     /// The output of `fal-ai/dwpose/video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The output video with pose estimation.
         public let video: File
 

@@ -19,7 +19,7 @@ public enum EchomimicV3 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/echomimic-v3`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to use as a reference for the video generation.
         public var imageURL: FileInput
         /// The URL of the audio to use as a reference for the video generation.
@@ -107,7 +107,7 @@ public enum EchomimicV3 {
     }
 
     /// The output of `fal-ai/echomimic-v3`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
 
@@ -138,7 +138,7 @@ public enum ElevenlabsDubbing {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/elevenlabs/dubbing`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the audio file to dub. Either audio_url or video_url must be provided.
         public var audioURL: String?
         /// URL of the video file to dub. Either audio_url or video_url must be provided. If both are provided, video_url takes priority.
@@ -205,7 +205,7 @@ public enum ElevenlabsDubbing {
     }
 
     /// The output of `fal-ai/elevenlabs/dubbing`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The dubbed video file. Will be populated if video_url was provided in the request.
         public let video: File
         /// The target language of the dubbed content

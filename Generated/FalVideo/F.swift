@@ -32,7 +32,7 @@ public enum FastAnimatediffTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-animatediff/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for generating the video. Be as descriptive as possible for best results.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -153,7 +153,7 @@ public enum FastAnimatediffTextToVideo {
     }
 
     /// The output of `fal-ai/fast-animatediff/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file.
         public let video: File
         /// Seed used for generating the video.
@@ -191,7 +191,7 @@ public enum FastAnimatediffTurboTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-animatediff/turbo/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for generating the video. Be as descriptive as possible for best results.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -290,7 +290,7 @@ public enum FastAnimatediffTurboTextToVideo {
     }
 
     /// The output of `fal-ai/fast-animatediff/turbo/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file.
         public let video: File
         /// Seed used for generating the video.
@@ -326,7 +326,7 @@ public enum FastAnimatediffTurboVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-animatediff/turbo/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video.
         public var videoURL: FileInput
         /// The first N number of seconds of video to animate.
@@ -431,7 +431,7 @@ public enum FastAnimatediffTurboVideoToVideo {
     }
 
     /// The output of `fal-ai/fast-animatediff/turbo/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file.
         public let video: File
         /// Seed used for generating the video.
@@ -468,7 +468,7 @@ public enum FastAnimatediffVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-animatediff/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video.
         public var videoURL: FileInput
         /// The first N number of seconds of video to animate.
@@ -580,7 +580,7 @@ public enum FastAnimatediffVideoToVideo {
     }
 
     /// The output of `fal-ai/fast-animatediff/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file.
         public let video: File
         /// Seed used for generating the video.
@@ -616,7 +616,7 @@ public enum FastSvdLcm {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-svd-lcm`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to use as a starting point for the generation.
         public var imageURL: FileInput
         /// The motion bucket id determines the motion of the generated video. The
@@ -700,7 +700,7 @@ public enum FastSvdLcm {
     }
 
     /// The output of `fal-ai/fast-svd-lcm`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -739,7 +739,7 @@ public enum FastSvdLcmTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-svd-lcm/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use as a starting point for the generation.
         public var prompt: String
         /// The motion bucket id determines the motion of the generated video. The
@@ -833,7 +833,7 @@ public enum FastSvdLcmTextToVideo {
     }
 
     /// The output of `fal-ai/fast-svd-lcm/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -872,7 +872,7 @@ public enum FastSvdTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-svd/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use as a starting point for the generation.
         public var prompt: String
         /// The motion bucket id determines the motion of the generated video. The
@@ -1004,7 +1004,7 @@ public enum FastSvdTextToVideo {
     }
 
     /// The output of `fal-ai/fast-svd/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -1042,7 +1042,7 @@ public enum Flashhead {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/flashhead`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the face reference image. Portrait recommended.
         public var imageURL: FileInput
         /// Text to speak. Converted to speech via ElevenLabs.
@@ -1098,7 +1098,7 @@ public enum Flashhead {
     }
 
     /// The output of `fal-ai/flashhead`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated lip-synced avatar video (512x512, 25 FPS).
         public let video: File
         /// The seed used for generation.
@@ -1144,7 +1144,7 @@ public enum Flashtalk {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/flashtalk`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the face reference image.
         public var imageURL: FileInput
         /// URL of the speech audio file (WAV, MP3, etc).
@@ -1174,7 +1174,7 @@ public enum Flashtalk {
     }
 
     /// The output of `fal-ai/flashtalk`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated lip-synced avatar video (768x448, 25 FPS).
         public let video: File
         /// The seed used for generation.
@@ -1220,7 +1220,7 @@ public enum FlashvsrUpscaleVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/flashvsr/upscale/video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Upscaling factor to be used.
         ///
         /// At least 1, at most 4. Default: `2`.
@@ -1394,7 +1394,7 @@ public enum FlashvsrUpscaleVideo {
     }
 
     /// The output of `fal-ai/flashvsr/upscale/video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Upscaled video file after processing
         public let video: File
         /// The random seed used for the generation process.
@@ -1430,7 +1430,7 @@ public enum Framepack {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/framepack`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation (max 500 characters).
         public var prompt: String
         /// Negative prompt for video generation.
@@ -1563,7 +1563,7 @@ public enum Framepack {
     }
 
     /// The output of `fal-ai/framepack`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
         /// The seed used for generating the video.
         public let seed: Int64
@@ -1600,7 +1600,7 @@ public enum FramepackF1 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/framepack/f1`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation (max 500 characters).
         public var prompt: String
         /// Negative prompt for video generation.
@@ -1709,7 +1709,7 @@ public enum FramepackF1 {
     }
 
     /// The output of `fal-ai/framepack/f1`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
         /// The seed used for generating the video.
         public let seed: Int64
@@ -1746,7 +1746,7 @@ public enum FramepackFlf2v {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/framepack/flf2v`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation (max 500 characters).
         public var prompt: String
         /// Negative prompt for video generation.
@@ -1871,7 +1871,7 @@ public enum FramepackFlf2v {
     }
 
     /// The output of `fal-ai/framepack/flf2v`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
         /// The seed used for generating the video.
         public let seed: Int64

@@ -17,7 +17,7 @@ public enum GoalForce {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/goal-force`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the scene and the desired physics interaction.
         ///
         /// Default: `"A hand pushes the hanging bulb, causing it to sway."`.
@@ -117,7 +117,7 @@ public enum GoalForce {
         }
     }
 
-    public struct ForceParams: QueueModel, StructurallyHashable {
+    public struct ForceParams: QueueModel, StructurallyEquatable {
         /// Normalized x position of the force application point (0 = left, 1 = right).
         ///
         /// At least 0, at most 1.
@@ -182,7 +182,7 @@ public enum GoalForce {
     }
 
     /// The output of `fal-ai/goal-force`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for generation.

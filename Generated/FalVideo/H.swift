@@ -38,7 +38,7 @@ public enum HeygenAvatar3DigitalTwin {
     public typealias File = AIAvatar.File
 
     /// Request model for digital twin video generation using Avatar 3 (Engine III).
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Character configuration for the video
         public var character: Character
         /// Voice configuration for the character
@@ -99,7 +99,7 @@ public enum HeygenAvatar3DigitalTwin {
         }
     }
 
-    public struct Character: QueueModel, StructurallyHashable {
+    public struct Character: QueueModel, StructurallyEquatable {
         /// ID of the avatar to use in the video
         public var avatar: Avatar
         /// Style of the avatar display
@@ -1439,7 +1439,7 @@ public enum HeygenAvatar3DigitalTwin {
         public static var allCases: [Self] { [.normal, .circle, .closeUp] }
     }
 
-    public struct TextVoice: QueueModel, StructurallyHashable {
+    public struct TextVoice: QueueModel, StructurallyEquatable {
         /// The text that the avatar will speak in the video
         public var prompt: String?
         /// Name of the voice to use for the avatar
@@ -1515,7 +1515,7 @@ public enum HeygenAvatar3DigitalTwin {
     }
 
     /// The output of `fal-ai/heygen/avatar3/digital-twin`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: File
 
@@ -1552,7 +1552,7 @@ public enum HeygenAvatar4DigitalTwin {
     public typealias File = AIAvatar.File
 
     /// Request model for digital twin video generation using Avatar 4 (Engine IV).
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Character configuration for the video
         public var character: Character
         /// Voice configuration for the character
@@ -1614,7 +1614,7 @@ public enum HeygenAvatar4DigitalTwin {
     }
 
     /// The output of `fal-ai/heygen/avatar4/digital-twin`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: File
 
@@ -1647,7 +1647,7 @@ public enum HeygenAvatar4ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/heygen/avatar4/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to animate. The image should contain a clear face.
         public var imageURL: FileInput
         /// The text the avatar will speak
@@ -1750,7 +1750,7 @@ public enum HeygenAvatar4ImageToVideo {
         public static var allCases: [Self] { [.stable, .expressive] }
     }
 
-    public struct AvatarIvBackground: QueueModel, StructurallyHashable {
+    public struct AvatarIvBackground: QueueModel, StructurallyEquatable {
         /// Type of background
         ///
         /// Default: `.color`.
@@ -1798,7 +1798,7 @@ public enum HeygenAvatar4ImageToVideo {
     }
 
     /// The output of `fal-ai/heygen/avatar4/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: File
 
@@ -1829,7 +1829,7 @@ public enum HeygenV2TranslatePrecision {
     public typealias File = AIAvatar.File
 
     /// Base request for video translation without a mode field (mode is determined by the endpoint).
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video to translate.
         public var videoURL: FileInput
         /// The target language to translate the video into
@@ -2073,7 +2073,7 @@ public enum HeygenV2TranslatePrecision {
     }
 
     /// The output of `fal-ai/heygen/v2/translate/precision`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The translated video file
         public let video: File
 
@@ -2106,7 +2106,7 @@ public enum HeygenV2TranslateSpeed {
     public typealias File = AIAvatar.File
 
     /// The output of `fal-ai/heygen/v2/translate/speed`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The translated video file
         public let video: File
 
@@ -2138,7 +2138,7 @@ public enum HeygenV2VideoAgent {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/heygen/v2/video-agent`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Natural language prompt describing the video to generate. Include details about style, visual elements, and desired length for best results.
         public var prompt: String
         /// Video configuration options
@@ -2168,7 +2168,7 @@ public enum HeygenV2VideoAgent {
         }
     }
 
-    public struct VideoAgentConfig: QueueModel, StructurallyHashable {
+    public struct VideoAgentConfig: QueueModel, StructurallyEquatable {
         /// Video orientation
         ///
         /// Default: `.portrait`.
@@ -2228,7 +2228,7 @@ public enum HeygenV2VideoAgent {
     }
 
     /// The output of `fal-ai/heygen/v2/video-agent`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: File
 
@@ -2259,7 +2259,7 @@ public enum HeygenV3LipsyncPrecision {
     public typealias File = AIAvatar.File
 
     /// Base request for lip-syncing a video (mode is determined by the endpoint).
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the source video to lip-sync.
         public var videoURL: FileInput
         /// URL of the replacement audio file.
@@ -2356,7 +2356,7 @@ public enum HeygenV3LipsyncPrecision {
     }
 
     /// Output from the Lipsync API.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The lip-synced video file with new audio synced.
         public let video: File
         /// Generated caption file when enable_caption is enabled and HeyGen returns one.
@@ -2405,7 +2405,7 @@ public enum HeygenV3VideoAgent {
     public typealias File = AIAvatar.File
 
     /// Request for the v3 Video Agent with styles and file attachments.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Natural language prompt describing the video to generate. The agent handles avatar selection, script, and production automatically.
         ///
         /// At most 10000 characters.
@@ -2425,7 +2425,7 @@ public enum HeygenV3VideoAgent {
         /// URLs of files to include as assets in the video (images, videos, audio, PDFs). Maximum 20 files.
         ///
         /// At most 20 items.
-        public var fileURLS: [String]?
+        public var fileURLs: [String]?
         /// When enabled, disables the agent's memory functions.
         ///
         /// Default: `false`.
@@ -2437,7 +2437,7 @@ public enum HeygenV3VideoAgent {
             voice: Voice? = nil,
             styleID: String? = nil,
             orientation: Orientation? = nil,
-            fileURLS: [String]? = nil,
+            fileURLs: [String]? = nil,
             incognitoMode: Bool? = nil
         ) {
             self.prompt = prompt
@@ -2445,7 +2445,7 @@ public enum HeygenV3VideoAgent {
             self.voice = voice
             self.styleID = styleID
             self.orientation = orientation
-            self.fileURLS = fileURLS
+            self.fileURLs = fileURLs
             self.incognitoMode = incognitoMode
         }
 
@@ -2456,7 +2456,7 @@ public enum HeygenV3VideoAgent {
             self.voice = try wire.optional("voice")
             self.styleID = try wire.optional("style_id")
             self.orientation = try wire.optional("orientation")
-            self.fileURLS = try wire.optional("file_urls")
+            self.fileURLs = try wire.optional("file_urls")
             self.incognitoMode = try wire.optional("incognito_mode")
         }
 
@@ -2467,7 +2467,7 @@ public enum HeygenV3VideoAgent {
             try wire.optional(self.voice, "voice")
             try wire.optional(self.styleID, "style_id")
             try wire.optional(self.orientation, "orientation")
-            try wire.optional(self.fileURLS, "file_urls")
+            try wire.optional(self.fileURLs, "file_urls")
             try wire.optional(self.incognitoMode, "incognito_mode")
         }
 
@@ -2481,7 +2481,7 @@ public enum HeygenV3VideoAgent {
         public func validate(at path: [String]) -> [ValidationIssue] {
             var validator = Validator(path)
             validator.string(self.prompt, "prompt", maxLength: 10000)
-            validator.count(self.fileURLS, "file_urls", maxItems: 20)
+            validator.count(self.fileURLs, "file_urls", maxItems: 20)
             return validator.issues
         }
     }
@@ -3908,7 +3908,7 @@ public enum HeygenV3VideoAgent {
     }
 
     /// Output from the v3 Video Agent.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
 
@@ -3939,7 +3939,7 @@ public enum HunyuanAvatar {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-avatar`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the audio file.
         public var audioURL: FileInput
         /// The URL of the reference image.
@@ -4020,7 +4020,7 @@ public enum HunyuanAvatar {
     }
 
     /// The output of `fal-ai/hunyuan-avatar`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video with the avatar animation.
         public let video: File
 
@@ -4052,7 +4052,7 @@ public enum HunyuanCustom {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-custom`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation (max 500 characters).
         public var prompt: String
         /// Negative prompt for video generation.
@@ -4192,7 +4192,7 @@ public enum HunyuanCustom {
     }
 
     /// The output of `fal-ai/hunyuan-custom`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
         /// The seed used for generating the video.
         public let seed: Int64
@@ -4227,7 +4227,7 @@ public enum HunyuanPortrait {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-portrait`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the driving video.
         public var videoURL: FileInput
         /// The URL of the source image.
@@ -4269,7 +4269,7 @@ public enum HunyuanPortrait {
     }
 
     /// The output of `fal-ai/hunyuan-portrait`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video with the portrait animation.
         public let video: File
 
@@ -4301,7 +4301,7 @@ public enum HunyuanVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The seed to use for generating the video.
@@ -4403,7 +4403,7 @@ public enum HunyuanVideo {
     }
 
     /// The output of `fal-ai/hunyuan-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
         /// The seed used for generating the video.
         public let seed: Int64
@@ -4438,7 +4438,7 @@ public enum HunyuanVideoFoley {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-foley`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to generate audio for.
         public var videoURL: FileInput
         /// Text description of the desired audio (optional).
@@ -4510,7 +4510,7 @@ public enum HunyuanVideoFoley {
     }
 
     /// The output of `fal-ai/hunyuan-video-foley`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// List of generated video files with audio.
         public let video: File
 
@@ -4542,7 +4542,7 @@ public enum HunyuanVideoImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         ///
         /// At most 1000 characters.
@@ -4624,7 +4624,7 @@ public enum HunyuanVideoImageToVideo {
     }
 
     /// The output of `fal-ai/hunyuan-video-image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
         /// The seed used for generating the video.
         public let seed: Int64
@@ -4659,7 +4659,7 @@ public enum HunyuanVideoImg2vidLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-img2vid-lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL to the image to generate the video from. The image must be 960x544 or it will get cropped and resized to that size.
@@ -4689,7 +4689,7 @@ public enum HunyuanVideoImg2vidLoRA {
     }
 
     /// The output of `fal-ai/hunyuan-video-img2vid-lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
         /// The seed used for generating the video.
@@ -4729,7 +4729,7 @@ public enum HunyuanVideoLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The seed to use for generating the video.
@@ -4821,7 +4821,7 @@ public enum HunyuanVideoLoRA {
     }
 
     /// The output of `fal-ai/hunyuan-video-lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
         /// The seed used for generating the video.
         public let seed: Int64
@@ -4860,7 +4860,7 @@ public enum HunyuanVideoLoRAVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-lora/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The seed to use for generating the video.
@@ -4968,7 +4968,7 @@ public enum HunyuanVideoLoRAVideoToVideo {
     }
 
     /// The output of `fal-ai/hunyuan-video-lora/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
         /// The seed used for generating the video.
         public let seed: Int64
@@ -5003,7 +5003,7 @@ public enum HunyuanVideoV15ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-v1.5/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to guide what not to generate.
@@ -5114,7 +5114,7 @@ public enum HunyuanVideoV15ImageToVideo {
     }
 
     /// The output of `fal-ai/hunyuan-video-v1.5/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -5151,7 +5151,7 @@ public enum HunyuanVideoV15TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-v1.5/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video.
         public var prompt: String
         /// The negative prompt to guide what not to generate.
@@ -5244,7 +5244,7 @@ public enum HunyuanVideoV15TextToVideo {
     }
 
     /// The output of `fal-ai/hunyuan-video-v1.5/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -5283,7 +5283,7 @@ public enum HunyuanVideoVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The seed to use for generating the video.
@@ -5381,7 +5381,7 @@ public enum HunyuanVideoVideoToVideo {
     }
 
     /// The output of `fal-ai/hunyuan-video/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
         /// The seed used for generating the video.
         public let seed: Int64

@@ -23,7 +23,7 @@ public enum Infinitalk {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/infinitalk`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The URL of the audio file.
@@ -104,7 +104,7 @@ public enum Infinitalk {
     }
 
     /// The output of `fal-ai/infinitalk`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -143,7 +143,7 @@ public enum InfinitalkSingleText {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/infinitalk/single-text`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The text input to guide video generation.
@@ -230,7 +230,7 @@ public enum InfinitalkSingleText {
     }
 
     /// The output of `fal-ai/infinitalk/single-text`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -268,7 +268,7 @@ public enum InfinitalkVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/infinitalk/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video.
         public var videoURL: FileInput
         /// The URL of the audio file.
@@ -349,7 +349,7 @@ public enum InfinitalkVideoToVideo {
     }
 
     /// The output of `fal-ai/infinitalk/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -385,7 +385,7 @@ public enum InfinityStarTextToVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for text-to-video generation
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for generating the video
         public var prompt: String
         /// Negative prompt to guide what to avoid in generation
@@ -501,7 +501,7 @@ public enum InfinityStarTextToVideo {
     }
 
     /// Output model for text-to-video generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file
         public let video: File
 

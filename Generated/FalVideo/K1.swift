@@ -39,7 +39,7 @@ public enum Kandinsky5ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kandinsky5-pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the image to use as a reference for the video generation.
@@ -134,7 +134,7 @@ public enum Kandinsky5ProImageToVideo {
     }
 
     /// The output of `fal-ai/kandinsky5-pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File?
 
@@ -167,7 +167,7 @@ public enum Kandinsky5ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kandinsky5-pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Video resolution: 512p or 1024p.
@@ -257,7 +257,7 @@ public enum Kandinsky5ProTextToVideo {
     }
 
     /// The output of `fal-ai/kandinsky5-pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File?
 
@@ -289,7 +289,7 @@ public enum Kandinsky5TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kandinsky5/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Resolution of the generated video in W:H format. Will be calculated based on the aspect ratio(768x512, 512x512, 512x768).
@@ -369,7 +369,7 @@ public enum Kandinsky5TextToVideo {
     }
 
     /// The output of `fal-ai/kandinsky5/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File?
 
@@ -402,7 +402,7 @@ public enum Kandinsky5TextToVideoDistill {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kandinsky5/text-to-video/distill`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Resolution of the generated video in W:H format. Will be calculated based on the aspect ratio(768x512, 512x512, 512x768).
@@ -450,7 +450,7 @@ public enum Kandinsky5TextToVideoDistill {
     }
 
     /// The output of `fal-ai/kandinsky5/text-to-video/distill`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File?
 
@@ -481,7 +481,7 @@ public enum KlingVideoAIAvatarV2Pro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/ai-avatar/v2/pro`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to use as your avatar
         public var imageURL: FileInput
         /// The URL of the audio file.
@@ -518,7 +518,7 @@ public enum KlingVideoAIAvatarV2Pro {
     }
 
     /// The output of `fal-ai/kling-video/ai-avatar/v2/pro`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
         /// Duration of the output video in seconds.
@@ -554,7 +554,7 @@ public enum KlingVideoAIAvatarV2Standard {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/ai-avatar/v2/standard`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to use as your avatar
         public var imageURL: FileInput
         /// The URL of the audio file.
@@ -591,7 +591,7 @@ public enum KlingVideoAIAvatarV2Standard {
     }
 
     /// The output of `fal-ai/kling-video/ai-avatar/v2/standard`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
         /// Duration of the output video in seconds.
@@ -627,7 +627,7 @@ public enum KlingVideoLipsyncAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/lipsync/audio-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to generate the lip sync for. Supports .mp4/.mov, ≤100MB, 2–10s, 720p/1080p only, width/height 720–1920px.
         public var videoURL: FileInput
         /// The URL of the audio to generate the lip sync for. Minimum duration is 2s and maximum duration is 60s. Maximum file size is 5MB.
@@ -652,7 +652,7 @@ public enum KlingVideoLipsyncAudioToVideo {
     }
 
     /// The output of `fal-ai/kling-video/lipsync/audio-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -683,7 +683,7 @@ public enum KlingVideoLipsyncTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/lipsync/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to generate the lip sync for. Supports .mp4/.mov, ≤100MB, 2-60s, 720p/1080p only, width/height 720–1920px. If validation fails, an error is returned.
         public var videoURL: FileInput
         /// Text content for lip-sync video generation. Max 120 characters.
@@ -816,7 +816,7 @@ public enum KlingVideoLipsyncTextToVideo {
     }
 
     /// The output of `fal-ai/kling-video/lipsync/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -847,7 +847,7 @@ public enum KlingVideoO1ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o1/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Use @Image1 to reference the start frame, @Image2 to reference the end frame.
         ///
         /// At most 2500 characters.
@@ -917,7 +917,7 @@ public enum KlingVideoO1ImageToVideo {
     }
 
     /// Output for Kling Omni Video generation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -950,13 +950,13 @@ public enum KlingVideoO1ReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// Input for start-frame video generation with optional reference images and elements.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Take @Element1, @Element2 to reference elements and @Image1, @Image2 to reference images in order.
         ///
         /// At most 2500 characters.
         public var prompt: String
         /// Additional reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 7 total (elements + reference images + start image).
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// Elements (characters/objects) to include in the video. Reference in prompt as @Element1, @Element2, etc. Maximum 7 total (elements + reference images + start image).
         public var elements: [OmniVideoElementInput]?
         /// Video duration in seconds.
@@ -970,13 +970,13 @@ public enum KlingVideoO1ReferenceToVideo {
 
         public init(
             prompt: String,
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             elements: [OmniVideoElementInput]? = nil,
             duration: Duration? = nil,
             aspectRatio: AspectRatio? = nil
         ) {
             self.prompt = prompt
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.elements = elements
             self.duration = duration
             self.aspectRatio = aspectRatio
@@ -985,7 +985,7 @@ public enum KlingVideoO1ReferenceToVideo {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.elements = try wire.optional("elements")
             self.duration = try wire.optional("duration")
             self.aspectRatio = try wire.optional("aspect_ratio")
@@ -994,7 +994,7 @@ public enum KlingVideoO1ReferenceToVideo {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.elements, "elements")
             try wire.optional(self.duration, "duration")
             try wire.optional(self.aspectRatio, "aspect_ratio")
@@ -1013,34 +1013,34 @@ public enum KlingVideoO1ReferenceToVideo {
         }
     }
 
-    public struct OmniVideoElementInput: QueueModel, StructurallyHashable {
+    public struct OmniVideoElementInput: QueueModel, StructurallyEquatable {
         /// The frontal image of the element (main view).
         ///
         /// Max file size: 10.0MB, Min width: 300px, Min height: 300px, Min aspect ratio: 0.40, Max aspect ratio: 2.50, Timeout: 20.0s
         public var frontalImageURL: FileInput
         /// Additional reference images from different angles. 1-3 images supported. At least one image is required.
-        public var referenceImageURLS: [FileInput]?
+        public var referenceImageURLs: [FileInput]?
 
-        public init(frontalImageURL: FileInput, referenceImageURLS: [FileInput]? = nil) {
+        public init(frontalImageURL: FileInput, referenceImageURLs: [FileInput]? = nil) {
             self.frontalImageURL = frontalImageURL
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.frontalImageURL = try wire.required("frontal_image_url")
-            self.referenceImageURLS = try wire.optional("reference_image_urls")
+            self.referenceImageURLs = try wire.optional("reference_image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.frontalImageURL, "frontal_image_url")
-            try wire.optional(self.referenceImageURLS, "reference_image_urls")
+            try wire.optional(self.referenceImageURLs, "reference_image_urls")
         }
     }
 
     /// The output of `fal-ai/kling-video/o1/reference-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1073,7 +1073,7 @@ public enum KlingVideoO1StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o1/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Use @Image1 to reference the start frame, @Image2 to reference the end frame.
         ///
         /// At most 2500 characters.
@@ -1140,7 +1140,7 @@ public enum KlingVideoO1StandardReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The output of `fal-ai/kling-video/o1/standard/reference-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1172,7 +1172,7 @@ public enum KlingVideoO1StandardVideoToVideoEdit {
     public typealias File = AIAvatar.File
 
     /// Input for video editing or video-as-reference generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Use @Element1, @Element2 to reference elements and @Image1, @Image2 to reference images in order.
         ///
         /// At most 2500 characters.
@@ -1186,7 +1186,7 @@ public enum KlingVideoO1StandardVideoToVideoEdit {
         /// Default: `false`.
         public var keepAudio: Bool?
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// Elements (characters/objects) to include. Reference in prompt as @Element1, @Element2, etc. Maximum 4 total (elements + reference images) when using video.
         public var elements: [OmniVideoElementInput]?
 
@@ -1194,13 +1194,13 @@ public enum KlingVideoO1StandardVideoToVideoEdit {
             prompt: String,
             videoURL: FileInput,
             keepAudio: Bool? = nil,
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             elements: [OmniVideoElementInput]? = nil
         ) {
             self.prompt = prompt
             self.videoURL = videoURL
             self.keepAudio = keepAudio
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.elements = elements
         }
 
@@ -1209,7 +1209,7 @@ public enum KlingVideoO1StandardVideoToVideoEdit {
             self.prompt = try wire.required("prompt")
             self.videoURL = try wire.required("video_url")
             self.keepAudio = try wire.optional("keep_audio")
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.elements = try wire.optional("elements")
         }
 
@@ -1218,7 +1218,7 @@ public enum KlingVideoO1StandardVideoToVideoEdit {
             try wire.required(self.prompt, "prompt")
             try wire.required(self.videoURL, "video_url")
             try wire.optional(self.keepAudio, "keep_audio")
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.elements, "elements")
         }
 
@@ -1235,7 +1235,7 @@ public enum KlingVideoO1StandardVideoToVideoEdit {
     }
 
     /// The output of `fal-ai/kling-video/o1/standard/video-to-video/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1268,7 +1268,7 @@ public enum KlingVideoO1StandardVideoToVideoReference {
     public typealias File = AIAvatar.File
 
     /// Input for video editing or video-as-reference generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Use @Element1, @Element2 to reference elements and @Image1, @Image2 to reference images in order.
         ///
         /// At most 2500 characters.
@@ -1282,7 +1282,7 @@ public enum KlingVideoO1StandardVideoToVideoReference {
         /// Default: `false`.
         public var keepAudio: Bool?
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// Elements (characters/objects) to include. Reference in prompt as @Element1, @Element2, etc. Maximum 4 total (elements + reference images) when using video.
         public var elements: [OmniVideoElementInput]?
         /// The aspect ratio of the generated video frame. If 'auto', the aspect ratio will be determined automatically based on the input video, and the closest aspect ratio to the input video will be used.
@@ -1298,7 +1298,7 @@ public enum KlingVideoO1StandardVideoToVideoReference {
             prompt: String,
             videoURL: FileInput,
             keepAudio: Bool? = nil,
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             elements: [OmniVideoElementInput]? = nil,
             aspectRatio: AspectRatio? = nil,
             duration: Duration? = nil
@@ -1306,7 +1306,7 @@ public enum KlingVideoO1StandardVideoToVideoReference {
             self.prompt = prompt
             self.videoURL = videoURL
             self.keepAudio = keepAudio
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.elements = elements
             self.aspectRatio = aspectRatio
             self.duration = duration
@@ -1317,7 +1317,7 @@ public enum KlingVideoO1StandardVideoToVideoReference {
             self.prompt = try wire.required("prompt")
             self.videoURL = try wire.required("video_url")
             self.keepAudio = try wire.optional("keep_audio")
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.elements = try wire.optional("elements")
             self.aspectRatio = try wire.optional("aspect_ratio")
             self.duration = try wire.optional("duration")
@@ -1328,7 +1328,7 @@ public enum KlingVideoO1StandardVideoToVideoReference {
             try wire.required(self.prompt, "prompt")
             try wire.required(self.videoURL, "video_url")
             try wire.optional(self.keepAudio, "keep_audio")
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.elements, "elements")
             try wire.optional(self.aspectRatio, "aspect_ratio")
             try wire.optional(self.duration, "duration")
@@ -1363,7 +1363,7 @@ public enum KlingVideoO1StandardVideoToVideoReference {
     }
 
     /// The output of `fal-ai/kling-video/o1/standard/video-to-video/reference`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1396,7 +1396,7 @@ public enum KlingVideoO1VideoToVideoEdit {
     public typealias File = AIAvatar.File
 
     /// The output of `fal-ai/kling-video/o1/video-to-video/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1431,7 +1431,7 @@ public enum KlingVideoO1VideoToVideoReference {
     public typealias File = AIAvatar.File
 
     /// The output of `fal-ai/kling-video/o1/video-to-video/reference`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1462,7 +1462,7 @@ public enum KlingVideoO34kImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/4k/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -1563,7 +1563,7 @@ public enum KlingVideoO34kImageToVideo {
         public static var allCases: [Self] { [._3, ._4, ._5, ._6, ._7, ._8, ._9, ._10, ._11, ._12, ._13, ._14, ._15] }
     }
 
-    public struct KlingV3MultiPromptElement: QueueModel, StructurallyHashable {
+    public struct KlingV3MultiPromptElement: QueueModel, StructurallyEquatable {
         /// The prompt for this shot.
         public var prompt: String
         /// The duration of this shot in seconds
@@ -1620,7 +1620,7 @@ public enum KlingVideoO34kImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/o3/4k/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1652,7 +1652,7 @@ public enum KlingVideoO34kReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/4k/reference-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -1664,7 +1664,7 @@ public enum KlingVideoO34kReferenceToVideo {
         /// Image to use as the last frame of the video.
         public var endImageURL: String?
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 7 total (elements + reference images) is allowed.
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// Elements (characters/objects) to include. Reference in prompt as @Element1, @Element2.
         public var elements: [KlingV3ComboElementInput]?
         /// Whether to generate native audio for the video.
@@ -1689,7 +1689,7 @@ public enum KlingVideoO34kReferenceToVideo {
             multiPrompt: [KlingV3MultiPromptElement]? = nil,
             startImageURL: String? = nil,
             endImageURL: String? = nil,
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             elements: [KlingV3ComboElementInput]? = nil,
             generateAudio: Bool? = nil,
             duration: InputDuration? = nil,
@@ -1700,7 +1700,7 @@ public enum KlingVideoO34kReferenceToVideo {
             self.multiPrompt = multiPrompt
             self.startImageURL = startImageURL
             self.endImageURL = endImageURL
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.elements = elements
             self.generateAudio = generateAudio
             self.duration = duration
@@ -1714,7 +1714,7 @@ public enum KlingVideoO34kReferenceToVideo {
             self.multiPrompt = try wire.optional("multi_prompt")
             self.startImageURL = try wire.optional("start_image_url")
             self.endImageURL = try wire.optional("end_image_url")
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.elements = try wire.optional("elements")
             self.generateAudio = try wire.optional("generate_audio")
             self.duration = try wire.optional("duration")
@@ -1728,7 +1728,7 @@ public enum KlingVideoO34kReferenceToVideo {
             try wire.optional(self.multiPrompt, "multi_prompt")
             try wire.optional(self.startImageURL, "start_image_url")
             try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.elements, "elements")
             try wire.optional(self.generateAudio, "generate_audio")
             try wire.optional(self.duration, "duration")
@@ -1751,7 +1751,7 @@ public enum KlingVideoO34kReferenceToVideo {
         }
     }
 
-    public struct KlingV3MultiPromptElement: QueueModel, StructurallyHashable {
+    public struct KlingV3MultiPromptElement: QueueModel, StructurallyEquatable {
         /// The prompt for this shot.
         public var prompt: String
         /// The duration of this shot in seconds
@@ -1807,11 +1807,11 @@ public enum KlingVideoO34kReferenceToVideo {
         public static var allCases: [Self] { [._1, ._2, ._3, ._4, ._5, ._6, ._7, ._8, ._9, ._10, ._11, ._12, ._13, ._14, ._15] }
     }
 
-    public struct KlingV3ComboElementInput: QueueModel, StructurallyHashable {
+    public struct KlingV3ComboElementInput: QueueModel, StructurallyEquatable {
         /// The frontal image of the element (main view).
         public var frontalImageURL: String?
         /// Additional reference images from different angles. 1-3 images supported. At least one image is required.
-        public var referenceImageURLS: [String]?
+        public var referenceImageURLs: [String]?
         /// The video URL of the element. A request can only have one element with a video.
         public var videoURL: String?
         /// The voice ID for this element. The voice will be binded to the element and references to this element will use the binded voice. Voice binding is only supported for video elements, and cannot be used with image elements. Get voice IDs from the following endpoint: https://fal.ai/models/fal-ai/kling-video/create-voice
@@ -1819,12 +1819,12 @@ public enum KlingVideoO34kReferenceToVideo {
 
         public init(
             frontalImageURL: String? = nil,
-            referenceImageURLS: [String]? = nil,
+            referenceImageURLs: [String]? = nil,
             videoURL: String? = nil,
             voiceID: String? = nil
         ) {
             self.frontalImageURL = frontalImageURL
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
             self.videoURL = videoURL
             self.voiceID = voiceID
         }
@@ -1832,7 +1832,7 @@ public enum KlingVideoO34kReferenceToVideo {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.frontalImageURL = try wire.optional("frontal_image_url")
-            self.referenceImageURLS = try wire.optional("reference_image_urls")
+            self.referenceImageURLs = try wire.optional("reference_image_urls")
             self.videoURL = try wire.optional("video_url")
             self.voiceID = try wire.optional("voice_id")
         }
@@ -1840,7 +1840,7 @@ public enum KlingVideoO34kReferenceToVideo {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.optional(self.frontalImageURL, "frontal_image_url")
-            try wire.optional(self.referenceImageURLS, "reference_image_urls")
+            try wire.optional(self.referenceImageURLs, "reference_image_urls")
             try wire.optional(self.videoURL, "video_url")
             try wire.optional(self.voiceID, "voice_id")
         }
@@ -1870,7 +1870,7 @@ public enum KlingVideoO34kReferenceToVideo {
     }
 
     /// The output of `fal-ai/kling-video/o3/4k/reference-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1905,7 +1905,7 @@ public enum KlingVideoO34kTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/4k/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Required unless multi_prompt is provided.
         ///
         /// At most 2500 characters.
@@ -1981,7 +1981,7 @@ public enum KlingVideoO34kTextToVideo {
     }
 
     /// Output for O3 4k text-to-video endpoint.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -2015,7 +2015,7 @@ public enum KlingVideoO3ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -2094,7 +2094,7 @@ public enum KlingVideoO3ProImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/o3/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -2130,7 +2130,7 @@ public enum KlingVideoO3ProReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/pro/reference-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -2142,7 +2142,7 @@ public enum KlingVideoO3ProReferenceToVideo {
         /// Image to use as the last frame of the video.
         public var endImageURL: String?
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// Elements (characters/objects) to include. Reference in prompt as @Element1, @Element2.
         public var elements: [KlingV3ComboElementInput]?
         /// Whether to generate native audio for the video.
@@ -2167,7 +2167,7 @@ public enum KlingVideoO3ProReferenceToVideo {
             multiPrompt: [KlingV3MultiPromptElement]? = nil,
             startImageURL: String? = nil,
             endImageURL: String? = nil,
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             elements: [KlingV3ComboElementInput]? = nil,
             generateAudio: Bool? = nil,
             duration: InputDuration? = nil,
@@ -2178,7 +2178,7 @@ public enum KlingVideoO3ProReferenceToVideo {
             self.multiPrompt = multiPrompt
             self.startImageURL = startImageURL
             self.endImageURL = endImageURL
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.elements = elements
             self.generateAudio = generateAudio
             self.duration = duration
@@ -2192,7 +2192,7 @@ public enum KlingVideoO3ProReferenceToVideo {
             self.multiPrompt = try wire.optional("multi_prompt")
             self.startImageURL = try wire.optional("start_image_url")
             self.endImageURL = try wire.optional("end_image_url")
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.elements = try wire.optional("elements")
             self.generateAudio = try wire.optional("generate_audio")
             self.duration = try wire.optional("duration")
@@ -2206,7 +2206,7 @@ public enum KlingVideoO3ProReferenceToVideo {
             try wire.optional(self.multiPrompt, "multi_prompt")
             try wire.optional(self.startImageURL, "start_image_url")
             try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.elements, "elements")
             try wire.optional(self.generateAudio, "generate_audio")
             try wire.optional(self.duration, "duration")
@@ -2230,7 +2230,7 @@ public enum KlingVideoO3ProReferenceToVideo {
     }
 
     /// The output of `fal-ai/kling-video/o3/pro/reference-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -2265,7 +2265,7 @@ public enum KlingVideoO3ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Required unless multi_prompt is provided.
         ///
         /// At most 2500 characters.
@@ -2341,7 +2341,7 @@ public enum KlingVideoO3ProTextToVideo {
     }
 
     /// Output for O3 video generation endpoints.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 

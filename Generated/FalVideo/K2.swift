@@ -40,7 +40,7 @@ public enum KlingVideoO3ProVideoToVideoEdit {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/pro/video-to-video/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Reference video as @Video1.
         ///
         /// At most 2500 characters.
@@ -48,7 +48,7 @@ public enum KlingVideoO3ProVideoToVideoEdit {
         /// Reference video URL. Only .mp4/.mov formats, 3-10s duration, 720-2160px resolution, max 200MB.
         public var videoURL: FileInput
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// Whether to keep the original audio from the reference video.
         ///
         /// Default: `true`.
@@ -63,14 +63,14 @@ public enum KlingVideoO3ProVideoToVideoEdit {
         public init(
             prompt: String,
             videoURL: FileInput,
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             keepAudio: Bool? = nil,
             elements: [KlingV3ImageElementInput]? = nil,
             shotType: String? = nil
         ) {
             self.prompt = prompt
             self.videoURL = videoURL
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.keepAudio = keepAudio
             self.elements = elements
             self.shotType = shotType
@@ -80,7 +80,7 @@ public enum KlingVideoO3ProVideoToVideoEdit {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
             self.videoURL = try wire.required("video_url")
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.keepAudio = try wire.optional("keep_audio")
             self.elements = try wire.optional("elements")
             self.shotType = try wire.optional("shot_type")
@@ -90,7 +90,7 @@ public enum KlingVideoO3ProVideoToVideoEdit {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
             try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.keepAudio, "keep_audio")
             try wire.optional(self.elements, "elements")
             try wire.optional(self.shotType, "shot_type")
@@ -109,32 +109,32 @@ public enum KlingVideoO3ProVideoToVideoEdit {
         }
     }
 
-    public struct KlingV3ImageElementInput: QueueModel, StructurallyHashable {
+    public struct KlingV3ImageElementInput: QueueModel, StructurallyEquatable {
         /// The frontal image of the element (main view).
         public var frontalImageURL: String?
         /// Additional reference images from different angles. 1-3 images supported. At least one image is required.
-        public var referenceImageURLS: [String]?
+        public var referenceImageURLs: [String]?
 
-        public init(frontalImageURL: String? = nil, referenceImageURLS: [String]? = nil) {
+        public init(frontalImageURL: String? = nil, referenceImageURLs: [String]? = nil) {
             self.frontalImageURL = frontalImageURL
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.frontalImageURL = try wire.optional("frontal_image_url")
-            self.referenceImageURLS = try wire.optional("reference_image_urls")
+            self.referenceImageURLs = try wire.optional("reference_image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.optional(self.frontalImageURL, "frontal_image_url")
-            try wire.optional(self.referenceImageURLS, "reference_image_urls")
+            try wire.optional(self.referenceImageURLs, "reference_image_urls")
         }
     }
 
     /// The output of `fal-ai/kling-video/o3/pro/video-to-video/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -167,7 +167,7 @@ public enum KlingVideoO3ProVideoToVideoReference {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/pro/video-to-video/reference`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Reference video as @Video1.
         ///
         /// At most 2500 characters.
@@ -175,7 +175,7 @@ public enum KlingVideoO3ProVideoToVideoReference {
         /// Reference video URL. Only .mp4/.mov formats, 3-10s duration, 720-2160px resolution, max 200MB.
         public var videoURL: FileInput
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// Whether to keep the original audio from the reference video.
         ///
         /// Default: `true`.
@@ -196,7 +196,7 @@ public enum KlingVideoO3ProVideoToVideoReference {
         public init(
             prompt: String,
             videoURL: FileInput,
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             keepAudio: Bool? = nil,
             elements: [KlingV3ImageElementInput]? = nil,
             shotType: String? = nil,
@@ -205,7 +205,7 @@ public enum KlingVideoO3ProVideoToVideoReference {
         ) {
             self.prompt = prompt
             self.videoURL = videoURL
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.keepAudio = keepAudio
             self.elements = elements
             self.shotType = shotType
@@ -217,7 +217,7 @@ public enum KlingVideoO3ProVideoToVideoReference {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
             self.videoURL = try wire.required("video_url")
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.keepAudio = try wire.optional("keep_audio")
             self.elements = try wire.optional("elements")
             self.shotType = try wire.optional("shot_type")
@@ -229,7 +229,7 @@ public enum KlingVideoO3ProVideoToVideoReference {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
             try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.keepAudio, "keep_audio")
             try wire.optional(self.elements, "elements")
             try wire.optional(self.shotType, "shot_type")
@@ -274,7 +274,7 @@ public enum KlingVideoO3ProVideoToVideoReference {
     }
 
     /// The output of `fal-ai/kling-video/o3/pro/video-to-video/reference`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -308,7 +308,7 @@ public enum KlingVideoO3StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -387,7 +387,7 @@ public enum KlingVideoO3StandardImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/o3/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -423,7 +423,7 @@ public enum KlingVideoO3StandardReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/standard/reference-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -435,7 +435,7 @@ public enum KlingVideoO3StandardReferenceToVideo {
         /// Image to use as the last frame of the video.
         public var endImageURL: String?
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// Elements (characters/objects) to include. Reference in prompt as @Element1, @Element2.
         public var elements: [KlingV3ComboElementInput]?
         /// Whether to generate native audio for the video.
@@ -460,7 +460,7 @@ public enum KlingVideoO3StandardReferenceToVideo {
             multiPrompt: [KlingV3MultiPromptElement]? = nil,
             startImageURL: String? = nil,
             endImageURL: String? = nil,
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             elements: [KlingV3ComboElementInput]? = nil,
             generateAudio: Bool? = nil,
             duration: InputDuration? = nil,
@@ -471,7 +471,7 @@ public enum KlingVideoO3StandardReferenceToVideo {
             self.multiPrompt = multiPrompt
             self.startImageURL = startImageURL
             self.endImageURL = endImageURL
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.elements = elements
             self.generateAudio = generateAudio
             self.duration = duration
@@ -485,7 +485,7 @@ public enum KlingVideoO3StandardReferenceToVideo {
             self.multiPrompt = try wire.optional("multi_prompt")
             self.startImageURL = try wire.optional("start_image_url")
             self.endImageURL = try wire.optional("end_image_url")
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.elements = try wire.optional("elements")
             self.generateAudio = try wire.optional("generate_audio")
             self.duration = try wire.optional("duration")
@@ -499,7 +499,7 @@ public enum KlingVideoO3StandardReferenceToVideo {
             try wire.optional(self.multiPrompt, "multi_prompt")
             try wire.optional(self.startImageURL, "start_image_url")
             try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.elements, "elements")
             try wire.optional(self.generateAudio, "generate_audio")
             try wire.optional(self.duration, "duration")
@@ -523,7 +523,7 @@ public enum KlingVideoO3StandardReferenceToVideo {
     }
 
     /// The output of `fal-ai/kling-video/o3/standard/reference-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -559,7 +559,7 @@ public enum KlingVideoO3StandardTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/standard/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Required unless multi_prompt is provided.
         ///
         /// At most 2500 characters.
@@ -647,7 +647,7 @@ public enum KlingVideoO3StandardVideoToVideoEdit {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/standard/video-to-video/edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Reference video as @Video1.
         ///
         /// At most 2500 characters.
@@ -655,7 +655,7 @@ public enum KlingVideoO3StandardVideoToVideoEdit {
         /// Reference video URL. Only .mp4/.mov formats, 3-10s duration, 720-2160px resolution, max 200MB.
         public var videoURL: FileInput
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// Whether to keep the original audio from the reference video.
         ///
         /// Default: `true`.
@@ -670,14 +670,14 @@ public enum KlingVideoO3StandardVideoToVideoEdit {
         public init(
             prompt: String,
             videoURL: FileInput,
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             keepAudio: Bool? = nil,
             elements: [KlingV3ImageElementInput]? = nil,
             shotType: String? = nil
         ) {
             self.prompt = prompt
             self.videoURL = videoURL
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.keepAudio = keepAudio
             self.elements = elements
             self.shotType = shotType
@@ -687,7 +687,7 @@ public enum KlingVideoO3StandardVideoToVideoEdit {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
             self.videoURL = try wire.required("video_url")
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.keepAudio = try wire.optional("keep_audio")
             self.elements = try wire.optional("elements")
             self.shotType = try wire.optional("shot_type")
@@ -697,7 +697,7 @@ public enum KlingVideoO3StandardVideoToVideoEdit {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
             try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.keepAudio, "keep_audio")
             try wire.optional(self.elements, "elements")
             try wire.optional(self.shotType, "shot_type")
@@ -717,7 +717,7 @@ public enum KlingVideoO3StandardVideoToVideoEdit {
     }
 
     /// The output of `fal-ai/kling-video/o3/standard/video-to-video/edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -751,7 +751,7 @@ public enum KlingVideoO3StandardVideoToVideoReference {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/standard/video-to-video/reference`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Reference video as @Video1.
         ///
         /// At most 2500 characters.
@@ -759,7 +759,7 @@ public enum KlingVideoO3StandardVideoToVideoReference {
         /// Reference video URL. Only .mp4/.mov formats, 3-10s duration, 720-2160px resolution, max 200MB.
         public var videoURL: FileInput
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// Whether to keep the original audio from the reference video.
         ///
         /// Default: `true`.
@@ -780,7 +780,7 @@ public enum KlingVideoO3StandardVideoToVideoReference {
         public init(
             prompt: String,
             videoURL: FileInput,
-            imageURLS: [String]? = nil,
+            imageURLs: [String]? = nil,
             keepAudio: Bool? = nil,
             elements: [KlingV3ImageElementInput]? = nil,
             shotType: String? = nil,
@@ -789,7 +789,7 @@ public enum KlingVideoO3StandardVideoToVideoReference {
         ) {
             self.prompt = prompt
             self.videoURL = videoURL
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.keepAudio = keepAudio
             self.elements = elements
             self.shotType = shotType
@@ -801,7 +801,7 @@ public enum KlingVideoO3StandardVideoToVideoReference {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
             self.videoURL = try wire.required("video_url")
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.keepAudio = try wire.optional("keep_audio")
             self.elements = try wire.optional("elements")
             self.shotType = try wire.optional("shot_type")
@@ -813,7 +813,7 @@ public enum KlingVideoO3StandardVideoToVideoReference {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
             try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.keepAudio, "keep_audio")
             try wire.optional(self.elements, "elements")
             try wire.optional(self.shotType, "shot_type")
@@ -836,7 +836,7 @@ public enum KlingVideoO3StandardVideoToVideoReference {
     }
 
     /// The output of `fal-ai/kling-video/o3/standard/video-to-video/reference`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -867,9 +867,9 @@ public enum KlingVideoV15ProEffects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.5/pro/effects`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of images to be used for hug, kiss or heart_gesture video.
-        public var inputImageURLS: [FileInput]?
+        public var inputImageURLs: [FileInput]?
         /// The effect scene to use for the video generation
         public var effectScene: EffectScene
         /// The duration of the generated video in seconds
@@ -877,22 +877,22 @@ public enum KlingVideoV15ProEffects {
         /// Default: `._5`.
         public var duration: Duration?
 
-        public init(inputImageURLS: [FileInput]? = nil, effectScene: EffectScene, duration: Duration? = nil) {
-            self.inputImageURLS = inputImageURLS
+        public init(inputImageURLs: [FileInput]? = nil, effectScene: EffectScene, duration: Duration? = nil) {
+            self.inputImageURLs = inputImageURLs
             self.effectScene = effectScene
             self.duration = duration
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.inputImageURLS = try wire.optional("input_image_urls")
+            self.inputImageURLs = try wire.optional("input_image_urls")
             self.effectScene = try wire.required("effect_scene")
             self.duration = try wire.optional("duration")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.inputImageURLS, "input_image_urls")
+            try wire.optional(self.inputImageURLs, "input_image_urls")
             try wire.required(self.effectScene, "effect_scene")
             try wire.optional(self.duration, "duration")
         }
@@ -1123,7 +1123,7 @@ public enum KlingVideoV15ProEffects {
     }
 
     /// The output of `fal-ai/kling-video/v1.5/pro/effects`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1156,7 +1156,7 @@ public enum KlingVideoV15ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.5/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         public var imageURL: FileInput
@@ -1247,7 +1247,7 @@ public enum KlingVideoV15ProImageToVideo {
         }
     }
 
-    public struct DynamicMask: QueueModel, StructurallyHashable {
+    public struct DynamicMask: QueueModel, StructurallyEquatable {
         /// URL of the image for Dynamic Brush Application Area (Mask image created by users using the motion brush)
         public var maskURL: String
         /// List of trajectories
@@ -1271,7 +1271,7 @@ public enum KlingVideoV15ProImageToVideo {
         }
     }
 
-    public struct Trajectory: QueueModel, StructurallyHashable {
+    public struct Trajectory: QueueModel, StructurallyEquatable {
         /// X coordinate of the motion trajectory
         public var x: Int
         /// Y coordinate of the motion trajectory
@@ -1296,7 +1296,7 @@ public enum KlingVideoV15ProImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v1.5/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1329,7 +1329,7 @@ public enum KlingVideoV15ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.5/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// The duration of the generated video in seconds
@@ -1398,7 +1398,7 @@ public enum KlingVideoV15ProTextToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v1.5/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1431,9 +1431,9 @@ public enum KlingVideoV16ProEffects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.6/pro/effects`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of images to be used for hug, kiss or heart_gesture video.
-        public var inputImageURLS: [FileInput]?
+        public var inputImageURLs: [FileInput]?
         /// The effect scene to use for the video generation
         public var effectScene: EffectScene
         /// The duration of the generated video in seconds
@@ -1441,22 +1441,22 @@ public enum KlingVideoV16ProEffects {
         /// Default: `._5`.
         public var duration: Duration?
 
-        public init(inputImageURLS: [FileInput]? = nil, effectScene: EffectScene, duration: Duration? = nil) {
-            self.inputImageURLS = inputImageURLS
+        public init(inputImageURLs: [FileInput]? = nil, effectScene: EffectScene, duration: Duration? = nil) {
+            self.inputImageURLs = inputImageURLs
             self.effectScene = effectScene
             self.duration = duration
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.inputImageURLS = try wire.optional("input_image_urls")
+            self.inputImageURLs = try wire.optional("input_image_urls")
             self.effectScene = try wire.required("effect_scene")
             self.duration = try wire.optional("duration")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.inputImageURLS, "input_image_urls")
+            try wire.optional(self.inputImageURLs, "input_image_urls")
             try wire.required(self.effectScene, "effect_scene")
             try wire.optional(self.duration, "duration")
         }
@@ -1468,7 +1468,7 @@ public enum KlingVideoV16ProEffects {
     }
 
     /// The output of `fal-ai/kling-video/v1.6/pro/effects`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1501,11 +1501,11 @@ public enum KlingVideoV16ProElements {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.6/pro/elements`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// List of image URLs to use for video generation. Supports up to 4 images.
-        public var inputImageURLS: [FileInput]
+        public var inputImageURLs: [FileInput]
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
@@ -1519,13 +1519,13 @@ public enum KlingVideoV16ProElements {
 
         public init(
             prompt: String,
-            inputImageURLS: [FileInput],
+            inputImageURLs: [FileInput],
             duration: Duration? = nil,
             aspectRatio: AspectRatio? = nil,
             negativePrompt: String? = nil
         ) {
             self.prompt = prompt
-            self.inputImageURLS = inputImageURLS
+            self.inputImageURLs = inputImageURLs
             self.duration = duration
             self.aspectRatio = aspectRatio
             self.negativePrompt = negativePrompt
@@ -1534,7 +1534,7 @@ public enum KlingVideoV16ProElements {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.inputImageURLS = try wire.required("input_image_urls")
+            self.inputImageURLs = try wire.required("input_image_urls")
             self.duration = try wire.optional("duration")
             self.aspectRatio = try wire.optional("aspect_ratio")
             self.negativePrompt = try wire.optional("negative_prompt")
@@ -1543,7 +1543,7 @@ public enum KlingVideoV16ProElements {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.inputImageURLS, "input_image_urls")
+            try wire.required(self.inputImageURLs, "input_image_urls")
             try wire.optional(self.duration, "duration")
             try wire.optional(self.aspectRatio, "aspect_ratio")
             try wire.optional(self.negativePrompt, "negative_prompt")
@@ -1565,7 +1565,7 @@ public enum KlingVideoV16ProElements {
     }
 
     /// The output of `fal-ai/kling-video/v1.6/pro/elements`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1598,7 +1598,7 @@ public enum KlingVideoV16ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.6/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         public var imageURL: FileInput
@@ -1678,7 +1678,7 @@ public enum KlingVideoV16ProImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v1.6/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1711,7 +1711,7 @@ public enum KlingVideoV16ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.6/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// The duration of the generated video in seconds
@@ -1780,7 +1780,7 @@ public enum KlingVideoV16ProTextToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v1.6/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1813,9 +1813,9 @@ public enum KlingVideoV16StandardEffects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.6/standard/effects`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of images to be used for hug, kiss or heart_gesture video.
-        public var inputImageURLS: [FileInput]?
+        public var inputImageURLs: [FileInput]?
         /// The effect scene to use for the video generation
         public var effectScene: EffectScene
         /// The duration of the generated video in seconds
@@ -1823,22 +1823,22 @@ public enum KlingVideoV16StandardEffects {
         /// Default: `._5`.
         public var duration: Duration?
 
-        public init(inputImageURLS: [FileInput]? = nil, effectScene: EffectScene, duration: Duration? = nil) {
-            self.inputImageURLS = inputImageURLS
+        public init(inputImageURLs: [FileInput]? = nil, effectScene: EffectScene, duration: Duration? = nil) {
+            self.inputImageURLs = inputImageURLs
             self.effectScene = effectScene
             self.duration = duration
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.inputImageURLS = try wire.optional("input_image_urls")
+            self.inputImageURLs = try wire.optional("input_image_urls")
             self.effectScene = try wire.required("effect_scene")
             self.duration = try wire.optional("duration")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.inputImageURLS, "input_image_urls")
+            try wire.optional(self.inputImageURLs, "input_image_urls")
             try wire.required(self.effectScene, "effect_scene")
             try wire.optional(self.duration, "duration")
         }
@@ -1850,7 +1850,7 @@ public enum KlingVideoV16StandardEffects {
     }
 
     /// The output of `fal-ai/kling-video/v1.6/standard/effects`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1883,11 +1883,11 @@ public enum KlingVideoV16StandardElements {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.6/standard/elements`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// List of image URLs to use for video generation. Supports up to 4 images.
-        public var inputImageURLS: [FileInput]
+        public var inputImageURLs: [FileInput]
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
@@ -1901,13 +1901,13 @@ public enum KlingVideoV16StandardElements {
 
         public init(
             prompt: String,
-            inputImageURLS: [FileInput],
+            inputImageURLs: [FileInput],
             duration: Duration? = nil,
             aspectRatio: AspectRatio? = nil,
             negativePrompt: String? = nil
         ) {
             self.prompt = prompt
-            self.inputImageURLS = inputImageURLS
+            self.inputImageURLs = inputImageURLs
             self.duration = duration
             self.aspectRatio = aspectRatio
             self.negativePrompt = negativePrompt
@@ -1916,7 +1916,7 @@ public enum KlingVideoV16StandardElements {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.inputImageURLS = try wire.required("input_image_urls")
+            self.inputImageURLs = try wire.required("input_image_urls")
             self.duration = try wire.optional("duration")
             self.aspectRatio = try wire.optional("aspect_ratio")
             self.negativePrompt = try wire.optional("negative_prompt")
@@ -1925,7 +1925,7 @@ public enum KlingVideoV16StandardElements {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.inputImageURLS, "input_image_urls")
+            try wire.required(self.inputImageURLs, "input_image_urls")
             try wire.optional(self.duration, "duration")
             try wire.optional(self.aspectRatio, "aspect_ratio")
             try wire.optional(self.negativePrompt, "negative_prompt")
@@ -1947,7 +1947,7 @@ public enum KlingVideoV16StandardElements {
     }
 
     /// The output of `fal-ai/kling-video/v1.6/standard/elements`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1979,7 +1979,7 @@ public enum KlingVideoV16StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.6/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         public var imageURL: FileInput
@@ -2044,7 +2044,7 @@ public enum KlingVideoV16StandardImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v1.6/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -2077,7 +2077,7 @@ public enum KlingVideoV16StandardTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.6/standard/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// The duration of the generated video in seconds
@@ -2146,7 +2146,7 @@ public enum KlingVideoV16StandardTextToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v1.6/standard/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -2177,7 +2177,7 @@ public enum KlingVideoV1ProAIAvatar {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1/pro/ai-avatar`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to use as your avatar
         public var imageURL: FileInput
         /// The URL of the audio file.
@@ -2214,7 +2214,7 @@ public enum KlingVideoV1ProAIAvatar {
     }
 
     /// The output of `fal-ai/kling-video/v1/pro/ai-avatar`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
         /// Duration of the output video in seconds.
@@ -2250,7 +2250,7 @@ public enum KlingVideoV1StandardAIAvatar {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1/standard/ai-avatar`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to use as your avatar
         public var imageURL: FileInput
         /// The URL of the audio file.
@@ -2287,7 +2287,7 @@ public enum KlingVideoV1StandardAIAvatar {
     }
 
     /// The output of `fal-ai/kling-video/v1/standard/ai-avatar`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
         /// Duration of the output video in seconds.
@@ -2325,9 +2325,9 @@ public enum KlingVideoV1StandardEffects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1/standard/effects`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of images to be used for hug, kiss or heart_gesture video.
-        public var inputImageURLS: [FileInput]?
+        public var inputImageURLs: [FileInput]?
         /// The effect scene to use for the video generation
         public var effectScene: EffectScene
         /// The duration of the generated video in seconds
@@ -2335,22 +2335,22 @@ public enum KlingVideoV1StandardEffects {
         /// Default: `._5`.
         public var duration: Duration?
 
-        public init(inputImageURLS: [FileInput]? = nil, effectScene: EffectScene, duration: Duration? = nil) {
-            self.inputImageURLS = inputImageURLS
+        public init(inputImageURLs: [FileInput]? = nil, effectScene: EffectScene, duration: Duration? = nil) {
+            self.inputImageURLs = inputImageURLs
             self.effectScene = effectScene
             self.duration = duration
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.inputImageURLS = try wire.optional("input_image_urls")
+            self.inputImageURLs = try wire.optional("input_image_urls")
             self.effectScene = try wire.required("effect_scene")
             self.duration = try wire.optional("duration")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.inputImageURLS, "input_image_urls")
+            try wire.optional(self.inputImageURLs, "input_image_urls")
             try wire.required(self.effectScene, "effect_scene")
             try wire.optional(self.duration, "duration")
         }
@@ -2362,7 +2362,7 @@ public enum KlingVideoV1StandardEffects {
     }
 
     /// The output of `fal-ai/kling-video/v1/standard/effects`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -2396,7 +2396,7 @@ public enum KlingVideoV1StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for the video
         ///
         /// At most 2500 characters.
@@ -2482,7 +2482,7 @@ public enum KlingVideoV1StandardImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v1/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -2515,7 +2515,7 @@ public enum KlingVideoV1StandardTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1/standard/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// The duration of the generated video in seconds
@@ -2609,7 +2609,7 @@ public enum KlingVideoV1StandardTextToVideo {
         public static var allCases: [Self] { [.downBack, .forwardUp, .rightTurnForward, .leftTurnForward] }
     }
 
-    public struct CameraControl2: QueueModel, StructurallyHashable {
+    public struct CameraControl2: QueueModel, StructurallyEquatable {
         /// The type of camera movement
         public var movementType: MovementType
         /// The value of the camera movement
@@ -2658,7 +2658,7 @@ public enum KlingVideoV1StandardTextToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v1/standard/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 

@@ -41,7 +41,7 @@ public enum KlingVideoV21MasterImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.1/master/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// URL of the image to be used for the video
@@ -107,7 +107,7 @@ public enum KlingVideoV21MasterImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v2.1/master/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -140,7 +140,7 @@ public enum KlingVideoV21MasterTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.1/master/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// The duration of the generated video in seconds
@@ -209,7 +209,7 @@ public enum KlingVideoV21MasterTextToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v2.1/master/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -241,7 +241,7 @@ public enum KlingVideoV21ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.1/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// URL of the image to be used for the video
@@ -313,7 +313,7 @@ public enum KlingVideoV21ProImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v2.1/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -345,7 +345,7 @@ public enum KlingVideoV21StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.1/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// URL of the image to be used for the video
@@ -411,7 +411,7 @@ public enum KlingVideoV21StandardImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v2.1/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -443,7 +443,7 @@ public enum KlingVideoV25TurboProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.5-turbo/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// URL of the image to be used for the video
@@ -515,7 +515,7 @@ public enum KlingVideoV25TurboProImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v2.5-turbo/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -548,7 +548,7 @@ public enum KlingVideoV25TurboProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.5-turbo/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// The duration of the generated video in seconds
@@ -617,7 +617,7 @@ public enum KlingVideoV25TurboProTextToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v2.5-turbo/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -649,7 +649,7 @@ public enum KlingVideoV25TurboStandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.5-turbo/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// URL of the image to be used for the video
@@ -715,7 +715,7 @@ public enum KlingVideoV25TurboStandardImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v2.5-turbo/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -747,7 +747,7 @@ public enum KlingVideoV26ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.6/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// URL of the image to be used for the video
@@ -763,7 +763,7 @@ public enum KlingVideoV26ProImageToVideo {
         /// Default: `true`.
         public var generateAudio: Bool?
         /// Optional Voice IDs for video generation. Reference voices in your prompt with <<<voice_1>>> and <<<voice_2>>> (maximum 2 voices per task). Get voice IDs from the kling video create-voice endpoint: https://fal.ai/models/fal-ai/kling-video/create-voice
-        public var voiceIDS: [String]?
+        public var voiceIDs: [String]?
         /// URL of the image to be used for the end of the video
         public var endImageURL: String?
 
@@ -773,7 +773,7 @@ public enum KlingVideoV26ProImageToVideo {
             duration: Duration? = nil,
             negativePrompt: String? = nil,
             generateAudio: Bool? = nil,
-            voiceIDS: [String]? = nil,
+            voiceIDs: [String]? = nil,
             endImageURL: String? = nil
         ) {
             self.prompt = prompt
@@ -781,7 +781,7 @@ public enum KlingVideoV26ProImageToVideo {
             self.duration = duration
             self.negativePrompt = negativePrompt
             self.generateAudio = generateAudio
-            self.voiceIDS = voiceIDS
+            self.voiceIDs = voiceIDs
             self.endImageURL = endImageURL
         }
 
@@ -792,7 +792,7 @@ public enum KlingVideoV26ProImageToVideo {
             self.duration = try wire.optional("duration")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.generateAudio = try wire.optional("generate_audio")
-            self.voiceIDS = try wire.optional("voice_ids")
+            self.voiceIDs = try wire.optional("voice_ids")
             self.endImageURL = try wire.optional("end_image_url")
         }
 
@@ -803,7 +803,7 @@ public enum KlingVideoV26ProImageToVideo {
             try wire.optional(self.duration, "duration")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.voiceIDS, "voice_ids")
+            try wire.optional(self.voiceIDs, "voice_ids")
             try wire.optional(self.endImageURL, "end_image_url")
         }
 
@@ -823,7 +823,7 @@ public enum KlingVideoV26ProImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v2.6/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -854,7 +854,7 @@ public enum KlingVideoV26ProMotionControl {
     public typealias File = AIAvatar.File
 
     /// Request model for motion control video generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String?
         /// Reference image URL. The characters, backgrounds, and other elements in the generated video are based on this reference image. Characters should have clear body proportions, avoid occlusion, and occupy more than 5% of the image area.
@@ -925,7 +925,7 @@ public enum KlingVideoV26ProMotionControl {
     }
 
     /// Output model for motion control video generation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -958,7 +958,7 @@ public enum KlingVideoV26ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.6/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// The duration of the generated video in seconds
@@ -1036,7 +1036,7 @@ public enum KlingVideoV26ProTextToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v2.6/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1082,7 +1082,7 @@ public enum KlingVideoV2MasterImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2/master/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// URL of the image to be used for the video
@@ -1148,7 +1148,7 @@ public enum KlingVideoV2MasterImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v2/master/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1181,7 +1181,7 @@ public enum KlingVideoV2MasterTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2/master/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String
         /// The duration of the generated video in seconds
@@ -1250,7 +1250,7 @@ public enum KlingVideoV2MasterTextToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v2/master/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1285,7 +1285,7 @@ public enum KlingVideoV34kImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v3/4k/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -1389,7 +1389,7 @@ public enum KlingVideoV34kImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v3/4k/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1424,7 +1424,7 @@ public enum KlingVideoV34kTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v3/4k/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -1531,7 +1531,7 @@ public enum KlingVideoV34kTextToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v3/4k/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1566,7 +1566,7 @@ public enum KlingVideoV3ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v3/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -1670,7 +1670,7 @@ public enum KlingVideoV3ProImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v3/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1703,7 +1703,7 @@ public enum KlingVideoV3ProMotionControl {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v3/pro/motion-control`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String?
         /// Reference image URL. The characters, backgrounds, and other elements in the generated video are based on this reference image. Characters should have clear body proportions, avoid occlusion, and occupy more than 5% of the image area.
@@ -1768,7 +1768,7 @@ public enum KlingVideoV3ProMotionControl {
     }
 
     /// The output of `fal-ai/kling-video/v3/pro/motion-control`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1804,7 +1804,7 @@ public enum KlingVideoV3ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v3/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -1899,7 +1899,7 @@ public enum KlingVideoV3ProTextToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v3/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1934,7 +1934,7 @@ public enum KlingVideoV3StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v3/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -2038,7 +2038,7 @@ public enum KlingVideoV3StandardImageToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v3/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -2071,7 +2071,7 @@ public enum KlingVideoV3StandardMotionControl {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v3/standard/motion-control`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2500 characters.
         public var prompt: String?
         /// Reference image URL. The characters, backgrounds, and other elements in the generated video are based on this reference image. Characters should have clear body proportions, avoid occlusion, and occupy more than 5% of the image area.
@@ -2136,7 +2136,7 @@ public enum KlingVideoV3StandardMotionControl {
     }
 
     /// The output of `fal-ai/kling-video/v3/standard/motion-control`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -2172,7 +2172,7 @@ public enum KlingVideoV3StandardTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v3/standard/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -2267,7 +2267,7 @@ public enum KlingVideoV3StandardTextToVideo {
     }
 
     /// The output of `fal-ai/kling-video/v3/standard/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -2298,7 +2298,7 @@ public enum KreaWan14bTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/krea-wan-14b/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt for the video-to-video generation.
         public var prompt: String
         /// Number of frames to generate. Must be a multiple of 12 plus 6, for example 6, 18, 30, 42, etc.
@@ -2349,7 +2349,7 @@ public enum KreaWan14bTextToVideo {
     }
 
     /// The output of `fal-ai/krea-wan-14b/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
 
@@ -2380,7 +2380,7 @@ public enum KreaWan14bVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/krea-wan-14b/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt for the video-to-video generation.
         public var prompt: String
         /// Denoising strength for the video-to-video generation. 0.0 preserves the original, 1.0 completely remakes the video.
@@ -2442,7 +2442,7 @@ public enum KreaWan14bVideoToVideo {
     }
 
     /// The output of `fal-ai/krea-wan-14b/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
 

@@ -36,7 +36,7 @@ public enum Latentsync {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/latentsync`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to generate the lip sync for.
         public var videoURL: FileInput
         /// The URL of the audio to generate the lip sync for.
@@ -106,7 +106,7 @@ public enum Latentsync {
     }
 
     /// The output of `fal-ai/latentsync`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video with the lip sync.
         public let video: File
 
@@ -137,7 +137,7 @@ public enum LightxRecamera {
     public typealias File = AIAvatar.File
 
     /// Re-camera-only request (minimal schema).
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video.
         public var videoURL: FileInput
         /// Optional text prompt. If omitted, Light-X will auto-caption the video.
@@ -236,7 +236,7 @@ public enum LightxRecamera {
     /// - theta: Horizontal rotation angles (degrees)
     /// - phi: Vertical rotation angles (degrees)
     /// - radius: Camera distance scaling factors
-    public struct TrajectoryParameters: QueueModel, StructurallyHashable {
+    public struct TrajectoryParameters: QueueModel, StructurallyEquatable {
         /// Horizontal rotation angles (degrees) for each keyframe.
         public var theta: [Double]
         /// Vertical rotation angles (degrees) for each keyframe.
@@ -266,7 +266,7 @@ public enum LightxRecamera {
     }
 
     /// The output of `fal-ai/lightx/recamera`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -312,7 +312,7 @@ public enum LightxRelight {
     public typealias File = AIAvatar.File
 
     /// Relighting-only request (minimal schema).
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video.
         public var videoURL: FileInput
         /// Optional text prompt. If omitted, Light-X will auto-caption the video.
@@ -403,7 +403,7 @@ public enum LightxRelight {
     /// Relighting parameters for video relighting operations.
     ///
     /// Used with relight_condition_type 'ic' (intrinsic conditioning).
-    public struct RelightParameters: QueueModel, StructurallyHashable {
+    public struct RelightParameters: QueueModel, StructurallyEquatable {
         /// Text prompt describing the desired lighting condition.
         public var relightPrompt: String
         /// Direction of the light source (used for IC-light).
@@ -471,7 +471,7 @@ public enum LightxRelight {
     }
 
     /// The output of `fal-ai/lightx/relight`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -517,7 +517,7 @@ public enum LivePortrait {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/live-portrait`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video to drive the lip syncing.
         public var videoURL: FileInput
         /// URL of the image to be animated
@@ -801,7 +801,7 @@ public enum LivePortrait {
     }
 
     /// The output of `fal-ai/live-portrait`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
 
@@ -833,7 +833,7 @@ public enum LongcatMultiAvatarImageAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for multi-speaker image+audio to video generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image containing two speakers.
         public var imageURL: FileInput
         /// The URL of the audio file for person 1 (left side).
@@ -984,7 +984,7 @@ public enum LongcatMultiAvatarImageAudioToVideo {
         }
     }
 
-    public struct BoundingBox: QueueModel, StructurallyHashable {
+    public struct BoundingBox: QueueModel, StructurallyEquatable {
         /// X-coordinate of the top-left corner
         public var x: Double
         /// Y-coordinate of the top-left corner
@@ -1036,7 +1036,7 @@ public enum LongcatMultiAvatarImageAudioToVideo {
     }
 
     /// Response model for multi-speaker image+audio to video generation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -1073,7 +1073,7 @@ public enum LongcatSingleAvatarAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for audio-to-video generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the audio file to drive the avatar.
         public var audioURL: FileInput
         /// The prompt to guide the video generation.
@@ -1195,7 +1195,7 @@ public enum LongcatSingleAvatarAudioToVideo {
     }
 
     /// Response model for audio-to-video generation (no reference image).
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -1232,7 +1232,7 @@ public enum LongcatSingleAvatarImageAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for image+audio to video generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to animate.
         public var imageURL: FileInput
         /// The URL of the audio file to drive the avatar.
@@ -1360,7 +1360,7 @@ public enum LongcatSingleAvatarImageAudioToVideo {
     }
 
     /// Response model for image+audio to video generation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -1398,7 +1398,7 @@ public enum LongcatVideoDistilledImageToVideo480p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/distilled/image-to-video/480p`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate a video from.
         public var imageURL: FileInput
         /// The prompt to guide the video generation.
@@ -1541,7 +1541,7 @@ public enum LongcatVideoDistilledImageToVideo480p {
     }
 
     /// The output of `fal-ai/longcat-video/distilled/image-to-video/480p`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -1585,7 +1585,7 @@ public enum LongcatVideoDistilledImageToVideo720p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/distilled/image-to-video/720p`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate a video from.
         public var imageURL: FileInput
         /// The prompt to guide the video generation.
@@ -1725,7 +1725,7 @@ public enum LongcatVideoDistilledImageToVideo720p {
     }
 
     /// The output of `fal-ai/longcat-video/distilled/image-to-video/720p`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -1770,7 +1770,7 @@ public enum LongcatVideoDistilledTextToVideo480p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/distilled/text-to-video/480p`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to guide the video generation.
         public var prompt: String
         /// The number of frames to generate.
@@ -1900,7 +1900,7 @@ public enum LongcatVideoDistilledTextToVideo480p {
     }
 
     /// The output of `fal-ai/longcat-video/distilled/text-to-video/480p`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -1945,7 +1945,7 @@ public enum LongcatVideoDistilledTextToVideo720p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/distilled/text-to-video/720p`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to guide the video generation.
         public var prompt: String
         /// The number of frames to generate.
@@ -2085,7 +2085,7 @@ public enum LongcatVideoDistilledTextToVideo720p {
     }
 
     /// The output of `fal-ai/longcat-video/distilled/text-to-video/720p`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -2129,7 +2129,7 @@ public enum LongcatVideoImageToVideo480p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/image-to-video/480p`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate a video from.
         public var imageURL: FileInput
         /// The prompt to guide the video generation.
@@ -2299,7 +2299,7 @@ public enum LongcatVideoImageToVideo480p {
     }
 
     /// The output of `fal-ai/longcat-video/image-to-video/480p`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -2344,7 +2344,7 @@ public enum LongcatVideoImageToVideo720p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/image-to-video/720p`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate a video from.
         public var imageURL: FileInput
         /// The prompt to guide the video generation.
@@ -2512,7 +2512,7 @@ public enum LongcatVideoImageToVideo720p {
     }
 
     /// The output of `fal-ai/longcat-video/image-to-video/720p`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -2558,7 +2558,7 @@ public enum LongcatVideoTextToVideo480p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/text-to-video/480p`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to guide the video generation.
         public var prompt: String
         /// The negative prompt to use for the video generation.
@@ -2716,7 +2716,7 @@ public enum LongcatVideoTextToVideo480p {
     }
 
     /// The output of `fal-ai/longcat-video/text-to-video/480p`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -2762,7 +2762,7 @@ public enum LongcatVideoTextToVideo720p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/text-to-video/720p`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to guide the video generation.
         public var prompt: String
         /// The negative prompt to use for the video generation.
@@ -2930,7 +2930,7 @@ public enum LongcatVideoTextToVideo720p {
     }
 
     /// The output of `fal-ai/longcat-video/text-to-video/720p`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -2975,7 +2975,7 @@ public enum Ltx219bAudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/audio-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -3228,7 +3228,7 @@ public enum Ltx219bAudioToVideo {
     }
 
     /// Video Size
-    public enum VideoSize: QueueModel, StructurallyHashable {
+    public enum VideoSize: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case imageSize(ImageSize)
 
@@ -3302,7 +3302,7 @@ public enum Ltx219bAudioToVideo {
     }
 
     /// The output of `fal-ai/ltx-2-19b/audio-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -3350,7 +3350,7 @@ public enum Ltx219bAudioToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/audio-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -3610,7 +3610,7 @@ public enum Ltx219bAudioToVideoLoRA {
     }
 
     /// LoRA weight configuration.
-    public struct LoRAInput: QueueModel, StructurallyHashable {
+    public struct LoRAInput: QueueModel, StructurallyEquatable {
         /// URL, HuggingFace repo ID (owner/repo) to lora weights.
         public var path: String
         /// Name of the LoRA weight. Only used if `path` is a HuggingFace repository, and is only required when the repository contains multiple LoRA weights.
@@ -3653,7 +3653,7 @@ public enum Ltx219bAudioToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2-19b/audio-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -3701,7 +3701,7 @@ public enum Ltx219bDistilledAudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/audio-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -3934,7 +3934,7 @@ public enum Ltx219bDistilledAudioToVideo {
     }
 
     /// The output of `fal-ai/ltx-2-19b/distilled/audio-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -3983,7 +3983,7 @@ public enum Ltx219bDistilledAudioToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/audio-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -4223,7 +4223,7 @@ public enum Ltx219bDistilledAudioToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2-19b/distilled/audio-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.

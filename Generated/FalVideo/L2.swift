@@ -44,7 +44,7 @@ public enum Ltx219bDistilledExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/extend-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to extend.
@@ -302,7 +302,7 @@ public enum Ltx219bDistilledExtendVideo {
     }
 
     /// The output of `fal-ai/ltx-2-19b/distilled/extend-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -352,7 +352,7 @@ public enum Ltx219bDistilledExtendVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/extend-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to extend.
@@ -605,7 +605,7 @@ public enum Ltx219bDistilledExtendVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2-19b/distilled/extend-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -653,7 +653,7 @@ public enum Ltx219bDistilledImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -882,7 +882,7 @@ public enum Ltx219bDistilledImageToVideo {
     }
 
     /// The output of `fal-ai/ltx-2-19b/distilled/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -932,7 +932,7 @@ public enum Ltx219bDistilledImageToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/image-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -1156,7 +1156,7 @@ public enum Ltx219bDistilledImageToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2-19b/distilled/image-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -1204,7 +1204,7 @@ public enum Ltx219bDistilledTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -1380,7 +1380,7 @@ public enum Ltx219bDistilledTextToVideo {
     }
 
     /// The output of `fal-ai/ltx-2-19b/distilled/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -1429,7 +1429,7 @@ public enum Ltx219bDistilledTextToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/text-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -1612,7 +1612,7 @@ public enum Ltx219bDistilledTextToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2-19b/distilled/text-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -1660,7 +1660,7 @@ public enum Ltx219bDistilledVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -1976,7 +1976,7 @@ public enum Ltx219bDistilledVideoToVideo {
     }
 
     /// The output of `fal-ai/ltx-2-19b/distilled/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -2027,7 +2027,7 @@ public enum Ltx219bDistilledVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/video-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -2320,7 +2320,7 @@ public enum Ltx219bDistilledVideoToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2-19b/distilled/video-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -2369,7 +2369,7 @@ public enum Ltx219bExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/extend-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to extend.
@@ -2635,7 +2635,7 @@ public enum Ltx219bExtendVideo {
     }
 
     /// The output of `fal-ai/ltx-2-19b/extend-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -2685,7 +2685,7 @@ public enum Ltx219bExtendVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/extend-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to extend.
@@ -2958,7 +2958,7 @@ public enum Ltx219bExtendVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2-19b/extend-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -3007,7 +3007,7 @@ public enum Ltx219bImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -3244,7 +3244,7 @@ public enum Ltx219bImageToVideo {
     }
 
     /// The output of `fal-ai/ltx-2-19b/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -3294,7 +3294,7 @@ public enum Ltx219bImageToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/image-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -3538,7 +3538,7 @@ public enum Ltx219bImageToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2-19b/image-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -3586,7 +3586,7 @@ public enum Ltx219bTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -3782,7 +3782,7 @@ public enum Ltx219bTextToVideo {
     }
 
     /// The output of `fal-ai/ltx-2-19b/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -3831,7 +3831,7 @@ public enum Ltx219bTextToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/text-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -4034,7 +4034,7 @@ public enum Ltx219bTextToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2-19b/text-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -4084,7 +4084,7 @@ public enum Ltx219bVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -4390,7 +4390,7 @@ public enum Ltx219bVideoToVideo {
     }
 
     /// The output of `fal-ai/ltx-2-19b/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -4441,7 +4441,7 @@ public enum Ltx219bVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/video-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -4754,7 +4754,7 @@ public enum Ltx219bVideoToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2-19b/video-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -4802,7 +4802,7 @@ public enum Ltx2322bAudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/audio-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -5186,7 +5186,7 @@ public enum Ltx2322bAudioToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/audio-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -5236,7 +5236,7 @@ public enum Ltx2322bAudioToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/audio-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -5614,7 +5614,7 @@ public enum Ltx2322bAudioToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/audio-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -5663,7 +5663,7 @@ public enum Ltx2322bDistilledAudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/audio-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -5915,7 +5915,7 @@ public enum Ltx2322bDistilledAudioToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/distilled/audio-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -5965,7 +5965,7 @@ public enum Ltx2322bDistilledAudioToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/audio-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -6224,7 +6224,7 @@ public enum Ltx2322bDistilledAudioToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/distilled/audio-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.

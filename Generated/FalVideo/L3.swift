@@ -46,7 +46,7 @@ public enum Ltx2322bDistilledImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -282,7 +282,7 @@ public enum Ltx2322bDistilledImageToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/distilled/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -333,7 +333,7 @@ public enum Ltx2322bDistilledImageToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/image-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -576,7 +576,7 @@ public enum Ltx2322bDistilledImageToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/distilled/image-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -626,7 +626,7 @@ public enum Ltx2322bDistilledReferenceVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to reference.
@@ -915,7 +915,7 @@ public enum Ltx2322bDistilledReferenceVideoToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -967,7 +967,7 @@ public enum Ltx2322bDistilledReferenceVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to reference.
@@ -1249,7 +1249,7 @@ public enum Ltx2322bDistilledReferenceVideoToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -1298,7 +1298,7 @@ public enum Ltx2322bDistilledTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -1493,7 +1493,7 @@ public enum Ltx2322bDistilledTextToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/distilled/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -1543,7 +1543,7 @@ public enum Ltx2322bDistilledTextToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/text-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -1745,7 +1745,7 @@ public enum Ltx2322bDistilledTextToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/distilled/text-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -1794,7 +1794,7 @@ public enum Ltx2322bDistilledVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -2033,7 +2033,7 @@ public enum Ltx2322bDistilledVideoToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/distilled/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -2083,7 +2083,7 @@ public enum Ltx2322bDistilledVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/video-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -2329,7 +2329,7 @@ public enum Ltx2322bDistilledVideoToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/distilled/video-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -2379,7 +2379,7 @@ public enum Ltx2322bExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/extend-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to extend.
@@ -2763,7 +2763,7 @@ public enum Ltx2322bExtendVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/extend-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -2814,7 +2814,7 @@ public enum Ltx2322bExtendVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/extend-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to extend.
@@ -3205,7 +3205,7 @@ public enum Ltx2322bExtendVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/extend-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -3255,7 +3255,7 @@ public enum Ltx2322bImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -3610,7 +3610,7 @@ public enum Ltx2322bImageToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -3661,7 +3661,7 @@ public enum Ltx2322bImageToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/image-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -4023,7 +4023,7 @@ public enum Ltx2322bImageToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/image-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -4074,7 +4074,7 @@ public enum Ltx2322bReferenceVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/reference-video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to reference.
@@ -4468,7 +4468,7 @@ public enum Ltx2322bReferenceVideoToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/reference-video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -4520,7 +4520,7 @@ public enum Ltx2322bReferenceVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/reference-video-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to reference.
@@ -4921,7 +4921,7 @@ public enum Ltx2322bReferenceVideoToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/reference-video-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -4970,7 +4970,7 @@ public enum Ltx2322bTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -5284,7 +5284,7 @@ public enum Ltx2322bTextToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -5334,7 +5334,7 @@ public enum Ltx2322bTextToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/text-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -5655,7 +5655,7 @@ public enum Ltx2322bTextToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/text-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -5704,7 +5704,7 @@ public enum Ltx2322bVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -6062,7 +6062,7 @@ public enum Ltx2322bVideoToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -6112,7 +6112,7 @@ public enum Ltx2322bVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/video-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -6477,7 +6477,7 @@ public enum Ltx2322bVideoToVideoLoRA {
     }
 
     /// The output of `fal-ai/ltx-2.3-22b/video-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -6518,7 +6518,7 @@ public enum Ltx23AudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/audio-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the audio file to generate a video from. Duration must be between 2 and 20 seconds. Must be publicly accessible or base64 data URI.
         public var audioURL: FileInput
         /// URL of an image to use as the first frame of the video. If not provided, prompt is required.
@@ -6595,7 +6595,7 @@ public enum Ltx23AudioToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3/audio-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
 
@@ -6626,7 +6626,7 @@ public enum Ltx23ExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/extend-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to extend
         public var videoURL: FileInput
         /// Description of what should happen in the extended portion of the video.
@@ -6706,7 +6706,7 @@ public enum Ltx23ExtendVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3/extend-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The extended video file
         public let video: VideoFile
 

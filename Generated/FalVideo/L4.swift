@@ -38,7 +38,7 @@ public enum Ltx23ImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the start image to use for the generated video.
         public var imageURL: FileInput
         /// The URL of the end image to use for the generated video. When provided, generates a transition video between start and end frames.
@@ -142,7 +142,7 @@ public enum Ltx23ImageToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
 
@@ -175,7 +175,7 @@ public enum Ltx23ImageToVideoFast {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/image-to-video/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to generate the video from. Must be publicly accessible or base64 data URI. Supports PNG, JPEG, WebP, AVIF, and HEIF formats.
         public var imageURL: FileInput
         /// The URL of the end image to use for the generated video. When provided, generates a transition video between start and end frames.
@@ -266,7 +266,7 @@ public enum Ltx23ImageToVideoFast {
     }
 
     /// The output of `fal-ai/ltx-2.3/image-to-video/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
 
@@ -297,7 +297,7 @@ public enum Ltx23RetakeVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/retake-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to retake
         public var videoURL: FileInput
         /// The prompt to retake the video with
@@ -379,7 +379,7 @@ public enum Ltx23RetakeVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3/retake-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
 
@@ -412,7 +412,7 @@ public enum Ltx23TextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for the generated video
         ///
         /// At least 1 character, at most 5000 characters.
@@ -491,7 +491,7 @@ public enum Ltx23TextToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
 
@@ -524,7 +524,7 @@ public enum Ltx23TextToVideoFast {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/text-to-video/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to use for the generated video
         ///
         /// At least 1 character, at most 5000 characters.
@@ -603,7 +603,7 @@ public enum Ltx23TextToVideoFast {
     }
 
     /// The output of `fal-ai/ltx-2.3/text-to-video/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
 
@@ -634,7 +634,7 @@ public enum Ltx2AudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/audio-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the audio file to generate a video from. Duration must be between 2 and 20 seconds. Must be publicly accessible or base64 data URI.
         public var audioURL: FileInput
         /// URL of an image to use as the first frame of the video. If not provided, prompt is required.
@@ -680,7 +680,7 @@ public enum Ltx2AudioToVideo {
     }
 
     /// The output of `fal-ai/ltx-2/audio-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
 
@@ -712,7 +712,7 @@ public enum Ltx2ExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/extend-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to extend
         public var videoURL: FileInput
         /// Description of what should happen in the extended portion of the video.
@@ -780,7 +780,7 @@ public enum Ltx2ExtendVideo {
     }
 
     /// The output of `fal-ai/ltx-2/extend-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The extended video file
         public let video: VideoFile
 
@@ -812,7 +812,7 @@ public enum Ltx2ImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to generate the video from. Must be publicly accessible or base64 data URI. Supports PNG, JPEG, WebP, AVIF, and HEIF formats.
         public var imageURL: FileInput
         /// The prompt to generate the video from
@@ -888,7 +888,7 @@ public enum Ltx2ImageToVideo {
     }
 
     /// The output of `fal-ai/ltx-2/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
 
@@ -920,7 +920,7 @@ public enum Ltx2ImageToVideoFast {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/image-to-video/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to generate the video from. Must be publicly accessible or base64 data URI. Supports PNG, JPEG, WebP, AVIF, and HEIF formats.
         public var imageURL: FileInput
         /// The prompt to generate the video from
@@ -996,7 +996,7 @@ public enum Ltx2ImageToVideoFast {
     }
 
     /// The output of `fal-ai/ltx-2/image-to-video/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
 
@@ -1028,7 +1028,7 @@ public enum Ltx2RetakeVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/retake-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to retake
         public var videoURL: FileInput
         /// The prompt to retake the video with
@@ -1097,7 +1097,7 @@ public enum Ltx2RetakeVideo {
     }
 
     /// The output of `fal-ai/ltx-2/retake-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
 
@@ -1129,7 +1129,7 @@ public enum Ltx2TextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from
         ///
         /// At least 1 character, at most 5000 characters.
@@ -1199,7 +1199,7 @@ public enum Ltx2TextToVideo {
     }
 
     /// The output of `fal-ai/ltx-2/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
 
@@ -1231,7 +1231,7 @@ public enum Ltx2TextToVideoFast {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/text-to-video/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from
         ///
         /// At least 1 character, at most 5000 characters.
@@ -1301,7 +1301,7 @@ public enum Ltx2TextToVideoFast {
     }
 
     /// The output of `fal-ai/ltx-2/text-to-video/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
 
@@ -1332,7 +1332,7 @@ public enum LtxVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to generate the video from.
@@ -1398,7 +1398,7 @@ public enum LtxVideo {
     }
 
     /// The output of `fal-ai/ltx-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
         /// The seed used for random number generation.
@@ -1435,7 +1435,7 @@ public enum LtxVideo13bDev {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-dev`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -1613,7 +1613,7 @@ public enum LtxVideo13bDev {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyHashable {
+    public struct LoRAWeight: QueueModel, StructurallyEquatable {
         /// URL or path to the LoRA weights.
         public var path: String
         /// Name of the LoRA weight. Only used if `path` is a HuggingFace repository, and is only required when the repository contains multiple LoRA weights.
@@ -1669,7 +1669,7 @@ public enum LtxVideo13bDev {
     }
 
     /// The output of `fal-ai/ltx-video-13b-dev`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -1712,7 +1712,7 @@ public enum LtxVideo13bDevExtend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-dev/extend`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -1921,7 +1921,7 @@ public enum LtxVideo13bDevExtend {
         public static var allCases: [Self] { [._9x16, ._1x1, ._16x9, .auto] }
     }
 
-    public struct ExtendVideoConditioningInput: QueueModel, StructurallyHashable {
+    public struct ExtendVideoConditioningInput: QueueModel, StructurallyEquatable {
         /// URL of video to use as conditioning
         public var videoURL: FileInput
         /// Frame number of the video from which the conditioning starts. Must be a multiple of 8.
@@ -2019,7 +2019,7 @@ public enum LtxVideo13bDevExtend {
     }
 
     /// The output of `fal-ai/ltx-video-13b-dev/extend`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -2063,7 +2063,7 @@ public enum LtxVideo13bDevImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-dev/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -2258,7 +2258,7 @@ public enum LtxVideo13bDevImageToVideo {
     }
 
     /// The output of `fal-ai/ltx-video-13b-dev/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -2302,7 +2302,7 @@ public enum LtxVideo13bDevMulticonditioning {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-dev/multiconditioning`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -2508,7 +2508,7 @@ public enum LtxVideo13bDevMulticonditioning {
         }
     }
 
-    public struct ImageConditioningInput: QueueModel, StructurallyHashable {
+    public struct ImageConditioningInput: QueueModel, StructurallyEquatable {
         /// URL of image to use as conditioning
         public var imageURL: FileInput
         /// Frame number of the image from which the conditioning starts. Must be a multiple of 8.
@@ -2554,7 +2554,7 @@ public enum LtxVideo13bDevMulticonditioning {
         }
     }
 
-    public struct VideoConditioningInput: QueueModel, StructurallyHashable {
+    public struct VideoConditioningInput: QueueModel, StructurallyEquatable {
         /// URL of video to use as conditioning
         public var videoURL: FileInput
         /// Type of conditioning this video provides. This is relevant to ensure in-context LoRA weights are applied correctly, as well as selecting the correct preprocessing pipeline, when enabled.
@@ -2683,7 +2683,7 @@ public enum LtxVideo13bDevMulticonditioning {
     }
 
     /// The output of `fal-ai/ltx-video-13b-dev/multiconditioning`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -2727,7 +2727,7 @@ public enum LtxVideo13bDistilled {
     public typealias File = AIAvatar.File
 
     /// Distilled model input
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -2906,7 +2906,7 @@ public enum LtxVideo13bDistilled {
     }
 
     /// The output of `fal-ai/ltx-video-13b-distilled`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -2951,7 +2951,7 @@ public enum LtxVideo13bDistilledExtend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-distilled/extend`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -3147,7 +3147,7 @@ public enum LtxVideo13bDistilledExtend {
     }
 
     /// The output of `fal-ai/ltx-video-13b-distilled/extend`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -3191,7 +3191,7 @@ public enum LtxVideo13bDistilledImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-distilled/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -3386,7 +3386,7 @@ public enum LtxVideo13bDistilledImageToVideo {
     }
 
     /// The output of `fal-ai/ltx-video-13b-distilled/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.

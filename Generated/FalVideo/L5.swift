@@ -43,7 +43,7 @@ public enum LtxVideo13bDistilledMulticonditioning {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-distilled/multiconditioning`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -250,7 +250,7 @@ public enum LtxVideo13bDistilledMulticonditioning {
     }
 
     /// The output of `fal-ai/ltx-video-13b-distilled/multiconditioning`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -291,7 +291,7 @@ public enum LtxVideoImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to generate the video from.
@@ -363,7 +363,7 @@ public enum LtxVideoImageToVideo {
     }
 
     /// The output of `fal-ai/ltx-video/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
         /// The seed used for random number generation.
@@ -400,7 +400,7 @@ public enum LtxVideoLoRAImageToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for image-to-video generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to use.
@@ -545,7 +545,7 @@ public enum LtxVideoLoRAImageToVideo {
     }
 
     /// LoRA weight to use for generation.
-    public struct LoRAWeight: QueueModel, StructurallyHashable {
+    public struct LoRAWeight: QueueModel, StructurallyEquatable {
         /// URL or path to the LoRA weights.
         public var path: String
         /// Name of the LoRA weight. Only used if `path` is a HuggingFace repository, and is only required when the repository contains multiple LoRA weights.
@@ -602,7 +602,7 @@ public enum LtxVideoLoRAImageToVideo {
     }
 
     /// The output of `fal-ai/ltx-video-lora/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -646,7 +646,7 @@ public enum LtxVideoLoRAMulticonditioning {
     public typealias File = AIAvatar.File
 
     /// Request model for text-to-video generation with multiple conditions.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to use.
@@ -803,7 +803,7 @@ public enum LtxVideoLoRAMulticonditioning {
     }
 
     /// Image condition to use for generation.
-    public struct ImageCondition: QueueModel, StructurallyHashable {
+    public struct ImageCondition: QueueModel, StructurallyEquatable {
         /// The URL of the image to use as input.
         public var imageURL: String
         /// The frame number to start the condition on.
@@ -850,7 +850,7 @@ public enum LtxVideoLoRAMulticonditioning {
     }
 
     /// Video condition to use for generation.
-    public struct VideoCondition: QueueModel, StructurallyHashable {
+    public struct VideoCondition: QueueModel, StructurallyEquatable {
         /// The URL of the video to use as input.
         public var videoURL: String
         /// The frame number to start the condition on.
@@ -897,7 +897,7 @@ public enum LtxVideoLoRAMulticonditioning {
     }
 
     /// The output of `fal-ai/ltx-video-lora/multiconditioning`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -939,7 +939,7 @@ public enum LtxVideoV095 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-v095`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -1034,7 +1034,7 @@ public enum LtxVideoV095 {
     }
 
     /// The output of `fal-ai/ltx-video-v095`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -1072,7 +1072,7 @@ public enum LtxVideoV095Extend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-v095/extend`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -1161,7 +1161,7 @@ public enum LtxVideoV095Extend {
         }
     }
 
-    public struct VideoConditioningInput: QueueModel, StructurallyHashable {
+    public struct VideoConditioningInput: QueueModel, StructurallyEquatable {
         /// URL of video to be extended
         public var videoURL: FileInput
         /// Frame number of the video from which the conditioning starts. Must be a multiple of 8.
@@ -1194,7 +1194,7 @@ public enum LtxVideoV095Extend {
     }
 
     /// The output of `fal-ai/ltx-video-v095/extend`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -1233,7 +1233,7 @@ public enum LtxVideoV095Multiconditioning {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-v095/multiconditioning`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -1333,7 +1333,7 @@ public enum LtxVideoV095Multiconditioning {
         }
     }
 
-    public struct ImageConditioningInput: QueueModel, StructurallyHashable {
+    public struct ImageConditioningInput: QueueModel, StructurallyEquatable {
         /// URL of image to use as conditioning
         public var imageURL: FileInput
         /// Frame number of the image from which the conditioning starts. Must be a multiple of 8.
@@ -1366,7 +1366,7 @@ public enum LtxVideoV095Multiconditioning {
     }
 
     /// The output of `fal-ai/ltx-video-v095/multiconditioning`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -1406,7 +1406,7 @@ public enum Ltxv13b098Distilled {
     public typealias File = AIAvatar.File
 
     /// The output of `fal-ai/ltxv-13b-098-distilled`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -1451,7 +1451,7 @@ public enum Ltxv13b098DistilledExtend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltxv-13b-098-distilled/extend`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -1647,7 +1647,7 @@ public enum Ltxv13b098DistilledExtend {
     }
 
     /// The output of `fal-ai/ltxv-13b-098-distilled/extend`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -1691,7 +1691,7 @@ public enum Ltxv13b098DistilledImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltxv-13b-098-distilled/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -1886,7 +1886,7 @@ public enum Ltxv13b098DistilledImageToVideo {
     }
 
     /// The output of `fal-ai/ltxv-13b-098-distilled/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -1933,7 +1933,7 @@ public enum Ltxv13b098DistilledMulticonditioning {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltxv-13b-098-distilled/multiconditioning`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -2140,7 +2140,7 @@ public enum Ltxv13b098DistilledMulticonditioning {
     }
 
     /// The output of `fal-ai/ltxv-13b-098-distilled/multiconditioning`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -2181,7 +2181,7 @@ public enum LumaDreamMachineRay2 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 3 characters, at most 5000 characters.
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -2290,7 +2290,7 @@ public enum LumaDreamMachineRay2 {
     }
 
     /// The output of `fal-ai/luma-dream-machine/ray-2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -2324,7 +2324,7 @@ public enum LumaDreamMachineRay2Flash {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2-flash`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 3 characters, at most 5000 characters.
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -2392,7 +2392,7 @@ public enum LumaDreamMachineRay2Flash {
     }
 
     /// The output of `fal-ai/luma-dream-machine/ray-2-flash`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -2426,7 +2426,7 @@ public enum LumaDreamMachineRay2FlashImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2-flash/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 3 characters, at most 5000 characters.
         public var prompt: String
         /// Initial image to start the video from. Can be used together with end_image_url.
@@ -2506,7 +2506,7 @@ public enum LumaDreamMachineRay2FlashImageToVideo {
     }
 
     /// The output of `fal-ai/luma-dream-machine/ray-2-flash/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL of the generated video
         public let video: File
 
@@ -2537,7 +2537,7 @@ public enum LumaDreamMachineRay2FlashModify {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2-flash/modify`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video to modify
         public var videoURL: FileInput
         /// Optional URL of the first frame image for modification
@@ -2606,7 +2606,7 @@ public enum LumaDreamMachineRay2FlashModify {
     }
 
     /// The output of `fal-ai/luma-dream-machine/ray-2-flash/modify`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL of the modified video
         public let video: File
 
@@ -2637,7 +2637,7 @@ public enum LumaDreamMachineRay2FlashReframe {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2-flash/reframe`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video to reframe
         public var videoURL: FileInput
         /// The aspect ratio of the reframed video
@@ -2738,7 +2738,7 @@ public enum LumaDreamMachineRay2FlashReframe {
     }
 
     /// The output of `fal-ai/luma-dream-machine/ray-2-flash/reframe`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL of the reframed video
         public let video: File
 
@@ -2772,7 +2772,7 @@ public enum LumaDreamMachineRay2ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 3 characters, at most 5000 characters.
         public var prompt: String
         /// Initial image to start the video from. Can be used together with end_image_url.
@@ -2852,7 +2852,7 @@ public enum LumaDreamMachineRay2ImageToVideo {
     }
 
     /// The output of `fal-ai/luma-dream-machine/ray-2/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL of the generated video
         public let video: File
 
@@ -2884,7 +2884,7 @@ public enum LumaDreamMachineRay2Modify {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2/modify`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video to modify
         public var videoURL: FileInput
         /// Optional URL of the first frame image for modification
@@ -2934,7 +2934,7 @@ public enum LumaDreamMachineRay2Modify {
     }
 
     /// The output of `fal-ai/luma-dream-machine/ray-2/modify`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL of the modified video
         public let video: File
 
@@ -2966,7 +2966,7 @@ public enum LumaDreamMachineRay2Reframe {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2/reframe`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video to reframe
         public var videoURL: FileInput
         /// The aspect ratio of the reframed video
@@ -3050,7 +3050,7 @@ public enum LumaDreamMachineRay2Reframe {
     }
 
     /// The output of `fal-ai/luma-dream-machine/ray-2/reframe`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL of the reframed video
         public let video: File
 
@@ -3082,7 +3082,7 @@ public enum Lyra2Zoom {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/lyra-2/zoom`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image. Lyra-2 hallucinates a video that starts from this image and moves the camera along the requested trajectory.
         public var imageURL: FileInput
         /// Text prompt describing the scene. Best results come from prompts
@@ -3274,7 +3274,7 @@ public enum Lyra2Zoom {
     }
 
     /// The output of `fal-ai/lyra-2/zoom`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated MP4 video.
         public let video: VideoFile
         /// The seed used for generation.

@@ -35,7 +35,7 @@ public enum MagiDistilled {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi-distilled`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Number of frames to generate. Must be between 96 and 192 (inclusive). Each additional 24 frames beyond 96 incurs an additional billing unit.
@@ -118,7 +118,7 @@ public enum MagiDistilled {
     }
 
     /// The output of `fal-ai/magi-distilled`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -156,7 +156,7 @@ public enum MagiDistilledExtendVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi-distilled/extend-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// URL of the input video to represent the beginning of the video. If the input video does not match the chosen aspect ratio, it is resized and center cropped.
@@ -254,7 +254,7 @@ public enum MagiDistilledExtendVideo {
     }
 
     /// The output of `fal-ai/magi-distilled/extend-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -292,7 +292,7 @@ public enum MagiDistilledImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi-distilled/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// URL of the input image to represent the first frame of the video. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
@@ -381,7 +381,7 @@ public enum MagiDistilledImageToVideo {
     }
 
     /// The output of `fal-ai/magi-distilled/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -419,7 +419,7 @@ public enum MagiExtendVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi/extend-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// URL of the input video to represent the beginning of the video. If the input video does not match the chosen aspect ratio, it is resized and center cropped.
@@ -517,7 +517,7 @@ public enum MagiExtendVideo {
     }
 
     /// The output of `fal-ai/magi/extend-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -555,7 +555,7 @@ public enum MagiImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// URL of the input image to represent the first frame of the video. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
@@ -644,7 +644,7 @@ public enum MagiImageToVideo {
     }
 
     /// The output of `fal-ai/magi/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -680,7 +680,7 @@ public enum MinimaxHailuo02FastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02-fast/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2000 characters.
         public var prompt: String
         public var imageURL: FileInput
@@ -742,7 +742,7 @@ public enum MinimaxHailuo02FastImageToVideo {
     }
 
     /// The output of `fal-ai/minimax/hailuo-02-fast/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -773,7 +773,7 @@ public enum MinimaxHailuo02ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2000 characters.
         public var prompt: String
         public var imageURL: FileInput
@@ -820,7 +820,7 @@ public enum MinimaxHailuo02ProImageToVideo {
     }
 
     /// The output of `fal-ai/minimax/hailuo-02/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -851,7 +851,7 @@ public enum MinimaxHailuo02ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 2000 characters.
         public var prompt: String
         /// Whether to use the model's prompt optimizer
@@ -889,7 +889,7 @@ public enum MinimaxHailuo02ProTextToVideo {
     }
 
     /// The output of `fal-ai/minimax/hailuo-02/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -921,7 +921,7 @@ public enum MinimaxHailuo02StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2000 characters.
         public var prompt: String
         public var imageURL: FileInput
@@ -1003,7 +1003,7 @@ public enum MinimaxHailuo02StandardImageToVideo {
     }
 
     /// The output of `fal-ai/minimax/hailuo-02/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1035,7 +1035,7 @@ public enum MinimaxHailuo02StandardTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02/standard/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 2000 characters.
         public var prompt: String
         /// The duration of the video in seconds. 10 seconds videos are not supported for 1080p resolution.
@@ -1081,7 +1081,7 @@ public enum MinimaxHailuo02StandardTextToVideo {
     }
 
     /// The output of `fal-ai/minimax/hailuo-02/standard/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1112,7 +1112,7 @@ public enum MinimaxHailuo23FastProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3-fast/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
@@ -1157,7 +1157,7 @@ public enum MinimaxHailuo23FastProImageToVideo {
     }
 
     /// The output of `fal-ai/minimax/hailuo-2.3-fast/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1189,7 +1189,7 @@ public enum MinimaxHailuo23FastStandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3-fast/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
@@ -1242,7 +1242,7 @@ public enum MinimaxHailuo23FastStandardImageToVideo {
     }
 
     /// The output of `fal-ai/minimax/hailuo-2.3-fast/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1273,7 +1273,7 @@ public enum MinimaxHailuo23ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
@@ -1318,7 +1318,7 @@ public enum MinimaxHailuo23ProImageToVideo {
     }
 
     /// The output of `fal-ai/minimax/hailuo-2.3/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1349,7 +1349,7 @@ public enum MinimaxHailuo23ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
@@ -1389,7 +1389,7 @@ public enum MinimaxHailuo23ProTextToVideo {
     }
 
     /// The output of `fal-ai/minimax/hailuo-2.3/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1421,7 +1421,7 @@ public enum MinimaxHailuo23StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
@@ -1474,7 +1474,7 @@ public enum MinimaxHailuo23StandardImageToVideo {
     }
 
     /// The output of `fal-ai/minimax/hailuo-2.3/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1506,7 +1506,7 @@ public enum MinimaxHailuo23StandardTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3/standard/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 2000 characters.
         public var prompt: String
         /// Whether to use the model's prompt optimizer
@@ -1552,7 +1552,7 @@ public enum MinimaxHailuo23StandardTextToVideo {
     }
 
     /// The output of `fal-ai/minimax/hailuo-2.3/standard/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 

@@ -33,7 +33,7 @@ public enum MinimaxVideo01 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2000 characters.
         public var prompt: String
         /// Whether to use the model's prompt optimizer
@@ -71,7 +71,7 @@ public enum MinimaxVideo01 {
     }
 
     /// The output of `fal-ai/minimax/video-01`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -102,7 +102,7 @@ public enum MinimaxVideo01Director {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01-director`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Camera movement instructions can be added using square brackets (e.g. [Pan left] or [Zoom in]). You can use up to 3 combined movements per prompt. Supported movements: Truck left/right, Pan left/right, Push in/Pull out, Pedestal up/down, Tilt up/down, Zoom in/out, Shake, Tracking shot, Static shot. For example: [Truck left, Pan right, Zoom in]. For a more detailed guide, refer https://sixth-switch-2ac.notion.site/T2V-01-Director-Model-Tutorial-with-camera-movement-1886c20a98eb80f395b8e05291ad8645
         ///
         /// At most 2000 characters.
@@ -142,7 +142,7 @@ public enum MinimaxVideo01Director {
     }
 
     /// The output of `fal-ai/minimax/video-01-director`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -173,7 +173,7 @@ public enum MinimaxVideo01DirectorImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01-director/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation. Camera movement instructions can be added using square brackets (e.g. [Pan left] or [Zoom in]). You can use up to 3 combined movements per prompt. Supported movements: Truck left/right, Pan left/right, Push in/Pull out, Pedestal up/down, Tilt up/down, Zoom in/out, Shake, Tracking shot, Static shot. For example: [Truck left, Pan right, Zoom in]. For a more detailed guide, refer https://sixth-switch-2ac.notion.site/T2V-01-Director-Model-Tutorial-with-camera-movement-1886c20a98eb80f395b8e05291ad8645
         ///
         /// At most 2000 characters.
@@ -218,7 +218,7 @@ public enum MinimaxVideo01DirectorImageToVideo {
     }
 
     /// The output of `fal-ai/minimax/video-01-director/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -249,7 +249,7 @@ public enum MinimaxVideo01ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2000 characters.
         public var prompt: String
         /// URL of the image to use as the first frame
@@ -292,7 +292,7 @@ public enum MinimaxVideo01ImageToVideo {
     }
 
     /// The output of `fal-ai/minimax/video-01/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -323,7 +323,7 @@ public enum MinimaxVideo01Live {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01-live`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2000 characters.
         public var prompt: String
         /// Whether to use the model's prompt optimizer
@@ -361,7 +361,7 @@ public enum MinimaxVideo01Live {
     }
 
     /// The output of `fal-ai/minimax/video-01-live`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -392,7 +392,7 @@ public enum MinimaxVideo01LiveImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01-live/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2000 characters.
         public var prompt: String
         /// URL of the image to use as the first frame
@@ -435,7 +435,7 @@ public enum MinimaxVideo01LiveImageToVideo {
     }
 
     /// The output of `fal-ai/minimax/video-01-live/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -466,7 +466,7 @@ public enum MinimaxVideo01SubjectReference {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01-subject-reference`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At most 2000 characters.
         public var prompt: String
         /// URL of the subject reference image to use for consistent subject appearance
@@ -509,7 +509,7 @@ public enum MinimaxVideo01SubjectReference {
     }
 
     /// The output of `fal-ai/minimax/video-01-subject-reference`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -537,7 +537,7 @@ extension QueueEndpoint where Input == MireloAISfxV15VideoToVideo.Input, Output 
 /// The types of `mirelo-ai/sfx-v1.5/video-to-video`.
 public enum MireloAISfxV15VideoToVideo {
     /// The input of `mirelo-ai/sfx-v1.5/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
@@ -616,7 +616,7 @@ public enum MireloAISfxV15VideoToVideo {
     }
 
     /// The output of `mirelo-ai/sfx-v1.5/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed video with sound effects
         public let video: [JSONValue]
 
@@ -647,7 +647,7 @@ public enum MireloAISfxV1VideoToVideo {
     public typealias Video = ArgilAvatarsAudioToVideo.Video
 
     /// The input of `mirelo-ai/sfx-v1/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
@@ -716,7 +716,7 @@ public enum MireloAISfxV1VideoToVideo {
     }
 
     /// The output of `mirelo-ai/sfx-v1/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The processed video with sound effects
         public let video: [Video]
 
@@ -747,7 +747,7 @@ public enum MmaudioV2 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/mmaudio-v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to generate the audio for.
         public var videoURL: FileInput
         /// The prompt to generate the audio for.
@@ -841,7 +841,7 @@ public enum MmaudioV2 {
     }
 
     /// The output of `fal-ai/mmaudio-v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video with the lip sync.
         public let video: File
 
@@ -873,7 +873,7 @@ public enum MoonvalleyMareyI2v {
     public typealias File = AIAvatar.File
 
     /// The input of `moonvalley/marey/i2v`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate a video from
         public var prompt: String
         /// The dimensions of the generated video in width x height format.
@@ -962,7 +962,7 @@ public enum MoonvalleyMareyI2v {
     }
 
     /// The output of `moonvalley/marey/i2v`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -993,7 +993,7 @@ public enum MoonvalleyMareyMotionTransfer {
     public typealias File = AIAvatar.File
 
     /// The input of `moonvalley/marey/motion-transfer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate a video from
         public var prompt: String
         /// The URL of the video to use as the control video.
@@ -1058,7 +1058,7 @@ public enum MoonvalleyMareyMotionTransfer {
     }
 
     /// The output of `moonvalley/marey/motion-transfer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1089,7 +1089,7 @@ public enum MoonvalleyMareyPoseTransfer {
     public typealias File = AIAvatar.File
 
     /// The input of `moonvalley/marey/pose-transfer`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate a video from
         public var prompt: String
         /// The URL of the video to use as the control video.
@@ -1151,7 +1151,7 @@ public enum MoonvalleyMareyPoseTransfer {
     }
 
     /// The output of `moonvalley/marey/pose-transfer`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1183,7 +1183,7 @@ public enum MoonvalleyMareyT2v {
     public typealias File = AIAvatar.File
 
     /// The input of `moonvalley/marey/t2v`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate a video from
         public var prompt: String
         /// The dimensions of the generated video in width x height format.
@@ -1265,7 +1265,7 @@ public enum MoonvalleyMareyT2v {
     }
 
     /// The output of `moonvalley/marey/t2v`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1298,7 +1298,7 @@ public enum MultishotMaster {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/multishot-master`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Global story caption describing the overall scene, subjects, setting, and visual style. This provides inter-shot consistency.
         ///
         /// At least 1 character, at most 2500 characters.
@@ -1413,7 +1413,7 @@ public enum MultishotMaster {
         }
     }
 
-    public struct Shot: QueueModel, StructurallyHashable {
+    public struct Shot: QueueModel, StructurallyEquatable {
         /// Caption describing what happens in this shot, including subject actions, camera angles, and scene details.
         ///
         /// At least 1 character, at most 2500 characters.
@@ -1454,7 +1454,7 @@ public enum MultishotMaster {
     }
 
     /// The output of `fal-ai/multishot-master`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated multi-shot narrative video.
         public let video: File
         /// The seed used for generation.
@@ -1495,7 +1495,7 @@ public enum Musetalk {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/musetalk`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the source video
         public var sourceVideoURL: FileInput
         /// URL of the audio
@@ -1520,7 +1520,7 @@ public enum Musetalk {
     }
 
     /// The output of `fal-ai/musetalk`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
 

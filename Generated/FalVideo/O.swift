@@ -21,7 +21,7 @@ public enum OneToAllAnimation13b {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/one-to-all-animation/1.3b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to generate the video from.
@@ -109,7 +109,7 @@ public enum OneToAllAnimation13b {
     }
 
     /// The output of `fal-ai/one-to-all-animation/1.3b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
 
@@ -141,7 +141,7 @@ public enum OneToAllAnimation14b {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/one-to-all-animation/14b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to generate the video from.
@@ -229,7 +229,7 @@ public enum OneToAllAnimation14b {
     }
 
     /// The output of `fal-ai/one-to-all-animation/14b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
 
@@ -260,7 +260,7 @@ public enum OviImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ovi/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -331,7 +331,7 @@ public enum OviImageToVideo {
     }
 
     /// The output of `fal-ai/ovi/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File?
         /// The seed used for generation.

@@ -34,7 +34,7 @@ public enum PikaV15Pikaffects {
     public typealias File = AIAvatar.File
 
     /// Request model for Pikaffects endpoint
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image
         public var imageURL: FileInput
         /// The Pikaffect to apply
@@ -106,7 +106,7 @@ public enum PikaV15Pikaffects {
     }
 
     /// Output from Pikaffects generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video with applied effect
         public let video: File
 
@@ -138,7 +138,7 @@ public enum PikaV21ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pika/v2.1/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var imageURL: FileInput
         public var prompt: String
         /// The seed for the random number generator
@@ -201,7 +201,7 @@ public enum PikaV21ImageToVideo {
     }
 
     /// The output of `fal-ai/pika/v2.1/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -233,7 +233,7 @@ public enum PikaV21TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pika/v2.1/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The seed for the random number generator
         public var seed: Int64?
@@ -317,7 +317,7 @@ public enum PikaV21TextToVideo {
     }
 
     /// The output of `fal-ai/pika/v2.1/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -349,7 +349,7 @@ public enum PikaV22ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for Pika 2.2 image-to-video generation
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to use as the first frame
         public var imageURL: FileInput
         public var prompt: String
@@ -413,7 +413,7 @@ public enum PikaV22ImageToVideo {
     }
 
     /// Output model for Pika 2.2 image-to-video generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -445,9 +445,9 @@ public enum PikaV22Pikaframes {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pika/v2.2/pikaframes`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URLs of keyframe images (2-5 images) to create transitions between
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Configuration for each transition. Length must be len(image_urls) - 1. Total duration of all transitions must not exceed 25 seconds. If not provided, uses default 5-second transitions with the global prompt.
         public var transitions: [KeyframeTransition]?
         /// Default prompt for all transitions. Individual transition prompts override this.
@@ -464,14 +464,14 @@ public enum PikaV22Pikaframes {
         public var resolution: Resolution?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             transitions: [KeyframeTransition]? = nil,
             prompt: String? = nil,
             negativePrompt: String? = nil,
             seed: Int64? = nil,
             resolution: Resolution? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.transitions = transitions
             self.prompt = prompt
             self.negativePrompt = negativePrompt
@@ -481,7 +481,7 @@ public enum PikaV22Pikaframes {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.transitions = try wire.optional("transitions")
             self.prompt = try wire.optional("prompt")
             self.negativePrompt = try wire.optional("negative_prompt")
@@ -491,7 +491,7 @@ public enum PikaV22Pikaframes {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.optional(self.transitions, "transitions")
             try wire.optional(self.prompt, "prompt")
             try wire.optional(self.negativePrompt, "negative_prompt")
@@ -513,7 +513,7 @@ public enum PikaV22Pikaframes {
     }
 
     /// Configuration for a transition between two keyframes
-    public struct KeyframeTransition: QueueModel, StructurallyHashable {
+    public struct KeyframeTransition: QueueModel, StructurallyEquatable {
         /// Duration of this transition in seconds
         ///
         /// At least 1, at most 25. Default: `5`.
@@ -551,7 +551,7 @@ public enum PikaV22Pikaframes {
     }
 
     /// Output model for Pika 2.2 keyframes-to-video generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video with transitions between keyframes
         public let video: File
 
@@ -584,9 +584,9 @@ public enum PikaV22Pikascenes {
     public typealias File = AIAvatar.File
 
     /// Request model for Pika 2.2 Pikascenes (collection-to-video) generation
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URLs of images to combine into a video
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Text prompt describing the desired video
         public var prompt: String
         /// A negative prompt to guide the model
@@ -613,7 +613,7 @@ public enum PikaV22Pikascenes {
         public var ingredientsMode: IngredientsMode?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             prompt: String,
             negativePrompt: String? = nil,
             seed: Int64? = nil,
@@ -622,7 +622,7 @@ public enum PikaV22Pikascenes {
             duration: Int? = nil,
             ingredientsMode: IngredientsMode? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.prompt = prompt
             self.negativePrompt = negativePrompt
             self.seed = seed
@@ -634,7 +634,7 @@ public enum PikaV22Pikascenes {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.prompt = try wire.required("prompt")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.seed = try wire.optional("seed")
@@ -646,7 +646,7 @@ public enum PikaV22Pikascenes {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.required(self.prompt, "prompt")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.seed, "seed")
@@ -679,7 +679,7 @@ public enum PikaV22Pikascenes {
     }
 
     /// Output model for Pika 2.2 Pikascenes generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video combining multiple images
         public let video: File
 
@@ -711,7 +711,7 @@ public enum PikaV22TextToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for Pika 2.2 text-to-video generation
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The seed for the random number generator
         public var seed: Int64?
@@ -790,7 +790,7 @@ public enum PikaV22TextToVideo {
     }
 
     /// Output model for Pika 2.2 text-to-video generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -821,7 +821,7 @@ public enum PikaV2Pikadditions {
     public typealias File = AIAvatar.File
 
     /// Request model for Pikadditions endpoint
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video
         public var videoURL: FileInput
         /// URL of the image to add
@@ -867,7 +867,7 @@ public enum PikaV2Pikadditions {
     }
 
     /// Output from Pikadditions generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video with added objects/images
         public let video: File
 
@@ -899,7 +899,7 @@ public enum PikaV2TurboImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pika/v2/turbo/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var imageURL: FileInput
         public var prompt: String
         /// The seed for the random number generator
@@ -962,7 +962,7 @@ public enum PikaV2TurboImageToVideo {
     }
 
     /// The output of `fal-ai/pika/v2/turbo/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -995,7 +995,7 @@ public enum PikaV2TurboTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pika/v2/turbo/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The seed for the random number generator
         public var seed: Int64?
@@ -1062,7 +1062,7 @@ public enum PikaV2TurboTextToVideo {
     }
 
     /// The output of `fal-ai/pika/v2/turbo/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1093,7 +1093,7 @@ public enum PixverseC1ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/c1/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -1178,7 +1178,7 @@ public enum PixverseC1ImageToVideo {
     }
 
     /// The output of `fal-ai/pixverse/c1/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
 
@@ -1210,7 +1210,7 @@ public enum PixverseC1ReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/c1/reference-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for the reference-to-video generation. Use @ref_name to refer to uploaded references.
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1311,7 +1311,7 @@ public enum PixverseC1ReferenceToVideo {
         public static var allCases: [Self] { [._16x9, ._4x3, ._1x1, ._3x4, ._9x16, ._2x3, ._3x2, ._21x9] }
     }
 
-    public struct ImageReference: QueueModel, StructurallyHashable {
+    public struct ImageReference: QueueModel, StructurallyEquatable {
         /// URL of the reference image
         public var imageURL: String
         /// Type of reference: 'subject' for character/object references, 'background' for scene/environment references
@@ -1360,7 +1360,7 @@ public enum PixverseC1ReferenceToVideo {
     }
 
     /// The output of `fal-ai/pixverse/c1/reference-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
 
@@ -1393,7 +1393,7 @@ public enum PixverseC1TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/c1/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -1467,7 +1467,7 @@ public enum PixverseC1TextToVideo {
     }
 
     /// The output of `fal-ai/pixverse/c1/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
 
@@ -1500,7 +1500,7 @@ public enum PixverseC1Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/c1/transition`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for the transition
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1587,7 +1587,7 @@ public enum PixverseC1Transition {
     }
 
     /// The output of `fal-ai/pixverse/c1/transition`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
 
@@ -1619,7 +1619,7 @@ public enum PixverseExtend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/extend`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video to extend
         public var videoURL: FileInput
         /// Prompt describing how to extend the video
@@ -1751,7 +1751,7 @@ public enum PixverseExtend {
     }
 
     /// The output of `fal-ai/pixverse/extend`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The extended video
         public let video: File
 
@@ -1784,7 +1784,7 @@ public enum PixverseExtendFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/extend/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video to extend
         public var videoURL: FileInput
         /// Prompt describing how to extend the video
@@ -1877,7 +1877,7 @@ public enum PixverseExtendFast {
     }
 
     /// The output of `fal-ai/pixverse/extend/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The extended video
         public let video: File
 
@@ -1908,7 +1908,7 @@ public enum PixverseLipsync {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/lipsync`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video
         public var videoURL: FileInput
         /// URL of the input audio. If not provided, TTS will be used.
@@ -1975,7 +1975,7 @@ public enum PixverseLipsync {
     }
 
     /// The output of `fal-ai/pixverse/lipsync`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 

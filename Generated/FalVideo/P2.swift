@@ -34,7 +34,7 @@ public enum PixverseSoundEffects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/sound-effects`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video to add sound effects to
         public var videoURL: FileInput
         /// Whether to keep the original audio from the video
@@ -74,7 +74,7 @@ public enum PixverseSoundEffects {
     }
 
     /// The output of `fal-ai/pixverse/sound-effects`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The video with added sound effects
         public let video: File
 
@@ -106,7 +106,7 @@ public enum PixverseSwap {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/swap`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the external video to swap
         public var videoURL: FileInput
         /// The swap mode to use
@@ -199,7 +199,7 @@ public enum PixverseSwap {
     }
 
     /// The output of `fal-ai/pixverse/swap`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated swapped video
         public let video: File
 
@@ -232,7 +232,7 @@ public enum PixverseV35Effects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/effects`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The effect to apply to the video
         public var effect: Effect
         /// Optional URL of the image to use as the first frame. If not provided, generates from text
@@ -397,7 +397,7 @@ public enum PixverseV35Effects {
     }
 
     /// The output of `fal-ai/pixverse/v3.5/effects`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -431,7 +431,7 @@ public enum PixverseV35ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -502,7 +502,7 @@ public enum PixverseV35ImageToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v3.5/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -535,7 +535,7 @@ public enum PixverseV35ImageToVideoFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/image-to-video/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -597,7 +597,7 @@ public enum PixverseV35ImageToVideoFast {
     }
 
     /// The output of `fal-ai/pixverse/v3.5/image-to-video/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -631,7 +631,7 @@ public enum PixverseV35TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -720,7 +720,7 @@ public enum PixverseV35TextToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v3.5/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -754,7 +754,7 @@ public enum PixverseV35TextToVideoFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/text-to-video/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -819,7 +819,7 @@ public enum PixverseV35TextToVideoFast {
     }
 
     /// The output of `fal-ai/pixverse/v3.5/text-to-video/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -854,7 +854,7 @@ public enum PixverseV35Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/transition`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for the transition
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -941,7 +941,7 @@ public enum PixverseV35Transition {
     }
 
     /// The output of `fal-ai/pixverse/v3.5/transition`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -975,7 +975,7 @@ public enum PixverseV45Effects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4.5/effects`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The effect to apply to the video
         public var effect: Effect
         /// Optional URL of the image to use as the first frame. If not provided, generates from text
@@ -1034,7 +1034,7 @@ public enum PixverseV45Effects {
     }
 
     /// The output of `fal-ai/pixverse/v4.5/effects`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1068,7 +1068,7 @@ public enum PixverseV45ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4.5/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -1174,7 +1174,7 @@ public enum PixverseV45ImageToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v4.5/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1208,7 +1208,7 @@ public enum PixverseV45ImageToVideoFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4.5/image-to-video/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -1276,7 +1276,7 @@ public enum PixverseV45ImageToVideoFast {
     }
 
     /// The output of `fal-ai/pixverse/v4.5/image-to-video/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1311,7 +1311,7 @@ public enum PixverseV45TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4.5/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -1385,7 +1385,7 @@ public enum PixverseV45TextToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v4.5/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1419,7 +1419,7 @@ public enum PixverseV45TextToVideoFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4.5/text-to-video/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -1484,7 +1484,7 @@ public enum PixverseV45TextToVideoFast {
     }
 
     /// The output of `fal-ai/pixverse/v4.5/text-to-video/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1519,7 +1519,7 @@ public enum PixverseV45Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4.5/transition`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for the transition
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1606,7 +1606,7 @@ public enum PixverseV45Transition {
     }
 
     /// The output of `fal-ai/pixverse/v4.5/transition`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1640,7 +1640,7 @@ public enum PixverseV4Effects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4/effects`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The effect to apply to the video
         public var effect: Effect
         /// Optional URL of the image to use as the first frame. If not provided, generates from text
@@ -1699,7 +1699,7 @@ public enum PixverseV4Effects {
     }
 
     /// The output of `fal-ai/pixverse/v4/effects`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1734,7 +1734,7 @@ public enum PixverseV4ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -1811,7 +1811,7 @@ public enum PixverseV4ImageToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v4/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1845,7 +1845,7 @@ public enum PixverseV4ImageToVideoFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4/image-to-video/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -1913,7 +1913,7 @@ public enum PixverseV4ImageToVideoFast {
     }
 
     /// The output of `fal-ai/pixverse/v4/image-to-video/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 

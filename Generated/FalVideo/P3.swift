@@ -38,7 +38,7 @@ public enum PixverseV4TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -112,7 +112,7 @@ public enum PixverseV4TextToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v4/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -146,7 +146,7 @@ public enum PixverseV4TextToVideoFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4/text-to-video/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -211,7 +211,7 @@ public enum PixverseV4TextToVideoFast {
     }
 
     /// The output of `fal-ai/pixverse/v4/text-to-video/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -244,7 +244,7 @@ public enum PixverseV55Effects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.5/effects`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The effect to apply to the video
         public var effect: Effect
         /// Optional URL of the image to use as the first frame. If not provided, generates from text
@@ -334,7 +334,7 @@ public enum PixverseV55Effects {
     }
 
     /// The output of `fal-ai/pixverse/v5.5/effects`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -369,7 +369,7 @@ public enum PixverseV55ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.5/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -464,7 +464,7 @@ public enum PixverseV55ImageToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v5.5/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -500,7 +500,7 @@ public enum PixverseV55TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.5/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -598,7 +598,7 @@ public enum PixverseV55TextToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v5.5/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -634,7 +634,7 @@ public enum PixverseV55Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.5/transition`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for the transition
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -736,7 +736,7 @@ public enum PixverseV55Transition {
     }
 
     /// The output of `fal-ai/pixverse/v5.5/transition`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -771,7 +771,7 @@ public enum PixverseV56ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.6/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -857,7 +857,7 @@ public enum PixverseV56ImageToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v5.6/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -893,7 +893,7 @@ public enum PixverseV56TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.6/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -982,7 +982,7 @@ public enum PixverseV56TextToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v5.6/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1018,7 +1018,7 @@ public enum PixverseV56Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.6/transition`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for the transition
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1120,7 +1120,7 @@ public enum PixverseV56Transition {
     }
 
     /// The output of `fal-ai/pixverse/v5.6/transition`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1154,7 +1154,7 @@ public enum PixverseV5Effects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5/effects`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The effect to apply to the video
         public var effect: Effect
         /// Optional URL of the image to use as the first frame. If not provided, generates from text
@@ -1213,7 +1213,7 @@ public enum PixverseV5Effects {
     }
 
     /// The output of `fal-ai/pixverse/v5/effects`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1247,7 +1247,7 @@ public enum PixverseV5ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -1318,7 +1318,7 @@ public enum PixverseV5ImageToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v5/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1353,7 +1353,7 @@ public enum PixverseV5TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -1427,7 +1427,7 @@ public enum PixverseV5TextToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v5/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1462,7 +1462,7 @@ public enum PixverseV5Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5/transition`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for the transition
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1549,7 +1549,7 @@ public enum PixverseV5Transition {
     }
 
     /// The output of `fal-ai/pixverse/v5/transition`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1582,7 +1582,7 @@ public enum PixverseV6Extend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v6/extend`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video to extend
         public var videoURL: FileInput
         /// Prompt describing how to extend the video
@@ -1668,7 +1668,7 @@ public enum PixverseV6Extend {
     }
 
     /// The output of `fal-ai/pixverse/v6/extend`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The extended video
         public let video: File
 
@@ -1702,7 +1702,7 @@ public enum PixverseV6ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v6/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -1803,7 +1803,7 @@ public enum PixverseV6ImageToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v6/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1838,7 +1838,7 @@ public enum PixverseV6TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v6/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -1942,7 +1942,7 @@ public enum PixverseV6TextToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v6/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -1977,7 +1977,7 @@ public enum PixverseV6Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v6/transition`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt for the transition
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -2094,7 +2094,7 @@ public enum PixverseV6Transition {
     }
 
     /// The output of `fal-ai/pixverse/v6/transition`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 

@@ -17,7 +17,7 @@ public enum RifeVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/rife/video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to use for interpolation.
         public var videoURL: FileInput
         /// The number of frames to generate between the input video frames.
@@ -95,7 +95,7 @@ public enum RifeVideo {
     }
 
     /// The output of `fal-ai/rife/video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file with interpolated frames.
         public let video: File
 

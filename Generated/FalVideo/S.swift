@@ -40,7 +40,7 @@ public enum Sadtalker {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sadtalker`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the source image
         public var sourceImageURL: FileInput
         /// URL of the driven audio
@@ -157,7 +157,7 @@ public enum Sadtalker {
     }
 
     /// The output of `fal-ai/sadtalker`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL of the generated video
         public let video: File
 
@@ -190,7 +190,7 @@ public enum SadtalkerReference {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sadtalker/reference`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the source image
         public var sourceImageURL: FileInput
         /// URL of the driven audio
@@ -286,7 +286,7 @@ public enum SadtalkerReference {
     }
 
     /// The output of `fal-ai/sadtalker/reference`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL of the generated video
         public let video: File
 
@@ -317,7 +317,7 @@ public enum Sam2Video {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam2/video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to be segmented.
         public var videoURL: FileInput
         /// The URL of the mask to be applied initially.
@@ -382,7 +382,7 @@ public enum Sam2Video {
         }
     }
 
-    public struct PointPrompt: QueueModel, StructurallyHashable {
+    public struct PointPrompt: QueueModel, StructurallyEquatable {
         /// X Coordinate of the prompt
         ///
         /// Default: `305`.
@@ -432,7 +432,7 @@ public enum Sam2Video {
         }
     }
 
-    public struct BoxPrompt: QueueModel, StructurallyHashable {
+    public struct BoxPrompt: QueueModel, StructurallyEquatable {
         /// X Min Coordinate of the box
         ///
         /// Default: `0`.
@@ -491,7 +491,7 @@ public enum Sam2Video {
     }
 
     /// The output of `fal-ai/sam2/video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The segmented video.
         public let video: File
         /// Zip file containing per-frame bounding box overlays.
@@ -527,7 +527,7 @@ public enum Sam31Video {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam-3-1/video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to be segmented.
         public var videoURL: FileInput
         /// Text prompt for segmentation. Use commas to track multiple objects (e.g., 'person, cloth').
@@ -620,7 +620,7 @@ public enum Sam31Video {
         }
     }
 
-    public struct PointPromptBase: QueueModel, StructurallyHashable {
+    public struct PointPromptBase: QueueModel, StructurallyEquatable {
         /// X Coordinate of the prompt
         public var x: Int?
         /// Y Coordinate of the prompt
@@ -656,7 +656,7 @@ public enum Sam31Video {
         }
     }
 
-    public struct BoxPromptBase: QueueModel, StructurallyHashable {
+    public struct BoxPromptBase: QueueModel, StructurallyEquatable {
         /// X Min Coordinate of the box
         public var xMin: Int?
         /// Y Min Coordinate of the box
@@ -708,7 +708,7 @@ public enum Sam31Video {
     }
 
     /// The output of `fal-ai/sam-3-1/video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The segmented video.
         public let video: File
         /// Zip file containing per-frame bounding box overlays.
@@ -744,7 +744,7 @@ public enum Sam31VideoRle {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam-3-1/video-rle`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to be segmented.
         public var videoURL: FileInput
         /// The URL of the mask to be applied initially.
@@ -852,7 +852,7 @@ public enum Sam31VideoRle {
         }
     }
 
-    public struct PointPrompt: QueueModel, StructurallyHashable {
+    public struct PointPrompt: QueueModel, StructurallyEquatable {
         /// X Coordinate of the prompt
         public var x: Int?
         /// Y Coordinate of the prompt
@@ -893,7 +893,7 @@ public enum Sam31VideoRle {
         }
     }
 
-    public struct BoxPrompt: QueueModel, StructurallyHashable {
+    public struct BoxPrompt: QueueModel, StructurallyEquatable {
         /// X Min Coordinate of the box
         public var xMin: Int?
         /// Y Min Coordinate of the box
@@ -945,7 +945,7 @@ public enum Sam31VideoRle {
     }
 
     /// The output of `fal-ai/sam-3-1/video-rle`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The segmented video.
         public let video: File
         /// Zip file containing per-frame bounding box overlays.
@@ -984,7 +984,7 @@ public enum Sam3Video {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam-3/video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to be segmented.
         public var videoURL: FileInput
         /// Text prompt for segmentation. Use commas to track multiple objects (e.g., 'person, cloth').
@@ -1079,7 +1079,7 @@ public enum Sam3Video {
     }
 
     /// The output of `fal-ai/sam-3/video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The segmented video.
         public let video: File
         /// Zip file containing per-frame bounding box overlays.
@@ -1117,7 +1117,7 @@ public enum Sam3VideoRle {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam-3/video-rle`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to be segmented.
         public var videoURL: FileInput
         /// The URL of the mask to be applied initially.
@@ -1216,7 +1216,7 @@ public enum Sam3VideoRle {
     }
 
     /// The output of `fal-ai/sam-3/video-rle`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The segmented video.
         public let video: File
         /// Zip file containing per-frame bounding box overlays.
@@ -1253,7 +1253,7 @@ public enum SanaVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sana-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video to generate.
         public var prompt: String
         /// The negative prompt describing what to avoid in the generation.
@@ -1391,7 +1391,7 @@ public enum SanaVideo {
     }
 
     /// The output of `fal-ai/sana-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video file.
         public let video: File
         /// The random seed used for the generation process.
@@ -1435,7 +1435,7 @@ public enum SeedvrUpscaleVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/seedvr/upscale/video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The input video to be processed
         public var videoURL: FileInput
         /// The mode to use for the upscale. If 'target', the upscale factor will be calculated based on the target resolution. If 'factor', the upscale factor will be used directly.
@@ -1572,7 +1572,7 @@ public enum SeedvrUpscaleVideo {
     }
 
     /// The output of `fal-ai/seedvr/upscale/video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Upscaled video file after processing
         public let video: File
         /// The random seed used for the generation process.
@@ -1609,7 +1609,7 @@ public enum SkyreelsI2v {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/skyreels-i2v`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// URL of the image input.
@@ -1687,7 +1687,7 @@ public enum SkyreelsI2v {
     }
 
     /// The output of `fal-ai/skyreels-i2v`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
         /// The seed used for generation
         public let seed: Int64
@@ -1719,7 +1719,7 @@ extension QueueEndpoint where Input == Sora2Characters.Input, Output == Sora2Cha
 /// The types of `fal-ai/sora-2/characters`.
 public enum Sora2Characters {
     /// Input for creating a Sora 2 character from a short video clip.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of an MP4 video (minimum 720p, max ~2.67:1 aspect ratio) to define the character. Videos exceeding 1080p are automatically scaled down. Non-standard aspect ratios are automatically padded to 16:9 (landscape) or 9:16 (portrait). Videos longer than 4 seconds are trimmed to the first 4 seconds.
         ///
         /// At least 1 character.
@@ -1754,7 +1754,7 @@ public enum Sora2Characters {
     }
 
     /// Character creation response with API character ID.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// API character ID (format char_...). Use this in character_ids when generating video.
         public let id: String
         /// The character name
@@ -1790,7 +1790,7 @@ public enum Sora2ImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/sora-2/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
@@ -1822,7 +1822,7 @@ public enum Sora2ImageToVideo {
         /// Up to two character IDs (from create-character) to use in the video. Refer to characters by name in the prompt. When set, only the OpenAI provider is used.
         ///
         /// At most 2 items.
-        public var characterIDS: [String]?
+        public var characterIDs: [String]?
         /// The URL of the image to use as the first frame
         public var imageURL: FileInput
 
@@ -1834,7 +1834,7 @@ public enum Sora2ImageToVideo {
             deleteVideo: Bool? = nil,
             model: Model? = nil,
             detectAndBlockIP: Bool? = nil,
-            characterIDS: [String]? = nil,
+            characterIDs: [String]? = nil,
             imageURL: FileInput
         ) {
             self.prompt = prompt
@@ -1844,7 +1844,7 @@ public enum Sora2ImageToVideo {
             self.deleteVideo = deleteVideo
             self.model = model
             self.detectAndBlockIP = detectAndBlockIP
-            self.characterIDS = characterIDS
+            self.characterIDs = characterIDs
             self.imageURL = imageURL
         }
 
@@ -1857,7 +1857,7 @@ public enum Sora2ImageToVideo {
             self.deleteVideo = try wire.optional("delete_video")
             self.model = try wire.optional("model")
             self.detectAndBlockIP = try wire.optional("detect_and_block_ip")
-            self.characterIDS = try wire.optional("character_ids")
+            self.characterIDs = try wire.optional("character_ids")
             self.imageURL = try wire.required("image_url")
         }
 
@@ -1870,7 +1870,7 @@ public enum Sora2ImageToVideo {
             try wire.optional(self.deleteVideo, "delete_video")
             try wire.optional(self.model, "model")
             try wire.optional(self.detectAndBlockIP, "detect_and_block_ip")
-            try wire.optional(self.characterIDS, "character_ids")
+            try wire.optional(self.characterIDs, "character_ids")
             try wire.required(self.imageURL, "image_url")
         }
 
@@ -1887,7 +1887,7 @@ public enum Sora2ImageToVideo {
         public func validate(at path: [String]) -> [ValidationIssue] {
             var validator = Validator(path)
             validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            validator.count(self.characterIDS, "character_ids", maxItems: 2)
+            validator.count(self.characterIDs, "character_ids", maxItems: 2)
             return validator.issues
         }
     }
@@ -1931,7 +1931,7 @@ public enum Sora2ImageToVideo {
     }
 
     /// The output of `fal-ai/sora-2/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: VideoFile
         /// The ID of the generated video
@@ -1965,7 +1965,7 @@ public enum Sora2ImageToVideo {
         }
     }
 
-    public struct ImageFile: QueueModel, StructurallyHashable {
+    public struct ImageFile: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -2030,7 +2030,7 @@ public enum Sora2ImageToVideoPro {
     public typealias ImageFile = Sora2ImageToVideo.ImageFile
 
     /// The input of `fal-ai/sora-2/image-to-video/pro`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
@@ -2058,7 +2058,7 @@ public enum Sora2ImageToVideoPro {
         /// Up to two character IDs (from create-character) to use in the video. Refer to characters by name in the prompt. When set, only the OpenAI provider is used.
         ///
         /// At most 2 items.
-        public var characterIDS: [String]?
+        public var characterIDs: [String]?
         /// The URL of the image to use as the first frame
         public var imageURL: FileInput
 
@@ -2069,7 +2069,7 @@ public enum Sora2ImageToVideoPro {
             duration: Int? = nil,
             deleteVideo: Bool? = nil,
             detectAndBlockIP: Bool? = nil,
-            characterIDS: [String]? = nil,
+            characterIDs: [String]? = nil,
             imageURL: FileInput
         ) {
             self.prompt = prompt
@@ -2078,7 +2078,7 @@ public enum Sora2ImageToVideoPro {
             self.duration = duration
             self.deleteVideo = deleteVideo
             self.detectAndBlockIP = detectAndBlockIP
-            self.characterIDS = characterIDS
+            self.characterIDs = characterIDs
             self.imageURL = imageURL
         }
 
@@ -2090,7 +2090,7 @@ public enum Sora2ImageToVideoPro {
             self.duration = try wire.optional("duration")
             self.deleteVideo = try wire.optional("delete_video")
             self.detectAndBlockIP = try wire.optional("detect_and_block_ip")
-            self.characterIDS = try wire.optional("character_ids")
+            self.characterIDs = try wire.optional("character_ids")
             self.imageURL = try wire.required("image_url")
         }
 
@@ -2102,7 +2102,7 @@ public enum Sora2ImageToVideoPro {
             try wire.optional(self.duration, "duration")
             try wire.optional(self.deleteVideo, "delete_video")
             try wire.optional(self.detectAndBlockIP, "detect_and_block_ip")
-            try wire.optional(self.characterIDS, "character_ids")
+            try wire.optional(self.characterIDs, "character_ids")
             try wire.required(self.imageURL, "image_url")
         }
 
@@ -2118,7 +2118,7 @@ public enum Sora2ImageToVideoPro {
         public func validate(at path: [String]) -> [ValidationIssue] {
             var validator = Validator(path)
             validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            validator.count(self.characterIDS, "character_ids", maxItems: 2)
+            validator.count(self.characterIDs, "character_ids", maxItems: 2)
             return validator.issues
         }
     }
@@ -2138,7 +2138,7 @@ public enum Sora2ImageToVideoPro {
     }
 
     /// The output of `fal-ai/sora-2/image-to-video/pro`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: VideoFile
         /// The ID of the generated video
@@ -2187,7 +2187,7 @@ public enum Sora2TextToVideo {
     public typealias ImageFile = Sora2ImageToVideo.ImageFile
 
     /// The input of `fal-ai/sora-2/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
@@ -2219,7 +2219,7 @@ public enum Sora2TextToVideo {
         /// Up to two character IDs (from create-character) to use in the video. Refer to characters by name in the prompt. When set, only the OpenAI provider is used.
         ///
         /// At most 2 items.
-        public var characterIDS: [String]?
+        public var characterIDs: [String]?
 
         public init(
             prompt: String,
@@ -2229,7 +2229,7 @@ public enum Sora2TextToVideo {
             deleteVideo: Bool? = nil,
             model: Model? = nil,
             detectAndBlockIP: Bool? = nil,
-            characterIDS: [String]? = nil
+            characterIDs: [String]? = nil
         ) {
             self.prompt = prompt
             self.resolution = resolution
@@ -2238,7 +2238,7 @@ public enum Sora2TextToVideo {
             self.deleteVideo = deleteVideo
             self.model = model
             self.detectAndBlockIP = detectAndBlockIP
-            self.characterIDS = characterIDS
+            self.characterIDs = characterIDs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -2250,7 +2250,7 @@ public enum Sora2TextToVideo {
             self.deleteVideo = try wire.optional("delete_video")
             self.model = try wire.optional("model")
             self.detectAndBlockIP = try wire.optional("detect_and_block_ip")
-            self.characterIDS = try wire.optional("character_ids")
+            self.characterIDs = try wire.optional("character_ids")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -2262,7 +2262,7 @@ public enum Sora2TextToVideo {
             try wire.optional(self.deleteVideo, "delete_video")
             try wire.optional(self.model, "model")
             try wire.optional(self.detectAndBlockIP, "detect_and_block_ip")
-            try wire.optional(self.characterIDS, "character_ids")
+            try wire.optional(self.characterIDs, "character_ids")
         }
 
         /// The values the service uses for fields left unset.
@@ -2278,13 +2278,13 @@ public enum Sora2TextToVideo {
         public func validate(at path: [String]) -> [ValidationIssue] {
             var validator = Validator(path)
             validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            validator.count(self.characterIDS, "character_ids", maxItems: 2)
+            validator.count(self.characterIDs, "character_ids", maxItems: 2)
             return validator.issues
         }
     }
 
     /// The output of `fal-ai/sora-2/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: VideoFile
         /// The ID of the generated video
@@ -2332,7 +2332,7 @@ public enum Sora2TextToVideoPro {
     public typealias ImageFile = Sora2ImageToVideo.ImageFile
 
     /// The input of `fal-ai/sora-2/text-to-video/pro`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
@@ -2360,7 +2360,7 @@ public enum Sora2TextToVideoPro {
         /// Up to two character IDs (from create-character) to use in the video. Refer to characters by name in the prompt. When set, only the OpenAI provider is used.
         ///
         /// At most 2 items.
-        public var characterIDS: [String]?
+        public var characterIDs: [String]?
 
         public init(
             prompt: String,
@@ -2369,7 +2369,7 @@ public enum Sora2TextToVideoPro {
             duration: Int? = nil,
             deleteVideo: Bool? = nil,
             detectAndBlockIP: Bool? = nil,
-            characterIDS: [String]? = nil
+            characterIDs: [String]? = nil
         ) {
             self.prompt = prompt
             self.resolution = resolution
@@ -2377,7 +2377,7 @@ public enum Sora2TextToVideoPro {
             self.duration = duration
             self.deleteVideo = deleteVideo
             self.detectAndBlockIP = detectAndBlockIP
-            self.characterIDS = characterIDS
+            self.characterIDs = characterIDs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -2388,7 +2388,7 @@ public enum Sora2TextToVideoPro {
             self.duration = try wire.optional("duration")
             self.deleteVideo = try wire.optional("delete_video")
             self.detectAndBlockIP = try wire.optional("detect_and_block_ip")
-            self.characterIDS = try wire.optional("character_ids")
+            self.characterIDs = try wire.optional("character_ids")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -2399,7 +2399,7 @@ public enum Sora2TextToVideoPro {
             try wire.optional(self.duration, "duration")
             try wire.optional(self.deleteVideo, "delete_video")
             try wire.optional(self.detectAndBlockIP, "detect_and_block_ip")
-            try wire.optional(self.characterIDS, "character_ids")
+            try wire.optional(self.characterIDs, "character_ids")
         }
 
         /// The values the service uses for fields left unset.
@@ -2414,7 +2414,7 @@ public enum Sora2TextToVideoPro {
         public func validate(at path: [String]) -> [ValidationIssue] {
             var validator = Validator(path)
             validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            validator.count(self.characterIDS, "character_ids", maxItems: 2)
+            validator.count(self.characterIDs, "character_ids", maxItems: 2)
             return validator.issues
         }
     }
@@ -2433,7 +2433,7 @@ public enum Sora2TextToVideoPro {
     }
 
     /// The output of `fal-ai/sora-2/text-to-video/pro`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: VideoFile
         /// The ID of the generated video
@@ -2480,7 +2480,7 @@ public enum Sora2VideoToVideoRemix {
     public typealias ImageFile = Sora2ImageToVideo.ImageFile
 
     /// The input of `fal-ai/sora-2/video-to-video/remix`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The video_id from a previous Sora 2 generation. Note: You can only remix videos that were generated by Sora (via text-to-video or image-to-video endpoints), not arbitrary uploaded videos.
         public var videoID: String
         /// Updated text prompt that directs the remix generation
@@ -2525,7 +2525,7 @@ public enum Sora2VideoToVideoRemix {
     }
 
     /// The output of `fal-ai/sora-2/video-to-video/remix`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: VideoFile
         /// The ID of the generated video
@@ -2572,7 +2572,7 @@ public enum StableAvatar {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/stable-avatar`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to use as a reference for the video generation.
         public var imageURL: FileInput
         /// The URL of the audio to use as a reference for the video generation.
@@ -2670,7 +2670,7 @@ public enum StableAvatar {
     }
 
     /// The output of `fal-ai/stable-avatar`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
 
@@ -2701,7 +2701,7 @@ public enum StableVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/stable-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to use as a starting point for the generation.
         ///
         /// At least 1 character.
@@ -2775,7 +2775,7 @@ public enum StableVideo {
     }
 
     /// The output of `fal-ai/stable-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated video
         public let video: File
         /// Seed for random number generator
@@ -2811,7 +2811,7 @@ public enum SyncLipsync {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sync-lipsync`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The model to use for lipsyncing
         ///
         /// Default: `.lipsync190Beta`.
@@ -2884,7 +2884,7 @@ public enum SyncLipsync {
     }
 
     /// The output of `fal-ai/sync-lipsync`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -2915,7 +2915,7 @@ public enum SyncLipsyncReact1 {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/sync-lipsync/react-1`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL to the input video. Must be **15 seconds or shorter**.
         public var videoURL: FileInput
         /// URL to the input audio. Must be **15 seconds or shorter**.
@@ -3033,7 +3033,7 @@ public enum SyncLipsyncReact1 {
     }
 
     /// The output of `fal-ai/sync-lipsync/react-1`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video with synchronized lip and facial movements.
         public let video: VideoFile
 
@@ -3065,7 +3065,7 @@ public enum SyncLipsyncV2 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sync-lipsync/v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The model to use for lipsyncing. `lipsync-2-pro` will cost roughly 1.67 times as much as `lipsync-2` for the same duration.
         ///
         /// Default: `.lipsync2`.
@@ -3122,7 +3122,7 @@ public enum SyncLipsyncV2 {
     }
 
     /// The output of `fal-ai/sync-lipsync/v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -3154,7 +3154,7 @@ public enum SyncLipsyncV2Pro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sync-lipsync/v2/pro`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video
         public var videoURL: FileInput
         /// URL of the input audio
@@ -3191,7 +3191,7 @@ public enum SyncLipsyncV2Pro {
     }
 
     /// The output of `fal-ai/sync-lipsync/v2/pro`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -3223,7 +3223,7 @@ public enum SyncLipsyncV3 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sync-lipsync/v3`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video
         public var videoURL: FileInput
         /// URL of the input audio
@@ -3260,7 +3260,7 @@ public enum SyncLipsyncV3 {
     }
 
     /// The output of `fal-ai/sync-lipsync/v3`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 

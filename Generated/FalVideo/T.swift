@@ -22,7 +22,7 @@ public enum T2vTurbo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/t2v-turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate images from
         public var prompt: String
         /// The seed to use for the random number generator
@@ -102,7 +102,7 @@ public enum T2vTurbo {
     }
 
     /// The output of `fal-ai/t2v-turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL to the generated video
         public let video: File
 
@@ -133,7 +133,7 @@ public enum Thinksound {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/thinksound`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to generate the audio for.
         public var videoURL: FileInput
         /// A prompt to guide the audio generation. If not provided, it will be extracted from the video.
@@ -199,7 +199,7 @@ public enum Thinksound {
     }
 
     /// The output of `fal-ai/thinksound`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video with audio.
         public let video: File
         /// The prompt used to generate the audio.
@@ -235,7 +235,7 @@ public enum ThinksoundAudio {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/thinksound/audio`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to generate the audio for.
         public var videoURL: FileInput
         /// A prompt to guide the audio generation. If not provided, it will be extracted from the video.
@@ -301,7 +301,7 @@ public enum ThinksoundAudio {
     }
 
     /// The output of `fal-ai/thinksound/audio`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated audio file.
         public let audio: File
         /// The prompt used to generate the audio.
@@ -337,7 +337,7 @@ public enum TopazUpscaleVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/topaz/upscale/video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video to upscale
         public var videoURL: FileInput
         /// Video enhancement model. Proteus is best for most videos, Artemis for denoise+sharpen, Nyx for dedicated denoising, Gaia HQ/CG for rendered content, Gaia 2 for animation and motion graphics at 2x, and Starlight for generative diffusion-based upscaling and enhancement.
@@ -479,7 +479,7 @@ public enum TopazUpscaleVideo {
     }
 
     /// The output of `fal-ai/topaz/upscale/video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The upscaled video file
         public let video: File
 
@@ -510,7 +510,7 @@ public enum Transpixar {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/transpixar`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to generate video from
@@ -588,7 +588,7 @@ public enum Transpixar {
     }
 
     /// The output of `fal-ai/transpixar`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URL to the generated video
         public let videos: [File]
         public let timings: [String: Double]

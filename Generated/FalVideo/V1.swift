@@ -39,7 +39,7 @@ public enum VeedAvatarsAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/avatars/audio-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The avatar to use for the video
         public var avatarID: AvatarID
         /// At least 1 character, at most 2083 characters.
@@ -102,7 +102,7 @@ public enum VeedAvatarsAudioToVideo {
     }
 
     /// The output of `veed/avatars/audio-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
 
         public init(video: File) {
@@ -133,7 +133,7 @@ public enum VeedAvatarsTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/avatars/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The avatar to use for the video
         public var avatarID: AvatarID
         public var text: String
@@ -157,7 +157,7 @@ public enum VeedAvatarsTextToVideo {
     }
 
     /// The output of `veed/avatars/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
 
         public init(video: File) {
@@ -188,7 +188,7 @@ public enum VeedFabric10 {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/fabric-1.0`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 2083 characters.
         public var imageURL: FileInput
         /// At least 1 character, at most 2083 characters.
@@ -218,7 +218,7 @@ public enum VeedFabric10 {
     }
 
     /// The output of `veed/fabric-1.0`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
 
         public init(video: File) {
@@ -249,7 +249,7 @@ public enum VeedFabric10Fast {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/fabric-1.0/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 2083 characters.
         public var imageURL: FileInput
         /// At least 1 character, at most 2083 characters.
@@ -279,7 +279,7 @@ public enum VeedFabric10Fast {
     }
 
     /// The output of `veed/fabric-1.0/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
 
         public init(video: File) {
@@ -310,7 +310,7 @@ public enum VeedFabric10Text {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/fabric-1.0/text`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 2083 characters.
         public var imageURL: FileInput
         /// At least 1 character, at most 2000 characters.
@@ -351,7 +351,7 @@ public enum VeedFabric10Text {
     }
 
     /// The output of `veed/fabric-1.0/text`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: File
 
         public init(video: File) {
@@ -381,7 +381,7 @@ public enum VeedVideoBackgroundRemoval {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/video-background-removal`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 2083 characters.
         public var videoURL: FileInput
         /// Single VP9 video with alpha channel or two videos (rgb and alpha) in H264 format. H264 is recommended for better RGB quality.
@@ -446,7 +446,7 @@ public enum VeedVideoBackgroundRemoval {
     }
 
     /// The output of `veed/video-background-removal`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: [File]
 
         public init(video: [File]) {
@@ -477,7 +477,7 @@ public enum VeedVideoBackgroundRemovalFast {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/video-background-removal/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 2083 characters.
         public var videoURL: FileInput
         /// Single VP9 video with alpha channel or two videos (rgb and alpha) in H264 format. H264 is recommended for better RGB quality.
@@ -530,7 +530,7 @@ public enum VeedVideoBackgroundRemovalFast {
     }
 
     /// The output of `veed/video-background-removal/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: [File]
 
         public init(video: [File]) {
@@ -561,7 +561,7 @@ public enum VeedVideoBackgroundRemovalGreenScreen {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/video-background-removal/green-screen`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 2083 characters.
         public var videoURL: FileInput
         /// Single VP9 video with alpha channel or two videos (rgb and alpha) in H264 format. H264 is recommended for better RGB quality.
@@ -607,7 +607,7 @@ public enum VeedVideoBackgroundRemovalGreenScreen {
     }
 
     /// The output of `veed/video-background-removal/green-screen`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let video: [File]
 
         public init(video: [File]) {
@@ -637,7 +637,7 @@ public enum Veo2ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo2/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing how the image should be animated
         public var prompt: String
         /// URL of the input image to animate. Should be 720p or higher resolution in 16:9 or 9:16 aspect ratio. If the image is not in 16:9 or 9:16 aspect ratio, it will be cropped to fit.
@@ -688,7 +688,7 @@ public enum Veo2ImageToVideo {
     }
 
     /// The output of `fal-ai/veo2/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -720,7 +720,7 @@ public enum Veo31ExtendVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/extend-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing how the video should be extended
         ///
         /// At most 20000 characters.
@@ -842,7 +842,7 @@ public enum Veo31ExtendVideo {
     }
 
     /// The output of `fal-ai/veo3.1/extend-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The extended video.
         public let video: File
 
@@ -875,7 +875,7 @@ public enum Veo31Fast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1001,7 +1001,7 @@ public enum Veo31Fast {
     }
 
     /// The output of `fal-ai/veo3.1/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1034,7 +1034,7 @@ public enum Veo31FastExtendVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/fast/extend-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing how the video should be extended
         ///
         /// At most 20000 characters.
@@ -1140,7 +1140,7 @@ public enum Veo31FastExtendVideo {
     }
 
     /// The output of `fal-ai/veo3.1/fast/extend-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The extended video.
         public let video: File
 
@@ -1175,7 +1175,7 @@ public enum Veo31FastFirstLastFrameToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/fast/first-last-frame-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1287,7 +1287,7 @@ public enum Veo31FastFirstLastFrameToVideo {
     }
 
     /// The output of `fal-ai/veo3.1/fast/first-last-frame-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1322,7 +1322,7 @@ public enum Veo31FastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/fast/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1428,7 +1428,7 @@ public enum Veo31FastImageToVideo {
     }
 
     /// The output of `fal-ai/veo3.1/fast/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1462,7 +1462,7 @@ public enum Veo31FastReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/fast/reference-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1492,7 +1492,7 @@ public enum Veo31FastReferenceToVideo {
         /// Default: `._4`.
         public var safetyTolerance: SafetyTolerance?
         /// URLs of the reference images to use for consistent subject appearance
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1502,7 +1502,7 @@ public enum Veo31FastReferenceToVideo {
             generateAudio: Bool? = nil,
             autoFix: Bool? = nil,
             safetyTolerance: SafetyTolerance? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.aspectRatio = aspectRatio
@@ -1511,7 +1511,7 @@ public enum Veo31FastReferenceToVideo {
             self.generateAudio = generateAudio
             self.autoFix = autoFix
             self.safetyTolerance = safetyTolerance
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -1523,7 +1523,7 @@ public enum Veo31FastReferenceToVideo {
             self.generateAudio = try wire.optional("generate_audio")
             self.autoFix = try wire.optional("auto_fix")
             self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -1535,7 +1535,7 @@ public enum Veo31FastReferenceToVideo {
             try wire.optional(self.generateAudio, "generate_audio")
             try wire.optional(self.autoFix, "auto_fix")
             try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -1556,7 +1556,7 @@ public enum Veo31FastReferenceToVideo {
     }
 
     /// The output of `fal-ai/veo3.1/fast/reference-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1591,7 +1591,7 @@ public enum Veo31FirstLastFrameToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/first-last-frame-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1703,7 +1703,7 @@ public enum Veo31FirstLastFrameToVideo {
     }
 
     /// The output of `fal-ai/veo3.1/first-last-frame-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1738,7 +1738,7 @@ public enum Veo31ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1844,7 +1844,7 @@ public enum Veo31ImageToVideo {
     }
 
     /// The output of `fal-ai/veo3.1/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -1879,7 +1879,7 @@ public enum Veo31Lite {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/lite`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1979,7 +1979,7 @@ public enum Veo31Lite {
     }
 
     /// The output of `fal-ai/veo3.1/lite`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -2013,7 +2013,7 @@ public enum Veo31LiteFirstLastFrameToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/lite/first-last-frame-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -2125,7 +2125,7 @@ public enum Veo31LiteFirstLastFrameToVideo {
     }
 
     /// The output of `fal-ai/veo3.1/lite/first-last-frame-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -2160,7 +2160,7 @@ public enum Veo31LiteImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/lite/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing how the image should be animated
         ///
         /// At most 20000 characters.
@@ -2266,7 +2266,7 @@ public enum Veo31LiteImageToVideo {
     }
 
     /// The output of `fal-ai/veo3.1/lite/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -2300,7 +2300,7 @@ public enum Veo31ReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/reference-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -2330,7 +2330,7 @@ public enum Veo31ReferenceToVideo {
         /// Default: `._4`.
         public var safetyTolerance: SafetyTolerance?
         /// URLs of the reference images to use for consistent subject appearance
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -2340,7 +2340,7 @@ public enum Veo31ReferenceToVideo {
             generateAudio: Bool? = nil,
             autoFix: Bool? = nil,
             safetyTolerance: SafetyTolerance? = nil,
-            imageURLS: [FileInput]
+            imageURLs: [FileInput]
         ) {
             self.prompt = prompt
             self.aspectRatio = aspectRatio
@@ -2349,7 +2349,7 @@ public enum Veo31ReferenceToVideo {
             self.generateAudio = generateAudio
             self.autoFix = autoFix
             self.safetyTolerance = safetyTolerance
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
@@ -2361,7 +2361,7 @@ public enum Veo31ReferenceToVideo {
             self.generateAudio = try wire.optional("generate_audio")
             self.autoFix = try wire.optional("auto_fix")
             self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -2373,7 +2373,7 @@ public enum Veo31ReferenceToVideo {
             try wire.optional(self.generateAudio, "generate_audio")
             try wire.optional(self.autoFix, "auto_fix")
             try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
 
         /// The values the service uses for fields left unset.
@@ -2394,7 +2394,7 @@ public enum Veo31ReferenceToVideo {
     }
 
     /// The output of `fal-ai/veo3.1/reference-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -2429,7 +2429,7 @@ public enum Veo3Fast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3/fast`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -2529,7 +2529,7 @@ public enum Veo3Fast {
     }
 
     /// The output of `fal-ai/veo3/fast`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 

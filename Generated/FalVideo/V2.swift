@@ -44,7 +44,7 @@ public enum Veo3FastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3/fast/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing how the image should be animated
         ///
         /// At most 20000 characters.
@@ -150,7 +150,7 @@ public enum Veo3FastImageToVideo {
     }
 
     /// The output of `fal-ai/veo3/fast/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -185,7 +185,7 @@ public enum Veo3ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing how the image should be animated
         ///
         /// At most 20000 characters.
@@ -291,7 +291,7 @@ public enum Veo3ImageToVideo {
     }
 
     /// The output of `fal-ai/veo3/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: File
 
@@ -324,7 +324,7 @@ public enum VideoAsPrompt {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/video-as-prompt`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// reference video to generate effect video from.
@@ -436,7 +436,7 @@ public enum VideoAsPrompt {
     }
 
     /// The output of `fal-ai/video-as-prompt`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The URLs of the generated video.
         public let video: File
 
@@ -467,7 +467,7 @@ public enum VideoUpscaler {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/video-upscaler`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to upscale
         public var videoURL: FileInput
         /// The scale factor
@@ -505,7 +505,7 @@ public enum VideoUpscaler {
     }
 
     /// The output of `fal-ai/video-upscaler`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The stitched video
         public let video: File
 
@@ -536,7 +536,7 @@ public enum ViduImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -600,7 +600,7 @@ public enum ViduImageToVideo {
     }
 
     /// The output of `fal-ai/vidu/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -632,7 +632,7 @@ public enum ViduQ1ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q1/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -682,7 +682,7 @@ public enum ViduQ1ImageToVideo {
     }
 
     /// The output of `fal-ai/vidu/q1/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video using the Q1 model from a single image
         public let video: File
 
@@ -715,13 +715,13 @@ public enum ViduQ1ReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q1/reference-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
         public var prompt: String
         /// URLs of the reference images to use for consistent subject appearance. Q1 model supports up to 7 reference images.
-        public var referenceImageURLS: [FileInput]
+        public var referenceImageURLs: [FileInput]
         /// Random seed for generation
         public var seed: Int64?
         /// The aspect ratio of the output video
@@ -739,14 +739,14 @@ public enum ViduQ1ReferenceToVideo {
 
         public init(
             prompt: String,
-            referenceImageURLS: [FileInput],
+            referenceImageURLs: [FileInput],
             seed: Int64? = nil,
             aspectRatio: AspectRatio? = nil,
             movementAmplitude: MovementAmplitude? = nil,
             bgm: Bool? = nil
         ) {
             self.prompt = prompt
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
             self.seed = seed
             self.aspectRatio = aspectRatio
             self.movementAmplitude = movementAmplitude
@@ -756,7 +756,7 @@ public enum ViduQ1ReferenceToVideo {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.referenceImageURLS = try wire.required("reference_image_urls")
+            self.referenceImageURLs = try wire.required("reference_image_urls")
             self.seed = try wire.optional("seed")
             self.aspectRatio = try wire.optional("aspect_ratio")
             self.movementAmplitude = try wire.optional("movement_amplitude")
@@ -766,7 +766,7 @@ public enum ViduQ1ReferenceToVideo {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLS, "reference_image_urls")
+            try wire.required(self.referenceImageURLs, "reference_image_urls")
             try wire.optional(self.seed, "seed")
             try wire.optional(self.aspectRatio, "aspect_ratio")
             try wire.optional(self.movementAmplitude, "movement_amplitude")
@@ -788,7 +788,7 @@ public enum ViduQ1ReferenceToVideo {
     }
 
     /// The output of `fal-ai/vidu/q1/reference-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video with consistent subjects from reference images using the Q1 model
         public let video: File
 
@@ -820,7 +820,7 @@ public enum ViduQ1StartEndToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q1/start-end-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -881,7 +881,7 @@ public enum ViduQ1StartEndToVideo {
     }
 
     /// The output of `fal-ai/vidu/q1/start-end-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated transition video between start and end frames using the Q1 model
         public let video: File
 
@@ -914,7 +914,7 @@ public enum ViduQ1TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q1/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -993,7 +993,7 @@ public enum ViduQ1TextToVideo {
     }
 
     /// The output of `fal-ai/vidu/q1/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video using the Q1 model
         public let video: File
 
@@ -1026,7 +1026,7 @@ public enum ViduQ2ImageToVideoPro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q2/image-to-video/pro`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 3000 characters
         ///
         /// At most 3000 characters.
@@ -1114,7 +1114,7 @@ public enum ViduQ2ImageToVideoPro {
     }
 
     /// The output of `fal-ai/vidu/q2/image-to-video/pro`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video from image using the Q2 model
         public let video: File
 
@@ -1147,7 +1147,7 @@ public enum ViduQ2ImageToVideoTurbo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q2/image-to-video/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 3000 characters
         ///
         /// At most 3000 characters.
@@ -1235,7 +1235,7 @@ public enum ViduQ2ImageToVideoTurbo {
     }
 
     /// The output of `fal-ai/vidu/q2/image-to-video/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video from image using the Q2 model
         public let video: File
 
@@ -1268,15 +1268,15 @@ public enum ViduQ2ReferenceToVideoPro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q2/reference-to-video/pro`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters.
         public var prompt: String
         /// URLs of the reference images for subject appearance. If videos are provided, up to 4 images are allowed; otherwise up to 7 images.
-        public var referenceImageURLS: [FileInput]?
+        public var referenceImageURLs: [FileInput]?
         /// URLs of the reference videos for video editing or motion reference. Supports up to 2 videos.
-        public var referenceVideoURLS: [FileInput]?
+        public var referenceVideoURLs: [FileInput]?
         /// Random seed for reproducibility. If None, a random seed is chosen.
         public var seed: Int64?
         /// Duration of the video in seconds (0 for automatic duration)
@@ -1302,8 +1302,8 @@ public enum ViduQ2ReferenceToVideoPro {
 
         public init(
             prompt: String,
-            referenceImageURLS: [FileInput]? = nil,
-            referenceVideoURLS: [FileInput]? = nil,
+            referenceImageURLs: [FileInput]? = nil,
+            referenceVideoURLs: [FileInput]? = nil,
             seed: Int64? = nil,
             duration: Int? = nil,
             resolution: Resolution? = nil,
@@ -1312,8 +1312,8 @@ public enum ViduQ2ReferenceToVideoPro {
             bgm: Bool? = nil
         ) {
             self.prompt = prompt
-            self.referenceImageURLS = referenceImageURLS
-            self.referenceVideoURLS = referenceVideoURLS
+            self.referenceImageURLs = referenceImageURLs
+            self.referenceVideoURLs = referenceVideoURLs
             self.seed = seed
             self.duration = duration
             self.resolution = resolution
@@ -1325,8 +1325,8 @@ public enum ViduQ2ReferenceToVideoPro {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.referenceImageURLS = try wire.optional("reference_image_urls")
-            self.referenceVideoURLS = try wire.optional("reference_video_urls")
+            self.referenceImageURLs = try wire.optional("reference_image_urls")
+            self.referenceVideoURLs = try wire.optional("reference_video_urls")
             self.seed = try wire.optional("seed")
             self.duration = try wire.optional("duration")
             self.resolution = try wire.optional("resolution")
@@ -1338,8 +1338,8 @@ public enum ViduQ2ReferenceToVideoPro {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.optional(self.referenceImageURLS, "reference_image_urls")
-            try wire.optional(self.referenceVideoURLS, "reference_video_urls")
+            try wire.optional(self.referenceImageURLs, "reference_image_urls")
+            try wire.optional(self.referenceVideoURLs, "reference_video_urls")
             try wire.optional(self.seed, "seed")
             try wire.optional(self.duration, "duration")
             try wire.optional(self.resolution, "resolution")
@@ -1366,7 +1366,7 @@ public enum ViduQ2ReferenceToVideoPro {
     }
 
     /// The output of `fal-ai/vidu/q2/reference-to-video/pro`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video with video/image references using the Q2 Pro model
         public let video: File
 
@@ -1399,7 +1399,7 @@ public enum ViduQ2TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q2/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 3000 characters
         ///
         /// At most 3000 characters.
@@ -1498,7 +1498,7 @@ public enum ViduQ2TextToVideo {
     }
 
     /// The output of `fal-ai/vidu/q2/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video from text using the Q2 model
         public let video: File
 
@@ -1530,7 +1530,7 @@ public enum ViduQ2VideoExtensionPro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q2/video-extension/pro`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video to extend
         public var videoURL: FileInput
         /// text prompt to guide the video extension
@@ -1594,7 +1594,7 @@ public enum ViduQ2VideoExtensionPro {
     }
 
     /// The output of `fal-ai/vidu/q2/video-extension/pro`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The extended video using the Q2 model
         public let video: File
 
@@ -1626,7 +1626,7 @@ public enum ViduQ3ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q3/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters. Default: `""`.
@@ -1707,7 +1707,7 @@ public enum ViduQ3ImageToVideo {
     }
 
     /// The output of `fal-ai/vidu/q3/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video from image using the Q3 model
         public let video: File
 
@@ -1739,7 +1739,7 @@ public enum ViduQ3ImageToVideoTurbo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q3/image-to-video/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters. Default: `""`.
@@ -1820,7 +1820,7 @@ public enum ViduQ3ImageToVideoTurbo {
     }
 
     /// The output of `fal-ai/vidu/q3/image-to-video/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video from image using the Q3 model
         public let video: File
 
@@ -1853,13 +1853,13 @@ public enum ViduQ3ReferenceToVideoMix {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q3/reference-to-video/mix`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters.
         public var prompt: String
         /// URLs of 1 to 4 reference images used to keep subjects or scenes consistent
-        public var referenceImageURLS: [FileInput]
+        public var referenceImageURLs: [FileInput]
         /// Duration of the video in seconds (1-16 for Q3 models)
         ///
         /// At least 1, at most 16. Default: `5`.
@@ -1881,7 +1881,7 @@ public enum ViduQ3ReferenceToVideoMix {
 
         public init(
             prompt: String,
-            referenceImageURLS: [FileInput],
+            referenceImageURLs: [FileInput],
             duration: Int? = nil,
             seed: Int64? = nil,
             aspectRatio: AspectRatio? = nil,
@@ -1889,7 +1889,7 @@ public enum ViduQ3ReferenceToVideoMix {
             audio: Bool? = nil
         ) {
             self.prompt = prompt
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
             self.duration = duration
             self.seed = seed
             self.aspectRatio = aspectRatio
@@ -1900,7 +1900,7 @@ public enum ViduQ3ReferenceToVideoMix {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.referenceImageURLS = try wire.required("reference_image_urls")
+            self.referenceImageURLs = try wire.required("reference_image_urls")
             self.duration = try wire.optional("duration")
             self.seed = try wire.optional("seed")
             self.aspectRatio = try wire.optional("aspect_ratio")
@@ -1911,7 +1911,7 @@ public enum ViduQ3ReferenceToVideoMix {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLS, "reference_image_urls")
+            try wire.required(self.referenceImageURLs, "reference_image_urls")
             try wire.optional(self.duration, "duration")
             try wire.optional(self.seed, "seed")
             try wire.optional(self.aspectRatio, "aspect_ratio")
@@ -1936,7 +1936,7 @@ public enum ViduQ3ReferenceToVideoMix {
     }
 
     /// The output of `fal-ai/vidu/q3/reference-to-video/mix`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video from reference images using the Q3 model
         public let video: File
 
@@ -1969,7 +1969,7 @@ public enum ViduQ3TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q3/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters.
@@ -2046,7 +2046,7 @@ public enum ViduQ3TextToVideo {
     }
 
     /// The output of `fal-ai/vidu/q3/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video from text using the Q3 model
         public let video: File
 
@@ -2079,7 +2079,7 @@ public enum ViduQ3TextToVideoTurbo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q3/text-to-video/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters.
@@ -2156,7 +2156,7 @@ public enum ViduQ3TextToVideoTurbo {
     }
 
     /// The output of `fal-ai/vidu/q3/text-to-video/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video from text using the Q3 model
         public let video: File
 
@@ -2189,13 +2189,13 @@ public enum ViduReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/reference-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
         public var prompt: String
         /// URLs of the reference images to use for consistent subject appearance
-        public var referenceImageURLS: [FileInput]
+        public var referenceImageURLs: [FileInput]
         /// Random seed for generation
         public var seed: Int64?
         /// The aspect ratio of the output video
@@ -2209,13 +2209,13 @@ public enum ViduReferenceToVideo {
 
         public init(
             prompt: String,
-            referenceImageURLS: [FileInput],
+            referenceImageURLs: [FileInput],
             seed: Int64? = nil,
             aspectRatio: AspectRatio? = nil,
             movementAmplitude: MovementAmplitude? = nil
         ) {
             self.prompt = prompt
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
             self.seed = seed
             self.aspectRatio = aspectRatio
             self.movementAmplitude = movementAmplitude
@@ -2224,7 +2224,7 @@ public enum ViduReferenceToVideo {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.referenceImageURLS = try wire.required("reference_image_urls")
+            self.referenceImageURLs = try wire.required("reference_image_urls")
             self.seed = try wire.optional("seed")
             self.aspectRatio = try wire.optional("aspect_ratio")
             self.movementAmplitude = try wire.optional("movement_amplitude")
@@ -2233,7 +2233,7 @@ public enum ViduReferenceToVideo {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLS, "reference_image_urls")
+            try wire.required(self.referenceImageURLs, "reference_image_urls")
             try wire.optional(self.seed, "seed")
             try wire.optional(self.aspectRatio, "aspect_ratio")
             try wire.optional(self.movementAmplitude, "movement_amplitude")
@@ -2253,7 +2253,7 @@ public enum ViduReferenceToVideo {
     }
 
     /// The output of `fal-ai/vidu/reference-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video with consistent subjects from reference images
         public let video: File
 
@@ -2285,7 +2285,7 @@ public enum ViduStartEndToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/start-end-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -2346,7 +2346,7 @@ public enum ViduStartEndToVideo {
     }
 
     /// The output of `fal-ai/vidu/start-end-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated transition video between start and end frames
         public let video: File
 
@@ -2378,13 +2378,13 @@ public enum ViduTemplateToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/template-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// AI video template to use. Pricing varies by template: Standard templates (hug, kiss, love_pose, etc.) cost 4 credits ($0.20), Premium templates (lunar_newyear, dynasty_dress, dreamy_wedding, etc.) cost 6 credits ($0.30), and Advanced templates (live_photo) cost 10 credits ($0.50).
         ///
         /// Default: `.hug`.
         public var template: Template?
         /// URLs of the images to use with the template. Number of images required varies by template: 'dynasty_dress' and 'shop_frame' accept 1-2 images, 'wish_sender' requires exactly 3 images, all other templates accept only 1 image.
-        public var inputImageURLS: [FileInput]
+        public var inputImageURLs: [FileInput]
         /// Random seed for generation
         public var seed: Int64?
         /// The aspect ratio of the output video
@@ -2394,12 +2394,12 @@ public enum ViduTemplateToVideo {
 
         public init(
             template: Template? = nil,
-            inputImageURLS: [FileInput],
+            inputImageURLs: [FileInput],
             seed: Int64? = nil,
             aspectRatio: AspectRatio? = nil
         ) {
             self.template = template
-            self.inputImageURLS = inputImageURLS
+            self.inputImageURLs = inputImageURLs
             self.seed = seed
             self.aspectRatio = aspectRatio
         }
@@ -2407,7 +2407,7 @@ public enum ViduTemplateToVideo {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.template = try wire.optional("template")
-            self.inputImageURLS = try wire.required("input_image_urls")
+            self.inputImageURLs = try wire.required("input_image_urls")
             self.seed = try wire.optional("seed")
             self.aspectRatio = try wire.optional("aspect_ratio")
         }
@@ -2415,7 +2415,7 @@ public enum ViduTemplateToVideo {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.optional(self.template, "template")
-            try wire.required(self.inputImageURLS, "input_image_urls")
+            try wire.required(self.inputImageURLs, "input_image_urls")
             try wire.optional(self.seed, "seed")
             try wire.optional(self.aspectRatio, "aspect_ratio")
         }
@@ -2619,7 +2619,7 @@ public enum ViduTemplateToVideo {
     }
 
     /// The output of `fal-ai/vidu/template-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video using a predefined template
         public let video: File
 
@@ -2650,7 +2650,7 @@ public enum VoidVideoInpainting {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/void-video-inpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video containing the object to remove.
         public var videoURL: FileInput
         /// URL of a mask video for the removal target. For best results this should be a VOID-style quadmask video with 4 grayscale values: 0=object to remove, 63=overlap, 127=affected region, 255=background to keep. A simple binary mask (0=remove, 255=keep) also works. If omitted, the app will generate a temporary mask video from `mask_prompt` using the SAM-3 video endpoint and convert it to a quadmask automatically.
@@ -2775,7 +2775,7 @@ public enum VoidVideoInpainting {
     }
 
     /// The output of `fal-ai/void-video-inpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The output video with the object removed.
         public let video: File
         /// The seed used for generation.

@@ -36,7 +36,7 @@ public enum Wan22VaceFunA14bDepth {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-22-vace-fun-a14b/depth`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -88,7 +88,7 @@ public enum Wan22VaceFunA14bDepth {
         /// URL to the source video file. Required for depth task.
         public var videoURL: FileInput
         /// URLs to source reference image. If provided, the model will use this image as reference.
-        public var refImageURLS: [FileInput]?
+        public var refImageURLs: [FileInput]?
         /// URL to the first frame of the video. If provided, the model will use this frame as a reference.
         public var firstFrameURL: String?
         /// URL to the last frame of the video. If provided, the model will use this frame as a reference.
@@ -165,7 +165,7 @@ public enum Wan22VaceFunA14bDepth {
             sampler: Sampler? = nil,
             shift: Double? = nil,
             videoURL: FileInput,
-            refImageURLS: [FileInput]? = nil,
+            refImageURLs: [FileInput]? = nil,
             firstFrameURL: String? = nil,
             lastFrameURL: String? = nil,
             enableSafetyChecker: Bool? = nil,
@@ -197,7 +197,7 @@ public enum Wan22VaceFunA14bDepth {
             self.sampler = sampler
             self.shift = shift
             self.videoURL = videoURL
-            self.refImageURLS = refImageURLS
+            self.refImageURLs = refImageURLs
             self.firstFrameURL = firstFrameURL
             self.lastFrameURL = lastFrameURL
             self.enableSafetyChecker = enableSafetyChecker
@@ -232,7 +232,7 @@ public enum Wan22VaceFunA14bDepth {
             self.sampler = try wire.optional("sampler")
             self.shift = try wire.optional("shift")
             self.videoURL = try wire.required("video_url")
-            self.refImageURLS = try wire.optional("ref_image_urls")
+            self.refImageURLs = try wire.optional("ref_image_urls")
             self.firstFrameURL = try wire.optional("first_frame_url")
             self.lastFrameURL = try wire.optional("last_frame_url")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
@@ -267,7 +267,7 @@ public enum Wan22VaceFunA14bDepth {
             try wire.optional(self.sampler, "sampler")
             try wire.optional(self.shift, "shift")
             try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.refImageURLS, "ref_image_urls")
+            try wire.optional(self.refImageURLs, "ref_image_urls")
             try wire.optional(self.firstFrameURL, "first_frame_url")
             try wire.optional(self.lastFrameURL, "last_frame_url")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
@@ -410,7 +410,7 @@ public enum Wan22VaceFunA14bDepth {
     }
 
     /// The output of `fal-ai/wan-22-vace-fun-a14b/depth`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated depth video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -465,7 +465,7 @@ public enum Wan22VaceFunA14bInpainting {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-22-vace-fun-a14b/inpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -521,7 +521,7 @@ public enum Wan22VaceFunA14bInpainting {
         /// URL to the guiding mask file. If provided, the model will use this mask as a reference to create masked video using salient mask tracking. Will be ignored if mask_video_url is provided.
         public var maskImageURL: String?
         /// Urls to source reference image. If provided, the model will use this image as reference.
-        public var refImageURLS: [FileInput]?
+        public var refImageURLs: [FileInput]?
         /// URL to the first frame of the video. If provided, the model will use this frame as a reference.
         public var firstFrameURL: String?
         /// URL to the last frame of the video. If provided, the model will use this frame as a reference.
@@ -600,7 +600,7 @@ public enum Wan22VaceFunA14bInpainting {
             videoURL: FileInput,
             maskVideoURL: String? = nil,
             maskImageURL: String? = nil,
-            refImageURLS: [FileInput]? = nil,
+            refImageURLs: [FileInput]? = nil,
             firstFrameURL: String? = nil,
             lastFrameURL: String? = nil,
             enableSafetyChecker: Bool? = nil,
@@ -634,7 +634,7 @@ public enum Wan22VaceFunA14bInpainting {
             self.videoURL = videoURL
             self.maskVideoURL = maskVideoURL
             self.maskImageURL = maskImageURL
-            self.refImageURLS = refImageURLS
+            self.refImageURLs = refImageURLs
             self.firstFrameURL = firstFrameURL
             self.lastFrameURL = lastFrameURL
             self.enableSafetyChecker = enableSafetyChecker
@@ -671,7 +671,7 @@ public enum Wan22VaceFunA14bInpainting {
             self.videoURL = try wire.required("video_url")
             self.maskVideoURL = try wire.optional("mask_video_url")
             self.maskImageURL = try wire.optional("mask_image_url")
-            self.refImageURLS = try wire.optional("ref_image_urls")
+            self.refImageURLs = try wire.optional("ref_image_urls")
             self.firstFrameURL = try wire.optional("first_frame_url")
             self.lastFrameURL = try wire.optional("last_frame_url")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
@@ -708,7 +708,7 @@ public enum Wan22VaceFunA14bInpainting {
             try wire.required(self.videoURL, "video_url")
             try wire.optional(self.maskVideoURL, "mask_video_url")
             try wire.optional(self.maskImageURL, "mask_image_url")
-            try wire.optional(self.refImageURLS, "ref_image_urls")
+            try wire.optional(self.refImageURLs, "ref_image_urls")
             try wire.optional(self.firstFrameURL, "first_frame_url")
             try wire.optional(self.lastFrameURL, "last_frame_url")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
@@ -771,7 +771,7 @@ public enum Wan22VaceFunA14bInpainting {
     }
 
     /// The output of `fal-ai/wan-22-vace-fun-a14b/inpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated inpainting video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -826,7 +826,7 @@ public enum Wan22VaceFunA14bOutpainting {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-22-vace-fun-a14b/outpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -878,7 +878,7 @@ public enum Wan22VaceFunA14bOutpainting {
         /// URL to the source video file. Required for outpainting.
         public var videoURL: FileInput
         /// URLs to source reference image. If provided, the model will use this image as reference.
-        public var refImageURLS: [FileInput]?
+        public var refImageURLs: [FileInput]?
         /// URL to the first frame of the video. If provided, the model will use this frame as a reference.
         public var firstFrameURL: String?
         /// URL to the last frame of the video. If provided, the model will use this frame as a reference.
@@ -971,7 +971,7 @@ public enum Wan22VaceFunA14bOutpainting {
             sampler: Sampler? = nil,
             shift: Double? = nil,
             videoURL: FileInput,
-            refImageURLS: [FileInput]? = nil,
+            refImageURLs: [FileInput]? = nil,
             firstFrameURL: String? = nil,
             lastFrameURL: String? = nil,
             enableSafetyChecker: Bool? = nil,
@@ -1007,7 +1007,7 @@ public enum Wan22VaceFunA14bOutpainting {
             self.sampler = sampler
             self.shift = shift
             self.videoURL = videoURL
-            self.refImageURLS = refImageURLS
+            self.refImageURLs = refImageURLs
             self.firstFrameURL = firstFrameURL
             self.lastFrameURL = lastFrameURL
             self.enableSafetyChecker = enableSafetyChecker
@@ -1046,7 +1046,7 @@ public enum Wan22VaceFunA14bOutpainting {
             self.sampler = try wire.optional("sampler")
             self.shift = try wire.optional("shift")
             self.videoURL = try wire.required("video_url")
-            self.refImageURLS = try wire.optional("ref_image_urls")
+            self.refImageURLs = try wire.optional("ref_image_urls")
             self.firstFrameURL = try wire.optional("first_frame_url")
             self.lastFrameURL = try wire.optional("last_frame_url")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
@@ -1085,7 +1085,7 @@ public enum Wan22VaceFunA14bOutpainting {
             try wire.optional(self.sampler, "sampler")
             try wire.optional(self.shift, "shift")
             try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.refImageURLS, "ref_image_urls")
+            try wire.optional(self.refImageURLs, "ref_image_urls")
             try wire.optional(self.firstFrameURL, "first_frame_url")
             try wire.optional(self.lastFrameURL, "last_frame_url")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
@@ -1157,7 +1157,7 @@ public enum Wan22VaceFunA14bOutpainting {
     }
 
     /// The output of `fal-ai/wan-22-vace-fun-a14b/outpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated outpainting video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -1212,7 +1212,7 @@ public enum Wan22VaceFunA14bReframe {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-22-vace-fun-a14b/reframe`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation. Optional for reframing.
         ///
         /// Default: `""`.
@@ -1513,7 +1513,7 @@ public enum Wan22VaceFunA14bReframe {
     }
 
     /// The output of `fal-ai/wan-22-vace-fun-a14b/reframe`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated reframe video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -1561,7 +1561,7 @@ public enum Wan25PreviewImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for image-to-video generation
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the desired video motion. Max 800 characters.
         ///
         /// At least 1 character.
@@ -1663,7 +1663,7 @@ public enum Wan25PreviewImageToVideo {
     }
 
     /// Base output for video generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
         /// The seed used for generation
@@ -1708,7 +1708,7 @@ public enum Wan25PreviewTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for text-to-video generation
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt for video generation. Supports Chinese and English, max 800 characters.
         ///
         /// At least 1 character.
@@ -1829,7 +1829,7 @@ public enum WanAlpha {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/wan-alpha`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to guide the video generation.
         public var prompt: String
         /// The number of frames to generate.
@@ -2041,7 +2041,7 @@ public enum WanAlpha {
     }
 
     /// The output of `fal-ai/wan-alpha`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -2093,7 +2093,7 @@ public enum WanEffects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-effects`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The subject to insert into the predefined prompt template for the selected effect.
         public var subject: String
         /// URL of the input image.
@@ -2256,7 +2256,7 @@ public enum WanEffects {
     }
 
     /// The output of `fal-ai/wan-effects`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
         public let seed: Int64
@@ -2294,7 +2294,7 @@ public enum WanFlf2v {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-flf2v`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -2447,7 +2447,7 @@ public enum WanFlf2v {
     }
 
     /// The output of `fal-ai/wan-flf2v`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -2483,7 +2483,7 @@ public enum WanFunControl {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-fun-control`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate the video.
         public var prompt: String
         /// The negative prompt to generate the video.
@@ -2639,7 +2639,7 @@ public enum WanFunControl {
     }
 
     /// The output of `fal-ai/wan-fun-control`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The video generated by the model.
         public let video: File
 
@@ -2672,7 +2672,7 @@ public enum WanI2vLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-i2v-lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -2836,7 +2836,7 @@ public enum WanI2vLoRA {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyHashable {
+    public struct LoRAWeight: QueueModel, StructurallyEquatable {
         /// URL or the path to the LoRA weights.
         public var path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
@@ -2880,7 +2880,7 @@ public enum WanI2vLoRA {
     }
 
     /// The output of `fal-ai/wan-i2v-lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -2917,7 +2917,7 @@ public enum WanMotion {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-motion`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the driving video (provides the motion).
         public var videoURL: FileInput
         /// URL of the reference image (provides the character appearance).
@@ -3000,7 +3000,7 @@ public enum WanMotion {
     }
 
     /// The output of `fal-ai/wan-motion`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -3051,7 +3051,7 @@ public enum WanT2vLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-t2v-lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -3190,7 +3190,7 @@ public enum WanT2vLoRA {
     }
 
     /// The output of `fal-ai/wan-t2v-lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -3229,7 +3229,7 @@ public enum WanV2214bAnimateMove {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-14b/animate/move`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video.
         public var videoURL: FileInput
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
@@ -3365,7 +3365,7 @@ public enum WanV2214bAnimateMove {
     }
 
     /// The output of `fal-ai/wan/v2.2-14b/animate/move`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// ZIP archive of generated frames (if requested).
@@ -3414,7 +3414,7 @@ public enum WanV2214bAnimateReplace {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-14b/animate/replace`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video.
         public var videoURL: FileInput
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
@@ -3550,7 +3550,7 @@ public enum WanV2214bAnimateReplace {
     }
 
     /// The output of `fal-ai/wan/v2.2-14b/animate/replace`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// ZIP archive of generated frames (if requested).
@@ -3599,7 +3599,7 @@ public enum WanV2214bSpeechToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-14b/speech-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt used for video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -3752,7 +3752,7 @@ public enum WanV2214bSpeechToVideo {
     }
 
     /// The output of `fal-ai/wan/v2.2-14b/speech-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
 

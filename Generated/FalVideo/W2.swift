@@ -37,7 +37,7 @@ public enum WanV225bImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-5b/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The text prompt to guide video generation.
@@ -255,7 +255,7 @@ public enum WanV225bImageToVideo {
     }
 
     /// The output of `fal-ai/wan/v2.2-5b/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The text prompt used for video generation.
@@ -308,7 +308,7 @@ public enum WanV225bTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-5b/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -495,7 +495,7 @@ public enum WanV225bTextToVideo {
     }
 
     /// The output of `fal-ai/wan/v2.2-5b/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The text prompt used for video generation.
@@ -548,7 +548,7 @@ public enum WanV225bTextToVideoDistill {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-5b/text-to-video/distill`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Number of frames to generate. Must be between 17 to 161 (inclusive).
@@ -726,7 +726,7 @@ public enum WanV225bTextToVideoDistill {
     }
 
     /// The output of `fal-ai/wan/v2.2-5b/text-to-video/distill`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The text prompt used for video generation.
@@ -779,7 +779,7 @@ public enum WanV225bTextToVideoFastWan {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-5b/text-to-video/fast-wan`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -946,7 +946,7 @@ public enum WanV225bTextToVideoFastWan {
     }
 
     /// The output of `fal-ai/wan/v2.2-5b/text-to-video/fast-wan`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The text prompt used for video generation.
@@ -1000,7 +1000,7 @@ public enum WanV22A14bImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The text prompt to guide video generation.
@@ -1218,7 +1218,7 @@ public enum WanV22A14bImageToVideo {
     }
 
     /// The output of `fal-ai/wan/v2.2-a14b/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The text prompt used for video generation.
@@ -1272,7 +1272,7 @@ public enum WanV22A14bImageToVideoLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The text prompt to guide video generation.
@@ -1507,7 +1507,7 @@ public enum WanV22A14bImageToVideoLoRA {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyHashable {
+    public struct LoRAWeight: QueueModel, StructurallyEquatable {
         /// URL or the path to the LoRA weights.
         public var path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
@@ -1572,7 +1572,7 @@ public enum WanV22A14bImageToVideoLoRA {
     }
 
     /// The output of `fal-ai/wan/v2.2-a14b/image-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The text prompt used for video generation.
@@ -1625,7 +1625,7 @@ public enum WanV22A14bImageToVideoTurbo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-video/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The text prompt to guide video generation.
@@ -1741,7 +1741,7 @@ public enum WanV22A14bImageToVideoTurbo {
     }
 
     /// The output of `fal-ai/wan/v2.2-a14b/image-to-video/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The text prompt used for video generation.
@@ -1795,7 +1795,7 @@ public enum WanV22A14bTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -2001,7 +2001,7 @@ public enum WanV22A14bTextToVideo {
     }
 
     /// The output of `fal-ai/wan/v2.2-a14b/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The text prompt used for video generation.
@@ -2057,7 +2057,7 @@ public enum WanV22A14bTextToVideoLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-video/lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -2281,7 +2281,7 @@ public enum WanV22A14bTextToVideoLoRA {
     }
 
     /// The output of `fal-ai/wan/v2.2-a14b/text-to-video/lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The text prompt used for video generation.
@@ -2334,7 +2334,7 @@ public enum WanV22A14bTextToVideoTurbo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-video/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Random seed for reproducibility. If None, a random seed is chosen.
@@ -2438,7 +2438,7 @@ public enum WanV22A14bTextToVideoTurbo {
     }
 
     /// The output of `fal-ai/wan/v2.2-a14b/text-to-video/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The text prompt used for video generation.
@@ -2492,7 +2492,7 @@ public enum WanV22A14bVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/video-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the input video.
         public var videoURL: FileInput
         /// The text prompt to guide video generation.
@@ -2723,7 +2723,7 @@ public enum WanV22A14bVideoToVideo {
     }
 
     /// The output of `fal-ai/wan/v2.2-a14b/video-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: File
         /// The text prompt used for video generation.
@@ -2772,7 +2772,7 @@ public enum WanV26ImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Wan 2.6 image-to-video generation
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt describing the desired video motion. Max 800 characters.
         ///
         /// At least 1 character.
@@ -2899,7 +2899,7 @@ public enum WanV26ImageToVideo {
     }
 
     /// Output for image-to-video generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
         /// The seed used for generation
@@ -2958,13 +2958,13 @@ public enum WanV26ReferenceToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Wan 2.6 reference-to-video generation (R2V)
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Use @Video1, @Video2, @Video3 to reference subjects from your videos. Works for people, animals, or objects. For multi-shot prompts: '[0-3s] Shot 1. [3-6s] Shot 2.' Max 800 characters.
         ///
         /// At least 1 character.
         public var prompt: String
         /// Reference videos for subject consistency (1-3 videos). Videos' FPS must be at least 16 FPS.Reference in prompt as @Video1, @Video2, @Video3. Works for people, animals, or objects.
-        public var videoURLS: [FileInput]
+        public var videoURLs: [FileInput]
         /// The aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
@@ -2998,7 +2998,7 @@ public enum WanV26ReferenceToVideo {
 
         public init(
             prompt: String,
-            videoURLS: [FileInput],
+            videoURLs: [FileInput],
             aspectRatio: AspectRatio? = nil,
             resolution: Resolution? = nil,
             duration: Duration? = nil,
@@ -3009,7 +3009,7 @@ public enum WanV26ReferenceToVideo {
             enableSafetyChecker: Bool? = nil
         ) {
             self.prompt = prompt
-            self.videoURLS = videoURLS
+            self.videoURLs = videoURLs
             self.aspectRatio = aspectRatio
             self.resolution = resolution
             self.duration = duration
@@ -3023,7 +3023,7 @@ public enum WanV26ReferenceToVideo {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.videoURLS = try wire.required("video_urls")
+            self.videoURLs = try wire.required("video_urls")
             self.aspectRatio = try wire.optional("aspect_ratio")
             self.resolution = try wire.optional("resolution")
             self.duration = try wire.optional("duration")
@@ -3037,7 +3037,7 @@ public enum WanV26ReferenceToVideo {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURLS, "video_urls")
+            try wire.required(self.videoURLs, "video_urls")
             try wire.optional(self.aspectRatio, "aspect_ratio")
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.duration, "duration")
@@ -3067,7 +3067,7 @@ public enum WanV26ReferenceToVideo {
     }
 
     /// Output for reference-to-video generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
         /// The seed used for generation
@@ -3116,15 +3116,15 @@ public enum WanV26ReferenceToVideoFlash {
     /// The flash model is 10-20 seconds faster than the standard R2V model
     /// and supports generating videos with or without audio. It also supports
     /// both images and videos as reference inputs.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Use Character1, Character2, etc. to reference subjects from your reference files. Works for people, animals, or objects. For multi-shot prompts: '[0-3s] Shot 1. [3-6s] Shot 2.' Max 1500 characters. Reference order: video_urls first, then image_urls.
         ///
         /// At least 1 character.
         public var prompt: String
         /// Reference videos for subject consistency (0-3 videos). Videos' FPS must be at least 16 FPS. Combined with image_urls, total references cannot exceed 5. Reference order: video_urls are numbered first (Character1, Character2...), then image_urls continue the sequence.
-        public var videoURLS: [String]?
+        public var videoURLs: [String]?
         /// Reference images for subject consistency (0-5 images). Combined with video_urls, total references cannot exceed 5. Formats: JPEG, JPG, PNG (no alpha), BMP, WEBP. Resolution: 240-5000px. Max 10MB each. Reference order: image_urls continue numbering after video_urls.
-        public var imageURLS: [String]?
+        public var imageURLs: [String]?
         /// The aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
@@ -3162,8 +3162,8 @@ public enum WanV26ReferenceToVideoFlash {
 
         public init(
             prompt: String,
-            videoURLS: [String]? = nil,
-            imageURLS: [String]? = nil,
+            videoURLs: [String]? = nil,
+            imageURLs: [String]? = nil,
             aspectRatio: AspectRatio? = nil,
             resolution: Resolution? = nil,
             duration: Duration? = nil,
@@ -3175,8 +3175,8 @@ public enum WanV26ReferenceToVideoFlash {
             enableSafetyChecker: Bool? = nil
         ) {
             self.prompt = prompt
-            self.videoURLS = videoURLS
-            self.imageURLS = imageURLS
+            self.videoURLs = videoURLs
+            self.imageURLs = imageURLs
             self.aspectRatio = aspectRatio
             self.resolution = resolution
             self.duration = duration
@@ -3191,8 +3191,8 @@ public enum WanV26ReferenceToVideoFlash {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.videoURLS = try wire.optional("video_urls")
-            self.imageURLS = try wire.optional("image_urls")
+            self.videoURLs = try wire.optional("video_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.aspectRatio = try wire.optional("aspect_ratio")
             self.resolution = try wire.optional("resolution")
             self.duration = try wire.optional("duration")
@@ -3207,8 +3207,8 @@ public enum WanV26ReferenceToVideoFlash {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.optional(self.videoURLS, "video_urls")
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.videoURLs, "video_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.aspectRatio, "aspect_ratio")
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.duration, "duration")
@@ -3254,7 +3254,7 @@ public enum WanV26TextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Wan 2.6 text-to-video generation
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt for video generation. Supports Chinese and English, max 800 characters. For multi-shot videos, use format: 'Overall description. First shot [0-3s] content. Second shot [3-5s] content.'
         ///
         /// At least 1 character.
@@ -3371,7 +3371,7 @@ public enum WanV26TextToVideo {
     }
 
     /// Output for text-to-video generation
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file
         public let video: VideoFile
         /// The seed used for generation
@@ -3417,7 +3417,7 @@ public enum WanV27EditVideo {
     ///
     /// Supports instruction-based editing, reference image-based editing,
     /// and video style transfer.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Editing instruction or style transfer description.
         ///
         /// At least 1 character.
@@ -3527,7 +3527,7 @@ public enum WanV27EditVideo {
     }
 
     /// Output for Wan 2.7 video editing.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited video file.
         public let video: VideoFile
         /// The seed used for generation.

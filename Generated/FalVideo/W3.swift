@@ -39,15 +39,15 @@ public enum WanV27ReferenceToVideo {
     ///
     /// Supports single or multi-character video generation from reference images
     /// and/or videos. Also supports multi-shot narration.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired video. Max 5000 characters.
         ///
         /// At least 1 character.
         public var prompt: String
         /// Reference image URLs for character/object appearance. Pass multiple images for multi-subject generation. Max 20 MB each.
-        public var referenceImageURLS: [String]?
+        public var referenceImageURLs: [String]?
         /// Reference video URLs for character/object appearance and motion. Pass multiple videos for multi-subject generation. Max 100 MB each.
-        public var referenceVideoURLS: [String]?
+        public var referenceVideoURLs: [String]?
         /// Content to avoid in the video. Max 500 characters.
         public var negativePrompt: String?
         /// Aspect ratio of the generated video.
@@ -75,8 +75,8 @@ public enum WanV27ReferenceToVideo {
 
         public init(
             prompt: String,
-            referenceImageURLS: [String]? = nil,
-            referenceVideoURLS: [String]? = nil,
+            referenceImageURLs: [String]? = nil,
+            referenceVideoURLs: [String]? = nil,
             negativePrompt: String? = nil,
             aspectRatio: AspectRatio? = nil,
             resolution: Resolution? = nil,
@@ -86,8 +86,8 @@ public enum WanV27ReferenceToVideo {
             enableSafetyChecker: Bool? = nil
         ) {
             self.prompt = prompt
-            self.referenceImageURLS = referenceImageURLS
-            self.referenceVideoURLS = referenceVideoURLS
+            self.referenceImageURLs = referenceImageURLs
+            self.referenceVideoURLs = referenceVideoURLs
             self.negativePrompt = negativePrompt
             self.aspectRatio = aspectRatio
             self.resolution = resolution
@@ -100,8 +100,8 @@ public enum WanV27ReferenceToVideo {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.referenceImageURLS = try wire.optional("reference_image_urls")
-            self.referenceVideoURLS = try wire.optional("reference_video_urls")
+            self.referenceImageURLs = try wire.optional("reference_image_urls")
+            self.referenceVideoURLs = try wire.optional("reference_video_urls")
             self.negativePrompt = try wire.optional("negative_prompt")
             self.aspectRatio = try wire.optional("aspect_ratio")
             self.resolution = try wire.optional("resolution")
@@ -114,8 +114,8 @@ public enum WanV27ReferenceToVideo {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.optional(self.referenceImageURLS, "reference_image_urls")
-            try wire.optional(self.referenceVideoURLS, "reference_video_urls")
+            try wire.optional(self.referenceImageURLs, "reference_image_urls")
+            try wire.optional(self.referenceVideoURLs, "reference_video_urls")
             try wire.optional(self.negativePrompt, "negative_prompt")
             try wire.optional(self.aspectRatio, "aspect_ratio")
             try wire.optional(self.resolution, "resolution")
@@ -142,7 +142,7 @@ public enum WanV27ReferenceToVideo {
     }
 
     /// Output for Wan 2.7 reference-to-video generation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: VideoFile
         /// The seed used for generation.
@@ -185,7 +185,7 @@ public enum WanV27TextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Wan 2.7 text-to-video generation.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the desired video. Max 5000 characters.
         ///
         /// At least 1 character.
@@ -282,7 +282,7 @@ public enum WanV27TextToVideo {
     }
 
     /// Output for Wan 2.7 text-to-video generation.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: VideoFile
         /// The seed used for generation.
@@ -332,7 +332,7 @@ public enum WanVace14b {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-vace-14b`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -392,7 +392,7 @@ public enum WanVace14b {
         /// URL to the guiding mask file. If provided, the model will use this mask as a reference to create masked video. If provided mask video url will be ignored.
         public var maskImageURL: String?
         /// URLs to source reference image. If provided, the model will use this image as reference.
-        public var refImageURLS: [FileInput]?
+        public var refImageURLs: [FileInput]?
         /// URL to the first frame of the video. If provided, the model will use this frame as a reference.
         public var firstFrameURL: String?
         /// URL to the last frame of the video. If provided, the model will use this frame as a reference.
@@ -472,7 +472,7 @@ public enum WanVace14b {
             videoURL: String? = nil,
             maskVideoURL: String? = nil,
             maskImageURL: String? = nil,
-            refImageURLS: [FileInput]? = nil,
+            refImageURLs: [FileInput]? = nil,
             firstFrameURL: String? = nil,
             lastFrameURL: String? = nil,
             enableSafetyChecker: Bool? = nil,
@@ -507,7 +507,7 @@ public enum WanVace14b {
             self.videoURL = videoURL
             self.maskVideoURL = maskVideoURL
             self.maskImageURL = maskImageURL
-            self.refImageURLS = refImageURLS
+            self.refImageURLs = refImageURLs
             self.firstFrameURL = firstFrameURL
             self.lastFrameURL = lastFrameURL
             self.enableSafetyChecker = enableSafetyChecker
@@ -545,7 +545,7 @@ public enum WanVace14b {
             self.videoURL = try wire.optional("video_url")
             self.maskVideoURL = try wire.optional("mask_video_url")
             self.maskImageURL = try wire.optional("mask_image_url")
-            self.refImageURLS = try wire.optional("ref_image_urls")
+            self.refImageURLs = try wire.optional("ref_image_urls")
             self.firstFrameURL = try wire.optional("first_frame_url")
             self.lastFrameURL = try wire.optional("last_frame_url")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
@@ -583,7 +583,7 @@ public enum WanVace14b {
             try wire.optional(self.videoURL, "video_url")
             try wire.optional(self.maskVideoURL, "mask_video_url")
             try wire.optional(self.maskImageURL, "mask_image_url")
-            try wire.optional(self.refImageURLS, "ref_image_urls")
+            try wire.optional(self.refImageURLs, "ref_image_urls")
             try wire.optional(self.firstFrameURL, "first_frame_url")
             try wire.optional(self.lastFrameURL, "last_frame_url")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
@@ -662,7 +662,7 @@ public enum WanVace14b {
     }
 
     /// The output of `fal-ai/wan-vace-14b`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -717,7 +717,7 @@ public enum WanVace14bDepth {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-vace-14b/depth`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -769,7 +769,7 @@ public enum WanVace14bDepth {
         /// URL to the source video file. Required for depth task.
         public var videoURL: FileInput
         /// URLs to source reference image. If provided, the model will use this image as reference.
-        public var refImageURLS: [FileInput]?
+        public var refImageURLs: [FileInput]?
         /// URL to the first frame of the video. If provided, the model will use this frame as a reference.
         public var firstFrameURL: String?
         /// URL to the last frame of the video. If provided, the model will use this frame as a reference.
@@ -846,7 +846,7 @@ public enum WanVace14bDepth {
             sampler: Sampler? = nil,
             shift: Double? = nil,
             videoURL: FileInput,
-            refImageURLS: [FileInput]? = nil,
+            refImageURLs: [FileInput]? = nil,
             firstFrameURL: String? = nil,
             lastFrameURL: String? = nil,
             enableSafetyChecker: Bool? = nil,
@@ -878,7 +878,7 @@ public enum WanVace14bDepth {
             self.sampler = sampler
             self.shift = shift
             self.videoURL = videoURL
-            self.refImageURLS = refImageURLS
+            self.refImageURLs = refImageURLs
             self.firstFrameURL = firstFrameURL
             self.lastFrameURL = lastFrameURL
             self.enableSafetyChecker = enableSafetyChecker
@@ -913,7 +913,7 @@ public enum WanVace14bDepth {
             self.sampler = try wire.optional("sampler")
             self.shift = try wire.optional("shift")
             self.videoURL = try wire.required("video_url")
-            self.refImageURLS = try wire.optional("ref_image_urls")
+            self.refImageURLs = try wire.optional("ref_image_urls")
             self.firstFrameURL = try wire.optional("first_frame_url")
             self.lastFrameURL = try wire.optional("last_frame_url")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
@@ -948,7 +948,7 @@ public enum WanVace14bDepth {
             try wire.optional(self.sampler, "sampler")
             try wire.optional(self.shift, "shift")
             try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.refImageURLS, "ref_image_urls")
+            try wire.optional(self.refImageURLs, "ref_image_urls")
             try wire.optional(self.firstFrameURL, "first_frame_url")
             try wire.optional(self.lastFrameURL, "last_frame_url")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
@@ -1011,7 +1011,7 @@ public enum WanVace14bDepth {
     }
 
     /// The output of `fal-ai/wan-vace-14b/depth`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated depth video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -1066,7 +1066,7 @@ public enum WanVace14bInpainting {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-vace-14b/inpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -1122,7 +1122,7 @@ public enum WanVace14bInpainting {
         /// URL to the guiding mask file. If provided, the model will use this mask as a reference to create masked video using salient mask tracking. Will be ignored if mask_video_url is provided.
         public var maskImageURL: String?
         /// Urls to source reference image. If provided, the model will use this image as reference.
-        public var refImageURLS: [FileInput]?
+        public var refImageURLs: [FileInput]?
         /// URL to the first frame of the video. If provided, the model will use this frame as a reference.
         public var firstFrameURL: String?
         /// URL to the last frame of the video. If provided, the model will use this frame as a reference.
@@ -1201,7 +1201,7 @@ public enum WanVace14bInpainting {
             videoURL: FileInput,
             maskVideoURL: String? = nil,
             maskImageURL: String? = nil,
-            refImageURLS: [FileInput]? = nil,
+            refImageURLs: [FileInput]? = nil,
             firstFrameURL: String? = nil,
             lastFrameURL: String? = nil,
             enableSafetyChecker: Bool? = nil,
@@ -1235,7 +1235,7 @@ public enum WanVace14bInpainting {
             self.videoURL = videoURL
             self.maskVideoURL = maskVideoURL
             self.maskImageURL = maskImageURL
-            self.refImageURLS = refImageURLS
+            self.refImageURLs = refImageURLs
             self.firstFrameURL = firstFrameURL
             self.lastFrameURL = lastFrameURL
             self.enableSafetyChecker = enableSafetyChecker
@@ -1272,7 +1272,7 @@ public enum WanVace14bInpainting {
             self.videoURL = try wire.required("video_url")
             self.maskVideoURL = try wire.optional("mask_video_url")
             self.maskImageURL = try wire.optional("mask_image_url")
-            self.refImageURLS = try wire.optional("ref_image_urls")
+            self.refImageURLs = try wire.optional("ref_image_urls")
             self.firstFrameURL = try wire.optional("first_frame_url")
             self.lastFrameURL = try wire.optional("last_frame_url")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
@@ -1309,7 +1309,7 @@ public enum WanVace14bInpainting {
             try wire.required(self.videoURL, "video_url")
             try wire.optional(self.maskVideoURL, "mask_video_url")
             try wire.optional(self.maskImageURL, "mask_image_url")
-            try wire.optional(self.refImageURLS, "ref_image_urls")
+            try wire.optional(self.refImageURLs, "ref_image_urls")
             try wire.optional(self.firstFrameURL, "first_frame_url")
             try wire.optional(self.lastFrameURL, "last_frame_url")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
@@ -1372,7 +1372,7 @@ public enum WanVace14bInpainting {
     }
 
     /// The output of `fal-ai/wan-vace-14b/inpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated inpainting video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -1427,7 +1427,7 @@ public enum WanVace14bOutpainting {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-vace-14b/outpainting`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -1479,7 +1479,7 @@ public enum WanVace14bOutpainting {
         /// URL to the source video file. Required for outpainting.
         public var videoURL: FileInput
         /// URLs to source reference image. If provided, the model will use this image as reference.
-        public var refImageURLS: [FileInput]?
+        public var refImageURLs: [FileInput]?
         /// URL to the first frame of the video. If provided, the model will use this frame as a reference.
         public var firstFrameURL: String?
         /// URL to the last frame of the video. If provided, the model will use this frame as a reference.
@@ -1572,7 +1572,7 @@ public enum WanVace14bOutpainting {
             sampler: Sampler? = nil,
             shift: Double? = nil,
             videoURL: FileInput,
-            refImageURLS: [FileInput]? = nil,
+            refImageURLs: [FileInput]? = nil,
             firstFrameURL: String? = nil,
             lastFrameURL: String? = nil,
             enableSafetyChecker: Bool? = nil,
@@ -1608,7 +1608,7 @@ public enum WanVace14bOutpainting {
             self.sampler = sampler
             self.shift = shift
             self.videoURL = videoURL
-            self.refImageURLS = refImageURLS
+            self.refImageURLs = refImageURLs
             self.firstFrameURL = firstFrameURL
             self.lastFrameURL = lastFrameURL
             self.enableSafetyChecker = enableSafetyChecker
@@ -1647,7 +1647,7 @@ public enum WanVace14bOutpainting {
             self.sampler = try wire.optional("sampler")
             self.shift = try wire.optional("shift")
             self.videoURL = try wire.required("video_url")
-            self.refImageURLS = try wire.optional("ref_image_urls")
+            self.refImageURLs = try wire.optional("ref_image_urls")
             self.firstFrameURL = try wire.optional("first_frame_url")
             self.lastFrameURL = try wire.optional("last_frame_url")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
@@ -1686,7 +1686,7 @@ public enum WanVace14bOutpainting {
             try wire.optional(self.sampler, "sampler")
             try wire.optional(self.shift, "shift")
             try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.refImageURLS, "ref_image_urls")
+            try wire.optional(self.refImageURLs, "ref_image_urls")
             try wire.optional(self.firstFrameURL, "first_frame_url")
             try wire.optional(self.lastFrameURL, "last_frame_url")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
@@ -1758,7 +1758,7 @@ public enum WanVace14bOutpainting {
     }
 
     /// The output of `fal-ai/wan-vace-14b/outpainting`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated outpainting video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -1813,7 +1813,7 @@ public enum WanVace14bPose {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-vace-14b/pose`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation. For pose task, the prompt should describe the desired pose and action of the subject in the video.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -1865,7 +1865,7 @@ public enum WanVace14bPose {
         /// URL to the source video file. Required for pose task.
         public var videoURL: FileInput
         /// URLs to source reference image. If provided, the model will use this image as reference.
-        public var refImageURLS: [FileInput]?
+        public var refImageURLs: [FileInput]?
         /// URL to the first frame of the video. If provided, the model will use this frame as a reference.
         public var firstFrameURL: String?
         /// URL to the last frame of the video. If provided, the model will use this frame as a reference.
@@ -1942,7 +1942,7 @@ public enum WanVace14bPose {
             sampler: Sampler? = nil,
             shift: Double? = nil,
             videoURL: FileInput,
-            refImageURLS: [FileInput]? = nil,
+            refImageURLs: [FileInput]? = nil,
             firstFrameURL: String? = nil,
             lastFrameURL: String? = nil,
             enableSafetyChecker: Bool? = nil,
@@ -1974,7 +1974,7 @@ public enum WanVace14bPose {
             self.sampler = sampler
             self.shift = shift
             self.videoURL = videoURL
-            self.refImageURLS = refImageURLS
+            self.refImageURLs = refImageURLs
             self.firstFrameURL = firstFrameURL
             self.lastFrameURL = lastFrameURL
             self.enableSafetyChecker = enableSafetyChecker
@@ -2009,7 +2009,7 @@ public enum WanVace14bPose {
             self.sampler = try wire.optional("sampler")
             self.shift = try wire.optional("shift")
             self.videoURL = try wire.required("video_url")
-            self.refImageURLS = try wire.optional("ref_image_urls")
+            self.refImageURLs = try wire.optional("ref_image_urls")
             self.firstFrameURL = try wire.optional("first_frame_url")
             self.lastFrameURL = try wire.optional("last_frame_url")
             self.enableSafetyChecker = try wire.optional("enable_safety_checker")
@@ -2044,7 +2044,7 @@ public enum WanVace14bPose {
             try wire.optional(self.sampler, "sampler")
             try wire.optional(self.shift, "shift")
             try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.refImageURLS, "ref_image_urls")
+            try wire.optional(self.refImageURLs, "ref_image_urls")
             try wire.optional(self.firstFrameURL, "first_frame_url")
             try wire.optional(self.lastFrameURL, "last_frame_url")
             try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
@@ -2107,7 +2107,7 @@ public enum WanVace14bPose {
     }
 
     /// The output of `fal-ai/wan-vace-14b/pose`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated pose video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -2162,7 +2162,7 @@ public enum WanVace14bReframe {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-vace-14b/reframe`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation. Optional for reframing.
         ///
         /// Default: `""`.
@@ -2463,7 +2463,7 @@ public enum WanVace14bReframe {
     }
 
     /// The output of `fal-ai/wan-vace-14b/reframe`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated reframe video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -2517,7 +2517,7 @@ public enum WanVaceAppsLongReframe {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/wan-vace-apps/long-reframe`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The text prompt to guide video generation. Optional for reframing.
         ///
         /// Default: `""`.
@@ -2758,7 +2758,7 @@ public enum WanVaceAppsLongReframe {
     }
 
     /// The output of `fal-ai/wan-vace-apps/long-reframe`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The output video file.
         public let video: VideoFile
 
@@ -2793,7 +2793,7 @@ public enum WanVaceAppsVideoEdit {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-vace-apps/video-edit`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt to edit the video.
         public var prompt: String
         /// URL of the input video.
@@ -2805,7 +2805,7 @@ public enum WanVaceAppsVideoEdit {
         /// URLs of the input images to use as a reference for the generation.
         ///
         /// Default: `[]`.
-        public var imageURLS: [FileInput]?
+        public var imageURLs: [FileInput]?
         /// Resolution of the edited video.
         ///
         /// Default: `.auto`.
@@ -2839,7 +2839,7 @@ public enum WanVaceAppsVideoEdit {
             prompt: String,
             videoURL: FileInput,
             videoType: VideoType? = nil,
-            imageURLS: [FileInput]? = nil,
+            imageURLs: [FileInput]? = nil,
             resolution: Resolution? = nil,
             acceleration: Acceleration? = nil,
             enableAutoDownsample: Bool? = nil,
@@ -2851,7 +2851,7 @@ public enum WanVaceAppsVideoEdit {
             self.prompt = prompt
             self.videoURL = videoURL
             self.videoType = videoType
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.resolution = resolution
             self.acceleration = acceleration
             self.enableAutoDownsample = enableAutoDownsample
@@ -2866,7 +2866,7 @@ public enum WanVaceAppsVideoEdit {
             self.prompt = try wire.required("prompt")
             self.videoURL = try wire.required("video_url")
             self.videoType = try wire.optional("video_type")
-            self.imageURLS = try wire.optional("image_urls")
+            self.imageURLs = try wire.optional("image_urls")
             self.resolution = try wire.optional("resolution")
             self.acceleration = try wire.optional("acceleration")
             self.enableAutoDownsample = try wire.optional("enable_auto_downsample")
@@ -2881,7 +2881,7 @@ public enum WanVaceAppsVideoEdit {
             try wire.required(self.prompt, "prompt")
             try wire.required(self.videoURL, "video_url")
             try wire.optional(self.videoType, "video_type")
-            try wire.optional(self.imageURLS, "image_urls")
+            try wire.optional(self.imageURLs, "image_urls")
             try wire.optional(self.resolution, "resolution")
             try wire.optional(self.acceleration, "acceleration")
             try wire.optional(self.enableAutoDownsample, "enable_auto_downsample")
@@ -2924,7 +2924,7 @@ public enum WanVaceAppsVideoEdit {
     }
 
     /// The output of `fal-ai/wan-vace-apps/video-edit`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The edited video.
         public let video: VideoFile
         /// ZIP archive of generated frames if requested.
@@ -2960,7 +2960,7 @@ public enum WanVisionEnhancer {
     public typealias File = AIAvatar.File
 
     /// Input parameters for Wan Vision Enhancer (Video-to-Video)
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the video to enhance with Wan Video. Maximum 200MB file size. Videos longer than 500 frames will have only the first 500 frames processed (~8-21 seconds depending on fps).
         public var videoURL: FileInput
         /// Target output resolution for the enhanced video. 720p (native, fast) or 1080p (upscaled, slower). Processing is always done at 720p, then upscaled if 1080p selected.
@@ -3043,7 +3043,7 @@ public enum WanVisionEnhancer {
     }
 
     /// Output from Wan Vision Enhancer
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The enhanced video file.
         public let video: File
         /// The seed used for generation.
@@ -3084,7 +3084,7 @@ public enum WorkflowUtilitiesAutoSubtitle {
     public typealias File = AIAvatar.File
 
     /// Input model for automatic subtitle generation and styling
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video file to add automatic subtitles to
         public var videoURL: FileInput
         /// Language code for transcription (e.g., 'en', 'es', 'fr', 'de', 'it', 'pt', 'nl', 'ja', 'zh', 'ko') or 3-letter ISO code (e.g., 'eng', 'spa', 'fra')
@@ -3366,7 +3366,7 @@ public enum WorkflowUtilitiesAutoSubtitle {
     }
 
     /// Output model for video with automatic subtitles
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The video with automatic subtitles
         public let video: File
         /// Full transcription text
@@ -3423,7 +3423,7 @@ public enum WorkflowUtilitiesBlendVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for blending two video frames together
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the top layer video
         public var topVideoURL: FileInput
         /// URL of the bottom layer video
@@ -3521,7 +3521,7 @@ public enum WorkflowUtilitiesBlendVideo {
     }
 
     /// Output model for blended video
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The blended video output
         public let video: File
 
@@ -3552,28 +3552,28 @@ public enum WorkflowUtilitiesInterleaveVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for interleaving multiple videos
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// List of video URLs to interleave in order
-        public var videoURLS: [FileInput]
+        public var videoURLs: [FileInput]
         /// Frame rate of the interleaved output video. When set, all interleaved frames are emitted at this rate, so lower values produce a longer output while higher values produce a shorter, faster one. Leave unset to preserve the legacy behavior, which derives the output rate from the input videos (this can yield non-standard rates such as 384.0098).
         ///
         /// At least 1, at most 120.
         public var framesPerSecond: Double?
 
-        public init(videoURLS: [FileInput], framesPerSecond: Double? = nil) {
-            self.videoURLS = videoURLS
+        public init(videoURLs: [FileInput], framesPerSecond: Double? = nil) {
+            self.videoURLs = videoURLs
             self.framesPerSecond = framesPerSecond
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.videoURLS = try wire.required("video_urls")
+            self.videoURLs = try wire.required("video_urls")
             self.framesPerSecond = try wire.optional("frames_per_second")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.videoURLS, "video_urls")
+            try wire.required(self.videoURLs, "video_urls")
             try wire.optional(self.framesPerSecond, "frames_per_second")
         }
 
@@ -3585,7 +3585,7 @@ public enum WorkflowUtilitiesInterleaveVideo {
     }
 
     /// Output model for interleaved video
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The interleaved video output
         public let video: File
 
@@ -3616,7 +3616,7 @@ public enum WorkflowUtilitiesReverseVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for reversing a video
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video file to reverse
         public var videoURL: FileInput
 
@@ -3636,7 +3636,7 @@ public enum WorkflowUtilitiesReverseVideo {
     }
 
     /// Output model for reversed video
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The reversed video
         public let video: File
 
@@ -3667,7 +3667,7 @@ public enum WorkflowUtilitiesScaleVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for scaling/resizing a video to specific dimensions
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video file to scale/resize. Height and Width of the video must be even numbers for compatibility with video codecs.
         public var videoURL: FileInput
         /// Target width in pixels. If only width is provided, height is auto-calculated to preserve aspect ratio. At least one of width or height must be provided.
@@ -3817,7 +3817,7 @@ public enum WorkflowUtilitiesScaleVideo {
     }
 
     /// Output model for scaled/resized video
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The scaled/resized video
         public let video: File
         /// Width of the original video in pixels
@@ -3868,7 +3868,7 @@ public enum WorkflowUtilitiesTrimVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for trimming a video to a specified time range
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video file to trim
         public var videoURL: FileInput
         /// Start time in seconds
@@ -3920,7 +3920,7 @@ public enum WorkflowUtilitiesTrimVideo {
     }
 
     /// Output model for trimmed video
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The trimmed video
         public let video: File
         /// Duration of the original video in seconds

@@ -22,7 +22,7 @@ public enum XaiGrokImagineVideoEditVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/edit-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the desired edit.
         ///
         /// At most 4096 characters.
@@ -80,7 +80,7 @@ public enum XaiGrokImagineVideoEditVideo {
     }
 
     /// The output of `xai/grok-imagine-video/edit-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
 
@@ -111,7 +111,7 @@ public enum XaiGrokImagineVideoExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/extend-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of what should happen next in the video.
         ///
         /// At most 4096 characters.
@@ -157,7 +157,7 @@ public enum XaiGrokImagineVideoExtendVideo {
     }
 
     /// The output of `xai/grok-imagine-video/extend-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The extended video (original + extension stitched together).
         public let video: VideoFile
 
@@ -189,7 +189,7 @@ public enum XaiGrokImagineVideoImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of desired changes or motion in the video.
         ///
         /// At most 4096 characters.
@@ -274,7 +274,7 @@ public enum XaiGrokImagineVideoImageToVideo {
     }
 
     /// The output of `xai/grok-imagine-video/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
 
@@ -306,7 +306,7 @@ public enum XaiGrokImagineVideoReferenceToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/reference-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text prompt describing the video to generate. Use @Image1, @Image2, etc. to reference specific images from reference_image_urls in order.
         ///
         /// At most 4096 characters.
@@ -314,7 +314,7 @@ public enum XaiGrokImagineVideoReferenceToVideo {
         /// One or more reference image URLs to guide the video generation as style and content references. Reference in prompt as @Image1, @Image2, etc. Maximum 7 images.
         ///
         /// At least 1 item, at most 7 items.
-        public var referenceImageURLS: [FileInput]
+        public var referenceImageURLs: [FileInput]
         /// Video duration in seconds.
         ///
         /// At least 1, at most 10. Default: `8`.
@@ -330,13 +330,13 @@ public enum XaiGrokImagineVideoReferenceToVideo {
 
         public init(
             prompt: String,
-            referenceImageURLS: [FileInput],
+            referenceImageURLs: [FileInput],
             duration: Int? = nil,
             aspectRatio: AspectRatio? = nil,
             resolution: Resolution? = nil
         ) {
             self.prompt = prompt
-            self.referenceImageURLS = referenceImageURLS
+            self.referenceImageURLs = referenceImageURLs
             self.duration = duration
             self.aspectRatio = aspectRatio
             self.resolution = resolution
@@ -345,7 +345,7 @@ public enum XaiGrokImagineVideoReferenceToVideo {
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
             self.prompt = try wire.required("prompt")
-            self.referenceImageURLS = try wire.required("reference_image_urls")
+            self.referenceImageURLs = try wire.required("reference_image_urls")
             self.duration = try wire.optional("duration")
             self.aspectRatio = try wire.optional("aspect_ratio")
             self.resolution = try wire.optional("resolution")
@@ -354,7 +354,7 @@ public enum XaiGrokImagineVideoReferenceToVideo {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLS, "reference_image_urls")
+            try wire.required(self.referenceImageURLs, "reference_image_urls")
             try wire.optional(self.duration, "duration")
             try wire.optional(self.aspectRatio, "aspect_ratio")
             try wire.optional(self.resolution, "resolution")
@@ -370,7 +370,7 @@ public enum XaiGrokImagineVideoReferenceToVideo {
         public func validate(at path: [String]) -> [ValidationIssue] {
             var validator = Validator(path)
             validator.string(self.prompt, "prompt", maxLength: 4096)
-            validator.count(self.referenceImageURLS, "reference_image_urls", minItems: 1, maxItems: 7)
+            validator.count(self.referenceImageURLs, "reference_image_urls", minItems: 1, maxItems: 7)
             validator.number(self.duration, "duration", minimum: 1, maximum: 10)
             return validator.issues
         }
@@ -394,7 +394,7 @@ public enum XaiGrokImagineVideoReferenceToVideo {
     }
 
     /// The output of `xai/grok-imagine-video/reference-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
 
@@ -427,7 +427,7 @@ public enum XaiGrokImagineVideoTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/text-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Text description of the desired video.
         ///
         /// At most 4096 characters.
@@ -484,7 +484,7 @@ public enum XaiGrokImagineVideoTextToVideo {
     }
 
     /// The output of `xai/grok-imagine-video/text-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video.
         public let video: VideoFile
 

@@ -17,7 +17,7 @@ extension QueueEndpoint where Input == ArbiterImage.Input, Output == ArbiterImag
 /// The types of `fal-ai/arbiter/image`.
 public enum ArbiterImage {
     /// The input of `fal-ai/arbiter/image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The measurements to use for the measurement.
         public var measurements: [MeasurementsItem]
         /// The inputs to use for the measurement.
@@ -55,7 +55,7 @@ public enum ArbiterImage {
         public static var allCases: [Self] { [.arniqa, .clipIqa, .musiq, .nima, .lapvar] }
     }
 
-    public struct ImageInput: QueueModel, StructurallyHashable {
+    public struct ImageInput: QueueModel, StructurallyEquatable {
         /// The image to use for the measurement.
         public var hypothesis: String
 
@@ -75,7 +75,7 @@ public enum ArbiterImage {
     }
 
     /// The output of `fal-ai/arbiter/image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The values of the measurements.
         public let values: [[String: ValuesItemValue]]?
 
@@ -94,7 +94,7 @@ public enum ArbiterImage {
         }
     }
 
-    public enum ValuesItemValue: QueueModel, StructurallyHashable {
+    public enum ValuesItemValue: QueueModel, StructurallyEquatable {
         case number(Double)
         case object([String: Double])
 
@@ -124,7 +124,7 @@ public enum ArbiterImageImage {
     public typealias ValuesItemValue = ArbiterImage.ValuesItemValue
 
     /// The input of `fal-ai/arbiter/image/image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The measurements to use for the measurement.
         public var measurements: [MeasurementsItem]
         /// The inputs to use for the measurement.
@@ -162,7 +162,7 @@ public enum ArbiterImageImage {
         public static var allCases: [Self] { [.dists, .mse, .lpips, .sdi, .ssim] }
     }
 
-    public struct ReferenceImageInput: QueueModel, StructurallyHashable {
+    public struct ReferenceImageInput: QueueModel, StructurallyEquatable {
         /// The image to use for the measurement.
         public var reference: String
         /// The hypothesis image to use for the measurement.
@@ -187,7 +187,7 @@ public enum ArbiterImageImage {
     }
 
     /// The output of `fal-ai/arbiter/image/image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The values of the measurements.
         public let values: [[String: ValuesItemValue]]?
 
@@ -218,7 +218,7 @@ public enum ArbiterImageText {
     public typealias ValuesItemValue = ArbiterImage.ValuesItemValue
 
     /// The input of `fal-ai/arbiter/image/text`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The measurements to use for the measurement.
         public var measurements: [String]
         /// The inputs to use for the measurement.
@@ -242,7 +242,7 @@ public enum ArbiterImageText {
         }
     }
 
-    public struct SemanticImageInput: QueueModel, StructurallyHashable {
+    public struct SemanticImageInput: QueueModel, StructurallyEquatable {
         /// The hypothesis image to use for the measurement.
         public var hypothesis: String
         /// The text reference to use for the measurement.
@@ -267,7 +267,7 @@ public enum ArbiterImageText {
     }
 
     /// The output of `fal-ai/arbiter/image/text`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The values of the measurements.
         public let values: [[String: ValuesItemValue]]?
 

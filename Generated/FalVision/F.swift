@@ -20,7 +20,7 @@ extension QueueEndpoint where Input == Florence2LargeCaption.Input, Output == Fl
 /// The types of `fal-ai/florence-2-large/caption`.
 public enum Florence2LargeCaption {
     /// The input of `fal-ai/florence-2-large/caption`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
 
@@ -40,7 +40,7 @@ public enum Florence2LargeCaption {
     }
 
     /// The output of `fal-ai/florence-2-large/caption`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Results from the model
         public let results: String
 
@@ -68,7 +68,7 @@ extension QueueEndpoint where Input == Florence2LargeDetailedCaption.Input, Outp
 /// The types of `fal-ai/florence-2-large/detailed-caption`.
 public enum Florence2LargeDetailedCaption {
     /// The input of `fal-ai/florence-2-large/detailed-caption`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
 
@@ -88,7 +88,7 @@ public enum Florence2LargeDetailedCaption {
     }
 
     /// The output of `fal-ai/florence-2-large/detailed-caption`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Results from the model
         public let results: String
 
@@ -116,7 +116,7 @@ extension QueueEndpoint where Input == Florence2LargeMoreDetailedCaption.Input, 
 /// The types of `fal-ai/florence-2-large/more-detailed-caption`.
 public enum Florence2LargeMoreDetailedCaption {
     /// The input of `fal-ai/florence-2-large/more-detailed-caption`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
 
@@ -136,7 +136,7 @@ public enum Florence2LargeMoreDetailedCaption {
     }
 
     /// The output of `fal-ai/florence-2-large/more-detailed-caption`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Results from the model
         public let results: String
 
@@ -164,7 +164,7 @@ extension QueueEndpoint where Input == Florence2LargeOCR.Input, Output == Floren
 /// The types of `fal-ai/florence-2-large/ocr`.
 public enum Florence2LargeOCR {
     /// The input of `fal-ai/florence-2-large/ocr`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
 
@@ -184,7 +184,7 @@ public enum Florence2LargeOCR {
     }
 
     /// The output of `fal-ai/florence-2-large/ocr`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Results from the model
         public let results: String
 
@@ -212,7 +212,7 @@ extension QueueEndpoint where Input == Florence2LargeRegionToCategory.Input, Out
 /// The types of `fal-ai/florence-2-large/region-to-category`.
 public enum Florence2LargeRegionToCategory {
     /// The input of `fal-ai/florence-2-large/region-to-category`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
         /// The user input coordinates
@@ -242,7 +242,7 @@ public enum Florence2LargeRegionToCategory {
         }
     }
 
-    public struct Region: QueueModel, StructurallyHashable {
+    public struct Region: QueueModel, StructurallyEquatable {
         /// X-coordinate of the top-left corner
         ///
         /// At least 0, at most 999.
@@ -294,7 +294,7 @@ public enum Florence2LargeRegionToCategory {
     }
 
     /// The output of `fal-ai/florence-2-large/region-to-category`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Results from the model
         public let results: String
 
@@ -325,7 +325,7 @@ public enum Florence2LargeRegionToDescription {
     public typealias Region = Florence2LargeRegionToCategory.Region
 
     /// The input of `fal-ai/florence-2-large/region-to-description`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
         /// The user input coordinates
@@ -356,7 +356,7 @@ public enum Florence2LargeRegionToDescription {
     }
 
     /// The output of `fal-ai/florence-2-large/region-to-description`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Results from the model
         public let results: String
 

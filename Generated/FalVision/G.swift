@@ -14,11 +14,11 @@ extension QueueEndpoint where Input == GotOCRV2.Input, Output == GotOCRV2.Output
 /// The types of `fal-ai/got-ocr/v2`.
 public enum GotOCRV2 {
     /// The input of `fal-ai/got-ocr/v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of images.
         ///
         /// Default: `[]`.
-        public var inputImageURLS: [FileInput]?
+        public var inputImageURLs: [FileInput]?
         /// Generate the output in formatted mode.
         ///
         /// Default: `false`.
@@ -28,22 +28,22 @@ public enum GotOCRV2 {
         /// Default: `false`.
         public var multiPage: Bool?
 
-        public init(inputImageURLS: [FileInput]? = nil, doFormat: Bool? = nil, multiPage: Bool? = nil) {
-            self.inputImageURLS = inputImageURLS
+        public init(inputImageURLs: [FileInput]? = nil, doFormat: Bool? = nil, multiPage: Bool? = nil) {
+            self.inputImageURLs = inputImageURLs
             self.doFormat = doFormat
             self.multiPage = multiPage
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.inputImageURLS = try wire.optional("input_image_urls")
+            self.inputImageURLs = try wire.optional("input_image_urls")
             self.doFormat = try wire.optional("do_format")
             self.multiPage = try wire.optional("multi_page")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.optional(self.inputImageURLS, "input_image_urls")
+            try wire.optional(self.inputImageURLs, "input_image_urls")
             try wire.optional(self.doFormat, "do_format")
             try wire.optional(self.multiPage, "multi_page")
         }
@@ -56,7 +56,7 @@ public enum GotOCRV2 {
     }
 
     /// The output of `fal-ai/got-ocr/v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated output
         public let outputs: [String]
 

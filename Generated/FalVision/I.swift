@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == ImageutilsNSFW.Input, Output == Imageutil
 /// The types of `fal-ai/imageutils/nsfw`.
 public enum ImageutilsNSFW {
     /// The input of `fal-ai/imageutils/nsfw`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Input image url.
         public var imageURL: FileInput
 
@@ -34,7 +34,7 @@ public enum ImageutilsNSFW {
     }
 
     /// The output of `fal-ai/imageutils/nsfw`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The probability of the image being NSFW.
         public let nsfwProbability: Double
 

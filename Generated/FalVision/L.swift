@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == LlavaNext.Input, Output == LlavaNext.Outp
 /// The types of `fal-ai/llava-next`.
 public enum LlavaNext {
     /// The input of `fal-ai/llava-next`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Prompt to be used for the image
@@ -80,7 +80,7 @@ public enum LlavaNext {
     }
 
     /// The output of `fal-ai/llava-next`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated output
         public let output: String
         /// Whether the output is partial

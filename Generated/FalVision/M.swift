@@ -25,7 +25,7 @@ extension QueueEndpoint where Input == Moondream2.Input, Output == Moondream2.Ou
 /// The types of `fal-ai/moondream2`.
 public enum Moondream2 {
     /// The input of `fal-ai/moondream2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be processed
         public var imageURL: FileInput
 
@@ -45,7 +45,7 @@ public enum Moondream2 {
     }
 
     /// The output of `fal-ai/moondream2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Output for the given query
         public let output: String
 
@@ -73,7 +73,7 @@ extension QueueEndpoint where Input == Moondream2ObjectDetection.Input, Output =
 /// The types of `fal-ai/moondream2/object-detection`.
 public enum Moondream2ObjectDetection {
     /// The input of `fal-ai/moondream2/object-detection`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Object to be detected in the image
@@ -98,7 +98,7 @@ public enum Moondream2ObjectDetection {
     }
 
     /// The output of `fal-ai/moondream2/object-detection`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Objects detected in the image
         public let objects: [[String: JSONValue]]
         /// Image with detected objects
@@ -123,7 +123,7 @@ public enum Moondream2ObjectDetection {
     }
 
     /// Represents an image file.
-    public struct Image: QueueModel, StructurallyHashable {
+    public struct Image: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -186,7 +186,7 @@ public enum Moondream2PointObjectDetection {
     public typealias Image = Moondream2ObjectDetection.Image
 
     /// The input of `fal-ai/moondream2/point-object-detection`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Object to be detected in the image
@@ -211,7 +211,7 @@ public enum Moondream2PointObjectDetection {
     }
 
     /// The output of `fal-ai/moondream2/point-object-detection`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Objects detected in the image
         public let objects: [[String: JSONValue]]
         /// Image with detected objects
@@ -244,7 +244,7 @@ extension QueueEndpoint where Input == Moondream2VisualQuery.Input, Output == Mo
 /// The types of `fal-ai/moondream2/visual-query`.
 public enum Moondream2VisualQuery {
     /// The input of `fal-ai/moondream2/visual-query`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Query to be asked in the image
@@ -269,7 +269,7 @@ public enum Moondream2VisualQuery {
     }
 
     /// The output of `fal-ai/moondream2/visual-query`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Output for the given query
         public let output: String
 
@@ -297,7 +297,7 @@ extension QueueEndpoint where Input == Moondream3PreviewCaption.Input, Output ==
 /// The types of `fal-ai/moondream3-preview/caption`.
 public enum Moondream3PreviewCaption {
     /// The input of `fal-ai/moondream3-preview/caption`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Length of the caption to generate
@@ -363,7 +363,7 @@ public enum Moondream3PreviewCaption {
     }
 
     /// The output of `fal-ai/moondream3-preview/caption`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -392,7 +392,7 @@ public enum Moondream3PreviewCaption {
         }
     }
 
-    public struct UsageInfo: QueueModel, StructurallyHashable {
+    public struct UsageInfo: QueueModel, StructurallyEquatable {
         /// Number of input tokens processed
         public let inputTokens: Int
         /// Number of output tokens generated
@@ -443,7 +443,7 @@ public enum Moondream3PreviewDetect {
     public typealias UsageInfo = Moondream3PreviewCaption.UsageInfo
 
     /// The input of `fal-ai/moondream3-preview/detect`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Object to be detected in the image
@@ -488,7 +488,7 @@ public enum Moondream3PreviewDetect {
     }
 
     /// The output of `fal-ai/moondream3-preview/detect`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -522,7 +522,7 @@ public enum Moondream3PreviewDetect {
         }
     }
 
-    public struct Object: QueueModel, StructurallyHashable {
+    public struct Object: QueueModel, StructurallyEquatable {
         /// Left boundary of detection box in normalized format (0 to 1)
         public let xMin: Double
         /// Top boundary of detection box in normalized format (0 to 1)
@@ -556,7 +556,7 @@ public enum Moondream3PreviewDetect {
         }
     }
 
-    public struct ImageFile: QueueModel, StructurallyHashable {
+    public struct ImageFile: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -620,7 +620,7 @@ public enum Moondream3PreviewPoint {
     public typealias ImageFile = Moondream3PreviewDetect.ImageFile
 
     /// The input of `fal-ai/moondream3-preview/point`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Object to be located in the image
@@ -665,7 +665,7 @@ public enum Moondream3PreviewPoint {
     }
 
     /// The output of `fal-ai/moondream3-preview/point`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -699,7 +699,7 @@ public enum Moondream3PreviewPoint {
         }
     }
 
-    public struct Point: QueueModel, StructurallyHashable {
+    public struct Point: QueueModel, StructurallyEquatable {
         /// X coordinate of the point in normalized format (0 to 1)
         public let x: Double
         /// Y coordinate of the point in normalized format (0 to 1)
@@ -735,7 +735,7 @@ public enum Moondream3PreviewQuery {
     public typealias UsageInfo = Moondream3PreviewCaption.UsageInfo
 
     /// The input of `fal-ai/moondream3-preview/query`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Query to be asked in the image
@@ -802,7 +802,7 @@ public enum Moondream3PreviewQuery {
     }
 
     /// The output of `fal-ai/moondream3-preview/query`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -845,7 +845,7 @@ extension QueueEndpoint where Input == MoondreamBatched.Input, Output == Moondre
 /// The types of `fal-ai/moondream/batched`.
 public enum MoondreamBatched {
     /// The input of `fal-ai/moondream/batched`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Model ID to use for inference
         ///
         /// Default: `.vikhyatkMoondream2`.
@@ -936,7 +936,7 @@ public enum MoondreamBatched {
         public static var allCases: [Self] { [.vikhyatkMoondream2, .falAIMoondream2Docci] }
     }
 
-    public struct MoondreamInputParam: QueueModel, StructurallyHashable {
+    public struct MoondreamInputParam: QueueModel, StructurallyEquatable {
         /// URL of the image to be processed
         public var imageURL: String
         /// Prompt to be used for the image
@@ -968,7 +968,7 @@ public enum MoondreamBatched {
     }
 
     /// The output of `fal-ai/moondream/batched`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// List of generated outputs
         public let outputs: [String]
         /// Whether the output is partial
@@ -1018,7 +1018,7 @@ extension QueueEndpoint where Input == MoondreamNext.Input, Output == MoondreamN
 /// The types of `fal-ai/moondream-next`.
 public enum MoondreamNext {
     /// The input of `fal-ai/moondream-next`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image URL to be processed
         public var imageURL: FileInput
         /// Type of task to perform
@@ -1081,7 +1081,7 @@ public enum MoondreamNext {
     }
 
     /// The output of `fal-ai/moondream-next`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Response from the model
         public let output: String
 
@@ -1109,7 +1109,7 @@ extension QueueEndpoint where Input == MoondreamNextBatch.Input, Output == Moond
 /// The types of `fal-ai/moondream-next/batch`.
 public enum MoondreamNextBatch {
     /// The input of `fal-ai/moondream-next/batch`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// List of image URLs to be processed (maximum 32 images)
         public var imagesDataURL: FileInput
         /// Single prompt to apply to all images
@@ -1152,7 +1152,7 @@ public enum MoondreamNextBatch {
     }
 
     /// The output of `fal-ai/moondream-next/batch`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// URL to the generated captions JSON file containing filename-caption pairs.
         public let captionsFile: File
         /// List of generated captions
@@ -1176,7 +1176,7 @@ public enum MoondreamNextBatch {
         }
     }
 
-    public struct File: QueueModel, StructurallyHashable {
+    public struct File: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.

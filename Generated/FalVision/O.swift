@@ -14,9 +14,9 @@ extension QueueEndpoint where Input == OpenrouterRouterVision.Input, Output == O
 /// The types of `openrouter/router/vision`.
 public enum OpenrouterRouterVision {
     /// The input of `openrouter/router/vision`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// List of image URLs to be processed
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
         /// Prompt to be used for the image
         public var prompt: String
         /// System prompt to provide context or instructions to the model
@@ -37,7 +37,7 @@ public enum OpenrouterRouterVision {
         public var maxTokens: Int?
 
         public init(
-            imageURLS: [FileInput],
+            imageURLs: [FileInput],
             prompt: String,
             systemPrompt: String? = nil,
             model: String,
@@ -45,7 +45,7 @@ public enum OpenrouterRouterVision {
             temperature: Double? = nil,
             maxTokens: Int? = nil
         ) {
-            self.imageURLS = imageURLS
+            self.imageURLs = imageURLs
             self.prompt = prompt
             self.systemPrompt = systemPrompt
             self.model = model
@@ -56,7 +56,7 @@ public enum OpenrouterRouterVision {
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
             self.prompt = try wire.required("prompt")
             self.systemPrompt = try wire.optional("system_prompt")
             self.model = try wire.required("model")
@@ -67,7 +67,7 @@ public enum OpenrouterRouterVision {
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
             try wire.required(self.prompt, "prompt")
             try wire.optional(self.systemPrompt, "system_prompt")
             try wire.required(self.model, "model")
@@ -91,7 +91,7 @@ public enum OpenrouterRouterVision {
     }
 
     /// The output of `openrouter/router/vision`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated output
         public let output: String
         /// Token usage information
@@ -115,7 +115,7 @@ public enum OpenrouterRouterVision {
         }
     }
 
-    public struct UsageInfo: QueueModel, StructurallyHashable {
+    public struct UsageInfo: QueueModel, StructurallyEquatable {
         public let promptTokens: Int?
         public let completionTokens: Int?
         /// Default: `0`.
@@ -161,7 +161,7 @@ public enum OpenrouterRouterVision {
         }
     }
 
-    public struct PromptTokensDetails: QueueModel, StructurallyHashable {
+    public struct PromptTokensDetails: QueueModel, StructurallyEquatable {
         /// Default: `0`.
         public let cachedTokens: Int?
         /// Default: `0`.

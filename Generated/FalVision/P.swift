@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == PerceptronIsaac01.Input, Output == Percep
 /// The types of `perceptron/isaac-01`.
 public enum PerceptronIsaac01 {
     /// The input of `perceptron/isaac-01`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Image URL to be processed
         public var imageURL: FileInput
         /// Prompt to be used for the image
@@ -75,7 +75,7 @@ public enum PerceptronIsaac01 {
     }
 
     /// The output of `perceptron/isaac-01`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated output
         public let output: String
         /// Whether the output is partial
@@ -116,7 +116,7 @@ public enum PerceptronIsaac01 {
         }
     }
 
-    public struct CompletionUsage: QueueModel, StructurallyHashable {
+    public struct CompletionUsage: QueueModel, StructurallyEquatable {
         /// Number of tokens in the completion
         public let completionTokens: Int
         /// Number of tokens in the prompt
@@ -154,7 +154,7 @@ extension QueueEndpoint where Input == PerceptronIsaac01OpenaiV1ChatCompletions.
 /// The types of `perceptron/isaac-01/openai/v1/chat/completions`.
 public enum PerceptronIsaac01OpenaiV1ChatCompletions {
     /// Schema referenced but not defined by fal.ai (missing from source OpenAPI spec)
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
 
         public init() {
         }

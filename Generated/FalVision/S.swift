@@ -22,7 +22,7 @@ public enum Sa2va4bImage {
     public typealias Image = Moondream2ObjectDetection.Image
 
     /// The input of `fal-ai/sa2va/4b/image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt to be used for the chat completion
         public var prompt: String
         /// Url for the Input image.
@@ -47,7 +47,7 @@ public enum Sa2va4bImage {
     }
 
     /// The output of `fal-ai/sa2va/4b/image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated output
         public let output: String
         /// Dictionary of label: mask image
@@ -83,7 +83,7 @@ public enum Sa2va4bVideo {
     public typealias File = MoondreamNextBatch.File
 
     /// The input of `fal-ai/sa2va/4b/video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt to be used for the chat completion
         public var prompt: String
         /// The URL of the input video.
@@ -121,7 +121,7 @@ public enum Sa2va4bVideo {
     }
 
     /// The output of `fal-ai/sa2va/4b/video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated output
         public let output: String
         /// Dictionary of label: mask video
@@ -157,7 +157,7 @@ public enum Sa2va8bImage {
     public typealias Image = Moondream2ObjectDetection.Image
 
     /// The input of `fal-ai/sa2va/8b/image`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt to be used for the chat completion
         public var prompt: String
         /// Url for the Input image.
@@ -182,7 +182,7 @@ public enum Sa2va8bImage {
     }
 
     /// The output of `fal-ai/sa2va/8b/image`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated output
         public let output: String
         /// Dictionary of label: mask image
@@ -218,7 +218,7 @@ public enum Sa2va8bVideo {
     public typealias File = MoondreamNextBatch.File
 
     /// The input of `fal-ai/sa2va/8b/video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// Prompt to be used for the chat completion
         public var prompt: String
         /// The URL of the input video.
@@ -256,7 +256,7 @@ public enum Sa2va8bVideo {
     }
 
     /// The output of `fal-ai/sa2va/8b/video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Generated output
         public let output: String
         /// Dictionary of label: mask video
@@ -289,7 +289,7 @@ extension QueueEndpoint where Input == Sam3ImageEmbed.Input, Output == Sam3Image
 /// The types of `fal-ai/sam-3/image/embed`.
 public enum Sam3ImageEmbed {
     /// The input of `fal-ai/sam-3/image/embed`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to embed.
         public var imageURL: FileInput
 
@@ -309,7 +309,7 @@ public enum Sam3ImageEmbed {
     }
 
     /// The output of `fal-ai/sam-3/image/embed`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// Embedding of the image
         public let embeddingB64: String
 

@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == VideoUnderstanding.Input, Output == Video
 /// The types of `fal-ai/video-understanding`.
 public enum VideoUnderstanding {
     /// The input of `fal-ai/video-understanding`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the video to analyze
         public var videoURL: FileInput
         /// The question or prompt about the video content.
@@ -59,7 +59,7 @@ public enum VideoUnderstanding {
     }
 
     /// The output of `fal-ai/video-understanding`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The analysis of the video content based on the prompt
         public let output: String
 

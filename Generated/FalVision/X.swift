@@ -14,27 +14,27 @@ extension QueueEndpoint where Input == XAilabNSFW.Input, Output == XAilabNSFW.Ou
 /// The types of `fal-ai/x-ailab/nsfw`.
 public enum XAilabNSFW {
     /// The input of `fal-ai/x-ailab/nsfw`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// List of image URLs to check. If more than 10 images are provided, only the first 10 will be checked.
-        public var imageURLS: [FileInput]
+        public var imageURLs: [FileInput]
 
-        public init(imageURLS: [FileInput]) {
-            self.imageURLS = imageURLS
+        public init(imageURLs: [FileInput]) {
+            self.imageURLs = imageURLs
         }
 
         public init(from decoder: any Decoder) throws {
             let wire = try WireDecoder(decoder)
-            self.imageURLS = try wire.required("image_urls")
+            self.imageURLs = try wire.required("image_urls")
         }
 
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLS, "image_urls")
+            try wire.required(self.imageURLs, "image_urls")
         }
     }
 
     /// The output of `fal-ai/x-ailab/nsfw`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// List of booleans indicating if the image has an NSFW concept
         public let hasNSFWConcepts: [Bool]
 

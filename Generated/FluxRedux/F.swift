@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == Flux1SchnellRedux.Input, Output == Flux1S
 /// The types of FLUX.1 [schnell] Redux (`fal-ai/flux-1/schnell/redux`).
 public enum Flux1SchnellRedux {
     /// The input of `fal-ai/flux-1/schnell/redux`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to generate variations of. A public URL or a base64 `data:` URI.
         public var imageURL: FileInput
         /// The number of inference steps to perform.
@@ -118,7 +118,7 @@ public enum Flux1SchnellRedux {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyHashable {
+    public enum ImageSize: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case custom(Custom)
 
@@ -147,7 +147,7 @@ public enum Flux1SchnellRedux {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyHashable {
+        public struct Custom: QueueModel, StructurallyEquatable {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -230,7 +230,7 @@ public enum Flux1SchnellRedux {
     }
 
     /// The output of `fal-ai/flux-1/schnell/redux`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -268,7 +268,7 @@ public enum Flux1SchnellRedux {
         }
     }
 
-    public struct Image: QueueModel, StructurallyHashable {
+    public struct Image: QueueModel, StructurallyEquatable {
         /// The URL of the image, or a data URI with `sync_mode`.
         public let url: String
         public let width: Int

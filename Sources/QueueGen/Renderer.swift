@@ -164,10 +164,10 @@ struct Renderer {
 
     private func render(_ decl: StructDecl, scope outer: Scope, into printer: inout CodePrinter) {
         // Members of a struct are spelled from where the struct is declared (it nests only
-        // `CodingKeys` and `Defaults`, which no generated type is named).
+        // `Defaults`, which no generated type is named).
         let scope = outer
         printer.doc(decl.doc)
-        printer.block("\(a)struct \(decl.name.simpleName): \(decl.isInput ? "QueueInput" : "QueueModel"), StructurallyHashable") { printer in
+        printer.block("\(a)struct \(decl.name.simpleName): \(decl.isInput ? "QueueInput" : "QueueModel"), StructurallyEquatable") { printer in
             let keyword = decl.isMutable ? "var" : "let"
             for property in decl.properties {
                 printer.doc(propertyDoc(property))
@@ -305,7 +305,7 @@ struct Renderer {
     private func render(_ decl: UnionDecl, scope outer: Scope, into printer: inout CodePrinter) {
         let scope = Scope(namespace: outer.namespace, path: decl.name.path, nestedNames: Set(decl.nested.map(\.name.simpleName)))
         printer.doc(decl.doc)
-        printer.block("\(a)enum \(decl.name.simpleName): QueueModel, StructurallyHashable") { printer in
+        printer.block("\(a)enum \(decl.name.simpleName): QueueModel, StructurallyEquatable") { printer in
             for unionCase in decl.cases {
                 printer.line("case \(SwiftNamer.escaped(unionCase.name))(\(spell(unionCase.type, in: scope)))")
             }

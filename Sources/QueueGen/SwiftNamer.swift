@@ -20,13 +20,16 @@
 public enum SwiftNamer {
     /// Words written in capitals inside a name.
     static let acronyms: Set<String> = [
-        "url", "urls", "uri", "id", "ids", "nsfw", "http", "https", "json", "api", "rgb", "html", "sdk", "hd", "cfg",
+        "url", "uri", "id", "nsfw", "http", "https", "json", "api", "rgb", "html", "sdk", "hd", "cfg",
         "uuid", "ip", "sql", "xml", "css", "gpu", "cpu", "fps", "ttl", "ai", "tts", "sdxl", "llm", "ocr", "vae",
         "3d", "2d",
     ]
 
     /// Words with a spelling of their own.
-    static let spellings: [String: String] = ["lora": "LoRA"]
+    static let spellings: [String: String] = [
+        // Plural acronyms keep their `s` small, as Swift writes them (`imageURLs`, `voiceIDs`).
+        "lora": "LoRA", "loras": "LoRAs", "urls": "URLs", "uris": "URIs", "ids": "IDs",
+    ]
 
     /// Swift keywords that need backticks as identifiers.
     static let keywords: Set<String> = [
@@ -85,7 +88,7 @@ public enum SwiftNamer {
         "QueueRuntime", "QueueClient", "QueueJob", "QueueStatus", "QueueError", "QueueEndpoint", "QueueModel",
         "QueueInput", "EndpointID", "FileInput", "JSONValue", "OpenStringEnum", "Validator", "ValidationIssue",
         "RetryPolicy", "Credentials", "StatusUpdatePolicy", "QueueGeneratedCodeVersion1", "GeneratedCodeVersionCheck",
-        "FileUpload", "Configuration", "QueueGeneratedCodeVersion2", "StructurallyHashable", "WireDecoder", "WireEncoder",
+        "FileUpload", "Configuration", "QueueGeneratedCodeVersion2", "StructurallyEquatable", "WireDecoder", "WireEncoder",
         "WireKey",
     ]
 
@@ -95,7 +98,7 @@ public enum SwiftNamer {
         "Self", "Type", "Protocol", "Decoder", "Encoder", "CodingKey", "CodingKeys", "Defaults", "JSONValue",
         "FileInput", "Validator", "ValidationIssue", "QueueModel", "QueueInput", "QueueEndpoint", "OpenStringEnum",
         "QueueRuntime", "GeneratedCodeVersionCheck", "QueueGeneratedCodeVersion1", "QueueGeneratedCodeVersion2",
-        "StructurallyHashable", "WireDecoder", "WireEncoder",
+        "StructurallyEquatable", "WireDecoder", "WireEncoder",
     ]
 
     /// Case names that would clash with the open enum's own members or `Optional`.

@@ -19,7 +19,7 @@ extension QueueEndpoint where Input == FluxDev.Input, Output == FluxDev.Output {
 /// The types of `fal-ai/flux/dev`.
 public enum FluxDev {
     /// The input of `fal-ai/flux/dev`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -134,7 +134,7 @@ public enum FluxDev {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyHashable {
+    public enum ImageSize: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case custom(Custom)
 
@@ -163,7 +163,7 @@ public enum FluxDev {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyHashable {
+        public struct Custom: QueueModel, StructurallyEquatable {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -246,7 +246,7 @@ public enum FluxDev {
     }
 
     /// The output of `fal-ai/flux/dev`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -285,7 +285,7 @@ public enum FluxDev {
         }
     }
 
-    public struct Image: QueueModel, StructurallyHashable {
+    public struct Image: QueueModel, StructurallyEquatable {
         public let url: String
         public let width: Int
         public let height: Int
@@ -335,7 +335,7 @@ public enum FluxLoRA {
     public typealias Image = FluxDev.Image
 
     /// The input of `fal-ai/flux-lora`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -450,7 +450,7 @@ public enum FluxLoRA {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyHashable {
+    public struct LoRAWeight: QueueModel, StructurallyEquatable {
         /// URL or the path to the LoRA weights.
         public var path: String
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
@@ -489,7 +489,7 @@ public enum FluxLoRA {
     }
 
     /// The output of `fal-ai/flux-lora`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -542,7 +542,7 @@ public enum FluxProV11 {
     public typealias Image = FluxDev.Image
 
     /// The input of `fal-ai/flux-pro/v1.1`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -661,7 +661,7 @@ public enum FluxProV11 {
     }
 
     /// The output of `fal-ai/flux-pro/v1.1`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -714,7 +714,7 @@ public enum FluxProV11Ultra {
     public typealias Image = FluxDev.Image
 
     /// The input of `fal-ai/flux-pro/v1.1-ultra`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -841,7 +841,7 @@ public enum FluxProV11Ultra {
     }
 
     /// Aspect Ratio
-    public enum AspectRatio: QueueModel, StructurallyHashable {
+    public enum AspectRatio: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case string(String)
 
@@ -878,7 +878,7 @@ public enum FluxProV11Ultra {
     }
 
     /// The output of `fal-ai/flux-pro/v1.1-ultra`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -932,7 +932,7 @@ public enum FluxSchnell {
     public typealias Image = FluxDev.Image
 
     /// The input of `fal-ai/flux/schnell`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 12. Default: `4`.
@@ -1047,7 +1047,7 @@ public enum FluxSchnell {
     }
 
     /// The output of `fal-ai/flux/schnell`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]

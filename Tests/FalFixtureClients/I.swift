@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == IdeogramV2.Input, Output == IdeogramV2.Ou
 /// The types of `fal-ai/ideogram/v2`.
 public enum IdeogramV2 {
     /// The input of `fal-ai/ideogram/v2`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated image
         ///
@@ -129,7 +129,7 @@ public enum IdeogramV2 {
     }
 
     /// The output of `fal-ai/ideogram/v2`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -152,7 +152,7 @@ public enum IdeogramV2 {
         }
     }
 
-    public struct File: QueueModel, StructurallyHashable {
+    public struct File: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -200,7 +200,7 @@ public enum IdeogramV2Turbo {
     public typealias File = IdeogramV2.File
 
     /// The input of `fal-ai/ideogram/v2/turbo`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The aspect ratio of the generated image
         ///
@@ -276,7 +276,7 @@ public enum IdeogramV2Turbo {
     }
 
     /// The output of `fal-ai/ideogram/v2/turbo`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64

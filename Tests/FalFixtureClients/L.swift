@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == LumaDreamMachineImageToVideo.Input, Outpu
 /// The types of `fal-ai/luma-dream-machine/image-to-video`.
 public enum LumaDreamMachineImageToVideo {
     /// The input of `fal-ai/luma-dream-machine/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 3 characters, at most 5000 characters.
         public var prompt: String
         public var imageURL: String
@@ -91,7 +91,7 @@ public enum LumaDreamMachineImageToVideo {
     }
 
     /// The output of `fal-ai/luma-dream-machine/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 
@@ -110,7 +110,7 @@ public enum LumaDreamMachineImageToVideo {
         }
     }
 
-    public struct File: QueueModel, StructurallyHashable {
+    public struct File: QueueModel, StructurallyEquatable {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.

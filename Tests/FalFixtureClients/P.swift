@@ -17,7 +17,7 @@ public enum PixverseV56ImageToVideo {
     public typealias File = LumaDreamMachineImageToVideo.File
 
     /// The input of `fal-ai/pixverse/v5.6/image-to-video`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -158,7 +158,7 @@ public enum PixverseV56ImageToVideo {
     }
 
     /// The output of `fal-ai/pixverse/v5.6/image-to-video`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated video
         public let video: File
 

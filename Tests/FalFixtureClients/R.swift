@@ -18,7 +18,7 @@ public enum RecraftV3 {
     public typealias File = LumaDreamMachineImageToVideo.File
 
     /// The input of `fal-ai/recraft-v3`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// At least 1 character, at most 1000 characters.
         public var prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -185,7 +185,7 @@ public enum RecraftV3 {
         public static var allCases: [Self] { [.`any`, .realisticImage, .digitalIllustration, .vectorIllustration, .realisticImageBAndW, .realisticImageHardFlash, .realisticImageHdr, .realisticImageNaturalLight, .realisticImageStudioPortrait, .realisticImageEnterprise, .realisticImageMotionBlur, .realisticImageEveningLight, .realisticImageFadedNostalgia, .realisticImageForestLife, .realisticImageMysticNaturalism, .realisticImageNaturalTones, .realisticImageOrganicCalm, .realisticImageRealLifeGlow, .realisticImageRetroRealism, .realisticImageRetroSnapshot, .realisticImageUrbanDrama, .realisticImageVillageRealism, .realisticImageWarmFolk, .digitalIllustrationPixelArt, .digitalIllustrationHandDrawn, .digitalIllustrationGrain, .digitalIllustrationInfantileSketch, .digitalIllustration2DArtPoster, .digitalIllustrationHandmade3D, .digitalIllustrationHandDrawnOutline, .digitalIllustrationEngravingColor, .digitalIllustration2DArtPoster2, .digitalIllustrationAntiquarian, .digitalIllustrationBoldFantasy, .digitalIllustrationChildBook, .digitalIllustrationChildBooks, .digitalIllustrationCover, .digitalIllustrationCrosshatch, .digitalIllustrationDigitalEngraving, .digitalIllustrationExpressionism, .digitalIllustrationFreehandDetails, .digitalIllustrationGrain20, .digitalIllustrationGraphicIntensity, .digitalIllustrationHardComics, .digitalIllustrationLongShadow, .digitalIllustrationModernFolk, .digitalIllustrationMulticolor, .digitalIllustrationNeonCalm, .digitalIllustrationNoir, .digitalIllustrationNostalgicPastel, .digitalIllustrationOutlineDetails, .digitalIllustrationPastelGradient, .digitalIllustrationPastelSketch, .digitalIllustrationPopArt, .digitalIllustrationPopRenaissance, .digitalIllustrationStreetArt, .digitalIllustrationTabletSketch, .digitalIllustrationUrbanGlow, .digitalIllustrationUrbanSketching, .digitalIllustrationVanillaDreams, .digitalIllustrationYoungAdultBook, .digitalIllustrationYoungAdultBook2, .vectorIllustrationBoldStroke, .vectorIllustrationChemistry, .vectorIllustrationColoredStencil, .vectorIllustrationContourPopArt, .vectorIllustrationCosmics, .vectorIllustrationCutout, .vectorIllustrationDepressive, .vectorIllustrationEditorial, .vectorIllustrationEmotionalFlat, .vectorIllustrationInfographical, .vectorIllustrationMarkerOutline, .vectorIllustrationMosaic, .vectorIllustrationNaivector, .vectorIllustrationRoundishFlat, .vectorIllustrationSegmentedColors, .vectorIllustrationSharpContrast, .vectorIllustrationThin, .vectorIllustrationVectorPhoto, .vectorIllustrationVividShapes, .vectorIllustrationEngraving, .vectorIllustrationLineArt, .vectorIllustrationLineCircuit, .vectorIllustrationLinocut] }
     }
 
-    public struct RGBColor: QueueModel, StructurallyHashable {
+    public struct RGBColor: QueueModel, StructurallyEquatable {
         /// Red color value
         ///
         /// At least 0, at most 255. Default: `0`.
@@ -236,7 +236,7 @@ public enum RecraftV3 {
     }
 
     /// The output of `fal-ai/recraft-v3`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let images: [File]
 
         public init(images: [File]) {

@@ -20,7 +20,7 @@ public enum StableDiffusionV35Large {
     public typealias Image = FluxDev.Image
 
     /// The input of `fal-ai/stable-diffusion-v35-large`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -157,7 +157,7 @@ public enum StableDiffusionV35Large {
         }
     }
 
-    public struct ControlNet: QueueModel, StructurallyHashable {
+    public struct ControlNet: QueueModel, StructurallyEquatable {
         /// URL or the path to the control net weights.
         public var path: String
         /// URL of the image to be used as the control image.
@@ -224,7 +224,7 @@ public enum StableDiffusionV35Large {
         }
     }
 
-    public struct IPAdapter: QueueModel, StructurallyHashable {
+    public struct IPAdapter: QueueModel, StructurallyEquatable {
         /// Hugging Face path to the IP-Adapter
         public var path: String
         /// Subfolder in which the ip_adapter weights exist
@@ -313,7 +313,7 @@ public enum StableDiffusionV35Large {
     }
 
     /// The output of `fal-ai/stable-diffusion-v35-large`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]

@@ -15,7 +15,7 @@ extension QueueEndpoint where Input == AcmeHygiene.Input, Output == AcmeHygiene.
 /// The types of `acme/hygiene`.
 public enum AcmeHygiene {
     /// The input of `acme/hygiene`.
-    public struct Input: QueueInput, StructurallyHashable {
+    public struct Input: QueueInput, StructurallyEquatable {
         /// The property named "class".
         ///
         /// At most 1.
@@ -545,7 +545,7 @@ public enum AcmeHygiene {
         public static var allCases: [Self] { [.noMode, .None, .someValue, .unknownValue, .rawValueValue, .allCasesValue, .initValue, .selfValue, .type, .`class`, .gif, .GIF, ._16x9, .empty, .groesse, .value] }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyHashable {
+    public struct LoRAWeight: QueueModel, StructurallyEquatable {
         /// URL or the path to the LoRA weights.
         ///
         /// At most 3 characters.
@@ -615,7 +615,7 @@ public enum AcmeHygiene {
     }
 
     /// Size
-    public enum Size: QueueModel, StructurallyHashable {
+    public enum Size: QueueModel, StructurallyEquatable {
         case preset(Preset)
         case custom(Custom)
 
@@ -644,7 +644,7 @@ public enum AcmeHygiene {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyHashable {
+        public struct Custom: QueueModel, StructurallyEquatable {
             /// At most 10.
             public var width: Int?
             /// At most 10.
@@ -688,7 +688,7 @@ public enum AcmeHygiene {
     }
 
     /// The output of `acme/hygiene`.
-    public struct Output: QueueModel, StructurallyHashable {
+    public struct Output: QueueModel, StructurallyEquatable {
         public let selfValue: String
         public let type: Int
         public let decoder: String?

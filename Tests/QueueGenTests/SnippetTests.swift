@@ -16,7 +16,7 @@ struct SnippetTests {
             """))
         #expect(declaration("Input", in: source) == """
             /// The input of `acme/app`.
-            public struct Input: QueueInput, StructurallyHashable {
+            public struct Input: QueueInput, StructurallyEquatable {
                 /// The prompt.
                 public var prompt: String
                 /// At least 1, at most 12. Default: `4`.
@@ -144,7 +144,7 @@ struct SnippetTests {
         #expect(union.contains("if let value = try? container.decode(Preset.self) { self = .preset(value); return }"))
         #expect(union.contains("self = .custom(try container.decode(Custom.self))"))
         #expect(union.contains("case .custom(let value): value.validate(at: path)"))
-        #expect(union.contains("    public struct Custom: QueueModel, StructurallyHashable {"))
+        #expect(union.contains("    public struct Custom: QueueModel, StructurallyEquatable {"))
         #expect(union.contains("    public struct Preset: OpenStringEnum {"))
         #expect(source.contains("public static var imageSize: ImageSize { .preset(.square) }"))
         #expect(!source.contains("public struct ImageSize: QueueModel"))

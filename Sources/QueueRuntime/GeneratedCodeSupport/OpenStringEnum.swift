@@ -5,7 +5,7 @@
 /// decoding never fails on a new value, encoding writes back exactly what was read, and `switch`
 /// matches the known values (with a `default:` for the rest). This is Soto's shape for such enums,
 /// and it compiles far faster than an enum with an `unknown(String)` case and two switches.
-public protocol OpenStringEnum: RawRepresentable, QueueModel, CaseIterable, CustomStringConvertible
+public protocol OpenStringEnum: RawRepresentable, QueueModel, Hashable, CaseIterable, CustomStringConvertible
 where RawValue == String, AllCases == [Self] {
     /// The value for `rawValue`, known or not.
     init(rawValue: String)

@@ -15,7 +15,11 @@ public struct QueueEndpoint<Input: QueueInput, Output: QueueModel>: Sendable, Ha
 }
 
 /// The common shape of generated model types: JSON in and out, value semantics, checkable bounds.
-public protocol QueueModel: Codable, Hashable, Sendable {
+///
+/// Models are `Equatable`, not `Hashable`: a hashable conformance on each of the catalog's
+/// thousands of types cost a tenth of its compile time, and an output is rarely a dictionary key
+/// (compare, or key by a field such as an image's `url`). Open enums and `JSONValue` are `Hashable`.
+public protocol QueueModel: Codable, Equatable, Sendable {
     /// Every bound this value breaks, with paths that start at `path` (wire names).
     func validate(at path: [String]) -> [ValidationIssue]
 }
