@@ -3,8 +3,9 @@
 //   swift run -c release multipart-upload-benchmark            # 300 MB
 //   BENCH_UPLOAD_MB=1024 swift run -c release multipart-upload-benchmark
 //
-// The local queue server runs in this process; the client runs in a child process (this
-// executable with `client …`), so its peak memory (`VmHWM`) is the client's alone. The file is
+// The local queue server runs in this process; the client runs in a child process
+// (`multipart-upload-client`, built beside this executable, linking QueueRuntime alone), so its
+// peak memory (`VmHWM`) is the client's alone. The file is
 // written and hashed in 1 MiB chunks; the server writes parts to disk and checks that the
 // reassembled bytes have the file's SHA-256.
 import Crypto
@@ -26,27 +27,6 @@ func fail(_ message: String) -> Never {
 }
 
 let arguments = CommandLine.arguments
-if arguments.count >= 4, arguments[1] == "client" {
-    // Child: upload the file, print "<file url> <seconds> <peak KiB> <peak KiB before the upload>".
-    guard let base = URL(string: arguments[2]) else { fail("bad base URL") }
-    let file = URL(fileURLWithPath: arguments[3])
-    var configuration = QueueClient.Configuration(
-        queueBaseURL: base, storageBaseURL: base, credentials: Credentials(key: "bench-key"))
-    configuration.multipartUpload.parallelParts = Int(ProcessInfo.processInfo.environment["BENCH_PARALLEL"] ?? "") ?? 3
-    let client = QueueClient(configuration: configuration)
-    let before = peakResidentKiB()
-    let started = ContinuousClock.now
-    do {
-        let url = try await client.uploadFile(at: file, contentType: "application/octet-stream")
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("\(url.absoluteString) \(seconds) \(peakResidentKiB()) \(before)")
-        exit(0)
-    } catch {
-        fail("upload failed: \(error)")
-    }
-}
-
 let megabytes = Int(ProcessInfo.processInfo.environment["BENCH_UPLOAD_MB"] ?? "") ?? 300
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("multipart-benchmark-\(getpid())")
 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -76,8 +56,8 @@ let simulator = try QueueSimulator.fluxRedux(configuration: serverConfiguration)
 try await simulator.start()
 
 let child = Process()
-child.executableURL = URL(fileURLWithPath: arguments[0])
-child.arguments = ["client", simulator.queueBaseURL.absoluteString, file.path]
+child.executableURL = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent().appendingPathComponent("multipart-upload-client")
+child.arguments = [simulator.queueBaseURL.absoluteString, file.path]
 let output = Pipe()
 child.standardOutput = output
 try child.run()

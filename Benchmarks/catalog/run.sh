@@ -107,7 +107,7 @@ SWIFT
 # in the generated code.
 row() {
   local label=$1 endpoints=$2 lines=$3 generated=$4 set=$5 modules=$6 dir=$work/$1
-  local best="" all="" frontend_peak=0 tree_peak=0 warnings=0
+  local best="" best_cpu="" all="" frontend_peak=0 tree_peak=0 warnings=0
   for run in $(seq "$runs"); do
     # Every source of the measured modules changed: SwiftPM compiles each module again, whole.
     if [ "$run" -gt 1 ]; then
@@ -123,7 +123,7 @@ row() {
     local sampler=$!
     local start end
     start=$(date +%s.%N)
-    (cd "$dir/package" && /usr/bin/time -f '%M' -o "$dir/tree.txt" swift build --target "$set" >"$dir/build.log" 2>&1) \
+    (cd "$dir/package" && /usr/bin/time -f '%M %U %S' -o "$dir/tree.txt" swift build --target "$set" >"$dir/build.log" 2>&1) \
       || { kill "$sampler"; tail -30 "$dir/build.log" >&2; exit 1; }
     end=$(date +%s.%N)
     [ "$run" = 1 ] && warnings=$(grep -c "$dir/package/gen/.*warning:" "$dir/build.log" || true)
@@ -136,15 +136,17 @@ row() {
     local peak
     peak=$(sort -n "$dir/peaks.txt" | tail -1)
     [ -n "$peak" ] && [ "$peak" -gt "$frontend_peak" ] && frontend_peak=$peak
-    local tree
-    tree=$(cat "$dir/tree.txt")
+    local tree cpu
+    read -r tree user system <"$dir/tree.txt"
     [ "$tree" -gt "$tree_peak" ] && tree_peak=$tree
+    cpu=$(echo "$user + $system" | bc)
+    if [ -z "$best_cpu" ] || (( $(echo "$cpu < $best_cpu" | bc) )); then best_cpu=$cpu; fi
   done
-  printf '| %s | %s | %s | %s | %s | %.1f (runs:%s) | %d | %d | %s |\n' "$label" "$endpoints" "$lines" "$((lines / endpoints))" \
-    "${generated:+$(printf '%.2f' "$generated")}" "$best" "$all" "$((frontend_peak / 1024))" "$((tree_peak / 1024))" "$warnings" >>"$work/table.md"
+  printf '| %s | %s | %s | %s | %s | %.1f (runs:%s) | %.1f | %d | %d | %s |\n' "$label" "$endpoints" "$lines" "$((lines / endpoints))" \
+    "${generated:+$(printf '%.2f' "$generated")}" "$best" "$all" "$best_cpu" "$((frontend_peak / 1024))" "$((tree_peak / 1024))" "$warnings" >>"$work/table.md"
 }
 
-printf '| generator | endpoints | lines of Swift | lines per endpoint | generate, release (s) | debug build (s) | peak swift-frontend (MB) | peak process (MB) | warnings |\n|---|---|---|---|---|---|---|---|---|\n' >"$work/table.md"
+printf '| generator | endpoints | lines of Swift | lines per endpoint | generate, release (s) | debug build, wall (s) | CPU, user+sys (s) | peak swift-frontend (MB) | peak process (MB) | warnings |\n|---|---|---|---|---|---|---|---|---|---|\n' >"$work/table.md"
 
 swift build -c release --product queuegen >/dev/null
 measure current "$root" "$(swift build -c release --show-bin-path)/queuegen"

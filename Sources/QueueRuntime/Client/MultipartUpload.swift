@@ -14,7 +14,9 @@ public struct MultipartUploadOptions: Sendable {
     public var threshold: Int64 = 90 * 1024 * 1024
     /// The size of each part but the last (fal-js: 10 MB).
     public var partSize: Int = 10 * 1024 * 1024
-    /// How many parts are in flight at once; memory stays near this many read buffers, not parts.
+    /// How many parts are in flight at once. Parts are read from the file in 256 KiB chunks as they
+    /// are sent; a transport that collects request bodies first (`URLSessionTransport` on Linux)
+    /// holds about this many parts in memory.
     public var parallelParts: Int = 3
     /// How many times a part is sent before the upload fails (fal-js: 3).
     public var partAttempts: Int = 3
