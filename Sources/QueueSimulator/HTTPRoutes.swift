@@ -492,14 +492,15 @@ extension QueueSimulator {
     // MARK: Files and uploads
 
     func file(_ name: String) -> Reply {
-        switch state.withLock({ $0.files[name] }) {
-        case .bytes(let bytes, let contentType)?:
-            return Reply(status: 200, body: bytes, contentType: contentType)
-        case .image(let recipe)?:
-            return Reply(status: 200, body: recipe.render(), contentType: recipe.contentType)
-        case nil:
+        let (stored, rendered) = state.withLock { state in
+            (state.files[name], state.recentlyRendered.last(where: { $0.name == name })?.bytes)
+        }
+        guard let stored else {
             return reassembledFileReply(name) ?? .detail(404, "File not found")
         }
+        if let rendered { return Reply(status: 200, body: rendered, contentType: stored.contentType) }
+        let (bytes, contentType) = stored.contents
+        return Reply(status: 200, body: bytes, contentType: contentType)
     }
 
     func storageInitiate(_ request: inout Request, base: String) async -> Reply {

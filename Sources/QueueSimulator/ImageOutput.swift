@@ -21,6 +21,14 @@ struct ImageRecipe: Sendable, Hashable {
     /// The MIME type of the rendered bytes.
     var contentType: String { format == .png ? "image/png" : "image/jpeg" }
 
+    /// The size of the PNG `render()` writes (stored deflate blocks, so it follows from the size).
+    var pngByteCount: Int {
+        let raw = height * (width * 3 + 1)
+        let blocks = max(1, (raw + 65534) / 65535)
+        let zlib = 2 + blocks * 5 + raw + 4
+        return 8 + (12 + 13) + (12 + zlib) + 12
+    }
+
     /// The file's bytes: a two-colour gradient crossed by diagonal bands, all chosen by the digest.
     func render() -> [UInt8] {
         var generator = SeededGenerator(seed: digest)

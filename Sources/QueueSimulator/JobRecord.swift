@@ -70,10 +70,57 @@ enum StreamSignal: Sendable {
     case ping
 }
 
-/// A file the files route serves: bytes, or an image drawn when asked for.
-enum StoredFile: Sendable {
+/// A file the files route serves: uploaded bytes, or an output kept as a recipe and rendered
+/// when asked for (so that many jobs cost little memory).
+enum StoredFile: Sendable, Hashable {
     case bytes([UInt8], contentType: String)
     case image(ImageRecipe)
+    case audio(AudioRecipe)
+    case video(VideoRecipe)
+    case asset(AssetRecipe)
+
+    /// The served bytes and their content type.
+    var contents: (bytes: [UInt8], contentType: String) {
+        switch self {
+        case .bytes(let bytes, let contentType): (bytes, contentType)
+        case .image(let recipe): (recipe.render(), recipe.contentType)
+        case .audio(let recipe): (recipe.render(), recipe.contentType)
+        case .video(let recipe): (recipe.render(), recipe.contentType)
+        case .asset(let recipe): (recipe.render(), recipe.contentType)
+        }
+    }
+
+    /// The served content type, without rendering.
+    var contentType: String {
+        switch self {
+        case .bytes(_, let contentType): contentType
+        case .image(let recipe): recipe.contentType
+        case .audio(let recipe): recipe.contentType
+        case .video(let recipe): recipe.contentType
+        case .asset(let recipe): recipe.contentType
+        }
+    }
+
+    /// The name it is served under (`/files/<name>`); `nil` for uploads, which are named when stored.
+    var fileName: String? {
+        switch self {
+        case .bytes: nil
+        case .image(let recipe): recipe.fileName
+        case .audio(let recipe): recipe.fileName
+        case .video(let recipe): recipe.fileName
+        case .asset(let recipe): recipe.fileName
+        }
+    }
+
+    /// The served size when it is known without rendering (uploads, PNG images, WAV audio).
+    var knownByteCount: Int? {
+        switch self {
+        case .bytes(let bytes, _): bytes.count
+        case .image(let recipe): recipe.format == .png ? recipe.pngByteCount : nil
+        case .audio(let recipe): recipe.byteCount
+        case .video, .asset: nil
+        }
+    }
 }
 
 /// SplitMix64: small, fast, and the same sequence for the same seed everywhere.

@@ -223,13 +223,64 @@ extension QueueSimulator {
         let validator = InputValidator(document: entry.document)
         let issues = validator.validate(input, against: entry.endpoint.input)
         if !issues.isEmpty { return Self.validationOutcome(issues) }
-        let output = entry.endpoint.output.map { entry.document.dereference($0) }
-        if let output, output.properties.contains(where: { $0.name == "images" }),
-           input["image_url"] != nil || input["image_size"] != nil || input["num_images"] != nil {
-            return await imageOutcome(input: input, base: job.baseURL, inferenceTime: inferenceTime)
+        return await synthesizedOutcome(job: job, entry: entry, input: input, inferenceTime: inferenceTime)
+    }
+
+    /// The output the schema describes (OutputSynthesizer.swift), its files registered with the
+    /// files route. Endpoints that turn an `image_url` into `images` (FLUX.1 [schnell] Redux and
+    /// other image-to-image endpoints) draw them from that image, so it must load.
+    func synthesizedOutcome(job: JobRecord, entry: EndpointEntry, input: JSONValue, inferenceTime: Double) async -> JobOutcome {
+        let output = entry.endpoint.output
+        let outputProperties = output.map { entry.document.dereference($0).properties.map(\.name) } ?? []
+        var context = OutputSynthesizer.Job(
+            fileBase: job.baseURL + "/files/", inferenceTime: inferenceTime, syncMode: input["sync_mode"]?.boolValue ?? false)
+        let inputProperties = entry.document.dereference(entry.endpoint.input).properties
+        if outputProperties.contains("images"), inputProperties.contains(where: { $0.name == "image_url" }),
+           let imageURL = input["image_url"]?.stringValue {
+            switch await loadInputImage(imageURL) {
+            case .success(let bytes):
+                context.imageSource = bytes
+            case .failure(let message):
+                let issue = ValidationIssue(loc: [.string("body"), .string("image_url")], msg: message,
+                                            type: "file_download_error", ctx: nil, input: .string(imageURL))
+                return Self.validationOutcome([issue])
+            }
         }
-        let body = output.map { sampleValue(for: $0, document: entry.document, depth: 0) } ?? .object([])
+        // Without a seed in the input one is drawn from the simulator's sequence, as fal draws a
+        // random one: two such requests differ, and a simulator started with the same seed repeats them.
+        if outputProperties.contains("seed"), input["seed"]?.integerValue == nil {
+            context.seed = state.withLock { Int64($0.generator.next() >> 33) }
+        }
+        var synthesizer = OutputSynthesizer(
+            document: entry.document, endpointID: entry.endpoint.id, inputSchema: entry.endpoint.input, input: input,
+            configurationSeed: configuration.seed, job: context, measure: { [self] in self.byteCount(of: $0) })
+        let body = synthesizer.output(for: output)
+        if !context.syncMode {
+            let files = synthesizer.files
+            state.withLock { state in
+                for file in files {
+                    if let name = file.fileName { state.files[name] = file }
+                }
+            }
+        }
         return JobOutcome(httpStatus: 200, body: body)
+    }
+
+    /// The served size of a generated file; those whose size is not known without rendering
+    /// (JPEG images, AVI video, assets) are rendered once and the size kept.
+    func byteCount(of file: StoredFile) -> Int {
+        if let known = file.knownByteCount { return known }
+        let name = file.fileName ?? ""
+        if let cached = state.withLock({ $0.fileSizes[name] }) { return cached }
+        let bytes = file.contents.bytes
+        state.withLock { state in
+            state.fileSizes[name] = bytes.count
+            state.recentlyRendered.append((name, bytes))
+            while state.recentlyRendered.count > 4 || state.recentlyRendered.reduce(0, { $0 + $1.bytes.count }) > 32 << 20 {
+                state.recentlyRendered.removeFirst()
+            }
+        }
+        return bytes.count
     }
 
     /// fal's infrastructure `error_type`s; a forced job error of any other type is the model
@@ -244,63 +295,6 @@ extension QueueSimulator {
             .joined(separator: "; ")
         return JobOutcome(httpStatus: 422, body: .object([("detail", .array(issues.map(\.json)))]),
                           headers: [("X-Fal-Retryable", "false")], error: message, errorType: "validation_error")
-    }
-
-    /// FLUX.1 [schnell] Redux's output: images drawn from the input image, the seed and the size.
-    func imageOutcome(input: JSONValue, base: String, inferenceTime: Double) async -> JobOutcome {
-        let imageURL = input["image_url"]?.stringValue ?? ""
-        let source: [UInt8]
-        switch await loadInputImage(imageURL) {
-        case .success(let bytes):
-            source = bytes
-        case .failure(let message):
-            let issue = ValidationIssue(loc: [.string("body"), .string("image_url")], msg: message,
-                                        type: "file_download_error", ctx: nil, input: .string(imageURL))
-            return Self.validationOutcome([issue])
-        }
-        var width = 1024
-        var height = 768
-        switch input["image_size"] {
-        case .string(let preset)?:
-            if let size = ImageSizePreset.sizes[preset] { (width, height) = size }
-        case .object?:
-            width = Int(input["image_size"]?["width"]?.integerValue ?? 512)
-            height = Int(input["image_size"]?["height"]?.integerValue ?? 512)
-        default:
-            break
-        }
-        let count = Int(input["num_images"]?.integerValue ?? 1)
-        let seed: Int64 = input["seed"]?.integerValue
-            ?? state.withLock { Int64(bitPattern: $0.generator.next() >> 1) }
-        let syncMode = input["sync_mode"]?.boolValue ?? false
-        let format = ImageRecipe.Format(rawValue: input["output_format"]?.stringValue ?? "jpeg") ?? .jpeg
-        var images: [JSONValue] = []
-        for index in 0..<count {
-            var digest = FNV1a()
-            digest.combine(source)
-            digest.combine(UInt64(bitPattern: seed))
-            digest.combine(UInt64(width))
-            digest.combine(UInt64(height))
-            digest.combine(UInt64(index))
-            let recipe = ImageRecipe(width: width, height: height, digest: digest.value, format: format)
-            let url: String
-            if syncMode {
-                url = DataURI.encode(recipe.render(), contentType: recipe.contentType)
-            } else {
-                state.withLock { $0.files[recipe.fileName] = .image(recipe) }
-                url = base + "/files/" + recipe.fileName
-            }
-            images.append(.object([("url", .string(url)), ("width", .integer(Int64(width))), ("height", .integer(Int64(height))),
-                                   ("content_type", .string(recipe.contentType))]))
-        }
-        let body: JSONValue = .object([
-            ("images", .array(images)),
-            ("timings", .object([("inference", .number(inferenceTime))])),
-            ("seed", .integer(seed)),
-            ("has_nsfw_concepts", .array(Array(repeating: .bool(false), count: count))),
-            ("prompt", .string("")),
-        ])
-        return JobOutcome(httpStatus: 200, body: body)
     }
 
     enum ImageLoad {
@@ -321,13 +315,9 @@ extension QueueSimulator {
         }
         if url.port == port, url.path.hasPrefix("/files/") {
             let name = String(url.path.dropFirst("/files/".count))
-            switch state.withLock({ $0.files[name] }) {
-            case .bytes(let bytes, _)?: return .success(bytes)
-            case .image(let recipe)?: return .success(recipe.render())
-            case nil:
-                if let reply = reassembledFileReply(name) { return .success(reply.body) }
-                return .failure("Failed to download the file: 404 Not Found.")
-            }
+            if let stored = state.withLock({ $0.files[name] }) { return .success(stored.contents.bytes) }
+            if let reply = reassembledFileReply(name) { return .success(reply.body) }
+            return .failure("Failed to download the file: 404 Not Found.")
         }
         do {
             let (data, response) = try await URLSession.shared.data(from: url)
@@ -343,30 +333,6 @@ extension QueueSimulator {
     static func isLoopback(_ host: String) -> Bool {
         let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
-    }
-
-    /// A plausible value for a schema: its default, first example or enum value, else by type.
-    func sampleValue(for raw: Schema, document: SpecDocument, depth: Int) -> JSONValue {
-        let schema = document.dereference(raw)
-        if let value = schema.defaultValue { return JSONValue(value) }
-        if let value = schema.examples.first { return JSONValue(value) }
-        if let value = schema.enumValues?.first { return JSONValue(value) }
-        if let member = (schema.anyOf + schema.oneOf).first(where: { !document.dereference($0).types.contains(.null) }) {
-            return sampleValue(for: member, document: document, depth: depth + 1)
-        }
-        guard depth < 8 else { return .null }
-        switch schema.types.first ?? (schema.properties.isEmpty ? .null : .object) {
-        case .string: return .string("")
-        case .integer: return .integer(0)
-        case .number: return .number(0)
-        case .boolean: return .bool(false)
-        case .array: return .array([])
-        case .null: return .null
-        case .object:
-            return .object(schema.orderedProperties.filter { schema.isRequired($0.name) }.map {
-                ($0.name, sampleValue(for: $0.schema, document: document, depth: depth + 1))
-            })
-        }
     }
 
     // MARK: Webhooks

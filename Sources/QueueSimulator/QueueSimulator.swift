@@ -48,6 +48,10 @@ public final class QueueSimulator: Sendable {
         var faults: [ActiveFault] = []
         var generator: SeededGenerator
         var files: [String: StoredFile] = [:]
+        /// Byte counts of generated files that are measured by rendering them, by file name.
+        var fileSizes: [String: Int] = [:]
+        /// The last few files rendered to be measured, so the fetch that usually follows is free.
+        var recentlyRendered: [(name: String, bytes: [UInt8])] = []
         var uploads: [String: (name: String, contentType: String)] = [:]
         var boundPort: Int?
         var webhookSinks: [String: [[UInt8]]] = [:]
@@ -260,6 +264,9 @@ public final class QueueSimulator: Sendable {
             }
         }
     }
+
+    /// The ids of the endpoints it serves, sorted.
+    public var endpointIDs: [String] { endpoints.keys.sorted() }
 
     /// Every request id the simulator has accepted.
     public var requestIDs: [String] { state.withLock { Array($0.jobs.keys) } }

@@ -34,8 +34,13 @@ struct QueueSimulatorCommand: AsyncParsableCommand {
     @Option(help: "The base URL written into the URLs it answers with (such as https://queue.fal.run, behind queue-proxy --upstream).")
     var publicBaseURL: String?
 
-    @Option(name: .customLong("spec"), help: "OpenAPI documents to serve instead of the bundled FLUX.1 [schnell] Redux spec.")
+    @Option(name: .customLong("spec"), help: ArgumentHelp(
+        "An OpenAPI document, or a folder of them (every .json, .yaml and .yml under it), to serve instead of the bundled FLUX.1 [schnell] Redux spec; repeatable.",
+        valueName: "file-or-folder"))
     var specs: [String] = []
+
+    @Flag(help: "Read a $ref to a schema the document does not define as arbitrary JSON instead of refusing the document (11 of fal's catalog need it).")
+    var allowUnresolvedRefs = false
 
     func run() async throws {
         var configuration = SimulatorConfiguration()
@@ -56,10 +61,13 @@ struct QueueSimulatorCommand: AsyncParsableCommand {
         if specs.isEmpty {
             simulator = try QueueSimulator.fluxRedux(configuration: configuration)
         } else {
-            simulator = try QueueSimulator(configuration: configuration, documentFiles: specs)
+            simulator = try QueueSimulator(
+                configuration: configuration, documentFiles: specs, options: LoadOptions(allowUnresolvedReferences: allowUnresolvedRefs))
         }
         try await simulator.start()
         var lines = ["queue-simulator listening on \(simulator.queueBaseURL.absoluteString)"]
+        let endpointIDs = simulator.endpointIDs
+        lines.append("  serving: " + (endpointIDs.count == 1 ? endpointIDs[0] : "\(endpointIDs.count) endpoints"))
         lines.append("  queue:   \(simulator.queueBaseURL.absoluteString)/{endpoint id}")
         lines.append("  sync:    \(simulator.syncBaseURL.absoluteString)/{endpoint id}")
         lines.append("  storage: \(simulator.storageBaseURL.absoluteString)/storage/upload/initiate")
