@@ -78,7 +78,7 @@ check("Completed status has metrics.inference_time", isinstance(final, fal_clien
 result = handle.get()
 check("result has 2 images of 512x512", len(result["images"]) == 2 and all(i["width"] == 512 and i["height"] == 512 for i in result["images"]), result)
 check("result echoes the seed and fills timings/has_nsfw_concepts/prompt",
-      result["seed"] == 42 and "inference" in result["timings"] and result["has_nsfw_concepts"] == [False, False] and result["prompt"] == "")
+      result["seed"] == 42 and "inference" in result["timings"] and result["has_nsfw_concepts"] == [False, False] and isinstance(result["prompt"], str) and result["prompt"] != "")
 import httpx  # noqa: E402
 
 image = httpx.get(result["images"][0]["url"]).content
