@@ -188,6 +188,20 @@ public final class QueueSimulator: Sendable {
         tasks.withLock { $0 += workers }
     }
 
+    /// Starts the server, runs `body`, and stops the server, the stop awaited, whether `body`
+    /// returns or throws (a `defer { Task { … } }` would leave the stop unawaited).
+    public func whileRunning<T>(_ body: (QueueSimulator) async throws -> T) async throws -> T {
+        try await start()
+        do {
+            let result = try await body(self)
+            await stop()
+            return result
+        } catch {
+            await stop()
+            throw error
+        }
+    }
+
     /// Stops the server and the workers; unfinished jobs stay as they are.
     public func stop() async {
         let waiters = state.withLock { state in

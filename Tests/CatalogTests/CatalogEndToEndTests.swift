@@ -116,19 +116,13 @@ func withCatalogSimulator<T>(_ document: String, _ body: (QueueClient, QueueSimu
     configuration.jobDuration = .milliseconds(50)
     configuration.seed = 12
     let simulator = try QueueSimulator(configuration: configuration, documentFiles: [catalogFolder.appendingPathComponent(document).path])
-    try await simulator.start()
-    var clientConfiguration = QueueClient.Configuration(
-        queueBaseURL: simulator.queueBaseURL, syncBaseURL: simulator.syncBaseURL, storageBaseURL: simulator.storageBaseURL,
-        credentials: Credentials(key: "catalog-test-key"))
-    clientConfiguration.statusUpdates.streamIdleTimeout = .seconds(10)
-    let client = QueueClient(configuration: clientConfiguration)
-    do {
-        let result = try await body(client, simulator)
-        await simulator.stop()
-        return result
-    } catch {
-        await simulator.stop()
-        throw error
+    return try await simulator.whileRunning { simulator in
+        var clientConfiguration = QueueClient.Configuration(
+            queueBaseURL: simulator.queueBaseURL, syncBaseURL: simulator.syncBaseURL, storageBaseURL: simulator.storageBaseURL,
+            credentials: Credentials(key: "catalog-test-key"))
+        clientConfiguration.statusUpdates.streamIdleTimeout = .seconds(10)
+        let client = QueueClient(configuration: clientConfiguration)
+        return try await body(client, simulator)
     }
 }
 

@@ -59,15 +59,7 @@ struct FluxReduxCommandTests {
     /// Runs `body` with a started server and stops it afterwards, awaited, on success and failure.
     static func withServer<T>(_ configuration: SimulatorConfiguration, _ body: (QueueSimulator) async throws -> T) async throws -> T {
         let simulator = try QueueSimulator.fluxRedux(configuration: configuration)
-        try await simulator.start()
-        do {
-            let result = try await body(simulator)
-            await simulator.stop()
-            return result
-        } catch {
-            await simulator.stop()
-            throw error
-        }
+        return try await simulator.whileRunning(body)
     }
 
     @Test("Ctrl-C during a run cancels the job on the server")

@@ -14,15 +14,7 @@ import Testing
 
     func withCatalogSimulator<T>(publicBase: URL? = nil, _ body: (QueueSimulator) async throws -> T) async throws -> T {
         let simulator = try QueueSimulator(configuration: simulatorConfiguration(publicBase: publicBase), documentFiles: [Self.document])
-        try await simulator.start()
-        do {
-            let result = try await body(simulator)
-            await simulator.stop()
-            return result
-        } catch {
-            await simulator.stop()
-            throw error
-        }
+        return try await simulator.whileRunning(body)
     }
 
     /// The events grow towards the final output, which is the last.

@@ -53,15 +53,7 @@ func withSimulator<T>(
     _ configuration: SimulatorConfiguration = simulatorConfiguration(), _ body: (QueueSimulator) async throws -> T
 ) async throws -> T {
     let simulator = try QueueSimulator.fluxReduxAndAnyLLM(configuration: configuration)
-    try await simulator.start()
-    do {
-        let result = try await body(simulator)
-        await simulator.stop()
-        return result
-    } catch {
-        await simulator.stop()
-        throw error
-    }
+    return try await simulator.whileRunning(body)
 }
 
 /// A client talking to the simulator directly, with the key.

@@ -97,15 +97,7 @@ func withTemporaryFolder<T>(_ body: (URL) async throws -> T) async throws -> T {
 /// OpenAPI document route), stopped — and the stop awaited — when `body` returns or throws.
 func withSimulator<T>(serving files: [String], _ body: (QueueSimulator) async throws -> T) async throws -> T {
     let simulator = try QueueSimulator(documentFiles: files.map { repositoryFile($0).path })
-    try await simulator.start()
-    do {
-        let result = try await body(simulator)
-        await simulator.stop()
-        return result
-    } catch {
-        await simulator.stop()
-        throw error
-    }
+    return try await simulator.whileRunning(body)
 }
 
 /// A loopback port that accepts connections (the kernel completes the handshake) and never

@@ -24,30 +24,24 @@ func withSimulator<T>(
     configuration.faults = faults
     configuration.keepAliveInterval = .milliseconds(200)
     let simulator = try QueueSimulator.fluxRedux(configuration: configuration)
-    try await simulator.start()
-    var clientConfiguration = QueueClient.Configuration(
-        queueBaseURL: simulator.queueBaseURL, syncBaseURL: simulator.syncBaseURL, storageBaseURL: simulator.storageBaseURL,
-        credentials: Credentials(key: simulatorKey))
-    clientConfiguration.retryPolicy.random = RandomSource(seed: 42)
-    clientConfiguration.retryPolicy.initialDelay = .milliseconds(10)
-    clientConfiguration.retryPolicy.maxElapsed = .seconds(10)
-    clientConfiguration.statusUpdates.pollInitialInterval = .milliseconds(10)
-    clientConfiguration.statusUpdates.pollMaxInterval = .milliseconds(100)
-    clientConfiguration.statusUpdates.streamIdleTimeout = .seconds(3)
-    clientConfiguration.logger = {
-        var logger = Logger(label: "queue-runtime-test")
-        logger.logLevel = .warning
-        return logger
-    }()
-    configureClient(&clientConfiguration, simulator)
-    let client = QueueClient(configuration: clientConfiguration)
-    do {
-        let result = try await body(client, simulator)
-        await simulator.stop()
-        return result
-    } catch {
-        await simulator.stop()
-        throw error
+    return try await simulator.whileRunning { simulator in
+        var clientConfiguration = QueueClient.Configuration(
+            queueBaseURL: simulator.queueBaseURL, syncBaseURL: simulator.syncBaseURL, storageBaseURL: simulator.storageBaseURL,
+            credentials: Credentials(key: simulatorKey))
+        clientConfiguration.retryPolicy.random = RandomSource(seed: 42)
+        clientConfiguration.retryPolicy.initialDelay = .milliseconds(10)
+        clientConfiguration.retryPolicy.maxElapsed = .seconds(10)
+        clientConfiguration.statusUpdates.pollInitialInterval = .milliseconds(10)
+        clientConfiguration.statusUpdates.pollMaxInterval = .milliseconds(100)
+        clientConfiguration.statusUpdates.streamIdleTimeout = .seconds(3)
+        clientConfiguration.logger = {
+            var logger = Logger(label: "queue-runtime-test")
+            logger.logLevel = .warning
+            return logger
+        }()
+        configureClient(&clientConfiguration, simulator)
+        let client = QueueClient(configuration: clientConfiguration)
+        return try await body(client, simulator)
     }
 }
 

@@ -442,15 +442,7 @@ struct CatalogOutputTests {
         configuration.seed = seed
         let simulator = try QueueSimulator(configuration: configuration, documentFiles: documents.map(Self.document),
                                            options: LoadOptions(allowUnresolvedReferences: true))
-        try await simulator.start()
-        do {
-            let result = try await body(simulator)
-            await simulator.stop()
-            return result
-        } catch {
-            await simulator.stop()
-            throw error
-        }
+        return try await simulator.whileRunning(body)
     }
 
     /// Runs `operation`, failing the test if it takes more than `limit`.

@@ -45,6 +45,30 @@ struct ShutdownTests {
         }
         #expect(connected >= rounds * 20, "instance \(instance)")
     }
+
+    struct BodyFailed: Error {}
+
+    @Test("whileRunning serves during its body and has stopped when the body returns or throws")
+    func whileRunningStopsOnBothPaths() async throws {
+        let returned = try QueueSimulator.fluxRedux()
+        let port = try await returned.whileRunning { simulator in
+            #expect(await onThread { RawConnection.request(port: simulator.port) })
+            return simulator.port
+        }
+        #expect(!(await onThread { RawConnection.request(port: port) }))
+
+        let threw = try QueueSimulator.fluxRedux()
+        var portWhenThrown = 0
+        await #expect(throws: BodyFailed.self) {
+            try await threw.whileRunning { simulator in
+                portWhenThrown = simulator.port
+                throw BodyFailed()
+            }
+        }
+        let thrownPort = portWhenThrown
+        #expect(thrownPort != 0)
+        #expect(!(await onThread { RawConnection.request(port: thrownPort) }))
+    }
 }
 
 /// Runs `body` on a new thread and waits for its result.
