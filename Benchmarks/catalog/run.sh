@@ -7,7 +7,12 @@
 #
 #   bash Benchmarks/catalog/run.sh [BASELINE_REVISION]     # e.g. 6ad3cb7 (before issue 12)
 #
-# Environment: WHOLE=0 skips the whole-catalog builds; RUNS=N repeats each build N times (the
+# The last row, for the current generator only, is the floor: the whole catalog generated with
+# `--declarations-only` (the types and their stored properties as `let`, with no coding,
+# initialisers, defaults, checks or descriptors). It is not a usable client; it shows what the
+# declarations alone cost the compiler, against which the full client's figure can be read.
+#
+# Environment: WHOLE=0 skips the whole-catalog builds (and the floor); FLOOR=0 skips the floor; RUNS=N repeats each build N times (the
 # table shows the fastest, with the spread; the first run builds from nothing, later ones
 # rebuild after touching every generated source). The machine's other load shows in every figure, so
 # compare the rows of one run.
@@ -64,13 +69,24 @@ measure() {
   "$queuegen" generate "$dir/sample" --output "$gen/Catalog100" --allow-unresolved-refs >/dev/null 2>"$dir/gen-100.log"
   local sample_lines
   sample_lines=$(cat "$gen"/Catalog100/*.swift | wc -l)
+  # The floor (current generator only: older ones have no --declarations-only).
+  local floor=0 floor_lines=0
+  if [ "$label" = current ] && [ "${FLOOR:-1}" != 0 ] && [ "${WHOLE:-1}" != 0 ]; then
+    floor=1
+    while read -r name specs; do
+      # shellcheck disable=SC2086
+      "$queuegen" generate $specs --output "$gen/Floor/$name" --allow-unresolved-refs --declarations-only </dev/null >/dev/null 2>>"$dir/gen-floor.log"
+    done <"$work/modules.txt"
+    floor_lines=$(cat "$gen"/Floor/*/*.swift | wc -l)
+  fi
 
   # The scratch package: every generated folder a target of its own (named Bench<module>, so that
   # the checkout's own catalog targets do not clash with them), and one target per set that
   # depends on them so that one `swift build --target` builds the set with SwiftPM's parallelism.
   local names
   names=$(awk '{ printf "%s\"%s\"", (NR > 1 ? ", " : ""), $1 }' "$work/modules.txt")
-  mkdir -p "$dir/package/Sources/CatalogAll" "$dir/package/Sources/CatalogSample" "$dir/package/Sources/Warm"
+  mkdir -p "$dir/package/Sources/CatalogAll" "$dir/package/Sources/CatalogSample" "$dir/package/Sources/Warm" "$dir/package/Sources/CatalogFloor"
+  echo "// Builds the declarations-only floor." >"$dir/package/Sources/CatalogFloor/Floor.swift"
   echo "// Builds QueueRuntime." >"$dir/package/Sources/Warm/Warm.swift"
   echo "// Builds every catalog module." >"$dir/package/Sources/CatalogAll/All.swift"
   echo "// Builds the 100-endpoint sample." >"$dir/package/Sources/CatalogSample/Sample.swift"
@@ -78,6 +94,7 @@ measure() {
 // swift-tools-version:6.0
 import PackageDescription
 let modules = [$names]
+let floor = $( [ "$floor" = 1 ] && echo "modules" || echo "[String]()" )
 let package = Package(
     name: "catalog-bench",
     platforms: [.macOS(.v13), .iOS(.v16), .tvOS(.v16), .watchOS(.v9)],
@@ -89,7 +106,10 @@ let package = Package(
         .target(name: "CatalogAll", dependencies: modules.map { .target(name: "Bench" + \$0) }),
         .target(name: "CatalogSample", dependencies: ["Catalog100"]),
         .target(name: "Warm", dependencies: [.product(name: "QueueRuntime", package: "$(basename "$src")")]),
-    ]
+        .target(name: "CatalogFloor", dependencies: floor.map { .target(name: "Floor" + \$0) }),
+    ] + floor.map {
+        .target(name: "Floor" + \$0, dependencies: [.product(name: "QueueRuntime", package: "$(basename "$src")")], path: "gen/Floor/\(\$0)")
+    }
 )
 SWIFT
   # Warm-up: resolve, and build QueueRuntime and its dependencies (the `Warm` target), so that
@@ -100,26 +120,51 @@ SWIFT
   if [ "${WHOLE:-1}" != 0 ]; then
     row "$label" "$endpoints_total" "$lines" "$generate_seconds" CatalogAll "$(awk '{ print "Bench" $1 }' "$work/modules.txt" | tr '\n' ' ')"
   fi
+  if [ "$floor" = 1 ]; then
+    row "$label" "$endpoints_total" "$floor_lines" "" CatalogFloor "$(awk '{ print "Floor" $1 }' "$work/modules.txt" | tr '\n' ' ')" "declarations only, not a client"
+  fi
 }
 
-# row LABEL ENDPOINTS LINES GENERATE_SECONDS SET_TARGET "MODULES": times RUNS builds of MODULES
+# row LABEL ENDPOINTS LINES GENERATE_SECONDS SET_TARGET "MODULES" [NOTE]: times RUNS builds of MODULES
 # (the first from nothing, the others after touching every source) and counts compiler warnings
 # in the generated code.
 row() {
-  local label=$1 endpoints=$2 lines=$3 generated=$4 set=$5 modules=$6 dir=$work/$1
+  local label=$1 endpoints=$2 lines=$3 generated=$4 set=$5 modules=$6 note=${7:-} dir=$work/$1
   local best="" best_cpu="" all="" frontend_peak=0 tree_peak=0 warnings=0
   for run in $(seq "$runs"); do
     # Every source of the measured modules changed: SwiftPM compiles each module again, whole.
     if [ "$run" -gt 1 ]; then
-      for module in $modules; do find "$dir/package/gen/${module#Bench}" -name '*.swift' -exec touch {} +; done
+      for module in $modules; do
+        case $module in
+          Floor*) find "$dir/package/gen/Floor/${module#Floor}" -name '*.swift' -exec touch {} + ;;
+          *) find "$dir/package/gen/${module#Bench}" -name '*.swift' -exec touch {} + ;;
+        esac
+      done
     fi
+    # The sampler is one process that reads /proc and spawns nothing: an earlier shell loop ran
+    # grep and awk for every process every 20 ms and took most of a core from the build it timed.
     : >"$dir/peaks.txt"
-    ( while :; do
-        for status in /proc/[0-9]*/status; do
-          grep -q '^Name:.*swift-frontend' "$status" 2>/dev/null && awk '/^VmHWM/ { print $2 }' "$status" 2>/dev/null
-        done >>"$dir/peaks.txt"
-        sleep 0.02
-      done ) &
+    python3 - "$dir/peaks.txt" <<'PY' &
+import os, sys, time
+peak = 0
+while True:
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/comm") as comm:
+                if comm.read().strip() != "swift-frontend":
+                    continue
+            with open(f"/proc/{pid}/status") as status:
+                hwm = next((int(line.split()[1]) for line in status if line.startswith("VmHWM")), 0)
+        except (OSError, ValueError):
+            continue
+        if hwm > peak:
+            peak = hwm
+            with open(sys.argv[1], "w") as out:
+                out.write(f"{peak}\n")
+    time.sleep(0.02)
+PY
     local sampler=$!
     local start end
     start=$(date +%s.%N)
@@ -142,7 +187,7 @@ row() {
     cpu=$(echo "$user + $system" | bc)
     if [ -z "$best_cpu" ] || (( $(echo "$cpu < $best_cpu" | bc) )); then best_cpu=$cpu; fi
   done
-  printf '| %s | %s | %s | %s | %s | %.1f (runs:%s) | %.1f | %d | %d | %s |\n' "$label" "$endpoints" "$lines" "$((lines / endpoints))" \
+  printf '| %s | %s | %s | %s | %s | %.1f (runs:%s) | %.1f | %d | %d | %s |\n' "$label${note:+ ($note)}" "$endpoints" "$lines" "$((lines / endpoints))" \
     "${generated:+$(printf '%.2f' "$generated")}" "$best" "$all" "$best_cpu" "$((frontend_peak / 1024))" "$((tree_peak / 1024))" "$warnings" >>"$work/table.md"
 }
 

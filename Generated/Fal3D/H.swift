@@ -326,6 +326,8 @@ extension QueueEndpoint where Input == Hunyuan3DV31ProTextTo3D.Input, Output == 
 
 /// The types of `fal-ai/hunyuan-3d/v3.1/pro/text-to-3d`.
 public enum Hunyuan3DV31ProTextTo3D {
+    /// The output of `fal-ai/hunyuan-3d/v3.1/pro/text-to-3d`: the same as `Hunyuan3DV31ProImageTo3D.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Hunyuan3DV31ProImageTo3D.Output
     /// Types this endpoint shares with others, declared once.
     public typealias GenerateType = Hunyuan3DV31ProImageTo3D.GenerateType
     public typealias File = Hunyuan3DV31Part.File
@@ -385,41 +387,6 @@ public enum Hunyuan3DV31ProTextTo3D {
             validator.string(self.prompt, "prompt", maxLength: 1024)
             validator.number(self.faceCount, "face_count", minimum: 40000, maximum: 1500000)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/hunyuan-3d/v3.1/pro/text-to-3d`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated 3D object in GLB format.
-        public let modelGlb: File
-        /// Preview thumbnail of the generated model
-        public let thumbnail: File?
-        /// URLs for different 3D model formats
-        public let modelURLs: ModelURLs
-        /// The seed used for generation
-        public let seed: Int64?
-
-        public init(modelGlb: File, thumbnail: File? = nil, modelURLs: ModelURLs, seed: Int64? = nil) {
-            self.modelGlb = modelGlb
-            self.thumbnail = thumbnail
-            self.modelURLs = modelURLs
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelGlb = try wire.required("model_glb")
-            self.thumbnail = try wire.optional("thumbnail")
-            self.modelURLs = try wire.required("model_urls")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelGlb, "model_glb")
-            try wire.optional(self.thumbnail, "thumbnail")
-            try wire.required(self.modelURLs, "model_urls")
-            try wire.optional(self.seed, "seed")
         }
     }
 }
@@ -878,110 +845,12 @@ extension QueueEndpoint where Input == Hunyuan3dV2Mini.Input, Output == Hunyuan3
 
 /// The types of `fal-ai/hunyuan3d/v2/mini`.
 public enum Hunyuan3dV2Mini {
+    /// The input of `fal-ai/hunyuan3d/v2/mini`: the same as `Hunyuan3dV2.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Hunyuan3dV2.Input
+    /// The output of `fal-ai/hunyuan3d/v2/mini`: the same as `Hunyuan3dV2.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Hunyuan3dV2.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = Hunyuan3DV31Part.File
-
-    /// The input of `fal-ai/hunyuan3d/v2/mini`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of image to use while generating the 3D model.
-        public var inputImageURL: FileInput
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// Number of inference steps to perform.
-        ///
-        /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
-        /// Guidance scale for the model.
-        ///
-        /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
-        /// Octree resolution for the model.
-        ///
-        /// At least 1, at most 1024. Default: `256`.
-        public var octreeResolution: Int?
-        /// If set true, textured mesh will be generated and the price charged would be 3 times that of white mesh.
-        ///
-        /// Default: `false`.
-        public var texturedMesh: Bool?
-
-        public init(
-            inputImageURL: FileInput,
-            seed: Int64? = nil,
-            numInferenceSteps: Int? = nil,
-            guidanceScale: Double? = nil,
-            octreeResolution: Int? = nil,
-            texturedMesh: Bool? = nil
-        ) {
-            self.inputImageURL = inputImageURL
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.guidanceScale = guidanceScale
-            self.octreeResolution = octreeResolution
-            self.texturedMesh = texturedMesh
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputImageURL = try wire.required("input_image_url")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.octreeResolution = try wire.optional("octree_resolution")
-            self.texturedMesh = try wire.optional("textured_mesh")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputImageURL, "input_image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.octreeResolution, "octree_resolution")
-            try wire.optional(self.texturedMesh, "textured_mesh")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numInferenceSteps: Int { 50 }
-            public static var guidanceScale: Double { 7.5 }
-            public static var octreeResolution: Int { 256 }
-            public static var texturedMesh: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.octreeResolution, "octree_resolution", minimum: 1, maximum: 1024)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/hunyuan3d/v2/mini`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated 3D object file.
-        public let modelMesh: File
-        /// Seed value used for generation.
-        public let seed: Int64
-
-        public init(modelMesh: File, seed: Int64) {
-            self.modelMesh = modelMesh
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelMesh = try wire.required("model_mesh")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelMesh, "model_mesh")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Hunyuan3dV2MiniTurbo.Input, Output == Hunyuan3dV2MiniTurbo.Output {
@@ -991,110 +860,12 @@ extension QueueEndpoint where Input == Hunyuan3dV2MiniTurbo.Input, Output == Hun
 
 /// The types of `fal-ai/hunyuan3d/v2/mini/turbo`.
 public enum Hunyuan3dV2MiniTurbo {
+    /// The input of `fal-ai/hunyuan3d/v2/mini/turbo`: the same as `Hunyuan3dV2.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Hunyuan3dV2.Input
+    /// The output of `fal-ai/hunyuan3d/v2/mini/turbo`: the same as `Hunyuan3dV2.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Hunyuan3dV2.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = Hunyuan3DV31Part.File
-
-    /// The input of `fal-ai/hunyuan3d/v2/mini/turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of image to use while generating the 3D model.
-        public var inputImageURL: FileInput
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// Number of inference steps to perform.
-        ///
-        /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
-        /// Guidance scale for the model.
-        ///
-        /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
-        /// Octree resolution for the model.
-        ///
-        /// At least 1, at most 1024. Default: `256`.
-        public var octreeResolution: Int?
-        /// If set true, textured mesh will be generated and the price charged would be 3 times that of white mesh.
-        ///
-        /// Default: `false`.
-        public var texturedMesh: Bool?
-
-        public init(
-            inputImageURL: FileInput,
-            seed: Int64? = nil,
-            numInferenceSteps: Int? = nil,
-            guidanceScale: Double? = nil,
-            octreeResolution: Int? = nil,
-            texturedMesh: Bool? = nil
-        ) {
-            self.inputImageURL = inputImageURL
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.guidanceScale = guidanceScale
-            self.octreeResolution = octreeResolution
-            self.texturedMesh = texturedMesh
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputImageURL = try wire.required("input_image_url")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.octreeResolution = try wire.optional("octree_resolution")
-            self.texturedMesh = try wire.optional("textured_mesh")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputImageURL, "input_image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.octreeResolution, "octree_resolution")
-            try wire.optional(self.texturedMesh, "textured_mesh")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numInferenceSteps: Int { 50 }
-            public static var guidanceScale: Double { 7.5 }
-            public static var octreeResolution: Int { 256 }
-            public static var texturedMesh: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.octreeResolution, "octree_resolution", minimum: 1, maximum: 1024)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/hunyuan3d/v2/mini/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated 3D object file.
-        public let modelMesh: File
-        /// Seed value used for generation.
-        public let seed: Int64
-
-        public init(modelMesh: File, seed: Int64) {
-            self.modelMesh = modelMesh
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelMesh = try wire.required("model_mesh")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelMesh, "model_mesh")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Hunyuan3dV2MultiView.Input, Output == Hunyuan3dV2MultiView.Output {
@@ -1104,6 +875,8 @@ extension QueueEndpoint where Input == Hunyuan3dV2MultiView.Input, Output == Hun
 
 /// The types of `fal-ai/hunyuan3d/v2/multi-view`.
 public enum Hunyuan3dV2MultiView {
+    /// The output of `fal-ai/hunyuan3d/v2/multi-view`: the same as `Hunyuan3dV2.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Hunyuan3dV2.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = Hunyuan3DV31Part.File
 
@@ -1195,31 +968,6 @@ public enum Hunyuan3dV2MultiView {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/hunyuan3d/v2/multi-view`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated 3D object file.
-        public let modelMesh: File
-        /// Seed value used for generation.
-        public let seed: Int64
-
-        public init(modelMesh: File, seed: Int64) {
-            self.modelMesh = modelMesh
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelMesh = try wire.required("model_mesh")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelMesh, "model_mesh")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Hunyuan3dV2MultiViewTurbo.Input, Output == Hunyuan3dV2MultiViewTurbo.Output {
@@ -1229,122 +977,12 @@ extension QueueEndpoint where Input == Hunyuan3dV2MultiViewTurbo.Input, Output =
 
 /// The types of `fal-ai/hunyuan3d/v2/multi-view/turbo`.
 public enum Hunyuan3dV2MultiViewTurbo {
+    /// The input of `fal-ai/hunyuan3d/v2/multi-view/turbo`: the same as `Hunyuan3dV2MultiView.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Hunyuan3dV2MultiView.Input
+    /// The output of `fal-ai/hunyuan3d/v2/multi-view/turbo`: the same as `Hunyuan3dV2.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Hunyuan3dV2.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = Hunyuan3DV31Part.File
-
-    /// The input of `fal-ai/hunyuan3d/v2/multi-view/turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of image to use while generating the 3D model.
-        public var frontImageURL: FileInput
-        /// URL of image to use while generating the 3D model.
-        public var backImageURL: FileInput
-        /// URL of image to use while generating the 3D model.
-        public var leftImageURL: FileInput
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// Number of inference steps to perform.
-        ///
-        /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
-        /// Guidance scale for the model.
-        ///
-        /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
-        /// Octree resolution for the model.
-        ///
-        /// At least 1, at most 1024. Default: `256`.
-        public var octreeResolution: Int?
-        /// If set true, textured mesh will be generated and the price charged would be 3 times that of white mesh.
-        ///
-        /// Default: `false`.
-        public var texturedMesh: Bool?
-
-        public init(
-            frontImageURL: FileInput,
-            backImageURL: FileInput,
-            leftImageURL: FileInput,
-            seed: Int64? = nil,
-            numInferenceSteps: Int? = nil,
-            guidanceScale: Double? = nil,
-            octreeResolution: Int? = nil,
-            texturedMesh: Bool? = nil
-        ) {
-            self.frontImageURL = frontImageURL
-            self.backImageURL = backImageURL
-            self.leftImageURL = leftImageURL
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.guidanceScale = guidanceScale
-            self.octreeResolution = octreeResolution
-            self.texturedMesh = texturedMesh
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.frontImageURL = try wire.required("front_image_url")
-            self.backImageURL = try wire.required("back_image_url")
-            self.leftImageURL = try wire.required("left_image_url")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.octreeResolution = try wire.optional("octree_resolution")
-            self.texturedMesh = try wire.optional("textured_mesh")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.frontImageURL, "front_image_url")
-            try wire.required(self.backImageURL, "back_image_url")
-            try wire.required(self.leftImageURL, "left_image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.octreeResolution, "octree_resolution")
-            try wire.optional(self.texturedMesh, "textured_mesh")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numInferenceSteps: Int { 50 }
-            public static var guidanceScale: Double { 7.5 }
-            public static var octreeResolution: Int { 256 }
-            public static var texturedMesh: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.octreeResolution, "octree_resolution", minimum: 1, maximum: 1024)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/hunyuan3d/v2/multi-view/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated 3D object file.
-        public let modelMesh: File
-        /// Seed value used for generation.
-        public let seed: Int64
-
-        public init(modelMesh: File, seed: Int64) {
-            self.modelMesh = modelMesh
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelMesh = try wire.required("model_mesh")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelMesh, "model_mesh")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Hunyuan3dV2Turbo.Input, Output == Hunyuan3dV2Turbo.Output {
@@ -1354,110 +992,12 @@ extension QueueEndpoint where Input == Hunyuan3dV2Turbo.Input, Output == Hunyuan
 
 /// The types of `fal-ai/hunyuan3d/v2/turbo`.
 public enum Hunyuan3dV2Turbo {
+    /// The input of `fal-ai/hunyuan3d/v2/turbo`: the same as `Hunyuan3dV2.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Hunyuan3dV2.Input
+    /// The output of `fal-ai/hunyuan3d/v2/turbo`: the same as `Hunyuan3dV2.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Hunyuan3dV2.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = Hunyuan3DV31Part.File
-
-    /// The input of `fal-ai/hunyuan3d/v2/turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of image to use while generating the 3D model.
-        public var inputImageURL: FileInput
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// Number of inference steps to perform.
-        ///
-        /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
-        /// Guidance scale for the model.
-        ///
-        /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
-        /// Octree resolution for the model.
-        ///
-        /// At least 1, at most 1024. Default: `256`.
-        public var octreeResolution: Int?
-        /// If set true, textured mesh will be generated and the price charged would be 3 times that of white mesh.
-        ///
-        /// Default: `false`.
-        public var texturedMesh: Bool?
-
-        public init(
-            inputImageURL: FileInput,
-            seed: Int64? = nil,
-            numInferenceSteps: Int? = nil,
-            guidanceScale: Double? = nil,
-            octreeResolution: Int? = nil,
-            texturedMesh: Bool? = nil
-        ) {
-            self.inputImageURL = inputImageURL
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.guidanceScale = guidanceScale
-            self.octreeResolution = octreeResolution
-            self.texturedMesh = texturedMesh
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputImageURL = try wire.required("input_image_url")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.octreeResolution = try wire.optional("octree_resolution")
-            self.texturedMesh = try wire.optional("textured_mesh")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputImageURL, "input_image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.octreeResolution, "octree_resolution")
-            try wire.optional(self.texturedMesh, "textured_mesh")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numInferenceSteps: Int { 50 }
-            public static var guidanceScale: Double { 7.5 }
-            public static var octreeResolution: Int { 256 }
-            public static var texturedMesh: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.octreeResolution, "octree_resolution", minimum: 1, maximum: 1024)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/hunyuan3d/v2/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated 3D object file.
-        public let modelMesh: File
-        /// Seed value used for generation.
-        public let seed: Int64
-
-        public init(modelMesh: File, seed: Int64) {
-            self.modelMesh = modelMesh
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelMesh = try wire.required("model_mesh")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelMesh, "model_mesh")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Hunyuan3dV3ImageTo3D.Input, Output == Hunyuan3dV3ImageTo3D.Output {
@@ -1647,6 +1187,8 @@ extension QueueEndpoint where Input == Hunyuan3dV3SketchTo3D.Input, Output == Hu
 
 /// The types of `fal-ai/hunyuan3d-v3/sketch-to-3d`.
 public enum Hunyuan3dV3SketchTo3D {
+    /// The output of `fal-ai/hunyuan3d-v3/sketch-to-3d`: the same as `Hunyuan3dV3ImageTo3D.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Hunyuan3dV3ImageTo3D.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = Hunyuan3DV31Part.File
     public typealias ModelURLs = Hunyuan3dV3ImageTo3D.ModelURLs
@@ -1704,41 +1246,6 @@ public enum Hunyuan3dV3SketchTo3D {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/hunyuan3d-v3/sketch-to-3d`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated 3D object in GLB format.
-        public let modelGlb: File
-        /// Preview thumbnail of the generated model
-        public let thumbnail: File?
-        /// URLs for different 3D model formats
-        public let modelURLs: ModelURLs
-        /// The seed used for generation
-        public let seed: Int64?
-
-        public init(modelGlb: File, thumbnail: File? = nil, modelURLs: ModelURLs, seed: Int64? = nil) {
-            self.modelGlb = modelGlb
-            self.thumbnail = thumbnail
-            self.modelURLs = modelURLs
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelGlb = try wire.required("model_glb")
-            self.thumbnail = try wire.optional("thumbnail")
-            self.modelURLs = try wire.required("model_urls")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelGlb, "model_glb")
-            try wire.optional(self.thumbnail, "thumbnail")
-            try wire.required(self.modelURLs, "model_urls")
-            try wire.optional(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Hunyuan3dV3TextTo3D.Input, Output == Hunyuan3dV3TextTo3D.Output {
@@ -1748,6 +1255,8 @@ extension QueueEndpoint where Input == Hunyuan3dV3TextTo3D.Input, Output == Huny
 
 /// The types of `fal-ai/hunyuan3d-v3/text-to-3d`.
 public enum Hunyuan3dV3TextTo3D {
+    /// The output of `fal-ai/hunyuan3d-v3/text-to-3d`: the same as `Hunyuan3dV3ImageTo3D.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Hunyuan3dV3ImageTo3D.Output
     /// Types this endpoint shares with others, declared once.
     public typealias GenerateType = Hunyuan3dV3ImageTo3D.GenerateType
     public typealias PolygonType = Hunyuan3DV31SmartTopology.PolygonType
@@ -1822,41 +1331,6 @@ public enum Hunyuan3dV3TextTo3D {
             validator.string(self.prompt, "prompt", maxLength: 1024)
             validator.number(self.faceCount, "face_count", minimum: 40000, maximum: 1500000)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/hunyuan3d-v3/text-to-3d`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated 3D object in GLB format.
-        public let modelGlb: File
-        /// Preview thumbnail of the generated model
-        public let thumbnail: File?
-        /// URLs for different 3D model formats
-        public let modelURLs: ModelURLs
-        /// The seed used for generation
-        public let seed: Int64?
-
-        public init(modelGlb: File, thumbnail: File? = nil, modelURLs: ModelURLs, seed: Int64? = nil) {
-            self.modelGlb = modelGlb
-            self.thumbnail = thumbnail
-            self.modelURLs = modelURLs
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelGlb = try wire.required("model_glb")
-            self.thumbnail = try wire.optional("thumbnail")
-            self.modelURLs = try wire.required("model_urls")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelGlb, "model_glb")
-            try wire.optional(self.thumbnail, "thumbnail")
-            try wire.required(self.modelURLs, "model_urls")
-            try wire.optional(self.seed, "seed")
         }
     }
 }
@@ -1987,105 +1461,13 @@ extension QueueEndpoint where Input == HunyuanMotionFast.Input, Output == Hunyua
 
 /// The types of `fal-ai/hunyuan-motion/fast`.
 public enum HunyuanMotionFast {
+    /// The input of `fal-ai/hunyuan-motion/fast`: the same as `HunyuanMotion.Input`, declared once for every endpoint that shares it.
+    public typealias Input = HunyuanMotion.Input
+    /// The output of `fal-ai/hunyuan-motion/fast`: the same as `HunyuanMotion.Output`, declared once for every endpoint that shares it.
+    public typealias Output = HunyuanMotion.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = HunyuanMotion.OutputFormat
     public typealias File = Hunyuan3DV31Part.File
-
-    /// The input of `fal-ai/hunyuan-motion/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt describing the motion to generate.
-        public var prompt: String
-        /// Random seed for reproducible generation.
-        public var seed: Int64?
-        /// Motion duration in seconds (0.5-12.0).
-        ///
-        /// At least 0.5, at most 12. Default: `5`.
-        public var duration: Double?
-        /// Classifier-free guidance scale. Higher = more faithful to prompt.
-        ///
-        /// At least 1, at most 10. Default: `5`.
-        public var guidanceScale: Double?
-        /// Output format: 'fbx' for animation files, 'dict' for raw JSON.
-        ///
-        /// Default: `.fbx`.
-        public var outputFormat: OutputFormat?
-
-        public init(
-            prompt: String,
-            seed: Int64? = nil,
-            duration: Double? = nil,
-            guidanceScale: Double? = nil,
-            outputFormat: OutputFormat? = nil
-        ) {
-            self.prompt = prompt
-            self.seed = seed
-            self.duration = duration
-            self.guidanceScale = guidanceScale
-            self.outputFormat = outputFormat
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.duration = try wire.optional("duration")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.outputFormat, "output_format")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Double { 5 }
-            public static var guidanceScale: Double { 5 }
-            public static var outputFormat: OutputFormat { .fbx }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 0.5, maximum: 12)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/hunyuan-motion/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated FBX animation file.
-        public let fbxFile: File?
-        /// Generated motion data as JSON.
-        public let motionJSON: File?
-        /// Seed used for generation.
-        public let seed: Int64
-
-        public init(fbxFile: File? = nil, motionJSON: File? = nil, seed: Int64) {
-            self.fbxFile = fbxFile
-            self.motionJSON = motionJSON
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.fbxFile = try wire.optional("fbx_file")
-            self.motionJSON = try wire.optional("motion_json")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.fbxFile, "fbx_file")
-            try wire.optional(self.motionJSON, "motion_json")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HunyuanPart.Input, Output == HunyuanPart.Output {

@@ -368,6 +368,8 @@ extension QueueEndpoint where Input == Trellis2Retexture.Input, Output == Trelli
 
 /// The types of `fal-ai/trellis-2/retexture`.
 public enum Trellis2Retexture {
+    /// The output of `fal-ai/trellis-2/retexture`: the same as `Trellis2.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Trellis2.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = Hunyuan3DV31Part.File
 
@@ -489,26 +491,6 @@ public enum Trellis2Retexture {
             validator.number(self.texSlatSamplingSteps, "tex_slat_sampling_steps", minimum: 1, maximum: 50)
             validator.number(self.texSlatRescaleT, "tex_slat_rescale_t", minimum: 1, maximum: 6)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/trellis-2/retexture`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated 3D GLB file
-        public let modelGlb: File
-
-        public init(modelGlb: File) {
-            self.modelGlb = modelGlb
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelGlb = try wire.required("model_glb")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelGlb, "model_glb")
         }
     }
 }
@@ -916,12 +898,13 @@ extension QueueEndpoint where Input == Tripo3dH31MultiviewTo3D.Input, Output == 
 
 /// The types of `tripo3d/h3.1/multiview-to-3d`.
 public enum Tripo3dH31MultiviewTo3D {
+    /// The output of `tripo3d/h3.1/multiview-to-3d`: the same as `Tripo3dH31ImageTo3D.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Tripo3dH31ImageTo3D.Output
     /// Types this endpoint shares with others, declared once.
     public typealias TextureQuality = Tripo3dH31ImageTo3D.TextureQuality
     public typealias GeometryQuality = Tripo3dH31ImageTo3D.GeometryQuality
     public typealias TextureAlignment = Tripo3dH31ImageTo3D.TextureAlignment
     public typealias Orientation = Tripo3dH31ImageTo3D.Orientation
-    public typealias Output = Tripo3dH31ImageTo3D.Output
     public typealias File = Hunyuan3DV31Part.File
     public typealias ModelURLs = Tripo3dH31ImageTo3D.ModelURLs
 
@@ -1065,10 +1048,11 @@ extension QueueEndpoint where Input == Tripo3dH31TextTo3D.Input, Output == Tripo
 
 /// The types of `tripo3d/h3.1/text-to-3d`.
 public enum Tripo3dH31TextTo3D {
+    /// The output of `tripo3d/h3.1/text-to-3d`: the same as `Tripo3dH31ImageTo3D.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Tripo3dH31ImageTo3D.Output
     /// Types this endpoint shares with others, declared once.
     public typealias TextureQuality = Tripo3dH31ImageTo3D.TextureQuality
     public typealias GeometryQuality = Tripo3dH31ImageTo3D.GeometryQuality
-    public typealias Output = Tripo3dH31ImageTo3D.Output
     public typealias File = Hunyuan3DV31Part.File
     public typealias ModelURLs = Tripo3dH31ImageTo3D.ModelURLs
 
@@ -1204,8 +1188,9 @@ extension QueueEndpoint where Input == Tripo3dP1ImageTo3D.Input, Output == Tripo
 
 /// The types of `tripo3d/p1/image-to-3d`.
 public enum Tripo3dP1ImageTo3D {
-    /// Types this endpoint shares with others, declared once.
+    /// The output of `tripo3d/p1/image-to-3d`: the same as `Tripo3dH31ImageTo3D.Output`, declared once for every endpoint that shares it.
     public typealias Output = Tripo3dH31ImageTo3D.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias File = Hunyuan3DV31Part.File
     public typealias ModelURLs = Tripo3dH31ImageTo3D.ModelURLs
 
@@ -1270,8 +1255,9 @@ extension QueueEndpoint where Input == Tripo3dP1TextTo3D.Input, Output == Tripo3
 
 /// The types of `tripo3d/p1/text-to-3d`.
 public enum Tripo3dP1TextTo3D {
-    /// Types this endpoint shares with others, declared once.
+    /// The output of `tripo3d/p1/text-to-3d`: the same as `Tripo3dH31ImageTo3D.Output`, declared once for every endpoint that shares it.
     public typealias Output = Tripo3dH31ImageTo3D.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias File = Hunyuan3DV31Part.File
     public typealias ModelURLs = Tripo3dH31ImageTo3D.ModelURLs
 
@@ -1557,6 +1543,8 @@ extension QueueEndpoint where Input == Tripo3dTripoV25MultiviewTo3D.Input, Outpu
 
 /// The types of `tripo3d/tripo/v2.5/multiview-to-3d`.
 public enum Tripo3dTripoV25MultiviewTo3D {
+    /// The output of `tripo3d/tripo/v2.5/multiview-to-3d`: the same as `Tripo3dTripoV25ImageTo3D.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Tripo3dTripoV25ImageTo3D.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Texture = Tripo3dTripoV25ImageTo3D.Texture
     public typealias Style = Tripo3dTripoV25ImageTo3D.Style
@@ -1688,52 +1676,6 @@ public enum Tripo3dTripoV25MultiviewTo3D {
             public static var quad: Bool { false }
             public static var textureAlignment: TextureAlignment { .originalImage }
             public static var orientation: Orientation { .`default` }
-        }
-    }
-
-    /// The output of `tripo3d/tripo/v2.5/multiview-to-3d`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The task id of the 3D model generation.
-        public let taskID: String
-        /// Model
-        public let modelMesh: File?
-        /// Base model
-        public let baseModel: File?
-        /// Pbr model
-        public let pbrModel: File?
-        /// A preview image of the model
-        public let renderedImage: File?
-
-        public init(
-            taskID: String,
-            modelMesh: File? = nil,
-            baseModel: File? = nil,
-            pbrModel: File? = nil,
-            renderedImage: File? = nil
-        ) {
-            self.taskID = taskID
-            self.modelMesh = modelMesh
-            self.baseModel = baseModel
-            self.pbrModel = pbrModel
-            self.renderedImage = renderedImage
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.taskID = try wire.required("task_id")
-            self.modelMesh = try wire.optional("model_mesh")
-            self.baseModel = try wire.optional("base_model")
-            self.pbrModel = try wire.optional("pbr_model")
-            self.renderedImage = try wire.optional("rendered_image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.taskID, "task_id")
-            try wire.optional(self.modelMesh, "model_mesh")
-            try wire.optional(self.baseModel, "base_model")
-            try wire.optional(self.pbrModel, "pbr_model")
-            try wire.optional(self.renderedImage, "rendered_image")
         }
     }
 }

@@ -342,6 +342,8 @@ extension QueueEndpoint where Input == AceStepAudioOutpaint.Input, Output == Ace
 
 /// The types of `fal-ai/ace-step/audio-outpaint`.
 public enum AceStepAudioOutpaint {
+    /// The output of `fal-ai/ace-step/audio-outpaint`: the same as `AceStepAudioInpaint.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AceStepAudioInpaint.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Scheduler = AceStepAudioInpaint.Scheduler
     public typealias GuidanceType = AceStepAudioInpaint.GuidanceType
@@ -516,41 +518,6 @@ public enum AceStepAudioOutpaint {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ace-step/audio-outpaint`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated audio file.
-        public let audio: File
-        /// The random seed used for the generation process.
-        public let seed: Int64
-        /// The genre tags used in the generation process.
-        public let tags: String
-        /// The lyrics used in the generation process.
-        public let lyrics: String
-
-        public init(audio: File, seed: Int64, tags: String, lyrics: String) {
-            self.audio = audio
-            self.seed = seed
-            self.tags = tags
-            self.lyrics = lyrics
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.seed = try wire.required("seed")
-            self.tags = try wire.required("tags")
-            self.lyrics = try wire.required("lyrics")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.tags, "tags")
-            try wire.required(self.lyrics, "lyrics")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == AceStepAudioToAudio.Input, Output == AceStepAudioToAudio.Output {
@@ -560,6 +527,8 @@ extension QueueEndpoint where Input == AceStepAudioToAudio.Input, Output == AceS
 
 /// The types of `fal-ai/ace-step/audio-to-audio`.
 public enum AceStepAudioToAudio {
+    /// The output of `fal-ai/ace-step/audio-to-audio`: the same as `AceStepAudioInpaint.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AceStepAudioInpaint.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Scheduler = AceStepAudioInpaint.Scheduler
     public typealias GuidanceType = AceStepAudioInpaint.GuidanceType
@@ -756,41 +725,6 @@ public enum AceStepAudioToAudio {
 
         public static var allCases: [Self] { [.lyrics, .remix] }
     }
-
-    /// The output of `fal-ai/ace-step/audio-to-audio`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated audio file.
-        public let audio: File
-        /// The random seed used for the generation process.
-        public let seed: Int64
-        /// The genre tags used in the generation process.
-        public let tags: String
-        /// The lyrics used in the generation process.
-        public let lyrics: String
-
-        public init(audio: File, seed: Int64, tags: String, lyrics: String) {
-            self.audio = audio
-            self.seed = seed
-            self.tags = tags
-            self.lyrics = lyrics
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.seed = try wire.required("seed")
-            self.tags = try wire.required("tags")
-            self.lyrics = try wire.required("lyrics")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.tags, "tags")
-            try wire.required(self.lyrics, "lyrics")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == AceStepPromptToAudio.Input, Output == AceStepPromptToAudio.Output {
@@ -800,6 +734,8 @@ extension QueueEndpoint where Input == AceStepPromptToAudio.Input, Output == Ace
 
 /// The types of `fal-ai/ace-step/prompt-to-audio`.
 public enum AceStepPromptToAudio {
+    /// The output of `fal-ai/ace-step/prompt-to-audio`: the same as `AceStepAudioInpaint.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AceStepAudioInpaint.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Scheduler = AceStepAudioInpaint.Scheduler
     public typealias GuidanceType = AceStepAudioInpaint.GuidanceType
@@ -956,41 +892,6 @@ public enum AceStepPromptToAudio {
             validator.number(self.tagGuidanceScale, "tag_guidance_scale", minimum: 0, maximum: 10)
             validator.number(self.lyricGuidanceScale, "lyric_guidance_scale", minimum: 0, maximum: 10)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ace-step/prompt-to-audio`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated audio file.
-        public let audio: File
-        /// The random seed used for the generation process.
-        public let seed: Int64
-        /// The genre tags used in the generation process.
-        public let tags: String
-        /// The lyrics used in the generation process.
-        public let lyrics: String
-
-        public init(audio: File, seed: Int64, tags: String, lyrics: String) {
-            self.audio = audio
-            self.seed = seed
-            self.tags = tags
-            self.lyrics = lyrics
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.seed = try wire.required("seed")
-            self.tags = try wire.required("tags")
-            self.lyrics = try wire.required("lyrics")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.tags, "tags")
-            try wire.required(self.lyrics, "lyrics")
         }
     }
 }

@@ -406,6 +406,8 @@ extension QueueEndpoint where Input == ElevenlabsTTSElevenV3.Input, Output == El
 
 /// The types of `fal-ai/elevenlabs/tts/eleven-v3`.
 public enum ElevenlabsTTSElevenV3 {
+    /// The output of `fal-ai/elevenlabs/tts/eleven-v3`: the same as `ElevenlabsAudioIsolation.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ElevenlabsAudioIsolation.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
 
@@ -498,31 +500,6 @@ public enum ElevenlabsTTSElevenV3 {
 
         public static var allCases: [Self] { [.auto, .on, .off] }
     }
-
-    /// The output of `fal-ai/elevenlabs/tts/eleven-v3`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated audio file
-        public let audio: File
-        /// Timestamps for each word in the generated speech. Only returned if `timestamps` is set to True in the request.
-        public let timestamps: [JSONValue]?
-
-        public init(audio: File, timestamps: [JSONValue]? = nil) {
-            self.audio = audio
-            self.timestamps = timestamps
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.timestamps = try wire.optional("timestamps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.optional(self.timestamps, "timestamps")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ElevenlabsTTSMultilingualV2.Input, Output == ElevenlabsTTSMultilingualV2.Output {
@@ -532,6 +509,8 @@ extension QueueEndpoint where Input == ElevenlabsTTSMultilingualV2.Input, Output
 
 /// The types of `fal-ai/elevenlabs/tts/multilingual-v2`.
 public enum ElevenlabsTTSMultilingualV2 {
+    /// The output of `fal-ai/elevenlabs/tts/multilingual-v2`: the same as `ElevenlabsAudioIsolation.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ElevenlabsAudioIsolation.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ApplyTextNormalization = ElevenlabsTTSElevenV3.ApplyTextNormalization
     public typealias File = AceStepAudioInpaint.File
@@ -652,31 +631,6 @@ public enum ElevenlabsTTSMultilingualV2 {
             validator.number(self.style, "style", minimum: 0, maximum: 1)
             validator.number(self.speed, "speed", minimum: 0.7, maximum: 1.2)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/elevenlabs/tts/multilingual-v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated audio file
-        public let audio: File
-        /// Timestamps for each word in the generated speech. Only returned if `timestamps` is set to True in the request.
-        public let timestamps: [JSONValue]?
-
-        public init(audio: File, timestamps: [JSONValue]? = nil) {
-            self.audio = audio
-            self.timestamps = timestamps
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.timestamps = try wire.optional("timestamps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.optional(self.timestamps, "timestamps")
         }
     }
 }
@@ -834,6 +788,8 @@ extension QueueEndpoint where Input == ElevenlabsVoiceChanger.Input, Output == E
 
 /// The types of `fal-ai/elevenlabs/voice-changer`.
 public enum ElevenlabsVoiceChanger {
+    /// The output of `fal-ai/elevenlabs/voice-changer`: the same as `ElevenlabsTextToDialogueElevenV3.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ElevenlabsTextToDialogueElevenV3.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = ElevenlabsMusic.OutputFormat
     public typealias File = AceStepAudioInpaint.File
@@ -894,31 +850,6 @@ public enum ElevenlabsVoiceChanger {
             public static var voice: String { "Rachel" }
             public static var removeBackgroundNoise: Bool { false }
             public static var outputFormat: OutputFormat { .mp3x44100x128 }
-        }
-    }
-
-    /// The output of `fal-ai/elevenlabs/voice-changer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated audio file
-        public let audio: File
-        /// Random seed for reproducibility.
-        public let seed: Int64
-
-        public init(audio: File, seed: Int64) {
-            self.audio = audio
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.seed, "seed")
         }
     }
 }

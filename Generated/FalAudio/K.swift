@@ -276,6 +276,8 @@ extension QueueEndpoint where Input == KokoroBrazilianPortuguese.Input, Output =
 
 /// The types of `fal-ai/kokoro/brazilian-portuguese`.
 public enum KokoroBrazilianPortuguese {
+    /// The output of `fal-ai/kokoro/brazilian-portuguese`: the same as `KokoroAmericanEnglish.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
 
@@ -333,26 +335,6 @@ public enum KokoroBrazilianPortuguese {
 
         public static var allCases: [Self] { [.pfDora, .pmAlex, .pmSanta] }
     }
-
-    /// The output of `fal-ai/kokoro/brazilian-portuguese`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated music
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KokoroBritishEnglish.Input, Output == KokoroBritishEnglish.Output {
@@ -362,6 +344,8 @@ extension QueueEndpoint where Input == KokoroBritishEnglish.Input, Output == Kok
 
 /// The types of `fal-ai/kokoro/british-english`.
 public enum KokoroBritishEnglish {
+    /// The output of `fal-ai/kokoro/british-english`: the same as `KokoroAmericanEnglish.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
 
@@ -424,26 +408,6 @@ public enum KokoroBritishEnglish {
 
         public static var allCases: [Self] { [.bfAlice, .bfEmma, .bfIsabella, .bfLily, .bmDaniel, .bmFable, .bmGeorge, .bmLewis] }
     }
-
-    /// The output of `fal-ai/kokoro/british-english`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated music
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KokoroFrench.Input, Output == KokoroFrench.Output {
@@ -453,6 +417,8 @@ extension QueueEndpoint where Input == KokoroFrench.Input, Output == KokoroFrenc
 
 /// The types of `fal-ai/kokoro/french`.
 public enum KokoroFrench {
+    /// The output of `fal-ai/kokoro/french`: the same as `KokoroAmericanEnglish.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
 
@@ -497,26 +463,6 @@ public enum KokoroFrench {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/kokoro/french`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated music
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KokoroHindi.Input, Output == KokoroHindi.Output {
@@ -526,6 +472,8 @@ extension QueueEndpoint where Input == KokoroHindi.Input, Output == KokoroHindi.
 
 /// The types of `fal-ai/kokoro/hindi`.
 public enum KokoroHindi {
+    /// The output of `fal-ai/kokoro/hindi`: the same as `KokoroAmericanEnglish.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
 
@@ -584,26 +532,6 @@ public enum KokoroHindi {
 
         public static var allCases: [Self] { [.hfAlpha, .hfBeta, .hmOmega, .hmPsi] }
     }
-
-    /// The output of `fal-ai/kokoro/hindi`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated music
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KokoroItalian.Input, Output == KokoroItalian.Output {
@@ -613,6 +541,8 @@ extension QueueEndpoint where Input == KokoroItalian.Input, Output == KokoroItal
 
 /// The types of `fal-ai/kokoro/italian`.
 public enum KokoroItalian {
+    /// The output of `fal-ai/kokoro/italian`: the same as `KokoroAmericanEnglish.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
 
@@ -669,26 +599,6 @@ public enum KokoroItalian {
 
         public static var allCases: [Self] { [.ifSara, .imNicola] }
     }
-
-    /// The output of `fal-ai/kokoro/italian`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated music
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KokoroJapanese.Input, Output == KokoroJapanese.Output {
@@ -698,6 +608,8 @@ extension QueueEndpoint where Input == KokoroJapanese.Input, Output == KokoroJap
 
 /// The types of `fal-ai/kokoro/japanese`.
 public enum KokoroJapanese {
+    /// The output of `fal-ai/kokoro/japanese`: the same as `KokoroAmericanEnglish.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
 
@@ -757,26 +669,6 @@ public enum KokoroJapanese {
 
         public static var allCases: [Self] { [.jfAlpha, .jfGongitsune, .jfNezumi, .jfTebukuro, .jmKumo] }
     }
-
-    /// The output of `fal-ai/kokoro/japanese`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated music
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KokoroMandarinChinese.Input, Output == KokoroMandarinChinese.Output {
@@ -786,6 +678,8 @@ extension QueueEndpoint where Input == KokoroMandarinChinese.Input, Output == Ko
 
 /// The types of `fal-ai/kokoro/mandarin-chinese`.
 public enum KokoroMandarinChinese {
+    /// The output of `fal-ai/kokoro/mandarin-chinese`: the same as `KokoroAmericanEnglish.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
 
@@ -848,26 +742,6 @@ public enum KokoroMandarinChinese {
 
         public static var allCases: [Self] { [.zfXiaobei, .zfXiaoni, .zfXiaoxiao, .zfXiaoyi, .zmYunjian, .zmYunxi, .zmYunxia, .zmYunyang] }
     }
-
-    /// The output of `fal-ai/kokoro/mandarin-chinese`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated music
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KokoroSpanish.Input, Output == KokoroSpanish.Output {
@@ -877,6 +751,8 @@ extension QueueEndpoint where Input == KokoroSpanish.Input, Output == KokoroSpan
 
 /// The types of `fal-ai/kokoro/spanish`.
 public enum KokoroSpanish {
+    /// The output of `fal-ai/kokoro/spanish`: the same as `KokoroAmericanEnglish.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
 
@@ -933,25 +809,5 @@ public enum KokoroSpanish {
         public static var emSanta: Self { .init(rawValue: "em_santa") }
 
         public static var allCases: [Self] { [.efDora, .emAlex, .emSanta] }
-    }
-
-    /// The output of `fal-ai/kokoro/spanish`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated music
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-        }
     }
 }

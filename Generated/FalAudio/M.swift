@@ -21,6 +21,8 @@ extension QueueEndpoint where Input == MinimaxMusic.Input, Output == MinimaxMusi
 
 /// The types of `fal-ai/minimax-music`.
 public enum MinimaxMusic {
+    /// The output of `fal-ai/minimax-music`: the same as `KokoroAmericanEnglish.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
 
@@ -56,26 +58,6 @@ public enum MinimaxMusic {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax-music`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated music
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxMusicV15.Input, Output == MinimaxMusicV15.Output {
@@ -85,6 +67,8 @@ extension QueueEndpoint where Input == MinimaxMusicV15.Input, Output == MinimaxM
 
 /// The types of `fal-ai/minimax-music/v1.5`.
 public enum MinimaxMusicV15 {
+    /// The output of `fal-ai/minimax-music/v1.5`: the same as `KokoroAmericanEnglish.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
 
@@ -183,26 +167,6 @@ public enum MinimaxMusicV15 {
 
         public static var allCases: [Self] { [.mp3, .pcm, .flac] }
     }
-
-    /// The output of `fal-ai/minimax-music/v1.5`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated music
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxMusicV2.Input, Output == MinimaxMusicV2.Output {
@@ -212,6 +176,8 @@ extension QueueEndpoint where Input == MinimaxMusicV2.Input, Output == MinimaxMu
 
 /// The types of `fal-ai/minimax-music/v2`.
 public enum MinimaxMusicV2 {
+    /// The output of `fal-ai/minimax-music/v2`: the same as `KokoroAmericanEnglish.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AudioSetting = MinimaxMusicV15.AudioSetting
     public typealias Format = MinimaxMusicV15.Format
@@ -257,26 +223,6 @@ public enum MinimaxMusicV2 {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax-music/v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated music
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxMusicV25.Input, Output == MinimaxMusicV25.Output {
@@ -286,6 +232,8 @@ extension QueueEndpoint where Input == MinimaxMusicV25.Input, Output == MinimaxM
 
 /// The types of `fal-ai/minimax-music/v2.5`.
 public enum MinimaxMusicV25 {
+    /// The output of `fal-ai/minimax-music/v2.5`: the same as `KokoroAmericanEnglish.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
 
@@ -411,26 +359,6 @@ public enum MinimaxMusicV25 {
 
         public static var allCases: [Self] { [.mp3, .wav, .pcm] }
     }
-
-    /// The output of `fal-ai/minimax-music/v2.5`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated music
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxMusicV26.Input, Output == MinimaxMusicV26.Output {
@@ -440,6 +368,8 @@ extension QueueEndpoint where Input == MinimaxMusicV26.Input, Output == MinimaxM
 
 /// The types of `fal-ai/minimax-music/v2.6`.
 public enum MinimaxMusicV26 {
+    /// The output of `fal-ai/minimax-music/v2.6`: the same as `KokoroAmericanEnglish.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AudioSetting25 = MinimaxMusicV25.AudioSetting25
     public typealias Format = MinimaxMusicV25.Format
@@ -510,26 +440,6 @@ public enum MinimaxMusicV26 {
             validator.string(self.prompt, "prompt", minLength: 10, maxLength: 2000)
             validator.string(self.lyrics, "lyrics", maxLength: 3500)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/minimax-music/v2.6`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated music
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
         }
     }
 }

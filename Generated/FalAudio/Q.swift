@@ -71,51 +71,10 @@ extension QueueEndpoint where Input == Qwen3TTSCloneVoice17b.Input, Output == Qw
 
 /// The types of `fal-ai/qwen-3-tts/clone-voice/1.7b`.
 public enum Qwen3TTSCloneVoice17b {
+    /// The input of `fal-ai/qwen-3-tts/clone-voice/1.7b`: the same as `Qwen3TTSCloneVoice06b.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Qwen3TTSCloneVoice06b.Input
+    /// The output of `fal-ai/qwen-3-tts/clone-voice/1.7b`: the same as `Qwen3TTSCloneVoice06b.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Qwen3TTSCloneVoice06b.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
-
-    /// The input of `fal-ai/qwen-3-tts/clone-voice/1.7b`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to the reference audio file used for voice cloning.
-        public var audioURL: FileInput
-        /// Optional reference text that was used when creating the speaker embedding. Providing this can improve synthesis quality when using a cloned voice.
-        public var referenceText: String?
-
-        public init(audioURL: FileInput, referenceText: String? = nil) {
-            self.audioURL = audioURL
-            self.referenceText = referenceText
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.referenceText = try wire.optional("reference_text")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.referenceText, "reference_text")
-        }
-    }
-
-    /// The output of `fal-ai/qwen-3-tts/clone-voice/1.7b`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated speaker embedding file in safetensors format.
-        public let speakerEmbedding: File
-
-        public init(speakerEmbedding: File) {
-            self.speakerEmbedding = speakerEmbedding
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.speakerEmbedding = try wire.required("speaker_embedding")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.speakerEmbedding, "speaker_embedding")
-        }
-    }
 }

@@ -767,6 +767,8 @@ extension QueueEndpoint where Input == StableAudio25Inpaint.Input, Output == Sta
 
 /// The types of `fal-ai/stable-audio-25/inpaint`.
 public enum StableAudio25Inpaint {
+    /// The output of `fal-ai/stable-audio-25/inpaint`: the same as `StableAudio25AudioToAudio.Output`, declared once for every endpoint that shares it.
+    public typealias Output = StableAudio25AudioToAudio.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
 
@@ -870,31 +872,6 @@ public enum StableAudio25Inpaint {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/stable-audio-25/inpaint`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated audio clip
-        public let audio: File
-        /// The random seed used for generation
-        public let seed: Int64
-
-        public init(audio: File, seed: Int64) {
-            self.audio = audio
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == StableAudio25TextToAudio.Input, Output == StableAudio25TextToAudio.Output {
@@ -904,6 +881,8 @@ extension QueueEndpoint where Input == StableAudio25TextToAudio.Input, Output ==
 
 /// The types of `fal-ai/stable-audio-25/text-to-audio`.
 public enum StableAudio25TextToAudio {
+    /// The output of `fal-ai/stable-audio-25/text-to-audio`: the same as `StableAudio25AudioToAudio.Output`, declared once for every endpoint that shares it.
+    public typealias Output = StableAudio25AudioToAudio.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AceStepAudioInpaint.File
 
@@ -979,31 +958,6 @@ public enum StableAudio25TextToAudio {
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 8)
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 25)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/stable-audio-25/text-to-audio`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated audio clip
-        public let audio: File
-        /// The random seed used for generation
-        public let seed: Int64
-
-        public init(audio: File, seed: Int64) {
-            self.audio = audio
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.seed, "seed")
         }
     }
 }

@@ -1711,6 +1711,8 @@ extension QueueEndpoint where Input == BriaFiboEditBlend.Input, Output == BriaFi
 
 /// The types of `bria/fibo-edit/blend`.
 public enum BriaFiboEditBlend {
+    /// The output of `bria/fibo-edit/blend`: the same as `BriaFiboEditAddObjectByText.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaFiboEditAddObjectByText.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -1738,38 +1740,6 @@ public enum BriaFiboEditBlend {
             try wire.required(self.instruction, "instruction")
         }
     }
-
-    /// The output of `bria/fibo-edit/blend`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated image.
-        public let image: Image
-        /// Generated images.
-        ///
-        /// Default: `[]`.
-        public let images: [Image]?
-        /// Current instruction.
-        public let structuredInstruction: [String: JSONValue]
-
-        public init(image: Image, images: [Image]? = nil, structuredInstruction: [String: JSONValue]) {
-            self.image = image
-            self.images = images
-            self.structuredInstruction = structuredInstruction
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredInstruction = try wire.required("structured_instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredInstruction, "structured_instruction")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaFiboEditColorize.Input, Output == BriaFiboEditColorize.Output {
@@ -1779,6 +1749,8 @@ extension QueueEndpoint where Input == BriaFiboEditColorize.Input, Output == Bri
 
 /// The types of `bria/fibo-edit/colorize`.
 public enum BriaFiboEditColorize {
+    /// The output of `bria/fibo-edit/colorize`: the same as `BriaFiboEditAddObjectByText.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaFiboEditAddObjectByText.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -1820,38 +1792,6 @@ public enum BriaFiboEditColorize {
 
         public static var allCases: [Self] { [.contemporaryColor, .vividColor, .blackAndWhiteColors, .sepiaVintage] }
     }
-
-    /// The output of `bria/fibo-edit/colorize`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated image.
-        public let image: Image
-        /// Generated images.
-        ///
-        /// Default: `[]`.
-        public let images: [Image]?
-        /// Current instruction.
-        public let structuredInstruction: [String: JSONValue]
-
-        public init(image: Image, images: [Image]? = nil, structuredInstruction: [String: JSONValue]) {
-            self.image = image
-            self.images = images
-            self.structuredInstruction = structuredInstruction
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredInstruction = try wire.required("structured_instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredInstruction, "structured_instruction")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaFiboEditEdit.Input, Output == BriaFiboEditEdit.Output {
@@ -1861,6 +1801,8 @@ extension QueueEndpoint where Input == BriaFiboEditEdit.Input, Output == BriaFib
 
 /// The types of `bria/fibo-edit/edit`.
 public enum BriaFiboEditEdit {
+    /// The output of `bria/fibo-edit/edit`: the same as `BriaFiboEditAddObjectByText.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaFiboEditAddObjectByText.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Lighting = BriaFiboBbqPreviewGenerate.Lighting
     public typealias PhotographicCharacteristics = BriaFiboBbqPreviewGenerate.PhotographicCharacteristics
@@ -2209,38 +2151,6 @@ public enum BriaFiboEditEdit {
             }
         }
     }
-
-    /// The output of `bria/fibo-edit/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated image.
-        public let image: Image
-        /// Generated images.
-        ///
-        /// Default: `[]`.
-        public let images: [Image]?
-        /// Current instruction.
-        public let structuredInstruction: [String: JSONValue]
-
-        public init(image: Image, images: [Image]? = nil, structuredInstruction: [String: JSONValue]) {
-            self.image = image
-            self.images = images
-            self.structuredInstruction = structuredInstruction
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredInstruction = try wire.required("structured_instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredInstruction, "structured_instruction")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaFiboEditEraseByText.Input, Output == BriaFiboEditEraseByText.Output {
@@ -2250,6 +2160,8 @@ extension QueueEndpoint where Input == BriaFiboEditEraseByText.Input, Output == 
 
 /// The types of `bria/fibo-edit/erase_by_text`.
 public enum BriaFiboEditEraseByText {
+    /// The output of `bria/fibo-edit/erase_by_text`: the same as `BriaFiboEditAddObjectByText.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaFiboEditAddObjectByText.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -2277,38 +2189,6 @@ public enum BriaFiboEditEraseByText {
             try wire.required(self.objectName, "object_name")
         }
     }
-
-    /// The output of `bria/fibo-edit/erase_by_text`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated image.
-        public let image: Image
-        /// Generated images.
-        ///
-        /// Default: `[]`.
-        public let images: [Image]?
-        /// Current instruction.
-        public let structuredInstruction: [String: JSONValue]
-
-        public init(image: Image, images: [Image]? = nil, structuredInstruction: [String: JSONValue]) {
-            self.image = image
-            self.images = images
-            self.structuredInstruction = structuredInstruction
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredInstruction = try wire.required("structured_instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredInstruction, "structured_instruction")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaFiboEditRelight.Input, Output == BriaFiboEditRelight.Output {
@@ -2318,6 +2198,8 @@ extension QueueEndpoint where Input == BriaFiboEditRelight.Input, Output == Bria
 
 /// The types of `bria/fibo-edit/relight`.
 public enum BriaFiboEditRelight {
+    /// The output of `bria/fibo-edit/relight`: the same as `BriaFiboEditAddObjectByText.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaFiboEditAddObjectByText.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -2386,38 +2268,6 @@ public enum BriaFiboEditRelight {
 
         public static var allCases: [Self] { [.midday, .blueHourLight, .lowAngleSunlight, .sunriseLight, .spotlightOnSubject, .overcastLight, .softOvercastDaylightLighting, .cloudFilteredLighting, .fogDiffusedLighting, .moonlightLighting, .starlightNighttime, .softBokehLighting, .harshStudioLighting] }
     }
-
-    /// The output of `bria/fibo-edit/relight`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated image.
-        public let image: Image
-        /// Generated images.
-        ///
-        /// Default: `[]`.
-        public let images: [Image]?
-        /// Current instruction.
-        public let structuredInstruction: [String: JSONValue]
-
-        public init(image: Image, images: [Image]? = nil, structuredInstruction: [String: JSONValue]) {
-            self.image = image
-            self.images = images
-            self.structuredInstruction = structuredInstruction
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredInstruction = try wire.required("structured_instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredInstruction, "structured_instruction")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaFiboEditReplaceObjectByText.Input, Output == BriaFiboEditReplaceObjectByText.Output {
@@ -2427,6 +2277,8 @@ extension QueueEndpoint where Input == BriaFiboEditReplaceObjectByText.Input, Ou
 
 /// The types of `bria/fibo-edit/replace_object_by_text`.
 public enum BriaFiboEditReplaceObjectByText {
+    /// The output of `bria/fibo-edit/replace_object_by_text`: the same as `BriaFiboEditAddObjectByText.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaFiboEditAddObjectByText.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -2454,38 +2306,6 @@ public enum BriaFiboEditReplaceObjectByText {
             try wire.required(self.instruction, "instruction")
         }
     }
-
-    /// The output of `bria/fibo-edit/replace_object_by_text`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated image.
-        public let image: Image
-        /// Generated images.
-        ///
-        /// Default: `[]`.
-        public let images: [Image]?
-        /// Current instruction.
-        public let structuredInstruction: [String: JSONValue]
-
-        public init(image: Image, images: [Image]? = nil, structuredInstruction: [String: JSONValue]) {
-            self.image = image
-            self.images = images
-            self.structuredInstruction = structuredInstruction
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredInstruction = try wire.required("structured_instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredInstruction, "structured_instruction")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaFiboEditReseason.Input, Output == BriaFiboEditReseason.Output {
@@ -2495,6 +2315,8 @@ extension QueueEndpoint where Input == BriaFiboEditReseason.Input, Output == Bri
 
 /// The types of `bria/fibo-edit/reseason`.
 public enum BriaFiboEditReseason {
+    /// The output of `bria/fibo-edit/reseason`: the same as `BriaFiboEditAddObjectByText.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaFiboEditAddObjectByText.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -2536,38 +2358,6 @@ public enum BriaFiboEditReseason {
 
         public static var allCases: [Self] { [.spring, .summer, .autumn, .winter] }
     }
-
-    /// The output of `bria/fibo-edit/reseason`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated image.
-        public let image: Image
-        /// Generated images.
-        ///
-        /// Default: `[]`.
-        public let images: [Image]?
-        /// Current instruction.
-        public let structuredInstruction: [String: JSONValue]
-
-        public init(image: Image, images: [Image]? = nil, structuredInstruction: [String: JSONValue]) {
-            self.image = image
-            self.images = images
-            self.structuredInstruction = structuredInstruction
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredInstruction = try wire.required("structured_instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredInstruction, "structured_instruction")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaFiboEditRestore.Input, Output == BriaFiboEditRestore.Output {
@@ -2577,6 +2367,8 @@ extension QueueEndpoint where Input == BriaFiboEditRestore.Input, Output == Bria
 
 /// The types of `bria/fibo-edit/restore`.
 public enum BriaFiboEditRestore {
+    /// The output of `bria/fibo-edit/restore`: the same as `BriaFiboEditAddObjectByText.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaFiboEditAddObjectByText.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -2599,38 +2391,6 @@ public enum BriaFiboEditRestore {
             try wire.required(self.imageURL, "image_url")
         }
     }
-
-    /// The output of `bria/fibo-edit/restore`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated image.
-        public let image: Image
-        /// Generated images.
-        ///
-        /// Default: `[]`.
-        public let images: [Image]?
-        /// Current instruction.
-        public let structuredInstruction: [String: JSONValue]
-
-        public init(image: Image, images: [Image]? = nil, structuredInstruction: [String: JSONValue]) {
-            self.image = image
-            self.images = images
-            self.structuredInstruction = structuredInstruction
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredInstruction = try wire.required("structured_instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredInstruction, "structured_instruction")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaFiboEditRestyle.Input, Output == BriaFiboEditRestyle.Output {
@@ -2640,6 +2400,8 @@ extension QueueEndpoint where Input == BriaFiboEditRestyle.Input, Output == Bria
 
 /// The types of `bria/fibo-edit/restyle`.
 public enum BriaFiboEditRestyle {
+    /// The output of `bria/fibo-edit/restyle`: the same as `BriaFiboEditAddObjectByText.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaFiboEditAddObjectByText.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -2690,38 +2452,6 @@ public enum BriaFiboEditRestyle {
 
         public static var allCases: [Self] { [._3DRender, .cubism, .oilPainting, .anime, .cartoon, .coloringBook, .retroAd, .popArtHalftone, .vectorArt, .storyBoard, .artNouveau, .crossEtching, .woodCut] }
     }
-
-    /// The output of `bria/fibo-edit/restyle`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated image.
-        public let image: Image
-        /// Generated images.
-        ///
-        /// Default: `[]`.
-        public let images: [Image]?
-        /// Current instruction.
-        public let structuredInstruction: [String: JSONValue]
-
-        public init(image: Image, images: [Image]? = nil, structuredInstruction: [String: JSONValue]) {
-            self.image = image
-            self.images = images
-            self.structuredInstruction = structuredInstruction
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredInstruction = try wire.required("structured_instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredInstruction, "structured_instruction")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaFiboEditRewriteText.Input, Output == BriaFiboEditRewriteText.Output {
@@ -2731,6 +2461,8 @@ extension QueueEndpoint where Input == BriaFiboEditRewriteText.Input, Output == 
 
 /// The types of `bria/fibo-edit/rewrite_text`.
 public enum BriaFiboEditRewriteText {
+    /// The output of `bria/fibo-edit/rewrite_text`: the same as `BriaFiboEditAddObjectByText.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaFiboEditAddObjectByText.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -2756,38 +2488,6 @@ public enum BriaFiboEditRewriteText {
             var wire = WireEncoder(encoder)
             try wire.required(self.imageURL, "image_url")
             try wire.required(self.newText, "new_text")
-        }
-    }
-
-    /// The output of `bria/fibo-edit/rewrite_text`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated image.
-        public let image: Image
-        /// Generated images.
-        ///
-        /// Default: `[]`.
-        public let images: [Image]?
-        /// Current instruction.
-        public let structuredInstruction: [String: JSONValue]
-
-        public init(image: Image, images: [Image]? = nil, structuredInstruction: [String: JSONValue]) {
-            self.image = image
-            self.images = images
-            self.structuredInstruction = structuredInstruction
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredInstruction = try wire.required("structured_instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredInstruction, "structured_instruction")
         }
     }
 }

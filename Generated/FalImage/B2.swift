@@ -33,60 +33,12 @@ extension QueueEndpoint where Input == BriaFiboEditSketchToColoredImage.Input, O
 
 /// The types of `bria/fibo-edit/sketch_to_colored_image`.
 public enum BriaFiboEditSketchToColoredImage {
+    /// The input of `bria/fibo-edit/sketch_to_colored_image`: the same as `BriaFiboEditRestore.Input`, declared once for every endpoint that shares it.
+    public typealias Input = BriaFiboEditRestore.Input
+    /// The output of `bria/fibo-edit/sketch_to_colored_image`: the same as `BriaFiboEditAddObjectByText.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaFiboEditAddObjectByText.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
-
-    /// The input of `bria/fibo-edit/sketch_to_colored_image`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The source image.
-        public var imageURL: FileInput
-
-        public init(imageURL: FileInput) {
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-        }
-    }
-
-    /// The output of `bria/fibo-edit/sketch_to_colored_image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated image.
-        public let image: Image
-        /// Generated images.
-        ///
-        /// Default: `[]`.
-        public let images: [Image]?
-        /// Current instruction.
-        public let structuredInstruction: [String: JSONValue]
-
-        public init(image: Image, images: [Image]? = nil, structuredInstruction: [String: JSONValue]) {
-            self.image = image
-            self.images = images
-            self.structuredInstruction = structuredInstruction
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredInstruction = try wire.required("structured_instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredInstruction, "structured_instruction")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaFiboGenerate.Input, Output == BriaFiboGenerate.Output {
@@ -1120,6 +1072,8 @@ extension QueueEndpoint where Input == BriaReimagine.Input, Output == BriaReimag
 
 /// The types of `fal-ai/bria/reimagine`.
 public enum BriaReimagine {
+    /// The output of `fal-ai/bria/reimagine`: the same as `BriaBackgroundReplace.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaBackgroundReplace.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -1217,31 +1171,6 @@ public enum BriaReimagine {
             validator.number(self.seed, "seed", minimum: 0, maximum: 2147483647)
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 20, maximum: 50)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/bria/reimagine`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [Image]
-        /// Seed value used for generation.
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
         }
     }
 }
@@ -1532,6 +1461,8 @@ extension QueueEndpoint where Input == BriaTextToImageBase.Input, Output == Bria
 
 /// The types of `fal-ai/bria/text-to-image/base`.
 public enum BriaTextToImageBase {
+    /// The output of `fal-ai/bria/text-to-image/base`: the same as `BriaBackgroundReplace.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaBackgroundReplace.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = BriaFiboBbqPreviewGenerate.AspectRatio
     public typealias Image = AuraFlow.Image
@@ -1729,31 +1660,6 @@ public enum BriaTextToImageBase {
 
         public static var allCases: [Self] { [.controlnetCanny, .controlnetDepth, .controlnetRecoloring, .controlnetColorGrid] }
     }
-
-    /// The output of `fal-ai/bria/text-to-image/base`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [Image]
-        /// Seed value used for generation.
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaTextToImageFast.Input, Output == BriaTextToImageFast.Output {
@@ -1763,6 +1669,8 @@ extension QueueEndpoint where Input == BriaTextToImageFast.Input, Output == Bria
 
 /// The types of `fal-ai/bria/text-to-image/fast`.
 public enum BriaTextToImageFast {
+    /// The output of `fal-ai/bria/text-to-image/fast`: the same as `BriaBackgroundReplace.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaBackgroundReplace.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = BriaFiboBbqPreviewGenerate.AspectRatio
     public typealias Medium = BriaTextToImageBase.Medium
@@ -1895,31 +1803,6 @@ public enum BriaTextToImageFast {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/bria/text-to-image/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [Image]
-        /// Seed value used for generation.
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaTextToImageHD.Input, Output == BriaTextToImageHD.Output {
@@ -1929,163 +1812,16 @@ extension QueueEndpoint where Input == BriaTextToImageHD.Input, Output == BriaTe
 
 /// The types of `fal-ai/bria/text-to-image/hd`.
 public enum BriaTextToImageHD {
+    /// The input of `fal-ai/bria/text-to-image/hd`: the same as `BriaTextToImageBase.Input`, declared once for every endpoint that shares it.
+    public typealias Input = BriaTextToImageBase.Input
+    /// The output of `fal-ai/bria/text-to-image/hd`: the same as `BriaBackgroundReplace.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaBackgroundReplace.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = BriaFiboBbqPreviewGenerate.AspectRatio
     public typealias Medium = BriaTextToImageBase.Medium
     public typealias GuidanceInput = BriaTextToImageBase.GuidanceInput
     public typealias Method = BriaTextToImageBase.Method
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/bria/text-to-image/hd`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt you would like to use to generate images.
-        ///
-        /// At least 1 character.
-        public var prompt: String
-        /// The negative prompt you would like to use to generate images.
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// How many images you would like to generate. When using any Guidance Method, Value is set to 1.
-        ///
-        /// At least 1, at most 4. Default: `4`.
-        public var numImages: Int?
-        /// The aspect ratio of the image. When a guidance method is being used, the aspect ratio is defined by the guidance image and this parameter is ignored.
-        ///
-        /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        ///
-        /// At least 0, at most 2147483647.
-        public var seed: Int?
-        /// The number of iterations the model goes through to refine the generated image. This parameter is optional.
-        ///
-        /// At least 20, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
-        /// When set to true, enhances the provided prompt by generating additional, more descriptive variations, resulting in more diverse and creative output images.
-        ///
-        /// Default: `false`.
-        public var promptEnhancement: Bool?
-        /// Which medium should be included in your generated images. This parameter is optional.
-        public var medium: Medium?
-        /// Guidance images to use for the generation. Up to 4 guidance methods can be combined during a single inference.
-        ///
-        /// Default: `[]`.
-        public var guidance: [GuidanceInput]?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-
-        public init(
-            prompt: String,
-            negativePrompt: String? = nil,
-            numImages: Int? = nil,
-            aspectRatio: AspectRatio? = nil,
-            seed: Int? = nil,
-            numInferenceSteps: Int? = nil,
-            guidanceScale: Double? = nil,
-            promptEnhancement: Bool? = nil,
-            medium: Medium? = nil,
-            guidance: [GuidanceInput]? = nil,
-            syncMode: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.negativePrompt = negativePrompt
-            self.numImages = numImages
-            self.aspectRatio = aspectRatio
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.guidanceScale = guidanceScale
-            self.promptEnhancement = promptEnhancement
-            self.medium = medium
-            self.guidance = guidance
-            self.syncMode = syncMode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.promptEnhancement = try wire.optional("prompt_enhancement")
-            self.medium = try wire.optional("medium")
-            self.guidance = try wire.optional("guidance")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.promptEnhancement, "prompt_enhancement")
-            try wire.optional(self.medium, "medium")
-            try wire.optional(self.guidance, "guidance")
-            try wire.optional(self.syncMode, "sync_mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "" }
-            public static var numImages: Int { 4 }
-            public static var aspectRatio: AspectRatio { ._1x1 }
-            public static var numInferenceSteps: Int { 30 }
-            public static var guidanceScale: Double { 5 }
-            public static var promptEnhancement: Bool { false }
-            public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 2147483647)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 20, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.guidance, "guidance")
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/bria/text-to-image/hd`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [Image]
-        /// Seed value used for generation.
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaUpscaleCreative.Input, Output == BriaUpscaleCreative.Output {
@@ -2292,6 +2028,8 @@ extension QueueEndpoint where Input == BytedanceSeedreamV3TextToImage.Input, Out
 
 /// The types of `fal-ai/bytedance/seedream/v3/text-to-image`.
 public enum BytedanceSeedreamV3TextToImage {
+    /// The output of `fal-ai/bytedance/seedream/v3/text-to-image`: the same as `BytedanceDreaminaV31TextToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceDreaminaV31TextToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Image = AuraFlow.Image
@@ -2375,31 +2113,6 @@ public enum BytedanceSeedreamV3TextToImage {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/bytedance/seedream/v3/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images
-        public let images: [Image]
-        /// Seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
         }
     }
 }
@@ -2621,6 +2334,8 @@ extension QueueEndpoint where Input == BytedanceSeedreamV45TextToImage.Input, Ou
 
 /// The types of `fal-ai/bytedance/seedream/v4.5/text-to-image`.
 public enum BytedanceSeedreamV45TextToImage {
+    /// The output of `fal-ai/bytedance/seedream/v4.5/text-to-image`: the same as `BytedanceDreaminaV31TextToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceDreaminaV31TextToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = BytedanceSeedreamV45Edit.ImageSize
     public typealias Image = AuraFlow.Image
@@ -2708,31 +2423,6 @@ public enum BytedanceSeedreamV45TextToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/bytedance/seedream/v4.5/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images
-        public let images: [Image]
-        /// Seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceSeedreamV4Edit.Input, Output == BytedanceSeedreamV4Edit.Output {
@@ -2742,6 +2432,8 @@ extension QueueEndpoint where Input == BytedanceSeedreamV4Edit.Input, Output == 
 
 /// The types of `fal-ai/bytedance/seedream/v4/edit`.
 public enum BytedanceSeedreamV4Edit {
+    /// The output of `fal-ai/bytedance/seedream/v4/edit`: the same as `BytedanceDreaminaV31TextToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceDreaminaV31TextToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -2945,31 +2637,6 @@ public enum BytedanceSeedreamV4Edit {
 
         public static var allCases: [Self] { [.standard, .fast] }
     }
-
-    /// The output of `fal-ai/bytedance/seedream/v4/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images
-        public let images: [Image]
-        /// Seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceSeedreamV4TextToImage.Input, Output == BytedanceSeedreamV4TextToImage.Output {
@@ -2979,6 +2646,8 @@ extension QueueEndpoint where Input == BytedanceSeedreamV4TextToImage.Input, Out
 
 /// The types of `fal-ai/bytedance/seedream/v4/text-to-image`.
 public enum BytedanceSeedreamV4TextToImage {
+    /// The output of `fal-ai/bytedance/seedream/v4/text-to-image`: the same as `BytedanceDreaminaV31TextToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceDreaminaV31TextToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = BytedanceSeedreamV4Edit.ImageSize
     public typealias EnhancePromptMode = BytedanceSeedreamV4Edit.EnhancePromptMode
@@ -3074,31 +2743,6 @@ public enum BytedanceSeedreamV4TextToImage {
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 6)
             validator.number(self.maxImages, "max_images", minimum: 1, maximum: 6)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/bytedance/seedream/v4/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images
-        public let images: [Image]
-        /// Seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
         }
     }
 }
@@ -3321,6 +2965,8 @@ extension QueueEndpoint where Input == BytedanceSeedreamV5LiteTextToImage.Input,
 
 /// The types of `fal-ai/bytedance/seedream/v5/lite/text-to-image`.
 public enum BytedanceSeedreamV5LiteTextToImage {
+    /// The output of `fal-ai/bytedance/seedream/v5/lite/text-to-image`: the same as `BytedanceSeedreamV5LiteEdit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceSeedreamV5LiteEdit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = BytedanceSeedreamV5LiteEdit.ImageSize
     public typealias Image = AuraFlow.Image
@@ -3410,31 +3056,6 @@ public enum BytedanceSeedreamV5LiteTextToImage {
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 6)
             validator.number(self.maxImages, "max_images", minimum: 1, maximum: 6)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/bytedance/seedream/v5/lite/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images
-        public let images: [Image]
-        /// Seed used for generation.
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
         }
     }
 }

@@ -563,10 +563,11 @@ extension QueueEndpoint where Input == ChronoEditLoRA.Input, Output == ChronoEdi
 
 /// The types of `fal-ai/chrono-edit-lora`.
 public enum ChronoEditLoRA {
+    /// The output of `fal-ai/chrono-edit-lora`: the same as `ChronoEdit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ChronoEdit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = ChronoEdit.Resolution
     public typealias OutputFormat = ChronoEdit.OutputFormat
-    public typealias Output = ChronoEdit.Output
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// ChronoEdit input with optional custom LoRAs.
@@ -759,11 +760,12 @@ extension QueueEndpoint where Input == ChronoEditLoRAGalleryPaintbrush.Input, Ou
 
 /// The types of `fal-ai/chrono-edit-lora-gallery/paintbrush`.
 public enum ChronoEditLoRAGalleryPaintbrush {
+    /// The output of `fal-ai/chrono-edit-lora-gallery/paintbrush`: the same as `ChronoEdit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ChronoEdit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = ChronoEdit.Resolution
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ChronoLoRAWeight = ChronoEditLoRA.ChronoLoRAWeight
-    public typealias Output = ChronoEdit.Output
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for paintbrush mode
@@ -907,10 +909,11 @@ extension QueueEndpoint where Input == ChronoEditLoRAGalleryUpscaler.Input, Outp
 
 /// The types of `fal-ai/chrono-edit-lora-gallery/upscaler`.
 public enum ChronoEditLoRAGalleryUpscaler {
+    /// The output of `fal-ai/chrono-edit-lora-gallery/upscaler`: the same as `ChronoEdit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ChronoEdit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ChronoLoRAWeight = ChronoEditLoRA.ChronoLoRAWeight
-    public typealias Output = ChronoEdit.Output
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for upscaler mode
@@ -1558,6 +1561,8 @@ extension QueueEndpoint where Input == CreativeUpscaler.Input, Output == Creativ
 
 /// The types of `fal-ai/creative-upscaler`.
 public enum CreativeUpscaler {
+    /// The output of `fal-ai/creative-upscaler`: the same as `Codeformer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Codeformer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -1763,31 +1768,5 @@ public enum CreativeUpscaler {
         public static var sdxl: Self { .init(rawValue: "SDXL") }
 
         public static var allCases: [Self] { [.sd1x5, .sdxl] }
-    }
-
-    /// The output of `fal-ai/creative-upscaler`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image file info.
-        public let image: Image
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-
-        public init(image: Image, seed: Int64) {
-            self.image = image
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
-        }
     }
 }

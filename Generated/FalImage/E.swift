@@ -160,6 +160,8 @@ extension QueueEndpoint where Input == Emu35ImageTextToImage.Input, Output == Em
 
 /// The types of `fal-ai/emu-3.5-image/text-to-image`.
 public enum Emu35ImageTextToImage {
+    /// The output of `fal-ai/emu-3.5-image/text-to-image`: the same as `Emu35ImageEditImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Emu35ImageEditImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = ChronoEdit.Resolution
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -259,31 +261,6 @@ public enum Emu35ImageTextToImage {
         public static var _9x21: Self { .init(rawValue: "9:21") }
 
         public static var allCases: [Self] { [._21x9, ._16x9, ._4x3, ._3x2, ._1x1, ._2x3, ._3x4, ._9x16, ._9x21] }
-    }
-
-    /// The output of `fal-ai/emu-3.5-image/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited image.
-        public let images: [ImageFile]
-        /// The seed for the inference.
-        public let seed: Int64
-
-        public init(images: [ImageFile], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
     }
 }
 
@@ -577,6 +554,8 @@ extension QueueEndpoint where Input == ErnieImageLoRA.Input, Output == ErnieImag
 
 /// The types of `fal-ai/ernie-image/lora`.
 public enum ErnieImageLoRA {
+    /// The output of `fal-ai/ernie-image/lora`: the same as `ErnieImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = ErnieImage.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -760,41 +739,6 @@ public enum ErnieImageLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ernie-image/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// List of generated images.
-        public let images: [Image]
-        /// Seed used for generation.
-        public let seed: Int64
-        /// The prompt used for generating the image.
-        public let prompt: String
-        /// Timing information.
-        public let timings: [String: Double]
-
-        public init(images: [Image], seed: Int64, prompt: String, timings: [String: Double]) {
-            self.images = images
-            self.seed = seed
-            self.prompt = prompt
-            self.timings = timings
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.timings, "timings")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ErnieImageLoRATurbo.Input, Output == ErnieImageLoRATurbo.Output {
@@ -804,6 +748,8 @@ extension QueueEndpoint where Input == ErnieImageLoRATurbo.Input, Output == Erni
 
 /// The types of `fal-ai/ernie-image/lora/turbo`.
 public enum ErnieImageLoRATurbo {
+    /// The output of `fal-ai/ernie-image/lora/turbo`: the same as `ErnieImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = ErnieImage.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -950,41 +896,6 @@ public enum ErnieImageLoRATurbo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ernie-image/lora/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// List of generated images.
-        public let images: [Image]
-        /// Seed used for generation.
-        public let seed: Int64
-        /// The prompt used for generating the image.
-        public let prompt: String
-        /// Timing information.
-        public let timings: [String: Double]
-
-        public init(images: [Image], seed: Int64, prompt: String, timings: [String: Double]) {
-            self.images = images
-            self.seed = seed
-            self.prompt = prompt
-            self.timings = timings
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.timings, "timings")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ErnieImageTurbo.Input, Output == ErnieImageTurbo.Output {
@@ -994,6 +905,8 @@ extension QueueEndpoint where Input == ErnieImageTurbo.Input, Output == ErnieIma
 
 /// The types of `fal-ai/ernie-image/turbo`.
 public enum ErnieImageTurbo {
+    /// The output of `fal-ai/ernie-image/turbo`: the same as `ErnieImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = ErnieImage.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1128,41 +1041,6 @@ public enum ErnieImageTurbo {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ernie-image/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// List of generated images.
-        public let images: [Image]
-        /// Seed used for generation.
-        public let seed: Int64
-        /// The prompt used for generating the image.
-        public let prompt: String
-        /// Timing information.
-        public let timings: [String: Double]
-
-        public init(images: [Image], seed: Int64, prompt: String, timings: [String: Double]) {
-            self.images = images
-            self.seed = seed
-            self.prompt = prompt
-            self.timings = timings
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.timings, "timings")
         }
     }
 }

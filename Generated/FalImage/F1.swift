@@ -35,6 +35,8 @@ extension QueueEndpoint where Input == FLiteStandard.Input, Output == FLiteStand
 
 /// The types of `fal-ai/f-lite/standard`.
 public enum FLiteStandard {
+    /// The output of `fal-ai/f-lite/standard`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Image = Cartoonify.Image
@@ -144,46 +146,6 @@ public enum FLiteStandard {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/f-lite/standard`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FLiteTexture.Input, Output == FLiteTexture.Output {
@@ -193,155 +155,13 @@ extension QueueEndpoint where Input == FLiteTexture.Input, Output == FLiteTextur
 
 /// The types of `fal-ai/f-lite/texture`.
 public enum FLiteTexture {
+    /// The input of `fal-ai/f-lite/texture`: the same as `FLiteStandard.Input`, declared once for every endpoint that shares it.
+    public typealias Input = FLiteStandard.Input
+    /// The output of `fal-ai/f-lite/texture`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/f-lite/texture`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// Negative Prompt for generation.
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// The size of the generated image.
-        ///
-        /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-
-        public init(
-            prompt: String,
-            negativePrompt: String? = nil,
-            imageSize: ImageSize? = nil,
-            numInferenceSteps: Int? = nil,
-            seed: Int64? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            enableSafetyChecker: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.negativePrompt = negativePrompt
-            self.imageSize = imageSize
-            self.numInferenceSteps = numInferenceSteps
-            self.seed = seed
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.enableSafetyChecker = enableSafetyChecker
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "" }
-            public static var imageSize: ImageSize { .preset(.landscape4x3) }
-            public static var numInferenceSteps: Int { 28 }
-            public static var guidanceScale: Double { 3.5 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/f-lite/texture`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FaceToSticker.Input, Output == FaceToSticker.Output {
@@ -797,6 +617,10 @@ extension QueueEndpoint where Input == FashnTryonV16.Input, Output == FashnTryon
 
 /// The types of `fal-ai/fashn/tryon/v1.6`.
 public enum FashnTryonV16 {
+    /// The input of `fal-ai/fashn/tryon/v1.6`: the same as `FashnTryonV15.Input`, declared once for every endpoint that shares it.
+    public typealias Input = FashnTryonV15.Input
+    /// The output of `fal-ai/fashn/tryon/v1.6`: the same as `FashnTryonV15.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FashnTryonV15.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Category = FashnTryonV15.Category
     public typealias Mode = FashnTryonV15.Mode
@@ -804,141 +628,6 @@ public enum FashnTryonV16 {
     public typealias ModerationLevel = FashnTryonV15.ModerationLevel
     public typealias OutputFormat = FashnTryonV15.OutputFormat
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/fashn/tryon/v1.6`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL or base64 of the model image
-        public var modelImage: String
-        /// URL or base64 of the garment image
-        public var garmentImage: String
-        /// Category of the garment to try-on. 'auto' will attempt to automatically detect the category of the garment.
-        ///
-        /// Default: `.auto`.
-        public var category: Category?
-        /// Specifies the mode of operation. 'performance' mode is faster but may sacrifice quality, 'balanced' mode is a balance between speed and quality, and 'quality' mode is slower but produces higher quality results.
-        ///
-        /// Default: `.balanced`.
-        public var mode: Mode?
-        /// Specifies the type of garment photo to optimize internal parameters for better performance. 'model' is for photos of garments on a model, 'flat-lay' is for flat-lay or ghost mannequin images, and 'auto' attempts to automatically detect the photo type.
-        ///
-        /// Default: `.auto`.
-        public var garmentPhotoType: GarmentPhotoType?
-        /// Content moderation level for garment images. 'none' disables moderation, 'permissive' blocks only explicit content, 'conservative' also blocks underwear and swimwear.
-        ///
-        /// Default: `.permissive`.
-        public var moderationLevel: ModerationLevel?
-        /// Sets random operations to a fixed state. Use the same seed to reproduce results with the same inputs, or different seed to force different results.
-        public var seed: Int64?
-        /// Number of images to generate in a single run. Image generation has a random element in it, so trying multiple images at once increases the chances of getting a good result.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numSamples: Int?
-        /// Disables human parsing on the model image.
-        ///
-        /// Default: `true`.
-        public var segmentationFree: Bool?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// Output format of the generated images. 'png' is highest quality, while 'jpeg' is faster
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-
-        public init(
-            modelImage: String,
-            garmentImage: String,
-            category: Category? = nil,
-            mode: Mode? = nil,
-            garmentPhotoType: GarmentPhotoType? = nil,
-            moderationLevel: ModerationLevel? = nil,
-            seed: Int64? = nil,
-            numSamples: Int? = nil,
-            segmentationFree: Bool? = nil,
-            syncMode: Bool? = nil,
-            outputFormat: OutputFormat? = nil
-        ) {
-            self.modelImage = modelImage
-            self.garmentImage = garmentImage
-            self.category = category
-            self.mode = mode
-            self.garmentPhotoType = garmentPhotoType
-            self.moderationLevel = moderationLevel
-            self.seed = seed
-            self.numSamples = numSamples
-            self.segmentationFree = segmentationFree
-            self.syncMode = syncMode
-            self.outputFormat = outputFormat
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelImage = try wire.required("model_image")
-            self.garmentImage = try wire.required("garment_image")
-            self.category = try wire.optional("category")
-            self.mode = try wire.optional("mode")
-            self.garmentPhotoType = try wire.optional("garment_photo_type")
-            self.moderationLevel = try wire.optional("moderation_level")
-            self.seed = try wire.optional("seed")
-            self.numSamples = try wire.optional("num_samples")
-            self.segmentationFree = try wire.optional("segmentation_free")
-            self.syncMode = try wire.optional("sync_mode")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelImage, "model_image")
-            try wire.required(self.garmentImage, "garment_image")
-            try wire.optional(self.category, "category")
-            try wire.optional(self.mode, "mode")
-            try wire.optional(self.garmentPhotoType, "garment_photo_type")
-            try wire.optional(self.moderationLevel, "moderation_level")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numSamples, "num_samples")
-            try wire.optional(self.segmentationFree, "segmentation_free")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.outputFormat, "output_format")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var category: Category { .auto }
-            public static var mode: Mode { .balanced }
-            public static var garmentPhotoType: GarmentPhotoType { .auto }
-            public static var moderationLevel: ModerationLevel { .permissive }
-            public static var numSamples: Int { 1 }
-            public static var segmentationFree: Bool { true }
-            public static var syncMode: Bool { false }
-            public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numSamples, "num_samples", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/fashn/tryon/v1.6`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-
-        public init(images: [File]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastFooocusSDXL.Input, Output == FastFooocusSDXL.Output {
@@ -948,6 +637,8 @@ extension QueueEndpoint where Input == FastFooocusSDXL.Input, Output == FastFooo
 
 /// The types of `fal-ai/fast-fooocus-sdxl`.
 public enum FastFooocusSDXL {
+    /// The output of `fal-ai/fast-fooocus-sdxl`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Dreamshaper.ImageSize
     public typealias SafetyCheckerVersion = Dreamshaper.SafetyCheckerVersion
@@ -1109,46 +800,6 @@ public enum FastFooocusSDXL {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-fooocus-sdxl`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastFooocusSDXLImageToImage.Input, Output == FastFooocusSDXLImageToImage.Output {
@@ -1158,6 +809,8 @@ extension QueueEndpoint where Input == FastFooocusSDXLImageToImage.Input, Output
 
 /// The types of `fal-ai/fast-fooocus-sdxl/image-to-image`.
 public enum FastFooocusSDXLImageToImage {
+    /// The output of `fal-ai/fast-fooocus-sdxl/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Dreamshaper.ImageSize
     public typealias Embedding = Dreamshaper.Embedding
@@ -1357,46 +1010,6 @@ public enum FastFooocusSDXLImageToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-fooocus-sdxl/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastLcmDiffusion.Input, Output == FastLcmDiffusion.Output {
@@ -1406,6 +1019,8 @@ extension QueueEndpoint where Input == FastLcmDiffusion.Input, Output == FastLcm
 
 /// The types of `fal-ai/fast-lcm-diffusion`.
 public enum FastLcmDiffusion {
+    /// The output of `fal-ai/fast-lcm-diffusion`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Format = Dreamshaper.Format
     public typealias SafetyCheckerVersion = Dreamshaper.SafetyCheckerVersion
@@ -1558,46 +1173,6 @@ public enum FastLcmDiffusion {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-lcm-diffusion`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastLcmDiffusionImageToImage.Input, Output == FastLcmDiffusionImageToImage.Output {
@@ -1607,6 +1182,8 @@ extension QueueEndpoint where Input == FastLcmDiffusionImageToImage.Input, Outpu
 
 /// The types of `fal-ai/fast-lcm-diffusion/image-to-image`.
 public enum FastLcmDiffusionImageToImage {
+    /// The output of `fal-ai/fast-lcm-diffusion/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Format = Dreamshaper.Format
     public typealias SafetyCheckerVersion = Dreamshaper.SafetyCheckerVersion
@@ -1798,46 +1375,6 @@ public enum FastLcmDiffusionImageToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-lcm-diffusion/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastLcmDiffusionInpainting.Input, Output == FastLcmDiffusionInpainting.Output {
@@ -1847,6 +1384,8 @@ extension QueueEndpoint where Input == FastLcmDiffusionInpainting.Input, Output 
 
 /// The types of `fal-ai/fast-lcm-diffusion/inpainting`.
 public enum FastLcmDiffusionInpainting {
+    /// The output of `fal-ai/fast-lcm-diffusion/inpainting`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Format = Dreamshaper.Format
     public typealias SafetyCheckerVersion = Dreamshaper.SafetyCheckerVersion
@@ -2021,46 +1560,6 @@ public enum FastLcmDiffusionInpainting {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-lcm-diffusion/inpainting`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastLightningSDXL.Input, Output == FastLightningSDXL.Output {
@@ -2070,6 +1569,8 @@ extension QueueEndpoint where Input == FastLightningSDXL.Input, Output == FastLi
 
 /// The types of `fal-ai/fast-lightning-sdxl`.
 public enum FastLightningSDXL {
+    /// The output of `fal-ai/fast-lightning-sdxl`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Embedding = Dreamshaper.Embedding
     public typealias SafetyCheckerVersion = Dreamshaper.SafetyCheckerVersion
@@ -2222,46 +1723,6 @@ public enum FastLightningSDXL {
 
         public static var allCases: [Self] { [._1, ._2, ._4, ._8] }
     }
-
-    /// The output of `fal-ai/fast-lightning-sdxl`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastLightningSDXLImageToImage.Input, Output == FastLightningSDXLImageToImage.Output {
@@ -2271,6 +1732,8 @@ extension QueueEndpoint where Input == FastLightningSDXLImageToImage.Input, Outp
 
 /// The types of `fal-ai/fast-lightning-sdxl/image-to-image`.
 public enum FastLightningSDXLImageToImage {
+    /// The output of `fal-ai/fast-lightning-sdxl/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Dreamshaper.ImageSize
     public typealias NumInferenceSteps = FastLightningSDXL.NumInferenceSteps
@@ -2447,46 +1910,6 @@ public enum FastLightningSDXLImageToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-lightning-sdxl/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastLightningSDXLInpainting.Input, Output == FastLightningSDXLInpainting.Output {
@@ -2496,6 +1919,8 @@ extension QueueEndpoint where Input == FastLightningSDXLInpainting.Input, Output
 
 /// The types of `fal-ai/fast-lightning-sdxl/inpainting`.
 public enum FastLightningSDXLInpainting {
+    /// The output of `fal-ai/fast-lightning-sdxl/inpainting`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Dreamshaper.ImageSize
     public typealias NumInferenceSteps = FastLightningSDXL.NumInferenceSteps
@@ -2655,46 +2080,6 @@ public enum FastLightningSDXLInpainting {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-lightning-sdxl/inpainting`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastSDXL.Input, Output == FastSDXL.Output {
@@ -2704,6 +2089,8 @@ extension QueueEndpoint where Input == FastSDXL.Input, Output == FastSDXL.Output
 
 /// The types of `fal-ai/fast-sdxl`.
 public enum FastSDXL {
+    /// The output of `fal-ai/fast-sdxl`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Dreamshaper.ImageSize
     public typealias Embedding = Dreamshaper.Embedding
@@ -2875,46 +2262,6 @@ public enum FastSDXL {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-sdxl`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastSDXLControlnetCanny.Input, Output == FastSDXLControlnetCanny.Output {
@@ -2924,6 +2271,8 @@ extension QueueEndpoint where Input == FastSDXLControlnetCanny.Input, Output == 
 
 /// The types of `fal-ai/fast-sdxl-controlnet-canny`.
 public enum FastSDXLControlnetCanny {
+    /// The output of `fal-ai/fast-sdxl-controlnet-canny`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Embedding = Dreamshaper.Embedding
     public typealias ImageSize = Dreamshaper.ImageSize
@@ -3110,46 +2459,6 @@ public enum FastSDXLControlnetCanny {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-sdxl-controlnet-canny`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastSDXLControlnetCannyImageToImage.Input, Output == FastSDXLControlnetCannyImageToImage.Output {
@@ -3159,6 +2468,8 @@ extension QueueEndpoint where Input == FastSDXLControlnetCannyImageToImage.Input
 
 /// The types of `fal-ai/fast-sdxl-controlnet-canny/image-to-image`.
 public enum FastSDXLControlnetCannyImageToImage {
+    /// The output of `fal-ai/fast-sdxl-controlnet-canny/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Embedding = Dreamshaper.Embedding
     public typealias ImageSize = Dreamshaper.ImageSize
@@ -3384,46 +2695,6 @@ public enum FastSDXLControlnetCannyImageToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-sdxl-controlnet-canny/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastSDXLControlnetCannyInpainting.Input, Output == FastSDXLControlnetCannyInpainting.Output {
@@ -3433,6 +2704,8 @@ extension QueueEndpoint where Input == FastSDXLControlnetCannyInpainting.Input, 
 
 /// The types of `fal-ai/fast-sdxl-controlnet-canny/inpainting`.
 public enum FastSDXLControlnetCannyInpainting {
+    /// The output of `fal-ai/fast-sdxl-controlnet-canny/inpainting`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Embedding = Dreamshaper.Embedding
     public typealias ImageSize = Dreamshaper.ImageSize
@@ -3641,46 +2914,6 @@ public enum FastSDXLControlnetCannyInpainting {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-sdxl-controlnet-canny/inpainting`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastSDXLImageToImage.Input, Output == FastSDXLImageToImage.Output {
@@ -3690,6 +2923,8 @@ extension QueueEndpoint where Input == FastSDXLImageToImage.Input, Output == Fas
 
 /// The types of `fal-ai/fast-sdxl/image-to-image`.
 public enum FastSDXLImageToImage {
+    /// The output of `fal-ai/fast-sdxl/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Dreamshaper.ImageSize
     public typealias Embedding = Dreamshaper.Embedding
@@ -3900,46 +3135,6 @@ public enum FastSDXLImageToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-sdxl/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastSDXLInpainting.Input, Output == FastSDXLInpainting.Output {
@@ -3949,6 +3144,8 @@ extension QueueEndpoint where Input == FastSDXLInpainting.Input, Output == FastS
 
 /// The types of `fal-ai/fast-sdxl/inpainting`.
 public enum FastSDXLInpainting {
+    /// The output of `fal-ai/fast-sdxl/inpainting`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Dreamshaper.ImageSize
     public typealias Embedding = Dreamshaper.Embedding
@@ -4142,46 +3339,6 @@ public enum FastSDXLInpainting {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-sdxl/inpainting`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FireredImageEdit.Input, Output == FireredImageEdit.Output {
@@ -4371,6 +3528,8 @@ extension QueueEndpoint where Input == FireredImageEditV11.Input, Output == Fire
 
 /// The types of `fal-ai/firered-image-edit-v1.1`.
 public enum FireredImageEditV11 {
+    /// The output of `fal-ai/firered-image-edit-v1.1`: the same as `FireredImageEdit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FireredImageEdit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -4500,46 +3659,6 @@ public enum FireredImageEditV11 {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/firered-image-edit-v1.1`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

@@ -35,6 +35,8 @@ extension QueueEndpoint where Input == Florence2LargeDenseRegionCaption.Input, O
 
 /// The types of `fal-ai/florence-2-large/dense-region-caption`.
 public enum Florence2LargeDenseRegionCaption {
+    /// The output of `fal-ai/florence-2-large/dense-region-caption`: the same as `Florence2LargeCaptionToPhraseGrounding.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Florence2LargeCaptionToPhraseGrounding.Output
     /// Types this endpoint shares with others, declared once.
     public typealias BoundingBoxes = Florence2LargeCaptionToPhraseGrounding.BoundingBoxes
     public typealias BoundingBox = Florence2LargeCaptionToPhraseGrounding.BoundingBox
@@ -59,31 +61,6 @@ public enum Florence2LargeDenseRegionCaption {
             try wire.required(self.imageURL, "image_url")
         }
     }
-
-    /// The output of `fal-ai/florence-2-large/dense-region-caption`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Results from the model
-        public let results: BoundingBoxes
-        /// Processed image
-        public let image: Image?
-
-        public init(results: BoundingBoxes, image: Image? = nil) {
-            self.results = results
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.results = try wire.required("results")
-            self.image = try wire.optional("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.results, "results")
-            try wire.optional(self.image, "image")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Florence2LargeOCRWithRegion.Input, Output == Florence2LargeOCRWithRegion.Output {
@@ -93,28 +70,10 @@ extension QueueEndpoint where Input == Florence2LargeOCRWithRegion.Input, Output
 
 /// The types of `fal-ai/florence-2-large/ocr-with-region`.
 public enum Florence2LargeOCRWithRegion {
+    /// The input of `fal-ai/florence-2-large/ocr-with-region`: the same as `Florence2LargeDenseRegionCaption.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Florence2LargeDenseRegionCaption.Input
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/florence-2-large/ocr-with-region`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to be processed.
-        public var imageURL: FileInput
-
-        public init(imageURL: FileInput) {
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-        }
-    }
 
     /// The output of `fal-ai/florence-2-large/ocr-with-region`.
     public struct Output: QueueModel, StructurallyEquatable {
@@ -207,55 +166,14 @@ extension QueueEndpoint where Input == Florence2LargeObjectDetection.Input, Outp
 
 /// The types of `fal-ai/florence-2-large/object-detection`.
 public enum Florence2LargeObjectDetection {
+    /// The input of `fal-ai/florence-2-large/object-detection`: the same as `Florence2LargeDenseRegionCaption.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Florence2LargeDenseRegionCaption.Input
+    /// The output of `fal-ai/florence-2-large/object-detection`: the same as `Florence2LargeCaptionToPhraseGrounding.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Florence2LargeCaptionToPhraseGrounding.Output
     /// Types this endpoint shares with others, declared once.
     public typealias BoundingBoxes = Florence2LargeCaptionToPhraseGrounding.BoundingBoxes
     public typealias BoundingBox = Florence2LargeCaptionToPhraseGrounding.BoundingBox
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/florence-2-large/object-detection`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to be processed.
-        public var imageURL: FileInput
-
-        public init(imageURL: FileInput) {
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-        }
-    }
-
-    /// The output of `fal-ai/florence-2-large/object-detection`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Results from the model
-        public let results: BoundingBoxes
-        /// Processed image
-        public let image: Image?
-
-        public init(results: BoundingBoxes, image: Image? = nil) {
-            self.results = results
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.results = try wire.required("results")
-            self.image = try wire.optional("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.results, "results")
-            try wire.optional(self.image, "image")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Florence2LargeOpenVocabularyDetection.Input, Output == Florence2LargeOpenVocabularyDetection.Output {
@@ -265,60 +183,14 @@ extension QueueEndpoint where Input == Florence2LargeOpenVocabularyDetection.Inp
 
 /// The types of `fal-ai/florence-2-large/open-vocabulary-detection`.
 public enum Florence2LargeOpenVocabularyDetection {
+    /// The input of `fal-ai/florence-2-large/open-vocabulary-detection`: the same as `Florence2LargeCaptionToPhraseGrounding.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Florence2LargeCaptionToPhraseGrounding.Input
+    /// The output of `fal-ai/florence-2-large/open-vocabulary-detection`: the same as `Florence2LargeCaptionToPhraseGrounding.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Florence2LargeCaptionToPhraseGrounding.Output
     /// Types this endpoint shares with others, declared once.
     public typealias BoundingBoxes = Florence2LargeCaptionToPhraseGrounding.BoundingBoxes
     public typealias BoundingBox = Florence2LargeCaptionToPhraseGrounding.BoundingBox
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/florence-2-large/open-vocabulary-detection`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to be processed.
-        public var imageURL: FileInput
-        /// Text input for the task
-        public var textInput: String
-
-        public init(imageURL: FileInput, textInput: String) {
-            self.imageURL = imageURL
-            self.textInput = textInput
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.textInput = try wire.required("text_input")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.textInput, "text_input")
-        }
-    }
-
-    /// The output of `fal-ai/florence-2-large/open-vocabulary-detection`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Results from the model
-        public let results: BoundingBoxes
-        /// Processed image
-        public let image: Image?
-
-        public init(results: BoundingBoxes, image: Image? = nil) {
-            self.results = results
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.results = try wire.required("results")
-            self.image = try wire.optional("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.results, "results")
-            try wire.optional(self.image, "image")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Florence2LargeReferringExpressionSegmentation.Input, Output == Florence2LargeReferringExpressionSegmentation.Output {
@@ -328,33 +200,10 @@ extension QueueEndpoint where Input == Florence2LargeReferringExpressionSegmenta
 
 /// The types of `fal-ai/florence-2-large/referring-expression-segmentation`.
 public enum Florence2LargeReferringExpressionSegmentation {
+    /// The input of `fal-ai/florence-2-large/referring-expression-segmentation`: the same as `Florence2LargeCaptionToPhraseGrounding.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Florence2LargeCaptionToPhraseGrounding.Input
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/florence-2-large/referring-expression-segmentation`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to be processed.
-        public var imageURL: FileInput
-        /// Text input for the task
-        public var textInput: String
-
-        public init(imageURL: FileInput, textInput: String) {
-            self.imageURL = imageURL
-            self.textInput = textInput
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.textInput = try wire.required("text_input")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.textInput, "text_input")
-        }
-    }
 
     /// The output of `fal-ai/florence-2-large/referring-expression-segmentation`.
     public struct Output: QueueModel, StructurallyEquatable {
@@ -432,55 +281,14 @@ extension QueueEndpoint where Input == Florence2LargeRegionProposal.Input, Outpu
 
 /// The types of `fal-ai/florence-2-large/region-proposal`.
 public enum Florence2LargeRegionProposal {
+    /// The input of `fal-ai/florence-2-large/region-proposal`: the same as `Florence2LargeDenseRegionCaption.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Florence2LargeDenseRegionCaption.Input
+    /// The output of `fal-ai/florence-2-large/region-proposal`: the same as `Florence2LargeCaptionToPhraseGrounding.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Florence2LargeCaptionToPhraseGrounding.Output
     /// Types this endpoint shares with others, declared once.
     public typealias BoundingBoxes = Florence2LargeCaptionToPhraseGrounding.BoundingBoxes
     public typealias BoundingBox = Florence2LargeCaptionToPhraseGrounding.BoundingBox
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/florence-2-large/region-proposal`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to be processed.
-        public var imageURL: FileInput
-
-        public init(imageURL: FileInput) {
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-        }
-    }
-
-    /// The output of `fal-ai/florence-2-large/region-proposal`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Results from the model
-        public let results: BoundingBoxes
-        /// Processed image
-        public let image: Image?
-
-        public init(results: BoundingBoxes, image: Image? = nil) {
-            self.results = results
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.results = try wire.required("results")
-            self.image = try wire.optional("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.results, "results")
-            try wire.optional(self.image, "image")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Florence2LargeRegionToSegmentation.Input, Output == Florence2LargeRegionToSegmentation.Output {
@@ -490,6 +298,8 @@ extension QueueEndpoint where Input == Florence2LargeRegionToSegmentation.Input,
 
 /// The types of `fal-ai/florence-2-large/region-to-segmentation`.
 public enum Florence2LargeRegionToSegmentation {
+    /// The output of `fal-ai/florence-2-large/region-to-segmentation`: the same as `Florence2LargeReferringExpressionSegmentation.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Florence2LargeReferringExpressionSegmentation.Output
     /// Types this endpoint shares with others, declared once.
     public typealias PolygonOutput = Florence2LargeReferringExpressionSegmentation.PolygonOutput
     public typealias Polygon = Florence2LargeReferringExpressionSegmentation.Polygon
@@ -576,31 +386,6 @@ public enum Florence2LargeRegionToSegmentation {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/florence-2-large/region-to-segmentation`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Results from the model
-        public let results: PolygonOutput
-        /// Processed image
-        public let image: Image?
-
-        public init(results: PolygonOutput, image: Image? = nil) {
-            self.results = results
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.results = try wire.required("results")
-            self.image = try wire.optional("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.results, "results")
-            try wire.optional(self.image, "image")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flowedit.Input, Output == Flowedit.Output {
@@ -610,6 +395,8 @@ extension QueueEndpoint where Input == Flowedit.Input, Output == Flowedit.Output
 
 /// The types of `fal-ai/flowedit`.
 public enum Flowedit {
+    /// The output of `fal-ai/flowedit`: the same as `Codeformer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Codeformer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -716,32 +503,6 @@ public enum Flowedit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flowedit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image file info.
-        public let image: Image
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-
-        public init(image: Image, seed: Int64) {
-            self.image = image
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux1Dev.Input, Output == Flux1Dev.Output {
@@ -751,6 +512,8 @@ extension QueueEndpoint where Input == Flux1Dev.Input, Output == Flux1Dev.Output
 
 /// The types of `fal-ai/flux-1/dev`.
 public enum Flux1Dev {
+    /// The output of `fal-ai/flux-1/dev`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -871,46 +634,6 @@ public enum Flux1Dev {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-1/dev`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux1DevImageToImage.Input, Output == Flux1DevImageToImage.Output {
@@ -920,6 +643,8 @@ extension QueueEndpoint where Input == Flux1DevImageToImage.Input, Output == Flu
 
 /// The types of `fal-ai/flux-1/dev/image-to-image`.
 public enum Flux1DevImageToImage {
+    /// The output of `fal-ai/flux-1/dev/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Acceleration = ErnieImage.Acceleration
@@ -1045,46 +770,6 @@ public enum Flux1DevImageToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-1/dev/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux1DevRedux.Input, Output == Flux1DevRedux.Output {
@@ -1094,6 +779,8 @@ extension QueueEndpoint where Input == Flux1DevRedux.Input, Output == Flux1DevRe
 
 /// The types of `fal-ai/flux-1/dev/redux`.
 public enum Flux1DevRedux {
+    /// The output of `fal-ai/flux-1/dev/redux`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1212,46 +899,6 @@ public enum Flux1DevRedux {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-1/dev/redux`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -1432,6 +1079,8 @@ extension QueueEndpoint where Input == Flux1KreaImageToImage.Input, Output == Fl
 
 /// The types of `fal-ai/flux-1/krea/image-to-image`.
 public enum Flux1KreaImageToImage {
+    /// The output of `fal-ai/flux-1/krea/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Acceleration = ErnieImage.Acceleration
@@ -1557,46 +1206,6 @@ public enum Flux1KreaImageToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-1/krea/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux1KreaRedux.Input, Output == Flux1KreaRedux.Output {
@@ -1606,6 +1215,8 @@ extension QueueEndpoint where Input == Flux1KreaRedux.Input, Output == Flux1Krea
 
 /// The types of `fal-ai/flux-1/krea/redux`.
 public enum Flux1KreaRedux {
+    /// The output of `fal-ai/flux-1/krea/redux`: the same as `Flux1Krea.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux1Krea.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1726,46 +1337,6 @@ public enum Flux1KreaRedux {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-1/krea/redux`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux1Schnell.Input, Output == Flux1Schnell.Output {
@@ -1775,6 +1346,8 @@ extension QueueEndpoint where Input == Flux1Schnell.Input, Output == Flux1Schnel
 
 /// The types of `fal-ai/flux-1/schnell`.
 public enum Flux1Schnell {
+    /// The output of `fal-ai/flux-1/schnell`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1895,46 +1468,6 @@ public enum Flux1Schnell {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-1/schnell`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux1SchnellRedux.Input, Output == Flux1SchnellRedux.Output {
@@ -1944,6 +1477,8 @@ extension QueueEndpoint where Input == Flux1SchnellRedux.Input, Output == Flux1S
 
 /// The types of `fal-ai/flux-1/schnell/redux`.
 public enum Flux1SchnellRedux {
+    /// The output of `fal-ai/flux-1/schnell/redux`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -2053,46 +1588,6 @@ public enum Flux1SchnellRedux {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-1/schnell/redux`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux1Srpo.Input, Output == Flux1Srpo.Output {
@@ -2102,166 +1597,15 @@ extension QueueEndpoint where Input == Flux1Srpo.Input, Output == Flux1Srpo.Outp
 
 /// The types of `fal-ai/flux-1/srpo`.
 public enum Flux1Srpo {
+    /// The input of `fal-ai/flux-1/srpo`: the same as `Flux1Krea.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux1Krea.Input
+    /// The output of `fal-ai/flux-1/srpo`: the same as `Flux1Krea.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux1Krea.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Acceleration = ErnieImage.Acceleration
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/flux-1/srpo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// The size of the generated image.
-        ///
-        /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 1, at most 20. Default: `4.5`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The speed of the generation. The higher the speed, the faster the generation.
-        ///
-        /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
-
-        public init(
-            prompt: String,
-            imageSize: ImageSize? = nil,
-            numInferenceSteps: Int? = nil,
-            seed: Int64? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            acceleration: Acceleration? = nil
-        ) {
-            self.prompt = prompt
-            self.imageSize = imageSize
-            self.numInferenceSteps = numInferenceSteps
-            self.seed = seed
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.acceleration = acceleration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var imageSize: ImageSize { .preset(.landscape4x3) }
-            public static var numInferenceSteps: Int { 28 }
-            public static var guidanceScale: Double { 4.5 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-1/srpo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux1SrpoImageToImage.Input, Output == Flux1SrpoImageToImage.Output {
@@ -2271,171 +1615,14 @@ extension QueueEndpoint where Input == Flux1SrpoImageToImage.Input, Output == Fl
 
 /// The types of `fal-ai/flux-1/srpo/image-to-image`.
 public enum Flux1SrpoImageToImage {
+    /// The input of `fal-ai/flux-1/srpo/image-to-image`: the same as `Flux1KreaImageToImage.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux1KreaImageToImage.Input
+    /// The output of `fal-ai/flux-1/srpo/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Acceleration = ErnieImage.Acceleration
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/flux-1/srpo/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to generate an image from.
-        public var imageURL: FileInput
-        /// The strength of the initial image. Higher strength values are better for this model.
-        ///
-        /// At least 0.01, at most 1. Default: `0.95`.
-        public var strength: Double?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 10, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 1, at most 20. Default: `4.5`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The speed of the generation. The higher the speed, the faster the generation.
-        ///
-        /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
-
-        public init(
-            imageURL: FileInput,
-            strength: Double? = nil,
-            numInferenceSteps: Int? = nil,
-            prompt: String,
-            seed: Int64? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            acceleration: Acceleration? = nil
-        ) {
-            self.imageURL = imageURL
-            self.strength = strength
-            self.numInferenceSteps = numInferenceSteps
-            self.prompt = prompt
-            self.seed = seed
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.acceleration = acceleration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var strength: Double { 0.95 }
-            public static var numInferenceSteps: Int { 40 }
-            public static var guidanceScale: Double { 4.5 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-1/srpo/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Edit.Input, Output == Flux2Edit.Output {
@@ -2780,6 +1967,8 @@ extension QueueEndpoint where Input == Flux2FlashEdit.Input, Output == Flux2Flas
 
 /// The types of `fal-ai/flux-2/flash/edit`.
 public enum Flux2FlashEdit {
+    /// The output of `fal-ai/flux-2/flash/edit`: the same as `Flux2Edit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Edit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -2891,46 +2080,6 @@ public enum Flux2FlashEdit {
             validator.nested(self.imageSize, "image_size")
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2/flash/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

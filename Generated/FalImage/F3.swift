@@ -36,6 +36,8 @@ extension QueueEndpoint where Input == Flux2FlexEdit.Input, Output == Flux2FlexE
 
 /// The types of `fal-ai/flux-2-flex/edit`.
 public enum Flux2FlexEdit {
+    /// The output of `fal-ai/flux-2-flex/edit`: the same as `Flux2Flex.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flex.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = Flux2Flex.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -237,31 +239,6 @@ public enum Flux2FlexEdit {
             public static var allCases: [Self] { [.auto, .squareHD, .square, .portrait4x3, .portrait16x9, .landscape4x3, .landscape16x9] }
         }
     }
-
-    /// The output of `fal-ai/flux-2-flex/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-        /// The seed used for the generation.
-        public let seed: Int64
-
-        public init(images: [ImageFile], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein4b.Input, Output == Flux2Klein4b.Output {
@@ -271,6 +248,8 @@ extension QueueEndpoint where Input == Flux2Klein4b.Input, Output == Flux2Klein4
 
 /// The types of `fal-ai/flux-2/klein/4b`.
 public enum Flux2Klein4b {
+    /// The output of `fal-ai/flux-2/klein/4b`: the same as `Flux2Flash.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flash.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -369,46 +348,6 @@ public enum Flux2Klein4b {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-2/klein/4b`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein4bBase.Input, Output == Flux2Klein4bBase.Output {
@@ -418,6 +357,8 @@ extension QueueEndpoint where Input == Flux2Klein4bBase.Input, Output == Flux2Kl
 
 /// The types of `fal-ai/flux-2/klein/4b/base`.
 public enum Flux2Klein4bBase {
+    /// The output of `fal-ai/flux-2/klein/4b/base`: the same as `Flux2Flash.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flash.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = ErnieImage.Acceleration
@@ -545,46 +486,6 @@ public enum Flux2Klein4bBase {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-2/klein/4b/base`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein4bBaseEdit.Input, Output == Flux2Klein4bBaseEdit.Output {
@@ -594,6 +495,8 @@ extension QueueEndpoint where Input == Flux2Klein4bBaseEdit.Input, Output == Flu
 
 /// The types of `fal-ai/flux-2/klein/4b/base/edit`.
 public enum Flux2Klein4bBaseEdit {
+    /// The output of `fal-ai/flux-2/klein/4b/base/edit`: the same as `Flux2Edit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Edit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = ErnieImage.Acceleration
@@ -724,46 +627,6 @@ public enum Flux2Klein4bBaseEdit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-2/klein/4b/base/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein4bBaseEditLoRA.Input, Output == Flux2Klein4bBaseEditLoRA.Output {
@@ -773,6 +636,8 @@ extension QueueEndpoint where Input == Flux2Klein4bBaseEditLoRA.Input, Output ==
 
 /// The types of `fal-ai/flux-2/klein/4b/base/edit/lora`.
 public enum Flux2Klein4bBaseEditLoRA {
+    /// The output of `fal-ai/flux-2/klein/4b/base/edit/lora`: the same as `Flux2Flash.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flash.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = ErnieImage.Acceleration
@@ -911,46 +776,6 @@ public enum Flux2Klein4bBaseEditLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-2/klein/4b/base/edit/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein4bBaseLoRA.Input, Output == Flux2Klein4bBaseLoRA.Output {
@@ -960,6 +785,8 @@ extension QueueEndpoint where Input == Flux2Klein4bBaseLoRA.Input, Output == Flu
 
 /// The types of `fal-ai/flux-2/klein/4b/base/lora`.
 public enum Flux2Klein4bBaseLoRA {
+    /// The output of `fal-ai/flux-2/klein/4b/base/lora`: the same as `Flux2Flash.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flash.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = ErnieImage.Acceleration
@@ -1095,46 +922,6 @@ public enum Flux2Klein4bBaseLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-2/klein/4b/base/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein4bEdit.Input, Output == Flux2Klein4bEdit.Output {
@@ -1144,6 +931,8 @@ extension QueueEndpoint where Input == Flux2Klein4bEdit.Input, Output == Flux2Kl
 
 /// The types of `fal-ai/flux-2/klein/4b/edit`.
 public enum Flux2Klein4bEdit {
+    /// The output of `fal-ai/flux-2/klein/4b/edit`: the same as `Flux2Edit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Edit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1245,46 +1034,6 @@ public enum Flux2Klein4bEdit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-2/klein/4b/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein4bEditLoRA.Input, Output == Flux2Klein4bEditLoRA.Output {
@@ -1294,6 +1043,8 @@ extension QueueEndpoint where Input == Flux2Klein4bEditLoRA.Input, Output == Flu
 
 /// The types of `fal-ai/flux-2/klein/4b/edit/lora`.
 public enum Flux2Klein4bEditLoRA {
+    /// The output of `fal-ai/flux-2/klein/4b/edit/lora`: the same as `Flux2Edit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Edit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1403,46 +1154,6 @@ public enum Flux2Klein4bEditLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-2/klein/4b/edit/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein4bLoRA.Input, Output == Flux2Klein4bLoRA.Output {
@@ -1452,6 +1163,8 @@ extension QueueEndpoint where Input == Flux2Klein4bLoRA.Input, Output == Flux2Kl
 
 /// The types of `fal-ai/flux-2/klein/4b/lora`.
 public enum Flux2Klein4bLoRA {
+    /// The output of `fal-ai/flux-2/klein/4b/lora`: the same as `Flux2Flash.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flash.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1558,46 +1271,6 @@ public enum Flux2Klein4bLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-2/klein/4b/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein9b.Input, Output == Flux2Klein9b.Output {
@@ -1607,144 +1280,14 @@ extension QueueEndpoint where Input == Flux2Klein9b.Input, Output == Flux2Klein9
 
 /// The types of `fal-ai/flux-2/klein/9b`.
 public enum Flux2Klein9b {
+    /// The input of `fal-ai/flux-2/klein/9b`: the same as `Flux2Klein4b.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2Klein4b.Input
+    /// The output of `fal-ai/flux-2/klein/9b`: the same as `Flux2Flash.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flash.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/flux-2/klein/9b`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 4, at most 8. Default: `4`.
-        public var numInferenceSteps: Int?
-        /// The size of the image to generate.
-        ///
-        /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-
-        public init(
-            prompt: String,
-            seed: Int64? = nil,
-            numInferenceSteps: Int? = nil,
-            imageSize: ImageSize? = nil,
-            numImages: Int? = nil,
-            syncMode: Bool? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil
-        ) {
-            self.prompt = prompt
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.imageSize = imageSize
-            self.numImages = numImages
-            self.syncMode = syncMode
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numInferenceSteps: Int { 4 }
-            public static var imageSize: ImageSize { .preset(.landscape4x3) }
-            public static var numImages: Int { 1 }
-            public static var syncMode: Bool { false }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2/klein/9b`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein9bBase.Input, Output == Flux2Klein9bBase.Output {
@@ -1754,173 +1297,15 @@ extension QueueEndpoint where Input == Flux2Klein9bBase.Input, Output == Flux2Kl
 
 /// The types of `fal-ai/flux-2/klein/9b/base`.
 public enum Flux2Klein9bBase {
+    /// The input of `fal-ai/flux-2/klein/9b/base`: the same as `Flux2Klein4bBase.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2Klein4bBase.Input
+    /// The output of `fal-ai/flux-2/klein/9b/base`: the same as `Flux2Flash.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flash.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = ErnieImage.Acceleration
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/flux-2/klein/9b/base`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// Guidance scale for classifier-free guidance.
-        ///
-        /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
-        /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 4, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
-        /// The size of the image to generate.
-        ///
-        /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// The acceleration level to use for image generation.
-        ///
-        /// Default: `.regular`.
-        public var acceleration: Acceleration?
-        /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-
-        public init(
-            prompt: String,
-            negativePrompt: String? = nil,
-            guidanceScale: Double? = nil,
-            seed: Int64? = nil,
-            numInferenceSteps: Int? = nil,
-            imageSize: ImageSize? = nil,
-            numImages: Int? = nil,
-            acceleration: Acceleration? = nil,
-            syncMode: Bool? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil
-        ) {
-            self.prompt = prompt
-            self.negativePrompt = negativePrompt
-            self.guidanceScale = guidanceScale
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.imageSize = imageSize
-            self.numImages = numImages
-            self.acceleration = acceleration
-            self.syncMode = syncMode
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.acceleration = try wire.optional("acceleration")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "" }
-            public static var guidanceScale: Double { 5 }
-            public static var numInferenceSteps: Int { 28 }
-            public static var imageSize: ImageSize { .preset(.landscape4x3) }
-            public static var numImages: Int { 1 }
-            public static var acceleration: Acceleration { .regular }
-            public static var syncMode: Bool { false }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2/klein/9b/base`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein9bBaseEdit.Input, Output == Flux2Klein9bBaseEdit.Output {
@@ -1930,176 +1315,15 @@ extension QueueEndpoint where Input == Flux2Klein9bBaseEdit.Input, Output == Flu
 
 /// The types of `fal-ai/flux-2/klein/9b/base/edit`.
 public enum Flux2Klein9bBaseEdit {
+    /// The input of `fal-ai/flux-2/klein/9b/base/edit`: the same as `Flux2Klein4bBaseEdit.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2Klein4bBaseEdit.Input
+    /// The output of `fal-ai/flux-2/klein/9b/base/edit`: the same as `Flux2Edit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Edit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = ErnieImage.Acceleration
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/flux-2/klein/9b/base/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to edit the image.
-        public var prompt: String
-        /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// Guidance scale for classifier-free guidance.
-        ///
-        /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
-        /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 4, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
-        /// The size of the generated image. If not provided, uses the input image size.
-        public var imageSize: ImageSize?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// The acceleration level to use for image generation.
-        ///
-        /// Default: `.regular`.
-        public var acceleration: Acceleration?
-        /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLs: [FileInput]
-
-        public init(
-            prompt: String,
-            negativePrompt: String? = nil,
-            guidanceScale: Double? = nil,
-            seed: Int64? = nil,
-            numInferenceSteps: Int? = nil,
-            imageSize: ImageSize? = nil,
-            numImages: Int? = nil,
-            acceleration: Acceleration? = nil,
-            syncMode: Bool? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            imageURLs: [FileInput]
-        ) {
-            self.prompt = prompt
-            self.negativePrompt = negativePrompt
-            self.guidanceScale = guidanceScale
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.imageSize = imageSize
-            self.numImages = numImages
-            self.acceleration = acceleration
-            self.syncMode = syncMode
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.imageURLs = imageURLs
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.acceleration = try wire.optional("acceleration")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "" }
-            public static var guidanceScale: Double { 5 }
-            public static var numInferenceSteps: Int { 28 }
-            public static var numImages: Int { 1 }
-            public static var acceleration: Acceleration { .regular }
-            public static var syncMode: Bool { false }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2/klein/9b/base/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein9bBaseEditLoRA.Input, Output == Flux2Klein9bBaseEditLoRA.Output {
@@ -2109,184 +1333,15 @@ extension QueueEndpoint where Input == Flux2Klein9bBaseEditLoRA.Input, Output ==
 
 /// The types of `fal-ai/flux-2/klein/9b/base/edit/lora`.
 public enum Flux2Klein9bBaseEditLoRA {
+    /// The input of `fal-ai/flux-2/klein/9b/base/edit/lora`: the same as `Flux2Klein4bBaseEditLoRA.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2Klein4bBaseEditLoRA.Input
+    /// The output of `fal-ai/flux-2/klein/9b/base/edit/lora`: the same as `Flux2Flash.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flash.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = ErnieImage.Acceleration
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/flux-2/klein/9b/base/edit/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to edit the image.
-        public var prompt: String
-        /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// Guidance scale for classifier-free guidance.
-        ///
-        /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
-        /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 4, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
-        /// The size of the generated image. If not provided, uses the input image size.
-        public var imageSize: ImageSize?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// The acceleration level to use for image generation.
-        ///
-        /// Default: `.regular`.
-        public var acceleration: Acceleration?
-        /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLs: [FileInput]
-        /// List of LoRA weights to apply (maximum 3).
-        ///
-        /// Default: `[]`.
-        public var loras: [JSONValue]?
-
-        public init(
-            prompt: String,
-            negativePrompt: String? = nil,
-            guidanceScale: Double? = nil,
-            seed: Int64? = nil,
-            numInferenceSteps: Int? = nil,
-            imageSize: ImageSize? = nil,
-            numImages: Int? = nil,
-            acceleration: Acceleration? = nil,
-            syncMode: Bool? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            imageURLs: [FileInput],
-            loras: [JSONValue]? = nil
-        ) {
-            self.prompt = prompt
-            self.negativePrompt = negativePrompt
-            self.guidanceScale = guidanceScale
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.imageSize = imageSize
-            self.numImages = numImages
-            self.acceleration = acceleration
-            self.syncMode = syncMode
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.imageURLs = imageURLs
-            self.loras = loras
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.acceleration = try wire.optional("acceleration")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.loras, "loras")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "" }
-            public static var guidanceScale: Double { 5 }
-            public static var numInferenceSteps: Int { 28 }
-            public static var numImages: Int { 1 }
-            public static var acceleration: Acceleration { .regular }
-            public static var syncMode: Bool { false }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2/klein/9b/base/edit/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein9bBaseLoRA.Input, Output == Flux2Klein9bBaseLoRA.Output {
@@ -2296,181 +1351,15 @@ extension QueueEndpoint where Input == Flux2Klein9bBaseLoRA.Input, Output == Flu
 
 /// The types of `fal-ai/flux-2/klein/9b/base/lora`.
 public enum Flux2Klein9bBaseLoRA {
+    /// The input of `fal-ai/flux-2/klein/9b/base/lora`: the same as `Flux2Klein4bBaseLoRA.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2Klein4bBaseLoRA.Input
+    /// The output of `fal-ai/flux-2/klein/9b/base/lora`: the same as `Flux2Flash.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flash.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = ErnieImage.Acceleration
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/flux-2/klein/9b/base/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// Guidance scale for classifier-free guidance.
-        ///
-        /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
-        /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 4, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
-        /// The size of the image to generate.
-        ///
-        /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// The acceleration level to use for image generation.
-        ///
-        /// Default: `.regular`.
-        public var acceleration: Acceleration?
-        /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// List of LoRA weights to apply (maximum 3).
-        ///
-        /// Default: `[]`.
-        public var loras: [JSONValue]?
-
-        public init(
-            prompt: String,
-            negativePrompt: String? = nil,
-            guidanceScale: Double? = nil,
-            seed: Int64? = nil,
-            numInferenceSteps: Int? = nil,
-            imageSize: ImageSize? = nil,
-            numImages: Int? = nil,
-            acceleration: Acceleration? = nil,
-            syncMode: Bool? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            loras: [JSONValue]? = nil
-        ) {
-            self.prompt = prompt
-            self.negativePrompt = negativePrompt
-            self.guidanceScale = guidanceScale
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.imageSize = imageSize
-            self.numImages = numImages
-            self.acceleration = acceleration
-            self.syncMode = syncMode
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.loras = loras
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.acceleration = try wire.optional("acceleration")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.loras, "loras")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "" }
-            public static var guidanceScale: Double { 5 }
-            public static var numInferenceSteps: Int { 28 }
-            public static var imageSize: ImageSize { .preset(.landscape4x3) }
-            public static var numImages: Int { 1 }
-            public static var acceleration: Acceleration { .regular }
-            public static var syncMode: Bool { false }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2/klein/9b/base/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein9bEdit.Input, Output == Flux2Klein9bEdit.Output {
@@ -2480,147 +1369,14 @@ extension QueueEndpoint where Input == Flux2Klein9bEdit.Input, Output == Flux2Kl
 
 /// The types of `fal-ai/flux-2/klein/9b/edit`.
 public enum Flux2Klein9bEdit {
+    /// The input of `fal-ai/flux-2/klein/9b/edit`: the same as `Flux2Klein4bEdit.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2Klein4bEdit.Input
+    /// The output of `fal-ai/flux-2/klein/9b/edit`: the same as `Flux2Flash.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flash.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/flux-2/klein/9b/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to edit the image.
-        public var prompt: String
-        /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 4, at most 8. Default: `4`.
-        public var numInferenceSteps: Int?
-        /// The size of the generated image. If not provided, uses the input image size.
-        public var imageSize: ImageSize?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLs: [FileInput]
-
-        public init(
-            prompt: String,
-            seed: Int64? = nil,
-            numInferenceSteps: Int? = nil,
-            imageSize: ImageSize? = nil,
-            numImages: Int? = nil,
-            syncMode: Bool? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            imageURLs: [FileInput]
-        ) {
-            self.prompt = prompt
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.imageSize = imageSize
-            self.numImages = numImages
-            self.syncMode = syncMode
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.imageURLs = imageURLs
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numInferenceSteps: Int { 4 }
-            public static var numImages: Int { 1 }
-            public static var syncMode: Bool { false }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2/klein/9b/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein9bEditLoRA.Input, Output == Flux2Klein9bEditLoRA.Output {
@@ -2630,155 +1386,14 @@ extension QueueEndpoint where Input == Flux2Klein9bEditLoRA.Input, Output == Flu
 
 /// The types of `fal-ai/flux-2/klein/9b/edit/lora`.
 public enum Flux2Klein9bEditLoRA {
+    /// The input of `fal-ai/flux-2/klein/9b/edit/lora`: the same as `Flux2Klein4bEditLoRA.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2Klein4bEditLoRA.Input
+    /// The output of `fal-ai/flux-2/klein/9b/edit/lora`: the same as `Flux2Flash.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flash.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/flux-2/klein/9b/edit/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to edit the image.
-        public var prompt: String
-        /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 4, at most 8. Default: `4`.
-        public var numInferenceSteps: Int?
-        /// The size of the generated image. If not provided, uses the input image size.
-        public var imageSize: ImageSize?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLs: [FileInput]
-        /// List of LoRA weights to apply (maximum 3).
-        ///
-        /// Default: `[]`.
-        public var loras: [JSONValue]?
-
-        public init(
-            prompt: String,
-            seed: Int64? = nil,
-            numInferenceSteps: Int? = nil,
-            imageSize: ImageSize? = nil,
-            numImages: Int? = nil,
-            syncMode: Bool? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            imageURLs: [FileInput],
-            loras: [JSONValue]? = nil
-        ) {
-            self.prompt = prompt
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.imageSize = imageSize
-            self.numImages = numImages
-            self.syncMode = syncMode
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.imageURLs = imageURLs
-            self.loras = loras
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.loras, "loras")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numInferenceSteps: Int { 4 }
-            public static var numImages: Int { 1 }
-            public static var syncMode: Bool { false }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2/klein/9b/edit/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein9bLoRA.Input, Output == Flux2Klein9bLoRA.Output {
@@ -2788,152 +1403,14 @@ extension QueueEndpoint where Input == Flux2Klein9bLoRA.Input, Output == Flux2Kl
 
 /// The types of `fal-ai/flux-2/klein/9b/lora`.
 public enum Flux2Klein9bLoRA {
+    /// The input of `fal-ai/flux-2/klein/9b/lora`: the same as `Flux2Klein4bLoRA.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2Klein4bLoRA.Input
+    /// The output of `fal-ai/flux-2/klein/9b/lora`: the same as `Flux2Flash.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flash.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/flux-2/klein/9b/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 4, at most 8. Default: `4`.
-        public var numInferenceSteps: Int?
-        /// The size of the image to generate.
-        ///
-        /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// List of LoRA weights to apply (maximum 3).
-        ///
-        /// Default: `[]`.
-        public var loras: [JSONValue]?
-
-        public init(
-            prompt: String,
-            seed: Int64? = nil,
-            numInferenceSteps: Int? = nil,
-            imageSize: ImageSize? = nil,
-            numImages: Int? = nil,
-            syncMode: Bool? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            loras: [JSONValue]? = nil
-        ) {
-            self.prompt = prompt
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.imageSize = imageSize
-            self.numImages = numImages
-            self.syncMode = syncMode
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.loras = loras
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.loras, "loras")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numInferenceSteps: Int { 4 }
-            public static var imageSize: ImageSize { .preset(.landscape4x3) }
-            public static var numImages: Int { 1 }
-            public static var syncMode: Bool { false }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2/klein/9b/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2KleinRealtime.Input, Output == Flux2KleinRealtime.Output {
@@ -3119,6 +1596,8 @@ extension QueueEndpoint where Input == Flux2LoRA.Input, Output == Flux2LoRA.Outp
 
 /// The types of `fal-ai/flux-2/lora`.
 public enum Flux2LoRA {
+    /// The output of `fal-ai/flux-2/lora`: the same as `Flux2Flash.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flash.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = ErnieImage.Acceleration
@@ -3293,46 +1772,6 @@ public enum Flux2LoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-2/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2LoRAEdit.Input, Output == Flux2LoRAEdit.Output {
@@ -3342,6 +1781,8 @@ extension QueueEndpoint where Input == Flux2LoRAEdit.Input, Output == Flux2LoRAE
 
 /// The types of `fal-ai/flux-2/lora/edit`.
 public enum Flux2LoRAEdit {
+    /// The output of `fal-ai/flux-2/lora/edit`: the same as `Flux2Edit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Edit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = ErnieImage.Acceleration
@@ -3480,46 +1921,6 @@ public enum Flux2LoRAEdit {
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             validator.nested(self.loras, "loras")
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2/lora/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

@@ -1407,6 +1407,8 @@ extension QueueEndpoint where Input == Flux2Max.Input, Output == Flux2Max.Output
 
 /// The types of `fal-ai/flux-2-max`.
 public enum Flux2Max {
+    /// The output of `fal-ai/flux-2-max`: the same as `Flux2Flex.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flex.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias SafetyTolerance = Flux2Flex.SafetyTolerance
@@ -1495,31 +1497,6 @@ public enum Flux2Max {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-2-max`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-        /// The seed used for the generation.
-        public let seed: Int64
-
-        public init(images: [ImageFile], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2MaxEdit.Input, Output == Flux2MaxEdit.Output {
@@ -1529,6 +1506,8 @@ extension QueueEndpoint where Input == Flux2MaxEdit.Input, Output == Flux2MaxEdi
 
 /// The types of `fal-ai/flux-2-max/edit`.
 public enum Flux2MaxEdit {
+    /// The output of `fal-ai/flux-2-max/edit`: the same as `Flux2Flex.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flex.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Flux2FlexEdit.ImageSize
     public typealias SafetyTolerance = Flux2Flex.SafetyTolerance
@@ -1623,31 +1602,6 @@ public enum Flux2MaxEdit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-2-max/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-        /// The seed used for the generation.
-        public let seed: Int64
-
-        public init(images: [ImageFile], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Pro.Input, Output == Flux2Pro.Output {
@@ -1657,119 +1611,15 @@ extension QueueEndpoint where Input == Flux2Pro.Input, Output == Flux2Pro.Output
 
 /// The types of `fal-ai/flux-2-pro`.
 public enum Flux2Pro {
+    /// The input of `fal-ai/flux-2-pro`: the same as `Flux2Max.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2Max.Input
+    /// The output of `fal-ai/flux-2-pro`: the same as `Flux2Flex.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flex.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias SafetyTolerance = Flux2Flex.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/flux-2-pro`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// The size of the generated image.
-        ///
-        /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
-        /// The seed to use for the generation.
-        public var seed: Int64?
-        /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
-        ///
-        /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
-        /// Whether to enable the safety checker.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-
-        public init(
-            prompt: String,
-            imageSize: ImageSize? = nil,
-            seed: Int64? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            syncMode: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.imageSize = imageSize
-            self.seed = seed
-            self.safetyTolerance = safetyTolerance
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.syncMode = syncMode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.seed = try wire.optional("seed")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var imageSize: ImageSize { .preset(.landscape4x3) }
-            public static var safetyTolerance: SafetyTolerance { ._2 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2-pro`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-        /// The seed used for the generation.
-        public let seed: Int64
-
-        public init(images: [ImageFile], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2ProEdit.Input, Output == Flux2ProEdit.Output {
@@ -1779,125 +1629,15 @@ extension QueueEndpoint where Input == Flux2ProEdit.Input, Output == Flux2ProEdi
 
 /// The types of `fal-ai/flux-2-pro/edit`.
 public enum Flux2ProEdit {
+    /// The input of `fal-ai/flux-2-pro/edit`: the same as `Flux2MaxEdit.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2MaxEdit.Input
+    /// The output of `fal-ai/flux-2-pro/edit`: the same as `Flux2Flex.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flex.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Flux2FlexEdit.ImageSize
     public typealias SafetyTolerance = Flux2Flex.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/flux-2-pro/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// The size of the generated image. If `auto`, the size will be determined by the model.
-        ///
-        /// Default: `.preset(.auto)`.
-        public var imageSize: ImageSize?
-        /// The seed to use for the generation.
-        public var seed: Int64?
-        /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
-        ///
-        /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
-        /// Whether to enable the safety checker.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// List of URLs of input images for editing
-        public var imageURLs: [FileInput]
-
-        public init(
-            prompt: String,
-            imageSize: ImageSize? = nil,
-            seed: Int64? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            syncMode: Bool? = nil,
-            imageURLs: [FileInput]
-        ) {
-            self.prompt = prompt
-            self.imageSize = imageSize
-            self.seed = seed
-            self.safetyTolerance = safetyTolerance
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.syncMode = syncMode
-            self.imageURLs = imageURLs
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.seed = try wire.optional("seed")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLs, "image_urls")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var imageSize: ImageSize { .preset(.auto) }
-            public static var safetyTolerance: SafetyTolerance { ._2 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2-pro/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-        /// The seed used for the generation.
-        public let seed: Int64
-
-        public init(images: [ImageFile], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Turbo.Input, Output == Flux2Turbo.Output {
@@ -1907,153 +1647,14 @@ extension QueueEndpoint where Input == Flux2Turbo.Input, Output == Flux2Turbo.Ou
 
 /// The types of `fal-ai/flux-2/turbo`.
 public enum Flux2Turbo {
+    /// The input of `fal-ai/flux-2/turbo`: the same as `Flux2Flash.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2Flash.Input
+    /// The output of `fal-ai/flux-2/turbo`: the same as `Flux2Flash.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Flash.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/flux-2/turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
-        /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
-        /// The size of the image to generate. The width and height must be between 512 and 2048 pixels.
-        ///
-        /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the prompt will be expanded for better results.
-        ///
-        /// Default: `false`.
-        public var enablePromptExpansion: Bool?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-
-        public init(
-            prompt: String,
-            guidanceScale: Double? = nil,
-            seed: Int64? = nil,
-            imageSize: ImageSize? = nil,
-            numImages: Int? = nil,
-            enablePromptExpansion: Bool? = nil,
-            syncMode: Bool? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil
-        ) {
-            self.prompt = prompt
-            self.guidanceScale = guidanceScale
-            self.seed = seed
-            self.imageSize = imageSize
-            self.numImages = numImages
-            self.enablePromptExpansion = enablePromptExpansion
-            self.syncMode = syncMode
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var guidanceScale: Double { 2.5 }
-            public static var imageSize: ImageSize { .preset(.landscape4x3) }
-            public static var numImages: Int { 1 }
-            public static var enablePromptExpansion: Bool { false }
-            public static var syncMode: Bool { false }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2TurboEdit.Input, Output == Flux2TurboEdit.Output {
@@ -2063,159 +1664,14 @@ extension QueueEndpoint where Input == Flux2TurboEdit.Input, Output == Flux2Turb
 
 /// The types of `fal-ai/flux-2/turbo/edit`.
 public enum Flux2TurboEdit {
+    /// The input of `fal-ai/flux-2/turbo/edit`: the same as `Flux2FlashEdit.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2FlashEdit.Input
+    /// The output of `fal-ai/flux-2/turbo/edit`: the same as `Flux2Edit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux2Edit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/flux-2/turbo/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to edit the image.
-        public var prompt: String
-        /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
-        /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
-        /// The size of the image to generate. The width and height must be between 512 and 2048 pixels.
-        ///
-        /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the prompt will be expanded for better results.
-        ///
-        /// Default: `false`.
-        public var enablePromptExpansion: Bool?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// The URLs of the images for editing. A maximum of 4 images are allowed, if more are provided, only the first 4 will be used.
-        public var imageURLs: [FileInput]
-
-        public init(
-            prompt: String,
-            guidanceScale: Double? = nil,
-            seed: Int64? = nil,
-            imageSize: ImageSize? = nil,
-            numImages: Int? = nil,
-            enablePromptExpansion: Bool? = nil,
-            syncMode: Bool? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            imageURLs: [FileInput]
-        ) {
-            self.prompt = prompt
-            self.guidanceScale = guidanceScale
-            self.seed = seed
-            self.imageSize = imageSize
-            self.numImages = numImages
-            self.enablePromptExpansion = enablePromptExpansion
-            self.syncMode = syncMode
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.imageURLs = imageURLs
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var guidanceScale: Double { 2.5 }
-            public static var imageSize: ImageSize { .preset(.squareHD) }
-            public static var numImages: Int { 1 }
-            public static var enablePromptExpansion: Bool { false }
-            public static var syncMode: Bool { false }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2/turbo/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited images
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxControlLoRACanny.Input, Output == FluxControlLoRACanny.Output {
@@ -2225,6 +1681,8 @@ extension QueueEndpoint where Input == FluxControlLoRACanny.Input, Output == Flu
 
 /// The types of `fal-ai/flux-control-lora-canny`.
 public enum FluxControlLoRACanny {
+    /// The output of `fal-ai/flux-control-lora-canny`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias LoRAWeight = ErnieImageLoRA.LoRAWeight
@@ -2378,46 +1836,6 @@ public enum FluxControlLoRACanny {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-control-lora-canny`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxControlLoRACannyImageToImage.Input, Output == FluxControlLoRACannyImageToImage.Output {
@@ -2427,6 +1845,8 @@ extension QueueEndpoint where Input == FluxControlLoRACannyImageToImage.Input, O
 
 /// The types of `fal-ai/flux-control-lora-canny/image-to-image`.
 public enum FluxControlLoRACannyImageToImage {
+    /// The output of `fal-ai/flux-control-lora-canny/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias LoRAWeight = ErnieImageLoRA.LoRAWeight
@@ -2577,46 +1997,6 @@ public enum FluxControlLoRACannyImageToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-control-lora-canny/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxControlLoRADepth.Input, Output == FluxControlLoRADepth.Output {
@@ -2626,199 +2006,15 @@ extension QueueEndpoint where Input == FluxControlLoRADepth.Input, Output == Flu
 
 /// The types of `fal-ai/flux-control-lora-depth`.
 public enum FluxControlLoRADepth {
+    /// The input of `fal-ai/flux-control-lora-depth`: the same as `FluxControlLoRACanny.Input`, declared once for every endpoint that shares it.
+    public typealias Input = FluxControlLoRACanny.Input
+    /// The output of `fal-ai/flux-control-lora-depth`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias LoRAWeight = ErnieImageLoRA.LoRAWeight
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/flux-control-lora-depth`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// URL of image to use for image-to-image generation.
-        public var imageURL: String?
-        /// The size of the generated image.
-        ///
-        /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The LoRAs to use for the image generation. You can use any number of LoRAs
-        /// and they will be merged together to generate the final image.
-        ///
-        /// Default: `[]`.
-        public var loras: [LoRAWeight]?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 0, at most 35. Default: `3.5`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The image to use for control lora. This is used to control the style of the generated image.
-        public var controlLoRAImageURL: FileInput
-        /// The strength of the control lora.
-        ///
-        /// At least 0, at most 2. Default: `1`.
-        public var controlLoRAStrength: Double?
-        /// If set to true, the input image will be preprocessed to extract depth information.
-        /// This is useful for generating depth maps from images.
-        ///
-        /// Default: `true`.
-        public var preprocessDepth: Bool?
-
-        public init(
-            prompt: String,
-            imageURL: String? = nil,
-            imageSize: ImageSize? = nil,
-            numInferenceSteps: Int? = nil,
-            seed: Int64? = nil,
-            loras: [LoRAWeight]? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            controlLoRAImageURL: FileInput,
-            controlLoRAStrength: Double? = nil,
-            preprocessDepth: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.imageSize = imageSize
-            self.numInferenceSteps = numInferenceSteps
-            self.seed = seed
-            self.loras = loras
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.controlLoRAImageURL = controlLoRAImageURL
-            self.controlLoRAStrength = controlLoRAStrength
-            self.preprocessDepth = preprocessDepth
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.controlLoRAImageURL = try wire.required("control_lora_image_url")
-            self.controlLoRAStrength = try wire.optional("control_lora_strength")
-            self.preprocessDepth = try wire.optional("preprocess_depth")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.controlLoRAImageURL, "control_lora_image_url")
-            try wire.optional(self.controlLoRAStrength, "control_lora_strength")
-            try wire.optional(self.preprocessDepth, "preprocess_depth")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var imageSize: ImageSize { .preset(.landscape4x3) }
-            public static var numInferenceSteps: Int { 28 }
-            public static var guidanceScale: Double { 3.5 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var controlLoRAStrength: Double { 1 }
-            public static var preprocessDepth: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 35)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.controlLoRAStrength, "control_lora_strength", minimum: 0, maximum: 2)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-control-lora-depth`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxControlLoRADepthImageToImage.Input, Output == FluxControlLoRADepthImageToImage.Output {
@@ -2828,196 +2024,15 @@ extension QueueEndpoint where Input == FluxControlLoRADepthImageToImage.Input, O
 
 /// The types of `fal-ai/flux-control-lora-depth/image-to-image`.
 public enum FluxControlLoRADepthImageToImage {
+    /// The input of `fal-ai/flux-control-lora-depth/image-to-image`: the same as `FluxControlLoRACannyImageToImage.Input`, declared once for every endpoint that shares it.
+    public typealias Input = FluxControlLoRACannyImageToImage.Input
+    /// The output of `fal-ai/flux-control-lora-depth/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias LoRAWeight = ErnieImageLoRA.LoRAWeight
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/flux-control-lora-depth/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// URL of image to use for inpainting. or img2img
-        public var imageURL: FileInput
-        /// The size of the generated image.
-        public var imageSize: ImageSize?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The LoRAs to use for the image generation. You can use any number of LoRAs
-        /// and they will be merged together to generate the final image.
-        ///
-        /// Default: `[]`.
-        public var loras: [LoRAWeight]?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 0, at most 35. Default: `3.5`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The image to use for control lora. This is used to control the style of the generated image.
-        public var controlLoRAImageURL: FileInput
-        /// The strength of the control lora.
-        ///
-        /// At least 0, at most 2. Default: `1`.
-        public var controlLoRAStrength: Double?
-        /// The strength to use for inpainting/image-to-image. Only used if the image_url is provided. 1.0 is completely remakes the image while 0.0 preserves the original.
-        ///
-        /// At least 0.01, at most 1. Default: `0.85`.
-        public var strength: Double?
-
-        public init(
-            prompt: String,
-            imageURL: FileInput,
-            imageSize: ImageSize? = nil,
-            numInferenceSteps: Int? = nil,
-            seed: Int64? = nil,
-            loras: [LoRAWeight]? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            controlLoRAImageURL: FileInput,
-            controlLoRAStrength: Double? = nil,
-            strength: Double? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.imageSize = imageSize
-            self.numInferenceSteps = numInferenceSteps
-            self.seed = seed
-            self.loras = loras
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.controlLoRAImageURL = controlLoRAImageURL
-            self.controlLoRAStrength = controlLoRAStrength
-            self.strength = strength
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.controlLoRAImageURL = try wire.required("control_lora_image_url")
-            self.controlLoRAStrength = try wire.optional("control_lora_strength")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.controlLoRAImageURL, "control_lora_image_url")
-            try wire.optional(self.controlLoRAStrength, "control_lora_strength")
-            try wire.optional(self.strength, "strength")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numInferenceSteps: Int { 28 }
-            public static var guidanceScale: Double { 3.5 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var controlLoRAStrength: Double { 1 }
-            public static var strength: Double { 0.85 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 35)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.controlLoRAStrength, "control_lora_strength", minimum: 0, maximum: 2)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-control-lora-depth/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxDevImageToImage.Input, Output == FluxDevImageToImage.Output {
@@ -3027,171 +2042,14 @@ extension QueueEndpoint where Input == FluxDevImageToImage.Input, Output == Flux
 
 /// The types of `fal-ai/flux/dev/image-to-image`.
 public enum FluxDevImageToImage {
+    /// The input of `fal-ai/flux/dev/image-to-image`: the same as `Flux1DevImageToImage.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux1DevImageToImage.Input
+    /// The output of `fal-ai/flux/dev/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Acceleration = ErnieImage.Acceleration
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/flux/dev/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to generate an image from.
-        public var imageURL: FileInput
-        /// The strength of the initial image. Higher strength values are better for this model.
-        ///
-        /// At least 0.01, at most 1. Default: `0.95`.
-        public var strength: Double?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 10, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The speed of the generation. The higher the speed, the faster the generation.
-        ///
-        /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
-
-        public init(
-            imageURL: FileInput,
-            strength: Double? = nil,
-            numInferenceSteps: Int? = nil,
-            prompt: String,
-            seed: Int64? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            acceleration: Acceleration? = nil
-        ) {
-            self.imageURL = imageURL
-            self.strength = strength
-            self.numInferenceSteps = numInferenceSteps
-            self.prompt = prompt
-            self.seed = seed
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.acceleration = acceleration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var strength: Double { 0.95 }
-            public static var numInferenceSteps: Int { 40 }
-            public static var guidanceScale: Double { 3.5 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux/dev/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxDevRedux.Input, Output == FluxDevRedux.Output {
@@ -3201,166 +2059,15 @@ extension QueueEndpoint where Input == FluxDevRedux.Input, Output == FluxDevRedu
 
 /// The types of `fal-ai/flux/dev/redux`.
 public enum FluxDevRedux {
+    /// The input of `fal-ai/flux/dev/redux`: the same as `Flux1DevRedux.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux1DevRedux.Input
+    /// The output of `fal-ai/flux/dev/redux`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Acceleration = ErnieImage.Acceleration
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/flux/dev/redux`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to generate an image from.
-        public var imageURL: FileInput
-        /// The size of the generated image.
-        ///
-        /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The speed of the generation. The higher the speed, the faster the generation.
-        ///
-        /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
-
-        public init(
-            imageURL: FileInput,
-            imageSize: ImageSize? = nil,
-            numInferenceSteps: Int? = nil,
-            seed: Int64? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            acceleration: Acceleration? = nil
-        ) {
-            self.imageURL = imageURL
-            self.imageSize = imageSize
-            self.numInferenceSteps = numInferenceSteps
-            self.seed = seed
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.acceleration = acceleration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var imageSize: ImageSize { .preset(.landscape4x3) }
-            public static var numInferenceSteps: Int { 28 }
-            public static var guidanceScale: Double { 3.5 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux/dev/redux`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxDifferentialDiffusion.Input, Output == FluxDifferentialDiffusion.Output {
@@ -3370,6 +2077,8 @@ extension QueueEndpoint where Input == FluxDifferentialDiffusion.Input, Output =
 
 /// The types of `fal-ai/flux-differential-diffusion`.
 public enum FluxDifferentialDiffusion {
+    /// The output of `fal-ai/flux-differential-diffusion`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = Cartoonify.Image
 
@@ -3481,46 +2190,6 @@ public enum FluxDifferentialDiffusion {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-differential-diffusion`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxGeneral.Input, Output == FluxGeneral.Output {
@@ -3530,6 +2199,8 @@ extension QueueEndpoint where Input == FluxGeneral.Input, Output == FluxGeneral.
 
 /// The types of `fal-ai/flux-general`.
 public enum FluxGeneral {
+    /// The output of `fal-ai/flux-general`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias LoRAWeight = ErnieImageLoRA.LoRAWeight
@@ -4385,45 +3056,5 @@ public enum FluxGeneral {
         public static var dpmpp2m: Self { .init(rawValue: "dpmpp_2m") }
 
         public static var allCases: [Self] { [.euler, .dpmpp2m] }
-    }
-
-    /// The output of `fal-ai/flux-general`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
     }
 }

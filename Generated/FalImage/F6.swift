@@ -231,160 +231,15 @@ extension QueueEndpoint where Input == FluxProKontextMax.Input, Output == FluxPr
 
 /// The types of `fal-ai/flux-pro/kontext/max`.
 public enum FluxProKontextMax {
+    /// The input of `fal-ai/flux-pro/kontext/max`: the same as `FluxProKontext.Input`, declared once for every endpoint that shares it.
+    public typealias Input = FluxProKontext.Input
+    /// The output of `fal-ai/flux-pro/kontext/max`: the same as `FluxProKontext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FluxProKontext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias AspectRatio = FluxProKontext.AspectRatio
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/flux-pro/kontext/max`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
-        ///
-        /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
-        /// Whether to enhance the prompt for better results.
-        ///
-        /// Default: `false`.
-        public var enhancePrompt: Bool?
-        /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
-        /// Image prompt for the omni model.
-        ///
-        /// At least 1 character.
-        public var imageURL: FileInput
-
-        public init(
-            prompt: String,
-            seed: Int64? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            outputFormat: OutputFormat? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            enhancePrompt: Bool? = nil,
-            aspectRatio: AspectRatio? = nil,
-            imageURL: FileInput
-        ) {
-            self.prompt = prompt
-            self.seed = seed
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.outputFormat = outputFormat
-            self.safetyTolerance = safetyTolerance
-            self.enhancePrompt = enhancePrompt
-            self.aspectRatio = aspectRatio
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.required(self.imageURL, "image_url")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var guidanceScale: Double { 3.5 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var safetyTolerance: SafetyTolerance { ._2 }
-            public static var enhancePrompt: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-pro/kontext/max`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxProKontextMaxMulti.Input, Output == FluxProKontextMaxMulti.Output {
@@ -394,6 +249,8 @@ extension QueueEndpoint where Input == FluxProKontextMaxMulti.Input, Output == F
 
 /// The types of `fal-ai/flux-pro/kontext/max/multi`.
 public enum FluxProKontextMaxMulti {
+    /// The output of `fal-ai/flux-pro/kontext/max/multi`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
@@ -506,46 +363,6 @@ public enum FluxProKontextMaxMulti {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-pro/kontext/max/multi`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxProKontextMaxTextToImage.Input, Output == FluxProKontextMaxTextToImage.Output {
@@ -555,6 +372,8 @@ extension QueueEndpoint where Input == FluxProKontextMaxTextToImage.Input, Outpu
 
 /// The types of `fal-ai/flux-pro/kontext/max/text-to-image`.
 public enum FluxProKontextMaxTextToImage {
+    /// The output of `fal-ai/flux-pro/kontext/max/text-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
@@ -664,46 +483,6 @@ public enum FluxProKontextMaxTextToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-pro/kontext/max/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxProKontextMulti.Input, Output == FluxProKontextMulti.Output {
@@ -713,158 +492,15 @@ extension QueueEndpoint where Input == FluxProKontextMulti.Input, Output == Flux
 
 /// The types of `fal-ai/flux-pro/kontext/multi`.
 public enum FluxProKontextMulti {
+    /// The input of `fal-ai/flux-pro/kontext/multi`: the same as `FluxProKontextMaxMulti.Input`, declared once for every endpoint that shares it.
+    public typealias Input = FluxProKontextMaxMulti.Input
+    /// The output of `fal-ai/flux-pro/kontext/multi`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias AspectRatio = FluxProKontext.AspectRatio
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/flux-pro/kontext/multi`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
-        ///
-        /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
-        /// Whether to enhance the prompt for better results.
-        ///
-        /// Default: `false`.
-        public var enhancePrompt: Bool?
-        /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
-        /// Image prompt for the omni model.
-        public var imageURLs: [FileInput]
-
-        public init(
-            prompt: String,
-            seed: Int64? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            outputFormat: OutputFormat? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            enhancePrompt: Bool? = nil,
-            aspectRatio: AspectRatio? = nil,
-            imageURLs: [FileInput]
-        ) {
-            self.prompt = prompt
-            self.seed = seed
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.outputFormat = outputFormat
-            self.safetyTolerance = safetyTolerance
-            self.enhancePrompt = enhancePrompt
-            self.aspectRatio = aspectRatio
-            self.imageURLs = imageURLs
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.required(self.imageURLs, "image_urls")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var guidanceScale: Double { 3.5 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var safetyTolerance: SafetyTolerance { ._2 }
-            public static var enhancePrompt: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-pro/kontext/multi`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxProKontextTextToImage.Input, Output == FluxProKontextTextToImage.Output {
@@ -874,155 +510,15 @@ extension QueueEndpoint where Input == FluxProKontextTextToImage.Input, Output =
 
 /// The types of `fal-ai/flux-pro/kontext/text-to-image`.
 public enum FluxProKontextTextToImage {
+    /// The input of `fal-ai/flux-pro/kontext/text-to-image`: the same as `FluxProKontextMaxTextToImage.Input`, declared once for every endpoint that shares it.
+    public typealias Input = FluxProKontextMaxTextToImage.Input
+    /// The output of `fal-ai/flux-pro/kontext/text-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias AspectRatio = Emu35ImageTextToImage.AspectRatio
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/flux-pro/kontext/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
-        ///
-        /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
-        /// Whether to enhance the prompt for better results.
-        ///
-        /// Default: `false`.
-        public var enhancePrompt: Bool?
-        /// The aspect ratio of the generated image.
-        ///
-        /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
-
-        public init(
-            prompt: String,
-            seed: Int64? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            outputFormat: OutputFormat? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            enhancePrompt: Bool? = nil,
-            aspectRatio: AspectRatio? = nil
-        ) {
-            self.prompt = prompt
-            self.seed = seed
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.outputFormat = outputFormat
-            self.safetyTolerance = safetyTolerance
-            self.enhancePrompt = enhancePrompt
-            self.aspectRatio = aspectRatio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var guidanceScale: Double { 3.5 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var safetyTolerance: SafetyTolerance { ._2 }
-            public static var enhancePrompt: Bool { false }
-            public static var aspectRatio: AspectRatio { ._1x1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-pro/kontext/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxProV11.Input, Output == FluxProV11.Output {
@@ -1032,6 +528,8 @@ extension QueueEndpoint where Input == FluxProV11.Input, Output == FluxProV11.Ou
 
 /// The types of `fal-ai/flux-pro/v1.1`.
 public enum FluxProV11 {
+    /// The output of `fal-ai/flux-pro/v1.1`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1131,46 +629,6 @@ public enum FluxProV11 {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-pro/v1.1`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxProV11Redux.Input, Output == FluxProV11Redux.Output {
@@ -1180,6 +638,8 @@ extension QueueEndpoint where Input == FluxProV11Redux.Input, Output == FluxProV
 
 /// The types of `fal-ai/flux-pro/v1.1/redux`.
 public enum FluxProV11Redux {
+    /// The output of `fal-ai/flux-pro/v1.1/redux`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1309,46 +769,6 @@ public enum FluxProV11Redux {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-pro/v1.1/redux`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxProV11Ultra.Input, Output == FluxProV11Ultra.Output {
@@ -1358,6 +778,8 @@ extension QueueEndpoint where Input == FluxProV11Ultra.Input, Output == FluxProV
 
 /// The types of `fal-ai/flux-pro/v1.1-ultra`.
 public enum FluxProV11Ultra {
+    /// The output of `fal-ai/flux-pro/v1.1-ultra`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
@@ -1517,46 +939,6 @@ public enum FluxProV11Ultra {
             public static var allCases: [Self] { [._21x9, ._16x9, ._4x3, ._3x2, ._1x1, ._2x3, ._3x4, ._9x16, ._9x21] }
         }
     }
-
-    /// The output of `fal-ai/flux-pro/v1.1-ultra`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxProV11UltraFinetuned.Input, Output == FluxProV11UltraFinetuned.Output {
@@ -1566,6 +948,8 @@ extension QueueEndpoint where Input == FluxProV11UltraFinetuned.Input, Output ==
 
 /// The types of `fal-ai/flux-pro/v1.1-ultra-finetuned`.
 public enum FluxProV11UltraFinetuned {
+    /// The output of `fal-ai/flux-pro/v1.1-ultra-finetuned`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
@@ -1706,46 +1090,6 @@ public enum FluxProV11UltraFinetuned {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-pro/v1.1-ultra-finetuned`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxProV11UltraRedux.Input, Output == FluxProV11UltraRedux.Output {
@@ -1755,6 +1099,8 @@ extension QueueEndpoint where Input == FluxProV11UltraRedux.Input, Output == Flu
 
 /// The types of `fal-ai/flux-pro/v1.1-ultra/redux`.
 public enum FluxProV11UltraRedux {
+    /// The output of `fal-ai/flux-pro/v1.1-ultra/redux`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
@@ -1881,46 +1227,6 @@ public enum FluxProV11UltraRedux {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-pro/v1.1-ultra/redux`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxProV1Fill.Input, Output == FluxProV1Fill.Output {
@@ -1930,6 +1236,8 @@ extension QueueEndpoint where Input == FluxProV1Fill.Input, Output == FluxProV1F
 
 /// The types of `fal-ai/flux-pro/v1/fill`.
 public enum FluxProV1Fill {
+    /// The output of `fal-ai/flux-pro/v1/fill`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
@@ -2030,46 +1338,6 @@ public enum FluxProV1Fill {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-pro/v1/fill`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxProV1FillFinetuned.Input, Output == FluxProV1FillFinetuned.Output {
@@ -2079,6 +1347,8 @@ extension QueueEndpoint where Input == FluxProV1FillFinetuned.Input, Output == F
 
 /// The types of `fal-ai/flux-pro/v1/fill-finetuned`.
 public enum FluxProV1FillFinetuned {
+    /// The output of `fal-ai/flux-pro/v1/fill-finetuned`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
@@ -2196,46 +1466,6 @@ public enum FluxProV1FillFinetuned {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-pro/v1/fill-finetuned`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxPulid.Input, Output == FluxPulid.Output {
@@ -2245,6 +1475,8 @@ extension QueueEndpoint where Input == FluxPulid.Input, Output == FluxPulid.Outp
 
 /// The types of `fal-ai/flux-pulid`.
 public enum FluxPulid {
+    /// The output of `fal-ai/flux-pulid`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Image = Cartoonify.Image
@@ -2402,46 +1634,6 @@ public enum FluxPulid {
 
         public static var allCases: [Self] { [._128, ._256, ._512] }
     }
-
-    /// The output of `fal-ai/flux-pulid`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxSchnell.Input, Output == FluxSchnell.Output {
@@ -2451,166 +1643,15 @@ extension QueueEndpoint where Input == FluxSchnell.Input, Output == FluxSchnell.
 
 /// The types of `fal-ai/flux/schnell`.
 public enum FluxSchnell {
+    /// The input of `fal-ai/flux/schnell`: the same as `Flux1Schnell.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux1Schnell.Input
+    /// The output of `fal-ai/flux/schnell`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Acceleration = ErnieImage.Acceleration
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/flux/schnell`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The number of inference steps to perform.
-        ///
-        /// At least 1, at most 12. Default: `4`.
-        public var numInferenceSteps: Int?
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// The size of the generated image.
-        ///
-        /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The speed of the generation. The higher the speed, the faster the generation.
-        ///
-        /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
-
-        public init(
-            numInferenceSteps: Int? = nil,
-            prompt: String,
-            imageSize: ImageSize? = nil,
-            seed: Int64? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            acceleration: Acceleration? = nil
-        ) {
-            self.numInferenceSteps = numInferenceSteps
-            self.prompt = prompt
-            self.imageSize = imageSize
-            self.seed = seed
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.acceleration = acceleration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numInferenceSteps: Int { 4 }
-            public static var imageSize: ImageSize { .preset(.landscape4x3) }
-            public static var guidanceScale: Double { 3.5 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 12)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux/schnell`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxSchnellRedux.Input, Output == FluxSchnellRedux.Output {
@@ -2620,155 +1661,15 @@ extension QueueEndpoint where Input == FluxSchnellRedux.Input, Output == FluxSch
 
 /// The types of `fal-ai/flux/schnell/redux`.
 public enum FluxSchnellRedux {
+    /// The input of `fal-ai/flux/schnell/redux`: the same as `Flux1SchnellRedux.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux1SchnellRedux.Input
+    /// The output of `fal-ai/flux/schnell/redux`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Acceleration = ErnieImage.Acceleration
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/flux/schnell/redux`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to generate an image from.
-        public var imageURL: FileInput
-        /// The number of inference steps to perform.
-        ///
-        /// At least 1, at most 12. Default: `4`.
-        public var numInferenceSteps: Int?
-        /// The size of the generated image.
-        ///
-        /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The speed of the generation. The higher the speed, the faster the generation.
-        ///
-        /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
-
-        public init(
-            imageURL: FileInput,
-            numInferenceSteps: Int? = nil,
-            imageSize: ImageSize? = nil,
-            seed: Int64? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            acceleration: Acceleration? = nil
-        ) {
-            self.imageURL = imageURL
-            self.numInferenceSteps = numInferenceSteps
-            self.imageSize = imageSize
-            self.seed = seed
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.acceleration = acceleration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageSize = try wire.optional("image_size")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numInferenceSteps: Int { 4 }
-            public static var imageSize: ImageSize { .preset(.landscape4x3) }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 12)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux/schnell/redux`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxSrpo.Input, Output == FluxSrpo.Output {
@@ -2778,166 +1679,15 @@ extension QueueEndpoint where Input == FluxSrpo.Input, Output == FluxSrpo.Output
 
 /// The types of `fal-ai/flux/srpo`.
 public enum FluxSrpo {
+    /// The input of `fal-ai/flux/srpo`: the same as `Flux1Krea.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux1Krea.Input
+    /// The output of `fal-ai/flux/srpo`: the same as `Flux1Krea.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Flux1Krea.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Acceleration = ErnieImage.Acceleration
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/flux/srpo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// The size of the generated image.
-        ///
-        /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 1, at most 20. Default: `4.5`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The speed of the generation. The higher the speed, the faster the generation.
-        ///
-        /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
-
-        public init(
-            prompt: String,
-            imageSize: ImageSize? = nil,
-            numInferenceSteps: Int? = nil,
-            seed: Int64? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            acceleration: Acceleration? = nil
-        ) {
-            self.prompt = prompt
-            self.imageSize = imageSize
-            self.numInferenceSteps = numInferenceSteps
-            self.seed = seed
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.acceleration = acceleration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var imageSize: ImageSize { .preset(.landscape4x3) }
-            public static var numInferenceSteps: Int { 28 }
-            public static var guidanceScale: Double { 4.5 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux/srpo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxSrpoImageToImage.Input, Output == FluxSrpoImageToImage.Output {
@@ -2947,171 +1697,14 @@ extension QueueEndpoint where Input == FluxSrpoImageToImage.Input, Output == Flu
 
 /// The types of `fal-ai/flux/srpo/image-to-image`.
 public enum FluxSrpoImageToImage {
+    /// The input of `fal-ai/flux/srpo/image-to-image`: the same as `Flux1KreaImageToImage.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux1KreaImageToImage.Input
+    /// The output of `fal-ai/flux/srpo/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Acceleration = ErnieImage.Acceleration
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/flux/srpo/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to generate an image from.
-        public var imageURL: FileInput
-        /// The strength of the initial image. Higher strength values are better for this model.
-        ///
-        /// At least 0.01, at most 1. Default: `0.95`.
-        public var strength: Double?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 10, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 1, at most 20. Default: `4.5`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The speed of the generation. The higher the speed, the faster the generation.
-        ///
-        /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
-
-        public init(
-            imageURL: FileInput,
-            strength: Double? = nil,
-            numInferenceSteps: Int? = nil,
-            prompt: String,
-            seed: Int64? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            acceleration: Acceleration? = nil
-        ) {
-            self.imageURL = imageURL
-            self.strength = strength
-            self.numInferenceSteps = numInferenceSteps
-            self.prompt = prompt
-            self.seed = seed
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.acceleration = acceleration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var strength: Double { 0.95 }
-            public static var numInferenceSteps: Int { 40 }
-            public static var guidanceScale: Double { 4.5 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux/srpo/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxSubject.Input, Output == FluxSubject.Output {
@@ -3121,6 +1714,8 @@ extension QueueEndpoint where Input == FluxSubject.Input, Output == FluxSubject.
 
 /// The types of `fal-ai/flux-subject`.
 public enum FluxSubject {
+    /// The output of `fal-ai/flux-subject`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -3235,46 +1830,6 @@ public enum FluxSubject {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-subject`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -4139,6 +2694,8 @@ extension QueueEndpoint where Input == FooocusInpaint.Input, Output == FooocusIn
 
 /// The types of `fal-ai/fooocus/inpaint`.
 public enum FooocusInpaint {
+    /// The output of `fal-ai/fooocus/inpaint`: the same as `FooocusImagePrompt.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FooocusImagePrompt.Output
     /// Types this endpoint shares with others, declared once.
     public typealias StylesItem = FooocusImagePrompt.StylesItem
     public typealias Performance = FooocusImagePrompt.Performance
@@ -4477,36 +3034,6 @@ public enum FooocusInpaint {
 
         public static var allCases: [Self] { [.noInpaintEngine, .v1, .v25, .v26] }
     }
-
-    /// The output of `fal-ai/fooocus/inpaint`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image file info.
-        public let images: [Image]
-        /// The time taken for the generation process.
-        public let timings: [String: Double]
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-
-        public init(images: [Image], timings: [String: Double], hasNSFWConcepts: [Bool]) {
-            self.images = images
-            self.timings = timings
-            self.hasNSFWConcepts = hasNSFWConcepts
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FooocusUpscaleOrVary.Input, Output == FooocusUpscaleOrVary.Output {
@@ -4516,6 +3043,8 @@ extension QueueEndpoint where Input == FooocusUpscaleOrVary.Input, Output == Foo
 
 /// The types of `fal-ai/fooocus/upscale-or-vary`.
 public enum FooocusUpscaleOrVary {
+    /// The output of `fal-ai/fooocus/upscale-or-vary`: the same as `FooocusImagePrompt.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FooocusImagePrompt.Output
     /// Types this endpoint shares with others, declared once.
     public typealias StylesItem = FooocusImagePrompt.StylesItem
     public typealias Performance = FooocusImagePrompt.Performance
@@ -4740,36 +3269,6 @@ public enum FooocusUpscaleOrVary {
             validator.nested(self.imagePrompt3, "image_prompt_3")
             validator.nested(self.imagePrompt4, "image_prompt_4")
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/fooocus/upscale-or-vary`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image file info.
-        public let images: [Image]
-        /// The time taken for the generation process.
-        public let timings: [String: Double]
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-
-        public init(images: [Image], timings: [String: Double], hasNSFWConcepts: [Bool]) {
-            self.images = images
-            self.timings = timings
-            self.hasNSFWConcepts = hasNSFWConcepts
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
         }
     }
 }

@@ -342,6 +342,8 @@ extension QueueEndpoint where Input == Gemini31FlashImagePreview.Input, Output =
 
 /// The types of `fal-ai/gemini-3.1-flash-image-preview`.
 public enum Gemini31FlashImagePreview {
+    /// The output of `fal-ai/gemini-3.1-flash-image-preview`: the same as `Gemini25FlashImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Gemini25FlashImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
@@ -524,31 +526,6 @@ public enum Gemini31FlashImagePreview {
 
         public static var allCases: [Self] { [.minimal, .high] }
     }
-
-    /// The output of `fal-ai/gemini-3.1-flash-image-preview`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-        /// The description of the generated images.
-        public let description: String
-
-        public init(images: [ImageFile], description: String) {
-            self.images = images
-            self.description = description
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Gemini31FlashImagePreviewEdit.Input, Output == Gemini31FlashImagePreviewEdit.Output {
@@ -558,6 +535,8 @@ extension QueueEndpoint where Input == Gemini31FlashImagePreviewEdit.Input, Outp
 
 /// The types of `fal-ai/gemini-3.1-flash-image-preview/edit`.
 public enum Gemini31FlashImagePreviewEdit {
+    /// The output of `fal-ai/gemini-3.1-flash-image-preview/edit`: the same as `Gemini25FlashImageEdit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Gemini25FlashImageEdit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Gemini31FlashImagePreview.AspectRatio
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -700,31 +679,6 @@ public enum Gemini31FlashImagePreviewEdit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/gemini-3.1-flash-image-preview/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited images.
-        public let images: [ImageFile]
-        /// The description of the generated images.
-        public let description: String
-
-        public init(images: [ImageFile], description: String) {
-            self.images = images
-            self.description = description
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Gemini3ProImagePreview.Input, Output == Gemini3ProImagePreview.Output {
@@ -734,6 +688,8 @@ extension QueueEndpoint where Input == Gemini3ProImagePreview.Input, Output == G
 
 /// The types of `fal-ai/gemini-3-pro-image-preview`.
 public enum Gemini3ProImagePreview {
+    /// The output of `fal-ai/gemini-3-pro-image-preview`: the same as `Gemini25FlashImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Gemini25FlashImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Gemini25FlashImageEdit.AspectRatio
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -875,31 +831,6 @@ public enum Gemini3ProImagePreview {
 
         public static var allCases: [Self] { [._1K, ._2K, ._4K] }
     }
-
-    /// The output of `fal-ai/gemini-3-pro-image-preview`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-        /// The description of the generated images.
-        public let description: String
-
-        public init(images: [ImageFile], description: String) {
-            self.images = images
-            self.description = description
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Gemini3ProImagePreviewEdit.Input, Output == Gemini3ProImagePreviewEdit.Output {
@@ -909,6 +840,8 @@ extension QueueEndpoint where Input == Gemini3ProImagePreviewEdit.Input, Output 
 
 /// The types of `fal-ai/gemini-3-pro-image-preview/edit`.
 public enum Gemini3ProImagePreviewEdit {
+    /// The output of `fal-ai/gemini-3-pro-image-preview/edit`: the same as `Gemini25FlashImageEdit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Gemini25FlashImageEdit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Gemini25FlashImageEdit.AspectRatio
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1042,31 +975,6 @@ public enum Gemini3ProImagePreviewEdit {
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             validator.string(self.systemPrompt, "system_prompt", maxLength: 50000)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/gemini-3-pro-image-preview/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited images.
-        public let images: [ImageFile]
-        /// The description of the generated images.
-        public let description: String
-
-        public init(images: [ImageFile], description: String) {
-            self.images = images
-            self.description = description
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
         }
     }
 }
@@ -1233,6 +1141,8 @@ extension QueueEndpoint where Input == GenfocusAllInFocus.Input, Output == Genfo
 
 /// The types of `fal-ai/genfocus/all-in-focus`.
 public enum GenfocusAllInFocus {
+    /// The output of `fal-ai/genfocus/all-in-focus`: the same as `Genfocus.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Genfocus.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Image = Cartoonify.Image
@@ -1318,46 +1228,6 @@ public enum GenfocusAllInFocus {
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
             validator.number(self.targetLongSide, "target_long_side", minimum: 256, maximum: 2048)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/genfocus/all-in-focus`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image(s).
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -1693,6 +1563,8 @@ extension QueueEndpoint where Input == GlmImageImageToImage.Input, Output == Glm
 
 /// The types of `fal-ai/glm-image/image-to-image`.
 public enum GlmImageImageToImage {
+    /// The output of `fal-ai/glm-image/image-to-image`: the same as `GlmImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = GlmImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = GlmImage.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1814,46 +1686,6 @@ public enum GlmImageImageToImage {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/glm-image/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// List of URLs to the generated images.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -2025,6 +1857,8 @@ extension QueueEndpoint where Input == GptImage15Edit.Input, Output == GptImage1
 
 /// The types of `fal-ai/gpt-image-1.5/edit`.
 public enum GptImage15Edit {
+    /// The output of `fal-ai/gpt-image-1.5/edit`: the same as `GptImage15.Output`, declared once for every endpoint that shares it.
+    public typealias Output = GptImage15.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Background = GptImage15.Background
     public typealias Quality = GptImage15.Quality
@@ -2166,26 +2000,6 @@ public enum GptImage15Edit {
 
         public static var allCases: [Self] { [.low, .high] }
     }
-
-    /// The output of `fal-ai/gpt-image-1.5/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-
-        public init(images: [ImageFile]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == GptImage1EditImage.Input, Output == GptImage1EditImage.Output {
@@ -2195,6 +2009,8 @@ extension QueueEndpoint where Input == GptImage1EditImage.Input, Output == GptIm
 
 /// The types of `fal-ai/gpt-image-1/edit-image`.
 public enum GptImage1EditImage {
+    /// The output of `fal-ai/gpt-image-1/edit-image`: the same as `GptImage15.Output`, declared once for every endpoint that shares it.
+    public typealias Output = GptImage15.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = GptImage15Edit.ImageSize
     public typealias Background = GptImage15.Background
@@ -2319,26 +2135,6 @@ public enum GptImage1EditImage {
 
         public static var allCases: [Self] { [.auto, .low, .medium, .high] }
     }
-
-    /// The output of `fal-ai/gpt-image-1/edit-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-
-        public init(images: [ImageFile]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == GptImage1Mini.Input, Output == GptImage1Mini.Output {
@@ -2348,6 +2144,8 @@ extension QueueEndpoint where Input == GptImage1Mini.Input, Output == GptImage1M
 
 /// The types of `fal-ai/gpt-image-1-mini`.
 public enum GptImage1Mini {
+    /// The output of `fal-ai/gpt-image-1-mini`: the same as `GptImage15.Output`, declared once for every endpoint that shares it.
+    public typealias Output = GptImage15.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = GptImage15Edit.ImageSize
     public typealias Background = GptImage15.Background
@@ -2443,26 +2241,6 @@ public enum GptImage1Mini {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/gpt-image-1-mini`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-
-        public init(images: [ImageFile]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == GptImage1MiniEdit.Input, Output == GptImage1MiniEdit.Output {
@@ -2472,6 +2250,8 @@ extension QueueEndpoint where Input == GptImage1MiniEdit.Input, Output == GptIma
 
 /// The types of `fal-ai/gpt-image-1-mini/edit`.
 public enum GptImage1MiniEdit {
+    /// The output of `fal-ai/gpt-image-1-mini/edit`: the same as `GptImage15.Output`, declared once for every endpoint that shares it.
+    public typealias Output = GptImage15.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = GptImage15Edit.ImageSize
     public typealias Background = GptImage15.Background
@@ -2573,26 +2353,6 @@ public enum GptImage1MiniEdit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/gpt-image-1-mini/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-
-        public init(images: [ImageFile]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == GptImage1TextToImage.Input, Output == GptImage1TextToImage.Output {
@@ -2602,119 +2362,14 @@ extension QueueEndpoint where Input == GptImage1TextToImage.Input, Output == Gpt
 
 /// The types of `fal-ai/gpt-image-1/text-to-image`.
 public enum GptImage1TextToImage {
+    /// The input of `fal-ai/gpt-image-1/text-to-image`: the same as `GptImage1Mini.Input`, declared once for every endpoint that shares it.
+    public typealias Input = GptImage1Mini.Input
+    /// The output of `fal-ai/gpt-image-1/text-to-image`: the same as `GptImage15.Output`, declared once for every endpoint that shares it.
+    public typealias Output = GptImage15.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = GptImage15Edit.ImageSize
     public typealias Background = GptImage15.Background
     public typealias Quality = GptImage1EditImage.Quality
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/gpt-image-1/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt for image generation
-        ///
-        /// At least 2 characters.
-        public var prompt: String
-        /// Aspect ratio for the generated image
-        ///
-        /// Default: `.auto`.
-        public var imageSize: ImageSize?
-        /// Background for the generated image
-        ///
-        /// Default: `.auto`.
-        public var background: Background?
-        /// Quality for the generated image
-        ///
-        /// Default: `.auto`.
-        public var quality: Quality?
-        /// Number of images to generate
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// Output format for the images
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-
-        public init(
-            prompt: String,
-            imageSize: ImageSize? = nil,
-            background: Background? = nil,
-            quality: Quality? = nil,
-            numImages: Int? = nil,
-            outputFormat: OutputFormat? = nil,
-            syncMode: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.imageSize = imageSize
-            self.background = background
-            self.quality = quality
-            self.numImages = numImages
-            self.outputFormat = outputFormat
-            self.syncMode = syncMode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.background = try wire.optional("background")
-            self.quality = try wire.optional("quality")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.background, "background")
-            try wire.optional(self.quality, "quality")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var imageSize: ImageSize { .auto }
-            public static var background: Background { .auto }
-            public static var quality: Quality { .auto }
-            public static var numImages: Int { 1 }
-            public static var outputFormat: OutputFormat { .png }
-            public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 2)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/gpt-image-1/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-
-        public init(images: [ImageFile]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }

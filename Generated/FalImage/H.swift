@@ -28,6 +28,8 @@ extension QueueEndpoint where Input == HidreamE11.Input, Output == HidreamE11.Ou
 
 /// The types of `fal-ai/hidream-e1-1`.
 public enum HidreamE11 {
+    /// The output of `fal-ai/hidream-e1-1`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Image = Cartoonify.Image
@@ -161,46 +163,6 @@ public enum HidreamE11 {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/hidream-e1-1`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HidreamI1Dev.Input, Output == HidreamI1Dev.Output {
@@ -210,6 +172,8 @@ extension QueueEndpoint where Input == HidreamI1Dev.Input, Output == HidreamI1De
 
 /// The types of `fal-ai/hidream-i1-dev`.
 public enum HidreamI1Dev {
+    /// The output of `fal-ai/hidream-i1-dev`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -319,46 +283,6 @@ public enum HidreamI1Dev {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/hidream-i1-dev`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HidreamI1Fast.Input, Output == HidreamI1Fast.Output {
@@ -368,6 +292,8 @@ extension QueueEndpoint where Input == HidreamI1Fast.Input, Output == HidreamI1F
 
 /// The types of `fal-ai/hidream-i1-fast`.
 public enum HidreamI1Fast {
+    /// The output of `fal-ai/hidream-i1-fast`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -477,46 +403,6 @@ public enum HidreamI1Fast {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/hidream-i1-fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HidreamI1Full.Input, Output == HidreamI1Full.Output {
@@ -526,6 +412,8 @@ extension QueueEndpoint where Input == HidreamI1Full.Input, Output == HidreamI1F
 
 /// The types of `fal-ai/hidream-i1-full`.
 public enum HidreamI1Full {
+    /// The output of `fal-ai/hidream-i1-full`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -696,46 +584,6 @@ public enum HidreamI1Full {
             var validator = Validator(path)
             validator.number(self.scale, "scale", minimum: 0, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/hidream-i1-full`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -1114,6 +962,8 @@ extension QueueEndpoint where Input == HidreamO1ImageDev.Input, Output == Hidrea
 
 /// The types of `fal-ai/hidream-o1-image/dev`.
 public enum HidreamO1ImageDev {
+    /// The output of `fal-ai/hidream-o1-image/dev`: the same as `HidreamO1Image.Output`, declared once for every endpoint that shares it.
+    public typealias Output = HidreamO1Image.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1241,46 +1091,6 @@ public enum HidreamO1ImageDev {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/hidream-o1-image/dev`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images.
-        public let images: [ImageFile]
-        /// The seed used for generation.
-        public let seed: Int64
-        /// Whether each generated image was flagged by the safety checker.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generation.
-        public let prompt: String
-        /// Generation timings.
-        public let timings: [String: Double]
-
-        public init(images: [ImageFile], seed: Int64, hasNSFWConcepts: [Bool], prompt: String, timings: [String: Double]) {
-            self.images = images
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-            self.timings = timings
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.timings, "timings")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HidreamO1ImageDevEdit.Input, Output == HidreamO1ImageDevEdit.Output {
@@ -1290,6 +1100,8 @@ extension QueueEndpoint where Input == HidreamO1ImageDevEdit.Input, Output == Hi
 
 /// The types of `fal-ai/hidream-o1-image/dev/edit`.
 public enum HidreamO1ImageDevEdit {
+    /// The output of `fal-ai/hidream-o1-image/dev/edit`: the same as `HidreamO1Image.Output`, declared once for every endpoint that shares it.
+    public typealias Output = HidreamO1Image.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1418,46 +1230,6 @@ public enum HidreamO1ImageDevEdit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/hidream-o1-image/dev/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images.
-        public let images: [ImageFile]
-        /// The seed used for generation.
-        public let seed: Int64
-        /// Whether each generated image was flagged by the safety checker.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generation.
-        public let prompt: String
-        /// Generation timings.
-        public let timings: [String: Double]
-
-        public init(images: [ImageFile], seed: Int64, hasNSFWConcepts: [Bool], prompt: String, timings: [String: Double]) {
-            self.images = images
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-            self.timings = timings
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.timings, "timings")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HidreamO1ImageEdit.Input, Output == HidreamO1ImageEdit.Output {
@@ -1467,6 +1239,8 @@ extension QueueEndpoint where Input == HidreamO1ImageEdit.Input, Output == Hidre
 
 /// The types of `fal-ai/hidream-o1-image/edit`.
 public enum HidreamO1ImageEdit {
+    /// The output of `fal-ai/hidream-o1-image/edit`: the same as `HidreamO1Image.Output`, declared once for every endpoint that shares it.
+    public typealias Output = HidreamO1Image.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1593,46 +1367,6 @@ public enum HidreamO1ImageEdit {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/hidream-o1-image/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images.
-        public let images: [ImageFile]
-        /// The seed used for generation.
-        public let seed: Int64
-        /// Whether each generated image was flagged by the safety checker.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generation.
-        public let prompt: String
-        /// Generation timings.
-        public let timings: [String: Double]
-
-        public init(images: [ImageFile], seed: Int64, hasNSFWConcepts: [Bool], prompt: String, timings: [String: Double]) {
-            self.images = images
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-            self.timings = timings
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.timings, "timings")
         }
     }
 }
@@ -1813,6 +1547,8 @@ extension QueueEndpoint where Input == HunyuanImageV3InstructEdit.Input, Output 
 
 /// The types of `fal-ai/hunyuan-image/v3/instruct/edit`.
 public enum HunyuanImageV3InstructEdit {
+    /// The output of `fal-ai/hunyuan-image/v3/instruct/edit`: the same as `HunyuanImageV21TextToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = HunyuanImageV21TextToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Flux2FlexEdit.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1917,31 +1653,6 @@ public enum HunyuanImageV3InstructEdit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/hunyuan-image/v3/instruct/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// A list of the generated images.
-        public let images: [Image]
-        /// The base seed used for the generation process.
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HunyuanImageV3InstructTextToImage.Input, Output == HunyuanImageV3InstructTextToImage.Output {
@@ -1951,6 +1662,8 @@ extension QueueEndpoint where Input == HunyuanImageV3InstructTextToImage.Input, 
 
 /// The types of `fal-ai/hunyuan-image/v3/instruct/text-to-image`.
 public enum HunyuanImageV3InstructTextToImage {
+    /// The output of `fal-ai/hunyuan-image/v3/instruct/text-to-image`: the same as `HunyuanImageV21TextToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = HunyuanImageV21TextToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Flux2FlexEdit.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -2049,31 +1762,6 @@ public enum HunyuanImageV3InstructTextToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/hunyuan-image/v3/instruct/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// A list of the generated images.
-        public let images: [Image]
-        /// The base seed used for the generation process.
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HunyuanImageV3TextToImage.Input, Output == HunyuanImageV3TextToImage.Output {
@@ -2083,6 +1771,8 @@ extension QueueEndpoint where Input == HunyuanImageV3TextToImage.Input, Output =
 
 /// The types of `fal-ai/hunyuan-image/v3/text-to-image`.
 public enum HunyuanImageV3TextToImage {
+    /// The output of `fal-ai/hunyuan-image/v3/text-to-image`: the same as `HunyuanImageV21TextToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = HunyuanImageV21TextToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -2207,31 +1897,6 @@ public enum HunyuanImageV3TextToImage {
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/hunyuan-image/v3/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// A list of the generated images.
-        public let images: [Image]
-        /// The base seed used for the generation process.
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
         }
     }
 }

@@ -35,6 +35,8 @@ extension QueueEndpoint where Input == IPAdapterFaceID.Input, Output == IPAdapte
 
 /// The types of `fal-ai/ip-adapter-face-id`.
 public enum IPAdapterFaceID {
+    /// The output of `fal-ai/ip-adapter-face-id`: the same as `Codeformer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Codeformer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -208,32 +210,6 @@ public enum IPAdapterFaceID {
 
         public static var allCases: [Self] { [._1x5V1, ._1x5V1Plus, ._1x5V2Plus, .sdxlV1, .sdxlV2Plus, ._1x5AurafaceV1] }
     }
-
-    /// The output of `fal-ai/ip-adapter-face-id`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image file info.
-        public let image: Image
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-
-        public init(image: Image, seed: Int64) {
-            self.image = image
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IclightV2.Input, Output == IclightV2.Output {
@@ -243,6 +219,8 @@ extension QueueEndpoint where Input == IclightV2.Input, Output == IclightV2.Outp
 
 /// The types of `fal-ai/iclight-v2`.
 public enum IclightV2 {
+    /// The output of `fal-ai/iclight-v2`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -451,46 +429,6 @@ public enum IclightV2 {
         public static var bottom: Self { .init(rawValue: "Bottom") }
 
         public static var allCases: [Self] { [.noInitialLatent, .left, .right, .top, .bottom] }
-    }
-
-    /// The output of `fal-ai/iclight-v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
     }
 }
 
@@ -831,6 +769,8 @@ extension QueueEndpoint where Input == IdeogramCharacterEdit.Input, Output == Id
 
 /// The types of `fal-ai/ideogram/character/edit`.
 public enum IdeogramCharacterEdit {
+    /// The output of `fal-ai/ideogram/character/edit`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias RenderingSpeed = IdeogramCharacter.RenderingSpeed
     public typealias ColorPalette = IdeogramCharacter.ColorPalette
@@ -955,30 +895,6 @@ public enum IdeogramCharacterEdit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ideogram/character/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramCharacterRemix.Input, Output == IdeogramCharacterRemix.Output {
@@ -988,6 +904,8 @@ extension QueueEndpoint where Input == IdeogramCharacterRemix.Input, Output == I
 
 /// The types of `fal-ai/ideogram/character/remix`.
 public enum IdeogramCharacterRemix {
+    /// The output of `fal-ai/ideogram/character/remix`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias RenderingSpeed = IdeogramCharacter.RenderingSpeed
     public typealias ColorPalette = IdeogramCharacter.ColorPalette
@@ -1144,30 +1062,6 @@ public enum IdeogramCharacterRemix {
             validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
             validator.nested(self.imageSize, "image_size")
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ideogram/character/remix`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
         }
     }
 }
@@ -1408,6 +1302,8 @@ extension QueueEndpoint where Input == IdeogramUpscale.Input, Output == Ideogram
 
 /// The types of `fal-ai/ideogram/upscale`.
 public enum IdeogramUpscale {
+    /// The output of `fal-ai/ideogram/upscale`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = FashnTryonV15.File
 
@@ -1494,30 +1390,6 @@ public enum IdeogramUpscale {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ideogram/upscale`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV2.Input, Output == IdeogramV2.Output {
@@ -1527,6 +1399,8 @@ extension QueueEndpoint where Input == IdeogramV2.Input, Output == IdeogramV2.Ou
 
 /// The types of `fal-ai/ideogram/v2`.
 public enum IdeogramV2 {
+    /// The output of `fal-ai/ideogram/v2`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = FashnTryonV15.File
 
@@ -1642,30 +1516,6 @@ public enum IdeogramV2 {
 
         public static var allCases: [Self] { [.auto, .general, .realistic, .design, .render3D, .anime] }
     }
-
-    /// The output of `fal-ai/ideogram/v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV2Edit.Input, Output == IdeogramV2Edit.Output {
@@ -1675,6 +1525,8 @@ extension QueueEndpoint where Input == IdeogramV2Edit.Input, Output == IdeogramV
 
 /// The types of `fal-ai/ideogram/v2/edit`.
 public enum IdeogramV2Edit {
+    /// The output of `fal-ai/ideogram/v2/edit`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Style = IdeogramV2.Style
     public typealias File = FashnTryonV15.File
@@ -1749,30 +1601,6 @@ public enum IdeogramV2Edit {
             public static var syncMode: Bool { false }
         }
     }
-
-    /// The output of `fal-ai/ideogram/v2/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV2Remix.Input, Output == IdeogramV2Remix.Output {
@@ -1782,6 +1610,8 @@ extension QueueEndpoint where Input == IdeogramV2Remix.Input, Output == Ideogram
 
 /// The types of `fal-ai/ideogram/v2/remix`.
 public enum IdeogramV2Remix {
+    /// The output of `fal-ai/ideogram/v2/remix`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = IdeogramV2.AspectRatio
     public typealias Style = IdeogramV2.Style
@@ -1875,30 +1705,6 @@ public enum IdeogramV2Remix {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ideogram/v2/remix`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV2Turbo.Input, Output == IdeogramV2Turbo.Output {
@@ -1908,110 +1714,14 @@ extension QueueEndpoint where Input == IdeogramV2Turbo.Input, Output == Ideogram
 
 /// The types of `fal-ai/ideogram/v2/turbo`.
 public enum IdeogramV2Turbo {
+    /// The input of `fal-ai/ideogram/v2/turbo`: the same as `IdeogramV2.Input`, declared once for every endpoint that shares it.
+    public typealias Input = IdeogramV2.Input
+    /// The output of `fal-ai/ideogram/v2/turbo`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = IdeogramV2.AspectRatio
     public typealias Style = IdeogramV2.Style
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/ideogram/v2/turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        public var prompt: String
-        /// The aspect ratio of the generated image
-        ///
-        /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
-        /// Whether to expand the prompt with MagicPrompt functionality.
-        ///
-        /// Default: `true`.
-        public var expandPrompt: Bool?
-        /// Seed for the random number generator
-        public var seed: Int64?
-        /// The style of the generated image
-        ///
-        /// Default: `.auto`.
-        public var style: Style?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// A negative prompt to avoid in the generated image
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            expandPrompt: Bool? = nil,
-            seed: Int64? = nil,
-            style: Style? = nil,
-            syncMode: Bool? = nil,
-            negativePrompt: String? = nil
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.expandPrompt = expandPrompt
-            self.seed = seed
-            self.style = style
-            self.syncMode = syncMode
-            self.negativePrompt = negativePrompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.seed = try wire.optional("seed")
-            self.style = try wire.optional("style")
-            self.syncMode = try wire.optional("sync_mode")
-            self.negativePrompt = try wire.optional("negative_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._1x1 }
-            public static var expandPrompt: Bool { true }
-            public static var style: Style { .auto }
-            public static var syncMode: Bool { false }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/ideogram/v2/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV2TurboEdit.Input, Output == IdeogramV2TurboEdit.Output {
@@ -2021,104 +1731,13 @@ extension QueueEndpoint where Input == IdeogramV2TurboEdit.Input, Output == Ideo
 
 /// The types of `fal-ai/ideogram/v2/turbo/edit`.
 public enum IdeogramV2TurboEdit {
+    /// The input of `fal-ai/ideogram/v2/turbo/edit`: the same as `IdeogramV2Edit.Input`, declared once for every endpoint that shares it.
+    public typealias Input = IdeogramV2Edit.Input
+    /// The output of `fal-ai/ideogram/v2/turbo/edit`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Style = IdeogramV2.Style
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/ideogram/v2/turbo/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to fill the masked part of the image.
-        public var prompt: String
-        /// The image URL to generate an image from. Needs to match the dimensions of the mask.
-        public var imageURL: FileInput
-        /// The mask URL to inpaint the image. Needs to match the dimensions of the input image.
-        public var maskURL: FileInput
-        /// Seed for the random number generator
-        public var seed: Int64?
-        /// The style of the generated image
-        ///
-        /// Default: `.auto`.
-        public var style: Style?
-        /// Whether to expand the prompt with MagicPrompt functionality.
-        ///
-        /// Default: `true`.
-        public var expandPrompt: Bool?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-
-        public init(
-            prompt: String,
-            imageURL: FileInput,
-            maskURL: FileInput,
-            seed: Int64? = nil,
-            style: Style? = nil,
-            expandPrompt: Bool? = nil,
-            syncMode: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.maskURL = maskURL
-            self.seed = seed
-            self.style = style
-            self.expandPrompt = expandPrompt
-            self.syncMode = syncMode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.required("mask_url")
-            self.seed = try wire.optional("seed")
-            self.style = try wire.optional("style")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.syncMode, "sync_mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var style: Style { .auto }
-            public static var expandPrompt: Bool { true }
-            public static var syncMode: Bool { false }
-        }
-    }
-
-    /// The output of `fal-ai/ideogram/v2/turbo/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV2TurboRemix.Input, Output == IdeogramV2TurboRemix.Output {
@@ -2128,123 +1747,14 @@ extension QueueEndpoint where Input == IdeogramV2TurboRemix.Input, Output == Ide
 
 /// The types of `fal-ai/ideogram/v2/turbo/remix`.
 public enum IdeogramV2TurboRemix {
+    /// The input of `fal-ai/ideogram/v2/turbo/remix`: the same as `IdeogramV2Remix.Input`, declared once for every endpoint that shares it.
+    public typealias Input = IdeogramV2Remix.Input
+    /// The output of `fal-ai/ideogram/v2/turbo/remix`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = IdeogramV2.AspectRatio
     public typealias Style = IdeogramV2.Style
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/ideogram/v2/turbo/remix`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to remix the image with
-        public var prompt: String
-        /// The image URL to remix
-        public var imageURL: FileInput
-        /// The aspect ratio of the generated image
-        ///
-        /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
-        /// Strength of the input image in the remix
-        ///
-        /// At least 0.01, at most 1. Default: `0.8`.
-        public var strength: Double?
-        /// Whether to expand the prompt with MagicPrompt functionality.
-        ///
-        /// Default: `true`.
-        public var expandPrompt: Bool?
-        /// Seed for the random number generator
-        public var seed: Int64?
-        /// The style of the generated image
-        ///
-        /// Default: `.auto`.
-        public var style: Style?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-
-        public init(
-            prompt: String,
-            imageURL: FileInput,
-            aspectRatio: AspectRatio? = nil,
-            strength: Double? = nil,
-            expandPrompt: Bool? = nil,
-            seed: Int64? = nil,
-            style: Style? = nil,
-            syncMode: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.aspectRatio = aspectRatio
-            self.strength = strength
-            self.expandPrompt = expandPrompt
-            self.seed = seed
-            self.style = style
-            self.syncMode = syncMode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.strength = try wire.optional("strength")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.seed = try wire.optional("seed")
-            self.style = try wire.optional("style")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.syncMode, "sync_mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._1x1 }
-            public static var strength: Double { 0.8 }
-            public static var expandPrompt: Bool { true }
-            public static var style: Style { .auto }
-            public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ideogram/v2/turbo/remix`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV2a.Input, Output == IdeogramV2a.Output {
@@ -2254,6 +1764,8 @@ extension QueueEndpoint where Input == IdeogramV2a.Input, Output == IdeogramV2a.
 
 /// The types of `fal-ai/ideogram/v2a`.
 public enum IdeogramV2a {
+    /// The output of `fal-ai/ideogram/v2a`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = IdeogramV2.AspectRatio
     public typealias Style = IdeogramV2.Style
@@ -2325,30 +1837,6 @@ public enum IdeogramV2a {
             public static var syncMode: Bool { false }
         }
     }
-
-    /// The output of `fal-ai/ideogram/v2a`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV2aRemix.Input, Output == IdeogramV2aRemix.Output {
@@ -2358,123 +1846,14 @@ extension QueueEndpoint where Input == IdeogramV2aRemix.Input, Output == Ideogra
 
 /// The types of `fal-ai/ideogram/v2a/remix`.
 public enum IdeogramV2aRemix {
+    /// The input of `fal-ai/ideogram/v2a/remix`: the same as `IdeogramV2Remix.Input`, declared once for every endpoint that shares it.
+    public typealias Input = IdeogramV2Remix.Input
+    /// The output of `fal-ai/ideogram/v2a/remix`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = IdeogramV2.AspectRatio
     public typealias Style = IdeogramV2.Style
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/ideogram/v2a/remix`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to remix the image with
-        public var prompt: String
-        /// The image URL to remix
-        public var imageURL: FileInput
-        /// The aspect ratio of the generated image
-        ///
-        /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
-        /// Strength of the input image in the remix
-        ///
-        /// At least 0.01, at most 1. Default: `0.8`.
-        public var strength: Double?
-        /// Whether to expand the prompt with MagicPrompt functionality.
-        ///
-        /// Default: `true`.
-        public var expandPrompt: Bool?
-        /// Seed for the random number generator
-        public var seed: Int64?
-        /// The style of the generated image
-        ///
-        /// Default: `.auto`.
-        public var style: Style?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-
-        public init(
-            prompt: String,
-            imageURL: FileInput,
-            aspectRatio: AspectRatio? = nil,
-            strength: Double? = nil,
-            expandPrompt: Bool? = nil,
-            seed: Int64? = nil,
-            style: Style? = nil,
-            syncMode: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.aspectRatio = aspectRatio
-            self.strength = strength
-            self.expandPrompt = expandPrompt
-            self.seed = seed
-            self.style = style
-            self.syncMode = syncMode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.strength = try wire.optional("strength")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.seed = try wire.optional("seed")
-            self.style = try wire.optional("style")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.syncMode, "sync_mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._1x1 }
-            public static var strength: Double { 0.8 }
-            public static var expandPrompt: Bool { true }
-            public static var style: Style { .auto }
-            public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ideogram/v2a/remix`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV2aTurbo.Input, Output == IdeogramV2aTurbo.Output {
@@ -2484,101 +1863,14 @@ extension QueueEndpoint where Input == IdeogramV2aTurbo.Input, Output == Ideogra
 
 /// The types of `fal-ai/ideogram/v2a/turbo`.
 public enum IdeogramV2aTurbo {
+    /// The input of `fal-ai/ideogram/v2a/turbo`: the same as `IdeogramV2a.Input`, declared once for every endpoint that shares it.
+    public typealias Input = IdeogramV2a.Input
+    /// The output of `fal-ai/ideogram/v2a/turbo`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = IdeogramV2.AspectRatio
     public typealias Style = IdeogramV2.Style
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/ideogram/v2a/turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        public var prompt: String
-        /// The aspect ratio of the generated image
-        ///
-        /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
-        /// Whether to expand the prompt with MagicPrompt functionality.
-        ///
-        /// Default: `true`.
-        public var expandPrompt: Bool?
-        /// Seed for the random number generator
-        public var seed: Int64?
-        /// The style of the generated image
-        ///
-        /// Default: `.auto`.
-        public var style: Style?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            expandPrompt: Bool? = nil,
-            seed: Int64? = nil,
-            style: Style? = nil,
-            syncMode: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.expandPrompt = expandPrompt
-            self.seed = seed
-            self.style = style
-            self.syncMode = syncMode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.seed = try wire.optional("seed")
-            self.style = try wire.optional("style")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.syncMode, "sync_mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._1x1 }
-            public static var expandPrompt: Bool { true }
-            public static var style: Style { .auto }
-            public static var syncMode: Bool { false }
-        }
-    }
-
-    /// The output of `fal-ai/ideogram/v2a/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV2aTurboRemix.Input, Output == IdeogramV2aTurboRemix.Output {
@@ -2588,123 +1880,14 @@ extension QueueEndpoint where Input == IdeogramV2aTurboRemix.Input, Output == Id
 
 /// The types of `fal-ai/ideogram/v2a/turbo/remix`.
 public enum IdeogramV2aTurboRemix {
+    /// The input of `fal-ai/ideogram/v2a/turbo/remix`: the same as `IdeogramV2Remix.Input`, declared once for every endpoint that shares it.
+    public typealias Input = IdeogramV2Remix.Input
+    /// The output of `fal-ai/ideogram/v2a/turbo/remix`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = IdeogramV2.AspectRatio
     public typealias Style = IdeogramV2.Style
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/ideogram/v2a/turbo/remix`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to remix the image with
-        public var prompt: String
-        /// The image URL to remix
-        public var imageURL: FileInput
-        /// The aspect ratio of the generated image
-        ///
-        /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
-        /// Strength of the input image in the remix
-        ///
-        /// At least 0.01, at most 1. Default: `0.8`.
-        public var strength: Double?
-        /// Whether to expand the prompt with MagicPrompt functionality.
-        ///
-        /// Default: `true`.
-        public var expandPrompt: Bool?
-        /// Seed for the random number generator
-        public var seed: Int64?
-        /// The style of the generated image
-        ///
-        /// Default: `.auto`.
-        public var style: Style?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-
-        public init(
-            prompt: String,
-            imageURL: FileInput,
-            aspectRatio: AspectRatio? = nil,
-            strength: Double? = nil,
-            expandPrompt: Bool? = nil,
-            seed: Int64? = nil,
-            style: Style? = nil,
-            syncMode: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.aspectRatio = aspectRatio
-            self.strength = strength
-            self.expandPrompt = expandPrompt
-            self.seed = seed
-            self.style = style
-            self.syncMode = syncMode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.strength = try wire.optional("strength")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.seed = try wire.optional("seed")
-            self.style = try wire.optional("style")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.syncMode, "sync_mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._1x1 }
-            public static var strength: Double { 0.8 }
-            public static var expandPrompt: Bool { true }
-            public static var style: Style { .auto }
-            public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ideogram/v2a/turbo/remix`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV3.Input, Output == IdeogramV3.Output {
@@ -2714,6 +1897,8 @@ extension QueueEndpoint where Input == IdeogramV3.Input, Output == IdeogramV3.Ou
 
 /// The types of `fal-ai/ideogram/v3`.
 public enum IdeogramV3 {
+    /// The output of `fal-ai/ideogram/v3`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias RenderingSpeed = IdeogramCharacter.RenderingSpeed
     public typealias ColorPalette = IdeogramCharacter.ColorPalette
@@ -2929,30 +2114,6 @@ public enum IdeogramV3 {
 
         public static var allCases: [Self] { [._80SIllustration, ._90SNostalgia, .abstractOrganic, .analogNostalgia, .artBrut, .artDeco, .artPoster, .aura, .avantGarde, .bauhaus, .blueprint, .blurryMotion, .brightArt, .c4DCartoon, .childrensBook, .collage, .coloringBookI, .coloringBookIi, .cubism, .darkAura, .doodle, .doubleExposure, .dramaticCinema, .editorial, .emotionalMinimal, .etherealParty, .expiredFilm, .flatArt, .flatVector, .forestReverie, .geoMinimalist, .glassPrism, .goldenHour, .graffitiI, .graffitiIi, .halftonePrint, .highContrast, .hippieEra, .iconic, .japandiFusion, .jazzy, .longExposure, .magazineEditorial, .minimalIllustration, .mixedMedia, .monochrome, .nightlife, .oilPainting, .oldCartoons, .paintGesture, .popArt, .retroEtching, .rivieraPop, .spotlight80S, .stylizedRed, .surrealCollage, .travelPoster, .vintageGeo, .vintagePoster, .watercolor, .weird, .woodblockPrint] }
     }
-
-    /// The output of `fal-ai/ideogram/v3`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV3Edit.Input, Output == IdeogramV3Edit.Output {
@@ -2962,6 +2123,8 @@ extension QueueEndpoint where Input == IdeogramV3Edit.Input, Output == IdeogramV
 
 /// The types of `fal-ai/ideogram/v3/edit`.
 public enum IdeogramV3Edit {
+    /// The output of `fal-ai/ideogram/v3/edit`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias RenderingSpeed = IdeogramCharacter.RenderingSpeed
     public typealias ColorPalette = IdeogramCharacter.ColorPalette
@@ -3081,30 +2244,6 @@ public enum IdeogramV3Edit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ideogram/v3/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV3GenerateTransparent.Input, Output == IdeogramV3GenerateTransparent.Output {
@@ -3114,6 +2253,8 @@ extension QueueEndpoint where Input == IdeogramV3GenerateTransparent.Input, Outp
 
 /// The types of `fal-ai/ideogram/v3/generate-transparent`.
 public enum IdeogramV3GenerateTransparent {
+    /// The output of `fal-ai/ideogram/v3/generate-transparent`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = IdeogramCustomModelsGenerate.AspectRatio
     public typealias RenderingSpeed = IdeogramCharacter.RenderingSpeed
@@ -3207,30 +2348,6 @@ public enum IdeogramV3GenerateTransparent {
             var validator = Validator(path)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ideogram/v3/generate-transparent`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
         }
     }
 }

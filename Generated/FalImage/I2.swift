@@ -36,6 +36,8 @@ extension QueueEndpoint where Input == IdeogramV3Reframe.Input, Output == Ideogr
 
 /// The types of `fal-ai/ideogram/v3/reframe`.
 public enum IdeogramV3Reframe {
+    /// The output of `fal-ai/ideogram/v3/reframe`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias RenderingSpeed = IdeogramCharacter.RenderingSpeed
     public typealias ColorPalette = IdeogramCharacter.ColorPalette
@@ -149,30 +151,6 @@ public enum IdeogramV3Reframe {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ideogram/v3/reframe`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV3Remix.Input, Output == IdeogramV3Remix.Output {
@@ -182,6 +160,8 @@ extension QueueEndpoint where Input == IdeogramV3Remix.Input, Output == Ideogram
 
 /// The types of `fal-ai/ideogram/v3/remix`.
 public enum IdeogramV3Remix {
+    /// The output of `fal-ai/ideogram/v3/remix`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias RenderingSpeed = IdeogramCharacter.RenderingSpeed
     public typealias ColorPalette = IdeogramCharacter.ColorPalette
@@ -325,30 +305,6 @@ public enum IdeogramV3Remix {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ideogram/v3/remix`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IdeogramV3ReplaceBackground.Input, Output == IdeogramV3ReplaceBackground.Output {
@@ -358,6 +314,8 @@ extension QueueEndpoint where Input == IdeogramV3ReplaceBackground.Input, Output
 
 /// The types of `fal-ai/ideogram/v3/replace-background`.
 public enum IdeogramV3ReplaceBackground {
+    /// The output of `fal-ai/ideogram/v3/replace-background`: the same as `IdeogramCharacter.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramCharacter.Output
     /// Types this endpoint shares with others, declared once.
     public typealias RenderingSpeed = IdeogramCharacter.RenderingSpeed
     public typealias ColorPalette = IdeogramCharacter.ColorPalette
@@ -478,30 +436,6 @@ public enum IdeogramV3ReplaceBackground {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ideogram/v3/replace-background`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == IllusionDiffusion.Input, Output == IllusionDiffusion.Output {
@@ -511,6 +445,8 @@ extension QueueEndpoint where Input == IllusionDiffusion.Input, Output == Illusi
 
 /// The types of `fal-ai/illusion-diffusion`.
 public enum IllusionDiffusion {
+    /// The output of `fal-ai/illusion-diffusion`: the same as `Codeformer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Codeformer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Image = AuraFlow.Image
@@ -647,32 +583,6 @@ public enum IllusionDiffusion {
         public static var euler: Self { .init(rawValue: "Euler") }
 
         public static var allCases: [Self] { [.dpmKarrasSde, .euler] }
-    }
-
-    /// The output of `fal-ai/illusion-diffusion`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image file info.
-        public let image: Image
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-
-        public init(image: Image, seed: Int64) {
-            self.image = image
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
-        }
     }
 }
 

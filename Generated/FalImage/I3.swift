@@ -250,6 +250,8 @@ extension QueueEndpoint where Input == ImageEditingBabyVersion.Input, Output == 
 
 /// The types of `fal-ai/image-editing/baby-version`.
 public enum ImageEditingBabyVersion {
+    /// The output of `fal-ai/image-editing/baby-version`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -345,29 +347,6 @@ public enum ImageEditingBabyVersion {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/baby-version`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingBackgroundChange.Input, Output == ImageEditingBackgroundChange.Output {
@@ -377,6 +356,8 @@ extension QueueEndpoint where Input == ImageEditingBackgroundChange.Input, Outpu
 
 /// The types of `fal-ai/image-editing/background-change`.
 public enum ImageEditingBackgroundChange {
+    /// The output of `fal-ai/image-editing/background-change`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -481,29 +462,6 @@ public enum ImageEditingBackgroundChange {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/background-change`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingBroccoliHaircut.Input, Output == ImageEditingBroccoliHaircut.Output {
@@ -513,6 +471,8 @@ extension QueueEndpoint where Input == ImageEditingBroccoliHaircut.Input, Output
 
 /// The types of `fal-ai/image-editing/broccoli-haircut`.
 public enum ImageEditingBroccoliHaircut {
+    /// The output of `fal-ai/image-editing/broccoli-haircut`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -600,29 +560,6 @@ public enum ImageEditingBroccoliHaircut {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/broccoli-haircut`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingCartoonify.Input, Output == ImageEditingCartoonify.Output {
@@ -632,6 +569,8 @@ extension QueueEndpoint where Input == ImageEditingCartoonify.Input, Output == I
 
 /// The types of `fal-ai/image-editing/cartoonify`.
 public enum ImageEditingCartoonify {
+    /// The output of `fal-ai/image-editing/cartoonify`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -727,29 +666,6 @@ public enum ImageEditingCartoonify {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/cartoonify`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingColorCorrection.Input, Output == ImageEditingColorCorrection.Output {
@@ -759,124 +675,15 @@ extension QueueEndpoint where Input == ImageEditingColorCorrection.Input, Output
 
 /// The types of `fal-ai/image-editing/color-correction`.
 public enum ImageEditingColorCorrection {
+    /// The input of `fal-ai/image-editing/color-correction`: the same as `ImageEditingCartoonify.Input`, declared once for every endpoint that shares it.
+    public typealias Input = ImageEditingCartoonify.Input
+    /// The output of `fal-ai/image-editing/color-correction`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias AspectRatio = FluxProKontext.AspectRatio
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/image-editing/color-correction`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Image prompt for the omni model.
-        public var imageURL: FileInput
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
-        /// Number of inference steps for sampling.
-        ///
-        /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
-        /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
-        ///
-        /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
-        /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-
-        public init(
-            imageURL: FileInput,
-            guidanceScale: Double? = nil,
-            numInferenceSteps: Int? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            outputFormat: OutputFormat? = nil,
-            aspectRatio: AspectRatio? = nil,
-            seed: Int64? = nil,
-            syncMode: Bool? = nil
-        ) {
-            self.imageURL = imageURL
-            self.guidanceScale = guidanceScale
-            self.numInferenceSteps = numInferenceSteps
-            self.safetyTolerance = safetyTolerance
-            self.outputFormat = outputFormat
-            self.aspectRatio = aspectRatio
-            self.seed = seed
-            self.syncMode = syncMode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var guidanceScale: Double { 3.5 }
-            public static var numInferenceSteps: Int { 30 }
-            public static var safetyTolerance: SafetyTolerance { ._2 }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/image-editing/color-correction`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingExpressionChange.Input, Output == ImageEditingExpressionChange.Output {
@@ -886,6 +693,8 @@ extension QueueEndpoint where Input == ImageEditingExpressionChange.Input, Outpu
 
 /// The types of `fal-ai/image-editing/expression-change`.
 public enum ImageEditingExpressionChange {
+    /// The output of `fal-ai/image-editing/expression-change`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -990,29 +799,6 @@ public enum ImageEditingExpressionChange {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/expression-change`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingFaceEnhancement.Input, Output == ImageEditingFaceEnhancement.Output {
@@ -1022,124 +808,15 @@ extension QueueEndpoint where Input == ImageEditingFaceEnhancement.Input, Output
 
 /// The types of `fal-ai/image-editing/face-enhancement`.
 public enum ImageEditingFaceEnhancement {
+    /// The input of `fal-ai/image-editing/face-enhancement`: the same as `ImageEditingCartoonify.Input`, declared once for every endpoint that shares it.
+    public typealias Input = ImageEditingCartoonify.Input
+    /// The output of `fal-ai/image-editing/face-enhancement`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias AspectRatio = FluxProKontext.AspectRatio
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/image-editing/face-enhancement`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Image prompt for the omni model.
-        public var imageURL: FileInput
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
-        /// Number of inference steps for sampling.
-        ///
-        /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
-        /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
-        ///
-        /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
-        /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-
-        public init(
-            imageURL: FileInput,
-            guidanceScale: Double? = nil,
-            numInferenceSteps: Int? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            outputFormat: OutputFormat? = nil,
-            aspectRatio: AspectRatio? = nil,
-            seed: Int64? = nil,
-            syncMode: Bool? = nil
-        ) {
-            self.imageURL = imageURL
-            self.guidanceScale = guidanceScale
-            self.numInferenceSteps = numInferenceSteps
-            self.safetyTolerance = safetyTolerance
-            self.outputFormat = outputFormat
-            self.aspectRatio = aspectRatio
-            self.seed = seed
-            self.syncMode = syncMode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var guidanceScale: Double { 3.5 }
-            public static var numInferenceSteps: Int { 30 }
-            public static var safetyTolerance: SafetyTolerance { ._2 }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/image-editing/face-enhancement`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingHairChange.Input, Output == ImageEditingHairChange.Output {
@@ -1149,6 +826,8 @@ extension QueueEndpoint where Input == ImageEditingHairChange.Input, Output == I
 
 /// The types of `fal-ai/image-editing/hair-change`.
 public enum ImageEditingHairChange {
+    /// The output of `fal-ai/image-editing/hair-change`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1253,29 +932,6 @@ public enum ImageEditingHairChange {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/hair-change`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingObjectRemoval.Input, Output == ImageEditingObjectRemoval.Output {
@@ -1285,6 +941,8 @@ extension QueueEndpoint where Input == ImageEditingObjectRemoval.Input, Output =
 
 /// The types of `fal-ai/image-editing/object-removal`.
 public enum ImageEditingObjectRemoval {
+    /// The output of `fal-ai/image-editing/object-removal`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1389,29 +1047,6 @@ public enum ImageEditingObjectRemoval {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/object-removal`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingPhotoRestoration.Input, Output == ImageEditingPhotoRestoration.Output {
@@ -1421,6 +1056,8 @@ extension QueueEndpoint where Input == ImageEditingPhotoRestoration.Input, Outpu
 
 /// The types of `fal-ai/image-editing/photo-restoration`.
 public enum ImageEditingPhotoRestoration {
+    /// The output of `fal-ai/image-editing/photo-restoration`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1516,29 +1153,6 @@ public enum ImageEditingPhotoRestoration {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/photo-restoration`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingPlushieStyle.Input, Output == ImageEditingPlushieStyle.Output {
@@ -1548,6 +1162,8 @@ extension QueueEndpoint where Input == ImageEditingPlushieStyle.Input, Output ==
 
 /// The types of `fal-ai/image-editing/plushie-style`.
 public enum ImageEditingPlushieStyle {
+    /// The output of `fal-ai/image-editing/plushie-style`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -1635,29 +1251,6 @@ public enum ImageEditingPlushieStyle {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/plushie-style`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingProfessionalPhoto.Input, Output == ImageEditingProfessionalPhoto.Output {
@@ -1667,124 +1260,15 @@ extension QueueEndpoint where Input == ImageEditingProfessionalPhoto.Input, Outp
 
 /// The types of `fal-ai/image-editing/professional-photo`.
 public enum ImageEditingProfessionalPhoto {
+    /// The input of `fal-ai/image-editing/professional-photo`: the same as `ImageEditingCartoonify.Input`, declared once for every endpoint that shares it.
+    public typealias Input = ImageEditingCartoonify.Input
+    /// The output of `fal-ai/image-editing/professional-photo`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias AspectRatio = FluxProKontext.AspectRatio
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/image-editing/professional-photo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Image prompt for the omni model.
-        public var imageURL: FileInput
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
-        /// Number of inference steps for sampling.
-        ///
-        /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
-        /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
-        ///
-        /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
-        /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-
-        public init(
-            imageURL: FileInput,
-            guidanceScale: Double? = nil,
-            numInferenceSteps: Int? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            outputFormat: OutputFormat? = nil,
-            aspectRatio: AspectRatio? = nil,
-            seed: Int64? = nil,
-            syncMode: Bool? = nil
-        ) {
-            self.imageURL = imageURL
-            self.guidanceScale = guidanceScale
-            self.numInferenceSteps = numInferenceSteps
-            self.safetyTolerance = safetyTolerance
-            self.outputFormat = outputFormat
-            self.aspectRatio = aspectRatio
-            self.seed = seed
-            self.syncMode = syncMode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var guidanceScale: Double { 3.5 }
-            public static var numInferenceSteps: Int { 30 }
-            public static var safetyTolerance: SafetyTolerance { ._2 }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/image-editing/professional-photo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingRealism.Input, Output == ImageEditingRealism.Output {
@@ -1794,6 +1278,8 @@ extension QueueEndpoint where Input == ImageEditingRealism.Input, Output == Imag
 
 /// The types of `fal-ai/image-editing/realism`.
 public enum ImageEditingRealism {
+    /// The output of `fal-ai/image-editing/realism`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -1881,29 +1367,6 @@ public enum ImageEditingRealism {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/realism`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingReframe.Input, Output == ImageEditingReframe.Output {
@@ -1913,6 +1376,8 @@ extension QueueEndpoint where Input == ImageEditingReframe.Input, Output == Imag
 
 /// The types of `fal-ai/image-editing/reframe`.
 public enum ImageEditingReframe {
+    /// The output of `fal-ai/image-editing/reframe`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -2011,29 +1476,6 @@ public enum ImageEditingReframe {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/reframe`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingRetouch.Input, Output == ImageEditingRetouch.Output {
@@ -2043,6 +1485,8 @@ extension QueueEndpoint where Input == ImageEditingRetouch.Input, Output == Imag
 
 /// The types of `fal-ai/image-editing/retouch`.
 public enum ImageEditingRetouch {
+    /// The output of `fal-ai/image-editing/retouch`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -2130,29 +1574,6 @@ public enum ImageEditingRetouch {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/retouch`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingSceneComposition.Input, Output == ImageEditingSceneComposition.Output {
@@ -2162,6 +1583,8 @@ extension QueueEndpoint where Input == ImageEditingSceneComposition.Input, Outpu
 
 /// The types of `fal-ai/image-editing/scene-composition`.
 public enum ImageEditingSceneComposition {
+    /// The output of `fal-ai/image-editing/scene-composition`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -2266,29 +1689,6 @@ public enum ImageEditingSceneComposition {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/scene-composition`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingStyleTransfer.Input, Output == ImageEditingStyleTransfer.Output {
@@ -2298,6 +1698,8 @@ extension QueueEndpoint where Input == ImageEditingStyleTransfer.Input, Output =
 
 /// The types of `fal-ai/image-editing/style-transfer`.
 public enum ImageEditingStyleTransfer {
+    /// The output of `fal-ai/image-editing/style-transfer`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -2402,29 +1804,6 @@ public enum ImageEditingStyleTransfer {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/style-transfer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingTextRemoval.Input, Output == ImageEditingTextRemoval.Output {
@@ -2434,6 +1813,8 @@ extension QueueEndpoint where Input == ImageEditingTextRemoval.Input, Output == 
 
 /// The types of `fal-ai/image-editing/text-removal`.
 public enum ImageEditingTextRemoval {
+    /// The output of `fal-ai/image-editing/text-removal`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -2529,29 +1910,6 @@ public enum ImageEditingTextRemoval {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/text-removal`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingTimeOfDay.Input, Output == ImageEditingTimeOfDay.Output {
@@ -2561,6 +1919,8 @@ extension QueueEndpoint where Input == ImageEditingTimeOfDay.Input, Output == Im
 
 /// The types of `fal-ai/image-editing/time-of-day`.
 public enum ImageEditingTimeOfDay {
+    /// The output of `fal-ai/image-editing/time-of-day`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -2665,29 +2025,6 @@ public enum ImageEditingTimeOfDay {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/time-of-day`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingWeatherEffect.Input, Output == ImageEditingWeatherEffect.Output {
@@ -2697,6 +2034,8 @@ extension QueueEndpoint where Input == ImageEditingWeatherEffect.Input, Output =
 
 /// The types of `fal-ai/image-editing/weather-effect`.
 public enum ImageEditingWeatherEffect {
+    /// The output of `fal-ai/image-editing/weather-effect`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -2801,29 +2140,6 @@ public enum ImageEditingWeatherEffect {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/image-editing/weather-effect`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageEditingWojakStyle.Input, Output == ImageEditingWojakStyle.Output {
@@ -2833,6 +2149,8 @@ extension QueueEndpoint where Input == ImageEditingWojakStyle.Input, Output == I
 
 /// The types of `fal-ai/image-editing/wojak-style`.
 public enum ImageEditingWojakStyle {
+    /// The output of `fal-ai/image-editing/wojak-style`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -2918,29 +2236,6 @@ public enum ImageEditingWojakStyle {
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
             validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/image-editing/wojak-style`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
         }
     }
 }

@@ -36,6 +36,8 @@ extension QueueEndpoint where Input == ImageEditingYoutubeThumbnails.Input, Outp
 
 /// The types of `fal-ai/image-editing/youtube-thumbnails`.
 public enum ImageEditingYoutubeThumbnails {
+    /// The output of `fal-ai/image-editing/youtube-thumbnails`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -130,29 +132,6 @@ public enum ImageEditingYoutubeThumbnails {
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
             validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/image-editing/youtube-thumbnails`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
         }
     }
 }
@@ -575,28 +554,10 @@ extension QueueEndpoint where Input == ImagePreprocessorsSam.Input, Output == Im
 
 /// The types of `fal-ai/image-preprocessors/sam`.
 public enum ImagePreprocessorsSam {
+    /// The input of `fal-ai/image-preprocessors/sam`: the same as `ImagePreprocessorsDepthAnythingV2.Input`, declared once for every endpoint that shares it.
+    public typealias Input = ImagePreprocessorsDepthAnythingV2.Input
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/image-preprocessors/sam`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of the image to process
-        public var imageURL: FileInput
-
-        public init(imageURL: FileInput) {
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-        }
-    }
 
     /// The output of `fal-ai/image-preprocessors/sam`.
     public struct Output: QueueModel, StructurallyEquatable {
@@ -709,28 +670,10 @@ extension QueueEndpoint where Input == ImagePreprocessorsTeed.Input, Output == I
 
 /// The types of `fal-ai/image-preprocessors/teed`.
 public enum ImagePreprocessorsTeed {
+    /// The input of `fal-ai/image-preprocessors/teed`: the same as `ImagePreprocessorsDepthAnythingV2.Input`, declared once for every endpoint that shares it.
+    public typealias Input = ImagePreprocessorsDepthAnythingV2.Input
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/image-preprocessors/teed`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of the image to process
-        public var imageURL: FileInput
-
-        public init(imageURL: FileInput) {
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-        }
-    }
 
     /// The output of `fal-ai/image-preprocessors/teed`.
     public struct Output: QueueModel, StructurallyEquatable {
@@ -760,48 +703,12 @@ extension QueueEndpoint where Input == ImagePreprocessorsZoe.Input, Output == Im
 
 /// The types of `fal-ai/image-preprocessors/zoe`.
 public enum ImagePreprocessorsZoe {
+    /// The input of `fal-ai/image-preprocessors/zoe`: the same as `ImagePreprocessorsDepthAnythingV2.Input`, declared once for every endpoint that shares it.
+    public typealias Input = ImagePreprocessorsDepthAnythingV2.Input
+    /// The output of `fal-ai/image-preprocessors/zoe`: the same as `ImagePreprocessorsDepthAnythingV2.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImagePreprocessorsDepthAnythingV2.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/image-preprocessors/zoe`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of the image to process
-        public var imageURL: FileInput
-
-        public init(imageURL: FileInput) {
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-        }
-    }
-
-    /// The output of `fal-ai/image-preprocessors/zoe`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Image with depth map
-        public let image: Image
-
-        public init(image: Image) {
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Imagen3Fast.Input, Output == Imagen3Fast.Output {
@@ -926,6 +833,8 @@ extension QueueEndpoint where Input == Imagen4Preview.Input, Output == Imagen4Pr
 
 /// The types of `fal-ai/imagen4/preview`.
 public enum Imagen4Preview {
+    /// The output of `fal-ai/imagen4/preview`: the same as `Gemini25FlashImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Gemini25FlashImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
@@ -1052,31 +961,6 @@ public enum Imagen4Preview {
 
         public static var allCases: [Self] { [._1K, ._2K] }
     }
-
-    /// The output of `fal-ai/imagen4/preview`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-        /// The description of the generated images.
-        public let description: String
-
-        public init(images: [ImageFile], description: String) {
-            self.images = images
-            self.description = description
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Imagen4PreviewFast.Input, Output == Imagen4PreviewFast.Output {
@@ -1086,6 +970,8 @@ extension QueueEndpoint where Input == Imagen4PreviewFast.Input, Output == Image
 
 /// The types of `fal-ai/imagen4/preview/fast`.
 public enum Imagen4PreviewFast {
+    /// The output of `fal-ai/imagen4/preview/fast`: the same as `Gemini25FlashImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Gemini25FlashImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Imagen4Preview.AspectRatio
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1177,31 +1063,6 @@ public enum Imagen4PreviewFast {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/imagen4/preview/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-        /// The description of the generated images.
-        public let description: String
-
-        public init(images: [ImageFile], description: String) {
-            self.images = images
-            self.description = description
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Imagen4PreviewUltra.Input, Output == Imagen4PreviewUltra.Output {
@@ -1211,132 +1072,16 @@ extension QueueEndpoint where Input == Imagen4PreviewUltra.Input, Output == Imag
 
 /// The types of `fal-ai/imagen4/preview/ultra`.
 public enum Imagen4PreviewUltra {
+    /// The input of `fal-ai/imagen4/preview/ultra`: the same as `Imagen4Preview.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Imagen4Preview.Input
+    /// The output of `fal-ai/imagen4/preview/ultra`: the same as `Gemini25FlashImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Gemini25FlashImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Imagen4Preview.AspectRatio
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias Resolution = Imagen4Preview.Resolution
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/imagen4/preview/ultra`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The text prompt to generate an image from.
-        ///
-        /// At least 3 characters, at most 5000 characters.
-        public var prompt: String
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// The seed for the random number generator.
-        public var seed: Int64?
-        /// The aspect ratio of the generated image.
-        ///
-        /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
-        ///
-        /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The resolution of the generated image.
-        ///
-        /// Default: `._1K`.
-        public var resolution: Resolution?
-
-        public init(
-            prompt: String,
-            numImages: Int? = nil,
-            seed: Int64? = nil,
-            aspectRatio: AspectRatio? = nil,
-            outputFormat: OutputFormat? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            syncMode: Bool? = nil,
-            resolution: Resolution? = nil
-        ) {
-            self.prompt = prompt
-            self.numImages = numImages
-            self.seed = seed
-            self.aspectRatio = aspectRatio
-            self.outputFormat = outputFormat
-            self.safetyTolerance = safetyTolerance
-            self.syncMode = syncMode
-            self.resolution = resolution
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-            self.resolution = try wire.optional("resolution")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.resolution, "resolution")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numImages: Int { 1 }
-            public static var aspectRatio: AspectRatio { ._1x1 }
-            public static var outputFormat: OutputFormat { .png }
-            public static var safetyTolerance: SafetyTolerance { ._4 }
-            public static var syncMode: Bool { false }
-            public static var resolution: Resolution { ._1K }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/imagen4/preview/ultra`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-        /// The description of the generated images.
-        public let description: String
-
-        public init(images: [ImageFile], description: String) {
-            self.images = images
-            self.description = description
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageutilsDepth.Input, Output == ImageutilsDepth.Output {
@@ -1425,6 +1170,8 @@ extension QueueEndpoint where Input == ImageutilsMarigoldDepth.Input, Output == 
 
 /// The types of `fal-ai/imageutils/marigold-depth`.
 public enum ImageutilsMarigoldDepth {
+    /// The output of `fal-ai/imageutils/marigold-depth`: the same as `ImageutilsDepth.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageutilsDepth.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -1488,26 +1235,6 @@ public enum ImageutilsMarigoldDepth {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/imageutils/marigold-depth`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The depth map.
-        public let image: Image
-
-        public init(image: Image) {
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImageutilsRembg.Input, Output == ImageutilsRembg.Output {
@@ -1517,6 +1244,8 @@ extension QueueEndpoint where Input == ImageutilsRembg.Input, Output == Imageuti
 
 /// The types of `fal-ai/imageutils/rembg`.
 public enum ImageutilsRembg {
+    /// The output of `fal-ai/imageutils/rembg`: the same as `BriaBackgroundRemove.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaBackgroundRemove.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -1557,26 +1286,6 @@ public enum ImageutilsRembg {
         public enum Defaults {
             public static var syncMode: Bool { false }
             public static var cropToBbox: Bool { false }
-        }
-    }
-
-    /// The output of `fal-ai/imageutils/rembg`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Background removed image.
-        public let image: Image
-
-        public init(image: Image) {
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
         }
     }
 }
@@ -1675,6 +1384,8 @@ extension QueueEndpoint where Input == ImagineartImagineart15ProPreviewTextToIma
 
 /// The types of `imagineart/imagineart-1.5-pro-preview/text-to-image`.
 public enum ImagineartImagineart15ProPreviewTextToImage {
+    /// The output of `imagineart/imagineart-1.5-pro-preview/text-to-image`: the same as `ImagineartImagineart15PreviewTextToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImagineartImagineart15PreviewTextToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -1733,26 +1444,6 @@ public enum ImagineartImagineart15ProPreviewTextToImage {
 
         public static var allCases: [Self] { [._1x1, ._16x9, ._9x16, ._4x3, ._3x4, ._3x1, ._1x3, ._3x2, ._2x3] }
     }
-
-    /// The output of `imagineart/imagineart-1.5-pro-preview/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated image
-        public let images: [Image]
-
-        public init(images: [Image]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ImagineartImagineart20PreviewTextToImage.Input, Output == ImagineartImagineart20PreviewTextToImage.Output {
@@ -1762,6 +1453,8 @@ extension QueueEndpoint where Input == ImagineartImagineart20PreviewTextToImage.
 
 /// The types of `imagineart/imagineart-2.0-preview/text-to-image`.
 public enum ImagineartImagineart20PreviewTextToImage {
+    /// The output of `imagineart/imagineart-2.0-preview/text-to-image`: the same as `ImagineartImagineart15PreviewTextToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImagineartImagineart15PreviewTextToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = Imagen4Preview.Resolution
     public typealias Image = AuraFlow.Image
@@ -1860,26 +1553,6 @@ public enum ImagineartImagineart20PreviewTextToImage {
 
         public static var allCases: [Self] { [.high, .low] }
     }
-
-    /// The output of `imagineart/imagineart-2.0-preview/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated image
-        public let images: [Image]
-
-        public init(images: [Image]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == InstantCharacter.Input, Output == InstantCharacter.Output {
@@ -1889,6 +1562,8 @@ extension QueueEndpoint where Input == InstantCharacter.Input, Output == Instant
 
 /// The types of `fal-ai/instant-character`.
 public enum InstantCharacter {
+    /// The output of `fal-ai/instant-character`: the same as `Cogview4.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cogview4.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -2024,46 +1699,6 @@ public enum InstantCharacter {
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/instant-character`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

@@ -20,6 +20,8 @@ extension QueueEndpoint where Input == KlingImageO1.Input, Output == KlingImageO
 
 /// The types of `fal-ai/kling-image/o1`.
 public enum KlingImageO1 {
+    /// The output of `fal-ai/kling-image/o1`: the same as `BytedanceSeedreamV45Edit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceSeedreamV45Edit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = Imagen4Preview.Resolution
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -162,26 +164,6 @@ public enum KlingImageO1 {
         public static var _21x9: Self { .init(rawValue: "21:9") }
 
         public static var allCases: [Self] { [.auto, ._16x9, ._9x16, ._1x1, ._4x3, ._3x4, ._3x2, ._2x3, ._21x9] }
-    }
-
-    /// The output of `fal-ai/kling-image/o1`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images
-        public let images: [Image]
-
-        public init(images: [Image]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
     }
 }
 
@@ -367,12 +349,13 @@ extension QueueEndpoint where Input == KlingImageO3TextToImage.Input, Output == 
 
 /// The types of `fal-ai/kling-image/o3/text-to-image`.
 public enum KlingImageO3TextToImage {
+    /// The output of `fal-ai/kling-image/o3/text-to-image`: the same as `KlingImageO3ImageToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingImageO3ImageToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ElementInput = KlingImageO1.ElementInput
     public typealias Resolution = Gemini3ProImagePreview.Resolution
     public typealias ResultType = KlingImageO3ImageToImage.ResultType
     public typealias OutputFormat = ChronoEdit.OutputFormat
-    public typealias Output = KlingImageO3ImageToImage.Output
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling O3 Text-to-Image Generation.
@@ -634,12 +617,13 @@ extension QueueEndpoint where Input == KlingImageV3TextToImage.Input, Output == 
 
 /// The types of `fal-ai/kling-image/v3/text-to-image`.
 public enum KlingImageV3TextToImage {
+    /// The output of `fal-ai/kling-image/v3/text-to-image`: the same as `KlingImageV3ImageToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingImageV3ImageToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ElementInput = KlingImageO1.ElementInput
     public typealias Resolution = Imagen4Preview.Resolution
     public typealias AspectRatio = KlingImageO3TextToImage.AspectRatio
     public typealias OutputFormat = ChronoEdit.OutputFormat
-    public typealias Output = KlingImageV3ImageToImage.Output
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling V3 Text-to-Image Generation.
@@ -813,6 +797,8 @@ extension QueueEndpoint where Input == KolorsImageToImage.Input, Output == Kolor
 
 /// The types of `fal-ai/kolors/image-to-image`.
 public enum KolorsImageToImage {
+    /// The output of `fal-ai/kolors/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -971,45 +957,5 @@ public enum KolorsImageToImage {
         public static var deisMultistepScheduler: Self { .init(rawValue: "DEISMultistepScheduler") }
 
         public static var allCases: [Self] { [.eulerDiscreteScheduler, .eulerAncestralDiscreteScheduler, .dpmSolverMultistepScheduler, .dpmSolverMultistepSchedulerSdeKarras, .uniPcMultistepScheduler, .deisMultistepScheduler] }
-    }
-
-    /// The output of `fal-ai/kolors/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
     }
 }

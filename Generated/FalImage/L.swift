@@ -491,6 +491,8 @@ extension QueueEndpoint where Input == LeffaVirtualTryon.Input, Output == LeffaV
 
 /// The types of `fal-ai/leffa/virtual-tryon`.
 public enum LeffaVirtualTryon {
+    /// The output of `fal-ai/leffa/virtual-tryon`: the same as `LeffaPoseTransfer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LeffaPoseTransfer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Image = AuraFlow.Image
@@ -605,36 +607,6 @@ public enum LeffaVirtualTryon {
 
         public static var allCases: [Self] { [.upperBody, .lowerBody, .dresses] }
     }
-
-    /// The output of `fal-ai/leffa/virtual-tryon`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The output image.
-        public let image: Image
-        /// The seed for the inference.
-        public let seed: Int64
-        /// Whether the image contains NSFW concepts.
-        public let hasNSFWConcepts: Bool
-
-        public init(image: Image, seed: Int64, hasNSFWConcepts: Bool) {
-            self.image = image
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LightningModels.Input, Output == LightningModels.Output {
@@ -644,6 +616,8 @@ extension QueueEndpoint where Input == LightningModels.Input, Output == Lightnin
 
 /// The types of `fal-ai/lightning-models`.
 public enum LightningModels {
+    /// The output of `fal-ai/lightning-models`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Embedding = Dreamshaper.Embedding
     public typealias Format = Dreamshaper.Format
@@ -808,46 +782,6 @@ public enum LightningModels {
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 12)
             validator.nested(self.imageSize, "image_size")
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/lightning-models`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -1909,6 +1843,8 @@ extension QueueEndpoint where Input == LoRAInpaint.Input, Output == LoRAInpaint.
 
 /// The types of `fal-ai/lora/inpaint`.
 public enum LoRAInpaint {
+    /// The output of `fal-ai/lora/inpaint`: the same as `LoRAImageToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LoRAImageToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = ErnieImageLoRA.LoRAWeight
     public typealias Embedding = LoRAImageToImage.Embedding
@@ -2284,53 +2220,6 @@ public enum LoRAInpaint {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/lora/inpaint`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The latents saved for debugging.
-        public let debugLatents: File?
-        /// The latents saved for debugging per pass.
-        public let debugPerPassLatents: File?
-
-        public init(
-            images: [Image],
-            seed: Int64,
-            hasNSFWConcepts: [Bool],
-            debugLatents: File? = nil,
-            debugPerPassLatents: File? = nil
-        ) {
-            self.images = images
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.debugLatents = debugLatents
-            self.debugPerPassLatents = debugPerPassLatents
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.debugLatents = try wire.optional("debug_latents")
-            self.debugPerPassLatents = try wire.optional("debug_per_pass_latents")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.optional(self.debugLatents, "debug_latents")
-            try wire.optional(self.debugPerPassLatents, "debug_per_pass_latents")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LongcatImage.Input, Output == LongcatImage.Output {
@@ -2340,6 +2229,8 @@ extension QueueEndpoint where Input == LongcatImage.Input, Output == LongcatImag
 
 /// The types of `fal-ai/longcat-image`.
 public enum LongcatImage {
+    /// The output of `fal-ai/longcat-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -2459,46 +2350,6 @@ public enum LongcatImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/longcat-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LongcatImageEdit.Input, Output == LongcatImageEdit.Output {
@@ -2508,6 +2359,8 @@ extension QueueEndpoint where Input == LongcatImageEdit.Input, Output == Longcat
 
 /// The types of `fal-ai/longcat-image/edit`.
 public enum LongcatImageEdit {
+    /// The output of `fal-ai/longcat-image/edit`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias Acceleration = ErnieImage.Acceleration
@@ -2620,46 +2473,6 @@ public enum LongcatImageEdit {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/longcat-image/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -2879,67 +2692,13 @@ extension QueueEndpoint where Input == LumaPhotonFlash.Input, Output == LumaPhot
 
 /// The types of `fal-ai/luma-photon/flash`.
 public enum LumaPhotonFlash {
+    /// The input of `fal-ai/luma-photon/flash`: the same as `LumaPhoton.Input`, declared once for every endpoint that shares it.
+    public typealias Input = LumaPhoton.Input
+    /// The output of `fal-ai/luma-photon/flash`: the same as `LumaPhoton.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LumaPhoton.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = LumaPhoton.AspectRatio
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/luma-photon/flash`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At least 3 characters, at most 5000 characters.
-        public var prompt: String
-        /// The aspect ratio of the generated video
-        ///
-        /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
-
-        public init(prompt: String, aspectRatio: AspectRatio? = nil) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._1x1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/luma-photon/flash`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image
-        public let images: [File]
-
-        public init(images: [File]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LumaPhotonFlashModify.Input, Output == LumaPhotonFlashModify.Output {
@@ -2949,6 +2708,8 @@ extension QueueEndpoint where Input == LumaPhotonFlashModify.Input, Output == Lu
 
 /// The types of `fal-ai/luma-photon/flash/modify`.
 public enum LumaPhotonFlashModify {
+    /// The output of `fal-ai/luma-photon/flash/modify`: the same as `LumaPhoton.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LumaPhoton.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = FashnTryonV15.File
 
@@ -3014,26 +2775,6 @@ public enum LumaPhotonFlashModify {
 
         public static var allCases: [Self] { [._1x1, ._16x9, ._9x16, ._4x3, ._3x4, ._21x9, ._9x21] }
     }
-
-    /// The output of `fal-ai/luma-photon/flash/modify`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image
-        public let images: [File]
-
-        public init(images: [File]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LumaPhotonFlashReframe.Input, Output == LumaPhotonFlashReframe.Output {
@@ -3043,6 +2784,8 @@ extension QueueEndpoint where Input == LumaPhotonFlashReframe.Input, Output == L
 
 /// The types of `fal-ai/luma-photon/flash/reframe`.
 public enum LumaPhotonFlashReframe {
+    /// The output of `fal-ai/luma-photon/flash/reframe`: the same as `LumaPhoton.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LumaPhoton.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = LumaPhotonFlashModify.AspectRatio
     public typealias File = FashnTryonV15.File
@@ -3124,26 +2867,6 @@ public enum LumaPhotonFlashReframe {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/luma-photon/flash/reframe`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image
-        public let images: [File]
-
-        public init(images: [File]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LumaPhotonModify.Input, Output == LumaPhotonModify.Output {
@@ -3153,75 +2876,13 @@ extension QueueEndpoint where Input == LumaPhotonModify.Input, Output == LumaPho
 
 /// The types of `fal-ai/luma-photon/modify`.
 public enum LumaPhotonModify {
+    /// The input of `fal-ai/luma-photon/modify`: the same as `LumaPhotonFlashModify.Input`, declared once for every endpoint that shares it.
+    public typealias Input = LumaPhotonFlashModify.Input
+    /// The output of `fal-ai/luma-photon/modify`: the same as `LumaPhoton.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LumaPhoton.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = LumaPhotonFlashModify.AspectRatio
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/luma-photon/modify`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Instruction for modifying the image
-        ///
-        /// At least 3 characters, at most 5000 characters.
-        public var prompt: String?
-        /// URL of the input image to reframe
-        public var imageURL: FileInput
-        /// The strength of the initial image. Higher strength values are corresponding to more influence of the initial image on the output.
-        ///
-        /// At least 0, at most 1.
-        public var strength: Double
-        /// The aspect ratio of the reframed image
-        public var aspectRatio: AspectRatio
-
-        public init(prompt: String? = nil, imageURL: FileInput, strength: Double, aspectRatio: AspectRatio) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.strength = strength
-            self.aspectRatio = aspectRatio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.required("strength")
-            self.aspectRatio = try wire.required("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.strength, "strength")
-            try wire.required(self.aspectRatio, "aspect_ratio")
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/luma-photon/modify`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image
-        public let images: [File]
-
-        public init(images: [File]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LumaPhotonReframe.Input, Output == LumaPhotonReframe.Output {
@@ -3231,107 +2892,13 @@ extension QueueEndpoint where Input == LumaPhotonReframe.Input, Output == LumaPh
 
 /// The types of `fal-ai/luma-photon/reframe`.
 public enum LumaPhotonReframe {
+    /// The input of `fal-ai/luma-photon/reframe`: the same as `LumaPhotonFlashReframe.Input`, declared once for every endpoint that shares it.
+    public typealias Input = LumaPhotonFlashReframe.Input
+    /// The output of `fal-ai/luma-photon/reframe`: the same as `LumaPhoton.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LumaPhoton.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = LumaPhotonFlashModify.AspectRatio
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/luma-photon/reframe`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of the input image to reframe
-        public var imageURL: FileInput
-        /// The aspect ratio of the reframed image
-        public var aspectRatio: AspectRatio
-        /// Optional prompt for reframing
-        ///
-        /// At least 3 characters, at most 5000 characters.
-        public var prompt: String?
-        /// X position of the grid for reframing
-        public var gridPositionX: Int?
-        /// Y position of the grid for reframing
-        public var gridPositionY: Int?
-        /// End X coordinate for reframing
-        public var xEnd: Int?
-        /// Start X coordinate for reframing
-        public var xStart: Int?
-        /// End Y coordinate for reframing
-        public var yEnd: Int?
-        /// Start Y coordinate for reframing
-        public var yStart: Int?
-
-        public init(
-            imageURL: FileInput,
-            aspectRatio: AspectRatio,
-            prompt: String? = nil,
-            gridPositionX: Int? = nil,
-            gridPositionY: Int? = nil,
-            xEnd: Int? = nil,
-            xStart: Int? = nil,
-            yEnd: Int? = nil,
-            yStart: Int? = nil
-        ) {
-            self.imageURL = imageURL
-            self.aspectRatio = aspectRatio
-            self.prompt = prompt
-            self.gridPositionX = gridPositionX
-            self.gridPositionY = gridPositionY
-            self.xEnd = xEnd
-            self.xStart = xStart
-            self.yEnd = yEnd
-            self.yStart = yStart
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.aspectRatio = try wire.required("aspect_ratio")
-            self.prompt = try wire.optional("prompt")
-            self.gridPositionX = try wire.optional("grid_position_x")
-            self.gridPositionY = try wire.optional("grid_position_y")
-            self.xEnd = try wire.optional("x_end")
-            self.xStart = try wire.optional("x_start")
-            self.yEnd = try wire.optional("y_end")
-            self.yStart = try wire.optional("y_start")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.gridPositionX, "grid_position_x")
-            try wire.optional(self.gridPositionY, "grid_position_y")
-            try wire.optional(self.xEnd, "x_end")
-            try wire.optional(self.xStart, "x_start")
-            try wire.optional(self.yEnd, "y_end")
-            try wire.optional(self.yStart, "y_start")
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/luma-photon/reframe`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image
-        public let images: [File]
-
-        public init(images: [File]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LuminaImageV2.Input, Output == LuminaImageV2.Output {
@@ -3341,6 +2908,8 @@ extension QueueEndpoint where Input == LuminaImageV2.Input, Output == LuminaImag
 
 /// The types of `fal-ai/lumina-image/v2`.
 public enum LuminaImageV2 {
+    /// The output of `fal-ai/lumina-image/v2`: the same as `Cogview4.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cogview4.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -3488,46 +3057,6 @@ public enum LuminaImageV2 {
             validator.number(self.cfgTruncRatio, "cfg_trunc_ratio", minimum: 0, maximum: 1)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/lumina-image/v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

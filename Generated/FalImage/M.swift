@@ -124,6 +124,8 @@ extension QueueEndpoint where Input == MinimaxImage01SubjectReference.Input, Out
 
 /// The types of `fal-ai/minimax/image-01/subject-reference`.
 public enum MinimaxImage01SubjectReference {
+    /// The output of `fal-ai/minimax/image-01/subject-reference`: the same as `MinimaxImage01.Output`, declared once for every endpoint that shares it.
+    public typealias Output = MinimaxImage01.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = MinimaxImage01.AspectRatio
     public typealias File = FashnTryonV15.File
@@ -195,26 +197,6 @@ public enum MinimaxImage01SubjectReference {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax/image-01/subject-reference`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images
-        public let images: [File]
-
-        public init(images: [File]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MixDehazeNet.Input, Output == MixDehazeNet.Output {
@@ -224,6 +206,8 @@ extension QueueEndpoint where Input == MixDehazeNet.Input, Output == MixDehazeNe
 
 /// The types of `fal-ai/mix-dehaze-net`.
 public enum MixDehazeNet {
+    /// The output of `fal-ai/mix-dehaze-net`: the same as `DocresDewarp.Output`, declared once for every endpoint that shares it.
+    public typealias Output = DocresDewarp.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -274,26 +258,6 @@ public enum MixDehazeNet {
         public static var outdoor: Self { .init(rawValue: "outdoor") }
 
         public static var allCases: [Self] { [.indoor, .outdoor] }
-    }
-
-    /// The output of `fal-ai/mix-dehaze-net`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image file info.
-        public let image: Image
-
-        public init(image: Image) {
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-        }
     }
 }
 

@@ -22,6 +22,8 @@ extension QueueEndpoint where Input == NafnetDeblur.Input, Output == NafnetDeblu
 
 /// The types of `fal-ai/nafnet/deblur`.
 public enum NafnetDeblur {
+    /// The output of `fal-ai/nafnet/deblur`: the same as `DocresDewarp.Output`, declared once for every endpoint that shares it.
+    public typealias Output = DocresDewarp.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -49,26 +51,6 @@ public enum NafnetDeblur {
             try wire.optional(self.seed, "seed")
         }
     }
-
-    /// The output of `fal-ai/nafnet/deblur`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image file info.
-        public let image: Image
-
-        public init(image: Image) {
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == NafnetDenoise.Input, Output == NafnetDenoise.Output {
@@ -78,53 +60,12 @@ extension QueueEndpoint where Input == NafnetDenoise.Input, Output == NafnetDeno
 
 /// The types of `fal-ai/nafnet/denoise`.
 public enum NafnetDenoise {
+    /// The input of `fal-ai/nafnet/denoise`: the same as `NafnetDeblur.Input`, declared once for every endpoint that shares it.
+    public typealias Input = NafnetDeblur.Input
+    /// The output of `fal-ai/nafnet/denoise`: the same as `DocresDewarp.Output`, declared once for every endpoint that shares it.
+    public typealias Output = DocresDewarp.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/nafnet/denoise`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of image to be used for relighting
-        public var imageURL: FileInput
-        /// seed to be used for generation
-        public var seed: Int64?
-
-        public init(imageURL: FileInput, seed: Int64? = nil) {
-            self.imageURL = imageURL
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-        }
-    }
-
-    /// The output of `fal-ai/nafnet/denoise`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image file info.
-        public let image: Image
-
-        public init(image: Image) {
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == NanoBanana.Input, Output == NanoBanana.Output {
@@ -134,131 +75,15 @@ extension QueueEndpoint where Input == NanoBanana.Input, Output == NanoBanana.Ou
 
 /// The types of `fal-ai/nano-banana`.
 public enum NanoBanana {
+    /// The input of `fal-ai/nano-banana`: the same as `Gemini25FlashImage.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Gemini25FlashImage.Input
+    /// The output of `fal-ai/nano-banana`: the same as `Gemini25FlashImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Gemini25FlashImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Gemini25FlashImage.AspectRatio
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/nano-banana`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The text prompt to generate an image from.
-        ///
-        /// At least 3 characters, at most 50000 characters.
-        public var prompt: String
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// The seed for the random number generator.
-        public var seed: Int64?
-        /// The aspect ratio of the generated image.
-        ///
-        /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
-        ///
-        /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// Experimental parameter to limit the number of generations from each round of prompting to 1. Set to `True` to to disregard any instructions in the prompt regarding the number of images to generate.
-        ///
-        /// Default: `false`.
-        public var limitGenerations: Bool?
-
-        public init(
-            prompt: String,
-            numImages: Int? = nil,
-            seed: Int64? = nil,
-            aspectRatio: AspectRatio? = nil,
-            outputFormat: OutputFormat? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            syncMode: Bool? = nil,
-            limitGenerations: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.numImages = numImages
-            self.seed = seed
-            self.aspectRatio = aspectRatio
-            self.outputFormat = outputFormat
-            self.safetyTolerance = safetyTolerance
-            self.syncMode = syncMode
-            self.limitGenerations = limitGenerations
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-            self.limitGenerations = try wire.optional("limit_generations")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.limitGenerations, "limit_generations")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numImages: Int { 1 }
-            public static var aspectRatio: AspectRatio { ._1x1 }
-            public static var outputFormat: OutputFormat { .png }
-            public static var safetyTolerance: SafetyTolerance { ._4 }
-            public static var syncMode: Bool { false }
-            public static var limitGenerations: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 50000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/nano-banana`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-        /// The description of the generated images.
-        public let description: String
-
-        public init(images: [ImageFile], description: String) {
-            self.images = images
-            self.description = description
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == NanoBanana2.Input, Output == NanoBanana2.Output {
@@ -268,6 +93,10 @@ extension QueueEndpoint where Input == NanoBanana2.Input, Output == NanoBanana2.
 
 /// The types of `fal-ai/nano-banana-2`.
 public enum NanoBanana2 {
+    /// The input of `fal-ai/nano-banana-2`: the same as `Gemini31FlashImagePreview.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Gemini31FlashImagePreview.Input
+    /// The output of `fal-ai/nano-banana-2`: the same as `Gemini25FlashImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Gemini25FlashImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Gemini31FlashImagePreview.AspectRatio
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -275,160 +104,6 @@ public enum NanoBanana2 {
     public typealias Resolution = Gemini31FlashImagePreview.Resolution
     public typealias ThinkingLevel = Gemini31FlashImagePreview.ThinkingLevel
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/nano-banana-2`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The text prompt to generate an image from.
-        ///
-        /// At least 3 characters, at most 50000 characters.
-        public var prompt: String
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// The seed for the random number generator.
-        public var seed: Int64?
-        /// The aspect ratio of the generated image. Supports extreme ratios: 4:1, 1:4, 8:1, 1:8. Use "auto" to let the model decide based on the prompt.
-        ///
-        /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
-        ///
-        /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// Optional system instruction that steers the model's persona and output style across the request. Leave blank to omit; when provided, it is sent as the system instruction to Gemini (or as a system message on OpenAI-compatible providers).
-        ///
-        /// At most 50000 characters. Default: `""`.
-        public var systemPrompt: String?
-        /// The resolution of the image to generate.
-        ///
-        /// Default: `._1K`.
-        public var resolution: Resolution?
-        /// Experimental parameter to limit the number of generations from each round of prompting to 1. Set to `True` to to disregard any instructions in the prompt regarding the number of images to generate and ignore any intermediate images generated by the model. This may affect generation quality.
-        ///
-        /// Default: `true`.
-        public var limitGenerations: Bool?
-        /// Enable web search for the image generation task. This will allow the model to use the latest information from the web to generate the image.
-        ///
-        /// Default: `false`.
-        public var enableWebSearch: Bool?
-        /// When set, enables model thinking with the given level ('minimal' or 'high') and includes thoughts in the generation. Omit to disable.
-        public var thinkingLevel: ThinkingLevel?
-
-        public init(
-            prompt: String,
-            numImages: Int? = nil,
-            seed: Int64? = nil,
-            aspectRatio: AspectRatio? = nil,
-            outputFormat: OutputFormat? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            syncMode: Bool? = nil,
-            systemPrompt: String? = nil,
-            resolution: Resolution? = nil,
-            limitGenerations: Bool? = nil,
-            enableWebSearch: Bool? = nil,
-            thinkingLevel: ThinkingLevel? = nil
-        ) {
-            self.prompt = prompt
-            self.numImages = numImages
-            self.seed = seed
-            self.aspectRatio = aspectRatio
-            self.outputFormat = outputFormat
-            self.safetyTolerance = safetyTolerance
-            self.syncMode = syncMode
-            self.systemPrompt = systemPrompt
-            self.resolution = resolution
-            self.limitGenerations = limitGenerations
-            self.enableWebSearch = enableWebSearch
-            self.thinkingLevel = thinkingLevel
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.limitGenerations = try wire.optional("limit_generations")
-            self.enableWebSearch = try wire.optional("enable_web_search")
-            self.thinkingLevel = try wire.optional("thinking_level")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.limitGenerations, "limit_generations")
-            try wire.optional(self.enableWebSearch, "enable_web_search")
-            try wire.optional(self.thinkingLevel, "thinking_level")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numImages: Int { 1 }
-            public static var aspectRatio: AspectRatio { .auto }
-            public static var outputFormat: OutputFormat { .png }
-            public static var safetyTolerance: SafetyTolerance { ._4 }
-            public static var syncMode: Bool { false }
-            public static var systemPrompt: String { "" }
-            public static var resolution: Resolution { ._1K }
-            public static var limitGenerations: Bool { true }
-            public static var enableWebSearch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 50000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.string(self.systemPrompt, "system_prompt", maxLength: 50000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/nano-banana-2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-        /// The description of the generated images.
-        public let description: String
-
-        public init(images: [ImageFile], description: String) {
-            self.images = images
-            self.description = description
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == NanoBanana2Edit.Input, Output == NanoBanana2Edit.Output {
@@ -438,6 +113,10 @@ extension QueueEndpoint where Input == NanoBanana2Edit.Input, Output == NanoBana
 
 /// The types of `fal-ai/nano-banana-2/edit`.
 public enum NanoBanana2Edit {
+    /// The input of `fal-ai/nano-banana-2/edit`: the same as `Gemini31FlashImagePreviewEdit.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Gemini31FlashImagePreviewEdit.Input
+    /// The output of `fal-ai/nano-banana-2/edit`: the same as `Gemini25FlashImageEdit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Gemini25FlashImageEdit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Gemini31FlashImagePreview.AspectRatio
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -445,166 +124,6 @@ public enum NanoBanana2Edit {
     public typealias Resolution = Gemini31FlashImagePreview.Resolution
     public typealias ThinkingLevel = Gemini31FlashImagePreview.ThinkingLevel
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/nano-banana-2/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt for image editing.
-        ///
-        /// At least 3 characters, at most 50000 characters.
-        public var prompt: String
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// The seed for the random number generator.
-        public var seed: Int64?
-        /// The aspect ratio of the generated image. Supports extreme ratios: 4:1, 1:4, 8:1, 1:8.
-        ///
-        /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
-        ///
-        /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The URLs of the images to use for image-to-image generation or image editing.
-        public var imageURLs: [FileInput]
-        /// Optional system instruction that steers the model's persona and output style across the request. Leave blank to omit; when provided, it is sent as the system instruction to Gemini (or as a system message on OpenAI-compatible providers).
-        ///
-        /// At most 50000 characters. Default: `""`.
-        public var systemPrompt: String?
-        /// The resolution of the image to generate.
-        ///
-        /// Default: `._1K`.
-        public var resolution: Resolution?
-        /// Experimental parameter to limit the number of generations from each round of prompting to 1. Set to `True` to to disregard any instructions in the prompt regarding the number of images to generate and ignore any intermediate images generated by the model. This may affect generation quality.
-        ///
-        /// Default: `true`.
-        public var limitGenerations: Bool?
-        /// Enable web search for the image generation task. This will allow the model to use the latest information from the web to generate the image.
-        ///
-        /// Default: `false`.
-        public var enableWebSearch: Bool?
-        /// When set, enables model thinking with the given level ('minimal' or 'high') and includes thoughts in the generation. Omit to disable.
-        public var thinkingLevel: ThinkingLevel?
-
-        public init(
-            prompt: String,
-            numImages: Int? = nil,
-            seed: Int64? = nil,
-            aspectRatio: AspectRatio? = nil,
-            outputFormat: OutputFormat? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            syncMode: Bool? = nil,
-            imageURLs: [FileInput],
-            systemPrompt: String? = nil,
-            resolution: Resolution? = nil,
-            limitGenerations: Bool? = nil,
-            enableWebSearch: Bool? = nil,
-            thinkingLevel: ThinkingLevel? = nil
-        ) {
-            self.prompt = prompt
-            self.numImages = numImages
-            self.seed = seed
-            self.aspectRatio = aspectRatio
-            self.outputFormat = outputFormat
-            self.safetyTolerance = safetyTolerance
-            self.syncMode = syncMode
-            self.imageURLs = imageURLs
-            self.systemPrompt = systemPrompt
-            self.resolution = resolution
-            self.limitGenerations = limitGenerations
-            self.enableWebSearch = enableWebSearch
-            self.thinkingLevel = thinkingLevel
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-            self.imageURLs = try wire.required("image_urls")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.limitGenerations = try wire.optional("limit_generations")
-            self.enableWebSearch = try wire.optional("enable_web_search")
-            self.thinkingLevel = try wire.optional("thinking_level")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.limitGenerations, "limit_generations")
-            try wire.optional(self.enableWebSearch, "enable_web_search")
-            try wire.optional(self.thinkingLevel, "thinking_level")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numImages: Int { 1 }
-            public static var aspectRatio: AspectRatio { .auto }
-            public static var outputFormat: OutputFormat { .png }
-            public static var safetyTolerance: SafetyTolerance { ._4 }
-            public static var syncMode: Bool { false }
-            public static var systemPrompt: String { "" }
-            public static var resolution: Resolution { ._1K }
-            public static var limitGenerations: Bool { true }
-            public static var enableWebSearch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 50000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.string(self.systemPrompt, "system_prompt", maxLength: 50000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/nano-banana-2/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited images.
-        public let images: [ImageFile]
-        /// The description of the generated images.
-        public let description: String
-
-        public init(images: [ImageFile], description: String) {
-            self.images = images
-            self.description = description
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == NanoBananaEdit.Input, Output == NanoBananaEdit.Output {
@@ -614,137 +133,15 @@ extension QueueEndpoint where Input == NanoBananaEdit.Input, Output == NanoBanan
 
 /// The types of `fal-ai/nano-banana/edit`.
 public enum NanoBananaEdit {
+    /// The input of `fal-ai/nano-banana/edit`: the same as `Gemini25FlashImageEdit.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Gemini25FlashImageEdit.Input
+    /// The output of `fal-ai/nano-banana/edit`: the same as `Gemini25FlashImageEdit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Gemini25FlashImageEdit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Gemini25FlashImageEdit.AspectRatio
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/nano-banana/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt for image editing.
-        ///
-        /// At least 3 characters, at most 50000 characters.
-        public var prompt: String
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// The seed for the random number generator.
-        public var seed: Int64?
-        /// The aspect ratio of the generated image.
-        ///
-        /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
-        ///
-        /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The URLs of the images to use for image-to-image generation or image editing.
-        public var imageURLs: [FileInput]
-        /// Experimental parameter to limit the number of generations from each round of prompting to 1. Set to `True` to to disregard any instructions in the prompt regarding the number of images to generate.
-        ///
-        /// Default: `false`.
-        public var limitGenerations: Bool?
-
-        public init(
-            prompt: String,
-            numImages: Int? = nil,
-            seed: Int64? = nil,
-            aspectRatio: AspectRatio? = nil,
-            outputFormat: OutputFormat? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            syncMode: Bool? = nil,
-            imageURLs: [FileInput],
-            limitGenerations: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.numImages = numImages
-            self.seed = seed
-            self.aspectRatio = aspectRatio
-            self.outputFormat = outputFormat
-            self.safetyTolerance = safetyTolerance
-            self.syncMode = syncMode
-            self.imageURLs = imageURLs
-            self.limitGenerations = limitGenerations
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-            self.imageURLs = try wire.required("image_urls")
-            self.limitGenerations = try wire.optional("limit_generations")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.limitGenerations, "limit_generations")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numImages: Int { 1 }
-            public static var aspectRatio: AspectRatio { .auto }
-            public static var outputFormat: OutputFormat { .png }
-            public static var safetyTolerance: SafetyTolerance { ._4 }
-            public static var syncMode: Bool { false }
-            public static var limitGenerations: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 50000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/nano-banana/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited images.
-        public let images: [ImageFile]
-        /// The description of the generated images.
-        public let description: String
-
-        public init(images: [ImageFile], description: String) {
-            self.images = images
-            self.description = description
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == NanoBananaPro.Input, Output == NanoBananaPro.Output {
@@ -754,160 +151,16 @@ extension QueueEndpoint where Input == NanoBananaPro.Input, Output == NanoBanana
 
 /// The types of `fal-ai/nano-banana-pro`.
 public enum NanoBananaPro {
+    /// The input of `fal-ai/nano-banana-pro`: the same as `Gemini3ProImagePreview.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Gemini3ProImagePreview.Input
+    /// The output of `fal-ai/nano-banana-pro`: the same as `Gemini25FlashImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Gemini25FlashImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Gemini25FlashImageEdit.AspectRatio
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias Resolution = Gemini3ProImagePreview.Resolution
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/nano-banana-pro`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The text prompt to generate an image from.
-        ///
-        /// At least 3 characters, at most 50000 characters.
-        public var prompt: String
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// The seed for the random number generator.
-        public var seed: Int64?
-        /// The aspect ratio of the generated image.
-        ///
-        /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
-        ///
-        /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// Optional system instruction that steers the model's persona and output style across the request. Leave blank to omit; when provided, it is sent as the system instruction to Gemini (or as a system message on OpenAI-compatible providers).
-        ///
-        /// At most 50000 characters. Default: `""`.
-        public var systemPrompt: String?
-        /// The resolution of the image to generate.
-        ///
-        /// Default: `._1K`.
-        public var resolution: Resolution?
-        /// Experimental parameter to limit the number of generations from each round of prompting to 1. Set to `True` to to disregard any instructions in the prompt regarding the number of images to generate.
-        ///
-        /// Default: `false`.
-        public var limitGenerations: Bool?
-        /// Enable web search for the image generation task. This will allow the model to use the latest information from the web to generate the image.
-        ///
-        /// Default: `false`.
-        public var enableWebSearch: Bool?
-
-        public init(
-            prompt: String,
-            numImages: Int? = nil,
-            seed: Int64? = nil,
-            aspectRatio: AspectRatio? = nil,
-            outputFormat: OutputFormat? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            syncMode: Bool? = nil,
-            systemPrompt: String? = nil,
-            resolution: Resolution? = nil,
-            limitGenerations: Bool? = nil,
-            enableWebSearch: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.numImages = numImages
-            self.seed = seed
-            self.aspectRatio = aspectRatio
-            self.outputFormat = outputFormat
-            self.safetyTolerance = safetyTolerance
-            self.syncMode = syncMode
-            self.systemPrompt = systemPrompt
-            self.resolution = resolution
-            self.limitGenerations = limitGenerations
-            self.enableWebSearch = enableWebSearch
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.limitGenerations = try wire.optional("limit_generations")
-            self.enableWebSearch = try wire.optional("enable_web_search")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.limitGenerations, "limit_generations")
-            try wire.optional(self.enableWebSearch, "enable_web_search")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numImages: Int { 1 }
-            public static var aspectRatio: AspectRatio { ._1x1 }
-            public static var outputFormat: OutputFormat { .png }
-            public static var safetyTolerance: SafetyTolerance { ._4 }
-            public static var syncMode: Bool { false }
-            public static var systemPrompt: String { "" }
-            public static var resolution: Resolution { ._1K }
-            public static var limitGenerations: Bool { false }
-            public static var enableWebSearch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 50000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.string(self.systemPrompt, "system_prompt", maxLength: 50000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/nano-banana-pro`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-        /// The description of the generated images.
-        public let description: String
-
-        public init(images: [ImageFile], description: String) {
-            self.images = images
-            self.description = description
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == NanoBananaProEdit.Input, Output == NanoBananaProEdit.Output {
@@ -917,166 +170,16 @@ extension QueueEndpoint where Input == NanoBananaProEdit.Input, Output == NanoBa
 
 /// The types of `fal-ai/nano-banana-pro/edit`.
 public enum NanoBananaProEdit {
+    /// The input of `fal-ai/nano-banana-pro/edit`: the same as `Gemini3ProImagePreviewEdit.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Gemini3ProImagePreviewEdit.Input
+    /// The output of `fal-ai/nano-banana-pro/edit`: the same as `Gemini25FlashImageEdit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Gemini25FlashImageEdit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Gemini25FlashImageEdit.AspectRatio
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias SafetyTolerance = FluxProKontext.SafetyTolerance
     public typealias Resolution = Gemini3ProImagePreview.Resolution
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `fal-ai/nano-banana-pro/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt for image editing.
-        ///
-        /// At least 3 characters, at most 50000 characters.
-        public var prompt: String
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// The seed for the random number generator.
-        public var seed: Int64?
-        /// The aspect ratio of the generated image.
-        ///
-        /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
-        ///
-        /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The URLs of the images to use for image-to-image generation or image editing.
-        public var imageURLs: [FileInput]
-        /// Optional system instruction that steers the model's persona and output style across the request. Leave blank to omit; when provided, it is sent as the system instruction to Gemini (or as a system message on OpenAI-compatible providers).
-        ///
-        /// At most 50000 characters. Default: `""`.
-        public var systemPrompt: String?
-        /// The resolution of the image to generate.
-        ///
-        /// Default: `._1K`.
-        public var resolution: Resolution?
-        /// Experimental parameter to limit the number of generations from each round of prompting to 1. Set to `True` to to disregard any instructions in the prompt regarding the number of images to generate.
-        ///
-        /// Default: `false`.
-        public var limitGenerations: Bool?
-        /// Enable web search for the image generation task. This will allow the model to use the latest information from the web to generate the image.
-        ///
-        /// Default: `false`.
-        public var enableWebSearch: Bool?
-
-        public init(
-            prompt: String,
-            numImages: Int? = nil,
-            seed: Int64? = nil,
-            aspectRatio: AspectRatio? = nil,
-            outputFormat: OutputFormat? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            syncMode: Bool? = nil,
-            imageURLs: [FileInput],
-            systemPrompt: String? = nil,
-            resolution: Resolution? = nil,
-            limitGenerations: Bool? = nil,
-            enableWebSearch: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.numImages = numImages
-            self.seed = seed
-            self.aspectRatio = aspectRatio
-            self.outputFormat = outputFormat
-            self.safetyTolerance = safetyTolerance
-            self.syncMode = syncMode
-            self.imageURLs = imageURLs
-            self.systemPrompt = systemPrompt
-            self.resolution = resolution
-            self.limitGenerations = limitGenerations
-            self.enableWebSearch = enableWebSearch
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-            self.imageURLs = try wire.required("image_urls")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.limitGenerations = try wire.optional("limit_generations")
-            self.enableWebSearch = try wire.optional("enable_web_search")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.limitGenerations, "limit_generations")
-            try wire.optional(self.enableWebSearch, "enable_web_search")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numImages: Int { 1 }
-            public static var aspectRatio: AspectRatio { .auto }
-            public static var outputFormat: OutputFormat { .png }
-            public static var safetyTolerance: SafetyTolerance { ._4 }
-            public static var syncMode: Bool { false }
-            public static var systemPrompt: String { "" }
-            public static var resolution: Resolution { ._1K }
-            public static var limitGenerations: Bool { false }
-            public static var enableWebSearch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 50000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.string(self.systemPrompt, "system_prompt", maxLength: 50000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/nano-banana-pro/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited images.
-        public let images: [ImageFile]
-        /// The description of the generated images.
-        public let description: String
-
-        public init(images: [ImageFile], description: String) {
-            self.images = images
-            self.description = description
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == NucleusImage.Input, Output == NucleusImage.Output {
@@ -1086,6 +189,8 @@ extension QueueEndpoint where Input == NucleusImage.Input, Output == NucleusImag
 
 /// The types of `fal-ai/nucleus-image`.
 public enum NucleusImage {
+    /// The output of `fal-ai/nucleus-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Image = Cartoonify.Image
@@ -1217,45 +322,5 @@ public enum NucleusImage {
         public static var _2x3: Self { .init(rawValue: "2:3") }
 
         public static var allCases: [Self] { [._1x1, ._16x9, ._9x16, ._4x3, ._3x4, ._3x2, ._2x3] }
-    }
-
-    /// The output of `fal-ai/nucleus-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
     }
 }

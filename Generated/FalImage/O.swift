@@ -117,6 +117,8 @@ extension QueueEndpoint where Input == ObjectRemovalBbox.Input, Output == Object
 
 /// The types of `fal-ai/object-removal/bbox`.
 public enum ObjectRemovalBbox {
+    /// The output of `fal-ai/object-removal/bbox`: the same as `ObjectRemoval.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ObjectRemoval.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Model = ObjectRemoval.Model
     public typealias Image = AuraFlow.Image
@@ -236,26 +238,6 @@ public enum ObjectRemovalBbox {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/object-removal/bbox`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images with objects removed.
-        public let images: [Image]
-
-        public init(images: [Image]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ObjectRemovalMask.Input, Output == ObjectRemovalMask.Output {
@@ -265,6 +247,8 @@ extension QueueEndpoint where Input == ObjectRemovalMask.Input, Output == Object
 
 /// The types of `fal-ai/object-removal/mask`.
 public enum ObjectRemovalMask {
+    /// The output of `fal-ai/object-removal/mask`: the same as `ObjectRemoval.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ObjectRemoval.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Model = ObjectRemoval.Model
     public typealias Image = AuraFlow.Image
@@ -315,26 +299,6 @@ public enum ObjectRemovalMask {
             var validator = Validator(path)
             validator.number(self.maskExpansion, "mask_expansion", minimum: 0, maximum: 50)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/object-removal/mask`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images with objects removed.
-        public let images: [Image]
-
-        public init(images: [Image]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
         }
     }
 }
@@ -517,6 +481,8 @@ extension QueueEndpoint where Input == OmnigenV1.Input, Output == OmnigenV1.Outp
 
 /// The types of `fal-ai/omnigen-v1`.
 public enum OmnigenV1 {
+    /// The output of `fal-ai/omnigen-v1`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -646,46 +612,6 @@ public enum OmnigenV1 {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/omnigen-v1`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == OmnigenV2.Input, Output == OmnigenV2.Output {
@@ -695,6 +621,8 @@ extension QueueEndpoint where Input == OmnigenV2.Input, Output == OmnigenV2.Outp
 
 /// The types of `fal-ai/omnigen-v2`.
 public enum OmnigenV2 {
+    /// The output of `fal-ai/omnigen-v2`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -873,46 +801,6 @@ public enum OmnigenV2 {
         public static var dpmsolver: Self { .init(rawValue: "dpmsolver") }
 
         public static var allCases: [Self] { [.euler, .dpmsolver] }
-    }
-
-    /// The output of `fal-ai/omnigen-v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
     }
 }
 
@@ -1110,6 +998,8 @@ extension QueueEndpoint where Input == OpenaiGptImage2.Input, Output == OpenaiGp
 
 /// The types of `openai/gpt-image-2`.
 public enum OpenaiGptImage2 {
+    /// The output of `openai/gpt-image-2`: the same as `GptImage15.Output`, declared once for every endpoint that shares it.
+    public typealias Output = GptImage15.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Quality = GptImage1EditImage.Quality
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1283,26 +1173,6 @@ public enum OpenaiGptImage2 {
             public static var allCases: [Self] { [.squareHD, .square, .portrait4x3, .portrait16x9, .landscape4x3, .landscape16x9, .auto] }
         }
     }
-
-    /// The output of `openai/gpt-image-2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-
-        public init(images: [ImageFile]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == OpenaiGptImage2Edit.Input, Output == OpenaiGptImage2Edit.Output {
@@ -1312,6 +1182,8 @@ extension QueueEndpoint where Input == OpenaiGptImage2Edit.Input, Output == Open
 
 /// The types of `openai/gpt-image-2/edit`.
 public enum OpenaiGptImage2Edit {
+    /// The output of `openai/gpt-image-2/edit`: the same as `GptImage15.Output`, declared once for every endpoint that shares it.
+    public typealias Output = GptImage15.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = OpenaiGptImage2.ImageSize
     public typealias Quality = GptImage1EditImage.Quality
@@ -1410,26 +1282,6 @@ public enum OpenaiGptImage2Edit {
             return validator.issues
         }
     }
-
-    /// The output of `openai/gpt-image-2/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images.
-        public let images: [ImageFile]
-
-        public init(images: [ImageFile]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == OvisImage.Input, Output == OvisImage.Output {
@@ -1439,6 +1291,8 @@ extension QueueEndpoint where Input == OvisImage.Input, Output == OvisImage.Outp
 
 /// The types of `fal-ai/ovis-image`.
 public enum OvisImage {
+    /// The output of `fal-ai/ovis-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1565,46 +1419,6 @@ public enum OvisImage {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ovis-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

@@ -279,6 +279,8 @@ extension QueueEndpoint where Input == PatinaMaterialExtract.Input, Output == Pa
 
 /// The types of `fal-ai/patina/material/extract`.
 public enum PatinaMaterialExtract {
+    /// The output of `fal-ai/patina/material/extract`: the same as `PatinaMaterial.Output`, declared once for every endpoint that shares it.
+    public typealias Output = PatinaMaterial.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias TilingMode = PatinaMaterial.TilingMode
@@ -439,41 +441,6 @@ public enum PatinaMaterialExtract {
             validator.number(self.tileStride, "tile_stride", minimum: 16, maximum: 128)
             validator.number(self.strength, "strength", exclusiveMinimum: 0, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/patina/material/extract`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated tileable texture image(s) from z-image and predicted PBR material maps from PATINA.
-        public let images: [ImagesItem]
-        /// Seed used for texture generation.
-        public let seed: Int64
-        /// The prompt used for texture generation (possibly expanded).
-        public let prompt: String
-        /// End-to-end timing breakdown (seconds).
-        public let timings: [String: Double]?
-
-        public init(images: [ImagesItem], seed: Int64, prompt: String, timings: [String: Double]? = nil) {
-            self.images = images
-            self.seed = seed
-            self.prompt = prompt
-            self.timings = timings
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-            self.timings = try wire.optional("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.timings, "timings")
         }
     }
 }
@@ -737,6 +704,8 @@ extension QueueEndpoint where Input == Photomaker.Input, Output == Photomaker.Ou
 
 /// The types of `fal-ai/photomaker`.
 public enum Photomaker {
+    /// The output of `fal-ai/photomaker`: the same as `ImageEditingAgeProgression.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ImageEditingAgeProgression.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = AuraFlow.Image
 
@@ -900,29 +869,6 @@ public enum Photomaker {
 
         public static var allCases: [Self] { [.noStyle, .cinematic, .disneyCharacter, .digitalArt, .photographic, .fantasyArt, .neonpunk, .enhance, .comicBook, .lowpoly, .lineArt] }
     }
-
-    /// The output of `fal-ai/photomaker`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [Image]
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PhysicEdit.Input, Output == PhysicEdit.Output {
@@ -932,6 +878,8 @@ extension QueueEndpoint where Input == PhysicEdit.Input, Output == PhysicEdit.Ou
 
 /// The types of `fal-ai/physic-edit`.
 public enum PhysicEdit {
+    /// The output of `fal-ai/physic-edit`: the same as `BagelEdit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BagelEdit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Image = AuraFlow.Image
@@ -1032,46 +980,6 @@ public enum PhysicEdit {
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/physic-edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited images.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -1384,6 +1292,8 @@ extension QueueEndpoint where Input == PlaygroundV25.Input, Output == Playground
 
 /// The types of `fal-ai/playground-v25`.
 public enum PlaygroundV25 {
+    /// The output of `fal-ai/playground-v25`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Format = Dreamshaper.Format
     public typealias ImageSize = Dreamshaper.ImageSize
@@ -1536,46 +1446,6 @@ public enum PlaygroundV25 {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/playground-v25`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PlaygroundV25ImageToImage.Input, Output == PlaygroundV25ImageToImage.Output {
@@ -1585,6 +1455,8 @@ extension QueueEndpoint where Input == PlaygroundV25ImageToImage.Input, Output =
 
 /// The types of `fal-ai/playground-v25/image-to-image`.
 public enum PlaygroundV25ImageToImage {
+    /// The output of `fal-ai/playground-v25/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Format = Dreamshaper.Format
     public typealias ImageSize = Dreamshaper.ImageSize
@@ -1776,46 +1648,6 @@ public enum PlaygroundV25ImageToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/playground-v25/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PlaygroundV25Inpainting.Input, Output == PlaygroundV25Inpainting.Output {
@@ -1825,6 +1657,8 @@ extension QueueEndpoint where Input == PlaygroundV25Inpainting.Input, Output == 
 
 /// The types of `fal-ai/playground-v25/inpainting`.
 public enum PlaygroundV25Inpainting {
+    /// The output of `fal-ai/playground-v25/inpainting`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Format = Dreamshaper.Format
     public typealias ImageSize = Dreamshaper.ImageSize
@@ -1999,46 +1833,6 @@ public enum PlaygroundV25Inpainting {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/playground-v25/inpainting`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Plushify.Input, Output == Plushify.Output {
@@ -2048,6 +1842,8 @@ extension QueueEndpoint where Input == Plushify.Input, Output == Plushify.Output
 
 /// The types of `fal-ai/plushify`.
 public enum Plushify {
+    /// The output of `fal-ai/plushify`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = Cartoonify.Image
 
@@ -2152,46 +1948,6 @@ public enum Plushify {
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/plushify`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

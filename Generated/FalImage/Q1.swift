@@ -34,6 +34,8 @@ extension QueueEndpoint where Input == QwenImage.Input, Output == QwenImage.Outp
 
 /// The types of `fal-ai/qwen-image`.
 public enum QwenImage {
+    /// The output of `fal-ai/qwen-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -183,46 +185,6 @@ public enum QwenImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImage2512.Input, Output == QwenImage2512.Output {
@@ -232,6 +194,8 @@ extension QueueEndpoint where Input == QwenImage2512.Input, Output == QwenImage2
 
 /// The types of `fal-ai/qwen-image-2512`.
 public enum QwenImage2512 {
+    /// The output of `fal-ai/qwen-image-2512`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -360,46 +324,6 @@ public enum QwenImage2512 {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-2512`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImage2512LoRA.Input, Output == QwenImage2512LoRA.Output {
@@ -409,6 +333,8 @@ extension QueueEndpoint where Input == QwenImage2512LoRA.Input, Output == QwenIm
 
 /// The types of `fal-ai/qwen-image-2512/lora`.
 public enum QwenImage2512LoRA {
+    /// The output of `fal-ai/qwen-image-2512/lora`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -546,46 +472,6 @@ public enum QwenImage2512LoRA {
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             validator.nested(self.loras, "loras")
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/qwen-image-2512/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -744,6 +630,8 @@ extension QueueEndpoint where Input == QwenImage2ProEdit.Input, Output == QwenIm
 
 /// The types of `fal-ai/qwen-image-2/pro/edit`.
 public enum QwenImage2ProEdit {
+    /// The output of `fal-ai/qwen-image-2/pro/edit`: the same as `QwenImage2Edit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImage2Edit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -857,31 +745,6 @@ public enum QwenImage2ProEdit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-2/pro/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images
-        public let images: [File]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImage2ProTextToImage.Input, Output == QwenImage2ProTextToImage.Output {
@@ -891,6 +754,8 @@ extension QueueEndpoint where Input == QwenImage2ProTextToImage.Input, Output ==
 
 /// The types of `fal-ai/qwen-image-2/pro/text-to-image`.
 public enum QwenImage2ProTextToImage {
+    /// The output of `fal-ai/qwen-image-2/pro/text-to-image`: the same as `QwenImage2Edit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImage2Edit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -999,31 +864,6 @@ public enum QwenImage2ProTextToImage {
             validator.nested(self.imageSize, "image_size")
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/qwen-image-2/pro/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images
-        public let images: [File]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
         }
     }
 }
@@ -1179,6 +1019,8 @@ extension QueueEndpoint where Input == QwenImageEdit.Input, Output == QwenImageE
 
 /// The types of `fal-ai/qwen-image-edit`.
 public enum QwenImageEdit {
+    /// The output of `fal-ai/qwen-image-edit`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1311,46 +1153,6 @@ public enum QwenImageEdit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEdit2509.Input, Output == QwenImageEdit2509.Output {
@@ -1360,6 +1162,8 @@ extension QueueEndpoint where Input == QwenImageEdit2509.Input, Output == QwenIm
 
 /// The types of `fal-ai/qwen-image-edit-2509`.
 public enum QwenImageEdit2509 {
+    /// The output of `fal-ai/qwen-image-edit-2509`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1495,46 +1299,6 @@ public enum QwenImageEdit2509 {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit-2509`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEdit2509LoRA.Input, Output == QwenImageEdit2509LoRA.Output {
@@ -1544,6 +1308,8 @@ extension QueueEndpoint where Input == QwenImageEdit2509LoRA.Input, Output == Qw
 
 /// The types of `fal-ai/qwen-image-edit-2509-lora`.
 public enum QwenImageEdit2509LoRA {
+    /// The output of `fal-ai/qwen-image-edit-2509-lora`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1685,46 +1451,6 @@ public enum QwenImageEdit2509LoRA {
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             validator.nested(self.loras, "loras")
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/qwen-image-edit-2509-lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -1913,6 +1639,8 @@ extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryFaceToFullPor
 
 /// The types of `fal-ai/qwen-image-edit-2509-lora-gallery/face-to-full-portrait`.
 public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
+    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/face-to-full-portrait`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
@@ -2056,31 +1784,6 @@ public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/face-to-full-portrait`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryGroupPhoto.Input, Output == QwenImageEdit2509LoRAGalleryGroupPhoto.Output {
@@ -2090,6 +1793,8 @@ extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryGroupPhoto.In
 
 /// The types of `fal-ai/qwen-image-edit-2509-lora-gallery/group-photo`.
 public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
+    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/group-photo`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
@@ -2233,31 +1938,6 @@ public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/group-photo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryIntegrateProduct.Input, Output == QwenImageEdit2509LoRAGalleryIntegrateProduct.Output {
@@ -2267,6 +1947,8 @@ extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryIntegrateProd
 
 /// The types of `fal-ai/qwen-image-edit-2509-lora-gallery/integrate-product`.
 public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
+    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/integrate-product`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
@@ -2410,31 +2092,6 @@ public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/integrate-product`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryLightingRestoration.Input, Output == QwenImageEdit2509LoRAGalleryLightingRestoration.Output {
@@ -2444,6 +2101,8 @@ extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryLightingResto
 
 /// The types of `fal-ai/qwen-image-edit-2509-lora-gallery/lighting-restoration`.
 public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
+    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/lighting-restoration`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
@@ -2568,31 +2227,6 @@ public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/lighting-restoration`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryMultipleAngles.Input, Output == QwenImageEdit2509LoRAGalleryMultipleAngles.Output {
@@ -2602,6 +2236,8 @@ extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryMultipleAngle
 
 /// The types of `fal-ai/qwen-image-edit-2509-lora-gallery/multiple-angles`.
 public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
+    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/multiple-angles`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
@@ -2775,31 +2411,6 @@ public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/multiple-angles`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryNextScene.Input, Output == QwenImageEdit2509LoRAGalleryNextScene.Output {
@@ -2809,6 +2420,8 @@ extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryNextScene.Inp
 
 /// The types of `fal-ai/qwen-image-edit-2509-lora-gallery/next-scene`.
 public enum QwenImageEdit2509LoRAGalleryNextScene {
+    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/next-scene`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
@@ -2952,31 +2565,6 @@ public enum QwenImageEdit2509LoRAGalleryNextScene {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/next-scene`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryRemoveElement.Input, Output == QwenImageEdit2509LoRAGalleryRemoveElement.Output {
@@ -2986,6 +2574,8 @@ extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryRemoveElement
 
 /// The types of `fal-ai/qwen-image-edit-2509-lora-gallery/remove-element`.
 public enum QwenImageEdit2509LoRAGalleryRemoveElement {
+    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/remove-element`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
@@ -3129,31 +2719,6 @@ public enum QwenImageEdit2509LoRAGalleryRemoveElement {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/remove-element`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryRemoveLighting.Input, Output == QwenImageEdit2509LoRAGalleryRemoveLighting.Output {
@@ -3163,6 +2728,8 @@ extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryRemoveLightin
 
 /// The types of `fal-ai/qwen-image-edit-2509-lora-gallery/remove-lighting`.
 public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
+    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/remove-lighting`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
@@ -3287,31 +2854,6 @@ public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/remove-lighting`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryShirtDesign.Input, Output == QwenImageEdit2509LoRAGalleryShirtDesign.Output {
@@ -3321,6 +2863,8 @@ extension QueueEndpoint where Input == QwenImageEdit2509LoRAGalleryShirtDesign.I
 
 /// The types of `fal-ai/qwen-image-edit-2509-lora-gallery/shirt-design`.
 public enum QwenImageEdit2509LoRAGalleryShirtDesign {
+    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/shirt-design`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
@@ -3464,31 +3008,6 @@ public enum QwenImageEdit2509LoRAGalleryShirtDesign {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/shirt-design`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEdit2511.Input, Output == QwenImageEdit2511.Output {
@@ -3498,6 +3017,8 @@ extension QueueEndpoint where Input == QwenImageEdit2511.Input, Output == QwenIm
 
 /// The types of `fal-ai/qwen-image-edit-2511`.
 public enum QwenImageEdit2511 {
+    /// The output of `fal-ai/qwen-image-edit-2511`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -3626,46 +3147,6 @@ public enum QwenImageEdit2511 {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/qwen-image-edit-2511`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

@@ -35,6 +35,8 @@ extension QueueEndpoint where Input == QwenImageEdit2511LoRA.Input, Output == Qw
 
 /// The types of `fal-ai/qwen-image-edit-2511/lora`.
 public enum QwenImageEdit2511LoRA {
+    /// The output of `fal-ai/qwen-image-edit-2511/lora`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -173,46 +175,6 @@ public enum QwenImageEdit2511LoRA {
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             validator.nested(self.loras, "loras")
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/qwen-image-edit-2511/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -437,6 +399,8 @@ extension QueueEndpoint where Input == QwenImageEditImageToImage.Input, Output =
 
 /// The types of `fal-ai/qwen-image-edit/image-to-image`.
 public enum QwenImageEditImageToImage {
+    /// The output of `fal-ai/qwen-image-edit/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -579,46 +543,6 @@ public enum QwenImageEditImageToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditInpaint.Input, Output == QwenImageEditInpaint.Output {
@@ -628,6 +552,8 @@ extension QueueEndpoint where Input == QwenImageEditInpaint.Input, Output == Qwe
 
 /// The types of `fal-ai/qwen-image-edit/inpaint`.
 public enum QwenImageEditInpaint {
+    /// The output of `fal-ai/qwen-image-edit/inpaint`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -776,46 +702,6 @@ public enum QwenImageEditInpaint {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit/inpaint`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditLoRA.Input, Output == QwenImageEditLoRA.Output {
@@ -825,6 +711,8 @@ extension QueueEndpoint where Input == QwenImageEditLoRA.Input, Output == QwenIm
 
 /// The types of `fal-ai/qwen-image-edit-lora`.
 public enum QwenImageEditLoRA {
+    /// The output of `fal-ai/qwen-image-edit-lora`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -968,46 +856,6 @@ public enum QwenImageEditLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit-lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditPlus.Input, Output == QwenImageEditPlus.Output {
@@ -1017,181 +865,15 @@ extension QueueEndpoint where Input == QwenImageEditPlus.Input, Output == QwenIm
 
 /// The types of `fal-ai/qwen-image-edit-plus`.
 public enum QwenImageEditPlus {
+    /// The input of `fal-ai/qwen-image-edit-plus`: the same as `QwenImageEdit2509.Input`, declared once for every endpoint that shares it.
+    public typealias Input = QwenImageEdit2509.Input
+    /// The output of `fal-ai/qwen-image-edit-plus`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/qwen-image-edit-plus`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate the image with
-        public var prompt: String
-        /// The size of the generated image.
-        ///
-        /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 2, at most 100. Default: `50`.
-        public var numInferenceSteps: Int?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// The URLs of the images to edit.
-        public var imageURLs: [FileInput]
-        /// The negative prompt for the generation
-        ///
-        /// Default: `" "`.
-        public var negativePrompt: String?
-        /// Acceleration level for image generation. Options: 'none', 'regular'. Higher acceleration increases speed. 'regular' balances speed and quality.
-        ///
-        /// Default: `.regular`.
-        public var acceleration: Acceleration?
-
-        public init(
-            prompt: String,
-            imageSize: ImageSize? = nil,
-            numInferenceSteps: Int? = nil,
-            seed: Int64? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            imageURLs: [FileInput],
-            negativePrompt: String? = nil,
-            acceleration: Acceleration? = nil
-        ) {
-            self.prompt = prompt
-            self.imageSize = imageSize
-            self.numInferenceSteps = numInferenceSteps
-            self.seed = seed
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.imageURLs = imageURLs
-            self.negativePrompt = negativePrompt
-            self.acceleration = acceleration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.acceleration, "acceleration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var imageSize: ImageSize { .preset(.squareHD) }
-            public static var numInferenceSteps: Int { 50 }
-            public static var guidanceScale: Double { 4 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .png }
-            public static var negativePrompt: String { " " }
-            public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 100)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/qwen-image-edit-plus`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditPlusLoRA.Input, Output == QwenImageEditPlusLoRA.Output {
@@ -1201,189 +883,16 @@ extension QueueEndpoint where Input == QwenImageEditPlusLoRA.Input, Output == Qw
 
 /// The types of `fal-ai/qwen-image-edit-plus-lora`.
 public enum QwenImageEditPlusLoRA {
+    /// The input of `fal-ai/qwen-image-edit-plus-lora`: the same as `QwenImageEdit2509LoRA.Input`, declared once for every endpoint that shares it.
+    public typealias Input = QwenImageEdit2509LoRA.Input
+    /// The output of `fal-ai/qwen-image-edit-plus-lora`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
     public typealias LoRAWeight = ErnieImageLoRA.LoRAWeight
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/qwen-image-edit-plus-lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate the image with
-        public var prompt: String
-        /// The size of the generated image. If not provided, the size of the final input image will be used to calculate the size of the output image.
-        public var imageSize: ImageSize?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 2, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// The URLs of the images to edit.
-        public var imageURLs: [FileInput]
-        /// The negative prompt for the generation
-        ///
-        /// Default: `" "`.
-        public var negativePrompt: String?
-        /// Acceleration level for image generation. Options: 'none', 'regular'. Higher acceleration increases speed. 'regular' balances speed and quality.
-        ///
-        /// Default: `.regular`.
-        public var acceleration: Acceleration?
-        /// The LoRAs to use for the image generation. You can use up to 3 LoRAs
-        /// and they will be merged together to generate the final image.
-        ///
-        /// Default: `[]`.
-        public var loras: [LoRAWeight]?
-
-        public init(
-            prompt: String,
-            imageSize: ImageSize? = nil,
-            numInferenceSteps: Int? = nil,
-            seed: Int64? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            imageURLs: [FileInput],
-            negativePrompt: String? = nil,
-            acceleration: Acceleration? = nil,
-            loras: [LoRAWeight]? = nil
-        ) {
-            self.prompt = prompt
-            self.imageSize = imageSize
-            self.numInferenceSteps = numInferenceSteps
-            self.seed = seed
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.imageURLs = imageURLs
-            self.negativePrompt = negativePrompt
-            self.acceleration = acceleration
-            self.loras = loras
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.acceleration = try wire.optional("acceleration")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.loras, "loras")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numInferenceSteps: Int { 28 }
-            public static var guidanceScale: Double { 4 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .png }
-            public static var negativePrompt: String { " " }
-            public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/qwen-image-edit-plus-lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryAddBackground.Input, Output == QwenImageEditPlusLoRAGalleryAddBackground.Output {
@@ -1393,37 +902,15 @@ extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryAddBackground
 
 /// The types of `fal-ai/qwen-image-edit-plus-lora-gallery/add-background`.
 public enum QwenImageEditPlusLoRAGalleryAddBackground {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/qwen-image-edit-plus-lora-gallery/add-background`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Input`, declared once for every endpoint that shares it.
     public typealias Input = QwenImageEdit2509LoRAGalleryAddBackground.Input
+    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/add-background`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
     public typealias OutputFormat = Flux2LoRAGalleryAddBackground.OutputFormat
     public typealias Image = AuraFlow.Image
-
-    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/add-background`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryFaceToFullPortrait.Input, Output == QwenImageEditPlusLoRAGalleryFaceToFullPortrait.Output {
@@ -1433,37 +920,15 @@ extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryFaceToFullPor
 
 /// The types of `fal-ai/qwen-image-edit-plus-lora-gallery/face-to-full-portrait`.
 public enum QwenImageEditPlusLoRAGalleryFaceToFullPortrait {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/qwen-image-edit-plus-lora-gallery/face-to-full-portrait`: the same as `QwenImageEdit2509LoRAGalleryFaceToFullPortrait.Input`, declared once for every endpoint that shares it.
     public typealias Input = QwenImageEdit2509LoRAGalleryFaceToFullPortrait.Input
+    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/face-to-full-portrait`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
     public typealias OutputFormat = Flux2LoRAGalleryAddBackground.OutputFormat
     public typealias Image = AuraFlow.Image
-
-    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/face-to-full-portrait`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryGroupPhoto.Input, Output == QwenImageEditPlusLoRAGalleryGroupPhoto.Output {
@@ -1473,37 +938,15 @@ extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryGroupPhoto.In
 
 /// The types of `fal-ai/qwen-image-edit-plus-lora-gallery/group-photo`.
 public enum QwenImageEditPlusLoRAGalleryGroupPhoto {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/qwen-image-edit-plus-lora-gallery/group-photo`: the same as `QwenImageEdit2509LoRAGalleryGroupPhoto.Input`, declared once for every endpoint that shares it.
     public typealias Input = QwenImageEdit2509LoRAGalleryGroupPhoto.Input
+    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/group-photo`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
     public typealias OutputFormat = Flux2LoRAGalleryAddBackground.OutputFormat
     public typealias Image = AuraFlow.Image
-
-    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/group-photo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryIntegrateProduct.Input, Output == QwenImageEditPlusLoRAGalleryIntegrateProduct.Output {
@@ -1513,37 +956,15 @@ extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryIntegrateProd
 
 /// The types of `fal-ai/qwen-image-edit-plus-lora-gallery/integrate-product`.
 public enum QwenImageEditPlusLoRAGalleryIntegrateProduct {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/qwen-image-edit-plus-lora-gallery/integrate-product`: the same as `QwenImageEdit2509LoRAGalleryIntegrateProduct.Input`, declared once for every endpoint that shares it.
     public typealias Input = QwenImageEdit2509LoRAGalleryIntegrateProduct.Input
+    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/integrate-product`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
     public typealias OutputFormat = Flux2LoRAGalleryAddBackground.OutputFormat
     public typealias Image = AuraFlow.Image
-
-    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/integrate-product`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryLightingRestoration.Input, Output == QwenImageEditPlusLoRAGalleryLightingRestoration.Output {
@@ -1553,37 +974,15 @@ extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryLightingResto
 
 /// The types of `fal-ai/qwen-image-edit-plus-lora-gallery/lighting-restoration`.
 public enum QwenImageEditPlusLoRAGalleryLightingRestoration {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/qwen-image-edit-plus-lora-gallery/lighting-restoration`: the same as `QwenImageEdit2509LoRAGalleryLightingRestoration.Input`, declared once for every endpoint that shares it.
     public typealias Input = QwenImageEdit2509LoRAGalleryLightingRestoration.Input
+    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/lighting-restoration`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
     public typealias OutputFormat = Flux2LoRAGalleryAddBackground.OutputFormat
     public typealias Image = AuraFlow.Image
-
-    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/lighting-restoration`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryMultipleAngles.Input, Output == QwenImageEditPlusLoRAGalleryMultipleAngles.Output {
@@ -1593,37 +992,15 @@ extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryMultipleAngle
 
 /// The types of `fal-ai/qwen-image-edit-plus-lora-gallery/multiple-angles`.
 public enum QwenImageEditPlusLoRAGalleryMultipleAngles {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/qwen-image-edit-plus-lora-gallery/multiple-angles`: the same as `QwenImageEdit2509LoRAGalleryMultipleAngles.Input`, declared once for every endpoint that shares it.
     public typealias Input = QwenImageEdit2509LoRAGalleryMultipleAngles.Input
+    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/multiple-angles`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
     public typealias OutputFormat = Flux2LoRAGalleryAddBackground.OutputFormat
     public typealias Image = AuraFlow.Image
-
-    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/multiple-angles`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryNextScene.Input, Output == QwenImageEditPlusLoRAGalleryNextScene.Output {
@@ -1633,37 +1010,15 @@ extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryNextScene.Inp
 
 /// The types of `fal-ai/qwen-image-edit-plus-lora-gallery/next-scene`.
 public enum QwenImageEditPlusLoRAGalleryNextScene {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/qwen-image-edit-plus-lora-gallery/next-scene`: the same as `QwenImageEdit2509LoRAGalleryNextScene.Input`, declared once for every endpoint that shares it.
     public typealias Input = QwenImageEdit2509LoRAGalleryNextScene.Input
+    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/next-scene`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
     public typealias OutputFormat = Flux2LoRAGalleryAddBackground.OutputFormat
     public typealias Image = AuraFlow.Image
-
-    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/next-scene`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryRemoveElement.Input, Output == QwenImageEditPlusLoRAGalleryRemoveElement.Output {
@@ -1673,37 +1028,15 @@ extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryRemoveElement
 
 /// The types of `fal-ai/qwen-image-edit-plus-lora-gallery/remove-element`.
 public enum QwenImageEditPlusLoRAGalleryRemoveElement {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/qwen-image-edit-plus-lora-gallery/remove-element`: the same as `QwenImageEdit2509LoRAGalleryRemoveElement.Input`, declared once for every endpoint that shares it.
     public typealias Input = QwenImageEdit2509LoRAGalleryRemoveElement.Input
+    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/remove-element`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
     public typealias OutputFormat = Flux2LoRAGalleryAddBackground.OutputFormat
     public typealias Image = AuraFlow.Image
-
-    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/remove-element`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryRemoveLighting.Input, Output == QwenImageEditPlusLoRAGalleryRemoveLighting.Output {
@@ -1713,37 +1046,15 @@ extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryRemoveLightin
 
 /// The types of `fal-ai/qwen-image-edit-plus-lora-gallery/remove-lighting`.
 public enum QwenImageEditPlusLoRAGalleryRemoveLighting {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/qwen-image-edit-plus-lora-gallery/remove-lighting`: the same as `QwenImageEdit2509LoRAGalleryRemoveLighting.Input`, declared once for every endpoint that shares it.
     public typealias Input = QwenImageEdit2509LoRAGalleryRemoveLighting.Input
+    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/remove-lighting`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
     public typealias OutputFormat = Flux2LoRAGalleryAddBackground.OutputFormat
     public typealias Image = AuraFlow.Image
-
-    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/remove-lighting`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryShirtDesign.Input, Output == QwenImageEditPlusLoRAGalleryShirtDesign.Output {
@@ -1753,37 +1064,15 @@ extension QueueEndpoint where Input == QwenImageEditPlusLoRAGalleryShirtDesign.I
 
 /// The types of `fal-ai/qwen-image-edit-plus-lora-gallery/shirt-design`.
 public enum QwenImageEditPlusLoRAGalleryShirtDesign {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/qwen-image-edit-plus-lora-gallery/shirt-design`: the same as `QwenImageEdit2509LoRAGalleryShirtDesign.Input`, declared once for every endpoint that shares it.
     public typealias Input = QwenImageEdit2509LoRAGalleryShirtDesign.Input
+    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/shirt-design`: the same as `QwenImageEdit2509LoRAGalleryAddBackground.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageEdit2509LoRAGalleryAddBackground.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
     public typealias OutputFormat = Flux2LoRAGalleryAddBackground.OutputFormat
     public typealias Image = AuraFlow.Image
-
-    /// The output of `fal-ai/qwen-image-edit-plus-lora-gallery/shirt-design`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated/edited images
-        public let images: [Image]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [Image], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageImageToImage.Input, Output == QwenImageImageToImage.Output {
@@ -1793,6 +1082,8 @@ extension QueueEndpoint where Input == QwenImageImageToImage.Input, Output == Qw
 
 /// The types of `fal-ai/qwen-image/image-to-image`.
 public enum QwenImageImageToImage {
+    /// The output of `fal-ai/qwen-image/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1953,46 +1244,6 @@ public enum QwenImageImageToImage {
             validator.nested(self.loras, "loras")
             validator.number(self.strength, "strength", minimum: 0, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/qwen-image/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -2193,6 +1444,8 @@ extension QueueEndpoint where Input == QwenImageLayeredLoRA.Input, Output == Qwe
 
 /// The types of `fal-ai/qwen-image-layered/lora`.
 public enum QwenImageLayeredLoRA {
+    /// The output of `fal-ai/qwen-image-layered/lora`: the same as `QwenImageLayered.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImageLayered.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = QwenImageLayered.OutputFormat
     public typealias Acceleration = ErnieImage.Acceleration
@@ -2326,52 +1579,6 @@ public enum QwenImageLayeredLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-layered/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [ImageFile]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used to generate the image.
-        public let prompt: String?
-
-        public init(
-            images: [ImageFile],
-            timings: [String: Double],
-            seed: Int64,
-            hasNSFWConcepts: [Bool],
-            prompt: String? = nil
-        ) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.optional(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageMaxEdit.Input, Output == QwenImageMaxEdit.Output {
@@ -2381,6 +1588,8 @@ extension QueueEndpoint where Input == QwenImageMaxEdit.Input, Output == QwenIma
 
 /// The types of `fal-ai/qwen-image-max/edit`.
 public enum QwenImageMaxEdit {
+    /// The output of `fal-ai/qwen-image-max/edit`: the same as `QwenImage2Edit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImage2Edit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -2494,31 +1703,6 @@ public enum QwenImageMaxEdit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-max/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images
-        public let images: [File]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageMaxTextToImage.Input, Output == QwenImageMaxTextToImage.Output {
@@ -2528,6 +1712,8 @@ extension QueueEndpoint where Input == QwenImageMaxTextToImage.Input, Output == 
 
 /// The types of `fal-ai/qwen-image-max/text-to-image`.
 public enum QwenImageMaxTextToImage {
+    /// The output of `fal-ai/qwen-image-max/text-to-image`: the same as `QwenImage2TextToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = QwenImage2TextToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -2636,31 +1822,6 @@ public enum QwenImageMaxTextToImage {
             validator.nested(self.imageSize, "image_size")
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/qwen-image-max/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images.
-        public let images: [File]
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
         }
     }
 }

@@ -28,6 +28,8 @@ extension QueueEndpoint where Input == RealisticVision.Input, Output == Realisti
 
 /// The types of `fal-ai/realistic-vision`.
 public enum RealisticVision {
+    /// The output of `fal-ai/realistic-vision`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Embedding = Dreamshaper.Embedding
     public typealias SafetyCheckerVersion = Dreamshaper.SafetyCheckerVersion
@@ -193,46 +195,6 @@ public enum RealisticVision {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/realistic-vision`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Recraft20b.Input, Output == Recraft20b.Output {
@@ -242,6 +204,8 @@ extension QueueEndpoint where Input == Recraft20b.Input, Output == Recraft20b.Ou
 
 /// The types of `fal-ai/recraft-20b`.
 public enum Recraft20b {
+    /// The output of `fal-ai/recraft-20b`: the same as `FashnTryonV15.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FashnTryonV15.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias RGBColor = IdeogramCharacter.RGBColor
@@ -366,25 +330,6 @@ public enum Recraft20b {
 
         public static var allCases: [Self] { [.`any`, .realisticImage, .digitalIllustration, .vectorIllustration, .realisticImageBAndW, .realisticImageEnterprise, .realisticImageHardFlash, .realisticImageHdr, .realisticImageMotionBlur, .realisticImageNaturalLight, .realisticImageStudioPortrait, .digitalIllustration2DArtPoster, .digitalIllustration2DArtPoster2, .digitalIllustration3D, .digitalIllustration80s, .digitalIllustrationEngravingColor, .digitalIllustrationGlow, .digitalIllustrationGrain, .digitalIllustrationHandDrawn, .digitalIllustrationHandDrawnOutline, .digitalIllustrationHandmade3D, .digitalIllustrationInfantileSketch, .digitalIllustrationKawaii, .digitalIllustrationPixelArt, .digitalIllustrationPsychedelic, .digitalIllustrationSeamless, .digitalIllustrationVoxel, .digitalIllustrationWatercolor, .vectorIllustrationCartoon, .vectorIllustrationDoodleLineArt, .vectorIllustrationEngraving, .vectorIllustrationFlat2, .vectorIllustrationKawaii, .vectorIllustrationLineArt, .vectorIllustrationLineCircuit, .vectorIllustrationLinocut, .vectorIllustrationSeamless] }
     }
-
-    /// The output of `fal-ai/recraft-20b`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-
-        public init(images: [File]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == RecraftUpscaleCreative.Input, Output == RecraftUpscaleCreative.Output {
@@ -465,68 +410,12 @@ extension QueueEndpoint where Input == RecraftUpscaleCrisp.Input, Output == Recr
 
 /// The types of `fal-ai/recraft/upscale/crisp`.
 public enum RecraftUpscaleCrisp {
+    /// The input of `fal-ai/recraft/upscale/crisp`: the same as `RecraftUpscaleCreative.Input`, declared once for every endpoint that shares it.
+    public typealias Input = RecraftUpscaleCreative.Input
+    /// The output of `fal-ai/recraft/upscale/crisp`: the same as `RecraftUpscaleCreative.Output`, declared once for every endpoint that shares it.
+    public typealias Output = RecraftUpscaleCreative.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/recraft/upscale/crisp`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to be upscaled. Must be in PNG format.
-        public var imageURL: FileInput
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `false`.
-        public var enableSafetyChecker: Bool?
-
-        public init(imageURL: FileInput, syncMode: Bool? = nil, enableSafetyChecker: Bool? = nil) {
-            self.imageURL = imageURL
-            self.syncMode = syncMode
-            self.enableSafetyChecker = enableSafetyChecker
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var syncMode: Bool { false }
-            public static var enableSafetyChecker: Bool { false }
-        }
-    }
-
-    /// The output of `fal-ai/recraft/upscale/crisp`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The upscaled image.
-        public let image: File
-
-        public init(image: File) {
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == RecraftV3ImageToImage.Input, Output == RecraftV3ImageToImage.Output {
@@ -755,6 +644,8 @@ extension QueueEndpoint where Input == RecraftV3TextToImage.Input, Output == Rec
 
 /// The types of `fal-ai/recraft/v3/text-to-image`.
 public enum RecraftV3TextToImage {
+    /// The output of `fal-ai/recraft/v3/text-to-image`: the same as `FashnTryonV15.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FashnTryonV15.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Style = RecraftV3ImageToImage.Style
@@ -833,25 +724,6 @@ public enum RecraftV3TextToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/recraft/v3/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-
-        public init(images: [File]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == RecraftV4ProTextToImage.Input, Output == RecraftV4ProTextToImage.Output {
@@ -861,6 +733,8 @@ extension QueueEndpoint where Input == RecraftV4ProTextToImage.Input, Output == 
 
 /// The types of `fal-ai/recraft/v4/pro/text-to-image`.
 public enum RecraftV4ProTextToImage {
+    /// The output of `fal-ai/recraft/v4/pro/text-to-image`: the same as `FashnTryonV15.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FashnTryonV15.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias RGBColor = IdeogramCharacter.RGBColor
@@ -930,25 +804,6 @@ public enum RecraftV4ProTextToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/recraft/v4/pro/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-
-        public init(images: [File]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == RecraftV4ProTextToVector.Input, Output == RecraftV4ProTextToVector.Output {
@@ -958,94 +813,14 @@ extension QueueEndpoint where Input == RecraftV4ProTextToVector.Input, Output ==
 
 /// The types of `fal-ai/recraft/v4/pro/text-to-vector`.
 public enum RecraftV4ProTextToVector {
+    /// The input of `fal-ai/recraft/v4/pro/text-to-vector`: the same as `RecraftV4ProTextToImage.Input`, declared once for every endpoint that shares it.
+    public typealias Input = RecraftV4ProTextToImage.Input
+    /// The output of `fal-ai/recraft/v4/pro/text-to-vector`: the same as `FashnTryonV15.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FashnTryonV15.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias RGBColor = IdeogramCharacter.RGBColor
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/recraft/v4/pro/text-to-vector`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At least 1 character, at most 10000 characters.
-        public var prompt: String
-        /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
-        /// An array of preferable colors
-        ///
-        /// Default: `[]`.
-        public var colors: [RGBColor]?
-        /// The preferable background color of the generated images.
-        public var backgroundColor: RGBColor?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-
-        public init(
-            prompt: String,
-            imageSize: ImageSize? = nil,
-            colors: [RGBColor]? = nil,
-            backgroundColor: RGBColor? = nil,
-            enableSafetyChecker: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.imageSize = imageSize
-            self.colors = colors
-            self.backgroundColor = backgroundColor
-            self.enableSafetyChecker = enableSafetyChecker
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.colors = try wire.optional("colors")
-            self.backgroundColor = try wire.optional("background_color")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.colors, "colors")
-            try wire.optional(self.backgroundColor, "background_color")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var imageSize: ImageSize { .preset(.squareHD) }
-            public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 10000)
-            validator.nested(self.imageSize, "image_size")
-            validator.nested(self.colors, "colors")
-            validator.nested(self.backgroundColor, "background_color")
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/recraft/v4/pro/text-to-vector`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-
-        public init(images: [File]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == RecraftV4TextToImage.Input, Output == RecraftV4TextToImage.Output {
@@ -1055,94 +830,14 @@ extension QueueEndpoint where Input == RecraftV4TextToImage.Input, Output == Rec
 
 /// The types of `fal-ai/recraft/v4/text-to-image`.
 public enum RecraftV4TextToImage {
+    /// The input of `fal-ai/recraft/v4/text-to-image`: the same as `RecraftV4ProTextToImage.Input`, declared once for every endpoint that shares it.
+    public typealias Input = RecraftV4ProTextToImage.Input
+    /// The output of `fal-ai/recraft/v4/text-to-image`: the same as `FashnTryonV15.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FashnTryonV15.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias RGBColor = IdeogramCharacter.RGBColor
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/recraft/v4/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At least 1 character, at most 10000 characters.
-        public var prompt: String
-        /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
-        /// An array of preferable colors
-        ///
-        /// Default: `[]`.
-        public var colors: [RGBColor]?
-        /// The preferable background color of the generated images.
-        public var backgroundColor: RGBColor?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-
-        public init(
-            prompt: String,
-            imageSize: ImageSize? = nil,
-            colors: [RGBColor]? = nil,
-            backgroundColor: RGBColor? = nil,
-            enableSafetyChecker: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.imageSize = imageSize
-            self.colors = colors
-            self.backgroundColor = backgroundColor
-            self.enableSafetyChecker = enableSafetyChecker
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.colors = try wire.optional("colors")
-            self.backgroundColor = try wire.optional("background_color")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.colors, "colors")
-            try wire.optional(self.backgroundColor, "background_color")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var imageSize: ImageSize { .preset(.squareHD) }
-            public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 10000)
-            validator.nested(self.imageSize, "image_size")
-            validator.nested(self.colors, "colors")
-            validator.nested(self.backgroundColor, "background_color")
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/recraft/v4/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-
-        public init(images: [File]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == RecraftV4TextToVector.Input, Output == RecraftV4TextToVector.Output {
@@ -1152,94 +847,14 @@ extension QueueEndpoint where Input == RecraftV4TextToVector.Input, Output == Re
 
 /// The types of `fal-ai/recraft/v4/text-to-vector`.
 public enum RecraftV4TextToVector {
+    /// The input of `fal-ai/recraft/v4/text-to-vector`: the same as `RecraftV4ProTextToImage.Input`, declared once for every endpoint that shares it.
+    public typealias Input = RecraftV4ProTextToImage.Input
+    /// The output of `fal-ai/recraft/v4/text-to-vector`: the same as `FashnTryonV15.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FashnTryonV15.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias RGBColor = IdeogramCharacter.RGBColor
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/recraft/v4/text-to-vector`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At least 1 character, at most 10000 characters.
-        public var prompt: String
-        /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
-        /// An array of preferable colors
-        ///
-        /// Default: `[]`.
-        public var colors: [RGBColor]?
-        /// The preferable background color of the generated images.
-        public var backgroundColor: RGBColor?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-
-        public init(
-            prompt: String,
-            imageSize: ImageSize? = nil,
-            colors: [RGBColor]? = nil,
-            backgroundColor: RGBColor? = nil,
-            enableSafetyChecker: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.imageSize = imageSize
-            self.colors = colors
-            self.backgroundColor = backgroundColor
-            self.enableSafetyChecker = enableSafetyChecker
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.colors = try wire.optional("colors")
-            self.backgroundColor = try wire.optional("background_color")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.colors, "colors")
-            try wire.optional(self.backgroundColor, "background_color")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var imageSize: ImageSize { .preset(.squareHD) }
-            public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 10000)
-            validator.nested(self.imageSize, "image_size")
-            validator.nested(self.colors, "colors")
-            validator.nested(self.backgroundColor, "background_color")
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/recraft/v4/text-to-vector`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-
-        public init(images: [File]) {
-            self.images = images
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == RecraftVectorize.Input, Output == RecraftVectorize.Output {
@@ -1361,6 +976,8 @@ extension QueueEndpoint where Input == RundiffusionFalJuggernautFluxLoRA.Input, 
 
 /// The types of `rundiffusion-fal/juggernaut-flux-lora`.
 public enum RundiffusionFalJuggernautFluxLoRA {
+    /// The output of `rundiffusion-fal/juggernaut-flux-lora`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias LoRAWeight = ErnieImageLoRA.LoRAWeight
@@ -1484,46 +1101,6 @@ public enum RundiffusionFalJuggernautFluxLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `rundiffusion-fal/juggernaut-flux-lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == RundiffusionFalJuggernautFluxLoRAInpainting.Input, Output == RundiffusionFalJuggernautFluxLoRAInpainting.Output {
@@ -1533,6 +1110,8 @@ extension QueueEndpoint where Input == RundiffusionFalJuggernautFluxLoRAInpainti
 
 /// The types of `rundiffusion-fal/juggernaut-flux-lora/inpainting`.
 public enum RundiffusionFalJuggernautFluxLoRAInpainting {
+    /// The output of `rundiffusion-fal/juggernaut-flux-lora/inpainting`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias LoRAWeight = ErnieImageLoRA.LoRAWeight
@@ -1675,46 +1254,6 @@ public enum RundiffusionFalJuggernautFluxLoRAInpainting {
             return validator.issues
         }
     }
-
-    /// The output of `rundiffusion-fal/juggernaut-flux-lora/inpainting`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == RundiffusionFalRundiffusionPhotoFlux.Input, Output == RundiffusionFalRundiffusionPhotoFlux.Output {
@@ -1724,6 +1263,8 @@ extension QueueEndpoint where Input == RundiffusionFalRundiffusionPhotoFlux.Inpu
 
 /// The types of `rundiffusion-fal/rundiffusion-photo-flux`.
 public enum RundiffusionFalRundiffusionPhotoFlux {
+    /// The output of `rundiffusion-fal/rundiffusion-photo-flux`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias LoRAWeight = ErnieImageLoRA.LoRAWeight
@@ -1854,46 +1395,6 @@ public enum RundiffusionFalRundiffusionPhotoFlux {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 35)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `rundiffusion-fal/rundiffusion-photo-flux`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

@@ -27,6 +27,8 @@ extension QueueEndpoint where Input == SDXLControlnetUnion.Input, Output == SDXL
 
 /// The types of `fal-ai/sdxl-controlnet-union`.
 public enum SDXLControlnetUnion {
+    /// The output of `fal-ai/sdxl-controlnet-union`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Format = Dreamshaper.Format
     public typealias Embedding = Dreamshaper.Embedding
@@ -309,46 +311,6 @@ public enum SDXLControlnetUnion {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/sdxl-controlnet-union`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == SDXLControlnetUnionImageToImage.Input, Output == SDXLControlnetUnionImageToImage.Output {
@@ -358,6 +320,8 @@ extension QueueEndpoint where Input == SDXLControlnetUnionImageToImage.Input, Ou
 
 /// The types of `fal-ai/sdxl-controlnet-union/image-to-image`.
 public enum SDXLControlnetUnionImageToImage {
+    /// The output of `fal-ai/sdxl-controlnet-union/image-to-image`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = Dreamshaper.LoRAWeight
     public typealias Format = Dreamshaper.Format
@@ -679,46 +643,6 @@ public enum SDXLControlnetUnionImageToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/sdxl-controlnet-union/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == SDXLControlnetUnionInpainting.Input, Output == SDXLControlnetUnionInpainting.Output {
@@ -728,6 +652,8 @@ extension QueueEndpoint where Input == SDXLControlnetUnionInpainting.Input, Outp
 
 /// The types of `fal-ai/sdxl-controlnet-union/inpainting`.
 public enum SDXLControlnetUnionInpainting {
+    /// The output of `fal-ai/sdxl-controlnet-union/inpainting`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Dreamshaper.ImageSize
     public typealias LoRAWeight = Dreamshaper.LoRAWeight
@@ -1030,46 +956,6 @@ public enum SDXLControlnetUnionInpainting {
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
             validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/sdxl-controlnet-union/inpainting`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -1706,132 +1592,14 @@ extension QueueEndpoint where Input == Sam31ImageRle.Input, Output == Sam31Image
 
 /// The types of `fal-ai/sam-3-1/image-rle`.
 public enum Sam31ImageRle {
+    /// The input of `fal-ai/sam-3-1/image-rle`: the same as `Sam31Image.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Sam31Image.Input
     /// Types this endpoint shares with others, declared once.
     public typealias PointPrompt = Sam31Image.PointPrompt
     public typealias BoxPrompt = Sam31Image.BoxPrompt
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias File = FashnTryonV15.File
     public typealias MaskMetadata = Sam31Image.MaskMetadata
-
-    /// The input of `fal-ai/sam-3-1/image-rle`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of the image to be segmented
-        public var imageURL: FileInput
-        /// Text prompt for segmentation
-        ///
-        /// Default: `"wheel"`.
-        public var prompt: String?
-        /// List of point prompts
-        ///
-        /// Default: `[]`.
-        public var pointPrompts: [PointPrompt]?
-        /// Box prompt coordinates (x_min, y_min, x_max, y_max). Multiple boxes supported - use object_id to group boxes for the same object or leave empty for separate objects.
-        ///
-        /// Default: `[]`.
-        public var boxPrompts: [BoxPrompt]?
-        /// Apply the mask on the image.
-        ///
-        /// Default: `true`.
-        public var applyMask: Bool?
-        /// If True, the media will be returned as a data URI.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// If True, upload and return multiple generated masks as defined by `max_masks`.
-        ///
-        /// Default: `false`.
-        public var returnMultipleMasks: Bool?
-        /// Maximum number of masks to return when `return_multiple_masks` is enabled.
-        ///
-        /// At least 1, at most 32. Default: `3`.
-        public var maxMasks: Int?
-        /// Whether to include mask confidence scores.
-        ///
-        /// Default: `false`.
-        public var includeScores: Bool?
-        /// Whether to include bounding boxes for each mask (when available).
-        ///
-        /// Default: `false`.
-        public var includeBoxes: Bool?
-
-        public init(
-            imageURL: FileInput,
-            prompt: String? = nil,
-            pointPrompts: [PointPrompt]? = nil,
-            boxPrompts: [BoxPrompt]? = nil,
-            applyMask: Bool? = nil,
-            syncMode: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            returnMultipleMasks: Bool? = nil,
-            maxMasks: Int? = nil,
-            includeScores: Bool? = nil,
-            includeBoxes: Bool? = nil
-        ) {
-            self.imageURL = imageURL
-            self.prompt = prompt
-            self.pointPrompts = pointPrompts
-            self.boxPrompts = boxPrompts
-            self.applyMask = applyMask
-            self.syncMode = syncMode
-            self.outputFormat = outputFormat
-            self.returnMultipleMasks = returnMultipleMasks
-            self.maxMasks = maxMasks
-            self.includeScores = includeScores
-            self.includeBoxes = includeBoxes
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.pointPrompts = try wire.optional("point_prompts")
-            self.boxPrompts = try wire.optional("box_prompts")
-            self.applyMask = try wire.optional("apply_mask")
-            self.syncMode = try wire.optional("sync_mode")
-            self.outputFormat = try wire.optional("output_format")
-            self.returnMultipleMasks = try wire.optional("return_multiple_masks")
-            self.maxMasks = try wire.optional("max_masks")
-            self.includeScores = try wire.optional("include_scores")
-            self.includeBoxes = try wire.optional("include_boxes")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.pointPrompts, "point_prompts")
-            try wire.optional(self.boxPrompts, "box_prompts")
-            try wire.optional(self.applyMask, "apply_mask")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.returnMultipleMasks, "return_multiple_masks")
-            try wire.optional(self.maxMasks, "max_masks")
-            try wire.optional(self.includeScores, "include_scores")
-            try wire.optional(self.includeBoxes, "include_boxes")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "wheel" }
-            public static var applyMask: Bool { true }
-            public static var syncMode: Bool { false }
-            public static var outputFormat: OutputFormat { .png }
-            public static var returnMultipleMasks: Bool { false }
-            public static var maxMasks: Int { 3 }
-            public static var includeScores: Bool { false }
-            public static var includeBoxes: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxMasks, "max_masks", minimum: 1, maximum: 32)
-            return validator.issues
-        }
-    }
 
     /// The output of `fal-ai/sam-3-1/image-rle`.
     public struct Output: QueueModel, StructurallyEquatable {
@@ -1906,6 +1674,8 @@ extension QueueEndpoint where Input == Sam3Image.Input, Output == Sam3Image.Outp
 
 /// The types of `fal-ai/sam-3/image`.
 public enum Sam3Image {
+    /// The output of `fal-ai/sam-3/image`: the same as `Sam31Image.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Sam31Image.Output
     /// Types this endpoint shares with others, declared once.
     public typealias PointPrompt = Sam31Image.PointPrompt
     public typealias BoxPrompt = Sam31Image.BoxPrompt
@@ -2043,52 +1813,6 @@ public enum Sam3Image {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/sam-3/image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Primary segmented mask preview.
-        public let image: Image?
-        /// Segmented mask images.
-        public let masks: [Image]
-        /// Per-mask metadata including scores and boxes.
-        public let metadata: [MaskMetadata]?
-        /// Per-mask confidence scores when requested.
-        public let scores: [Double]?
-        /// Per-mask normalized bounding boxes [cx, cy, w, h] when requested.
-        public let boxes: [[Double]]?
-
-        public init(
-            image: Image? = nil,
-            masks: [Image],
-            metadata: [MaskMetadata]? = nil,
-            scores: [Double]? = nil,
-            boxes: [[Double]]? = nil
-        ) {
-            self.image = image
-            self.masks = masks
-            self.metadata = metadata
-            self.scores = scores
-            self.boxes = boxes
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.optional("image")
-            self.masks = try wire.required("masks")
-            self.metadata = try wire.optional("metadata")
-            self.scores = try wire.optional("scores")
-            self.boxes = try wire.optional("boxes")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.image, "image")
-            try wire.required(self.masks, "masks")
-            try wire.optional(self.metadata, "metadata")
-            try wire.optional(self.scores, "scores")
-            try wire.optional(self.boxes, "boxes")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Sam3ImageRle.Input, Output == Sam3ImageRle.Output {
@@ -2098,6 +1822,10 @@ extension QueueEndpoint where Input == Sam3ImageRle.Input, Output == Sam3ImageRl
 
 /// The types of `fal-ai/sam-3/image-rle`.
 public enum Sam3ImageRle {
+    /// The input of `fal-ai/sam-3/image-rle`: the same as `Sam3Image.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Sam3Image.Input
+    /// The output of `fal-ai/sam-3/image-rle`: the same as `Sam31ImageRle.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Sam31ImageRle.Output
     /// Types this endpoint shares with others, declared once.
     public typealias PointPrompt = Sam31Image.PointPrompt
     public typealias BoxPrompt = Sam31Image.BoxPrompt
@@ -2105,183 +1833,6 @@ public enum Sam3ImageRle {
     public typealias Rle = Sam31ImageRle.Rle
     public typealias File = FashnTryonV15.File
     public typealias MaskMetadata = Sam31Image.MaskMetadata
-
-    /// The input of `fal-ai/sam-3/image-rle`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of the image to be segmented
-        public var imageURL: FileInput
-        /// Text prompt for segmentation
-        ///
-        /// Default: `"wheel"`.
-        public var prompt: String?
-        /// [DEPRECATED] Use 'prompt' instead. Kept for backward compatibility.
-        @available(*, deprecated, message: "'text_prompt' is marked deprecated in the API document")
-        public var textPrompt: String? {
-            get { self._textPrompt }
-            set { self._textPrompt = newValue }
-        }
-        var _textPrompt: String?
-        /// List of point prompts
-        ///
-        /// Default: `[]`.
-        public var pointPrompts: [PointPrompt]?
-        /// Box prompt coordinates (x_min, y_min, x_max, y_max). Multiple boxes supported - use object_id to group boxes for the same object or leave empty for separate objects.
-        ///
-        /// Default: `[]`.
-        public var boxPrompts: [BoxPrompt]?
-        /// Apply the mask on the image.
-        ///
-        /// Default: `true`.
-        public var applyMask: Bool?
-        /// If True, the media will be returned as a data URI.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.png`.
-        public var outputFormat: OutputFormat?
-        /// If True, upload and return multiple generated masks as defined by `max_masks`.
-        ///
-        /// Default: `false`.
-        public var returnMultipleMasks: Bool?
-        /// Maximum number of masks to return when `return_multiple_masks` is enabled.
-        ///
-        /// At least 1, at most 32. Default: `3`.
-        public var maxMasks: Int?
-        /// Whether to include mask confidence scores.
-        ///
-        /// Default: `false`.
-        public var includeScores: Bool?
-        /// Whether to include bounding boxes for each mask (when available).
-        ///
-        /// Default: `false`.
-        public var includeBoxes: Bool?
-
-        public init(
-            imageURL: FileInput,
-            prompt: String? = nil,
-            textPrompt: String? = nil,
-            pointPrompts: [PointPrompt]? = nil,
-            boxPrompts: [BoxPrompt]? = nil,
-            applyMask: Bool? = nil,
-            syncMode: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            returnMultipleMasks: Bool? = nil,
-            maxMasks: Int? = nil,
-            includeScores: Bool? = nil,
-            includeBoxes: Bool? = nil
-        ) {
-            self.imageURL = imageURL
-            self.prompt = prompt
-            self._textPrompt = textPrompt
-            self.pointPrompts = pointPrompts
-            self.boxPrompts = boxPrompts
-            self.applyMask = applyMask
-            self.syncMode = syncMode
-            self.outputFormat = outputFormat
-            self.returnMultipleMasks = returnMultipleMasks
-            self.maxMasks = maxMasks
-            self.includeScores = includeScores
-            self.includeBoxes = includeBoxes
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self._textPrompt = try wire.optional("text_prompt")
-            self.pointPrompts = try wire.optional("point_prompts")
-            self.boxPrompts = try wire.optional("box_prompts")
-            self.applyMask = try wire.optional("apply_mask")
-            self.syncMode = try wire.optional("sync_mode")
-            self.outputFormat = try wire.optional("output_format")
-            self.returnMultipleMasks = try wire.optional("return_multiple_masks")
-            self.maxMasks = try wire.optional("max_masks")
-            self.includeScores = try wire.optional("include_scores")
-            self.includeBoxes = try wire.optional("include_boxes")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self._textPrompt, "text_prompt")
-            try wire.optional(self.pointPrompts, "point_prompts")
-            try wire.optional(self.boxPrompts, "box_prompts")
-            try wire.optional(self.applyMask, "apply_mask")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.returnMultipleMasks, "return_multiple_masks")
-            try wire.optional(self.maxMasks, "max_masks")
-            try wire.optional(self.includeScores, "include_scores")
-            try wire.optional(self.includeBoxes, "include_boxes")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "wheel" }
-            public static var applyMask: Bool { true }
-            public static var syncMode: Bool { false }
-            public static var outputFormat: OutputFormat { .png }
-            public static var returnMultipleMasks: Bool { false }
-            public static var maxMasks: Int { 3 }
-            public static var includeScores: Bool { false }
-            public static var includeBoxes: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxMasks, "max_masks", minimum: 1, maximum: 32)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/sam-3/image-rle`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Run Length Encoding of the mask.
-        public let rle: Rle
-        /// Zip file containing per-frame bounding box overlays.
-        public let boundingboxFramesZip: File?
-        /// Per-mask metadata when multiple RLEs are returned.
-        public let metadata: [MaskMetadata]?
-        /// Per-mask confidence scores when requested.
-        public let scores: [Double]?
-        /// Per-mask normalized bounding boxes [cx, cy, w, h] when requested.
-        public let boxes: [[Double]]?
-
-        public init(
-            rle: Rle,
-            boundingboxFramesZip: File? = nil,
-            metadata: [MaskMetadata]? = nil,
-            scores: [Double]? = nil,
-            boxes: [[Double]]? = nil
-        ) {
-            self.rle = rle
-            self.boundingboxFramesZip = boundingboxFramesZip
-            self.metadata = metadata
-            self.scores = scores
-            self.boxes = boxes
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.rle = try wire.required("rle")
-            self.boundingboxFramesZip = try wire.optional("boundingbox_frames_zip")
-            self.metadata = try wire.optional("metadata")
-            self.scores = try wire.optional("scores")
-            self.boxes = try wire.optional("boxes")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.rle, "rle")
-            try wire.optional(self.boundingboxFramesZip, "boundingbox_frames_zip")
-            try wire.optional(self.metadata, "metadata")
-            try wire.optional(self.scores, "scores")
-            try wire.optional(self.boxes, "boxes")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == SanaSprint.Input, Output == SanaSprint.Output {
@@ -2291,6 +1842,8 @@ extension QueueEndpoint where Input == SanaSprint.Input, Output == SanaSprint.Ou
 
 /// The types of `fal-ai/sana/sprint`.
 public enum SanaSprint {
+    /// The output of `fal-ai/sana/sprint`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -2440,46 +1993,6 @@ public enum SanaSprint {
 
         public static var allCases: [Self] { [.noStyle, .cinematic, .photographic, .anime, .manga, .digitalArt, .pixelArt, .fantasyArt, .neonpunk, ._3DModel] }
     }
-
-    /// The output of `fal-ai/sana/sprint`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == SanaV1516b.Input, Output == SanaV1516b.Output {
@@ -2489,6 +2002,8 @@ extension QueueEndpoint where Input == SanaV1516b.Input, Output == SanaV1516b.Ou
 
 /// The types of `fal-ai/sana/v1.5/1.6b`.
 public enum SanaV1516b {
+    /// The output of `fal-ai/sana/v1.5/1.6b`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -2619,46 +2134,6 @@ public enum SanaV1516b {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/sana/v1.5/1.6b`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == SanaV1548b.Input, Output == SanaV1548b.Output {
@@ -2668,176 +2143,15 @@ extension QueueEndpoint where Input == SanaV1548b.Input, Output == SanaV1548b.Ou
 
 /// The types of `fal-ai/sana/v1.5/4.8b`.
 public enum SanaV1548b {
+    /// The input of `fal-ai/sana/v1.5/4.8b`: the same as `SanaV1516b.Input`, declared once for every endpoint that shares it.
+    public typealias Input = SanaV1516b.Input
+    /// The output of `fal-ai/sana/v1.5/4.8b`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias StyleName = SanaSprint.StyleName
     public typealias Image = Cartoonify.Image
-
-    /// The input of `fal-ai/sana/v1.5/4.8b`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate an image from.
-        public var prompt: String
-        /// The negative prompt to use. Use it to address details that you don't want
-        /// in the image. This could be colors, objects, scenery and even the small details
-        /// (e.g. moustache, blurry, low resolution).
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// The size of the generated image.
-        ///
-        /// Default: `{"height":2160,"width":3840}`.
-        public var imageSize: ImageSize?
-        /// The number of inference steps to perform.
-        ///
-        /// At least 1, at most 50. Default: `18`.
-        public var numInferenceSteps: Int?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same image every time.
-        public var seed: Int64?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt when looking for a related image to show you.
-        ///
-        /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// The number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// The style to generate the image in.
-        ///
-        /// Default: `.noStyle`.
-        public var styleName: StyleName?
-
-        public init(
-            prompt: String,
-            negativePrompt: String? = nil,
-            imageSize: ImageSize? = nil,
-            numInferenceSteps: Int? = nil,
-            seed: Int64? = nil,
-            guidanceScale: Double? = nil,
-            syncMode: Bool? = nil,
-            numImages: Int? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil,
-            styleName: StyleName? = nil
-        ) {
-            self.prompt = prompt
-            self.negativePrompt = negativePrompt
-            self.imageSize = imageSize
-            self.numInferenceSteps = numInferenceSteps
-            self.seed = seed
-            self.guidanceScale = guidanceScale
-            self.syncMode = syncMode
-            self.numImages = numImages
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-            self.styleName = styleName
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.styleName = try wire.optional("style_name")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.styleName, "style_name")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "" }
-            public static var numInferenceSteps: Int { 18 }
-            public static var guidanceScale: Double { 5 }
-            public static var syncMode: Bool { false }
-            public static var numImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var styleName: StyleName { .noStyle }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/sana/v1.5/4.8b`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Sd15DepthControlnet.Input, Output == Sd15DepthControlnet.Output {
@@ -2847,6 +2161,8 @@ extension QueueEndpoint where Input == Sd15DepthControlnet.Input, Output == Sd15
 
 /// The types of `fal-ai/sd15-depth-controlnet`.
 public enum Sd15DepthControlnet {
+    /// The output of `fal-ai/sd15-depth-controlnet`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = Dreamshaper.LoRAWeight
     public typealias Embedding = Dreamshaper.Embedding
@@ -3031,46 +2347,6 @@ public enum Sd15DepthControlnet {
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
             validator.nested(self.imageSize, "image_size")
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/sd15-depth-controlnet`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

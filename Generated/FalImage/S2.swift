@@ -27,6 +27,8 @@ extension QueueEndpoint where Input == SeedvrUpscaleImageSeamless.Input, Output 
 
 /// The types of `fal-ai/seedvr/upscale/image/seamless`.
 public enum SeedvrUpscaleImageSeamless {
+    /// The output of `fal-ai/seedvr/upscale/image/seamless`: the same as `SeedvrUpscaleImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = SeedvrUpscaleImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias UpscaleMode = SeedvrUpscaleImage.UpscaleMode
     public typealias TargetResolution = SeedvrUpscaleImage.TargetResolution
@@ -132,31 +134,6 @@ public enum SeedvrUpscaleImageSeamless {
             validator.number(self.upscaleFactor, "upscale_factor", minimum: 1, maximum: 10)
             validator.number(self.noiseScale, "noise_scale", minimum: 0, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/seedvr/upscale/image/seamless`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Upscaled image file after processing
-        public let image: ImageFile
-        /// The random seed used for the generation process.
-        public let seed: Int64
-
-        public init(image: ImageFile, seed: Int64) {
-            self.image = image
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
         }
     }
 }
@@ -418,6 +395,8 @@ extension QueueEndpoint where Input == StableCascade.Input, Output == StableCasc
 
 /// The types of `fal-ai/stable-cascade`.
 public enum StableCascade {
+    /// The output of `fal-ai/stable-cascade`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Image = Cartoonify.Image
@@ -550,46 +529,6 @@ public enum StableCascade {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/stable-cascade`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == StableCascadeSoteDiffusion.Input, Output == StableCascadeSoteDiffusion.Output {
@@ -599,6 +538,8 @@ extension QueueEndpoint where Input == StableCascadeSoteDiffusion.Input, Output 
 
 /// The types of `fal-ai/stable-cascade/sote-diffusion`.
 public enum StableCascadeSoteDiffusion {
+    /// The output of `fal-ai/stable-cascade/sote-diffusion`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Image = Cartoonify.Image
@@ -730,46 +671,6 @@ public enum StableCascadeSoteDiffusion {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/stable-cascade/sote-diffusion`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == StableDiffusionV15.Input, Output == StableDiffusionV15.Output {
@@ -779,6 +680,8 @@ extension QueueEndpoint where Input == StableDiffusionV15.Input, Output == Stabl
 
 /// The types of `fal-ai/stable-diffusion-v15`.
 public enum StableDiffusionV15 {
+    /// The output of `fal-ai/stable-diffusion-v15`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = Dreamshaper.LoRAWeight
     public typealias Format = Dreamshaper.Format
@@ -950,46 +853,6 @@ public enum StableDiffusionV15 {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/stable-diffusion-v15`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == StableDiffusionV35Large.Input, Output == StableDiffusionV35Large.Output {
@@ -999,6 +862,8 @@ extension QueueEndpoint where Input == StableDiffusionV35Large.Input, Output == 
 
 /// The types of `fal-ai/stable-diffusion-v35-large`.
 public enum StableDiffusionV35Large {
+    /// The output of `fal-ai/stable-diffusion-v35-large`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias ImageSize = Bitdance.ImageSize
@@ -1210,46 +1075,6 @@ public enum StableDiffusionV35Large {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/stable-diffusion-v35-large`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == StableDiffusionV35Medium.Input, Output == StableDiffusionV35Medium.Output {
@@ -1259,6 +1084,8 @@ extension QueueEndpoint where Input == StableDiffusionV35Medium.Input, Output ==
 
 /// The types of `fal-ai/stable-diffusion-v35-medium`.
 public enum StableDiffusionV35Medium {
+    /// The output of `fal-ai/stable-diffusion-v35-medium`: the same as `Cartoonify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cartoonify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = Bitdance.OutputFormat
@@ -1380,46 +1207,6 @@ public enum StableDiffusionV35Medium {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/stable-diffusion-v35-medium`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -1610,6 +1397,8 @@ extension QueueEndpoint where Input == StableDiffusionV3MediumImageToImage.Input
 
 /// The types of `fal-ai/stable-diffusion-v3-medium/image-to-image`.
 public enum StableDiffusionV3MediumImageToImage {
+    /// The output of `fal-ai/stable-diffusion-v3-medium/image-to-image`: the same as `StableDiffusionV3Medium.Output`, declared once for every endpoint that shares it.
+    public typealias Output = StableDiffusionV3Medium.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias Image = Cartoonify.Image
@@ -1741,58 +1530,6 @@ public enum StableDiffusionV3MediumImageToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/stable-diffusion-v3-medium/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-        /// The number of images generated.
-        public let numImages: Int
-
-        public init(
-            images: [Image],
-            timings: [String: Double],
-            seed: Int64,
-            hasNSFWConcepts: [Bool],
-            prompt: String,
-            numImages: Int
-        ) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-            self.numImages = numImages
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.required("num_images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.numImages, "num_images")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == StarVector.Input, Output == StarVector.Output {
@@ -1882,6 +1619,8 @@ extension QueueEndpoint where Input == Step1xEdit.Input, Output == Step1xEdit.Ou
 
 /// The types of `fal-ai/step1x-edit`.
 public enum Step1xEdit {
+    /// The output of `fal-ai/step1x-edit`: the same as `Cogview4.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cogview4.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Image = AuraFlow.Image
@@ -1986,46 +1725,6 @@ public enum Step1xEdit {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/step1x-edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -2233,6 +1932,8 @@ extension QueueEndpoint where Input == Switti512.Input, Output == Switti512.Outp
 
 /// The types of `fal-ai/switti/512`.
 public enum Switti512 {
+    /// The output of `fal-ai/switti/512`: the same as `Cogview4.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cogview4.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias Image = AuraFlow.Image
@@ -2389,46 +2090,6 @@ public enum Switti512 {
             validator.number(self.lastScaleTemp, "last_scale_temp", minimum: 0.1, maximum: 10)
             validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/switti/512`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated images
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

@@ -13,6 +13,8 @@ extension QueueEndpoint where Input == TopazUpscaleImage.Input, Output == TopazU
 
 /// The types of `fal-ai/topaz/upscale/image`.
 public enum TopazUpscaleImage {
+    /// The output of `fal-ai/topaz/upscale/image`: the same as `RecraftUpscaleCreative.Output`, declared once for every endpoint that shares it.
+    public typealias Output = RecraftUpscaleCreative.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = Bitdance.OutputFormat
     public typealias File = FashnTryonV15.File
@@ -232,25 +234,5 @@ public enum TopazUpscaleImage {
         public static var background: Self { .init(rawValue: "Background") }
 
         public static var allCases: [Self] { [.all, .foreground, .background] }
-    }
-
-    /// The output of `fal-ai/topaz/upscale/image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The upscaled image.
-        public let image: File
-
-        public init(image: File) {
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-        }
     }
 }

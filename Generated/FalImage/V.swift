@@ -204,6 +204,8 @@ extension QueueEndpoint where Input == VecglypherImageToSvg.Input, Output == Vec
 
 /// The types of `fal-ai/vecglypher/image-to-svg`.
 public enum VecglypherImageToSvg {
+    /// The output of `fal-ai/vecglypher/image-to-svg`: the same as `Vecglypher.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Vecglypher.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = FashnTryonV15.File
 
@@ -346,41 +348,6 @@ public enum VecglypherImageToSvg {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/vecglypher/image-to-svg`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated SVG file containing vector glyphs.
-        public let image: File
-        /// Raw SVG content as a string.
-        public let svgContent: String
-        /// The seed used for generation.
-        public let seed: Int64
-        /// Timing breakdown of the generation process.
-        public let timings: [String: Double]
-
-        public init(image: File, svgContent: String, seed: Int64, timings: [String: Double]) {
-            self.image = image
-            self.svgContent = svgContent
-            self.seed = seed
-            self.timings = timings
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.svgContent = try wire.required("svg_content")
-            self.seed = try wire.required("seed")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.svgContent, "svg_content")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.timings, "timings")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ViduQ2ReferenceToImage.Input, Output == ViduQ2ReferenceToImage.Output {
@@ -484,6 +451,8 @@ extension QueueEndpoint where Input == ViduQ2TextToImage.Input, Output == ViduQ2
 
 /// The types of `fal-ai/vidu/q2/text-to-image`.
 public enum ViduQ2TextToImage {
+    /// The output of `fal-ai/vidu/q2/text-to-image`: the same as `ViduQ2ReferenceToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ViduQ2ReferenceToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = ViduQ2ReferenceToImage.AspectRatio
     public typealias Image = AuraFlow.Image
@@ -532,26 +501,6 @@ public enum ViduQ2TextToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/vidu/q2/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited image
-        public let image: Image
-
-        public init(image: Image) {
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ViduReferenceToImage.Input, Output == ViduReferenceToImage.Output {
@@ -561,77 +510,11 @@ extension QueueEndpoint where Input == ViduReferenceToImage.Input, Output == Vid
 
 /// The types of `fal-ai/vidu/reference-to-image`.
 public enum ViduReferenceToImage {
+    /// The input of `fal-ai/vidu/reference-to-image`: the same as `ViduQ2ReferenceToImage.Input`, declared once for every endpoint that shares it.
+    public typealias Input = ViduQ2ReferenceToImage.Input
+    /// The output of `fal-ai/vidu/reference-to-image`: the same as `ViduQ2ReferenceToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ViduQ2ReferenceToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = ViduQ2ReferenceToImage.AspectRatio
     public typealias Image = AuraFlow.Image
-
-    /// The input of `fal-ai/vidu/reference-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation, max 1500 characters
-        ///
-        /// At most 1500 characters.
-        public var prompt: String
-        /// URLs of the reference images to use for consistent subject appearance
-        public var referenceImageURLs: [FileInput]
-        /// The aspect ratio of the output video
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// Random seed for generation
-        public var seed: Int64?
-
-        public init(prompt: String, referenceImageURLs: [FileInput], aspectRatio: AspectRatio? = nil, seed: Int64? = nil) {
-            self.prompt = prompt
-            self.referenceImageURLs = referenceImageURLs
-            self.aspectRatio = aspectRatio
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURLs = try wire.required("reference_image_urls")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._16x9 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1500)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/vidu/reference-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The edited image
-        public let image: Image
-
-        public init(image: Image) {
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-        }
-    }
 }

@@ -672,6 +672,8 @@ extension QueueEndpoint where Input == WanV22A14bTextToImage.Input, Output == Wa
 
 /// The types of `fal-ai/wan/v2.2-a14b/text-to-image`.
 public enum WanV22A14bTextToImage {
+    /// The output of `fal-ai/wan/v2.2-a14b/text-to-image`: the same as `WanV225bTextToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV225bTextToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
     public typealias ImageSize = Bitdance.ImageSize
@@ -808,31 +810,6 @@ public enum WanV22A14bTextToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/wan/v2.2-a14b/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image file.
-        public let image: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(image: File, seed: Int64) {
-            self.image = image
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanV22A14bTextToImageLoRA.Input, Output == WanV22A14bTextToImageLoRA.Output {
@@ -842,6 +819,8 @@ extension QueueEndpoint where Input == WanV22A14bTextToImageLoRA.Input, Output =
 
 /// The types of `fal-ai/wan/v2.2-a14b/text-to-image/lora`.
 public enum WanV22A14bTextToImageLoRA {
+    /// The output of `fal-ai/wan/v2.2-a14b/text-to-image/lora`: the same as `WanV225bTextToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV225bTextToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Acceleration = Flux2LoRAGalleryAddBackground.Acceleration
     public typealias ImageSize = Bitdance.ImageSize
@@ -1069,31 +1048,6 @@ public enum WanV22A14bTextToImageLoRA {
         public static var both: Self { .init(rawValue: "both") }
 
         public static var allCases: [Self] { [.high, .low, .both] }
-    }
-
-    /// The output of `fal-ai/wan/v2.2-a14b/text-to-image/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image file.
-        public let image: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(image: File, seed: Int64) {
-            self.image = image
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
-        }
     }
 }
 
@@ -1498,138 +1452,14 @@ extension QueueEndpoint where Input == WanV27ProEdit.Input, Output == WanV27ProE
 
 /// The types of `fal-ai/wan/v2.7/pro/edit`.
 public enum WanV27ProEdit {
+    /// The input of `fal-ai/wan/v2.7/pro/edit`: the same as `WanV27Edit.Input`, declared once for every endpoint that shares it.
+    public typealias Input = WanV27Edit.Input
+    /// The output of `fal-ai/wan/v2.7/pro/edit`: the same as `WanV27Edit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV27Edit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/wan/v2.7/pro/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt describing the desired image edit. Supports Chinese and English.
-        ///
-        /// At least 1 character, at most 2000 characters.
-        public var prompt: String
-        /// Reference images for editing (1-4 images required). Order matters: reference them as image 1, image 2, image 3, image 4 in the prompt.
-        public var imageURLs: [FileInput]
-        /// Content to avoid in the generated image. Max 500 characters.
-        ///
-        /// At most 500 characters. Default: `""`.
-        public var negativePrompt: String?
-        /// Output image size. Uses fal image size presets or explicit dimensions and is converted to DashScope size format.
-        ///
-        /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
-        /// Number of images to generate (1-4).
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// Enable DashScope prompt expansion. Supported only for image edit mode.
-        ///
-        /// Default: `true`.
-        public var enablePromptExpansion: Bool?
-        /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
-        /// Enable content moderation for input and output.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated images.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-
-        public init(
-            prompt: String,
-            imageURLs: [FileInput],
-            negativePrompt: String? = nil,
-            imageSize: ImageSize? = nil,
-            numImages: Int? = nil,
-            enablePromptExpansion: Bool? = nil,
-            seed: Int64? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURLs = imageURLs
-            self.negativePrompt = negativePrompt
-            self.imageSize = imageSize
-            self.numImages = numImages
-            self.enablePromptExpansion = enablePromptExpansion
-            self.seed = seed
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.required("image_urls")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "" }
-            public static var imageSize: ImageSize { .preset(.squareHD) }
-            public static var numImages: Int { 1 }
-            public static var enablePromptExpansion: Bool { true }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2000)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 500)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/wan/v2.7/pro/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images.
-        public let images: [File]
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanV27ProTextToImage.Input, Output == WanV27ProTextToImage.Output {
@@ -1770,128 +1600,14 @@ extension QueueEndpoint where Input == WanV27TextToImage.Input, Output == WanV27
 
 /// The types of `fal-ai/wan/v2.7/text-to-image`.
 public enum WanV27TextToImage {
+    /// The input of `fal-ai/wan/v2.7/text-to-image`: the same as `WanV27ProTextToImage.Input`, declared once for every endpoint that shares it.
+    public typealias Input = WanV27ProTextToImage.Input
+    /// The output of `fal-ai/wan/v2.7/text-to-image`: the same as `WanV27ProTextToImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV27ProTextToImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias File = FashnTryonV15.File
-
-    /// The input of `fal-ai/wan/v2.7/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt describing the desired output. Supports Chinese and English.
-        ///
-        /// At least 1 character, at most 2000 characters.
-        public var prompt: String
-        /// Content to avoid in the generated image. Max 500 characters.
-        ///
-        /// At most 500 characters. Default: `""`.
-        public var negativePrompt: String?
-        /// Output image size.
-        ///
-        /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
-        /// Maximum number of images to generate (1-5).
-        ///
-        /// At least 1, at most 5. Default: `1`.
-        public var maxImages: Int?
-        /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
-        /// Enable content moderation for input and output.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The format of the generated images.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-
-        public init(
-            prompt: String,
-            negativePrompt: String? = nil,
-            imageSize: ImageSize? = nil,
-            maxImages: Int? = nil,
-            seed: Int64? = nil,
-            enableSafetyChecker: Bool? = nil,
-            outputFormat: OutputFormat? = nil
-        ) {
-            self.prompt = prompt
-            self.negativePrompt = negativePrompt
-            self.imageSize = imageSize
-            self.maxImages = maxImages
-            self.seed = seed
-            self.enableSafetyChecker = enableSafetyChecker
-            self.outputFormat = outputFormat
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.maxImages = try wire.optional("max_images")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.maxImages, "max_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "" }
-            public static var imageSize: ImageSize { .preset(.squareHD) }
-            public static var maxImages: Int { 1 }
-            public static var enableSafetyChecker: Bool { true }
-            public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2000)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 500)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.maxImages, "max_images", minimum: 1, maximum: 5)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/wan/v2.7/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated images.
-        public let images: [File]
-        /// Optional generated text returned by the model.
-        public let generatedText: String?
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(images: [File], generatedText: String? = nil, seed: Int64) {
-            self.images = images
-            self.generatedText = generatedText
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.generatedText = try wire.optional("generated_text")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.optional(self.generatedText, "generated_text")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WorkflowUtilitiesExtractNthFrame.Input, Output == WorkflowUtilitiesExtractNthFrame.Output {

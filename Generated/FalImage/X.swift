@@ -317,122 +317,15 @@ extension QueueEndpoint where Input == XaiGrokImagineImageQualityEdit.Input, Out
 
 /// The types of `xai/grok-imagine-image/quality/edit`.
 public enum XaiGrokImagineImageQualityEdit {
+    /// The input of `xai/grok-imagine-image/quality/edit`: the same as `XaiGrokImagineImageEdit.Input`, declared once for every endpoint that shares it.
+    public typealias Input = XaiGrokImagineImageEdit.Input
+    /// The output of `xai/grok-imagine-image/quality/edit`: the same as `XaiGrokImagineImageEdit.Output`, declared once for every endpoint that shares it.
+    public typealias Output = XaiGrokImagineImageEdit.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = XaiGrokImagineImageEdit.AspectRatio
     public typealias Resolution = XaiGrokImagineImage.Resolution
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `xai/grok-imagine-image/quality/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text description of the desired image.
-        ///
-        /// At most 8000 characters.
-        public var prompt: String
-        /// Number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// Aspect ratio of the edited image. When set to `auto` (the default), the output preserves the aspect ratio of the first input image.
-        ///
-        /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
-        /// Resolution of the generated image. `1k` for standard resolution, `2k` for high resolution.
-        ///
-        /// Default: `._1k`.
-        public var resolution: Resolution?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// List of URLs of the images to edit. A maximum of 3 images are supported.
-        public var imageURLs: [FileInput]?
-
-        public init(
-            prompt: String,
-            numImages: Int? = nil,
-            aspectRatio: AspectRatio? = nil,
-            resolution: Resolution? = nil,
-            outputFormat: OutputFormat? = nil,
-            syncMode: Bool? = nil,
-            imageURLs: [FileInput]? = nil
-        ) {
-            self.prompt = prompt
-            self.numImages = numImages
-            self.aspectRatio = aspectRatio
-            self.resolution = resolution
-            self.outputFormat = outputFormat
-            self.syncMode = syncMode
-            self.imageURLs = imageURLs
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.imageURLs = try wire.optional("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.imageURLs, "image_urls")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numImages: Int { 1 }
-            public static var aspectRatio: AspectRatio { .auto }
-            public static var resolution: Resolution { ._1k }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 8000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `xai/grok-imagine-image/quality/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The URL of the edited image.
-        public let images: [ImageFile]
-        /// The enhanced prompt that was used to generate the image.
-        public let revisedPrompt: String?
-
-        public init(images: [ImageFile], revisedPrompt: String? = nil) {
-            self.images = images
-            self.revisedPrompt = revisedPrompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.revisedPrompt = try wire.optional("revised_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.optional(self.revisedPrompt, "revised_prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == XaiGrokImagineImageQualityTextToImage.Input, Output == XaiGrokImagineImageQualityTextToImage.Output {
@@ -442,114 +335,13 @@ extension QueueEndpoint where Input == XaiGrokImagineImageQualityTextToImage.Inp
 
 /// The types of `xai/grok-imagine-image/quality/text-to-image`.
 public enum XaiGrokImagineImageQualityTextToImage {
+    /// The input of `xai/grok-imagine-image/quality/text-to-image`: the same as `XaiGrokImagineImage.Input`, declared once for every endpoint that shares it.
+    public typealias Input = XaiGrokImagineImage.Input
+    /// The output of `xai/grok-imagine-image/quality/text-to-image`: the same as `XaiGrokImagineImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = XaiGrokImagineImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = XaiGrokImagineImage.AspectRatio
     public typealias Resolution = XaiGrokImagineImage.Resolution
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ImageFile = ChronoEdit.ImageFile
-
-    /// The input of `xai/grok-imagine-image/quality/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text description of the desired image.
-        ///
-        /// At most 8000 characters.
-        public var prompt: String
-        /// Number of images to generate.
-        ///
-        /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
-        /// Aspect ratio of the generated image.
-        ///
-        /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
-        /// Resolution of the generated image. `1k` for standard resolution, `2k` for high resolution.
-        ///
-        /// Default: `._1k`.
-        public var resolution: Resolution?
-        /// The format of the generated image.
-        ///
-        /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-
-        public init(
-            prompt: String,
-            numImages: Int? = nil,
-            aspectRatio: AspectRatio? = nil,
-            resolution: Resolution? = nil,
-            outputFormat: OutputFormat? = nil,
-            syncMode: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.numImages = numImages
-            self.aspectRatio = aspectRatio
-            self.resolution = resolution
-            self.outputFormat = outputFormat
-            self.syncMode = syncMode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numImages: Int { 1 }
-            public static var aspectRatio: AspectRatio { ._1x1 }
-            public static var resolution: Resolution { ._1k }
-            public static var outputFormat: OutputFormat { .jpeg }
-            public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 8000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
-        }
-    }
-
-    /// The output of `xai/grok-imagine-image/quality/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The URL of the generated image.
-        public let images: [ImageFile]
-        /// The enhanced prompt that was used to generate the image.
-        public let revisedPrompt: String?
-
-        public init(images: [ImageFile], revisedPrompt: String? = nil) {
-            self.images = images
-            self.revisedPrompt = revisedPrompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.revisedPrompt = try wire.optional("revised_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.optional(self.revisedPrompt, "revised_prompt")
-        }
-    }
 }

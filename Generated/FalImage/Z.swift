@@ -202,6 +202,8 @@ extension QueueEndpoint where Input == ZImageBaseLoRA.Input, Output == ZImageBas
 
 /// The types of `fal-ai/z-image/base/lora`.
 public enum ZImageBaseLoRA {
+    /// The output of `fal-ai/z-image/base/lora`: the same as `ZImageBase.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ZImageBase.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -340,46 +342,6 @@ public enum ZImageBaseLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/z-image/base/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [ImageFile]
-        /// The timings of the generation process.
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ZImageTurbo.Input, Output == ZImageTurbo.Output {
@@ -389,6 +351,8 @@ extension QueueEndpoint where Input == ZImageTurbo.Input, Output == ZImageTurbo.
 
 /// The types of `fal-ai/z-image/turbo`.
 public enum ZImageTurbo {
+    /// The output of `fal-ai/z-image/turbo`: the same as `ZImageBase.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ZImageBase.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -507,46 +471,6 @@ public enum ZImageTurbo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/z-image/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [ImageFile]
-        /// The timings of the generation process.
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ZImageTurboControlnet.Input, Output == ZImageTurboControlnet.Output {
@@ -556,6 +480,8 @@ extension QueueEndpoint where Input == ZImageTurboControlnet.Input, Output == ZI
 
 /// The types of `fal-ai/z-image/turbo/controlnet`.
 public enum ZImageTurboControlnet {
+    /// The output of `fal-ai/z-image/turbo/controlnet`: the same as `ZImageBase.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ZImageBase.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = OpenaiGptImage2.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -732,46 +658,6 @@ public enum ZImageTurboControlnet {
 
         public static var allCases: [Self] { [.noPreprocess, .canny, .depth, .pose] }
     }
-
-    /// The output of `fal-ai/z-image/turbo/controlnet`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [ImageFile]
-        /// The timings of the generation process.
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ZImageTurboControlnetLoRA.Input, Output == ZImageTurboControlnetLoRA.Output {
@@ -781,6 +667,8 @@ extension QueueEndpoint where Input == ZImageTurboControlnetLoRA.Input, Output =
 
 /// The types of `fal-ai/z-image/turbo/controlnet/lora`.
 public enum ZImageTurboControlnetLoRA {
+    /// The output of `fal-ai/z-image/turbo/controlnet/lora`: the same as `ZImageBase.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ZImageBase.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = OpenaiGptImage2.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -955,46 +843,6 @@ public enum ZImageTurboControlnetLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/z-image/turbo/controlnet/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [ImageFile]
-        /// The timings of the generation process.
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ZImageTurboImageToImage.Input, Output == ZImageTurboImageToImage.Output {
@@ -1004,6 +852,8 @@ extension QueueEndpoint where Input == ZImageTurboImageToImage.Input, Output == 
 
 /// The types of `fal-ai/z-image/turbo/image-to-image`.
 public enum ZImageTurboImageToImage {
+    /// The output of `fal-ai/z-image/turbo/image-to-image`: the same as `ZImageBase.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ZImageBase.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = OpenaiGptImage2.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1138,46 +988,6 @@ public enum ZImageTurboImageToImage {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/z-image/turbo/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [ImageFile]
-        /// The timings of the generation process.
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ZImageTurboImageToImageLoRA.Input, Output == ZImageTurboImageToImageLoRA.Output {
@@ -1187,6 +997,8 @@ extension QueueEndpoint where Input == ZImageTurboImageToImageLoRA.Input, Output
 
 /// The types of `fal-ai/z-image/turbo/image-to-image/lora`.
 public enum ZImageTurboImageToImageLoRA {
+    /// The output of `fal-ai/z-image/turbo/image-to-image/lora`: the same as `ZImageBase.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ZImageBase.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = OpenaiGptImage2.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1331,46 +1143,6 @@ public enum ZImageTurboImageToImageLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/z-image/turbo/image-to-image/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [ImageFile]
-        /// The timings of the generation process.
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ZImageTurboInpaint.Input, Output == ZImageTurboInpaint.Output {
@@ -1380,6 +1152,8 @@ extension QueueEndpoint where Input == ZImageTurboInpaint.Input, Output == ZImag
 
 /// The types of `fal-ai/z-image/turbo/inpaint`.
 public enum ZImageTurboInpaint {
+    /// The output of `fal-ai/z-image/turbo/inpaint`: the same as `ZImageBase.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ZImageBase.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = OpenaiGptImage2.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1550,46 +1324,6 @@ public enum ZImageTurboInpaint {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/z-image/turbo/inpaint`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [ImageFile]
-        /// The timings of the generation process.
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ZImageTurboInpaintLoRA.Input, Output == ZImageTurboInpaintLoRA.Output {
@@ -1599,6 +1333,8 @@ extension QueueEndpoint where Input == ZImageTurboInpaintLoRA.Input, Output == Z
 
 /// The types of `fal-ai/z-image/turbo/inpaint/lora`.
 public enum ZImageTurboInpaintLoRA {
+    /// The output of `fal-ai/z-image/turbo/inpaint/lora`: the same as `ZImageBase.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ZImageBase.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = OpenaiGptImage2.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1779,46 +1515,6 @@ public enum ZImageTurboInpaintLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/z-image/turbo/inpaint/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [ImageFile]
-        /// The timings of the generation process.
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ZImageTurboLoRA.Input, Output == ZImageTurboLoRA.Output {
@@ -1828,6 +1524,8 @@ extension QueueEndpoint where Input == ZImageTurboLoRA.Input, Output == ZImageTu
 
 /// The types of `fal-ai/z-image/turbo/lora`.
 public enum ZImageTurboLoRA {
+    /// The output of `fal-ai/z-image/turbo/lora`: the same as `ZImageBase.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ZImageBase.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Bitdance.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -1956,46 +1654,6 @@ public enum ZImageTurboLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/z-image/turbo/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [ImageFile]
-        /// The timings of the generation process.
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ZImageTurboTiling.Input, Output == ZImageTurboTiling.Output {
@@ -2005,6 +1663,8 @@ extension QueueEndpoint where Input == ZImageTurboTiling.Input, Output == ZImage
 
 /// The types of `fal-ai/z-image/turbo/tiling`.
 public enum ZImageTurboTiling {
+    /// The output of `fal-ai/z-image/turbo/tiling`: the same as `ZImageBase.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ZImageBase.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = OpenaiGptImage2.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -2175,46 +1835,6 @@ public enum ZImageTurboTiling {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/z-image/turbo/tiling`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [ImageFile]
-        /// The timings of the generation process.
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ZImageTurboTilingLoRA.Input, Output == ZImageTurboTilingLoRA.Output {
@@ -2224,6 +1844,8 @@ extension QueueEndpoint where Input == ZImageTurboTilingLoRA.Input, Output == ZI
 
 /// The types of `fal-ai/z-image/turbo/tiling/lora`.
 public enum ZImageTurboTilingLoRA {
+    /// The output of `fal-ai/z-image/turbo/tiling/lora`: the same as `ZImageBase.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ZImageBase.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = OpenaiGptImage2.ImageSize
     public typealias OutputFormat = ChronoEdit.OutputFormat
@@ -2402,46 +2024,6 @@ public enum ZImageTurboTilingLoRA {
             validator.number(self.tileStride, "tile_stride", minimum: 16, maximum: 128)
             validator.nested(self.loras, "loras")
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/z-image/turbo/tiling/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [ImageFile]
-        /// The timings of the generation process.
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [ImageFile], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

@@ -102,6 +102,8 @@ extension QueueEndpoint where Input == ChatterboxTextToSpeech.Input, Output == C
 
 /// The types of `fal-ai/chatterbox/text-to-speech`.
 public enum ChatterboxTextToSpeech {
+    /// The output of `fal-ai/chatterbox/text-to-speech`: the same as `ChatterboxSpeechToSpeech.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ChatterboxSpeechToSpeech.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ChatterboxSpeechToSpeech.File
 
@@ -176,26 +178,6 @@ public enum ChatterboxTextToSpeech {
             validator.number(self.temperature, "temperature", minimum: 0.05, maximum: 2)
             validator.number(self.cfg, "cfg", minimum: 0.1, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/chatterbox/text-to-speech`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated speech audio
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
         }
     }
 }

@@ -677,6 +677,10 @@ extension QueueEndpoint where Input == MinimaxPreviewSpeech25Turbo.Input, Output
 
 /// The types of `fal-ai/minimax/preview/speech-2.5-turbo`.
 public enum MinimaxPreviewSpeech25Turbo {
+    /// The input of `fal-ai/minimax/preview/speech-2.5-turbo`: the same as `MinimaxPreviewSpeech25HD.Input`, declared once for every endpoint that shares it.
+    public typealias Input = MinimaxPreviewSpeech25HD.Input
+    /// The output of `fal-ai/minimax/preview/speech-2.5-turbo`: the same as `MinimaxPreviewSpeech25HD.Output`, declared once for every endpoint that shares it.
+    public typealias Output = MinimaxPreviewSpeech25HD.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VoiceSetting = MinimaxPreviewSpeech25HD.VoiceSetting
     public typealias Emotion = MinimaxPreviewSpeech25HD.Emotion
@@ -686,101 +690,6 @@ public enum MinimaxPreviewSpeech25Turbo {
     public typealias OutputFormat = MinimaxPreviewSpeech25HD.OutputFormat
     public typealias PronunciationDict = MinimaxPreviewSpeech25HD.PronunciationDict
     public typealias File = ChatterboxSpeechToSpeech.File
-
-    /// The input of `fal-ai/minimax/preview/speech-2.5-turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text to convert to speech (max 5000 characters, minimum 1 non-whitespace character)
-        ///
-        /// At least 1 character, at most 5000 characters.
-        public var text: String
-        /// Voice configuration settings
-        ///
-        /// Default: `{"pitch":0,"english_normalization":false,"vol":1,"speed":1,"voice_id":"Wise_Woman"}`.
-        public var voiceSetting: VoiceSetting?
-        /// Audio configuration settings
-        public var audioSetting: AudioSetting?
-        /// Enhance recognition of specified languages and dialects
-        public var languageBoost: LanguageBoost?
-        /// Format of the output content (non-streaming only)
-        ///
-        /// Default: `.hex`.
-        public var outputFormat: OutputFormat?
-        /// Custom pronunciation dictionary for text replacement
-        public var pronunciationDict: PronunciationDict?
-
-        public init(
-            text: String,
-            voiceSetting: VoiceSetting? = nil,
-            audioSetting: AudioSetting? = nil,
-            languageBoost: LanguageBoost? = nil,
-            outputFormat: OutputFormat? = nil,
-            pronunciationDict: PronunciationDict? = nil
-        ) {
-            self.text = text
-            self.voiceSetting = voiceSetting
-            self.audioSetting = audioSetting
-            self.languageBoost = languageBoost
-            self.outputFormat = outputFormat
-            self.pronunciationDict = pronunciationDict
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.voiceSetting = try wire.optional("voice_setting")
-            self.audioSetting = try wire.optional("audio_setting")
-            self.languageBoost = try wire.optional("language_boost")
-            self.outputFormat = try wire.optional("output_format")
-            self.pronunciationDict = try wire.optional("pronunciation_dict")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.voiceSetting, "voice_setting")
-            try wire.optional(self.audioSetting, "audio_setting")
-            try wire.optional(self.languageBoost, "language_boost")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.pronunciationDict, "pronunciation_dict")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var outputFormat: OutputFormat { .hex }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.text, "text", minLength: 1, maxLength: 5000)
-            validator.nested(self.voiceSetting, "voice_setting")
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/minimax/preview/speech-2.5-turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated audio file
-        public let audio: File
-        /// Duration of the audio in milliseconds
-        public let durationMs: Int
-
-        public init(audio: File, durationMs: Int) {
-            self.audio = audio
-            self.durationMs = durationMs
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.durationMs = try wire.required("duration_ms")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.durationMs, "duration_ms")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxSpeech02HD.Input, Output == MinimaxSpeech02HD.Output {
@@ -790,6 +699,8 @@ extension QueueEndpoint where Input == MinimaxSpeech02HD.Input, Output == Minima
 
 /// The types of `fal-ai/minimax/speech-02-hd`.
 public enum MinimaxSpeech02HD {
+    /// The output of `fal-ai/minimax/speech-02-hd`: the same as `MinimaxPreviewSpeech25HD.Output`, declared once for every endpoint that shares it.
+    public typealias Output = MinimaxPreviewSpeech25HD.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VoiceSetting = MinimaxPreviewSpeech25HD.VoiceSetting
     public typealias Emotion = MinimaxPreviewSpeech25HD.Emotion
@@ -915,31 +826,6 @@ public enum MinimaxSpeech02HD {
 
         public static var allCases: [Self] { [.chinese, .chineseYue, .english, .arabic, .russian, .spanish, .french, .portuguese, .german, .turkish, .dutch, .ukrainian, .vietnamese, .indonesian, .japanese, .italian, .korean, .thai, .polish, .romanian, .greek, .czech, .finnish, .hindi, .bulgarian, .danish, .hebrew, .malay, .slovak, .swedish, .croatian, .hungarian, .norwegian, .slovenian, .catalan, .nynorsk, .afrikaans, .auto] }
     }
-
-    /// The output of `fal-ai/minimax/speech-02-hd`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated audio file
-        public let audio: File
-        /// Duration of the audio in milliseconds
-        public let durationMs: Int
-
-        public init(audio: File, durationMs: Int) {
-            self.audio = audio
-            self.durationMs = durationMs
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.durationMs = try wire.required("duration_ms")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.durationMs, "duration_ms")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxSpeech02Turbo.Input, Output == MinimaxSpeech02Turbo.Output {
@@ -949,6 +835,10 @@ extension QueueEndpoint where Input == MinimaxSpeech02Turbo.Input, Output == Min
 
 /// The types of `fal-ai/minimax/speech-02-turbo`.
 public enum MinimaxSpeech02Turbo {
+    /// The input of `fal-ai/minimax/speech-02-turbo`: the same as `MinimaxSpeech02HD.Input`, declared once for every endpoint that shares it.
+    public typealias Input = MinimaxSpeech02HD.Input
+    /// The output of `fal-ai/minimax/speech-02-turbo`: the same as `MinimaxPreviewSpeech25HD.Output`, declared once for every endpoint that shares it.
+    public typealias Output = MinimaxPreviewSpeech25HD.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VoiceSetting = MinimaxPreviewSpeech25HD.VoiceSetting
     public typealias Emotion = MinimaxPreviewSpeech25HD.Emotion
@@ -958,101 +848,6 @@ public enum MinimaxSpeech02Turbo {
     public typealias OutputFormat = MinimaxPreviewSpeech25HD.OutputFormat
     public typealias PronunciationDict = MinimaxPreviewSpeech25HD.PronunciationDict
     public typealias File = ChatterboxSpeechToSpeech.File
-
-    /// The input of `fal-ai/minimax/speech-02-turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text to convert to speech (max 5000 characters, minimum 1 non-whitespace character)
-        ///
-        /// At least 1 character, at most 5000 characters.
-        public var text: String
-        /// Voice configuration settings
-        ///
-        /// Default: `{"pitch":0,"english_normalization":false,"vol":1,"speed":1,"voice_id":"Wise_Woman"}`.
-        public var voiceSetting: VoiceSetting?
-        /// Audio configuration settings
-        public var audioSetting: AudioSetting?
-        /// Enhance recognition of specified languages and dialects
-        public var languageBoost: LanguageBoost?
-        /// Format of the output content (non-streaming only)
-        ///
-        /// Default: `.hex`.
-        public var outputFormat: OutputFormat?
-        /// Custom pronunciation dictionary for text replacement
-        public var pronunciationDict: PronunciationDict?
-
-        public init(
-            text: String,
-            voiceSetting: VoiceSetting? = nil,
-            audioSetting: AudioSetting? = nil,
-            languageBoost: LanguageBoost? = nil,
-            outputFormat: OutputFormat? = nil,
-            pronunciationDict: PronunciationDict? = nil
-        ) {
-            self.text = text
-            self.voiceSetting = voiceSetting
-            self.audioSetting = audioSetting
-            self.languageBoost = languageBoost
-            self.outputFormat = outputFormat
-            self.pronunciationDict = pronunciationDict
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.voiceSetting = try wire.optional("voice_setting")
-            self.audioSetting = try wire.optional("audio_setting")
-            self.languageBoost = try wire.optional("language_boost")
-            self.outputFormat = try wire.optional("output_format")
-            self.pronunciationDict = try wire.optional("pronunciation_dict")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.voiceSetting, "voice_setting")
-            try wire.optional(self.audioSetting, "audio_setting")
-            try wire.optional(self.languageBoost, "language_boost")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.pronunciationDict, "pronunciation_dict")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var outputFormat: OutputFormat { .hex }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.text, "text", minLength: 1, maxLength: 5000)
-            validator.nested(self.voiceSetting, "voice_setting")
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/minimax/speech-02-turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated audio file
-        public let audio: File
-        /// Duration of the audio in milliseconds
-        public let durationMs: Int
-
-        public init(audio: File, durationMs: Int) {
-            self.audio = audio
-            self.durationMs = durationMs
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.durationMs = try wire.required("duration_ms")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.durationMs, "duration_ms")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxSpeech26HD.Input, Output == MinimaxSpeech26HD.Output {
@@ -1062,6 +857,8 @@ extension QueueEndpoint where Input == MinimaxSpeech26HD.Input, Output == Minima
 
 /// The types of `fal-ai/minimax/speech-2.6-hd`.
 public enum MinimaxSpeech26HD {
+    /// The output of `fal-ai/minimax/speech-2.6-hd`: the same as `MinimaxPreviewSpeech25HD.Output`, declared once for every endpoint that shares it.
+    public typealias Output = MinimaxPreviewSpeech25HD.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VoiceSetting = MinimaxPreviewSpeech25HD.VoiceSetting
     public typealias Emotion = MinimaxPreviewSpeech25HD.Emotion
@@ -1211,31 +1008,6 @@ public enum MinimaxSpeech26HD {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax/speech-2.6-hd`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated audio file
-        public let audio: File
-        /// Duration of the audio in milliseconds
-        public let durationMs: Int
-
-        public init(audio: File, durationMs: Int) {
-            self.audio = audio
-            self.durationMs = durationMs
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.durationMs = try wire.required("duration_ms")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.durationMs, "duration_ms")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxSpeech26Turbo.Input, Output == MinimaxSpeech26Turbo.Output {
@@ -1245,6 +1017,10 @@ extension QueueEndpoint where Input == MinimaxSpeech26Turbo.Input, Output == Min
 
 /// The types of `fal-ai/minimax/speech-2.6-turbo`.
 public enum MinimaxSpeech26Turbo {
+    /// The input of `fal-ai/minimax/speech-2.6-turbo`: the same as `MinimaxSpeech26HD.Input`, declared once for every endpoint that shares it.
+    public typealias Input = MinimaxSpeech26HD.Input
+    /// The output of `fal-ai/minimax/speech-2.6-turbo`: the same as `MinimaxPreviewSpeech25HD.Output`, declared once for every endpoint that shares it.
+    public typealias Output = MinimaxPreviewSpeech25HD.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VoiceSetting = MinimaxPreviewSpeech25HD.VoiceSetting
     public typealias Emotion = MinimaxPreviewSpeech25HD.Emotion
@@ -1255,108 +1031,6 @@ public enum MinimaxSpeech26Turbo {
     public typealias PronunciationDict = MinimaxPreviewSpeech25HD.PronunciationDict
     public typealias LoudnessNormalizationSetting = MinimaxSpeech26HD.LoudnessNormalizationSetting
     public typealias File = ChatterboxSpeechToSpeech.File
-
-    /// The input of `fal-ai/minimax/speech-2.6-turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text to convert to speech. Paragraph breaks should be marked with newline characters. **NOTE**: You can customize speech pauses by adding markers in the form `<#x#>`, where `x` is the pause duration in seconds. Valid range: `[0.01, 99.99]`, up to two decimal places. Pause markers must be placed between speakable text segments and cannot be used consecutively.
-        ///
-        /// At least 1 character, at most 10000 characters.
-        public var prompt: String
-        /// Voice configuration settings
-        ///
-        /// Default: `{"pitch":0,"english_normalization":false,"vol":1,"speed":1,"voice_id":"Wise_Woman"}`.
-        public var voiceSetting: VoiceSetting?
-        /// Audio configuration settings
-        public var audioSetting: AudioSetting?
-        /// Enhance recognition of specified languages and dialects
-        public var languageBoost: LanguageBoost?
-        /// Format of the output content (non-streaming only)
-        ///
-        /// Default: `.hex`.
-        public var outputFormat: OutputFormat?
-        /// Custom pronunciation dictionary for text replacement
-        public var pronunciationDict: PronunciationDict?
-        /// Loudness normalization settings for the audio
-        public var normalizationSetting: LoudnessNormalizationSetting?
-
-        public init(
-            prompt: String,
-            voiceSetting: VoiceSetting? = nil,
-            audioSetting: AudioSetting? = nil,
-            languageBoost: LanguageBoost? = nil,
-            outputFormat: OutputFormat? = nil,
-            pronunciationDict: PronunciationDict? = nil,
-            normalizationSetting: LoudnessNormalizationSetting? = nil
-        ) {
-            self.prompt = prompt
-            self.voiceSetting = voiceSetting
-            self.audioSetting = audioSetting
-            self.languageBoost = languageBoost
-            self.outputFormat = outputFormat
-            self.pronunciationDict = pronunciationDict
-            self.normalizationSetting = normalizationSetting
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.voiceSetting = try wire.optional("voice_setting")
-            self.audioSetting = try wire.optional("audio_setting")
-            self.languageBoost = try wire.optional("language_boost")
-            self.outputFormat = try wire.optional("output_format")
-            self.pronunciationDict = try wire.optional("pronunciation_dict")
-            self.normalizationSetting = try wire.optional("normalization_setting")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.voiceSetting, "voice_setting")
-            try wire.optional(self.audioSetting, "audio_setting")
-            try wire.optional(self.languageBoost, "language_boost")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.pronunciationDict, "pronunciation_dict")
-            try wire.optional(self.normalizationSetting, "normalization_setting")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var outputFormat: OutputFormat { .hex }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 10000)
-            validator.nested(self.voiceSetting, "voice_setting")
-            validator.nested(self.normalizationSetting, "normalization_setting")
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/minimax/speech-2.6-turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated audio file
-        public let audio: File
-        /// Duration of the audio in milliseconds
-        public let durationMs: Int
-
-        public init(audio: File, durationMs: Int) {
-            self.audio = audio
-            self.durationMs = durationMs
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.durationMs = try wire.required("duration_ms")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.durationMs, "duration_ms")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxSpeech28HD.Input, Output == MinimaxSpeech28HD.Output {

@@ -13,6 +13,8 @@ extension QueueEndpoint where Input == OrpheusTTS.Input, Output == OrpheusTTS.Ou
 
 /// The types of `fal-ai/orpheus-tts`.
 public enum OrpheusTTS {
+    /// The output of `fal-ai/orpheus-tts`: the same as `ChatterboxSpeechToSpeech.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ChatterboxSpeechToSpeech.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ChatterboxSpeechToSpeech.File
 
@@ -87,25 +89,5 @@ public enum OrpheusTTS {
         public static var zoe: Self { .init(rawValue: "zoe") }
 
         public static var allCases: [Self] { [.tara, .leah, .jess, .leo, .dan, .mia, .zac, .zoe] }
-    }
-
-    /// The output of `fal-ai/orpheus-tts`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated speech audio
-        public let audio: File
-
-        public init(audio: File) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-        }
     }
 }

@@ -318,6 +318,8 @@ extension QueueEndpoint where Input == Qwen3TTSTextToSpeech17b.Input, Output == 
 
 /// The types of `fal-ai/qwen-3-tts/text-to-speech/1.7b`.
 public enum Qwen3TTSTextToSpeech17b {
+    /// The output of `fal-ai/qwen-3-tts/text-to-speech/1.7b`: the same as `Qwen3TTSTextToSpeech06b.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Qwen3TTSTextToSpeech06b.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Voice = Qwen3TTSTextToSpeech06b.Voice
     public typealias Language = Qwen3TTSTextToSpeech06b.Language
@@ -476,26 +478,6 @@ public enum Qwen3TTSTextToSpeech17b {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-3-tts/text-to-speech/1.7b`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated speech audio file.
-        public let audio: AudioFile
-
-        public init(audio: AudioFile) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Qwen3TTSVoiceDesign17b.Input, Output == Qwen3TTSVoiceDesign17b.Output {
@@ -505,6 +487,8 @@ extension QueueEndpoint where Input == Qwen3TTSVoiceDesign17b.Input, Output == Q
 
 /// The types of `fal-ai/qwen-3-tts/voice-design/1.7b`.
 public enum Qwen3TTSVoiceDesign17b {
+    /// The output of `fal-ai/qwen-3-tts/voice-design/1.7b`: the same as `Qwen3TTSTextToSpeech06b.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Qwen3TTSTextToSpeech06b.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Language = Qwen3TTSTextToSpeech06b.Language
     public typealias AudioFile = Qwen3TTSTextToSpeech06b.AudioFile
@@ -642,26 +626,6 @@ public enum Qwen3TTSVoiceDesign17b {
             validator.number(self.subtalkerTemperature, "subtalker_temperature", minimum: 0, maximum: 1)
             validator.number(self.maxNewTokens, "max_new_tokens", minimum: 1, maximum: 8192)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/qwen-3-tts/voice-design/1.7b`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated speech audio file.
-        public let audio: AudioFile
-
-        public init(audio: AudioFile) {
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
         }
     }
 }

@@ -285,10 +285,11 @@ extension QueueEndpoint where Input == Vibevoice7b.Input, Output == Vibevoice7b.
 
 /// The types of `fal-ai/vibevoice/7b`.
 public enum Vibevoice7b {
+    /// The output of `fal-ai/vibevoice/7b`: the same as `Vibevoice.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Vibevoice.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VibeVoiceSpeaker = Vibevoice.VibeVoiceSpeaker
     public typealias Preset = Vibevoice.Preset
-    public typealias Output = Vibevoice.Output
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Input schema for VibeVoice-7b TTS generation

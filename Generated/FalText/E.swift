@@ -142,6 +142,8 @@ extension QueueEndpoint where Input == ElevenlabsSpeechToTextScribeV2.Input, Out
 
 /// The types of `fal-ai/elevenlabs/speech-to-text/scribe-v2`.
 public enum ElevenlabsSpeechToTextScribeV2 {
+    /// The output of `fal-ai/elevenlabs/speech-to-text/scribe-v2`: the same as `ElevenlabsSpeechToText.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ElevenlabsSpeechToText.Output
     /// Types this endpoint shares with others, declared once.
     public typealias TranscriptionWord = ElevenlabsSpeechToText.TranscriptionWord
 
@@ -206,41 +208,6 @@ public enum ElevenlabsSpeechToTextScribeV2 {
             var validator = Validator(path)
             validator.count(self.keyterms, "keyterms", maxItems: 100)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/elevenlabs/speech-to-text/scribe-v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The full transcribed text
-        public let text: String
-        /// Detected or specified language code
-        public let languageCode: String
-        /// Confidence in language detection
-        public let languageProbability: Double
-        /// Word-level transcription details
-        public let words: [TranscriptionWord]
-
-        public init(text: String, languageCode: String, languageProbability: Double, words: [TranscriptionWord]) {
-            self.text = text
-            self.languageCode = languageCode
-            self.languageProbability = languageProbability
-            self.words = words
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.languageCode = try wire.required("language_code")
-            self.languageProbability = try wire.required("language_probability")
-            self.words = try wire.required("words")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.required(self.languageCode, "language_code")
-            try wire.required(self.languageProbability, "language_probability")
-            try wire.required(self.words, "words")
         }
     }
 }

@@ -177,6 +177,8 @@ extension QueueEndpoint where Input == NvidiaNemotron3NanoOmniAudio.Input, Outpu
 
 /// The types of `nvidia/nemotron-3-nano-omni/audio`.
 public enum NvidiaNemotron3NanoOmniAudio {
+    /// The output of `nvidia/nemotron-3-nano-omni/audio`: the same as `NvidiaNemotron3NanoOmni.Output`, declared once for every endpoint that shares it.
+    public typealias Output = NvidiaNemotron3NanoOmni.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ReasoningMode = NvidiaNemotron3NanoOmni.ReasoningMode
     public typealias UsageInfo = NvidiaNemotron3NanoOmni.UsageInfo
@@ -265,43 +267,6 @@ public enum NvidiaNemotron3NanoOmniAudio {
             return validator.issues
         }
     }
-
-    /// The output of `nvidia/nemotron-3-nano-omni/audio`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated text response.
-        public let output: String
-        /// Reason generation stopped.
-        ///
-        /// Default: `"stop"`.
-        public let finishReason: String?
-        /// Token usage for the request.
-        public let usage: UsageInfo
-
-        public init(output: String, finishReason: String? = nil, usage: UsageInfo) {
-            self.output = output
-            self.finishReason = finishReason
-            self.usage = usage
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.finishReason = try wire.optional("finish_reason")
-            self.usage = try wire.required("usage")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.optional(self.finishReason, "finish_reason")
-            try wire.required(self.usage, "usage")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var finishReason: String { "stop" }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == NvidiaNemotron3NanoOmniVideo.Input, Output == NvidiaNemotron3NanoOmniVideo.Output {
@@ -311,6 +276,8 @@ extension QueueEndpoint where Input == NvidiaNemotron3NanoOmniVideo.Input, Outpu
 
 /// The types of `nvidia/nemotron-3-nano-omni/video`.
 public enum NvidiaNemotron3NanoOmniVideo {
+    /// The output of `nvidia/nemotron-3-nano-omni/video`: the same as `NvidiaNemotron3NanoOmni.Output`, declared once for every endpoint that shares it.
+    public typealias Output = NvidiaNemotron3NanoOmni.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ReasoningMode = NvidiaNemotron3NanoOmni.ReasoningMode
     public typealias UsageInfo = NvidiaNemotron3NanoOmni.UsageInfo
@@ -399,43 +366,6 @@ public enum NvidiaNemotron3NanoOmniVideo {
             return validator.issues
         }
     }
-
-    /// The output of `nvidia/nemotron-3-nano-omni/video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated text response.
-        public let output: String
-        /// Reason generation stopped.
-        ///
-        /// Default: `"stop"`.
-        public let finishReason: String?
-        /// Token usage for the request.
-        public let usage: UsageInfo
-
-        public init(output: String, finishReason: String? = nil, usage: UsageInfo) {
-            self.output = output
-            self.finishReason = finishReason
-            self.usage = usage
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.finishReason = try wire.optional("finish_reason")
-            self.usage = try wire.required("usage")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.optional(self.finishReason, "finish_reason")
-            try wire.required(self.usage, "usage")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var finishReason: String { "stop" }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == NvidiaNemotron3NanoOmniVision.Input, Output == NvidiaNemotron3NanoOmniVision.Output {
@@ -445,6 +375,8 @@ extension QueueEndpoint where Input == NvidiaNemotron3NanoOmniVision.Input, Outp
 
 /// The types of `nvidia/nemotron-3-nano-omni/vision`.
 public enum NvidiaNemotron3NanoOmniVision {
+    /// The output of `nvidia/nemotron-3-nano-omni/vision`: the same as `NvidiaNemotron3NanoOmni.Output`, declared once for every endpoint that shares it.
+    public typealias Output = NvidiaNemotron3NanoOmni.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ReasoningMode = NvidiaNemotron3NanoOmni.ReasoningMode
     public typealias UsageInfo = NvidiaNemotron3NanoOmni.UsageInfo
@@ -531,43 +463,6 @@ public enum NvidiaNemotron3NanoOmniVision {
             validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
             validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `nvidia/nemotron-3-nano-omni/vision`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated text response.
-        public let output: String
-        /// Reason generation stopped.
-        ///
-        /// Default: `"stop"`.
-        public let finishReason: String?
-        /// Token usage for the request.
-        public let usage: UsageInfo
-
-        public init(output: String, finishReason: String? = nil, usage: UsageInfo) {
-            self.output = output
-            self.finishReason = finishReason
-            self.usage = usage
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.finishReason = try wire.optional("finish_reason")
-            self.usage = try wire.required("usage")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.optional(self.finishReason, "finish_reason")
-            try wire.required(self.usage, "usage")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var finishReason: String { "stop" }
         }
     }
 }

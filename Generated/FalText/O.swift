@@ -154,6 +154,8 @@ extension QueueEndpoint where Input == OmnilottieImageToLottie.Input, Output == 
 
 /// The types of `fal-ai/omnilottie/image-to-lottie`.
 public enum OmnilottieImageToLottie {
+    /// The output of `fal-ai/omnilottie/image-to-lottie`: the same as `Omnilottie.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Omnilottie.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = Omnilottie.File
 
@@ -233,26 +235,6 @@ public enum OmnilottieImageToLottie {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/omnilottie/image-to-lottie`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated Lottie animation as a JSON file.
-        public let lottieFile: File
-
-        public init(lottieFile: File) {
-            self.lottieFile = lottieFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.lottieFile = try wire.required("lottie_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.lottieFile, "lottie_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == OmnilottieVideoToLottie.Input, Output == OmnilottieVideoToLottie.Output {
@@ -262,6 +244,8 @@ extension QueueEndpoint where Input == OmnilottieVideoToLottie.Input, Output == 
 
 /// The types of `fal-ai/omnilottie/video-to-lottie`.
 public enum OmnilottieVideoToLottie {
+    /// The output of `fal-ai/omnilottie/video-to-lottie`: the same as `Omnilottie.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Omnilottie.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = Omnilottie.File
 
@@ -341,26 +325,6 @@ public enum OmnilottieVideoToLottie {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/omnilottie/video-to-lottie`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated Lottie animation as a JSON file.
-        public let lottieFile: File
-
-        public init(lottieFile: File) {
-            self.lottieFile = lottieFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.lottieFile = try wire.required("lottie_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.lottieFile, "lottie_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == OpenrouterRouterOpenaiV1ChatCompletions.Input, Output == JSONValue {
@@ -393,7 +357,7 @@ extension QueueEndpoint where Input == OpenrouterRouterOpenaiV1Embeddings.Input,
 
 /// The types of `openrouter/router/openai/v1/embeddings`.
 public enum OpenrouterRouterOpenaiV1Embeddings {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `openrouter/router/openai/v1/embeddings`: the same as `OpenrouterRouterOpenaiV1ChatCompletions.Input`, declared once for every endpoint that shares it.
     public typealias Input = OpenrouterRouterOpenaiV1ChatCompletions.Input
 }
 
@@ -404,7 +368,7 @@ extension QueueEndpoint where Input == OpenrouterRouterOpenaiV1Responses.Input, 
 
 /// The types of `openrouter/router/openai/v1/responses`.
 public enum OpenrouterRouterOpenaiV1Responses {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `openrouter/router/openai/v1/responses`: the same as `OpenrouterRouterOpenaiV1ChatCompletions.Input`, declared once for every endpoint that shares it.
     public typealias Input = OpenrouterRouterOpenaiV1ChatCompletions.Input
 }
 
@@ -601,109 +565,11 @@ extension QueueEndpoint where Input == OpenrouterRouterVideoEnterprise.Input, Ou
 
 /// The types of `openrouter/router/video/enterprise`.
 public enum OpenrouterRouterVideoEnterprise {
+    /// The input of `openrouter/router/video/enterprise`: the same as `OpenrouterRouterVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = OpenrouterRouterVideo.Input
+    /// The output of `openrouter/router/video/enterprise`: the same as `OpenrouterRouterVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = OpenrouterRouterVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias UsageInfo = OpenrouterRouterVideo.UsageInfo
     public typealias PromptTokensDetails = OpenrouterRouterVideo.PromptTokensDetails
-
-    /// The input of `openrouter/router/video/enterprise`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// List of URLs or data URIs of video files to process. Supported formats: mp4, mpeg, mov, webm. For Google Gemini on AI Studio, YouTube links are also supported. Mutually exclusive with video_url.
-        public var videoURLs: [String]?
-        /// Prompt to be used for the video processing
-        public var prompt: String
-        /// System prompt to provide context or instructions to the model
-        public var systemPrompt: String?
-        /// Name of the model to use. Charged based on actual token usage.
-        public var model: String
-        /// Should reasoning be the part of the final answer.
-        ///
-        /// Default: `false`.
-        public var reasoning: Bool?
-        /// This setting influences the variety in the model's responses. Lower values lead to more predictable and typical responses, while higher values encourage more diverse and less common responses. At 0, the model always gives the same response for a given input.
-        ///
-        /// At least 0, at most 2. Default: `1`.
-        public var temperature: Double?
-        /// This sets the upper limit for the number of tokens the model can generate in response. It won't produce more than this limit. The maximum value is the context length minus the prompt length.
-        ///
-        /// At least 1.
-        public var maxTokens: Int?
-
-        public init(
-            videoURLs: [String]? = nil,
-            prompt: String,
-            systemPrompt: String? = nil,
-            model: String,
-            reasoning: Bool? = nil,
-            temperature: Double? = nil,
-            maxTokens: Int? = nil
-        ) {
-            self.videoURLs = videoURLs
-            self.prompt = prompt
-            self.systemPrompt = systemPrompt
-            self.model = model
-            self.reasoning = reasoning
-            self.temperature = temperature
-            self.maxTokens = maxTokens
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURLs = try wire.optional("video_urls")
-            self.prompt = try wire.required("prompt")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.model = try wire.required("model")
-            self.reasoning = try wire.optional("reasoning")
-            self.temperature = try wire.optional("temperature")
-            self.maxTokens = try wire.optional("max_tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.videoURLs, "video_urls")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.required(self.model, "model")
-            try wire.optional(self.reasoning, "reasoning")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.maxTokens, "max_tokens")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var reasoning: Bool { false }
-            public static var temperature: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.maxTokens, "max_tokens", minimum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `openrouter/router/video/enterprise`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated output from video processing
-        public let output: String
-        /// Token usage information
-        public let usage: UsageInfo?
-
-        public init(output: String, usage: UsageInfo? = nil) {
-            self.output = output
-            self.usage = usage
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.usage = try wire.optional("usage")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.optional(self.usage, "usage")
-        }
-    }
 }

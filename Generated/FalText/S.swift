@@ -226,37 +226,8 @@ extension QueueEndpoint where Input == SpeechToTextStream.Input, Output == JSONV
 
 /// The types of `fal-ai/speech-to-text/stream`.
 public enum SpeechToTextStream {
-    /// The input of `fal-ai/speech-to-text/stream`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Local filesystem path (or remote URL) to a long audio file
-        public var audioURL: FileInput
-        /// Whether to use Canary's built-in punctuation & capitalization
-        ///
-        /// Default: `true`.
-        public var usePnc: Bool?
-
-        public init(audioURL: FileInput, usePnc: Bool? = nil) {
-            self.audioURL = audioURL
-            self.usePnc = usePnc
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.usePnc = try wire.optional("use_pnc")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.usePnc, "use_pnc")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var usePnc: Bool { true }
-        }
-    }
+    /// The input of `fal-ai/speech-to-text/stream`: the same as `SpeechToText.Input`, declared once for every endpoint that shares it.
+    public typealias Input = SpeechToText.Input
 }
 
 extension QueueEndpoint where Input == SpeechToTextTurbo.Input, Output == SpeechToTextTurbo.Output {
@@ -266,69 +237,10 @@ extension QueueEndpoint where Input == SpeechToTextTurbo.Input, Output == Speech
 
 /// The types of `fal-ai/speech-to-text/turbo`.
 public enum SpeechToTextTurbo {
-    /// The input of `fal-ai/speech-to-text/turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Local filesystem path (or remote URL) to a long audio file
-        public var audioURL: FileInput
-        /// Whether to use Canary's built-in punctuation & capitalization
-        ///
-        /// Default: `true`.
-        public var usePnc: Bool?
-
-        public init(audioURL: FileInput, usePnc: Bool? = nil) {
-            self.audioURL = audioURL
-            self.usePnc = usePnc
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.usePnc = try wire.optional("use_pnc")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.usePnc, "use_pnc")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var usePnc: Bool { true }
-        }
-    }
-
-    /// The output of `fal-ai/speech-to-text/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The partial or final transcription output from Canary
-        public let output: String
-        /// Indicates if this is a partial (in-progress) transcript
-        ///
-        /// Default: `false`.
-        public let partial: Bool?
-
-        public init(output: String, partial: Bool? = nil) {
-            self.output = output
-            self.partial = partial
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.partial = try wire.optional("partial")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.optional(self.partial, "partial")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var partial: Bool { false }
-        }
-    }
+    /// The input of `fal-ai/speech-to-text/turbo`: the same as `SpeechToText.Input`, declared once for every endpoint that shares it.
+    public typealias Input = SpeechToText.Input
+    /// The output of `fal-ai/speech-to-text/turbo`: the same as `SpeechToText.Output`, declared once for every endpoint that shares it.
+    public typealias Output = SpeechToText.Output
 }
 
 extension QueueEndpoint where Input == SpeechToTextTurboStream.Input, Output == JSONValue {
@@ -338,35 +250,6 @@ extension QueueEndpoint where Input == SpeechToTextTurboStream.Input, Output == 
 
 /// The types of `fal-ai/speech-to-text/turbo/stream`.
 public enum SpeechToTextTurboStream {
-    /// The input of `fal-ai/speech-to-text/turbo/stream`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Local filesystem path (or remote URL) to a long audio file
-        public var audioURL: FileInput
-        /// Whether to use Canary's built-in punctuation & capitalization
-        ///
-        /// Default: `true`.
-        public var usePnc: Bool?
-
-        public init(audioURL: FileInput, usePnc: Bool? = nil) {
-            self.audioURL = audioURL
-            self.usePnc = usePnc
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.usePnc = try wire.optional("use_pnc")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.usePnc, "use_pnc")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var usePnc: Bool { true }
-        }
-    }
+    /// The input of `fal-ai/speech-to-text/turbo/stream`: the same as `SpeechToText.Input`, declared once for every endpoint that shares it.
+    public typealias Input = SpeechToText.Input
 }

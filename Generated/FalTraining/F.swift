@@ -25,6 +25,8 @@ extension QueueEndpoint where Input == Flux2Klein4bBaseTrainer.Input, Output == 
 
 /// The types of `fal-ai/flux-2-klein-4b-base-trainer`.
 public enum Flux2Klein4bBaseTrainer {
+    /// The output of `fal-ai/flux-2-klein-4b-base-trainer`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
 
@@ -115,31 +117,6 @@ public enum Flux2Klein4bBaseTrainer {
 
         public static var allCases: [Self] { [.fal, .comfy] }
     }
-
-    /// The output of `fal-ai/flux-2-klein-4b-base-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein4bBaseTrainerEdit.Input, Output == Flux2Klein4bBaseTrainerEdit.Output {
@@ -149,6 +126,8 @@ extension QueueEndpoint where Input == Flux2Klein4bBaseTrainerEdit.Input, Output
 
 /// The types of `fal-ai/flux-2-klein-4b-base-trainer/edit`.
 public enum Flux2Klein4bBaseTrainerEdit {
+    /// The output of `fal-ai/flux-2-klein-4b-base-trainer/edit`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputLoRAFormat = Flux2Klein4bBaseTrainer.OutputLoRAFormat
     public typealias File = ErnieImageTrainer.File
@@ -239,31 +218,6 @@ public enum Flux2Klein4bBaseTrainerEdit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-2-klein-4b-base-trainer/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein9bBaseTrainer.Input, Output == Flux2Klein9bBaseTrainer.Output {
@@ -273,35 +227,13 @@ extension QueueEndpoint where Input == Flux2Klein9bBaseTrainer.Input, Output == 
 
 /// The types of `fal-ai/flux-2-klein-9b-base-trainer`.
 public enum Flux2Klein9bBaseTrainer {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/flux-2-klein-9b-base-trainer`: the same as `Flux2Klein4bBaseTrainer.Input`, declared once for every endpoint that shares it.
     public typealias Input = Flux2Klein4bBaseTrainer.Input
+    /// The output of `fal-ai/flux-2-klein-9b-base-trainer`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias OutputLoRAFormat = Flux2Klein4bBaseTrainer.OutputLoRAFormat
     public typealias File = ErnieImageTrainer.File
-
-    /// The output of `fal-ai/flux-2-klein-9b-base-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Klein9bBaseTrainerEdit.Input, Output == Flux2Klein9bBaseTrainerEdit.Output {
@@ -311,121 +243,13 @@ extension QueueEndpoint where Input == Flux2Klein9bBaseTrainerEdit.Input, Output
 
 /// The types of `fal-ai/flux-2-klein-9b-base-trainer/edit`.
 public enum Flux2Klein9bBaseTrainerEdit {
+    /// The input of `fal-ai/flux-2-klein-9b-base-trainer/edit`: the same as `Flux2Klein4bBaseTrainerEdit.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2Klein4bBaseTrainerEdit.Input
+    /// The output of `fal-ai/flux-2-klein-9b-base-trainer/edit`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputLoRAFormat = Flux2Klein4bBaseTrainer.OutputLoRAFormat
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/flux-2-klein-9b-base-trainer/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to the input data zip archive.
-        ///
-        /// The zip should contain pairs of images. The images should be named:
-        ///
-        /// ROOT_start.EXT and ROOT_end.EXT
-        /// For example:
-        /// photo_start.jpg and photo_end.jpg
-        ///
-        /// The zip can also contain up to four reference image for each image pair. The reference images should be named:
-        /// ROOT_start.EXT, ROOT_start2.EXT, ROOT_start3.EXT, ROOT_start4.EXT, ROOT_end.EXT
-        /// For example:
-        /// photo_start.jpg, photo_start2.jpg, photo_end.jpg
-        ///
-        /// The zip can also contain a text file for each image pair. The text file should be named:
-        /// ROOT.txt
-        /// For example:
-        /// photo.txt
-        ///
-        /// This text file can be used to specify the edit instructions for the image pair.
-        ///
-        /// If no text file is provided, the default_caption will be used.
-        ///
-        /// If no default_caption is provided, the training will fail.
-        public var imageDataURL: FileInput
-        /// Total number of training steps.
-        ///
-        /// At least 100, at most 10000. Default: `1000`.
-        public var steps: Int?
-        /// Learning rate applied to trainable parameters.
-        ///
-        /// Default: `5e-05`.
-        public var learningRate: Double?
-        /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
-        /// Dictates the naming scheme for the output weights
-        ///
-        /// Default: `.fal`.
-        public var outputLoRAFormat: OutputLoRAFormat?
-
-        public init(
-            imageDataURL: FileInput,
-            steps: Int? = nil,
-            learningRate: Double? = nil,
-            defaultCaption: String? = nil,
-            outputLoRAFormat: OutputLoRAFormat? = nil
-        ) {
-            self.imageDataURL = imageDataURL
-            self.steps = steps
-            self.learningRate = learningRate
-            self.defaultCaption = defaultCaption
-            self.outputLoRAFormat = outputLoRAFormat
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.steps = try wire.optional("steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.defaultCaption = try wire.optional("default_caption")
-            self.outputLoRAFormat = try wire.optional("output_lora_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.defaultCaption, "default_caption")
-            try wire.optional(self.outputLoRAFormat, "output_lora_format")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var steps: Int { 1000 }
-            public static var learningRate: Double { 5e-05 }
-            public static var outputLoRAFormat: OutputLoRAFormat { .fal }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 100, maximum: 10000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2-klein-9b-base-trainer/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2Trainer.Input, Output == Flux2Trainer.Output {
@@ -435,6 +259,8 @@ extension QueueEndpoint where Input == Flux2Trainer.Input, Output == Flux2Traine
 
 /// The types of `fal-ai/flux-2-trainer`.
 public enum Flux2Trainer {
+    /// The output of `fal-ai/flux-2-trainer`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputLoRAFormat = Flux2Klein4bBaseTrainer.OutputLoRAFormat
     public typealias File = ErnieImageTrainer.File
@@ -514,31 +340,6 @@ public enum Flux2Trainer {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-2-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2TrainerEdit.Input, Output == Flux2TrainerEdit.Output {
@@ -548,121 +349,13 @@ extension QueueEndpoint where Input == Flux2TrainerEdit.Input, Output == Flux2Tr
 
 /// The types of `fal-ai/flux-2-trainer/edit`.
 public enum Flux2TrainerEdit {
+    /// The input of `fal-ai/flux-2-trainer/edit`: the same as `Flux2Klein4bBaseTrainerEdit.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2Klein4bBaseTrainerEdit.Input
+    /// The output of `fal-ai/flux-2-trainer/edit`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputLoRAFormat = Flux2Klein4bBaseTrainer.OutputLoRAFormat
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/flux-2-trainer/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to the input data zip archive.
-        ///
-        /// The zip should contain pairs of images. The images should be named:
-        ///
-        /// ROOT_start.EXT and ROOT_end.EXT
-        /// For example:
-        /// photo_start.jpg and photo_end.jpg
-        ///
-        /// The zip can also contain up to four reference image for each image pair. The reference images should be named:
-        /// ROOT_start.EXT, ROOT_start2.EXT, ROOT_start3.EXT, ROOT_start4.EXT, ROOT_end.EXT
-        /// For example:
-        /// photo_start.jpg, photo_start2.jpg, photo_end.jpg
-        ///
-        /// The zip can also contain a text file for each image pair. The text file should be named:
-        /// ROOT.txt
-        /// For example:
-        /// photo.txt
-        ///
-        /// This text file can be used to specify the edit instructions for the image pair.
-        ///
-        /// If no text file is provided, the default_caption will be used.
-        ///
-        /// If no default_caption is provided, the training will fail.
-        public var imageDataURL: FileInput
-        /// Total number of training steps.
-        ///
-        /// At least 100, at most 10000. Default: `1000`.
-        public var steps: Int?
-        /// Learning rate applied to trainable parameters.
-        ///
-        /// Default: `5e-05`.
-        public var learningRate: Double?
-        /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
-        /// Dictates the naming scheme for the output weights
-        ///
-        /// Default: `.fal`.
-        public var outputLoRAFormat: OutputLoRAFormat?
-
-        public init(
-            imageDataURL: FileInput,
-            steps: Int? = nil,
-            learningRate: Double? = nil,
-            defaultCaption: String? = nil,
-            outputLoRAFormat: OutputLoRAFormat? = nil
-        ) {
-            self.imageDataURL = imageDataURL
-            self.steps = steps
-            self.learningRate = learningRate
-            self.defaultCaption = defaultCaption
-            self.outputLoRAFormat = outputLoRAFormat
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.steps = try wire.optional("steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.defaultCaption = try wire.optional("default_caption")
-            self.outputLoRAFormat = try wire.optional("output_lora_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.defaultCaption, "default_caption")
-            try wire.optional(self.outputLoRAFormat, "output_lora_format")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var steps: Int { 1000 }
-            public static var learningRate: Double { 5e-05 }
-            public static var outputLoRAFormat: OutputLoRAFormat { .fal }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 100, maximum: 10000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2-trainer/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2TrainerV2.Input, Output == Flux2TrainerV2.Output {
@@ -672,35 +365,13 @@ extension QueueEndpoint where Input == Flux2TrainerV2.Input, Output == Flux2Trai
 
 /// The types of `fal-ai/flux-2-trainer-v2`.
 public enum Flux2TrainerV2 {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/flux-2-trainer-v2`: the same as `Flux2Klein4bBaseTrainer.Input`, declared once for every endpoint that shares it.
     public typealias Input = Flux2Klein4bBaseTrainer.Input
+    /// The output of `fal-ai/flux-2-trainer-v2`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias OutputLoRAFormat = Flux2Klein4bBaseTrainer.OutputLoRAFormat
     public typealias File = ErnieImageTrainer.File
-
-    /// The output of `fal-ai/flux-2-trainer-v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Flux2TrainerV2Edit.Input, Output == Flux2TrainerV2Edit.Output {
@@ -710,121 +381,13 @@ extension QueueEndpoint where Input == Flux2TrainerV2Edit.Input, Output == Flux2
 
 /// The types of `fal-ai/flux-2-trainer-v2/edit`.
 public enum Flux2TrainerV2Edit {
+    /// The input of `fal-ai/flux-2-trainer-v2/edit`: the same as `Flux2Klein4bBaseTrainerEdit.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Flux2Klein4bBaseTrainerEdit.Input
+    /// The output of `fal-ai/flux-2-trainer-v2/edit`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputLoRAFormat = Flux2Klein4bBaseTrainer.OutputLoRAFormat
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/flux-2-trainer-v2/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to the input data zip archive.
-        ///
-        /// The zip should contain pairs of images. The images should be named:
-        ///
-        /// ROOT_start.EXT and ROOT_end.EXT
-        /// For example:
-        /// photo_start.jpg and photo_end.jpg
-        ///
-        /// The zip can also contain up to four reference image for each image pair. The reference images should be named:
-        /// ROOT_start.EXT, ROOT_start2.EXT, ROOT_start3.EXT, ROOT_start4.EXT, ROOT_end.EXT
-        /// For example:
-        /// photo_start.jpg, photo_start2.jpg, photo_end.jpg
-        ///
-        /// The zip can also contain a text file for each image pair. The text file should be named:
-        /// ROOT.txt
-        /// For example:
-        /// photo.txt
-        ///
-        /// This text file can be used to specify the edit instructions for the image pair.
-        ///
-        /// If no text file is provided, the default_caption will be used.
-        ///
-        /// If no default_caption is provided, the training will fail.
-        public var imageDataURL: FileInput
-        /// Total number of training steps.
-        ///
-        /// At least 100, at most 10000. Default: `1000`.
-        public var steps: Int?
-        /// Learning rate applied to trainable parameters.
-        ///
-        /// Default: `5e-05`.
-        public var learningRate: Double?
-        /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
-        /// Dictates the naming scheme for the output weights
-        ///
-        /// Default: `.fal`.
-        public var outputLoRAFormat: OutputLoRAFormat?
-
-        public init(
-            imageDataURL: FileInput,
-            steps: Int? = nil,
-            learningRate: Double? = nil,
-            defaultCaption: String? = nil,
-            outputLoRAFormat: OutputLoRAFormat? = nil
-        ) {
-            self.imageDataURL = imageDataURL
-            self.steps = steps
-            self.learningRate = learningRate
-            self.defaultCaption = defaultCaption
-            self.outputLoRAFormat = outputLoRAFormat
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.steps = try wire.optional("steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.defaultCaption = try wire.optional("default_caption")
-            self.outputLoRAFormat = try wire.optional("output_lora_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.defaultCaption, "default_caption")
-            try wire.optional(self.outputLoRAFormat, "output_lora_format")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var steps: Int { 1000 }
-            public static var learningRate: Double { 5e-05 }
-            public static var outputLoRAFormat: OutputLoRAFormat { .fal }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 100, maximum: 10000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-2-trainer-v2/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxKontextTrainer.Input, Output == FluxKontextTrainer.Output {
@@ -834,6 +397,8 @@ extension QueueEndpoint where Input == FluxKontextTrainer.Input, Output == FluxK
 
 /// The types of `fal-ai/flux-kontext-trainer`.
 public enum FluxKontextTrainer {
+    /// The output of `fal-ai/flux-kontext-trainer`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputLoRAFormat = Flux2Klein4bBaseTrainer.OutputLoRAFormat
     public typealias File = ErnieImageTrainer.File
@@ -915,31 +480,6 @@ public enum FluxKontextTrainer {
             var validator = Validator(path)
             validator.number(self.steps, "steps", minimum: 2, maximum: 10000)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-kontext-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
         }
     }
 }
@@ -1074,120 +614,12 @@ extension QueueEndpoint where Input == FluxLoRAFastTraining.Input, Output == Flu
 
 /// The types of `fal-ai/flux-lora-fast-training`.
 public enum FluxLoRAFastTraining {
+    /// The input of `fal-ai/flux-lora-fast-training`: the same as `FluxKreaTrainer.Input`, declared once for every endpoint that shares it.
+    public typealias Input = FluxKreaTrainer.Input
+    /// The output of `fal-ai/flux-lora-fast-training`: the same as `FluxKreaTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FluxKreaTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/flux-lora-fast-training`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to zip archive with images. Try to use at least 4 images in general the more the better.
-        ///
-        /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image file it corresponds to.
-        public var imagesDataURL: FileInput
-        /// Trigger word to be used in the captions. If None, a trigger word will not be used.
-        /// If no captions are provide the trigger_word will be used instead of captions. If captions are the trigger word will not be used.
-        public var triggerWord: String?
-        /// If True segmentation masks will be used in the weight the training loss. For people a face mask is used if possible.
-        ///
-        /// Default: `true`.
-        public var createMasks: Bool?
-        /// Number of steps to train the LoRA on.
-        ///
-        /// At least 1, at most 10000.
-        public var steps: Int?
-        /// If True, the training will be for a style. This will deactivate segmentation, captioning and will use trigger word instead. Use the trigger word to specify the style.
-        ///
-        /// Default: `false`.
-        public var isStyle: Bool?
-        /// Specifies whether the input data is already in a processed format. When set to False (default), the system expects raw input where image files and their corresponding caption files share the same name (e.g., 'photo.jpg' and 'photo.txt'). Set to True if your data is already in a preprocessed format.
-        ///
-        /// Default: `false`.
-        public var isInputFormatAlreadyPreprocessed: Bool?
-        /// The format of the archive. If not specified, the format will be inferred from the URL.
-        public var dataArchiveFormat: String?
-
-        public init(
-            imagesDataURL: FileInput,
-            triggerWord: String? = nil,
-            createMasks: Bool? = nil,
-            steps: Int? = nil,
-            isStyle: Bool? = nil,
-            isInputFormatAlreadyPreprocessed: Bool? = nil,
-            dataArchiveFormat: String? = nil
-        ) {
-            self.imagesDataURL = imagesDataURL
-            self.triggerWord = triggerWord
-            self.createMasks = createMasks
-            self.steps = steps
-            self.isStyle = isStyle
-            self.isInputFormatAlreadyPreprocessed = isInputFormatAlreadyPreprocessed
-            self.dataArchiveFormat = dataArchiveFormat
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imagesDataURL = try wire.required("images_data_url")
-            self.triggerWord = try wire.optional("trigger_word")
-            self.createMasks = try wire.optional("create_masks")
-            self.steps = try wire.optional("steps")
-            self.isStyle = try wire.optional("is_style")
-            self.isInputFormatAlreadyPreprocessed = try wire.optional("is_input_format_already_preprocessed")
-            self.dataArchiveFormat = try wire.optional("data_archive_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imagesDataURL, "images_data_url")
-            try wire.optional(self.triggerWord, "trigger_word")
-            try wire.optional(self.createMasks, "create_masks")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.isStyle, "is_style")
-            try wire.optional(self.isInputFormatAlreadyPreprocessed, "is_input_format_already_preprocessed")
-            try wire.optional(self.dataArchiveFormat, "data_archive_format")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var createMasks: Bool { true }
-            public static var isStyle: Bool { false }
-            public static var isInputFormatAlreadyPreprocessed: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 1, maximum: 10000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux-lora-fast-training`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the training configuration file.
-        public let configFile: File
-        /// URL to the preprocessed images.
-        public let debugPreprocessedOutput: File?
-
-        public init(diffusersLoRAFile: File, configFile: File, debugPreprocessedOutput: File? = nil) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-            self.debugPreprocessedOutput = debugPreprocessedOutput
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-            self.debugPreprocessedOutput = try wire.optional("debug_preprocessed_output")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-            try wire.optional(self.debugPreprocessedOutput, "debug_preprocessed_output")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxLoRAPortraitTrainer.Input, Output == FluxLoRAPortraitTrainer.Output {

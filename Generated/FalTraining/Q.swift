@@ -22,6 +22,8 @@ extension QueueEndpoint where Input == QwenImage2512Trainer.Input, Output == Qwe
 
 /// The types of `fal-ai/qwen-image-2512-trainer`.
 public enum QwenImage2512Trainer {
+    /// The output of `fal-ai/qwen-image-2512-trainer`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
 
@@ -92,31 +94,6 @@ public enum QwenImage2512Trainer {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-2512-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImage2512TrainerV2.Input, Output == QwenImage2512TrainerV2.Output {
@@ -126,6 +103,8 @@ extension QueueEndpoint where Input == QwenImage2512TrainerV2.Input, Output == Q
 
 /// The types of `fal-ai/qwen-image-2512-trainer-v2`.
 public enum QwenImage2512TrainerV2 {
+    /// The output of `fal-ai/qwen-image-2512-trainer-v2`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
 
@@ -192,31 +171,6 @@ public enum QwenImage2512TrainerV2 {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-2512-trainer-v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEdit2509Trainer.Input, Output == QwenImageEdit2509Trainer.Output {
@@ -226,6 +180,8 @@ extension QueueEndpoint where Input == QwenImageEdit2509Trainer.Input, Output ==
 
 /// The types of `fal-ai/qwen-image-edit-2509-trainer`.
 public enum QwenImageEdit2509Trainer {
+    /// The output of `fal-ai/qwen-image-edit-2509-trainer`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
 
@@ -308,31 +264,6 @@ public enum QwenImageEdit2509Trainer {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit-2509-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEdit2511Trainer.Input, Output == QwenImageEdit2511Trainer.Output {
@@ -342,113 +273,12 @@ extension QueueEndpoint where Input == QwenImageEdit2511Trainer.Input, Output ==
 
 /// The types of `fal-ai/qwen-image-edit-2511-trainer`.
 public enum QwenImageEdit2511Trainer {
+    /// The input of `fal-ai/qwen-image-edit-2511-trainer`: the same as `QwenImageEdit2509Trainer.Input`, declared once for every endpoint that shares it.
+    public typealias Input = QwenImageEdit2509Trainer.Input
+    /// The output of `fal-ai/qwen-image-edit-2511-trainer`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/qwen-image-edit-2511-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to the input data zip archive.
-        ///
-        /// The zip should contain pairs of images. The images should be named:
-        ///
-        /// ROOT_start.EXT and ROOT_end.EXT
-        /// For example:
-        /// photo_start.jpg and photo_end.jpg
-        ///
-        /// The zip can also contain more than one reference image for each image pair. The reference images should be named:
-        /// ROOT_start.EXT, ROOT_start2.EXT, ROOT_start3.EXT, ..., ROOT_end.EXT
-        /// For example:
-        /// photo_start.jpg, photo_start2.jpg, photo_end.jpg
-        ///
-        /// The Reference Image Count field should be set to the number of reference images.
-        ///
-        /// The zip can also contain a text file for each image pair. The text file should be named:
-        /// ROOT.txt
-        /// For example:
-        /// photo.txt
-        ///
-        /// This text file can be used to specify the edit instructions for the image pair.
-        ///
-        /// If no text file is provided, the default_caption will be used.
-        ///
-        /// If no default_caption is provided, the training will fail.
-        public var imageDataURL: FileInput
-        /// Learning rate for LoRA parameters.
-        ///
-        /// Default: `0.0001`.
-        public var learningRate: Double?
-        /// Number of steps to train for
-        ///
-        /// At least 100, at most 30000. Default: `1000`.
-        public var steps: Int?
-        /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
-
-        public init(
-            imageDataURL: FileInput,
-            learningRate: Double? = nil,
-            steps: Int? = nil,
-            defaultCaption: String? = nil
-        ) {
-            self.imageDataURL = imageDataURL
-            self.learningRate = learningRate
-            self.steps = steps
-            self.defaultCaption = defaultCaption
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.learningRate = try wire.optional("learning_rate")
-            self.steps = try wire.optional("steps")
-            self.defaultCaption = try wire.optional("default_caption")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.defaultCaption, "default_caption")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var learningRate: Double { 0.0001 }
-            public static var steps: Int { 1000 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 100, maximum: 30000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/qwen-image-edit-2511-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditPlusTrainer.Input, Output == QwenImageEditPlusTrainer.Output {
@@ -458,113 +288,12 @@ extension QueueEndpoint where Input == QwenImageEditPlusTrainer.Input, Output ==
 
 /// The types of `fal-ai/qwen-image-edit-plus-trainer`.
 public enum QwenImageEditPlusTrainer {
+    /// The input of `fal-ai/qwen-image-edit-plus-trainer`: the same as `QwenImageEdit2509Trainer.Input`, declared once for every endpoint that shares it.
+    public typealias Input = QwenImageEdit2509Trainer.Input
+    /// The output of `fal-ai/qwen-image-edit-plus-trainer`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/qwen-image-edit-plus-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to the input data zip archive.
-        ///
-        /// The zip should contain pairs of images. The images should be named:
-        ///
-        /// ROOT_start.EXT and ROOT_end.EXT
-        /// For example:
-        /// photo_start.jpg and photo_end.jpg
-        ///
-        /// The zip can also contain more than one reference image for each image pair. The reference images should be named:
-        /// ROOT_start.EXT, ROOT_start2.EXT, ROOT_start3.EXT, ..., ROOT_end.EXT
-        /// For example:
-        /// photo_start.jpg, photo_start2.jpg, photo_end.jpg
-        ///
-        /// The Reference Image Count field should be set to the number of reference images.
-        ///
-        /// The zip can also contain a text file for each image pair. The text file should be named:
-        /// ROOT.txt
-        /// For example:
-        /// photo.txt
-        ///
-        /// This text file can be used to specify the edit instructions for the image pair.
-        ///
-        /// If no text file is provided, the default_caption will be used.
-        ///
-        /// If no default_caption is provided, the training will fail.
-        public var imageDataURL: FileInput
-        /// Learning rate for LoRA parameters.
-        ///
-        /// Default: `0.0001`.
-        public var learningRate: Double?
-        /// Number of steps to train for
-        ///
-        /// At least 100, at most 30000. Default: `1000`.
-        public var steps: Int?
-        /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
-
-        public init(
-            imageDataURL: FileInput,
-            learningRate: Double? = nil,
-            steps: Int? = nil,
-            defaultCaption: String? = nil
-        ) {
-            self.imageDataURL = imageDataURL
-            self.learningRate = learningRate
-            self.steps = steps
-            self.defaultCaption = defaultCaption
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.learningRate = try wire.optional("learning_rate")
-            self.steps = try wire.optional("steps")
-            self.defaultCaption = try wire.optional("default_caption")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.defaultCaption, "default_caption")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var learningRate: Double { 0.0001 }
-            public static var steps: Int { 1000 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 100, maximum: 30000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/qwen-image-edit-plus-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageEditTrainer.Input, Output == QwenImageEditTrainer.Output {
@@ -574,6 +303,8 @@ extension QueueEndpoint where Input == QwenImageEditTrainer.Input, Output == Qwe
 
 /// The types of `fal-ai/qwen-image-edit-trainer`.
 public enum QwenImageEditTrainer {
+    /// The output of `fal-ai/qwen-image-edit-trainer`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
 
@@ -649,31 +380,6 @@ public enum QwenImageEditTrainer {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/qwen-image-edit-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == QwenImageLayeredTrainer.Input, Output == QwenImageLayeredTrainer.Output {
@@ -683,6 +389,8 @@ extension QueueEndpoint where Input == QwenImageLayeredTrainer.Input, Output == 
 
 /// The types of `fal-ai/qwen-image-layered-trainer`.
 public enum QwenImageLayeredTrainer {
+    /// The output of `fal-ai/qwen-image-layered-trainer`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
 
@@ -763,31 +471,6 @@ public enum QwenImageLayeredTrainer {
             var validator = Validator(path)
             validator.number(self.steps, "steps", minimum: 100, maximum: 10000)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/qwen-image-layered-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
         }
     }
 }
@@ -894,99 +577,10 @@ extension QueueEndpoint where Input == QwenImageTrainerV2.Input, Output == QwenI
 
 /// The types of `fal-ai/qwen-image-trainer-v2`.
 public enum QwenImageTrainerV2 {
+    /// The input of `fal-ai/qwen-image-trainer-v2`: the same as `QwenImage2512Trainer.Input`, declared once for every endpoint that shares it.
+    public typealias Input = QwenImage2512Trainer.Input
+    /// The output of `fal-ai/qwen-image-trainer-v2`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/qwen-image-trainer-v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to the input data zip archive for text-to-image training.
-        ///
-        /// The zip should contain images with their corresponding text captions:
-        ///
-        /// image.EXT and image.txt
-        /// For example:
-        /// photo.jpg and photo.txt
-        ///
-        /// The text file contains the caption/prompt describing the target image.
-        ///
-        /// If no text file is provided for an image, the default_caption will be used.
-        ///
-        /// If no default_caption is provided and a text file is missing, the training will fail.
-        public var imageDataURL: FileInput
-        /// Learning rate for LoRA parameters.
-        ///
-        /// Default: `0.0005`.
-        public var learningRate: Double?
-        /// Number of steps to train for
-        ///
-        /// At least 100, at most 30000. Default: `1000`.
-        public var steps: Int?
-        /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
-
-        public init(
-            imageDataURL: FileInput,
-            learningRate: Double? = nil,
-            steps: Int? = nil,
-            defaultCaption: String? = nil
-        ) {
-            self.imageDataURL = imageDataURL
-            self.learningRate = learningRate
-            self.steps = steps
-            self.defaultCaption = defaultCaption
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.learningRate = try wire.optional("learning_rate")
-            self.steps = try wire.optional("steps")
-            self.defaultCaption = try wire.optional("default_caption")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.defaultCaption, "default_caption")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var learningRate: Double { 0.0005 }
-            public static var steps: Int { 1000 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 100, maximum: 30000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/qwen-image-trainer-v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }

@@ -271,104 +271,12 @@ extension QueueEndpoint where Input == Wan22TrainerT2vA14b.Input, Output == Wan2
 
 /// The types of `fal-ai/wan-22-trainer/t2v-a14b`.
 public enum Wan22TrainerT2vA14b {
+    /// The input of `fal-ai/wan-22-trainer/t2v-a14b`: the same as `Wan22TrainerI2vA14b.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Wan22TrainerI2vA14b.Input
+    /// The output of `fal-ai/wan-22-trainer/t2v-a14b`: the same as `Wan22TrainerI2vA14b.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Wan22TrainerI2vA14b.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/wan-22-trainer/t2v-a14b`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
-        ///
-        /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
-        public var trainingDataURL: FileInput
-        /// The number of steps to train for.
-        ///
-        /// At least 100, at most 20000. Default: `400`.
-        public var numberOfSteps: Int?
-        /// The rate at which the model learns. Higher values can lead to faster training, but over-fitting.
-        ///
-        /// At least 1e-06, at most 1. Default: `0.0002`.
-        public var learningRate: Double?
-        /// The phrase that will trigger the model to generate an image.
-        ///
-        /// Default: `""`.
-        public var triggerPhrase: String?
-        /// If true, the input will be automatically scale the video to 81 frames at 16fps.
-        ///
-        /// Default: `false`.
-        public var autoScaleInput: Bool?
-
-        public init(
-            trainingDataURL: FileInput,
-            numberOfSteps: Int? = nil,
-            learningRate: Double? = nil,
-            triggerPhrase: String? = nil,
-            autoScaleInput: Bool? = nil
-        ) {
-            self.trainingDataURL = trainingDataURL
-            self.numberOfSteps = numberOfSteps
-            self.learningRate = learningRate
-            self.triggerPhrase = triggerPhrase
-            self.autoScaleInput = autoScaleInput
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.trainingDataURL = try wire.required("training_data_url")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.triggerPhrase = try wire.optional("trigger_phrase")
-            self.autoScaleInput = try wire.optional("auto_scale_input")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.trainingDataURL, "training_data_url")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.triggerPhrase, "trigger_phrase")
-            try wire.optional(self.autoScaleInput, "auto_scale_input")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numberOfSteps: Int { 400 }
-            public static var learningRate: Double { 0.0002 }
-            public static var triggerPhrase: String { "" }
-            public static var autoScaleInput: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 100, maximum: 20000)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-06, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/wan-22-trainer/t2v-a14b`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained LoRA weights.
-        public let loraFile: File
-        /// Configuration used for setting up the inference endpoints.
-        public let configFile: File
-
-        public init(loraFile: File, configFile: File) {
-            self.loraFile = loraFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.loraFile = try wire.required("lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.loraFile, "lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanTrainer.Input, Output == WanTrainer.Output {
@@ -378,104 +286,12 @@ extension QueueEndpoint where Input == WanTrainer.Input, Output == WanTrainer.Ou
 
 /// The types of `fal-ai/wan-trainer`.
 public enum WanTrainer {
+    /// The input of `fal-ai/wan-trainer`: the same as `Wan22TrainerI2vA14b.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Wan22TrainerI2vA14b.Input
+    /// The output of `fal-ai/wan-trainer`: the same as `Wan22TrainerI2vA14b.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Wan22TrainerI2vA14b.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/wan-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
-        ///
-        /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
-        public var trainingDataURL: FileInput
-        /// The number of steps to train for.
-        ///
-        /// At least 100, at most 20000. Default: `400`.
-        public var numberOfSteps: Int?
-        /// The rate at which the model learns. Higher values can lead to faster training, but over-fitting.
-        ///
-        /// At least 1e-06, at most 1. Default: `0.0002`.
-        public var learningRate: Double?
-        /// The phrase that will trigger the model to generate an image.
-        ///
-        /// Default: `""`.
-        public var triggerPhrase: String?
-        /// If true, the input will be automatically scale the video to 81 frames at 16fps.
-        ///
-        /// Default: `false`.
-        public var autoScaleInput: Bool?
-
-        public init(
-            trainingDataURL: FileInput,
-            numberOfSteps: Int? = nil,
-            learningRate: Double? = nil,
-            triggerPhrase: String? = nil,
-            autoScaleInput: Bool? = nil
-        ) {
-            self.trainingDataURL = trainingDataURL
-            self.numberOfSteps = numberOfSteps
-            self.learningRate = learningRate
-            self.triggerPhrase = triggerPhrase
-            self.autoScaleInput = autoScaleInput
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.trainingDataURL = try wire.required("training_data_url")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.triggerPhrase = try wire.optional("trigger_phrase")
-            self.autoScaleInput = try wire.optional("auto_scale_input")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.trainingDataURL, "training_data_url")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.triggerPhrase, "trigger_phrase")
-            try wire.optional(self.autoScaleInput, "auto_scale_input")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numberOfSteps: Int { 400 }
-            public static var learningRate: Double { 0.0002 }
-            public static var triggerPhrase: String { "" }
-            public static var autoScaleInput: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 100, maximum: 20000)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-06, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/wan-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained LoRA weights.
-        public let loraFile: File
-        /// Configuration used for setting up the inference endpoints.
-        public let configFile: File
-
-        public init(loraFile: File, configFile: File) {
-            self.loraFile = loraFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.loraFile = try wire.required("lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.loraFile, "lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanTrainerFlf2v720p.Input, Output == WanTrainerFlf2v720p.Output {
@@ -485,104 +301,12 @@ extension QueueEndpoint where Input == WanTrainerFlf2v720p.Input, Output == WanT
 
 /// The types of `fal-ai/wan-trainer/flf2v-720p`.
 public enum WanTrainerFlf2v720p {
+    /// The input of `fal-ai/wan-trainer/flf2v-720p`: the same as `Wan22TrainerI2vA14b.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Wan22TrainerI2vA14b.Input
+    /// The output of `fal-ai/wan-trainer/flf2v-720p`: the same as `Wan22TrainerI2vA14b.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Wan22TrainerI2vA14b.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/wan-trainer/flf2v-720p`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
-        ///
-        /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
-        public var trainingDataURL: FileInput
-        /// The number of steps to train for.
-        ///
-        /// At least 100, at most 20000. Default: `400`.
-        public var numberOfSteps: Int?
-        /// The rate at which the model learns. Higher values can lead to faster training, but over-fitting.
-        ///
-        /// At least 1e-06, at most 1. Default: `0.0002`.
-        public var learningRate: Double?
-        /// The phrase that will trigger the model to generate an image.
-        ///
-        /// Default: `""`.
-        public var triggerPhrase: String?
-        /// If true, the input will be automatically scale the video to 81 frames at 16fps.
-        ///
-        /// Default: `false`.
-        public var autoScaleInput: Bool?
-
-        public init(
-            trainingDataURL: FileInput,
-            numberOfSteps: Int? = nil,
-            learningRate: Double? = nil,
-            triggerPhrase: String? = nil,
-            autoScaleInput: Bool? = nil
-        ) {
-            self.trainingDataURL = trainingDataURL
-            self.numberOfSteps = numberOfSteps
-            self.learningRate = learningRate
-            self.triggerPhrase = triggerPhrase
-            self.autoScaleInput = autoScaleInput
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.trainingDataURL = try wire.required("training_data_url")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.triggerPhrase = try wire.optional("trigger_phrase")
-            self.autoScaleInput = try wire.optional("auto_scale_input")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.trainingDataURL, "training_data_url")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.triggerPhrase, "trigger_phrase")
-            try wire.optional(self.autoScaleInput, "auto_scale_input")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numberOfSteps: Int { 400 }
-            public static var learningRate: Double { 0.0002 }
-            public static var triggerPhrase: String { "" }
-            public static var autoScaleInput: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 100, maximum: 20000)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-06, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/wan-trainer/flf2v-720p`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained LoRA weights.
-        public let loraFile: File
-        /// Configuration used for setting up the inference endpoints.
-        public let configFile: File
-
-        public init(loraFile: File, configFile: File) {
-            self.loraFile = loraFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.loraFile = try wire.required("lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.loraFile, "lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanTrainerI2v720p.Input, Output == WanTrainerI2v720p.Output {
@@ -592,104 +316,12 @@ extension QueueEndpoint where Input == WanTrainerI2v720p.Input, Output == WanTra
 
 /// The types of `fal-ai/wan-trainer/i2v-720p`.
 public enum WanTrainerI2v720p {
+    /// The input of `fal-ai/wan-trainer/i2v-720p`: the same as `Wan22TrainerI2vA14b.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Wan22TrainerI2vA14b.Input
+    /// The output of `fal-ai/wan-trainer/i2v-720p`: the same as `Wan22TrainerI2vA14b.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Wan22TrainerI2vA14b.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/wan-trainer/i2v-720p`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
-        ///
-        /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
-        public var trainingDataURL: FileInput
-        /// The number of steps to train for.
-        ///
-        /// At least 100, at most 20000. Default: `400`.
-        public var numberOfSteps: Int?
-        /// The rate at which the model learns. Higher values can lead to faster training, but over-fitting.
-        ///
-        /// At least 1e-06, at most 1. Default: `0.0002`.
-        public var learningRate: Double?
-        /// The phrase that will trigger the model to generate an image.
-        ///
-        /// Default: `""`.
-        public var triggerPhrase: String?
-        /// If true, the input will be automatically scale the video to 81 frames at 16fps.
-        ///
-        /// Default: `false`.
-        public var autoScaleInput: Bool?
-
-        public init(
-            trainingDataURL: FileInput,
-            numberOfSteps: Int? = nil,
-            learningRate: Double? = nil,
-            triggerPhrase: String? = nil,
-            autoScaleInput: Bool? = nil
-        ) {
-            self.trainingDataURL = trainingDataURL
-            self.numberOfSteps = numberOfSteps
-            self.learningRate = learningRate
-            self.triggerPhrase = triggerPhrase
-            self.autoScaleInput = autoScaleInput
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.trainingDataURL = try wire.required("training_data_url")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.triggerPhrase = try wire.optional("trigger_phrase")
-            self.autoScaleInput = try wire.optional("auto_scale_input")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.trainingDataURL, "training_data_url")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.triggerPhrase, "trigger_phrase")
-            try wire.optional(self.autoScaleInput, "auto_scale_input")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numberOfSteps: Int { 400 }
-            public static var learningRate: Double { 0.0002 }
-            public static var triggerPhrase: String { "" }
-            public static var autoScaleInput: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 100, maximum: 20000)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-06, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/wan-trainer/i2v-720p`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained LoRA weights.
-        public let loraFile: File
-        /// Configuration used for setting up the inference endpoints.
-        public let configFile: File
-
-        public init(loraFile: File, configFile: File) {
-            self.loraFile = loraFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.loraFile = try wire.required("lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.loraFile, "lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanTrainerT2v.Input, Output == WanTrainerT2v.Output {
@@ -699,104 +331,12 @@ extension QueueEndpoint where Input == WanTrainerT2v.Input, Output == WanTrainer
 
 /// The types of `fal-ai/wan-trainer/t2v`.
 public enum WanTrainerT2v {
+    /// The input of `fal-ai/wan-trainer/t2v`: the same as `Wan22TrainerI2vA14b.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Wan22TrainerI2vA14b.Input
+    /// The output of `fal-ai/wan-trainer/t2v`: the same as `Wan22TrainerI2vA14b.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Wan22TrainerI2vA14b.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/wan-trainer/t2v`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
-        ///
-        /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
-        public var trainingDataURL: FileInput
-        /// The number of steps to train for.
-        ///
-        /// At least 100, at most 20000. Default: `400`.
-        public var numberOfSteps: Int?
-        /// The rate at which the model learns. Higher values can lead to faster training, but over-fitting.
-        ///
-        /// At least 1e-06, at most 1. Default: `0.0002`.
-        public var learningRate: Double?
-        /// The phrase that will trigger the model to generate an image.
-        ///
-        /// Default: `""`.
-        public var triggerPhrase: String?
-        /// If true, the input will be automatically scale the video to 81 frames at 16fps.
-        ///
-        /// Default: `false`.
-        public var autoScaleInput: Bool?
-
-        public init(
-            trainingDataURL: FileInput,
-            numberOfSteps: Int? = nil,
-            learningRate: Double? = nil,
-            triggerPhrase: String? = nil,
-            autoScaleInput: Bool? = nil
-        ) {
-            self.trainingDataURL = trainingDataURL
-            self.numberOfSteps = numberOfSteps
-            self.learningRate = learningRate
-            self.triggerPhrase = triggerPhrase
-            self.autoScaleInput = autoScaleInput
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.trainingDataURL = try wire.required("training_data_url")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.triggerPhrase = try wire.optional("trigger_phrase")
-            self.autoScaleInput = try wire.optional("auto_scale_input")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.trainingDataURL, "training_data_url")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.triggerPhrase, "trigger_phrase")
-            try wire.optional(self.autoScaleInput, "auto_scale_input")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numberOfSteps: Int { 400 }
-            public static var learningRate: Double { 0.0002 }
-            public static var triggerPhrase: String { "" }
-            public static var autoScaleInput: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 100, maximum: 20000)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-06, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/wan-trainer/t2v`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained LoRA weights.
-        public let loraFile: File
-        /// Configuration used for setting up the inference endpoints.
-        public let configFile: File
-
-        public init(loraFile: File, configFile: File) {
-            self.loraFile = loraFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.loraFile = try wire.required("lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.loraFile, "lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanTrainerT2v14b.Input, Output == WanTrainerT2v14b.Output {
@@ -806,102 +346,10 @@ extension QueueEndpoint where Input == WanTrainerT2v14b.Input, Output == WanTrai
 
 /// The types of `fal-ai/wan-trainer/t2v-14b`.
 public enum WanTrainerT2v14b {
+    /// The input of `fal-ai/wan-trainer/t2v-14b`: the same as `Wan22TrainerI2vA14b.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Wan22TrainerI2vA14b.Input
+    /// The output of `fal-ai/wan-trainer/t2v-14b`: the same as `Wan22TrainerI2vA14b.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Wan22TrainerI2vA14b.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/wan-trainer/t2v-14b`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
-        ///
-        /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
-        public var trainingDataURL: FileInput
-        /// The number of steps to train for.
-        ///
-        /// At least 100, at most 20000. Default: `400`.
-        public var numberOfSteps: Int?
-        /// The rate at which the model learns. Higher values can lead to faster training, but over-fitting.
-        ///
-        /// At least 1e-06, at most 1. Default: `0.0002`.
-        public var learningRate: Double?
-        /// The phrase that will trigger the model to generate an image.
-        ///
-        /// Default: `""`.
-        public var triggerPhrase: String?
-        /// If true, the input will be automatically scale the video to 81 frames at 16fps.
-        ///
-        /// Default: `false`.
-        public var autoScaleInput: Bool?
-
-        public init(
-            trainingDataURL: FileInput,
-            numberOfSteps: Int? = nil,
-            learningRate: Double? = nil,
-            triggerPhrase: String? = nil,
-            autoScaleInput: Bool? = nil
-        ) {
-            self.trainingDataURL = trainingDataURL
-            self.numberOfSteps = numberOfSteps
-            self.learningRate = learningRate
-            self.triggerPhrase = triggerPhrase
-            self.autoScaleInput = autoScaleInput
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.trainingDataURL = try wire.required("training_data_url")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.triggerPhrase = try wire.optional("trigger_phrase")
-            self.autoScaleInput = try wire.optional("auto_scale_input")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.trainingDataURL, "training_data_url")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.triggerPhrase, "trigger_phrase")
-            try wire.optional(self.autoScaleInput, "auto_scale_input")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var numberOfSteps: Int { 400 }
-            public static var learningRate: Double { 0.0002 }
-            public static var triggerPhrase: String { "" }
-            public static var autoScaleInput: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 100, maximum: 20000)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-06, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/wan-trainer/t2v-14b`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained LoRA weights.
-        public let loraFile: File
-        /// Configuration used for setting up the inference endpoints.
-        public let configFile: File
-
-        public init(loraFile: File, configFile: File) {
-            self.loraFile = loraFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.loraFile = try wire.required("lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.loraFile, "lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }

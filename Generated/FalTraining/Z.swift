@@ -16,97 +16,12 @@ extension QueueEndpoint where Input == ZImageBaseTrainer.Input, Output == ZImage
 
 /// The types of `fal-ai/z-image-base-trainer`.
 public enum ZImageBaseTrainer {
+    /// The input of `fal-ai/z-image-base-trainer`: the same as `QwenImage2512TrainerV2.Input`, declared once for every endpoint that shares it.
+    public typealias Input = QwenImage2512TrainerV2.Input
+    /// The output of `fal-ai/z-image-base-trainer`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/z-image-base-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to the input data zip archive.
-        ///
-        /// The zip should contain pairs of images and corresponding captions.
-        ///
-        /// The images should be named: ROOT.EXT. For example: 001.jpg
-        ///
-        /// The corresponding captions should be named: ROOT.txt. For example: 001.txt
-        ///
-        /// If no text file is provided for an image, the default_caption will be used.
-        public var imageDataURL: FileInput
-        /// Number of steps to train for
-        ///
-        /// At least 10, at most 40000. Default: `2000`.
-        public var steps: Int?
-        /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
-        /// Learning rate.
-        ///
-        /// Default: `0.0005`.
-        public var learningRate: Double?
-
-        public init(
-            imageDataURL: FileInput,
-            steps: Int? = nil,
-            defaultCaption: String? = nil,
-            learningRate: Double? = nil
-        ) {
-            self.imageDataURL = imageDataURL
-            self.steps = steps
-            self.defaultCaption = defaultCaption
-            self.learningRate = learningRate
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.steps = try wire.optional("steps")
-            self.defaultCaption = try wire.optional("default_caption")
-            self.learningRate = try wire.optional("learning_rate")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.defaultCaption, "default_caption")
-            try wire.optional(self.learningRate, "learning_rate")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var steps: Int { 2000 }
-            public static var learningRate: Double { 0.0005 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 10, maximum: 40000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/z-image-base-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ZImageTrainer.Input, Output == ZImageTrainer.Output {
@@ -116,6 +31,8 @@ extension QueueEndpoint where Input == ZImageTrainer.Input, Output == ZImageTrai
 
 /// The types of `fal-ai/z-image-trainer`.
 public enum ZImageTrainer {
+    /// The output of `fal-ai/z-image-trainer`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
 
@@ -207,31 +124,6 @@ public enum ZImageTrainer {
 
         public static var allCases: [Self] { [.content, .style, .balanced] }
     }
-
-    /// The output of `fal-ai/z-image-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ZImageTurboTrainerV2.Input, Output == ZImageTurboTrainerV2.Output {
@@ -241,95 +133,10 @@ extension QueueEndpoint where Input == ZImageTurboTrainerV2.Input, Output == ZIm
 
 /// The types of `fal-ai/z-image-turbo-trainer-v2`.
 public enum ZImageTurboTrainerV2 {
+    /// The input of `fal-ai/z-image-turbo-trainer-v2`: the same as `QwenImage2512TrainerV2.Input`, declared once for every endpoint that shares it.
+    public typealias Input = QwenImage2512TrainerV2.Input
+    /// The output of `fal-ai/z-image-turbo-trainer-v2`: the same as `ErnieImageTrainer.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ErnieImageTrainer.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = ErnieImageTrainer.File
-
-    /// The input of `fal-ai/z-image-turbo-trainer-v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL to the input data zip archive.
-        ///
-        /// The zip should contain pairs of images and corresponding captions.
-        ///
-        /// The images should be named: ROOT.EXT. For example: 001.jpg
-        ///
-        /// The corresponding captions should be named: ROOT.txt. For example: 001.txt
-        ///
-        /// If no text file is provided for an image, the default_caption will be used.
-        public var imageDataURL: FileInput
-        /// Number of steps to train for
-        ///
-        /// At least 10, at most 40000. Default: `2000`.
-        public var steps: Int?
-        /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
-        /// Learning rate.
-        ///
-        /// Default: `0.0005`.
-        public var learningRate: Double?
-
-        public init(
-            imageDataURL: FileInput,
-            steps: Int? = nil,
-            defaultCaption: String? = nil,
-            learningRate: Double? = nil
-        ) {
-            self.imageDataURL = imageDataURL
-            self.steps = steps
-            self.defaultCaption = defaultCaption
-            self.learningRate = learningRate
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.steps = try wire.optional("steps")
-            self.defaultCaption = try wire.optional("default_caption")
-            self.learningRate = try wire.optional("learning_rate")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.defaultCaption, "default_caption")
-            try wire.optional(self.learningRate, "learning_rate")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var steps: Int { 2000 }
-            public static var learningRate: Double { 0.0005 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 10, maximum: 40000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/z-image-turbo-trainer-v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL to the trained diffusers lora weights.
-        public let diffusersLoRAFile: File
-        /// URL to the configuration file for the trained model.
-        public let configFile: File
-
-        public init(diffusersLoRAFile: File, configFile: File) {
-            self.diffusersLoRAFile = diffusersLoRAFile
-            self.configFile = configFile
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-        }
-    }
 }

@@ -200,6 +200,8 @@ extension QueueEndpoint where Input == AIAvatarMulti.Input, Output == AIAvatarMu
 
 /// The types of `fal-ai/ai-avatar/multi`.
 public enum AIAvatarMulti {
+    /// The output of `fal-ai/ai-avatar/multi`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias Acceleration = AIAvatar.Acceleration
@@ -300,31 +302,6 @@ public enum AIAvatarMulti {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ai-avatar/multi`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == AIAvatarMultiText.Input, Output == AIAvatarMultiText.Output {
@@ -334,6 +311,8 @@ extension QueueEndpoint where Input == AIAvatarMultiText.Input, Output == AIAvat
 
 /// The types of `fal-ai/ai-avatar/multi-text`.
 public enum AIAvatarMultiText {
+    /// The output of `fal-ai/ai-avatar/multi-text`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias Acceleration = AIAvatar.Acceleration
@@ -503,31 +482,6 @@ public enum AIAvatarMultiText {
 
         public static var allCases: [Self] { [.aria, .roger, .sarah, .laura, .charlie, .george, .callum, .river, .liam, .charlotte, .alice, .matilda, .will, .jessica, .eric, .chris, .brian, .daniel, .lily, .bill] }
     }
-
-    /// The output of `fal-ai/ai-avatar/multi-text`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == AIAvatarSingleText.Input, Output == AIAvatarSingleText.Output {
@@ -537,6 +491,8 @@ extension QueueEndpoint where Input == AIAvatarSingleText.Input, Output == AIAva
 
 /// The types of `fal-ai/ai-avatar/single-text`.
 public enum AIAvatarSingleText {
+    /// The output of `fal-ai/ai-avatar/single-text`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias Acceleration = AIAvatar.Acceleration
@@ -657,31 +613,6 @@ public enum AIAvatarSingleText {
         public static var bill: Self { .init(rawValue: "Bill") }
 
         public static var allCases: [Self] { [.aria, .roger, .sarah, .laura, .charlie, .george, .callum, .river, .liam, .charlotte, .alice, .matilda, .will, .jessica, .eric, .chris, .brian, .daniel, .lily, .bill] }
-    }
-
-    /// The output of `fal-ai/ai-avatar/single-text`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
     }
 }
 
@@ -871,9 +802,10 @@ extension QueueEndpoint where Input == AlibabaHappyHorseReferenceToVideo.Input, 
 
 /// The types of `alibaba/happy-horse/reference-to-video`.
 public enum AlibabaHappyHorseReferenceToVideo {
+    /// The output of `alibaba/happy-horse/reference-to-video`: the same as `AlibabaHappyHorseImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AlibabaHappyHorseImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
-    public typealias Output = AlibabaHappyHorseImageToVideo.Output
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Happy Horse reference-to-video generation (1-9 reference images).
@@ -981,10 +913,11 @@ extension QueueEndpoint where Input == AlibabaHappyHorseTextToVideo.Input, Outpu
 
 /// The types of `alibaba/happy-horse/text-to-video`.
 public enum AlibabaHappyHorseTextToVideo {
+    /// The output of `alibaba/happy-horse/text-to-video`: the same as `AlibabaHappyHorseImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AlibabaHappyHorseImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = AlibabaHappyHorseReferenceToVideo.AspectRatio
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
-    public typealias Output = AlibabaHappyHorseImageToVideo.Output
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Happy Horse text-to-video generation.
@@ -1071,9 +1004,10 @@ extension QueueEndpoint where Input == AlibabaHappyHorseVideoEdit.Input, Output 
 
 /// The types of `alibaba/happy-horse/video-edit`.
 public enum AlibabaHappyHorseVideoEdit {
+    /// The output of `alibaba/happy-horse/video-edit`: the same as `AlibabaHappyHorseImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AlibabaHappyHorseImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
-    public typealias Output = AlibabaHappyHorseImageToVideo.Output
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Happy Horse video-editing (source video + edit prompt).
@@ -1248,6 +1182,8 @@ extension QueueEndpoint where Input == AmtInterpolationFrameInterpolation.Input,
 
 /// The types of `fal-ai/amt-interpolation/frame-interpolation`.
 public enum AmtInterpolationFrameInterpolation {
+    /// The output of `fal-ai/amt-interpolation/frame-interpolation`: the same as `AmtInterpolation.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AmtInterpolation.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -1307,26 +1243,6 @@ public enum AmtInterpolationFrameInterpolation {
         public func encode(to encoder: any Encoder) throws {
             var wire = WireEncoder(encoder)
             try wire.required(self.url, "url")
-        }
-    }
-
-    /// The output of `fal-ai/amt-interpolation/frame-interpolation`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }
@@ -1664,6 +1580,8 @@ extension QueueEndpoint where Input == ArgilAvatarsTextToVideo.Input, Output == 
 
 /// The types of `argil/avatars/text-to-video`.
 public enum ArgilAvatarsTextToVideo {
+    /// The output of `argil/avatars/text-to-video`: the same as `ArgilAvatarsAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ArgilAvatarsAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Avatar = ArgilAvatarsAudioToVideo.Avatar
     public typealias Video = ArgilAvatarsAudioToVideo.Video
@@ -1735,48 +1653,6 @@ public enum ArgilAvatarsTextToVideo {
         public static var luna: Self { .init(rawValue: "Luna") }
 
         public static var allCases: [Self] { [.rachel, .clyde, .roger, .sarah, .laura, .thomas, .charlie, .george, .callum, .river, .harry, .liam, .alice, .matilda, .will, .jessica, .lilly, .bill, .oxley, .luna] }
-    }
-
-    /// The output of `argil/avatars/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: Video?
-        /// Default: `false`.
-        public let moderationFlagged: Bool?
-        public let moderationTranscription: String?
-        public let moderationError: String?
-
-        public init(
-            video: Video? = nil,
-            moderationFlagged: Bool? = nil,
-            moderationTranscription: String? = nil,
-            moderationError: String? = nil
-        ) {
-            self.video = video
-            self.moderationFlagged = moderationFlagged
-            self.moderationTranscription = moderationTranscription
-            self.moderationError = moderationError
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.optional("video")
-            self.moderationFlagged = try wire.optional("moderation_flagged")
-            self.moderationTranscription = try wire.optional("moderation_transcription")
-            self.moderationError = try wire.optional("moderation_error")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.video, "video")
-            try wire.optional(self.moderationFlagged, "moderation_flagged")
-            try wire.optional(self.moderationTranscription, "moderation_transcription")
-            try wire.optional(self.moderationError, "moderation_error")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var moderationFlagged: Bool { false }
-        }
     }
 }
 

@@ -541,67 +541,10 @@ extension QueueEndpoint where Input == BriaVideoEraseKeypoints.Input, Output == 
 
 /// The types of `bria/video/erase/keypoints`.
 public enum BriaVideoEraseKeypoints {
+    /// The input of `bria/video/erase/keypoints`: the same as `BriaBriaVideoEraserEraseKeypoints.Input`, declared once for every endpoint that shares it.
+    public typealias Input = BriaBriaVideoEraserEraseKeypoints.Input
     /// Types this endpoint shares with others, declared once.
     public typealias OutputContainerAndCodec = BriaBriaVideoEraserEraseKeypoints.OutputContainerAndCodec
-
-    /// The input of `bria/video/erase/keypoints`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
-        ///
-        /// Default: `.mp4H264`.
-        public var outputContainerAndCodec: OutputContainerAndCodec?
-        /// auto trim the video, to working duration ( 5s )
-        ///
-        /// Default: `true`.
-        public var autoTrim: Bool?
-        /// If true, audio will be preserved in the output video.
-        ///
-        /// Default: `true`.
-        public var preserveAudio: Bool?
-        /// Input keypoints [x,y] to erase or keep from the video. Format like so: {'x':100, 'y':100, 'type':'positive/negative'}
-        public var keypoints: [String]
-        /// Input video to erase object from. duration must be less than 5s.
-        public var videoURL: FileInput
-
-        public init(
-            outputContainerAndCodec: OutputContainerAndCodec? = nil,
-            autoTrim: Bool? = nil,
-            preserveAudio: Bool? = nil,
-            keypoints: [String],
-            videoURL: FileInput
-        ) {
-            self.outputContainerAndCodec = outputContainerAndCodec
-            self.autoTrim = autoTrim
-            self.preserveAudio = preserveAudio
-            self.keypoints = keypoints
-            self.videoURL = videoURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.outputContainerAndCodec = try wire.optional("output_container_and_codec")
-            self.autoTrim = try wire.optional("auto_trim")
-            self.preserveAudio = try wire.optional("preserve_audio")
-            self.keypoints = try wire.required("keypoints")
-            self.videoURL = try wire.required("video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.outputContainerAndCodec, "output_container_and_codec")
-            try wire.optional(self.autoTrim, "auto_trim")
-            try wire.optional(self.preserveAudio, "preserve_audio")
-            try wire.required(self.keypoints, "keypoints")
-            try wire.required(self.videoURL, "video_url")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var outputContainerAndCodec: OutputContainerAndCodec { .mp4H264 }
-            public static var autoTrim: Bool { true }
-            public static var preserveAudio: Bool { true }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaVideoEraseMask.Input, Output == JSONValue {
@@ -611,67 +554,10 @@ extension QueueEndpoint where Input == BriaVideoEraseMask.Input, Output == JSONV
 
 /// The types of `bria/video/erase/mask`.
 public enum BriaVideoEraseMask {
+    /// The input of `bria/video/erase/mask`: the same as `BriaBriaVideoEraserEraseMask.Input`, declared once for every endpoint that shares it.
+    public typealias Input = BriaBriaVideoEraserEraseMask.Input
     /// Types this endpoint shares with others, declared once.
     public typealias OutputContainerAndCodec = BriaBriaVideoEraserEraseKeypoints.OutputContainerAndCodec
-
-    /// The input of `bria/video/erase/mask`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
-        ///
-        /// Default: `.mp4H264`.
-        public var outputContainerAndCodec: OutputContainerAndCodec?
-        /// auto trim the video, to working duration ( 5s )
-        ///
-        /// Default: `true`.
-        public var autoTrim: Bool?
-        /// If true, audio will be preserved in the output video.
-        ///
-        /// Default: `true`.
-        public var preserveAudio: Bool?
-        /// Input video to erase object from. duration must be less than 5s.
-        public var videoURL: FileInput
-        /// Input video to mask erase object from. duration must be less than 5s.
-        public var maskVideoURL: FileInput
-
-        public init(
-            outputContainerAndCodec: OutputContainerAndCodec? = nil,
-            autoTrim: Bool? = nil,
-            preserveAudio: Bool? = nil,
-            videoURL: FileInput,
-            maskVideoURL: FileInput
-        ) {
-            self.outputContainerAndCodec = outputContainerAndCodec
-            self.autoTrim = autoTrim
-            self.preserveAudio = preserveAudio
-            self.videoURL = videoURL
-            self.maskVideoURL = maskVideoURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.outputContainerAndCodec = try wire.optional("output_container_and_codec")
-            self.autoTrim = try wire.optional("auto_trim")
-            self.preserveAudio = try wire.optional("preserve_audio")
-            self.videoURL = try wire.required("video_url")
-            self.maskVideoURL = try wire.required("mask_video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.outputContainerAndCodec, "output_container_and_codec")
-            try wire.optional(self.autoTrim, "auto_trim")
-            try wire.optional(self.preserveAudio, "preserve_audio")
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.maskVideoURL, "mask_video_url")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var outputContainerAndCodec: OutputContainerAndCodec { .mp4H264 }
-            public static var autoTrim: Bool { true }
-            public static var preserveAudio: Bool { true }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaVideoErasePrompt.Input, Output == JSONValue {
@@ -681,67 +567,10 @@ extension QueueEndpoint where Input == BriaVideoErasePrompt.Input, Output == JSO
 
 /// The types of `bria/video/erase/prompt`.
 public enum BriaVideoErasePrompt {
+    /// The input of `bria/video/erase/prompt`: the same as `BriaBriaVideoEraserErasePrompt.Input`, declared once for every endpoint that shares it.
+    public typealias Input = BriaBriaVideoEraserErasePrompt.Input
     /// Types this endpoint shares with others, declared once.
     public typealias OutputContainerAndCodec = BriaBriaVideoEraserEraseKeypoints.OutputContainerAndCodec
-
-    /// The input of `bria/video/erase/prompt`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
-        ///
-        /// Default: `.mp4H264`.
-        public var outputContainerAndCodec: OutputContainerAndCodec?
-        /// auto trim the video, to working duration ( 5s )
-        ///
-        /// Default: `true`.
-        public var autoTrim: Bool?
-        /// If true, audio will be preserved in the output video.
-        ///
-        /// Default: `true`.
-        public var preserveAudio: Bool?
-        /// Input prompt to detect object to erase
-        public var prompt: String
-        /// Input video to erase object from. duration must be less than 5s.
-        public var videoURL: FileInput
-
-        public init(
-            outputContainerAndCodec: OutputContainerAndCodec? = nil,
-            autoTrim: Bool? = nil,
-            preserveAudio: Bool? = nil,
-            prompt: String,
-            videoURL: FileInput
-        ) {
-            self.outputContainerAndCodec = outputContainerAndCodec
-            self.autoTrim = autoTrim
-            self.preserveAudio = preserveAudio
-            self.prompt = prompt
-            self.videoURL = videoURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.outputContainerAndCodec = try wire.optional("output_container_and_codec")
-            self.autoTrim = try wire.optional("auto_trim")
-            self.preserveAudio = try wire.optional("preserve_audio")
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.outputContainerAndCodec, "output_container_and_codec")
-            try wire.optional(self.autoTrim, "auto_trim")
-            try wire.optional(self.preserveAudio, "preserve_audio")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var outputContainerAndCodec: OutputContainerAndCodec { .mp4H264 }
-            public static var autoTrim: Bool { true }
-            public static var preserveAudio: Bool { true }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BriaVideoIncreaseResolution.Input, Output == BriaVideoIncreaseResolution.Output {
@@ -751,6 +580,8 @@ extension QueueEndpoint where Input == BriaVideoIncreaseResolution.Input, Output
 
 /// The types of `bria/video/increase-resolution`.
 public enum BriaVideoIncreaseResolution {
+    /// The output of `bria/video/increase-resolution`: the same as `BriaVideoBackgroundRemoval.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BriaVideoBackgroundRemoval.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputContainerAndCodec = BriaVideoBackgroundRemoval.OutputContainerAndCodec
     public typealias File = AIAvatar.File
@@ -819,26 +650,6 @@ public enum BriaVideoIncreaseResolution {
         public static var _4: Self { .init(rawValue: "4") }
 
         public static var allCases: [Self] { [._2, ._4] }
-    }
-
-    /// The output of `bria/video/increase-resolution`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Video with removed background and audio.
-        public let video: Video
-
-        public init(video: Video) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
     }
 }
 
@@ -978,6 +789,8 @@ extension QueueEndpoint where Input == BytedanceOmnihumanV15.Input, Output == By
 
 /// The types of `fal-ai/bytedance/omnihuman/v1.5`.
 public enum BytedanceOmnihumanV15 {
+    /// The output of `fal-ai/bytedance/omnihuman/v1.5`: the same as `BytedanceOmnihuman.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceOmnihuman.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
     public typealias File = AIAvatar.File
@@ -1043,31 +856,6 @@ public enum BytedanceOmnihumanV15 {
             public static var resolution: Resolution { ._1080p }
         }
     }
-
-    /// The output of `fal-ai/bytedance/omnihuman/v1.5`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated video file
-        public let video: File
-        /// Duration of audio input/video output as used for billing.
-        public let duration: Double
-
-        public init(video: File, duration: Double) {
-            self.video = video
-            self.duration = duration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.duration = try wire.required("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.duration, "duration")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceSeedance20FastImageToVideo.Input, Output == BytedanceSeedance20FastImageToVideo.Output {
@@ -1077,6 +865,8 @@ extension QueueEndpoint where Input == BytedanceSeedance20FastImageToVideo.Input
 
 /// The types of `bytedance/seedance-2.0/fast/image-to-video`.
 public enum BytedanceSeedance20FastImageToVideo {
+    /// The output of `bytedance/seedance-2.0/fast/image-to-video`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias File = AIAvatar.File
@@ -1206,31 +996,6 @@ public enum BytedanceSeedance20FastImageToVideo {
 
         public static var allCases: [Self] { [.auto, ._21x9, ._16x9, ._4x3, ._1x1, ._3x4, ._9x16] }
     }
-
-    /// The output of `bytedance/seedance-2.0/fast/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceSeedance20FastReferenceToVideo.Input, Output == BytedanceSeedance20FastReferenceToVideo.Output {
@@ -1240,6 +1005,8 @@ extension QueueEndpoint where Input == BytedanceSeedance20FastReferenceToVideo.I
 
 /// The types of `bytedance/seedance-2.0/fast/reference-to-video`.
 public enum BytedanceSeedance20FastReferenceToVideo {
+    /// The output of `bytedance/seedance-2.0/fast/reference-to-video`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias Duration = BytedanceSeedance20FastImageToVideo.Duration
@@ -1335,31 +1102,6 @@ public enum BytedanceSeedance20FastReferenceToVideo {
             public static var duration: Duration { .auto }
             public static var aspectRatio: AspectRatio { .auto }
             public static var generateAudio: Bool { true }
-        }
-    }
-
-    /// The output of `bytedance/seedance-2.0/fast/reference-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
         }
     }
 }

@@ -28,6 +28,8 @@ extension QueueEndpoint where Input == BytedanceSeedance20FastTextToVideo.Input,
 
 /// The types of `bytedance/seedance-2.0/fast/text-to-video`.
 public enum BytedanceSeedance20FastTextToVideo {
+    /// The output of `bytedance/seedance-2.0/fast/text-to-video`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias Duration = BytedanceSeedance20FastImageToVideo.Duration
@@ -107,31 +109,6 @@ public enum BytedanceSeedance20FastTextToVideo {
             public static var generateAudio: Bool { true }
         }
     }
-
-    /// The output of `bytedance/seedance-2.0/fast/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceSeedance20ImageToVideo.Input, Output == BytedanceSeedance20ImageToVideo.Output {
@@ -141,6 +118,8 @@ extension QueueEndpoint where Input == BytedanceSeedance20ImageToVideo.Input, Ou
 
 /// The types of `bytedance/seedance-2.0/image-to-video`.
 public enum BytedanceSeedance20ImageToVideo {
+    /// The output of `bytedance/seedance-2.0/image-to-video`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = BytedanceSeedance20FastImageToVideo.Duration
     public typealias AspectRatio = BytedanceSeedance20FastImageToVideo.AspectRatio
@@ -244,31 +223,6 @@ public enum BytedanceSeedance20ImageToVideo {
 
         public static var allCases: [Self] { [._480p, ._720p, ._1080p] }
     }
-
-    /// The output of `bytedance/seedance-2.0/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceSeedance20ReferenceToVideo.Input, Output == BytedanceSeedance20ReferenceToVideo.Output {
@@ -278,6 +232,8 @@ extension QueueEndpoint where Input == BytedanceSeedance20ReferenceToVideo.Input
 
 /// The types of `bytedance/seedance-2.0/reference-to-video`.
 public enum BytedanceSeedance20ReferenceToVideo {
+    /// The output of `bytedance/seedance-2.0/reference-to-video`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = BytedanceSeedance20ImageToVideo.Resolution
     public typealias Duration = BytedanceSeedance20FastImageToVideo.Duration
@@ -375,31 +331,6 @@ public enum BytedanceSeedance20ReferenceToVideo {
             public static var generateAudio: Bool { true }
         }
     }
-
-    /// The output of `bytedance/seedance-2.0/reference-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceSeedance20TextToVideo.Input, Output == BytedanceSeedance20TextToVideo.Output {
@@ -409,6 +340,8 @@ extension QueueEndpoint where Input == BytedanceSeedance20TextToVideo.Input, Out
 
 /// The types of `bytedance/seedance-2.0/text-to-video`.
 public enum BytedanceSeedance20TextToVideo {
+    /// The output of `bytedance/seedance-2.0/text-to-video`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = BytedanceSeedance20ImageToVideo.Resolution
     public typealias Duration = BytedanceSeedance20FastImageToVideo.Duration
@@ -486,31 +419,6 @@ public enum BytedanceSeedance20TextToVideo {
             public static var duration: Duration { .auto }
             public static var aspectRatio: AspectRatio { .auto }
             public static var generateAudio: Bool { true }
-        }
-    }
-
-    /// The output of `bytedance/seedance-2.0/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
         }
     }
 }
@@ -693,6 +601,8 @@ extension QueueEndpoint where Input == BytedanceSeedanceV15ProTextToVideo.Input,
 
 /// The types of `fal-ai/bytedance/seedance/v1.5/pro/text-to-video`.
 public enum BytedanceSeedanceV15ProTextToVideo {
+    /// The output of `fal-ai/bytedance/seedance/v1.5/pro/text-to-video`: the same as `BytedanceSeedanceV15ProImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceSeedanceV15ProImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = BytedanceSeedanceV15ProImageToVideo.AspectRatio
     public typealias Resolution = BytedanceSeedance20ImageToVideo.Resolution
@@ -784,31 +694,6 @@ public enum BytedanceSeedanceV15ProTextToVideo {
             public static var generateAudio: Bool { true }
         }
     }
-
-    /// The output of `fal-ai/bytedance/seedance/v1.5/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated video file
-        public let video: File
-        /// Seed used for generation
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceSeedanceV1LiteImageToVideo.Input, Output == BytedanceSeedanceV1LiteImageToVideo.Output {
@@ -818,6 +703,8 @@ extension QueueEndpoint where Input == BytedanceSeedanceV1LiteImageToVideo.Input
 
 /// The types of `fal-ai/bytedance/seedance/v1/lite/image-to-video`.
 public enum BytedanceSeedanceV1LiteImageToVideo {
+    /// The output of `fal-ai/bytedance/seedance/v1/lite/image-to-video`: the same as `BytedanceSeedanceV15ProImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceSeedanceV15ProImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = BytedanceSeedanceV15ProImageToVideo.AspectRatio
     public typealias Resolution = BytedanceSeedance20ImageToVideo.Resolution
@@ -946,31 +833,6 @@ public enum BytedanceSeedanceV1LiteImageToVideo {
 
         public static var allCases: [Self] { [._2, ._3, ._4, ._5, ._6, ._7, ._8, ._9, ._10, ._11, ._12] }
     }
-
-    /// The output of `fal-ai/bytedance/seedance/v1/lite/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated video file
-        public let video: File
-        /// Seed used for generation
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceSeedanceV1LiteReferenceToVideo.Input, Output == BytedanceSeedanceV1LiteReferenceToVideo.Output {
@@ -980,6 +842,8 @@ extension QueueEndpoint where Input == BytedanceSeedanceV1LiteReferenceToVideo.I
 
 /// The types of `fal-ai/bytedance/seedance/v1/lite/reference-to-video`.
 public enum BytedanceSeedanceV1LiteReferenceToVideo {
+    /// The output of `fal-ai/bytedance/seedance/v1/lite/reference-to-video`: the same as `BytedanceSeedanceV15ProImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceSeedanceV15ProImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = BytedanceSeedanceV15ProImageToVideo.AspectRatio
     public typealias Resolution = AIAvatar.Resolution
@@ -1082,31 +946,6 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/bytedance/seedance/v1/lite/reference-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated video file
-        public let video: File
-        /// Seed used for generation
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceSeedanceV1LiteTextToVideo.Input, Output == BytedanceSeedanceV1LiteTextToVideo.Output {
@@ -1116,6 +955,8 @@ extension QueueEndpoint where Input == BytedanceSeedanceV1LiteTextToVideo.Input,
 
 /// The types of `fal-ai/bytedance/seedance/v1/lite/text-to-video`.
 public enum BytedanceSeedanceV1LiteTextToVideo {
+    /// The output of `fal-ai/bytedance/seedance/v1/lite/text-to-video`: the same as `BytedanceSeedanceV15ProImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceSeedanceV15ProImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = BytedanceSeedance20ImageToVideo.Resolution
     public typealias Duration = BytedanceSeedanceV1LiteImageToVideo.Duration
@@ -1228,31 +1069,6 @@ public enum BytedanceSeedanceV1LiteTextToVideo {
 
         public static var allCases: [Self] { [._21x9, ._16x9, ._4x3, ._1x1, ._3x4, ._9x16, ._9x21] }
     }
-
-    /// The output of `fal-ai/bytedance/seedance/v1/lite/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated video file
-        public let video: File
-        /// Seed used for generation
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceSeedanceV1ProFastImageToVideo.Input, Output == BytedanceSeedanceV1ProFastImageToVideo.Output {
@@ -1262,6 +1078,8 @@ extension QueueEndpoint where Input == BytedanceSeedanceV1ProFastImageToVideo.In
 
 /// The types of `fal-ai/bytedance/seedance/v1/pro/fast/image-to-video`.
 public enum BytedanceSeedanceV1ProFastImageToVideo {
+    /// The output of `fal-ai/bytedance/seedance/v1/pro/fast/image-to-video`: the same as `BytedanceSeedanceV15ProImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceSeedanceV15ProImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = BytedanceSeedanceV15ProImageToVideo.AspectRatio
     public typealias Resolution = BytedanceSeedance20ImageToVideo.Resolution
@@ -1364,31 +1182,6 @@ public enum BytedanceSeedanceV1ProFastImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/bytedance/seedance/v1/pro/fast/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated video file
-        public let video: File
-        /// Seed used for generation
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceSeedanceV1ProFastTextToVideo.Input, Output == BytedanceSeedanceV1ProFastTextToVideo.Output {
@@ -1398,6 +1191,8 @@ extension QueueEndpoint where Input == BytedanceSeedanceV1ProFastTextToVideo.Inp
 
 /// The types of `fal-ai/bytedance/seedance/v1/pro/fast/text-to-video`.
 public enum BytedanceSeedanceV1ProFastTextToVideo {
+    /// The output of `fal-ai/bytedance/seedance/v1/pro/fast/text-to-video`: the same as `BytedanceSeedanceV15ProImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceSeedanceV15ProImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = BytedanceSeedance20ImageToVideo.Resolution
     public typealias Duration = BytedanceSeedanceV1LiteImageToVideo.Duration
@@ -1509,31 +1304,6 @@ public enum BytedanceSeedanceV1ProFastTextToVideo {
 
         public static var allCases: [Self] { [._21x9, ._16x9, ._4x3, ._1x1, ._3x4, ._9x16] }
     }
-
-    /// The output of `fal-ai/bytedance/seedance/v1/pro/fast/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated video file
-        public let video: File
-        /// Seed used for generation
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceSeedanceV1ProImageToVideo.Input, Output == BytedanceSeedanceV1ProImageToVideo.Output {
@@ -1543,6 +1313,8 @@ extension QueueEndpoint where Input == BytedanceSeedanceV1ProImageToVideo.Input,
 
 /// The types of `fal-ai/bytedance/seedance/v1/pro/image-to-video`.
 public enum BytedanceSeedanceV1ProImageToVideo {
+    /// The output of `fal-ai/bytedance/seedance/v1/pro/image-to-video`: the same as `BytedanceSeedanceV15ProImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceSeedanceV15ProImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = BytedanceSeedanceV15ProImageToVideo.AspectRatio
     public typealias Resolution = BytedanceSeedance20ImageToVideo.Resolution
@@ -1651,31 +1423,6 @@ public enum BytedanceSeedanceV1ProImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/bytedance/seedance/v1/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated video file
-        public let video: File
-        /// Seed used for generation
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceSeedanceV1ProTextToVideo.Input, Output == BytedanceSeedanceV1ProTextToVideo.Output {
@@ -1685,127 +1432,15 @@ extension QueueEndpoint where Input == BytedanceSeedanceV1ProTextToVideo.Input, 
 
 /// The types of `fal-ai/bytedance/seedance/v1/pro/text-to-video`.
 public enum BytedanceSeedanceV1ProTextToVideo {
+    /// The input of `fal-ai/bytedance/seedance/v1/pro/text-to-video`: the same as `BytedanceSeedanceV1ProFastTextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = BytedanceSeedanceV1ProFastTextToVideo.Input
+    /// The output of `fal-ai/bytedance/seedance/v1/pro/text-to-video`: the same as `BytedanceSeedanceV15ProImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceSeedanceV15ProImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = BytedanceSeedanceV1ProFastTextToVideo.AspectRatio
     public typealias Resolution = BytedanceSeedance20ImageToVideo.Resolution
     public typealias Duration = BytedanceSeedanceV1LiteImageToVideo.Duration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/bytedance/seedance/v1/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The text prompt used to generate the video
-        public var prompt: String
-        /// The aspect ratio of the generated video
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// Video resolution - 480p for faster generation, 720p for balance, 1080p for higher quality
-        ///
-        /// Default: `._1080p`.
-        public var resolution: Resolution?
-        /// Duration of the video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Whether to fix the camera position
-        ///
-        /// Default: `false`.
-        public var cameraFixed: Bool?
-        /// Random seed to control video generation. Use -1 for random.
-        public var seed: Int64?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// The number of frames to generate. If provided, will override duration.
-        ///
-        /// At least 29, at most 289.
-        public var numFrames: Int?
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            resolution: Resolution? = nil,
-            duration: Duration? = nil,
-            cameraFixed: Bool? = nil,
-            seed: Int64? = nil,
-            enableSafetyChecker: Bool? = nil,
-            numFrames: Int? = nil
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.resolution = resolution
-            self.duration = duration
-            self.cameraFixed = cameraFixed
-            self.seed = seed
-            self.enableSafetyChecker = enableSafetyChecker
-            self.numFrames = numFrames
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.cameraFixed = try wire.optional("camera_fixed")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numFrames = try wire.optional("num_frames")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.cameraFixed, "camera_fixed")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numFrames, "num_frames")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var resolution: Resolution { ._1080p }
-            public static var duration: Duration { ._5 }
-            public static var cameraFixed: Bool { false }
-            public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 29, maximum: 289)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/bytedance/seedance/v1/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated video file
-        public let video: File
-        /// Seed used for generation
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == BytedanceUpscalerUpscaleVideo.Input, Output == BytedanceUpscalerUpscaleVideo.Output {
@@ -1815,6 +1450,8 @@ extension QueueEndpoint where Input == BytedanceUpscalerUpscaleVideo.Input, Outp
 
 /// The types of `fal-ai/bytedance-upscaler/upscale/video`.
 public enum BytedanceUpscalerUpscaleVideo {
+    /// The output of `fal-ai/bytedance-upscaler/upscale/video`: the same as `BytedanceOmnihuman.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BytedanceOmnihuman.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -1966,31 +1603,6 @@ public enum BytedanceUpscalerUpscaleVideo {
         public static var medium: Self { .init(rawValue: "medium") }
 
         public static var allCases: [Self] { [.high, .medium] }
-    }
-
-    /// The output of `fal-ai/bytedance-upscaler/upscale/video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated video file
-        public let video: File
-        /// Duration of audio input/video output as used for billing.
-        public let duration: Double
-
-        public init(video: File, duration: Double) {
-            self.video = video
-            self.duration = duration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.duration = try wire.required("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.duration, "duration")
-        }
     }
 }
 

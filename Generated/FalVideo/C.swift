@@ -462,6 +462,8 @@ extension QueueEndpoint where Input == Cogvideox5bImageToVideo.Input, Output == 
 
 /// The types of `fal-ai/cogvideox-5b/image-to-video`.
 public enum Cogvideox5bImageToVideo {
+    /// The output of `fal-ai/cogvideox-5b/image-to-video`: the same as `Cogvideox5b.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cogvideox5b.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Cogvideox5b.VideoSize
@@ -578,41 +580,6 @@ public enum Cogvideox5bImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/cogvideox-5b/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The URL to the generated video
-        public let video: File
-        public let timings: [String: Double]
-        /// Seed of the generated video. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// The prompt used for generating the video.
-        public let prompt: String
-
-        public init(video: File, timings: [String: Double], seed: Int64, prompt: String) {
-            self.video = video
-            self.timings = timings
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Cogvideox5bVideoToVideo.Input, Output == Cogvideox5bVideoToVideo.Output {
@@ -622,6 +589,8 @@ extension QueueEndpoint where Input == Cogvideox5bVideoToVideo.Input, Output == 
 
 /// The types of `fal-ai/cogvideox-5b/video-to-video`.
 public enum Cogvideox5bVideoToVideo {
+    /// The output of `fal-ai/cogvideox-5b/video-to-video`: the same as `Cogvideox5b.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Cogvideox5b.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Cogvideox5b.VideoSize
@@ -746,41 +715,6 @@ public enum Cogvideox5bVideoToVideo {
             validator.number(self.exportFPS, "export_fps", minimum: 4, maximum: 32)
             validator.number(self.strength, "strength", minimum: 0.05, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/cogvideox-5b/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The URL to the generated video
-        public let video: File
-        public let timings: [String: Double]
-        /// Seed of the generated video. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// The prompt used for generating the video.
-        public let prompt: String
-
-        public init(video: File, timings: [String: Double], seed: Int64, prompt: String) {
-            self.video = video
-            self.timings = timings
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }
@@ -1238,6 +1172,8 @@ extension QueueEndpoint where Input == CosmosPredict25ImageToVideo.Input, Output
 
 /// The types of `fal-ai/cosmos-predict-2.5/image-to-video`.
 public enum CosmosPredict25ImageToVideo {
+    /// The output of `fal-ai/cosmos-predict-2.5/image-to-video`: the same as `CosmosPredict25DistilledTextToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = CosmosPredict25DistilledTextToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VideoOutputType = CosmosPredict25DistilledTextToVideo.VideoOutputType
     public typealias VideoQuality = CosmosPredict25DistilledTextToVideo.VideoQuality
@@ -1351,31 +1287,6 @@ public enum CosmosPredict25ImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/cosmos-predict-2.5/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: VideoFile
-        /// The random seed used for generation.
-        public let seed: Int64
-
-        public init(video: VideoFile, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == CosmosPredict25TextToVideo.Input, Output == CosmosPredict25TextToVideo.Output {
@@ -1385,6 +1296,8 @@ extension QueueEndpoint where Input == CosmosPredict25TextToVideo.Input, Output 
 
 /// The types of `fal-ai/cosmos-predict-2.5/text-to-video`.
 public enum CosmosPredict25TextToVideo {
+    /// The output of `fal-ai/cosmos-predict-2.5/text-to-video`: the same as `CosmosPredict25DistilledTextToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = CosmosPredict25DistilledTextToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VideoOutputType = CosmosPredict25DistilledTextToVideo.VideoOutputType
     public typealias VideoQuality = CosmosPredict25DistilledTextToVideo.VideoQuality
@@ -1492,31 +1405,6 @@ public enum CosmosPredict25TextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/cosmos-predict-2.5/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: VideoFile
-        /// The random seed used for generation.
-        public let seed: Int64
-
-        public init(video: VideoFile, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == CosmosPredict25VideoToVideo.Input, Output == CosmosPredict25VideoToVideo.Output {
@@ -1526,6 +1414,8 @@ extension QueueEndpoint where Input == CosmosPredict25VideoToVideo.Input, Output
 
 /// The types of `fal-ai/cosmos-predict-2.5/video-to-video`.
 public enum CosmosPredict25VideoToVideo {
+    /// The output of `fal-ai/cosmos-predict-2.5/video-to-video`: the same as `CosmosPredict25DistilledTextToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = CosmosPredict25DistilledTextToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VideoOutputType = CosmosPredict25DistilledTextToVideo.VideoOutputType
     public typealias VideoQuality = CosmosPredict25DistilledTextToVideo.VideoQuality
@@ -1637,31 +1527,6 @@ public enum CosmosPredict25VideoToVideo {
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/cosmos-predict-2.5/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: VideoFile
-        /// The random seed used for generation.
-        public let seed: Int64
-
-        public init(video: VideoFile, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
         }
     }
 }

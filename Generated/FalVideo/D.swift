@@ -394,6 +394,8 @@ extension QueueEndpoint where Input == DecartLucyRestyle.Input, Output == Decart
 
 /// The types of `decart/lucy-restyle`.
 public enum DecartLucyRestyle {
+    /// The output of `decart/lucy-restyle`: the same as `DecartLucyEditPro.Output`, declared once for every endpoint that shares it.
+    public typealias Output = DecartLucyEditPro.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = DecartLucyEditPro.Resolution
     public typealias File = DecartLucyEditPro.File
@@ -471,26 +473,6 @@ public enum DecartLucyRestyle {
             var validator = Validator(path)
             validator.string(self.prompt, "prompt", maxLength: 1500)
             return validator.issues
-        }
-    }
-
-    /// The output of `decart/lucy-restyle`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }

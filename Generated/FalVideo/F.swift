@@ -185,6 +185,8 @@ extension QueueEndpoint where Input == FastAnimatediffTurboTextToVideo.Input, Ou
 
 /// The types of `fal-ai/fast-animatediff/turbo/text-to-video`.
 public enum FastAnimatediffTurboTextToVideo {
+    /// The output of `fal-ai/fast-animatediff/turbo/text-to-video`: the same as `FastAnimatediffTextToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FastAnimatediffTextToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Cogvideox5b.VideoSize
@@ -288,31 +290,6 @@ public enum FastAnimatediffTurboTextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-animatediff/turbo/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated video file.
-        public let video: File
-        /// Seed used for generating the video.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastAnimatediffTurboVideoToVideo.Input, Output == FastAnimatediffTurboVideoToVideo.Output {
@@ -322,6 +299,8 @@ extension QueueEndpoint where Input == FastAnimatediffTurboVideoToVideo.Input, O
 
 /// The types of `fal-ai/fast-animatediff/turbo/video-to-video`.
 public enum FastAnimatediffTurboVideoToVideo {
+    /// The output of `fal-ai/fast-animatediff/turbo/video-to-video`: the same as `FastAnimatediffTextToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FastAnimatediffTextToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -429,31 +408,6 @@ public enum FastAnimatediffTurboVideoToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-animatediff/turbo/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated video file.
-        public let video: File
-        /// Seed used for generating the video.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastAnimatediffVideoToVideo.Input, Output == FastAnimatediffVideoToVideo.Output {
@@ -463,6 +417,8 @@ extension QueueEndpoint where Input == FastAnimatediffVideoToVideo.Input, Output
 
 /// The types of `fal-ai/fast-animatediff/video-to-video`.
 public enum FastAnimatediffVideoToVideo {
+    /// The output of `fal-ai/fast-animatediff/video-to-video`: the same as `FastAnimatediffTextToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FastAnimatediffTextToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias MotionsItem = FastAnimatediffTextToVideo.MotionsItem
     public typealias File = AIAvatar.File
@@ -578,31 +534,6 @@ public enum FastAnimatediffVideoToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-animatediff/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated video file.
-        public let video: File
-        /// Seed used for generating the video.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastSvdLcm.Input, Output == FastSvdLcm.Output {
@@ -612,6 +543,8 @@ extension QueueEndpoint where Input == FastSvdLcm.Input, Output == FastSvdLcm.Ou
 
 /// The types of `fal-ai/fast-svd-lcm`.
 public enum FastSvdLcm {
+    /// The output of `fal-ai/fast-svd-lcm`: the same as `BenV2Video.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BenV2Video.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -698,32 +631,6 @@ public enum FastSvdLcm {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-svd-lcm`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastSvdLcmTextToVideo.Input, Output == FastSvdLcmTextToVideo.Output {
@@ -733,6 +640,8 @@ extension QueueEndpoint where Input == FastSvdLcmTextToVideo.Input, Output == Fa
 
 /// The types of `fal-ai/fast-svd-lcm/text-to-video`.
 public enum FastSvdLcmTextToVideo {
+    /// The output of `fal-ai/fast-svd-lcm/text-to-video`: the same as `BenV2Video.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BenV2Video.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Cogvideox5b.VideoSize
@@ -831,32 +740,6 @@ public enum FastSvdLcmTextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/fast-svd-lcm/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FastSvdTextToVideo.Input, Output == FastSvdTextToVideo.Output {
@@ -866,6 +749,8 @@ extension QueueEndpoint where Input == FastSvdTextToVideo.Input, Output == FastS
 
 /// The types of `fal-ai/fast-svd/text-to-video`.
 public enum FastSvdTextToVideo {
+    /// The output of `fal-ai/fast-svd/text-to-video`: the same as `BenV2Video.Output`, declared once for every endpoint that shares it.
+    public typealias Output = BenV2Video.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Cogvideox5b.VideoSize
@@ -1001,32 +886,6 @@ public enum FastSvdTextToVideo {
         public static var high: Self { .init(rawValue: "high") }
 
         public static var allCases: [Self] { [.noDeepCache, .minimum, .medium, .high] }
-    }
-
-    /// The output of `fal-ai/fast-svd/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
     }
 }
 
@@ -1594,143 +1453,14 @@ extension QueueEndpoint where Input == FramepackF1.Input, Output == FramepackF1.
 
 /// The types of `fal-ai/framepack/f1`.
 public enum FramepackF1 {
+    /// The input of `fal-ai/framepack/f1`: the same as `Framepack.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Framepack.Input
+    /// The output of `fal-ai/framepack/f1`: the same as `Framepack.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Framepack.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatioWH = Framepack.AspectRatioWH
     public typealias Resolution = Framepack.Resolution
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/framepack/f1`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation (max 500 characters).
-        public var prompt: String
-        /// Negative prompt for video generation.
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// URL of the image input.
-        public var imageURL: FileInput
-        /// The seed to use for generating the video.
-        public var seed: Int64?
-        /// The aspect ratio of the video to generate.
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatioWH?
-        /// The resolution of the video to generate. 720p generations cost 1.5x more than 480p generations.
-        ///
-        /// Default: `._480p`.
-        public var resolution: Resolution?
-        /// Classifier-Free Guidance scale for the generation.
-        ///
-        /// At least 0, at most 7. Default: `1`.
-        public var cfgScale: Double?
-        /// Guidance scale for the generation.
-        ///
-        /// At least 0, at most 32. Default: `10`.
-        public var guidanceScale: Double?
-        /// The number of frames to generate.
-        ///
-        /// At least 30, at most 900. Default: `180`.
-        public var numFrames: Int?
-        /// If set to true, the safety checker will be enabled.
-        ///
-        /// Default: `false`.
-        public var enableSafetyChecker: Bool?
-
-        public init(
-            prompt: String,
-            negativePrompt: String? = nil,
-            imageURL: FileInput,
-            seed: Int64? = nil,
-            aspectRatio: AspectRatioWH? = nil,
-            resolution: Resolution? = nil,
-            cfgScale: Double? = nil,
-            guidanceScale: Double? = nil,
-            numFrames: Int? = nil,
-            enableSafetyChecker: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.negativePrompt = negativePrompt
-            self.imageURL = imageURL
-            self.seed = seed
-            self.aspectRatio = aspectRatio
-            self.resolution = resolution
-            self.cfgScale = cfgScale
-            self.guidanceScale = guidanceScale
-            self.numFrames = numFrames
-            self.enableSafetyChecker = enableSafetyChecker
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.cfgScale = try wire.optional("cfg_scale")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numFrames = try wire.optional("num_frames")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.cfgScale, "cfg_scale")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "" }
-            public static var aspectRatio: AspectRatioWH { ._16x9 }
-            public static var resolution: Resolution { ._480p }
-            public static var cfgScale: Double { 1 }
-            public static var guidanceScale: Double { 10 }
-            public static var numFrames: Int { 180 }
-            public static var enableSafetyChecker: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 7)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 32)
-            validator.number(self.numFrames, "num_frames", minimum: 30, maximum: 900)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/framepack/f1`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: File
-        /// The seed used for generating the video.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FramepackFlf2v.Input, Output == FramepackFlf2v.Output {
@@ -1740,6 +1470,8 @@ extension QueueEndpoint where Input == FramepackFlf2v.Input, Output == Framepack
 
 /// The types of `fal-ai/framepack/flf2v`.
 public enum FramepackFlf2v {
+    /// The output of `fal-ai/framepack/flf2v`: the same as `Framepack.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Framepack.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatioWH = Framepack.AspectRatioWH
     public typealias Resolution = Framepack.Resolution
@@ -1867,30 +1599,6 @@ public enum FramepackFlf2v {
             validator.number(self.numFrames, "num_frames", minimum: 30, maximum: 1800)
             validator.number(self.strength, "strength", minimum: 0, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/framepack/flf2v`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: File
-        /// The seed used for generating the video.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
         }
     }
 }

@@ -1542,6 +1542,8 @@ extension QueueEndpoint where Input == HeygenAvatar4DigitalTwin.Input, Output ==
 
 /// The types of `fal-ai/heygen/avatar4/digital-twin`.
 public enum HeygenAvatar4DigitalTwin {
+    /// The output of `fal-ai/heygen/avatar4/digital-twin`: the same as `HeygenAvatar3DigitalTwin.Output`, declared once for every endpoint that shares it.
+    public typealias Output = HeygenAvatar3DigitalTwin.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Character = HeygenAvatar3DigitalTwin.Character
     public typealias Avatar = HeygenAvatar3DigitalTwin.Avatar
@@ -1612,26 +1614,6 @@ public enum HeygenAvatar4DigitalTwin {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/heygen/avatar4/digital-twin`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HeygenAvatar4ImageToVideo.Input, Output == HeygenAvatar4ImageToVideo.Output {
@@ -1641,6 +1623,8 @@ extension QueueEndpoint where Input == HeygenAvatar4ImageToVideo.Input, Output =
 
 /// The types of `fal-ai/heygen/avatar4/image-to-video`.
 public enum HeygenAvatar4ImageToVideo {
+    /// The output of `fal-ai/heygen/avatar4/image-to-video`: the same as `HeygenAvatar3DigitalTwin.Output`, declared once for every endpoint that shares it.
+    public typealias Output = HeygenAvatar3DigitalTwin.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = HeygenAvatar3DigitalTwin.Resolution
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
@@ -1795,26 +1779,6 @@ public enum HeygenAvatar4ImageToVideo {
         public static var video: Self { .init(rawValue: "video") }
 
         public static var allCases: [Self] { [.color, .image, .video] }
-    }
-
-    /// The output of `fal-ai/heygen/avatar4/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
     }
 }
 
@@ -2100,30 +2064,13 @@ extension QueueEndpoint where Input == HeygenV2TranslateSpeed.Input, Output == H
 
 /// The types of `fal-ai/heygen/v2/translate/speed`.
 public enum HeygenV2TranslateSpeed {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/heygen/v2/translate/speed`: the same as `HeygenV2TranslatePrecision.Input`, declared once for every endpoint that shares it.
     public typealias Input = HeygenV2TranslatePrecision.Input
+    /// The output of `fal-ai/heygen/v2/translate/speed`: the same as `HeygenV2TranslatePrecision.Output`, declared once for every endpoint that shares it.
+    public typealias Output = HeygenV2TranslatePrecision.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias OutputLanguage = HeygenV2TranslatePrecision.OutputLanguage
     public typealias File = AIAvatar.File
-
-    /// The output of `fal-ai/heygen/v2/translate/speed`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The translated video file
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HeygenV2VideoAgent.Input, Output == HeygenV2VideoAgent.Output {
@@ -2133,6 +2080,8 @@ extension QueueEndpoint where Input == HeygenV2VideoAgent.Input, Output == Heyge
 
 /// The types of `fal-ai/heygen/v2/video-agent`.
 public enum HeygenV2VideoAgent {
+    /// The output of `fal-ai/heygen/v2/video-agent`: the same as `HeygenAvatar3DigitalTwin.Output`, declared once for every endpoint that shares it.
+    public typealias Output = HeygenAvatar3DigitalTwin.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Avatar = HeygenAvatar3DigitalTwin.Avatar
     public typealias File = AIAvatar.File
@@ -2225,26 +2174,6 @@ public enum HeygenV2VideoAgent {
         public static var landscape: Self { .init(rawValue: "landscape") }
 
         public static var allCases: [Self] { [.portrait, .landscape] }
-    }
-
-    /// The output of `fal-ai/heygen/v2/video-agent`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
     }
 }
 
@@ -2388,9 +2317,11 @@ extension QueueEndpoint where Input == HeygenV3LipsyncSpeed.Input, Output == Hey
 
 /// The types of `fal-ai/heygen/v3/lipsync/speed`.
 public enum HeygenV3LipsyncSpeed {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/heygen/v3/lipsync/speed`: the same as `HeygenV3LipsyncPrecision.Input`, declared once for every endpoint that shares it.
     public typealias Input = HeygenV3LipsyncPrecision.Input
+    /// The output of `fal-ai/heygen/v3/lipsync/speed`: the same as `HeygenV3LipsyncPrecision.Output`, declared once for every endpoint that shares it.
     public typealias Output = HeygenV3LipsyncPrecision.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 }
 
@@ -4047,6 +3978,8 @@ extension QueueEndpoint where Input == HunyuanCustom.Input, Output == HunyuanCus
 
 /// The types of `fal-ai/hunyuan-custom`.
 public enum HunyuanCustom {
+    /// The output of `fal-ai/hunyuan-custom`: the same as `Framepack.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Framepack.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatioWH = Framepack.AspectRatioWH
     public typealias File = AIAvatar.File
@@ -4190,30 +4123,6 @@ public enum HunyuanCustom {
 
         public static var allCases: [Self] { [._512p, ._720p] }
     }
-
-    /// The output of `fal-ai/hunyuan-custom`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: File
-        /// The seed used for generating the video.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HunyuanPortrait.Input, Output == HunyuanPortrait.Output {
@@ -4296,6 +4205,8 @@ extension QueueEndpoint where Input == HunyuanVideo.Input, Output == HunyuanVide
 
 /// The types of `fal-ai/hunyuan-video`.
 public enum HunyuanVideo {
+    /// The output of `fal-ai/hunyuan-video`: the same as `Framepack.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Framepack.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatioWH = Framepack.AspectRatioWH
     public typealias File = AIAvatar.File
@@ -4400,30 +4311,6 @@ public enum HunyuanVideo {
         public static var _85: Self { .init(rawValue: "85") }
 
         public static var allCases: [Self] { [._129, ._85] }
-    }
-
-    /// The output of `fal-ai/hunyuan-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: File
-        /// The seed used for generating the video.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
     }
 }
 
@@ -4537,6 +4424,8 @@ extension QueueEndpoint where Input == HunyuanVideoImageToVideo.Input, Output ==
 
 /// The types of `fal-ai/hunyuan-video-image-to-video`.
 public enum HunyuanVideoImageToVideo {
+    /// The output of `fal-ai/hunyuan-video-image-to-video`: the same as `Framepack.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Framepack.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatioWH = Framepack.AspectRatioWH
     public typealias File = AIAvatar.File
@@ -4622,30 +4511,6 @@ public enum HunyuanVideoImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/hunyuan-video-image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: File
-        /// The seed used for generating the video.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HunyuanVideoImg2vidLoRA.Input, Output == HunyuanVideoImg2vidLoRA.Output {
@@ -4721,6 +4586,8 @@ extension QueueEndpoint where Input == HunyuanVideoLoRA.Input, Output == Hunyuan
 
 /// The types of `fal-ai/hunyuan-video-lora`.
 public enum HunyuanVideoLoRA {
+    /// The output of `fal-ai/hunyuan-video-lora`: the same as `Framepack.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Framepack.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatioWH = Framepack.AspectRatioWH
     public typealias Resolution = HunyuanVideo.Resolution
@@ -4819,30 +4686,6 @@ public enum HunyuanVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/hunyuan-video-lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: File
-        /// The seed used for generating the video.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HunyuanVideoLoRAVideoToVideo.Input, Output == HunyuanVideoLoRAVideoToVideo.Output {
@@ -4852,6 +4695,8 @@ extension QueueEndpoint where Input == HunyuanVideoLoRAVideoToVideo.Input, Outpu
 
 /// The types of `fal-ai/hunyuan-video-lora/video-to-video`.
 public enum HunyuanVideoLoRAVideoToVideo {
+    /// The output of `fal-ai/hunyuan-video-lora/video-to-video`: the same as `Framepack.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Framepack.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatioWH = Framepack.AspectRatioWH
     public typealias Resolution = HunyuanVideo.Resolution
@@ -4966,30 +4811,6 @@ public enum HunyuanVideoLoRAVideoToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/hunyuan-video-lora/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: File
-        /// The seed used for generating the video.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HunyuanVideoV15ImageToVideo.Input, Output == HunyuanVideoV15ImageToVideo.Output {
@@ -4999,6 +4820,8 @@ extension QueueEndpoint where Input == HunyuanVideoV15ImageToVideo.Input, Output
 
 /// The types of `fal-ai/hunyuan-video-v1.5/image-to-video`.
 public enum HunyuanVideoV15ImageToVideo {
+    /// The output of `fal-ai/hunyuan-video-v1.5/image-to-video`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -5112,31 +4935,6 @@ public enum HunyuanVideoV15ImageToVideo {
 
         public static var allCases: [Self] { [._16x9, ._9x16] }
     }
-
-    /// The output of `fal-ai/hunyuan-video-v1.5/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HunyuanVideoV15TextToVideo.Input, Output == HunyuanVideoV15TextToVideo.Output {
@@ -5146,6 +4944,8 @@ extension QueueEndpoint where Input == HunyuanVideoV15TextToVideo.Input, Output 
 
 /// The types of `fal-ai/hunyuan-video-v1.5/text-to-video`.
 public enum HunyuanVideoV15TextToVideo {
+    /// The output of `fal-ai/hunyuan-video-v1.5/text-to-video`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = HunyuanVideoV15ImageToVideo.AspectRatio
     public typealias File = AIAvatar.File
@@ -5242,31 +5042,6 @@ public enum HunyuanVideoV15TextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/hunyuan-video-v1.5/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == HunyuanVideoVideoToVideo.Input, Output == HunyuanVideoVideoToVideo.Output {
@@ -5276,6 +5051,8 @@ extension QueueEndpoint where Input == HunyuanVideoVideoToVideo.Input, Output ==
 
 /// The types of `fal-ai/hunyuan-video/video-to-video`.
 public enum HunyuanVideoVideoToVideo {
+    /// The output of `fal-ai/hunyuan-video/video-to-video`: the same as `Framepack.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Framepack.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatioWH = Framepack.AspectRatioWH
     public typealias Resolution = HunyuanVideo.Resolution
@@ -5377,30 +5154,6 @@ public enum HunyuanVideoVideoToVideo {
             var validator = Validator(path)
             validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/hunyuan-video/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: File
-        /// The seed used for generating the video.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
         }
     }
 }

@@ -17,6 +17,8 @@ extension QueueEndpoint where Input == Infinitalk.Input, Output == Infinitalk.Ou
 
 /// The types of `fal-ai/infinitalk`.
 public enum Infinitalk {
+    /// The output of `fal-ai/infinitalk`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias Acceleration = AIAvatar.Acceleration
@@ -102,31 +104,6 @@ public enum Infinitalk {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/infinitalk`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == InfinitalkSingleText.Input, Output == InfinitalkSingleText.Output {
@@ -136,6 +113,8 @@ extension QueueEndpoint where Input == InfinitalkSingleText.Input, Output == Inf
 
 /// The types of `fal-ai/infinitalk/single-text`.
 public enum InfinitalkSingleText {
+    /// The output of `fal-ai/infinitalk/single-text`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Voice = AIAvatarSingleText.Voice
     public typealias Resolution = AIAvatar.Resolution
@@ -228,31 +207,6 @@ public enum InfinitalkSingleText {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/infinitalk/single-text`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == InfinitalkVideoToVideo.Input, Output == InfinitalkVideoToVideo.Output {
@@ -262,6 +216,8 @@ extension QueueEndpoint where Input == InfinitalkVideoToVideo.Input, Output == I
 
 /// The types of `fal-ai/infinitalk/video-to-video`.
 public enum InfinitalkVideoToVideo {
+    /// The output of `fal-ai/infinitalk/video-to-video`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias Acceleration = AIAvatar.Acceleration
@@ -345,31 +301,6 @@ public enum InfinitalkVideoToVideo {
             validator.number(self.numFrames, "num_frames", minimum: 41, maximum: 241)
             validator.number(self.seed, "seed", minimum: 0, maximum: 4294967295)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/infinitalk/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
         }
     }
 }

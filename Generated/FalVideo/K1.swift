@@ -161,6 +161,8 @@ extension QueueEndpoint where Input == Kandinsky5ProTextToVideo.Input, Output ==
 
 /// The types of `fal-ai/kandinsky5-pro/text-to-video`.
 public enum Kandinsky5ProTextToVideo {
+    /// The output of `fal-ai/kandinsky5-pro/text-to-video`: the same as `Kandinsky5ProImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Kandinsky5ProImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = Kandinsky5ProImageToVideo.Resolution
     public typealias Acceleration = Kandinsky5ProImageToVideo.Acceleration
@@ -255,26 +257,6 @@ public enum Kandinsky5ProTextToVideo {
 
         public static var allCases: [Self] { [._3x2, ._1x1, ._2x3] }
     }
-
-    /// The output of `fal-ai/kandinsky5-pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File?
-
-        public init(video: File? = nil) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.optional("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Kandinsky5TextToVideo.Input, Output == Kandinsky5TextToVideo.Output {
@@ -284,6 +266,8 @@ extension QueueEndpoint where Input == Kandinsky5TextToVideo.Input, Output == Ka
 
 /// The types of `fal-ai/kandinsky5/text-to-video`.
 public enum Kandinsky5TextToVideo {
+    /// The output of `fal-ai/kandinsky5/text-to-video`: the same as `Kandinsky5ProImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Kandinsky5ProImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Kandinsky5ProTextToVideo.AspectRatio
     public typealias File = AIAvatar.File
@@ -367,26 +351,6 @@ public enum Kandinsky5TextToVideo {
 
         public static var allCases: [Self] { [._5s, ._10s] }
     }
-
-    /// The output of `fal-ai/kandinsky5/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File?
-
-        public init(video: File? = nil) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.optional("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Kandinsky5TextToVideoDistill.Input, Output == Kandinsky5TextToVideoDistill.Output {
@@ -396,6 +360,8 @@ extension QueueEndpoint where Input == Kandinsky5TextToVideoDistill.Input, Outpu
 
 /// The types of `fal-ai/kandinsky5/text-to-video/distill`.
 public enum Kandinsky5TextToVideoDistill {
+    /// The output of `fal-ai/kandinsky5/text-to-video/distill`: the same as `Kandinsky5ProImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Kandinsky5ProImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Kandinsky5ProTextToVideo.AspectRatio
     public typealias Duration = Kandinsky5TextToVideo.Duration
@@ -446,26 +412,6 @@ public enum Kandinsky5TextToVideoDistill {
             public static var resolution: String { "768x512" }
             public static var aspectRatio: AspectRatio { ._3x2 }
             public static var duration: Duration { ._5s }
-        }
-    }
-
-    /// The output of `fal-ai/kandinsky5/text-to-video/distill`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File?
-
-        public init(video: File? = nil) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.optional("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.video, "video")
         }
     }
 }
@@ -550,70 +496,12 @@ extension QueueEndpoint where Input == KlingVideoAIAvatarV2Standard.Input, Outpu
 
 /// The types of `fal-ai/kling-video/ai-avatar/v2/standard`.
 public enum KlingVideoAIAvatarV2Standard {
+    /// The input of `fal-ai/kling-video/ai-avatar/v2/standard`: the same as `KlingVideoAIAvatarV2Pro.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoAIAvatarV2Pro.Input
+    /// The output of `fal-ai/kling-video/ai-avatar/v2/standard`: the same as `KlingVideoAIAvatarV2Pro.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoAIAvatarV2Pro.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/ai-avatar/v2/standard`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to use as your avatar
-        public var imageURL: FileInput
-        /// The URL of the audio file.
-        public var audioURL: FileInput
-        /// The prompt to use for the video generation.
-        ///
-        /// Default: `"."`.
-        public var prompt: String?
-
-        public init(imageURL: FileInput, audioURL: FileInput, prompt: String? = nil) {
-            self.imageURL = imageURL
-            self.audioURL = audioURL
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.prompt, "prompt")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "." }
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/ai-avatar/v2/standard`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-        /// Duration of the output video in seconds.
-        public let duration: Double
-
-        public init(video: File, duration: Double) {
-            self.video = video
-            self.duration = duration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.duration = try wire.required("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.duration, "duration")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoLipsyncAudioToVideo.Input, Output == KlingVideoLipsyncAudioToVideo.Output {
@@ -679,6 +567,8 @@ extension QueueEndpoint where Input == KlingVideoLipsyncTextToVideo.Input, Outpu
 
 /// The types of `fal-ai/kling-video/lipsync/text-to-video`.
 public enum KlingVideoLipsyncTextToVideo {
+    /// The output of `fal-ai/kling-video/lipsync/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -814,26 +704,6 @@ public enum KlingVideoLipsyncTextToVideo {
 
         public static var allCases: [Self] { [.zh, .en] }
     }
-
-    /// The output of `fal-ai/kling-video/lipsync/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO1ImageToVideo.Input, Output == KlingVideoO1ImageToVideo.Output {
@@ -944,6 +814,8 @@ extension QueueEndpoint where Input == KlingVideoO1ReferenceToVideo.Input, Outpu
 
 /// The types of `fal-ai/kling-video/o1/reference-to-video`.
 public enum KlingVideoO1ReferenceToVideo {
+    /// The output of `fal-ai/kling-video/o1/reference-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoO1ImageToVideo.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
@@ -1038,26 +910,6 @@ public enum KlingVideoO1ReferenceToVideo {
             try wire.optional(self.referenceImageURLs, "reference_image_urls")
         }
     }
-
-    /// The output of `fal-ai/kling-video/o1/reference-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO1StandardImageToVideo.Input, Output == KlingVideoO1StandardImageToVideo.Output {
@@ -1067,62 +919,13 @@ extension QueueEndpoint where Input == KlingVideoO1StandardImageToVideo.Input, O
 
 /// The types of `fal-ai/kling-video/o1/standard/image-to-video`.
 public enum KlingVideoO1StandardImageToVideo {
+    /// The input of `fal-ai/kling-video/o1/standard/image-to-video`: the same as `KlingVideoO1ImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoO1ImageToVideo.Input
+    /// The output of `fal-ai/kling-video/o1/standard/image-to-video`: the same as `KlingVideoO1ImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoO1ImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoO1ImageToVideo.Duration
-    public typealias Output = KlingVideoO1ImageToVideo.Output
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/o1/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Use @Image1 to reference the start frame, @Image2 to reference the end frame.
-        ///
-        /// At most 2500 characters.
-        public var prompt: String
-        /// Image to use as the first frame of the video.
-        ///
-        /// Max file size: 10.0MB, Min width: 300px, Min height: 300px, Min aspect ratio: 0.40, Max aspect ratio: 2.50, Timeout: 20.0s
-        public var startImageURL: FileInput
-        /// Image to use as the last frame of the video.
-        public var endImageURL: String?
-        /// Video duration in seconds.
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-
-        public init(prompt: String, startImageURL: FileInput, endImageURL: String? = nil, duration: Duration? = nil) {
-            self.prompt = prompt
-            self.startImageURL = startImageURL
-            self.endImageURL = endImageURL
-            self.duration = duration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.startImageURL = try wire.required("start_image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.startImageURL, "start_image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.duration, "duration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO1StandardReferenceToVideo.Input, Output == KlingVideoO1StandardReferenceToVideo.Output {
@@ -1132,32 +935,15 @@ extension QueueEndpoint where Input == KlingVideoO1StandardReferenceToVideo.Inpu
 
 /// The types of `fal-ai/kling-video/o1/standard/reference-to-video`.
 public enum KlingVideoO1StandardReferenceToVideo {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/kling-video/o1/standard/reference-to-video`: the same as `KlingVideoO1ReferenceToVideo.Input`, declared once for every endpoint that shares it.
     public typealias Input = KlingVideoO1ReferenceToVideo.Input
+    /// The output of `fal-ai/kling-video/o1/standard/reference-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias OmniVideoElementInput = KlingVideoO1ReferenceToVideo.OmniVideoElementInput
     public typealias Duration = KlingVideoO1ImageToVideo.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias File = AIAvatar.File
-
-    /// The output of `fal-ai/kling-video/o1/standard/reference-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO1StandardVideoToVideoEdit.Input, Output == KlingVideoO1StandardVideoToVideoEdit.Output {
@@ -1167,6 +953,8 @@ extension QueueEndpoint where Input == KlingVideoO1StandardVideoToVideoEdit.Inpu
 
 /// The types of `fal-ai/kling-video/o1/standard/video-to-video/edit`.
 public enum KlingVideoO1StandardVideoToVideoEdit {
+    /// The output of `fal-ai/kling-video/o1/standard/video-to-video/edit`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OmniVideoElementInput = KlingVideoO1ReferenceToVideo.OmniVideoElementInput
     public typealias File = AIAvatar.File
@@ -1233,26 +1021,6 @@ public enum KlingVideoO1StandardVideoToVideoEdit {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/kling-video/o1/standard/video-to-video/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO1StandardVideoToVideoReference.Input, Output == KlingVideoO1StandardVideoToVideoReference.Output {
@@ -1262,6 +1030,8 @@ extension QueueEndpoint where Input == KlingVideoO1StandardVideoToVideoReference
 
 /// The types of `fal-ai/kling-video/o1/standard/video-to-video/reference`.
 public enum KlingVideoO1StandardVideoToVideoReference {
+    /// The output of `fal-ai/kling-video/o1/standard/video-to-video/reference`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OmniVideoElementInput = KlingVideoO1ReferenceToVideo.OmniVideoElementInput
     public typealias Duration = KlingVideoO1ImageToVideo.Duration
@@ -1361,26 +1131,6 @@ public enum KlingVideoO1StandardVideoToVideoReference {
 
         public static var allCases: [Self] { [.auto, ._16x9, ._9x16, ._1x1] }
     }
-
-    /// The output of `fal-ai/kling-video/o1/standard/video-to-video/reference`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO1VideoToVideoEdit.Input, Output == KlingVideoO1VideoToVideoEdit.Output {
@@ -1390,30 +1140,13 @@ extension QueueEndpoint where Input == KlingVideoO1VideoToVideoEdit.Input, Outpu
 
 /// The types of `fal-ai/kling-video/o1/video-to-video/edit`.
 public enum KlingVideoO1VideoToVideoEdit {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/kling-video/o1/video-to-video/edit`: the same as `KlingVideoO1StandardVideoToVideoEdit.Input`, declared once for every endpoint that shares it.
     public typealias Input = KlingVideoO1StandardVideoToVideoEdit.Input
+    /// The output of `fal-ai/kling-video/o1/video-to-video/edit`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias OmniVideoElementInput = KlingVideoO1ReferenceToVideo.OmniVideoElementInput
     public typealias File = AIAvatar.File
-
-    /// The output of `fal-ai/kling-video/o1/video-to-video/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO1VideoToVideoReference.Input, Output == KlingVideoO1VideoToVideoReference.Output {
@@ -1423,32 +1156,15 @@ extension QueueEndpoint where Input == KlingVideoO1VideoToVideoReference.Input, 
 
 /// The types of `fal-ai/kling-video/o1/video-to-video/reference`.
 public enum KlingVideoO1VideoToVideoReference {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/kling-video/o1/video-to-video/reference`: the same as `KlingVideoO1StandardVideoToVideoReference.Input`, declared once for every endpoint that shares it.
     public typealias Input = KlingVideoO1StandardVideoToVideoReference.Input
+    /// The output of `fal-ai/kling-video/o1/video-to-video/reference`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias OmniVideoElementInput = KlingVideoO1ReferenceToVideo.OmniVideoElementInput
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
     public typealias Duration = KlingVideoO1ImageToVideo.Duration
     public typealias File = AIAvatar.File
-
-    /// The output of `fal-ai/kling-video/o1/video-to-video/reference`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO34kImageToVideo.Input, Output == KlingVideoO34kImageToVideo.Output {
@@ -1458,6 +1174,8 @@ extension QueueEndpoint where Input == KlingVideoO34kImageToVideo.Input, Output 
 
 /// The types of `fal-ai/kling-video/o3/4k/image-to-video`.
 public enum KlingVideoO34kImageToVideo {
+    /// The output of `fal-ai/kling-video/o3/4k/image-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -1618,26 +1336,6 @@ public enum KlingVideoO34kImageToVideo {
 
         public static var allCases: [Self] { [._1, ._2, ._3, ._4, ._5, ._6, ._7, ._8, ._9, ._10, ._11, ._12, ._13, ._14, ._15] }
     }
-
-    /// The output of `fal-ai/kling-video/o3/4k/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO34kReferenceToVideo.Input, Output == KlingVideoO34kReferenceToVideo.Output {
@@ -1647,6 +1345,8 @@ extension QueueEndpoint where Input == KlingVideoO34kReferenceToVideo.Input, Out
 
 /// The types of `fal-ai/kling-video/o3/4k/reference-to-video`.
 public enum KlingVideoO34kReferenceToVideo {
+    /// The output of `fal-ai/kling-video/o3/4k/reference-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias File = AIAvatar.File
@@ -1868,26 +1568,6 @@ public enum KlingVideoO34kReferenceToVideo {
 
         public static var allCases: [Self] { [._3, ._4, ._5, ._6, ._7, ._8, ._9, ._10, ._11, ._12, ._13, ._14, ._15] }
     }
-
-    /// The output of `fal-ai/kling-video/o3/4k/reference-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO34kTextToVideo.Input, Output == KlingVideoO34kTextToVideo.Output {
@@ -2008,110 +1688,15 @@ extension QueueEndpoint where Input == KlingVideoO3ProImageToVideo.Input, Output
 
 /// The types of `fal-ai/kling-video/o3/pro/image-to-video`.
 public enum KlingVideoO3ProImageToVideo {
+    /// The input of `fal-ai/kling-video/o3/pro/image-to-video`: the same as `KlingVideoO34kImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoO34kImageToVideo.Input
+    /// The output of `fal-ai/kling-video/o3/pro/image-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoO34kImageToVideo.Duration
     public typealias KlingV3MultiPromptElement = KlingVideoO34kImageToVideo.KlingV3MultiPromptElement
     public typealias KlingV3MultiPromptElementDuration = KlingVideoO34kImageToVideo.KlingV3MultiPromptElementDuration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/o3/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
-        ///
-        /// At most 2500 characters.
-        public var prompt: String?
-        /// URL of the start frame image.
-        public var imageURL: FileInput
-        /// URL of the end frame image (optional).
-        public var endImageURL: String?
-        /// Video duration in seconds (3-15s).
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Whether to generate native audio for the video.
-        ///
-        /// Default: `false`.
-        public var generateAudio: Bool?
-        /// List of prompts for multi-shot video generation.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
-        /// The type of multi-shot video generation.
-        ///
-        /// Default: `"customize"`.
-        public var shotType: String?
-
-        public init(
-            prompt: String? = nil,
-            imageURL: FileInput,
-            endImageURL: String? = nil,
-            duration: Duration? = nil,
-            generateAudio: Bool? = nil,
-            multiPrompt: [KlingV3MultiPromptElement]? = nil,
-            shotType: String? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.endImageURL = endImageURL
-            self.duration = duration
-            self.generateAudio = generateAudio
-            self.multiPrompt = multiPrompt
-            self.shotType = shotType
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.duration = try wire.optional("duration")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.shotType = try wire.optional("shot_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.optional(self.shotType, "shot_type")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var generateAudio: Bool { false }
-            public static var shotType: String { "customize" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/o3/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO3ProReferenceToVideo.Input, Output == KlingVideoO3ProReferenceToVideo.Output {
@@ -2121,6 +1706,8 @@ extension QueueEndpoint where Input == KlingVideoO3ProReferenceToVideo.Input, Ou
 
 /// The types of `fal-ai/kling-video/o3/pro/reference-to-video`.
 public enum KlingVideoO3ProReferenceToVideo {
+    /// The output of `fal-ai/kling-video/o3/pro/reference-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias KlingV3MultiPromptElement = KlingVideoO34kReferenceToVideo.KlingV3MultiPromptElement
     public typealias Duration = KlingVideoO34kReferenceToVideo.Duration
@@ -2228,26 +1815,6 @@ public enum KlingVideoO3ProReferenceToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/kling-video/o3/pro/reference-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO3ProTextToVideo.Input, Output == KlingVideoO3ProTextToVideo.Output {
@@ -2257,88 +1824,14 @@ extension QueueEndpoint where Input == KlingVideoO3ProTextToVideo.Input, Output 
 
 /// The types of `fal-ai/kling-video/o3/pro/text-to-video`.
 public enum KlingVideoO3ProTextToVideo {
+    /// The input of `fal-ai/kling-video/o3/pro/text-to-video`: the same as `KlingVideoO34kTextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoO34kTextToVideo.Input
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoO34kImageToVideo.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias KlingV3MultiPromptElement = KlingVideoO34kImageToVideo.KlingV3MultiPromptElement
     public typealias KlingV3MultiPromptElementDuration = KlingVideoO34kImageToVideo.KlingV3MultiPromptElementDuration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/o3/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation. Required unless multi_prompt is provided.
-        ///
-        /// At most 2500 characters.
-        public var prompt: String?
-        /// Video duration in seconds (3-15s).
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Aspect ratio of the generated video.
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// Whether to generate native audio for the video.
-        ///
-        /// Default: `false`.
-        public var generateAudio: Bool?
-        /// List of prompts for multi-shot video generation.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
-        /// The type of multi-shot video generation.
-        ///
-        /// Default: `"customize"`.
-        public var shotType: String?
-
-        public init(
-            prompt: String? = nil,
-            duration: Duration? = nil,
-            aspectRatio: AspectRatio? = nil,
-            generateAudio: Bool? = nil,
-            multiPrompt: [KlingV3MultiPromptElement]? = nil,
-            shotType: String? = nil
-        ) {
-            self.prompt = prompt
-            self.duration = duration
-            self.aspectRatio = aspectRatio
-            self.generateAudio = generateAudio
-            self.multiPrompt = multiPrompt
-            self.shotType = shotType
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.shotType = try wire.optional("shot_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.optional(self.shotType, "shot_type")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var generateAudio: Bool { false }
-            public static var shotType: String { "customize" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
-        }
-    }
 
     /// Output for O3 video generation endpoints.
     public struct Output: QueueModel, StructurallyEquatable {

@@ -36,6 +36,8 @@ extension QueueEndpoint where Input == KlingVideoO3ProVideoToVideoEdit.Input, Ou
 
 /// The types of `fal-ai/kling-video/o3/pro/video-to-video/edit`.
 public enum KlingVideoO3ProVideoToVideoEdit {
+    /// The output of `fal-ai/kling-video/o3/pro/video-to-video/edit`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -132,26 +134,6 @@ public enum KlingVideoO3ProVideoToVideoEdit {
             try wire.optional(self.referenceImageURLs, "reference_image_urls")
         }
     }
-
-    /// The output of `fal-ai/kling-video/o3/pro/video-to-video/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO3ProVideoToVideoReference.Input, Output == KlingVideoO3ProVideoToVideoReference.Output {
@@ -161,6 +143,8 @@ extension QueueEndpoint where Input == KlingVideoO3ProVideoToVideoReference.Inpu
 
 /// The types of `fal-ai/kling-video/o3/pro/video-to-video/reference`.
 public enum KlingVideoO3ProVideoToVideoReference {
+    /// The output of `fal-ai/kling-video/o3/pro/video-to-video/reference`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias KlingV3ImageElementInput = KlingVideoO3ProVideoToVideoEdit.KlingV3ImageElementInput
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
@@ -272,26 +256,6 @@ public enum KlingVideoO3ProVideoToVideoReference {
 
         public static var allCases: [Self] { [._3, ._4, ._5, ._6, ._7, ._8, ._9, ._10, ._11, ._12, ._13, ._14, ._15] }
     }
-
-    /// The output of `fal-ai/kling-video/o3/pro/video-to-video/reference`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO3StandardImageToVideo.Input, Output == KlingVideoO3StandardImageToVideo.Output {
@@ -301,110 +265,15 @@ extension QueueEndpoint where Input == KlingVideoO3StandardImageToVideo.Input, O
 
 /// The types of `fal-ai/kling-video/o3/standard/image-to-video`.
 public enum KlingVideoO3StandardImageToVideo {
+    /// The input of `fal-ai/kling-video/o3/standard/image-to-video`: the same as `KlingVideoO34kImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoO34kImageToVideo.Input
+    /// The output of `fal-ai/kling-video/o3/standard/image-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoO34kImageToVideo.Duration
     public typealias KlingV3MultiPromptElement = KlingVideoO34kImageToVideo.KlingV3MultiPromptElement
     public typealias KlingV3MultiPromptElementDuration = KlingVideoO34kImageToVideo.KlingV3MultiPromptElementDuration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/o3/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
-        ///
-        /// At most 2500 characters.
-        public var prompt: String?
-        /// URL of the start frame image.
-        public var imageURL: FileInput
-        /// URL of the end frame image (optional).
-        public var endImageURL: String?
-        /// Video duration in seconds (3-15s).
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Whether to generate native audio for the video.
-        ///
-        /// Default: `false`.
-        public var generateAudio: Bool?
-        /// List of prompts for multi-shot video generation.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
-        /// The type of multi-shot video generation.
-        ///
-        /// Default: `"customize"`.
-        public var shotType: String?
-
-        public init(
-            prompt: String? = nil,
-            imageURL: FileInput,
-            endImageURL: String? = nil,
-            duration: Duration? = nil,
-            generateAudio: Bool? = nil,
-            multiPrompt: [KlingV3MultiPromptElement]? = nil,
-            shotType: String? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.endImageURL = endImageURL
-            self.duration = duration
-            self.generateAudio = generateAudio
-            self.multiPrompt = multiPrompt
-            self.shotType = shotType
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.duration = try wire.optional("duration")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.shotType = try wire.optional("shot_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.optional(self.shotType, "shot_type")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var generateAudio: Bool { false }
-            public static var shotType: String { "customize" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/o3/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO3StandardReferenceToVideo.Input, Output == KlingVideoO3StandardReferenceToVideo.Output {
@@ -414,6 +283,10 @@ extension QueueEndpoint where Input == KlingVideoO3StandardReferenceToVideo.Inpu
 
 /// The types of `fal-ai/kling-video/o3/standard/reference-to-video`.
 public enum KlingVideoO3StandardReferenceToVideo {
+    /// The input of `fal-ai/kling-video/o3/standard/reference-to-video`: the same as `KlingVideoO3ProReferenceToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoO3ProReferenceToVideo.Input
+    /// The output of `fal-ai/kling-video/o3/standard/reference-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias KlingV3MultiPromptElement = KlingVideoO34kReferenceToVideo.KlingV3MultiPromptElement
     public typealias Duration = KlingVideoO34kReferenceToVideo.Duration
@@ -421,126 +294,6 @@ public enum KlingVideoO3StandardReferenceToVideo {
     public typealias InputDuration = KlingVideoO34kReferenceToVideo.InputDuration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/o3/standard/reference-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
-        ///
-        /// At most 2500 characters.
-        public var prompt: String?
-        /// List of prompts for multi-shot video generation.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
-        /// Image to use as the first frame of the video.
-        public var startImageURL: String?
-        /// Image to use as the last frame of the video.
-        public var endImageURL: String?
-        /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLs: [String]?
-        /// Elements (characters/objects) to include. Reference in prompt as @Element1, @Element2.
-        public var elements: [KlingV3ComboElementInput]?
-        /// Whether to generate native audio for the video.
-        ///
-        /// Default: `false`.
-        public var generateAudio: Bool?
-        /// Video duration in seconds (3-15s).
-        ///
-        /// Default: `._5`.
-        public var duration: InputDuration?
-        /// The type of multi-shot video generation.
-        ///
-        /// Default: `"customize"`.
-        public var shotType: String?
-        /// The aspect ratio of the generated video frame.
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-
-        public init(
-            prompt: String? = nil,
-            multiPrompt: [KlingV3MultiPromptElement]? = nil,
-            startImageURL: String? = nil,
-            endImageURL: String? = nil,
-            imageURLs: [String]? = nil,
-            elements: [KlingV3ComboElementInput]? = nil,
-            generateAudio: Bool? = nil,
-            duration: InputDuration? = nil,
-            shotType: String? = nil,
-            aspectRatio: AspectRatio? = nil
-        ) {
-            self.prompt = prompt
-            self.multiPrompt = multiPrompt
-            self.startImageURL = startImageURL
-            self.endImageURL = endImageURL
-            self.imageURLs = imageURLs
-            self.elements = elements
-            self.generateAudio = generateAudio
-            self.duration = duration
-            self.shotType = shotType
-            self.aspectRatio = aspectRatio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.startImageURL = try wire.optional("start_image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.imageURLs = try wire.optional("image_urls")
-            self.elements = try wire.optional("elements")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.duration = try wire.optional("duration")
-            self.shotType = try wire.optional("shot_type")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.optional(self.startImageURL, "start_image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.shotType, "shot_type")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var generateAudio: Bool { false }
-            public static var duration: InputDuration { ._5 }
-            public static var shotType: String { "customize" }
-            public static var aspectRatio: AspectRatio { ._16x9 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/o3/standard/reference-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO3StandardTextToVideo.Input, Output == KlingVideoO3StandardTextToVideo.Output {
@@ -550,89 +303,16 @@ extension QueueEndpoint where Input == KlingVideoO3StandardTextToVideo.Input, Ou
 
 /// The types of `fal-ai/kling-video/o3/standard/text-to-video`.
 public enum KlingVideoO3StandardTextToVideo {
+    /// The input of `fal-ai/kling-video/o3/standard/text-to-video`: the same as `KlingVideoO34kTextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoO34kTextToVideo.Input
+    /// The output of `fal-ai/kling-video/o3/standard/text-to-video`: the same as `KlingVideoO3ProTextToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoO3ProTextToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoO34kImageToVideo.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias KlingV3MultiPromptElement = KlingVideoO34kImageToVideo.KlingV3MultiPromptElement
     public typealias KlingV3MultiPromptElementDuration = KlingVideoO34kImageToVideo.KlingV3MultiPromptElementDuration
-    public typealias Output = KlingVideoO3ProTextToVideo.Output
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/o3/standard/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation. Required unless multi_prompt is provided.
-        ///
-        /// At most 2500 characters.
-        public var prompt: String?
-        /// Video duration in seconds (3-15s).
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Aspect ratio of the generated video.
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// Whether to generate native audio for the video.
-        ///
-        /// Default: `false`.
-        public var generateAudio: Bool?
-        /// List of prompts for multi-shot video generation.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
-        /// The type of multi-shot video generation.
-        ///
-        /// Default: `"customize"`.
-        public var shotType: String?
-
-        public init(
-            prompt: String? = nil,
-            duration: Duration? = nil,
-            aspectRatio: AspectRatio? = nil,
-            generateAudio: Bool? = nil,
-            multiPrompt: [KlingV3MultiPromptElement]? = nil,
-            shotType: String? = nil
-        ) {
-            self.prompt = prompt
-            self.duration = duration
-            self.aspectRatio = aspectRatio
-            self.generateAudio = generateAudio
-            self.multiPrompt = multiPrompt
-            self.shotType = shotType
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.shotType = try wire.optional("shot_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.optional(self.shotType, "shot_type")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var generateAudio: Bool { false }
-            public static var shotType: String { "customize" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO3StandardVideoToVideoEdit.Input, Output == KlingVideoO3StandardVideoToVideoEdit.Output {
@@ -642,99 +322,13 @@ extension QueueEndpoint where Input == KlingVideoO3StandardVideoToVideoEdit.Inpu
 
 /// The types of `fal-ai/kling-video/o3/standard/video-to-video/edit`.
 public enum KlingVideoO3StandardVideoToVideoEdit {
+    /// The input of `fal-ai/kling-video/o3/standard/video-to-video/edit`: the same as `KlingVideoO3ProVideoToVideoEdit.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoO3ProVideoToVideoEdit.Input
+    /// The output of `fal-ai/kling-video/o3/standard/video-to-video/edit`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias KlingV3ImageElementInput = KlingVideoO3ProVideoToVideoEdit.KlingV3ImageElementInput
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/o3/standard/video-to-video/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation. Reference video as @Video1.
-        ///
-        /// At most 2500 characters.
-        public var prompt: String
-        /// Reference video URL. Only .mp4/.mov formats, 3-10s duration, 720-2160px resolution, max 200MB.
-        public var videoURL: FileInput
-        /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLs: [String]?
-        /// Whether to keep the original audio from the reference video.
-        ///
-        /// Default: `true`.
-        public var keepAudio: Bool?
-        /// Elements (characters/objects) to include. Reference in prompt as @Element1, @Element2.
-        public var elements: [KlingV3ImageElementInput]?
-        /// The type of multi-shot video generation.
-        ///
-        /// Default: `"customize"`.
-        public var shotType: String?
-
-        public init(
-            prompt: String,
-            videoURL: FileInput,
-            imageURLs: [String]? = nil,
-            keepAudio: Bool? = nil,
-            elements: [KlingV3ImageElementInput]? = nil,
-            shotType: String? = nil
-        ) {
-            self.prompt = prompt
-            self.videoURL = videoURL
-            self.imageURLs = imageURLs
-            self.keepAudio = keepAudio
-            self.elements = elements
-            self.shotType = shotType
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.imageURLs = try wire.optional("image_urls")
-            self.keepAudio = try wire.optional("keep_audio")
-            self.elements = try wire.optional("elements")
-            self.shotType = try wire.optional("shot_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.keepAudio, "keep_audio")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.shotType, "shot_type")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var keepAudio: Bool { true }
-            public static var shotType: String { "customize" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/o3/standard/video-to-video/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoO3StandardVideoToVideoReference.Input, Output == KlingVideoO3StandardVideoToVideoReference.Output {
@@ -744,116 +338,15 @@ extension QueueEndpoint where Input == KlingVideoO3StandardVideoToVideoReference
 
 /// The types of `fal-ai/kling-video/o3/standard/video-to-video/reference`.
 public enum KlingVideoO3StandardVideoToVideoReference {
+    /// The input of `fal-ai/kling-video/o3/standard/video-to-video/reference`: the same as `KlingVideoO3ProVideoToVideoReference.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoO3ProVideoToVideoReference.Input
+    /// The output of `fal-ai/kling-video/o3/standard/video-to-video/reference`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias KlingV3ImageElementInput = KlingVideoO3ProVideoToVideoEdit.KlingV3ImageElementInput
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
     public typealias Duration = KlingVideoO3ProVideoToVideoReference.Duration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/o3/standard/video-to-video/reference`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation. Reference video as @Video1.
-        ///
-        /// At most 2500 characters.
-        public var prompt: String
-        /// Reference video URL. Only .mp4/.mov formats, 3-10s duration, 720-2160px resolution, max 200MB.
-        public var videoURL: FileInput
-        /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLs: [String]?
-        /// Whether to keep the original audio from the reference video.
-        ///
-        /// Default: `true`.
-        public var keepAudio: Bool?
-        /// Elements (characters/objects) to include. Reference in prompt as @Element1, @Element2.
-        public var elements: [KlingV3ImageElementInput]?
-        /// The type of multi-shot video generation.
-        ///
-        /// Default: `"customize"`.
-        public var shotType: String?
-        /// Aspect ratio.
-        ///
-        /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
-        /// Video duration in seconds (3-15s for reference video).
-        public var duration: Duration?
-
-        public init(
-            prompt: String,
-            videoURL: FileInput,
-            imageURLs: [String]? = nil,
-            keepAudio: Bool? = nil,
-            elements: [KlingV3ImageElementInput]? = nil,
-            shotType: String? = nil,
-            aspectRatio: AspectRatio? = nil,
-            duration: Duration? = nil
-        ) {
-            self.prompt = prompt
-            self.videoURL = videoURL
-            self.imageURLs = imageURLs
-            self.keepAudio = keepAudio
-            self.elements = elements
-            self.shotType = shotType
-            self.aspectRatio = aspectRatio
-            self.duration = duration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.imageURLs = try wire.optional("image_urls")
-            self.keepAudio = try wire.optional("keep_audio")
-            self.elements = try wire.optional("elements")
-            self.shotType = try wire.optional("shot_type")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.keepAudio, "keep_audio")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.shotType, "shot_type")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var keepAudio: Bool { true }
-            public static var shotType: String { "customize" }
-            public static var aspectRatio: AspectRatio { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/o3/standard/video-to-video/reference`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV15ProEffects.Input, Output == KlingVideoV15ProEffects.Output {
@@ -863,6 +356,8 @@ extension QueueEndpoint where Input == KlingVideoV15ProEffects.Input, Output == 
 
 /// The types of `fal-ai/kling-video/v1.5/pro/effects`.
 public enum KlingVideoV15ProEffects {
+    /// The output of `fal-ai/kling-video/v1.5/pro/effects`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -1121,26 +616,6 @@ public enum KlingVideoV15ProEffects {
 
         public static var allCases: [Self] { [._5, ._10] }
     }
-
-    /// The output of `fal-ai/kling-video/v1.5/pro/effects`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV15ProImageToVideo.Input, Output == KlingVideoV15ProImageToVideo.Output {
@@ -1150,6 +625,8 @@ extension QueueEndpoint where Input == KlingVideoV15ProImageToVideo.Input, Outpu
 
 /// The types of `fal-ai/kling-video/v1.5/pro/image-to-video`.
 public enum KlingVideoV15ProImageToVideo {
+    /// The output of `fal-ai/kling-video/v1.5/pro/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
@@ -1294,26 +771,6 @@ public enum KlingVideoV15ProImageToVideo {
             try wire.required(self.y, "y")
         }
     }
-
-    /// The output of `fal-ai/kling-video/v1.5/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV15ProTextToVideo.Input, Output == KlingVideoV15ProTextToVideo.Output {
@@ -1323,6 +780,8 @@ extension QueueEndpoint where Input == KlingVideoV15ProTextToVideo.Input, Output
 
 /// The types of `fal-ai/kling-video/v1.5/pro/text-to-video`.
 public enum KlingVideoV15ProTextToVideo {
+    /// The output of `fal-ai/kling-video/v1.5/pro/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
@@ -1396,26 +855,6 @@ public enum KlingVideoV15ProTextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/kling-video/v1.5/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV16ProEffects.Input, Output == KlingVideoV16ProEffects.Output {
@@ -1425,67 +864,14 @@ extension QueueEndpoint where Input == KlingVideoV16ProEffects.Input, Output == 
 
 /// The types of `fal-ai/kling-video/v1.6/pro/effects`.
 public enum KlingVideoV16ProEffects {
+    /// The input of `fal-ai/kling-video/v1.6/pro/effects`: the same as `KlingVideoV15ProEffects.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV15ProEffects.Input
+    /// The output of `fal-ai/kling-video/v1.6/pro/effects`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias EffectScene = KlingVideoV15ProEffects.EffectScene
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v1.6/pro/effects`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of images to be used for hug, kiss or heart_gesture video.
-        public var inputImageURLs: [FileInput]?
-        /// The effect scene to use for the video generation
-        public var effectScene: EffectScene
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-
-        public init(inputImageURLs: [FileInput]? = nil, effectScene: EffectScene, duration: Duration? = nil) {
-            self.inputImageURLs = inputImageURLs
-            self.effectScene = effectScene
-            self.duration = duration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputImageURLs = try wire.optional("input_image_urls")
-            self.effectScene = try wire.required("effect_scene")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.inputImageURLs, "input_image_urls")
-            try wire.required(self.effectScene, "effect_scene")
-            try wire.optional(self.duration, "duration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v1.6/pro/effects`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV16ProElements.Input, Output == KlingVideoV16ProElements.Output {
@@ -1495,6 +881,8 @@ extension QueueEndpoint where Input == KlingVideoV16ProElements.Input, Output ==
 
 /// The types of `fal-ai/kling-video/v1.6/pro/elements`.
 public enum KlingVideoV16ProElements {
+    /// The output of `fal-ai/kling-video/v1.6/pro/elements`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
@@ -1563,26 +951,6 @@ public enum KlingVideoV16ProElements {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/kling-video/v1.6/pro/elements`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV16ProImageToVideo.Input, Output == KlingVideoV16ProImageToVideo.Output {
@@ -1592,6 +960,8 @@ extension QueueEndpoint where Input == KlingVideoV16ProImageToVideo.Input, Outpu
 
 /// The types of `fal-ai/kling-video/v1.6/pro/image-to-video`.
 public enum KlingVideoV16ProImageToVideo {
+    /// The output of `fal-ai/kling-video/v1.6/pro/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
@@ -1676,26 +1046,6 @@ public enum KlingVideoV16ProImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/kling-video/v1.6/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV16ProTextToVideo.Input, Output == KlingVideoV16ProTextToVideo.Output {
@@ -1705,99 +1055,14 @@ extension QueueEndpoint where Input == KlingVideoV16ProTextToVideo.Input, Output
 
 /// The types of `fal-ai/kling-video/v1.6/pro/text-to-video`.
 public enum KlingVideoV16ProTextToVideo {
+    /// The input of `fal-ai/kling-video/v1.6/pro/text-to-video`: the same as `KlingVideoV15ProTextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV15ProTextToVideo.Input
+    /// The output of `fal-ai/kling-video/v1.6/pro/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v1.6/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At most 2500 characters.
-        public var prompt: String
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// The aspect ratio of the generated video frame
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
-
-        public init(
-            prompt: String,
-            duration: Duration? = nil,
-            aspectRatio: AspectRatio? = nil,
-            negativePrompt: String? = nil,
-            cfgScale: Double? = nil
-        ) {
-            self.prompt = prompt
-            self.duration = duration
-            self.aspectRatio = aspectRatio
-            self.negativePrompt = negativePrompt
-            self.cfgScale = cfgScale
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var negativePrompt: String { "blur, distort, and low quality" }
-            public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v1.6/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV16StandardEffects.Input, Output == KlingVideoV16StandardEffects.Output {
@@ -1807,67 +1072,14 @@ extension QueueEndpoint where Input == KlingVideoV16StandardEffects.Input, Outpu
 
 /// The types of `fal-ai/kling-video/v1.6/standard/effects`.
 public enum KlingVideoV16StandardEffects {
+    /// The input of `fal-ai/kling-video/v1.6/standard/effects`: the same as `KlingVideoV15ProEffects.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV15ProEffects.Input
+    /// The output of `fal-ai/kling-video/v1.6/standard/effects`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias EffectScene = KlingVideoV15ProEffects.EffectScene
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v1.6/standard/effects`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of images to be used for hug, kiss or heart_gesture video.
-        public var inputImageURLs: [FileInput]?
-        /// The effect scene to use for the video generation
-        public var effectScene: EffectScene
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-
-        public init(inputImageURLs: [FileInput]? = nil, effectScene: EffectScene, duration: Duration? = nil) {
-            self.inputImageURLs = inputImageURLs
-            self.effectScene = effectScene
-            self.duration = duration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputImageURLs = try wire.optional("input_image_urls")
-            self.effectScene = try wire.required("effect_scene")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.inputImageURLs, "input_image_urls")
-            try wire.required(self.effectScene, "effect_scene")
-            try wire.optional(self.duration, "duration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v1.6/standard/effects`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV16StandardElements.Input, Output == KlingVideoV16StandardElements.Output {
@@ -1877,94 +1089,14 @@ extension QueueEndpoint where Input == KlingVideoV16StandardElements.Input, Outp
 
 /// The types of `fal-ai/kling-video/v1.6/standard/elements`.
 public enum KlingVideoV16StandardElements {
+    /// The input of `fal-ai/kling-video/v1.6/standard/elements`: the same as `KlingVideoV16ProElements.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV16ProElements.Input
+    /// The output of `fal-ai/kling-video/v1.6/standard/elements`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v1.6/standard/elements`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At most 2500 characters.
-        public var prompt: String
-        /// List of image URLs to use for video generation. Supports up to 4 images.
-        public var inputImageURLs: [FileInput]
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// The aspect ratio of the generated video frame
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
-
-        public init(
-            prompt: String,
-            inputImageURLs: [FileInput],
-            duration: Duration? = nil,
-            aspectRatio: AspectRatio? = nil,
-            negativePrompt: String? = nil
-        ) {
-            self.prompt = prompt
-            self.inputImageURLs = inputImageURLs
-            self.duration = duration
-            self.aspectRatio = aspectRatio
-            self.negativePrompt = negativePrompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.inputImageURLs = try wire.required("input_image_urls")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.inputImageURLs, "input_image_urls")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var negativePrompt: String { "blur, distort, and low quality" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v1.6/standard/elements`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV16StandardImageToVideo.Input, Output == KlingVideoV16StandardImageToVideo.Output {
@@ -1974,6 +1106,8 @@ extension QueueEndpoint where Input == KlingVideoV16StandardImageToVideo.Input, 
 
 /// The types of `fal-ai/kling-video/v1.6/standard/image-to-video`.
 public enum KlingVideoV16StandardImageToVideo {
+    /// The output of `fal-ai/kling-video/v1.6/standard/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias File = AIAvatar.File
@@ -2042,26 +1176,6 @@ public enum KlingVideoV16StandardImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/kling-video/v1.6/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV16StandardTextToVideo.Input, Output == KlingVideoV16StandardTextToVideo.Output {
@@ -2071,99 +1185,14 @@ extension QueueEndpoint where Input == KlingVideoV16StandardTextToVideo.Input, O
 
 /// The types of `fal-ai/kling-video/v1.6/standard/text-to-video`.
 public enum KlingVideoV16StandardTextToVideo {
+    /// The input of `fal-ai/kling-video/v1.6/standard/text-to-video`: the same as `KlingVideoV15ProTextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV15ProTextToVideo.Input
+    /// The output of `fal-ai/kling-video/v1.6/standard/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v1.6/standard/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At most 2500 characters.
-        public var prompt: String
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// The aspect ratio of the generated video frame
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
-
-        public init(
-            prompt: String,
-            duration: Duration? = nil,
-            aspectRatio: AspectRatio? = nil,
-            negativePrompt: String? = nil,
-            cfgScale: Double? = nil
-        ) {
-            self.prompt = prompt
-            self.duration = duration
-            self.aspectRatio = aspectRatio
-            self.negativePrompt = negativePrompt
-            self.cfgScale = cfgScale
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var negativePrompt: String { "blur, distort, and low quality" }
-            public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v1.6/standard/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV1ProAIAvatar.Input, Output == KlingVideoV1ProAIAvatar.Output {
@@ -2173,70 +1202,12 @@ extension QueueEndpoint where Input == KlingVideoV1ProAIAvatar.Input, Output == 
 
 /// The types of `fal-ai/kling-video/v1/pro/ai-avatar`.
 public enum KlingVideoV1ProAIAvatar {
+    /// The input of `fal-ai/kling-video/v1/pro/ai-avatar`: the same as `KlingVideoAIAvatarV2Pro.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoAIAvatarV2Pro.Input
+    /// The output of `fal-ai/kling-video/v1/pro/ai-avatar`: the same as `KlingVideoAIAvatarV2Pro.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoAIAvatarV2Pro.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v1/pro/ai-avatar`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to use as your avatar
-        public var imageURL: FileInput
-        /// The URL of the audio file.
-        public var audioURL: FileInput
-        /// The prompt to use for the video generation.
-        ///
-        /// Default: `"."`.
-        public var prompt: String?
-
-        public init(imageURL: FileInput, audioURL: FileInput, prompt: String? = nil) {
-            self.imageURL = imageURL
-            self.audioURL = audioURL
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.prompt, "prompt")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "." }
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v1/pro/ai-avatar`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-        /// Duration of the output video in seconds.
-        public let duration: Double
-
-        public init(video: File, duration: Double) {
-            self.video = video
-            self.duration = duration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.duration = try wire.required("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.duration, "duration")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV1StandardAIAvatar.Input, Output == KlingVideoV1StandardAIAvatar.Output {
@@ -2246,70 +1217,12 @@ extension QueueEndpoint where Input == KlingVideoV1StandardAIAvatar.Input, Outpu
 
 /// The types of `fal-ai/kling-video/v1/standard/ai-avatar`.
 public enum KlingVideoV1StandardAIAvatar {
+    /// The input of `fal-ai/kling-video/v1/standard/ai-avatar`: the same as `KlingVideoAIAvatarV2Pro.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoAIAvatarV2Pro.Input
+    /// The output of `fal-ai/kling-video/v1/standard/ai-avatar`: the same as `KlingVideoAIAvatarV2Pro.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoAIAvatarV2Pro.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v1/standard/ai-avatar`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to use as your avatar
-        public var imageURL: FileInput
-        /// The URL of the audio file.
-        public var audioURL: FileInput
-        /// The prompt to use for the video generation.
-        ///
-        /// Default: `"."`.
-        public var prompt: String?
-
-        public init(imageURL: FileInput, audioURL: FileInput, prompt: String? = nil) {
-            self.imageURL = imageURL
-            self.audioURL = audioURL
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.prompt, "prompt")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "." }
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v1/standard/ai-avatar`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-        /// Duration of the output video in seconds.
-        public let duration: Double
-
-        public init(video: File, duration: Double) {
-            self.video = video
-            self.duration = duration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.duration = try wire.required("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.duration, "duration")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV1StandardEffects.Input, Output == KlingVideoV1StandardEffects.Output {
@@ -2319,67 +1232,14 @@ extension QueueEndpoint where Input == KlingVideoV1StandardEffects.Input, Output
 
 /// The types of `fal-ai/kling-video/v1/standard/effects`.
 public enum KlingVideoV1StandardEffects {
+    /// The input of `fal-ai/kling-video/v1/standard/effects`: the same as `KlingVideoV15ProEffects.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV15ProEffects.Input
+    /// The output of `fal-ai/kling-video/v1/standard/effects`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias EffectScene = KlingVideoV15ProEffects.EffectScene
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v1/standard/effects`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of images to be used for hug, kiss or heart_gesture video.
-        public var inputImageURLs: [FileInput]?
-        /// The effect scene to use for the video generation
-        public var effectScene: EffectScene
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-
-        public init(inputImageURLs: [FileInput]? = nil, effectScene: EffectScene, duration: Duration? = nil) {
-            self.inputImageURLs = inputImageURLs
-            self.effectScene = effectScene
-            self.duration = duration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputImageURLs = try wire.optional("input_image_urls")
-            self.effectScene = try wire.required("effect_scene")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.inputImageURLs, "input_image_urls")
-            try wire.required(self.effectScene, "effect_scene")
-            try wire.optional(self.duration, "duration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v1/standard/effects`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV1StandardImageToVideo.Input, Output == KlingVideoV1StandardImageToVideo.Output {
@@ -2389,6 +1249,8 @@ extension QueueEndpoint where Input == KlingVideoV1StandardImageToVideo.Input, O
 
 /// The types of `fal-ai/kling-video/v1/standard/image-to-video`.
 public enum KlingVideoV1StandardImageToVideo {
+    /// The output of `fal-ai/kling-video/v1/standard/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias DynamicMask = KlingVideoV15ProImageToVideo.DynamicMask
@@ -2480,26 +1342,6 @@ public enum KlingVideoV1StandardImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/kling-video/v1/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV1StandardTextToVideo.Input, Output == KlingVideoV1StandardTextToVideo.Output {
@@ -2509,6 +1351,8 @@ extension QueueEndpoint where Input == KlingVideoV1StandardTextToVideo.Input, Ou
 
 /// The types of `fal-ai/kling-video/v1/standard/text-to-video`.
 public enum KlingVideoV1StandardTextToVideo {
+    /// The output of `fal-ai/kling-video/v1/standard/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
@@ -2655,25 +1499,5 @@ public enum KlingVideoV1StandardTextToVideo {
         public static var zoom: Self { .init(rawValue: "zoom") }
 
         public static var allCases: [Self] { [.horizontal, .vertical, .pan, .tilt, .roll, .zoom] }
-    }
-
-    /// The output of `fal-ai/kling-video/v1/standard/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
     }
 }

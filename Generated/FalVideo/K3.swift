@@ -36,6 +36,8 @@ extension QueueEndpoint where Input == KlingVideoV21MasterImageToVideo.Input, Ou
 
 /// The types of `fal-ai/kling-video/v2.1/master/image-to-video`.
 public enum KlingVideoV21MasterImageToVideo {
+    /// The output of `fal-ai/kling-video/v2.1/master/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias File = AIAvatar.File
@@ -105,26 +107,6 @@ public enum KlingVideoV21MasterImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/kling-video/v2.1/master/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV21MasterTextToVideo.Input, Output == KlingVideoV21MasterTextToVideo.Output {
@@ -134,99 +116,14 @@ extension QueueEndpoint where Input == KlingVideoV21MasterTextToVideo.Input, Out
 
 /// The types of `fal-ai/kling-video/v2.1/master/text-to-video`.
 public enum KlingVideoV21MasterTextToVideo {
+    /// The input of `fal-ai/kling-video/v2.1/master/text-to-video`: the same as `KlingVideoV15ProTextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV15ProTextToVideo.Input
+    /// The output of `fal-ai/kling-video/v2.1/master/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v2.1/master/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At most 2500 characters.
-        public var prompt: String
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// The aspect ratio of the generated video frame
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
-
-        public init(
-            prompt: String,
-            duration: Duration? = nil,
-            aspectRatio: AspectRatio? = nil,
-            negativePrompt: String? = nil,
-            cfgScale: Double? = nil
-        ) {
-            self.prompt = prompt
-            self.duration = duration
-            self.aspectRatio = aspectRatio
-            self.negativePrompt = negativePrompt
-            self.cfgScale = cfgScale
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var negativePrompt: String { "blur, distort, and low quality" }
-            public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v2.1/master/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV21ProImageToVideo.Input, Output == KlingVideoV21ProImageToVideo.Output {
@@ -236,6 +133,8 @@ extension QueueEndpoint where Input == KlingVideoV21ProImageToVideo.Input, Outpu
 
 /// The types of `fal-ai/kling-video/v2.1/pro/image-to-video`.
 public enum KlingVideoV21ProImageToVideo {
+    /// The output of `fal-ai/kling-video/v2.1/pro/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias File = AIAvatar.File
@@ -311,26 +210,6 @@ public enum KlingVideoV21ProImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/kling-video/v2.1/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV21StandardImageToVideo.Input, Output == KlingVideoV21StandardImageToVideo.Output {
@@ -340,95 +219,13 @@ extension QueueEndpoint where Input == KlingVideoV21StandardImageToVideo.Input, 
 
 /// The types of `fal-ai/kling-video/v2.1/standard/image-to-video`.
 public enum KlingVideoV21StandardImageToVideo {
+    /// The input of `fal-ai/kling-video/v2.1/standard/image-to-video`: the same as `KlingVideoV21MasterImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV21MasterImageToVideo.Input
+    /// The output of `fal-ai/kling-video/v2.1/standard/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v2.1/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At most 2500 characters.
-        public var prompt: String
-        /// URL of the image to be used for the video
-        public var imageURL: FileInput
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
-
-        public init(
-            prompt: String,
-            imageURL: FileInput,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil,
-            cfgScale: Double? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.cfgScale = cfgScale
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var negativePrompt: String { "blur, distort, and low quality" }
-            public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v2.1/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV25TurboProImageToVideo.Input, Output == KlingVideoV25TurboProImageToVideo.Output {
@@ -438,101 +235,13 @@ extension QueueEndpoint where Input == KlingVideoV25TurboProImageToVideo.Input, 
 
 /// The types of `fal-ai/kling-video/v2.5-turbo/pro/image-to-video`.
 public enum KlingVideoV25TurboProImageToVideo {
+    /// The input of `fal-ai/kling-video/v2.5-turbo/pro/image-to-video`: the same as `KlingVideoV21ProImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV21ProImageToVideo.Input
+    /// The output of `fal-ai/kling-video/v2.5-turbo/pro/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v2.5-turbo/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At most 2500 characters.
-        public var prompt: String
-        /// URL of the image to be used for the video
-        public var imageURL: FileInput
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
-        /// URL of the image to be used for the end of the video
-        public var tailImageURL: String?
-
-        public init(
-            prompt: String,
-            imageURL: FileInput,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil,
-            cfgScale: Double? = nil,
-            tailImageURL: String? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.cfgScale = cfgScale
-            self.tailImageURL = tailImageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-            self.tailImageURL = try wire.optional("tail_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-            try wire.optional(self.tailImageURL, "tail_image_url")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var negativePrompt: String { "blur, distort, and low quality" }
-            public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v2.5-turbo/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV25TurboProTextToVideo.Input, Output == KlingVideoV25TurboProTextToVideo.Output {
@@ -542,99 +251,14 @@ extension QueueEndpoint where Input == KlingVideoV25TurboProTextToVideo.Input, O
 
 /// The types of `fal-ai/kling-video/v2.5-turbo/pro/text-to-video`.
 public enum KlingVideoV25TurboProTextToVideo {
+    /// The input of `fal-ai/kling-video/v2.5-turbo/pro/text-to-video`: the same as `KlingVideoV15ProTextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV15ProTextToVideo.Input
+    /// The output of `fal-ai/kling-video/v2.5-turbo/pro/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v2.5-turbo/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At most 2500 characters.
-        public var prompt: String
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// The aspect ratio of the generated video frame
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
-
-        public init(
-            prompt: String,
-            duration: Duration? = nil,
-            aspectRatio: AspectRatio? = nil,
-            negativePrompt: String? = nil,
-            cfgScale: Double? = nil
-        ) {
-            self.prompt = prompt
-            self.duration = duration
-            self.aspectRatio = aspectRatio
-            self.negativePrompt = negativePrompt
-            self.cfgScale = cfgScale
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var negativePrompt: String { "blur, distort, and low quality" }
-            public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v2.5-turbo/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV25TurboStandardImageToVideo.Input, Output == KlingVideoV25TurboStandardImageToVideo.Output {
@@ -644,95 +268,13 @@ extension QueueEndpoint where Input == KlingVideoV25TurboStandardImageToVideo.In
 
 /// The types of `fal-ai/kling-video/v2.5-turbo/standard/image-to-video`.
 public enum KlingVideoV25TurboStandardImageToVideo {
+    /// The input of `fal-ai/kling-video/v2.5-turbo/standard/image-to-video`: the same as `KlingVideoV21MasterImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV21MasterImageToVideo.Input
+    /// The output of `fal-ai/kling-video/v2.5-turbo/standard/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v2.5-turbo/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At most 2500 characters.
-        public var prompt: String
-        /// URL of the image to be used for the video
-        public var imageURL: FileInput
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
-
-        public init(
-            prompt: String,
-            imageURL: FileInput,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil,
-            cfgScale: Double? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.cfgScale = cfgScale
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var negativePrompt: String { "blur, distort, and low quality" }
-            public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v2.5-turbo/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV26ProImageToVideo.Input, Output == KlingVideoV26ProImageToVideo.Output {
@@ -742,6 +284,8 @@ extension QueueEndpoint where Input == KlingVideoV26ProImageToVideo.Input, Outpu
 
 /// The types of `fal-ai/kling-video/v2.6/pro/image-to-video`.
 public enum KlingVideoV26ProImageToVideo {
+    /// The output of `fal-ai/kling-video/v2.6/pro/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias File = AIAvatar.File
@@ -819,26 +363,6 @@ public enum KlingVideoV26ProImageToVideo {
             validator.string(self.prompt, "prompt", maxLength: 2500)
             validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v2.6/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }
@@ -952,6 +476,8 @@ extension QueueEndpoint where Input == KlingVideoV26ProTextToVideo.Input, Output
 
 /// The types of `fal-ai/kling-video/v2.6/pro/text-to-video`.
 public enum KlingVideoV26ProTextToVideo {
+    /// The output of `fal-ai/kling-video/v2.6/pro/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
@@ -1034,26 +560,6 @@ public enum KlingVideoV26ProTextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/kling-video/v2.6/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV26StandardMotionControl.Input, Output == KlingVideoV26StandardMotionControl.Output {
@@ -1063,10 +569,12 @@ extension QueueEndpoint where Input == KlingVideoV26StandardMotionControl.Input,
 
 /// The types of `fal-ai/kling-video/v2.6/standard/motion-control`.
 public enum KlingVideoV26StandardMotionControl {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/kling-video/v2.6/standard/motion-control`: the same as `KlingVideoV26ProMotionControl.Input`, declared once for every endpoint that shares it.
     public typealias Input = KlingVideoV26ProMotionControl.Input
-    public typealias CharacterOrientation = KlingVideoV26ProMotionControl.CharacterOrientation
+    /// The output of `fal-ai/kling-video/v2.6/standard/motion-control`: the same as `KlingVideoV26ProMotionControl.Output`, declared once for every endpoint that shares it.
     public typealias Output = KlingVideoV26ProMotionControl.Output
+    /// Types this endpoint shares with others, declared once.
+    public typealias CharacterOrientation = KlingVideoV26ProMotionControl.CharacterOrientation
     public typealias File = AIAvatar.File
 }
 
@@ -1077,95 +585,13 @@ extension QueueEndpoint where Input == KlingVideoV2MasterImageToVideo.Input, Out
 
 /// The types of `fal-ai/kling-video/v2/master/image-to-video`.
 public enum KlingVideoV2MasterImageToVideo {
+    /// The input of `fal-ai/kling-video/v2/master/image-to-video`: the same as `KlingVideoV21MasterImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV21MasterImageToVideo.Input
+    /// The output of `fal-ai/kling-video/v2/master/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v2/master/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At most 2500 characters.
-        public var prompt: String
-        /// URL of the image to be used for the video
-        public var imageURL: FileInput
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
-
-        public init(
-            prompt: String,
-            imageURL: FileInput,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil,
-            cfgScale: Double? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.cfgScale = cfgScale
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var negativePrompt: String { "blur, distort, and low quality" }
-            public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v2/master/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV2MasterTextToVideo.Input, Output == KlingVideoV2MasterTextToVideo.Output {
@@ -1175,99 +601,14 @@ extension QueueEndpoint where Input == KlingVideoV2MasterTextToVideo.Input, Outp
 
 /// The types of `fal-ai/kling-video/v2/master/text-to-video`.
 public enum KlingVideoV2MasterTextToVideo {
+    /// The input of `fal-ai/kling-video/v2/master/text-to-video`: the same as `KlingVideoV15ProTextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV15ProTextToVideo.Input
+    /// The output of `fal-ai/kling-video/v2/master/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoV15ProEffects.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v2/master/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At most 2500 characters.
-        public var prompt: String
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// The aspect ratio of the generated video frame
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
-
-        public init(
-            prompt: String,
-            duration: Duration? = nil,
-            aspectRatio: AspectRatio? = nil,
-            negativePrompt: String? = nil,
-            cfgScale: Double? = nil
-        ) {
-            self.prompt = prompt
-            self.duration = duration
-            self.aspectRatio = aspectRatio
-            self.negativePrompt = negativePrompt
-            self.cfgScale = cfgScale
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var negativePrompt: String { "blur, distort, and low quality" }
-            public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v2/master/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV34kImageToVideo.Input, Output == KlingVideoV34kImageToVideo.Output {
@@ -1277,6 +618,8 @@ extension QueueEndpoint where Input == KlingVideoV34kImageToVideo.Input, Output 
 
 /// The types of `fal-ai/kling-video/v3/4k/image-to-video`.
 public enum KlingVideoV34kImageToVideo {
+    /// The output of `fal-ai/kling-video/v3/4k/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias KlingV3MultiPromptElement = KlingVideoO34kReferenceToVideo.KlingV3MultiPromptElement
     public typealias Duration = KlingVideoO34kReferenceToVideo.Duration
@@ -1387,26 +730,6 @@ public enum KlingVideoV34kImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/kling-video/v3/4k/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV34kTextToVideo.Input, Output == KlingVideoV34kTextToVideo.Output {
@@ -1416,6 +739,8 @@ extension QueueEndpoint where Input == KlingVideoV34kTextToVideo.Input, Output =
 
 /// The types of `fal-ai/kling-video/v3/4k/text-to-video`.
 public enum KlingVideoV34kTextToVideo {
+    /// The output of `fal-ai/kling-video/v3/4k/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoO34kImageToVideo.Duration
     public typealias KlingV3MultiPromptElement = KlingVideoO34kImageToVideo.KlingV3MultiPromptElement
@@ -1529,26 +854,6 @@ public enum KlingVideoV34kTextToVideo {
 
         public static var allCases: [Self] { [.customize, .intelligent] }
     }
-
-    /// The output of `fal-ai/kling-video/v3/4k/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV3ProImageToVideo.Input, Output == KlingVideoV3ProImageToVideo.Output {
@@ -1558,136 +863,16 @@ extension QueueEndpoint where Input == KlingVideoV3ProImageToVideo.Input, Output
 
 /// The types of `fal-ai/kling-video/v3/pro/image-to-video`.
 public enum KlingVideoV3ProImageToVideo {
+    /// The input of `fal-ai/kling-video/v3/pro/image-to-video`: the same as `KlingVideoV34kImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV34kImageToVideo.Input
+    /// The output of `fal-ai/kling-video/v3/pro/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias KlingV3MultiPromptElement = KlingVideoO34kReferenceToVideo.KlingV3MultiPromptElement
     public typealias Duration = KlingVideoO34kReferenceToVideo.Duration
     public typealias InputDuration = KlingVideoO34kReferenceToVideo.InputDuration
     public typealias KlingV3ComboElementInput = KlingVideoO34kReferenceToVideo.KlingV3ComboElementInput
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v3/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
-        ///
-        /// At most 2500 characters.
-        public var prompt: String?
-        /// List of prompts for multi-shot video generation. If provided, divides the video into multiple shots.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
-        /// URL of the image to be used for the video
-        public var startImageURL: FileInput
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: InputDuration?
-        /// Whether to generate native audio for the video. Supports Chinese and English voice output. Other languages are automatically translated to English. For English speech, use lowercase letters; for acronyms or proper nouns, use uppercase.
-        ///
-        /// Default: `true`.
-        public var generateAudio: Bool?
-        /// URL of the image to be used for the end of the video
-        public var endImageURL: String?
-        /// Elements (characters/objects) to include in the video. Each example can either be an image set (frontal + reference images) or a video. Reference in prompt as @Element1, @Element2, etc.
-        public var elements: [KlingV3ComboElementInput]?
-        /// The type of multi-shot video generation. Required when multi_prompt is provided.
-        ///
-        /// Default: `"customize"`.
-        public var shotType: String?
-        /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
-
-        public init(
-            prompt: String? = nil,
-            multiPrompt: [KlingV3MultiPromptElement]? = nil,
-            startImageURL: FileInput,
-            duration: InputDuration? = nil,
-            generateAudio: Bool? = nil,
-            endImageURL: String? = nil,
-            elements: [KlingV3ComboElementInput]? = nil,
-            shotType: String? = nil,
-            negativePrompt: String? = nil,
-            cfgScale: Double? = nil
-        ) {
-            self.prompt = prompt
-            self.multiPrompt = multiPrompt
-            self.startImageURL = startImageURL
-            self.duration = duration
-            self.generateAudio = generateAudio
-            self.endImageURL = endImageURL
-            self.elements = elements
-            self.shotType = shotType
-            self.negativePrompt = negativePrompt
-            self.cfgScale = cfgScale
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.startImageURL = try wire.required("start_image_url")
-            self.duration = try wire.optional("duration")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.elements = try wire.optional("elements")
-            self.shotType = try wire.optional("shot_type")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.required(self.startImageURL, "start_image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.shotType, "shot_type")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: InputDuration { ._5 }
-            public static var generateAudio: Bool { true }
-            public static var shotType: String { "customize" }
-            public static var negativePrompt: String { "blur, distort, and low quality" }
-            public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v3/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV3ProMotionControl.Input, Output == KlingVideoV3ProMotionControl.Output {
@@ -1697,6 +882,8 @@ extension QueueEndpoint where Input == KlingVideoV3ProMotionControl.Input, Outpu
 
 /// The types of `fal-ai/kling-video/v3/pro/motion-control`.
 public enum KlingVideoV3ProMotionControl {
+    /// The output of `fal-ai/kling-video/v3/pro/motion-control`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias CharacterOrientation = KlingVideoV26ProMotionControl.CharacterOrientation
     public typealias KlingV3ImageElementInput = KlingVideoO3ProVideoToVideoEdit.KlingV3ImageElementInput
@@ -1766,26 +953,6 @@ public enum KlingVideoV3ProMotionControl {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/kling-video/v3/pro/motion-control`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV3ProTextToVideo.Input, Output == KlingVideoV3ProTextToVideo.Output {
@@ -1795,6 +962,10 @@ extension QueueEndpoint where Input == KlingVideoV3ProTextToVideo.Input, Output 
 
 /// The types of `fal-ai/kling-video/v3/pro/text-to-video`.
 public enum KlingVideoV3ProTextToVideo {
+    /// The input of `fal-ai/kling-video/v3/pro/text-to-video`: the same as `KlingVideoV34kTextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV34kTextToVideo.Input
+    /// The output of `fal-ai/kling-video/v3/pro/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoO34kImageToVideo.Duration
     public typealias KlingV3MultiPromptElement = KlingVideoO34kImageToVideo.KlingV3MultiPromptElement
@@ -1802,121 +973,6 @@ public enum KlingVideoV3ProTextToVideo {
     public typealias ShotType = KlingVideoV34kTextToVideo.ShotType
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v3/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
-        ///
-        /// At most 2500 characters.
-        public var prompt: String?
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// List of prompts for multi-shot video generation. If provided, overrides the single prompt and divides the video into multiple shots with specified prompts and durations.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
-        /// Whether to generate native audio for the video. Supports Chinese and English voice output. Other languages are automatically translated to English. For English speech, use lowercase letters; for acronyms or proper nouns, use uppercase.
-        ///
-        /// Default: `true`.
-        public var generateAudio: Bool?
-        /// The type of multi-shot video generation
-        ///
-        /// Default: `.customize`.
-        public var shotType: ShotType?
-        /// The aspect ratio of the generated video frame
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
-
-        public init(
-            prompt: String? = nil,
-            duration: Duration? = nil,
-            multiPrompt: [KlingV3MultiPromptElement]? = nil,
-            generateAudio: Bool? = nil,
-            shotType: ShotType? = nil,
-            aspectRatio: AspectRatio? = nil,
-            negativePrompt: String? = nil,
-            cfgScale: Double? = nil
-        ) {
-            self.prompt = prompt
-            self.duration = duration
-            self.multiPrompt = multiPrompt
-            self.generateAudio = generateAudio
-            self.shotType = shotType
-            self.aspectRatio = aspectRatio
-            self.negativePrompt = negativePrompt
-            self.cfgScale = cfgScale
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.duration = try wire.optional("duration")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.shotType = try wire.optional("shot_type")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.shotType, "shot_type")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var generateAudio: Bool { true }
-            public static var shotType: ShotType { .customize }
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var negativePrompt: String { "blur, distort, and low quality" }
-            public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v3/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV3StandardImageToVideo.Input, Output == KlingVideoV3StandardImageToVideo.Output {
@@ -1926,136 +982,16 @@ extension QueueEndpoint where Input == KlingVideoV3StandardImageToVideo.Input, O
 
 /// The types of `fal-ai/kling-video/v3/standard/image-to-video`.
 public enum KlingVideoV3StandardImageToVideo {
+    /// The input of `fal-ai/kling-video/v3/standard/image-to-video`: the same as `KlingVideoV34kImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV34kImageToVideo.Input
+    /// The output of `fal-ai/kling-video/v3/standard/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias KlingV3MultiPromptElement = KlingVideoO34kReferenceToVideo.KlingV3MultiPromptElement
     public typealias Duration = KlingVideoO34kReferenceToVideo.Duration
     public typealias InputDuration = KlingVideoO34kReferenceToVideo.InputDuration
     public typealias KlingV3ComboElementInput = KlingVideoO34kReferenceToVideo.KlingV3ComboElementInput
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v3/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
-        ///
-        /// At most 2500 characters.
-        public var prompt: String?
-        /// List of prompts for multi-shot video generation. If provided, divides the video into multiple shots.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
-        /// URL of the image to be used for the video
-        public var startImageURL: FileInput
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: InputDuration?
-        /// Whether to generate native audio for the video. Supports Chinese and English voice output. Other languages are automatically translated to English. For English speech, use lowercase letters; for acronyms or proper nouns, use uppercase.
-        ///
-        /// Default: `true`.
-        public var generateAudio: Bool?
-        /// URL of the image to be used for the end of the video
-        public var endImageURL: String?
-        /// Elements (characters/objects) to include in the video. Each example can either be an image set (frontal + reference images) or a video. Reference in prompt as @Element1, @Element2, etc.
-        public var elements: [KlingV3ComboElementInput]?
-        /// The type of multi-shot video generation. Required when multi_prompt is provided.
-        ///
-        /// Default: `"customize"`.
-        public var shotType: String?
-        /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
-
-        public init(
-            prompt: String? = nil,
-            multiPrompt: [KlingV3MultiPromptElement]? = nil,
-            startImageURL: FileInput,
-            duration: InputDuration? = nil,
-            generateAudio: Bool? = nil,
-            endImageURL: String? = nil,
-            elements: [KlingV3ComboElementInput]? = nil,
-            shotType: String? = nil,
-            negativePrompt: String? = nil,
-            cfgScale: Double? = nil
-        ) {
-            self.prompt = prompt
-            self.multiPrompt = multiPrompt
-            self.startImageURL = startImageURL
-            self.duration = duration
-            self.generateAudio = generateAudio
-            self.endImageURL = endImageURL
-            self.elements = elements
-            self.shotType = shotType
-            self.negativePrompt = negativePrompt
-            self.cfgScale = cfgScale
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.startImageURL = try wire.required("start_image_url")
-            self.duration = try wire.optional("duration")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.elements = try wire.optional("elements")
-            self.shotType = try wire.optional("shot_type")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.required(self.startImageURL, "start_image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.shotType, "shot_type")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: InputDuration { ._5 }
-            public static var generateAudio: Bool { true }
-            public static var shotType: String { "customize" }
-            public static var negativePrompt: String { "blur, distort, and low quality" }
-            public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v3/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV3StandardMotionControl.Input, Output == KlingVideoV3StandardMotionControl.Output {
@@ -2065,95 +1001,14 @@ extension QueueEndpoint where Input == KlingVideoV3StandardMotionControl.Input, 
 
 /// The types of `fal-ai/kling-video/v3/standard/motion-control`.
 public enum KlingVideoV3StandardMotionControl {
+    /// The input of `fal-ai/kling-video/v3/standard/motion-control`: the same as `KlingVideoV3ProMotionControl.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV3ProMotionControl.Input
+    /// The output of `fal-ai/kling-video/v3/standard/motion-control`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias CharacterOrientation = KlingVideoV26ProMotionControl.CharacterOrientation
     public typealias KlingV3ImageElementInput = KlingVideoO3ProVideoToVideoEdit.KlingV3ImageElementInput
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v3/standard/motion-control`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At most 2500 characters.
-        public var prompt: String?
-        /// Reference image URL. The characters, backgrounds, and other elements in the generated video are based on this reference image. Characters should have clear body proportions, avoid occlusion, and occupy more than 5% of the image area.
-        public var imageURL: FileInput
-        /// Reference video URL. The character actions in the generated video will be consistent with this reference video. Should contain a realistic style character with entire body or upper body visible, including head, without obstruction. Duration limit depends on character_orientation: 10s max for 'image', 30s max for 'video'.
-        public var videoURL: FileInput
-        /// Whether to keep the original sound from the reference video.
-        ///
-        /// Default: `true`.
-        public var keepOriginalSound: Bool?
-        /// Controls whether the output character's orientation matches the reference image or video. 'video': orientation matches reference video - better for complex motions (max 30s). 'image': orientation matches reference image - better for following camera movements (max 10s).
-        public var characterOrientation: CharacterOrientation
-        /// Optional element for facial consistency binding. Upload a facial element to enhance identity preservation in the generated video. Only 1 element is supported. Reference in prompt as @Element1. Element binding is only supported when character_orientation is 'video'.
-        public var elements: [KlingV3ImageElementInput]?
-
-        public init(
-            prompt: String? = nil,
-            imageURL: FileInput,
-            videoURL: FileInput,
-            keepOriginalSound: Bool? = nil,
-            characterOrientation: CharacterOrientation,
-            elements: [KlingV3ImageElementInput]? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.videoURL = videoURL
-            self.keepOriginalSound = keepOriginalSound
-            self.characterOrientation = characterOrientation
-            self.elements = elements
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.videoURL = try wire.required("video_url")
-            self.keepOriginalSound = try wire.optional("keep_original_sound")
-            self.characterOrientation = try wire.required("character_orientation")
-            self.elements = try wire.optional("elements")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.keepOriginalSound, "keep_original_sound")
-            try wire.required(self.characterOrientation, "character_orientation")
-            try wire.optional(self.elements, "elements")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var keepOriginalSound: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v3/standard/motion-control`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KlingVideoV3StandardTextToVideo.Input, Output == KlingVideoV3StandardTextToVideo.Output {
@@ -2163,6 +1018,10 @@ extension QueueEndpoint where Input == KlingVideoV3StandardTextToVideo.Input, Ou
 
 /// The types of `fal-ai/kling-video/v3/standard/text-to-video`.
 public enum KlingVideoV3StandardTextToVideo {
+    /// The input of `fal-ai/kling-video/v3/standard/text-to-video`: the same as `KlingVideoV34kTextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = KlingVideoV34kTextToVideo.Input
+    /// The output of `fal-ai/kling-video/v3/standard/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = KlingVideoO34kImageToVideo.Duration
     public typealias KlingV3MultiPromptElement = KlingVideoO34kImageToVideo.KlingV3MultiPromptElement
@@ -2170,121 +1029,6 @@ public enum KlingVideoV3StandardTextToVideo {
     public typealias ShotType = KlingVideoV34kTextToVideo.ShotType
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/kling-video/v3/standard/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
-        ///
-        /// At most 2500 characters.
-        public var prompt: String?
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// List of prompts for multi-shot video generation. If provided, overrides the single prompt and divides the video into multiple shots with specified prompts and durations.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
-        /// Whether to generate native audio for the video. Supports Chinese and English voice output. Other languages are automatically translated to English. For English speech, use lowercase letters; for acronyms or proper nouns, use uppercase.
-        ///
-        /// Default: `true`.
-        public var generateAudio: Bool?
-        /// The type of multi-shot video generation
-        ///
-        /// Default: `.customize`.
-        public var shotType: ShotType?
-        /// The aspect ratio of the generated video frame
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
-        /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
-        /// the model to stick to your prompt.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
-
-        public init(
-            prompt: String? = nil,
-            duration: Duration? = nil,
-            multiPrompt: [KlingV3MultiPromptElement]? = nil,
-            generateAudio: Bool? = nil,
-            shotType: ShotType? = nil,
-            aspectRatio: AspectRatio? = nil,
-            negativePrompt: String? = nil,
-            cfgScale: Double? = nil
-        ) {
-            self.prompt = prompt
-            self.duration = duration
-            self.multiPrompt = multiPrompt
-            self.generateAudio = generateAudio
-            self.shotType = shotType
-            self.aspectRatio = aspectRatio
-            self.negativePrompt = negativePrompt
-            self.cfgScale = cfgScale
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.duration = try wire.optional("duration")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.shotType = try wire.optional("shot_type")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.shotType, "shot_type")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Duration { ._5 }
-            public static var generateAudio: Bool { true }
-            public static var shotType: ShotType { .customize }
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var negativePrompt: String { "blur, distort, and low quality" }
-            public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/kling-video/v3/standard/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KreaWan14bTextToVideo.Input, Output == KreaWan14bTextToVideo.Output {
@@ -2294,6 +1038,8 @@ extension QueueEndpoint where Input == KreaWan14bTextToVideo.Input, Output == Kr
 
 /// The types of `fal-ai/krea-wan-14b/text-to-video`.
 public enum KreaWan14bTextToVideo {
+    /// The output of `fal-ai/krea-wan-14b/text-to-video`: the same as `EchomimicV3.Output`, declared once for every endpoint that shares it.
+    public typealias Output = EchomimicV3.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -2347,26 +1093,6 @@ public enum KreaWan14bTextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/krea-wan-14b/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == KreaWan14bVideoToVideo.Input, Output == KreaWan14bVideoToVideo.Output {
@@ -2376,6 +1102,8 @@ extension QueueEndpoint where Input == KreaWan14bVideoToVideo.Input, Output == K
 
 /// The types of `fal-ai/krea-wan-14b/video-to-video`.
 public enum KreaWan14bVideoToVideo {
+    /// The output of `fal-ai/krea-wan-14b/video-to-video`: the same as `EchomimicV3.Output`, declared once for every endpoint that shares it.
+    public typealias Output = EchomimicV3.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -2438,26 +1166,6 @@ public enum KreaWan14bVideoToVideo {
             var validator = Validator(path)
             validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/krea-wan-14b/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }

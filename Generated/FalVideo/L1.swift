@@ -308,6 +308,8 @@ extension QueueEndpoint where Input == LightxRelight.Input, Output == LightxReli
 
 /// The types of `fal-ai/lightx/relight`.
 public enum LightxRelight {
+    /// The output of `fal-ai/lightx/relight`: the same as `LightxRecamera.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LightxRecamera.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -469,41 +471,6 @@ public enum LightxRelight {
 
         public static var allCases: [Self] { [.left, .right, .top, .bottom] }
     }
-
-    /// The output of `fal-ai/lightx/relight`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-        /// Optional: normalized/processed input video (if produced by the pipeline).
-        public let inputVideo: File?
-        /// Optional: visualization/debug video (if produced by the pipeline).
-        public let vizVideo: File?
-
-        public init(video: File, seed: Int64, inputVideo: File? = nil, vizVideo: File? = nil) {
-            self.video = video
-            self.seed = seed
-            self.inputVideo = inputVideo
-            self.vizVideo = vizVideo
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.inputVideo = try wire.optional("input_video")
-            self.vizVideo = try wire.optional("viz_video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.inputVideo, "input_video")
-            try wire.optional(self.vizVideo, "viz_video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LivePortrait.Input, Output == LivePortrait.Output {
@@ -513,6 +480,8 @@ extension QueueEndpoint where Input == LivePortrait.Input, Output == LivePortrai
 
 /// The types of `fal-ai/live-portrait`.
 public enum LivePortrait {
+    /// The output of `fal-ai/live-portrait`: the same as `EchomimicV3.Output`, declared once for every endpoint that shares it.
+    public typealias Output = EchomimicV3.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -797,26 +766,6 @@ public enum LivePortrait {
             validator.number(self.rotateYaw, "rotate_yaw", minimum: -45, maximum: 45)
             validator.number(self.rotateRoll, "rotate_roll", minimum: -45, maximum: 45)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/live-portrait`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }
@@ -1578,6 +1527,8 @@ extension QueueEndpoint where Input == LongcatVideoDistilledImageToVideo720p.Inp
 
 /// The types of `fal-ai/longcat-video/distilled/image-to-video/720p`.
 public enum LongcatVideoDistilledImageToVideo720p {
+    /// The output of `fal-ai/longcat-video/distilled/image-to-video/720p`: the same as `LongcatVideoDistilledImageToVideo480p.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LongcatVideoDistilledImageToVideo480p.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VideoOutputType = CosmosPredict25DistilledTextToVideo.VideoOutputType
     public typealias VideoQuality = CosmosPredict25DistilledTextToVideo.VideoQuality
@@ -1723,36 +1674,6 @@ public enum LongcatVideoDistilledImageToVideo720p {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/longcat-video/distilled/image-to-video/720p`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-        /// The generated video file.
-        public let video: File
-
-        public init(prompt: String, seed: Int64, video: File) {
-            self.prompt = prompt
-            self.seed = seed
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LongcatVideoDistilledTextToVideo480p.Input, Output == LongcatVideoDistilledTextToVideo480p.Output {
@@ -1762,6 +1683,8 @@ extension QueueEndpoint where Input == LongcatVideoDistilledTextToVideo480p.Inpu
 
 /// The types of `fal-ai/longcat-video/distilled/text-to-video/480p`.
 public enum LongcatVideoDistilledTextToVideo480p {
+    /// The output of `fal-ai/longcat-video/distilled/text-to-video/480p`: the same as `LongcatVideoDistilledImageToVideo480p.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LongcatVideoDistilledImageToVideo480p.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias VideoOutputType = CosmosPredict25DistilledTextToVideo.VideoOutputType
@@ -1898,36 +1821,6 @@ public enum LongcatVideoDistilledTextToVideo480p {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/longcat-video/distilled/text-to-video/480p`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-        /// The generated video file.
-        public let video: File
-
-        public init(prompt: String, seed: Int64, video: File) {
-            self.prompt = prompt
-            self.seed = seed
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LongcatVideoDistilledTextToVideo720p.Input, Output == LongcatVideoDistilledTextToVideo720p.Output {
@@ -1937,6 +1830,8 @@ extension QueueEndpoint where Input == LongcatVideoDistilledTextToVideo720p.Inpu
 
 /// The types of `fal-ai/longcat-video/distilled/text-to-video/720p`.
 public enum LongcatVideoDistilledTextToVideo720p {
+    /// The output of `fal-ai/longcat-video/distilled/text-to-video/720p`: the same as `LongcatVideoDistilledImageToVideo480p.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LongcatVideoDistilledImageToVideo480p.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias VideoOutputType = CosmosPredict25DistilledTextToVideo.VideoOutputType
@@ -2083,36 +1978,6 @@ public enum LongcatVideoDistilledTextToVideo720p {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/longcat-video/distilled/text-to-video/720p`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-        /// The generated video file.
-        public let video: File
-
-        public init(prompt: String, seed: Int64, video: File) {
-            self.prompt = prompt
-            self.seed = seed
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LongcatVideoImageToVideo480p.Input, Output == LongcatVideoImageToVideo480p.Output {
@@ -2122,6 +1987,8 @@ extension QueueEndpoint where Input == LongcatVideoImageToVideo480p.Input, Outpu
 
 /// The types of `fal-ai/longcat-video/image-to-video/480p`.
 public enum LongcatVideoImageToVideo480p {
+    /// The output of `fal-ai/longcat-video/image-to-video/480p`: the same as `LongcatVideoDistilledImageToVideo480p.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LongcatVideoDistilledImageToVideo480p.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VideoOutputType = CosmosPredict25DistilledTextToVideo.VideoOutputType
     public typealias VideoQuality = CosmosPredict25DistilledTextToVideo.VideoQuality
@@ -2297,36 +2164,6 @@ public enum LongcatVideoImageToVideo480p {
 
         public static var allCases: [Self] { [.noAcceleration, .regular] }
     }
-
-    /// The output of `fal-ai/longcat-video/image-to-video/480p`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-        /// The generated video file.
-        public let video: File
-
-        public init(prompt: String, seed: Int64, video: File) {
-            self.prompt = prompt
-            self.seed = seed
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LongcatVideoImageToVideo720p.Input, Output == LongcatVideoImageToVideo720p.Output {
@@ -2336,6 +2173,8 @@ extension QueueEndpoint where Input == LongcatVideoImageToVideo720p.Input, Outpu
 
 /// The types of `fal-ai/longcat-video/image-to-video/720p`.
 public enum LongcatVideoImageToVideo720p {
+    /// The output of `fal-ai/longcat-video/image-to-video/720p`: the same as `LongcatVideoDistilledImageToVideo480p.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LongcatVideoDistilledImageToVideo480p.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VideoOutputType = CosmosPredict25DistilledTextToVideo.VideoOutputType
     public typealias VideoQuality = CosmosPredict25DistilledTextToVideo.VideoQuality
@@ -2510,36 +2349,6 @@ public enum LongcatVideoImageToVideo720p {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/longcat-video/image-to-video/720p`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-        /// The generated video file.
-        public let video: File
-
-        public init(prompt: String, seed: Int64, video: File) {
-            self.prompt = prompt
-            self.seed = seed
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LongcatVideoTextToVideo480p.Input, Output == LongcatVideoTextToVideo480p.Output {
@@ -2549,6 +2358,8 @@ extension QueueEndpoint where Input == LongcatVideoTextToVideo480p.Input, Output
 
 /// The types of `fal-ai/longcat-video/text-to-video/480p`.
 public enum LongcatVideoTextToVideo480p {
+    /// The output of `fal-ai/longcat-video/text-to-video/480p`: the same as `LongcatVideoDistilledImageToVideo480p.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LongcatVideoDistilledImageToVideo480p.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias VideoOutputType = CosmosPredict25DistilledTextToVideo.VideoOutputType
@@ -2714,36 +2525,6 @@ public enum LongcatVideoTextToVideo480p {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/longcat-video/text-to-video/480p`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-        /// The generated video file.
-        public let video: File
-
-        public init(prompt: String, seed: Int64, video: File) {
-            self.prompt = prompt
-            self.seed = seed
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LongcatVideoTextToVideo720p.Input, Output == LongcatVideoTextToVideo720p.Output {
@@ -2753,6 +2534,8 @@ extension QueueEndpoint where Input == LongcatVideoTextToVideo720p.Input, Output
 
 /// The types of `fal-ai/longcat-video/text-to-video/720p`.
 public enum LongcatVideoTextToVideo720p {
+    /// The output of `fal-ai/longcat-video/text-to-video/720p`: the same as `LongcatVideoDistilledImageToVideo480p.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LongcatVideoDistilledImageToVideo480p.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias VideoOutputType = CosmosPredict25DistilledTextToVideo.VideoOutputType
@@ -2926,36 +2709,6 @@ public enum LongcatVideoTextToVideo720p {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
             validator.number(self.fps, "fps", minimum: 1, maximum: 60)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/longcat-video/text-to-video/720p`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-        /// The generated video file.
-        public let video: File
-
-        public init(prompt: String, seed: Int64, video: File) {
-            self.prompt = prompt
-            self.seed = seed
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.video, "video")
         }
     }
 }
@@ -3339,6 +3092,8 @@ extension QueueEndpoint where Input == Ltx219bAudioToVideoLoRA.Input, Output == 
 
 /// The types of `fal-ai/ltx-2-19b/audio-to-video/lora`.
 public enum Ltx219bAudioToVideoLoRA {
+    /// The output of `fal-ai/ltx-2-19b/audio-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -3651,36 +3406,6 @@ public enum Ltx219bAudioToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/audio-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bDistilledAudioToVideo.Input, Output == Ltx219bDistilledAudioToVideo.Output {
@@ -3690,6 +3415,8 @@ extension QueueEndpoint where Input == Ltx219bDistilledAudioToVideo.Input, Outpu
 
 /// The types of `fal-ai/ltx-2-19b/distilled/audio-to-video`.
 public enum Ltx219bDistilledAudioToVideo {
+    /// The output of `fal-ai/ltx-2-19b/distilled/audio-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -3932,36 +3659,6 @@ public enum Ltx219bDistilledAudioToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/distilled/audio-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bDistilledAudioToVideoLoRA.Input, Output == Ltx219bDistilledAudioToVideoLoRA.Output {
@@ -3971,6 +3668,8 @@ extension QueueEndpoint where Input == Ltx219bDistilledAudioToVideoLoRA.Input, O
 
 /// The types of `fal-ai/ltx-2-19b/distilled/audio-to-video/lora`.
 public enum Ltx219bDistilledAudioToVideoLoRA {
+    /// The output of `fal-ai/ltx-2-19b/distilled/audio-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -4219,36 +3918,6 @@ public enum Ltx219bDistilledAudioToVideoLoRA {
             validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
             validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ltx-2-19b/distilled/audio-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

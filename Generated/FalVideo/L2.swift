@@ -33,6 +33,8 @@ extension QueueEndpoint where Input == Ltx219bDistilledExtendVideo.Input, Output
 
 /// The types of `fal-ai/ltx-2-19b/distilled/extend-video`.
 public enum Ltx219bDistilledExtendVideo {
+    /// The output of `fal-ai/ltx-2-19b/distilled/extend-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -300,36 +302,6 @@ public enum Ltx219bDistilledExtendVideo {
 
         public static var allCases: [Self] { [.forward, .backward] }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/distilled/extend-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bDistilledExtendVideoLoRA.Input, Output == Ltx219bDistilledExtendVideoLoRA.Output {
@@ -339,6 +311,8 @@ extension QueueEndpoint where Input == Ltx219bDistilledExtendVideoLoRA.Input, Ou
 
 /// The types of `fal-ai/ltx-2-19b/distilled/extend-video/lora`.
 public enum Ltx219bDistilledExtendVideoLoRA {
+    /// The output of `fal-ai/ltx-2-19b/distilled/extend-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -603,36 +577,6 @@ public enum Ltx219bDistilledExtendVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/distilled/extend-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bDistilledImageToVideo.Input, Output == Ltx219bDistilledImageToVideo.Output {
@@ -642,6 +586,8 @@ extension QueueEndpoint where Input == Ltx219bDistilledImageToVideo.Input, Outpu
 
 /// The types of `fal-ai/ltx-2-19b/distilled/image-to-video`.
 public enum Ltx219bDistilledImageToVideo {
+    /// The output of `fal-ai/ltx-2-19b/distilled/image-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -880,36 +826,6 @@ public enum Ltx219bDistilledImageToVideo {
 
         public static var allCases: [Self] { [.forward, .backward] }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/distilled/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bDistilledImageToVideoLoRA.Input, Output == Ltx219bDistilledImageToVideoLoRA.Output {
@@ -919,6 +835,8 @@ extension QueueEndpoint where Input == Ltx219bDistilledImageToVideoLoRA.Input, O
 
 /// The types of `fal-ai/ltx-2-19b/distilled/image-to-video/lora`.
 public enum Ltx219bDistilledImageToVideoLoRA {
+    /// The output of `fal-ai/ltx-2-19b/distilled/image-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -1154,36 +1072,6 @@ public enum Ltx219bDistilledImageToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/distilled/image-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bDistilledTextToVideo.Input, Output == Ltx219bDistilledTextToVideo.Output {
@@ -1193,6 +1081,8 @@ extension QueueEndpoint where Input == Ltx219bDistilledTextToVideo.Input, Output
 
 /// The types of `fal-ai/ltx-2-19b/distilled/text-to-video`.
 public enum Ltx219bDistilledTextToVideo {
+    /// The output of `fal-ai/ltx-2-19b/distilled/text-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Cogvideox5b.VideoSize
@@ -1378,36 +1268,6 @@ public enum Ltx219bDistilledTextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/distilled/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bDistilledTextToVideoLoRA.Input, Output == Ltx219bDistilledTextToVideoLoRA.Output {
@@ -1417,6 +1277,8 @@ extension QueueEndpoint where Input == Ltx219bDistilledTextToVideoLoRA.Input, Ou
 
 /// The types of `fal-ai/ltx-2-19b/distilled/text-to-video/lora`.
 public enum Ltx219bDistilledTextToVideoLoRA {
+    /// The output of `fal-ai/ltx-2-19b/distilled/text-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Cogvideox5b.VideoSize
@@ -1610,36 +1472,6 @@ public enum Ltx219bDistilledTextToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/distilled/text-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bDistilledVideoToVideo.Input, Output == Ltx219bDistilledVideoToVideo.Output {
@@ -1649,6 +1481,8 @@ extension QueueEndpoint where Input == Ltx219bDistilledVideoToVideo.Input, Outpu
 
 /// The types of `fal-ai/ltx-2-19b/distilled/video-to-video`.
 public enum Ltx219bDistilledVideoToVideo {
+    /// The output of `fal-ai/ltx-2-19b/distilled/video-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -1974,36 +1808,6 @@ public enum Ltx219bDistilledVideoToVideo {
 
         public static var allCases: [Self] { [.matchPreprocessor, .canny, .depth, .pose, .detailer, .noIcLoRA] }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/distilled/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bDistilledVideoToVideoLoRA.Input, Output == Ltx219bDistilledVideoToVideoLoRA.Output {
@@ -2013,6 +1817,8 @@ extension QueueEndpoint where Input == Ltx219bDistilledVideoToVideoLoRA.Input, O
 
 /// The types of `fal-ai/ltx-2-19b/distilled/video-to-video/lora`.
 public enum Ltx219bDistilledVideoToVideoLoRA {
+    /// The output of `fal-ai/ltx-2-19b/distilled/video-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -2318,36 +2124,6 @@ public enum Ltx219bDistilledVideoToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/distilled/video-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bExtendVideo.Input, Output == Ltx219bExtendVideo.Output {
@@ -2357,6 +2133,8 @@ extension QueueEndpoint where Input == Ltx219bExtendVideo.Input, Output == Ltx21
 
 /// The types of `fal-ai/ltx-2-19b/extend-video`.
 public enum Ltx219bExtendVideo {
+    /// The output of `fal-ai/ltx-2-19b/extend-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -2633,36 +2411,6 @@ public enum Ltx219bExtendVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/extend-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bExtendVideoLoRA.Input, Output == Ltx219bExtendVideoLoRA.Output {
@@ -2672,6 +2420,8 @@ extension QueueEndpoint where Input == Ltx219bExtendVideoLoRA.Input, Output == L
 
 /// The types of `fal-ai/ltx-2-19b/extend-video/lora`.
 public enum Ltx219bExtendVideoLoRA {
+    /// The output of `fal-ai/ltx-2-19b/extend-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -2956,36 +2706,6 @@ public enum Ltx219bExtendVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/extend-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bImageToVideo.Input, Output == Ltx219bImageToVideo.Output {
@@ -2995,6 +2715,8 @@ extension QueueEndpoint where Input == Ltx219bImageToVideo.Input, Output == Ltx2
 
 /// The types of `fal-ai/ltx-2-19b/image-to-video`.
 public enum Ltx219bImageToVideo {
+    /// The output of `fal-ai/ltx-2-19b/image-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -3242,36 +2964,6 @@ public enum Ltx219bImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bImageToVideoLoRA.Input, Output == Ltx219bImageToVideoLoRA.Output {
@@ -3281,6 +2973,8 @@ extension QueueEndpoint where Input == Ltx219bImageToVideoLoRA.Input, Output == 
 
 /// The types of `fal-ai/ltx-2-19b/image-to-video/lora`.
 public enum Ltx219bImageToVideoLoRA {
+    /// The output of `fal-ai/ltx-2-19b/image-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -3536,36 +3230,6 @@ public enum Ltx219bImageToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/image-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bTextToVideo.Input, Output == Ltx219bTextToVideo.Output {
@@ -3575,6 +3239,8 @@ extension QueueEndpoint where Input == Ltx219bTextToVideo.Input, Output == Ltx21
 
 /// The types of `fal-ai/ltx-2-19b/text-to-video`.
 public enum Ltx219bTextToVideo {
+    /// The output of `fal-ai/ltx-2-19b/text-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Cogvideox5b.VideoSize
@@ -3780,36 +3446,6 @@ public enum Ltx219bTextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bTextToVideoLoRA.Input, Output == Ltx219bTextToVideoLoRA.Output {
@@ -3819,6 +3455,8 @@ extension QueueEndpoint where Input == Ltx219bTextToVideoLoRA.Input, Output == L
 
 /// The types of `fal-ai/ltx-2-19b/text-to-video/lora`.
 public enum Ltx219bTextToVideoLoRA {
+    /// The output of `fal-ai/ltx-2-19b/text-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Cogvideox5b.VideoSize
@@ -4032,36 +3670,6 @@ public enum Ltx219bTextToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/text-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bVideoToVideo.Input, Output == Ltx219bVideoToVideo.Output {
@@ -4071,6 +3679,8 @@ extension QueueEndpoint where Input == Ltx219bVideoToVideo.Input, Output == Ltx2
 
 /// The types of `fal-ai/ltx-2-19b/video-to-video`.
 public enum Ltx219bVideoToVideo {
+    /// The output of `fal-ai/ltx-2-19b/video-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -4388,36 +3998,6 @@ public enum Ltx219bVideoToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx219bVideoToVideoLoRA.Input, Output == Ltx219bVideoToVideoLoRA.Output {
@@ -4427,6 +4007,8 @@ extension QueueEndpoint where Input == Ltx219bVideoToVideoLoRA.Input, Output == 
 
 /// The types of `fal-ai/ltx-2-19b/video-to-video/lora`.
 public enum Ltx219bVideoToVideoLoRA {
+    /// The output of `fal-ai/ltx-2-19b/video-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -4752,36 +4334,6 @@ public enum Ltx219bVideoToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2-19b/video-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bAudioToVideo.Input, Output == Ltx2322bAudioToVideo.Output {
@@ -4791,6 +4343,8 @@ extension QueueEndpoint where Input == Ltx2322bAudioToVideo.Input, Output == Ltx
 
 /// The types of `fal-ai/ltx-2.3-22b/audio-to-video`.
 public enum Ltx2322bAudioToVideo {
+    /// The output of `fal-ai/ltx-2.3-22b/audio-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -5184,36 +4738,6 @@ public enum Ltx2322bAudioToVideo {
 
         public static var allCases: [Self] { [.ltx2, .linearQuadratic, .beta] }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/audio-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bAudioToVideoLoRA.Input, Output == Ltx2322bAudioToVideoLoRA.Output {
@@ -5223,6 +4747,8 @@ extension QueueEndpoint where Input == Ltx2322bAudioToVideoLoRA.Input, Output ==
 
 /// The types of `fal-ai/ltx-2.3-22b/audio-to-video/lora`.
 public enum Ltx2322bAudioToVideoLoRA {
+    /// The output of `fal-ai/ltx-2.3-22b/audio-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -5612,36 +5138,6 @@ public enum Ltx2322bAudioToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/audio-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bDistilledAudioToVideo.Input, Output == Ltx2322bDistilledAudioToVideo.Output {
@@ -5651,6 +5147,8 @@ extension QueueEndpoint where Input == Ltx2322bDistilledAudioToVideo.Input, Outp
 
 /// The types of `fal-ai/ltx-2.3-22b/distilled/audio-to-video`.
 public enum Ltx2322bDistilledAudioToVideo {
+    /// The output of `fal-ai/ltx-2.3-22b/distilled/audio-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -5913,36 +5411,6 @@ public enum Ltx2322bDistilledAudioToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/distilled/audio-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bDistilledAudioToVideoLoRA.Input, Output == Ltx2322bDistilledAudioToVideoLoRA.Output {
@@ -5952,6 +5420,8 @@ extension QueueEndpoint where Input == Ltx2322bDistilledAudioToVideoLoRA.Input, 
 
 /// The types of `fal-ai/ltx-2.3-22b/distilled/audio-to-video/lora`.
 public enum Ltx2322bDistilledAudioToVideoLoRA {
+    /// The output of `fal-ai/ltx-2.3-22b/distilled/audio-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -6220,36 +5690,6 @@ public enum Ltx2322bDistilledAudioToVideoLoRA {
             validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
             validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ltx-2.3-22b/distilled/audio-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

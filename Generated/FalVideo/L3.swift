@@ -33,6 +33,8 @@ extension QueueEndpoint where Input == Ltx2322bDistilledImageToVideo.Input, Outp
 
 /// The types of `fal-ai/ltx-2.3-22b/distilled/image-to-video`.
 public enum Ltx2322bDistilledImageToVideo {
+    /// The output of `fal-ai/ltx-2.3-22b/distilled/image-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -280,36 +282,6 @@ public enum Ltx2322bDistilledImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/distilled/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bDistilledImageToVideoLoRA.Input, Output == Ltx2322bDistilledImageToVideoLoRA.Output {
@@ -319,6 +291,8 @@ extension QueueEndpoint where Input == Ltx2322bDistilledImageToVideoLoRA.Input, 
 
 /// The types of `fal-ai/ltx-2.3-22b/distilled/image-to-video/lora`.
 public enum Ltx2322bDistilledImageToVideoLoRA {
+    /// The output of `fal-ai/ltx-2.3-22b/distilled/image-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -574,36 +548,6 @@ public enum Ltx2322bDistilledImageToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/distilled/image-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bDistilledReferenceVideoToVideo.Input, Output == Ltx2322bDistilledReferenceVideoToVideo.Output {
@@ -613,6 +557,8 @@ extension QueueEndpoint where Input == Ltx2322bDistilledReferenceVideoToVideo.In
 
 /// The types of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video`.
 public enum Ltx2322bDistilledReferenceVideoToVideo {
+    /// The output of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -913,36 +859,6 @@ public enum Ltx2322bDistilledReferenceVideoToVideo {
 
         public static var allCases: [Self] { [.matchPreprocessor, .union, .detailer, .noIcLoRAType] }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bDistilledReferenceVideoToVideoLoRA.Input, Output == Ltx2322bDistilledReferenceVideoToVideoLoRA.Output {
@@ -952,6 +868,8 @@ extension QueueEndpoint where Input == Ltx2322bDistilledReferenceVideoToVideoLoR
 
 /// The types of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video/lora`.
 public enum Ltx2322bDistilledReferenceVideoToVideoLoRA {
+    /// The output of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -1247,36 +1165,6 @@ public enum Ltx2322bDistilledReferenceVideoToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bDistilledTextToVideo.Input, Output == Ltx2322bDistilledTextToVideo.Output {
@@ -1286,6 +1174,8 @@ extension QueueEndpoint where Input == Ltx2322bDistilledTextToVideo.Input, Outpu
 
 /// The types of `fal-ai/ltx-2.3-22b/distilled/text-to-video`.
 public enum Ltx2322bDistilledTextToVideo {
+    /// The output of `fal-ai/ltx-2.3-22b/distilled/text-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Cogvideox5b.VideoSize
@@ -1491,36 +1381,6 @@ public enum Ltx2322bDistilledTextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/distilled/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bDistilledTextToVideoLoRA.Input, Output == Ltx2322bDistilledTextToVideoLoRA.Output {
@@ -1530,6 +1390,8 @@ extension QueueEndpoint where Input == Ltx2322bDistilledTextToVideoLoRA.Input, O
 
 /// The types of `fal-ai/ltx-2.3-22b/distilled/text-to-video/lora`.
 public enum Ltx2322bDistilledTextToVideoLoRA {
+    /// The output of `fal-ai/ltx-2.3-22b/distilled/text-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Cogvideox5b.VideoSize
@@ -1743,36 +1605,6 @@ public enum Ltx2322bDistilledTextToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/distilled/text-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bDistilledVideoToVideo.Input, Output == Ltx2322bDistilledVideoToVideo.Output {
@@ -1782,6 +1614,8 @@ extension QueueEndpoint where Input == Ltx2322bDistilledVideoToVideo.Input, Outp
 
 /// The types of `fal-ai/ltx-2.3-22b/distilled/video-to-video`.
 public enum Ltx2322bDistilledVideoToVideo {
+    /// The output of `fal-ai/ltx-2.3-22b/distilled/video-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -2031,36 +1865,6 @@ public enum Ltx2322bDistilledVideoToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/distilled/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bDistilledVideoToVideoLoRA.Input, Output == Ltx2322bDistilledVideoToVideoLoRA.Output {
@@ -2070,6 +1874,8 @@ extension QueueEndpoint where Input == Ltx2322bDistilledVideoToVideoLoRA.Input, 
 
 /// The types of `fal-ai/ltx-2.3-22b/distilled/video-to-video/lora`.
 public enum Ltx2322bDistilledVideoToVideoLoRA {
+    /// The output of `fal-ai/ltx-2.3-22b/distilled/video-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -2327,36 +2133,6 @@ public enum Ltx2322bDistilledVideoToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/distilled/video-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bExtendVideo.Input, Output == Ltx2322bExtendVideo.Output {
@@ -2366,6 +2142,8 @@ extension QueueEndpoint where Input == Ltx2322bExtendVideo.Input, Output == Ltx2
 
 /// The types of `fal-ai/ltx-2.3-22b/extend-video`.
 public enum Ltx2322bExtendVideo {
+    /// The output of `fal-ai/ltx-2.3-22b/extend-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -2761,36 +2539,6 @@ public enum Ltx2322bExtendVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/extend-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bExtendVideoLoRA.Input, Output == Ltx2322bExtendVideoLoRA.Output {
@@ -2800,6 +2548,8 @@ extension QueueEndpoint where Input == Ltx2322bExtendVideoLoRA.Input, Output == 
 
 /// The types of `fal-ai/ltx-2.3-22b/extend-video/lora`.
 public enum Ltx2322bExtendVideoLoRA {
+    /// The output of `fal-ai/ltx-2.3-22b/extend-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -3203,36 +2953,6 @@ public enum Ltx2322bExtendVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/extend-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bImageToVideo.Input, Output == Ltx2322bImageToVideo.Output {
@@ -3242,6 +2962,8 @@ extension QueueEndpoint where Input == Ltx2322bImageToVideo.Input, Output == Ltx
 
 /// The types of `fal-ai/ltx-2.3-22b/image-to-video`.
 public enum Ltx2322bImageToVideo {
+    /// The output of `fal-ai/ltx-2.3-22b/image-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -3608,36 +3330,6 @@ public enum Ltx2322bImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bImageToVideoLoRA.Input, Output == Ltx2322bImageToVideoLoRA.Output {
@@ -3647,6 +3339,8 @@ extension QueueEndpoint where Input == Ltx2322bImageToVideoLoRA.Input, Output ==
 
 /// The types of `fal-ai/ltx-2.3-22b/image-to-video/lora`.
 public enum Ltx2322bImageToVideoLoRA {
+    /// The output of `fal-ai/ltx-2.3-22b/image-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -4021,36 +3715,6 @@ public enum Ltx2322bImageToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/image-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bReferenceVideoToVideo.Input, Output == Ltx2322bReferenceVideoToVideo.Output {
@@ -4060,6 +3724,8 @@ extension QueueEndpoint where Input == Ltx2322bReferenceVideoToVideo.Input, Outp
 
 /// The types of `fal-ai/ltx-2.3-22b/reference-video-to-video`.
 public enum Ltx2322bReferenceVideoToVideo {
+    /// The output of `fal-ai/ltx-2.3-22b/reference-video-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -4466,36 +4132,6 @@ public enum Ltx2322bReferenceVideoToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/reference-video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bReferenceVideoToVideoLoRA.Input, Output == Ltx2322bReferenceVideoToVideoLoRA.Output {
@@ -4505,6 +4141,8 @@ extension QueueEndpoint where Input == Ltx2322bReferenceVideoToVideoLoRA.Input, 
 
 /// The types of `fal-ai/ltx-2.3-22b/reference-video-to-video/lora`.
 public enum Ltx2322bReferenceVideoToVideoLoRA {
+    /// The output of `fal-ai/ltx-2.3-22b/reference-video-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -4919,36 +4557,6 @@ public enum Ltx2322bReferenceVideoToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/reference-video-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bTextToVideo.Input, Output == Ltx2322bTextToVideo.Output {
@@ -4958,6 +4566,8 @@ extension QueueEndpoint where Input == Ltx2322bTextToVideo.Input, Output == Ltx2
 
 /// The types of `fal-ai/ltx-2.3-22b/text-to-video`.
 public enum Ltx2322bTextToVideo {
+    /// The output of `fal-ai/ltx-2.3-22b/text-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Cogvideox5b.VideoSize
@@ -5282,36 +4892,6 @@ public enum Ltx2322bTextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bTextToVideoLoRA.Input, Output == Ltx2322bTextToVideoLoRA.Output {
@@ -5321,6 +4901,8 @@ extension QueueEndpoint where Input == Ltx2322bTextToVideoLoRA.Input, Output == 
 
 /// The types of `fal-ai/ltx-2.3-22b/text-to-video/lora`.
 public enum Ltx2322bTextToVideoLoRA {
+    /// The output of `fal-ai/ltx-2.3-22b/text-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Cogvideox5b.VideoSize
@@ -5653,36 +5235,6 @@ public enum Ltx2322bTextToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/text-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bVideoToVideo.Input, Output == Ltx2322bVideoToVideo.Output {
@@ -5692,6 +5244,8 @@ extension QueueEndpoint where Input == Ltx2322bVideoToVideo.Input, Output == Ltx
 
 /// The types of `fal-ai/ltx-2.3-22b/video-to-video`.
 public enum Ltx2322bVideoToVideo {
+    /// The output of `fal-ai/ltx-2.3-22b/video-to-video`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -6060,36 +5614,6 @@ public enum Ltx2322bVideoToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3-22b/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2322bVideoToVideoLoRA.Input, Output == Ltx2322bVideoToVideoLoRA.Output {
@@ -6099,6 +5623,8 @@ extension QueueEndpoint where Input == Ltx2322bVideoToVideoLoRA.Input, Output ==
 
 /// The types of `fal-ai/ltx-2.3-22b/video-to-video/lora`.
 public enum Ltx2322bVideoToVideoLoRA {
+    /// The output of `fal-ai/ltx-2.3-22b/video-to-video/lora`: the same as `Ltx219bAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx219bAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = Cogvideox5b.ImageSize
     public typealias VideoSize = Ltx219bAudioToVideo.VideoSize
@@ -6473,36 +5999,6 @@ public enum Ltx2322bVideoToVideoLoRA {
             validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
             validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ltx-2.3-22b/video-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-        /// The seed used for the random number generator.
-        public let seed: Int64
-        /// The prompt used for the generation.
-        public let prompt: String
-
-        public init(video: VideoFile, seed: Int64, prompt: String) {
-            self.video = video
-            self.seed = seed
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

@@ -33,6 +33,8 @@ extension QueueEndpoint where Input == Ltx23ImageToVideo.Input, Output == Ltx23I
 
 /// The types of `fal-ai/ltx-2.3/image-to-video`.
 public enum Ltx23ImageToVideo {
+    /// The output of `fal-ai/ltx-2.3/image-to-video`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Ltx23AudioToVideo.AspectRatio
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
@@ -140,26 +142,6 @@ public enum Ltx23ImageToVideo {
 
         public static var allCases: [Self] { [._1080p, ._1440p, ._2160p] }
     }
-
-    /// The output of `fal-ai/ltx-2.3/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx23ImageToVideoFast.Input, Output == Ltx23ImageToVideoFast.Output {
@@ -169,6 +151,8 @@ extension QueueEndpoint where Input == Ltx23ImageToVideoFast.Input, Output == Lt
 
 /// The types of `fal-ai/ltx-2.3/image-to-video/fast`.
 public enum Ltx23ImageToVideoFast {
+    /// The output of `fal-ai/ltx-2.3/image-to-video/fast`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = Ltx23ImageToVideo.Resolution
     public typealias AspectRatio = Ltx23AudioToVideo.AspectRatio
@@ -264,26 +248,6 @@ public enum Ltx23ImageToVideoFast {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3/image-to-video/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx23RetakeVideo.Input, Output == Ltx23RetakeVideo.Output {
@@ -293,6 +257,8 @@ extension QueueEndpoint where Input == Ltx23RetakeVideo.Input, Output == Ltx23Re
 
 /// The types of `fal-ai/ltx-2.3/retake-video`.
 public enum Ltx23RetakeVideo {
+    /// The output of `fal-ai/ltx-2.3/retake-video`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
@@ -377,26 +343,6 @@ public enum Ltx23RetakeVideo {
 
         public static var allCases: [Self] { [.replaceAudio, .replaceVideo, .replaceAudioAndVideo] }
     }
-
-    /// The output of `fal-ai/ltx-2.3/retake-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx23TextToVideo.Input, Output == Ltx23TextToVideo.Output {
@@ -406,6 +352,8 @@ extension QueueEndpoint where Input == Ltx23TextToVideo.Input, Output == Ltx23Te
 
 /// The types of `fal-ai/ltx-2.3/text-to-video`.
 public enum Ltx23TextToVideo {
+    /// The output of `fal-ai/ltx-2.3/text-to-video`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = Ltx23ImageToVideo.Resolution
     public typealias AspectRatio = HunyuanVideoV15ImageToVideo.AspectRatio
@@ -489,26 +437,6 @@ public enum Ltx23TextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx23TextToVideoFast.Input, Output == Ltx23TextToVideoFast.Output {
@@ -518,6 +446,8 @@ extension QueueEndpoint where Input == Ltx23TextToVideoFast.Input, Output == Ltx
 
 /// The types of `fal-ai/ltx-2.3/text-to-video/fast`.
 public enum Ltx23TextToVideoFast {
+    /// The output of `fal-ai/ltx-2.3/text-to-video/fast`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = Ltx23ImageToVideo.Resolution
     public typealias AspectRatio = HunyuanVideoV15ImageToVideo.AspectRatio
@@ -601,26 +531,6 @@ public enum Ltx23TextToVideoFast {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2.3/text-to-video/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2AudioToVideo.Input, Output == Ltx2AudioToVideo.Output {
@@ -630,6 +540,8 @@ extension QueueEndpoint where Input == Ltx2AudioToVideo.Input, Output == Ltx2Aud
 
 /// The types of `fal-ai/ltx-2/audio-to-video`.
 public enum Ltx2AudioToVideo {
+    /// The output of `fal-ai/ltx-2/audio-to-video`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
@@ -678,26 +590,6 @@ public enum Ltx2AudioToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2/audio-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2ExtendVideo.Input, Output == Ltx2ExtendVideo.Output {
@@ -707,97 +599,13 @@ extension QueueEndpoint where Input == Ltx2ExtendVideo.Input, Output == Ltx2Exte
 
 /// The types of `fal-ai/ltx-2/extend-video`.
 public enum Ltx2ExtendVideo {
+    /// The input of `fal-ai/ltx-2/extend-video`: the same as `Ltx23ExtendVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Ltx23ExtendVideo.Input
+    /// The output of `fal-ai/ltx-2/extend-video`: the same as `Ltx23ExtendVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx23ExtendVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Mode = Ltx23ExtendVideo.Mode
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
-
-    /// The input of `fal-ai/ltx-2/extend-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the video to extend
-        public var videoURL: FileInput
-        /// Description of what should happen in the extended portion of the video.
-        ///
-        /// At most 5000 characters.
-        public var prompt: String?
-        /// Duration in seconds to extend the video. Maximum 20 seconds.
-        ///
-        /// At least 1, at most 20. Default: `5`.
-        public var duration: Double?
-        /// Where to extend the video: 'end' extends at the end, 'start' extends at the beginning.
-        ///
-        /// Default: `.end`.
-        public var mode: Mode?
-        /// Number of seconds from the input video to use as context for the extension (minimum 1 second, maximum 20 seconds). If not provided, defaults to maximize available context within the 505 frame limit.
-        ///
-        /// At least 1, at most 20.
-        public var context: Double?
-
-        public init(
-            videoURL: FileInput,
-            prompt: String? = nil,
-            duration: Double? = nil,
-            mode: Mode? = nil,
-            context: Double? = nil
-        ) {
-            self.videoURL = videoURL
-            self.prompt = prompt
-            self.duration = duration
-            self.mode = mode
-            self.context = context
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.optional("prompt")
-            self.duration = try wire.optional("duration")
-            self.mode = try wire.optional("mode")
-            self.context = try wire.optional("context")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.mode, "mode")
-            try wire.optional(self.context, "context")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Double { 5 }
-            public static var mode: Mode { .end }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 5000)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 20)
-            validator.number(self.context, "context", minimum: 1, maximum: 20)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ltx-2/extend-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The extended video file
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2ImageToVideo.Input, Output == Ltx2ImageToVideo.Output {
@@ -807,6 +615,8 @@ extension QueueEndpoint where Input == Ltx2ImageToVideo.Input, Output == Ltx2Ima
 
 /// The types of `fal-ai/ltx-2/image-to-video`.
 public enum Ltx2ImageToVideo {
+    /// The output of `fal-ai/ltx-2/image-to-video`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = Ltx23ImageToVideo.Resolution
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
@@ -886,26 +696,6 @@ public enum Ltx2ImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2ImageToVideoFast.Input, Output == Ltx2ImageToVideoFast.Output {
@@ -915,6 +705,8 @@ extension QueueEndpoint where Input == Ltx2ImageToVideoFast.Input, Output == Ltx
 
 /// The types of `fal-ai/ltx-2/image-to-video/fast`.
 public enum Ltx2ImageToVideoFast {
+    /// The output of `fal-ai/ltx-2/image-to-video/fast`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = Ltx23ImageToVideo.Resolution
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
@@ -994,26 +786,6 @@ public enum Ltx2ImageToVideoFast {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2/image-to-video/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2RetakeVideo.Input, Output == Ltx2RetakeVideo.Output {
@@ -1023,98 +795,13 @@ extension QueueEndpoint where Input == Ltx2RetakeVideo.Input, Output == Ltx2Reta
 
 /// The types of `fal-ai/ltx-2/retake-video`.
 public enum Ltx2RetakeVideo {
+    /// The input of `fal-ai/ltx-2/retake-video`: the same as `Ltx23RetakeVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Ltx23RetakeVideo.Input
+    /// The output of `fal-ai/ltx-2/retake-video`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias RetakeMode = Ltx23RetakeVideo.RetakeMode
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
-
-    /// The input of `fal-ai/ltx-2/retake-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the video to retake
-        public var videoURL: FileInput
-        /// The prompt to retake the video with
-        ///
-        /// At least 1 character, at most 5000 characters.
-        public var prompt: String
-        /// The start time of the video to retake in seconds
-        ///
-        /// At least 0, at most 20. Default: `0`.
-        public var startTime: Double?
-        /// The duration of the video to retake in seconds
-        ///
-        /// At least 2, at most 20. Default: `5`.
-        public var duration: Double?
-        /// The retake mode to use for the retake
-        ///
-        /// Default: `.replaceAudioAndVideo`.
-        public var retakeMode: RetakeMode?
-
-        public init(
-            videoURL: FileInput,
-            prompt: String,
-            startTime: Double? = nil,
-            duration: Double? = nil,
-            retakeMode: RetakeMode? = nil
-        ) {
-            self.videoURL = videoURL
-            self.prompt = prompt
-            self.startTime = startTime
-            self.duration = duration
-            self.retakeMode = retakeMode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.required("prompt")
-            self.startTime = try wire.optional("start_time")
-            self.duration = try wire.optional("duration")
-            self.retakeMode = try wire.optional("retake_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.startTime, "start_time")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.retakeMode, "retake_mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var startTime: Double { 0 }
-            public static var duration: Double { 5 }
-            public static var retakeMode: RetakeMode { .replaceAudioAndVideo }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            validator.number(self.startTime, "start_time", minimum: 0, maximum: 20)
-            validator.number(self.duration, "duration", minimum: 2, maximum: 20)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ltx-2/retake-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2TextToVideo.Input, Output == Ltx2TextToVideo.Output {
@@ -1124,6 +811,8 @@ extension QueueEndpoint where Input == Ltx2TextToVideo.Input, Output == Ltx2Text
 
 /// The types of `fal-ai/ltx-2/text-to-video`.
 public enum Ltx2TextToVideo {
+    /// The output of `fal-ai/ltx-2/text-to-video`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = Ltx23ImageToVideo.Resolution
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
@@ -1197,26 +886,6 @@ public enum Ltx2TextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-2/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltx2TextToVideoFast.Input, Output == Ltx2TextToVideoFast.Output {
@@ -1226,6 +895,8 @@ extension QueueEndpoint where Input == Ltx2TextToVideoFast.Input, Output == Ltx2
 
 /// The types of `fal-ai/ltx-2/text-to-video/fast`.
 public enum Ltx2TextToVideoFast {
+    /// The output of `fal-ai/ltx-2/text-to-video/fast`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = Ltx23ImageToVideo.Resolution
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
@@ -1297,26 +968,6 @@ public enum Ltx2TextToVideoFast {
             var validator = Validator(path)
             validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ltx-2/text-to-video/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }
@@ -1706,6 +1357,8 @@ extension QueueEndpoint where Input == LtxVideo13bDevExtend.Input, Output == Ltx
 
 /// The types of `fal-ai/ltx-video-13b-dev/extend`.
 public enum LtxVideo13bDevExtend {
+    /// The output of `fal-ai/ltx-video-13b-dev/extend`: the same as `LtxVideo13bDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LtxVideo13bDev.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = LtxVideo13bDev.LoRAWeight
     public typealias Resolution = AIAvatar.Resolution
@@ -2017,36 +1670,6 @@ public enum LtxVideo13bDevExtend {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-video-13b-dev/extend`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LtxVideo13bDevImageToVideo.Input, Output == LtxVideo13bDevImageToVideo.Output {
@@ -2056,6 +1679,8 @@ extension QueueEndpoint where Input == LtxVideo13bDevImageToVideo.Input, Output 
 
 /// The types of `fal-ai/ltx-video-13b-dev/image-to-video`.
 public enum LtxVideo13bDevImageToVideo {
+    /// The output of `fal-ai/ltx-video-13b-dev/image-to-video`: the same as `LtxVideo13bDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LtxVideo13bDev.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = LtxVideo13bDev.LoRAWeight
     public typealias Resolution = AIAvatar.Resolution
@@ -2256,36 +1881,6 @@ public enum LtxVideo13bDevImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-video-13b-dev/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LtxVideo13bDevMulticonditioning.Input, Output == LtxVideo13bDevMulticonditioning.Output {
@@ -2295,6 +1890,8 @@ extension QueueEndpoint where Input == LtxVideo13bDevMulticonditioning.Input, Ou
 
 /// The types of `fal-ai/ltx-video-13b-dev/multiconditioning`.
 public enum LtxVideo13bDevMulticonditioning {
+    /// The output of `fal-ai/ltx-video-13b-dev/multiconditioning`: the same as `LtxVideo13bDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LtxVideo13bDev.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = LtxVideo13bDev.LoRAWeight
     public typealias Resolution = AIAvatar.Resolution
@@ -2681,36 +2278,6 @@ public enum LtxVideo13bDevMulticonditioning {
 
         public static var allCases: [Self] { [.rgb, .depth, .pose, .canny] }
     }
-
-    /// The output of `fal-ai/ltx-video-13b-dev/multiconditioning`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LtxVideo13bDistilled.Input, Output == LtxVideo13bDistilled.Output {
@@ -2720,6 +2287,8 @@ extension QueueEndpoint where Input == LtxVideo13bDistilled.Input, Output == Ltx
 
 /// The types of `fal-ai/ltx-video-13b-distilled`.
 public enum LtxVideo13bDistilled {
+    /// The output of `fal-ai/ltx-video-13b-distilled`: the same as `LtxVideo13bDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LtxVideo13bDev.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = LtxVideo13bDev.LoRAWeight
     public typealias Resolution = AIAvatar.Resolution
@@ -2904,36 +2473,6 @@ public enum LtxVideo13bDistilled {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-video-13b-distilled`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LtxVideo13bDistilledExtend.Input, Output == LtxVideo13bDistilledExtend.Output {
@@ -2943,6 +2482,8 @@ extension QueueEndpoint where Input == LtxVideo13bDistilledExtend.Input, Output 
 
 /// The types of `fal-ai/ltx-video-13b-distilled/extend`.
 public enum LtxVideo13bDistilledExtend {
+    /// The output of `fal-ai/ltx-video-13b-distilled/extend`: the same as `LtxVideo13bDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LtxVideo13bDev.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = LtxVideo13bDev.LoRAWeight
     public typealias Resolution = AIAvatar.Resolution
@@ -3145,36 +2686,6 @@ public enum LtxVideo13bDistilledExtend {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-video-13b-distilled/extend`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LtxVideo13bDistilledImageToVideo.Input, Output == LtxVideo13bDistilledImageToVideo.Output {
@@ -3184,6 +2695,8 @@ extension QueueEndpoint where Input == LtxVideo13bDistilledImageToVideo.Input, O
 
 /// The types of `fal-ai/ltx-video-13b-distilled/image-to-video`.
 public enum LtxVideo13bDistilledImageToVideo {
+    /// The output of `fal-ai/ltx-video-13b-distilled/image-to-video`: the same as `LtxVideo13bDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LtxVideo13bDev.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = LtxVideo13bDev.LoRAWeight
     public typealias Resolution = AIAvatar.Resolution
@@ -3382,36 +2895,6 @@ public enum LtxVideo13bDistilledImageToVideo {
             validator.number(self.toneMapCompressionRatio, "tone_map_compression_ratio", minimum: 0, maximum: 1)
             validator.number(self.constantRateFactor, "constant_rate_factor", minimum: 0, maximum: 51)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ltx-video-13b-distilled/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
         }
     }
 }

@@ -33,6 +33,8 @@ extension QueueEndpoint where Input == LtxVideo13bDistilledMulticonditioning.Inp
 
 /// The types of `fal-ai/ltx-video-13b-distilled/multiconditioning`.
 public enum LtxVideo13bDistilledMulticonditioning {
+    /// The output of `fal-ai/ltx-video-13b-distilled/multiconditioning`: the same as `LtxVideo13bDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LtxVideo13bDev.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = LtxVideo13bDev.LoRAWeight
     public typealias Resolution = AIAvatar.Resolution
@@ -248,36 +250,6 @@ public enum LtxVideo13bDistilledMulticonditioning {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-video-13b-distilled/multiconditioning`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LtxVideoImageToVideo.Input, Output == LtxVideoImageToVideo.Output {
@@ -287,6 +259,8 @@ extension QueueEndpoint where Input == LtxVideoImageToVideo.Input, Output == Ltx
 
 /// The types of `fal-ai/ltx-video/image-to-video`.
 public enum LtxVideoImageToVideo {
+    /// The output of `fal-ai/ltx-video/image-to-video`: the same as `LtxVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LtxVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -359,31 +333,6 @@ public enum LtxVideoImageToVideo {
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
             validator.number(self.guidanceScale, "guidance_scale", exclusiveMinimum: 1, maximum: 10)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ltx-video/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-        /// The seed used for random number generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
         }
     }
 }
@@ -639,6 +588,8 @@ extension QueueEndpoint where Input == LtxVideoLoRAMulticonditioning.Input, Outp
 
 /// The types of `fal-ai/ltx-video-lora/multiconditioning`.
 public enum LtxVideoLoRAMulticonditioning {
+    /// The output of `fal-ai/ltx-video-lora/multiconditioning`: the same as `LtxVideoLoRAImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LtxVideoLoRAImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = LtxVideoLoRAImageToVideo.LoRAWeight
     public typealias Resolution = AIAvatar.Resolution
@@ -895,36 +846,6 @@ public enum LtxVideoLoRAMulticonditioning {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-video-lora/multiconditioning`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-        /// The generated video.
-        public let video: File
-
-        public init(prompt: String, seed: Int64, video: File) {
-            self.prompt = prompt
-            self.seed = seed
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LtxVideoV095.Input, Output == LtxVideoV095.Output {
@@ -934,6 +855,8 @@ extension QueueEndpoint where Input == LtxVideoV095.Input, Output == LtxVideoV09
 
 /// The types of `fal-ai/ltx-video-v095`.
 public enum LtxVideoV095 {
+    /// The output of `fal-ai/ltx-video-v095`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias File = AIAvatar.File
@@ -1032,31 +955,6 @@ public enum LtxVideoV095 {
 
         public static var allCases: [Self] { [._9x16, ._16x9] }
     }
-
-    /// The output of `fal-ai/ltx-video-v095`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LtxVideoV095Extend.Input, Output == LtxVideoV095Extend.Output {
@@ -1066,6 +964,8 @@ extension QueueEndpoint where Input == LtxVideoV095Extend.Input, Output == LtxVi
 
 /// The types of `fal-ai/ltx-video-v095/extend`.
 public enum LtxVideoV095Extend {
+    /// The output of `fal-ai/ltx-video-v095/extend`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias AspectRatio = LtxVideoV095.AspectRatio
@@ -1192,31 +1092,6 @@ public enum LtxVideoV095Extend {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-video-v095/extend`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LtxVideoV095Multiconditioning.Input, Output == LtxVideoV095Multiconditioning.Output {
@@ -1226,6 +1101,8 @@ extension QueueEndpoint where Input == LtxVideoV095Multiconditioning.Input, Outp
 
 /// The types of `fal-ai/ltx-video-v095/multiconditioning`.
 public enum LtxVideoV095Multiconditioning {
+    /// The output of `fal-ai/ltx-video-v095/multiconditioning`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias AspectRatio = LtxVideoV095.AspectRatio
@@ -1364,31 +1241,6 @@ public enum LtxVideoV095Multiconditioning {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/ltx-video-v095/multiconditioning`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltxv13b098Distilled.Input, Output == Ltxv13b098Distilled.Output {
@@ -1398,42 +1250,15 @@ extension QueueEndpoint where Input == Ltxv13b098Distilled.Input, Output == Ltxv
 
 /// The types of `fal-ai/ltxv-13b-098-distilled`.
 public enum Ltxv13b098Distilled {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `fal-ai/ltxv-13b-098-distilled`: the same as `LtxVideo13bDistilled.Input`, declared once for every endpoint that shares it.
     public typealias Input = LtxVideo13bDistilled.Input
+    /// The output of `fal-ai/ltxv-13b-098-distilled`: the same as `LtxVideo13bDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LtxVideo13bDev.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = LtxVideo13bDev.LoRAWeight
     public typealias Resolution = AIAvatar.Resolution
     public typealias AspectRatio = LtxVideo13bDev.AspectRatio
     public typealias File = AIAvatar.File
-
-    /// The output of `fal-ai/ltxv-13b-098-distilled`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltxv13b098DistilledExtend.Input, Output == Ltxv13b098DistilledExtend.Output {
@@ -1443,238 +1268,16 @@ extension QueueEndpoint where Input == Ltxv13b098DistilledExtend.Input, Output =
 
 /// The types of `fal-ai/ltxv-13b-098-distilled/extend`.
 public enum Ltxv13b098DistilledExtend {
+    /// The input of `fal-ai/ltxv-13b-098-distilled/extend`: the same as `LtxVideo13bDistilledExtend.Input`, declared once for every endpoint that shares it.
+    public typealias Input = LtxVideo13bDistilledExtend.Input
+    /// The output of `fal-ai/ltxv-13b-098-distilled/extend`: the same as `LtxVideo13bDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LtxVideo13bDev.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = LtxVideo13bDev.LoRAWeight
     public typealias Resolution = AIAvatar.Resolution
     public typealias AspectRatio = LtxVideo13bDevExtend.AspectRatio
     public typealias ExtendVideoConditioningInput = LtxVideo13bDevExtend.ExtendVideoConditioningInput
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/ltxv-13b-098-distilled/extend`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt to guide generation
-        public var prompt: String
-        /// Negative prompt for generation
-        ///
-        /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var negativePrompt: String?
-        /// LoRA weights to use for generation
-        ///
-        /// Default: `[]`.
-        public var loras: [LoRAWeight]?
-        /// Resolution of the generated video.
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The aspect ratio of the video.
-        ///
-        /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
-        /// Random seed for generation
-        public var seed: Int64?
-        /// The number of frames in the video.
-        ///
-        /// At least 9, at most 1441. Default: `121`.
-        public var numFrames: Int?
-        /// Number of inference steps during the first pass.
-        ///
-        /// At least 2, at most 12. Default: `8`.
-        public var firstPassNumInferenceSteps: Int?
-        /// Number of inference steps during the second pass.
-        ///
-        /// At least 2, at most 12. Default: `8`.
-        public var secondPassNumInferenceSteps: Int?
-        /// The number of inference steps to skip in the initial steps of the second pass. By skipping some steps at the beginning, the second pass can focus on smaller details instead of larger changes.
-        ///
-        /// At least 1, at most 11. Default: `5`.
-        public var secondPassSkipInitialSteps: Int?
-        /// The frame rate of the video.
-        ///
-        /// At least 1, at most 60. Default: `24`.
-        public var frameRate: Int?
-        /// Whether to expand the prompt using a language model.
-        ///
-        /// Default: `false`.
-        public var expandPrompt: Bool?
-        /// Whether to reverse the video.
-        ///
-        /// Default: `false`.
-        public var reverseVideo: Bool?
-        /// Whether to enable the safety checker.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// Whether to use a detail pass. If True, the model will perform a second pass to refine the video and enhance details. This incurs a 2.0x cost multiplier on the base price.
-        ///
-        /// Default: `false`.
-        public var enableDetailPass: Bool?
-        /// The factor for adaptive instance normalization (AdaIN) applied to generated video chunks after the first. This can help deal with a gradual increase in saturation/contrast in the generated video by normalizing the color distribution across the video. A high value will ensure the color distribution is more consistent across the video, while a low value will allow for more variation in color distribution.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var temporalAdainFactor: Double?
-        /// The compression ratio for tone mapping. This is used to compress the dynamic range of the video to improve visual quality. A value of 0.0 means no compression, while a value of 1.0 means maximum compression.
-        ///
-        /// At least 0, at most 1. Default: `0`.
-        public var toneMapCompressionRatio: Double?
-        /// The constant rate factor (CRF) to compress input media with. Compressed input media more closely matches the model's training data, which can improve motion quality.
-        ///
-        /// At least 0, at most 51. Default: `29`.
-        public var constantRateFactor: Int?
-        /// Video to be extended.
-        public var video: ExtendVideoConditioningInput
-
-        public init(
-            prompt: String,
-            negativePrompt: String? = nil,
-            loras: [LoRAWeight]? = nil,
-            resolution: Resolution? = nil,
-            aspectRatio: AspectRatio? = nil,
-            seed: Int64? = nil,
-            numFrames: Int? = nil,
-            firstPassNumInferenceSteps: Int? = nil,
-            secondPassNumInferenceSteps: Int? = nil,
-            secondPassSkipInitialSteps: Int? = nil,
-            frameRate: Int? = nil,
-            expandPrompt: Bool? = nil,
-            reverseVideo: Bool? = nil,
-            enableSafetyChecker: Bool? = nil,
-            enableDetailPass: Bool? = nil,
-            temporalAdainFactor: Double? = nil,
-            toneMapCompressionRatio: Double? = nil,
-            constantRateFactor: Int? = nil,
-            video: ExtendVideoConditioningInput
-        ) {
-            self.prompt = prompt
-            self.negativePrompt = negativePrompt
-            self.loras = loras
-            self.resolution = resolution
-            self.aspectRatio = aspectRatio
-            self.seed = seed
-            self.numFrames = numFrames
-            self.firstPassNumInferenceSteps = firstPassNumInferenceSteps
-            self.secondPassNumInferenceSteps = secondPassNumInferenceSteps
-            self.secondPassSkipInitialSteps = secondPassSkipInitialSteps
-            self.frameRate = frameRate
-            self.expandPrompt = expandPrompt
-            self.reverseVideo = reverseVideo
-            self.enableSafetyChecker = enableSafetyChecker
-            self.enableDetailPass = enableDetailPass
-            self.temporalAdainFactor = temporalAdainFactor
-            self.toneMapCompressionRatio = toneMapCompressionRatio
-            self.constantRateFactor = constantRateFactor
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numFrames = try wire.optional("num_frames")
-            self.firstPassNumInferenceSteps = try wire.optional("first_pass_num_inference_steps")
-            self.secondPassNumInferenceSteps = try wire.optional("second_pass_num_inference_steps")
-            self.secondPassSkipInitialSteps = try wire.optional("second_pass_skip_initial_steps")
-            self.frameRate = try wire.optional("frame_rate")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableDetailPass = try wire.optional("enable_detail_pass")
-            self.temporalAdainFactor = try wire.optional("temporal_adain_factor")
-            self.toneMapCompressionRatio = try wire.optional("tone_map_compression_ratio")
-            self.constantRateFactor = try wire.optional("constant_rate_factor")
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps")
-            try wire.optional(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps")
-            try wire.optional(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableDetailPass, "enable_detail_pass")
-            try wire.optional(self.temporalAdainFactor, "temporal_adain_factor")
-            try wire.optional(self.toneMapCompressionRatio, "tone_map_compression_ratio")
-            try wire.optional(self.constantRateFactor, "constant_rate_factor")
-            try wire.required(self.video, "video")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "worst quality, inconsistent motion, blurry, jittery, distorted" }
-            public static var resolution: Resolution { ._720p }
-            public static var aspectRatio: AspectRatio { .auto }
-            public static var numFrames: Int { 121 }
-            public static var firstPassNumInferenceSteps: Int { 8 }
-            public static var secondPassNumInferenceSteps: Int { 8 }
-            public static var secondPassSkipInitialSteps: Int { 5 }
-            public static var frameRate: Int { 24 }
-            public static var expandPrompt: Bool { false }
-            public static var reverseVideo: Bool { false }
-            public static var enableSafetyChecker: Bool { true }
-            public static var enableDetailPass: Bool { false }
-            public static var temporalAdainFactor: Double { 0.5 }
-            public static var toneMapCompressionRatio: Double { 0 }
-            public static var constantRateFactor: Int { 29 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 1441)
-            validator.number(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps", minimum: 2, maximum: 12)
-            validator.number(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps", minimum: 2, maximum: 12)
-            validator.number(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps", minimum: 1, maximum: 11)
-            validator.number(self.frameRate, "frame_rate", minimum: 1, maximum: 60)
-            validator.number(self.temporalAdainFactor, "temporal_adain_factor", minimum: 0, maximum: 1)
-            validator.number(self.toneMapCompressionRatio, "tone_map_compression_ratio", minimum: 0, maximum: 1)
-            validator.number(self.constantRateFactor, "constant_rate_factor", minimum: 0, maximum: 51)
-            validator.nested(self.video, "video")
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ltxv-13b-098-distilled/extend`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltxv13b098DistilledImageToVideo.Input, Output == Ltxv13b098DistilledImageToVideo.Output {
@@ -1684,236 +1287,15 @@ extension QueueEndpoint where Input == Ltxv13b098DistilledImageToVideo.Input, Ou
 
 /// The types of `fal-ai/ltxv-13b-098-distilled/image-to-video`.
 public enum Ltxv13b098DistilledImageToVideo {
+    /// The input of `fal-ai/ltxv-13b-098-distilled/image-to-video`: the same as `LtxVideo13bDistilledImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = LtxVideo13bDistilledImageToVideo.Input
+    /// The output of `fal-ai/ltxv-13b-098-distilled/image-to-video`: the same as `LtxVideo13bDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LtxVideo13bDev.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = LtxVideo13bDev.LoRAWeight
     public typealias Resolution = AIAvatar.Resolution
     public typealias AspectRatio = LtxVideo13bDevExtend.AspectRatio
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/ltxv-13b-098-distilled/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt to guide generation
-        public var prompt: String
-        /// Negative prompt for generation
-        ///
-        /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var negativePrompt: String?
-        /// LoRA weights to use for generation
-        ///
-        /// Default: `[]`.
-        public var loras: [LoRAWeight]?
-        /// Resolution of the generated video.
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The aspect ratio of the video.
-        ///
-        /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
-        /// Random seed for generation
-        public var seed: Int64?
-        /// The number of frames in the video.
-        ///
-        /// At least 9, at most 1441. Default: `121`.
-        public var numFrames: Int?
-        /// Number of inference steps during the first pass.
-        ///
-        /// At least 2, at most 12. Default: `8`.
-        public var firstPassNumInferenceSteps: Int?
-        /// Number of inference steps during the second pass.
-        ///
-        /// At least 2, at most 12. Default: `8`.
-        public var secondPassNumInferenceSteps: Int?
-        /// The number of inference steps to skip in the initial steps of the second pass. By skipping some steps at the beginning, the second pass can focus on smaller details instead of larger changes.
-        ///
-        /// At least 1, at most 11. Default: `5`.
-        public var secondPassSkipInitialSteps: Int?
-        /// The frame rate of the video.
-        ///
-        /// At least 1, at most 60. Default: `24`.
-        public var frameRate: Int?
-        /// Whether to expand the prompt using a language model.
-        ///
-        /// Default: `false`.
-        public var expandPrompt: Bool?
-        /// Whether to reverse the video.
-        ///
-        /// Default: `false`.
-        public var reverseVideo: Bool?
-        /// Whether to enable the safety checker.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// Whether to use a detail pass. If True, the model will perform a second pass to refine the video and enhance details. This incurs a 2.0x cost multiplier on the base price.
-        ///
-        /// Default: `false`.
-        public var enableDetailPass: Bool?
-        /// The factor for adaptive instance normalization (AdaIN) applied to generated video chunks after the first. This can help deal with a gradual increase in saturation/contrast in the generated video by normalizing the color distribution across the video. A high value will ensure the color distribution is more consistent across the video, while a low value will allow for more variation in color distribution.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var temporalAdainFactor: Double?
-        /// The compression ratio for tone mapping. This is used to compress the dynamic range of the video to improve visual quality. A value of 0.0 means no compression, while a value of 1.0 means maximum compression.
-        ///
-        /// At least 0, at most 1. Default: `0`.
-        public var toneMapCompressionRatio: Double?
-        /// The constant rate factor (CRF) to compress input media with. Compressed input media more closely matches the model's training data, which can improve motion quality.
-        ///
-        /// At least 0, at most 51. Default: `29`.
-        public var constantRateFactor: Int?
-        /// Image URL for Image-to-Video task
-        public var imageURL: FileInput
-
-        public init(
-            prompt: String,
-            negativePrompt: String? = nil,
-            loras: [LoRAWeight]? = nil,
-            resolution: Resolution? = nil,
-            aspectRatio: AspectRatio? = nil,
-            seed: Int64? = nil,
-            numFrames: Int? = nil,
-            firstPassNumInferenceSteps: Int? = nil,
-            secondPassNumInferenceSteps: Int? = nil,
-            secondPassSkipInitialSteps: Int? = nil,
-            frameRate: Int? = nil,
-            expandPrompt: Bool? = nil,
-            reverseVideo: Bool? = nil,
-            enableSafetyChecker: Bool? = nil,
-            enableDetailPass: Bool? = nil,
-            temporalAdainFactor: Double? = nil,
-            toneMapCompressionRatio: Double? = nil,
-            constantRateFactor: Int? = nil,
-            imageURL: FileInput
-        ) {
-            self.prompt = prompt
-            self.negativePrompt = negativePrompt
-            self.loras = loras
-            self.resolution = resolution
-            self.aspectRatio = aspectRatio
-            self.seed = seed
-            self.numFrames = numFrames
-            self.firstPassNumInferenceSteps = firstPassNumInferenceSteps
-            self.secondPassNumInferenceSteps = secondPassNumInferenceSteps
-            self.secondPassSkipInitialSteps = secondPassSkipInitialSteps
-            self.frameRate = frameRate
-            self.expandPrompt = expandPrompt
-            self.reverseVideo = reverseVideo
-            self.enableSafetyChecker = enableSafetyChecker
-            self.enableDetailPass = enableDetailPass
-            self.temporalAdainFactor = temporalAdainFactor
-            self.toneMapCompressionRatio = toneMapCompressionRatio
-            self.constantRateFactor = constantRateFactor
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numFrames = try wire.optional("num_frames")
-            self.firstPassNumInferenceSteps = try wire.optional("first_pass_num_inference_steps")
-            self.secondPassNumInferenceSteps = try wire.optional("second_pass_num_inference_steps")
-            self.secondPassSkipInitialSteps = try wire.optional("second_pass_skip_initial_steps")
-            self.frameRate = try wire.optional("frame_rate")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableDetailPass = try wire.optional("enable_detail_pass")
-            self.temporalAdainFactor = try wire.optional("temporal_adain_factor")
-            self.toneMapCompressionRatio = try wire.optional("tone_map_compression_ratio")
-            self.constantRateFactor = try wire.optional("constant_rate_factor")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps")
-            try wire.optional(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps")
-            try wire.optional(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableDetailPass, "enable_detail_pass")
-            try wire.optional(self.temporalAdainFactor, "temporal_adain_factor")
-            try wire.optional(self.toneMapCompressionRatio, "tone_map_compression_ratio")
-            try wire.optional(self.constantRateFactor, "constant_rate_factor")
-            try wire.required(self.imageURL, "image_url")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "worst quality, inconsistent motion, blurry, jittery, distorted" }
-            public static var resolution: Resolution { ._720p }
-            public static var aspectRatio: AspectRatio { .auto }
-            public static var numFrames: Int { 121 }
-            public static var firstPassNumInferenceSteps: Int { 8 }
-            public static var secondPassNumInferenceSteps: Int { 8 }
-            public static var secondPassSkipInitialSteps: Int { 5 }
-            public static var frameRate: Int { 24 }
-            public static var expandPrompt: Bool { false }
-            public static var reverseVideo: Bool { false }
-            public static var enableSafetyChecker: Bool { true }
-            public static var enableDetailPass: Bool { false }
-            public static var temporalAdainFactor: Double { 0.5 }
-            public static var toneMapCompressionRatio: Double { 0 }
-            public static var constantRateFactor: Int { 29 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 1441)
-            validator.number(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps", minimum: 2, maximum: 12)
-            validator.number(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps", minimum: 2, maximum: 12)
-            validator.number(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps", minimum: 1, maximum: 11)
-            validator.number(self.frameRate, "frame_rate", minimum: 1, maximum: 60)
-            validator.number(self.temporalAdainFactor, "temporal_adain_factor", minimum: 0, maximum: 1)
-            validator.number(self.toneMapCompressionRatio, "tone_map_compression_ratio", minimum: 0, maximum: 1)
-            validator.number(self.constantRateFactor, "constant_rate_factor", minimum: 0, maximum: 51)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ltxv-13b-098-distilled/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Ltxv13b098DistilledMulticonditioning.Input, Output == Ltxv13b098DistilledMulticonditioning.Output {
@@ -1923,6 +1305,10 @@ extension QueueEndpoint where Input == Ltxv13b098DistilledMulticonditioning.Inpu
 
 /// The types of `fal-ai/ltxv-13b-098-distilled/multiconditioning`.
 public enum Ltxv13b098DistilledMulticonditioning {
+    /// The input of `fal-ai/ltxv-13b-098-distilled/multiconditioning`: the same as `LtxVideo13bDistilledMulticonditioning.Input`, declared once for every endpoint that shares it.
+    public typealias Input = LtxVideo13bDistilledMulticonditioning.Input
+    /// The output of `fal-ai/ltxv-13b-098-distilled/multiconditioning`: the same as `LtxVideo13bDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LtxVideo13bDev.Output
     /// Types this endpoint shares with others, declared once.
     public typealias LoRAWeight = LtxVideo13bDev.LoRAWeight
     public typealias Resolution = AIAvatar.Resolution
@@ -1931,243 +1317,6 @@ public enum Ltxv13b098DistilledMulticonditioning {
     public typealias VideoConditioningInput = LtxVideo13bDevMulticonditioning.VideoConditioningInput
     public typealias ConditioningType = LtxVideo13bDevMulticonditioning.ConditioningType
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/ltxv-13b-098-distilled/multiconditioning`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt to guide generation
-        public var prompt: String
-        /// Negative prompt for generation
-        ///
-        /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var negativePrompt: String?
-        /// LoRA weights to use for generation
-        ///
-        /// Default: `[]`.
-        public var loras: [LoRAWeight]?
-        /// Resolution of the generated video.
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The aspect ratio of the video.
-        ///
-        /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
-        /// Random seed for generation
-        public var seed: Int64?
-        /// The number of frames in the video.
-        ///
-        /// At least 9, at most 1441. Default: `121`.
-        public var numFrames: Int?
-        /// Number of inference steps during the first pass.
-        ///
-        /// At least 2, at most 12. Default: `8`.
-        public var firstPassNumInferenceSteps: Int?
-        /// Number of inference steps during the second pass.
-        ///
-        /// At least 2, at most 12. Default: `8`.
-        public var secondPassNumInferenceSteps: Int?
-        /// The number of inference steps to skip in the initial steps of the second pass. By skipping some steps at the beginning, the second pass can focus on smaller details instead of larger changes.
-        ///
-        /// At least 1, at most 11. Default: `5`.
-        public var secondPassSkipInitialSteps: Int?
-        /// The frame rate of the video.
-        ///
-        /// At least 1, at most 60. Default: `24`.
-        public var frameRate: Int?
-        /// Whether to expand the prompt using a language model.
-        ///
-        /// Default: `false`.
-        public var expandPrompt: Bool?
-        /// Whether to reverse the video.
-        ///
-        /// Default: `false`.
-        public var reverseVideo: Bool?
-        /// Whether to enable the safety checker.
-        ///
-        /// Default: `true`.
-        public var enableSafetyChecker: Bool?
-        /// Whether to use a detail pass. If True, the model will perform a second pass to refine the video and enhance details. This incurs a 2.0x cost multiplier on the base price.
-        ///
-        /// Default: `false`.
-        public var enableDetailPass: Bool?
-        /// The factor for adaptive instance normalization (AdaIN) applied to generated video chunks after the first. This can help deal with a gradual increase in saturation/contrast in the generated video by normalizing the color distribution across the video. A high value will ensure the color distribution is more consistent across the video, while a low value will allow for more variation in color distribution.
-        ///
-        /// At least 0, at most 1. Default: `0.5`.
-        public var temporalAdainFactor: Double?
-        /// The compression ratio for tone mapping. This is used to compress the dynamic range of the video to improve visual quality. A value of 0.0 means no compression, while a value of 1.0 means maximum compression.
-        ///
-        /// At least 0, at most 1. Default: `0`.
-        public var toneMapCompressionRatio: Double?
-        /// The constant rate factor (CRF) to compress input media with. Compressed input media more closely matches the model's training data, which can improve motion quality.
-        ///
-        /// At least 0, at most 51. Default: `29`.
-        public var constantRateFactor: Int?
-        /// URL of images to use as conditioning
-        ///
-        /// Default: `[]`.
-        public var images: [ImageConditioningInput]?
-        /// Videos to use as conditioning
-        ///
-        /// Default: `[]`.
-        public var videos: [VideoConditioningInput]?
-
-        public init(
-            prompt: String,
-            negativePrompt: String? = nil,
-            loras: [LoRAWeight]? = nil,
-            resolution: Resolution? = nil,
-            aspectRatio: AspectRatio? = nil,
-            seed: Int64? = nil,
-            numFrames: Int? = nil,
-            firstPassNumInferenceSteps: Int? = nil,
-            secondPassNumInferenceSteps: Int? = nil,
-            secondPassSkipInitialSteps: Int? = nil,
-            frameRate: Int? = nil,
-            expandPrompt: Bool? = nil,
-            reverseVideo: Bool? = nil,
-            enableSafetyChecker: Bool? = nil,
-            enableDetailPass: Bool? = nil,
-            temporalAdainFactor: Double? = nil,
-            toneMapCompressionRatio: Double? = nil,
-            constantRateFactor: Int? = nil,
-            images: [ImageConditioningInput]? = nil,
-            videos: [VideoConditioningInput]? = nil
-        ) {
-            self.prompt = prompt
-            self.negativePrompt = negativePrompt
-            self.loras = loras
-            self.resolution = resolution
-            self.aspectRatio = aspectRatio
-            self.seed = seed
-            self.numFrames = numFrames
-            self.firstPassNumInferenceSteps = firstPassNumInferenceSteps
-            self.secondPassNumInferenceSteps = secondPassNumInferenceSteps
-            self.secondPassSkipInitialSteps = secondPassSkipInitialSteps
-            self.frameRate = frameRate
-            self.expandPrompt = expandPrompt
-            self.reverseVideo = reverseVideo
-            self.enableSafetyChecker = enableSafetyChecker
-            self.enableDetailPass = enableDetailPass
-            self.temporalAdainFactor = temporalAdainFactor
-            self.toneMapCompressionRatio = toneMapCompressionRatio
-            self.constantRateFactor = constantRateFactor
-            self.images = images
-            self.videos = videos
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numFrames = try wire.optional("num_frames")
-            self.firstPassNumInferenceSteps = try wire.optional("first_pass_num_inference_steps")
-            self.secondPassNumInferenceSteps = try wire.optional("second_pass_num_inference_steps")
-            self.secondPassSkipInitialSteps = try wire.optional("second_pass_skip_initial_steps")
-            self.frameRate = try wire.optional("frame_rate")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableDetailPass = try wire.optional("enable_detail_pass")
-            self.temporalAdainFactor = try wire.optional("temporal_adain_factor")
-            self.toneMapCompressionRatio = try wire.optional("tone_map_compression_ratio")
-            self.constantRateFactor = try wire.optional("constant_rate_factor")
-            self.images = try wire.optional("images")
-            self.videos = try wire.optional("videos")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps")
-            try wire.optional(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps")
-            try wire.optional(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableDetailPass, "enable_detail_pass")
-            try wire.optional(self.temporalAdainFactor, "temporal_adain_factor")
-            try wire.optional(self.toneMapCompressionRatio, "tone_map_compression_ratio")
-            try wire.optional(self.constantRateFactor, "constant_rate_factor")
-            try wire.optional(self.images, "images")
-            try wire.optional(self.videos, "videos")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "worst quality, inconsistent motion, blurry, jittery, distorted" }
-            public static var resolution: Resolution { ._720p }
-            public static var aspectRatio: AspectRatio { .auto }
-            public static var numFrames: Int { 121 }
-            public static var firstPassNumInferenceSteps: Int { 8 }
-            public static var secondPassNumInferenceSteps: Int { 8 }
-            public static var secondPassSkipInitialSteps: Int { 5 }
-            public static var frameRate: Int { 24 }
-            public static var expandPrompt: Bool { false }
-            public static var reverseVideo: Bool { false }
-            public static var enableSafetyChecker: Bool { true }
-            public static var enableDetailPass: Bool { false }
-            public static var temporalAdainFactor: Double { 0.5 }
-            public static var toneMapCompressionRatio: Double { 0 }
-            public static var constantRateFactor: Int { 29 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 1441)
-            validator.number(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps", minimum: 2, maximum: 12)
-            validator.number(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps", minimum: 2, maximum: 12)
-            validator.number(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps", minimum: 1, maximum: 11)
-            validator.number(self.frameRate, "frame_rate", minimum: 1, maximum: 60)
-            validator.number(self.temporalAdainFactor, "temporal_adain_factor", minimum: 0, maximum: 1)
-            validator.number(self.toneMapCompressionRatio, "tone_map_compression_ratio", minimum: 0, maximum: 1)
-            validator.number(self.constantRateFactor, "constant_rate_factor", minimum: 0, maximum: 51)
-            validator.nested(self.images, "images")
-            validator.nested(self.videos, "videos")
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/ltxv-13b-098-distilled/multiconditioning`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The prompt used for generation.
-        public let prompt: String
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LumaDreamMachineRay2.Input, Output == LumaDreamMachineRay2.Output {
@@ -2177,6 +1326,8 @@ extension QueueEndpoint where Input == LumaDreamMachineRay2.Input, Output == Lum
 
 /// The types of `fal-ai/luma-dream-machine/ray-2`.
 public enum LumaDreamMachineRay2 {
+    /// The output of `fal-ai/luma-dream-machine/ray-2`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -2288,26 +1439,6 @@ public enum LumaDreamMachineRay2 {
 
         public static var allCases: [Self] { [._5s, ._9s] }
     }
-
-    /// The output of `fal-ai/luma-dream-machine/ray-2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LumaDreamMachineRay2Flash.Input, Output == LumaDreamMachineRay2Flash.Output {
@@ -2317,99 +1448,15 @@ extension QueueEndpoint where Input == LumaDreamMachineRay2Flash.Input, Output =
 
 /// The types of `fal-ai/luma-dream-machine/ray-2-flash`.
 public enum LumaDreamMachineRay2Flash {
+    /// The input of `fal-ai/luma-dream-machine/ray-2-flash`: the same as `LumaDreamMachineRay2.Input`, declared once for every endpoint that shares it.
+    public typealias Input = LumaDreamMachineRay2.Input
+    /// The output of `fal-ai/luma-dream-machine/ray-2-flash`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = LumaDreamMachineRay2.AspectRatio
     public typealias Resolution = LumaDreamMachineRay2.Resolution
     public typealias Duration = LumaDreamMachineRay2.Duration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/luma-dream-machine/ray-2-flash`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At least 3 characters, at most 5000 characters.
-        public var prompt: String
-        /// The aspect ratio of the generated video
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// Whether the video should loop (end of video is blended with the beginning)
-        ///
-        /// Default: `false`.
-        public var loop: Bool?
-        /// The resolution of the generated video (720p costs 2x more, 1080p costs 4x more)
-        ///
-        /// Default: `._540p`.
-        public var resolution: Resolution?
-        /// The duration of the generated video (9s costs 2x more)
-        ///
-        /// Default: `._5s`.
-        public var duration: Duration?
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            loop: Bool? = nil,
-            resolution: Resolution? = nil,
-            duration: Duration? = nil
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.loop = loop
-            self.resolution = resolution
-            self.duration = duration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.loop = try wire.optional("loop")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.loop, "loop")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var loop: Bool { false }
-            public static var resolution: Resolution { ._540p }
-            public static var duration: Duration { ._5s }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/luma-dream-machine/ray-2-flash`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LumaDreamMachineRay2FlashImageToVideo.Input, Output == LumaDreamMachineRay2FlashImageToVideo.Output {
@@ -2765,111 +1812,15 @@ extension QueueEndpoint where Input == LumaDreamMachineRay2ImageToVideo.Input, O
 
 /// The types of `fal-ai/luma-dream-machine/ray-2/image-to-video`.
 public enum LumaDreamMachineRay2ImageToVideo {
+    /// The input of `fal-ai/luma-dream-machine/ray-2/image-to-video`: the same as `LumaDreamMachineRay2FlashImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = LumaDreamMachineRay2FlashImageToVideo.Input
+    /// The output of `fal-ai/luma-dream-machine/ray-2/image-to-video`: the same as `LumaDreamMachineRay2FlashImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LumaDreamMachineRay2FlashImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = LumaDreamMachineRay2.AspectRatio
     public typealias Resolution = LumaDreamMachineRay2.Resolution
     public typealias Duration = LumaDreamMachineRay2.Duration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/luma-dream-machine/ray-2/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At least 3 characters, at most 5000 characters.
-        public var prompt: String
-        /// Initial image to start the video from. Can be used together with end_image_url.
-        public var imageURL: String?
-        /// Final image to end the video with. Can be used together with image_url.
-        public var endImageURL: String?
-        /// The aspect ratio of the generated video
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// Whether the video should loop (end of video is blended with the beginning)
-        ///
-        /// Default: `false`.
-        public var loop: Bool?
-        /// The resolution of the generated video (720p costs 2x more, 1080p costs 4x more)
-        ///
-        /// Default: `._540p`.
-        public var resolution: Resolution?
-        /// The duration of the generated video
-        ///
-        /// Default: `._5s`.
-        public var duration: Duration?
-
-        public init(
-            prompt: String,
-            imageURL: String? = nil,
-            endImageURL: String? = nil,
-            aspectRatio: AspectRatio? = nil,
-            loop: Bool? = nil,
-            resolution: Resolution? = nil,
-            duration: Duration? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.endImageURL = endImageURL
-            self.aspectRatio = aspectRatio
-            self.loop = loop
-            self.resolution = resolution
-            self.duration = duration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.loop = try wire.optional("loop")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.loop, "loop")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var loop: Bool { false }
-            public static var resolution: Resolution { ._540p }
-            public static var duration: Duration { ._5s }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/luma-dream-machine/ray-2/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL of the generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LumaDreamMachineRay2Modify.Input, Output == LumaDreamMachineRay2Modify.Output {
@@ -2879,79 +1830,13 @@ extension QueueEndpoint where Input == LumaDreamMachineRay2Modify.Input, Output 
 
 /// The types of `fal-ai/luma-dream-machine/ray-2/modify`.
 public enum LumaDreamMachineRay2Modify {
+    /// The input of `fal-ai/luma-dream-machine/ray-2/modify`: the same as `LumaDreamMachineRay2FlashModify.Input`, declared once for every endpoint that shares it.
+    public typealias Input = LumaDreamMachineRay2FlashModify.Input
+    /// The output of `fal-ai/luma-dream-machine/ray-2/modify`: the same as `LumaDreamMachineRay2FlashModify.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LumaDreamMachineRay2FlashModify.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Mode = LumaDreamMachineRay2FlashModify.Mode
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/luma-dream-machine/ray-2/modify`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of the input video to modify
-        public var videoURL: FileInput
-        /// Optional URL of the first frame image for modification
-        public var imageURL: String?
-        /// Instruction for modifying the video
-        ///
-        /// At least 3 characters, at most 5000 characters.
-        public var prompt: String?
-        /// Amount of modification to apply to the video, adhere_1 is the least amount of modification, reimagine_3 is the most
-        ///
-        /// Default: `.flex1`.
-        public var mode: Mode?
-
-        public init(videoURL: FileInput, imageURL: String? = nil, prompt: String? = nil, mode: Mode? = nil) {
-            self.videoURL = videoURL
-            self.imageURL = imageURL
-            self.prompt = prompt
-            self.mode = mode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.imageURL = try wire.optional("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.mode = try wire.optional("mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.mode, "mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var mode: Mode { .flex1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/luma-dream-machine/ray-2/modify`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL of the modified video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == LumaDreamMachineRay2Reframe.Input, Output == LumaDreamMachineRay2Reframe.Output {
@@ -2961,113 +1846,13 @@ extension QueueEndpoint where Input == LumaDreamMachineRay2Reframe.Input, Output
 
 /// The types of `fal-ai/luma-dream-machine/ray-2/reframe`.
 public enum LumaDreamMachineRay2Reframe {
+    /// The input of `fal-ai/luma-dream-machine/ray-2/reframe`: the same as `LumaDreamMachineRay2FlashReframe.Input`, declared once for every endpoint that shares it.
+    public typealias Input = LumaDreamMachineRay2FlashReframe.Input
+    /// The output of `fal-ai/luma-dream-machine/ray-2/reframe`: the same as `LumaDreamMachineRay2FlashReframe.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LumaDreamMachineRay2FlashReframe.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = LumaDreamMachineRay2FlashReframe.AspectRatio
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/luma-dream-machine/ray-2/reframe`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of the input video to reframe
-        public var videoURL: FileInput
-        /// The aspect ratio of the reframed video
-        public var aspectRatio: AspectRatio
-        /// Optional URL of the first frame image for reframing
-        public var imageURL: String?
-        /// X position of the grid for reframing
-        public var gridPositionX: Int?
-        /// Y position of the grid for reframing
-        public var gridPositionY: Int?
-        /// Optional prompt for reframing
-        ///
-        /// At least 1 character, at most 5000 characters.
-        public var prompt: String?
-        /// End X coordinate for reframing
-        public var xEnd: Int?
-        /// Start X coordinate for reframing
-        public var xStart: Int?
-        /// End Y coordinate for reframing
-        public var yEnd: Int?
-        /// Start Y coordinate for reframing
-        public var yStart: Int?
-
-        public init(
-            videoURL: FileInput,
-            aspectRatio: AspectRatio,
-            imageURL: String? = nil,
-            gridPositionX: Int? = nil,
-            gridPositionY: Int? = nil,
-            prompt: String? = nil,
-            xEnd: Int? = nil,
-            xStart: Int? = nil,
-            yEnd: Int? = nil,
-            yStart: Int? = nil
-        ) {
-            self.videoURL = videoURL
-            self.aspectRatio = aspectRatio
-            self.imageURL = imageURL
-            self.gridPositionX = gridPositionX
-            self.gridPositionY = gridPositionY
-            self.prompt = prompt
-            self.xEnd = xEnd
-            self.xStart = xStart
-            self.yEnd = yEnd
-            self.yStart = yStart
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.aspectRatio = try wire.required("aspect_ratio")
-            self.imageURL = try wire.optional("image_url")
-            self.gridPositionX = try wire.optional("grid_position_x")
-            self.gridPositionY = try wire.optional("grid_position_y")
-            self.prompt = try wire.optional("prompt")
-            self.xEnd = try wire.optional("x_end")
-            self.xStart = try wire.optional("x_start")
-            self.yEnd = try wire.optional("y_end")
-            self.yStart = try wire.optional("y_start")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.gridPositionX, "grid_position_x")
-            try wire.optional(self.gridPositionY, "grid_position_y")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.xEnd, "x_end")
-            try wire.optional(self.xStart, "x_start")
-            try wire.optional(self.yEnd, "y_end")
-            try wire.optional(self.yStart, "y_start")
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/luma-dream-machine/ray-2/reframe`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL of the reframed video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Lyra2Zoom.Input, Output == Lyra2Zoom.Output {

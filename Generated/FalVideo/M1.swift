@@ -29,6 +29,8 @@ extension QueueEndpoint where Input == MagiDistilled.Input, Output == MagiDistil
 
 /// The types of `fal-ai/magi-distilled`.
 public enum MagiDistilled {
+    /// The output of `fal-ai/magi-distilled`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
@@ -116,31 +118,6 @@ public enum MagiDistilled {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/magi-distilled`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MagiDistilledExtendVideo.Input, Output == MagiDistilledExtendVideo.Output {
@@ -150,6 +127,8 @@ extension QueueEndpoint where Input == MagiDistilledExtendVideo.Input, Output ==
 
 /// The types of `fal-ai/magi-distilled/extend-video`.
 public enum MagiDistilledExtendVideo {
+    /// The output of `fal-ai/magi-distilled/extend-video`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
@@ -252,31 +231,6 @@ public enum MagiDistilledExtendVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/magi-distilled/extend-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MagiDistilledImageToVideo.Input, Output == MagiDistilledImageToVideo.Output {
@@ -286,6 +240,8 @@ extension QueueEndpoint where Input == MagiDistilledImageToVideo.Input, Output =
 
 /// The types of `fal-ai/magi-distilled/image-to-video`.
 public enum MagiDistilledImageToVideo {
+    /// The output of `fal-ai/magi-distilled/image-to-video`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
@@ -379,31 +335,6 @@ public enum MagiDistilledImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/magi-distilled/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MagiExtendVideo.Input, Output == MagiExtendVideo.Output {
@@ -413,6 +344,8 @@ extension QueueEndpoint where Input == MagiExtendVideo.Input, Output == MagiExte
 
 /// The types of `fal-ai/magi/extend-video`.
 public enum MagiExtendVideo {
+    /// The output of `fal-ai/magi/extend-video`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
@@ -515,31 +448,6 @@ public enum MagiExtendVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/magi/extend-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MagiImageToVideo.Input, Output == MagiImageToVideo.Output {
@@ -549,6 +457,8 @@ extension QueueEndpoint where Input == MagiImageToVideo.Input, Output == MagiIma
 
 /// The types of `fal-ai/magi/image-to-video`.
 public enum MagiImageToVideo {
+    /// The output of `fal-ai/magi/image-to-video`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
@@ -642,31 +552,6 @@ public enum MagiImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/magi/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxHailuo02FastImageToVideo.Input, Output == MinimaxHailuo02FastImageToVideo.Output {
@@ -676,6 +561,8 @@ extension QueueEndpoint where Input == MinimaxHailuo02FastImageToVideo.Input, Ou
 
 /// The types of `fal-ai/minimax/hailuo-02-fast/image-to-video`.
 public enum MinimaxHailuo02FastImageToVideo {
+    /// The output of `fal-ai/minimax/hailuo-02-fast/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -740,26 +627,6 @@ public enum MinimaxHailuo02FastImageToVideo {
 
         public static var allCases: [Self] { [._6, ._10] }
     }
-
-    /// The output of `fal-ai/minimax/hailuo-02-fast/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxHailuo02ProImageToVideo.Input, Output == MinimaxHailuo02ProImageToVideo.Output {
@@ -769,6 +636,8 @@ extension QueueEndpoint where Input == MinimaxHailuo02ProImageToVideo.Input, Out
 
 /// The types of `fal-ai/minimax/hailuo-02/pro/image-to-video`.
 public enum MinimaxHailuo02ProImageToVideo {
+    /// The output of `fal-ai/minimax/hailuo-02/pro/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -818,26 +687,6 @@ public enum MinimaxHailuo02ProImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax/hailuo-02/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxHailuo02ProTextToVideo.Input, Output == MinimaxHailuo02ProTextToVideo.Output {
@@ -847,6 +696,8 @@ extension QueueEndpoint where Input == MinimaxHailuo02ProTextToVideo.Input, Outp
 
 /// The types of `fal-ai/minimax/hailuo-02/pro/text-to-video`.
 public enum MinimaxHailuo02ProTextToVideo {
+    /// The output of `fal-ai/minimax/hailuo-02/pro/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -887,26 +738,6 @@ public enum MinimaxHailuo02ProTextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax/hailuo-02/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxHailuo02StandardImageToVideo.Input, Output == MinimaxHailuo02StandardImageToVideo.Output {
@@ -916,6 +747,8 @@ extension QueueEndpoint where Input == MinimaxHailuo02StandardImageToVideo.Input
 
 /// The types of `fal-ai/minimax/hailuo-02/standard/image-to-video`.
 public enum MinimaxHailuo02StandardImageToVideo {
+    /// The output of `fal-ai/minimax/hailuo-02/standard/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = MinimaxHailuo02FastImageToVideo.Duration
     public typealias File = AIAvatar.File
@@ -1001,26 +834,6 @@ public enum MinimaxHailuo02StandardImageToVideo {
 
         public static var allCases: [Self] { [._512P, ._768P] }
     }
-
-    /// The output of `fal-ai/minimax/hailuo-02/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxHailuo02StandardTextToVideo.Input, Output == MinimaxHailuo02StandardTextToVideo.Output {
@@ -1030,6 +843,8 @@ extension QueueEndpoint where Input == MinimaxHailuo02StandardTextToVideo.Input,
 
 /// The types of `fal-ai/minimax/hailuo-02/standard/text-to-video`.
 public enum MinimaxHailuo02StandardTextToVideo {
+    /// The output of `fal-ai/minimax/hailuo-02/standard/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = MinimaxHailuo02FastImageToVideo.Duration
     public typealias File = AIAvatar.File
@@ -1079,26 +894,6 @@ public enum MinimaxHailuo02StandardTextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax/hailuo-02/standard/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxHailuo23FastProImageToVideo.Input, Output == MinimaxHailuo23FastProImageToVideo.Output {
@@ -1108,6 +903,8 @@ extension QueueEndpoint where Input == MinimaxHailuo23FastProImageToVideo.Input,
 
 /// The types of `fal-ai/minimax/hailuo-2.3-fast/pro/image-to-video`.
 public enum MinimaxHailuo23FastProImageToVideo {
+    /// The output of `fal-ai/minimax/hailuo-2.3-fast/pro/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -1155,26 +952,6 @@ public enum MinimaxHailuo23FastProImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax/hailuo-2.3-fast/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxHailuo23FastStandardImageToVideo.Input, Output == MinimaxHailuo23FastStandardImageToVideo.Output {
@@ -1184,6 +961,8 @@ extension QueueEndpoint where Input == MinimaxHailuo23FastStandardImageToVideo.I
 
 /// The types of `fal-ai/minimax/hailuo-2.3-fast/standard/image-to-video`.
 public enum MinimaxHailuo23FastStandardImageToVideo {
+    /// The output of `fal-ai/minimax/hailuo-2.3-fast/standard/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = MinimaxHailuo02FastImageToVideo.Duration
     public typealias File = AIAvatar.File
@@ -1240,26 +1019,6 @@ public enum MinimaxHailuo23FastStandardImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax/hailuo-2.3-fast/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxHailuo23ProImageToVideo.Input, Output == MinimaxHailuo23ProImageToVideo.Output {
@@ -1269,73 +1028,12 @@ extension QueueEndpoint where Input == MinimaxHailuo23ProImageToVideo.Input, Out
 
 /// The types of `fal-ai/minimax/hailuo-2.3/pro/image-to-video`.
 public enum MinimaxHailuo23ProImageToVideo {
+    /// The input of `fal-ai/minimax/hailuo-2.3/pro/image-to-video`: the same as `MinimaxHailuo23FastProImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = MinimaxHailuo23FastProImageToVideo.Input
+    /// The output of `fal-ai/minimax/hailuo-2.3/pro/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/minimax/hailuo-2.3/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation
-        ///
-        /// At least 1 character, at most 2000 characters.
-        public var prompt: String
-        /// Whether to use the model's prompt optimizer
-        ///
-        /// Default: `true`.
-        public var promptOptimizer: Bool?
-        /// URL of the image to use as the first frame
-        public var imageURL: FileInput
-
-        public init(prompt: String, promptOptimizer: Bool? = nil, imageURL: FileInput) {
-            self.prompt = prompt
-            self.promptOptimizer = promptOptimizer
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
-            try wire.required(self.imageURL, "image_url")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var promptOptimizer: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/minimax/hailuo-2.3/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxHailuo23ProTextToVideo.Input, Output == MinimaxHailuo23ProTextToVideo.Output {
@@ -1345,6 +1043,8 @@ extension QueueEndpoint where Input == MinimaxHailuo23ProTextToVideo.Input, Outp
 
 /// The types of `fal-ai/minimax/hailuo-2.3/pro/text-to-video`.
 public enum MinimaxHailuo23ProTextToVideo {
+    /// The output of `fal-ai/minimax/hailuo-2.3/pro/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -1387,26 +1087,6 @@ public enum MinimaxHailuo23ProTextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax/hailuo-2.3/pro/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxHailuo23StandardImageToVideo.Input, Output == MinimaxHailuo23StandardImageToVideo.Output {
@@ -1416,6 +1096,8 @@ extension QueueEndpoint where Input == MinimaxHailuo23StandardImageToVideo.Input
 
 /// The types of `fal-ai/minimax/hailuo-2.3/standard/image-to-video`.
 public enum MinimaxHailuo23StandardImageToVideo {
+    /// The output of `fal-ai/minimax/hailuo-2.3/standard/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = MinimaxHailuo02FastImageToVideo.Duration
     public typealias File = AIAvatar.File
@@ -1472,26 +1154,6 @@ public enum MinimaxHailuo23StandardImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax/hailuo-2.3/standard/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxHailuo23StandardTextToVideo.Input, Output == MinimaxHailuo23StandardTextToVideo.Output {
@@ -1501,6 +1163,8 @@ extension QueueEndpoint where Input == MinimaxHailuo23StandardTextToVideo.Input,
 
 /// The types of `fal-ai/minimax/hailuo-2.3/standard/text-to-video`.
 public enum MinimaxHailuo23StandardTextToVideo {
+    /// The output of `fal-ai/minimax/hailuo-2.3/standard/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = MinimaxHailuo02FastImageToVideo.Duration
     public typealias File = AIAvatar.File
@@ -1548,26 +1212,6 @@ public enum MinimaxHailuo23StandardTextToVideo {
             var validator = Validator(path)
             validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2000)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/minimax/hailuo-2.3/standard/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }

@@ -29,6 +29,8 @@ extension QueueEndpoint where Input == MinimaxVideo01.Input, Output == MinimaxVi
 
 /// The types of `fal-ai/minimax/video-01`.
 public enum MinimaxVideo01 {
+    /// The output of `fal-ai/minimax/video-01`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -69,26 +71,6 @@ public enum MinimaxVideo01 {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax/video-01`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxVideo01Director.Input, Output == MinimaxVideo01Director.Output {
@@ -98,6 +80,8 @@ extension QueueEndpoint where Input == MinimaxVideo01Director.Input, Output == M
 
 /// The types of `fal-ai/minimax/video-01-director`.
 public enum MinimaxVideo01Director {
+    /// The output of `fal-ai/minimax/video-01-director`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -140,26 +124,6 @@ public enum MinimaxVideo01Director {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax/video-01-director`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxVideo01DirectorImageToVideo.Input, Output == MinimaxVideo01DirectorImageToVideo.Output {
@@ -169,6 +133,8 @@ extension QueueEndpoint where Input == MinimaxVideo01DirectorImageToVideo.Input,
 
 /// The types of `fal-ai/minimax/video-01-director/image-to-video`.
 public enum MinimaxVideo01DirectorImageToVideo {
+    /// The output of `fal-ai/minimax/video-01-director/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -216,26 +182,6 @@ public enum MinimaxVideo01DirectorImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax/video-01-director/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxVideo01ImageToVideo.Input, Output == MinimaxVideo01ImageToVideo.Output {
@@ -245,6 +191,8 @@ extension QueueEndpoint where Input == MinimaxVideo01ImageToVideo.Input, Output 
 
 /// The types of `fal-ai/minimax/video-01/image-to-video`.
 public enum MinimaxVideo01ImageToVideo {
+    /// The output of `fal-ai/minimax/video-01/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -290,26 +238,6 @@ public enum MinimaxVideo01ImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/minimax/video-01/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxVideo01Live.Input, Output == MinimaxVideo01Live.Output {
@@ -319,66 +247,12 @@ extension QueueEndpoint where Input == MinimaxVideo01Live.Input, Output == Minim
 
 /// The types of `fal-ai/minimax/video-01-live`.
 public enum MinimaxVideo01Live {
+    /// The input of `fal-ai/minimax/video-01-live`: the same as `MinimaxVideo01.Input`, declared once for every endpoint that shares it.
+    public typealias Input = MinimaxVideo01.Input
+    /// The output of `fal-ai/minimax/video-01-live`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/minimax/video-01-live`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At most 2000 characters.
-        public var prompt: String
-        /// Whether to use the model's prompt optimizer
-        ///
-        /// Default: `true`.
-        public var promptOptimizer: Bool?
-
-        public init(prompt: String, promptOptimizer: Bool? = nil) {
-            self.prompt = prompt
-            self.promptOptimizer = promptOptimizer
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var promptOptimizer: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/minimax/video-01-live`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxVideo01LiveImageToVideo.Input, Output == MinimaxVideo01LiveImageToVideo.Output {
@@ -388,71 +262,12 @@ extension QueueEndpoint where Input == MinimaxVideo01LiveImageToVideo.Input, Out
 
 /// The types of `fal-ai/minimax/video-01-live/image-to-video`.
 public enum MinimaxVideo01LiveImageToVideo {
+    /// The input of `fal-ai/minimax/video-01-live/image-to-video`: the same as `MinimaxVideo01ImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = MinimaxVideo01ImageToVideo.Input
+    /// The output of `fal-ai/minimax/video-01-live/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/minimax/video-01-live/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At most 2000 characters.
-        public var prompt: String
-        /// URL of the image to use as the first frame
-        public var imageURL: FileInput
-        /// Whether to use the model's prompt optimizer
-        ///
-        /// Default: `true`.
-        public var promptOptimizer: Bool?
-
-        public init(prompt: String, imageURL: FileInput, promptOptimizer: Bool? = nil) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.promptOptimizer = promptOptimizer
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var promptOptimizer: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/minimax/video-01-live/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MinimaxVideo01SubjectReference.Input, Output == MinimaxVideo01SubjectReference.Output {
@@ -462,6 +277,8 @@ extension QueueEndpoint where Input == MinimaxVideo01SubjectReference.Input, Out
 
 /// The types of `fal-ai/minimax/video-01-subject-reference`.
 public enum MinimaxVideo01SubjectReference {
+    /// The output of `fal-ai/minimax/video-01-subject-reference`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -505,26 +322,6 @@ public enum MinimaxVideo01SubjectReference {
             var validator = Validator(path)
             validator.string(self.prompt, "prompt", maxLength: 2000)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/minimax/video-01-subject-reference`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }
@@ -743,6 +540,8 @@ extension QueueEndpoint where Input == MmaudioV2.Input, Output == MmaudioV2.Outp
 
 /// The types of `fal-ai/mmaudio-v2`.
 public enum MmaudioV2 {
+    /// The output of `fal-ai/mmaudio-v2`: the same as `Latentsync.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Latentsync.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -839,26 +638,6 @@ public enum MmaudioV2 {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/mmaudio-v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video with the lip sync.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MoonvalleyMareyI2v.Input, Output == MoonvalleyMareyI2v.Output {
@@ -868,6 +647,8 @@ extension QueueEndpoint where Input == MoonvalleyMareyI2v.Input, Output == Moonv
 
 /// The types of `moonvalley/marey/i2v`.
 public enum MoonvalleyMareyI2v {
+    /// The output of `moonvalley/marey/i2v`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = Kandinsky5TextToVideo.Duration
     public typealias File = AIAvatar.File
@@ -960,26 +741,6 @@ public enum MoonvalleyMareyI2v {
 
         public static var allCases: [Self] { [._1920x1080, ._1080x1920, ._1152x1152, ._1536x1152, ._1152x1536] }
     }
-
-    /// The output of `moonvalley/marey/i2v`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MoonvalleyMareyMotionTransfer.Input, Output == MoonvalleyMareyMotionTransfer.Output {
@@ -989,6 +750,8 @@ extension QueueEndpoint where Input == MoonvalleyMareyMotionTransfer.Input, Outp
 
 /// The types of `moonvalley/marey/motion-transfer`.
 public enum MoonvalleyMareyMotionTransfer {
+    /// The output of `moonvalley/marey/motion-transfer`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -1056,26 +819,6 @@ public enum MoonvalleyMareyMotionTransfer {
             public static var seed: Int64 { -1 }
         }
     }
-
-    /// The output of `moonvalley/marey/motion-transfer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MoonvalleyMareyPoseTransfer.Input, Output == MoonvalleyMareyPoseTransfer.Output {
@@ -1085,6 +828,8 @@ extension QueueEndpoint where Input == MoonvalleyMareyPoseTransfer.Input, Output
 
 /// The types of `moonvalley/marey/pose-transfer`.
 public enum MoonvalleyMareyPoseTransfer {
+    /// The output of `moonvalley/marey/pose-transfer`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -1149,26 +894,6 @@ public enum MoonvalleyMareyPoseTransfer {
             public static var seed: Int64 { -1 }
         }
     }
-
-    /// The output of `moonvalley/marey/pose-transfer`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == MoonvalleyMareyT2v.Input, Output == MoonvalleyMareyT2v.Output {
@@ -1178,6 +903,8 @@ extension QueueEndpoint where Input == MoonvalleyMareyT2v.Input, Output == Moonv
 
 /// The types of `moonvalley/marey/t2v`.
 public enum MoonvalleyMareyT2v {
+    /// The output of `moonvalley/marey/t2v`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Duration = Kandinsky5TextToVideo.Duration
     public typealias File = AIAvatar.File
@@ -1262,26 +989,6 @@ public enum MoonvalleyMareyT2v {
         public static var _1152x1536: Self { .init(rawValue: "1152x1536") }
 
         public static var allCases: [Self] { [._1920x1080, ._1152x1152, ._1536x1152, ._1152x1536] }
-    }
-
-    /// The output of `moonvalley/marey/t2v`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
     }
 }
 
@@ -1491,6 +1198,8 @@ extension QueueEndpoint where Input == Musetalk.Input, Output == Musetalk.Output
 
 /// The types of `fal-ai/musetalk`.
 public enum Musetalk {
+    /// The output of `fal-ai/musetalk`: the same as `EchomimicV3.Output`, declared once for every endpoint that shares it.
+    public typealias Output = EchomimicV3.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -1516,26 +1225,6 @@ public enum Musetalk {
             var wire = WireEncoder(encoder)
             try wire.required(self.sourceVideoURL, "source_video_url")
             try wire.required(self.audioURL, "audio_url")
-        }
-    }
-
-    /// The output of `fal-ai/musetalk`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }

@@ -16,6 +16,8 @@ extension QueueEndpoint where Input == OneToAllAnimation13b.Input, Output == One
 
 /// The types of `fal-ai/one-to-all-animation/1.3b`.
 public enum OneToAllAnimation13b {
+    /// The output of `fal-ai/one-to-all-animation/1.3b`: the same as `EchomimicV3.Output`, declared once for every endpoint that shares it.
+    public typealias Output = EchomimicV3.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = HunyuanVideo.Resolution
     public typealias File = AIAvatar.File
@@ -107,26 +109,6 @@ public enum OneToAllAnimation13b {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/one-to-all-animation/1.3b`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == OneToAllAnimation14b.Input, Output == OneToAllAnimation14b.Output {
@@ -136,117 +118,13 @@ extension QueueEndpoint where Input == OneToAllAnimation14b.Input, Output == One
 
 /// The types of `fal-ai/one-to-all-animation/14b`.
 public enum OneToAllAnimation14b {
+    /// The input of `fal-ai/one-to-all-animation/14b`: the same as `OneToAllAnimation13b.Input`, declared once for every endpoint that shares it.
+    public typealias Input = OneToAllAnimation13b.Input
+    /// The output of `fal-ai/one-to-all-animation/14b`: the same as `EchomimicV3.Output`, declared once for every endpoint that shares it.
+    public typealias Output = EchomimicV3.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = HunyuanVideo.Resolution
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/one-to-all-animation/14b`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt to generate the video from.
-        public var prompt: String
-        /// The negative prompt to generate the video from.
-        public var negativePrompt: String
-        /// The URL of the image to use as a reference for the video generation.
-        public var imageURL: FileInput
-        /// The URL of the video to use as a reference for the video generation.
-        public var videoURL: FileInput
-        /// The resolution of the video to generate.
-        ///
-        /// Default: `._480p`.
-        public var resolution: Resolution?
-        /// The number of inference steps to use for the video generation.
-        ///
-        /// At least 2, at most 30. Default: `30`.
-        public var numInferenceSteps: Int?
-        /// The image guidance scale to use for the video generation.
-        ///
-        /// At least 1, at most 10. Default: `2`.
-        public var imageGuidanceScale: Double?
-        /// The pose guidance scale to use for the video generation.
-        ///
-        /// At least 1, at most 10. Default: `1.5`.
-        public var poseGuidanceScale: Double?
-
-        public init(
-            prompt: String,
-            negativePrompt: String,
-            imageURL: FileInput,
-            videoURL: FileInput,
-            resolution: Resolution? = nil,
-            numInferenceSteps: Int? = nil,
-            imageGuidanceScale: Double? = nil,
-            poseGuidanceScale: Double? = nil
-        ) {
-            self.prompt = prompt
-            self.negativePrompt = negativePrompt
-            self.imageURL = imageURL
-            self.videoURL = videoURL
-            self.resolution = resolution
-            self.numInferenceSteps = numInferenceSteps
-            self.imageGuidanceScale = imageGuidanceScale
-            self.poseGuidanceScale = poseGuidanceScale
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.required("negative_prompt")
-            self.imageURL = try wire.required("image_url")
-            self.videoURL = try wire.required("video_url")
-            self.resolution = try wire.optional("resolution")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageGuidanceScale = try wire.optional("image_guidance_scale")
-            self.poseGuidanceScale = try wire.optional("pose_guidance_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.negativePrompt, "negative_prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageGuidanceScale, "image_guidance_scale")
-            try wire.optional(self.poseGuidanceScale, "pose_guidance_scale")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var resolution: Resolution { ._480p }
-            public static var numInferenceSteps: Int { 30 }
-            public static var imageGuidanceScale: Double { 2 }
-            public static var poseGuidanceScale: Double { 1.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 30)
-            validator.number(self.imageGuidanceScale, "image_guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.poseGuidanceScale, "pose_guidance_scale", minimum: 1, maximum: 10)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/one-to-all-animation/14b`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == OviImageToVideo.Input, Output == OviImageToVideo.Output {

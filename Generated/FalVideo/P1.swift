@@ -133,6 +133,8 @@ extension QueueEndpoint where Input == PikaV21ImageToVideo.Input, Output == Pika
 
 /// The types of `fal-ai/pika/v2.1/image-to-video`.
 public enum PikaV21ImageToVideo {
+    /// The output of `fal-ai/pika/v2.1/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
     public typealias File = AIAvatar.File
@@ -199,26 +201,6 @@ public enum PikaV21ImageToVideo {
             public static var duration: Int { 5 }
         }
     }
-
-    /// The output of `fal-ai/pika/v2.1/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PikaV21TextToVideo.Input, Output == PikaV21TextToVideo.Output {
@@ -228,6 +210,8 @@ extension QueueEndpoint where Input == PikaV21TextToVideo.Input, Output == PikaV
 
 /// The types of `fal-ai/pika/v2.1/text-to-video`.
 public enum PikaV21TextToVideo {
+    /// The output of `fal-ai/pika/v2.1/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
     public typealias File = AIAvatar.File
@@ -314,26 +298,6 @@ public enum PikaV21TextToVideo {
         public static var _2x3: Self { .init(rawValue: "2:3") }
 
         public static var allCases: [Self] { [._16x9, ._9x16, ._1x1, ._4x5, ._5x4, ._3x2, ._2x3] }
-    }
-
-    /// The output of `fal-ai/pika/v2.1/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
     }
 }
 
@@ -894,92 +858,13 @@ extension QueueEndpoint where Input == PikaV2TurboImageToVideo.Input, Output == 
 
 /// The types of `fal-ai/pika/v2/turbo/image-to-video`.
 public enum PikaV2TurboImageToVideo {
+    /// The input of `fal-ai/pika/v2/turbo/image-to-video`: the same as `PikaV21ImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PikaV21ImageToVideo.Input
+    /// The output of `fal-ai/pika/v2/turbo/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pika/v2/turbo/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        public var imageURL: FileInput
-        public var prompt: String
-        /// The seed for the random number generator
-        public var seed: Int64?
-        /// A negative prompt to guide the model
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// The resolution of the generated video
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `5`.
-        public var duration: Int?
-
-        public init(
-            imageURL: FileInput,
-            prompt: String,
-            seed: Int64? = nil,
-            negativePrompt: String? = nil,
-            resolution: Resolution? = nil,
-            duration: Int? = nil
-        ) {
-            self.imageURL = imageURL
-            self.prompt = prompt
-            self.seed = seed
-            self.negativePrompt = negativePrompt
-            self.resolution = resolution
-            self.duration = duration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "" }
-            public static var resolution: Resolution { ._720p }
-            public static var duration: Int { 5 }
-        }
-    }
-
-    /// The output of `fal-ai/pika/v2/turbo/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PikaV2TurboTextToVideo.Input, Output == PikaV2TurboTextToVideo.Output {
@@ -989,97 +874,14 @@ extension QueueEndpoint where Input == PikaV2TurboTextToVideo.Input, Output == P
 
 /// The types of `fal-ai/pika/v2/turbo/text-to-video`.
 public enum PikaV2TurboTextToVideo {
+    /// The input of `fal-ai/pika/v2/turbo/text-to-video`: the same as `PikaV21TextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PikaV21TextToVideo.Input
+    /// The output of `fal-ai/pika/v2/turbo/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PikaV21TextToVideo.AspectRatio
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pika/v2/turbo/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        public var prompt: String
-        /// The seed for the random number generator
-        public var seed: Int64?
-        /// A negative prompt to guide the model
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// The aspect ratio of the generated video
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// The resolution of the generated video
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `5`.
-        public var duration: Int?
-
-        public init(
-            prompt: String,
-            seed: Int64? = nil,
-            negativePrompt: String? = nil,
-            aspectRatio: AspectRatio? = nil,
-            resolution: Resolution? = nil,
-            duration: Int? = nil
-        ) {
-            self.prompt = prompt
-            self.seed = seed
-            self.negativePrompt = negativePrompt
-            self.aspectRatio = aspectRatio
-            self.resolution = resolution
-            self.duration = duration
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var negativePrompt: String { "" }
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var resolution: Resolution { ._720p }
-            public static var duration: Int { 5 }
-        }
-    }
-
-    /// The output of `fal-ai/pika/v2/turbo/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseC1ImageToVideo.Input, Output == PixverseC1ImageToVideo.Output {
@@ -1089,6 +891,8 @@ extension QueueEndpoint where Input == PixverseC1ImageToVideo.Input, Output == P
 
 /// The types of `fal-ai/pixverse/c1/image-to-video`.
 public enum PixverseC1ImageToVideo {
+    /// The output of `fal-ai/pixverse/c1/image-to-video`: the same as `EchomimicV3.Output`, declared once for every endpoint that shares it.
+    public typealias Output = EchomimicV3.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -1176,26 +980,6 @@ public enum PixverseC1ImageToVideo {
 
         public static var allCases: [Self] { [._360p, ._540p, ._720p, ._1080p] }
     }
-
-    /// The output of `fal-ai/pixverse/c1/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseC1ReferenceToVideo.Input, Output == PixverseC1ReferenceToVideo.Output {
@@ -1205,6 +989,8 @@ extension QueueEndpoint where Input == PixverseC1ReferenceToVideo.Input, Output 
 
 /// The types of `fal-ai/pixverse/c1/reference-to-video`.
 public enum PixverseC1ReferenceToVideo {
+    /// The output of `fal-ai/pixverse/c1/reference-to-video`: the same as `EchomimicV3.Output`, declared once for every endpoint that shares it.
+    public typealias Output = EchomimicV3.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias File = AIAvatar.File
@@ -1358,26 +1144,6 @@ public enum PixverseC1ReferenceToVideo {
 
         public static var allCases: [Self] { [.subject, .background] }
     }
-
-    /// The output of `fal-ai/pixverse/c1/reference-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseC1TextToVideo.Input, Output == PixverseC1TextToVideo.Output {
@@ -1387,6 +1153,8 @@ extension QueueEndpoint where Input == PixverseC1TextToVideo.Input, Output == Pi
 
 /// The types of `fal-ai/pixverse/c1/text-to-video`.
 public enum PixverseC1TextToVideo {
+    /// The output of `fal-ai/pixverse/c1/text-to-video`: the same as `EchomimicV3.Output`, declared once for every endpoint that shares it.
+    public typealias Output = EchomimicV3.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseC1ReferenceToVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
@@ -1465,26 +1233,6 @@ public enum PixverseC1TextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/pixverse/c1/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseC1Transition.Input, Output == PixverseC1Transition.Output {
@@ -1494,6 +1242,8 @@ extension QueueEndpoint where Input == PixverseC1Transition.Input, Output == Pix
 
 /// The types of `fal-ai/pixverse/c1/transition`.
 public enum PixverseC1Transition {
+    /// The output of `fal-ai/pixverse/c1/transition`: the same as `EchomimicV3.Output`, declared once for every endpoint that shares it.
+    public typealias Output = EchomimicV3.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseC1ReferenceToVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
@@ -1583,26 +1333,6 @@ public enum PixverseC1Transition {
             var validator = Validator(path)
             validator.number(self.duration, "duration", minimum: 1, maximum: 15)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/c1/transition`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }
@@ -1778,6 +1508,8 @@ extension QueueEndpoint where Input == PixverseExtendFast.Input, Output == Pixve
 
 /// The types of `fal-ai/pixverse/extend/fast`.
 public enum PixverseExtendFast {
+    /// The output of `fal-ai/pixverse/extend/fast`: the same as `PixverseExtend.Output`, declared once for every endpoint that shares it.
+    public typealias Output = PixverseExtend.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Style = PixverseExtend.Style
     public typealias Model = PixverseExtend.Model
@@ -1875,26 +1607,6 @@ public enum PixverseExtendFast {
 
         public static var allCases: [Self] { [._360p, ._540p, ._720p] }
     }
-
-    /// The output of `fal-ai/pixverse/extend/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The extended video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseLipsync.Input, Output == PixverseLipsync.Output {
@@ -1904,6 +1616,8 @@ extension QueueEndpoint where Input == PixverseLipsync.Input, Output == Pixverse
 
 /// The types of `fal-ai/pixverse/lipsync`.
 public enum PixverseLipsync {
+    /// The output of `fal-ai/pixverse/lipsync`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -1972,25 +1686,5 @@ public enum PixverseLipsync {
         public static var auto: Self { .init(rawValue: "Auto") }
 
         public static var allCases: [Self] { [.emily, .james, .isabella, .liam, .chloe, .adrian, .harper, .ava, .sophia, .julia, .mason, .jack, .oliver, .ethan, .auto] }
-    }
-
-    /// The output of `fal-ai/pixverse/lipsync`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
     }
 }

@@ -226,6 +226,8 @@ extension QueueEndpoint where Input == PixverseV35Effects.Input, Output == Pixve
 
 /// The types of `fal-ai/pixverse/v3.5/effects`.
 public enum PixverseV35Effects {
+    /// The output of `fal-ai/pixverse/v3.5/effects`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseExtend.Duration
@@ -395,26 +397,6 @@ public enum PixverseV35Effects {
 
         public static var allCases: [Self] { [.kissMeAI, .kiss, .muscleSurge, .warmthOfJesus, .anythingRobot, .theTigerTouch, .hug, .holyWings, .microwave, .zombieMode, .squidGame, .babyFace, .blackMythWukong, .longHairMagic, .leggyRun, .finTasticMermaid, .punchFace, .creepyDevilSmile, .thunderGod, .eyeZoomChallenge, .whoSArrested, .babyArrived, .werewolfRage, .baldSwipe, .boomDrop, .hugeCutie, .liquidMetal, .sharksnap, .dustMeAway, ._3DFigurineFactor, .bikiniUp, .myGirlfriends, .myBoyfriends, .subject3Fever, .earthZoom, .poleDance, .vroomDance, .ghostFaceTerror, .dragonEvoker, .skeletalBae, .summoningSuccubus, .halloweenVoodooDoll, ._3DNakedEyeAd, .packageExplosion, .dishesServed, .oceanAd, .supermarketAd, .treeDoll, .comeFeelMyAbs, .theBicepFlex, .londonEliteVibe, .floraNymphGown, .christmasCostume, .itSSnowy, .reindeerCruiser, .snowGlobeMaker, .petChristmasOutfit, .adoptAPolarPal, .catChristmasBox, .starlightGiftBox, .xmasPoster, .petChristmasTree, .citySantaHat, .stockingSweetie, .christmasNight, .xmasFrontPageKarma, .grinchSXmasHijack, .giantProduct, .truckFashionShoot, .beachAd, .shoalSurround, .mechanicalAssembly, .lightingAd, .billboardAd, .productCloseUp, .parachuteDelivery, .dreamlikeCloud, .macaronMachine, .posterAd, .truckAd, .graffitiAd, ._3DFigurineFactory, .theExclusiveFirstClass, .artZoomChallenge, .iQuit, .hitchcockDollyZoom, .smellTheLens, .iBelieveICanFly, .strikoutDance, .pixelWorld, .mintInBox, .handsUpHand, .floraNymphGo, .somberEmbrace, .beamMeUp, .suitSwagger] }
     }
-
-    /// The output of `fal-ai/pixverse/v3.5/effects`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV35ImageToVideo.Input, Output == PixverseV35ImageToVideo.Output {
@@ -424,6 +406,8 @@ extension QueueEndpoint where Input == PixverseV35ImageToVideo.Input, Output == 
 
 /// The types of `fal-ai/pixverse/v3.5/image-to-video`.
 public enum PixverseV35ImageToVideo {
+    /// The output of `fal-ai/pixverse/v3.5/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseExtend.Duration
@@ -500,26 +484,6 @@ public enum PixverseV35ImageToVideo {
             public static var negativePrompt: String { "" }
         }
     }
-
-    /// The output of `fal-ai/pixverse/v3.5/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV35ImageToVideoFast.Input, Output == PixverseV35ImageToVideoFast.Output {
@@ -529,6 +493,8 @@ extension QueueEndpoint where Input == PixverseV35ImageToVideoFast.Input, Output
 
 /// The types of `fal-ai/pixverse/v3.5/image-to-video/fast`.
 public enum PixverseV35ImageToVideoFast {
+    /// The output of `fal-ai/pixverse/v3.5/image-to-video/fast`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = PixverseExtendFast.Resolution
     public typealias Style = PixverseExtend.Style
@@ -595,26 +561,6 @@ public enum PixverseV35ImageToVideoFast {
             public static var negativePrompt: String { "" }
         }
     }
-
-    /// The output of `fal-ai/pixverse/v3.5/image-to-video/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV35TextToVideo.Input, Output == PixverseV35TextToVideo.Output {
@@ -624,6 +570,8 @@ extension QueueEndpoint where Input == PixverseV35TextToVideo.Input, Output == P
 
 /// The types of `fal-ai/pixverse/v3.5/text-to-video`.
 public enum PixverseV35TextToVideo {
+    /// The output of `fal-ai/pixverse/v3.5/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseExtend.Duration
@@ -718,26 +666,6 @@ public enum PixverseV35TextToVideo {
 
         public static var allCases: [Self] { [._16x9, ._4x3, ._1x1, ._3x4, ._9x16] }
     }
-
-    /// The output of `fal-ai/pixverse/v3.5/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV35TextToVideoFast.Input, Output == PixverseV35TextToVideoFast.Output {
@@ -747,6 +675,8 @@ extension QueueEndpoint where Input == PixverseV35TextToVideoFast.Input, Output 
 
 /// The types of `fal-ai/pixverse/v3.5/text-to-video/fast`.
 public enum PixverseV35TextToVideoFast {
+    /// The output of `fal-ai/pixverse/v3.5/text-to-video/fast`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseV35TextToVideo.AspectRatio
     public typealias Resolution = PixverseExtendFast.Resolution
@@ -817,26 +747,6 @@ public enum PixverseV35TextToVideoFast {
             public static var negativePrompt: String { "" }
         }
     }
-
-    /// The output of `fal-ai/pixverse/v3.5/text-to-video/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV35Transition.Input, Output == PixverseV35Transition.Output {
@@ -846,6 +756,8 @@ extension QueueEndpoint where Input == PixverseV35Transition.Input, Output == Pi
 
 /// The types of `fal-ai/pixverse/v3.5/transition`.
 public enum PixverseV35Transition {
+    /// The output of `fal-ai/pixverse/v3.5/transition`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseV35TextToVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
@@ -939,26 +851,6 @@ public enum PixverseV35Transition {
             public static var negativePrompt: String { "" }
         }
     }
-
-    /// The output of `fal-ai/pixverse/v3.5/transition`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV45Effects.Input, Output == PixverseV45Effects.Output {
@@ -968,90 +860,15 @@ extension QueueEndpoint where Input == PixverseV45Effects.Input, Output == Pixve
 
 /// The types of `fal-ai/pixverse/v4.5/effects`.
 public enum PixverseV45Effects {
+    /// The input of `fal-ai/pixverse/v4.5/effects`: the same as `PixverseV35Effects.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PixverseV35Effects.Input
+    /// The output of `fal-ai/pixverse/v4.5/effects`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Effect = PixverseV35Effects.Effect
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseExtend.Duration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pixverse/v4.5/effects`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The effect to apply to the video
-        public var effect: Effect
-        /// Optional URL of the image to use as the first frame. If not provided, generates from text
-        public var imageURL: FileInput
-        /// The resolution of the generated video.
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Negative prompt to be used for the generation
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-
-        public init(
-            effect: Effect,
-            imageURL: FileInput,
-            resolution: Resolution? = nil,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil
-        ) {
-            self.effect = effect
-            self.imageURL = imageURL
-            self.resolution = resolution
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.effect = try wire.required("effect")
-            self.imageURL = try wire.required("image_url")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.effect, "effect")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var resolution: Resolution { ._720p }
-            public static var duration: Duration { ._5 }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/v4.5/effects`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV45ImageToVideo.Input, Output == PixverseV45ImageToVideo.Output {
@@ -1061,6 +878,8 @@ extension QueueEndpoint where Input == PixverseV45ImageToVideo.Input, Output == 
 
 /// The types of `fal-ai/pixverse/v4.5/image-to-video`.
 public enum PixverseV45ImageToVideo {
+    /// The output of `fal-ai/pixverse/v4.5/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseExtend.Duration
@@ -1172,26 +991,6 @@ public enum PixverseV45ImageToVideo {
 
         public static var allCases: [Self] { [.horizontalLeft, .horizontalRight, .verticalUp, .verticalDown, .zoomIn, .zoomOut, .craneUp, .quicklyZoomIn, .quicklyZoomOut, .smoothZoomIn, .cameraRotation, .roboArm, .superDollyOut, .whipPan, .hitchcock, .leftFollow, .rightFollow, .panLeft, .panRight, .fixBg] }
     }
-
-    /// The output of `fal-ai/pixverse/v4.5/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV45ImageToVideoFast.Input, Output == PixverseV45ImageToVideoFast.Output {
@@ -1201,6 +1000,8 @@ extension QueueEndpoint where Input == PixverseV45ImageToVideoFast.Input, Output
 
 /// The types of `fal-ai/pixverse/v4.5/image-to-video/fast`.
 public enum PixverseV45ImageToVideoFast {
+    /// The output of `fal-ai/pixverse/v4.5/image-to-video/fast`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = PixverseExtendFast.Resolution
     public typealias Style = PixverseExtend.Style
@@ -1274,26 +1075,6 @@ public enum PixverseV45ImageToVideoFast {
             public static var negativePrompt: String { "" }
         }
     }
-
-    /// The output of `fal-ai/pixverse/v4.5/image-to-video/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV45TextToVideo.Input, Output == PixverseV45TextToVideo.Output {
@@ -1303,106 +1084,16 @@ extension QueueEndpoint where Input == PixverseV45TextToVideo.Input, Output == P
 
 /// The types of `fal-ai/pixverse/v4.5/text-to-video`.
 public enum PixverseV45TextToVideo {
+    /// The input of `fal-ai/pixverse/v4.5/text-to-video`: the same as `PixverseV35TextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PixverseV35TextToVideo.Input
+    /// The output of `fal-ai/pixverse/v4.5/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseV35TextToVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseExtend.Duration
     public typealias Style = PixverseExtend.Style
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pixverse/v4.5/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        public var prompt: String
-        /// The aspect ratio of the generated video
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// The resolution of the generated video
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The duration of the generated video in seconds. 8s videos cost double. 1080p videos are limited to 5 seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Negative prompt to be used for the generation
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// The style of the generated video
-        public var style: Style?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same video every time.
-        public var seed: Int64?
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            resolution: Resolution? = nil,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil,
-            style: Style? = nil,
-            seed: Int64? = nil
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.resolution = resolution
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.style = style
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var resolution: Resolution { ._720p }
-            public static var duration: Duration { ._5 }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/v4.5/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV45TextToVideoFast.Input, Output == PixverseV45TextToVideoFast.Output {
@@ -1412,96 +1103,15 @@ extension QueueEndpoint where Input == PixverseV45TextToVideoFast.Input, Output 
 
 /// The types of `fal-ai/pixverse/v4.5/text-to-video/fast`.
 public enum PixverseV45TextToVideoFast {
+    /// The input of `fal-ai/pixverse/v4.5/text-to-video/fast`: the same as `PixverseV35TextToVideoFast.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PixverseV35TextToVideoFast.Input
+    /// The output of `fal-ai/pixverse/v4.5/text-to-video/fast`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseV35TextToVideo.AspectRatio
     public typealias Resolution = PixverseExtendFast.Resolution
     public typealias Style = PixverseExtend.Style
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pixverse/v4.5/text-to-video/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        public var prompt: String
-        /// The aspect ratio of the generated video
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// The resolution of the generated video
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// Negative prompt to be used for the generation
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// The style of the generated video
-        public var style: Style?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same video every time.
-        public var seed: Int64?
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            resolution: Resolution? = nil,
-            negativePrompt: String? = nil,
-            style: Style? = nil,
-            seed: Int64? = nil
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.resolution = resolution
-            self.negativePrompt = negativePrompt
-            self.style = style
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var resolution: Resolution { ._720p }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/v4.5/text-to-video/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV45Transition.Input, Output == PixverseV45Transition.Output {
@@ -1511,119 +1121,16 @@ extension QueueEndpoint where Input == PixverseV45Transition.Input, Output == Pi
 
 /// The types of `fal-ai/pixverse/v4.5/transition`.
 public enum PixverseV45Transition {
+    /// The input of `fal-ai/pixverse/v4.5/transition`: the same as `PixverseV35Transition.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PixverseV35Transition.Input
+    /// The output of `fal-ai/pixverse/v4.5/transition`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseV35TextToVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseExtend.Duration
     public typealias Style = PixverseExtend.Style
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pixverse/v4.5/transition`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt for the transition
-        public var prompt: String
-        /// The aspect ratio of the generated video
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// The resolution of the generated video
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Negative prompt to be used for the generation
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// The style of the generated video
-        public var style: Style?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same video every time.
-        public var seed: Int64?
-        /// URL of the image to use as the first frame
-        public var firstImageURL: FileInput
-        /// URL of the image to use as the last frame
-        public var endImageURL: FileInput
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            resolution: Resolution? = nil,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil,
-            style: Style? = nil,
-            seed: Int64? = nil,
-            firstImageURL: FileInput,
-            endImageURL: FileInput
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.resolution = resolution
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.style = style
-            self.seed = seed
-            self.firstImageURL = firstImageURL
-            self.endImageURL = endImageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.firstImageURL = try wire.required("first_image_url")
-            self.endImageURL = try wire.required("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.firstImageURL, "first_image_url")
-            try wire.required(self.endImageURL, "end_image_url")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var resolution: Resolution { ._720p }
-            public static var duration: Duration { ._5 }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/v4.5/transition`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV4Effects.Input, Output == PixverseV4Effects.Output {
@@ -1633,90 +1140,15 @@ extension QueueEndpoint where Input == PixverseV4Effects.Input, Output == Pixver
 
 /// The types of `fal-ai/pixverse/v4/effects`.
 public enum PixverseV4Effects {
+    /// The input of `fal-ai/pixverse/v4/effects`: the same as `PixverseV35Effects.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PixverseV35Effects.Input
+    /// The output of `fal-ai/pixverse/v4/effects`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Effect = PixverseV35Effects.Effect
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseExtend.Duration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pixverse/v4/effects`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The effect to apply to the video
-        public var effect: Effect
-        /// Optional URL of the image to use as the first frame. If not provided, generates from text
-        public var imageURL: FileInput
-        /// The resolution of the generated video.
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Negative prompt to be used for the generation
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-
-        public init(
-            effect: Effect,
-            imageURL: FileInput,
-            resolution: Resolution? = nil,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil
-        ) {
-            self.effect = effect
-            self.imageURL = imageURL
-            self.resolution = resolution
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.effect = try wire.required("effect")
-            self.imageURL = try wire.required("image_url")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.effect, "effect")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var resolution: Resolution { ._720p }
-            public static var duration: Duration { ._5 }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/v4/effects`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV4ImageToVideo.Input, Output == PixverseV4ImageToVideo.Output {
@@ -1726,109 +1158,16 @@ extension QueueEndpoint where Input == PixverseV4ImageToVideo.Input, Output == P
 
 /// The types of `fal-ai/pixverse/v4/image-to-video`.
 public enum PixverseV4ImageToVideo {
+    /// The input of `fal-ai/pixverse/v4/image-to-video`: the same as `PixverseV45ImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PixverseV45ImageToVideo.Input
+    /// The output of `fal-ai/pixverse/v4/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseExtend.Duration
     public typealias Style = PixverseExtend.Style
     public typealias CameraMovement = PixverseV45ImageToVideo.CameraMovement
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pixverse/v4/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        public var prompt: String
-        /// The resolution of the generated video
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The duration of the generated video in seconds. 8s videos cost double. 1080p videos are limited to 5 seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Negative prompt to be used for the generation
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// The style of the generated video
-        public var style: Style?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same video every time.
-        public var seed: Int64?
-        /// URL of the image to use as the first frame
-        public var imageURL: FileInput
-        /// The type of camera movement to apply to the video
-        public var cameraMovement: CameraMovement?
-
-        public init(
-            prompt: String,
-            resolution: Resolution? = nil,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil,
-            style: Style? = nil,
-            seed: Int64? = nil,
-            imageURL: FileInput,
-            cameraMovement: CameraMovement? = nil
-        ) {
-            self.prompt = prompt
-            self.resolution = resolution
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.style = style
-            self.seed = seed
-            self.imageURL = imageURL
-            self.cameraMovement = cameraMovement
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.imageURL = try wire.required("image_url")
-            self.cameraMovement = try wire.optional("camera_movement")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.cameraMovement, "camera_movement")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var resolution: Resolution { ._720p }
-            public static var duration: Duration { ._5 }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/v4/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV4ImageToVideoFast.Input, Output == PixverseV4ImageToVideoFast.Output {
@@ -1838,97 +1177,13 @@ extension QueueEndpoint where Input == PixverseV4ImageToVideoFast.Input, Output 
 
 /// The types of `fal-ai/pixverse/v4/image-to-video/fast`.
 public enum PixverseV4ImageToVideoFast {
+    /// The input of `fal-ai/pixverse/v4/image-to-video/fast`: the same as `PixverseV45ImageToVideoFast.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PixverseV45ImageToVideoFast.Input
+    /// The output of `fal-ai/pixverse/v4/image-to-video/fast`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = PixverseExtendFast.Resolution
     public typealias Style = PixverseExtend.Style
     public typealias CameraMovement = PixverseV45ImageToVideo.CameraMovement
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pixverse/v4/image-to-video/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        public var prompt: String
-        /// The resolution of the generated video
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// Negative prompt to be used for the generation
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// The style of the generated video
-        public var style: Style?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same video every time.
-        public var seed: Int64?
-        /// URL of the image to use as the first frame
-        public var imageURL: FileInput
-        /// The type of camera movement to apply to the video
-        public var cameraMovement: CameraMovement?
-
-        public init(
-            prompt: String,
-            resolution: Resolution? = nil,
-            negativePrompt: String? = nil,
-            style: Style? = nil,
-            seed: Int64? = nil,
-            imageURL: FileInput,
-            cameraMovement: CameraMovement? = nil
-        ) {
-            self.prompt = prompt
-            self.resolution = resolution
-            self.negativePrompt = negativePrompt
-            self.style = style
-            self.seed = seed
-            self.imageURL = imageURL
-            self.cameraMovement = cameraMovement
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.imageURL = try wire.required("image_url")
-            self.cameraMovement = try wire.optional("camera_movement")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.cameraMovement, "camera_movement")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var resolution: Resolution { ._720p }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/v4/image-to-video/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }

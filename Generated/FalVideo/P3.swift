@@ -30,106 +30,16 @@ extension QueueEndpoint where Input == PixverseV4TextToVideo.Input, Output == Pi
 
 /// The types of `fal-ai/pixverse/v4/text-to-video`.
 public enum PixverseV4TextToVideo {
+    /// The input of `fal-ai/pixverse/v4/text-to-video`: the same as `PixverseV35TextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PixverseV35TextToVideo.Input
+    /// The output of `fal-ai/pixverse/v4/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseV35TextToVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseExtend.Duration
     public typealias Style = PixverseExtend.Style
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pixverse/v4/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        public var prompt: String
-        /// The aspect ratio of the generated video
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// The resolution of the generated video
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The duration of the generated video in seconds. 8s videos cost double. 1080p videos are limited to 5 seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Negative prompt to be used for the generation
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// The style of the generated video
-        public var style: Style?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same video every time.
-        public var seed: Int64?
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            resolution: Resolution? = nil,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil,
-            style: Style? = nil,
-            seed: Int64? = nil
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.resolution = resolution
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.style = style
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var resolution: Resolution { ._720p }
-            public static var duration: Duration { ._5 }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/v4/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV4TextToVideoFast.Input, Output == PixverseV4TextToVideoFast.Output {
@@ -139,96 +49,15 @@ extension QueueEndpoint where Input == PixverseV4TextToVideoFast.Input, Output =
 
 /// The types of `fal-ai/pixverse/v4/text-to-video/fast`.
 public enum PixverseV4TextToVideoFast {
+    /// The input of `fal-ai/pixverse/v4/text-to-video/fast`: the same as `PixverseV35TextToVideoFast.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PixverseV35TextToVideoFast.Input
+    /// The output of `fal-ai/pixverse/v4/text-to-video/fast`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseV35TextToVideo.AspectRatio
     public typealias Resolution = PixverseExtendFast.Resolution
     public typealias Style = PixverseExtend.Style
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pixverse/v4/text-to-video/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        public var prompt: String
-        /// The aspect ratio of the generated video
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// The resolution of the generated video
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// Negative prompt to be used for the generation
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// The style of the generated video
-        public var style: Style?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same video every time.
-        public var seed: Int64?
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            resolution: Resolution? = nil,
-            negativePrompt: String? = nil,
-            style: Style? = nil,
-            seed: Int64? = nil
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.resolution = resolution
-            self.negativePrompt = negativePrompt
-            self.style = style
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var resolution: Resolution { ._720p }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/v4/text-to-video/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV55Effects.Input, Output == PixverseV55Effects.Output {
@@ -238,6 +67,8 @@ extension QueueEndpoint where Input == PixverseV55Effects.Input, Output == Pixve
 
 /// The types of `fal-ai/pixverse/v5.5/effects`.
 public enum PixverseV55Effects {
+    /// The output of `fal-ai/pixverse/v5.5/effects`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Effect = PixverseV35Effects.Effect
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
@@ -332,26 +163,6 @@ public enum PixverseV55Effects {
 
         public static var allCases: [Self] { [.enabled, .disabled, .auto] }
     }
-
-    /// The output of `fal-ai/pixverse/v5.5/effects`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV55ImageToVideo.Input, Output == PixverseV55ImageToVideo.Output {
@@ -361,6 +172,8 @@ extension QueueEndpoint where Input == PixverseV55ImageToVideo.Input, Output == 
 
 /// The types of `fal-ai/pixverse/v5.5/image-to-video`.
 public enum PixverseV55ImageToVideo {
+    /// The output of `fal-ai/pixverse/v5.5/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseV55Effects.Duration
@@ -462,26 +275,6 @@ public enum PixverseV55ImageToVideo {
             public static var generateMultiClipSwitch: Bool { false }
         }
     }
-
-    /// The output of `fal-ai/pixverse/v5.5/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV55TextToVideo.Input, Output == PixverseV55TextToVideo.Output {
@@ -491,6 +284,8 @@ extension QueueEndpoint where Input == PixverseV55TextToVideo.Input, Output == P
 
 /// The types of `fal-ai/pixverse/v5.5/text-to-video`.
 public enum PixverseV55TextToVideo {
+    /// The output of `fal-ai/pixverse/v5.5/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseV35TextToVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
@@ -596,26 +391,6 @@ public enum PixverseV55TextToVideo {
             public static var generateMultiClipSwitch: Bool { false }
         }
     }
-
-    /// The output of `fal-ai/pixverse/v5.5/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV55Transition.Input, Output == PixverseV55Transition.Output {
@@ -625,6 +400,8 @@ extension QueueEndpoint where Input == PixverseV55Transition.Input, Output == Pi
 
 /// The types of `fal-ai/pixverse/v5.5/transition`.
 public enum PixverseV55Transition {
+    /// The output of `fal-ai/pixverse/v5.5/transition`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseV35TextToVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
@@ -734,26 +511,6 @@ public enum PixverseV55Transition {
             public static var generateAudioSwitch: Bool { false }
         }
     }
-
-    /// The output of `fal-ai/pixverse/v5.5/transition`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV56ImageToVideo.Input, Output == PixverseV56ImageToVideo.Output {
@@ -763,6 +520,8 @@ extension QueueEndpoint where Input == PixverseV56ImageToVideo.Input, Output == 
 
 /// The types of `fal-ai/pixverse/v5.6/image-to-video`.
 public enum PixverseV56ImageToVideo {
+    /// The output of `fal-ai/pixverse/v5.6/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseV55Effects.Duration
@@ -855,26 +614,6 @@ public enum PixverseV56ImageToVideo {
             public static var generateAudioSwitch: Bool { false }
         }
     }
-
-    /// The output of `fal-ai/pixverse/v5.6/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV56TextToVideo.Input, Output == PixverseV56TextToVideo.Output {
@@ -884,6 +623,8 @@ extension QueueEndpoint where Input == PixverseV56TextToVideo.Input, Output == P
 
 /// The types of `fal-ai/pixverse/v5.6/text-to-video`.
 public enum PixverseV56TextToVideo {
+    /// The output of `fal-ai/pixverse/v5.6/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseV35TextToVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
@@ -980,26 +721,6 @@ public enum PixverseV56TextToVideo {
             public static var generateAudioSwitch: Bool { false }
         }
     }
-
-    /// The output of `fal-ai/pixverse/v5.6/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV56Transition.Input, Output == PixverseV56Transition.Output {
@@ -1009,6 +730,8 @@ extension QueueEndpoint where Input == PixverseV56Transition.Input, Output == Pi
 
 /// The types of `fal-ai/pixverse/v5.6/transition`.
 public enum PixverseV56Transition {
+    /// The output of `fal-ai/pixverse/v5.6/transition`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseV35TextToVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
@@ -1118,26 +841,6 @@ public enum PixverseV56Transition {
             public static var generateAudioSwitch: Bool { false }
         }
     }
-
-    /// The output of `fal-ai/pixverse/v5.6/transition`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV5Effects.Input, Output == PixverseV5Effects.Output {
@@ -1147,90 +850,15 @@ extension QueueEndpoint where Input == PixverseV5Effects.Input, Output == Pixver
 
 /// The types of `fal-ai/pixverse/v5/effects`.
 public enum PixverseV5Effects {
+    /// The input of `fal-ai/pixverse/v5/effects`: the same as `PixverseV35Effects.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PixverseV35Effects.Input
+    /// The output of `fal-ai/pixverse/v5/effects`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Effect = PixverseV35Effects.Effect
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseExtend.Duration
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pixverse/v5/effects`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The effect to apply to the video
-        public var effect: Effect
-        /// Optional URL of the image to use as the first frame. If not provided, generates from text
-        public var imageURL: FileInput
-        /// The resolution of the generated video.
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Negative prompt to be used for the generation
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-
-        public init(
-            effect: Effect,
-            imageURL: FileInput,
-            resolution: Resolution? = nil,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil
-        ) {
-            self.effect = effect
-            self.imageURL = imageURL
-            self.resolution = resolution
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.effect = try wire.required("effect")
-            self.imageURL = try wire.required("image_url")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.effect, "effect")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var resolution: Resolution { ._720p }
-            public static var duration: Duration { ._5 }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/v5/effects`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV5ImageToVideo.Input, Output == PixverseV5ImageToVideo.Output {
@@ -1240,102 +868,15 @@ extension QueueEndpoint where Input == PixverseV5ImageToVideo.Input, Output == P
 
 /// The types of `fal-ai/pixverse/v5/image-to-video`.
 public enum PixverseV5ImageToVideo {
+    /// The input of `fal-ai/pixverse/v5/image-to-video`: the same as `PixverseV35ImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PixverseV35ImageToVideo.Input
+    /// The output of `fal-ai/pixverse/v5/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseExtend.Duration
     public typealias Style = PixverseExtend.Style
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pixverse/v5/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        public var prompt: String
-        /// The resolution of the generated video
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The duration of the generated video in seconds. 8s videos cost double. 1080p videos are limited to 5 seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Negative prompt to be used for the generation
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// The style of the generated video
-        public var style: Style?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same video every time.
-        public var seed: Int64?
-        /// URL of the image to use as the first frame
-        public var imageURL: FileInput
-
-        public init(
-            prompt: String,
-            resolution: Resolution? = nil,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil,
-            style: Style? = nil,
-            seed: Int64? = nil,
-            imageURL: FileInput
-        ) {
-            self.prompt = prompt
-            self.resolution = resolution
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.style = style
-            self.seed = seed
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.imageURL, "image_url")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var resolution: Resolution { ._720p }
-            public static var duration: Duration { ._5 }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/v5/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV5TextToVideo.Input, Output == PixverseV5TextToVideo.Output {
@@ -1345,106 +886,16 @@ extension QueueEndpoint where Input == PixverseV5TextToVideo.Input, Output == Pi
 
 /// The types of `fal-ai/pixverse/v5/text-to-video`.
 public enum PixverseV5TextToVideo {
+    /// The input of `fal-ai/pixverse/v5/text-to-video`: the same as `PixverseV35TextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PixverseV35TextToVideo.Input
+    /// The output of `fal-ai/pixverse/v5/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseV35TextToVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseExtend.Duration
     public typealias Style = PixverseExtend.Style
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pixverse/v5/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        public var prompt: String
-        /// The aspect ratio of the generated video
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// The resolution of the generated video
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The duration of the generated video in seconds. 8s videos cost double. 1080p videos are limited to 5 seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Negative prompt to be used for the generation
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// The style of the generated video
-        public var style: Style?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same video every time.
-        public var seed: Int64?
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            resolution: Resolution? = nil,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil,
-            style: Style? = nil,
-            seed: Int64? = nil
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.resolution = resolution
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.style = style
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var resolution: Resolution { ._720p }
-            public static var duration: Duration { ._5 }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/v5/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV5Transition.Input, Output == PixverseV5Transition.Output {
@@ -1454,119 +905,16 @@ extension QueueEndpoint where Input == PixverseV5Transition.Input, Output == Pix
 
 /// The types of `fal-ai/pixverse/v5/transition`.
 public enum PixverseV5Transition {
+    /// The input of `fal-ai/pixverse/v5/transition`: the same as `PixverseV35Transition.Input`, declared once for every endpoint that shares it.
+    public typealias Input = PixverseV35Transition.Input
+    /// The output of `fal-ai/pixverse/v5/transition`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseV35TextToVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Duration = PixverseExtend.Duration
     public typealias Style = PixverseExtend.Style
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/pixverse/v5/transition`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The prompt for the transition
-        public var prompt: String
-        /// The aspect ratio of the generated video
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// The resolution of the generated video
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The duration of the generated video in seconds
-        ///
-        /// Default: `._5`.
-        public var duration: Duration?
-        /// Negative prompt to be used for the generation
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-        /// The style of the generated video
-        public var style: Style?
-        /// The same seed and the same prompt given to the same version of the model
-        /// will output the same video every time.
-        public var seed: Int64?
-        /// URL of the image to use as the first frame
-        public var firstImageURL: FileInput
-        /// URL of the image to use as the last frame
-        public var endImageURL: FileInput
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            resolution: Resolution? = nil,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil,
-            style: Style? = nil,
-            seed: Int64? = nil,
-            firstImageURL: FileInput,
-            endImageURL: FileInput
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.resolution = resolution
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.style = style
-            self.seed = seed
-            self.firstImageURL = firstImageURL
-            self.endImageURL = endImageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.firstImageURL = try wire.required("first_image_url")
-            self.endImageURL = try wire.required("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.firstImageURL, "first_image_url")
-            try wire.required(self.endImageURL, "end_image_url")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var resolution: Resolution { ._720p }
-            public static var duration: Duration { ._5 }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/v5/transition`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV6Extend.Input, Output == PixverseV6Extend.Output {
@@ -1576,6 +924,8 @@ extension QueueEndpoint where Input == PixverseV6Extend.Input, Output == Pixvers
 
 /// The types of `fal-ai/pixverse/v6/extend`.
 public enum PixverseV6Extend {
+    /// The output of `fal-ai/pixverse/v6/extend`: the same as `PixverseExtend.Output`, declared once for every endpoint that shares it.
+    public typealias Output = PixverseExtend.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Style = PixverseExtend.Style
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
@@ -1666,26 +1016,6 @@ public enum PixverseV6Extend {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/pixverse/v6/extend`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The extended video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV6ImageToVideo.Input, Output == PixverseV6ImageToVideo.Output {
@@ -1695,6 +1025,8 @@ extension QueueEndpoint where Input == PixverseV6ImageToVideo.Input, Output == P
 
 /// The types of `fal-ai/pixverse/v6/image-to-video`.
 public enum PixverseV6ImageToVideo {
+    /// The output of `fal-ai/pixverse/v6/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias Style = PixverseExtend.Style
@@ -1801,26 +1133,6 @@ public enum PixverseV6ImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/pixverse/v6/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV6TextToVideo.Input, Output == PixverseV6TextToVideo.Output {
@@ -1830,6 +1142,8 @@ extension QueueEndpoint where Input == PixverseV6TextToVideo.Input, Output == Pi
 
 /// The types of `fal-ai/pixverse/v6/text-to-video`.
 public enum PixverseV6TextToVideo {
+    /// The output of `fal-ai/pixverse/v6/text-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseC1ReferenceToVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
@@ -1940,26 +1254,6 @@ public enum PixverseV6TextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/pixverse/v6/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == PixverseV6Transition.Input, Output == PixverseV6Transition.Output {
@@ -1969,6 +1263,8 @@ extension QueueEndpoint where Input == PixverseV6Transition.Input, Output == Pix
 
 /// The types of `fal-ai/pixverse/v6/transition`.
 public enum PixverseV6Transition {
+    /// The output of `fal-ai/pixverse/v6/transition`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PixverseC1ReferenceToVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
@@ -2090,26 +1386,6 @@ public enum PixverseV6Transition {
             var validator = Validator(path)
             validator.number(self.duration, "duration", minimum: 1, maximum: 15)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/pixverse/v6/transition`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }

@@ -36,6 +36,8 @@ extension QueueEndpoint where Input == Sadtalker.Input, Output == Sadtalker.Outp
 
 /// The types of `fal-ai/sadtalker`.
 public enum Sadtalker {
+    /// The output of `fal-ai/sadtalker`: the same as `LumaDreamMachineRay2FlashImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LumaDreamMachineRay2FlashImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -155,26 +157,6 @@ public enum Sadtalker {
 
         public static var allCases: [Self] { [.crop, .extcrop, .resize, .full, .extfull] }
     }
-
-    /// The output of `fal-ai/sadtalker`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL of the generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == SadtalkerReference.Input, Output == SadtalkerReference.Output {
@@ -184,6 +166,8 @@ extension QueueEndpoint where Input == SadtalkerReference.Input, Output == Sadta
 
 /// The types of `fal-ai/sadtalker/reference`.
 public enum SadtalkerReference {
+    /// The output of `fal-ai/sadtalker/reference`: the same as `LumaDreamMachineRay2FlashImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LumaDreamMachineRay2FlashImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias FaceModelResolution = Sadtalker.FaceModelResolution
     public typealias Preprocess = Sadtalker.Preprocess
@@ -282,26 +266,6 @@ public enum SadtalkerReference {
             validator.number(self.poseStyle, "pose_style", minimum: 0, maximum: 45)
             validator.number(self.expressionScale, "expression_scale", minimum: 0, maximum: 3)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/sadtalker/reference`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// URL of the generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }
@@ -523,6 +487,8 @@ extension QueueEndpoint where Input == Sam31Video.Input, Output == Sam31Video.Ou
 
 /// The types of `fal-ai/sam-3-1/video`.
 public enum Sam31Video {
+    /// The output of `fal-ai/sam-3-1/video`: the same as `Sam2Video.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Sam2Video.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -706,31 +672,6 @@ public enum Sam31Video {
 
         public static var allCases: [Self] { [.x264Mp4, .vp9Webm] }
     }
-
-    /// The output of `fal-ai/sam-3-1/video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The segmented video.
-        public let video: File
-        /// Zip file containing per-frame bounding box overlays.
-        public let boundingboxFramesZip: File?
-
-        public init(video: File, boundingboxFramesZip: File? = nil) {
-            self.video = video
-            self.boundingboxFramesZip = boundingboxFramesZip
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.boundingboxFramesZip = try wire.optional("boundingbox_frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.boundingboxFramesZip, "boundingbox_frames_zip")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Sam31VideoRle.Input, Output == Sam31VideoRle.Output {
@@ -740,6 +681,8 @@ extension QueueEndpoint where Input == Sam31VideoRle.Input, Output == Sam31Video
 
 /// The types of `fal-ai/sam-3-1/video-rle`.
 public enum Sam31VideoRle {
+    /// The output of `fal-ai/sam-3-1/video-rle`: the same as `Sam2Video.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Sam2Video.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -943,31 +886,6 @@ public enum Sam31VideoRle {
             try wire.optional(self.frameIndex, "frame_index")
         }
     }
-
-    /// The output of `fal-ai/sam-3-1/video-rle`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The segmented video.
-        public let video: File
-        /// Zip file containing per-frame bounding box overlays.
-        public let boundingboxFramesZip: File?
-
-        public init(video: File, boundingboxFramesZip: File? = nil) {
-            self.video = video
-            self.boundingboxFramesZip = boundingboxFramesZip
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.boundingboxFramesZip = try wire.optional("boundingbox_frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.boundingboxFramesZip, "boundingbox_frames_zip")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Sam3Video.Input, Output == Sam3Video.Output {
@@ -977,6 +895,8 @@ extension QueueEndpoint where Input == Sam3Video.Input, Output == Sam3Video.Outp
 
 /// The types of `fal-ai/sam-3/video`.
 public enum Sam3Video {
+    /// The output of `fal-ai/sam-3/video`: the same as `Sam2Video.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Sam2Video.Output
     /// Types this endpoint shares with others, declared once.
     public typealias PointPromptBase = Sam31Video.PointPromptBase
     public typealias BoxPromptBase = Sam31Video.BoxPromptBase
@@ -1077,31 +997,6 @@ public enum Sam3Video {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/sam-3/video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The segmented video.
-        public let video: File
-        /// Zip file containing per-frame bounding box overlays.
-        public let boundingboxFramesZip: File?
-
-        public init(video: File, boundingboxFramesZip: File? = nil) {
-            self.video = video
-            self.boundingboxFramesZip = boundingboxFramesZip
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.boundingboxFramesZip = try wire.optional("boundingbox_frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.boundingboxFramesZip, "boundingbox_frames_zip")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Sam3VideoRle.Input, Output == Sam3VideoRle.Output {
@@ -1111,6 +1006,8 @@ extension QueueEndpoint where Input == Sam3VideoRle.Input, Output == Sam3VideoRl
 
 /// The types of `fal-ai/sam-3/video-rle`.
 public enum Sam3VideoRle {
+    /// The output of `fal-ai/sam-3/video-rle`: the same as `Sam2Video.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Sam2Video.Output
     /// Types this endpoint shares with others, declared once.
     public typealias PointPrompt = Sam31VideoRle.PointPrompt
     public typealias BoxPrompt = Sam31VideoRle.BoxPrompt
@@ -1212,31 +1109,6 @@ public enum Sam3VideoRle {
             var validator = Validator(path)
             validator.number(self.detectionThreshold, "detection_threshold", minimum: 0.01, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/sam-3/video-rle`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The segmented video.
-        public let video: File
-        /// Zip file containing per-frame bounding box overlays.
-        public let boundingboxFramesZip: File?
-
-        public init(video: File, boundingboxFramesZip: File? = nil) {
-            self.video = video
-            self.boundingboxFramesZip = boundingboxFramesZip
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.boundingboxFramesZip = try wire.optional("boundingbox_frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.boundingboxFramesZip, "boundingbox_frames_zip")
         }
     }
 }
@@ -1428,6 +1300,8 @@ extension QueueEndpoint where Input == SeedvrUpscaleVideo.Input, Output == Seedv
 
 /// The types of `fal-ai/seedvr/upscale/video`.
 public enum SeedvrUpscaleVideo {
+    /// The output of `fal-ai/seedvr/upscale/video`: the same as `FlashvsrUpscaleVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FlashvsrUpscaleVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = FlashvsrUpscaleVideo.OutputFormat
     public typealias OutputQuality = FlashvsrUpscaleVideo.OutputQuality
@@ -1569,31 +1443,6 @@ public enum SeedvrUpscaleVideo {
         public static var _2160p: Self { .init(rawValue: "2160p") }
 
         public static var allCases: [Self] { [._720p, ._1080p, ._1440p, ._2160p] }
-    }
-
-    /// The output of `fal-ai/seedvr/upscale/video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Upscaled video file after processing
-        public let video: File
-        /// The random seed used for the generation process.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
     }
 }
 
@@ -2024,6 +1873,8 @@ extension QueueEndpoint where Input == Sora2ImageToVideoPro.Input, Output == Sor
 
 /// The types of `fal-ai/sora-2/image-to-video/pro`.
 public enum Sora2ImageToVideoPro {
+    /// The output of `fal-ai/sora-2/image-to-video/pro`: the same as `Sora2ImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Sora2ImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Sora2ImageToVideo.AspectRatio
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
@@ -2136,41 +1987,6 @@ public enum Sora2ImageToVideoPro {
 
         public static var allCases: [Self] { [.auto, ._720p, ._1080p, .true1080p] }
     }
-
-    /// The output of `fal-ai/sora-2/image-to-video/pro`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: VideoFile
-        /// The ID of the generated video
-        public let videoID: String
-        /// Thumbnail image for the video
-        public let thumbnail: ImageFile?
-        /// Spritesheet image for the video
-        public let spritesheet: ImageFile?
-
-        public init(video: VideoFile, videoID: String, thumbnail: ImageFile? = nil, spritesheet: ImageFile? = nil) {
-            self.video = video
-            self.videoID = videoID
-            self.thumbnail = thumbnail
-            self.spritesheet = spritesheet
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.videoID = try wire.required("video_id")
-            self.thumbnail = try wire.optional("thumbnail")
-            self.spritesheet = try wire.optional("spritesheet")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.videoID, "video_id")
-            try wire.optional(self.thumbnail, "thumbnail")
-            try wire.optional(self.spritesheet, "spritesheet")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Sora2TextToVideo.Input, Output == Sora2TextToVideo.Output {
@@ -2180,6 +1996,8 @@ extension QueueEndpoint where Input == Sora2TextToVideo.Input, Output == Sora2Te
 
 /// The types of `fal-ai/sora-2/text-to-video`.
 public enum Sora2TextToVideo {
+    /// The output of `fal-ai/sora-2/text-to-video`: the same as `Sora2ImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Sora2ImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = LtxVideoV095.AspectRatio
     public typealias Model = Sora2ImageToVideo.Model
@@ -2282,41 +2100,6 @@ public enum Sora2TextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/sora-2/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: VideoFile
-        /// The ID of the generated video
-        public let videoID: String
-        /// Thumbnail image for the video
-        public let thumbnail: ImageFile?
-        /// Spritesheet image for the video
-        public let spritesheet: ImageFile?
-
-        public init(video: VideoFile, videoID: String, thumbnail: ImageFile? = nil, spritesheet: ImageFile? = nil) {
-            self.video = video
-            self.videoID = videoID
-            self.thumbnail = thumbnail
-            self.spritesheet = spritesheet
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.videoID = try wire.required("video_id")
-            self.thumbnail = try wire.optional("thumbnail")
-            self.spritesheet = try wire.optional("spritesheet")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.videoID, "video_id")
-            try wire.optional(self.thumbnail, "thumbnail")
-            try wire.optional(self.spritesheet, "spritesheet")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Sora2TextToVideoPro.Input, Output == Sora2TextToVideoPro.Output {
@@ -2326,6 +2109,8 @@ extension QueueEndpoint where Input == Sora2TextToVideoPro.Input, Output == Sora
 
 /// The types of `fal-ai/sora-2/text-to-video/pro`.
 public enum Sora2TextToVideoPro {
+    /// The output of `fal-ai/sora-2/text-to-video/pro`: the same as `Sora2ImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Sora2ImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = LtxVideoV095.AspectRatio
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
@@ -2431,41 +2216,6 @@ public enum Sora2TextToVideoPro {
 
         public static var allCases: [Self] { [._720p, ._1080p, .true1080p] }
     }
-
-    /// The output of `fal-ai/sora-2/text-to-video/pro`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: VideoFile
-        /// The ID of the generated video
-        public let videoID: String
-        /// Thumbnail image for the video
-        public let thumbnail: ImageFile?
-        /// Spritesheet image for the video
-        public let spritesheet: ImageFile?
-
-        public init(video: VideoFile, videoID: String, thumbnail: ImageFile? = nil, spritesheet: ImageFile? = nil) {
-            self.video = video
-            self.videoID = videoID
-            self.thumbnail = thumbnail
-            self.spritesheet = spritesheet
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.videoID = try wire.required("video_id")
-            self.thumbnail = try wire.optional("thumbnail")
-            self.spritesheet = try wire.optional("spritesheet")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.videoID, "video_id")
-            try wire.optional(self.thumbnail, "thumbnail")
-            try wire.optional(self.spritesheet, "spritesheet")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Sora2VideoToVideoRemix.Input, Output == Sora2VideoToVideoRemix.Output {
@@ -2475,6 +2225,8 @@ extension QueueEndpoint where Input == Sora2VideoToVideoRemix.Input, Output == S
 
 /// The types of `fal-ai/sora-2/video-to-video/remix`.
 public enum Sora2VideoToVideoRemix {
+    /// The output of `fal-ai/sora-2/video-to-video/remix`: the same as `Sora2ImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Sora2ImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
     public typealias ImageFile = Sora2ImageToVideo.ImageFile
@@ -2523,41 +2275,6 @@ public enum Sora2VideoToVideoRemix {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/sora-2/video-to-video/remix`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: VideoFile
-        /// The ID of the generated video
-        public let videoID: String
-        /// Thumbnail image for the video
-        public let thumbnail: ImageFile?
-        /// Spritesheet image for the video
-        public let spritesheet: ImageFile?
-
-        public init(video: VideoFile, videoID: String, thumbnail: ImageFile? = nil, spritesheet: ImageFile? = nil) {
-            self.video = video
-            self.videoID = videoID
-            self.thumbnail = thumbnail
-            self.spritesheet = spritesheet
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.videoID = try wire.required("video_id")
-            self.thumbnail = try wire.optional("thumbnail")
-            self.spritesheet = try wire.optional("spritesheet")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.videoID, "video_id")
-            try wire.optional(self.thumbnail, "thumbnail")
-            try wire.optional(self.spritesheet, "spritesheet")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == StableAvatar.Input, Output == StableAvatar.Output {
@@ -2567,6 +2284,8 @@ extension QueueEndpoint where Input == StableAvatar.Input, Output == StableAvata
 
 /// The types of `fal-ai/stable-avatar`.
 public enum StableAvatar {
+    /// The output of `fal-ai/stable-avatar`: the same as `EchomimicV3.Output`, declared once for every endpoint that shares it.
+    public typealias Output = EchomimicV3.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = LtxVideoLoRAImageToVideo.AspectRatio
     public typealias File = AIAvatar.File
@@ -2666,26 +2385,6 @@ public enum StableAvatar {
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 50)
             validator.number(self.perturbation, "perturbation", minimum: 0, maximum: 1)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/stable-avatar`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }
@@ -2807,6 +2506,8 @@ extension QueueEndpoint where Input == SyncLipsync.Input, Output == SyncLipsync.
 
 /// The types of `fal-ai/sync-lipsync`.
 public enum SyncLipsync {
+    /// The output of `fal-ai/sync-lipsync`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -2881,26 +2582,6 @@ public enum SyncLipsync {
         public static var remap: Self { .init(rawValue: "remap") }
 
         public static var allCases: [Self] { [.cutOff, .loop, .bounce, .silence, .remap] }
-    }
-
-    /// The output of `fal-ai/sync-lipsync`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
     }
 }
 
@@ -3060,6 +2741,8 @@ extension QueueEndpoint where Input == SyncLipsyncV2.Input, Output == SyncLipsyn
 
 /// The types of `fal-ai/sync-lipsync/v2`.
 public enum SyncLipsyncV2 {
+    /// The output of `fal-ai/sync-lipsync/v2`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SyncMode = SyncLipsync.SyncMode
     public typealias File = AIAvatar.File
@@ -3120,26 +2803,6 @@ public enum SyncLipsyncV2 {
 
         public static var allCases: [Self] { [.lipsync2, .lipsync2Pro] }
     }
-
-    /// The output of `fal-ai/sync-lipsync/v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == SyncLipsyncV2Pro.Input, Output == SyncLipsyncV2Pro.Output {
@@ -3149,6 +2812,8 @@ extension QueueEndpoint where Input == SyncLipsyncV2Pro.Input, Output == SyncLip
 
 /// The types of `fal-ai/sync-lipsync/v2/pro`.
 public enum SyncLipsyncV2Pro {
+    /// The output of `fal-ai/sync-lipsync/v2/pro`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SyncMode = SyncLipsync.SyncMode
     public typealias File = AIAvatar.File
@@ -3189,26 +2854,6 @@ public enum SyncLipsyncV2Pro {
             public static var syncMode: SyncMode { .cutOff }
         }
     }
-
-    /// The output of `fal-ai/sync-lipsync/v2/pro`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == SyncLipsyncV3.Input, Output == SyncLipsyncV3.Output {
@@ -3218,64 +2863,11 @@ extension QueueEndpoint where Input == SyncLipsyncV3.Input, Output == SyncLipsyn
 
 /// The types of `fal-ai/sync-lipsync/v3`.
 public enum SyncLipsyncV3 {
+    /// The input of `fal-ai/sync-lipsync/v3`: the same as `SyncLipsyncV2Pro.Input`, declared once for every endpoint that shares it.
+    public typealias Input = SyncLipsyncV2Pro.Input
+    /// The output of `fal-ai/sync-lipsync/v3`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias SyncMode = SyncLipsync.SyncMode
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/sync-lipsync/v3`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of the input video
-        public var videoURL: FileInput
-        /// URL of the input audio
-        public var audioURL: FileInput
-        /// Lipsync mode when audio and video durations are out of sync.
-        ///
-        /// Default: `.cutOff`.
-        public var syncMode: SyncMode?
-
-        public init(videoURL: FileInput, audioURL: FileInput, syncMode: SyncMode? = nil) {
-            self.videoURL = videoURL
-            self.audioURL = audioURL
-            self.syncMode = syncMode
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.required("audio_url")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.syncMode, "sync_mode")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var syncMode: SyncMode { .cutOff }
-        }
-    }
-
-    /// The output of `fal-ai/sync-lipsync/v3`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }

@@ -231,74 +231,10 @@ extension QueueEndpoint where Input == ThinksoundAudio.Input, Output == Thinksou
 
 /// The types of `fal-ai/thinksound/audio`.
 public enum ThinksoundAudio {
+    /// The input of `fal-ai/thinksound/audio`: the same as `Thinksound.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Thinksound.Input
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/thinksound/audio`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the video to generate the audio for.
-        public var videoURL: FileInput
-        /// A prompt to guide the audio generation. If not provided, it will be extracted from the video.
-        ///
-        /// Default: `""`.
-        public var prompt: String?
-        /// The seed for the random number generator
-        public var seed: Int64?
-        /// The number of inference steps for audio generation.
-        ///
-        /// At least 2, at most 100. Default: `24`.
-        public var numInferenceSteps: Int?
-        /// The classifier-free guidance scale for audio generation.
-        ///
-        /// At least 1, at most 20. Default: `5`.
-        public var cfgScale: Double?
-
-        public init(
-            videoURL: FileInput,
-            prompt: String? = nil,
-            seed: Int64? = nil,
-            numInferenceSteps: Int? = nil,
-            cfgScale: Double? = nil
-        ) {
-            self.videoURL = videoURL
-            self.prompt = prompt
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.cfgScale = cfgScale
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.cfgScale, "cfg_scale")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "" }
-            public static var numInferenceSteps: Int { 24 }
-            public static var cfgScale: Double { 5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 100)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 1, maximum: 20)
-            return validator.issues
-        }
-    }
 
     /// The output of `fal-ai/thinksound/audio`.
     public struct Output: QueueModel, StructurallyEquatable {

@@ -128,6 +128,8 @@ extension QueueEndpoint where Input == VeedAvatarsTextToVideo.Input, Output == V
 
 /// The types of `veed/avatars/text-to-video`.
 public enum VeedAvatarsTextToVideo {
+    /// The output of `veed/avatars/text-to-video`: the same as `VeedAvatarsAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = VeedAvatarsAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AvatarID = VeedAvatarsAudioToVideo.AvatarID
     public typealias File = AIAvatar.File
@@ -155,25 +157,6 @@ public enum VeedAvatarsTextToVideo {
             try wire.required(self.text, "text")
         }
     }
-
-    /// The output of `veed/avatars/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == VeedFabric10.Input, Output == VeedFabric10.Output {
@@ -183,6 +166,8 @@ extension QueueEndpoint where Input == VeedFabric10.Input, Output == VeedFabric1
 
 /// The types of `veed/fabric-1.0`.
 public enum VeedFabric10 {
+    /// The output of `veed/fabric-1.0`: the same as `VeedAvatarsAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = VeedAvatarsAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = Framepack.Resolution
     public typealias File = AIAvatar.File
@@ -216,25 +201,6 @@ public enum VeedFabric10 {
             try wire.required(self.resolution, "resolution")
         }
     }
-
-    /// The output of `veed/fabric-1.0`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == VeedFabric10Fast.Input, Output == VeedFabric10Fast.Output {
@@ -244,58 +210,13 @@ extension QueueEndpoint where Input == VeedFabric10Fast.Input, Output == VeedFab
 
 /// The types of `veed/fabric-1.0/fast`.
 public enum VeedFabric10Fast {
+    /// The input of `veed/fabric-1.0/fast`: the same as `VeedFabric10.Input`, declared once for every endpoint that shares it.
+    public typealias Input = VeedFabric10.Input
+    /// The output of `veed/fabric-1.0/fast`: the same as `VeedAvatarsAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = VeedAvatarsAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = Framepack.Resolution
     public typealias File = AIAvatar.File
-
-    /// The input of `veed/fabric-1.0/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At least 1 character, at most 2083 characters.
-        public var imageURL: FileInput
-        /// At least 1 character, at most 2083 characters.
-        public var audioURL: FileInput
-        /// Resolution
-        public var resolution: Resolution
-
-        public init(imageURL: FileInput, audioURL: FileInput, resolution: Resolution) {
-            self.imageURL = imageURL
-            self.audioURL = audioURL
-            self.resolution = resolution
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-            self.resolution = try wire.required("resolution")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.required(self.resolution, "resolution")
-        }
-    }
-
-    /// The output of `veed/fabric-1.0/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == VeedFabric10Text.Input, Output == VeedFabric10Text.Output {
@@ -305,6 +226,8 @@ extension QueueEndpoint where Input == VeedFabric10Text.Input, Output == VeedFab
 
 /// The types of `veed/fabric-1.0/text`.
 public enum VeedFabric10Text {
+    /// The output of `veed/fabric-1.0/text`: the same as `VeedAvatarsAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = VeedAvatarsAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = Framepack.Resolution
     public typealias File = AIAvatar.File
@@ -347,25 +270,6 @@ public enum VeedFabric10Text {
             var validator = Validator(path)
             validator.string(self.text, "text", minLength: 1, maxLength: 2000)
             return validator.issues
-        }
-    }
-
-    /// The output of `veed/fabric-1.0/text`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }
@@ -472,81 +376,13 @@ extension QueueEndpoint where Input == VeedVideoBackgroundRemovalFast.Input, Out
 
 /// The types of `veed/video-background-removal/fast`.
 public enum VeedVideoBackgroundRemovalFast {
+    /// The input of `veed/video-background-removal/fast`: the same as `VeedVideoBackgroundRemoval.Input`, declared once for every endpoint that shares it.
+    public typealias Input = VeedVideoBackgroundRemoval.Input
+    /// The output of `veed/video-background-removal/fast`: the same as `VeedVideoBackgroundRemoval.Output`, declared once for every endpoint that shares it.
+    public typealias Output = VeedVideoBackgroundRemoval.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputCodec = VeedVideoBackgroundRemoval.OutputCodec
     public typealias File = AIAvatar.File
-
-    /// The input of `veed/video-background-removal/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// At least 1 character, at most 2083 characters.
-        public var videoURL: FileInput
-        /// Single VP9 video with alpha channel or two videos (rgb and alpha) in H264 format. H264 is recommended for better RGB quality.
-        ///
-        /// Default: `.vp9`.
-        public var outputCodec: OutputCodec?
-        /// Improves the quality of the extracted object's edges.
-        ///
-        /// Default: `true`.
-        public var refineForegroundEdges: Bool?
-        /// Set to False if the subject is not a person.
-        ///
-        /// Default: `true`.
-        public var subjectIsPerson: Bool?
-
-        public init(
-            videoURL: FileInput,
-            outputCodec: OutputCodec? = nil,
-            refineForegroundEdges: Bool? = nil,
-            subjectIsPerson: Bool? = nil
-        ) {
-            self.videoURL = videoURL
-            self.outputCodec = outputCodec
-            self.refineForegroundEdges = refineForegroundEdges
-            self.subjectIsPerson = subjectIsPerson
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.outputCodec = try wire.optional("output_codec")
-            self.refineForegroundEdges = try wire.optional("refine_foreground_edges")
-            self.subjectIsPerson = try wire.optional("subject_is_person")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.outputCodec, "output_codec")
-            try wire.optional(self.refineForegroundEdges, "refine_foreground_edges")
-            try wire.optional(self.subjectIsPerson, "subject_is_person")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var outputCodec: OutputCodec { .vp9 }
-            public static var refineForegroundEdges: Bool { true }
-            public static var subjectIsPerson: Bool { true }
-        }
-    }
-
-    /// The output of `veed/video-background-removal/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: [File]
-
-        public init(video: [File]) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == VeedVideoBackgroundRemovalGreenScreen.Input, Output == VeedVideoBackgroundRemovalGreenScreen.Output {
@@ -556,6 +392,8 @@ extension QueueEndpoint where Input == VeedVideoBackgroundRemovalGreenScreen.Inp
 
 /// The types of `veed/video-background-removal/green-screen`.
 public enum VeedVideoBackgroundRemovalGreenScreen {
+    /// The output of `veed/video-background-removal/green-screen`: the same as `VeedVideoBackgroundRemoval.Output`, declared once for every endpoint that shares it.
+    public typealias Output = VeedVideoBackgroundRemoval.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputCodec = VeedVideoBackgroundRemoval.OutputCodec
     public typealias File = AIAvatar.File
@@ -605,25 +443,6 @@ public enum VeedVideoBackgroundRemovalGreenScreen {
             return validator.issues
         }
     }
-
-    /// The output of `veed/video-background-removal/green-screen`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let video: [File]
-
-        public init(video: [File]) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Veo2ImageToVideo.Input, Output == Veo2ImageToVideo.Output {
@@ -633,6 +452,8 @@ extension QueueEndpoint where Input == Veo2ImageToVideo.Input, Output == Veo2Ima
 
 /// The types of `fal-ai/veo2/image-to-video`.
 public enum Veo2ImageToVideo {
+    /// The output of `fal-ai/veo2/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -685,26 +506,6 @@ public enum Veo2ImageToVideo {
         public static var _8s: Self { .init(rawValue: "8s") }
 
         public static var allCases: [Self] { [._5s, ._6s, ._7s, ._8s] }
-    }
-
-    /// The output of `fal-ai/veo2/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
     }
 }
 
@@ -869,6 +670,8 @@ extension QueueEndpoint where Input == Veo31Fast.Input, Output == Veo31Fast.Outp
 
 /// The types of `fal-ai/veo3.1/fast`.
 public enum Veo31Fast {
+    /// The output of `fal-ai/veo3.1/fast`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = HunyuanVideoV15ImageToVideo.AspectRatio
     public typealias SafetyTolerance = Veo31ExtendVideo.SafetyTolerance
@@ -999,26 +802,6 @@ public enum Veo31Fast {
 
         public static var allCases: [Self] { [._720p, ._1080p, ._4k] }
     }
-
-    /// The output of `fal-ai/veo3.1/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Veo31FastExtendVideo.Input, Output == Veo31FastExtendVideo.Output {
@@ -1028,136 +811,14 @@ extension QueueEndpoint where Input == Veo31FastExtendVideo.Input, Output == Veo
 
 /// The types of `fal-ai/veo3.1/fast/extend-video`.
 public enum Veo31FastExtendVideo {
+    /// The input of `fal-ai/veo3.1/fast/extend-video`: the same as `Veo31ExtendVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Veo31ExtendVideo.Input
+    /// The output of `fal-ai/veo3.1/fast/extend-video`: the same as `Veo31ExtendVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Veo31ExtendVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Ltx23AudioToVideo.AspectRatio
     public typealias SafetyTolerance = Veo31ExtendVideo.SafetyTolerance
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/veo3.1/fast/extend-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The text prompt describing how the video should be extended
-        ///
-        /// At most 20000 characters.
-        public var prompt: String
-        /// The aspect ratio of the generated video.
-        ///
-        /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
-        /// The duration of the generated video.
-        ///
-        /// Default: `"7s"`.
-        public var duration: String?
-        /// A negative prompt to guide the video generation.
-        public var negativePrompt: String?
-        /// The resolution of the generated video.
-        ///
-        /// Default: `"720p"`.
-        public var resolution: String?
-        /// Whether to generate audio for the video.
-        ///
-        /// Default: `true`.
-        public var generateAudio: Bool?
-        /// The seed for the random number generator.
-        public var seed: Int64?
-        /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
-        ///
-        /// Default: `false`.
-        public var autoFix: Bool?
-        /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
-        ///
-        /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
-        /// URL of the video to extend. The video should be 720p or 1080p resolution in 16:9 or 9:16 aspect ratio.
-        public var videoURL: FileInput
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            duration: String? = nil,
-            negativePrompt: String? = nil,
-            resolution: String? = nil,
-            generateAudio: Bool? = nil,
-            seed: Int64? = nil,
-            autoFix: Bool? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            videoURL: FileInput
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.resolution = resolution
-            self.generateAudio = generateAudio
-            self.seed = seed
-            self.autoFix = autoFix
-            self.safetyTolerance = safetyTolerance
-            self.videoURL = videoURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.videoURL = try wire.required("video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.required(self.videoURL, "video_url")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { .auto }
-            public static var duration: String { "7s" }
-            public static var resolution: String { "720p" }
-            public static var generateAudio: Bool { true }
-            public static var autoFix: Bool { false }
-            public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/veo3.1/fast/extend-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The extended video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Veo31FastFirstLastFrameToVideo.Input, Output == Veo31FastFirstLastFrameToVideo.Output {
@@ -1167,6 +828,8 @@ extension QueueEndpoint where Input == Veo31FastFirstLastFrameToVideo.Input, Out
 
 /// The types of `fal-ai/veo3.1/fast/first-last-frame-to-video`.
 public enum Veo31FastFirstLastFrameToVideo {
+    /// The output of `fal-ai/veo3.1/fast/first-last-frame-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Ltx23AudioToVideo.AspectRatio
     public typealias Duration = Veo31Fast.Duration
@@ -1285,26 +948,6 @@ public enum Veo31FastFirstLastFrameToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/veo3.1/fast/first-last-frame-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Veo31FastImageToVideo.Input, Output == Veo31FastImageToVideo.Output {
@@ -1314,6 +957,8 @@ extension QueueEndpoint where Input == Veo31FastImageToVideo.Input, Output == Ve
 
 /// The types of `fal-ai/veo3.1/fast/image-to-video`.
 public enum Veo31FastImageToVideo {
+    /// The output of `fal-ai/veo3.1/fast/image-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Ltx23AudioToVideo.AspectRatio
     public typealias Duration = Veo31Fast.Duration
@@ -1426,26 +1071,6 @@ public enum Veo31FastImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/veo3.1/fast/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Veo31FastReferenceToVideo.Input, Output == Veo31FastReferenceToVideo.Output {
@@ -1455,6 +1080,8 @@ extension QueueEndpoint where Input == Veo31FastReferenceToVideo.Input, Output =
 
 /// The types of `fal-ai/veo3.1/fast/reference-to-video`.
 public enum Veo31FastReferenceToVideo {
+    /// The output of `fal-ai/veo3.1/fast/reference-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = HunyuanVideoV15ImageToVideo.AspectRatio
     public typealias Resolution = Veo31Fast.Resolution
@@ -1554,26 +1181,6 @@ public enum Veo31FastReferenceToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/veo3.1/fast/reference-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Veo31FirstLastFrameToVideo.Input, Output == Veo31FirstLastFrameToVideo.Output {
@@ -1583,144 +1190,16 @@ extension QueueEndpoint where Input == Veo31FirstLastFrameToVideo.Input, Output 
 
 /// The types of `fal-ai/veo3.1/first-last-frame-to-video`.
 public enum Veo31FirstLastFrameToVideo {
+    /// The input of `fal-ai/veo3.1/first-last-frame-to-video`: the same as `Veo31FastFirstLastFrameToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Veo31FastFirstLastFrameToVideo.Input
+    /// The output of `fal-ai/veo3.1/first-last-frame-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Ltx23AudioToVideo.AspectRatio
     public typealias Duration = Veo31Fast.Duration
     public typealias Resolution = Veo31Fast.Resolution
     public typealias SafetyTolerance = Veo31ExtendVideo.SafetyTolerance
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/veo3.1/first-last-frame-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The text prompt describing the video you want to generate
-        ///
-        /// At most 20000 characters.
-        public var prompt: String
-        /// The aspect ratio of the generated video.
-        ///
-        /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
-        /// The duration of the generated video.
-        ///
-        /// Default: `._8s`.
-        public var duration: Duration?
-        /// A negative prompt to guide the video generation.
-        public var negativePrompt: String?
-        /// The resolution of the generated video.
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// Whether to generate audio for the video.
-        ///
-        /// Default: `true`.
-        public var generateAudio: Bool?
-        /// The seed for the random number generator.
-        public var seed: Int64?
-        /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
-        ///
-        /// Default: `false`.
-        public var autoFix: Bool?
-        /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
-        ///
-        /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
-        /// URL of the first frame of the video
-        public var firstFrameURL: FileInput
-        /// URL of the last frame of the video
-        public var lastFrameURL: FileInput
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil,
-            resolution: Resolution? = nil,
-            generateAudio: Bool? = nil,
-            seed: Int64? = nil,
-            autoFix: Bool? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            firstFrameURL: FileInput,
-            lastFrameURL: FileInput
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.resolution = resolution
-            self.generateAudio = generateAudio
-            self.seed = seed
-            self.autoFix = autoFix
-            self.safetyTolerance = safetyTolerance
-            self.firstFrameURL = firstFrameURL
-            self.lastFrameURL = lastFrameURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.firstFrameURL = try wire.required("first_frame_url")
-            self.lastFrameURL = try wire.required("last_frame_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.required(self.firstFrameURL, "first_frame_url")
-            try wire.required(self.lastFrameURL, "last_frame_url")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { .auto }
-            public static var duration: Duration { ._8s }
-            public static var resolution: Resolution { ._720p }
-            public static var generateAudio: Bool { true }
-            public static var autoFix: Bool { false }
-            public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/veo3.1/first-last-frame-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Veo31ImageToVideo.Input, Output == Veo31ImageToVideo.Output {
@@ -1730,138 +1209,16 @@ extension QueueEndpoint where Input == Veo31ImageToVideo.Input, Output == Veo31I
 
 /// The types of `fal-ai/veo3.1/image-to-video`.
 public enum Veo31ImageToVideo {
+    /// The input of `fal-ai/veo3.1/image-to-video`: the same as `Veo31FastImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Veo31FastImageToVideo.Input
+    /// The output of `fal-ai/veo3.1/image-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Ltx23AudioToVideo.AspectRatio
     public typealias Duration = Veo31Fast.Duration
     public typealias Resolution = Veo31Fast.Resolution
     public typealias SafetyTolerance = Veo31ExtendVideo.SafetyTolerance
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/veo3.1/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The text prompt describing the video you want to generate
-        ///
-        /// At most 20000 characters.
-        public var prompt: String
-        /// The aspect ratio of the generated video. Only 16:9 and 9:16 are supported.
-        ///
-        /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
-        /// The duration of the generated video.
-        ///
-        /// Default: `._8s`.
-        public var duration: Duration?
-        /// A negative prompt to guide the video generation.
-        public var negativePrompt: String?
-        /// The resolution of the generated video.
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// Whether to generate audio for the video.
-        ///
-        /// Default: `true`.
-        public var generateAudio: Bool?
-        /// The seed for the random number generator.
-        public var seed: Int64?
-        /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
-        ///
-        /// Default: `false`.
-        public var autoFix: Bool?
-        /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
-        ///
-        /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
-        /// URL of the input image to animate. Should be 720p or higher resolution in 16:9 or 9:16 aspect ratio. If the image is not in 16:9 or 9:16 aspect ratio, it will be cropped to fit.
-        public var imageURL: FileInput
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil,
-            resolution: Resolution? = nil,
-            generateAudio: Bool? = nil,
-            seed: Int64? = nil,
-            autoFix: Bool? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            imageURL: FileInput
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.resolution = resolution
-            self.generateAudio = generateAudio
-            self.seed = seed
-            self.autoFix = autoFix
-            self.safetyTolerance = safetyTolerance
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.required(self.imageURL, "image_url")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { .auto }
-            public static var duration: Duration { ._8s }
-            public static var resolution: Resolution { ._720p }
-            public static var generateAudio: Bool { true }
-            public static var autoFix: Bool { false }
-            public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/veo3.1/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Veo31Lite.Input, Output == Veo31Lite.Output {
@@ -1871,6 +1228,8 @@ extension QueueEndpoint where Input == Veo31Lite.Input, Output == Veo31Lite.Outp
 
 /// The types of `fal-ai/veo3.1/lite`.
 public enum Veo31Lite {
+    /// The output of `fal-ai/veo3.1/lite`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = HunyuanVideoV15ImageToVideo.AspectRatio
     public typealias Duration = Veo31Fast.Duration
@@ -1977,26 +1336,6 @@ public enum Veo31Lite {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/veo3.1/lite`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Veo31LiteFirstLastFrameToVideo.Input, Output == Veo31LiteFirstLastFrameToVideo.Output {
@@ -2006,6 +1345,8 @@ extension QueueEndpoint where Input == Veo31LiteFirstLastFrameToVideo.Input, Out
 
 /// The types of `fal-ai/veo3.1/lite/first-last-frame-to-video`.
 public enum Veo31LiteFirstLastFrameToVideo {
+    /// The output of `fal-ai/veo3.1/lite/first-last-frame-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Ltx23AudioToVideo.AspectRatio
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
@@ -2123,26 +1464,6 @@ public enum Veo31LiteFirstLastFrameToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/veo3.1/lite/first-last-frame-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Veo31LiteImageToVideo.Input, Output == Veo31LiteImageToVideo.Output {
@@ -2152,6 +1473,8 @@ extension QueueEndpoint where Input == Veo31LiteImageToVideo.Input, Output == Ve
 
 /// The types of `fal-ai/veo3.1/lite/image-to-video`.
 public enum Veo31LiteImageToVideo {
+    /// The output of `fal-ai/veo3.1/lite/image-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Ltx23AudioToVideo.AspectRatio
     public typealias Duration = Veo31Fast.Duration
@@ -2264,26 +1587,6 @@ public enum Veo31LiteImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/veo3.1/lite/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Veo31ReferenceToVideo.Input, Output == Veo31ReferenceToVideo.Output {
@@ -2293,125 +1596,15 @@ extension QueueEndpoint where Input == Veo31ReferenceToVideo.Input, Output == Ve
 
 /// The types of `fal-ai/veo3.1/reference-to-video`.
 public enum Veo31ReferenceToVideo {
+    /// The input of `fal-ai/veo3.1/reference-to-video`: the same as `Veo31FastReferenceToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Veo31FastReferenceToVideo.Input
+    /// The output of `fal-ai/veo3.1/reference-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = HunyuanVideoV15ImageToVideo.AspectRatio
     public typealias Resolution = Veo31Fast.Resolution
     public typealias SafetyTolerance = Veo31ExtendVideo.SafetyTolerance
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/veo3.1/reference-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The text prompt describing the video you want to generate
-        ///
-        /// At most 20000 characters.
-        public var prompt: String
-        /// The aspect ratio of the generated video.
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// The duration of the generated video.
-        ///
-        /// Default: `"8s"`.
-        public var duration: String?
-        /// The resolution of the generated video.
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// Whether to generate audio for the video.
-        ///
-        /// Default: `true`.
-        public var generateAudio: Bool?
-        /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
-        ///
-        /// Default: `false`.
-        public var autoFix: Bool?
-        /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
-        ///
-        /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
-        /// URLs of the reference images to use for consistent subject appearance
-        public var imageURLs: [FileInput]
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            duration: String? = nil,
-            resolution: Resolution? = nil,
-            generateAudio: Bool? = nil,
-            autoFix: Bool? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            imageURLs: [FileInput]
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.duration = duration
-            self.resolution = resolution
-            self.generateAudio = generateAudio
-            self.autoFix = autoFix
-            self.safetyTolerance = safetyTolerance
-            self.imageURLs = imageURLs
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.required(self.imageURLs, "image_urls")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var duration: String { "8s" }
-            public static var resolution: Resolution { ._720p }
-            public static var generateAudio: Bool { true }
-            public static var autoFix: Bool { false }
-            public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/veo3.1/reference-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Veo3Fast.Input, Output == Veo3Fast.Output {
@@ -2421,6 +1614,8 @@ extension QueueEndpoint where Input == Veo3Fast.Input, Output == Veo3Fast.Output
 
 /// The types of `fal-ai/veo3/fast`.
 public enum Veo3Fast {
+    /// The output of `fal-ai/veo3/fast`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = HunyuanVideoV15ImageToVideo.AspectRatio
     public typealias Duration = Veo31Fast.Duration
@@ -2525,26 +1720,6 @@ public enum Veo3Fast {
             var validator = Validator(path)
             validator.string(self.prompt, "prompt", maxLength: 20000)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/veo3/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }

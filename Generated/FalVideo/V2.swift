@@ -36,6 +36,8 @@ extension QueueEndpoint where Input == Veo3FastImageToVideo.Input, Output == Veo
 
 /// The types of `fal-ai/veo3/fast/image-to-video`.
 public enum Veo3FastImageToVideo {
+    /// The output of `fal-ai/veo3/fast/image-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Ltx23AudioToVideo.AspectRatio
     public typealias Duration = Veo31Fast.Duration
@@ -148,26 +150,6 @@ public enum Veo3FastImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/veo3/fast/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Veo3ImageToVideo.Input, Output == Veo3ImageToVideo.Output {
@@ -177,138 +159,16 @@ extension QueueEndpoint where Input == Veo3ImageToVideo.Input, Output == Veo3Ima
 
 /// The types of `fal-ai/veo3/image-to-video`.
 public enum Veo3ImageToVideo {
+    /// The input of `fal-ai/veo3/image-to-video`: the same as `Veo3FastImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Veo3FastImageToVideo.Input
+    /// The output of `fal-ai/veo3/image-to-video`: the same as `Controlnext.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Controlnext.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Ltx23AudioToVideo.AspectRatio
     public typealias Duration = Veo31Fast.Duration
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
     public typealias SafetyTolerance = Veo31ExtendVideo.SafetyTolerance
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/veo3/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The text prompt describing how the image should be animated
-        ///
-        /// At most 20000 characters.
-        public var prompt: String
-        /// The aspect ratio of the generated video.
-        ///
-        /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
-        /// The duration of the generated video.
-        ///
-        /// Default: `._8s`.
-        public var duration: Duration?
-        /// A negative prompt to guide the video generation.
-        public var negativePrompt: String?
-        /// The resolution of the generated video.
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// Whether to generate audio for the video.
-        ///
-        /// Default: `true`.
-        public var generateAudio: Bool?
-        /// The seed for the random number generator.
-        public var seed: Int64?
-        /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
-        ///
-        /// Default: `false`.
-        public var autoFix: Bool?
-        /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
-        ///
-        /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
-        /// URL of the input image to animate. Should be 720p or higher resolution in 16:9 or 9:16 aspect ratio. If the image is not in 16:9 or 9:16 aspect ratio, it will be cropped to fit.
-        public var imageURL: FileInput
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            duration: Duration? = nil,
-            negativePrompt: String? = nil,
-            resolution: Resolution? = nil,
-            generateAudio: Bool? = nil,
-            seed: Int64? = nil,
-            autoFix: Bool? = nil,
-            safetyTolerance: SafetyTolerance? = nil,
-            imageURL: FileInput
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.duration = duration
-            self.negativePrompt = negativePrompt
-            self.resolution = resolution
-            self.generateAudio = generateAudio
-            self.seed = seed
-            self.autoFix = autoFix
-            self.safetyTolerance = safetyTolerance
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.required(self.imageURL, "image_url")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { .auto }
-            public static var duration: Duration { ._8s }
-            public static var resolution: Resolution { ._720p }
-            public static var generateAudio: Bool { true }
-            public static var autoFix: Bool { false }
-            public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/veo3/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == VideoAsPrompt.Input, Output == VideoAsPrompt.Output {
@@ -532,6 +392,8 @@ extension QueueEndpoint where Input == ViduImageToVideo.Input, Output == ViduIma
 
 /// The types of `fal-ai/vidu/image-to-video`.
 public enum ViduImageToVideo {
+    /// The output of `fal-ai/vidu/image-to-video`: the same as `KlingVideoLipsyncAudioToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = KlingVideoLipsyncAudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = AIAvatar.File
 
@@ -597,26 +459,6 @@ public enum ViduImageToVideo {
         public static var large: Self { .init(rawValue: "large") }
 
         public static var allCases: [Self] { [.auto, .small, .medium, .large] }
-    }
-
-    /// The output of `fal-ai/vidu/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
     }
 }
 
@@ -1141,118 +983,14 @@ extension QueueEndpoint where Input == ViduQ2ImageToVideoTurbo.Input, Output == 
 
 /// The types of `fal-ai/vidu/q2/image-to-video/turbo`.
 public enum ViduQ2ImageToVideoTurbo {
+    /// The input of `fal-ai/vidu/q2/image-to-video/turbo`: the same as `ViduQ2ImageToVideoPro.Input`, declared once for every endpoint that shares it.
+    public typealias Input = ViduQ2ImageToVideoPro.Input
+    /// The output of `fal-ai/vidu/q2/image-to-video/turbo`: the same as `ViduQ2ImageToVideoPro.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ViduQ2ImageToVideoPro.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
     public typealias MovementAmplitude = ViduImageToVideo.MovementAmplitude
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/vidu/q2/image-to-video/turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation, max 3000 characters
-        ///
-        /// At most 3000 characters.
-        public var prompt: String
-        /// URL of the image to use as the starting frame
-        public var imageURL: FileInput
-        /// URL of the image to use as the ending frame. When provided, generates a transition video between start and end frames.
-        public var endImageURL: String?
-        /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
-        /// Duration of the video in seconds
-        ///
-        /// One of: 2, 3, 4, 5, 6, 7, 8. Default: `4`.
-        public var duration: Int?
-        /// Output video resolution
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// The movement amplitude of objects in the frame
-        ///
-        /// Default: `.auto`.
-        public var movementAmplitude: MovementAmplitude?
-        /// Whether to add background music to the video (only for 4-second videos)
-        ///
-        /// Default: `false`.
-        public var bgm: Bool?
-
-        public init(
-            prompt: String,
-            imageURL: FileInput,
-            endImageURL: String? = nil,
-            seed: Int64? = nil,
-            duration: Int? = nil,
-            resolution: Resolution? = nil,
-            movementAmplitude: MovementAmplitude? = nil,
-            bgm: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.endImageURL = endImageURL
-            self.seed = seed
-            self.duration = duration
-            self.resolution = resolution
-            self.movementAmplitude = movementAmplitude
-            self.bgm = bgm
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.seed = try wire.optional("seed")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.movementAmplitude = try wire.optional("movement_amplitude")
-            self.bgm = try wire.optional("bgm")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.movementAmplitude, "movement_amplitude")
-            try wire.optional(self.bgm, "bgm")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Int { 4 }
-            public static var resolution: Resolution { ._720p }
-            public static var movementAmplitude: MovementAmplitude { .auto }
-            public static var bgm: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 3000)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/vidu/q2/image-to-video/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video from image using the Q2 model
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ViduQ2ReferenceToVideoPro.Input, Output == ViduQ2ReferenceToVideoPro.Output {
@@ -1734,110 +1472,13 @@ extension QueueEndpoint where Input == ViduQ3ImageToVideoTurbo.Input, Output == 
 
 /// The types of `fal-ai/vidu/q3/image-to-video/turbo`.
 public enum ViduQ3ImageToVideoTurbo {
+    /// The input of `fal-ai/vidu/q3/image-to-video/turbo`: the same as `ViduQ3ImageToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = ViduQ3ImageToVideo.Input
+    /// The output of `fal-ai/vidu/q3/image-to-video/turbo`: the same as `ViduQ3ImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ViduQ3ImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/vidu/q3/image-to-video/turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation, max 2000 characters
-        ///
-        /// At most 2000 characters. Default: `""`.
-        public var prompt: String?
-        /// URL or base64 image to use as the starting frame
-        public var imageURL: FileInput
-        /// URL of the image to use as the ending frame. When provided, generates a transition video between start and end frames.
-        public var endImageURL: String?
-        /// Duration of the video in seconds (1-16 for Q3 models)
-        ///
-        /// At least 1, at most 16. Default: `5`.
-        public var duration: Int?
-        /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
-        /// Output video resolution. Note: 360p is not available when end_image_url is provided.
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// Whether to use direct audio-video generation. When true, outputs video with sound (including dialogue and sound effects).
-        ///
-        /// Default: `true`.
-        public var audio: Bool?
-
-        public init(
-            prompt: String? = nil,
-            imageURL: FileInput,
-            endImageURL: String? = nil,
-            duration: Int? = nil,
-            seed: Int64? = nil,
-            resolution: Resolution? = nil,
-            audio: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-            self.endImageURL = endImageURL
-            self.duration = duration
-            self.seed = seed
-            self.resolution = resolution
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.duration = try wire.optional("duration")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.audio = try wire.optional("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.audio, "audio")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "" }
-            public static var duration: Int { 5 }
-            public static var resolution: Resolution { ._720p }
-            public static var audio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 16)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/vidu/q3/image-to-video/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video from image using the Q3 model
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ViduQ3ReferenceToVideoMix.Input, Output == ViduQ3ReferenceToVideoMix.Output {
@@ -2073,107 +1714,14 @@ extension QueueEndpoint where Input == ViduQ3TextToVideoTurbo.Input, Output == V
 
 /// The types of `fal-ai/vidu/q3/text-to-video/turbo`.
 public enum ViduQ3TextToVideoTurbo {
+    /// The input of `fal-ai/vidu/q3/text-to-video/turbo`: the same as `ViduQ3TextToVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = ViduQ3TextToVideo.Input
+    /// The output of `fal-ai/vidu/q3/text-to-video/turbo`: the same as `ViduQ3TextToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ViduQ3TextToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = SanaVideo.AspectRatio
     public typealias Resolution = PixverseC1ImageToVideo.Resolution
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/vidu/q3/text-to-video/turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Text prompt for video generation, max 2000 characters
-        ///
-        /// At most 2000 characters.
-        public var prompt: String
-        /// Duration of the video in seconds
-        ///
-        /// At least 1, at most 16. Default: `5`.
-        public var duration: Int?
-        /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
-        /// The aspect ratio of the output video
-        ///
-        /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
-        /// Output video resolution
-        ///
-        /// Default: `._720p`.
-        public var resolution: Resolution?
-        /// Whether to use direct audio-video generation. When true, outputs video with sound.
-        ///
-        /// Default: `true`.
-        public var audio: Bool?
-
-        public init(
-            prompt: String,
-            duration: Int? = nil,
-            seed: Int64? = nil,
-            aspectRatio: AspectRatio? = nil,
-            resolution: Resolution? = nil,
-            audio: Bool? = nil
-        ) {
-            self.prompt = prompt
-            self.duration = duration
-            self.seed = seed
-            self.aspectRatio = aspectRatio
-            self.resolution = resolution
-            self.audio = audio
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.audio = try wire.optional("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.audio, "audio")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var duration: Int { 5 }
-            public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var resolution: Resolution { ._720p }
-            public static var audio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 16)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/vidu/q3/text-to-video/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video from text using the Q3 model
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ViduReferenceToVideo.Input, Output == ViduReferenceToVideo.Output {

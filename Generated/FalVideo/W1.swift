@@ -1700,11 +1700,12 @@ extension QueueEndpoint where Input == Wan25PreviewTextToVideo.Input, Output == 
 
 /// The types of `fal-ai/wan-25-preview/text-to-video`.
 public enum Wan25PreviewTextToVideo {
+    /// The output of `fal-ai/wan-25-preview/text-to-video`: the same as `Wan25PreviewImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Wan25PreviewImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias Resolution = BytedanceSeedance20ImageToVideo.Resolution
     public typealias Duration = KlingVideoV15ProEffects.Duration
-    public typealias Output = Wan25PreviewImageToVideo.Output
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for text-to-video generation
@@ -2287,6 +2288,8 @@ extension QueueEndpoint where Input == WanFlf2v.Input, Output == WanFlf2v.Output
 
 /// The types of `fal-ai/wan-flf2v`.
 public enum WanFlf2v {
+    /// The output of `fal-ai/wan-flf2v`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias Acceleration = LongcatVideoImageToVideo480p.Acceleration
@@ -2443,31 +2446,6 @@ public enum WanFlf2v {
             validator.number(self.guideScale, "guide_scale", minimum: 1, maximum: 10)
             validator.number(self.shift, "shift", minimum: 1, maximum: 10)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/wan-flf2v`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
         }
     }
 }
@@ -2666,6 +2644,8 @@ extension QueueEndpoint where Input == WanI2vLoRA.Input, Output == WanI2vLoRA.Ou
 
 /// The types of `fal-ai/wan-i2v-lora`.
 public enum WanI2vLoRA {
+    /// The output of `fal-ai/wan-i2v-lora`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
@@ -2878,31 +2858,6 @@ public enum WanI2vLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/wan-i2v-lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanMotion.Input, Output == WanMotion.Output {
@@ -3044,6 +2999,8 @@ extension QueueEndpoint where Input == WanT2vLoRA.Input, Output == WanT2vLoRA.Ou
 
 /// The types of `fal-ai/wan-t2v-lora`.
 public enum WanT2vLoRA {
+    /// The output of `fal-ai/wan-t2v-lora`: the same as `AIAvatar.Output`, declared once for every endpoint that shares it.
+    public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = HunyuanVideo.Resolution
     public typealias AspectRatio = LtxVideoV095.AspectRatio
@@ -3186,31 +3143,6 @@ public enum WanT2vLoRA {
             validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
             validator.nested(self.loras, "loras")
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/wan-t2v-lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, seed: Int64) {
-            self.video = video
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
         }
     }
 }
@@ -3407,182 +3339,15 @@ extension QueueEndpoint where Input == WanV2214bAnimateReplace.Input, Output == 
 
 /// The types of `fal-ai/wan/v2.2-14b/animate/replace`.
 public enum WanV2214bAnimateReplace {
+    /// The input of `fal-ai/wan/v2.2-14b/animate/replace`: the same as `WanV2214bAnimateMove.Input`, declared once for every endpoint that shares it.
+    public typealias Input = WanV2214bAnimateMove.Input
+    /// The output of `fal-ai/wan/v2.2-14b/animate/replace`: the same as `WanV2214bAnimateMove.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV2214bAnimateMove.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = HunyuanVideo.Resolution
     public typealias VideoQuality = CosmosPredict25DistilledTextToVideo.VideoQuality
     public typealias VideoWriteMode = LongcatVideoDistilledImageToVideo480p.VideoWriteMode
     public typealias File = AIAvatar.File
-
-    /// The input of `fal-ai/wan/v2.2-14b/animate/replace`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of the input video.
-        public var videoURL: FileInput
-        /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
-        /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
-        ///
-        /// At least 1, at most 10. Default: `1`.
-        public var guidanceScale: Double?
-        /// Resolution of the generated video (480p, 580p, or 720p).
-        ///
-        /// Default: `._480p`.
-        public var resolution: Resolution?
-        /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
-        /// Number of inference steps for sampling. Higher values give better quality but take longer.
-        ///
-        /// At least 2, at most 40. Default: `20`.
-        public var numInferenceSteps: Int?
-        /// If set to true, input data will be checked for safety before processing.
-        ///
-        /// Default: `false`.
-        public var enableSafetyChecker: Bool?
-        /// If set to true, output video will be checked for safety after generation.
-        ///
-        /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
-        /// Shift value for the video. Must be between 1.0 and 10.0.
-        ///
-        /// At least 1, at most 10. Default: `5`.
-        public var shift: Double?
-        /// The quality of the output video. Higher quality means better visual quality but larger file size.
-        ///
-        /// Default: `.high`.
-        public var videoQuality: VideoQuality?
-        /// The write mode of the output video. Faster write mode means faster results but larger file size, balanced write mode is a good compromise between speed and quality, and small write mode is the slowest but produces the smallest file size.
-        ///
-        /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
-        /// If true, also return a ZIP archive containing per-frame images generated on GPU (lossless).
-        ///
-        /// Default: `false`.
-        public var returnFramesZip: Bool?
-        /// If true, applies quality enhancement for faster generation with improved quality. When enabled, parameters are automatically optimized for best results.
-        ///
-        /// Default: `false`.
-        public var useTurbo: Bool?
-
-        public init(
-            videoURL: FileInput,
-            imageURL: FileInput,
-            guidanceScale: Double? = nil,
-            resolution: Resolution? = nil,
-            seed: Int64? = nil,
-            numInferenceSteps: Int? = nil,
-            enableSafetyChecker: Bool? = nil,
-            enableOutputSafetyChecker: Bool? = nil,
-            shift: Double? = nil,
-            videoQuality: VideoQuality? = nil,
-            videoWriteMode: VideoWriteMode? = nil,
-            returnFramesZip: Bool? = nil,
-            useTurbo: Bool? = nil
-        ) {
-            self.videoURL = videoURL
-            self.imageURL = imageURL
-            self.guidanceScale = guidanceScale
-            self.resolution = resolution
-            self.seed = seed
-            self.numInferenceSteps = numInferenceSteps
-            self.enableSafetyChecker = enableSafetyChecker
-            self.enableOutputSafetyChecker = enableOutputSafetyChecker
-            self.shift = shift
-            self.videoQuality = videoQuality
-            self.videoWriteMode = videoWriteMode
-            self.returnFramesZip = returnFramesZip
-            self.useTurbo = useTurbo
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.resolution = try wire.optional("resolution")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.shift = try wire.optional("shift")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.returnFramesZip = try wire.optional("return_frames_zip")
-            self.useTurbo = try wire.optional("use_turbo")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.returnFramesZip, "return_frames_zip")
-            try wire.optional(self.useTurbo, "use_turbo")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var guidanceScale: Double { 1 }
-            public static var resolution: Resolution { ._480p }
-            public static var numInferenceSteps: Int { 20 }
-            public static var enableSafetyChecker: Bool { false }
-            public static var enableOutputSafetyChecker: Bool { false }
-            public static var shift: Double { 5 }
-            public static var videoQuality: VideoQuality { .high }
-            public static var videoWriteMode: VideoWriteMode { .balanced }
-            public static var returnFramesZip: Bool { false }
-            public static var useTurbo: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/wan/v2.2-14b/animate/replace`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// ZIP archive of generated frames (if requested).
-        public let framesZip: File?
-        /// The prompt used for generation (auto-generated by the model)
-        public let prompt: String
-        /// The seed used for generation
-        public let seed: Int64
-
-        public init(video: File, framesZip: File? = nil, prompt: String, seed: Int64) {
-            self.video = video
-            self.framesZip = framesZip
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.framesZip = try wire.optional("frames_zip")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.framesZip, "frames_zip")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanV2214bSpeechToVideo.Input, Output == WanV2214bSpeechToVideo.Output {
@@ -3592,6 +3357,8 @@ extension QueueEndpoint where Input == WanV2214bSpeechToVideo.Input, Output == W
 
 /// The types of `fal-ai/wan/v2.2-14b/speech-to-video`.
 public enum WanV2214bSpeechToVideo {
+    /// The output of `fal-ai/wan/v2.2-14b/speech-to-video`: the same as `EchomimicV3.Output`, declared once for every endpoint that shares it.
+    public typealias Output = EchomimicV3.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = HunyuanVideo.Resolution
     public typealias VideoQuality = CosmosPredict25DistilledTextToVideo.VideoQuality
@@ -3748,26 +3515,6 @@ public enum WanV2214bSpeechToVideo {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
             validator.number(self.shift, "shift", minimum: 1, maximum: 10)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/wan/v2.2-14b/speech-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }

@@ -299,6 +299,8 @@ extension QueueEndpoint where Input == WanV225bTextToVideo.Input, Output == WanV
 
 /// The types of `fal-ai/wan/v2.2-5b/text-to-video`.
 public enum WanV225bTextToVideo {
+    /// The output of `fal-ai/wan/v2.2-5b/text-to-video`: the same as `WanV225bImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV225bImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = WanV225bImageToVideo.Resolution
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
@@ -493,43 +495,6 @@ public enum WanV225bTextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/wan/v2.2-5b/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The text prompt used for video generation.
-        ///
-        /// Default: `""`.
-        public let prompt: String?
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String? = nil, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "" }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanV225bTextToVideoDistill.Input, Output == WanV225bTextToVideoDistill.Output {
@@ -539,6 +504,8 @@ extension QueueEndpoint where Input == WanV225bTextToVideoDistill.Input, Output 
 
 /// The types of `fal-ai/wan/v2.2-5b/text-to-video/distill`.
 public enum WanV225bTextToVideoDistill {
+    /// The output of `fal-ai/wan/v2.2-5b/text-to-video/distill`: the same as `WanV225bImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV225bImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = WanV225bImageToVideo.Resolution
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
@@ -724,43 +691,6 @@ public enum WanV225bTextToVideoDistill {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/wan/v2.2-5b/text-to-video/distill`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The text prompt used for video generation.
-        ///
-        /// Default: `""`.
-        public let prompt: String?
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String? = nil, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "" }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanV225bTextToVideoFastWan.Input, Output == WanV225bTextToVideoFastWan.Output {
@@ -770,6 +700,8 @@ extension QueueEndpoint where Input == WanV225bTextToVideoFastWan.Input, Output 
 
 /// The types of `fal-ai/wan/v2.2-5b/text-to-video/fast-wan`.
 public enum WanV225bTextToVideoFastWan {
+    /// The output of `fal-ai/wan/v2.2-5b/text-to-video/fast-wan`: the same as `WanV225bImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV225bImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = HunyuanVideo.Resolution
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
@@ -944,43 +876,6 @@ public enum WanV225bTextToVideoFastWan {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/wan/v2.2-5b/text-to-video/fast-wan`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The text prompt used for video generation.
-        ///
-        /// Default: `""`.
-        public let prompt: String?
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String? = nil, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "" }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanV22A14bImageToVideo.Input, Output == WanV22A14bImageToVideo.Output {
@@ -990,6 +885,8 @@ extension QueueEndpoint where Input == WanV22A14bImageToVideo.Input, Output == W
 
 /// The types of `fal-ai/wan/v2.2-a14b/image-to-video`.
 public enum WanV22A14bImageToVideo {
+    /// The output of `fal-ai/wan/v2.2-a14b/image-to-video`: the same as `WanV225bImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV225bImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = HunyuanVideo.Resolution
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
@@ -1216,43 +1113,6 @@ public enum WanV22A14bImageToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/wan/v2.2-a14b/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The text prompt used for video generation.
-        ///
-        /// Default: `""`.
-        public let prompt: String?
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String? = nil, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "" }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanV22A14bImageToVideoLoRA.Input, Output == WanV22A14bImageToVideoLoRA.Output {
@@ -1262,6 +1122,8 @@ extension QueueEndpoint where Input == WanV22A14bImageToVideoLoRA.Input, Output 
 
 /// The types of `fal-ai/wan/v2.2-a14b/image-to-video/lora`.
 public enum WanV22A14bImageToVideoLoRA {
+    /// The output of `fal-ai/wan/v2.2-a14b/image-to-video/lora`: the same as `WanV225bImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV225bImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = HunyuanVideo.Resolution
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
@@ -1570,43 +1432,6 @@ public enum WanV22A14bImageToVideoLoRA {
 
         public static var allCases: [Self] { [.high, .low, .both] }
     }
-
-    /// The output of `fal-ai/wan/v2.2-a14b/image-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The text prompt used for video generation.
-        ///
-        /// Default: `""`.
-        public let prompt: String?
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String? = nil, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "" }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanV22A14bImageToVideoTurbo.Input, Output == WanV22A14bImageToVideoTurbo.Output {
@@ -1616,6 +1441,8 @@ extension QueueEndpoint where Input == WanV22A14bImageToVideoTurbo.Input, Output
 
 /// The types of `fal-ai/wan/v2.2-a14b/image-to-video/turbo`.
 public enum WanV22A14bImageToVideoTurbo {
+    /// The output of `fal-ai/wan/v2.2-a14b/image-to-video/turbo`: the same as `WanV225bImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV225bImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = HunyuanVideo.Resolution
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
@@ -1739,43 +1566,6 @@ public enum WanV22A14bImageToVideoTurbo {
             public static var videoWriteMode: VideoWriteMode { .balanced }
         }
     }
-
-    /// The output of `fal-ai/wan/v2.2-a14b/image-to-video/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The text prompt used for video generation.
-        ///
-        /// Default: `""`.
-        public let prompt: String?
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String? = nil, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "" }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanV22A14bTextToVideo.Input, Output == WanV22A14bTextToVideo.Output {
@@ -1785,6 +1575,8 @@ extension QueueEndpoint where Input == WanV22A14bTextToVideo.Input, Output == Wa
 
 /// The types of `fal-ai/wan/v2.2-a14b/text-to-video`.
 public enum WanV22A14bTextToVideo {
+    /// The output of `fal-ai/wan/v2.2-a14b/text-to-video`: the same as `WanV225bImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV225bImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = HunyuanVideo.Resolution
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
@@ -1999,43 +1791,6 @@ public enum WanV22A14bTextToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/wan/v2.2-a14b/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The text prompt used for video generation.
-        ///
-        /// Default: `""`.
-        public let prompt: String?
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String? = nil, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "" }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanV22A14bTextToVideoLoRA.Input, Output == WanV22A14bTextToVideoLoRA.Output {
@@ -2045,6 +1800,8 @@ extension QueueEndpoint where Input == WanV22A14bTextToVideoLoRA.Input, Output =
 
 /// The types of `fal-ai/wan/v2.2-a14b/text-to-video/lora`.
 public enum WanV22A14bTextToVideoLoRA {
+    /// The output of `fal-ai/wan/v2.2-a14b/text-to-video/lora`: the same as `WanV225bImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV225bImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = HunyuanVideo.Resolution
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
@@ -2279,43 +2036,6 @@ public enum WanV22A14bTextToVideoLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/wan/v2.2-a14b/text-to-video/lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The text prompt used for video generation.
-        ///
-        /// Default: `""`.
-        public let prompt: String?
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String? = nil, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "" }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanV22A14bTextToVideoTurbo.Input, Output == WanV22A14bTextToVideoTurbo.Output {
@@ -2325,6 +2045,8 @@ extension QueueEndpoint where Input == WanV22A14bTextToVideoTurbo.Input, Output 
 
 /// The types of `fal-ai/wan/v2.2-a14b/text-to-video/turbo`.
 public enum WanV22A14bTextToVideoTurbo {
+    /// The output of `fal-ai/wan/v2.2-a14b/text-to-video/turbo`: the same as `WanV225bImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV225bImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = HunyuanVideo.Resolution
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
@@ -2436,43 +2158,6 @@ public enum WanV22A14bTextToVideoTurbo {
             public static var videoWriteMode: VideoWriteMode { .balanced }
         }
     }
-
-    /// The output of `fal-ai/wan/v2.2-a14b/text-to-video/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The text prompt used for video generation.
-        ///
-        /// Default: `""`.
-        public let prompt: String?
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String? = nil, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "" }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanV22A14bVideoToVideo.Input, Output == WanV22A14bVideoToVideo.Output {
@@ -2482,6 +2167,8 @@ extension QueueEndpoint where Input == WanV22A14bVideoToVideo.Input, Output == W
 
 /// The types of `fal-ai/wan/v2.2-a14b/video-to-video`.
 public enum WanV22A14bVideoToVideo {
+    /// The output of `fal-ai/wan/v2.2-a14b/video-to-video`: the same as `WanV225bImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV225bImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = HunyuanVideo.Resolution
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
@@ -2721,43 +2408,6 @@ public enum WanV22A14bVideoToVideo {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/wan/v2.2-a14b/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video file.
-        public let video: File
-        /// The text prompt used for video generation.
-        ///
-        /// Default: `""`.
-        public let prompt: String?
-        /// The seed used for generation.
-        public let seed: Int64
-
-        public init(video: File, prompt: String? = nil, seed: Int64) {
-            self.video = video
-            self.prompt = prompt
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var prompt: String { "" }
-        }
-    }
 }
 
 extension QueueEndpoint where Input == WanV26ImageToVideo.Input, Output == WanV26ImageToVideo.Output {
@@ -2936,11 +2586,13 @@ extension QueueEndpoint where Input == WanV26ImageToVideoFlash.Input, Output == 
 
 /// The types of `wan/v2.6/image-to-video/flash`.
 public enum WanV26ImageToVideoFlash {
-    /// Types this endpoint shares with others, declared once.
+    /// The input of `wan/v2.6/image-to-video/flash`: the same as `WanV26ImageToVideo.Input`, declared once for every endpoint that shares it.
     public typealias Input = WanV26ImageToVideo.Input
+    /// The output of `wan/v2.6/image-to-video/flash`: the same as `WanV26ImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV26ImageToVideo.Output
+    /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
     public typealias Duration = WanV26ImageToVideo.Duration
-    public typealias Output = WanV26ImageToVideo.Output
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 }
 
@@ -3104,11 +2756,12 @@ extension QueueEndpoint where Input == WanV26ReferenceToVideoFlash.Input, Output
 
 /// The types of `wan/v2.6/reference-to-video/flash`.
 public enum WanV26ReferenceToVideoFlash {
+    /// The output of `wan/v2.6/reference-to-video/flash`: the same as `WanV26ReferenceToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = WanV26ReferenceToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = AlibabaHappyHorseReferenceToVideo.AspectRatio
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
     public typealias Duration = KlingVideoV15ProEffects.Duration
-    public typealias Output = WanV26ReferenceToVideo.Output
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Wan 2.6 R2V Flash reference-to-video generation

@@ -184,6 +184,8 @@ extension QueueEndpoint where Input == XaiGrokImagineVideoImageToVideo.Input, Ou
 
 /// The types of `xai/grok-imagine-video/image-to-video`.
 public enum XaiGrokImagineVideoImageToVideo {
+    /// The output of `xai/grok-imagine-video/image-to-video`: the same as `XaiGrokImagineVideoEditVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = XaiGrokImagineVideoEditVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
@@ -272,26 +274,6 @@ public enum XaiGrokImagineVideoImageToVideo {
 
         public static var allCases: [Self] { [.auto, ._16x9, ._4x3, ._3x2, ._1x1, ._2x3, ._3x4, ._9x16] }
     }
-
-    /// The output of `xai/grok-imagine-video/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == XaiGrokImagineVideoReferenceToVideo.Input, Output == XaiGrokImagineVideoReferenceToVideo.Output {
@@ -301,6 +283,8 @@ extension QueueEndpoint where Input == XaiGrokImagineVideoReferenceToVideo.Input
 
 /// The types of `xai/grok-imagine-video/reference-to-video`.
 public enum XaiGrokImagineVideoReferenceToVideo {
+    /// The output of `xai/grok-imagine-video/reference-to-video`: the same as `XaiGrokImagineVideoEditVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = XaiGrokImagineVideoEditVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
@@ -392,26 +376,6 @@ public enum XaiGrokImagineVideoReferenceToVideo {
 
         public static var allCases: [Self] { [._16x9, ._4x3, ._3x2, ._1x1, ._2x3, ._3x4, ._9x16] }
     }
-
-    /// The output of `xai/grok-imagine-video/reference-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == XaiGrokImagineVideoTextToVideo.Input, Output == XaiGrokImagineVideoTextToVideo.Output {
@@ -421,6 +385,8 @@ extension QueueEndpoint where Input == XaiGrokImagineVideoTextToVideo.Input, Out
 
 /// The types of `xai/grok-imagine-video/text-to-video`.
 public enum XaiGrokImagineVideoTextToVideo {
+    /// The output of `xai/grok-imagine-video/text-to-video`: the same as `XaiGrokImagineVideoEditVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = XaiGrokImagineVideoEditVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = XaiGrokImagineVideoReferenceToVideo.AspectRatio
     public typealias Resolution = AIAvatar.Resolution
@@ -480,26 +446,6 @@ public enum XaiGrokImagineVideoTextToVideo {
             validator.string(self.prompt, "prompt", maxLength: 4096)
             validator.number(self.duration, "duration", minimum: 1, maximum: 15)
             return validator.issues
-        }
-    }
-
-    /// The output of `xai/grok-imagine-video/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video.
-        public let video: VideoFile
-
-        public init(video: VideoFile) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
         }
     }
 }

@@ -120,6 +120,8 @@ extension QueueEndpoint where Input == ArbiterImageImage.Input, Output == Arbite
 
 /// The types of `fal-ai/arbiter/image/image`.
 public enum ArbiterImageImage {
+    /// The output of `fal-ai/arbiter/image/image`: the same as `ArbiterImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ArbiterImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ValuesItemValue = ArbiterImage.ValuesItemValue
 
@@ -185,26 +187,6 @@ public enum ArbiterImageImage {
             try wire.required(self.hypothesis, "hypothesis")
         }
     }
-
-    /// The output of `fal-ai/arbiter/image/image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The values of the measurements.
-        public let values: [[String: ValuesItemValue]]?
-
-        public init(values: [[String: ValuesItemValue]]? = nil) {
-            self.values = values
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.values = try wire.optional("values")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.values, "values")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == ArbiterImageText.Input, Output == ArbiterImageText.Output {
@@ -214,6 +196,8 @@ extension QueueEndpoint where Input == ArbiterImageText.Input, Output == Arbiter
 
 /// The types of `fal-ai/arbiter/image/text`.
 public enum ArbiterImageText {
+    /// The output of `fal-ai/arbiter/image/text`: the same as `ArbiterImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = ArbiterImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ValuesItemValue = ArbiterImage.ValuesItemValue
 
@@ -263,26 +247,6 @@ public enum ArbiterImageText {
             var wire = WireEncoder(encoder)
             try wire.required(self.hypothesis, "hypothesis")
             try wire.required(self.reference, "reference")
-        }
-    }
-
-    /// The output of `fal-ai/arbiter/image/text`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The values of the measurements.
-        public let values: [[String: ValuesItemValue]]?
-
-        public init(values: [[String: ValuesItemValue]]? = nil) {
-            self.values = values
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.values = try wire.optional("values")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.values, "values")
         }
     }
 }

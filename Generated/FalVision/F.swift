@@ -67,45 +67,10 @@ extension QueueEndpoint where Input == Florence2LargeDetailedCaption.Input, Outp
 
 /// The types of `fal-ai/florence-2-large/detailed-caption`.
 public enum Florence2LargeDetailedCaption {
-    /// The input of `fal-ai/florence-2-large/detailed-caption`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to be processed.
-        public var imageURL: FileInput
-
-        public init(imageURL: FileInput) {
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-        }
-    }
-
-    /// The output of `fal-ai/florence-2-large/detailed-caption`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Results from the model
-        public let results: String
-
-        public init(results: String) {
-            self.results = results
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.results = try wire.required("results")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.results, "results")
-        }
-    }
+    /// The input of `fal-ai/florence-2-large/detailed-caption`: the same as `Florence2LargeCaption.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Florence2LargeCaption.Input
+    /// The output of `fal-ai/florence-2-large/detailed-caption`: the same as `Florence2LargeCaption.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Florence2LargeCaption.Output
 }
 
 extension QueueEndpoint where Input == Florence2LargeMoreDetailedCaption.Input, Output == Florence2LargeMoreDetailedCaption.Output {
@@ -115,45 +80,10 @@ extension QueueEndpoint where Input == Florence2LargeMoreDetailedCaption.Input, 
 
 /// The types of `fal-ai/florence-2-large/more-detailed-caption`.
 public enum Florence2LargeMoreDetailedCaption {
-    /// The input of `fal-ai/florence-2-large/more-detailed-caption`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to be processed.
-        public var imageURL: FileInput
-
-        public init(imageURL: FileInput) {
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-        }
-    }
-
-    /// The output of `fal-ai/florence-2-large/more-detailed-caption`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Results from the model
-        public let results: String
-
-        public init(results: String) {
-            self.results = results
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.results = try wire.required("results")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.results, "results")
-        }
-    }
+    /// The input of `fal-ai/florence-2-large/more-detailed-caption`: the same as `Florence2LargeCaption.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Florence2LargeCaption.Input
+    /// The output of `fal-ai/florence-2-large/more-detailed-caption`: the same as `Florence2LargeCaption.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Florence2LargeCaption.Output
 }
 
 extension QueueEndpoint where Input == Florence2LargeOCR.Input, Output == Florence2LargeOCR.Output {
@@ -163,45 +93,10 @@ extension QueueEndpoint where Input == Florence2LargeOCR.Input, Output == Floren
 
 /// The types of `fal-ai/florence-2-large/ocr`.
 public enum Florence2LargeOCR {
-    /// The input of `fal-ai/florence-2-large/ocr`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to be processed.
-        public var imageURL: FileInput
-
-        public init(imageURL: FileInput) {
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-        }
-    }
-
-    /// The output of `fal-ai/florence-2-large/ocr`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Results from the model
-        public let results: String
-
-        public init(results: String) {
-            self.results = results
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.results = try wire.required("results")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.results, "results")
-        }
-    }
+    /// The input of `fal-ai/florence-2-large/ocr`: the same as `Florence2LargeCaption.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Florence2LargeCaption.Input
+    /// The output of `fal-ai/florence-2-large/ocr`: the same as `Florence2LargeCaption.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Florence2LargeCaption.Output
 }
 
 extension QueueEndpoint where Input == Florence2LargeRegionToCategory.Input, Output == Florence2LargeRegionToCategory.Output {
@@ -211,6 +106,9 @@ extension QueueEndpoint where Input == Florence2LargeRegionToCategory.Input, Out
 
 /// The types of `fal-ai/florence-2-large/region-to-category`.
 public enum Florence2LargeRegionToCategory {
+    /// The output of `fal-ai/florence-2-large/region-to-category`: the same as `Florence2LargeCaption.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Florence2LargeCaption.Output
+
     /// The input of `fal-ai/florence-2-large/region-to-category`.
     public struct Input: QueueInput, StructurallyEquatable {
         /// The URL of the image to be processed.
@@ -292,26 +190,6 @@ public enum Florence2LargeRegionToCategory {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/florence-2-large/region-to-category`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Results from the model
-        public let results: String
-
-        public init(results: String) {
-            self.results = results
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.results = try wire.required("results")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.results, "results")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Florence2LargeRegionToDescription.Input, Output == Florence2LargeRegionToDescription.Output {
@@ -321,57 +199,10 @@ extension QueueEndpoint where Input == Florence2LargeRegionToDescription.Input, 
 
 /// The types of `fal-ai/florence-2-large/region-to-description`.
 public enum Florence2LargeRegionToDescription {
+    /// The input of `fal-ai/florence-2-large/region-to-description`: the same as `Florence2LargeRegionToCategory.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Florence2LargeRegionToCategory.Input
+    /// The output of `fal-ai/florence-2-large/region-to-description`: the same as `Florence2LargeCaption.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Florence2LargeCaption.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Region = Florence2LargeRegionToCategory.Region
-
-    /// The input of `fal-ai/florence-2-large/region-to-description`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// The URL of the image to be processed.
-        public var imageURL: FileInput
-        /// The user input coordinates
-        public var region: Region
-
-        public init(imageURL: FileInput, region: Region) {
-            self.imageURL = imageURL
-            self.region = region
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.region = try wire.required("region")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.region, "region")
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.region, "region")
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/florence-2-large/region-to-description`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Results from the model
-        public let results: String
-
-        public init(results: String) {
-            self.results = results
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.results = try wire.required("results")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.results, "results")
-        }
-    }
 }

@@ -182,58 +182,12 @@ extension QueueEndpoint where Input == Moondream2PointObjectDetection.Input, Out
 
 /// The types of `fal-ai/moondream2/point-object-detection`.
 public enum Moondream2PointObjectDetection {
+    /// The input of `fal-ai/moondream2/point-object-detection`: the same as `Moondream2ObjectDetection.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Moondream2ObjectDetection.Input
+    /// The output of `fal-ai/moondream2/point-object-detection`: the same as `Moondream2ObjectDetection.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Moondream2ObjectDetection.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = Moondream2ObjectDetection.Image
-
-    /// The input of `fal-ai/moondream2/point-object-detection`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// URL of the image to be processed
-        public var imageURL: FileInput
-        /// Object to be detected in the image
-        public var object: String
-
-        public init(imageURL: FileInput, object: String) {
-            self.imageURL = imageURL
-            self.object = object
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.object = try wire.required("object")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.object, "object")
-        }
-    }
-
-    /// The output of `fal-ai/moondream2/point-object-detection`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Objects detected in the image
-        public let objects: [[String: JSONValue]]
-        /// Image with detected objects
-        public let image: Image
-
-        public init(objects: [[String: JSONValue]], image: Image) {
-            self.objects = objects
-            self.image = image
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.objects = try wire.required("objects")
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.objects, "objects")
-            try wire.required(self.image, "image")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Moondream2VisualQuery.Input, Output == Moondream2VisualQuery.Output {
@@ -243,6 +197,9 @@ extension QueueEndpoint where Input == Moondream2VisualQuery.Input, Output == Mo
 
 /// The types of `fal-ai/moondream2/visual-query`.
 public enum Moondream2VisualQuery {
+    /// The output of `fal-ai/moondream2/visual-query`: the same as `Moondream2.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Moondream2.Output
+
     /// The input of `fal-ai/moondream2/visual-query`.
     public struct Input: QueueInput, StructurallyEquatable {
         /// URL of the image to be processed
@@ -265,26 +222,6 @@ public enum Moondream2VisualQuery {
             var wire = WireEncoder(encoder)
             try wire.required(self.imageURL, "image_url")
             try wire.required(self.prompt, "prompt")
-        }
-    }
-
-    /// The output of `fal-ai/moondream2/visual-query`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Output for the given query
-        public let output: String
-
-        public init(output: String) {
-            self.output = output
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
         }
     }
 }

@@ -153,58 +153,12 @@ extension QueueEndpoint where Input == Sa2va8bImage.Input, Output == Sa2va8bImag
 
 /// The types of `fal-ai/sa2va/8b/image`.
 public enum Sa2va8bImage {
+    /// The input of `fal-ai/sa2va/8b/image`: the same as `Sa2va4bImage.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Sa2va4bImage.Input
+    /// The output of `fal-ai/sa2va/8b/image`: the same as `Sa2va4bImage.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Sa2va4bImage.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Image = Moondream2ObjectDetection.Image
-
-    /// The input of `fal-ai/sa2va/8b/image`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Prompt to be used for the chat completion
-        public var prompt: String
-        /// Url for the Input image.
-        public var imageURL: FileInput
-
-        public init(prompt: String, imageURL: FileInput) {
-            self.prompt = prompt
-            self.imageURL = imageURL
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-        }
-    }
-
-    /// The output of `fal-ai/sa2va/8b/image`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated output
-        public let output: String
-        /// Dictionary of label: mask image
-        public let masks: [Image]
-
-        public init(output: String, masks: [Image]) {
-            self.output = output
-            self.masks = masks
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.masks = try wire.required("masks")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.required(self.masks, "masks")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Sa2va8bVideo.Input, Output == Sa2va8bVideo.Output {
@@ -214,71 +168,12 @@ extension QueueEndpoint where Input == Sa2va8bVideo.Input, Output == Sa2va8bVide
 
 /// The types of `fal-ai/sa2va/8b/video`.
 public enum Sa2va8bVideo {
+    /// The input of `fal-ai/sa2va/8b/video`: the same as `Sa2va4bVideo.Input`, declared once for every endpoint that shares it.
+    public typealias Input = Sa2va4bVideo.Input
+    /// The output of `fal-ai/sa2va/8b/video`: the same as `Sa2va4bVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = Sa2va4bVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = MoondreamNextBatch.File
-
-    /// The input of `fal-ai/sa2va/8b/video`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        /// Prompt to be used for the chat completion
-        public var prompt: String
-        /// The URL of the input video.
-        public var videoURL: FileInput
-        /// Number of frames to sample from the video. Defaults to 32 if not provided. Minimum 5, maximum 100.
-        ///
-        /// At least 5, at most 100.
-        public var numFramesToSample: Int?
-
-        public init(prompt: String, videoURL: FileInput, numFramesToSample: Int? = nil) {
-            self.prompt = prompt
-            self.videoURL = videoURL
-            self.numFramesToSample = numFramesToSample
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.numFramesToSample = try wire.optional("num_frames_to_sample")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.numFramesToSample, "num_frames_to_sample")
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFramesToSample, "num_frames_to_sample", minimum: 5, maximum: 100)
-            return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/sa2va/8b/video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// Generated output
-        public let output: String
-        /// Dictionary of label: mask video
-        public let masks: [File]
-
-        public init(output: String, masks: [File]) {
-            self.output = output
-            self.masks = masks
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.masks = try wire.required("masks")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.required(self.masks, "masks")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == Sam3ImageEmbed.Input, Output == Sam3ImageEmbed.Output {

@@ -40,8 +40,11 @@ public enum QueueGenerator {
     /// ones; files of bounded size keep the build system's batches even and each compiler
     /// process's memory bounded. By letter keeps the grouping stable: adding an endpoint changes
     /// the files of its letter only.
-    public static func render(_ module: ModuleModel, access: AccessLevel = .public) -> [GeneratedFile] {
-        let renderer = Renderer(access: access)
+    ///
+    /// `declarationsOnly` writes the types and stored properties alone, which is not a usable
+    /// client: the catalog benchmark builds it as the floor of what any typed client costs.
+    public static func render(_ module: ModuleModel, access: AccessLevel = .public, declarationsOnly: Bool = false) -> [GeneratedFile] {
+        let renderer = Renderer(access: access, declarationsOnly: declarationsOnly)
         var groups: [String: [Namespace]] = [:]
         for namespace in module.namespaces { groups[fileKey(namespace.name), default: []].append(namespace) }
         var files: [GeneratedFile] = []

@@ -4,6 +4,10 @@ import QueueSpec
 /// from the model.
 struct Renderer {
     let access: AccessLevel
+    /// Only the types and their stored properties (`let`, `Sendable`): no coding, initialisers,
+    /// defaults, checks or endpoint descriptors. Not a usable client: the catalog benchmark builds
+    /// it to measure what the declarations alone cost the compiler.
+    var declarationsOnly = false
 
     private var a: String { access.keyword }
 
@@ -44,28 +48,44 @@ struct Renderer {
         let scope = Scope(namespace: namespace.name, path: [])
         let id = DocText.singleLine(endpoint.id).backticksAsApostrophes
         let described = endpoint.title == endpoint.id ? "`\(id)`" : "\(endpoint.title) (`\(id)`)"
-        printer.line()
         let input = spell(.named(endpoint.input), in: .topLevel)
         let output = spell(endpoint.output, in: .topLevel)
-        printer.block("extension QueueEndpoint where Input == \(input), Output == \(output)") { printer in
-            printer.doc(["\(described)."])
-            if let deprecation = endpoint.deprecation {
-                printer.line("@available(*, deprecated, message: \(DocText.literal(deprecation)))")
+        if !declarationsOnly {
+            printer.line()
+            printer.block("extension QueueEndpoint where Input == \(input), Output == \(output)") { printer in
+                printer.doc(["\(described)."])
+                if let deprecation = endpoint.deprecation {
+                    printer.line("@available(*, deprecated, message: \(DocText.literal(deprecation)))")
+                }
+                printer.line("\(a)static var \(SwiftNamer.escaped(endpoint.memberName)): Self { .init(id: \(DocText.literal(endpoint.id))) }")
             }
-            printer.line("\(a)static var \(SwiftNamer.escaped(endpoint.memberName)): Self { .init(id: \(DocText.literal(endpoint.id))) }")
         }
         printer.line()
         printer.doc(["The types of \(described)."])
         printer.block("\(a)enum \(namespace.name)") { printer in
-            for (index, alias) in namespace.aliases.enumerated() {
+            let roots = namespace.aliases.filter { rootRole($0.name, of: endpoint) != nil }
+            for alias in roots {
+                let role = rootRole(alias.name, of: endpoint) ?? ""
+                printer.doc(["\(role) of `\(id)`: the same as `\(alias.target)`, declared once for every endpoint that shares it."])
+                printer.line("\(a)typealias \(alias.name) = \(alias.target)")
+            }
+            let others = namespace.aliases.filter { rootRole($0.name, of: endpoint) == nil }
+            for (index, alias) in others.enumerated() {
                 if index == 0 { printer.doc(["Types this endpoint shares with others, declared once."]) }
                 printer.line("\(a)typealias \(alias.name) = \(alias.target)")
             }
             for (index, declaration) in namespace.declarations.enumerated() {
                 if index > 0 || !namespace.aliases.isEmpty { printer.line() }
-                render(declaration, scope: scope, into: &printer)
+                render(declaration, scope: scope, endpoint: "`\(id)`", into: &printer)
             }
         }
+    }
+
+    /// "The input" or "The output" when `name` (a namespace member) is the endpoint's input or output.
+    private func rootRole(_ name: String, of endpoint: EndpointDecl) -> String? {
+        if endpoint.input.path.count == 2, endpoint.input.simpleName == name { return "The input" }
+        if case .named(let output) = endpoint.output, output.path.count == 2, output.simpleName == name { return "The output" }
+        return nil
     }
 
     // MARK: Spelling
@@ -154,28 +174,37 @@ struct Renderer {
 
     // MARK: Declarations
 
-    private func render(_ declaration: Declaration, scope: Scope, into printer: inout CodePrinter) {
+    /// `endpoint` is how the namespace's endpoint is described, for the doc of an input or output
+    /// that its document does not describe.
+    private func render(_ declaration: Declaration, scope: Scope, endpoint: String? = nil, into printer: inout CodePrinter) {
         switch declaration {
-        case .structure(let decl): render(decl, scope: scope, into: &printer)
+        case .structure(let decl): render(decl, scope: scope, endpoint: endpoint, into: &printer)
         case .openEnum(let decl): render(decl, into: &printer)
         case .union(let decl): render(decl, scope: scope, into: &printer)
         }
     }
 
-    private func render(_ decl: StructDecl, scope outer: Scope, into printer: inout CodePrinter) {
+    private func render(_ decl: StructDecl, scope outer: Scope, endpoint: String?, into printer: inout CodePrinter) {
         // Members of a struct are spelled from where the struct is declared (it nests only
         // `Defaults`, which no generated type is named).
         let scope = outer
-        printer.doc(decl.doc)
-        printer.block("\(a)struct \(decl.name.simpleName): \(decl.isInput ? "QueueInput" : "QueueModel"), StructurallyEquatable") { printer in
-            let keyword = decl.isMutable ? "var" : "let"
+        if decl.doc.isEmpty, let endpoint, decl.name.path.count == 2,
+            decl.name.simpleName == SwiftNamer.inputTypeName || decl.name.simpleName == SwiftNamer.outputTypeName
+        {
+            printer.doc(["\(decl.isInput ? "The input" : "The output") of \(endpoint)."])
+        } else {
+            printer.doc(decl.doc)
+        }
+        let conformances = declarationsOnly ? "Sendable" : "\(decl.isInput ? "QueueInput" : "QueueModel"), StructurallyEquatable"
+        printer.block("\(a)struct \(decl.name.simpleName): \(conformances)") { printer in
+            let keyword = decl.isMutable && !declarationsOnly ? "var" : "let"
             for property in decl.properties {
                 printer.doc(propertyDoc(property))
                 let name = SwiftNamer.escaped(property.swiftName)
                 if let deprecation = property.deprecation {
                     let storage = SwiftNamer.escaped(property.storedName)
                     printer.line("@available(*, deprecated, message: \(DocText.literal(deprecation)))")
-                    if decl.isMutable {
+                    if decl.isMutable && !declarationsOnly {
                         printer.line("\(a)var \(name): \(spelling(property, in: scope)) {")
                         printer.indent()
                         printer.line("get { self.\(storage) }")
@@ -190,6 +219,7 @@ struct Renderer {
                     printer.line("\(a)\(keyword) \(name): \(spelling(property, in: scope))")
                 }
             }
+            if declarationsOnly { return }
             printer.line()
             renderInitializer(decl, scope: scope, into: &printer)
             printer.line()
@@ -305,9 +335,16 @@ struct Renderer {
     private func render(_ decl: UnionDecl, scope outer: Scope, into printer: inout CodePrinter) {
         let scope = Scope(namespace: outer.namespace, path: decl.name.path, nestedNames: Set(decl.nested.map(\.name.simpleName)))
         printer.doc(decl.doc)
-        printer.block("\(a)enum \(decl.name.simpleName): QueueModel, StructurallyEquatable") { printer in
+        printer.block("\(a)enum \(decl.name.simpleName): \(declarationsOnly ? "Sendable" : "QueueModel, StructurallyEquatable")") { printer in
             for unionCase in decl.cases {
                 printer.line("case \(SwiftNamer.escaped(unionCase.name))(\(spell(unionCase.type, in: scope)))")
+            }
+            if declarationsOnly {
+                for nested in decl.nested {
+                    printer.line()
+                    render(nested, scope: scope, into: &printer)
+                }
+                return
             }
             // `.custom(width:height:)`: the nested struct's fields, without spelling the struct.
             for unionCase in decl.cases where unionCase.fieldsInitializer {

@@ -104,8 +104,9 @@ private struct NamespaceBuilder {
         let resolved = document.dereference(schema)
         reserve(name)  // the root comes before the types its properties add
         var decl = structDecl(resolved, name: name, isInput: isInput)
-        let role = isInput ? "The input" : "The output"
-        decl.doc = DocText.lines(resolved.description ?? "\(role) of `\(endpointID.backticksAsApostrophes)`.")
+        // Without a description the doc is left to the renderer ("The output of `id`."), so that
+        // the endpoint's id does not keep two endpoints with the same input or output apart.
+        decl.doc = DocText.lines(resolved.description ?? "")
         register(.structure(decl))
     }
 
@@ -628,6 +629,10 @@ enum Mutability {
 /// Emits a declaration that several namespaces hold identically once: in the first of them by
 /// name, with a `typealias` in the others. Two declarations are identical when they and every
 /// declaration they reach are equal, names included, once the namespace is set aside.
+///
+/// Inputs and outputs are shared too: of 510 image endpoints' outputs, 171 are distinct (docs
+/// included), so `FluxDev.Output` is often a `typealias` for one struct that many endpoints
+/// return, and the compiler lowers that struct once.
 enum SharedDeclarations {
     static func share(_ namespaces: [Namespace]) -> [Namespace] {
         guard namespaces.count > 1 else { return namespaces }

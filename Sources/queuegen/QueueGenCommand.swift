@@ -104,6 +104,11 @@ struct Generate: ParsableCommand {
     @Flag(name: .customLong("allow-unresolved-refs"), help: "A $ref to a schema the document does not define is a warning, and the value arbitrary JSON.")
     var allowUnresolvedReferences = false
 
+    /// For `Benchmarks/catalog/run.sh`: the types without coding, initialisers or checks, built
+    /// to measure the compiler's floor. Hidden, because the output is not a client.
+    @Flag(name: .customLong("declarations-only"), help: .hidden)
+    var declarationsOnly = false
+
     @OptionGroup var config: ConfigOption
 
     func run() throws {
@@ -140,7 +145,7 @@ struct Generate: ParsableCommand {
             let documents = try loadModuleDocuments(module, catalog: config.catalog, absolutePaths: absolutePaths, options: options)
             let model = QueueGenerator.translate(documents)
             let files = singleFile.map { [QueueGenerator.renderSingleFile(model, name: $0, access: module.access)] }
-                ?? QueueGenerator.render(model, access: module.access)
+                ?? QueueGenerator.render(model, access: module.access, declarationsOnly: declarationsOnly)
             let changes = try GeneratedFileWriter.write(files, to: output)
             print("\(module.name): \(changes.written.count) written, \(changes.unchanged.count) unchanged, \(changes.removed.count) removed (\(displayPath(output)))")
         }

@@ -329,6 +329,8 @@ extension QueueEndpoint where Input == FluxLoRA.Input, Output == FluxLoRA.Output
 
 /// The types of `fal-ai/flux-lora`.
 public enum FluxLoRA {
+    /// The output of `fal-ai/flux-lora`: the same as `FluxDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FluxDev.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = FluxDev.ImageSize
     public typealias OutputFormat = FluxDev.OutputFormat
@@ -487,46 +489,6 @@ public enum FluxLoRA {
             return validator.issues
         }
     }
-
-    /// The output of `fal-ai/flux-lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxProV11.Input, Output == FluxProV11.Output {
@@ -536,6 +498,8 @@ extension QueueEndpoint where Input == FluxProV11.Input, Output == FluxProV11.Ou
 
 /// The types of `fal-ai/flux-pro/v1.1`.
 public enum FluxProV11 {
+    /// The output of `fal-ai/flux-pro/v1.1`: the same as `FluxDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FluxDev.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = FluxDev.ImageSize
     public typealias OutputFormat = FluxDev.OutputFormat
@@ -659,46 +623,6 @@ public enum FluxProV11 {
 
         public static var allCases: [Self] { [._1, ._2, ._3, ._4, ._5, ._6] }
     }
-
-    /// The output of `fal-ai/flux-pro/v1.1`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxProV11Ultra.Input, Output == FluxProV11Ultra.Output {
@@ -708,6 +632,8 @@ extension QueueEndpoint where Input == FluxProV11Ultra.Input, Output == FluxProV
 
 /// The types of `fal-ai/flux-pro/v1.1-ultra`.
 public enum FluxProV11Ultra {
+    /// The output of `fal-ai/flux-pro/v1.1-ultra`: the same as `FluxDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FluxDev.Output
     /// Types this endpoint shares with others, declared once.
     public typealias OutputFormat = FluxDev.OutputFormat
     public typealias SafetyTolerance = FluxProV11.SafetyTolerance
@@ -876,46 +802,6 @@ public enum FluxProV11Ultra {
             public static var allCases: [Self] { [._21x9, ._16x9, ._4x3, ._3x2, ._1x1, ._2x3, ._3x4, ._9x16, ._9x21] }
         }
     }
-
-    /// The output of `fal-ai/flux-pro/v1.1-ultra`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-        }
-    }
 }
 
 extension QueueEndpoint where Input == FluxSchnell.Input, Output == FluxSchnell.Output {
@@ -925,6 +811,8 @@ extension QueueEndpoint where Input == FluxSchnell.Input, Output == FluxSchnell.
 
 /// The types of `fal-ai/flux/schnell`.
 public enum FluxSchnell {
+    /// The output of `fal-ai/flux/schnell`: the same as `FluxDev.Output`, declared once for every endpoint that shares it.
+    public typealias Output = FluxDev.Output
     /// Types this endpoint shares with others, declared once.
     public typealias ImageSize = FluxDev.ImageSize
     public typealias OutputFormat = FluxDev.OutputFormat
@@ -1043,46 +931,6 @@ public enum FluxSchnell {
             validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
             validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
             return validator.issues
-        }
-    }
-
-    /// The output of `fal-ai/flux/schnell`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated image files info.
-        public let images: [Image]
-        public let timings: [String: Double]
-        /// Seed of the generated Image. It will be the same value of the one passed in the
-        /// input or the randomly generated that was used in case none was passed.
-        public let seed: Int64
-        /// Whether the generated images contain NSFW concepts.
-        public let hasNSFWConcepts: [Bool]
-        /// The prompt used for generating the image.
-        public let prompt: String
-
-        public init(images: [Image], timings: [String: Double], seed: Int64, hasNSFWConcepts: [Bool], prompt: String) {
-            self.images = images
-            self.timings = timings
-            self.seed = seed
-            self.hasNSFWConcepts = hasNSFWConcepts
-            self.prompt = prompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
         }
     }
 }

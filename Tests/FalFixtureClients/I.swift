@@ -194,108 +194,12 @@ extension QueueEndpoint where Input == IdeogramV2Turbo.Input, Output == Ideogram
 
 /// The types of `fal-ai/ideogram/v2/turbo`.
 public enum IdeogramV2Turbo {
+    /// The input of `fal-ai/ideogram/v2/turbo`: the same as `IdeogramV2.Input`, declared once for every endpoint that shares it.
+    public typealias Input = IdeogramV2.Input
+    /// The output of `fal-ai/ideogram/v2/turbo`: the same as `IdeogramV2.Output`, declared once for every endpoint that shares it.
+    public typealias Output = IdeogramV2.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = IdeogramV2.AspectRatio
     public typealias Style = IdeogramV2.Style
     public typealias File = IdeogramV2.File
-
-    /// The input of `fal-ai/ideogram/v2/turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
-        public var prompt: String
-        /// The aspect ratio of the generated image
-        ///
-        /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
-        /// Whether to expand the prompt with MagicPrompt functionality.
-        ///
-        /// Default: `true`.
-        public var expandPrompt: Bool?
-        /// Seed for the random number generator
-        public var seed: Int64?
-        /// The style of the generated image
-        ///
-        /// Default: `.auto`.
-        public var style: Style?
-        /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
-        ///
-        /// Default: `false`.
-        public var syncMode: Bool?
-        /// A negative prompt to avoid in the generated image
-        ///
-        /// Default: `""`.
-        public var negativePrompt: String?
-
-        public init(
-            prompt: String,
-            aspectRatio: AspectRatio? = nil,
-            expandPrompt: Bool? = nil,
-            seed: Int64? = nil,
-            style: Style? = nil,
-            syncMode: Bool? = nil,
-            negativePrompt: String? = nil
-        ) {
-            self.prompt = prompt
-            self.aspectRatio = aspectRatio
-            self.expandPrompt = expandPrompt
-            self.seed = seed
-            self.style = style
-            self.syncMode = syncMode
-            self.negativePrompt = negativePrompt
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.seed = try wire.optional("seed")
-            self.style = try wire.optional("style")
-            self.syncMode = try wire.optional("sync_mode")
-            self.negativePrompt = try wire.optional("negative_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-        }
-
-        /// The values the service uses for fields left unset.
-        public enum Defaults {
-            public static var aspectRatio: AspectRatio { ._1x1 }
-            public static var expandPrompt: Bool { true }
-            public static var style: Style { .auto }
-            public static var syncMode: Bool { false }
-            public static var negativePrompt: String { "" }
-        }
-    }
-
-    /// The output of `fal-ai/ideogram/v2/turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        public let images: [File]
-        /// Seed used for the random number generator
-        public let seed: Int64
-
-        public init(images: [File], seed: Int64) {
-            self.images = images
-            self.seed = seed
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-        }
-    }
 }

@@ -13,6 +13,8 @@ extension QueueEndpoint where Input == PixverseV56ImageToVideo.Input, Output == 
 
 /// The types of `fal-ai/pixverse/v5.6/image-to-video`.
 public enum PixverseV56ImageToVideo {
+    /// The output of `fal-ai/pixverse/v5.6/image-to-video`: the same as `LumaDreamMachineImageToVideo.Output`, declared once for every endpoint that shares it.
+    public typealias Output = LumaDreamMachineImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias File = LumaDreamMachineImageToVideo.File
 
@@ -155,25 +157,5 @@ public enum PixverseV56ImageToVideo {
         public static var auto: Self { .init(rawValue: "auto") }
 
         public static var allCases: [Self] { [.enabled, .disabled, .auto] }
-    }
-
-    /// The output of `fal-ai/pixverse/v5.6/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
-        /// The generated video
-        public let video: File
-
-        public init(video: File) {
-            self.video = video
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-        }
     }
 }
