@@ -194,7 +194,7 @@ let package = Package(
             name: "NamingTests",
             dependencies: ["FalFixtureClients", "FluxRedux", "HygieneClient", "StandInUI", "QueueRuntime"]
         ),
-        .testTarget(name: "QueueSimulatorTests", dependencies: ["QueueSimulator", "QueueSpec"]),
+        .testTarget(name: "QueueSimulatorTests", dependencies: ["QueueSimulator", "QueueSpec", "QueueTestSupport"]),
         // One endpoint of each catalog product against the local queue server, and the README's
         // catalog snippet.
         .testTarget(name: "CatalogTests", dependencies: catalogModules.map { .target(name: $0) } + ["QueueRuntime", "QueueSimulator"]),

@@ -320,8 +320,8 @@ extension QueueSimulator {
             return .failure("Failed to download the file: 404 Not Found.")
         }
         do {
-            let (data, response) = try await URLSession.shared.data(from: url)
-            guard let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode), !data.isEmpty else {
+            let (data, http) = try await OutgoingHTTP.send(URLRequest(url: url))
+            guard (200..<300).contains(http.statusCode), !data.isEmpty else {
                 return .failure("Failed to download the file: the server did not answer 200.")
             }
             return .success(Array(data))
@@ -358,8 +358,7 @@ extension QueueSimulator {
         var delay = configuration.webhookRetryDelay
         for attempt in 1...max(1, configuration.webhookAttempts) {
             state.withLock { $0.statistics.webhookAttempts += 1 }
-            if let (_, response) = try? await URLSession.shared.data(for: request),
-               let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) {
+            if let (_, http) = try? await OutgoingHTTP.send(request), (200..<300).contains(http.statusCode) {
                 state.withLock { $0.statistics.webhooksDelivered += 1 }
                 return
             }

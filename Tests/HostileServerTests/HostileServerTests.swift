@@ -338,12 +338,3 @@ final class Statuses: @unchecked Sendable {
     var record: @Sendable (QueueStatus) -> Void { { [self] status in lock.withLock { seen.append(status) } } }
 }
 
-/// Runs `operation`, failing if it takes longer than `limit`; see QueueRuntimeTests' `within`.
-func within<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await race(limit, onTimeout: { TestTimeout(limit: limit) }, operation)
-}
-
-struct TestTimeout: Error, CustomStringConvertible {
-    var limit: Duration
-    var description: String { "test step took longer than \(limit)" }
-}

@@ -4,6 +4,7 @@ import QueueProxy
 import QueueSimulator
 import Testing
 @testable import QueueRuntime
+import QueueTestSupport
 
 /// A streaming endpoint of fal's catalog (`fal-ai/video-prompt-generator`, in FalText) through the
 /// generated types: partial outputs then the final one, directly and through the proxy.

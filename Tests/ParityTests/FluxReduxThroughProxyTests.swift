@@ -1,6 +1,7 @@
 import Foundation
 import QueueSimulator
 import Testing
+import QueueTestSupport
 
 /// The real `flux-redux` executable, with no key in its environment, runs a job through the proxy
 /// in front of the local queue server (which refuses requests without the key).

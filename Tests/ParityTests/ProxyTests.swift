@@ -11,6 +11,7 @@ import Synchronization
 import Testing
 import FluxRedux
 @testable import QueueRuntime
+import QueueTestSupport
 
 /// A keyless client in proxy mode, through `queue-proxy`'s library, in front of the local queue
 /// server (which answers 401 to any request without the key).

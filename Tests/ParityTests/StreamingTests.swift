@@ -3,6 +3,7 @@ import QueueProxy
 import QueueSimulator
 import Testing
 @testable import QueueRuntime
+import QueueTestSupport
 
 /// `client.stream` against the simulator's `POST …/stream`, directly and through the proxy.
 @Suite(.serialized) struct StreamingTests {

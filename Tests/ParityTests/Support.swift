@@ -18,24 +18,6 @@ let quietLogger: Logger = {
     return logger
 }()
 
-/// Runs `operation`, failing if it takes longer than `limit` (so no test can hang).
-func within<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw TestTimeout(limit: limit)
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
-}
-
-struct TestTimeout: Error, CustomStringConvertible {
-    var limit: Duration
-    var description: String { "test step took longer than \(limit)" }
-}
-
 /// A simulator configuration for these tests: keyed, seeded, quick.
 func simulatorConfiguration(publicBase: URL? = nil) -> SimulatorConfiguration {
     var configuration = SimulatorConfiguration()

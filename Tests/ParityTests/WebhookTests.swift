@@ -12,6 +12,7 @@ import Synchronization
 import Testing
 import FluxRedux
 @testable import QueueRuntime
+import QueueTestSupport
 
 /// One delivery as it arrived: the headers and the raw body.
 struct Delivery: Sendable {

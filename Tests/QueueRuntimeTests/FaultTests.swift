@@ -3,6 +3,7 @@ import Testing
 import FluxRedux
 import QueueSimulator
 @testable import QueueRuntime
+import QueueTestSupport
 
 /// Each injected fault is either recovered from or reported as the right error.
 @Suite(.serialized) struct FaultTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import QueueTestSupport
 
 /// The test helpers themselves: a wait that can hang must end with a failure instead.
 @Suite("Test harness")

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import QueueSimulator
+import QueueTestSupport
 import Synchronization
 import Testing
 
@@ -44,6 +45,34 @@ struct ShutdownTests {
             #expect(!RawConnection.request(port: port))
         }
         #expect(connected >= rounds * 20, "instance \(instance)")
+    }
+
+    /// The simulator downloads an `http://` input with URLSession; `stop()` cancels the job while
+    /// the answer comes in. Awaiting `URLSession.data(for:)` deadlocked on Linux when the two met
+    /// (a whole test run hung in `stop()`): the cancellation held the task's status lock and waited
+    /// on the session's queue, which waited on the lock. Each round holds the input's answer until
+    /// the simulator is stopping, then lets the two race.
+    @Test("stopping while a job's input download is being answered neither hangs nor loses the stop")
+    func stopDuringInputDownload() async throws {
+        let png = Harness.tinyPNG
+        for round in 0..<25 {
+            let (arrived, arrival) = AsyncStream<Void>.makeStream()
+            let answer = DispatchSemaphore(value: 0)
+            try await HostileServer.with({ _, connection in
+                arrival.yield()
+                // Server threads block; the wait is bounded so a failed round cannot hold one.
+                _ = answer.wait(timeout: .now() + 10)
+                connection.head(200, [("Content-Type", "image/png")], length: png.count)
+                connection.send(png)
+            }) { server in
+                let harness = try await Harness.start { $0.jobDuration = .milliseconds(1) }
+                _ = try await harness.submitID(#"{"image_url":"\#(server.baseURL.absoluteString)/input-\#(round).png"}"#)
+                try await within(.seconds(10)) { for await _ in arrived { return } }
+                answer.signal()
+                try await within(.seconds(15)) { await harness.finish() }
+                #expect(!(await onThread { RawConnection.request(port: harness.simulator.port) }), "round \(round)")
+            }
+        }
     }
 
     struct BodyFailed: Error {}
