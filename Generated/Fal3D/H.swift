@@ -25,7 +25,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Hunyuan3DV31Part.Input, Output == Hunyuan3DV31Part.Output {
     /// `fal-ai/hunyuan-3d/v3.1/part`.
@@ -35,7 +35,7 @@ extension QueueEndpoint where Input == Hunyuan3DV31Part.Input, Output == Hunyuan
 /// The types of `fal-ai/hunyuan-3d/v3.1/part`.
 public enum Hunyuan3DV31Part {
     /// The input of `fal-ai/hunyuan-3d/v3.1/part`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of FBX file to split into parts. ONLY FBX format supported. Max size: 100MB, face count ≤30,000. Recommended: AIGC-generated models.
         public var inputFileURL: FileInput
 
@@ -43,19 +43,15 @@ public enum Hunyuan3DV31Part {
             self.inputFileURL = inputFileURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputFileURL = try wire.required("input_file_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputFileURL, "input_file_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("input_file_url", \.inputFileURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/part`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// List of generated part files in FBX format
         public let resultFiles: [File]
 
@@ -63,18 +59,14 @@ public enum Hunyuan3DV31Part {
             self.resultFiles = resultFiles
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.resultFiles = try wire.required("result_files")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.resultFiles, "result_files")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("result_files", \.resultFiles),
+            ]
         }
     }
 
-    public struct File: QueueModel, StructurallyEquatable {
+    public struct File: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -91,20 +83,13 @@ public enum Hunyuan3DV31Part {
             self.fileSize = fileSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+            ]
         }
     }
 }
@@ -120,7 +105,7 @@ public enum Hunyuan3DV31ProImageTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/pro/image-to-3d`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Front view image URL. Resolution: 128-5000px, max 8MB, formats: JPG/PNG/WEBP. Tips: simple background, single object, object >50% of frame.
         public var inputImageURL: FileInput
         /// Optional back/rear view image URL (JPG/PNG recommended).
@@ -176,34 +161,20 @@ public enum Hunyuan3DV31ProImageTo3D {
             self.faceCount = faceCount
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputImageURL = try wire.required("input_image_url")
-            self.backImageURL = try wire.optional("back_image_url")
-            self.leftImageURL = try wire.optional("left_image_url")
-            self.rightImageURL = try wire.optional("right_image_url")
-            self.topImageURL = try wire.optional("top_image_url")
-            self.bottomImageURL = try wire.optional("bottom_image_url")
-            self.leftFrontImageURL = try wire.optional("left_front_image_url")
-            self.rightFrontImageURL = try wire.optional("right_front_image_url")
-            self.generateType = try wire.optional("generate_type")
-            self.enablePbr = try wire.optional("enable_pbr")
-            self.faceCount = try wire.optional("face_count")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputImageURL, "input_image_url")
-            try wire.optional(self.backImageURL, "back_image_url")
-            try wire.optional(self.leftImageURL, "left_image_url")
-            try wire.optional(self.rightImageURL, "right_image_url")
-            try wire.optional(self.topImageURL, "top_image_url")
-            try wire.optional(self.bottomImageURL, "bottom_image_url")
-            try wire.optional(self.leftFrontImageURL, "left_front_image_url")
-            try wire.optional(self.rightFrontImageURL, "right_front_image_url")
-            try wire.optional(self.generateType, "generate_type")
-            try wire.optional(self.enablePbr, "enable_pbr")
-            try wire.optional(self.faceCount, "face_count")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("input_image_url", \.inputImageURL),
+                .optional("back_image_url", \.backImageURL),
+                .optional("left_image_url", \.leftImageURL),
+                .optional("right_image_url", \.rightImageURL),
+                .optional("top_image_url", \.topImageURL),
+                .optional("bottom_image_url", \.bottomImageURL),
+                .optional("left_front_image_url", \.leftFrontImageURL),
+                .optional("right_front_image_url", \.rightFrontImageURL),
+                .optional("generate_type", \.generateType),
+                .optional("enable_pbr", \.enablePbr),
+                .optional("face_count", \.faceCount),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -222,7 +193,7 @@ public enum Hunyuan3DV31ProImageTo3D {
 
     /// Generate Type
     public struct GenerateType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -233,7 +204,7 @@ public enum Hunyuan3DV31ProImageTo3D {
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/pro/image-to-3d`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated 3D object in GLB format.
         public let modelGlb: File
         /// Preview thumbnail of the generated model
@@ -250,24 +221,17 @@ public enum Hunyuan3DV31ProImageTo3D {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelGlb = try wire.required("model_glb")
-            self.thumbnail = try wire.optional("thumbnail")
-            self.modelURLs = try wire.required("model_urls")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelGlb, "model_glb")
-            try wire.optional(self.thumbnail, "thumbnail")
-            try wire.required(self.modelURLs, "model_urls")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_glb", \.modelGlb),
+                .optional("thumbnail", \.thumbnail),
+                .required("model_urls", \.modelURLs),
+                .optional("seed", \.seed),
+            ]
         }
     }
 
-    public struct ModelURLs: QueueModel, StructurallyEquatable {
+    public struct ModelURLs: WireModel {
         /// GLB format 3D model
         public let glb: File?
         /// FBX format 3D model
@@ -297,24 +261,15 @@ public enum Hunyuan3DV31ProImageTo3D {
             self.usdz = usdz
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.glb = try wire.optional("glb")
-            self.fbx = try wire.optional("fbx")
-            self.obj = try wire.optional("obj")
-            self.mtl = try wire.optional("mtl")
-            self.texture = try wire.optional("texture")
-            self.usdz = try wire.optional("usdz")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.glb, "glb")
-            try wire.optional(self.fbx, "fbx")
-            try wire.optional(self.obj, "obj")
-            try wire.optional(self.mtl, "mtl")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.usdz, "usdz")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("glb", \.glb),
+                .optional("fbx", \.fbx),
+                .optional("obj", \.obj),
+                .optional("mtl", \.mtl),
+                .optional("texture", \.texture),
+                .optional("usdz", \.usdz),
+            ]
         }
     }
 }
@@ -334,7 +289,7 @@ public enum Hunyuan3DV31ProTextTo3D {
     public typealias ModelURLs = Hunyuan3DV31ProImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/pro/text-to-3d`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of the 3D content to generate. Max 1024 UTF-8 characters.
         ///
         /// At most 1024 characters.
@@ -359,20 +314,13 @@ public enum Hunyuan3DV31ProTextTo3D {
             self.faceCount = faceCount
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.generateType = try wire.optional("generate_type")
-            self.enablePbr = try wire.optional("enable_pbr")
-            self.faceCount = try wire.optional("face_count")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.generateType, "generate_type")
-            try wire.optional(self.enablePbr, "enable_pbr")
-            try wire.optional(self.faceCount, "face_count")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("generate_type", \.generateType),
+                .optional("enable_pbr", \.enablePbr),
+                .optional("face_count", \.faceCount),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -403,7 +351,7 @@ public enum Hunyuan3DV31RapidImageTo3D {
     public typealias ModelURLs = Hunyuan3DV31ProImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/rapid/image-to-3d`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Front view image URL. Resolution: 128-5000px, max 8MB (recommended ≤6MB for base64 encoding), formats: JPG/PNG/WEBP. Tips: simple background, single object, object >50% of frame.
         public var inputImageURL: FileInput
         /// Enable PBR material generation (metallic, roughness, normal textures). Does not take effect when enable_geometry is True.
@@ -421,18 +369,12 @@ public enum Hunyuan3DV31RapidImageTo3D {
             self.enableGeometry = enableGeometry
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputImageURL = try wire.required("input_image_url")
-            self.enablePbr = try wire.optional("enable_pbr")
-            self.enableGeometry = try wire.optional("enable_geometry")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputImageURL, "input_image_url")
-            try wire.optional(self.enablePbr, "enable_pbr")
-            try wire.optional(self.enableGeometry, "enable_geometry")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("input_image_url", \.inputImageURL),
+                .optional("enable_pbr", \.enablePbr),
+                .optional("enable_geometry", \.enableGeometry),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -443,7 +385,7 @@ public enum Hunyuan3DV31RapidImageTo3D {
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/rapid/image-to-3d`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated 3D model file. Contains GLB if available, otherwise OBJ.
         public let modelGlb: File?
         /// MTL material file for the OBJ model.
@@ -469,22 +411,14 @@ public enum Hunyuan3DV31RapidImageTo3D {
             self.modelURLs = modelURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelGlb = try wire.optional("model_glb")
-            self.materialMtl = try wire.optional("material_mtl")
-            self.texture = try wire.optional("texture")
-            self.thumbnail = try wire.optional("thumbnail")
-            self.modelURLs = try wire.required("model_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.modelGlb, "model_glb")
-            try wire.optional(self.materialMtl, "material_mtl")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.thumbnail, "thumbnail")
-            try wire.required(self.modelURLs, "model_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("model_glb", \.modelGlb),
+                .optional("material_mtl", \.materialMtl),
+                .optional("texture", \.texture),
+                .optional("thumbnail", \.thumbnail),
+                .required("model_urls", \.modelURLs),
+            ]
         }
     }
 }
@@ -501,7 +435,7 @@ public enum Hunyuan3DV31RapidTextTo3D {
     public typealias ModelURLs = Hunyuan3DV31ProImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/rapid/text-to-3d`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of the 3D content to generate. Max 200 UTF-8 characters.
         ///
         /// At most 200 characters.
@@ -521,18 +455,12 @@ public enum Hunyuan3DV31RapidTextTo3D {
             self.enableGeometry = enableGeometry
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.enablePbr = try wire.optional("enable_pbr")
-            self.enableGeometry = try wire.optional("enable_geometry")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.enablePbr, "enable_pbr")
-            try wire.optional(self.enableGeometry, "enable_geometry")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("enable_pbr", \.enablePbr),
+                .optional("enable_geometry", \.enableGeometry),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -549,7 +477,7 @@ public enum Hunyuan3DV31RapidTextTo3D {
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/rapid/text-to-3d`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated 3D model in OBJ format.
         public let modelObj: File?
         /// MTL material file for the OBJ model.
@@ -575,22 +503,14 @@ public enum Hunyuan3DV31RapidTextTo3D {
             self.modelURLs = modelURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelObj = try wire.optional("model_obj")
-            self.materialMtl = try wire.optional("material_mtl")
-            self.texture = try wire.optional("texture")
-            self.thumbnail = try wire.optional("thumbnail")
-            self.modelURLs = try wire.required("model_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.modelObj, "model_obj")
-            try wire.optional(self.materialMtl, "material_mtl")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.thumbnail, "thumbnail")
-            try wire.required(self.modelURLs, "model_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("model_obj", \.modelObj),
+                .optional("material_mtl", \.materialMtl),
+                .optional("texture", \.texture),
+                .optional("thumbnail", \.thumbnail),
+                .required("model_urls", \.modelURLs),
+            ]
         }
     }
 }
@@ -607,7 +527,7 @@ public enum Hunyuan3DV31SmartTopology {
     public typealias ModelURLs = Hunyuan3DV31ProImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/smart-topology`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of GLB or OBJ file to optimize topology. Max size: 200MB.
         ///
         /// Default: `.url("https://v3b.fal.media/files/b/0a8c09c0/VYDiCTcDGK55qY2-idGbX_model.glb")`.
@@ -637,20 +557,13 @@ public enum Hunyuan3DV31SmartTopology {
             self.faceLevel = faceLevel
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputFileURL = try wire.optional("input_file_url")
-            self.inputFileType = try wire.optional("input_file_type")
-            self.polygonType = try wire.optional("polygon_type")
-            self.faceLevel = try wire.optional("face_level")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.inputFileURL, "input_file_url")
-            try wire.optional(self.inputFileType, "input_file_type")
-            try wire.optional(self.polygonType, "polygon_type")
-            try wire.optional(self.faceLevel, "face_level")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("input_file_url", \.inputFileURL),
+                .optional("input_file_type", \.inputFileType),
+                .optional("polygon_type", \.polygonType),
+                .optional("face_level", \.faceLevel),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -664,7 +577,7 @@ public enum Hunyuan3DV31SmartTopology {
 
     /// Input File Type
     public struct InputFileType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -676,7 +589,7 @@ public enum Hunyuan3DV31SmartTopology {
 
     /// Polygon Type
     public struct PolygonType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -688,7 +601,7 @@ public enum Hunyuan3DV31SmartTopology {
 
     /// Face Level
     public struct FaceLevel: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -700,7 +613,7 @@ public enum Hunyuan3DV31SmartTopology {
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/smart-topology`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Processed 3D model with optimized topology (primary file).
         public let modelGlb: File
         /// URLs for different 3D model formats
@@ -711,16 +624,11 @@ public enum Hunyuan3DV31SmartTopology {
             self.modelURLs = modelURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelGlb = try wire.required("model_glb")
-            self.modelURLs = try wire.required("model_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelGlb, "model_glb")
-            try wire.required(self.modelURLs, "model_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_glb", \.modelGlb),
+                .required("model_urls", \.modelURLs),
+            ]
         }
     }
 }
@@ -736,7 +644,7 @@ public enum Hunyuan3dV2 {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan3d/v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to use while generating the 3D model.
         public var inputImageURL: FileInput
         /// The same seed and the same prompt given to the same version of the model
@@ -775,24 +683,15 @@ public enum Hunyuan3dV2 {
             self.texturedMesh = texturedMesh
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputImageURL = try wire.required("input_image_url")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.octreeResolution = try wire.optional("octree_resolution")
-            self.texturedMesh = try wire.optional("textured_mesh")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputImageURL, "input_image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.octreeResolution, "octree_resolution")
-            try wire.optional(self.texturedMesh, "textured_mesh")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("input_image_url", \.inputImageURL),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("octree_resolution", \.octreeResolution),
+                .optional("textured_mesh", \.texturedMesh),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -813,7 +712,7 @@ public enum Hunyuan3dV2 {
     }
 
     /// The output of `fal-ai/hunyuan3d/v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Seed value used for generation.
@@ -824,16 +723,11 @@ public enum Hunyuan3dV2 {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelMesh = try wire.required("model_mesh")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelMesh, "model_mesh")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_mesh", \.modelMesh),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -881,7 +775,7 @@ public enum Hunyuan3dV2MultiView {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan3d/v2/multi-view`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to use while generating the 3D model.
         public var frontImageURL: FileInput
         /// URL of image to use while generating the 3D model.
@@ -928,28 +822,17 @@ public enum Hunyuan3dV2MultiView {
             self.texturedMesh = texturedMesh
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.frontImageURL = try wire.required("front_image_url")
-            self.backImageURL = try wire.required("back_image_url")
-            self.leftImageURL = try wire.required("left_image_url")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.octreeResolution = try wire.optional("octree_resolution")
-            self.texturedMesh = try wire.optional("textured_mesh")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.frontImageURL, "front_image_url")
-            try wire.required(self.backImageURL, "back_image_url")
-            try wire.required(self.leftImageURL, "left_image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.octreeResolution, "octree_resolution")
-            try wire.optional(self.texturedMesh, "textured_mesh")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("front_image_url", \.frontImageURL),
+                .required("back_image_url", \.backImageURL),
+                .required("left_image_url", \.leftImageURL),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("octree_resolution", \.octreeResolution),
+                .optional("textured_mesh", \.texturedMesh),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1012,7 +895,7 @@ public enum Hunyuan3dV3ImageTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan3d-v3/image-to-3d`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to use while generating the 3D model.
         public var inputImageURL: FileInput
         /// Optional back view image URL for better 3D reconstruction.
@@ -1058,28 +941,17 @@ public enum Hunyuan3dV3ImageTo3D {
             self.polygonType = polygonType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputImageURL = try wire.required("input_image_url")
-            self.backImageURL = try wire.optional("back_image_url")
-            self.leftImageURL = try wire.optional("left_image_url")
-            self.rightImageURL = try wire.optional("right_image_url")
-            self.enablePbr = try wire.optional("enable_pbr")
-            self.faceCount = try wire.optional("face_count")
-            self.generateType = try wire.optional("generate_type")
-            self.polygonType = try wire.optional("polygon_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputImageURL, "input_image_url")
-            try wire.optional(self.backImageURL, "back_image_url")
-            try wire.optional(self.leftImageURL, "left_image_url")
-            try wire.optional(self.rightImageURL, "right_image_url")
-            try wire.optional(self.enablePbr, "enable_pbr")
-            try wire.optional(self.faceCount, "face_count")
-            try wire.optional(self.generateType, "generate_type")
-            try wire.optional(self.polygonType, "polygon_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("input_image_url", \.inputImageURL),
+                .optional("back_image_url", \.backImageURL),
+                .optional("left_image_url", \.leftImageURL),
+                .optional("right_image_url", \.rightImageURL),
+                .optional("enable_pbr", \.enablePbr),
+                .optional("face_count", \.faceCount),
+                .optional("generate_type", \.generateType),
+                .optional("polygon_type", \.polygonType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1099,7 +971,7 @@ public enum Hunyuan3dV3ImageTo3D {
 
     /// Generate Type
     public struct GenerateType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1111,7 +983,7 @@ public enum Hunyuan3dV3ImageTo3D {
     }
 
     /// The output of `fal-ai/hunyuan3d-v3/image-to-3d`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated 3D object in GLB format.
         public let modelGlb: File
         /// Preview thumbnail of the generated model
@@ -1128,24 +1000,17 @@ public enum Hunyuan3dV3ImageTo3D {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelGlb = try wire.required("model_glb")
-            self.thumbnail = try wire.optional("thumbnail")
-            self.modelURLs = try wire.required("model_urls")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelGlb, "model_glb")
-            try wire.optional(self.thumbnail, "thumbnail")
-            try wire.required(self.modelURLs, "model_urls")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_glb", \.modelGlb),
+                .optional("thumbnail", \.thumbnail),
+                .required("model_urls", \.modelURLs),
+                .optional("seed", \.seed),
+            ]
         }
     }
 
-    public struct ModelURLs: QueueModel, StructurallyEquatable {
+    public struct ModelURLs: WireModel {
         /// GLB format 3D model
         public let glb: File?
         /// FBX format 3D model
@@ -1162,20 +1027,13 @@ public enum Hunyuan3dV3ImageTo3D {
             self.usdz = usdz
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.glb = try wire.optional("glb")
-            self.fbx = try wire.optional("fbx")
-            self.obj = try wire.optional("obj")
-            self.usdz = try wire.optional("usdz")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.glb, "glb")
-            try wire.optional(self.fbx, "fbx")
-            try wire.optional(self.obj, "obj")
-            try wire.optional(self.usdz, "usdz")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("glb", \.glb),
+                .optional("fbx", \.fbx),
+                .optional("obj", \.obj),
+                .optional("usdz", \.usdz),
+            ]
         }
     }
 }
@@ -1194,7 +1052,7 @@ public enum Hunyuan3dV3SketchTo3D {
     public typealias ModelURLs = Hunyuan3dV3ImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan3d-v3/sketch-to-3d`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of sketch or line art image to transform into a 3D model. Image resolution must be between 128x128 and 5000x5000 pixels.
         public var inputImageURL: FileInput
         /// Text prompt describing the 3D content attributes such as color, category, and material.
@@ -1217,20 +1075,13 @@ public enum Hunyuan3dV3SketchTo3D {
             self.faceCount = faceCount
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputImageURL = try wire.required("input_image_url")
-            self.prompt = try wire.required("prompt")
-            self.enablePbr = try wire.optional("enable_pbr")
-            self.faceCount = try wire.optional("face_count")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputImageURL, "input_image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.enablePbr, "enable_pbr")
-            try wire.optional(self.faceCount, "face_count")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("input_image_url", \.inputImageURL),
+                .required("prompt", \.prompt),
+                .optional("enable_pbr", \.enablePbr),
+                .optional("face_count", \.faceCount),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1264,7 +1115,7 @@ public enum Hunyuan3dV3TextTo3D {
     public typealias ModelURLs = Hunyuan3dV3ImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan3d-v3/text-to-3d`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of the 3D content to generate. Supports up to 1024 UTF-8 characters.
         ///
         /// At most 1024 characters.
@@ -1300,22 +1151,14 @@ public enum Hunyuan3dV3TextTo3D {
             self.polygonType = polygonType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.enablePbr = try wire.optional("enable_pbr")
-            self.faceCount = try wire.optional("face_count")
-            self.generateType = try wire.optional("generate_type")
-            self.polygonType = try wire.optional("polygon_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.enablePbr, "enable_pbr")
-            try wire.optional(self.faceCount, "face_count")
-            try wire.optional(self.generateType, "generate_type")
-            try wire.optional(self.polygonType, "polygon_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("enable_pbr", \.enablePbr),
+                .optional("face_count", \.faceCount),
+                .optional("generate_type", \.generateType),
+                .optional("polygon_type", \.polygonType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1346,7 +1189,7 @@ public enum HunyuanMotion {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan-motion`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the motion to generate.
         public var prompt: String
         /// Random seed for reproducible generation.
@@ -1378,22 +1221,14 @@ public enum HunyuanMotion {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.duration = try wire.optional("duration")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("duration", \.duration),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1413,7 +1248,7 @@ public enum HunyuanMotion {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1424,7 +1259,7 @@ public enum HunyuanMotion {
     }
 
     /// The output of `fal-ai/hunyuan-motion`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated FBX animation file.
         public let fbxFile: File?
         /// Generated motion data as JSON.
@@ -1438,18 +1273,12 @@ public enum HunyuanMotion {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.fbxFile = try wire.optional("fbx_file")
-            self.motionJSON = try wire.optional("motion_json")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.fbxFile, "fbx_file")
-            try wire.optional(self.motionJSON, "motion_json")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("fbx_file", \.fbxFile),
+                .optional("motion_json", \.motionJSON),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1481,7 +1310,7 @@ public enum HunyuanPart {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan-part`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the 3D model file (.glb or .obj) to process for segmentation.
         public var modelFileURL: FileInput
         /// X coordinate of the point prompt for segmentation (normalized space -1 to 1).
@@ -1531,28 +1360,17 @@ public enum HunyuanPart {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelFileURL = try wire.required("model_file_url")
-            self.pointPromptX = try wire.optional("point_prompt_x")
-            self.pointPromptY = try wire.optional("point_prompt_y")
-            self.pointPromptZ = try wire.optional("point_prompt_z")
-            self.pointNum = try wire.optional("point_num")
-            self.useNormal = try wire.optional("use_normal")
-            self.noiseStd = try wire.optional("noise_std")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelFileURL, "model_file_url")
-            try wire.optional(self.pointPromptX, "point_prompt_x")
-            try wire.optional(self.pointPromptY, "point_prompt_y")
-            try wire.optional(self.pointPromptZ, "point_prompt_z")
-            try wire.optional(self.pointNum, "point_num")
-            try wire.optional(self.useNormal, "use_normal")
-            try wire.optional(self.noiseStd, "noise_std")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_file_url", \.modelFileURL),
+                .optional("point_prompt_x", \.pointPromptX),
+                .optional("point_prompt_y", \.pointPromptY),
+                .optional("point_prompt_z", \.pointPromptZ),
+                .optional("point_num", \.pointNum),
+                .optional("use_normal", \.useNormal),
+                .optional("noise_std", \.noiseStd),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1577,7 +1395,7 @@ public enum HunyuanPart {
     }
 
     /// The output of `fal-ai/hunyuan-part`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Segmented 3D mesh with mask applied.
         public let segmentedMesh: File
         /// Mesh showing segmentation mask 1.
@@ -1611,26 +1429,16 @@ public enum HunyuanPart {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.segmentedMesh = try wire.required("segmented_mesh")
-            self.mask1Mesh = try wire.required("mask_1_mesh")
-            self.mask2Mesh = try wire.required("mask_2_mesh")
-            self.mask3Mesh = try wire.required("mask_3_mesh")
-            self.bestMaskIndex = try wire.required("best_mask_index")
-            self.iouScores = try wire.required("iou_scores")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.segmentedMesh, "segmented_mesh")
-            try wire.required(self.mask1Mesh, "mask_1_mesh")
-            try wire.required(self.mask2Mesh, "mask_2_mesh")
-            try wire.required(self.mask3Mesh, "mask_3_mesh")
-            try wire.required(self.bestMaskIndex, "best_mask_index")
-            try wire.required(self.iouScores, "iou_scores")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("segmented_mesh", \.segmentedMesh),
+                .required("mask_1_mesh", \.mask1Mesh),
+                .required("mask_2_mesh", \.mask2Mesh),
+                .required("mask_3_mesh", \.mask3Mesh),
+                .required("best_mask_index", \.bestMaskIndex),
+                .required("iou_scores", \.iouScores),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1646,7 +1454,7 @@ public enum HunyuanWorldImageToWorld {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan_world/image-to-world`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to convert to a world.
         public var imageURL: FileInput
         /// Labels for the first foreground object.
@@ -1668,22 +1476,14 @@ public enum HunyuanWorldImageToWorld {
             self.exportDrc = exportDrc
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.labelsFg1 = try wire.required("labels_fg1")
-            self.labelsFg2 = try wire.required("labels_fg2")
-            self.classes = try wire.required("classes")
-            self.exportDrc = try wire.optional("export_drc")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.labelsFg1, "labels_fg1")
-            try wire.required(self.labelsFg2, "labels_fg2")
-            try wire.required(self.classes, "classes")
-            try wire.optional(self.exportDrc, "export_drc")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("labels_fg1", \.labelsFg1),
+                .required("labels_fg2", \.labelsFg2),
+                .required("classes", \.classes),
+                .optional("export_drc", \.exportDrc),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1693,7 +1493,7 @@ public enum HunyuanWorldImageToWorld {
     }
 
     /// The output of `fal-ai/hunyuan_world/image-to-world`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated world.
         public let worldFile: File
 
@@ -1701,14 +1501,10 @@ public enum HunyuanWorldImageToWorld {
             self.worldFile = worldFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.worldFile = try wire.required("world_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.worldFile, "world_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("world_file", \.worldFile),
+            ]
         }
     }
 }
@@ -1724,7 +1520,7 @@ public enum Hyper3dRodin {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hyper3d/rodin`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A textual prompt to guide model generation. Required for Text-to-3D mode. Optional for Image-to-3D mode.
         ///
         /// At most 1024 characters. Default: `""`.
@@ -1796,36 +1592,21 @@ public enum Hyper3dRodin {
             self.addons = addons
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.inputImageURLs = try wire.optional("input_image_urls")
-            self.conditionMode = try wire.optional("condition_mode")
-            self.seed = try wire.optional("seed")
-            self.geometryFileFormat = try wire.optional("geometry_file_format")
-            self.material = try wire.optional("material")
-            self.quality = try wire.optional("quality")
-            self.useHyper = try wire.optional("use_hyper")
-            self.tier = try wire.optional("tier")
-            self.taPose = try wire.optional("TAPose")
-            self.bboxCondition = try wire.optional("bbox_condition")
-            self.addons = try wire.optional("addons")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.inputImageURLs, "input_image_urls")
-            try wire.optional(self.conditionMode, "condition_mode")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.geometryFileFormat, "geometry_file_format")
-            try wire.optional(self.material, "material")
-            try wire.optional(self.quality, "quality")
-            try wire.optional(self.useHyper, "use_hyper")
-            try wire.optional(self.tier, "tier")
-            try wire.optional(self.taPose, "TAPose")
-            try wire.optional(self.bboxCondition, "bbox_condition")
-            try wire.optional(self.addons, "addons")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("input_image_urls", \.inputImageURLs),
+                .optional("condition_mode", \.conditionMode),
+                .optional("seed", \.seed),
+                .optional("geometry_file_format", \.geometryFileFormat),
+                .optional("material", \.material),
+                .optional("quality", \.quality),
+                .optional("use_hyper", \.useHyper),
+                .optional("tier", \.tier),
+                .optional("TAPose", \.taPose),
+                .optional("bbox_condition", \.bboxCondition),
+                .optional("addons", \.addons),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1850,7 +1631,7 @@ public enum Hyper3dRodin {
 
     /// Condition Mode
     public struct ConditionMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1862,7 +1643,7 @@ public enum Hyper3dRodin {
 
     /// Geometry File Format
     public struct GeometryFileFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1877,7 +1658,7 @@ public enum Hyper3dRodin {
 
     /// Material
     public struct Material: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1889,7 +1670,7 @@ public enum Hyper3dRodin {
 
     /// Quality
     public struct Quality: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1903,7 +1684,7 @@ public enum Hyper3dRodin {
 
     /// Tier
     public struct Tier: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1914,7 +1695,7 @@ public enum Hyper3dRodin {
     }
 
     /// The output of `fal-ai/hyper3d/rodin`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Seed value used for generation.
@@ -1928,23 +1709,17 @@ public enum Hyper3dRodin {
             self.textures = textures
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelMesh = try wire.required("model_mesh")
-            self.seed = try wire.required("seed")
-            self.textures = try wire.required("textures")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelMesh, "model_mesh")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.textures, "textures")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_mesh", \.modelMesh),
+                .required("seed", \.seed),
+                .required("textures", \.textures),
+            ]
         }
     }
 
     /// Represents an image file.
-    public struct Image: QueueModel, StructurallyEquatable {
+    public struct Image: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -1974,24 +1749,15 @@ public enum Hyper3dRodin {
             self.height = height
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-            self.width = try wire.optional("width")
-            self.height = try wire.optional("height")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
-            try wire.optional(self.width, "width")
-            try wire.optional(self.height, "height")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+                .optional("width", \.width),
+                .optional("height", \.height),
+            ]
         }
     }
 }
@@ -2009,7 +1775,7 @@ public enum Hyper3dRodinV2 {
     public typealias Image = Hyper3dRodin.Image
 
     /// The input of `fal-ai/hyper3d/rodin/v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A textual prompt to guide model generation. Optional for Image-to-3D mode - if empty, AI will generate a prompt based on your images.
         ///
         /// At most 1024 characters. Default: `""`.
@@ -2075,34 +1841,20 @@ public enum Hyper3dRodinV2 {
             self.previewRender = previewRender
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.inputImageURLs = try wire.optional("input_image_urls")
-            self.useOriginalAlpha = try wire.optional("use_original_alpha")
-            self.seed = try wire.optional("seed")
-            self.geometryFileFormat = try wire.optional("geometry_file_format")
-            self.material = try wire.optional("material")
-            self.qualityMeshOption = try wire.optional("quality_mesh_option")
-            self.taPose = try wire.optional("TAPose")
-            self.bboxCondition = try wire.optional("bbox_condition")
-            self.addons = try wire.optional("addons")
-            self.previewRender = try wire.optional("preview_render")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.inputImageURLs, "input_image_urls")
-            try wire.optional(self.useOriginalAlpha, "use_original_alpha")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.geometryFileFormat, "geometry_file_format")
-            try wire.optional(self.material, "material")
-            try wire.optional(self.qualityMeshOption, "quality_mesh_option")
-            try wire.optional(self.taPose, "TAPose")
-            try wire.optional(self.bboxCondition, "bbox_condition")
-            try wire.optional(self.addons, "addons")
-            try wire.optional(self.previewRender, "preview_render")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("input_image_urls", \.inputImageURLs),
+                .optional("use_original_alpha", \.useOriginalAlpha),
+                .optional("seed", \.seed),
+                .optional("geometry_file_format", \.geometryFileFormat),
+                .optional("material", \.material),
+                .optional("quality_mesh_option", \.qualityMeshOption),
+                .optional("TAPose", \.taPose),
+                .optional("bbox_condition", \.bboxCondition),
+                .optional("addons", \.addons),
+                .optional("preview_render", \.previewRender),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2126,7 +1878,7 @@ public enum Hyper3dRodinV2 {
 
     /// Material
     public struct Material: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2139,7 +1891,7 @@ public enum Hyper3dRodinV2 {
 
     /// Quality Mesh Option
     public struct QualityMeshOption: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2156,7 +1908,7 @@ public enum Hyper3dRodinV2 {
     }
 
     /// The output of `fal-ai/hyper3d/rodin/v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Additional generated 3D object files returned by Hyper3D besides model_mesh.
@@ -2173,20 +1925,13 @@ public enum Hyper3dRodinV2 {
             self.textures = textures
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelMesh = try wire.required("model_mesh")
-            self.modelMeshes = try wire.optional("model_meshes")
-            self.seed = try wire.required("seed")
-            self.textures = try wire.required("textures")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelMesh, "model_mesh")
-            try wire.optional(self.modelMeshes, "model_meshes")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.textures, "textures")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_mesh", \.modelMesh),
+                .optional("model_meshes", \.modelMeshes),
+                .required("seed", \.seed),
+                .required("textures", \.textures),
+            ]
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Omnipart.Input, Output == Omnipart.Output {
     /// `fal-ai/omnipart`.
@@ -17,7 +17,7 @@ public enum Omnipart {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/omnipart`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to use while generating the 3D model.
         public var inputImageURL: FileInput
         /// Minimum segment size (pixels) for the model.
@@ -52,22 +52,14 @@ public enum Omnipart {
             self.parts = parts
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputImageURL = try wire.required("input_image_url")
-            self.minimumSegmentSize = try wire.optional("minimum_segment_size")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.parts = try wire.optional("parts")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputImageURL, "input_image_url")
-            try wire.optional(self.minimumSegmentSize, "minimum_segment_size")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.parts, "parts")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("input_image_url", \.inputImageURL),
+                .optional("minimum_segment_size", \.minimumSegmentSize),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("parts", \.parts),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -87,7 +79,7 @@ public enum Omnipart {
     }
 
     /// The output of `fal-ai/omnipart`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Generated 3D object file.
@@ -104,20 +96,13 @@ public enum Omnipart {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelMesh = try wire.required("model_mesh")
-            self.fullModelMesh = try wire.required("full_model_mesh")
-            self.outputZip = try wire.required("output_zip")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelMesh, "model_mesh")
-            try wire.required(self.fullModelMesh, "full_model_mesh")
-            try wire.required(self.outputZip, "output_zip")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_mesh", \.modelMesh),
+                .required("full_model_mesh", \.fullModelMesh),
+                .required("output_zip", \.outputZip),
+                .required("seed", \.seed),
+            ]
         }
     }
 }

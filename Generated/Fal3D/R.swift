@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Reconviagen05.Input, Output == Reconviagen05.Output {
     /// `fal-ai/reconviagen-0.5`.
@@ -17,7 +17,7 @@ public enum Reconviagen05 {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/reconviagen-0.5`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Random seed for reproducibility
         public var seed: Int64?
         /// Output resolution; higher is slower but more detailed
@@ -159,58 +159,32 @@ public enum Reconviagen05 {
             self.multiImageStrategy = multiImageStrategy
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.ssSource = try wire.optional("ss_source")
-            self.ssGuidanceStrength = try wire.optional("ss_guidance_strength")
-            self.ssGuidanceRescale = try wire.optional("ss_guidance_rescale")
-            self.ssSamplingSteps = try wire.optional("ss_sampling_steps")
-            self.ssRescaleT = try wire.optional("ss_rescale_t")
-            self.slatGuidanceStrength = try wire.optional("slat_guidance_strength")
-            self.slatGuidanceRescale = try wire.optional("slat_guidance_rescale")
-            self.slatSamplingSteps = try wire.optional("slat_sampling_steps")
-            self.slatRescaleT = try wire.optional("slat_rescale_t")
-            self.shapeSlatGuidanceStrength = try wire.optional("shape_slat_guidance_strength")
-            self.shapeSlatGuidanceRescale = try wire.optional("shape_slat_guidance_rescale")
-            self.shapeSlatSamplingSteps = try wire.optional("shape_slat_sampling_steps")
-            self.shapeSlatRescaleT = try wire.optional("shape_slat_rescale_t")
-            self.texSlatGuidanceStrength = try wire.optional("tex_slat_guidance_strength")
-            self.texSlatGuidanceRescale = try wire.optional("tex_slat_guidance_rescale")
-            self.texSlatSamplingSteps = try wire.optional("tex_slat_sampling_steps")
-            self.texSlatRescaleT = try wire.optional("tex_slat_rescale_t")
-            self.decimationTarget = try wire.optional("decimation_target")
-            self.textureSize = try wire.optional("texture_size")
-            self.imageURLs = try wire.required("image_urls")
-            self.multiImageStrategy = try wire.optional("multi_image_strategy")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.ssSource, "ss_source")
-            try wire.optional(self.ssGuidanceStrength, "ss_guidance_strength")
-            try wire.optional(self.ssGuidanceRescale, "ss_guidance_rescale")
-            try wire.optional(self.ssSamplingSteps, "ss_sampling_steps")
-            try wire.optional(self.ssRescaleT, "ss_rescale_t")
-            try wire.optional(self.slatGuidanceStrength, "slat_guidance_strength")
-            try wire.optional(self.slatGuidanceRescale, "slat_guidance_rescale")
-            try wire.optional(self.slatSamplingSteps, "slat_sampling_steps")
-            try wire.optional(self.slatRescaleT, "slat_rescale_t")
-            try wire.optional(self.shapeSlatGuidanceStrength, "shape_slat_guidance_strength")
-            try wire.optional(self.shapeSlatGuidanceRescale, "shape_slat_guidance_rescale")
-            try wire.optional(self.shapeSlatSamplingSteps, "shape_slat_sampling_steps")
-            try wire.optional(self.shapeSlatRescaleT, "shape_slat_rescale_t")
-            try wire.optional(self.texSlatGuidanceStrength, "tex_slat_guidance_strength")
-            try wire.optional(self.texSlatGuidanceRescale, "tex_slat_guidance_rescale")
-            try wire.optional(self.texSlatSamplingSteps, "tex_slat_sampling_steps")
-            try wire.optional(self.texSlatRescaleT, "tex_slat_rescale_t")
-            try wire.optional(self.decimationTarget, "decimation_target")
-            try wire.optional(self.textureSize, "texture_size")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.multiImageStrategy, "multi_image_strategy")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("ss_source", \.ssSource),
+                .optional("ss_guidance_strength", \.ssGuidanceStrength),
+                .optional("ss_guidance_rescale", \.ssGuidanceRescale),
+                .optional("ss_sampling_steps", \.ssSamplingSteps),
+                .optional("ss_rescale_t", \.ssRescaleT),
+                .optional("slat_guidance_strength", \.slatGuidanceStrength),
+                .optional("slat_guidance_rescale", \.slatGuidanceRescale),
+                .optional("slat_sampling_steps", \.slatSamplingSteps),
+                .optional("slat_rescale_t", \.slatRescaleT),
+                .optional("shape_slat_guidance_strength", \.shapeSlatGuidanceStrength),
+                .optional("shape_slat_guidance_rescale", \.shapeSlatGuidanceRescale),
+                .optional("shape_slat_sampling_steps", \.shapeSlatSamplingSteps),
+                .optional("shape_slat_rescale_t", \.shapeSlatRescaleT),
+                .optional("tex_slat_guidance_strength", \.texSlatGuidanceStrength),
+                .optional("tex_slat_guidance_rescale", \.texSlatGuidanceRescale),
+                .optional("tex_slat_sampling_steps", \.texSlatSamplingSteps),
+                .optional("tex_slat_rescale_t", \.texSlatRescaleT),
+                .optional("decimation_target", \.decimationTarget),
+                .optional("texture_size", \.textureSize),
+                .required("image_urls", \.imageURLs),
+                .optional("multi_image_strategy", \.multiImageStrategy),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -264,7 +238,7 @@ public enum Reconviagen05 {
 
     /// Sparse Structure Source
     public struct SparseStructureSource: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -277,7 +251,7 @@ public enum Reconviagen05 {
 
     /// Multi Image Strategy
     public struct MultiImageStrategy: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -292,7 +266,7 @@ public enum Reconviagen05 {
     }
 
     /// The output of `fal-ai/reconviagen-0.5`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated 3D GLB file with PBR materials
         public let modelGlb: File
         /// Seed used for generation.
@@ -303,16 +277,11 @@ public enum Reconviagen05 {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelGlb = try wire.required("model_glb")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelGlb, "model_glb")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_glb", \.modelGlb),
+                .required("seed", \.seed),
+            ]
         }
     }
 }

@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Sam33DAlign.Input, Output == Sam33DAlign.Output {
     /// `fal-ai/sam-3/3d-align`.
@@ -20,7 +20,7 @@ public enum Sam33DAlign {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/sam-3/3d-align`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the original image used for MoGe depth estimation
         public var imageURL: FileInput
         /// URL of the SAM-3D Body mesh file (.ply or .glb) to align
@@ -46,27 +46,19 @@ public enum Sam33DAlign {
             self.focalLength = focalLength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.bodyMeshURL = try wire.required("body_mesh_url")
-            self.bodyMaskURL = try wire.optional("body_mask_url")
-            self.objectMeshURL = try wire.optional("object_mesh_url")
-            self.focalLength = try wire.optional("focal_length")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.bodyMeshURL, "body_mesh_url")
-            try wire.optional(self.bodyMaskURL, "body_mask_url")
-            try wire.optional(self.objectMeshURL, "object_mesh_url")
-            try wire.optional(self.focalLength, "focal_length")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("body_mesh_url", \.bodyMeshURL),
+                .optional("body_mask_url", \.bodyMaskURL),
+                .optional("object_mesh_url", \.objectMeshURL),
+                .optional("focal_length", \.focalLength),
+            ]
         }
     }
 
     /// The output of `fal-ai/sam-3/3d-align`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Aligned body mesh in PLY format
         public let bodyMeshPly: File
         /// Aligned body mesh in GLB format (for 3D preview)
@@ -92,27 +84,19 @@ public enum Sam33DAlign {
             self.sceneGlb = sceneGlb
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.bodyMeshPly = try wire.required("body_mesh_ply")
-            self.modelGlb = try wire.required("model_glb")
-            self.visualization = try wire.required("visualization")
-            self.metadata = try wire.required("metadata")
-            self.sceneGlb = try wire.optional("scene_glb")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.bodyMeshPly, "body_mesh_ply")
-            try wire.required(self.modelGlb, "model_glb")
-            try wire.required(self.visualization, "visualization")
-            try wire.required(self.metadata, "metadata")
-            try wire.optional(self.sceneGlb, "scene_glb")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("body_mesh_ply", \.bodyMeshPly),
+                .required("model_glb", \.modelGlb),
+                .required("visualization", \.visualization),
+                .required("metadata", \.metadata),
+                .optional("scene_glb", \.sceneGlb),
+            ]
         }
     }
 
     /// Per-person alignment metadata.
-    public struct Sam3DBodyAlignmentInfo: QueueModel, StructurallyEquatable {
+    public struct Sam3DBodyAlignmentInfo: WireModel {
         /// Index of the person
         public let personID: Int
         /// Scale factor applied for alignment
@@ -142,24 +126,15 @@ public enum Sam33DAlign {
             self.croppedVerticesCount = croppedVerticesCount
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.personID = try wire.required("person_id")
-            self.scaleFactor = try wire.required("scale_factor")
-            self.translation = try wire.required("translation")
-            self.focalLength = try wire.required("focal_length")
-            self.targetPointsCount = try wire.required("target_points_count")
-            self.croppedVerticesCount = try wire.required("cropped_vertices_count")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.personID, "person_id")
-            try wire.required(self.scaleFactor, "scale_factor")
-            try wire.required(self.translation, "translation")
-            try wire.required(self.focalLength, "focal_length")
-            try wire.required(self.targetPointsCount, "target_points_count")
-            try wire.required(self.croppedVerticesCount, "cropped_vertices_count")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("person_id", \.personID),
+                .required("scale_factor", \.scaleFactor),
+                .required("translation", \.translation),
+                .required("focal_length", \.focalLength),
+                .required("target_points_count", \.targetPointsCount),
+                .required("cropped_vertices_count", \.croppedVerticesCount),
+            ]
         }
     }
 }
@@ -175,7 +150,7 @@ public enum Sam33DBody {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/sam-3/3d-body`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image containing humans
         public var imageURL: FileInput
         /// Optional URL of a binary mask image (white=person, black=background). When provided, skips auto human detection and uses this mask instead. Bbox is auto-computed from the mask.
@@ -207,22 +182,14 @@ public enum Sam33DBody {
             self.includeMhrParams = includeMhrParams
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.optional("mask_url")
-            self.exportMeshes = try wire.optional("export_meshes")
-            self.include3DKeypoints = try wire.optional("include_3d_keypoints")
-            self.includeMhrParams = try wire.optional("include_mhr_params")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.maskURL, "mask_url")
-            try wire.optional(self.exportMeshes, "export_meshes")
-            try wire.optional(self.include3DKeypoints, "include_3d_keypoints")
-            try wire.optional(self.includeMhrParams, "include_mhr_params")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("mask_url", \.maskURL),
+                .optional("export_meshes", \.exportMeshes),
+                .optional("include_3d_keypoints", \.include3DKeypoints),
+                .optional("include_mhr_params", \.includeMhrParams),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -234,7 +201,7 @@ public enum Sam33DBody {
     }
 
     /// The output of `fal-ai/sam-3/3d-body`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// 3D body mesh in GLB format with optional 3D keypoint markers
         public let modelGlb: File
         /// Combined visualization image (original + keypoints + mesh + side view)
@@ -251,25 +218,18 @@ public enum Sam33DBody {
             self.metadata = metadata
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelGlb = try wire.required("model_glb")
-            self.visualization = try wire.required("visualization")
-            self.meshes = try wire.optional("meshes")
-            self.metadata = try wire.required("metadata")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelGlb, "model_glb")
-            try wire.required(self.visualization, "visualization")
-            try wire.optional(self.meshes, "meshes")
-            try wire.required(self.metadata, "metadata")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_glb", \.modelGlb),
+                .required("visualization", \.visualization),
+                .optional("meshes", \.meshes),
+                .required("metadata", \.metadata),
+            ]
         }
     }
 
     /// Metadata for body reconstruction output.
-    public struct Sam3DBodyMetadata: QueueModel, StructurallyEquatable {
+    public struct Sam3DBodyMetadata: WireModel {
         /// Number of people detected
         public let numPeople: Int
         /// Per-person metadata
@@ -283,18 +243,12 @@ public enum Sam33DBody {
             self.keypointNames = keypointNames
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.numPeople = try wire.required("num_people")
-            self.people = try wire.required("people")
-            self.keypointNames = try wire.optional("keypoint_names")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.numPeople, "num_people")
-            try wire.required(self.people, "people")
-            try wire.optional(self.keypointNames, "keypoint_names")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("num_people", \.numPeople),
+                .required("people", \.people),
+                .optional("keypoint_names", \.keypointNames),
+            ]
         }
     }
 
@@ -306,7 +260,7 @@ public enum Sam33DBody {
     /// outputs of the upstream `SAM3DBodyEstimator.process_one_image` for
     /// client-side pose manipulation, inverse linear-blend skinning, and canonical
     /// mesh reconstruction. They are only populated when `include_mhr_params=True`.
-    public struct Sam3DBodyPersonMetadata: QueueModel, StructurallyEquatable {
+    public struct Sam3DBodyPersonMetadata: WireModel {
         /// Index of the person in the scene
         public let personID: Int
         /// Bounding box [x_min, y_min, x_max, y_max]
@@ -376,44 +330,25 @@ public enum Sam33DBody {
             self.predPoseRaw = predPoseRaw
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.personID = try wire.required("person_id")
-            self.bbox = try wire.required("bbox")
-            self.focalLength = try wire.required("focal_length")
-            self.predCamT = try wire.required("pred_cam_t")
-            self.keypoints2D = try wire.required("keypoints_2d")
-            self.keypoints3D = try wire.optional("keypoints_3d")
-            self.shapeParams = try wire.optional("shape_params")
-            self.bodyPoseParams = try wire.optional("body_pose_params")
-            self.handPoseParams = try wire.optional("hand_pose_params")
-            self.globalRot = try wire.optional("global_rot")
-            self.predGlobalRots = try wire.optional("pred_global_rots")
-            self.scaleParams = try wire.optional("scale_params")
-            self.exprParams = try wire.optional("expr_params")
-            self.predJointCoords = try wire.optional("pred_joint_coords")
-            self.mhrModelParams = try wire.optional("mhr_model_params")
-            self.predPoseRaw = try wire.optional("pred_pose_raw")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.personID, "person_id")
-            try wire.required(self.bbox, "bbox")
-            try wire.required(self.focalLength, "focal_length")
-            try wire.required(self.predCamT, "pred_cam_t")
-            try wire.required(self.keypoints2D, "keypoints_2d")
-            try wire.optional(self.keypoints3D, "keypoints_3d")
-            try wire.optional(self.shapeParams, "shape_params")
-            try wire.optional(self.bodyPoseParams, "body_pose_params")
-            try wire.optional(self.handPoseParams, "hand_pose_params")
-            try wire.optional(self.globalRot, "global_rot")
-            try wire.optional(self.predGlobalRots, "pred_global_rots")
-            try wire.optional(self.scaleParams, "scale_params")
-            try wire.optional(self.exprParams, "expr_params")
-            try wire.optional(self.predJointCoords, "pred_joint_coords")
-            try wire.optional(self.mhrModelParams, "mhr_model_params")
-            try wire.optional(self.predPoseRaw, "pred_pose_raw")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("person_id", \.personID),
+                .required("bbox", \.bbox),
+                .required("focal_length", \.focalLength),
+                .required("pred_cam_t", \.predCamT),
+                .required("keypoints_2d", \.keypoints2D),
+                .optional("keypoints_3d", \.keypoints3D),
+                .optional("shape_params", \.shapeParams),
+                .optional("body_pose_params", \.bodyPoseParams),
+                .optional("hand_pose_params", \.handPoseParams),
+                .optional("global_rot", \.globalRot),
+                .optional("pred_global_rots", \.predGlobalRots),
+                .optional("scale_params", \.scaleParams),
+                .optional("expr_params", \.exprParams),
+                .optional("pred_joint_coords", \.predJointCoords),
+                .optional("mhr_model_params", \.mhrModelParams),
+                .optional("pred_pose_raw", \.predPoseRaw),
+            ]
         }
     }
 }
@@ -429,7 +364,7 @@ public enum Sam33DObjects {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/sam-3/3d-objects`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to reconstruct in 3D
         public var imageURL: FileInput
         /// Optional list of mask URLs (one per object). If not provided, use prompt/point_prompts/box_prompts to auto-segment, or entire image will be used.
@@ -481,30 +416,18 @@ public enum Sam33DObjects {
             self.exportTexturedGlb = exportTexturedGlb
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.maskURLs = try wire.optional("mask_urls")
-            self.prompt = try wire.optional("prompt")
-            self.pointPrompts = try wire.optional("point_prompts")
-            self.boxPrompts = try wire.optional("box_prompts")
-            self.seed = try wire.optional("seed")
-            self.pointmapURL = try wire.optional("pointmap_url")
-            self.detectionThreshold = try wire.optional("detection_threshold")
-            self.exportTexturedGlb = try wire.optional("export_textured_glb")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.maskURLs, "mask_urls")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.pointPrompts, "point_prompts")
-            try wire.optional(self.boxPrompts, "box_prompts")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.pointmapURL, "pointmap_url")
-            try wire.optional(self.detectionThreshold, "detection_threshold")
-            try wire.optional(self.exportTexturedGlb, "export_textured_glb")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("mask_urls", \.maskURLs),
+                .optional("prompt", \.prompt),
+                .optional("point_prompts", \.pointPrompts),
+                .optional("box_prompts", \.boxPrompts),
+                .optional("seed", \.seed),
+                .optional("pointmap_url", \.pointmapURL),
+                .optional("detection_threshold", \.detectionThreshold),
+                .optional("export_textured_glb", \.exportTexturedGlb),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -520,7 +443,7 @@ public enum Sam33DObjects {
         }
     }
 
-    public struct PointPromptBase: QueueModel, StructurallyEquatable {
+    public struct PointPromptBase: WireModel {
         /// X Coordinate of the prompt
         public var x: Int?
         /// Y Coordinate of the prompt
@@ -539,24 +462,17 @@ public enum Sam33DObjects {
             self.objectID = objectID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.x = try wire.optional("x")
-            self.y = try wire.optional("y")
-            self.label = try wire.optional("label")
-            self.objectID = try wire.optional("object_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.x, "x")
-            try wire.optional(self.y, "y")
-            try wire.optional(self.label, "label")
-            try wire.optional(self.objectID, "object_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("x", \.x),
+                .optional("y", \.y),
+                .optional("label", \.label),
+                .optional("object_id", \.objectID),
+            ]
         }
     }
 
-    public struct BoxPromptBase: QueueModel, StructurallyEquatable {
+    public struct BoxPromptBase: WireModel {
         /// X Min Coordinate of the box
         public var xMin: Int?
         /// Y Min Coordinate of the box
@@ -576,27 +492,19 @@ public enum Sam33DObjects {
             self.objectID = objectID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.xMin = try wire.optional("x_min")
-            self.yMin = try wire.optional("y_min")
-            self.xMax = try wire.optional("x_max")
-            self.yMax = try wire.optional("y_max")
-            self.objectID = try wire.optional("object_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.xMin, "x_min")
-            try wire.optional(self.yMin, "y_min")
-            try wire.optional(self.xMax, "x_max")
-            try wire.optional(self.yMax, "y_max")
-            try wire.optional(self.objectID, "object_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("x_min", \.xMin),
+                .optional("y_min", \.yMin),
+                .optional("x_max", \.xMax),
+                .optional("y_max", \.yMax),
+                .optional("object_id", \.objectID),
+            ]
         }
     }
 
     /// The output of `fal-ai/sam-3/3d-objects`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Gaussian splat file (.ply) - combined scene splat for multi-object, single splat otherwise
         public let gaussianSplat: File
         /// 3D mesh in GLB format - combined scene for multi-object, single mesh otherwise
@@ -628,29 +536,20 @@ public enum Sam33DObjects {
             self.artifactsZip = artifactsZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.gaussianSplat = try wire.required("gaussian_splat")
-            self.modelGlb = try wire.optional("model_glb")
-            self.metadata = try wire.required("metadata")
-            self.individualSplats = try wire.optional("individual_splats")
-            self.individualGlbs = try wire.optional("individual_glbs")
-            self.artifactsZip = try wire.optional("artifacts_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.gaussianSplat, "gaussian_splat")
-            try wire.optional(self.modelGlb, "model_glb")
-            try wire.required(self.metadata, "metadata")
-            try wire.optional(self.individualSplats, "individual_splats")
-            try wire.optional(self.individualGlbs, "individual_glbs")
-            try wire.optional(self.artifactsZip, "artifacts_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("gaussian_splat", \.gaussianSplat),
+                .optional("model_glb", \.modelGlb),
+                .required("metadata", \.metadata),
+                .optional("individual_splats", \.individualSplats),
+                .optional("individual_glbs", \.individualGlbs),
+                .optional("artifacts_zip", \.artifactsZip),
+            ]
         }
     }
 
     /// Per-object metadata for 3D reconstruction.
-    public struct Sam3DObjectMetadata: QueueModel, StructurallyEquatable {
+    public struct Sam3DObjectMetadata: WireModel {
         /// Index of the object in the scene
         public let objectIndex: Int
         /// Scale factors [sx, sy, sz]
@@ -676,22 +575,14 @@ public enum Sam33DObjects {
             self.cameraPose = cameraPose
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.objectIndex = try wire.required("object_index")
-            self.scale = try wire.optional("scale")
-            self.rotation = try wire.optional("rotation")
-            self.translation = try wire.optional("translation")
-            self.cameraPose = try wire.optional("camera_pose")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.objectIndex, "object_index")
-            try wire.optional(self.scale, "scale")
-            try wire.optional(self.rotation, "rotation")
-            try wire.optional(self.translation, "translation")
-            try wire.optional(self.cameraPose, "camera_pose")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("object_index", \.objectIndex),
+                .optional("scale", \.scale),
+                .optional("rotation", \.rotation),
+                .optional("translation", \.translation),
+                .optional("camera_pose", \.cameraPose),
+            ]
         }
     }
 }

@@ -14,7 +14,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Trellis2.Input, Output == Trellis2.Output {
     /// `fal-ai/trellis-2`.
@@ -27,7 +27,7 @@ public enum Trellis2 {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/trellis-2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Random seed for reproducibility
         public var seed: Int64?
         /// Output resolution; higher is slower but more detailed
@@ -209,72 +209,39 @@ public enum Trellis2 {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.ssGuidanceStrength = try wire.optional("ss_guidance_strength")
-            self.ssGuidanceRescale = try wire.optional("ss_guidance_rescale")
-            self.ssGuidanceIntervalStart = try wire.optional("ss_guidance_interval_start")
-            self.ssGuidanceIntervalEnd = try wire.optional("ss_guidance_interval_end")
-            self.ssSamplingSteps = try wire.optional("ss_sampling_steps")
-            self.ssRescaleT = try wire.optional("ss_rescale_t")
-            self.shapeSlatGuidanceStrength = try wire.optional("shape_slat_guidance_strength")
-            self.shapeSlatGuidanceRescale = try wire.optional("shape_slat_guidance_rescale")
-            self.shapeSlatGuidanceIntervalStart = try wire.optional("shape_slat_guidance_interval_start")
-            self.shapeSlatGuidanceIntervalEnd = try wire.optional("shape_slat_guidance_interval_end")
-            self.shapeSlatSamplingSteps = try wire.optional("shape_slat_sampling_steps")
-            self.shapeSlatRescaleT = try wire.optional("shape_slat_rescale_t")
-            self.texSlatGuidanceStrength = try wire.optional("tex_slat_guidance_strength")
-            self.texSlatGuidanceRescale = try wire.optional("tex_slat_guidance_rescale")
-            self.texSlatGuidanceIntervalStart = try wire.optional("tex_slat_guidance_interval_start")
-            self.texSlatGuidanceIntervalEnd = try wire.optional("tex_slat_guidance_interval_end")
-            self.texSlatSamplingSteps = try wire.optional("tex_slat_sampling_steps")
-            self.texSlatRescaleT = try wire.optional("tex_slat_rescale_t")
-            self.decimationTarget = try wire.optional("decimation_target")
-            self.textureSize = try wire.optional("texture_size")
-            self.remesh = try wire.optional("remesh")
-            self.remeshBand = try wire.optional("remesh_band")
-            self.remeshProject = try wire.optional("remesh_project")
-            self.uvUnwrapAngleThresholdDeg = try wire.optional("uv_unwrap_angle_threshold_deg")
-            self.uvUnwrapRefineIterations = try wire.optional("uv_unwrap_refine_iterations")
-            self.uvUnwrapGlobalIterations = try wire.optional("uv_unwrap_global_iterations")
-            self.uvUnwrapSmoothStrength = try wire.optional("uv_unwrap_smooth_strength")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.ssGuidanceStrength, "ss_guidance_strength")
-            try wire.optional(self.ssGuidanceRescale, "ss_guidance_rescale")
-            try wire.optional(self.ssGuidanceIntervalStart, "ss_guidance_interval_start")
-            try wire.optional(self.ssGuidanceIntervalEnd, "ss_guidance_interval_end")
-            try wire.optional(self.ssSamplingSteps, "ss_sampling_steps")
-            try wire.optional(self.ssRescaleT, "ss_rescale_t")
-            try wire.optional(self.shapeSlatGuidanceStrength, "shape_slat_guidance_strength")
-            try wire.optional(self.shapeSlatGuidanceRescale, "shape_slat_guidance_rescale")
-            try wire.optional(self.shapeSlatGuidanceIntervalStart, "shape_slat_guidance_interval_start")
-            try wire.optional(self.shapeSlatGuidanceIntervalEnd, "shape_slat_guidance_interval_end")
-            try wire.optional(self.shapeSlatSamplingSteps, "shape_slat_sampling_steps")
-            try wire.optional(self.shapeSlatRescaleT, "shape_slat_rescale_t")
-            try wire.optional(self.texSlatGuidanceStrength, "tex_slat_guidance_strength")
-            try wire.optional(self.texSlatGuidanceRescale, "tex_slat_guidance_rescale")
-            try wire.optional(self.texSlatGuidanceIntervalStart, "tex_slat_guidance_interval_start")
-            try wire.optional(self.texSlatGuidanceIntervalEnd, "tex_slat_guidance_interval_end")
-            try wire.optional(self.texSlatSamplingSteps, "tex_slat_sampling_steps")
-            try wire.optional(self.texSlatRescaleT, "tex_slat_rescale_t")
-            try wire.optional(self.decimationTarget, "decimation_target")
-            try wire.optional(self.textureSize, "texture_size")
-            try wire.optional(self.remesh, "remesh")
-            try wire.optional(self.remeshBand, "remesh_band")
-            try wire.optional(self.remeshProject, "remesh_project")
-            try wire.optional(self.uvUnwrapAngleThresholdDeg, "uv_unwrap_angle_threshold_deg")
-            try wire.optional(self.uvUnwrapRefineIterations, "uv_unwrap_refine_iterations")
-            try wire.optional(self.uvUnwrapGlobalIterations, "uv_unwrap_global_iterations")
-            try wire.optional(self.uvUnwrapSmoothStrength, "uv_unwrap_smooth_strength")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("ss_guidance_strength", \.ssGuidanceStrength),
+                .optional("ss_guidance_rescale", \.ssGuidanceRescale),
+                .optional("ss_guidance_interval_start", \.ssGuidanceIntervalStart),
+                .optional("ss_guidance_interval_end", \.ssGuidanceIntervalEnd),
+                .optional("ss_sampling_steps", \.ssSamplingSteps),
+                .optional("ss_rescale_t", \.ssRescaleT),
+                .optional("shape_slat_guidance_strength", \.shapeSlatGuidanceStrength),
+                .optional("shape_slat_guidance_rescale", \.shapeSlatGuidanceRescale),
+                .optional("shape_slat_guidance_interval_start", \.shapeSlatGuidanceIntervalStart),
+                .optional("shape_slat_guidance_interval_end", \.shapeSlatGuidanceIntervalEnd),
+                .optional("shape_slat_sampling_steps", \.shapeSlatSamplingSteps),
+                .optional("shape_slat_rescale_t", \.shapeSlatRescaleT),
+                .optional("tex_slat_guidance_strength", \.texSlatGuidanceStrength),
+                .optional("tex_slat_guidance_rescale", \.texSlatGuidanceRescale),
+                .optional("tex_slat_guidance_interval_start", \.texSlatGuidanceIntervalStart),
+                .optional("tex_slat_guidance_interval_end", \.texSlatGuidanceIntervalEnd),
+                .optional("tex_slat_sampling_steps", \.texSlatSamplingSteps),
+                .optional("tex_slat_rescale_t", \.texSlatRescaleT),
+                .optional("decimation_target", \.decimationTarget),
+                .optional("texture_size", \.textureSize),
+                .optional("remesh", \.remesh),
+                .optional("remesh_band", \.remeshBand),
+                .optional("remesh_project", \.remeshProject),
+                .optional("uv_unwrap_angle_threshold_deg", \.uvUnwrapAngleThresholdDeg),
+                .optional("uv_unwrap_refine_iterations", \.uvUnwrapRefineIterations),
+                .optional("uv_unwrap_global_iterations", \.uvUnwrapGlobalIterations),
+                .optional("uv_unwrap_smooth_strength", \.uvUnwrapSmoothStrength),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -341,7 +308,7 @@ public enum Trellis2 {
     }
 
     /// The output of `fal-ai/trellis-2`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated 3D GLB file
         public let modelGlb: File
 
@@ -349,14 +316,10 @@ public enum Trellis2 {
             self.modelGlb = modelGlb
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelGlb = try wire.required("model_glb")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelGlb, "model_glb")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_glb", \.modelGlb),
+            ]
         }
     }
 }
@@ -374,7 +337,7 @@ public enum Trellis2Retexture {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/trellis-2/retexture`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the reference image for texturing
         public var imageURL: FileInput
         /// URL of the untextured 3D mesh to retexture. Supports GLB, OBJ, PLY, and STL formats.
@@ -440,34 +403,20 @@ public enum Trellis2Retexture {
             self.textureSize = textureSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.meshURL = try wire.required("mesh_url")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.texSlatGuidanceStrength = try wire.optional("tex_slat_guidance_strength")
-            self.texSlatGuidanceRescale = try wire.optional("tex_slat_guidance_rescale")
-            self.texSlatGuidanceIntervalStart = try wire.optional("tex_slat_guidance_interval_start")
-            self.texSlatGuidanceIntervalEnd = try wire.optional("tex_slat_guidance_interval_end")
-            self.texSlatSamplingSteps = try wire.optional("tex_slat_sampling_steps")
-            self.texSlatRescaleT = try wire.optional("tex_slat_rescale_t")
-            self.textureSize = try wire.optional("texture_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.meshURL, "mesh_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.texSlatGuidanceStrength, "tex_slat_guidance_strength")
-            try wire.optional(self.texSlatGuidanceRescale, "tex_slat_guidance_rescale")
-            try wire.optional(self.texSlatGuidanceIntervalStart, "tex_slat_guidance_interval_start")
-            try wire.optional(self.texSlatGuidanceIntervalEnd, "tex_slat_guidance_interval_end")
-            try wire.optional(self.texSlatSamplingSteps, "tex_slat_sampling_steps")
-            try wire.optional(self.texSlatRescaleT, "tex_slat_rescale_t")
-            try wire.optional(self.textureSize, "texture_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("mesh_url", \.meshURL),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("tex_slat_guidance_strength", \.texSlatGuidanceStrength),
+                .optional("tex_slat_guidance_rescale", \.texSlatGuidanceRescale),
+                .optional("tex_slat_guidance_interval_start", \.texSlatGuidanceIntervalStart),
+                .optional("tex_slat_guidance_interval_end", \.texSlatGuidanceIntervalEnd),
+                .optional("tex_slat_sampling_steps", \.texSlatSamplingSteps),
+                .optional("tex_slat_rescale_t", \.texSlatRescaleT),
+                .optional("texture_size", \.textureSize),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -506,7 +455,7 @@ public enum TrellisMulti {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/trellis/multi`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// List of URLs of input images to convert to 3D
         public var imageURLs: [FileInput]
         /// Random seed for reproducibility
@@ -562,30 +511,18 @@ public enum TrellisMulti {
             self.multiimageAlgo = multiimageAlgo
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.seed = try wire.optional("seed")
-            self.ssGuidanceStrength = try wire.optional("ss_guidance_strength")
-            self.ssSamplingSteps = try wire.optional("ss_sampling_steps")
-            self.slatGuidanceStrength = try wire.optional("slat_guidance_strength")
-            self.slatSamplingSteps = try wire.optional("slat_sampling_steps")
-            self.meshSimplify = try wire.optional("mesh_simplify")
-            self.textureSize = try wire.optional("texture_size")
-            self.multiimageAlgo = try wire.optional("multiimage_algo")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.ssGuidanceStrength, "ss_guidance_strength")
-            try wire.optional(self.ssSamplingSteps, "ss_sampling_steps")
-            try wire.optional(self.slatGuidanceStrength, "slat_guidance_strength")
-            try wire.optional(self.slatSamplingSteps, "slat_sampling_steps")
-            try wire.optional(self.meshSimplify, "mesh_simplify")
-            try wire.optional(self.textureSize, "texture_size")
-            try wire.optional(self.multiimageAlgo, "multiimage_algo")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("seed", \.seed),
+                .optional("ss_guidance_strength", \.ssGuidanceStrength),
+                .optional("ss_sampling_steps", \.ssSamplingSteps),
+                .optional("slat_guidance_strength", \.slatGuidanceStrength),
+                .optional("slat_sampling_steps", \.slatSamplingSteps),
+                .optional("mesh_simplify", \.meshSimplify),
+                .optional("texture_size", \.textureSize),
+                .optional("multiimage_algo", \.multiimageAlgo),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -612,7 +549,7 @@ public enum TrellisMulti {
 
     /// Multiimage Algo
     public struct MultiimageAlgo: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -623,7 +560,7 @@ public enum TrellisMulti {
     }
 
     /// The output of `fal-ai/trellis/multi`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated 3D mesh file
         public let modelMesh: File
         /// Processing timings
@@ -634,16 +571,11 @@ public enum TrellisMulti {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelMesh = try wire.required("model_mesh")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelMesh, "model_mesh")
-            try wire.required(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_mesh", \.modelMesh),
+                .required("timings", \.timings),
+            ]
         }
     }
 }
@@ -659,7 +591,7 @@ public enum Tripo3dH31ImageTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// Input for Image to 3D generation using full-featured models (H3.1, v2.5).
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image for 3D model creation.
         public var imageURL: FileInput
         /// Target number of faces for the generated mesh. If not set, the model adaptively determines the count.
@@ -731,36 +663,21 @@ public enum Tripo3dH31ImageTo3D {
             self.quad = quad
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.faceLimit = try wire.optional("face_limit")
-            self.texture = try wire.optional("texture")
-            self.pbr = try wire.optional("pbr")
-            self.modelSeed = try wire.optional("model_seed")
-            self.textureSeed = try wire.optional("texture_seed")
-            self.textureQuality = try wire.optional("texture_quality")
-            self.geometryQuality = try wire.optional("geometry_quality")
-            self.textureAlignment = try wire.optional("texture_alignment")
-            self.autoSize = try wire.optional("auto_size")
-            self.orientation = try wire.optional("orientation")
-            self.quad = try wire.optional("quad")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.faceLimit, "face_limit")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.pbr, "pbr")
-            try wire.optional(self.modelSeed, "model_seed")
-            try wire.optional(self.textureSeed, "texture_seed")
-            try wire.optional(self.textureQuality, "texture_quality")
-            try wire.optional(self.geometryQuality, "geometry_quality")
-            try wire.optional(self.textureAlignment, "texture_alignment")
-            try wire.optional(self.autoSize, "auto_size")
-            try wire.optional(self.orientation, "orientation")
-            try wire.optional(self.quad, "quad")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("face_limit", \.faceLimit),
+                .optional("texture", \.texture),
+                .optional("pbr", \.pbr),
+                .optional("model_seed", \.modelSeed),
+                .optional("texture_seed", \.textureSeed),
+                .optional("texture_quality", \.textureQuality),
+                .optional("geometry_quality", \.geometryQuality),
+                .optional("texture_alignment", \.textureAlignment),
+                .optional("auto_size", \.autoSize),
+                .optional("orientation", \.orientation),
+                .optional("quad", \.quad),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -784,7 +701,7 @@ public enum Tripo3dH31ImageTo3D {
 
     /// Texture Quality
     public struct TextureQuality: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -796,7 +713,7 @@ public enum Tripo3dH31ImageTo3D {
 
     /// Geometry Quality
     public struct GeometryQuality: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -808,7 +725,7 @@ public enum Tripo3dH31ImageTo3D {
 
     /// Texture Alignment
     public struct TextureAlignment: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -820,7 +737,7 @@ public enum Tripo3dH31ImageTo3D {
 
     /// Orientation
     public struct Orientation: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -831,7 +748,7 @@ public enum Tripo3dH31ImageTo3D {
     }
 
     /// Output for Tripo3D generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated 3D model file in GLB format.
         public let modelMesh: File
         /// URLs for different 3D model variants.
@@ -845,23 +762,17 @@ public enum Tripo3dH31ImageTo3D {
             self.renderedImage = renderedImage
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelMesh = try wire.required("model_mesh")
-            self.modelURLs = try wire.required("model_urls")
-            self.renderedImage = try wire.optional("rendered_image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelMesh, "model_mesh")
-            try wire.required(self.modelURLs, "model_urls")
-            try wire.optional(self.renderedImage, "rendered_image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_mesh", \.modelMesh),
+                .required("model_urls", \.modelURLs),
+                .optional("rendered_image", \.renderedImage),
+            ]
         }
     }
 
     /// 3D model download URLs
-    public struct ModelURLs: QueueModel, StructurallyEquatable {
+    public struct ModelURLs: WireModel {
         /// GLB format 3D model (default output)
         public let glb: File?
         /// Base (untextured) model
@@ -875,18 +786,12 @@ public enum Tripo3dH31ImageTo3D {
             self.pbrModel = pbrModel
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.glb = try wire.optional("glb")
-            self.baseModel = try wire.optional("base_model")
-            self.pbrModel = try wire.optional("pbr_model")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.glb, "glb")
-            try wire.optional(self.baseModel, "base_model")
-            try wire.optional(self.pbrModel, "pbr_model")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("glb", \.glb),
+                .optional("base_model", \.baseModel),
+                .optional("pbr_model", \.pbrModel),
+            ]
         }
     }
 }
@@ -914,7 +819,7 @@ public enum Tripo3dH31MultiviewTo3D {
     /// Images should be in order: [front, left, back, right].
     /// Front view is required; others are optional.
     /// Note: P1 is not available for multiview-to-3d.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// 2 to 4 image URLs of the same object from different angles. Order: [front, left, back, right]. Front view is required.
         ///
         /// At least 2 items, at most 4 items.
@@ -988,36 +893,21 @@ public enum Tripo3dH31MultiviewTo3D {
             self.quad = quad
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.faceLimit = try wire.optional("face_limit")
-            self.texture = try wire.optional("texture")
-            self.pbr = try wire.optional("pbr")
-            self.modelSeed = try wire.optional("model_seed")
-            self.textureSeed = try wire.optional("texture_seed")
-            self.textureQuality = try wire.optional("texture_quality")
-            self.geometryQuality = try wire.optional("geometry_quality")
-            self.textureAlignment = try wire.optional("texture_alignment")
-            self.autoSize = try wire.optional("auto_size")
-            self.orientation = try wire.optional("orientation")
-            self.quad = try wire.optional("quad")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.faceLimit, "face_limit")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.pbr, "pbr")
-            try wire.optional(self.modelSeed, "model_seed")
-            try wire.optional(self.textureSeed, "texture_seed")
-            try wire.optional(self.textureQuality, "texture_quality")
-            try wire.optional(self.geometryQuality, "geometry_quality")
-            try wire.optional(self.textureAlignment, "texture_alignment")
-            try wire.optional(self.autoSize, "auto_size")
-            try wire.optional(self.orientation, "orientation")
-            try wire.optional(self.quad, "quad")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("face_limit", \.faceLimit),
+                .optional("texture", \.texture),
+                .optional("pbr", \.pbr),
+                .optional("model_seed", \.modelSeed),
+                .optional("texture_seed", \.textureSeed),
+                .optional("texture_quality", \.textureQuality),
+                .optional("geometry_quality", \.geometryQuality),
+                .optional("texture_alignment", \.textureAlignment),
+                .optional("auto_size", \.autoSize),
+                .optional("orientation", \.orientation),
+                .optional("quad", \.quad),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1057,7 +947,7 @@ public enum Tripo3dH31TextTo3D {
     public typealias ModelURLs = Tripo3dH31ImageTo3D.ModelURLs
 
     /// Input for Text to 3D generation using full-featured models (H3.1, v2.5).
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of the 3D object to generate. Maximum 1024 characters.
         ///
         /// At most 1024 characters.
@@ -1129,36 +1019,21 @@ public enum Tripo3dH31TextTo3D {
             self.quad = quad
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.faceLimit = try wire.optional("face_limit")
-            self.texture = try wire.optional("texture")
-            self.pbr = try wire.optional("pbr")
-            self.modelSeed = try wire.optional("model_seed")
-            self.imageSeed = try wire.optional("image_seed")
-            self.textureSeed = try wire.optional("texture_seed")
-            self.textureQuality = try wire.optional("texture_quality")
-            self.geometryQuality = try wire.optional("geometry_quality")
-            self.autoSize = try wire.optional("auto_size")
-            self.quad = try wire.optional("quad")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.faceLimit, "face_limit")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.pbr, "pbr")
-            try wire.optional(self.modelSeed, "model_seed")
-            try wire.optional(self.imageSeed, "image_seed")
-            try wire.optional(self.textureSeed, "texture_seed")
-            try wire.optional(self.textureQuality, "texture_quality")
-            try wire.optional(self.geometryQuality, "geometry_quality")
-            try wire.optional(self.autoSize, "auto_size")
-            try wire.optional(self.quad, "quad")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("face_limit", \.faceLimit),
+                .optional("texture", \.texture),
+                .optional("pbr", \.pbr),
+                .optional("model_seed", \.modelSeed),
+                .optional("image_seed", \.imageSeed),
+                .optional("texture_seed", \.textureSeed),
+                .optional("texture_quality", \.textureQuality),
+                .optional("geometry_quality", \.geometryQuality),
+                .optional("auto_size", \.autoSize),
+                .optional("quad", \.quad),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1198,7 +1073,7 @@ public enum Tripo3dP1ImageTo3D {
     ///
     /// P1 is optimized for clean low-poly mesh generation in ~2 seconds.
     /// It supports a restricted parameter set compared to H3.1/v2.5.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image for 3D model creation.
         public var imageURL: FileInput
         /// Target number of faces for the generated mesh. If not set, the model adaptively determines the count.
@@ -1219,20 +1094,13 @@ public enum Tripo3dP1ImageTo3D {
             self.modelSeed = modelSeed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.faceLimit = try wire.optional("face_limit")
-            self.texture = try wire.optional("texture")
-            self.modelSeed = try wire.optional("model_seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.faceLimit, "face_limit")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.modelSeed, "model_seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("face_limit", \.faceLimit),
+                .optional("texture", \.texture),
+                .optional("model_seed", \.modelSeed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1265,7 +1133,7 @@ public enum Tripo3dP1TextTo3D {
     ///
     /// P1 is optimized for clean low-poly mesh generation in ~2 seconds.
     /// It supports a restricted parameter set compared to H3.1/v2.5.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of the 3D object to generate. Maximum 1024 characters.
         ///
         /// At most 1024 characters.
@@ -1288,20 +1156,13 @@ public enum Tripo3dP1TextTo3D {
             self.modelSeed = modelSeed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.faceLimit = try wire.optional("face_limit")
-            self.texture = try wire.optional("texture")
-            self.modelSeed = try wire.optional("model_seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.faceLimit, "face_limit")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.modelSeed, "model_seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("face_limit", \.faceLimit),
+                .optional("texture", \.texture),
+                .optional("model_seed", \.modelSeed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1329,7 +1190,7 @@ public enum Tripo3dTripoV25ImageTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `tripo3d/tripo/v2.5/image-to-3d`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// This is the random seed for model generation. The seed controls the geometry generation process, ensuring identical models when the same seed is used. This parameter is an integer and is randomly chosen if not set.
         public var seed: Int64?
         /// Limits the number of faces on the output model. If this option is not set, the face limit will be adaptively determined.
@@ -1396,34 +1257,20 @@ public enum Tripo3dTripoV25ImageTo3D {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.seed = try wire.optional("seed")
-            self.faceLimit = try wire.optional("face_limit")
-            self.pbr = try wire.optional("pbr")
-            self.texture = try wire.optional("texture")
-            self.textureSeed = try wire.optional("texture_seed")
-            self.autoSize = try wire.optional("auto_size")
-            self._style = try wire.optional("style")
-            self.quad = try wire.optional("quad")
-            self.textureAlignment = try wire.optional("texture_alignment")
-            self.orientation = try wire.optional("orientation")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.faceLimit, "face_limit")
-            try wire.optional(self.pbr, "pbr")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.textureSeed, "texture_seed")
-            try wire.optional(self.autoSize, "auto_size")
-            try wire.optional(self._style, "style")
-            try wire.optional(self.quad, "quad")
-            try wire.optional(self.textureAlignment, "texture_alignment")
-            try wire.optional(self.orientation, "orientation")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("seed", \.seed),
+                .optional("face_limit", \.faceLimit),
+                .optional("pbr", \.pbr),
+                .optional("texture", \.texture),
+                .optional("texture_seed", \.textureSeed),
+                .optional("auto_size", \.autoSize),
+                .optional("style", \._style),
+                .optional("quad", \.quad),
+                .optional("texture_alignment", \.textureAlignment),
+                .optional("orientation", \.orientation),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1439,7 +1286,7 @@ public enum Tripo3dTripoV25ImageTo3D {
 
     /// Texture
     public struct Texture: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1451,7 +1298,7 @@ public enum Tripo3dTripoV25ImageTo3D {
     }
 
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1468,7 +1315,7 @@ public enum Tripo3dTripoV25ImageTo3D {
     }
 
     public struct TextureAlignment: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1479,7 +1326,7 @@ public enum Tripo3dTripoV25ImageTo3D {
     }
 
     public struct Orientation: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1490,7 +1337,7 @@ public enum Tripo3dTripoV25ImageTo3D {
     }
 
     /// The output of `tripo3d/tripo/v2.5/image-to-3d`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The task id of the 3D model generation.
         public let taskID: String
         /// Model
@@ -1516,22 +1363,14 @@ public enum Tripo3dTripoV25ImageTo3D {
             self.renderedImage = renderedImage
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.taskID = try wire.required("task_id")
-            self.modelMesh = try wire.optional("model_mesh")
-            self.baseModel = try wire.optional("base_model")
-            self.pbrModel = try wire.optional("pbr_model")
-            self.renderedImage = try wire.optional("rendered_image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.taskID, "task_id")
-            try wire.optional(self.modelMesh, "model_mesh")
-            try wire.optional(self.baseModel, "base_model")
-            try wire.optional(self.pbrModel, "pbr_model")
-            try wire.optional(self.renderedImage, "rendered_image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("task_id", \.taskID),
+                .optional("model_mesh", \.modelMesh),
+                .optional("base_model", \.baseModel),
+                .optional("pbr_model", \.pbrModel),
+                .optional("rendered_image", \.renderedImage),
+            ]
         }
     }
 }
@@ -1553,7 +1392,7 @@ public enum Tripo3dTripoV25MultiviewTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `tripo3d/tripo/v2.5/multiview-to-3d`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// This is the random seed for model generation. The seed controls the geometry generation process, ensuring identical models when the same seed is used. This parameter is an integer and is randomly chosen if not set.
         public var seed: Int64?
         /// Limits the number of faces on the output model. If this option is not set, the face limit will be adaptively determined.
@@ -1632,40 +1471,23 @@ public enum Tripo3dTripoV25MultiviewTo3D {
             self.rightImageURL = rightImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.seed = try wire.optional("seed")
-            self.faceLimit = try wire.optional("face_limit")
-            self.pbr = try wire.optional("pbr")
-            self.texture = try wire.optional("texture")
-            self.textureSeed = try wire.optional("texture_seed")
-            self.autoSize = try wire.optional("auto_size")
-            self._style = try wire.optional("style")
-            self.quad = try wire.optional("quad")
-            self.textureAlignment = try wire.optional("texture_alignment")
-            self.orientation = try wire.optional("orientation")
-            self.frontImageURL = try wire.required("front_image_url")
-            self.leftImageURL = try wire.optional("left_image_url")
-            self.backImageURL = try wire.optional("back_image_url")
-            self.rightImageURL = try wire.optional("right_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.faceLimit, "face_limit")
-            try wire.optional(self.pbr, "pbr")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.textureSeed, "texture_seed")
-            try wire.optional(self.autoSize, "auto_size")
-            try wire.optional(self._style, "style")
-            try wire.optional(self.quad, "quad")
-            try wire.optional(self.textureAlignment, "texture_alignment")
-            try wire.optional(self.orientation, "orientation")
-            try wire.required(self.frontImageURL, "front_image_url")
-            try wire.optional(self.leftImageURL, "left_image_url")
-            try wire.optional(self.backImageURL, "back_image_url")
-            try wire.optional(self.rightImageURL, "right_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("seed", \.seed),
+                .optional("face_limit", \.faceLimit),
+                .optional("pbr", \.pbr),
+                .optional("texture", \.texture),
+                .optional("texture_seed", \.textureSeed),
+                .optional("auto_size", \.autoSize),
+                .optional("style", \._style),
+                .optional("quad", \.quad),
+                .optional("texture_alignment", \.textureAlignment),
+                .optional("orientation", \.orientation),
+                .required("front_image_url", \.frontImageURL),
+                .optional("left_image_url", \.leftImageURL),
+                .optional("back_image_url", \.backImageURL),
+                .optional("right_image_url", \.rightImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.

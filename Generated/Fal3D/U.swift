@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Ultrashape.Input, Output == Ultrashape.Output {
     /// `fal-ai/ultrashape`.
@@ -17,7 +17,7 @@ public enum Ultrashape {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/ultrashape`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the reference image for mesh refinement.
         public var imageURL: FileInput
         /// URL of the coarse mesh (.glb or .obj) to refine.
@@ -55,24 +55,15 @@ public enum Ultrashape {
             self.removeBackground = removeBackground
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.modelURL = try wire.required("model_url")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.octreeResolution = try wire.optional("octree_resolution")
-            self.seed = try wire.optional("seed")
-            self.removeBackground = try wire.optional("remove_background")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.modelURL, "model_url")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.octreeResolution, "octree_resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.removeBackground, "remove_background")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("model_url", \.modelURL),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("octree_resolution", \.octreeResolution),
+                .optional("seed", \.seed),
+                .optional("remove_background", \.removeBackground),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -92,7 +83,7 @@ public enum Ultrashape {
     }
 
     /// The output of `fal-ai/ultrashape`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated 3D object.
         public let modelGlb: File
 
@@ -100,14 +91,10 @@ public enum Ultrashape {
             self.modelGlb = modelGlb
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelGlb = try wire.required("model_glb")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelGlb, "model_glb")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_glb", \.modelGlb),
+            ]
         }
     }
 }

@@ -9,7 +9,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == AceStepAudioInpaint.Input, Output == AceStepAudioInpaint.Output {
     /// `fal-ai/ace-step/audio-inpaint`.
@@ -19,7 +19,7 @@ extension QueueEndpoint where Input == AceStepAudioInpaint.Input, Output == AceS
 /// The types of `fal-ai/ace-step/audio-inpaint`.
 public enum AceStepAudioInpaint {
     /// The input of `fal-ai/ace-step/audio-inpaint`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the audio file to be inpainted.
         public var audioURL: FileInput
         /// Whether the start time is relative to the start or end of the audio.
@@ -133,50 +133,28 @@ public enum AceStepAudioInpaint {
             self.lyricGuidanceScale = lyricGuidanceScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.startTimeRelativeTo = try wire.optional("start_time_relative_to")
-            self.startTime = try wire.optional("start_time")
-            self.endTimeRelativeTo = try wire.optional("end_time_relative_to")
-            self.endTime = try wire.optional("end_time")
-            self.tags = try wire.required("tags")
-            self.lyrics = try wire.optional("lyrics")
-            self.variance = try wire.optional("variance")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.seed = try wire.optional("seed")
-            self.scheduler = try wire.optional("scheduler")
-            self.guidanceType = try wire.optional("guidance_type")
-            self.granularityScale = try wire.optional("granularity_scale")
-            self.guidanceInterval = try wire.optional("guidance_interval")
-            self.guidanceIntervalDecay = try wire.optional("guidance_interval_decay")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.minimumGuidanceScale = try wire.optional("minimum_guidance_scale")
-            self.tagGuidanceScale = try wire.optional("tag_guidance_scale")
-            self.lyricGuidanceScale = try wire.optional("lyric_guidance_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.startTimeRelativeTo, "start_time_relative_to")
-            try wire.optional(self.startTime, "start_time")
-            try wire.optional(self.endTimeRelativeTo, "end_time_relative_to")
-            try wire.optional(self.endTime, "end_time")
-            try wire.required(self.tags, "tags")
-            try wire.optional(self.lyrics, "lyrics")
-            try wire.optional(self.variance, "variance")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.guidanceType, "guidance_type")
-            try wire.optional(self.granularityScale, "granularity_scale")
-            try wire.optional(self.guidanceInterval, "guidance_interval")
-            try wire.optional(self.guidanceIntervalDecay, "guidance_interval_decay")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.minimumGuidanceScale, "minimum_guidance_scale")
-            try wire.optional(self.tagGuidanceScale, "tag_guidance_scale")
-            try wire.optional(self.lyricGuidanceScale, "lyric_guidance_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("start_time_relative_to", \.startTimeRelativeTo),
+                .optional("start_time", \.startTime),
+                .optional("end_time_relative_to", \.endTimeRelativeTo),
+                .optional("end_time", \.endTime),
+                .required("tags", \.tags),
+                .optional("lyrics", \.lyrics),
+                .optional("variance", \.variance),
+                .optional("number_of_steps", \.numberOfSteps),
+                .optional("seed", \.seed),
+                .optional("scheduler", \.scheduler),
+                .optional("guidance_type", \.guidanceType),
+                .optional("granularity_scale", \.granularityScale),
+                .optional("guidance_interval", \.guidanceInterval),
+                .optional("guidance_interval_decay", \.guidanceIntervalDecay),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("minimum_guidance_scale", \.minimumGuidanceScale),
+                .optional("tag_guidance_scale", \.tagGuidanceScale),
+                .optional("lyric_guidance_scale", \.lyricGuidanceScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -218,7 +196,7 @@ public enum AceStepAudioInpaint {
 
     /// Start Time Relative To
     public struct StartTimeRelativeTo: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -230,7 +208,7 @@ public enum AceStepAudioInpaint {
 
     /// End Time Relative To
     public struct EndTimeRelativeTo: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -242,7 +220,7 @@ public enum AceStepAudioInpaint {
 
     /// Scheduler
     public struct Scheduler: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -254,7 +232,7 @@ public enum AceStepAudioInpaint {
 
     /// Guidance Type
     public struct GuidanceType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -266,7 +244,7 @@ public enum AceStepAudioInpaint {
     }
 
     /// The output of `fal-ai/ace-step/audio-inpaint`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio file.
         public let audio: File
         /// The random seed used for the generation process.
@@ -283,24 +261,17 @@ public enum AceStepAudioInpaint {
             self.lyrics = lyrics
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.seed = try wire.required("seed")
-            self.tags = try wire.required("tags")
-            self.lyrics = try wire.required("lyrics")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.tags, "tags")
-            try wire.required(self.lyrics, "lyrics")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+                .required("seed", \.seed),
+                .required("tags", \.tags),
+                .required("lyrics", \.lyrics),
+            ]
         }
     }
 
-    public struct File: QueueModel, StructurallyEquatable {
+    public struct File: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -317,20 +288,13 @@ public enum AceStepAudioInpaint {
             self.fileSize = fileSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+            ]
         }
     }
 }
@@ -350,7 +314,7 @@ public enum AceStepAudioOutpaint {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/ace-step/audio-outpaint`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the audio file to be outpainted.
         public var audioURL: FileInput
         /// Duration in seconds to extend the audio from the start.
@@ -446,44 +410,25 @@ public enum AceStepAudioOutpaint {
             self.lyricGuidanceScale = lyricGuidanceScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.extendBeforeDuration = try wire.optional("extend_before_duration")
-            self.extendAfterDuration = try wire.optional("extend_after_duration")
-            self.tags = try wire.required("tags")
-            self.lyrics = try wire.optional("lyrics")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.seed = try wire.optional("seed")
-            self.scheduler = try wire.optional("scheduler")
-            self.guidanceType = try wire.optional("guidance_type")
-            self.granularityScale = try wire.optional("granularity_scale")
-            self.guidanceInterval = try wire.optional("guidance_interval")
-            self.guidanceIntervalDecay = try wire.optional("guidance_interval_decay")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.minimumGuidanceScale = try wire.optional("minimum_guidance_scale")
-            self.tagGuidanceScale = try wire.optional("tag_guidance_scale")
-            self.lyricGuidanceScale = try wire.optional("lyric_guidance_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.extendBeforeDuration, "extend_before_duration")
-            try wire.optional(self.extendAfterDuration, "extend_after_duration")
-            try wire.required(self.tags, "tags")
-            try wire.optional(self.lyrics, "lyrics")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.guidanceType, "guidance_type")
-            try wire.optional(self.granularityScale, "granularity_scale")
-            try wire.optional(self.guidanceInterval, "guidance_interval")
-            try wire.optional(self.guidanceIntervalDecay, "guidance_interval_decay")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.minimumGuidanceScale, "minimum_guidance_scale")
-            try wire.optional(self.tagGuidanceScale, "tag_guidance_scale")
-            try wire.optional(self.lyricGuidanceScale, "lyric_guidance_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("extend_before_duration", \.extendBeforeDuration),
+                .optional("extend_after_duration", \.extendAfterDuration),
+                .required("tags", \.tags),
+                .optional("lyrics", \.lyrics),
+                .optional("number_of_steps", \.numberOfSteps),
+                .optional("seed", \.seed),
+                .optional("scheduler", \.scheduler),
+                .optional("guidance_type", \.guidanceType),
+                .optional("granularity_scale", \.granularityScale),
+                .optional("guidance_interval", \.guidanceInterval),
+                .optional("guidance_interval_decay", \.guidanceIntervalDecay),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("minimum_guidance_scale", \.minimumGuidanceScale),
+                .optional("tag_guidance_scale", \.tagGuidanceScale),
+                .optional("lyric_guidance_scale", \.lyricGuidanceScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -535,7 +480,7 @@ public enum AceStepAudioToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/ace-step/audio-to-audio`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the audio file to be outpainted.
         public var audioURL: FileInput
         /// Whether to edit the lyrics only or remix the audio.
@@ -639,48 +584,27 @@ public enum AceStepAudioToAudio {
             self.originalSeed = originalSeed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.editMode = try wire.optional("edit_mode")
-            self.originalTags = try wire.required("original_tags")
-            self.originalLyrics = try wire.optional("original_lyrics")
-            self.tags = try wire.required("tags")
-            self.lyrics = try wire.optional("lyrics")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.seed = try wire.optional("seed")
-            self.scheduler = try wire.optional("scheduler")
-            self.guidanceType = try wire.optional("guidance_type")
-            self.granularityScale = try wire.optional("granularity_scale")
-            self.guidanceInterval = try wire.optional("guidance_interval")
-            self.guidanceIntervalDecay = try wire.optional("guidance_interval_decay")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.minimumGuidanceScale = try wire.optional("minimum_guidance_scale")
-            self.tagGuidanceScale = try wire.optional("tag_guidance_scale")
-            self.lyricGuidanceScale = try wire.optional("lyric_guidance_scale")
-            self.originalSeed = try wire.optional("original_seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.editMode, "edit_mode")
-            try wire.required(self.originalTags, "original_tags")
-            try wire.optional(self.originalLyrics, "original_lyrics")
-            try wire.required(self.tags, "tags")
-            try wire.optional(self.lyrics, "lyrics")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.guidanceType, "guidance_type")
-            try wire.optional(self.granularityScale, "granularity_scale")
-            try wire.optional(self.guidanceInterval, "guidance_interval")
-            try wire.optional(self.guidanceIntervalDecay, "guidance_interval_decay")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.minimumGuidanceScale, "minimum_guidance_scale")
-            try wire.optional(self.tagGuidanceScale, "tag_guidance_scale")
-            try wire.optional(self.lyricGuidanceScale, "lyric_guidance_scale")
-            try wire.optional(self.originalSeed, "original_seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("edit_mode", \.editMode),
+                .required("original_tags", \.originalTags),
+                .optional("original_lyrics", \.originalLyrics),
+                .required("tags", \.tags),
+                .optional("lyrics", \.lyrics),
+                .optional("number_of_steps", \.numberOfSteps),
+                .optional("seed", \.seed),
+                .optional("scheduler", \.scheduler),
+                .optional("guidance_type", \.guidanceType),
+                .optional("granularity_scale", \.granularityScale),
+                .optional("guidance_interval", \.guidanceInterval),
+                .optional("guidance_interval_decay", \.guidanceIntervalDecay),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("minimum_guidance_scale", \.minimumGuidanceScale),
+                .optional("tag_guidance_scale", \.tagGuidanceScale),
+                .optional("lyric_guidance_scale", \.lyricGuidanceScale),
+                .optional("original_seed", \.originalSeed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -716,7 +640,7 @@ public enum AceStepAudioToAudio {
 
     /// Edit Mode
     public struct EditMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -742,7 +666,7 @@ public enum AceStepPromptToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/ace-step/prompt-to-audio`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Prompt to control the style of the generated audio. This will be used to generate tags and lyrics.
         public var prompt: String
         /// Whether to generate an instrumental version of the audio.
@@ -828,40 +752,23 @@ public enum AceStepPromptToAudio {
             self.lyricGuidanceScale = lyricGuidanceScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.instrumental = try wire.optional("instrumental")
-            self.duration = try wire.optional("duration")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.seed = try wire.optional("seed")
-            self.scheduler = try wire.optional("scheduler")
-            self.guidanceType = try wire.optional("guidance_type")
-            self.granularityScale = try wire.optional("granularity_scale")
-            self.guidanceInterval = try wire.optional("guidance_interval")
-            self.guidanceIntervalDecay = try wire.optional("guidance_interval_decay")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.minimumGuidanceScale = try wire.optional("minimum_guidance_scale")
-            self.tagGuidanceScale = try wire.optional("tag_guidance_scale")
-            self.lyricGuidanceScale = try wire.optional("lyric_guidance_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.instrumental, "instrumental")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.guidanceType, "guidance_type")
-            try wire.optional(self.granularityScale, "granularity_scale")
-            try wire.optional(self.guidanceInterval, "guidance_interval")
-            try wire.optional(self.guidanceIntervalDecay, "guidance_interval_decay")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.minimumGuidanceScale, "minimum_guidance_scale")
-            try wire.optional(self.tagGuidanceScale, "tag_guidance_scale")
-            try wire.optional(self.lyricGuidanceScale, "lyric_guidance_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("instrumental", \.instrumental),
+                .optional("duration", \.duration),
+                .optional("number_of_steps", \.numberOfSteps),
+                .optional("seed", \.seed),
+                .optional("scheduler", \.scheduler),
+                .optional("guidance_type", \.guidanceType),
+                .optional("granularity_scale", \.granularityScale),
+                .optional("guidance_interval", \.guidanceInterval),
+                .optional("guidance_interval_decay", \.guidanceIntervalDecay),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("minimum_guidance_scale", \.minimumGuidanceScale),
+                .optional("tag_guidance_scale", \.tagGuidanceScale),
+                .optional("lyric_guidance_scale", \.lyricGuidanceScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -904,7 +811,7 @@ extension QueueEndpoint where Input == AudioUnderstanding.Input, Output == Audio
 /// The types of `fal-ai/audio-understanding`.
 public enum AudioUnderstanding {
     /// The input of `fal-ai/audio-understanding`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the audio file to analyze
         public var audioURL: FileInput
         /// The question or prompt about the audio content.
@@ -922,18 +829,12 @@ public enum AudioUnderstanding {
             self.detailedAnalysis = detailedAnalysis
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.required("prompt")
-            self.detailedAnalysis = try wire.optional("detailed_analysis")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.detailedAnalysis, "detailed_analysis")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .required("prompt", \.prompt),
+                .optional("detailed_analysis", \.detailedAnalysis),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -949,7 +850,7 @@ public enum AudioUnderstanding {
     }
 
     /// The output of `fal-ai/audio-understanding`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The analysis of the audio content based on the prompt
         public let output: String
 
@@ -957,14 +858,10 @@ public enum AudioUnderstanding {
             self.output = output
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("output", \.output),
+            ]
         }
     }
 }

@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == CassetteaiMusicGenerator.Input, Output == CassetteaiMusicGenerator.Output {
     /// `cassetteai/music-generator`.
@@ -19,7 +19,7 @@ public enum CassetteaiMusicGenerator {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `cassetteai/music-generator`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate music from.
         public var prompt: String
         /// The duration of the generated music in seconds.
@@ -32,16 +32,11 @@ public enum CassetteaiMusicGenerator {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.required("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("duration", \.duration),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -52,7 +47,7 @@ public enum CassetteaiMusicGenerator {
     }
 
     /// Example Pydantic model showing how to include a File in the output.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated music
         public let audioFile: File
 
@@ -60,14 +55,10 @@ public enum CassetteaiMusicGenerator {
             self.audioFile = audioFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioFile = try wire.required("audio_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioFile, "audio_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_file", \.audioFile),
+            ]
         }
     }
 }
@@ -83,7 +74,7 @@ public enum CassetteaiSoundEffectsGenerator {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `cassetteai/sound-effects-generator`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate SFX.
         public var prompt: String
         /// The duration of the generated SFX in seconds.
@@ -96,16 +87,11 @@ public enum CassetteaiSoundEffectsGenerator {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.required("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("duration", \.duration),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -116,7 +102,7 @@ public enum CassetteaiSoundEffectsGenerator {
     }
 
     /// Example Pydantic model showing how to include a File in the output.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated SFX
         public let audioFile: File
 
@@ -124,14 +110,10 @@ public enum CassetteaiSoundEffectsGenerator {
             self.audioFile = audioFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioFile = try wire.required("audio_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioFile, "audio_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_file", \.audioFile),
+            ]
         }
     }
 }

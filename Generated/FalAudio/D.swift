@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Deepfilternet3.Input, Output == Deepfilternet3.Output {
     /// `fal-ai/deepfilternet3`.
@@ -17,7 +17,7 @@ extension QueueEndpoint where Input == Deepfilternet3.Input, Output == Deepfilte
 /// The types of `fal-ai/deepfilternet3`.
 public enum Deepfilternet3 {
     /// The input of `fal-ai/deepfilternet3`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the audio to enhance.
         public var audioURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -40,20 +40,13 @@ public enum Deepfilternet3 {
             self.bitrate = bitrate
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.syncMode = try wire.optional("sync_mode")
-            self.audioFormat = try wire.optional("audio_format")
-            self.bitrate = try wire.optional("bitrate")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.audioFormat, "audio_format")
-            try wire.optional(self.bitrate, "bitrate")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("sync_mode", \.syncMode),
+                .optional("audio_format", \.audioFormat),
+                .optional("bitrate", \.bitrate),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -66,7 +59,7 @@ public enum Deepfilternet3 {
 
     /// Audio Format
     public struct AudioFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -82,7 +75,7 @@ public enum Deepfilternet3 {
     }
 
     /// The output of `fal-ai/deepfilternet3`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The audio file that was enhanced.
         public let audioFile: AudioFile
         /// Timings for each step in the pipeline.
@@ -93,20 +86,15 @@ public enum Deepfilternet3 {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioFile = try wire.required("audio_file")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioFile, "audio_file")
-            try wire.required(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_file", \.audioFile),
+                .required("timings", \.timings),
+            ]
         }
     }
 
-    public struct AudioFile: QueueModel, StructurallyEquatable {
+    public struct AudioFile: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -144,28 +132,17 @@ public enum Deepfilternet3 {
             self.bitrate = bitrate
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-            self.duration = try wire.optional("duration")
-            self.channels = try wire.optional("channels")
-            self.sampleRate = try wire.optional("sample_rate")
-            self.bitrate = try wire.optional("bitrate")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.channels, "channels")
-            try wire.optional(self.sampleRate, "sample_rate")
-            try wire.optional(self.bitrate, "bitrate")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+                .optional("duration", \.duration),
+                .optional("channels", \.channels),
+                .optional("sample_rate", \.sampleRate),
+                .optional("bitrate", \.bitrate),
+            ]
         }
     }
 
@@ -188,7 +165,7 @@ public enum Deepfilternet3 {
         }
     }
 
-    public struct DeepFilterNetTimings: QueueModel, StructurallyEquatable {
+    public struct DeepFilterNetTimings: WireModel {
         /// Preprocessing time.
         public let preprocess: Double
         /// Inference time.
@@ -202,18 +179,12 @@ public enum Deepfilternet3 {
             self.postprocess = postprocess
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.preprocess = try wire.required("preprocess")
-            self.inference = try wire.required("inference")
-            self.postprocess = try wire.required("postprocess")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.preprocess, "preprocess")
-            try wire.required(self.inference, "inference")
-            try wire.required(self.postprocess, "postprocess")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("preprocess", \.preprocess),
+                .required("inference", \.inference),
+                .required("postprocess", \.postprocess),
+            ]
         }
     }
 }
@@ -229,7 +200,7 @@ public enum DiaTTSVoiceClone {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/dia-tts/voice-clone`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text to be converted to speech.
         public var text: String
 
@@ -237,19 +208,15 @@ public enum DiaTTSVoiceClone {
             self.text = text
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+            ]
         }
     }
 
     /// The output of `fal-ai/dia-tts/voice-clone`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated speech audio
         public let audio: File
 
@@ -257,14 +224,10 @@ public enum DiaTTSVoiceClone {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }
@@ -280,7 +243,7 @@ public enum Diffrhythm {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/diffrhythm`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the song from. Must have two sections. Sections start with either [chorus] or a [verse].
         public var lyrics: String
         /// The URL of the reference audio to use for the music generation.
@@ -322,26 +285,16 @@ public enum Diffrhythm {
             self.numInferenceSteps = numInferenceSteps
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.lyrics = try wire.required("lyrics")
-            self.referenceAudioURL = try wire.optional("reference_audio_url")
-            self.stylePrompt = try wire.optional("style_prompt")
-            self.musicDuration = try wire.optional("music_duration")
-            self.cfgStrength = try wire.optional("cfg_strength")
-            self.scheduler = try wire.optional("scheduler")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.lyrics, "lyrics")
-            try wire.optional(self.referenceAudioURL, "reference_audio_url")
-            try wire.optional(self.stylePrompt, "style_prompt")
-            try wire.optional(self.musicDuration, "music_duration")
-            try wire.optional(self.cfgStrength, "cfg_strength")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("lyrics", \.lyrics),
+                .optional("reference_audio_url", \.referenceAudioURL),
+                .optional("style_prompt", \.stylePrompt),
+                .optional("music_duration", \.musicDuration),
+                .optional("cfg_strength", \.cfgStrength),
+                .optional("scheduler", \.scheduler),
+                .optional("num_inference_steps", \.numInferenceSteps),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -362,7 +315,7 @@ public enum Diffrhythm {
 
     /// Music Duration
     public struct MusicDuration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -374,7 +327,7 @@ public enum Diffrhythm {
 
     /// Scheduler
     public struct Scheduler: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -387,7 +340,7 @@ public enum Diffrhythm {
     }
 
     /// The output of `fal-ai/diffrhythm`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated music file.
         public let audio: File
 
@@ -395,14 +348,10 @@ public enum Diffrhythm {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }

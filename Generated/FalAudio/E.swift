@@ -11,7 +11,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == ElevenlabsAudioIsolation.Input, Output == ElevenlabsAudioIsolation.Output {
     /// `fal-ai/elevenlabs/audio-isolation`.
@@ -24,7 +24,7 @@ public enum ElevenlabsAudioIsolation {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/audio-isolation`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the audio file to isolate voice from
         public var audioURL: String?
         /// Video file to use for audio isolation. Either `audio_url` or `video_url` must be provided.
@@ -35,21 +35,16 @@ public enum ElevenlabsAudioIsolation {
             self.videoURL = videoURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.optional("audio_url")
-            self.videoURL = try wire.optional("video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.videoURL, "video_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("audio_url", \.audioURL),
+                .optional("video_url", \.videoURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/elevenlabs/audio-isolation`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio file
         public let audio: File
         /// Timestamps for each word in the generated speech. Only returned if `timestamps` is set to True in the request.
@@ -60,16 +55,11 @@ public enum ElevenlabsAudioIsolation {
             self.timestamps = timestamps
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.timestamps = try wire.optional("timestamps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.optional(self.timestamps, "timestamps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+                .optional("timestamps", \.timestamps),
+            ]
         }
     }
 }
@@ -85,7 +75,7 @@ public enum ElevenlabsMusic {
     public typealias File = AceStepAudioInpaint.File
 
     /// Request format for Elevenlabs Music API
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the music to generate
         public var prompt: String?
         /// The composition plan for the music
@@ -123,24 +113,15 @@ public enum ElevenlabsMusic {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.compositionPlan = try wire.optional("composition_plan")
-            self.musicLengthMs = try wire.optional("music_length_ms")
-            self.forceInstrumental = try wire.optional("force_instrumental")
-            self.respectSectionsDurations = try wire.optional("respect_sections_durations")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.compositionPlan, "composition_plan")
-            try wire.optional(self.musicLengthMs, "music_length_ms")
-            try wire.optional(self.forceInstrumental, "force_instrumental")
-            try wire.optional(self.respectSectionsDurations, "respect_sections_durations")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("composition_plan", \.compositionPlan),
+                .optional("music_length_ms", \.musicLengthMs),
+                .optional("force_instrumental", \.forceInstrumental),
+                .optional("respect_sections_durations", \.respectSectionsDurations),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -158,7 +139,7 @@ public enum ElevenlabsMusic {
         }
     }
 
-    public struct MusicCompositionPlan: QueueModel, StructurallyEquatable {
+    public struct MusicCompositionPlan: WireModel {
         /// The styles that should be present in the entire song.
         public var positiveGlobalStyles: [String]
         /// The styles that should not be present in the entire song.
@@ -172,18 +153,12 @@ public enum ElevenlabsMusic {
             self.sections = sections
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.positiveGlobalStyles = try wire.required("positive_global_styles")
-            self.negativeGlobalStyles = try wire.required("negative_global_styles")
-            self.sections = try wire.required("sections")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.positiveGlobalStyles, "positive_global_styles")
-            try wire.required(self.negativeGlobalStyles, "negative_global_styles")
-            try wire.required(self.sections, "sections")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("positive_global_styles", \.positiveGlobalStyles),
+                .required("negative_global_styles", \.negativeGlobalStyles),
+                .required("sections", \.sections),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -193,7 +168,7 @@ public enum ElevenlabsMusic {
         }
     }
 
-    public struct MusicSection: QueueModel, StructurallyEquatable {
+    public struct MusicSection: WireModel {
         /// The name of the section. Must be between 1 and 100 characters.
         ///
         /// At least 1 character, at most 100 characters.
@@ -223,22 +198,14 @@ public enum ElevenlabsMusic {
             self.lines = lines
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.sectionName = try wire.required("section_name")
-            self.positiveLocalStyles = try wire.required("positive_local_styles")
-            self.negativeLocalStyles = try wire.required("negative_local_styles")
-            self.durationMs = try wire.required("duration_ms")
-            self.lines = try wire.required("lines")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.sectionName, "section_name")
-            try wire.required(self.positiveLocalStyles, "positive_local_styles")
-            try wire.required(self.negativeLocalStyles, "negative_local_styles")
-            try wire.required(self.durationMs, "duration_ms")
-            try wire.required(self.lines, "lines")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("section_name", \.sectionName),
+                .required("positive_local_styles", \.positiveLocalStyles),
+                .required("negative_local_styles", \.negativeLocalStyles),
+                .required("duration_ms", \.durationMs),
+                .required("lines", \.lines),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -251,7 +218,7 @@ public enum ElevenlabsMusic {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -279,7 +246,7 @@ public enum ElevenlabsMusic {
     }
 
     /// The output of `fal-ai/elevenlabs/music`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated music audio file in MP3 format
         public let audio: File
 
@@ -287,14 +254,10 @@ public enum ElevenlabsMusic {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }
@@ -311,7 +274,7 @@ public enum ElevenlabsSoundEffectsV2 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/sound-effects/v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text describing the sound effect to generate
         public var text: String
         /// Duration in seconds (0.5-22). If None, optimal duration will be determined from prompt.
@@ -345,22 +308,14 @@ public enum ElevenlabsSoundEffectsV2 {
             self.loop = loop
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.durationSeconds = try wire.optional("duration_seconds")
-            self.promptInfluence = try wire.optional("prompt_influence")
-            self.outputFormat = try wire.optional("output_format")
-            self.loop = try wire.optional("loop")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.durationSeconds, "duration_seconds")
-            try wire.optional(self.promptInfluence, "prompt_influence")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.loop, "loop")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("duration_seconds", \.durationSeconds),
+                .optional("prompt_influence", \.promptInfluence),
+                .optional("output_format", \.outputFormat),
+                .optional("loop", \.loop),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -379,7 +334,7 @@ public enum ElevenlabsSoundEffectsV2 {
     }
 
     /// Output format for generated sound effects
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated sound effect audio file in MP3 format
         public let audio: File
 
@@ -387,14 +342,10 @@ public enum ElevenlabsSoundEffectsV2 {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }
@@ -412,7 +363,7 @@ public enum ElevenlabsTTSElevenV3 {
     public typealias File = AceStepAudioInpaint.File
 
     /// Request model for eleven_v3 which doesn't support previous_text/next_text
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text to convert to speech
         ///
         /// At least 1 character, at most 5000 characters.
@@ -452,24 +403,15 @@ public enum ElevenlabsTTSElevenV3 {
             self.applyTextNormalization = applyTextNormalization
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.voice = try wire.optional("voice")
-            self.stability = try wire.optional("stability")
-            self.timestamps = try wire.optional("timestamps")
-            self.languageCode = try wire.optional("language_code")
-            self.applyTextNormalization = try wire.optional("apply_text_normalization")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.stability, "stability")
-            try wire.optional(self.timestamps, "timestamps")
-            try wire.optional(self.languageCode, "language_code")
-            try wire.optional(self.applyTextNormalization, "apply_text_normalization")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("voice", \.voice),
+                .optional("stability", \.stability),
+                .optional("timestamps", \.timestamps),
+                .optional("language_code", \.languageCode),
+                .optional("apply_text_normalization", \.applyTextNormalization),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -490,7 +432,7 @@ public enum ElevenlabsTTSElevenV3 {
 
     /// Apply Text Normalization
     public struct ApplyTextNormalization: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -516,7 +458,7 @@ public enum ElevenlabsTTSMultilingualV2 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/tts/multilingual-v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text to convert to speech
         ///
         /// At least 1 character.
@@ -582,34 +524,20 @@ public enum ElevenlabsTTSMultilingualV2 {
             self.applyTextNormalization = applyTextNormalization
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.voice = try wire.optional("voice")
-            self.stability = try wire.optional("stability")
-            self.similarityBoost = try wire.optional("similarity_boost")
-            self.style = try wire.optional("style")
-            self.speed = try wire.optional("speed")
-            self.timestamps = try wire.optional("timestamps")
-            self.previousText = try wire.optional("previous_text")
-            self.nextText = try wire.optional("next_text")
-            self.languageCode = try wire.optional("language_code")
-            self.applyTextNormalization = try wire.optional("apply_text_normalization")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.stability, "stability")
-            try wire.optional(self.similarityBoost, "similarity_boost")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.speed, "speed")
-            try wire.optional(self.timestamps, "timestamps")
-            try wire.optional(self.previousText, "previous_text")
-            try wire.optional(self.nextText, "next_text")
-            try wire.optional(self.languageCode, "language_code")
-            try wire.optional(self.applyTextNormalization, "apply_text_normalization")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("voice", \.voice),
+                .optional("stability", \.stability),
+                .optional("similarity_boost", \.similarityBoost),
+                .optional("style", \.style),
+                .optional("speed", \.speed),
+                .optional("timestamps", \.timestamps),
+                .optional("previous_text", \.previousText),
+                .optional("next_text", \.nextText),
+                .optional("language_code", \.languageCode),
+                .optional("apply_text_normalization", \.applyTextNormalization),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -646,7 +574,7 @@ public enum ElevenlabsTextToDialogueElevenV3 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/text-to-dialogue/eleven-v3`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A list of dialogue inputs, each containing text and a voice ID which will be converted into speech.
         public var inputs: [DialogueBlock]
         /// Determines how stable the voice is and the randomness between each generation. Lower values introduce broader emotional range for the voice. Higher values can result in a monotonous voice with limited emotion. Must be one of 0.0, 0.5, 1.0, else it will be rounded to the nearest value.
@@ -680,24 +608,15 @@ public enum ElevenlabsTextToDialogueElevenV3 {
             self.languageCode = languageCode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputs = try wire.required("inputs")
-            self.stability = try wire.optional("stability")
-            self.useSpeakerBoost = try wire.optional("use_speaker_boost")
-            self.pronunciationDictionaryLocators = try wire.optional("pronunciation_dictionary_locators")
-            self.seed = try wire.optional("seed")
-            self.languageCode = try wire.optional("language_code")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputs, "inputs")
-            try wire.optional(self.stability, "stability")
-            try wire.optional(self.useSpeakerBoost, "use_speaker_boost")
-            try wire.optional(self.pronunciationDictionaryLocators, "pronunciation_dictionary_locators")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.languageCode, "language_code")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("inputs", \.inputs),
+                .optional("stability", \.stability),
+                .optional("use_speaker_boost", \.useSpeakerBoost),
+                .optional("pronunciation_dictionary_locators", \.pronunciationDictionaryLocators),
+                .optional("seed", \.seed),
+                .optional("language_code", \.languageCode),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -707,7 +626,7 @@ public enum ElevenlabsTextToDialogueElevenV3 {
         }
     }
 
-    public struct DialogueBlock: QueueModel, StructurallyEquatable {
+    public struct DialogueBlock: WireModel {
         /// The dialogue text
         public var text: String
         /// The name or the ID of the voice to be used for the generation.
@@ -718,20 +637,15 @@ public enum ElevenlabsTextToDialogueElevenV3 {
             self.voice = voice
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.voice = try wire.required("voice")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.required(self.voice, "voice")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .required("voice", \.voice),
+            ]
         }
     }
 
-    public struct PronunciationDictionaryLocator: QueueModel, StructurallyEquatable {
+    public struct PronunciationDictionaryLocator: WireModel {
         /// The ID of the pronunciation dictionary.
         public var pronunciationDictionaryID: String?
         /// The ID of the version of the pronunciation dictionary. If not provided, the latest version will be used.
@@ -742,21 +656,16 @@ public enum ElevenlabsTextToDialogueElevenV3 {
             self.versionID = versionID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.pronunciationDictionaryID = try wire.optional("pronunciation_dictionary_id")
-            self.versionID = try wire.optional("version_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.pronunciationDictionaryID, "pronunciation_dictionary_id")
-            try wire.optional(self.versionID, "version_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("pronunciation_dictionary_id", \.pronunciationDictionaryID),
+                .optional("version_id", \.versionID),
+            ]
         }
     }
 
     /// The output of `fal-ai/elevenlabs/text-to-dialogue/eleven-v3`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio file
         public let audio: File
         /// Random seed for reproducibility.
@@ -767,16 +676,11 @@ public enum ElevenlabsTextToDialogueElevenV3 {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -795,7 +699,7 @@ public enum ElevenlabsVoiceChanger {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/voice-changer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The input audio file
         public var audioURL: FileInput
         /// The voice to use for speech generation
@@ -827,22 +731,14 @@ public enum ElevenlabsVoiceChanger {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.voice = try wire.optional("voice")
-            self.removeBackgroundNoise = try wire.optional("remove_background_noise")
-            self.seed = try wire.optional("seed")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.removeBackgroundNoise, "remove_background_noise")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("voice", \.voice),
+                .optional("remove_background_noise", \.removeBackgroundNoise),
+                .optional("seed", \.seed),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == GeminiTTS.Input, Output == GeminiTTS.Output {
     /// `fal-ai/gemini-tts`.
@@ -17,7 +17,7 @@ public enum GeminiTTS {
     public typealias File = AceStepAudioInpaint.File
 
     /// Input for Gemini text-to-speech generation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text to convert to speech. Gemini TTS supports natural-language prompting for style, pace, accent, and emotional expression — include delivery instructions inline with the text (e.g. 'Say cheerfully: Have a wonderful day!'). For multi-speaker synthesis, prefix lines with speaker aliases defined in the speakers field (e.g. 'Alice: Hello!\nBob: Hi!'). Supports inline pace/style markers like [slowly], [whispering], [excited], [extremely fast].
         ///
         /// At least 1 character, at most 50000 characters.
@@ -69,28 +69,17 @@ public enum GeminiTTS {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.styleInstructions = try wire.optional("style_instructions")
-            self.voice = try wire.optional("voice")
-            self.model = try wire.optional("model")
-            self.languageCode = try wire.optional("language_code")
-            self.speakers = try wire.optional("speakers")
-            self.temperature = try wire.optional("temperature")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.styleInstructions, "style_instructions")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.model, "model")
-            try wire.optional(self.languageCode, "language_code")
-            try wire.optional(self.speakers, "speakers")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("style_instructions", \.styleInstructions),
+                .optional("voice", \.voice),
+                .optional("model", \.model),
+                .optional("language_code", \.languageCode),
+                .optional("speakers", \.speakers),
+                .optional("temperature", \.temperature),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -114,7 +103,7 @@ public enum GeminiTTS {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -154,7 +143,7 @@ public enum GeminiTTS {
 
     /// Model
     public struct Model: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -165,7 +154,7 @@ public enum GeminiTTS {
     }
 
     public struct LanguageCode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -261,7 +250,7 @@ public enum GeminiTTS {
     }
 
     /// Voice configuration for a single speaker in multi-speaker synthesis.
-    public struct SpeakerConfig: QueueModel, StructurallyEquatable {
+    public struct SpeakerConfig: WireModel {
         /// Voice preset for this speaker.
         public var voice: Voice
         /// Alias used to identify this speaker in the prompt. Use this alias as a prefix in the prompt field, e.g. 'Alice: Hello! Bob: Hi there!'. Must be alphanumeric with no whitespace.
@@ -274,16 +263,11 @@ public enum GeminiTTS {
             self.speakerID = speakerID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.voice = try wire.required("voice")
-            self.speakerID = try wire.required("speaker_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.voice, "voice")
-            try wire.required(self.speakerID, "speaker_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("voice", \.voice),
+                .required("speaker_id", \.speakerID),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -295,7 +279,7 @@ public enum GeminiTTS {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -307,7 +291,7 @@ public enum GeminiTTS {
     }
 
     /// Output for Gemini text-to-speech generation.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio file.
         public let audio: File
 
@@ -315,14 +299,10 @@ public enum GeminiTTS {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }

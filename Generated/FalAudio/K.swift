@@ -15,7 +15,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == KlingVideoCreateVoice.Input, Output == KlingVideoCreateVoice.Output {
     /// `fal-ai/kling-video/create-voice`.
@@ -25,7 +25,7 @@ extension QueueEndpoint where Input == KlingVideoCreateVoice.Input, Output == Kl
 /// The types of `fal-ai/kling-video/create-voice`.
 public enum KlingVideoCreateVoice {
     /// Request model for creating a custom voice.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the voice audio file. Supports .mp3/.wav audio or .mp4/.mov video. Duration must be 5-30 seconds with clean, single-voice audio.
         public var voiceURL: FileInput
 
@@ -33,19 +33,15 @@ public enum KlingVideoCreateVoice {
             self.voiceURL = voiceURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.voiceURL = try wire.required("voice_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.voiceURL, "voice_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("voice_url", \.voiceURL),
+            ]
         }
     }
 
     /// Response model for creating a custom voice.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Unique identifier for the created voice
         public let voiceID: String
 
@@ -53,14 +49,10 @@ public enum KlingVideoCreateVoice {
             self.voiceID = voiceID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.voiceID = try wire.required("voice_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.voiceID, "voice_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("voice_id", \.voiceID),
+            ]
         }
     }
 }
@@ -76,7 +68,7 @@ public enum KlingVideoVideoToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kling-video/video-to-audio`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The video URL to extract audio from. Only .mp4/.mov formats are supported. File size does not exceed 100MB. Video duration between 3.0s and 20.0s.
         public var videoURL: FileInput
         /// Sound effect prompt. Cannot exceed 200 characters.
@@ -104,20 +96,13 @@ public enum KlingVideoVideoToAudio {
             self.asmrMode = asmrMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.soundEffectPrompt = try wire.optional("sound_effect_prompt")
-            self.backgroundMusicPrompt = try wire.optional("background_music_prompt")
-            self.asmrMode = try wire.optional("asmr_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.soundEffectPrompt, "sound_effect_prompt")
-            try wire.optional(self.backgroundMusicPrompt, "background_music_prompt")
-            try wire.optional(self.asmrMode, "asmr_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("sound_effect_prompt", \.soundEffectPrompt),
+                .optional("background_music_prompt", \.backgroundMusicPrompt),
+                .optional("asmr_mode", \.asmrMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -136,7 +121,7 @@ public enum KlingVideoVideoToAudio {
     }
 
     /// The output of `fal-ai/kling-video/video-to-audio`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The original video with dubbed audio applied
         public let video: File
         /// The extracted/generated audio from the video in MP3 format
@@ -147,16 +132,11 @@ public enum KlingVideoVideoToAudio {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("audio", \.audio),
+            ]
         }
     }
 }
@@ -172,7 +152,7 @@ public enum KokoroAmericanEnglish {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/american-english`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Default: `""`.
         public var prompt: String?
         /// Voice ID for the desired voice.
@@ -190,18 +170,12 @@ public enum KokoroAmericanEnglish {
             self.speed = speed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.voice = try wire.optional("voice")
-            self.speed = try wire.optional("speed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.speed, "speed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("voice", \.voice),
+                .optional("speed", \.speed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -220,7 +194,7 @@ public enum KokoroAmericanEnglish {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -249,7 +223,7 @@ public enum KokoroAmericanEnglish {
     }
 
     /// The output of `fal-ai/kokoro/american-english`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated music
         public let audio: File
 
@@ -257,14 +231,10 @@ public enum KokoroAmericanEnglish {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }
@@ -282,7 +252,7 @@ public enum KokoroBrazilianPortuguese {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/brazilian-portuguese`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: Voice
@@ -297,18 +267,12 @@ public enum KokoroBrazilianPortuguese {
             self.speed = speed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.voice = try wire.required("voice")
-            self.speed = try wire.optional("speed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.voice, "voice")
-            try wire.optional(self.speed, "speed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("voice", \.voice),
+                .optional("speed", \.speed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -325,7 +289,7 @@ public enum KokoroBrazilianPortuguese {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -350,7 +314,7 @@ public enum KokoroBritishEnglish {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/british-english`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: Voice
@@ -365,18 +329,12 @@ public enum KokoroBritishEnglish {
             self.speed = speed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.voice = try wire.required("voice")
-            self.speed = try wire.optional("speed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.voice, "voice")
-            try wire.optional(self.speed, "speed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("voice", \.voice),
+                .optional("speed", \.speed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -393,7 +351,7 @@ public enum KokoroBritishEnglish {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -423,7 +381,7 @@ public enum KokoroFrench {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/french`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: String
@@ -438,18 +396,12 @@ public enum KokoroFrench {
             self.speed = speed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.voice = try wire.required("voice")
-            self.speed = try wire.optional("speed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.voice, "voice")
-            try wire.optional(self.speed, "speed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("voice", \.voice),
+                .optional("speed", \.speed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -478,7 +430,7 @@ public enum KokoroHindi {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/hindi`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: Voice
@@ -493,18 +445,12 @@ public enum KokoroHindi {
             self.speed = speed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.voice = try wire.required("voice")
-            self.speed = try wire.optional("speed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.voice, "voice")
-            try wire.optional(self.speed, "speed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("voice", \.voice),
+                .optional("speed", \.speed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -521,7 +467,7 @@ public enum KokoroHindi {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -547,7 +493,7 @@ public enum KokoroItalian {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/italian`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: Voice
@@ -562,18 +508,12 @@ public enum KokoroItalian {
             self.speed = speed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.voice = try wire.required("voice")
-            self.speed = try wire.optional("speed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.voice, "voice")
-            try wire.optional(self.speed, "speed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("voice", \.voice),
+                .optional("speed", \.speed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -590,7 +530,7 @@ public enum KokoroItalian {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -614,7 +554,7 @@ public enum KokoroJapanese {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/japanese`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: Voice
@@ -629,18 +569,12 @@ public enum KokoroJapanese {
             self.speed = speed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.voice = try wire.required("voice")
-            self.speed = try wire.optional("speed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.voice, "voice")
-            try wire.optional(self.speed, "speed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("voice", \.voice),
+                .optional("speed", \.speed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -657,7 +591,7 @@ public enum KokoroJapanese {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -684,7 +618,7 @@ public enum KokoroMandarinChinese {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/mandarin-chinese`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: Voice
@@ -699,18 +633,12 @@ public enum KokoroMandarinChinese {
             self.speed = speed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.voice = try wire.required("voice")
-            self.speed = try wire.optional("speed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.voice, "voice")
-            try wire.optional(self.speed, "speed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("voice", \.voice),
+                .optional("speed", \.speed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -727,7 +655,7 @@ public enum KokoroMandarinChinese {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -757,7 +685,7 @@ public enum KokoroSpanish {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/spanish`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// Voice ID for the desired voice.
         public var voice: Voice
@@ -772,18 +700,12 @@ public enum KokoroSpanish {
             self.speed = speed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.voice = try wire.required("voice")
-            self.speed = try wire.optional("speed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.voice, "voice")
-            try wire.optional(self.speed, "speed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("voice", \.voice),
+                .optional("speed", \.speed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -800,7 +722,7 @@ public enum KokoroSpanish {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 

@@ -12,7 +12,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == MinimaxMusic.Input, Output == MinimaxMusic.Output {
     /// `fal-ai/minimax-music`.
@@ -27,7 +27,7 @@ public enum MinimaxMusic {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Lyrics with optional formatting. You can use a newline to separate each line of lyrics. You can use two newlines to add a pause between lines. You can use double hash marks (##) at the beginning and end of the lyrics to add accompaniment. Maximum 600 characters.
         ///
         /// At least 1 character, at most 600 characters.
@@ -40,16 +40,11 @@ public enum MinimaxMusic {
             self.referenceAudioURL = referenceAudioURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceAudioURL = try wire.required("reference_audio_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceAudioURL, "reference_audio_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("reference_audio_url", \.referenceAudioURL),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -73,7 +68,7 @@ public enum MinimaxMusicV15 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music/v1.5`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Lyrics, supports [intro][verse][chorus][bridge][outro] sections. 10-600 characters.
         ///
         /// At least 10 characters, at most 600 characters.
@@ -91,18 +86,12 @@ public enum MinimaxMusicV15 {
             self.lyricsPrompt = lyricsPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.audioSetting = try wire.optional("audio_setting")
-            self.lyricsPrompt = try wire.required("lyrics_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.audioSetting, "audio_setting")
-            try wire.required(self.lyricsPrompt, "lyrics_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("audio_setting", \.audioSetting),
+                .required("lyrics_prompt", \.lyricsPrompt),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -113,7 +102,7 @@ public enum MinimaxMusicV15 {
         }
     }
 
-    public struct AudioSetting: QueueModel, StructurallyEquatable {
+    public struct AudioSetting: WireModel {
         /// Sample rate of generated audio
         ///
         /// One of: 8000, 16000, 22050, 24000, 32000, 44100. Default: `44100`.
@@ -133,18 +122,12 @@ public enum MinimaxMusicV15 {
             self.format = format
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.sampleRate = try wire.optional("sample_rate")
-            self.bitrate = try wire.optional("bitrate")
-            self.format = try wire.optional("format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.sampleRate, "sample_rate")
-            try wire.optional(self.bitrate, "bitrate")
-            try wire.optional(self.format, "format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("sample_rate", \.sampleRate),
+                .optional("bitrate", \.bitrate),
+                .optional("format", \.format),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -157,7 +140,7 @@ public enum MinimaxMusicV15 {
 
     /// Format
     public struct Format: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -184,7 +167,7 @@ public enum MinimaxMusicV2 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music/v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A description of the music, specifying style, mood, and scenario. 10-300 characters.
         ///
         /// At least 10 characters, at most 2000 characters.
@@ -202,18 +185,12 @@ public enum MinimaxMusicV2 {
             self.audioSetting = audioSetting
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.lyricsPrompt = try wire.required("lyrics_prompt")
-            self.audioSetting = try wire.optional("audio_setting")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.lyricsPrompt, "lyrics_prompt")
-            try wire.optional(self.audioSetting, "audio_setting")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("lyrics_prompt", \.lyricsPrompt),
+                .optional("audio_setting", \.audioSetting),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -238,7 +215,7 @@ public enum MinimaxMusicV25 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music/v2.5`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A description of the music style, mood, genre, and scenario. Max 2000 characters.
         ///
         /// At least 1 character, at most 2000 characters.
@@ -272,22 +249,14 @@ public enum MinimaxMusicV25 {
             self.audioSetting = audioSetting
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.lyrics = try wire.optional("lyrics")
-            self.isInstrumental = try wire.optional("is_instrumental")
-            self.lyricsOptimizer = try wire.optional("lyrics_optimizer")
-            self.audioSetting = try wire.optional("audio_setting")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.lyrics, "lyrics")
-            try wire.optional(self.isInstrumental, "is_instrumental")
-            try wire.optional(self.lyricsOptimizer, "lyrics_optimizer")
-            try wire.optional(self.audioSetting, "audio_setting")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("lyrics", \.lyrics),
+                .optional("is_instrumental", \.isInstrumental),
+                .optional("lyrics_optimizer", \.lyricsOptimizer),
+                .optional("audio_setting", \.audioSetting),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -305,7 +274,7 @@ public enum MinimaxMusicV25 {
         }
     }
 
-    public struct AudioSetting25: QueueModel, StructurallyEquatable {
+    public struct AudioSetting25: WireModel {
         /// Sample rate of generated audio
         ///
         /// One of: 16000, 24000, 32000, 44100. Default: `44100`.
@@ -325,18 +294,12 @@ public enum MinimaxMusicV25 {
             self.format = format
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.sampleRate = try wire.optional("sample_rate")
-            self.bitrate = try wire.optional("bitrate")
-            self.format = try wire.optional("format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.sampleRate, "sample_rate")
-            try wire.optional(self.bitrate, "bitrate")
-            try wire.optional(self.format, "format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("sample_rate", \.sampleRate),
+                .optional("bitrate", \.bitrate),
+                .optional("format", \.format),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -349,7 +312,7 @@ public enum MinimaxMusicV25 {
 
     /// Format
     public struct Format: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -376,7 +339,7 @@ public enum MinimaxMusicV26 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music/v2.6`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A description of the music style, mood, genre, and scenario. 10-2000 characters.
         ///
         /// At least 10 characters, at most 2000 characters.
@@ -410,22 +373,14 @@ public enum MinimaxMusicV26 {
             self.audioSetting = audioSetting
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.lyrics = try wire.optional("lyrics")
-            self.lyricsOptimizer = try wire.optional("lyrics_optimizer")
-            self.isInstrumental = try wire.optional("is_instrumental")
-            self.audioSetting = try wire.optional("audio_setting")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.lyrics, "lyrics")
-            try wire.optional(self.lyricsOptimizer, "lyrics_optimizer")
-            try wire.optional(self.isInstrumental, "is_instrumental")
-            try wire.optional(self.audioSetting, "audio_setting")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("lyrics", \.lyrics),
+                .optional("lyrics_optimizer", \.lyricsOptimizer),
+                .optional("is_instrumental", \.isInstrumental),
+                .optional("audio_setting", \.audioSetting),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -452,7 +407,7 @@ extension QueueEndpoint where Input == MireloAISfxV15VideoToAudio.Input, Output 
 /// The types of `mirelo-ai/sfx-v1.5/video-to-audio`.
 public enum MireloAISfxV15VideoToAudio {
     /// The input of `mirelo-ai/sfx-v1.5/video-to-audio`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
@@ -492,24 +447,15 @@ public enum MireloAISfxV15VideoToAudio {
             self.startOffset = startOffset
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.textPrompt = try wire.optional("text_prompt")
-            self.numSamples = try wire.optional("num_samples")
-            self.seed = try wire.optional("seed")
-            self.duration = try wire.optional("duration")
-            self.startOffset = try wire.optional("start_offset")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.textPrompt, "text_prompt")
-            try wire.optional(self.numSamples, "num_samples")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.startOffset, "start_offset")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("text_prompt", \.textPrompt),
+                .optional("num_samples", \.numSamples),
+                .optional("seed", \.seed),
+                .optional("duration", \.duration),
+                .optional("start_offset", \.startOffset),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -531,7 +477,7 @@ public enum MireloAISfxV15VideoToAudio {
     }
 
     /// The output of `mirelo-ai/sfx-v1.5/video-to-audio`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated sound effects audio
         public let audio: [JSONValue]
 
@@ -539,14 +485,10 @@ public enum MireloAISfxV15VideoToAudio {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }
@@ -559,7 +501,7 @@ extension QueueEndpoint where Input == MireloAISfxV1VideoToAudio.Input, Output =
 /// The types of `mirelo-ai/sfx-v1/video-to-audio`.
 public enum MireloAISfxV1VideoToAudio {
     /// The input of `mirelo-ai/sfx-v1/video-to-audio`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
@@ -593,22 +535,14 @@ public enum MireloAISfxV1VideoToAudio {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.textPrompt = try wire.optional("text_prompt")
-            self.numSamples = try wire.optional("num_samples")
-            self.seed = try wire.optional("seed")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.textPrompt, "text_prompt")
-            try wire.optional(self.numSamples, "num_samples")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("text_prompt", \.textPrompt),
+                .optional("num_samples", \.numSamples),
+                .optional("seed", \.seed),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -628,7 +562,7 @@ public enum MireloAISfxV1VideoToAudio {
     }
 
     /// The output of `mirelo-ai/sfx-v1/video-to-audio`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated sound effects audio
         public let audio: [Audio]
 
@@ -636,18 +570,14 @@ public enum MireloAISfxV1VideoToAudio {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 
-    public struct Audio: QueueModel, StructurallyEquatable {
+    public struct Audio: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -664,20 +594,13 @@ public enum MireloAISfxV1VideoToAudio {
             self.fileSize = fileSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+            ]
         }
     }
 }
@@ -693,7 +616,7 @@ public enum MmaudioV2TextToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/mmaudio-v2/text-to-audio`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the audio for.
         public var prompt: String
         /// The negative prompt to generate the audio for.
@@ -739,26 +662,16 @@ public enum MmaudioV2TextToAudio {
             self.maskAwayClip = maskAwayClip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.numSteps = try wire.optional("num_steps")
-            self.duration = try wire.optional("duration")
-            self.cfgStrength = try wire.optional("cfg_strength")
-            self.maskAwayClip = try wire.optional("mask_away_clip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numSteps, "num_steps")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.cfgStrength, "cfg_strength")
-            try wire.optional(self.maskAwayClip, "mask_away_clip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("num_steps", \.numSteps),
+                .optional("duration", \.duration),
+                .optional("cfg_strength", \.cfgStrength),
+                .optional("mask_away_clip", \.maskAwayClip),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -781,7 +694,7 @@ public enum MmaudioV2TextToAudio {
     }
 
     /// The output of `fal-ai/mmaudio-v2/text-to-audio`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio.
         public let audio: File
 
@@ -789,14 +702,10 @@ public enum MmaudioV2TextToAudio {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == OpenrouterRouterAudio.Input, Output == OpenrouterRouterAudio.Output {
     /// `openrouter/router/audio`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == OpenrouterRouterAudio.Input, Output == Op
 /// The types of `openrouter/router/audio`.
 public enum OpenrouterRouterAudio {
     /// The input of `openrouter/router/audio`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL or data URI of the audio file to process. Supported formats: wav, mp3, aiff, aac, ogg, flac, m4a.
         public var audioURL: FileInput
         /// Prompt to be used for the audio processing
@@ -54,26 +54,16 @@ public enum OpenrouterRouterAudio {
             self.maxTokens = maxTokens
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.required("prompt")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.model = try wire.required("model")
-            self.reasoning = try wire.optional("reasoning")
-            self.temperature = try wire.optional("temperature")
-            self.maxTokens = try wire.optional("max_tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.required(self.model, "model")
-            try wire.optional(self.reasoning, "reasoning")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.maxTokens, "max_tokens")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .required("prompt", \.prompt),
+                .optional("system_prompt", \.systemPrompt),
+                .required("model", \.model),
+                .optional("reasoning", \.reasoning),
+                .optional("temperature", \.temperature),
+                .optional("max_tokens", \.maxTokens),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -91,7 +81,7 @@ public enum OpenrouterRouterAudio {
     }
 
     /// The output of `openrouter/router/audio`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated output from audio processing
         public let output: String
         /// Token usage information
@@ -102,20 +92,15 @@ public enum OpenrouterRouterAudio {
             self.usage = usage
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.usage = try wire.optional("usage")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.optional(self.usage, "usage")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("output", \.output),
+                .optional("usage", \.usage),
+            ]
         }
     }
 
-    public struct UsageInfo: QueueModel, StructurallyEquatable {
+    public struct UsageInfo: WireModel {
         public let promptTokens: Int?
         public let completionTokens: Int?
         /// Default: `0`.
@@ -137,22 +122,14 @@ public enum OpenrouterRouterAudio {
             self.promptTokensDetails = promptTokensDetails
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.promptTokens = try wire.optional("prompt_tokens")
-            self.completionTokens = try wire.optional("completion_tokens")
-            self.totalTokens = try wire.optional("total_tokens")
-            self.cost = try wire.required("cost")
-            self.promptTokensDetails = try wire.optional("prompt_tokens_details")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.promptTokens, "prompt_tokens")
-            try wire.optional(self.completionTokens, "completion_tokens")
-            try wire.optional(self.totalTokens, "total_tokens")
-            try wire.required(self.cost, "cost")
-            try wire.optional(self.promptTokensDetails, "prompt_tokens_details")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt_tokens", \.promptTokens),
+                .optional("completion_tokens", \.completionTokens),
+                .optional("total_tokens", \.totalTokens),
+                .required("cost", \.cost),
+                .optional("prompt_tokens_details", \.promptTokensDetails),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -161,7 +138,7 @@ public enum OpenrouterRouterAudio {
         }
     }
 
-    public struct PromptTokensDetails: QueueModel, StructurallyEquatable {
+    public struct PromptTokensDetails: WireModel {
         /// Default: `0`.
         public let cachedTokens: Int?
         /// Default: `0`.
@@ -172,16 +149,11 @@ public enum OpenrouterRouterAudio {
             self.cacheWriteTokens = cacheWriteTokens
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.cachedTokens = try wire.optional("cached_tokens")
-            self.cacheWriteTokens = try wire.optional("cache_write_tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.cachedTokens, "cached_tokens")
-            try wire.optional(self.cacheWriteTokens, "cache_write_tokens")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("cached_tokens", \.cachedTokens),
+                .optional("cache_write_tokens", \.cacheWriteTokens),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Personaplex.Input, Output == Personaplex.Output {
     /// `fal-ai/personaplex`.
@@ -19,7 +19,7 @@ public enum Personaplex {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/personaplex`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the AI persona and conversation context.
         ///
         /// Default: `"You are a wise and friendly teacher. Answer questions or provide advice in a clear and engaging way."`.
@@ -73,30 +73,18 @@ public enum Personaplex {
             self.audioURL = audioURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.voice = try wire.optional("voice")
-            self.voiceAudioURL = try wire.optional("voice_audio_url")
-            self.temperatureAudio = try wire.optional("temperature_audio")
-            self.temperatureText = try wire.optional("temperature_text")
-            self.topKAudio = try wire.optional("top_k_audio")
-            self.topKText = try wire.optional("top_k_text")
-            self.seed = try wire.optional("seed")
-            self.audioURL = try wire.required("audio_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.voiceAudioURL, "voice_audio_url")
-            try wire.optional(self.temperatureAudio, "temperature_audio")
-            try wire.optional(self.temperatureText, "temperature_text")
-            try wire.optional(self.topKAudio, "top_k_audio")
-            try wire.optional(self.topKText, "top_k_text")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.audioURL, "audio_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("voice", \.voice),
+                .optional("voice_audio_url", \.voiceAudioURL),
+                .optional("temperature_audio", \.temperatureAudio),
+                .optional("temperature_text", \.temperatureText),
+                .optional("top_k_audio", \.topKAudio),
+                .optional("top_k_text", \.topKText),
+                .optional("seed", \.seed),
+                .required("audio_url", \.audioURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -121,7 +109,7 @@ public enum Personaplex {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -148,7 +136,7 @@ public enum Personaplex {
     }
 
     /// The output of `fal-ai/personaplex`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated AI response audio (WAV, 24kHz).
         public let audio: File
         /// Transcribed text of the AI's response.
@@ -165,20 +153,13 @@ public enum Personaplex {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.text = try wire.required("text")
-            self.duration = try wire.required("duration")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.text, "text")
-            try wire.required(self.duration, "duration")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+                .required("text", \.text),
+                .required("duration", \.duration),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -194,7 +175,7 @@ public enum PersonaplexRealtime {
     public typealias Voice = Personaplex.Voice
 
     /// Input for @fal.realtime endpoint. Audio is raw PCM s16le 24kHz mono.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Input audio chunk (PCM s16le, 24kHz mono). Base64-encoded in JSON transport.
         public var audio: FileInput
         /// Voice ID for the AI response. NAT = natural, VAR = variety. F = female, M = male. Ignored when voice_audio_url is provided.
@@ -252,30 +233,18 @@ public enum PersonaplexRealtime {
             self.temperatureAudio = temperatureAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.voice = try wire.optional("voice")
-            self.temperatureText = try wire.optional("temperature_text")
-            self.voiceAudioURL = try wire.optional("voice_audio_url")
-            self.topKText = try wire.optional("top_k_text")
-            self.seed = try wire.optional("seed")
-            self.topKAudio = try wire.optional("top_k_audio")
-            self.prompt = try wire.optional("prompt")
-            self.temperatureAudio = try wire.optional("temperature_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.temperatureText, "temperature_text")
-            try wire.optional(self.voiceAudioURL, "voice_audio_url")
-            try wire.optional(self.topKText, "top_k_text")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.topKAudio, "top_k_audio")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.temperatureAudio, "temperature_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+                .optional("voice", \.voice),
+                .optional("temperature_text", \.temperatureText),
+                .optional("voice_audio_url", \.voiceAudioURL),
+                .optional("top_k_text", \.topKText),
+                .optional("seed", \.seed),
+                .optional("top_k_audio", \.topKAudio),
+                .optional("prompt", \.prompt),
+                .optional("temperature_audio", \.temperatureAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -299,7 +268,7 @@ public enum PersonaplexRealtime {
     }
 
     /// Output from @fal.realtime endpoint.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated audio chunk (PCM s16le, 24kHz mono). Base64-encoded in JSON transport.
         public let audio: String
         /// Generated text tokens for this chunk.
@@ -312,16 +281,11 @@ public enum PersonaplexRealtime {
             self.text = text
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.text = try wire.optional("text")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.optional(self.text, "text")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+                .optional("text", \.text),
+            ]
         }
 
         /// The values the service uses for fields left unset.

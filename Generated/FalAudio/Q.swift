@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Qwen3TTSCloneVoice06b.Input, Output == Qwen3TTSCloneVoice06b.Output {
     /// `fal-ai/qwen-3-tts/clone-voice/0.6b`.
@@ -19,7 +19,7 @@ public enum Qwen3TTSCloneVoice06b {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/qwen-3-tts/clone-voice/0.6b`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the reference audio file used for voice cloning.
         public var audioURL: FileInput
         /// Optional reference text that was used when creating the speaker embedding. Providing this can improve synthesis quality when using a cloned voice.
@@ -30,21 +30,16 @@ public enum Qwen3TTSCloneVoice06b {
             self.referenceText = referenceText
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.referenceText = try wire.optional("reference_text")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.referenceText, "reference_text")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("reference_text", \.referenceText),
+            ]
         }
     }
 
     /// The output of `fal-ai/qwen-3-tts/clone-voice/0.6b`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated speaker embedding file in safetensors format.
         public let speakerEmbedding: File
 
@@ -52,14 +47,10 @@ public enum Qwen3TTSCloneVoice06b {
             self.speakerEmbedding = speakerEmbedding
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.speakerEmbedding = try wire.required("speaker_embedding")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.speakerEmbedding, "speaker_embedding")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("speaker_embedding", \.speakerEmbedding),
+            ]
         }
     }
 }

@@ -11,7 +11,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == SamAudioSeparate.Input, Output == SamAudioSeparate.Output {
     /// `fal-ai/sam-audio/separate`.
@@ -24,7 +24,7 @@ public enum SamAudioSeparate {
     public typealias File = AceStepAudioInpaint.File
 
     /// Input for text-based audio separation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the audio file to process (WAV, MP3, FLAC supported)
         public var audioURL: FileInput
         /// Text prompt describing the sound to isolate.
@@ -74,28 +74,17 @@ public enum SamAudioSeparate {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.required("prompt")
-            self.predictSpans = try wire.optional("predict_spans")
-            self.rerankingCandidates = try wire.optional("reranking_candidates")
-            self.acceleration = try wire.optional("acceleration")
-            self.maxChunkDuration = try wire.optional("max_chunk_duration")
-            self.chunkOverlap = try wire.optional("chunk_overlap")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.predictSpans, "predict_spans")
-            try wire.optional(self.rerankingCandidates, "reranking_candidates")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.maxChunkDuration, "max_chunk_duration")
-            try wire.optional(self.chunkOverlap, "chunk_overlap")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .required("prompt", \.prompt),
+                .optional("predict_spans", \.predictSpans),
+                .optional("reranking_candidates", \.rerankingCandidates),
+                .optional("acceleration", \.acceleration),
+                .optional("max_chunk_duration", \.maxChunkDuration),
+                .optional("chunk_overlap", \.chunkOverlap),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -119,7 +108,7 @@ public enum SamAudioSeparate {
 
     /// Acceleration
     public struct Acceleration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -132,7 +121,7 @@ public enum SamAudioSeparate {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -143,7 +132,7 @@ public enum SamAudioSeparate {
     }
 
     /// Output for text-based audio separation.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The isolated target sound.
         public let target: File
         /// Everything else in the audio.
@@ -162,20 +151,13 @@ public enum SamAudioSeparate {
             self.sampleRate = sampleRate
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.target = try wire.required("target")
-            self.residual = try wire.required("residual")
-            self.duration = try wire.required("duration")
-            self.sampleRate = try wire.optional("sample_rate")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.target, "target")
-            try wire.required(self.residual, "residual")
-            try wire.required(self.duration, "duration")
-            try wire.optional(self.sampleRate, "sample_rate")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("target", \.target),
+                .required("residual", \.residual),
+                .required("duration", \.duration),
+                .optional("sample_rate", \.sampleRate),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -198,7 +180,7 @@ public enum SamAudioSpanSeparate {
     public typealias File = AceStepAudioInpaint.File
 
     /// Input for temporal span-based audio separation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the audio file to process.
         public var audioURL: FileInput
         /// Text prompt describing the sound to isolate. Optional but recommended - helps the model identify what type of sound to extract from the span.
@@ -258,32 +240,19 @@ public enum SamAudioSpanSeparate {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.optional("prompt")
-            self.spans = try wire.required("spans")
-            self.rerankingCandidates = try wire.optional("reranking_candidates")
-            self.acceleration = try wire.optional("acceleration")
-            self.maxChunkDuration = try wire.optional("max_chunk_duration")
-            self.chunkOverlap = try wire.optional("chunk_overlap")
-            self.useSoundActivityRanking = try wire.optional("use_sound_activity_ranking")
-            self.trimToSpan = try wire.optional("trim_to_span")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.spans, "spans")
-            try wire.optional(self.rerankingCandidates, "reranking_candidates")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.maxChunkDuration, "max_chunk_duration")
-            try wire.optional(self.chunkOverlap, "chunk_overlap")
-            try wire.optional(self.useSoundActivityRanking, "use_sound_activity_ranking")
-            try wire.optional(self.trimToSpan, "trim_to_span")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("prompt", \.prompt),
+                .required("spans", \.spans),
+                .optional("reranking_candidates", \.rerankingCandidates),
+                .optional("acceleration", \.acceleration),
+                .optional("max_chunk_duration", \.maxChunkDuration),
+                .optional("chunk_overlap", \.chunkOverlap),
+                .optional("use_sound_activity_ranking", \.useSoundActivityRanking),
+                .optional("trim_to_span", \.trimToSpan),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -308,7 +277,7 @@ public enum SamAudioSpanSeparate {
     }
 
     /// A time span indicating where the target sound occurs.
-    public struct AudioTimeSpan: QueueModel, StructurallyEquatable {
+    public struct AudioTimeSpan: WireModel {
         /// Start time of the span in seconds
         ///
         /// At least 0.
@@ -328,18 +297,12 @@ public enum SamAudioSpanSeparate {
             self.include = include
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.start = try wire.required("start")
-            self.end = try wire.required("end")
-            self.include = try wire.optional("include")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.start, "start")
-            try wire.required(self.end, "end")
-            try wire.optional(self.include, "include")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("start", \.start),
+                .required("end", \.end),
+                .optional("include", \.include),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -356,7 +319,7 @@ public enum SamAudioSpanSeparate {
     }
 
     /// Output for span-based audio separation.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The isolated target sound.
         public let target: File
         /// Everything else in the audio.
@@ -375,20 +338,13 @@ public enum SamAudioSpanSeparate {
             self.sampleRate = sampleRate
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.target = try wire.required("target")
-            self.residual = try wire.required("residual")
-            self.duration = try wire.required("duration")
-            self.sampleRate = try wire.optional("sample_rate")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.target, "target")
-            try wire.required(self.residual, "residual")
-            try wire.required(self.duration, "duration")
-            try wire.optional(self.sampleRate, "sample_rate")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("target", \.target),
+                .required("residual", \.residual),
+                .required("duration", \.duration),
+                .optional("sample_rate", \.sampleRate),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -411,7 +367,7 @@ public enum SamAudioVisualSeparate {
     public typealias File = AceStepAudioInpaint.File
 
     /// Input for visual-prompted audio separation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video file to process (MP4, MOV, etc.)
         public var videoURL: FileInput
         /// URL of the mask video (binary mask indicating target object). Black=target, White=background.
@@ -461,28 +417,17 @@ public enum SamAudioVisualSeparate {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.maskVideoURL = try wire.optional("mask_video_url")
-            self.prompt = try wire.optional("prompt")
-            self.rerankingCandidates = try wire.optional("reranking_candidates")
-            self.acceleration = try wire.optional("acceleration")
-            self.maxChunkDuration = try wire.optional("max_chunk_duration")
-            self.chunkOverlap = try wire.optional("chunk_overlap")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.maskVideoURL, "mask_video_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.rerankingCandidates, "reranking_candidates")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.maxChunkDuration, "max_chunk_duration")
-            try wire.optional(self.chunkOverlap, "chunk_overlap")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("mask_video_url", \.maskVideoURL),
+                .optional("prompt", \.prompt),
+                .optional("reranking_candidates", \.rerankingCandidates),
+                .optional("acceleration", \.acceleration),
+                .optional("max_chunk_duration", \.maxChunkDuration),
+                .optional("chunk_overlap", \.chunkOverlap),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -505,7 +450,7 @@ public enum SamAudioVisualSeparate {
     }
 
     /// Output for visual-prompted audio separation.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The isolated target sound.
         public let target: File
         /// Everything else in the audio.
@@ -524,20 +469,13 @@ public enum SamAudioVisualSeparate {
             self.sampleRate = sampleRate
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.target = try wire.required("target")
-            self.residual = try wire.required("residual")
-            self.duration = try wire.required("duration")
-            self.sampleRate = try wire.optional("sample_rate")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.target, "target")
-            try wire.required(self.residual, "residual")
-            try wire.required(self.duration, "duration")
-            try wire.optional(self.sampleRate, "sample_rate")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("target", \.target),
+                .required("residual", \.residual),
+                .required("duration", \.duration),
+                .optional("sample_rate", \.sampleRate),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -558,7 +496,7 @@ public enum StableAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/stable-audio`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate audio from
         public var prompt: String
         /// The start point of the audio clip to generate
@@ -581,20 +519,13 @@ public enum StableAudio {
             self.steps = steps
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.secondsStart = try wire.optional("seconds_start")
-            self.secondsTotal = try wire.optional("seconds_total")
-            self.steps = try wire.optional("steps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.secondsStart, "seconds_start")
-            try wire.optional(self.secondsTotal, "seconds_total")
-            try wire.optional(self.steps, "steps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seconds_start", \.secondsStart),
+                .optional("seconds_total", \.secondsTotal),
+                .optional("steps", \.steps),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -614,7 +545,7 @@ public enum StableAudio {
     }
 
     /// The output of `fal-ai/stable-audio`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio clip
         public let audioFile: File
 
@@ -622,14 +553,10 @@ public enum StableAudio {
             self.audioFile = audioFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioFile = try wire.required("audio_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioFile, "audio_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_file", \.audioFile),
+            ]
         }
     }
 }
@@ -645,7 +572,7 @@ public enum StableAudio25AudioToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/stable-audio-25/audio-to-audio`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to guide the audio generation
         public var prompt: String
         /// The audio clip to transform
@@ -692,28 +619,17 @@ public enum StableAudio25AudioToAudio {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.audioURL = try wire.required("audio_url")
-            self.strength = try wire.optional("strength")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.totalSeconds = try wire.optional("total_seconds")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.totalSeconds, "total_seconds")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("audio_url", \.audioURL),
+                .optional("strength", \.strength),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("total_seconds", \.totalSeconds),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -735,7 +651,7 @@ public enum StableAudio25AudioToAudio {
     }
 
     /// The output of `fal-ai/stable-audio-25/audio-to-audio`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio clip
         public let audio: File
         /// The random seed used for generation
@@ -746,16 +662,11 @@ public enum StableAudio25AudioToAudio {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -773,7 +684,7 @@ public enum StableAudio25Inpaint {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/stable-audio-25/inpaint`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to guide the audio generation
         public var prompt: String
         /// The audio clip to inpaint
@@ -826,30 +737,18 @@ public enum StableAudio25Inpaint {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.audioURL = try wire.required("audio_url")
-            self.secondsTotal = try wire.optional("seconds_total")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.maskStart = try wire.optional("mask_start")
-            self.maskEnd = try wire.optional("mask_end")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.syncMode = try wire.optional("sync_mode")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.secondsTotal, "seconds_total")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.maskStart, "mask_start")
-            try wire.optional(self.maskEnd, "mask_end")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("audio_url", \.audioURL),
+                .optional("seconds_total", \.secondsTotal),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("mask_start", \.maskStart),
+                .optional("mask_end", \.maskEnd),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("sync_mode", \.syncMode),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -887,7 +786,7 @@ public enum StableAudio25TextToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/stable-audio-25/text-to-audio`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate audio from
         public var prompt: String
         /// The duration of the audio clip to generate
@@ -924,24 +823,15 @@ public enum StableAudio25TextToAudio {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.secondsTotal = try wire.optional("seconds_total")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.secondsTotal, "seconds_total")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seconds_total", \.secondsTotal),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.

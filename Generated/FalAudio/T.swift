@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Tada1bTextToSpeech.Input, Output == Tada1bTextToSpeech.Output {
     /// `fal-ai/tada/1b/text-to-speech`.
@@ -21,7 +21,7 @@ public enum Tada1bTextToSpeech {
     public typealias Bitrate = Deepfilternet3.Bitrate
 
     /// The input of `fal-ai/tada/1b/text-to-speech`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the reference audio file for voice cloning. The model will replicate this speaker's voice characteristics.
         public var audioURL: FileInput
         /// Transcript of the reference audio. For non-English audio, providing a transcript is required since the built-in ASR is English-only.
@@ -101,38 +101,22 @@ public enum Tada1bTextToSpeech {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.transcript = try wire.optional("transcript")
-            self.prompt = try wire.required("prompt")
-            self.language = try wire.optional("language")
-            self.numExtraSteps = try wire.optional("num_extra_steps")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-            self.repetitionPenalty = try wire.optional("repetition_penalty")
-            self.acousticCFGScale = try wire.optional("acoustic_cfg_scale")
-            self.noiseTemperature = try wire.optional("noise_temperature")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.speedUpFactor = try wire.optional("speed_up_factor")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.transcript, "transcript")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.language, "language")
-            try wire.optional(self.numExtraSteps, "num_extra_steps")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
-            try wire.optional(self.repetitionPenalty, "repetition_penalty")
-            try wire.optional(self.acousticCFGScale, "acoustic_cfg_scale")
-            try wire.optional(self.noiseTemperature, "noise_temperature")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.speedUpFactor, "speed_up_factor")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("transcript", \.transcript),
+                .required("prompt", \.prompt),
+                .optional("language", \.language),
+                .optional("num_extra_steps", \.numExtraSteps),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+                .optional("repetition_penalty", \.repetitionPenalty),
+                .optional("acoustic_cfg_scale", \.acousticCFGScale),
+                .optional("noise_temperature", \.noiseTemperature),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("speed_up_factor", \.speedUpFactor),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -166,7 +150,7 @@ public enum Tada1bTextToSpeech {
 
     /// Language
     public struct Language: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -185,7 +169,7 @@ public enum Tada1bTextToSpeech {
     }
 
     /// The output of `fal-ai/tada/1b/text-to-speech`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated speech audio file.
         public let audio: AudioFile
 
@@ -193,14 +177,10 @@ public enum Tada1bTextToSpeech {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }

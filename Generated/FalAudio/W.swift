@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == WorkflowUtilitiesAudioCompressor.Input, Output == WorkflowUtilitiesAudioCompressor.Output {
     /// `fal-ai/workflow-utilities/audio-compressor`.
@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == WorkflowUtilitiesAudioCompressor.Input, O
 /// The types of `fal-ai/workflow-utilities/audio-compressor`.
 public enum WorkflowUtilitiesAudioCompressor {
     /// Input model for audio dynamic range compression
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the audio file to compress
         public var audioURL: FileInput
         /// Threshold level in dB above which compression is applied (-60 to 0)
@@ -68,28 +68,17 @@ public enum WorkflowUtilitiesAudioCompressor {
             self.outputBitrate = outputBitrate
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.threshold = try wire.optional("threshold")
-            self.ratio = try wire.optional("ratio")
-            self.attack = try wire.optional("attack")
-            self.release = try wire.optional("release")
-            self.makeup = try wire.optional("makeup")
-            self.knee = try wire.optional("knee")
-            self.outputBitrate = try wire.optional("output_bitrate")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.threshold, "threshold")
-            try wire.optional(self.ratio, "ratio")
-            try wire.optional(self.attack, "attack")
-            try wire.optional(self.release, "release")
-            try wire.optional(self.makeup, "makeup")
-            try wire.optional(self.knee, "knee")
-            try wire.optional(self.outputBitrate, "output_bitrate")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("threshold", \.threshold),
+                .optional("ratio", \.ratio),
+                .optional("attack", \.attack),
+                .optional("release", \.release),
+                .optional("makeup", \.makeup),
+                .optional("knee", \.knee),
+                .optional("output_bitrate", \.outputBitrate),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -117,7 +106,7 @@ public enum WorkflowUtilitiesAudioCompressor {
 
     /// Output Bitrate
     public struct OutputBitrate: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -130,7 +119,7 @@ public enum WorkflowUtilitiesAudioCompressor {
     }
 
     /// Output model for compressed audio
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The compressed audio file
         public let audio: AudioFile
 
@@ -138,19 +127,15 @@ public enum WorkflowUtilitiesAudioCompressor {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 
     /// Audio file with url field
-    public struct AudioFile: QueueModel, StructurallyEquatable {
+    public struct AudioFile: WireModel {
         /// URL of the audio file
         public let url: String
         /// Content type of the audio file
@@ -167,20 +152,13 @@ public enum WorkflowUtilitiesAudioCompressor {
             self.fileSize = fileSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.required("content_type")
-            self.fileName = try wire.required("file_name")
-            self.fileSize = try wire.required("file_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.required(self.contentType, "content_type")
-            try wire.required(self.fileName, "file_name")
-            try wire.required(self.fileSize, "file_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .required("content_type", \.contentType),
+                .required("file_name", \.fileName),
+                .required("file_size", \.fileSize),
+            ]
         }
     }
 }
@@ -197,7 +175,7 @@ public enum WorkflowUtilitiesImpulseResponse {
     public typealias AudioFile = WorkflowUtilitiesAudioCompressor.AudioFile
 
     /// Input model for applying impulse response (IR) convolution reverb to audio
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the main audio file to process
         public var audioURL: FileInput
         /// URL of the impulse response WAV file (reverb/effect profile)
@@ -247,28 +225,17 @@ public enum WorkflowUtilitiesImpulseResponse {
             self.outputBitrate = outputBitrate
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.impulseResponseURL = try wire.required("impulse_response_url")
-            self.dryLevel = try wire.optional("dry_level")
-            self.wetLevel = try wire.optional("wet_level")
-            self.loudnessI = try wire.optional("loudness_i")
-            self.loudnessLra = try wire.optional("loudness_lra")
-            self.loudnessTp = try wire.optional("loudness_tp")
-            self.outputBitrate = try wire.optional("output_bitrate")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.required(self.impulseResponseURL, "impulse_response_url")
-            try wire.optional(self.dryLevel, "dry_level")
-            try wire.optional(self.wetLevel, "wet_level")
-            try wire.optional(self.loudnessI, "loudness_i")
-            try wire.optional(self.loudnessLra, "loudness_lra")
-            try wire.optional(self.loudnessTp, "loudness_tp")
-            try wire.optional(self.outputBitrate, "output_bitrate")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .required("impulse_response_url", \.impulseResponseURL),
+                .optional("dry_level", \.dryLevel),
+                .optional("wet_level", \.wetLevel),
+                .optional("loudness_i", \.loudnessI),
+                .optional("loudness_lra", \.loudnessLra),
+                .optional("loudness_tp", \.loudnessTp),
+                .optional("output_bitrate", \.outputBitrate),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -293,7 +260,7 @@ public enum WorkflowUtilitiesImpulseResponse {
     }
 
     /// Output model for impulse response processed audio
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed audio file with reverb applied
         public let audio: AudioFile
 
@@ -301,14 +268,10 @@ public enum WorkflowUtilitiesImpulseResponse {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }

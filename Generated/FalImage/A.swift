@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == AuraFlow.Input, Output == AuraFlow.Output {
     /// `fal-ai/aura-flow`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == AuraFlow.Input, Output == AuraFlow.Output
 /// The types of `fal-ai/aura-flow`.
 public enum AuraFlow {
     /// The input of `fal-ai/aura-flow`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate images from
         public var prompt: String
         /// The number of images to generate
@@ -58,26 +58,16 @@ public enum AuraFlow {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -99,7 +89,7 @@ public enum AuraFlow {
     }
 
     /// The output of `fal-ai/aura-flow`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated images
         public let images: [Image]
         /// The seed used to generate the images
@@ -113,23 +103,17 @@ public enum AuraFlow {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 
     /// Represents an image file.
-    public struct Image: QueueModel, StructurallyEquatable {
+    public struct Image: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -159,24 +143,15 @@ public enum AuraFlow {
             self.height = height
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-            self.width = try wire.optional("width")
-            self.height = try wire.optional("height")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
-            try wire.optional(self.width, "width")
-            try wire.optional(self.height, "height")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+                .optional("width", \.width),
+                .optional("height", \.height),
+            ]
         }
     }
 }

@@ -24,7 +24,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == BagelEdit.Input, Output == BagelEdit.Output {
     /// `fal-ai/bagel/edit`.
@@ -37,7 +37,7 @@ public enum BagelEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bagel/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image with.
         public var prompt: String
         /// The seed to use for the generation.
@@ -67,22 +67,14 @@ public enum BagelEdit {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.useThought = try wire.optional("use_thought")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.useThought, "use_thought")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("use_thought", \.useThought),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -93,7 +85,7 @@ public enum BagelEdit {
     }
 
     /// The output of `fal-ai/bagel/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The edited images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -113,22 +105,14 @@ public enum BagelEdit {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -144,7 +128,7 @@ public enum BenV2Image {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/ben/v2/image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to be used for background removal
         public var imageURL: FileInput
         /// Random seed for reproducible generation.
@@ -155,21 +139,16 @@ public enum BenV2Image {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+            ]
         }
     }
 
     /// The output of `fal-ai/ben/v2/image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The output image after background removal.
         public let image: Image
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -181,16 +160,11 @@ public enum BenV2Image {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -206,7 +180,7 @@ public enum Bitdance {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bitdance`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation.
         public var prompt: String
         /// The size of the generated image. Will be snapped to the nearest supported resolution.
@@ -262,30 +236,18 @@ public enum Bitdance {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -339,7 +301,7 @@ public enum Bitdance {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyEquatable {
+        public struct Custom: WireModel {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -354,16 +316,11 @@ public enum Bitdance {
                 self.height = height
             }
 
-            public init(from decoder: any Decoder) throws {
-                let wire = try WireDecoder(decoder)
-                self.width = try wire.optional("width")
-                self.height = try wire.optional("height")
-            }
-
-            public func encode(to encoder: any Encoder) throws {
-                var wire = WireEncoder(encoder)
-                try wire.optional(self.width, "width")
-                try wire.optional(self.height, "height")
+            public static var wireFields: [WireField<Self>] {
+                [
+                    .optional("width", \.width),
+                    .optional("height", \.height),
+                ]
             }
 
             /// The values the service uses for fields left unset.
@@ -381,7 +338,7 @@ public enum Bitdance {
         }
 
         public struct Preset: OpenStringEnum {
-            public var rawValue: String
+            public let rawValue: String
 
             public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -398,7 +355,7 @@ public enum Bitdance {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -409,7 +366,7 @@ public enum Bitdance {
     }
 
     /// The output of `fal-ai/bitdance`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image files info.
         public let images: [Image]
         /// Seed of the generated image.
@@ -426,20 +383,13 @@ public enum Bitdance {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -455,7 +405,7 @@ public enum BriaBackgroundRemove {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/background/remove`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Input image to remove background from.
         public var imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -468,16 +418,11 @@ public enum BriaBackgroundRemove {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -487,7 +432,7 @@ public enum BriaBackgroundRemove {
     }
 
     /// The output of `fal-ai/bria/background/remove`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Background removed image.
         public let image: Image
 
@@ -495,14 +440,10 @@ public enum BriaBackgroundRemove {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -518,7 +459,7 @@ public enum BriaBackgroundReplace {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/background/replace`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Input Image to erase from
         public var imageURL: FileInput
         /// The URL of the reference image to be used for generating the new background. Use "" to leave empty. Either ref_image_url or bg_prompt has to be provided but not both. If both ref_image_url and ref_image_file are provided, ref_image_url will be used. Accepted formats are jpeg, jpg, png, webp.
@@ -577,30 +518,18 @@ public enum BriaBackgroundReplace {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.refImageURL = try wire.optional("ref_image_url")
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.refinePrompt = try wire.optional("refine_prompt")
-            self.seed = try wire.optional("seed")
-            self.fast = try wire.optional("fast")
-            self.numImages = try wire.optional("num_images")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.refImageURL, "ref_image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.refinePrompt, "refine_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.fast, "fast")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("ref_image_url", \.refImageURL),
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("refine_prompt", \.refinePrompt),
+                .optional("seed", \.seed),
+                .optional("fast", \.fast),
+                .optional("num_images", \.numImages),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -623,7 +552,7 @@ public enum BriaBackgroundReplace {
     }
 
     /// The output of `fal-ai/bria/background/replace`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated images
         public let images: [Image]
         /// Seed value used for generation.
@@ -634,16 +563,11 @@ public enum BriaBackgroundReplace {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -659,7 +583,7 @@ public enum BriaEmbedProduct {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/embed-product`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image.
         public var imageSource: String?
         /// List of products to embed in the image.
@@ -682,20 +606,13 @@ public enum BriaEmbedProduct {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageSource = try wire.optional("image_source")
-            self.products = try wire.optional("products")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.imageSource, "image_source")
-            try wire.optional(self.products, "products")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image_source", \.imageSource),
+                .optional("products", \.products),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -711,7 +628,7 @@ public enum BriaEmbedProduct {
         }
     }
 
-    public struct EmbedItem: QueueModel, StructurallyEquatable {
+    public struct EmbedItem: WireModel {
         /// URL of the image.
         public var imageSource: String?
         public var coordinates: Coordinates
@@ -721,20 +638,15 @@ public enum BriaEmbedProduct {
             self.coordinates = coordinates
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageSource = try wire.optional("image_source")
-            self.coordinates = try wire.required("coordinates")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.imageSource, "image_source")
-            try wire.required(self.coordinates, "coordinates")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image_source", \.imageSource),
+                .required("coordinates", \.coordinates),
+            ]
         }
     }
 
-    public struct Coordinates: QueueModel, StructurallyEquatable {
+    public struct Coordinates: WireModel {
         /// X coordinate of the product in the image.
         public var x: Double
         /// Y coordinate of the product in the image.
@@ -751,25 +663,18 @@ public enum BriaEmbedProduct {
             self.height = height
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.x = try wire.required("x")
-            self.y = try wire.required("y")
-            self.width = try wire.required("width")
-            self.height = try wire.required("height")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.x, "x")
-            try wire.required(self.y, "y")
-            try wire.required(self.width, "width")
-            try wire.required(self.height, "height")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("x", \.x),
+                .required("y", \.y),
+                .required("width", \.width),
+                .required("height", \.height),
+            ]
         }
     }
 
     /// The output of `bria/embed-product`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated image with products embedded.
         public let image: Image
         /// Seed used for generation.
@@ -780,16 +685,11 @@ public enum BriaEmbedProduct {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -805,7 +705,7 @@ public enum BriaEraser {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/eraser`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Input Image to erase from
         public var imageURL: FileInput
         /// The URL of the binary mask image that represents the area that will be cleaned.
@@ -837,22 +737,14 @@ public enum BriaEraser {
             self.preserveAlpha = preserveAlpha
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.required("mask_url")
-            self.maskType = try wire.optional("mask_type")
-            self.syncMode = try wire.optional("sync_mode")
-            self.preserveAlpha = try wire.optional("preserve_alpha")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.optional(self.maskType, "mask_type")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.preserveAlpha, "preserve_alpha")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("mask_url", \.maskURL),
+                .optional("mask_type", \.maskType),
+                .optional("sync_mode", \.syncMode),
+                .optional("preserve_alpha", \.preserveAlpha),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -865,7 +757,7 @@ public enum BriaEraser {
 
     /// Mask Type
     public struct MaskType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -876,7 +768,7 @@ public enum BriaEraser {
     }
 
     /// The output of `fal-ai/bria/eraser`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image
         public let image: Image
 
@@ -884,14 +776,10 @@ public enum BriaEraser {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -907,7 +795,7 @@ public enum BriaExpand {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/expand`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the input image.
         public var imageURL: FileInput
         /// The desired size of the final image, after the expansion. should have an area of less than 5000x5000 pixels.
@@ -957,30 +845,18 @@ public enum BriaExpand {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.canvasSize = try wire.required("canvas_size")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.originalImageSize = try wire.optional("original_image_size")
-            self.originalImageLocation = try wire.optional("original_image_location")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.optional("seed")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.canvasSize, "canvas_size")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.originalImageSize, "original_image_size")
-            try wire.optional(self.originalImageLocation, "original_image_location")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("canvas_size", \.canvasSize),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("original_image_size", \.originalImageSize),
+                .optional("original_image_location", \.originalImageLocation),
+                .optional("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -998,7 +874,7 @@ public enum BriaExpand {
     }
 
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1016,7 +892,7 @@ public enum BriaExpand {
     }
 
     /// The output of `fal-ai/bria/expand`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image
         public let image: Image
         /// Seed value used for generation.
@@ -1027,16 +903,11 @@ public enum BriaExpand {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1052,7 +923,7 @@ public enum BriaFiboBbqPreviewGenerate {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-bbq-preview/generate`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Prompt for image generation.
         public var prompt: String?
         /// Aspect ratio. Options: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9
@@ -1106,30 +977,18 @@ public enum BriaFiboBbqPreviewGenerate {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.structuredPrompt = try wire.optional("structured_prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.seed = try wire.optional("seed")
-            self.stepsNum = try wire.optional("steps_num")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.structuredPrompt, "structured_prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.stepsNum, "steps_num")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("structured_prompt", \.structuredPrompt),
+                .optional("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("steps_num", \.stepsNum),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1152,7 +1011,7 @@ public enum BriaFiboBbqPreviewGenerate {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1169,7 +1028,7 @@ public enum BriaFiboBbqPreviewGenerate {
         public static var allCases: [Self] { [._1x1, ._2x3, ._3x2, ._3x4, ._4x3, ._4x5, ._5x4, ._9x16, ._16x9] }
     }
 
-    public struct PromptObject: QueueModel, StructurallyEquatable {
+    public struct PromptObject: WireModel {
         /// A description of the object to be generated.
         public var description: String?
         /// Bounding boxes defining the location of the object in the image.
@@ -1251,54 +1110,32 @@ public enum BriaFiboBbqPreviewGenerate {
             self.relativeDistance = relativeDistance
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.description = try wire.optional("description")
-            self.boundingBoxes = try wire.optional("bounding_boxes")
-            self.colors = try wire.optional("colors")
-            self.location = try wire.optional("location")
-            self.relationship = try wire.optional("relationship")
-            self.relativeSize = try wire.optional("relative_size")
-            self.shapeAndColor = try wire.optional("shape_and_color")
-            self.texture = try wire.optional("texture")
-            self.appearanceDetails = try wire.optional("appearance_details")
-            self.numberOfObjects = try wire.optional("number_of_objects")
-            self.pose = try wire.optional("pose")
-            self.expression = try wire.optional("expression")
-            self.clothing = try wire.optional("clothing")
-            self.action = try wire.optional("action")
-            self.gender = try wire.optional("gender")
-            self.skinToneAndTexture = try wire.optional("skin_tone_and_texture")
-            self.skinColor = try wire.optional("skin_color")
-            self.orientation = try wire.optional("orientation")
-            self.relativeDistance = try wire.optional("relative_distance")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.description, "description")
-            try wire.optional(self.boundingBoxes, "bounding_boxes")
-            try wire.optional(self.colors, "colors")
-            try wire.optional(self.location, "location")
-            try wire.optional(self.relationship, "relationship")
-            try wire.optional(self.relativeSize, "relative_size")
-            try wire.optional(self.shapeAndColor, "shape_and_color")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.appearanceDetails, "appearance_details")
-            try wire.optional(self.numberOfObjects, "number_of_objects")
-            try wire.optional(self.pose, "pose")
-            try wire.optional(self.expression, "expression")
-            try wire.optional(self.clothing, "clothing")
-            try wire.optional(self.action, "action")
-            try wire.optional(self.gender, "gender")
-            try wire.optional(self.skinToneAndTexture, "skin_tone_and_texture")
-            try wire.optional(self.skinColor, "skin_color")
-            try wire.optional(self.orientation, "orientation")
-            try wire.optional(self.relativeDistance, "relative_distance")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("description", \.description),
+                .optional("bounding_boxes", \.boundingBoxes),
+                .optional("colors", \.colors),
+                .optional("location", \.location),
+                .optional("relationship", \.relationship),
+                .optional("relative_size", \.relativeSize),
+                .optional("shape_and_color", \.shapeAndColor),
+                .optional("texture", \.texture),
+                .optional("appearance_details", \.appearanceDetails),
+                .optional("number_of_objects", \.numberOfObjects),
+                .optional("pose", \.pose),
+                .optional("expression", \.expression),
+                .optional("clothing", \.clothing),
+                .optional("action", \.action),
+                .optional("gender", \.gender),
+                .optional("skin_tone_and_texture", \.skinToneAndTexture),
+                .optional("skin_color", \.skinColor),
+                .optional("orientation", \.orientation),
+                .optional("relative_distance", \.relativeDistance),
+            ]
         }
     }
 
-    public struct BoundingBox: QueueModel, StructurallyEquatable {
+    public struct BoundingBox: WireModel {
         /// The top-left corner of the bounding box.
         public var topLeft: Point
         /// The bottom-right corner of the bounding box.
@@ -1309,20 +1146,15 @@ public enum BriaFiboBbqPreviewGenerate {
             self.bottomRight = bottomRight
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.topLeft = try wire.required("top_left")
-            self.bottomRight = try wire.required("bottom_right")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.topLeft, "top_left")
-            try wire.required(self.bottomRight, "bottom_right")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("top_left", \.topLeft),
+                .required("bottom_right", \.bottomRight),
+            ]
         }
     }
 
-    public struct Point: QueueModel, StructurallyEquatable {
+    public struct Point: WireModel {
         /// The x coordinate.
         public var x: Double
         /// The y coordinate.
@@ -1333,20 +1165,15 @@ public enum BriaFiboBbqPreviewGenerate {
             self.y = y
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.x = try wire.required("x")
-            self.y = try wire.required("y")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.x, "x")
-            try wire.required(self.y, "y")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("x", \.x),
+                .required("y", \.y),
+            ]
         }
     }
 
-    public struct Color: QueueModel, StructurallyEquatable {
+    public struct Color: WireModel {
         /// The name of the color.
         public var name: String?
         /// The red component of the color (0-255).
@@ -1363,24 +1190,17 @@ public enum BriaFiboBbqPreviewGenerate {
             self.blue = blue
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.name = try wire.optional("name")
-            self.red = try wire.required("red")
-            self.green = try wire.required("green")
-            self.blue = try wire.required("blue")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.name, "name")
-            try wire.required(self.red, "red")
-            try wire.required(self.green, "green")
-            try wire.required(self.blue, "blue")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("name", \.name),
+                .required("red", \.red),
+                .required("green", \.green),
+                .required("blue", \.blue),
+            ]
         }
     }
 
-    public struct Lighting: QueueModel, StructurallyEquatable {
+    public struct Lighting: WireModel {
         /// The conditions of the lighting in the image to be generated.
         public var conditions: String?
         /// The direction of the lighting in the image to be generated.
@@ -1394,22 +1214,16 @@ public enum BriaFiboBbqPreviewGenerate {
             self.shadows = shadows
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.conditions = try wire.optional("conditions")
-            self.direction = try wire.optional("direction")
-            self.shadows = try wire.optional("shadows")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.conditions, "conditions")
-            try wire.optional(self.direction, "direction")
-            try wire.optional(self.shadows, "shadows")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("conditions", \.conditions),
+                .optional("direction", \.direction),
+                .optional("shadows", \.shadows),
+            ]
         }
     }
 
-    public struct Aesthetics: QueueModel, StructurallyEquatable {
+    public struct Aesthetics: WireModel {
         /// The composition of the image to be generated.
         public var composition: String?
         /// The color scheme of the image to be generated.
@@ -1435,26 +1249,18 @@ public enum BriaFiboBbqPreviewGenerate {
             self.preferenceScore = preferenceScore
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.composition = try wire.optional("composition")
-            self.colorScheme = try wire.optional("color_scheme")
-            self.moodAtmosphere = try wire.optional("mood_atmosphere")
-            self.aestheticScore = try wire.optional("aesthetic_score")
-            self.preferenceScore = try wire.optional("preference_score")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.composition, "composition")
-            try wire.optional(self.colorScheme, "color_scheme")
-            try wire.optional(self.moodAtmosphere, "mood_atmosphere")
-            try wire.optional(self.aestheticScore, "aesthetic_score")
-            try wire.optional(self.preferenceScore, "preference_score")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("composition", \.composition),
+                .optional("color_scheme", \.colorScheme),
+                .optional("mood_atmosphere", \.moodAtmosphere),
+                .optional("aesthetic_score", \.aestheticScore),
+                .optional("preference_score", \.preferenceScore),
+            ]
         }
     }
 
-    public struct PhotographicCharacteristics: QueueModel, StructurallyEquatable {
+    public struct PhotographicCharacteristics: WireModel {
         /// The depth of field in the image to be generated.
         public var depthOfField: String?
         /// The focus in the image to be generated.
@@ -1476,20 +1282,13 @@ public enum BriaFiboBbqPreviewGenerate {
             self.lensFocalLength = lensFocalLength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.depthOfField = try wire.optional("depth_of_field")
-            self.focus = try wire.optional("focus")
-            self.cameraAngle = try wire.optional("camera_angle")
-            self.lensFocalLength = try wire.optional("lens_focal_length")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.depthOfField, "depth_of_field")
-            try wire.optional(self.focus, "focus")
-            try wire.optional(self.cameraAngle, "camera_angle")
-            try wire.optional(self.lensFocalLength, "lens_focal_length")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("depth_of_field", \.depthOfField),
+                .optional("focus", \.focus),
+                .optional("camera_angle", \.cameraAngle),
+                .optional("lens_focal_length", \.lensFocalLength),
+            ]
         }
     }
 
@@ -1519,7 +1318,7 @@ public enum BriaFiboBbqPreviewGenerate {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyEquatable {
+        public struct Custom: WireModel {
             /// A short description of the image to be generated.
             public var shortDescription: String?
             /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
@@ -1573,40 +1372,26 @@ public enum BriaFiboBbqPreviewGenerate {
                 self.artisticStyle = artisticStyle
             }
 
-            public init(from decoder: any Decoder) throws {
-                let wire = try WireDecoder(decoder)
-                self.shortDescription = try wire.optional("short_description")
-                self.objects = try wire.optional("objects")
-                self.colorPalette = try wire.optional("color_palette")
-                self.backgroundSetting = try wire.optional("background_setting")
-                self.lighting = try wire.optional("lighting")
-                self.aesthetics = try wire.optional("aesthetics")
-                self.photographicCharacteristics = try wire.optional("photographic_characteristics")
-                self.styleMedium = try wire.optional("style_medium")
-                self.textRender = try wire.optional("text_render")
-                self.context = try wire.optional("context")
-                self.artisticStyle = try wire.optional("artistic_style")
-            }
-
-            public func encode(to encoder: any Encoder) throws {
-                var wire = WireEncoder(encoder)
-                try wire.optional(self.shortDescription, "short_description")
-                try wire.optional(self.objects, "objects")
-                try wire.optional(self.colorPalette, "color_palette")
-                try wire.optional(self.backgroundSetting, "background_setting")
-                try wire.optional(self.lighting, "lighting")
-                try wire.optional(self.aesthetics, "aesthetics")
-                try wire.optional(self.photographicCharacteristics, "photographic_characteristics")
-                try wire.optional(self.styleMedium, "style_medium")
-                try wire.optional(self.textRender, "text_render")
-                try wire.optional(self.context, "context")
-                try wire.optional(self.artisticStyle, "artistic_style")
+            public static var wireFields: [WireField<Self>] {
+                [
+                    .optional("short_description", \.shortDescription),
+                    .optional("objects", \.objects),
+                    .optional("color_palette", \.colorPalette),
+                    .optional("background_setting", \.backgroundSetting),
+                    .optional("lighting", \.lighting),
+                    .optional("aesthetics", \.aesthetics),
+                    .optional("photographic_characteristics", \.photographicCharacteristics),
+                    .optional("style_medium", \.styleMedium),
+                    .optional("text_render", \.textRender),
+                    .optional("context", \.context),
+                    .optional("artistic_style", \.artisticStyle),
+                ]
             }
         }
     }
 
     /// The output of `bria/fibo-bbq-preview/generate`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -1620,18 +1405,12 @@ public enum BriaFiboBbqPreviewGenerate {
             self.structuredPrompt = structuredPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredPrompt = try wire.required("structured_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredPrompt, "structured_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .optional("images", \.images),
+                .required("structured_prompt", \.structuredPrompt),
+            ]
         }
     }
 }
@@ -1647,7 +1426,7 @@ public enum BriaFiboEditAddObjectByText {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/add_object_by_text`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The source image.
         public var imageURL: FileInput
         /// The full natural language command describing what to add and where.
@@ -1658,21 +1437,16 @@ public enum BriaFiboEditAddObjectByText {
             self.instruction = instruction
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.instruction = try wire.required("instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.instruction, "instruction")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("instruction", \.instruction),
+            ]
         }
     }
 
     /// The output of `bria/fibo-edit/add_object_by_text`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -1688,18 +1462,12 @@ public enum BriaFiboEditAddObjectByText {
             self.structuredInstruction = structuredInstruction
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredInstruction = try wire.required("structured_instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredInstruction, "structured_instruction")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .optional("images", \.images),
+                .required("structured_instruction", \.structuredInstruction),
+            ]
         }
     }
 }
@@ -1717,7 +1485,7 @@ public enum BriaFiboEditBlend {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/blend`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The source image.
         public var imageURL: FileInput
         /// Instruct what elements you would like to blend in your image.
@@ -1728,16 +1496,11 @@ public enum BriaFiboEditBlend {
             self.instruction = instruction
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.instruction = try wire.required("instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.instruction, "instruction")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("instruction", \.instruction),
+            ]
         }
     }
 }
@@ -1755,7 +1518,7 @@ public enum BriaFiboEditColorize {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/colorize`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The source image.
         public var imageURL: FileInput
         /// Select the color palette or aesthetic for the output image
@@ -1766,22 +1529,17 @@ public enum BriaFiboEditColorize {
             self.color = color
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.color = try wire.required("color")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.color, "color")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("color", \.color),
+            ]
         }
     }
 
     /// Color
     public struct Color: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1809,7 +1567,7 @@ public enum BriaFiboEditEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Reference image (file or URL).
         public var imageURL: String?
         /// Mask image (file or URL). Optional
@@ -1869,34 +1627,20 @@ public enum BriaFiboEditEdit {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.optional("image_url")
-            self.maskURL = try wire.optional("mask_url")
-            self.instruction = try wire.optional("instruction")
-            self.structuredInstruction = try wire.optional("structured_instruction")
-            self.originalVgl = try wire.optional("original_vgl")
-            self.newVgl = try wire.optional("new_vgl")
-            self.seed = try wire.optional("seed")
-            self.stepsNum = try wire.optional("steps_num")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.maskURL, "mask_url")
-            try wire.optional(self.instruction, "instruction")
-            try wire.optional(self.structuredInstruction, "structured_instruction")
-            try wire.optional(self.originalVgl, "original_vgl")
-            try wire.optional(self.newVgl, "new_vgl")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.stepsNum, "steps_num")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image_url", \.imageURL),
+                .optional("mask_url", \.maskURL),
+                .optional("instruction", \.instruction),
+                .optional("structured_instruction", \.structuredInstruction),
+                .optional("original_vgl", \.originalVgl),
+                .optional("new_vgl", \.newVgl),
+                .optional("seed", \.seed),
+                .optional("steps_num", \.stepsNum),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1914,7 +1658,7 @@ public enum BriaFiboEditEdit {
         }
     }
 
-    public struct StructuredInstruction: QueueModel, StructurallyEquatable {
+    public struct StructuredInstruction: WireModel {
         /// A short description of the image to be generated.
         public var shortDescription: String?
         /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
@@ -1968,38 +1712,24 @@ public enum BriaFiboEditEdit {
             self.editInstruction = editInstruction
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.shortDescription = try wire.optional("short_description")
-            self.objects = try wire.optional("objects")
-            self.backgroundSetting = try wire.optional("background_setting")
-            self.lighting = try wire.optional("lighting")
-            self.aesthetics = try wire.optional("aesthetics")
-            self.photographicCharacteristics = try wire.optional("photographic_characteristics")
-            self.styleMedium = try wire.optional("style_medium")
-            self.textRender = try wire.optional("text_render")
-            self.context = try wire.optional("context")
-            self.artisticStyle = try wire.optional("artistic_style")
-            self.editInstruction = try wire.optional("edit_instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.shortDescription, "short_description")
-            try wire.optional(self.objects, "objects")
-            try wire.optional(self.backgroundSetting, "background_setting")
-            try wire.optional(self.lighting, "lighting")
-            try wire.optional(self.aesthetics, "aesthetics")
-            try wire.optional(self.photographicCharacteristics, "photographic_characteristics")
-            try wire.optional(self.styleMedium, "style_medium")
-            try wire.optional(self.textRender, "text_render")
-            try wire.optional(self.context, "context")
-            try wire.optional(self.artisticStyle, "artistic_style")
-            try wire.optional(self.editInstruction, "edit_instruction")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("short_description", \.shortDescription),
+                .optional("objects", \.objects),
+                .optional("background_setting", \.backgroundSetting),
+                .optional("lighting", \.lighting),
+                .optional("aesthetics", \.aesthetics),
+                .optional("photographic_characteristics", \.photographicCharacteristics),
+                .optional("style_medium", \.styleMedium),
+                .optional("text_render", \.textRender),
+                .optional("context", \.context),
+                .optional("artistic_style", \.artisticStyle),
+                .optional("edit_instruction", \.editInstruction),
+            ]
         }
     }
 
-    public struct PromptObject: QueueModel, StructurallyEquatable {
+    public struct PromptObject: WireModel {
         /// A description of the object to be generated.
         public var description: String?
         /// The location of the object in the image.
@@ -2065,46 +1795,28 @@ public enum BriaFiboEditEdit {
             self.orientation = orientation
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.description = try wire.optional("description")
-            self.location = try wire.optional("location")
-            self.relationship = try wire.required("relationship")
-            self.relativeSize = try wire.optional("relative_size")
-            self.shapeAndColor = try wire.optional("shape_and_color")
-            self.texture = try wire.optional("texture")
-            self.appearanceDetails = try wire.optional("appearance_details")
-            self.numberOfObjects = try wire.optional("number_of_objects")
-            self.pose = try wire.optional("pose")
-            self.expression = try wire.optional("expression")
-            self.clothing = try wire.optional("clothing")
-            self.action = try wire.optional("action")
-            self.gender = try wire.optional("gender")
-            self.skinToneAndTexture = try wire.optional("skin_tone_and_texture")
-            self.orientation = try wire.optional("orientation")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.description, "description")
-            try wire.optional(self.location, "location")
-            try wire.required(self.relationship, "relationship")
-            try wire.optional(self.relativeSize, "relative_size")
-            try wire.optional(self.shapeAndColor, "shape_and_color")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.appearanceDetails, "appearance_details")
-            try wire.optional(self.numberOfObjects, "number_of_objects")
-            try wire.optional(self.pose, "pose")
-            try wire.optional(self.expression, "expression")
-            try wire.optional(self.clothing, "clothing")
-            try wire.optional(self.action, "action")
-            try wire.optional(self.gender, "gender")
-            try wire.optional(self.skinToneAndTexture, "skin_tone_and_texture")
-            try wire.optional(self.orientation, "orientation")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("description", \.description),
+                .optional("location", \.location),
+                .required("relationship", \.relationship),
+                .optional("relative_size", \.relativeSize),
+                .optional("shape_and_color", \.shapeAndColor),
+                .optional("texture", \.texture),
+                .optional("appearance_details", \.appearanceDetails),
+                .optional("number_of_objects", \.numberOfObjects),
+                .optional("pose", \.pose),
+                .optional("expression", \.expression),
+                .optional("clothing", \.clothing),
+                .optional("action", \.action),
+                .optional("gender", \.gender),
+                .optional("skin_tone_and_texture", \.skinToneAndTexture),
+                .optional("orientation", \.orientation),
+            ]
         }
     }
 
-    public struct Aesthetics: QueueModel, StructurallyEquatable {
+    public struct Aesthetics: WireModel {
         /// The composition of the image to be generated.
         public var composition: String?
         /// The color scheme of the image to be generated.
@@ -2118,18 +1830,12 @@ public enum BriaFiboEditEdit {
             self.moodAtmosphere = moodAtmosphere
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.composition = try wire.optional("composition")
-            self.colorScheme = try wire.optional("color_scheme")
-            self.moodAtmosphere = try wire.optional("mood_atmosphere")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.composition, "composition")
-            try wire.optional(self.colorScheme, "color_scheme")
-            try wire.optional(self.moodAtmosphere, "mood_atmosphere")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("composition", \.composition),
+                .optional("color_scheme", \.colorScheme),
+                .optional("mood_atmosphere", \.moodAtmosphere),
+            ]
         }
     }
 
@@ -2166,7 +1872,7 @@ public enum BriaFiboEditEraseByText {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/erase_by_text`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The source image.
         public var imageURL: FileInput
         /// The name of the object to remove.
@@ -2177,16 +1883,11 @@ public enum BriaFiboEditEraseByText {
             self.objectName = objectName
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.objectName = try wire.required("object_name")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.objectName, "object_name")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("object_name", \.objectName),
+            ]
         }
     }
 }
@@ -2204,7 +1905,7 @@ public enum BriaFiboEditRelight {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/relight`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The source image.
         public var imageURL: FileInput
         /// Where the light comes from.
@@ -2218,23 +1919,17 @@ public enum BriaFiboEditRelight {
             self.lightType = lightType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.lightDirection = try wire.optional("light_direction")
-            self.lightType = try wire.required("light_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.lightDirection, "light_direction")
-            try wire.required(self.lightType, "light_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("light_direction", \.lightDirection),
+                .required("light_type", \.lightType),
+            ]
         }
     }
 
     public struct LightDirection: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2248,7 +1943,7 @@ public enum BriaFiboEditRelight {
 
     /// Light Type
     public struct LightType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2283,7 +1978,7 @@ public enum BriaFiboEditReplaceObjectByText {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/replace_object_by_text`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The source image.
         public var imageURL: FileInput
         /// The full natural language command describing what to replace.
@@ -2294,16 +1989,11 @@ public enum BriaFiboEditReplaceObjectByText {
             self.instruction = instruction
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.instruction = try wire.required("instruction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.instruction, "instruction")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("instruction", \.instruction),
+            ]
         }
     }
 }
@@ -2321,7 +2011,7 @@ public enum BriaFiboEditReseason {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/reseason`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The source image.
         public var imageURL: FileInput
         /// The desired season.
@@ -2332,22 +2022,17 @@ public enum BriaFiboEditReseason {
             self.season = season
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.season = try wire.required("season")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.season, "season")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("season", \.season),
+            ]
         }
     }
 
     /// Season
     public struct Season: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2373,7 +2058,7 @@ public enum BriaFiboEditRestore {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/restore`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The source image.
         public var imageURL: FileInput
 
@@ -2381,14 +2066,10 @@ public enum BriaFiboEditRestore {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+            ]
         }
     }
 }
@@ -2406,7 +2087,7 @@ public enum BriaFiboEditRestyle {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/restyle`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The source image.
         public var imageURL: FileInput
         /// Select the desired artistic style for the output image.
@@ -2417,22 +2098,17 @@ public enum BriaFiboEditRestyle {
             self.style = style
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.style = try wire.required("style")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.style, "style")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("style", \.style),
+            ]
         }
     }
 
     /// Style
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2467,7 +2143,7 @@ public enum BriaFiboEditRewriteText {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/rewrite_text`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The source image.
         public var imageURL: FileInput
         /// The new text string to appear in the image.
@@ -2478,16 +2154,11 @@ public enum BriaFiboEditRewriteText {
             self.newText = newText
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.newText = try wire.required("new_text")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.newText, "new_text")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("new_text", \.newText),
+            ]
         }
     }
 }

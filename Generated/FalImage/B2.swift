@@ -24,7 +24,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == BriaFiboEditSketchToColoredImage.Input, Output == BriaFiboEditSketchToColoredImage.Output {
     /// `bria/fibo-edit/sketch_to_colored_image`.
@@ -57,7 +57,7 @@ public enum BriaFiboGenerate {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo/generate`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Prompt for image generation.
         public var prompt: String?
         /// The structured prompt to generate an image from.
@@ -111,30 +111,18 @@ public enum BriaFiboGenerate {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.structuredPrompt = try wire.optional("structured_prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.seed = try wire.optional("seed")
-            self.stepsNum = try wire.optional("steps_num")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.structuredPrompt, "structured_prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.stepsNum, "steps_num")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("structured_prompt", \.structuredPrompt),
+                .optional("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("steps_num", \.stepsNum),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -154,7 +142,7 @@ public enum BriaFiboGenerate {
         }
     }
 
-    public struct StructuredPrompt: QueueModel, StructurallyEquatable {
+    public struct StructuredPrompt: WireModel {
         /// A short description of the image to be generated.
         public var shortDescription: String?
         /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
@@ -204,38 +192,25 @@ public enum BriaFiboGenerate {
             self.artisticStyle = artisticStyle
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.shortDescription = try wire.optional("short_description")
-            self.objects = try wire.optional("objects")
-            self.backgroundSetting = try wire.optional("background_setting")
-            self.lighting = try wire.optional("lighting")
-            self.aesthetics = try wire.optional("aesthetics")
-            self.photographicCharacteristics = try wire.optional("photographic_characteristics")
-            self.styleMedium = try wire.optional("style_medium")
-            self.textRender = try wire.optional("text_render")
-            self.context = try wire.optional("context")
-            self.artisticStyle = try wire.optional("artistic_style")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.shortDescription, "short_description")
-            try wire.optional(self.objects, "objects")
-            try wire.optional(self.backgroundSetting, "background_setting")
-            try wire.optional(self.lighting, "lighting")
-            try wire.optional(self.aesthetics, "aesthetics")
-            try wire.optional(self.photographicCharacteristics, "photographic_characteristics")
-            try wire.optional(self.styleMedium, "style_medium")
-            try wire.optional(self.textRender, "text_render")
-            try wire.optional(self.context, "context")
-            try wire.optional(self.artisticStyle, "artistic_style")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("short_description", \.shortDescription),
+                .optional("objects", \.objects),
+                .optional("background_setting", \.backgroundSetting),
+                .optional("lighting", \.lighting),
+                .optional("aesthetics", \.aesthetics),
+                .optional("photographic_characteristics", \.photographicCharacteristics),
+                .optional("style_medium", \.styleMedium),
+                .optional("text_render", \.textRender),
+                .optional("context", \.context),
+                .optional("artistic_style", \.artisticStyle),
+            ]
         }
     }
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -246,7 +221,7 @@ public enum BriaFiboGenerate {
     }
 
     /// The output of `bria/fibo/generate`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -262,18 +237,12 @@ public enum BriaFiboGenerate {
             self.structuredPrompt = structuredPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredPrompt = try wire.required("structured_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredPrompt, "structured_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .optional("images", \.images),
+                .required("structured_prompt", \.structuredPrompt),
+            ]
         }
     }
 }
@@ -290,7 +259,7 @@ public enum BriaFiboLiteGenerate {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-lite/generate`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate.
         public var prompt: String?
         /// The structured prompt to generate.
@@ -338,28 +307,17 @@ public enum BriaFiboLiteGenerate {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.structuredPrompt = try wire.optional("structured_prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.stepsNum = try wire.optional("steps_num")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.structuredPrompt, "structured_prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.stepsNum, "steps_num")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("structured_prompt", \.structuredPrompt),
+                .optional("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("steps_num", \.stepsNum),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -378,7 +336,7 @@ public enum BriaFiboLiteGenerate {
         }
     }
 
-    public struct StructuredPrompt: QueueModel, StructurallyEquatable {
+    public struct StructuredPrompt: WireModel {
         /// A concise summary of the image content, 200 words maximum.
         public var shortDescription: String
         /// List of prominent foreground/midground objects.
@@ -428,39 +386,25 @@ public enum BriaFiboLiteGenerate {
             self.subjectEmotions = subjectEmotions
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.shortDescription = try wire.required("short_description")
-            self.objects = try wire.required("objects")
-            self.backgroundSetting = try wire.required("background_setting")
-            self.lighting = try wire.required("lighting")
-            self.aesthetics = try wire.required("aesthetics")
-            self.photographicCharacteristics = try wire.optional("photographic_characteristics")
-            self.styleMedium = try wire.optional("style_medium")
-            self.textRender = try wire.optional("text_render")
-            self.context = try wire.required("context")
-            self.artisticStyle = try wire.required("artistic_style")
-            self.subjectEmotions = try wire.optional("subject_emotions")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.shortDescription, "short_description")
-            try wire.required(self.objects, "objects")
-            try wire.required(self.backgroundSetting, "background_setting")
-            try wire.required(self.lighting, "lighting")
-            try wire.required(self.aesthetics, "aesthetics")
-            try wire.optional(self.photographicCharacteristics, "photographic_characteristics")
-            try wire.optional(self.styleMedium, "style_medium")
-            try wire.optional(self.textRender, "text_render")
-            try wire.required(self.context, "context")
-            try wire.required(self.artisticStyle, "artistic_style")
-            try wire.optional(self.subjectEmotions, "subject_emotions")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("short_description", \.shortDescription),
+                .required("objects", \.objects),
+                .required("background_setting", \.backgroundSetting),
+                .required("lighting", \.lighting),
+                .required("aesthetics", \.aesthetics),
+                .optional("photographic_characteristics", \.photographicCharacteristics),
+                .optional("style_medium", \.styleMedium),
+                .optional("text_render", \.textRender),
+                .required("context", \.context),
+                .required("artistic_style", \.artisticStyle),
+                .optional("subject_emotions", \.subjectEmotions),
+            ]
         }
     }
 
     /// Detailed object description with all attributes.
-    public struct ObjectDescription: QueueModel, StructurallyEquatable {
+    public struct ObjectDescription: WireModel {
         /// Short description of the object.
         public var description: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
@@ -526,47 +470,29 @@ public enum BriaFiboLiteGenerate {
             self.orientation = orientation
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.description = try wire.required("description")
-            self.location = try wire.required("location")
-            self.relationship = try wire.required("relationship")
-            self.relativeSize = try wire.optional("relative_size")
-            self.shapeAndColor = try wire.optional("shape_and_color")
-            self.texture = try wire.optional("texture")
-            self.appearanceDetails = try wire.optional("appearance_details")
-            self.numberOfObjects = try wire.optional("number_of_objects")
-            self.pose = try wire.optional("pose")
-            self.expression = try wire.optional("expression")
-            self.clothing = try wire.optional("clothing")
-            self.action = try wire.optional("action")
-            self.gender = try wire.optional("gender")
-            self.skinToneAndTexture = try wire.optional("skin_tone_and_texture")
-            self.orientation = try wire.optional("orientation")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.description, "description")
-            try wire.required(self.location, "location")
-            try wire.required(self.relationship, "relationship")
-            try wire.optional(self.relativeSize, "relative_size")
-            try wire.optional(self.shapeAndColor, "shape_and_color")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.appearanceDetails, "appearance_details")
-            try wire.optional(self.numberOfObjects, "number_of_objects")
-            try wire.optional(self.pose, "pose")
-            try wire.optional(self.expression, "expression")
-            try wire.optional(self.clothing, "clothing")
-            try wire.optional(self.action, "action")
-            try wire.optional(self.gender, "gender")
-            try wire.optional(self.skinToneAndTexture, "skin_tone_and_texture")
-            try wire.optional(self.orientation, "orientation")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("description", \.description),
+                .required("location", \.location),
+                .required("relationship", \.relationship),
+                .optional("relative_size", \.relativeSize),
+                .optional("shape_and_color", \.shapeAndColor),
+                .optional("texture", \.texture),
+                .optional("appearance_details", \.appearanceDetails),
+                .optional("number_of_objects", \.numberOfObjects),
+                .optional("pose", \.pose),
+                .optional("expression", \.expression),
+                .optional("clothing", \.clothing),
+                .optional("action", \.action),
+                .optional("gender", \.gender),
+                .optional("skin_tone_and_texture", \.skinToneAndTexture),
+                .optional("orientation", \.orientation),
+            ]
         }
     }
 
     /// Lighting information for the image.
-    public struct LightingDetails: QueueModel, StructurallyEquatable {
+    public struct LightingDetails: WireModel {
         /// E.g., 'bright daylight', 'dim indoor', 'studio lighting', 'golden hour'.
         public var conditions: String
         /// E.g., 'front-lit', 'backlit', 'side-lit from left'.
@@ -580,23 +506,17 @@ public enum BriaFiboLiteGenerate {
             self.shadows = shadows
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.conditions = try wire.required("conditions")
-            self.direction = try wire.required("direction")
-            self.shadows = try wire.optional("shadows")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.conditions, "conditions")
-            try wire.required(self.direction, "direction")
-            try wire.optional(self.shadows, "shadows")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("conditions", \.conditions),
+                .required("direction", \.direction),
+                .optional("shadows", \.shadows),
+            ]
         }
     }
 
     /// Aesthetic analysis of the image.
-    public struct AestheticsDetails: QueueModel, StructurallyEquatable {
+    public struct AestheticsDetails: WireModel {
         /// E.g., 'rule of thirds', 'symmetrical', 'centered', 'leading lines'.
         public var composition: String
         /// E.g., 'monochromatic blue', 'warm complementary colors', 'high contrast'.
@@ -622,27 +542,19 @@ public enum BriaFiboLiteGenerate {
             self.preferenceScore = preferenceScore
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.composition = try wire.required("composition")
-            self.colorScheme = try wire.required("color_scheme")
-            self.moodAtmosphere = try wire.required("mood_atmosphere")
-            self.aestheticScore = try wire.required("aesthetic_score")
-            self.preferenceScore = try wire.required("preference_score")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.composition, "composition")
-            try wire.required(self.colorScheme, "color_scheme")
-            try wire.required(self.moodAtmosphere, "mood_atmosphere")
-            try wire.required(self.aestheticScore, "aesthetic_score")
-            try wire.required(self.preferenceScore, "preference_score")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("composition", \.composition),
+                .required("color_scheme", \.colorScheme),
+                .required("mood_atmosphere", \.moodAtmosphere),
+                .required("aesthetic_score", \.aestheticScore),
+                .required("preference_score", \.preferenceScore),
+            ]
         }
     }
 
     /// Photographic characteristics of the image.
-    public struct PhotographicCharacteristicsDetails: QueueModel, StructurallyEquatable {
+    public struct PhotographicCharacteristicsDetails: WireModel {
         /// E.g., 'shallow', 'deep', 'bokeh background'.
         public var depthOfField: String
         /// E.g., 'sharp focus on subject', 'soft focus', 'motion blur'.
@@ -659,25 +571,18 @@ public enum BriaFiboLiteGenerate {
             self.lensFocalLength = lensFocalLength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.depthOfField = try wire.required("depth_of_field")
-            self.focus = try wire.required("focus")
-            self.cameraAngle = try wire.required("camera_angle")
-            self.lensFocalLength = try wire.required("lens_focal_length")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.depthOfField, "depth_of_field")
-            try wire.required(self.focus, "focus")
-            try wire.required(self.cameraAngle, "camera_angle")
-            try wire.required(self.lensFocalLength, "lens_focal_length")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("depth_of_field", \.depthOfField),
+                .required("focus", \.focus),
+                .required("camera_angle", \.cameraAngle),
+                .required("lens_focal_length", \.lensFocalLength),
+            ]
         }
     }
 
     /// Text rendering information in the image.
-    public struct TextRender: QueueModel, StructurallyEquatable {
+    public struct TextRender: WireModel {
         /// The text content.
         public var text: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
@@ -707,29 +612,20 @@ public enum BriaFiboLiteGenerate {
             self.appearanceDetails = appearanceDetails
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.location = try wire.required("location")
-            self.size = try wire.required("size")
-            self.color = try wire.required("color")
-            self.font = try wire.required("font")
-            self.appearanceDetails = try wire.optional("appearance_details")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.required(self.location, "location")
-            try wire.required(self.size, "size")
-            try wire.required(self.color, "color")
-            try wire.required(self.font, "font")
-            try wire.optional(self.appearanceDetails, "appearance_details")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .required("location", \.location),
+                .required("size", \.size),
+                .required("color", \.color),
+                .required("font", \.font),
+                .optional("appearance_details", \.appearanceDetails),
+            ]
         }
     }
 
     /// The output of `bria/fibo-lite/generate`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -743,18 +639,12 @@ public enum BriaFiboLiteGenerate {
             self.structuredPrompt = structuredPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-            self.structuredPrompt = try wire.required("structured_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
-            try wire.required(self.structuredPrompt, "structured_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .optional("images", \.images),
+                .required("structured_prompt", \.structuredPrompt),
+            ]
         }
     }
 }
@@ -770,7 +660,7 @@ public enum BriaGenfill {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/genfill`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Input Image to erase from
         public var imageURL: FileInput
         /// The URL of the binary mask image that represents the area that will be cleaned.
@@ -813,26 +703,16 @@ public enum BriaGenfill {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.required("mask_url")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("mask_url", \.maskURL),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -851,7 +731,7 @@ public enum BriaGenfill {
     }
 
     /// The output of `fal-ai/bria/genfill`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated Images
         public let images: [Image]
         /// Seed value used for generation.
@@ -862,16 +742,11 @@ public enum BriaGenfill {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -887,7 +762,7 @@ public enum BriaProductShot {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/product-shot`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the product shot to be placed in a lifestyle shot. If both image_url and image_file are provided, image_url will be used. Accepted formats are jpeg, jpg, png, webp. Maximum file size 12MB.
         public var imageURL: FileInput
         /// Text description of the new scene or background for the provided product shot. Bria currently supports prompts in English only, excluding special characters.
@@ -959,36 +834,21 @@ public enum BriaProductShot {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.sceneDescription = try wire.optional("scene_description")
-            self.refImageURL = try wire.optional("ref_image_url")
-            self.optimizeDescription = try wire.optional("optimize_description")
-            self.numResults = try wire.optional("num_results")
-            self.fast = try wire.optional("fast")
-            self.placementType = try wire.optional("placement_type")
-            self.originalQuality = try wire.optional("original_quality")
-            self.shotSize = try wire.optional("shot_size")
-            self.manualPlacementSelection = try wire.optional("manual_placement_selection")
-            self.paddingValues = try wire.optional("padding_values")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.sceneDescription, "scene_description")
-            try wire.optional(self.refImageURL, "ref_image_url")
-            try wire.optional(self.optimizeDescription, "optimize_description")
-            try wire.optional(self.numResults, "num_results")
-            try wire.optional(self.fast, "fast")
-            try wire.optional(self.placementType, "placement_type")
-            try wire.optional(self.originalQuality, "original_quality")
-            try wire.optional(self.shotSize, "shot_size")
-            try wire.optional(self.manualPlacementSelection, "manual_placement_selection")
-            try wire.optional(self.paddingValues, "padding_values")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("scene_description", \.sceneDescription),
+                .optional("ref_image_url", \.refImageURL),
+                .optional("optimize_description", \.optimizeDescription),
+                .optional("num_results", \.numResults),
+                .optional("fast", \.fast),
+                .optional("placement_type", \.placementType),
+                .optional("original_quality", \.originalQuality),
+                .optional("shot_size", \.shotSize),
+                .optional("manual_placement_selection", \.manualPlacementSelection),
+                .optional("padding_values", \.paddingValues),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1012,7 +872,7 @@ public enum BriaProductShot {
 
     /// Placement Type
     public struct PlacementType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1026,7 +886,7 @@ public enum BriaProductShot {
 
     /// Manual Placement Selection
     public struct ManualPlacementSelection: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1045,7 +905,7 @@ public enum BriaProductShot {
     }
 
     /// The output of `fal-ai/bria/product-shot`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated images
         public let images: [Image]
 
@@ -1053,14 +913,10 @@ public enum BriaProductShot {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1078,7 +934,7 @@ public enum BriaReimagine {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/reimagine`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt you would like to use to generate images.
         public var prompt: String
         /// The URL of the structure reference image. Use "" to leave empty. Accepted formats are jpeg, jpg, png, webp.
@@ -1131,28 +987,17 @@ public enum BriaReimagine {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.structureImageURL = try wire.optional("structure_image_url")
-            self.structureRefInfluence = try wire.optional("structure_ref_influence")
-            self.numResults = try wire.optional("num_results")
-            self.seed = try wire.optional("seed")
-            self.fast = try wire.optional("fast")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.structureImageURL, "structure_image_url")
-            try wire.optional(self.structureRefInfluence, "structure_ref_influence")
-            try wire.optional(self.numResults, "num_results")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.fast, "fast")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("structure_image_url", \.structureImageURL),
+                .optional("structure_ref_influence", \.structureRefInfluence),
+                .optional("num_results", \.numResults),
+                .optional("seed", \.seed),
+                .optional("fast", \.fast),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1186,7 +1031,7 @@ public enum BriaReimagine32 {
     public typealias AspectRatio = BriaFiboBbqPreviewGenerate.AspectRatio
 
     /// The input of `bria/reimagine/3.2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Prompt for image generation.
         public var prompt: String
         /// Number of inference steps.
@@ -1280,42 +1125,24 @@ public enum BriaReimagine32 {
             self.cannyScale = cannyScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.truncatePrompt = try wire.optional("truncate_prompt")
-            self.promptEnhancer = try wire.optional("prompt_enhancer")
-            self.syncMode = try wire.optional("sync_mode")
-            self.depthImageURL = try wire.optional("depth_image_url")
-            self.depthScale = try wire.optional("depth_scale")
-            self.depthPreprocess = try wire.optional("depth_preprocess")
-            self.cannyImageURL = try wire.optional("canny_image_url")
-            self.cannyPreprocess = try wire.optional("canny_preprocess")
-            self.cannyScale = try wire.optional("canny_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.truncatePrompt, "truncate_prompt")
-            try wire.optional(self.promptEnhancer, "prompt_enhancer")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.depthImageURL, "depth_image_url")
-            try wire.optional(self.depthScale, "depth_scale")
-            try wire.optional(self.depthPreprocess, "depth_preprocess")
-            try wire.optional(self.cannyImageURL, "canny_image_url")
-            try wire.optional(self.cannyPreprocess, "canny_preprocess")
-            try wire.optional(self.cannyScale, "canny_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("truncate_prompt", \.truncatePrompt),
+                .optional("prompt_enhancer", \.promptEnhancer),
+                .optional("sync_mode", \.syncMode),
+                .optional("depth_image_url", \.depthImageURL),
+                .optional("depth_scale", \.depthScale),
+                .optional("depth_preprocess", \.depthPreprocess),
+                .optional("canny_image_url", \.cannyImageURL),
+                .optional("canny_preprocess", \.cannyPreprocess),
+                .optional("canny_scale", \.cannyScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1358,7 +1185,7 @@ public enum BriaReplaceBackground {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/replace-background`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Prompt for background replacement.
         public var prompt: String?
         /// Reference image (file or URL).
@@ -1398,24 +1225,15 @@ public enum BriaReplaceBackground {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.seed = try wire.optional("seed")
-            self.stepsNum = try wire.optional("steps_num")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.stepsNum, "steps_num")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("steps_num", \.stepsNum),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1429,7 +1247,7 @@ public enum BriaReplaceBackground {
     }
 
     /// The output of `bria/replace-background`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -1440,16 +1258,11 @@ public enum BriaReplaceBackground {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.optional("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .optional("images", \.images),
+            ]
         }
     }
 }
@@ -1468,7 +1281,7 @@ public enum BriaTextToImageBase {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/text-to-image/base`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt you would like to use to generate images.
         ///
         /// At least 1 character.
@@ -1540,34 +1353,20 @@ public enum BriaTextToImageBase {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.promptEnhancement = try wire.optional("prompt_enhancement")
-            self.medium = try wire.optional("medium")
-            self.guidance = try wire.optional("guidance")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.promptEnhancement, "prompt_enhancement")
-            try wire.optional(self.medium, "medium")
-            try wire.optional(self.guidance, "guidance")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_images", \.numImages),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("prompt_enhancement", \.promptEnhancement),
+                .optional("medium", \.medium),
+                .optional("guidance", \.guidance),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1595,7 +1394,7 @@ public enum BriaTextToImageBase {
 
     /// Medium
     public struct Medium: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1605,7 +1404,7 @@ public enum BriaTextToImageBase {
         public static var allCases: [Self] { [.photography, .art] }
     }
 
-    public struct GuidanceInput: QueueModel, StructurallyEquatable {
+    public struct GuidanceInput: WireModel {
         /// The image that should be used as guidance, in base64 format, with the method defined in guidance_method_1. Accepted formats are jpeg, jpg, png, webp. Maximum file size 12MB. If more then one guidance method is used, all guidance images must be of the same aspect ratio, and this will be the aspect ratio of the generated results. If guidance_method_1 is selected, an image must be provided.
         public var imageURL: FileInput
         /// Which guidance type you would like to include in the generation. Up to 4 guidance methods can be combined during a single inference. This parameter is optional.
@@ -1621,18 +1420,12 @@ public enum BriaTextToImageBase {
             self.scale = scale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.method = try wire.optional("method")
-            self.scale = try wire.optional("scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.method, "method")
-            try wire.optional(self.scale, "scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("method", \.method),
+                .optional("scale", \.scale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1649,7 +1442,7 @@ public enum BriaTextToImageBase {
 
     /// Method
     public struct Method: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1679,7 +1472,7 @@ public enum BriaTextToImageFast {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/text-to-image/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt you would like to use to generate images.
         ///
         /// At least 1 character.
@@ -1751,34 +1544,20 @@ public enum BriaTextToImageFast {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.promptEnhancement = try wire.optional("prompt_enhancement")
-            self.medium = try wire.optional("medium")
-            self.guidance = try wire.optional("guidance")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.promptEnhancement, "prompt_enhancement")
-            try wire.optional(self.medium, "medium")
-            try wire.optional(self.guidance, "guidance")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_images", \.numImages),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("prompt_enhancement", \.promptEnhancement),
+                .optional("medium", \.medium),
+                .optional("guidance", \.guidance),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1835,7 +1614,7 @@ public enum BriaUpscaleCreative {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/upscale/creative`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Default: `.url("https://bria-datasets.s3.us-east-1.amazonaws.com/upscale/wild-west.png")`.
         public var imageURL: FileInput?
         /// Random seed for reproducibility.
@@ -1858,20 +1637,13 @@ public enum BriaUpscaleCreative {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.optional("image_url")
-            self.seed = try wire.optional("seed")
-            self.preserveAlpha = try wire.optional("preserve_alpha")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.preserveAlpha, "preserve_alpha")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("preserve_alpha", \.preserveAlpha),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1890,7 +1662,7 @@ public enum BriaUpscaleCreative {
     }
 
     /// The output of `bria/upscale/creative`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated image.
         public let image: Image
 
@@ -1898,14 +1670,10 @@ public enum BriaUpscaleCreative {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -1922,7 +1690,7 @@ public enum BytedanceDreaminaV31TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/dreamina/v3.1/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the image
         public var prompt: String
         /// The size of the generated image. Width and height must be between 512 and 2048.
@@ -1960,24 +1728,15 @@ public enum BytedanceDreaminaV31TextToImage {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("enhance_prompt", \.enhancePrompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1996,7 +1755,7 @@ public enum BytedanceDreaminaV31TextToImage {
     }
 
     /// The output of `fal-ai/bytedance/dreamina/v3.1/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated images
         public let images: [Image]
         /// Seed used for generation
@@ -2007,16 +1766,11 @@ public enum BytedanceDreaminaV31TextToImage {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -2035,7 +1789,7 @@ public enum BytedanceSeedreamV3TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v3/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the image
         public var prompt: String
         /// Use for finer control over the output image size. Will be used over aspect_ratio, if both are provided. Width and height must be between 512 and 2048.
@@ -2077,26 +1831,16 @@ public enum BytedanceSeedreamV3TextToImage {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2128,7 +1872,7 @@ public enum BytedanceSeedreamV45Edit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v4.5/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to edit the image
         public var prompt: String
         /// The size of the generated image. Width and height must be between 1920 and 4096, or total number of pixels must be between 2560*1440 and 4096*4096.
@@ -2176,28 +1920,17 @@ public enum BytedanceSeedreamV45Edit {
             self.imageURLs = imageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.maxImages = try wire.optional("max_images")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.maxImages, "max_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.required(self.imageURLs, "image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_images", \.numImages),
+                .optional("max_images", \.maxImages),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .required("image_urls", \.imageURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2247,7 +1980,7 @@ public enum BytedanceSeedreamV45Edit {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyEquatable {
+        public struct Custom: WireModel {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -2262,16 +1995,11 @@ public enum BytedanceSeedreamV45Edit {
                 self.height = height
             }
 
-            public init(from decoder: any Decoder) throws {
-                let wire = try WireDecoder(decoder)
-                self.width = try wire.optional("width")
-                self.height = try wire.optional("height")
-            }
-
-            public func encode(to encoder: any Encoder) throws {
-                var wire = WireEncoder(encoder)
-                try wire.optional(self.width, "width")
-                try wire.optional(self.height, "height")
+            public static var wireFields: [WireField<Self>] {
+                [
+                    .optional("width", \.width),
+                    .optional("height", \.height),
+                ]
             }
 
             /// The values the service uses for fields left unset.
@@ -2289,7 +2017,7 @@ public enum BytedanceSeedreamV45Edit {
         }
 
         public struct Preset: OpenStringEnum {
-            public var rawValue: String
+            public let rawValue: String
 
             public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2307,7 +2035,7 @@ public enum BytedanceSeedreamV45Edit {
     }
 
     /// The output of `fal-ai/bytedance/seedream/v4.5/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated images
         public let images: [Image]
 
@@ -2315,14 +2043,10 @@ public enum BytedanceSeedreamV45Edit {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -2341,7 +2065,7 @@ public enum BytedanceSeedreamV45TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v4.5/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the image
         public var prompt: String
         /// The size of the generated image. Width and height must be between 1920 and 4096, or total number of pixels must be between 2560*1440 and 4096*4096.
@@ -2385,26 +2109,16 @@ public enum BytedanceSeedreamV45TextToImage {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.maxImages = try wire.optional("max_images")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.maxImages, "max_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_images", \.numImages),
+                .optional("max_images", \.maxImages),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2438,7 +2152,7 @@ public enum BytedanceSeedreamV4Edit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v4/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to edit the image
         public var prompt: String
         /// The size of the generated image. The minimum total image area is 921600 pixels. Failing this, the image size will be adjusted to by scaling it up, while maintaining the aspect ratio.
@@ -2492,30 +2206,18 @@ public enum BytedanceSeedreamV4Edit {
             self.imageURLs = imageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.maxImages = try wire.optional("max_images")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enhancePromptMode = try wire.optional("enhance_prompt_mode")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.maxImages, "max_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enhancePromptMode, "enhance_prompt_mode")
-            try wire.required(self.imageURLs, "image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_images", \.numImages),
+                .optional("max_images", \.maxImages),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enhance_prompt_mode", \.enhancePromptMode),
+                .required("image_urls", \.imageURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2566,7 +2268,7 @@ public enum BytedanceSeedreamV4Edit {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyEquatable {
+        public struct Custom: WireModel {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -2581,16 +2283,11 @@ public enum BytedanceSeedreamV4Edit {
                 self.height = height
             }
 
-            public init(from decoder: any Decoder) throws {
-                let wire = try WireDecoder(decoder)
-                self.width = try wire.optional("width")
-                self.height = try wire.optional("height")
-            }
-
-            public func encode(to encoder: any Encoder) throws {
-                var wire = WireEncoder(encoder)
-                try wire.optional(self.width, "width")
-                try wire.optional(self.height, "height")
+            public static var wireFields: [WireField<Self>] {
+                [
+                    .optional("width", \.width),
+                    .optional("height", \.height),
+                ]
             }
 
             /// The values the service uses for fields left unset.
@@ -2608,7 +2305,7 @@ public enum BytedanceSeedreamV4Edit {
         }
 
         public struct Preset: OpenStringEnum {
-            public var rawValue: String
+            public let rawValue: String
 
             public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2628,7 +2325,7 @@ public enum BytedanceSeedreamV4Edit {
 
     /// Enhance Prompt Mode
     public struct EnhancePromptMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2654,7 +2351,7 @@ public enum BytedanceSeedreamV4TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v4/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the image
         public var prompt: String
         /// The size of the generated image. Total pixels must be between 960x960 and 4096x4096.
@@ -2704,28 +2401,17 @@ public enum BytedanceSeedreamV4TextToImage {
             self.enhancePromptMode = enhancePromptMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.maxImages = try wire.optional("max_images")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enhancePromptMode = try wire.optional("enhance_prompt_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.maxImages, "max_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enhancePromptMode, "enhance_prompt_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_images", \.numImages),
+                .optional("max_images", \.maxImages),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enhance_prompt_mode", \.enhancePromptMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2758,7 +2444,7 @@ public enum BytedanceSeedreamV5LiteEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v5/lite/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to edit the image
         public var prompt: String
         /// The size of the generated image. Total pixels must be between 2560x1440 and 4096x4096. In case the image size does not fall within these parameters, the image size will be adjusted to by scaling.
@@ -2802,26 +2488,16 @@ public enum BytedanceSeedreamV5LiteEdit {
             self.imageURLs = imageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.maxImages = try wire.optional("max_images")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.maxImages, "max_images")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.required(self.imageURLs, "image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_images", \.numImages),
+                .optional("max_images", \.maxImages),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .required("image_urls", \.imageURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2872,7 +2548,7 @@ public enum BytedanceSeedreamV5LiteEdit {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyEquatable {
+        public struct Custom: WireModel {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -2887,16 +2563,11 @@ public enum BytedanceSeedreamV5LiteEdit {
                 self.height = height
             }
 
-            public init(from decoder: any Decoder) throws {
-                let wire = try WireDecoder(decoder)
-                self.width = try wire.optional("width")
-                self.height = try wire.optional("height")
-            }
-
-            public func encode(to encoder: any Encoder) throws {
-                var wire = WireEncoder(encoder)
-                try wire.optional(self.width, "width")
-                try wire.optional(self.height, "height")
+            public static var wireFields: [WireField<Self>] {
+                [
+                    .optional("width", \.width),
+                    .optional("height", \.height),
+                ]
             }
 
             /// The values the service uses for fields left unset.
@@ -2914,7 +2585,7 @@ public enum BytedanceSeedreamV5LiteEdit {
         }
 
         public struct Preset: OpenStringEnum {
-            public var rawValue: String
+            public let rawValue: String
 
             public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2933,7 +2604,7 @@ public enum BytedanceSeedreamV5LiteEdit {
     }
 
     /// The output of `fal-ai/bytedance/seedream/v5/lite/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated images
         public let images: [Image]
         /// Seed used for generation.
@@ -2944,16 +2615,11 @@ public enum BytedanceSeedreamV5LiteEdit {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -2972,7 +2638,7 @@ public enum BytedanceSeedreamV5LiteTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v5/lite/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the image
         public var prompt: String
         /// The size of the generated image. Total pixels must be between 2560x1440 and 4096x4096. In case the image size does not fall within these parameters, the image size will be adjusted to by scaling.
@@ -3018,26 +2684,16 @@ public enum BytedanceSeedreamV5LiteTextToImage {
             self.returnByteplusURLs = returnByteplusURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.maxImages = try wire.optional("max_images")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.returnByteplusURLs = try wire.optional("return_byteplus_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.maxImages, "max_images")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.returnByteplusURLs, "return_byteplus_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_images", \.numImages),
+                .optional("max_images", \.maxImages),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("return_byteplus_urls", \.returnByteplusURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -15,7 +15,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Cartoonify.Input, Output == Cartoonify.Output {
     /// `fal-ai/cartoonify`.
@@ -25,7 +25,7 @@ extension QueueEndpoint where Input == Cartoonify.Input, Output == Cartoonify.Ou
 /// The types of `fal-ai/cartoonify`.
 public enum Cartoonify {
     /// The input of `fal-ai/cartoonify`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to apply cartoon style to
         public var imageURL: FileInput
         /// Scale factor for the Cartoon effect
@@ -69,26 +69,16 @@ public enum Cartoonify {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.scale = try wire.optional("scale")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.useCFGZero = try wire.optional("use_cfg_zero")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.scale, "scale")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.useCFGZero, "use_cfg_zero")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("scale", \.scale),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("use_cfg_zero", \.useCFGZero),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -110,7 +100,7 @@ public enum Cartoonify {
     }
 
     /// The output of `fal-ai/cartoonify`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -130,26 +120,18 @@ public enum Cartoonify {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 
-    public struct Image: QueueModel, StructurallyEquatable {
+    public struct Image: WireModel {
         public let url: String
         public let width: Int
         public let height: Int
@@ -163,20 +145,13 @@ public enum Cartoonify {
             self.contentType = contentType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.width = try wire.required("width")
-            self.height = try wire.required("height")
-            self.contentType = try wire.optional("content_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.required(self.width, "width")
-            try wire.required(self.height, "height")
-            try wire.optional(self.contentType, "content_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .required("width", \.width),
+                .required("height", \.height),
+                .optional("content_type", \.contentType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -197,7 +172,7 @@ public enum ChainOfZoom {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/chain-of-zoom`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Input image to zoom into
         public var imageURL: FileInput
         /// Zoom scale in powers of 2
@@ -237,24 +212,15 @@ public enum ChainOfZoom {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.scale = try wire.optional("scale")
-            self.centerX = try wire.optional("center_x")
-            self.centerY = try wire.optional("center_y")
-            self.userPrompt = try wire.optional("user_prompt")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.scale, "scale")
-            try wire.optional(self.centerX, "center_x")
-            try wire.optional(self.centerY, "center_y")
-            try wire.optional(self.userPrompt, "user_prompt")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("scale", \.scale),
+                .optional("center_x", \.centerX),
+                .optional("center_y", \.centerY),
+                .optional("user_prompt", \.userPrompt),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -276,7 +242,7 @@ public enum ChainOfZoom {
     }
 
     /// The output of `fal-ai/chain-of-zoom`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// List of intermediate images
         public let images: [Image]
         /// Actual linear zoom scale applied
@@ -290,18 +256,12 @@ public enum ChainOfZoom {
             self.zoomCenter = zoomCenter
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.scale = try wire.required("scale")
-            self.zoomCenter = try wire.required("zoom_center")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.scale, "scale")
-            try wire.required(self.zoomCenter, "zoom_center")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("scale", \.scale),
+                .required("zoom_center", \.zoomCenter),
+            ]
         }
     }
 }
@@ -314,7 +274,7 @@ extension QueueEndpoint where Input == ChronoEdit.Input, Output == ChronoEdit.Ou
 /// The types of `fal-ai/chrono-edit`.
 public enum ChronoEdit {
     /// Input model for ChronoEdit standard editing operations
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The image to edit.
         public var imageURL: FileInput
         /// The prompt to edit the image.
@@ -392,38 +352,22 @@ public enum ChronoEdit {
             self.turboMode = turboMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableTemporalReasoning = try wire.optional("enable_temporal_reasoning")
-            self.numTemporalReasoningSteps = try wire.optional("num_temporal_reasoning_steps")
-            self.resolution = try wire.optional("resolution")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.seed = try wire.optional("seed")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.turboMode = try wire.optional("turbo_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableTemporalReasoning, "enable_temporal_reasoning")
-            try wire.optional(self.numTemporalReasoningSteps, "num_temporal_reasoning_steps")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.turboMode, "turbo_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_temporal_reasoning", \.enableTemporalReasoning),
+                .optional("num_temporal_reasoning_steps", \.numTemporalReasoningSteps),
+                .optional("resolution", \.resolution),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("seed", \.seed),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("turbo_mode", \.turboMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -451,7 +395,7 @@ public enum ChronoEdit {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -463,7 +407,7 @@ public enum ChronoEdit {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -475,7 +419,7 @@ public enum ChronoEdit {
     }
 
     /// Unified output model for all ChronoEdit operations
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The edited image.
         public let images: [ImageFile]
         /// The prompt used for the inference.
@@ -489,22 +433,16 @@ public enum ChronoEdit {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("prompt", \.prompt),
+                .required("seed", \.seed),
+            ]
         }
     }
 
-    public struct ImageFile: QueueModel, StructurallyEquatable {
+    public struct ImageFile: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -534,24 +472,15 @@ public enum ChronoEdit {
             self.height = height
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-            self.width = try wire.optional("width")
-            self.height = try wire.optional("height")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
-            try wire.optional(self.width, "width")
-            try wire.optional(self.height, "height")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+                .optional("width", \.width),
+                .optional("height", \.height),
+            ]
         }
     }
 }
@@ -571,7 +500,7 @@ public enum ChronoEditLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// ChronoEdit input with optional custom LoRAs.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The image to edit.
         public var imageURL: FileInput
         /// The prompt to edit the image.
@@ -655,40 +584,23 @@ public enum ChronoEditLoRA {
             self.loras = loras
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableTemporalReasoning = try wire.optional("enable_temporal_reasoning")
-            self.numTemporalReasoningSteps = try wire.optional("num_temporal_reasoning_steps")
-            self.resolution = try wire.optional("resolution")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.seed = try wire.optional("seed")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.turboMode = try wire.optional("turbo_mode")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableTemporalReasoning, "enable_temporal_reasoning")
-            try wire.optional(self.numTemporalReasoningSteps, "num_temporal_reasoning_steps")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.turboMode, "turbo_mode")
-            try wire.optional(self.loras, "loras")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_temporal_reasoning", \.enableTemporalReasoning),
+                .optional("num_temporal_reasoning_steps", \.numTemporalReasoningSteps),
+                .optional("resolution", \.resolution),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("seed", \.seed),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("turbo_mode", \.turboMode),
+                .optional("loras", \.loras),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -715,7 +627,7 @@ public enum ChronoEditLoRA {
         }
     }
 
-    public struct ChronoLoRAWeight: QueueModel, StructurallyEquatable {
+    public struct ChronoLoRAWeight: WireModel {
         /// URL or path to the LoRA weights (Safetensors).
         public var path: String
         /// Scale factor controlling LoRA strength.
@@ -728,16 +640,11 @@ public enum ChronoEditLoRA {
             self.scale = scale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.scale = try wire.optional("scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.scale, "scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("scale", \.scale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -769,7 +676,7 @@ public enum ChronoEditLoRAGalleryPaintbrush {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for paintbrush mode
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The image to edit.
         public var imageURL: FileInput
         /// Optional mask image where black areas indicate regions to sketch/paint.
@@ -845,38 +752,22 @@ public enum ChronoEditLoRAGalleryPaintbrush {
             self.loras = loras
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.optional("mask_url")
-            self.prompt = try wire.required("prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.resolution = try wire.optional("resolution")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.loraScale = try wire.optional("lora_scale")
-            self.seed = try wire.optional("seed")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.turboMode = try wire.optional("turbo_mode")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.maskURL, "mask_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.loraScale, "lora_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.turboMode, "turbo_mode")
-            try wire.optional(self.loras, "loras")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("mask_url", \.maskURL),
+                .required("prompt", \.prompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("resolution", \.resolution),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("lora_scale", \.loraScale),
+                .optional("seed", \.seed),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("turbo_mode", \.turboMode),
+                .optional("loras", \.loras),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -917,7 +808,7 @@ public enum ChronoEditLoRAGalleryUpscaler {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for upscaler mode
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The image to upscale.
         public var imageURL: FileInput
         /// Target scale factor for the output resolution.
@@ -979,32 +870,19 @@ public enum ChronoEditLoRAGalleryUpscaler {
             self.loras = loras
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.upscaleFactor = try wire.optional("upscale_factor")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.loraScale = try wire.optional("lora_scale")
-            self.seed = try wire.optional("seed")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.upscaleFactor, "upscale_factor")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.loraScale, "lora_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.loras, "loras")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("upscale_factor", \.upscaleFactor),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("lora_scale", \.loraScale),
+                .optional("seed", \.seed),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("loras", \.loras),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1041,7 +919,7 @@ public enum ClarityUpscaler {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/clarity-upscaler`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to upscale.
         public var imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -1109,32 +987,19 @@ public enum ClarityUpscaler {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.upscaleFactor = try wire.optional("upscale_factor")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.creativity = try wire.optional("creativity")
-            self.resemblance = try wire.optional("resemblance")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.upscaleFactor, "upscale_factor")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.creativity, "creativity")
-            try wire.optional(self.resemblance, "resemblance")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("upscale_factor", \.upscaleFactor),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("creativity", \.creativity),
+                .optional("resemblance", \.resemblance),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1162,7 +1027,7 @@ public enum ClarityUpscaler {
     }
 
     /// The output of `fal-ai/clarity-upscaler`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL of the generated image.
         public let image: Image
         /// The seed used to generate the image.
@@ -1176,18 +1041,12 @@ public enum ClarityUpscaler {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("seed", \.seed),
+                .required("timings", \.timings),
+            ]
         }
     }
 }
@@ -1203,7 +1062,7 @@ public enum ClarityaiCrystalUpscaler {
     public typealias Image = AuraFlow.Image
 
     /// The input of `clarityai/crystal-upscaler`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the input image
         public var imageURL: FileInput
         /// Scale factor
@@ -1221,18 +1080,12 @@ public enum ClarityaiCrystalUpscaler {
             self.creativity = creativity
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.scaleFactor = try wire.optional("scale_factor")
-            self.creativity = try wire.optional("creativity")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.scaleFactor, "scale_factor")
-            try wire.optional(self.creativity, "creativity")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("scale_factor", \.scaleFactor),
+                .optional("creativity", \.creativity),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1250,7 +1103,7 @@ public enum ClarityaiCrystalUpscaler {
     }
 
     /// The output of `clarityai/crystal-upscaler`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// List of upscaled images
         public let images: [Image]
 
@@ -1258,14 +1111,10 @@ public enum ClarityaiCrystalUpscaler {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1281,7 +1130,7 @@ public enum Codeformer {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/codeformer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to be used for relighting
         public var imageURL: FileInput
         /// Weight of the fidelity factor.
@@ -1325,26 +1174,16 @@ public enum Codeformer {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.fidelity = try wire.optional("fidelity")
-            self.upscaleFactor = try wire.optional("upscale_factor")
-            self.aligned = try wire.optional("aligned")
-            self.onlyCenterFace = try wire.optional("only_center_face")
-            self.faceUpscale = try wire.optional("face_upscale")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.fidelity, "fidelity")
-            try wire.optional(self.upscaleFactor, "upscale_factor")
-            try wire.optional(self.aligned, "aligned")
-            try wire.optional(self.onlyCenterFace, "only_center_face")
-            try wire.optional(self.faceUpscale, "face_upscale")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("fidelity", \.fidelity),
+                .optional("upscale_factor", \.upscaleFactor),
+                .optional("aligned", \.aligned),
+                .optional("only_center_face", \.onlyCenterFace),
+                .optional("face_upscale", \.faceUpscale),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1358,7 +1197,7 @@ public enum Codeformer {
     }
 
     /// The output of `fal-ai/codeformer`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image file info.
         public let image: Image
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -1370,16 +1209,11 @@ public enum Codeformer {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1397,7 +1231,7 @@ public enum Cogview4 {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/cogview4`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1463,32 +1297,19 @@ public enum Cogview4 {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.numImages = try wire.optional("num_images")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_images", \.numImages),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1514,7 +1335,7 @@ public enum Cogview4 {
     }
 
     /// The output of `fal-ai/cogview4`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated images
         public let images: [Image]
         public let timings: [String: Double]
@@ -1534,22 +1355,14 @@ public enum Cogview4 {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -1567,7 +1380,7 @@ public enum CreativeUpscaler {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/creative-upscaler`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The type of model to use for the upscaling. Default is SD_1_5
         ///
         /// Default: `.sd1x5`.
@@ -1683,50 +1496,28 @@ public enum CreativeUpscaler {
             self.additionalEmbeddingURL = additionalEmbeddingURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelType = try wire.optional("model_type")
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.scale = try wire.optional("scale")
-            self.creativity = try wire.optional("creativity")
-            self.detail = try wire.optional("detail")
-            self.shapePreservation = try wire.optional("shape_preservation")
-            self.promptSuffix = try wire.optional("prompt_suffix")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecks = try wire.optional("enable_safety_checks")
-            self.skipCcsr = try wire.optional("skip_ccsr")
-            self.overrideSizeLimits = try wire.optional("override_size_limits")
-            self.baseModelURL = try wire.optional("base_model_url")
-            self.additionalLoRAURL = try wire.optional("additional_lora_url")
-            self.additionalLoRAScale = try wire.optional("additional_lora_scale")
-            self.additionalEmbeddingURL = try wire.optional("additional_embedding_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.modelType, "model_type")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.scale, "scale")
-            try wire.optional(self.creativity, "creativity")
-            try wire.optional(self.detail, "detail")
-            try wire.optional(self.shapePreservation, "shape_preservation")
-            try wire.optional(self.promptSuffix, "prompt_suffix")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecks, "enable_safety_checks")
-            try wire.optional(self.skipCcsr, "skip_ccsr")
-            try wire.optional(self.overrideSizeLimits, "override_size_limits")
-            try wire.optional(self.baseModelURL, "base_model_url")
-            try wire.optional(self.additionalLoRAURL, "additional_lora_url")
-            try wire.optional(self.additionalLoRAScale, "additional_lora_scale")
-            try wire.optional(self.additionalEmbeddingURL, "additional_embedding_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("model_type", \.modelType),
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("scale", \.scale),
+                .optional("creativity", \.creativity),
+                .optional("detail", \.detail),
+                .optional("shape_preservation", \.shapePreservation),
+                .optional("prompt_suffix", \.promptSuffix),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checks", \.enableSafetyChecks),
+                .optional("skip_ccsr", \.skipCcsr),
+                .optional("override_size_limits", \.overrideSizeLimits),
+                .optional("base_model_url", \.baseModelURL),
+                .optional("additional_lora_url", \.additionalLoRAURL),
+                .optional("additional_lora_scale", \.additionalLoRAScale),
+                .optional("additional_embedding_url", \.additionalEmbeddingURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1760,7 +1551,7 @@ public enum CreativeUpscaler {
 
     /// Model Type
     public struct ModelType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 

@@ -8,7 +8,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == DocresDewarp.Input, Output == DocresDewarp.Output {
     /// `fal-ai/docres/dewarp`.
@@ -21,7 +21,7 @@ public enum DocresDewarp {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/docres/dewarp`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to be used for relighting
         public var imageURL: FileInput
         /// The same seed and the same prompt given to the same version of the model
@@ -33,21 +33,16 @@ public enum DocresDewarp {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+            ]
         }
     }
 
     /// The output of `fal-ai/docres/dewarp`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image file info.
         public let image: Image
 
@@ -55,14 +50,10 @@ public enum DocresDewarp {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -78,7 +69,7 @@ public enum DrctSuperResolution {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/drct-super-resolution`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to upscale.
         public var imageURL: FileInput
         /// Upscaling factor.
@@ -91,16 +82,11 @@ public enum DrctSuperResolution {
             self.upscaleFactor = upscaleFactor
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.upscaleFactor = try wire.optional("upscale_factor")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.upscaleFactor, "upscale_factor")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("upscale_factor", \.upscaleFactor),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -110,7 +96,7 @@ public enum DrctSuperResolution {
     }
 
     /// The output of `fal-ai/drct-super-resolution`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Upscaled image
         public let image: Image
 
@@ -118,14 +104,10 @@ public enum DrctSuperResolution {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -141,7 +123,7 @@ public enum Dreamomni2Edit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/dreamomni2/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// List of URLs of input images for editing.
         public var imageURLs: [FileInput]
         /// The prompt to edit the image.
@@ -152,21 +134,16 @@ public enum Dreamomni2Edit {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 
     /// The output of `fal-ai/dreamomni2/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated image
         public let image: Image
 
@@ -174,14 +151,10 @@ public enum Dreamomni2Edit {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -199,7 +172,7 @@ public enum Dreamshaper {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/dreamshaper`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `5`.
@@ -293,42 +266,24 @@ public enum Dreamshaper {
             self.imageSize = imageSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.loras = try wire.optional("loras")
-            self.embeddings = try wire.optional("embeddings")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.prompt = try wire.required("prompt")
-            self.format = try wire.optional("format")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.requestID = try wire.optional("request_id")
-            self.imageSize = try wire.optional("image_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.imageSize, "image_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("loras", \.loras),
+                .optional("embeddings", \.embeddings),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_images", \.numImages),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .required("prompt", \.prompt),
+                .optional("format", \.format),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("request_id", \.requestID),
+                .optional("image_size", \.imageSize),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -356,7 +311,7 @@ public enum Dreamshaper {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyEquatable {
+    public struct LoRAWeight: WireModel {
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
         /// before merging it with the base model.
         ///
@@ -375,18 +330,12 @@ public enum Dreamshaper {
             self.path = path
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.scale = try wire.optional("scale")
-            self.force = try wire.optional("force")
-            self.path = try wire.required("path")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.scale, "scale")
-            try wire.optional(self.force, "force")
-            try wire.required(self.path, "path")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("scale", \.scale),
+                .optional("force", \.force),
+                .required("path", \.path),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -402,7 +351,7 @@ public enum Dreamshaper {
         }
     }
 
-    public struct Embedding: QueueModel, StructurallyEquatable {
+    public struct Embedding: WireModel {
         /// The list of tokens to use for the embedding.
         ///
         /// Default: `["<s0>","<s1>"]`.
@@ -415,22 +364,17 @@ public enum Dreamshaper {
             self.path = path
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.tokens = try wire.optional("tokens")
-            self.path = try wire.required("path")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.tokens, "tokens")
-            try wire.required(self.path, "path")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("tokens", \.tokens),
+                .required("path", \.path),
+            ]
         }
     }
 
     /// Safety Checker Version
     public struct SafetyCheckerVersion: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -442,7 +386,7 @@ public enum Dreamshaper {
 
     /// Format
     public struct Format: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -482,7 +426,7 @@ public enum Dreamshaper {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyEquatable {
+        public struct Custom: WireModel {
             /// The height of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -497,16 +441,11 @@ public enum Dreamshaper {
                 self.width = width
             }
 
-            public init(from decoder: any Decoder) throws {
-                let wire = try WireDecoder(decoder)
-                self.height = try wire.optional("height")
-                self.width = try wire.optional("width")
-            }
-
-            public func encode(to encoder: any Encoder) throws {
-                var wire = WireEncoder(encoder)
-                try wire.optional(self.height, "height")
-                try wire.optional(self.width, "width")
+            public static var wireFields: [WireField<Self>] {
+                [
+                    .optional("height", \.height),
+                    .optional("width", \.width),
+                ]
             }
 
             /// The values the service uses for fields left unset.
@@ -524,7 +463,7 @@ public enum Dreamshaper {
         }
 
         public struct Preset: OpenStringEnum {
-            public var rawValue: String
+            public let rawValue: String
 
             public init(rawValue: String) { self.rawValue = rawValue }
 

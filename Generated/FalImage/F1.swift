@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == FLiteStandard.Input, Output == FLiteStandard.Output {
     /// `fal-ai/f-lite/standard`.
@@ -42,7 +42,7 @@ public enum FLiteStandard {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/f-lite/standard`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// Negative Prompt for generation.
@@ -100,30 +100,18 @@ public enum FLiteStandard {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -176,7 +164,7 @@ public enum FaceToSticker {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/face-to-sticker`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video.
         public var imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -259,38 +247,22 @@ public enum FaceToSticker {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.instantIDStrength = try wire.optional("instant_id_strength")
-            self.ipAdapterWeight = try wire.optional("ip_adapter_weight")
-            self.ipAdapterNoise = try wire.optional("ip_adapter_noise")
-            self.imageSize = try wire.optional("image_size")
-            self.upscale = try wire.optional("upscale")
-            self.upscaleSteps = try wire.optional("upscale_steps")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.instantIDStrength, "instant_id_strength")
-            try wire.optional(self.ipAdapterWeight, "ip_adapter_weight")
-            try wire.optional(self.ipAdapterNoise, "ip_adapter_noise")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.upscale, "upscale")
-            try wire.optional(self.upscaleSteps, "upscale_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("instant_id_strength", \.instantIDStrength),
+                .optional("ip_adapter_weight", \.ipAdapterWeight),
+                .optional("ip_adapter_noise", \.ipAdapterNoise),
+                .optional("image_size", \.imageSize),
+                .optional("upscale", \.upscale),
+                .optional("upscale_steps", \.upscaleSteps),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -321,7 +293,7 @@ public enum FaceToSticker {
     }
 
     /// The output of `fal-ai/face-to-sticker`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated images.
         public let images: [Image]
         /// The generated face sticker image.
@@ -348,22 +320,14 @@ public enum FaceToSticker {
             self.hasNSFWConcepts = hasNSFWConcepts
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.stickerImage = try wire.required("sticker_image")
-            self.stickerImageBackgroundRemoved = try wire.required("sticker_image_background_removed")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.stickerImage, "sticker_image")
-            try wire.required(self.stickerImageBackgroundRemoved, "sticker_image_background_removed")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("sticker_image", \.stickerImage),
+                .required("sticker_image_background_removed", \.stickerImageBackgroundRemoved),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+            ]
         }
     }
 }
@@ -376,7 +340,7 @@ extension QueueEndpoint where Input == FashnTryonV15.Input, Output == FashnTryon
 /// The types of `fal-ai/fashn/tryon/v1.5`.
 public enum FashnTryonV15 {
     /// The input of `fal-ai/fashn/tryon/v1.5`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL or base64 of the model image
         public var modelImage: String
         /// URL or base64 of the garment image
@@ -442,34 +406,20 @@ public enum FashnTryonV15 {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelImage = try wire.required("model_image")
-            self.garmentImage = try wire.required("garment_image")
-            self.category = try wire.optional("category")
-            self.mode = try wire.optional("mode")
-            self.garmentPhotoType = try wire.optional("garment_photo_type")
-            self.moderationLevel = try wire.optional("moderation_level")
-            self.seed = try wire.optional("seed")
-            self.numSamples = try wire.optional("num_samples")
-            self.segmentationFree = try wire.optional("segmentation_free")
-            self.syncMode = try wire.optional("sync_mode")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelImage, "model_image")
-            try wire.required(self.garmentImage, "garment_image")
-            try wire.optional(self.category, "category")
-            try wire.optional(self.mode, "mode")
-            try wire.optional(self.garmentPhotoType, "garment_photo_type")
-            try wire.optional(self.moderationLevel, "moderation_level")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numSamples, "num_samples")
-            try wire.optional(self.segmentationFree, "segmentation_free")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_image", \.modelImage),
+                .required("garment_image", \.garmentImage),
+                .optional("category", \.category),
+                .optional("mode", \.mode),
+                .optional("garment_photo_type", \.garmentPhotoType),
+                .optional("moderation_level", \.moderationLevel),
+                .optional("seed", \.seed),
+                .optional("num_samples", \.numSamples),
+                .optional("segmentation_free", \.segmentationFree),
+                .optional("sync_mode", \.syncMode),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -493,7 +443,7 @@ public enum FashnTryonV15 {
 
     /// Category
     public struct Category: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -507,7 +457,7 @@ public enum FashnTryonV15 {
 
     /// Mode
     public struct Mode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -520,7 +470,7 @@ public enum FashnTryonV15 {
 
     /// Garment Photo Type
     public struct GarmentPhotoType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -533,7 +483,7 @@ public enum FashnTryonV15 {
 
     /// Moderation Level
     public struct ModerationLevel: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -546,7 +496,7 @@ public enum FashnTryonV15 {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -557,25 +507,21 @@ public enum FashnTryonV15 {
     }
 
     /// The output of `fal-ai/fashn/tryon/v1.5`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         public let images: [File]
 
         public init(images: [File]) {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 
-    public struct File: QueueModel, StructurallyEquatable {
+    public struct File: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -592,20 +538,13 @@ public enum FashnTryonV15 {
             self.fileSize = fileSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+            ]
         }
     }
 }
@@ -647,7 +586,7 @@ public enum FastFooocusSDXL {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-fooocus-sdxl`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
@@ -740,40 +679,23 @@ public enum FastFooocusSDXL {
             self.enableRefiner = enableRefiner
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.requestID = try wire.optional("request_id")
-            self.imageSize = try wire.optional("image_size")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.prompt = try wire.required("prompt")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.embeddings = try wire.optional("embeddings")
-            self.format = try wire.optional("format")
-            self.enableRefiner = try wire.optional("enable_refiner")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.enableRefiner, "enable_refiner")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("request_id", \.requestID),
+                .optional("image_size", \.imageSize),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("num_images", \.numImages),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .required("prompt", \.prompt),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("embeddings", \.embeddings),
+                .optional("format", \.format),
+                .optional("enable_refiner", \.enableRefiner),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -819,7 +741,7 @@ public enum FastFooocusSDXLImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-fooocus-sdxl/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
@@ -939,48 +861,27 @@ public enum FastFooocusSDXLImageToImage {
             self.enableRefiner = enableRefiner
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.requestID = try wire.optional("request_id")
-            self.strength = try wire.optional("strength")
-            self.imageSize = try wire.optional("image_size")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.seed = try wire.optional("seed")
-            self.preserveAspectRatio = try wire.optional("preserve_aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.prompt = try wire.required("prompt")
-            self.embeddings = try wire.optional("embeddings")
-            self.format = try wire.optional("format")
-            self.numImages = try wire.optional("num_images")
-            self.imageURL = try wire.required("image_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.cropOutput = try wire.optional("crop_output")
-            self.enableRefiner = try wire.optional("enable_refiner")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.preserveAspectRatio, "preserve_aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.cropOutput, "crop_output")
-            try wire.optional(self.enableRefiner, "enable_refiner")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("request_id", \.requestID),
+                .optional("strength", \.strength),
+                .optional("image_size", \.imageSize),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("seed", \.seed),
+                .optional("preserve_aspect_ratio", \.preserveAspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .required("prompt", \.prompt),
+                .optional("embeddings", \.embeddings),
+                .optional("format", \.format),
+                .optional("num_images", \.numImages),
+                .required("image_url", \.imageURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("crop_output", \.cropOutput),
+                .optional("enable_refiner", \.enableRefiner),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1028,7 +929,7 @@ public enum FastLcmDiffusion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lcm-diffusion`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `true`.
@@ -1115,38 +1016,22 @@ public enum FastLcmDiffusion {
             self.expandPrompt = expandPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.syncMode = try wire.optional("sync_mode")
-            self.format = try wire.optional("format")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numImages = try wire.optional("num_images")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageSize = try wire.optional("image_size")
-            self.requestID = try wire.optional("request_id")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.expandPrompt = try wire.optional("expand_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.expandPrompt, "expand_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("sync_mode", \.syncMode),
+                .optional("format", \.format),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_images", \.numImages),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("image_size", \.imageSize),
+                .optional("request_id", \.requestID),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("expand_prompt", \.expandPrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1191,7 +1076,7 @@ public enum FastLcmDiffusionImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lcm-diffusion/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `true`.
@@ -1305,46 +1190,26 @@ public enum FastLcmDiffusionImageToImage {
             self.expandPrompt = expandPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.syncMode = try wire.optional("sync_mode")
-            self.format = try wire.optional("format")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.prompt = try wire.required("prompt")
-            self.requestID = try wire.optional("request_id")
-            self.strength = try wire.optional("strength")
-            self.cropOutput = try wire.optional("crop_output")
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.preserveAspectRatio = try wire.optional("preserve_aspect_ratio")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageSize = try wire.optional("image_size")
-            self.expandPrompt = try wire.optional("expand_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.cropOutput, "crop_output")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.preserveAspectRatio, "preserve_aspect_ratio")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.expandPrompt, "expand_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("sync_mode", \.syncMode),
+                .optional("format", \.format),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("prompt", \.prompt),
+                .optional("request_id", \.requestID),
+                .optional("strength", \.strength),
+                .optional("crop_output", \.cropOutput),
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("preserve_aspect_ratio", \.preserveAspectRatio),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("image_size", \.imageSize),
+                .optional("expand_prompt", \.expandPrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1393,7 +1258,7 @@ public enum FastLcmDiffusionInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lcm-diffusion/inpainting`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `true`.
@@ -1494,44 +1359,25 @@ public enum FastLcmDiffusionInpainting {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.syncMode = try wire.optional("sync_mode")
-            self.format = try wire.optional("format")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.prompt = try wire.required("prompt")
-            self.requestID = try wire.optional("request_id")
-            self.strength = try wire.optional("strength")
-            self.maskURL = try wire.required("mask_url")
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numImages = try wire.optional("num_images")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.strength, "strength")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("sync_mode", \.syncMode),
+                .optional("format", \.format),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("prompt", \.prompt),
+                .optional("request_id", \.requestID),
+                .optional("strength", \.strength),
+                .required("mask_url", \.maskURL),
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_images", \.numImages),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1579,7 +1425,7 @@ public enum FastLightningSDXL {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lightning-sdxl`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
@@ -1657,36 +1503,21 @@ public enum FastLightningSDXL {
             self.requestID = requestID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.embeddings = try wire.optional("embeddings")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.required("prompt")
-            self.format = try wire.optional("format")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.requestID = try wire.optional("request_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.requestID, "request_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("embeddings", \.embeddings),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("sync_mode", \.syncMode),
+                .required("prompt", \.prompt),
+                .optional("format", \.format),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("request_id", \.requestID),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1712,7 +1543,7 @@ public enum FastLightningSDXL {
 
     /// Num Inference Steps
     public struct NumInferenceSteps: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1743,7 +1574,7 @@ public enum FastLightningSDXLImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lightning-sdxl/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to use as a starting point for the generation.
         public var imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -1846,44 +1677,25 @@ public enum FastLightningSDXLImageToImage {
             self.cropOutput = cropOutput
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.strength = try wire.optional("strength")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.embeddings = try wire.optional("embeddings")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.format = try wire.optional("format")
-            self.requestID = try wire.optional("request_id")
-            self.preserveAspectRatio = try wire.optional("preserve_aspect_ratio")
-            self.cropOutput = try wire.optional("crop_output")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.preserveAspectRatio, "preserve_aspect_ratio")
-            try wire.optional(self.cropOutput, "crop_output")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("strength", \.strength),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("embeddings", \.embeddings),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("format", \.format),
+                .optional("request_id", \.requestID),
+                .optional("preserve_aspect_ratio", \.preserveAspectRatio),
+                .optional("crop_output", \.cropOutput),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1930,7 +1742,7 @@ public enum FastLightningSDXLInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lightning-sdxl/inpainting`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to use as a starting point for the generation.
         public var imageURL: FileInput
         /// The URL of the mask to use for inpainting.
@@ -2020,42 +1832,24 @@ public enum FastLightningSDXLInpainting {
             self.requestID = requestID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.required("mask_url")
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.strength = try wire.optional("strength")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.embeddings = try wire.optional("embeddings")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.format = try wire.optional("format")
-            self.requestID = try wire.optional("request_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.requestID, "request_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("mask_url", \.maskURL),
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("strength", \.strength),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("embeddings", \.embeddings),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("format", \.format),
+                .optional("request_id", \.requestID),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2100,7 +1894,7 @@ public enum FastSDXL {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `25`.
@@ -2199,42 +1993,24 @@ public enum FastSDXL {
             self.negativePrompt = negativePrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.requestID = try wire.optional("request_id")
-            self.numImages = try wire.optional("num_images")
-            self.imageSize = try wire.optional("image_size")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.embeddings = try wire.optional("embeddings")
-            self.format = try wire.optional("format")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.prompt = try wire.required("prompt")
-            self.loras = try wire.optional("loras")
-            self.syncMode = try wire.optional("sync_mode")
-            self.negativePrompt = try wire.optional("negative_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.negativePrompt, "negative_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("request_id", \.requestID),
+                .optional("num_images", \.numImages),
+                .optional("image_size", \.imageSize),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("embeddings", \.embeddings),
+                .optional("format", \.format),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .required("prompt", \.prompt),
+                .optional("loras", \.loras),
+                .optional("sync_mode", \.syncMode),
+                .optional("negative_prompt", \.negativePrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2282,7 +2058,7 @@ public enum FastSDXLControlnetCanny {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl-controlnet-canny`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
@@ -2391,46 +2167,26 @@ public enum FastSDXLControlnetCanny {
             self.numInferenceSteps = numInferenceSteps
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.embeddings = try wire.optional("embeddings")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.controlnetConditioningScale = try wire.optional("controlnet_conditioning_scale")
-            self.requestID = try wire.optional("request_id")
-            self.seed = try wire.optional("seed")
-            self.imageSize = try wire.optional("image_size")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.prompt = try wire.required("prompt")
-            self.syncMode = try wire.optional("sync_mode")
-            self.format = try wire.optional("format")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.controlImageURL = try wire.required("control_image_url")
-            self.numImages = try wire.optional("num_images")
-            self.loras = try wire.optional("loras")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.controlnetConditioningScale, "controlnet_conditioning_scale")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.required(self.controlImageURL, "control_image_url")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("embeddings", \.embeddings),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("request_id", \.requestID),
+                .optional("seed", \.seed),
+                .optional("image_size", \.imageSize),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .required("prompt", \.prompt),
+                .optional("sync_mode", \.syncMode),
+                .optional("format", \.format),
+                .optional("expand_prompt", \.expandPrompt),
+                .required("control_image_url", \.controlImageURL),
+                .optional("num_images", \.numImages),
+                .optional("loras", \.loras),
+                .optional("num_inference_steps", \.numInferenceSteps),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2479,7 +2235,7 @@ public enum FastSDXLControlnetCannyImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl-controlnet-canny/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
@@ -2615,54 +2371,30 @@ public enum FastSDXLControlnetCannyImageToImage {
             self.loras = loras
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.embeddings = try wire.optional("embeddings")
-            self.imageURL = try wire.required("image_url")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.strength = try wire.optional("strength")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.controlnetConditioningScale = try wire.optional("controlnet_conditioning_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.requestID = try wire.optional("request_id")
-            self.imageSize = try wire.optional("image_size")
-            self.preserveAspectRatio = try wire.optional("preserve_aspect_ratio")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.prompt = try wire.required("prompt")
-            self.syncMode = try wire.optional("sync_mode")
-            self.format = try wire.optional("format")
-            self.cropOutput = try wire.optional("crop_output")
-            self.controlImageURL = try wire.required("control_image_url")
-            self.numImages = try wire.optional("num_images")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.controlnetConditioningScale, "controlnet_conditioning_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.preserveAspectRatio, "preserve_aspect_ratio")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.cropOutput, "crop_output")
-            try wire.required(self.controlImageURL, "control_image_url")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.loras, "loras")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("embeddings", \.embeddings),
+                .required("image_url", \.imageURL),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("strength", \.strength),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("request_id", \.requestID),
+                .optional("image_size", \.imageSize),
+                .optional("preserve_aspect_ratio", \.preserveAspectRatio),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .required("prompt", \.prompt),
+                .optional("sync_mode", \.syncMode),
+                .optional("format", \.format),
+                .optional("crop_output", \.cropOutput),
+                .required("control_image_url", \.controlImageURL),
+                .optional("num_images", \.numImages),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("loras", \.loras),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2715,7 +2447,7 @@ public enum FastSDXLControlnetCannyInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl-controlnet-canny/inpainting`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
@@ -2838,52 +2570,29 @@ public enum FastSDXLControlnetCannyInpainting {
             self.numInferenceSteps = numInferenceSteps
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.embeddings = try wire.optional("embeddings")
-            self.imageURL = try wire.required("image_url")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.strength = try wire.optional("strength")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.controlnetConditioningScale = try wire.optional("controlnet_conditioning_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.requestID = try wire.optional("request_id")
-            self.imageSize = try wire.optional("image_size")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.prompt = try wire.required("prompt")
-            self.syncMode = try wire.optional("sync_mode")
-            self.format = try wire.optional("format")
-            self.maskURL = try wire.required("mask_url")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.controlImageURL = try wire.required("control_image_url")
-            self.numImages = try wire.optional("num_images")
-            self.loras = try wire.optional("loras")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.controlnetConditioningScale, "controlnet_conditioning_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.format, "format")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.required(self.controlImageURL, "control_image_url")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("embeddings", \.embeddings),
+                .required("image_url", \.imageURL),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("strength", \.strength),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("request_id", \.requestID),
+                .optional("image_size", \.imageSize),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .required("prompt", \.prompt),
+                .optional("sync_mode", \.syncMode),
+                .optional("format", \.format),
+                .required("mask_url", \.maskURL),
+                .optional("expand_prompt", \.expandPrompt),
+                .required("control_image_url", \.controlImageURL),
+                .optional("num_images", \.numImages),
+                .optional("loras", \.loras),
+                .optional("num_inference_steps", \.numInferenceSteps),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2934,7 +2643,7 @@ public enum FastSDXLImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 65. Default: `25`.
@@ -3060,50 +2769,28 @@ public enum FastSDXLImageToImage {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.cropOutput = try wire.optional("crop_output")
-            self.preserveAspectRatio = try wire.optional("preserve_aspect_ratio")
-            self.requestID = try wire.optional("request_id")
-            self.numImages = try wire.optional("num_images")
-            self.imageSize = try wire.optional("image_size")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.embeddings = try wire.optional("embeddings")
-            self.seed = try wire.optional("seed")
-            self.format = try wire.optional("format")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.prompt = try wire.required("prompt")
-            self.loras = try wire.optional("loras")
-            self.imageURL = try wire.required("image_url")
-            self.syncMode = try wire.optional("sync_mode")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.cropOutput, "crop_output")
-            try wire.optional(self.preserveAspectRatio, "preserve_aspect_ratio")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("crop_output", \.cropOutput),
+                .optional("preserve_aspect_ratio", \.preserveAspectRatio),
+                .optional("request_id", \.requestID),
+                .optional("num_images", \.numImages),
+                .optional("image_size", \.imageSize),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("embeddings", \.embeddings),
+                .optional("seed", \.seed),
+                .optional("format", \.format),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .required("prompt", \.prompt),
+                .optional("loras", \.loras),
+                .required("image_url", \.imageURL),
+                .optional("sync_mode", \.syncMode),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3155,7 +2842,7 @@ public enum FastSDXLInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl/inpainting`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 65. Default: `25`.
@@ -3268,48 +2955,27 @@ public enum FastSDXLInpainting {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.requestID = try wire.optional("request_id")
-            self.numImages = try wire.optional("num_images")
-            self.imageSize = try wire.optional("image_size")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.embeddings = try wire.optional("embeddings")
-            self.seed = try wire.optional("seed")
-            self.format = try wire.optional("format")
-            self.maskURL = try wire.required("mask_url")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.prompt = try wire.required("prompt")
-            self.loras = try wire.optional("loras")
-            self.imageURL = try wire.required("image_url")
-            self.syncMode = try wire.optional("sync_mode")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.format, "format")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("request_id", \.requestID),
+                .optional("num_images", \.numImages),
+                .optional("image_size", \.imageSize),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("embeddings", \.embeddings),
+                .optional("seed", \.seed),
+                .optional("format", \.format),
+                .required("mask_url", \.maskURL),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .required("prompt", \.prompt),
+                .optional("loras", \.loras),
+                .required("image_url", \.imageURL),
+                .optional("sync_mode", \.syncMode),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3355,7 +3021,7 @@ public enum FireredImageEdit {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/firered-image-edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The editing instruction describing what changes to make to the image. Supports both English and Chinese instructions.
         public var prompt: String
         /// The size of the generated image. If None, uses the input image dimensions.
@@ -3426,36 +3092,21 @@ public enum FireredImageEdit {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .required("image_urls", \.imageURLs),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3481,7 +3132,7 @@ public enum FireredImageEdit {
     }
 
     /// The output of `fal-ai/firered-image-edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The edited image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -3501,22 +3152,14 @@ public enum FireredImageEdit {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -3537,7 +3180,7 @@ public enum FireredImageEditV11 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/firered-image-edit-v1.1`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The editing instruction describing what changes to make to the image. Supports both English and Chinese instructions.
         public var prompt: String
         /// The size of the generated image. If None, uses the input image dimensions.
@@ -3608,36 +3251,21 @@ public enum FireredImageEditV11 {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .required("image_urls", \.imageURLs),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3674,7 +3302,7 @@ public enum Florence2LargeCaptionToPhraseGrounding {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/florence-2-large/caption-to-phrase-grounding`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
         /// Text input for the task
@@ -3685,21 +3313,16 @@ public enum Florence2LargeCaptionToPhraseGrounding {
             self.textInput = textInput
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.textInput = try wire.required("text_input")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.textInput, "text_input")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("text_input", \.textInput),
+            ]
         }
     }
 
     /// The output of `fal-ai/florence-2-large/caption-to-phrase-grounding`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Results from the model
         public let results: BoundingBoxes
         /// Processed image
@@ -3710,20 +3333,15 @@ public enum Florence2LargeCaptionToPhraseGrounding {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.results = try wire.required("results")
-            self.image = try wire.optional("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.results, "results")
-            try wire.optional(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("results", \.results),
+                .optional("image", \.image),
+            ]
         }
     }
 
-    public struct BoundingBoxes: QueueModel, StructurallyEquatable {
+    public struct BoundingBoxes: WireModel {
         /// List of bounding boxes
         public let bboxes: [BoundingBox]
 
@@ -3731,18 +3349,14 @@ public enum Florence2LargeCaptionToPhraseGrounding {
             self.bboxes = bboxes
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.bboxes = try wire.required("bboxes")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.bboxes, "bboxes")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("bboxes", \.bboxes),
+            ]
         }
     }
 
-    public struct BoundingBox: QueueModel, StructurallyEquatable {
+    public struct BoundingBox: WireModel {
         /// X-coordinate of the top-left corner
         public let x: Double
         /// Y-coordinate of the top-left corner
@@ -3762,22 +3376,14 @@ public enum Florence2LargeCaptionToPhraseGrounding {
             self.label = label
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.x = try wire.required("x")
-            self.y = try wire.required("y")
-            self.w = try wire.required("w")
-            self.h = try wire.required("h")
-            self.label = try wire.required("label")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.x, "x")
-            try wire.required(self.y, "y")
-            try wire.required(self.w, "w")
-            try wire.required(self.h, "h")
-            try wire.required(self.label, "label")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("x", \.x),
+                .required("y", \.y),
+                .required("w", \.w),
+                .required("h", \.h),
+                .required("label", \.label),
+            ]
         }
     }
 }

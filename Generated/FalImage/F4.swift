@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Flux2LoRAGalleryDigitalComicArt.Input, Output == Flux2LoRAGalleryDigitalComicArt.Output {
     /// `fal-ai/flux-2-lora-gallery/digital-comic-art`.
@@ -42,7 +42,7 @@ public enum Flux2LoRAGalleryDigitalComicArt {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Digital Comic Art endpoint - Generate digital comic art style images
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate a digital comic art style image. Use 'd1g1t4l' trigger word for best results.
         public var prompt: String
         /// The size of the generated image.
@@ -110,34 +110,20 @@ public enum Flux2LoRAGalleryDigitalComicArt {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -165,7 +151,7 @@ public enum Flux2LoRAGalleryDigitalComicArt {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/digital-comic-art`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated digital comic art style images
         public let images: [Image]
         /// The seed used for generation
@@ -179,18 +165,12 @@ public enum Flux2LoRAGalleryDigitalComicArt {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -209,7 +189,7 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Face to Full Portrait endpoint - Generate full portrait from face
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the cropped face image.
         public var imageURLs: [FileInput]
         /// The prompt describing the full portrait to generate from the face.
@@ -281,36 +261,21 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.prompt = try wire.optional("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -338,7 +303,7 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/face-to-full-portrait`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated full portrait images from face
         public let images: [Image]
         /// The seed used for generation
@@ -352,18 +317,12 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -382,7 +341,7 @@ public enum Flux2LoRAGalleryHdrStyle {
     public typealias Image = AuraFlow.Image
 
     /// Input model for HDR Style endpoint - Generate HDR style images with vibrant colors
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an HDR style image. The trigger word 'Hyp3rRe4list1c' will be automatically prepended.
         public var prompt: String
         /// The size of the generated image.
@@ -450,34 +409,20 @@ public enum Flux2LoRAGalleryHdrStyle {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -505,7 +450,7 @@ public enum Flux2LoRAGalleryHdrStyle {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/hdr-style`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated HDR style images
         public let images: [Image]
         /// The seed used for generation
@@ -519,18 +464,12 @@ public enum Flux2LoRAGalleryHdrStyle {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -549,7 +488,7 @@ public enum Flux2LoRAGalleryMultipleAngles {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Multiple Angles endpoint - Camera control with precise adjustments using <sks> trigger word. Prompt is built automatically from slider values.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to adjust camera angle for.
         public var imageURLs: [FileInput]
         /// Horizontal rotation angle around the object in degrees. 0°=front view, 90°=right side, 180°=back view, 270°=left side, 360°=front view again.
@@ -633,40 +572,23 @@ public enum Flux2LoRAGalleryMultipleAngles {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.horizontalAngle = try wire.optional("horizontal_angle")
-            self.verticalAngle = try wire.optional("vertical_angle")
-            self.zoom = try wire.optional("zoom")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.horizontalAngle, "horizontal_angle")
-            try wire.optional(self.verticalAngle, "vertical_angle")
-            try wire.optional(self.zoom, "zoom")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("horizontal_angle", \.horizontalAngle),
+                .optional("vertical_angle", \.verticalAngle),
+                .optional("zoom", \.zoom),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -699,7 +621,7 @@ public enum Flux2LoRAGalleryMultipleAngles {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/multiple-angles`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated images with multiple camera angles
         public let images: [Image]
         /// The seed used for generation
@@ -713,18 +635,12 @@ public enum Flux2LoRAGalleryMultipleAngles {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -743,7 +659,7 @@ public enum Flux2LoRAGalleryRealism {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Realism endpoint - Generate realistic style images
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate a realistic image with natural lighting and authentic details.
         public var prompt: String
         /// The size of the generated image.
@@ -811,34 +727,20 @@ public enum Flux2LoRAGalleryRealism {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -866,7 +768,7 @@ public enum Flux2LoRAGalleryRealism {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/realism`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated realistic style images
         public let images: [Image]
         /// The seed used for generation
@@ -880,18 +782,12 @@ public enum Flux2LoRAGalleryRealism {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -910,7 +806,7 @@ public enum Flux2LoRAGallerySatelliteViewStyle {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Satellite View Style endpoint - Generate satellite/aerial view style images
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate a satellite/aerial view style image.
         public var prompt: String
         /// The size of the generated image.
@@ -978,34 +874,20 @@ public enum Flux2LoRAGallerySatelliteViewStyle {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1033,7 +915,7 @@ public enum Flux2LoRAGallerySatelliteViewStyle {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/satellite-view-style`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated satellite view style images
         public let images: [Image]
         /// The seed used for generation
@@ -1047,18 +929,12 @@ public enum Flux2LoRAGallerySatelliteViewStyle {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -1077,7 +953,7 @@ public enum Flux2LoRAGallerySepiaVintage {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Sepia Vintage Photography endpoint - Generate vintage sepia style images
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate a sepia vintage photography style image.
         public var prompt: String
         /// The size of the generated image.
@@ -1145,34 +1021,20 @@ public enum Flux2LoRAGallerySepiaVintage {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1200,7 +1062,7 @@ public enum Flux2LoRAGallerySepiaVintage {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/sepia-vintage`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated sepia vintage photography style images
         public let images: [Image]
         /// The seed used for generation
@@ -1214,18 +1076,12 @@ public enum Flux2LoRAGallerySepiaVintage {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -1244,7 +1100,7 @@ public enum Flux2LoRAGalleryVirtualTryon {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Virtual Try-on endpoint - Generate virtual try-on images
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URLs of the images for virtual try-on. Provide person image and clothing image.
         public var imageURLs: [FileInput]
         /// The prompt to generate a virtual try-on image.
@@ -1314,36 +1170,21 @@ public enum Flux2LoRAGalleryVirtualTryon {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1370,7 +1211,7 @@ public enum Flux2LoRAGalleryVirtualTryon {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/virtual-tryon`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated virtual try-on images
         public let images: [Image]
         /// The seed used for generation
@@ -1384,18 +1225,12 @@ public enum Flux2LoRAGalleryVirtualTryon {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -1416,7 +1251,7 @@ public enum Flux2Max {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2-max`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1460,26 +1295,16 @@ public enum Flux2Max {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.seed = try wire.optional("seed")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("seed", \.seed),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1515,7 +1340,7 @@ public enum Flux2MaxEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2-max/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image. If `auto`, the size will be determined by the model.
@@ -1563,28 +1388,17 @@ public enum Flux2MaxEdit {
             self.imageURLs = imageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.seed = try wire.optional("seed")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLs, "image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("seed", \.seed),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .required("image_urls", \.imageURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1690,7 +1504,7 @@ public enum FluxControlLoRACanny {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-control-lora-canny`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// URL of image to use for image-to-image generation.
@@ -1776,40 +1590,23 @@ public enum FluxControlLoRACanny {
             self.preprocessDepth = preprocessDepth
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.controlLoRAImageURL = try wire.required("control_lora_image_url")
-            self.controlLoRAStrength = try wire.optional("control_lora_strength")
-            self.preprocessDepth = try wire.optional("preprocess_depth")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.controlLoRAImageURL, "control_lora_image_url")
-            try wire.optional(self.controlLoRAStrength, "control_lora_strength")
-            try wire.optional(self.preprocessDepth, "preprocess_depth")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_url", \.imageURL),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .required("control_lora_image_url", \.controlLoRAImageURL),
+                .optional("control_lora_strength", \.controlLoRAStrength),
+                .optional("preprocess_depth", \.preprocessDepth),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1854,7 +1651,7 @@ public enum FluxControlLoRACannyImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-control-lora-canny/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// URL of image to use for inpainting. or img2img
@@ -1937,40 +1734,23 @@ public enum FluxControlLoRACannyImageToImage {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.controlLoRAImageURL = try wire.required("control_lora_image_url")
-            self.controlLoRAStrength = try wire.optional("control_lora_strength")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.controlLoRAImageURL, "control_lora_image_url")
-            try wire.optional(self.controlLoRAStrength, "control_lora_strength")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .required("control_lora_image_url", \.controlLoRAImageURL),
+                .optional("control_lora_strength", \.controlLoRAStrength),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2083,7 +1863,7 @@ public enum FluxDifferentialDiffusion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-differential-diffusion`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// URL of image to use as initial image.
@@ -2143,32 +1923,19 @@ public enum FluxDifferentialDiffusion {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.changeMapImageURL = try wire.required("change_map_image_url")
-            self.strength = try wire.optional("strength")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.changeMapImageURL, "change_map_image_url")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .required("change_map_image_url", \.changeMapImageURL),
+                .optional("strength", \.strength),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2208,7 +1975,7 @@ public enum FluxGeneral {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -2417,78 +2184,42 @@ public enum FluxGeneral {
             self.nagEnd = nagEnd
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.controlLoRAs = try wire.optional("control_loras")
-            self.controlnets = try wire.optional("controlnets")
-            self.controlnetUnions = try wire.optional("controlnet_unions")
-            self.ipAdapters = try wire.optional("ip_adapters")
-            self.easycontrols = try wire.optional("easycontrols")
-            self.fillImage = try wire.optional("fill_image")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.realCFGScale = try wire.optional("real_cfg_scale")
-            self.useRealCFG = try wire.optional("use_real_cfg")
-            self.useCFGZero = try wire.optional("use_cfg_zero")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.referenceImageURL = try wire.optional("reference_image_url")
-            self.referenceStrength = try wire.optional("reference_strength")
-            self.referenceStart = try wire.optional("reference_start")
-            self.referenceEnd = try wire.optional("reference_end")
-            self.baseShift = try wire.optional("base_shift")
-            self.maxShift = try wire.optional("max_shift")
-            self.outputFormat = try wire.optional("output_format")
-            self.useBetaSchedule = try wire.optional("use_beta_schedule")
-            self.sigmaSchedule = try wire.optional("sigma_schedule")
-            self.scheduler = try wire.optional("scheduler")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.nagScale = try wire.optional("nag_scale")
-            self.nagTau = try wire.optional("nag_tau")
-            self.nagAlpha = try wire.optional("nag_alpha")
-            self.nagEnd = try wire.optional("nag_end")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.controlLoRAs, "control_loras")
-            try wire.optional(self.controlnets, "controlnets")
-            try wire.optional(self.controlnetUnions, "controlnet_unions")
-            try wire.optional(self.ipAdapters, "ip_adapters")
-            try wire.optional(self.easycontrols, "easycontrols")
-            try wire.optional(self.fillImage, "fill_image")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.realCFGScale, "real_cfg_scale")
-            try wire.optional(self.useRealCFG, "use_real_cfg")
-            try wire.optional(self.useCFGZero, "use_cfg_zero")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.referenceImageURL, "reference_image_url")
-            try wire.optional(self.referenceStrength, "reference_strength")
-            try wire.optional(self.referenceStart, "reference_start")
-            try wire.optional(self.referenceEnd, "reference_end")
-            try wire.optional(self.baseShift, "base_shift")
-            try wire.optional(self.maxShift, "max_shift")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.useBetaSchedule, "use_beta_schedule")
-            try wire.optional(self.sigmaSchedule, "sigma_schedule")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.nagScale, "nag_scale")
-            try wire.optional(self.nagTau, "nag_tau")
-            try wire.optional(self.nagAlpha, "nag_alpha")
-            try wire.optional(self.nagEnd, "nag_end")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("control_loras", \.controlLoRAs),
+                .optional("controlnets", \.controlnets),
+                .optional("controlnet_unions", \.controlnetUnions),
+                .optional("ip_adapters", \.ipAdapters),
+                .optional("easycontrols", \.easycontrols),
+                .optional("fill_image", \.fillImage),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("real_cfg_scale", \.realCFGScale),
+                .optional("use_real_cfg", \.useRealCFG),
+                .optional("use_cfg_zero", \.useCFGZero),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("reference_image_url", \.referenceImageURL),
+                .optional("reference_strength", \.referenceStrength),
+                .optional("reference_start", \.referenceStart),
+                .optional("reference_end", \.referenceEnd),
+                .optional("base_shift", \.baseShift),
+                .optional("max_shift", \.maxShift),
+                .optional("output_format", \.outputFormat),
+                .optional("use_beta_schedule", \.useBetaSchedule),
+                .optional("sigma_schedule", \.sigmaSchedule),
+                .optional("scheduler", \.scheduler),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("nag_scale", \.nagScale),
+                .optional("nag_tau", \.nagTau),
+                .optional("nag_alpha", \.nagAlpha),
+                .optional("nag_end", \.nagEnd),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2541,7 +2272,7 @@ public enum FluxGeneral {
         }
     }
 
-    public struct ControlLoRAWeight: QueueModel, StructurallyEquatable {
+    public struct ControlLoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
         public var path: String
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
@@ -2563,20 +2294,13 @@ public enum FluxGeneral {
             self.preprocess = preprocess
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.scale = try wire.optional("scale")
-            self.controlImageURL = try wire.required("control_image_url")
-            self.preprocess = try wire.optional("preprocess")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.scale, "scale")
-            try wire.required(self.controlImageURL, "control_image_url")
-            try wire.optional(self.preprocess, "preprocess")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("scale", \.scale),
+                .required("control_image_url", \.controlImageURL),
+                .optional("preprocess", \.preprocess),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2606,7 +2330,7 @@ public enum FluxGeneral {
 
     /// Preprocess
     public struct Preprocess: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2617,7 +2341,7 @@ public enum FluxGeneral {
         public static var allCases: [Self] { [.canny, .depth, .noPreprocess] }
     }
 
-    public struct ControlNet: QueueModel, StructurallyEquatable {
+    public struct ControlNet: WireModel {
         /// URL or the path to the control net weights.
         public var path: String
         /// optional URL to the controlnet config.json file.
@@ -2668,30 +2392,18 @@ public enum FluxGeneral {
             self.endPercentage = endPercentage
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.configURL = try wire.optional("config_url")
-            self.variant = try wire.optional("variant")
-            self.controlImageURL = try wire.required("control_image_url")
-            self.maskImageURL = try wire.optional("mask_image_url")
-            self.maskThreshold = try wire.optional("mask_threshold")
-            self.conditioningScale = try wire.optional("conditioning_scale")
-            self.startPercentage = try wire.optional("start_percentage")
-            self.endPercentage = try wire.optional("end_percentage")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.configURL, "config_url")
-            try wire.optional(self.variant, "variant")
-            try wire.required(self.controlImageURL, "control_image_url")
-            try wire.optional(self.maskImageURL, "mask_image_url")
-            try wire.optional(self.maskThreshold, "mask_threshold")
-            try wire.optional(self.conditioningScale, "conditioning_scale")
-            try wire.optional(self.startPercentage, "start_percentage")
-            try wire.optional(self.endPercentage, "end_percentage")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("config_url", \.configURL),
+                .optional("variant", \.variant),
+                .required("control_image_url", \.controlImageURL),
+                .optional("mask_image_url", \.maskImageURL),
+                .optional("mask_threshold", \.maskThreshold),
+                .optional("conditioning_scale", \.conditioningScale),
+                .optional("start_percentage", \.startPercentage),
+                .optional("end_percentage", \.endPercentage),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2712,7 +2424,7 @@ public enum FluxGeneral {
         }
     }
 
-    public struct ControlNetUnion: QueueModel, StructurallyEquatable {
+    public struct ControlNetUnion: WireModel {
         /// URL or the path to the control net weights.
         public var path: String
         /// optional URL to the controlnet config.json file.
@@ -2729,20 +2441,13 @@ public enum FluxGeneral {
             self.controls = controls
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.configURL = try wire.optional("config_url")
-            self.variant = try wire.optional("variant")
-            self.controls = try wire.required("controls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.configURL, "config_url")
-            try wire.optional(self.variant, "variant")
-            try wire.required(self.controls, "controls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("config_url", \.configURL),
+                .optional("variant", \.variant),
+                .required("controls", \.controls),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -2752,7 +2457,7 @@ public enum FluxGeneral {
         }
     }
 
-    public struct ControlNetUnionInput: QueueModel, StructurallyEquatable {
+    public struct ControlNetUnionInput: WireModel {
         /// URL of the image to be used as the control image.
         public var controlImageURL: FileInput
         /// URL of the mask for the control image.
@@ -2802,26 +2507,16 @@ public enum FluxGeneral {
             self.endPercentage = endPercentage
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.controlImageURL = try wire.required("control_image_url")
-            self.maskImageURL = try wire.optional("mask_image_url")
-            self.controlMode = try wire.required("control_mode")
-            self.conditioningScale = try wire.optional("conditioning_scale")
-            self.maskThreshold = try wire.optional("mask_threshold")
-            self.startPercentage = try wire.optional("start_percentage")
-            self.endPercentage = try wire.optional("end_percentage")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.controlImageURL, "control_image_url")
-            try wire.optional(self.maskImageURL, "mask_image_url")
-            try wire.required(self.controlMode, "control_mode")
-            try wire.optional(self.conditioningScale, "conditioning_scale")
-            try wire.optional(self.maskThreshold, "mask_threshold")
-            try wire.optional(self.startPercentage, "start_percentage")
-            try wire.optional(self.endPercentage, "end_percentage")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("control_image_url", \.controlImageURL),
+                .optional("mask_image_url", \.maskImageURL),
+                .required("control_mode", \.controlMode),
+                .optional("conditioning_scale", \.conditioningScale),
+                .optional("mask_threshold", \.maskThreshold),
+                .optional("start_percentage", \.startPercentage),
+                .optional("end_percentage", \.endPercentage),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2844,7 +2539,7 @@ public enum FluxGeneral {
 
     /// Control Mode
     public struct ControlMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2859,7 +2554,7 @@ public enum FluxGeneral {
         public static var allCases: [Self] { [.canny, .tile, .depth, .blur, .pose, .gray, .lowQuality] }
     }
 
-    public struct IPAdapter: QueueModel, StructurallyEquatable {
+    public struct IPAdapter: WireModel {
         /// Hugging Face path to the IP-Adapter
         public var path: String
         /// Subfolder in which the ip_adapter weights exist
@@ -2907,32 +2602,19 @@ public enum FluxGeneral {
             self.scale = scale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.subfolder = try wire.optional("subfolder")
-            self.weightName = try wire.optional("weight_name")
-            self.imageEncoderPath = try wire.required("image_encoder_path")
-            self.imageEncoderSubfolder = try wire.optional("image_encoder_subfolder")
-            self.imageEncoderWeightName = try wire.optional("image_encoder_weight_name")
-            self.imageURL = try wire.required("image_url")
-            self.maskImageURL = try wire.optional("mask_image_url")
-            self.maskThreshold = try wire.optional("mask_threshold")
-            self.scale = try wire.required("scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.subfolder, "subfolder")
-            try wire.optional(self.weightName, "weight_name")
-            try wire.required(self.imageEncoderPath, "image_encoder_path")
-            try wire.optional(self.imageEncoderSubfolder, "image_encoder_subfolder")
-            try wire.optional(self.imageEncoderWeightName, "image_encoder_weight_name")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.maskImageURL, "mask_image_url")
-            try wire.optional(self.maskThreshold, "mask_threshold")
-            try wire.required(self.scale, "scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("subfolder", \.subfolder),
+                .optional("weight_name", \.weightName),
+                .required("image_encoder_path", \.imageEncoderPath),
+                .optional("image_encoder_subfolder", \.imageEncoderSubfolder),
+                .optional("image_encoder_weight_name", \.imageEncoderWeightName),
+                .required("image_url", \.imageURL),
+                .optional("mask_image_url", \.maskImageURL),
+                .optional("mask_threshold", \.maskThreshold),
+                .required("scale", \.scale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2947,7 +2629,7 @@ public enum FluxGeneral {
         }
     }
 
-    public struct EasyControlWeight: QueueModel, StructurallyEquatable {
+    public struct EasyControlWeight: WireModel {
         /// URL to safetensor weights of control method to be applied. Can also be one of `canny`, `depth`, `hedsketch`, `inpainting`, `pose`, `seg`, `subject`, `ghibli`
         public var controlMethodURL: String
         /// Scale for the control method.
@@ -2966,20 +2648,13 @@ public enum FluxGeneral {
             self.imageControlType = imageControlType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.controlMethodURL = try wire.required("control_method_url")
-            self.scale = try wire.optional("scale")
-            self.imageURL = try wire.required("image_url")
-            self.imageControlType = try wire.required("image_control_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.controlMethodURL, "control_method_url")
-            try wire.optional(self.scale, "scale")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.imageControlType, "image_control_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("control_method_url", \.controlMethodURL),
+                .optional("scale", \.scale),
+                .required("image_url", \.imageURL),
+                .required("image_control_type", \.imageControlType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2996,7 +2671,7 @@ public enum FluxGeneral {
 
     /// Image Control Type
     public struct ImageControlType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -3006,7 +2681,7 @@ public enum FluxGeneral {
         public static var allCases: [Self] { [.subject, .spatial] }
     }
 
-    public struct ImageFillInput: QueueModel, StructurallyEquatable {
+    public struct ImageFillInput: WireModel {
         /// URLs of images to be filled for redux prompting
         ///
         /// Default: `[]`.
@@ -3016,14 +2691,10 @@ public enum FluxGeneral {
             self.fillImageURL = fillImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.fillImageURL = try wire.optional("fill_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.fillImageURL, "fill_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("fill_image_url", \.fillImageURL),
+            ]
         }
     }
 
@@ -3048,7 +2719,7 @@ public enum FluxGeneral {
 
     /// Scheduler
     public struct Scheduler: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 

@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == FluxGeneralDifferentialDiffusion.Input, Output == FluxGeneralDifferentialDiffusion.Output {
     /// `fal-ai/flux-general/differential-diffusion`.
@@ -57,7 +57,7 @@ public enum FluxGeneralDifferentialDiffusion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general/differential-diffusion`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -280,84 +280,45 @@ public enum FluxGeneralDifferentialDiffusion {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.controlLoRAs = try wire.optional("control_loras")
-            self.controlnets = try wire.optional("controlnets")
-            self.controlnetUnions = try wire.optional("controlnet_unions")
-            self.ipAdapters = try wire.optional("ip_adapters")
-            self.easycontrols = try wire.optional("easycontrols")
-            self.fillImage = try wire.optional("fill_image")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.realCFGScale = try wire.optional("real_cfg_scale")
-            self.useRealCFG = try wire.optional("use_real_cfg")
-            self.useCFGZero = try wire.optional("use_cfg_zero")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.referenceImageURL = try wire.optional("reference_image_url")
-            self.referenceStrength = try wire.optional("reference_strength")
-            self.referenceStart = try wire.optional("reference_start")
-            self.referenceEnd = try wire.optional("reference_end")
-            self.baseShift = try wire.optional("base_shift")
-            self.maxShift = try wire.optional("max_shift")
-            self.outputFormat = try wire.optional("output_format")
-            self.useBetaSchedule = try wire.optional("use_beta_schedule")
-            self.sigmaSchedule = try wire.optional("sigma_schedule")
-            self.scheduler = try wire.optional("scheduler")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.nagScale = try wire.optional("nag_scale")
-            self.nagTau = try wire.optional("nag_tau")
-            self.nagAlpha = try wire.optional("nag_alpha")
-            self.nagEnd = try wire.optional("nag_end")
-            self.imageURL = try wire.required("image_url")
-            self.changeMapImageURL = try wire.required("change_map_image_url")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.controlLoRAs, "control_loras")
-            try wire.optional(self.controlnets, "controlnets")
-            try wire.optional(self.controlnetUnions, "controlnet_unions")
-            try wire.optional(self.ipAdapters, "ip_adapters")
-            try wire.optional(self.easycontrols, "easycontrols")
-            try wire.optional(self.fillImage, "fill_image")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.realCFGScale, "real_cfg_scale")
-            try wire.optional(self.useRealCFG, "use_real_cfg")
-            try wire.optional(self.useCFGZero, "use_cfg_zero")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.referenceImageURL, "reference_image_url")
-            try wire.optional(self.referenceStrength, "reference_strength")
-            try wire.optional(self.referenceStart, "reference_start")
-            try wire.optional(self.referenceEnd, "reference_end")
-            try wire.optional(self.baseShift, "base_shift")
-            try wire.optional(self.maxShift, "max_shift")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.useBetaSchedule, "use_beta_schedule")
-            try wire.optional(self.sigmaSchedule, "sigma_schedule")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.nagScale, "nag_scale")
-            try wire.optional(self.nagTau, "nag_tau")
-            try wire.optional(self.nagAlpha, "nag_alpha")
-            try wire.optional(self.nagEnd, "nag_end")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.changeMapImageURL, "change_map_image_url")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("control_loras", \.controlLoRAs),
+                .optional("controlnets", \.controlnets),
+                .optional("controlnet_unions", \.controlnetUnions),
+                .optional("ip_adapters", \.ipAdapters),
+                .optional("easycontrols", \.easycontrols),
+                .optional("fill_image", \.fillImage),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("real_cfg_scale", \.realCFGScale),
+                .optional("use_real_cfg", \.useRealCFG),
+                .optional("use_cfg_zero", \.useCFGZero),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("reference_image_url", \.referenceImageURL),
+                .optional("reference_strength", \.referenceStrength),
+                .optional("reference_start", \.referenceStart),
+                .optional("reference_end", \.referenceEnd),
+                .optional("base_shift", \.baseShift),
+                .optional("max_shift", \.maxShift),
+                .optional("output_format", \.outputFormat),
+                .optional("use_beta_schedule", \.useBetaSchedule),
+                .optional("sigma_schedule", \.sigmaSchedule),
+                .optional("scheduler", \.scheduler),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("nag_scale", \.nagScale),
+                .optional("nag_tau", \.nagTau),
+                .optional("nag_alpha", \.nagAlpha),
+                .optional("nag_end", \.nagEnd),
+                .required("image_url", \.imageURL),
+                .required("change_map_image_url", \.changeMapImageURL),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -442,7 +403,7 @@ public enum FluxGeneralImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -661,82 +622,44 @@ public enum FluxGeneralImageToImage {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.controlLoRAs = try wire.optional("control_loras")
-            self.controlnets = try wire.optional("controlnets")
-            self.controlnetUnions = try wire.optional("controlnet_unions")
-            self.ipAdapters = try wire.optional("ip_adapters")
-            self.easycontrols = try wire.optional("easycontrols")
-            self.fillImage = try wire.optional("fill_image")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.realCFGScale = try wire.optional("real_cfg_scale")
-            self.useRealCFG = try wire.optional("use_real_cfg")
-            self.useCFGZero = try wire.optional("use_cfg_zero")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.referenceImageURL = try wire.optional("reference_image_url")
-            self.referenceStrength = try wire.optional("reference_strength")
-            self.referenceStart = try wire.optional("reference_start")
-            self.referenceEnd = try wire.optional("reference_end")
-            self.baseShift = try wire.optional("base_shift")
-            self.maxShift = try wire.optional("max_shift")
-            self.outputFormat = try wire.optional("output_format")
-            self.useBetaSchedule = try wire.optional("use_beta_schedule")
-            self.sigmaSchedule = try wire.optional("sigma_schedule")
-            self.scheduler = try wire.optional("scheduler")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.nagScale = try wire.optional("nag_scale")
-            self.nagTau = try wire.optional("nag_tau")
-            self.nagAlpha = try wire.optional("nag_alpha")
-            self.nagEnd = try wire.optional("nag_end")
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.controlLoRAs, "control_loras")
-            try wire.optional(self.controlnets, "controlnets")
-            try wire.optional(self.controlnetUnions, "controlnet_unions")
-            try wire.optional(self.ipAdapters, "ip_adapters")
-            try wire.optional(self.easycontrols, "easycontrols")
-            try wire.optional(self.fillImage, "fill_image")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.realCFGScale, "real_cfg_scale")
-            try wire.optional(self.useRealCFG, "use_real_cfg")
-            try wire.optional(self.useCFGZero, "use_cfg_zero")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.referenceImageURL, "reference_image_url")
-            try wire.optional(self.referenceStrength, "reference_strength")
-            try wire.optional(self.referenceStart, "reference_start")
-            try wire.optional(self.referenceEnd, "reference_end")
-            try wire.optional(self.baseShift, "base_shift")
-            try wire.optional(self.maxShift, "max_shift")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.useBetaSchedule, "use_beta_schedule")
-            try wire.optional(self.sigmaSchedule, "sigma_schedule")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.nagScale, "nag_scale")
-            try wire.optional(self.nagTau, "nag_tau")
-            try wire.optional(self.nagAlpha, "nag_alpha")
-            try wire.optional(self.nagEnd, "nag_end")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("control_loras", \.controlLoRAs),
+                .optional("controlnets", \.controlnets),
+                .optional("controlnet_unions", \.controlnetUnions),
+                .optional("ip_adapters", \.ipAdapters),
+                .optional("easycontrols", \.easycontrols),
+                .optional("fill_image", \.fillImage),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("real_cfg_scale", \.realCFGScale),
+                .optional("use_real_cfg", \.useRealCFG),
+                .optional("use_cfg_zero", \.useCFGZero),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("reference_image_url", \.referenceImageURL),
+                .optional("reference_strength", \.referenceStrength),
+                .optional("reference_start", \.referenceStart),
+                .optional("reference_end", \.referenceEnd),
+                .optional("base_shift", \.baseShift),
+                .optional("max_shift", \.maxShift),
+                .optional("output_format", \.outputFormat),
+                .optional("use_beta_schedule", \.useBetaSchedule),
+                .optional("sigma_schedule", \.sigmaSchedule),
+                .optional("scheduler", \.scheduler),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("nag_scale", \.nagScale),
+                .optional("nag_tau", \.nagTau),
+                .optional("nag_alpha", \.nagAlpha),
+                .optional("nag_end", \.nagEnd),
+                .required("image_url", \.imageURL),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -821,7 +744,7 @@ public enum FluxGeneralInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general/inpainting`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1044,84 +967,45 @@ public enum FluxGeneralInpainting {
             self.maskURL = maskURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.controlLoRAs = try wire.optional("control_loras")
-            self.controlnets = try wire.optional("controlnets")
-            self.controlnetUnions = try wire.optional("controlnet_unions")
-            self.ipAdapters = try wire.optional("ip_adapters")
-            self.easycontrols = try wire.optional("easycontrols")
-            self.fillImage = try wire.optional("fill_image")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.realCFGScale = try wire.optional("real_cfg_scale")
-            self.useRealCFG = try wire.optional("use_real_cfg")
-            self.useCFGZero = try wire.optional("use_cfg_zero")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.referenceImageURL = try wire.optional("reference_image_url")
-            self.referenceStrength = try wire.optional("reference_strength")
-            self.referenceStart = try wire.optional("reference_start")
-            self.referenceEnd = try wire.optional("reference_end")
-            self.baseShift = try wire.optional("base_shift")
-            self.maxShift = try wire.optional("max_shift")
-            self.outputFormat = try wire.optional("output_format")
-            self.useBetaSchedule = try wire.optional("use_beta_schedule")
-            self.sigmaSchedule = try wire.optional("sigma_schedule")
-            self.scheduler = try wire.optional("scheduler")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.nagScale = try wire.optional("nag_scale")
-            self.nagTau = try wire.optional("nag_tau")
-            self.nagAlpha = try wire.optional("nag_alpha")
-            self.nagEnd = try wire.optional("nag_end")
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-            self.maskURL = try wire.required("mask_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.controlLoRAs, "control_loras")
-            try wire.optional(self.controlnets, "controlnets")
-            try wire.optional(self.controlnetUnions, "controlnet_unions")
-            try wire.optional(self.ipAdapters, "ip_adapters")
-            try wire.optional(self.easycontrols, "easycontrols")
-            try wire.optional(self.fillImage, "fill_image")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.realCFGScale, "real_cfg_scale")
-            try wire.optional(self.useRealCFG, "use_real_cfg")
-            try wire.optional(self.useCFGZero, "use_cfg_zero")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.referenceImageURL, "reference_image_url")
-            try wire.optional(self.referenceStrength, "reference_strength")
-            try wire.optional(self.referenceStart, "reference_start")
-            try wire.optional(self.referenceEnd, "reference_end")
-            try wire.optional(self.baseShift, "base_shift")
-            try wire.optional(self.maxShift, "max_shift")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.useBetaSchedule, "use_beta_schedule")
-            try wire.optional(self.sigmaSchedule, "sigma_schedule")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.nagScale, "nag_scale")
-            try wire.optional(self.nagTau, "nag_tau")
-            try wire.optional(self.nagAlpha, "nag_alpha")
-            try wire.optional(self.nagEnd, "nag_end")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
-            try wire.required(self.maskURL, "mask_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("control_loras", \.controlLoRAs),
+                .optional("controlnets", \.controlnets),
+                .optional("controlnet_unions", \.controlnetUnions),
+                .optional("ip_adapters", \.ipAdapters),
+                .optional("easycontrols", \.easycontrols),
+                .optional("fill_image", \.fillImage),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("real_cfg_scale", \.realCFGScale),
+                .optional("use_real_cfg", \.useRealCFG),
+                .optional("use_cfg_zero", \.useCFGZero),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("reference_image_url", \.referenceImageURL),
+                .optional("reference_strength", \.referenceStrength),
+                .optional("reference_start", \.referenceStart),
+                .optional("reference_end", \.referenceEnd),
+                .optional("base_shift", \.baseShift),
+                .optional("max_shift", \.maxShift),
+                .optional("output_format", \.outputFormat),
+                .optional("use_beta_schedule", \.useBetaSchedule),
+                .optional("sigma_schedule", \.sigmaSchedule),
+                .optional("scheduler", \.scheduler),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("nag_scale", \.nagScale),
+                .optional("nag_tau", \.nagTau),
+                .optional("nag_alpha", \.nagAlpha),
+                .optional("nag_end", \.nagEnd),
+                .required("image_url", \.imageURL),
+                .optional("strength", \.strength),
+                .required("mask_url", \.maskURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1205,7 +1089,7 @@ public enum FluxGeneralRfInversion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general/rf-inversion`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image with
         public var prompt: String
         /// The size of the generated image.
@@ -1428,84 +1312,45 @@ public enum FluxGeneralRfInversion {
             self.reverseGuidanceSchedule = reverseGuidanceSchedule
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.controlLoRAs = try wire.optional("control_loras")
-            self.controlnets = try wire.optional("controlnets")
-            self.controlnetUnions = try wire.optional("controlnet_unions")
-            self.easycontrols = try wire.optional("easycontrols")
-            self.fillImage = try wire.optional("fill_image")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.useCFGZero = try wire.optional("use_cfg_zero")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.referenceImageURL = try wire.optional("reference_image_url")
-            self.referenceStrength = try wire.optional("reference_strength")
-            self.referenceStart = try wire.optional("reference_start")
-            self.referenceEnd = try wire.optional("reference_end")
-            self.baseShift = try wire.optional("base_shift")
-            self.maxShift = try wire.optional("max_shift")
-            self.outputFormat = try wire.optional("output_format")
-            self.useBetaSchedule = try wire.optional("use_beta_schedule")
-            self.sigmaSchedule = try wire.optional("sigma_schedule")
-            self.scheduler = try wire.optional("scheduler")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.nagScale = try wire.optional("nag_scale")
-            self.nagTau = try wire.optional("nag_tau")
-            self.nagAlpha = try wire.optional("nag_alpha")
-            self.nagEnd = try wire.optional("nag_end")
-            self.imageURL = try wire.required("image_url")
-            self.controllerGuidanceForward = try wire.optional("controller_guidance_forward")
-            self.controllerGuidanceReverse = try wire.optional("controller_guidance_reverse")
-            self.reverseGuidanceStart = try wire.optional("reverse_guidance_start")
-            self.reverseGuidanceEnd = try wire.optional("reverse_guidance_end")
-            self.reverseGuidanceSchedule = try wire.optional("reverse_guidance_schedule")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.controlLoRAs, "control_loras")
-            try wire.optional(self.controlnets, "controlnets")
-            try wire.optional(self.controlnetUnions, "controlnet_unions")
-            try wire.optional(self.easycontrols, "easycontrols")
-            try wire.optional(self.fillImage, "fill_image")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.useCFGZero, "use_cfg_zero")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.referenceImageURL, "reference_image_url")
-            try wire.optional(self.referenceStrength, "reference_strength")
-            try wire.optional(self.referenceStart, "reference_start")
-            try wire.optional(self.referenceEnd, "reference_end")
-            try wire.optional(self.baseShift, "base_shift")
-            try wire.optional(self.maxShift, "max_shift")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.useBetaSchedule, "use_beta_schedule")
-            try wire.optional(self.sigmaSchedule, "sigma_schedule")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.nagScale, "nag_scale")
-            try wire.optional(self.nagTau, "nag_tau")
-            try wire.optional(self.nagAlpha, "nag_alpha")
-            try wire.optional(self.nagEnd, "nag_end")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.controllerGuidanceForward, "controller_guidance_forward")
-            try wire.optional(self.controllerGuidanceReverse, "controller_guidance_reverse")
-            try wire.optional(self.reverseGuidanceStart, "reverse_guidance_start")
-            try wire.optional(self.reverseGuidanceEnd, "reverse_guidance_end")
-            try wire.optional(self.reverseGuidanceSchedule, "reverse_guidance_schedule")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("control_loras", \.controlLoRAs),
+                .optional("controlnets", \.controlnets),
+                .optional("controlnet_unions", \.controlnetUnions),
+                .optional("easycontrols", \.easycontrols),
+                .optional("fill_image", \.fillImage),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("use_cfg_zero", \.useCFGZero),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("reference_image_url", \.referenceImageURL),
+                .optional("reference_strength", \.referenceStrength),
+                .optional("reference_start", \.referenceStart),
+                .optional("reference_end", \.referenceEnd),
+                .optional("base_shift", \.baseShift),
+                .optional("max_shift", \.maxShift),
+                .optional("output_format", \.outputFormat),
+                .optional("use_beta_schedule", \.useBetaSchedule),
+                .optional("sigma_schedule", \.sigmaSchedule),
+                .optional("scheduler", \.scheduler),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("nag_scale", \.nagScale),
+                .optional("nag_tau", \.nagTau),
+                .optional("nag_alpha", \.nagAlpha),
+                .optional("nag_end", \.nagEnd),
+                .required("image_url", \.imageURL),
+                .optional("controller_guidance_forward", \.controllerGuidanceForward),
+                .optional("controller_guidance_reverse", \.controllerGuidanceReverse),
+                .optional("reverse_guidance_start", \.reverseGuidanceStart),
+                .optional("reverse_guidance_end", \.reverseGuidanceEnd),
+                .optional("reverse_guidance_schedule", \.reverseGuidanceSchedule),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1563,7 +1408,7 @@ public enum FluxGeneralRfInversion {
 
     /// Reverse Guidance Schedule
     public struct ReverseGuidanceSchedule: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1590,7 +1435,7 @@ public enum FluxKontextDev {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-kontext/dev`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image.
         public var prompt: String
         /// The URL of the image to edit.
@@ -1663,34 +1508,20 @@ public enum FluxKontextDev {
             self.resolutionMode = resolutionMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-            self.resolutionMode = try wire.optional("resolution_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.resolutionMode, "resolution_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+                .optional("resolution_mode", \.resolutionMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1716,7 +1547,7 @@ public enum FluxKontextDev {
 
     /// Resolution Mode
     public struct ResolutionMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1755,7 +1586,7 @@ public enum FluxKontextLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-kontext-lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to edit.
         ///
         /// Max width: 14142px, Max height: 14142px, Timeout: 20s
@@ -1835,36 +1666,21 @@ public enum FluxKontextLoRA {
             self.resolutionMode = resolutionMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.loras = try wire.optional("loras")
-            self.acceleration = try wire.optional("acceleration")
-            self.resolutionMode = try wire.optional("resolution_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.resolutionMode, "resolution_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("loras", \.loras),
+                .optional("acceleration", \.acceleration),
+                .optional("resolution_mode", \.resolutionMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1906,7 +1722,7 @@ public enum FluxKontextLoRAInpaint {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-kontext-lora/inpaint`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to be inpainted.
         public var imageURL: FileInput
         /// The prompt for the image to image task.
@@ -1989,40 +1805,23 @@ public enum FluxKontextLoRAInpaint {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.loras = try wire.optional("loras")
-            self.acceleration = try wire.optional("acceleration")
-            self.referenceImageURL = try wire.required("reference_image_url")
-            self.maskURL = try wire.required("mask_url")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.required(self.referenceImageURL, "reference_image_url")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("loras", \.loras),
+                .optional("acceleration", \.acceleration),
+                .required("reference_image_url", \.referenceImageURL),
+                .required("mask_url", \.maskURL),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2066,7 +1865,7 @@ public enum FluxKontextLoRATextToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-kontext-lora/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -2137,34 +1936,20 @@ public enum FluxKontextLoRATextToImage {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.loras = try wire.optional("loras")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("loras", \.loras),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2243,7 +2028,7 @@ public enum FluxKreaLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-krea-lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -2314,34 +2099,20 @@ public enum FluxKreaLoRA {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2385,7 +2156,7 @@ public enum FluxKreaLoRAImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-krea-lora/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -2464,38 +2235,22 @@ public enum FluxKreaLoRAImageToImage {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+                .required("image_url", \.imageURL),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2540,7 +2295,7 @@ public enum FluxKreaLoRAInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-krea-lora/inpainting`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -2623,40 +2378,23 @@ public enum FluxKreaLoRAInpainting {
             self.maskURL = maskURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-            self.maskURL = try wire.required("mask_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
-            try wire.required(self.maskURL, "mask_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+                .required("image_url", \.imageURL),
+                .optional("strength", \.strength),
+                .required("mask_url", \.maskURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2757,7 +2495,7 @@ public enum FluxLoRACanny {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-lora-canny`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -2830,36 +2568,21 @@ public enum FluxLoRACanny {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2902,7 +2625,7 @@ public enum FluxLoRADepth {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-lora-depth`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -2975,36 +2698,21 @@ public enum FluxLoRADepth {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3048,7 +2756,7 @@ public enum FluxLoRAFill {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-lora-fill`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         ///
         /// Default: `""`.
@@ -3143,44 +2851,25 @@ public enum FluxLoRAFill {
             self.resizeToOriginal = resizeToOriginal
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.required("mask_url")
-            self.pasteBack = try wire.optional("paste_back")
-            self.fillImage = try wire.optional("fill_image")
-            self.resizeToOriginal = try wire.optional("resize_to_original")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.optional(self.pasteBack, "paste_back")
-            try wire.optional(self.fillImage, "fill_image")
-            try wire.optional(self.resizeToOriginal, "resize_to_original")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+                .required("image_url", \.imageURL),
+                .required("mask_url", \.maskURL),
+                .optional("paste_back", \.pasteBack),
+                .optional("fill_image", \.fillImage),
+                .optional("resize_to_original", \.resizeToOriginal),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3208,7 +2897,7 @@ public enum FluxLoRAFill {
         }
     }
 
-    public struct ImageFillInput: QueueModel, StructurallyEquatable {
+    public struct ImageFillInput: WireModel {
         /// URLs of images to be filled into the masked area.
         public var fillImageURL: FillImageURL?
         /// Uses the provided fill image in context with the base image to fill in more faithfully. Will increase price.
@@ -3226,18 +2915,12 @@ public enum FluxLoRAFill {
             self.usePrompt = usePrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.fillImageURL = try wire.optional("fill_image_url")
-            self.inContextFill = try wire.optional("in_context_fill")
-            self.usePrompt = try wire.optional("use_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.fillImageURL, "fill_image_url")
-            try wire.optional(self.inContextFill, "in_context_fill")
-            try wire.optional(self.usePrompt, "use_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("fill_image_url", \.fillImageURL),
+                .optional("in_context_fill", \.inContextFill),
+                .optional("use_prompt", \.usePrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == FluxProKontext.Input, Output == FluxProKontext.Output {
     /// `fal-ai/flux-pro/kontext`.
@@ -41,7 +41,7 @@ public enum FluxProKontext {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/flux-pro/kontext`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -103,32 +103,19 @@ public enum FluxProKontext {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("enhance_prompt", \.enhancePrompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -151,7 +138,7 @@ public enum FluxProKontext {
 
     /// Safety Tolerance
     public struct SafetyTolerance: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -166,7 +153,7 @@ public enum FluxProKontext {
     }
 
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -184,7 +171,7 @@ public enum FluxProKontext {
     }
 
     /// The output of `fal-ai/flux-pro/kontext`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -204,22 +191,14 @@ public enum FluxProKontext {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -258,7 +237,7 @@ public enum FluxProKontextMaxMulti {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/kontext/max/multi`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -318,32 +297,19 @@ public enum FluxProKontextMaxMulti {
             self.imageURLs = imageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.required(self.imageURLs, "image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("enhance_prompt", \.enhancePrompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .required("image_urls", \.imageURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -381,7 +347,7 @@ public enum FluxProKontextMaxTextToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/kontext/max/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -439,30 +405,18 @@ public enum FluxProKontextMaxTextToImage {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("enhance_prompt", \.enhancePrompt),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -537,7 +491,7 @@ public enum FluxProV11 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -588,28 +542,17 @@ public enum FluxProV11 {
             self.enhancePrompt = enhancePrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("enhance_prompt", \.enhancePrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -647,7 +590,7 @@ public enum FluxProV11Redux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1/redux`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         ///
         /// Default: `""`.
@@ -717,34 +660,20 @@ public enum FluxProV11Redux {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("enhance_prompt", \.enhancePrompt),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -786,7 +715,7 @@ public enum FluxProV11Ultra {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1-ultra`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -853,34 +782,20 @@ public enum FluxProV11Ultra {
             self.raw = raw
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.imagePromptStrength = try wire.optional("image_prompt_strength")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.raw = try wire.optional("raw")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.imagePromptStrength, "image_prompt_strength")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.raw, "raw")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("enhance_prompt", \.enhancePrompt),
+                .optional("image_url", \.imageURL),
+                .optional("image_prompt_strength", \.imagePromptStrength),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("raw", \.raw),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -922,7 +837,7 @@ public enum FluxProV11Ultra {
         }
 
         public struct Preset: OpenStringEnum {
-            public var rawValue: String
+            public let rawValue: String
 
             public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -957,7 +872,7 @@ public enum FluxProV11UltraFinetuned {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1-ultra-finetuned`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -1036,38 +951,22 @@ public enum FluxProV11UltraFinetuned {
             self.finetuneStrength = finetuneStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.imagePromptStrength = try wire.optional("image_prompt_strength")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.raw = try wire.optional("raw")
-            self.finetuneID = try wire.required("finetune_id")
-            self.finetuneStrength = try wire.required("finetune_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.imagePromptStrength, "image_prompt_strength")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.raw, "raw")
-            try wire.required(self.finetuneID, "finetune_id")
-            try wire.required(self.finetuneStrength, "finetune_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("enhance_prompt", \.enhancePrompt),
+                .optional("image_url", \.imageURL),
+                .optional("image_prompt_strength", \.imagePromptStrength),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("raw", \.raw),
+                .required("finetune_id", \.finetuneID),
+                .required("finetune_strength", \.finetuneStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1108,7 +1007,7 @@ public enum FluxProV11UltraRedux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1-ultra/redux`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         ///
         /// Default: `""`.
@@ -1177,34 +1076,20 @@ public enum FluxProV11UltraRedux {
             self.raw = raw
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-            self.imageURL = try wire.required("image_url")
-            self.imagePromptStrength = try wire.optional("image_prompt_strength")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.raw = try wire.optional("raw")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.imagePromptStrength, "image_prompt_strength")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.raw, "raw")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("enhance_prompt", \.enhancePrompt),
+                .required("image_url", \.imageURL),
+                .optional("image_prompt_strength", \.imagePromptStrength),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("raw", \.raw),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1244,7 +1129,7 @@ public enum FluxProV1Fill {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1/fill`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to fill the masked part of the image.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -1297,30 +1182,18 @@ public enum FluxProV1Fill {
             self.maskURL = maskURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.required("mask_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.maskURL, "mask_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("enhance_prompt", \.enhancePrompt),
+                .required("image_url", \.imageURL),
+                .required("mask_url", \.maskURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1355,7 +1228,7 @@ public enum FluxProV1FillFinetuned {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1/fill-finetuned`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to fill the masked part of the image.
         public var prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -1420,34 +1293,20 @@ public enum FluxProV1FillFinetuned {
             self.finetuneStrength = finetuneStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.required("mask_url")
-            self.finetuneID = try wire.required("finetune_id")
-            self.finetuneStrength = try wire.required("finetune_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.required(self.finetuneID, "finetune_id")
-            try wire.required(self.finetuneStrength, "finetune_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("enhance_prompt", \.enhancePrompt),
+                .required("image_url", \.imageURL),
+                .required("mask_url", \.maskURL),
+                .required("finetune_id", \.finetuneID),
+                .required("finetune_strength", \.finetuneStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1482,7 +1341,7 @@ public enum FluxPulid {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pulid`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// URL of image to use for inpainting.
@@ -1562,38 +1421,22 @@ public enum FluxPulid {
             self.maxSequenceLength = maxSequenceLength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURL = try wire.required("reference_image_url")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.syncMode = try wire.optional("sync_mode")
-            self.startStep = try wire.optional("start_step")
-            self.trueCFG = try wire.optional("true_cfg")
-            self.idWeight = try wire.optional("id_weight")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.maxSequenceLength = try wire.optional("max_sequence_length")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURL, "reference_image_url")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.startStep, "start_step")
-            try wire.optional(self.trueCFG, "true_cfg")
-            try wire.optional(self.idWeight, "id_weight")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.maxSequenceLength, "max_sequence_length")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("reference_image_url", \.referenceImageURL),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("sync_mode", \.syncMode),
+                .optional("start_step", \.startStep),
+                .optional("true_cfg", \.trueCFG),
+                .optional("id_weight", \.idWeight),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("max_sequence_length", \.maxSequenceLength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1624,7 +1467,7 @@ public enum FluxPulid {
 
     /// Max Sequence Length
     public struct MaxSequenceLength: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1722,7 +1565,7 @@ public enum FluxSubject {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-subject`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// URL of image of the subject
@@ -1784,32 +1627,19 @@ public enum FluxSubject {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1845,7 +1675,7 @@ public enum FluxVisionUpscaler {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/flux-vision-upscaler`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to upscale.
         public var imageURL: FileInput
         /// The upscale factor (1-4x).
@@ -1889,26 +1719,16 @@ public enum FluxVisionUpscaler {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.upscaleFactor = try wire.optional("upscale_factor")
-            self.seed = try wire.optional("seed")
-            self.creativity = try wire.optional("creativity")
-            self.guidance = try wire.optional("guidance")
-            self.steps = try wire.optional("steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.upscaleFactor, "upscale_factor")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.creativity, "creativity")
-            try wire.optional(self.guidance, "guidance")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("upscale_factor", \.upscaleFactor),
+                .optional("seed", \.seed),
+                .optional("creativity", \.creativity),
+                .optional("guidance", \.guidance),
+                .optional("steps", \.steps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1931,7 +1751,7 @@ public enum FluxVisionUpscaler {
     }
 
     /// The output of `fal-ai/flux-vision-upscaler`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL of the generated image.
         public let image: Image
         /// The seed used to generate the image.
@@ -1948,20 +1768,13 @@ public enum FluxVisionUpscaler {
             self.caption = caption
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-            self.timings = try wire.required("timings")
-            self.caption = try wire.required("caption")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.caption, "caption")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("seed", \.seed),
+                .required("timings", \.timings),
+                .required("caption", \.caption),
+            ]
         }
     }
 }
@@ -1979,7 +1792,7 @@ public enum FooocusImagePrompt {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/fooocus/image-prompt`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
@@ -2141,68 +1954,37 @@ public enum FooocusImagePrompt {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.styles = try wire.optional("styles")
-            self.performance = try wire.optional("performance")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.sharpness = try wire.optional("sharpness")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numImages = try wire.optional("num_images")
-            self.loras = try wire.optional("loras")
-            self.refinerModel = try wire.optional("refiner_model")
-            self.refinerSwitch = try wire.optional("refiner_switch")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.seed = try wire.optional("seed")
-            self.imagePrompt1 = try wire.required("image_prompt_1")
-            self.imagePrompt2 = try wire.optional("image_prompt_2")
-            self.imagePrompt3 = try wire.optional("image_prompt_3")
-            self.imagePrompt4 = try wire.optional("image_prompt_4")
-            self.inpaintImageURL = try wire.optional("inpaint_image_url")
-            self.maskImageURL = try wire.optional("mask_image_url")
-            self.inpaintMode = try wire.optional("inpaint_mode")
-            self.inpaintAdditionalPrompt = try wire.optional("inpaint_additional_prompt")
-            self.outpaintSelections = try wire.optional("outpaint_selections")
-            self.mixingImagePromptAndInpaint = try wire.optional("mixing_image_prompt_and_inpaint")
-            self.uovImageURL = try wire.optional("uov_image_url")
-            self.uovMethod = try wire.optional("uov_method")
-            self.mixingImagePromptAndVaryUpscale = try wire.optional("mixing_image_prompt_and_vary_upscale")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.styles, "styles")
-            try wire.optional(self.performance, "performance")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.sharpness, "sharpness")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.refinerModel, "refiner_model")
-            try wire.optional(self.refinerSwitch, "refiner_switch")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.imagePrompt1, "image_prompt_1")
-            try wire.optional(self.imagePrompt2, "image_prompt_2")
-            try wire.optional(self.imagePrompt3, "image_prompt_3")
-            try wire.optional(self.imagePrompt4, "image_prompt_4")
-            try wire.optional(self.inpaintImageURL, "inpaint_image_url")
-            try wire.optional(self.maskImageURL, "mask_image_url")
-            try wire.optional(self.inpaintMode, "inpaint_mode")
-            try wire.optional(self.inpaintAdditionalPrompt, "inpaint_additional_prompt")
-            try wire.optional(self.outpaintSelections, "outpaint_selections")
-            try wire.optional(self.mixingImagePromptAndInpaint, "mixing_image_prompt_and_inpaint")
-            try wire.optional(self.uovImageURL, "uov_image_url")
-            try wire.optional(self.uovMethod, "uov_method")
-            try wire.optional(self.mixingImagePromptAndVaryUpscale, "mixing_image_prompt_and_vary_upscale")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("styles", \.styles),
+                .optional("performance", \.performance),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sharpness", \.sharpness),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_images", \.numImages),
+                .optional("loras", \.loras),
+                .optional("refiner_model", \.refinerModel),
+                .optional("refiner_switch", \.refinerSwitch),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("seed", \.seed),
+                .required("image_prompt_1", \.imagePrompt1),
+                .optional("image_prompt_2", \.imagePrompt2),
+                .optional("image_prompt_3", \.imagePrompt3),
+                .optional("image_prompt_4", \.imagePrompt4),
+                .optional("inpaint_image_url", \.inpaintImageURL),
+                .optional("mask_image_url", \.maskImageURL),
+                .optional("inpaint_mode", \.inpaintMode),
+                .optional("inpaint_additional_prompt", \.inpaintAdditionalPrompt),
+                .optional("outpaint_selections", \.outpaintSelections),
+                .optional("mixing_image_prompt_and_inpaint", \.mixingImagePromptAndInpaint),
+                .optional("uov_image_url", \.uovImageURL),
+                .optional("uov_method", \.uovMethod),
+                .optional("mixing_image_prompt_and_vary_upscale", \.mixingImagePromptAndVaryUpscale),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2242,7 +2024,7 @@ public enum FooocusImagePrompt {
     }
 
     public struct StylesItem: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2529,7 +2311,7 @@ public enum FooocusImagePrompt {
 
     /// Performance
     public struct Performance: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2543,7 +2325,7 @@ public enum FooocusImagePrompt {
 
     /// Refiner Model
     public struct RefinerModel: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2553,7 +2335,7 @@ public enum FooocusImagePrompt {
         public static var allCases: [Self] { [.noRefinerModel, .realisticVisionV60B1V51VAESafetensors] }
     }
 
-    public struct ImagePrompt: QueueModel, StructurallyEquatable {
+    public struct ImagePrompt: WireModel {
         /// Default: `.imagePrompt`.
         public var type: TypeModel?
         public var imageURL: String?
@@ -2569,20 +2351,13 @@ public enum FooocusImagePrompt {
             self.weight = weight
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.type = try wire.optional("type")
-            self.imageURL = try wire.optional("image_url")
-            self.stopAt = try wire.optional("stop_at")
-            self.weight = try wire.optional("weight")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.type, "type")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.stopAt, "stop_at")
-            try wire.optional(self.weight, "weight")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("type", \.type),
+                .optional("image_url", \.imageURL),
+                .optional("stop_at", \.stopAt),
+                .optional("weight", \.weight),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2602,7 +2377,7 @@ public enum FooocusImagePrompt {
 
     /// Type
     public struct TypeModel: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2616,7 +2391,7 @@ public enum FooocusImagePrompt {
 
     /// Inpaint Mode
     public struct InpaintMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2628,7 +2403,7 @@ public enum FooocusImagePrompt {
     }
 
     public struct OutpaintSelectionsItem: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2642,7 +2417,7 @@ public enum FooocusImagePrompt {
 
     /// UOV Method
     public struct UovMethod: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2657,7 +2432,7 @@ public enum FooocusImagePrompt {
     }
 
     /// The output of `fal-ai/fooocus/image-prompt`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image file info.
         public let images: [Image]
         /// The time taken for the generation process.
@@ -2671,18 +2446,12 @@ public enum FooocusImagePrompt {
             self.hasNSFWConcepts = hasNSFWConcepts
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+            ]
         }
     }
 }
@@ -2709,7 +2478,7 @@ public enum FooocusInpaint {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/fooocus/inpaint`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
@@ -2905,76 +2674,41 @@ public enum FooocusInpaint {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.styles = try wire.optional("styles")
-            self.performance = try wire.optional("performance")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.sharpness = try wire.optional("sharpness")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numImages = try wire.optional("num_images")
-            self.loras = try wire.optional("loras")
-            self.refinerModel = try wire.optional("refiner_model")
-            self.refinerSwitch = try wire.optional("refiner_switch")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.seed = try wire.optional("seed")
-            self.inpaintImageURL = try wire.required("inpaint_image_url")
-            self.maskImageURL = try wire.optional("mask_image_url")
-            self.inpaintMode = try wire.optional("inpaint_mode")
-            self.inpaintAdditionalPrompt = try wire.optional("inpaint_additional_prompt")
-            self.outpaintSelections = try wire.optional("outpaint_selections")
-            self.overrideInpaintOptions = try wire.optional("override_inpaint_options")
-            self.inpaintDisableInitialLatent = try wire.optional("inpaint_disable_initial_latent")
-            self.inpaintEngine = try wire.optional("inpaint_engine")
-            self.inpaintStrength = try wire.optional("inpaint_strength")
-            self.inpaintRespectiveField = try wire.optional("inpaint_respective_field")
-            self.inpaintErodeOrDilate = try wire.optional("inpaint_erode_or_dilate")
-            self.invertMask = try wire.optional("invert_mask")
-            self.imagePrompt1 = try wire.optional("image_prompt_1")
-            self.imagePrompt2 = try wire.optional("image_prompt_2")
-            self.imagePrompt3 = try wire.optional("image_prompt_3")
-            self.imagePrompt4 = try wire.optional("image_prompt_4")
-            self.mixingImagePromptAndInpaint = try wire.optional("mixing_image_prompt_and_inpaint")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.styles, "styles")
-            try wire.optional(self.performance, "performance")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.sharpness, "sharpness")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.refinerModel, "refiner_model")
-            try wire.optional(self.refinerSwitch, "refiner_switch")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.inpaintImageURL, "inpaint_image_url")
-            try wire.optional(self.maskImageURL, "mask_image_url")
-            try wire.optional(self.inpaintMode, "inpaint_mode")
-            try wire.optional(self.inpaintAdditionalPrompt, "inpaint_additional_prompt")
-            try wire.optional(self.outpaintSelections, "outpaint_selections")
-            try wire.optional(self.overrideInpaintOptions, "override_inpaint_options")
-            try wire.optional(self.inpaintDisableInitialLatent, "inpaint_disable_initial_latent")
-            try wire.optional(self.inpaintEngine, "inpaint_engine")
-            try wire.optional(self.inpaintStrength, "inpaint_strength")
-            try wire.optional(self.inpaintRespectiveField, "inpaint_respective_field")
-            try wire.optional(self.inpaintErodeOrDilate, "inpaint_erode_or_dilate")
-            try wire.optional(self.invertMask, "invert_mask")
-            try wire.optional(self.imagePrompt1, "image_prompt_1")
-            try wire.optional(self.imagePrompt2, "image_prompt_2")
-            try wire.optional(self.imagePrompt3, "image_prompt_3")
-            try wire.optional(self.imagePrompt4, "image_prompt_4")
-            try wire.optional(self.mixingImagePromptAndInpaint, "mixing_image_prompt_and_inpaint")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("styles", \.styles),
+                .optional("performance", \.performance),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sharpness", \.sharpness),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_images", \.numImages),
+                .optional("loras", \.loras),
+                .optional("refiner_model", \.refinerModel),
+                .optional("refiner_switch", \.refinerSwitch),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("seed", \.seed),
+                .required("inpaint_image_url", \.inpaintImageURL),
+                .optional("mask_image_url", \.maskImageURL),
+                .optional("inpaint_mode", \.inpaintMode),
+                .optional("inpaint_additional_prompt", \.inpaintAdditionalPrompt),
+                .optional("outpaint_selections", \.outpaintSelections),
+                .optional("override_inpaint_options", \.overrideInpaintOptions),
+                .optional("inpaint_disable_initial_latent", \.inpaintDisableInitialLatent),
+                .optional("inpaint_engine", \.inpaintEngine),
+                .optional("inpaint_strength", \.inpaintStrength),
+                .optional("inpaint_respective_field", \.inpaintRespectiveField),
+                .optional("inpaint_erode_or_dilate", \.inpaintErodeOrDilate),
+                .optional("invert_mask", \.invertMask),
+                .optional("image_prompt_1", \.imagePrompt1),
+                .optional("image_prompt_2", \.imagePrompt2),
+                .optional("image_prompt_3", \.imagePrompt3),
+                .optional("image_prompt_4", \.imagePrompt4),
+                .optional("mixing_image_prompt_and_inpaint", \.mixingImagePromptAndInpaint),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3023,7 +2757,7 @@ public enum FooocusInpaint {
 
     /// Inpaint Engine
     public struct InpaintEngine: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -3057,7 +2791,7 @@ public enum FooocusUpscaleOrVary {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/fooocus/upscale-or-vary`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
@@ -3187,56 +2921,31 @@ public enum FooocusUpscaleOrVary {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.styles = try wire.optional("styles")
-            self.performance = try wire.optional("performance")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.sharpness = try wire.optional("sharpness")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numImages = try wire.optional("num_images")
-            self.loras = try wire.optional("loras")
-            self.refinerModel = try wire.optional("refiner_model")
-            self.refinerSwitch = try wire.optional("refiner_switch")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.seed = try wire.optional("seed")
-            self.uovImageURL = try wire.required("uov_image_url")
-            self.uovMethod = try wire.optional("uov_method")
-            self.imagePrompt1 = try wire.optional("image_prompt_1")
-            self.imagePrompt2 = try wire.optional("image_prompt_2")
-            self.imagePrompt3 = try wire.optional("image_prompt_3")
-            self.imagePrompt4 = try wire.optional("image_prompt_4")
-            self.mixingImagePromptAndVaryUpscale = try wire.optional("mixing_image_prompt_and_vary_upscale")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.styles, "styles")
-            try wire.optional(self.performance, "performance")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.sharpness, "sharpness")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.refinerModel, "refiner_model")
-            try wire.optional(self.refinerSwitch, "refiner_switch")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.uovImageURL, "uov_image_url")
-            try wire.optional(self.uovMethod, "uov_method")
-            try wire.optional(self.imagePrompt1, "image_prompt_1")
-            try wire.optional(self.imagePrompt2, "image_prompt_2")
-            try wire.optional(self.imagePrompt3, "image_prompt_3")
-            try wire.optional(self.imagePrompt4, "image_prompt_4")
-            try wire.optional(self.mixingImagePromptAndVaryUpscale, "mixing_image_prompt_and_vary_upscale")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("styles", \.styles),
+                .optional("performance", \.performance),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sharpness", \.sharpness),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_images", \.numImages),
+                .optional("loras", \.loras),
+                .optional("refiner_model", \.refinerModel),
+                .optional("refiner_switch", \.refinerSwitch),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("seed", \.seed),
+                .required("uov_image_url", \.uovImageURL),
+                .optional("uov_method", \.uovMethod),
+                .optional("image_prompt_1", \.imagePrompt1),
+                .optional("image_prompt_2", \.imagePrompt2),
+                .optional("image_prompt_3", \.imagePrompt3),
+                .optional("image_prompt_4", \.imagePrompt4),
+                .optional("mixing_image_prompt_and_vary_upscale", \.mixingImagePromptAndVaryUpscale),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -21,7 +21,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Gemini25FlashImage.Input, Output == Gemini25FlashImage.Output {
     /// `fal-ai/gemini-25-flash-image`.
@@ -36,7 +36,7 @@ public enum Gemini25FlashImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-25-flash-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -88,28 +88,17 @@ public enum Gemini25FlashImage {
             self.limitGenerations = limitGenerations
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-            self.limitGenerations = try wire.optional("limit_generations")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.limitGenerations, "limit_generations")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("sync_mode", \.syncMode),
+                .optional("limit_generations", \.limitGenerations),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -132,7 +121,7 @@ public enum Gemini25FlashImage {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -151,7 +140,7 @@ public enum Gemini25FlashImage {
     }
 
     /// The output of `fal-ai/gemini-25-flash-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -162,16 +151,11 @@ public enum Gemini25FlashImage {
             self.description = description
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("description", \.description),
+            ]
         }
     }
 }
@@ -189,7 +173,7 @@ public enum Gemini25FlashImageEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-25-flash-image/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -245,30 +229,18 @@ public enum Gemini25FlashImageEdit {
             self.limitGenerations = limitGenerations
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-            self.imageURLs = try wire.required("image_urls")
-            self.limitGenerations = try wire.optional("limit_generations")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.limitGenerations, "limit_generations")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("sync_mode", \.syncMode),
+                .required("image_urls", \.imageURLs),
+                .optional("limit_generations", \.limitGenerations),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -290,7 +262,7 @@ public enum Gemini25FlashImageEdit {
     }
 
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -310,7 +282,7 @@ public enum Gemini25FlashImageEdit {
     }
 
     /// The output of `fal-ai/gemini-25-flash-image/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The edited images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -321,16 +293,11 @@ public enum Gemini25FlashImageEdit {
             self.description = description
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("description", \.description),
+            ]
         }
     }
 }
@@ -350,7 +317,7 @@ public enum Gemini31FlashImagePreview {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-3.1-flash-image-preview`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -424,36 +391,21 @@ public enum Gemini31FlashImagePreview {
             self.thinkingLevel = thinkingLevel
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.limitGenerations = try wire.optional("limit_generations")
-            self.enableWebSearch = try wire.optional("enable_web_search")
-            self.thinkingLevel = try wire.optional("thinking_level")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.limitGenerations, "limit_generations")
-            try wire.optional(self.enableWebSearch, "enable_web_search")
-            try wire.optional(self.thinkingLevel, "thinking_level")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("sync_mode", \.syncMode),
+                .optional("system_prompt", \.systemPrompt),
+                .optional("resolution", \.resolution),
+                .optional("limit_generations", \.limitGenerations),
+                .optional("enable_web_search", \.enableWebSearch),
+                .optional("thinking_level", \.thinkingLevel),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -479,7 +431,7 @@ public enum Gemini31FlashImagePreview {
     }
 
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -504,7 +456,7 @@ public enum Gemini31FlashImagePreview {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -517,7 +469,7 @@ public enum Gemini31FlashImagePreview {
     }
 
     public struct ThinkingLevel: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -546,7 +498,7 @@ public enum Gemini31FlashImagePreviewEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-3.1-flash-image-preview/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -624,38 +576,22 @@ public enum Gemini31FlashImagePreviewEdit {
             self.thinkingLevel = thinkingLevel
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-            self.imageURLs = try wire.required("image_urls")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.limitGenerations = try wire.optional("limit_generations")
-            self.enableWebSearch = try wire.optional("enable_web_search")
-            self.thinkingLevel = try wire.optional("thinking_level")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.limitGenerations, "limit_generations")
-            try wire.optional(self.enableWebSearch, "enable_web_search")
-            try wire.optional(self.thinkingLevel, "thinking_level")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("sync_mode", \.syncMode),
+                .required("image_urls", \.imageURLs),
+                .optional("system_prompt", \.systemPrompt),
+                .optional("resolution", \.resolution),
+                .optional("limit_generations", \.limitGenerations),
+                .optional("enable_web_search", \.enableWebSearch),
+                .optional("thinking_level", \.thinkingLevel),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -697,7 +633,7 @@ public enum Gemini3ProImagePreview {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-3-pro-image-preview`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -767,34 +703,20 @@ public enum Gemini3ProImagePreview {
             self.enableWebSearch = enableWebSearch
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.limitGenerations = try wire.optional("limit_generations")
-            self.enableWebSearch = try wire.optional("enable_web_search")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.limitGenerations, "limit_generations")
-            try wire.optional(self.enableWebSearch, "enable_web_search")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("sync_mode", \.syncMode),
+                .optional("system_prompt", \.systemPrompt),
+                .optional("resolution", \.resolution),
+                .optional("limit_generations", \.limitGenerations),
+                .optional("enable_web_search", \.enableWebSearch),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -821,7 +743,7 @@ public enum Gemini3ProImagePreview {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -850,7 +772,7 @@ public enum Gemini3ProImagePreviewEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-3-pro-image-preview/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -924,36 +846,21 @@ public enum Gemini3ProImagePreviewEdit {
             self.enableWebSearch = enableWebSearch
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-            self.imageURLs = try wire.required("image_urls")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.limitGenerations = try wire.optional("limit_generations")
-            self.enableWebSearch = try wire.optional("enable_web_search")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.limitGenerations, "limit_generations")
-            try wire.optional(self.enableWebSearch, "enable_web_search")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("sync_mode", \.syncMode),
+                .required("image_urls", \.imageURLs),
+                .optional("system_prompt", \.systemPrompt),
+                .optional("resolution", \.resolution),
+                .optional("limit_generations", \.limitGenerations),
+                .optional("enable_web_search", \.enableWebSearch),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -991,7 +898,7 @@ public enum Genfocus {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/genfocus`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to refocus.
         public var imageURL: FileInput
         /// The [x, y] coordinates of the focus point as fractions of image dimensions (0.0 to 1.0). For example, [0.5, 0.5] means center. If not provided, the center of the image is used. Must contain exactly two elements.
@@ -1047,30 +954,18 @@ public enum Genfocus {
             self.targetLongSide = targetLongSide
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.focusPoint = try wire.optional("focus_point")
-            self.blurStrength = try wire.optional("blur_strength")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.targetLongSide = try wire.optional("target_long_side")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.focusPoint, "focus_point")
-            try wire.optional(self.blurStrength, "blur_strength")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.targetLongSide, "target_long_side")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("focus_point", \.focusPoint),
+                .optional("blur_strength", \.blurStrength),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("target_long_side", \.targetLongSide),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1094,7 +989,7 @@ public enum Genfocus {
     }
 
     /// The output of `fal-ai/genfocus`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image(s).
         public let images: [Image]
         public let timings: [String: Double]
@@ -1114,22 +1009,14 @@ public enum Genfocus {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -1148,7 +1035,7 @@ public enum GenfocusAllInFocus {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/genfocus/all-in-focus`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to deblur and restore to all-in-focus.
         public var imageURL: FileInput
         /// The number of inference steps to perform. Lower values are faster but may reduce quality.
@@ -1192,26 +1079,16 @@ public enum GenfocusAllInFocus {
             self.targetLongSide = targetLongSide
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.targetLongSide = try wire.optional("target_long_side")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.targetLongSide, "target_long_side")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("target_long_side", \.targetLongSide),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1243,7 +1120,7 @@ public enum Ghiblify {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/ghiblify`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to upscale.
         public var imageURL: FileInput
         /// The seed to use for the upscale. If not provided, a random seed will be used.
@@ -1259,18 +1136,12 @@ public enum Ghiblify {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1280,7 +1151,7 @@ public enum Ghiblify {
     }
 
     /// The output of `fal-ai/ghiblify`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL of the generated image.
         public let image: Image
 
@@ -1288,14 +1159,10 @@ public enum Ghiblify {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -1312,7 +1179,7 @@ public enum GlmImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/glm-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation.
         public var prompt: String
         /// Output image size.
@@ -1374,32 +1241,19 @@ public enum GlmImage {
             self.enablePromptExpansion = enablePromptExpansion
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1454,7 +1308,7 @@ public enum GlmImage {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyEquatable {
+        public struct Custom: WireModel {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -1469,16 +1323,11 @@ public enum GlmImage {
                 self.height = height
             }
 
-            public init(from decoder: any Decoder) throws {
-                let wire = try WireDecoder(decoder)
-                self.width = try wire.optional("width")
-                self.height = try wire.optional("height")
-            }
-
-            public func encode(to encoder: any Encoder) throws {
-                var wire = WireEncoder(encoder)
-                try wire.optional(self.width, "width")
-                try wire.optional(self.height, "height")
+            public static var wireFields: [WireField<Self>] {
+                [
+                    .optional("width", \.width),
+                    .optional("height", \.height),
+                ]
             }
 
             /// The values the service uses for fields left unset.
@@ -1496,7 +1345,7 @@ public enum GlmImage {
         }
 
         public struct Preset: OpenStringEnum {
-            public var rawValue: String
+            public let rawValue: String
 
             public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1516,7 +1365,7 @@ public enum GlmImage {
     }
 
     /// The output of `fal-ai/glm-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// List of URLs to the generated images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1536,22 +1385,14 @@ public enum GlmImage {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -1571,7 +1412,7 @@ public enum GlmImageImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/glm-image/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation.
         public var prompt: String
         /// Output image size.
@@ -1637,34 +1478,20 @@ public enum GlmImageImageToImage {
             self.imageURLs = imageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.required(self.imageURLs, "image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .required("image_urls", \.imageURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1702,7 +1529,7 @@ public enum GptImage15 {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1.5`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
@@ -1750,26 +1577,16 @@ public enum GptImage15 {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.background = try wire.optional("background")
-            self.quality = try wire.optional("quality")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.background, "background")
-            try wire.optional(self.quality, "quality")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("background", \.background),
+                .optional("quality", \.quality),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1792,7 +1609,7 @@ public enum GptImage15 {
 
     /// Image Size
     public struct ImageSize: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1805,7 +1622,7 @@ public enum GptImage15 {
 
     /// Background
     public struct Background: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1818,7 +1635,7 @@ public enum GptImage15 {
 
     /// Quality
     public struct Quality: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1830,7 +1647,7 @@ public enum GptImage15 {
     }
 
     /// The output of `fal-ai/gpt-image-1.5`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated images.
         public let images: [ImageFile]
 
@@ -1838,14 +1655,10 @@ public enum GptImage15 {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1866,7 +1679,7 @@ public enum GptImage15Edit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1.5/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
@@ -1928,32 +1741,19 @@ public enum GptImage15Edit {
             self.maskImageURL = maskImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.background = try wire.optional("background")
-            self.quality = try wire.optional("quality")
-            self.inputFidelity = try wire.optional("input_fidelity")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.maskImageURL = try wire.optional("mask_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.background, "background")
-            try wire.optional(self.quality, "quality")
-            try wire.optional(self.inputFidelity, "input_fidelity")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.maskImageURL, "mask_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("background", \.background),
+                .optional("quality", \.quality),
+                .optional("input_fidelity", \.inputFidelity),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("mask_image_url", \.maskImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1977,7 +1777,7 @@ public enum GptImage15Edit {
 
     /// Image Size
     public struct ImageSize: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1991,7 +1791,7 @@ public enum GptImage15Edit {
 
     /// Input Fidelity
     public struct InputFidelity: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2019,7 +1819,7 @@ public enum GptImage1EditImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1/edit-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for image generation
         ///
         /// At least 2 characters.
@@ -2077,30 +1877,18 @@ public enum GptImage1EditImage {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.background = try wire.optional("background")
-            self.quality = try wire.optional("quality")
-            self.inputFidelity = try wire.optional("input_fidelity")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.background, "background")
-            try wire.optional(self.quality, "quality")
-            try wire.optional(self.inputFidelity, "input_fidelity")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("background", \.background),
+                .optional("quality", \.quality),
+                .optional("input_fidelity", \.inputFidelity),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2124,7 +1912,7 @@ public enum GptImage1EditImage {
 
     /// Quality
     public struct Quality: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2154,7 +1942,7 @@ public enum GptImage1Mini {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1-mini`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for image generation
         ///
         /// At least 2 characters.
@@ -2202,26 +1990,16 @@ public enum GptImage1Mini {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.background = try wire.optional("background")
-            self.quality = try wire.optional("quality")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.background, "background")
-            try wire.optional(self.quality, "quality")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("background", \.background),
+                .optional("quality", \.quality),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2260,7 +2038,7 @@ public enum GptImage1MiniEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1-mini/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for image generation
         ///
         /// At least 2 characters.
@@ -2312,28 +2090,17 @@ public enum GptImage1MiniEdit {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.background = try wire.optional("background")
-            self.quality = try wire.optional("quality")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.background, "background")
-            try wire.optional(self.quality, "quality")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("background", \.background),
+                .optional("quality", \.quality),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -19,7 +19,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == HidreamE11.Input, Output == HidreamE11.Output {
     /// `fal-ai/hidream-e1-1`.
@@ -35,7 +35,7 @@ public enum HidreamE11 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-e1-1`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The description of the target image after your edits have been made. Leave this blank to allow the model to use its own imagination.
         public var targetImageDescription: String?
         /// The prompt to generate an image from.
@@ -110,36 +110,21 @@ public enum HidreamE11 {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.targetImageDescription = try wire.optional("target_image_description")
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageURL = try wire.required("image_url")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.imageGuidanceScale = try wire.optional("image_guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.targetImageDescription, "target_image_description")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.imageGuidanceScale, "image_guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("target_image_description", \.targetImageDescription),
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("image_url", \.imageURL),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("image_guidance_scale", \.imageGuidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -180,7 +165,7 @@ public enum HidreamI1Dev {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-i1-dev`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -239,30 +224,18 @@ public enum HidreamI1Dev {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -300,7 +273,7 @@ public enum HidreamI1Fast {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-i1-fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -359,30 +332,18 @@ public enum HidreamI1Fast {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -420,7 +381,7 @@ public enum HidreamI1Full {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-i1-full`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -492,34 +453,20 @@ public enum HidreamI1Full {
             self.loras = loras
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.loras, "loras")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("loras", \.loras),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -544,7 +491,7 @@ public enum HidreamI1Full {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyEquatable {
+    public struct LoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
         public var path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
@@ -561,18 +508,12 @@ public enum HidreamI1Full {
             self.scale = scale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.weightName = try wire.optional("weight_name")
-            self.scale = try wire.optional("scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.weightName, "weight_name")
-            try wire.optional(self.scale, "scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("weight_name", \.weightName),
+                .optional("scale", \.scale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -602,7 +543,7 @@ public enum HidreamI1FullImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-i1-full/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -682,38 +623,22 @@ public enum HidreamI1FullImageToImage {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.loras = try wire.optional("loras")
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.loras, "loras")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("loras", \.loras),
+                .required("image_url", \.imageURL),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -741,7 +666,7 @@ public enum HidreamI1FullImageToImage {
     }
 
     /// The output of `fal-ai/hidream-i1-full/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated images
         public let images: [Image]
         public let timings: [String: Double]
@@ -761,22 +686,14 @@ public enum HidreamI1FullImageToImage {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -794,7 +711,7 @@ public enum HidreamO1Image {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/hidream-o1-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
@@ -862,34 +779,20 @@ public enum HidreamO1Image {
             self.keepOriginalAspect = keepOriginalAspect
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURLs = try wire.optional("reference_image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.keepOriginalAspect = try wire.optional("keep_original_aspect")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.keepOriginalAspect, "keep_original_aspect")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("reference_image_urls", \.referenceImageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("keep_original_aspect", \.keepOriginalAspect),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -915,7 +818,7 @@ public enum HidreamO1Image {
     }
 
     /// The output of `fal-ai/hidream-o1-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated images.
         public let images: [ImageFile]
         /// The seed used for generation.
@@ -935,22 +838,14 @@ public enum HidreamO1Image {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .required("prompt", \.prompt),
+                .required("timings", \.timings),
+            ]
         }
     }
 }
@@ -970,7 +865,7 @@ public enum HidreamO1ImageDev {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/hidream-o1-image/dev`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
@@ -1040,34 +935,20 @@ public enum HidreamO1ImageDev {
             self.keepOriginalAspect = keepOriginalAspect
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURLs = try wire.optional("reference_image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.keepOriginalAspect = try wire.optional("keep_original_aspect")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.keepOriginalAspect, "keep_original_aspect")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("reference_image_urls", \.referenceImageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("keep_original_aspect", \.keepOriginalAspect),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1108,7 +989,7 @@ public enum HidreamO1ImageDevEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/hidream-o1-image/dev/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
@@ -1178,34 +1059,20 @@ public enum HidreamO1ImageDevEdit {
             self.keepOriginalAspect = keepOriginalAspect
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURLs = try wire.required("reference_image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.keepOriginalAspect = try wire.optional("keep_original_aspect")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.keepOriginalAspect, "keep_original_aspect")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("reference_image_urls", \.referenceImageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("keep_original_aspect", \.keepOriginalAspect),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1247,7 +1114,7 @@ public enum HidreamO1ImageEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/hidream-o1-image/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
@@ -1317,34 +1184,20 @@ public enum HidreamO1ImageEdit {
             self.keepOriginalAspect = keepOriginalAspect
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURLs = try wire.required("reference_image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.keepOriginalAspect = try wire.optional("keep_original_aspect")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.keepOriginalAspect, "keep_original_aspect")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("reference_image_urls", \.referenceImageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("keep_original_aspect", \.keepOriginalAspect),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1384,7 +1237,7 @@ public enum HunyuanImageV21TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan-image/v2.1/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to guide the image generation away from certain concepts.
@@ -1458,36 +1311,21 @@ public enum HunyuanImageV21TextToImage {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.useReprompt = try wire.optional("use_reprompt")
-            self.useRefiner = try wire.optional("use_refiner")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.syncMode = try wire.optional("sync_mode")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.useReprompt, "use_reprompt")
-            try wire.optional(self.useRefiner, "use_refiner")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_images", \.numImages),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("use_reprompt", \.useReprompt),
+                .optional("use_refiner", \.useRefiner),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("sync_mode", \.syncMode),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1515,7 +1353,7 @@ public enum HunyuanImageV21TextToImage {
     }
 
     /// The output of `fal-ai/hunyuan-image/v2.1/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// A list of the generated images.
         public let images: [Image]
         /// The base seed used for the generation process.
@@ -1526,16 +1364,11 @@ public enum HunyuanImageV21TextToImage {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1555,7 +1388,7 @@ public enum HunyuanImageV3InstructEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan-image/v3/instruct/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to generate an image from.
         public var prompt: String
         /// The desired size of the generated image. If auto, image size will be determined by the model.
@@ -1609,30 +1442,18 @@ public enum HunyuanImageV3InstructEdit {
             self.imageURLs = imageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.syncMode = try wire.optional("sync_mode")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_images", \.numImages),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("sync_mode", \.syncMode),
+                .optional("output_format", \.outputFormat),
+                .required("image_urls", \.imageURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1670,7 +1491,7 @@ public enum HunyuanImageV3InstructTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan-image/v3/instruct/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to generate an image from.
         public var prompt: String
         /// The desired size of the generated image. If auto, image size will be determined by the model.
@@ -1720,28 +1541,17 @@ public enum HunyuanImageV3InstructTextToImage {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.syncMode = try wire.optional("sync_mode")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_images", \.numImages),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("sync_mode", \.syncMode),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1779,7 +1589,7 @@ public enum HunyuanImageV3TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan-image/v3/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt for image-to-image.
         public var prompt: String
         /// The negative prompt to guide the image generation away from certain concepts.
@@ -1847,34 +1657,20 @@ public enum HunyuanImageV3TextToImage {
             self.enablePromptExpansion = enablePromptExpansion
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.syncMode = try wire.optional("sync_mode")
-            self.outputFormat = try wire.optional("output_format")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_images", \.numImages),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("sync_mode", \.syncMode),
+                .optional("output_format", \.outputFormat),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1912,7 +1708,7 @@ public enum HunyuanWorld {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan_world`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to convert to a panorama.
         public var imageURL: FileInput
         /// The prompt to use for the panorama generation.
@@ -1923,21 +1719,16 @@ public enum HunyuanWorld {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 
     /// The output of `fal-ai/hunyuan_world`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated panorama image.
         public let image: Image
 
@@ -1945,14 +1736,10 @@ public enum HunyuanWorld {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -1970,7 +1757,7 @@ public enum HyWuEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hy-wu-edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the desired edit. Supports both English and Chinese. Use specific instructions like 'Replace the clothing on figure 1 with the outfit from figure 2'.
         public var prompt: String
         /// URLs of input images for editing. Typically 2 images: the base image and the reference image. Supports up to 3 images.
@@ -2030,32 +1817,19 @@ public enum HyWuEdit {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-            self.enableThinking = try wire.optional("enable_thinking")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableThinking, "enable_thinking")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+                .optional("enable_thinking", \.enableThinking),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2079,7 +1853,7 @@ public enum HyWuEdit {
     }
 
     /// The output of `fal-ai/hy-wu-edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// A list of the generated/edited images.
         public let images: [Image]
         /// The seed used for generation.
@@ -2095,18 +1869,12 @@ public enum HyWuEdit {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.timings = try wire.optional("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .optional("timings", \.timings),
+            ]
         }
     }
 }

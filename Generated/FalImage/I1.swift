@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == IPAdapterFaceID.Input, Output == IPAdapterFaceID.Output {
     /// `fal-ai/ip-adapter-face-id`.
@@ -41,7 +41,7 @@ public enum IPAdapterFaceID {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/ip-adapter-face-id`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The model type to use. 1_5 is the default and is recommended for most use cases.
         ///
         /// Default: `._1x5V1`.
@@ -133,40 +133,23 @@ public enum IPAdapterFaceID {
             self.baseSDXLModelRepo = baseSDXLModelRepo
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelType = try wire.optional("model_type")
-            self.prompt = try wire.required("prompt")
-            self.faceImageURL = try wire.optional("face_image_url")
-            self.faceImagesDataURL = try wire.optional("face_images_data_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.numSamples = try wire.optional("num_samples")
-            self.width = try wire.optional("width")
-            self.height = try wire.optional("height")
-            self.faceIDDetSize = try wire.optional("face_id_det_size")
-            self.base1x5ModelRepo = try wire.optional("base_1_5_model_repo")
-            self.baseSDXLModelRepo = try wire.optional("base_sdxl_model_repo")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.modelType, "model_type")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.faceImageURL, "face_image_url")
-            try wire.optional(self.faceImagesDataURL, "face_images_data_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.numSamples, "num_samples")
-            try wire.optional(self.width, "width")
-            try wire.optional(self.height, "height")
-            try wire.optional(self.faceIDDetSize, "face_id_det_size")
-            try wire.optional(self.base1x5ModelRepo, "base_1_5_model_repo")
-            try wire.optional(self.baseSDXLModelRepo, "base_sdxl_model_repo")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("model_type", \.modelType),
+                .required("prompt", \.prompt),
+                .optional("face_image_url", \.faceImageURL),
+                .optional("face_images_data_url", \.faceImagesDataURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_samples", \.numSamples),
+                .optional("width", \.width),
+                .optional("height", \.height),
+                .optional("face_id_det_size", \.faceIDDetSize),
+                .optional("base_1_5_model_repo", \.base1x5ModelRepo),
+                .optional("base_sdxl_model_repo", \.baseSDXLModelRepo),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -197,7 +180,7 @@ public enum IPAdapterFaceID {
 
     /// Model Type
     public struct ModelType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -227,7 +210,7 @@ public enum IclightV2 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/iclight-v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// Negative Prompt for the image
@@ -337,50 +320,28 @@ public enum IclightV2 {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageURL = try wire.required("image_url")
-            self.maskImageURL = try wire.optional("mask_image_url")
-            self.backgroundThreshold = try wire.optional("background_threshold")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.initialLatent = try wire.optional("initial_latent")
-            self.enableHrFix = try wire.optional("enable_hr_fix")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.cfg = try wire.optional("cfg")
-            self.lowresDenoise = try wire.optional("lowres_denoise")
-            self.highresDenoise = try wire.optional("highres_denoise")
-            self.hrDownscale = try wire.optional("hr_downscale")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.maskImageURL, "mask_image_url")
-            try wire.optional(self.backgroundThreshold, "background_threshold")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.initialLatent, "initial_latent")
-            try wire.optional(self.enableHrFix, "enable_hr_fix")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.cfg, "cfg")
-            try wire.optional(self.lowresDenoise, "lowres_denoise")
-            try wire.optional(self.highresDenoise, "highres_denoise")
-            try wire.optional(self.hrDownscale, "hr_downscale")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("image_url", \.imageURL),
+                .optional("mask_image_url", \.maskImageURL),
+                .optional("background_threshold", \.backgroundThreshold),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("initial_latent", \.initialLatent),
+                .optional("enable_hr_fix", \.enableHrFix),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("cfg", \.cfg),
+                .optional("lowres_denoise", \.lowresDenoise),
+                .optional("highres_denoise", \.highresDenoise),
+                .optional("hr_downscale", \.hrDownscale),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -418,7 +379,7 @@ public enum IclightV2 {
 
     /// Initial Latent
     public struct InitialLatent: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -444,7 +405,7 @@ public enum IdeogramCharacter {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/character`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public var imageURLs: [String]?
         /// The rendering speed to use.
@@ -520,40 +481,23 @@ public enum IdeogramCharacter {
             self.referenceMaskURLs = referenceMaskURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.optional("image_urls")
-            self.renderingSpeed = try wire.optional("rendering_speed")
-            self.colorPalette = try wire.optional("color_palette")
-            self.styleCodes = try wire.optional("style_codes")
-            self.style = try wire.optional("style")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.referenceImageURLs = try wire.required("reference_image_urls")
-            self.referenceMaskURLs = try wire.optional("reference_mask_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.renderingSpeed, "rendering_speed")
-            try wire.optional(self.colorPalette, "color_palette")
-            try wire.optional(self.styleCodes, "style_codes")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.referenceMaskURLs, "reference_mask_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image_urls", \.imageURLs),
+                .optional("rendering_speed", \.renderingSpeed),
+                .optional("color_palette", \.colorPalette),
+                .optional("style_codes", \.styleCodes),
+                .optional("style", \.style),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("reference_image_urls", \.referenceImageURLs),
+                .optional("reference_mask_urls", \.referenceMaskURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -578,7 +522,7 @@ public enum IdeogramCharacter {
 
     /// Rendering Speed
     public struct RenderingSpeed: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -589,7 +533,7 @@ public enum IdeogramCharacter {
         public static var allCases: [Self] { [.turbo, .balanced, .quality] }
     }
 
-    public struct ColorPalette: QueueModel, StructurallyEquatable {
+    public struct ColorPalette: WireModel {
         /// A list of color palette members that define the color palette
         public var members: [ColorPaletteMember]?
         /// A color palette preset value
@@ -600,16 +544,11 @@ public enum IdeogramCharacter {
             self.name = name
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.members = try wire.optional("members")
-            self.name = try wire.optional("name")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.members, "members")
-            try wire.optional(self.name, "name")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("members", \.members),
+                .optional("name", \.name),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -619,7 +558,7 @@ public enum IdeogramCharacter {
         }
     }
 
-    public struct ColorPaletteMember: QueueModel, StructurallyEquatable {
+    public struct ColorPaletteMember: WireModel {
         /// RGB color value for the palette member
         public var rgb: RGBColor
         /// The weight of the color in the color palette
@@ -632,16 +571,11 @@ public enum IdeogramCharacter {
             self.colorWeight = colorWeight
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.rgb = try wire.required("rgb")
-            self.colorWeight = try wire.optional("color_weight")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.rgb, "rgb")
-            try wire.optional(self.colorWeight, "color_weight")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("rgb", \.rgb),
+                .optional("color_weight", \.colorWeight),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -657,7 +591,7 @@ public enum IdeogramCharacter {
         }
     }
 
-    public struct RGBColor: QueueModel, StructurallyEquatable {
+    public struct RGBColor: WireModel {
         /// Red color value
         ///
         /// At least 0, at most 255. Default: `0`.
@@ -677,18 +611,12 @@ public enum IdeogramCharacter {
             self.b = b
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.r = try wire.optional("r")
-            self.g = try wire.optional("g")
-            self.b = try wire.optional("b")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.r, "r")
-            try wire.optional(self.g, "g")
-            try wire.optional(self.b, "b")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("r", \.r),
+                .optional("g", \.g),
+                .optional("b", \.b),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -708,7 +636,7 @@ public enum IdeogramCharacter {
     }
 
     public struct Name: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -726,7 +654,7 @@ public enum IdeogramCharacter {
 
     /// Style
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -738,7 +666,7 @@ public enum IdeogramCharacter {
     }
 
     /// The output of `fal-ai/ideogram/character`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -748,16 +676,11 @@ public enum IdeogramCharacter {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -780,7 +703,7 @@ public enum IdeogramCharacterEdit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/character/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public var imageURLs: [String]?
         /// The rendering speed to use.
@@ -846,38 +769,22 @@ public enum IdeogramCharacterEdit {
             self.referenceMaskURLs = referenceMaskURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.optional("image_urls")
-            self.renderingSpeed = try wire.optional("rendering_speed")
-            self.colorPalette = try wire.optional("color_palette")
-            self.styleCodes = try wire.optional("style_codes")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.required("mask_url")
-            self.referenceImageURLs = try wire.required("reference_image_urls")
-            self.referenceMaskURLs = try wire.optional("reference_mask_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.renderingSpeed, "rendering_speed")
-            try wire.optional(self.colorPalette, "color_palette")
-            try wire.optional(self.styleCodes, "style_codes")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.required(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.referenceMaskURLs, "reference_mask_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image_urls", \.imageURLs),
+                .optional("rendering_speed", \.renderingSpeed),
+                .optional("color_palette", \.colorPalette),
+                .optional("style_codes", \.styleCodes),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .required("mask_url", \.maskURL),
+                .required("reference_image_urls", \.referenceImageURLs),
+                .optional("reference_mask_urls", \.referenceMaskURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -917,7 +824,7 @@ public enum IdeogramCharacterRemix {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/character/remix`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public var imageURLs: [String]?
         /// The rendering speed to use.
@@ -1003,44 +910,25 @@ public enum IdeogramCharacterRemix {
             self.referenceMaskURLs = referenceMaskURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.optional("image_urls")
-            self.renderingSpeed = try wire.optional("rendering_speed")
-            self.colorPalette = try wire.optional("color_palette")
-            self.styleCodes = try wire.optional("style_codes")
-            self.style = try wire.optional("style")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-            self.imageSize = try wire.optional("image_size")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.referenceImageURLs = try wire.required("reference_image_urls")
-            self.referenceMaskURLs = try wire.optional("reference_mask_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.renderingSpeed, "rendering_speed")
-            try wire.optional(self.colorPalette, "color_palette")
-            try wire.optional(self.styleCodes, "style_codes")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.referenceMaskURLs, "reference_mask_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image_urls", \.imageURLs),
+                .optional("rendering_speed", \.renderingSpeed),
+                .optional("color_palette", \.colorPalette),
+                .optional("style_codes", \.styleCodes),
+                .optional("style", \.style),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("strength", \.strength),
+                .optional("image_size", \.imageSize),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("reference_image_urls", \.referenceImageURLs),
+                .optional("reference_mask_urls", \.referenceMaskURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1078,7 +966,7 @@ public enum IdeogramCustomModelsGenerate {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/custom-models/generate`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The id of a trained custom model returned by /train. The model must have finished training (status COMPLETED).
         ///
         /// At least 1 character.
@@ -1136,30 +1024,18 @@ public enum IdeogramCustomModelsGenerate {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelID = try wire.required("model_id")
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.renderingSpeed = try wire.optional("rendering_speed")
-            self.numImages = try wire.optional("num_images")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelID, "model_id")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.renderingSpeed, "rendering_speed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_id", \.modelID),
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("rendering_speed", \.renderingSpeed),
+                .optional("num_images", \.numImages),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1183,7 +1059,7 @@ public enum IdeogramCustomModelsGenerate {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1207,7 +1083,7 @@ public enum IdeogramCustomModelsGenerate {
     }
 
     /// The output of `fal-ai/ideogram/custom-models/generate`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated images.
         public let images: [File]
         /// Seed used for the random number generator.
@@ -1218,16 +1094,11 @@ public enum IdeogramCustomModelsGenerate {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1243,7 +1114,7 @@ public enum IdeogramRemoveBackground {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/remove-background`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The image URL whose background needs to be removed. The foreground subject is preserved against a transparent background. JPEG, PNG and WebP formats are supported (maximum file size 10MB).
         public var imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -1256,16 +1127,11 @@ public enum IdeogramRemoveBackground {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1275,7 +1141,7 @@ public enum IdeogramRemoveBackground {
     }
 
     /// The output of `fal-ai/ideogram/remove-background`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The foreground image with the background removed (transparent).
         public let image: File
 
@@ -1283,14 +1149,10 @@ public enum IdeogramRemoveBackground {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -1308,7 +1170,7 @@ public enum IdeogramUpscale {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/upscale`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The image URL to upscale
         public var imageURL: FileInput
         /// The prompt to upscale the image with
@@ -1352,26 +1214,16 @@ public enum IdeogramUpscale {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.resemblance = try wire.optional("resemblance")
-            self.detail = try wire.optional("detail")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.resemblance, "resemblance")
-            try wire.optional(self.detail, "detail")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("resemblance", \.resemblance),
+                .optional("detail", \.detail),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1405,7 +1257,7 @@ public enum IdeogramV2 {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The aspect ratio of the generated image
         ///
@@ -1448,26 +1300,16 @@ public enum IdeogramV2 {
             self.negativePrompt = negativePrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.seed = try wire.optional("seed")
-            self.style = try wire.optional("style")
-            self.syncMode = try wire.optional("sync_mode")
-            self.negativePrompt = try wire.optional("negative_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.negativePrompt, "negative_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("seed", \.seed),
+                .optional("style", \.style),
+                .optional("sync_mode", \.syncMode),
+                .optional("negative_prompt", \.negativePrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1482,7 +1324,7 @@ public enum IdeogramV2 {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1503,7 +1345,7 @@ public enum IdeogramV2 {
 
     /// Style
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1532,7 +1374,7 @@ public enum IdeogramV2Edit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to fill the masked part of the image.
         public var prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
@@ -1572,26 +1414,16 @@ public enum IdeogramV2Edit {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.required("mask_url")
-            self.seed = try wire.optional("seed")
-            self.style = try wire.optional("style")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .required("mask_url", \.maskURL),
+                .optional("seed", \.seed),
+                .optional("style", \.style),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1618,7 +1450,7 @@ public enum IdeogramV2Remix {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2/remix`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to remix the image with
         public var prompt: String
         /// The image URL to remix
@@ -1666,28 +1498,17 @@ public enum IdeogramV2Remix {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.strength = try wire.optional("strength")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.seed = try wire.optional("seed")
-            self.style = try wire.optional("style")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("strength", \.strength),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("seed", \.seed),
+                .optional("style", \.style),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1772,7 +1593,7 @@ public enum IdeogramV2a {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2a`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The aspect ratio of the generated image
         ///
@@ -1809,24 +1630,15 @@ public enum IdeogramV2a {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.seed = try wire.optional("seed")
-            self.style = try wire.optional("style")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("seed", \.seed),
+                .optional("style", \.style),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1909,7 +1721,7 @@ public enum IdeogramV3 {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public var imageURLs: [String]?
         /// The rendering speed to use.
@@ -1978,38 +1790,22 @@ public enum IdeogramV3 {
             self.negativePrompt = negativePrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.optional("image_urls")
-            self.renderingSpeed = try wire.optional("rendering_speed")
-            self.colorPalette = try wire.optional("color_palette")
-            self.styleCodes = try wire.optional("style_codes")
-            self.style = try wire.optional("style")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.stylePreset = try wire.optional("style_preset")
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.negativePrompt = try wire.optional("negative_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.renderingSpeed, "rendering_speed")
-            try wire.optional(self.colorPalette, "color_palette")
-            try wire.optional(self.styleCodes, "style_codes")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.stylePreset, "style_preset")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.negativePrompt, "negative_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image_urls", \.imageURLs),
+                .optional("rendering_speed", \.renderingSpeed),
+                .optional("color_palette", \.colorPalette),
+                .optional("style_codes", \.styleCodes),
+                .optional("style", \.style),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("style_preset", \.stylePreset),
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("negative_prompt", \.negativePrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2032,7 +1828,7 @@ public enum IdeogramV3 {
     }
 
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2045,7 +1841,7 @@ public enum IdeogramV3 {
     }
 
     public struct StylePreset: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2135,7 +1931,7 @@ public enum IdeogramV3Edit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public var imageURLs: [String]?
         /// The rendering speed to use.
@@ -2197,36 +1993,21 @@ public enum IdeogramV3Edit {
             self.maskURL = maskURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.optional("image_urls")
-            self.renderingSpeed = try wire.optional("rendering_speed")
-            self.colorPalette = try wire.optional("color_palette")
-            self.styleCodes = try wire.optional("style_codes")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.stylePreset = try wire.optional("style_preset")
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.required("mask_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.renderingSpeed, "rendering_speed")
-            try wire.optional(self.colorPalette, "color_palette")
-            try wire.optional(self.styleCodes, "style_codes")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.stylePreset, "style_preset")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.maskURL, "mask_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image_urls", \.imageURLs),
+                .optional("rendering_speed", \.renderingSpeed),
+                .optional("color_palette", \.colorPalette),
+                .optional("style_codes", \.styleCodes),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("style_preset", \.stylePreset),
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .required("mask_url", \.maskURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2261,7 +2042,7 @@ public enum IdeogramV3GenerateTransparent {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/generate-transparent`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The aspect ratio of the generated image.
         ///
@@ -2310,28 +2091,17 @@ public enum IdeogramV3GenerateTransparent {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.renderingSpeed = try wire.optional("rendering_speed")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.renderingSpeed, "rendering_speed")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("rendering_speed", \.renderingSpeed),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2363,7 +2133,7 @@ public enum IdeogramV3LayerizeText {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/layerize-text`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the flat graphic image to layerize. Must be JPEG, PNG, or WebP (max 10MB).
         public var imageURL: FileInput
         /// Optional prompt to guide the layerization.
@@ -2419,36 +2189,21 @@ public enum IdeogramV3LayerizeText {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.optional("seed")
-            self.fontFileH1URL = try wire.optional("font_file_h1_url")
-            self.fontNameH1 = try wire.optional("font_name_h1")
-            self.fontFileH2URL = try wire.optional("font_file_h2_url")
-            self.fontNameH2 = try wire.optional("font_name_h2")
-            self.fontFileBodyURL = try wire.optional("font_file_body_url")
-            self.fontNameBody = try wire.optional("font_name_body")
-            self.fontFileSmallURL = try wire.optional("font_file_small_url")
-            self.fontNameSmall = try wire.optional("font_name_small")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.fontFileH1URL, "font_file_h1_url")
-            try wire.optional(self.fontNameH1, "font_name_h1")
-            try wire.optional(self.fontFileH2URL, "font_file_h2_url")
-            try wire.optional(self.fontNameH2, "font_name_h2")
-            try wire.optional(self.fontFileBodyURL, "font_file_body_url")
-            try wire.optional(self.fontNameBody, "font_name_body")
-            try wire.optional(self.fontFileSmallURL, "font_file_small_url")
-            try wire.optional(self.fontNameSmall, "font_name_small")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("font_file_h1_url", \.fontFileH1URL),
+                .optional("font_name_h1", \.fontNameH1),
+                .optional("font_file_h2_url", \.fontFileH2URL),
+                .optional("font_name_h2", \.fontNameH2),
+                .optional("font_file_body_url", \.fontFileBodyURL),
+                .optional("font_name_body", \.fontNameBody),
+                .optional("font_file_small_url", \.fontFileSmallURL),
+                .optional("font_name_small", \.fontNameSmall),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2458,7 +2213,7 @@ public enum IdeogramV3LayerizeText {
     }
 
     /// The output of `fal-ai/ideogram/v3/layerize-text`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The background image with text removed.
         public let image: File
         /// The prompt used for layerization. May differ from the input prompt if MagicPrompt expanded it.
@@ -2488,24 +2243,15 @@ public enum IdeogramV3LayerizeText {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.prompt = try wire.required("prompt")
-            self.textContainers = try wire.optional("text_containers")
-            self.textHTML = try wire.optional("text_html")
-            self.imageLayers = try wire.optional("image_layers")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.textContainers, "text_containers")
-            try wire.optional(self.textHTML, "text_html")
-            try wire.optional(self.imageLayers, "image_layers")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("prompt", \.prompt),
+                .optional("text_containers", \.textContainers),
+                .optional("text_html", \.textHTML),
+                .optional("image_layers", \.imageLayers),
+                .required("seed", \.seed),
+            ]
         }
     }
 }

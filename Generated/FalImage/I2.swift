@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == IdeogramV3Reframe.Input, Output == IdeogramV3Reframe.Output {
     /// `fal-ai/ideogram/v3/reframe`.
@@ -50,7 +50,7 @@ public enum IdeogramV3Reframe {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/reframe`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public var imageURLs: [String]?
         /// The rendering speed to use.
@@ -106,34 +106,20 @@ public enum IdeogramV3Reframe {
             self.imageSize = imageSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.optional("image_urls")
-            self.renderingSpeed = try wire.optional("rendering_speed")
-            self.colorPalette = try wire.optional("color_palette")
-            self.styleCodes = try wire.optional("style_codes")
-            self.style = try wire.optional("style")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.stylePreset = try wire.optional("style_preset")
-            self.imageURL = try wire.required("image_url")
-            self.imageSize = try wire.required("image_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.renderingSpeed, "rendering_speed")
-            try wire.optional(self.colorPalette, "color_palette")
-            try wire.optional(self.styleCodes, "style_codes")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.stylePreset, "style_preset")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.imageSize, "image_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image_urls", \.imageURLs),
+                .optional("rendering_speed", \.renderingSpeed),
+                .optional("color_palette", \.colorPalette),
+                .optional("style_codes", \.styleCodes),
+                .optional("style", \.style),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("style_preset", \.stylePreset),
+                .required("image_url", \.imageURL),
+                .required("image_size", \.imageSize),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -173,7 +159,7 @@ public enum IdeogramV3Remix {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/remix`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public var imageURLs: [String]?
         /// The rendering speed to use.
@@ -249,40 +235,23 @@ public enum IdeogramV3Remix {
             self.negativePrompt = negativePrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.optional("image_urls")
-            self.renderingSpeed = try wire.optional("rendering_speed")
-            self.colorPalette = try wire.optional("color_palette")
-            self.styleCodes = try wire.optional("style_codes")
-            self.style = try wire.optional("style")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-            self.imageSize = try wire.optional("image_size")
-            self.negativePrompt = try wire.optional("negative_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.renderingSpeed, "rendering_speed")
-            try wire.optional(self.colorPalette, "color_palette")
-            try wire.optional(self.styleCodes, "style_codes")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.negativePrompt, "negative_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image_urls", \.imageURLs),
+                .optional("rendering_speed", \.renderingSpeed),
+                .optional("color_palette", \.colorPalette),
+                .optional("style_codes", \.styleCodes),
+                .optional("style", \.style),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("strength", \.strength),
+                .optional("image_size", \.imageSize),
+                .optional("negative_prompt", \.negativePrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -327,7 +296,7 @@ public enum IdeogramV3ReplaceBackground {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/replace-background`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public var imageURLs: [String]?
         /// The rendering speed to use.
@@ -389,36 +358,21 @@ public enum IdeogramV3ReplaceBackground {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.optional("image_urls")
-            self.renderingSpeed = try wire.optional("rendering_speed")
-            self.colorPalette = try wire.optional("color_palette")
-            self.styleCodes = try wire.optional("style_codes")
-            self.style = try wire.optional("style")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.stylePreset = try wire.optional("style_preset")
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.renderingSpeed, "rendering_speed")
-            try wire.optional(self.colorPalette, "color_palette")
-            try wire.optional(self.styleCodes, "style_codes")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.stylePreset, "style_preset")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image_urls", \.imageURLs),
+                .optional("rendering_speed", \.renderingSpeed),
+                .optional("color_palette", \.colorPalette),
+                .optional("style_codes", \.styleCodes),
+                .optional("style", \.style),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("style_preset", \.stylePreset),
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -452,7 +406,7 @@ public enum IllusionDiffusion {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/illusion-diffusion`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Input image url.
         public var imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -520,34 +474,20 @@ public enum IllusionDiffusion {
             self.imageSize = imageSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.controlnetConditioningScale = try wire.optional("controlnet_conditioning_scale")
-            self.controlGuidanceStart = try wire.optional("control_guidance_start")
-            self.controlGuidanceEnd = try wire.optional("control_guidance_end")
-            self.seed = try wire.optional("seed")
-            self.scheduler = try wire.optional("scheduler")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageSize = try wire.optional("image_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.controlnetConditioningScale, "controlnet_conditioning_scale")
-            try wire.optional(self.controlGuidanceStart, "control_guidance_start")
-            try wire.optional(self.controlGuidanceEnd, "control_guidance_end")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageSize, "image_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("control_guidance_start", \.controlGuidanceStart),
+                .optional("control_guidance_end", \.controlGuidanceEnd),
+                .optional("seed", \.seed),
+                .optional("scheduler", \.scheduler),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("image_size", \.imageSize),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -575,7 +515,7 @@ public enum IllusionDiffusion {
 
     /// Scheduler
     public struct Scheduler: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -597,7 +537,7 @@ public enum Image2pixel {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/image2pixel`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The image URL to process into improved pixel art
         public var imageURL: FileInput
         /// Maximum number of colors in the output palette. Set None to disable limit.
@@ -701,46 +641,26 @@ public enum Image2pixel {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.maxColors = try wire.optional("max_colors")
-            self.autoColorDetect = try wire.optional("auto_color_detect")
-            self.fixedPalette = try wire.optional("fixed_palette")
-            self.detectMethod = try wire.optional("detect_method")
-            self.scale = try wire.optional("scale")
-            self.downscaleMethod = try wire.optional("downscale_method")
-            self.trimBorders = try wire.optional("trim_borders")
-            self.transparentBackground = try wire.optional("transparent_background")
-            self.cleanupMorph = try wire.optional("cleanup_morph")
-            self.cleanupJaggy = try wire.optional("cleanup_jaggy")
-            self.snapGrid = try wire.optional("snap_grid")
-            self.alphaThreshold = try wire.optional("alpha_threshold")
-            self.dominantColorThreshold = try wire.optional("dominant_color_threshold")
-            self.backgroundTolerance = try wire.optional("background_tolerance")
-            self.backgroundMode = try wire.optional("background_mode")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.maxColors, "max_colors")
-            try wire.optional(self.autoColorDetect, "auto_color_detect")
-            try wire.optional(self.fixedPalette, "fixed_palette")
-            try wire.optional(self.detectMethod, "detect_method")
-            try wire.optional(self.scale, "scale")
-            try wire.optional(self.downscaleMethod, "downscale_method")
-            try wire.optional(self.trimBorders, "trim_borders")
-            try wire.optional(self.transparentBackground, "transparent_background")
-            try wire.optional(self.cleanupMorph, "cleanup_morph")
-            try wire.optional(self.cleanupJaggy, "cleanup_jaggy")
-            try wire.optional(self.snapGrid, "snap_grid")
-            try wire.optional(self.alphaThreshold, "alpha_threshold")
-            try wire.optional(self.dominantColorThreshold, "dominant_color_threshold")
-            try wire.optional(self.backgroundTolerance, "background_tolerance")
-            try wire.optional(self.backgroundMode, "background_mode")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("max_colors", \.maxColors),
+                .optional("auto_color_detect", \.autoColorDetect),
+                .optional("fixed_palette", \.fixedPalette),
+                .optional("detect_method", \.detectMethod),
+                .optional("scale", \.scale),
+                .optional("downscale_method", \.downscaleMethod),
+                .optional("trim_borders", \.trimBorders),
+                .optional("transparent_background", \.transparentBackground),
+                .optional("cleanup_morph", \.cleanupMorph),
+                .optional("cleanup_jaggy", \.cleanupJaggy),
+                .optional("snap_grid", \.snapGrid),
+                .optional("alpha_threshold", \.alphaThreshold),
+                .optional("dominant_color_threshold", \.dominantColorThreshold),
+                .optional("background_tolerance", \.backgroundTolerance),
+                .optional("background_mode", \.backgroundMode),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -774,7 +694,7 @@ public enum Image2pixel {
 
     /// Detect Method
     public struct DetectMethod: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -787,7 +707,7 @@ public enum Image2pixel {
 
     /// Downscale Method
     public struct DownscaleMethod: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -802,7 +722,7 @@ public enum Image2pixel {
 
     /// Background Mode
     public struct BackgroundMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -814,7 +734,7 @@ public enum Image2pixel {
     }
 
     /// The output of `fal-ai/image2pixel`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The detected pixel scale of the input.
         public let pixelScale: Int
         /// The palette of the processed media.
@@ -831,20 +751,13 @@ public enum Image2pixel {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.pixelScale = try wire.required("pixel_scale")
-            self.palette = try wire.required("palette")
-            self.numColors = try wire.required("num_colors")
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.pixelScale, "pixel_scale")
-            try wire.required(self.palette, "palette")
-            try wire.required(self.numColors, "num_colors")
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("pixel_scale", \.pixelScale),
+                .required("palette", \.palette),
+                .required("num_colors", \.numColors),
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -860,7 +773,7 @@ public enum Image2svg {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/image2svg`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The image to convert to SVG
         public var imageURL: FileInput
         /// Choose between color or binary (black and white) output
@@ -936,36 +849,21 @@ public enum Image2svg {
             self.pathPrecision = pathPrecision
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.colormode = try wire.optional("colormode")
-            self.hierarchical = try wire.optional("hierarchical")
-            self.mode = try wire.optional("mode")
-            self.filterSpeckle = try wire.optional("filter_speckle")
-            self.colorPrecision = try wire.optional("color_precision")
-            self.layerDifference = try wire.optional("layer_difference")
-            self.cornerThreshold = try wire.optional("corner_threshold")
-            self.lengthThreshold = try wire.optional("length_threshold")
-            self.maxIterations = try wire.optional("max_iterations")
-            self.spliceThreshold = try wire.optional("splice_threshold")
-            self.pathPrecision = try wire.optional("path_precision")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.colormode, "colormode")
-            try wire.optional(self.hierarchical, "hierarchical")
-            try wire.optional(self.mode, "mode")
-            try wire.optional(self.filterSpeckle, "filter_speckle")
-            try wire.optional(self.colorPrecision, "color_precision")
-            try wire.optional(self.layerDifference, "layer_difference")
-            try wire.optional(self.cornerThreshold, "corner_threshold")
-            try wire.optional(self.lengthThreshold, "length_threshold")
-            try wire.optional(self.maxIterations, "max_iterations")
-            try wire.optional(self.spliceThreshold, "splice_threshold")
-            try wire.optional(self.pathPrecision, "path_precision")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("colormode", \.colormode),
+                .optional("hierarchical", \.hierarchical),
+                .optional("mode", \.mode),
+                .optional("filter_speckle", \.filterSpeckle),
+                .optional("color_precision", \.colorPrecision),
+                .optional("layer_difference", \.layerDifference),
+                .optional("corner_threshold", \.cornerThreshold),
+                .optional("length_threshold", \.lengthThreshold),
+                .optional("max_iterations", \.maxIterations),
+                .optional("splice_threshold", \.spliceThreshold),
+                .optional("path_precision", \.pathPrecision),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -999,7 +897,7 @@ public enum Image2svg {
 
     /// Colormode
     public struct Colormode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1011,7 +909,7 @@ public enum Image2svg {
 
     /// Hierarchical
     public struct Hierarchical: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1023,7 +921,7 @@ public enum Image2svg {
 
     /// Mode
     public struct Mode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1034,7 +932,7 @@ public enum Image2svg {
     }
 
     /// The output of `fal-ai/image2svg`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The converted SVG file
         public let images: [File]
 
@@ -1042,14 +940,10 @@ public enum Image2svg {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1065,7 +959,7 @@ public enum ImageAppsV2AgeModify {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/age-modify`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Portrait image URL for age modification
         public var imageURL: FileInput
         /// At least 6, at most 100. Default: `30`.
@@ -1087,20 +981,13 @@ public enum ImageAppsV2AgeModify {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.targetAge = try wire.optional("target_age")
-            self.preserveIdentity = try wire.optional("preserve_identity")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.targetAge, "target_age")
-            try wire.optional(self.preserveIdentity, "preserve_identity")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("target_age", \.targetAge),
+                .optional("preserve_identity", \.preserveIdentity),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1117,7 +1004,7 @@ public enum ImageAppsV2AgeModify {
     }
 
     /// Aspect ratio model that calculates 4K resolution dimensions
-    public struct AspectRatio: QueueModel, StructurallyEquatable {
+    public struct AspectRatio: WireModel {
         /// Aspect ratio for 4K resolution output
         ///
         /// Default: `._1x1`.
@@ -1127,14 +1014,10 @@ public enum ImageAppsV2AgeModify {
             self.ratio = ratio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.ratio = try wire.optional("ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.ratio, "ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("ratio", \.ratio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1145,7 +1028,7 @@ public enum ImageAppsV2AgeModify {
 
     /// Ratio
     public struct Ratio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1159,7 +1042,7 @@ public enum ImageAppsV2AgeModify {
     }
 
     /// The output of `fal-ai/image-apps-v2/age-modify`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Portrait with modified age
         public let images: [Image]
 
@@ -1167,14 +1050,10 @@ public enum ImageAppsV2AgeModify {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1192,7 +1071,7 @@ public enum ImageAppsV2CityTeleport {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/city-teleport`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Person photo URL
         public var personImageURL: FileInput
         /// Optional city background image URL. When provided, the person will be blended into this custom scene.
@@ -1226,24 +1105,15 @@ public enum ImageAppsV2CityTeleport {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.personImageURL = try wire.required("person_image_url")
-            self.cityImageURL = try wire.optional("city_image_url")
-            self.cityName = try wire.required("city_name")
-            self.photoShot = try wire.optional("photo_shot")
-            self.cameraAngle = try wire.optional("camera_angle")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.personImageURL, "person_image_url")
-            try wire.optional(self.cityImageURL, "city_image_url")
-            try wire.required(self.cityName, "city_name")
-            try wire.optional(self.photoShot, "photo_shot")
-            try wire.optional(self.cameraAngle, "camera_angle")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("person_image_url", \.personImageURL),
+                .optional("city_image_url", \.cityImageURL),
+                .required("city_name", \.cityName),
+                .optional("photo_shot", \.photoShot),
+                .optional("camera_angle", \.cameraAngle),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1255,7 +1125,7 @@ public enum ImageAppsV2CityTeleport {
 
     /// Photo Shot
     public struct PhotoShot: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1273,7 +1143,7 @@ public enum ImageAppsV2CityTeleport {
 
     /// Camera Angle
     public struct CameraAngle: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1290,7 +1160,7 @@ public enum ImageAppsV2CityTeleport {
     }
 
     /// The output of `fal-ai/image-apps-v2/city-teleport`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Person teleported to city location
         public let images: [Image]
 
@@ -1298,14 +1168,10 @@ public enum ImageAppsV2CityTeleport {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1323,7 +1189,7 @@ public enum ImageAppsV2ExpressionChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/expression-change`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Portrait image URL for expression change
         public var imageURL: FileInput
         /// Default: `.smile`.
@@ -1337,18 +1203,12 @@ public enum ImageAppsV2ExpressionChange {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.targetExpression = try wire.optional("target_expression")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.targetExpression, "target_expression")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("target_expression", \.targetExpression),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1359,7 +1219,7 @@ public enum ImageAppsV2ExpressionChange {
 
     /// Target Expression
     public struct TargetExpression: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1388,7 +1248,7 @@ public enum ImageAppsV2ExpressionChange {
     }
 
     /// The output of `fal-ai/image-apps-v2/expression-change`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Portrait with changed expression
         public let images: [Image]
 
@@ -1396,14 +1256,10 @@ public enum ImageAppsV2ExpressionChange {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1421,7 +1277,7 @@ public enum ImageAppsV2HairChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/hair-change`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Portrait image URL for hair change
         public var imageURL: FileInput
         /// Default: `.longHair`.
@@ -1443,20 +1299,13 @@ public enum ImageAppsV2HairChange {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.targetHairstyle = try wire.optional("target_hairstyle")
-            self.hairColor = try wire.optional("hair_color")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.targetHairstyle, "target_hairstyle")
-            try wire.optional(self.hairColor, "hair_color")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("target_hairstyle", \.targetHairstyle),
+                .optional("hair_color", \.hairColor),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1468,7 +1317,7 @@ public enum ImageAppsV2HairChange {
 
     /// Target Hairstyle
     public struct TargetHairstyle: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1496,7 +1345,7 @@ public enum ImageAppsV2HairChange {
 
     /// Hair Color
     public struct HairColor: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1523,7 +1372,7 @@ public enum ImageAppsV2HairChange {
     }
 
     /// The output of `fal-ai/image-apps-v2/hair-change`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Portrait with changed hair
         public let images: [Image]
 
@@ -1531,14 +1380,10 @@ public enum ImageAppsV2HairChange {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1556,7 +1401,7 @@ public enum ImageAppsV2HeadshotPhoto {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/headshot-photo`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Portrait image URL to convert to professional headshot
         public var imageURL: FileInput
         /// Default: `.professional`.
@@ -1570,18 +1415,12 @@ public enum ImageAppsV2HeadshotPhoto {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.backgroundStyle = try wire.optional("background_style")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.backgroundStyle, "background_style")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("background_style", \.backgroundStyle),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1592,7 +1431,7 @@ public enum ImageAppsV2HeadshotPhoto {
 
     /// Background Style
     public struct BackgroundStyle: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1605,7 +1444,7 @@ public enum ImageAppsV2HeadshotPhoto {
     }
 
     /// The output of `fal-ai/image-apps-v2/headshot-photo`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Professional headshot image
         public let images: [Image]
 
@@ -1613,14 +1452,10 @@ public enum ImageAppsV2HeadshotPhoto {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1638,7 +1473,7 @@ public enum ImageAppsV2MakeupApplication {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/makeup-application`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Portrait image URL for makeup application
         public var imageURL: FileInput
         /// Default: `.natural`.
@@ -1660,20 +1495,13 @@ public enum ImageAppsV2MakeupApplication {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.makeupStyle = try wire.optional("makeup_style")
-            self.intensity = try wire.optional("intensity")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.makeupStyle, "makeup_style")
-            try wire.optional(self.intensity, "intensity")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("makeup_style", \.makeupStyle),
+                .optional("intensity", \.intensity),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1685,7 +1513,7 @@ public enum ImageAppsV2MakeupApplication {
 
     /// Makeup Style
     public struct MakeupStyle: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1706,7 +1534,7 @@ public enum ImageAppsV2MakeupApplication {
 
     /// Intensity
     public struct Intensity: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1719,7 +1547,7 @@ public enum ImageAppsV2MakeupApplication {
     }
 
     /// The output of `fal-ai/image-apps-v2/makeup-application`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Portrait with applied makeup
         public let images: [Image]
 
@@ -1727,14 +1555,10 @@ public enum ImageAppsV2MakeupApplication {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1752,7 +1576,7 @@ public enum ImageAppsV2ObjectRemoval {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/object-removal`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image URL containing object to remove
         public var imageURL: FileInput
         /// Object to remove
@@ -1766,23 +1590,17 @@ public enum ImageAppsV2ObjectRemoval {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.objectToRemove = try wire.required("object_to_remove")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.objectToRemove, "object_to_remove")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("object_to_remove", \.objectToRemove),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
     }
 
     /// The output of `fal-ai/image-apps-v2/object-removal`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with object removed
         public let images: [Image]
 
@@ -1790,14 +1608,10 @@ public enum ImageAppsV2ObjectRemoval {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1813,7 +1627,7 @@ public enum ImageAppsV2Outpaint {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/outpaint`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image URL to outpaint
         public var imageURL: FileInput
         /// Number of pixels to add as black margin on the left side (0-700).
@@ -1887,36 +1701,21 @@ public enum ImageAppsV2Outpaint {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.expandLeft = try wire.optional("expand_left")
-            self.expandRight = try wire.optional("expand_right")
-            self.expandTop = try wire.optional("expand_top")
-            self.expandBottom = try wire.optional("expand_bottom")
-            self.zoomOutPercentage = try wire.optional("zoom_out_percentage")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.syncMode = try wire.optional("sync_mode")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.expandLeft, "expand_left")
-            try wire.optional(self.expandRight, "expand_right")
-            try wire.optional(self.expandTop, "expand_top")
-            try wire.optional(self.expandBottom, "expand_bottom")
-            try wire.optional(self.zoomOutPercentage, "zoom_out_percentage")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("expand_left", \.expandLeft),
+                .optional("expand_right", \.expandRight),
+                .optional("expand_top", \.expandTop),
+                .optional("expand_bottom", \.expandBottom),
+                .optional("zoom_out_percentage", \.zoomOutPercentage),
+                .optional("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("sync_mode", \.syncMode),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1948,7 +1747,7 @@ public enum ImageAppsV2Outpaint {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1961,7 +1760,7 @@ public enum ImageAppsV2Outpaint {
     }
 
     /// The output of `fal-ai/image-apps-v2/outpaint`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Outpainted image with extended scene
         public let images: [Image]
         /// The seed used for generation.
@@ -1972,16 +1771,11 @@ public enum ImageAppsV2Outpaint {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1999,7 +1793,7 @@ public enum ImageAppsV2Perspective {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/perspective`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image URL for perspective change
         public var imageURL: FileInput
         /// Default: `.front`.
@@ -2013,18 +1807,12 @@ public enum ImageAppsV2Perspective {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.targetPerspective = try wire.optional("target_perspective")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.targetPerspective, "target_perspective")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("target_perspective", \.targetPerspective),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2035,7 +1823,7 @@ public enum ImageAppsV2Perspective {
 
     /// Target Perspective
     public struct TargetPerspective: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2053,7 +1841,7 @@ public enum ImageAppsV2Perspective {
     }
 
     /// The output of `fal-ai/image-apps-v2/perspective`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with changed perspective
         public let images: [Image]
 
@@ -2061,14 +1849,10 @@ public enum ImageAppsV2Perspective {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -2086,7 +1870,7 @@ public enum ImageAppsV2PhotoRestoration {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/photo-restoration`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Old or damaged photo URL to restore
         public var imageURL: FileInput
         /// Default: `true`.
@@ -2112,22 +1896,14 @@ public enum ImageAppsV2PhotoRestoration {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.enhanceResolution = try wire.optional("enhance_resolution")
-            self.fixColors = try wire.optional("fix_colors")
-            self.removeScratches = try wire.optional("remove_scratches")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.enhanceResolution, "enhance_resolution")
-            try wire.optional(self.fixColors, "fix_colors")
-            try wire.optional(self.removeScratches, "remove_scratches")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("enhance_resolution", \.enhanceResolution),
+                .optional("fix_colors", \.fixColors),
+                .optional("remove_scratches", \.removeScratches),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2139,7 +1915,7 @@ public enum ImageAppsV2PhotoRestoration {
     }
 
     /// The output of `fal-ai/image-apps-v2/photo-restoration`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Restored photo
         public let images: [Image]
 
@@ -2147,14 +1923,10 @@ public enum ImageAppsV2PhotoRestoration {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -2172,7 +1944,7 @@ public enum ImageAppsV2PhotographyEffects {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/photography-effects`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image URL for photography effects
         public var imageURL: FileInput
         /// Default: `.film`.
@@ -2186,18 +1958,12 @@ public enum ImageAppsV2PhotographyEffects {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.effectType = try wire.optional("effect_type")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.effectType, "effect_type")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("effect_type", \.effectType),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2208,7 +1974,7 @@ public enum ImageAppsV2PhotographyEffects {
 
     /// Effect Type
     public struct EffectType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2233,7 +1999,7 @@ public enum ImageAppsV2PhotographyEffects {
     }
 
     /// The output of `fal-ai/image-apps-v2/photography-effects`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with photography effects
         public let images: [Image]
 
@@ -2241,14 +2007,10 @@ public enum ImageAppsV2PhotographyEffects {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -2266,7 +2028,7 @@ public enum ImageAppsV2PortraitEnhance {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/portrait-enhance`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Portrait image URL to enhance
         public var imageURL: FileInput
         /// Aspect ratio for 4K output (default: 3:4 for portraits)
@@ -2277,21 +2039,16 @@ public enum ImageAppsV2PortraitEnhance {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
     }
 
     /// The output of `fal-ai/image-apps-v2/portrait-enhance`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Enhanced portrait
         public let images: [Image]
 
@@ -2299,14 +2056,10 @@ public enum ImageAppsV2PortraitEnhance {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -2324,7 +2077,7 @@ public enum ImageAppsV2ProductHolding {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/product-holding`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image URL of the person who will hold the product
         public var personImageURL: FileInput
         /// Image URL of the product to be held by the person
@@ -2338,23 +2091,17 @@ public enum ImageAppsV2ProductHolding {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.personImageURL = try wire.required("person_image_url")
-            self.productImageURL = try wire.required("product_image_url")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.personImageURL, "person_image_url")
-            try wire.required(self.productImageURL, "product_image_url")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("person_image_url", \.personImageURL),
+                .required("product_image_url", \.productImageURL),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
     }
 
     /// The output of `fal-ai/image-apps-v2/product-holding`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Person holding the product naturally
         public let images: [Image]
 
@@ -2362,14 +2109,10 @@ public enum ImageAppsV2ProductHolding {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -2387,7 +2130,7 @@ public enum ImageAppsV2ProductPhotography {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/product-photography`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image URL of the product to create professional studio photography
         public var productImageURL: FileInput
         /// Aspect ratio for 4K output
@@ -2398,21 +2141,16 @@ public enum ImageAppsV2ProductPhotography {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.productImageURL = try wire.required("product_image_url")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.productImageURL, "product_image_url")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("product_image_url", \.productImageURL),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
     }
 
     /// The output of `fal-ai/image-apps-v2/product-photography`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Professional studio product photography
         public let images: [Image]
 
@@ -2420,14 +2158,10 @@ public enum ImageAppsV2ProductPhotography {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -2445,7 +2179,7 @@ public enum ImageAppsV2Relighting {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/relighting`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image URL for relighting
         public var imageURL: FileInput
         /// Default: `.natural`.
@@ -2459,18 +2193,12 @@ public enum ImageAppsV2Relighting {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.lightingStyle = try wire.optional("lighting_style")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.lightingStyle, "lighting_style")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("lighting_style", \.lightingStyle),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2481,7 +2209,7 @@ public enum ImageAppsV2Relighting {
 
     /// Lighting Style
     public struct LightingStyle: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2508,7 +2236,7 @@ public enum ImageAppsV2Relighting {
     }
 
     /// The output of `fal-ai/image-apps-v2/relighting`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with new lighting
         public let images: [Image]
 
@@ -2516,14 +2244,10 @@ public enum ImageAppsV2Relighting {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -2541,7 +2265,7 @@ public enum ImageAppsV2StyleTransfer {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/style-transfer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image URL for style transfer
         public var imageURL: FileInput
         /// Optional reference image URL. When provided, the style will be inferred from this image instead of the selected preset style.
@@ -2563,20 +2287,13 @@ public enum ImageAppsV2StyleTransfer {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.styleReferenceImageURL = try wire.optional("style_reference_image_url")
-            self.targetStyle = try wire.optional("target_style")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.styleReferenceImageURL, "style_reference_image_url")
-            try wire.optional(self.targetStyle, "target_style")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("style_reference_image_url", \.styleReferenceImageURL),
+                .optional("target_style", \.targetStyle),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2587,7 +2304,7 @@ public enum ImageAppsV2StyleTransfer {
 
     /// Target Style
     public struct TargetStyle: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2622,7 +2339,7 @@ public enum ImageAppsV2StyleTransfer {
     }
 
     /// The output of `fal-ai/image-apps-v2/style-transfer`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with transferred style
         public let images: [Image]
 
@@ -2630,14 +2347,10 @@ public enum ImageAppsV2StyleTransfer {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -2655,7 +2368,7 @@ public enum ImageAppsV2TextureTransform {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/texture-transform`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image URL for texture transformation
         public var imageURL: FileInput
         /// Default: `.marble`.
@@ -2669,18 +2382,12 @@ public enum ImageAppsV2TextureTransform {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.targetTexture = try wire.optional("target_texture")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.targetTexture, "target_texture")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("target_texture", \.targetTexture),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2691,7 +2398,7 @@ public enum ImageAppsV2TextureTransform {
 
     /// Target Texture
     public struct TargetTexture: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2722,7 +2429,7 @@ public enum ImageAppsV2TextureTransform {
     }
 
     /// The output of `fal-ai/image-apps-v2/texture-transform`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with transformed texture
         public let images: [Image]
 
@@ -2730,14 +2437,10 @@ public enum ImageAppsV2TextureTransform {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }

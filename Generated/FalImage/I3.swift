@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == ImageAppsV2VirtualTryOn.Input, Output == ImageAppsV2VirtualTryOn.Output {
     /// `fal-ai/image-apps-v2/virtual-try-on`.
@@ -42,7 +42,7 @@ public enum ImageAppsV2VirtualTryOn {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/virtual-try-on`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Person photo URL
         public var personImageURL: FileInput
         /// Clothing photo URL
@@ -64,20 +64,13 @@ public enum ImageAppsV2VirtualTryOn {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.personImageURL = try wire.required("person_image_url")
-            self.clothingImageURL = try wire.required("clothing_image_url")
-            self.preservePose = try wire.optional("preserve_pose")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.personImageURL, "person_image_url")
-            try wire.required(self.clothingImageURL, "clothing_image_url")
-            try wire.optional(self.preservePose, "preserve_pose")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("person_image_url", \.personImageURL),
+                .required("clothing_image_url", \.clothingImageURL),
+                .optional("preserve_pose", \.preservePose),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -87,7 +80,7 @@ public enum ImageAppsV2VirtualTryOn {
     }
 
     /// The output of `fal-ai/image-apps-v2/virtual-try-on`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Person wearing the virtual clothing
         public let images: [Image]
 
@@ -95,14 +88,10 @@ public enum ImageAppsV2VirtualTryOn {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -121,7 +110,7 @@ public enum ImageEditingAgeProgression {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/age-progression`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -175,30 +164,18 @@ public enum ImageEditingAgeProgression {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("output_format", \.outputFormat),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("prompt", \.prompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -220,7 +197,7 @@ public enum ImageEditingAgeProgression {
     }
 
     /// The output of `fal-ai/image-editing/age-progression`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         public let images: [Image]
         public let seed: Int64
 
@@ -229,16 +206,11 @@ public enum ImageEditingAgeProgression {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -259,7 +231,7 @@ public enum ImageEditingBabyVersion {
     public typealias Image = AuraFlow.Image
 
     /// Input model for baby version endpoint.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to transform into a baby version.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -307,28 +279,17 @@ public enum ImageEditingBabyVersion {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("output_format", \.outputFormat),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -365,7 +326,7 @@ public enum ImageEditingBackgroundChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/background-change`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -419,30 +380,18 @@ public enum ImageEditingBackgroundChange {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("output_format", \.outputFormat),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("prompt", \.prompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -477,7 +426,7 @@ public enum ImageEditingBroccoliHaircut {
     public typealias Image = AuraFlow.Image
 
     /// Input model for broccoli haircut endpoint.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to apply broccoli haircut style.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -521,26 +470,16 @@ public enum ImageEditingBroccoliHaircut {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.loraScale = try wire.optional("lora_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.loraScale, "lora_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("lora_scale", \.loraScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -578,7 +517,7 @@ public enum ImageEditingCartoonify {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/cartoonify`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -626,28 +565,17 @@ public enum ImageEditingCartoonify {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("output_format", \.outputFormat),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -702,7 +630,7 @@ public enum ImageEditingExpressionChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/expression-change`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -756,30 +684,18 @@ public enum ImageEditingExpressionChange {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("output_format", \.outputFormat),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("prompt", \.prompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -835,7 +751,7 @@ public enum ImageEditingHairChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/hair-change`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -889,30 +805,18 @@ public enum ImageEditingHairChange {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("output_format", \.outputFormat),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("prompt", \.prompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -950,7 +854,7 @@ public enum ImageEditingObjectRemoval {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/object-removal`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1004,30 +908,18 @@ public enum ImageEditingObjectRemoval {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("output_format", \.outputFormat),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("prompt", \.prompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1065,7 +957,7 @@ public enum ImageEditingPhotoRestoration {
     public typealias Image = AuraFlow.Image
 
     /// Input model for photo restoration endpoint.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the old or damaged photo to restore.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1113,28 +1005,17 @@ public enum ImageEditingPhotoRestoration {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("output_format", \.outputFormat),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1168,7 +1049,7 @@ public enum ImageEditingPlushieStyle {
     public typealias Image = AuraFlow.Image
 
     /// Input model for plushie style endpoint.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to convert to plushie style.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1212,26 +1093,16 @@ public enum ImageEditingPlushieStyle {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.loraScale = try wire.optional("lora_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.loraScale, "lora_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("lora_scale", \.loraScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1284,7 +1155,7 @@ public enum ImageEditingRealism {
     public typealias Image = AuraFlow.Image
 
     /// Input model for realism enhancement endpoint.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to enhance with realism details.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1328,26 +1199,16 @@ public enum ImageEditingRealism {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.loraScale = try wire.optional("lora_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.loraScale, "lora_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("lora_scale", \.loraScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1385,7 +1246,7 @@ public enum ImageEditingReframe {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/reframe`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the old or damaged photo to restore.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1435,28 +1296,17 @@ public enum ImageEditingReframe {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("output_format", \.outputFormat),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1491,7 +1341,7 @@ public enum ImageEditingRetouch {
     public typealias Image = AuraFlow.Image
 
     /// Input model for retouch endpoint.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to retouch.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1535,26 +1385,16 @@ public enum ImageEditingRetouch {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.loraScale = try wire.optional("lora_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.loraScale, "lora_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("lora_scale", \.loraScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1592,7 +1432,7 @@ public enum ImageEditingSceneComposition {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/scene-composition`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1646,30 +1486,18 @@ public enum ImageEditingSceneComposition {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("output_format", \.outputFormat),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("prompt", \.prompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1707,7 +1535,7 @@ public enum ImageEditingStyleTransfer {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/style-transfer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1761,30 +1589,18 @@ public enum ImageEditingStyleTransfer {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("output_format", \.outputFormat),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("prompt", \.prompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1822,7 +1638,7 @@ public enum ImageEditingTextRemoval {
     public typealias Image = AuraFlow.Image
 
     /// Input model for text removal endpoint.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image containing text to be removed.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1870,28 +1686,17 @@ public enum ImageEditingTextRemoval {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("output_format", \.outputFormat),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1928,7 +1733,7 @@ public enum ImageEditingTimeOfDay {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/time-of-day`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1982,30 +1787,18 @@ public enum ImageEditingTimeOfDay {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("output_format", \.outputFormat),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("prompt", \.prompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2043,7 +1836,7 @@ public enum ImageEditingWeatherEffect {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/weather-effect`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2097,30 +1890,18 @@ public enum ImageEditingWeatherEffect {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.outputFormat = try wire.optional("output_format")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("output_format", \.outputFormat),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("prompt", \.prompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2155,7 +1936,7 @@ public enum ImageEditingWojakStyle {
     public typealias Image = AuraFlow.Image
 
     /// Input model for wojak style endpoint.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to convert to wojak style.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -2199,26 +1980,16 @@ public enum ImageEditingWojakStyle {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.loraScale = try wire.optional("lora_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.loraScale, "lora_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("lora_scale", \.loraScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == ImageEditingYoutubeThumbnails.Input, Output == ImageEditingYoutubeThumbnails.Output {
     /// `fal-ai/image-editing/youtube-thumbnails`.
@@ -42,7 +42,7 @@ public enum ImageEditingYoutubeThumbnails {
     public typealias Image = AuraFlow.Image
 
     /// Input model for YouTube thumbnails endpoint.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to convert to YouTube thumbnail style.
         public var imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -92,28 +92,17 @@ public enum ImageEditingYoutubeThumbnails {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.loraScale = try wire.optional("lora_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.loraScale, "lora_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("lora_scale", \.loraScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("prompt", \.prompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -147,7 +136,7 @@ public enum ImagePreprocessorsDepthAnythingV2 {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/depth-anything/v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to process
         public var imageURL: FileInput
 
@@ -155,19 +144,15 @@ public enum ImagePreprocessorsDepthAnythingV2 {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/image-preprocessors/depth-anything/v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with depth map
         public let image: Image
 
@@ -175,14 +160,10 @@ public enum ImagePreprocessorsDepthAnythingV2 {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -198,7 +179,7 @@ public enum ImagePreprocessorsHed {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/hed`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to process
         public var imageURL: FileInput
         /// Whether to use the safe version of the HED detector
@@ -216,18 +197,12 @@ public enum ImagePreprocessorsHed {
             self.scribble = scribble
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.safe = try wire.optional("safe")
-            self.scribble = try wire.optional("scribble")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.safe, "safe")
-            try wire.optional(self.scribble, "scribble")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("safe", \.safe),
+                .optional("scribble", \.scribble),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -238,7 +213,7 @@ public enum ImagePreprocessorsHed {
     }
 
     /// The output of `fal-ai/image-preprocessors/hed`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with lines detected using the HED detector
         public let image: Image
 
@@ -246,14 +221,10 @@ public enum ImagePreprocessorsHed {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -269,7 +240,7 @@ public enum ImagePreprocessorsLineart {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/lineart`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to process
         public var imageURL: FileInput
         /// Whether to use the coarse model
@@ -282,16 +253,11 @@ public enum ImagePreprocessorsLineart {
             self.coarse = coarse
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.coarse = try wire.optional("coarse")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.coarse, "coarse")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("coarse", \.coarse),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -301,7 +267,7 @@ public enum ImagePreprocessorsLineart {
     }
 
     /// The output of `fal-ai/image-preprocessors/lineart`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with edges detected using the Canny algorithm
         public let image: Image
 
@@ -309,14 +275,10 @@ public enum ImagePreprocessorsLineart {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -332,7 +294,7 @@ public enum ImagePreprocessorsMidas {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/midas`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to process
         public var imageURL: FileInput
         /// A parameter for the MiDaS detector
@@ -350,18 +312,12 @@ public enum ImagePreprocessorsMidas {
             self.backgroundThreshold = backgroundThreshold
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.a = try wire.optional("a")
-            self.backgroundThreshold = try wire.optional("background_threshold")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.a, "a")
-            try wire.optional(self.backgroundThreshold, "background_threshold")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("a", \.a),
+                .optional("background_threshold", \.backgroundThreshold),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -372,7 +328,7 @@ public enum ImagePreprocessorsMidas {
     }
 
     /// The output of `fal-ai/image-preprocessors/midas`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with MiDaS depth map
         public let depthMap: Image
         /// Image with MiDaS normal map
@@ -383,16 +339,11 @@ public enum ImagePreprocessorsMidas {
             self.normalMap = normalMap
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.depthMap = try wire.required("depth_map")
-            self.normalMap = try wire.required("normal_map")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.depthMap, "depth_map")
-            try wire.required(self.normalMap, "normal_map")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("depth_map", \.depthMap),
+                .required("normal_map", \.normalMap),
+            ]
         }
     }
 }
@@ -408,7 +359,7 @@ public enum ImagePreprocessorsMlsd {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/mlsd`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to process
         public var imageURL: FileInput
         /// Score threshold for the MLSD detector
@@ -426,18 +377,12 @@ public enum ImagePreprocessorsMlsd {
             self.distanceThreshold = distanceThreshold
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.scoreThreshold = try wire.optional("score_threshold")
-            self.distanceThreshold = try wire.optional("distance_threshold")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.scoreThreshold, "score_threshold")
-            try wire.optional(self.distanceThreshold, "distance_threshold")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("score_threshold", \.scoreThreshold),
+                .optional("distance_threshold", \.distanceThreshold),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -448,7 +393,7 @@ public enum ImagePreprocessorsMlsd {
     }
 
     /// The output of `fal-ai/image-preprocessors/mlsd`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with lines detected using the MLSD detector
         public let image: Image
 
@@ -456,14 +401,10 @@ public enum ImagePreprocessorsMlsd {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -479,7 +420,7 @@ public enum ImagePreprocessorsPidi {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/pidi`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to process
         public var imageURL: FileInput
         /// Whether to use the safe version of the Pidi detector
@@ -502,20 +443,13 @@ public enum ImagePreprocessorsPidi {
             self.applyFilter = applyFilter
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.safe = try wire.optional("safe")
-            self.scribble = try wire.optional("scribble")
-            self.applyFilter = try wire.optional("apply_filter")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.safe, "safe")
-            try wire.optional(self.scribble, "scribble")
-            try wire.optional(self.applyFilter, "apply_filter")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("safe", \.safe),
+                .optional("scribble", \.scribble),
+                .optional("apply_filter", \.applyFilter),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -527,7 +461,7 @@ public enum ImagePreprocessorsPidi {
     }
 
     /// The output of `fal-ai/image-preprocessors/pidi`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with Pidi lines detected
         public let image: Image
 
@@ -535,14 +469,10 @@ public enum ImagePreprocessorsPidi {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -560,7 +490,7 @@ public enum ImagePreprocessorsSam {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/image-preprocessors/sam`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with SAM segmentation map
         public let image: Image
 
@@ -568,14 +498,10 @@ public enum ImagePreprocessorsSam {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -591,7 +517,7 @@ public enum ImagePreprocessorsScribble {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/scribble`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to process
         public var imageURL: FileInput
         /// The model to use for the Scribble detector
@@ -609,18 +535,12 @@ public enum ImagePreprocessorsScribble {
             self.safe = safe
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.model = try wire.optional("model")
-            self.safe = try wire.optional("safe")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.model, "model")
-            try wire.optional(self.safe, "safe")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("model", \.model),
+                .optional("safe", \.safe),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -632,7 +552,7 @@ public enum ImagePreprocessorsScribble {
 
     /// Model
     public struct Model: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -643,7 +563,7 @@ public enum ImagePreprocessorsScribble {
     }
 
     /// The output of `fal-ai/image-preprocessors/scribble`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with lines detected using the Scribble detector
         public let image: Image
 
@@ -651,14 +571,10 @@ public enum ImagePreprocessorsScribble {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -676,7 +592,7 @@ public enum ImagePreprocessorsTeed {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/image-preprocessors/teed`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Image with TeeD lines detected
         public let image: Image
 
@@ -684,14 +600,10 @@ public enum ImagePreprocessorsTeed {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -722,7 +634,7 @@ public enum Imagen3Fast {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/imagen3/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing what you want to see
         public var prompt: String
         /// A description of what to discourage in the generated images
@@ -754,22 +666,14 @@ public enum Imagen3Fast {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -788,7 +692,7 @@ public enum Imagen3Fast {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -802,7 +706,7 @@ public enum Imagen3Fast {
     }
 
     /// The output of `fal-ai/imagen3/fast`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         public let images: [File]
         /// Seed used for generation
         public let seed: Int64
@@ -812,16 +716,11 @@ public enum Imagen3Fast {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -841,7 +740,7 @@ public enum Imagen4Preview {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/imagen4/preview`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 5000 characters.
@@ -893,28 +792,17 @@ public enum Imagen4Preview {
             self.resolution = resolution
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-            self.resolution = try wire.optional("resolution")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.resolution, "resolution")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("sync_mode", \.syncMode),
+                .optional("resolution", \.resolution),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -937,7 +825,7 @@ public enum Imagen4Preview {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -952,7 +840,7 @@ public enum Imagen4Preview {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -979,7 +867,7 @@ public enum Imagen4PreviewFast {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/imagen4/preview/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 5000 characters.
@@ -1025,26 +913,16 @@ public enum Imagen4PreviewFast {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1095,7 +973,7 @@ public enum ImageutilsDepth {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/imageutils/depth`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Input image url.
         public var imageURL: FileInput
         /// a
@@ -1118,20 +996,13 @@ public enum ImageutilsDepth {
             self.depthAndNormal = depthAndNormal
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.a = try wire.optional("a")
-            self.bgTh = try wire.optional("bg_th")
-            self.depthAndNormal = try wire.optional("depth_and_normal")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.a, "a")
-            try wire.optional(self.bgTh, "bg_th")
-            try wire.optional(self.depthAndNormal, "depth_and_normal")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("a", \.a),
+                .optional("bg_th", \.bgTh),
+                .optional("depth_and_normal", \.depthAndNormal),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1143,7 +1014,7 @@ public enum ImageutilsDepth {
     }
 
     /// The output of `fal-ai/imageutils/depth`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The depth map.
         public let image: Image
 
@@ -1151,14 +1022,10 @@ public enum ImageutilsDepth {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -1176,7 +1043,7 @@ public enum ImageutilsMarigoldDepth {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/imageutils/marigold-depth`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Input image url.
         public var imageURL: FileInput
         /// Number of denoising steps. Defaults to `10`. The higher the number, the more accurate the result, but the slower the inference.
@@ -1204,20 +1071,13 @@ public enum ImageutilsMarigoldDepth {
             self.processingRes = processingRes
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.ensembleSize = try wire.optional("ensemble_size")
-            self.processingRes = try wire.optional("processing_res")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.ensembleSize, "ensemble_size")
-            try wire.optional(self.processingRes, "processing_res")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("ensemble_size", \.ensembleSize),
+                .optional("processing_res", \.processingRes),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1250,7 +1110,7 @@ public enum ImageutilsRembg {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/imageutils/rembg`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Input image url.
         public var imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -1268,18 +1128,12 @@ public enum ImageutilsRembg {
             self.cropToBbox = cropToBbox
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.syncMode = try wire.optional("sync_mode")
-            self.cropToBbox = try wire.optional("crop_to_bbox")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.cropToBbox, "crop_to_bbox")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("sync_mode", \.syncMode),
+                .optional("crop_to_bbox", \.cropToBbox),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1301,7 +1155,7 @@ public enum ImagineartImagineart15PreviewTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `imagineart/imagineart-1.5-preview/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image. Accepts either a raw string or a JSON string/fenced JSON with positive_prompt and optional negative_prompt.
         public var prompt: String
         /// Image aspect ratio: 1:1, 3:1, 1:3, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3
@@ -1317,18 +1171,12 @@ public enum ImagineartImagineart15PreviewTextToImage {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1339,7 +1187,7 @@ public enum ImagineartImagineart15PreviewTextToImage {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1357,7 +1205,7 @@ public enum ImagineartImagineart15PreviewTextToImage {
     }
 
     /// The output of `imagineart/imagineart-1.5-preview/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated image
         public let images: [Image]
 
@@ -1365,14 +1213,10 @@ public enum ImagineartImagineart15PreviewTextToImage {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1390,7 +1234,7 @@ public enum ImagineartImagineart15ProPreviewTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `imagineart/imagineart-1.5-pro-preview/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image
         public var prompt: String
         /// Image aspect ratio: 1:1, 3:1, 1:3, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3
@@ -1406,18 +1250,12 @@ public enum ImagineartImagineart15ProPreviewTextToImage {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1428,7 +1266,7 @@ public enum ImagineartImagineart15ProPreviewTextToImage {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1460,7 +1298,7 @@ public enum ImagineartImagineart20PreviewTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `imagineart/imagineart-2.0-preview/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image
         public var prompt: String
         /// Image aspect ratio: 1:1, 3:1, 1:3, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 21:9, 4:5, 5:4, 4:1, 1:4
@@ -1492,22 +1330,14 @@ public enum ImagineartImagineart20PreviewTextToImage {
             self.reasoning = reasoning
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.seed = try wire.optional("seed")
-            self.reasoning = try wire.optional("reasoning")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.reasoning, "reasoning")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("seed", \.seed),
+                .optional("reasoning", \.reasoning),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1520,7 +1350,7 @@ public enum ImagineartImagineart20PreviewTextToImage {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1544,7 +1374,7 @@ public enum ImagineartImagineart20PreviewTextToImage {
 
     /// Reasoning
     public struct Reasoning: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1570,7 +1400,7 @@ public enum InstantCharacter {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/instant-character`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
@@ -1646,36 +1476,21 @@ public enum InstantCharacter {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.imageSize = try wire.optional("image_size")
-            self.scale = try wire.optional("scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.numImages = try wire.optional("num_images")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.scale, "scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("image_size", \.imageSize),
+                .optional("scale", \.scale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_images", \.numImages),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1714,7 +1529,7 @@ public enum InvisibleWatermark {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/invisible-watermark`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to be watermarked or decoded
         public var imageURL: FileInput
         /// Text to use as watermark (for encoding only)
@@ -1737,20 +1552,13 @@ public enum InvisibleWatermark {
             self.length = length
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.watermark = try wire.optional("watermark")
-            self.decode = try wire.optional("decode")
-            self.length = try wire.optional("length")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.watermark, "watermark")
-            try wire.optional(self.decode, "decode")
-            try wire.optional(self.length, "length")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("watermark", \.watermark),
+                .optional("decode", \.decode),
+                .optional("length", \.length),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1762,7 +1570,7 @@ public enum InvisibleWatermark {
     }
 
     /// The output of `fal-ai/invisible-watermark`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The watermarked image file info (when encoding)
         public let image: Image?
         /// The extracted watermark text (when decoding)
@@ -1778,18 +1586,12 @@ public enum InvisibleWatermark {
             self.length = length
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.optional("image")
-            self.extractedWatermark = try wire.optional("extracted_watermark")
-            self.length = try wire.optional("length")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.image, "image")
-            try wire.optional(self.extractedWatermark, "extracted_watermark")
-            try wire.optional(self.length, "length")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image", \.image),
+                .optional("extracted_watermark", \.extractedWatermark),
+                .optional("length", \.length),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -11,7 +11,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == KlingImageO1.Input, Output == KlingImageO1.Output {
     /// `fal-ai/kling-image/o1`.
@@ -28,7 +28,7 @@ public enum KlingImageO1 {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling O1 Omni Image (legacy).
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation. Reference images using @Image1, @Image2, etc. (or @Image if only one image). Max 2500 characters.
         ///
         /// At most 2500 characters.
@@ -78,28 +78,17 @@ public enum KlingImageO1 {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.required("image_urls")
-            self.elements = try wire.optional("elements")
-            self.resolution = try wire.optional("resolution")
-            self.numImages = try wire.optional("num_images")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_urls", \.imageURLs),
+                .optional("elements", \.elements),
+                .optional("resolution", \.resolution),
+                .optional("num_images", \.numImages),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -123,7 +112,7 @@ public enum KlingImageO1 {
     ///
     /// Create an element by providing frontal_image_url (and optionally reference_image_urls).
     /// All fields are optional - provide what you have available.
-    public struct ElementInput: QueueModel, StructurallyEquatable {
+    public struct ElementInput: WireModel {
         /// The frontal image of the element (main view). Optional.
         public var frontalImageURL: String?
         /// Additional reference images from different angles. 0-3 images supported. Optional.
@@ -134,22 +123,17 @@ public enum KlingImageO1 {
             self.referenceImageURLs = referenceImageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.frontalImageURL = try wire.optional("frontal_image_url")
-            self.referenceImageURLs = try wire.optional("reference_image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.frontalImageURL, "frontal_image_url")
-            try wire.optional(self.referenceImageURLs, "reference_image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("frontal_image_url", \.frontalImageURL),
+                .optional("reference_image_urls", \.referenceImageURLs),
+            ]
         }
     }
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -181,7 +165,7 @@ public enum KlingImageO3ImageToImage {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling O3 Image-to-Image Generation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation. Reference images using @Image1, @Image2, etc. (or @Image if only one image). Max 2500 characters.
         ///
         /// At most 2500 characters.
@@ -243,32 +227,19 @@ public enum KlingImageO3ImageToImage {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.required("image_urls")
-            self.elements = try wire.optional("elements")
-            self.resolution = try wire.optional("resolution")
-            self.resultType = try wire.optional("result_type")
-            self.numImages = try wire.optional("num_images")
-            self.seriesAmount = try wire.optional("series_amount")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.resultType, "result_type")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seriesAmount, "series_amount")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_urls", \.imageURLs),
+                .optional("elements", \.elements),
+                .optional("resolution", \.resolution),
+                .optional("result_type", \.resultType),
+                .optional("num_images", \.numImages),
+                .optional("series_amount", \.seriesAmount),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -292,7 +263,7 @@ public enum KlingImageO3ImageToImage {
 
     /// Result Type
     public struct ResultType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -304,7 +275,7 @@ public enum KlingImageO3ImageToImage {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -322,7 +293,7 @@ public enum KlingImageO3ImageToImage {
     }
 
     /// Output model for Kling O3 Image Generation.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated images
         public let images: [Image]
 
@@ -330,14 +301,10 @@ public enum KlingImageO3ImageToImage {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -359,7 +326,7 @@ public enum KlingImageO3TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling O3 Text-to-Image Generation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation. Max 2500 characters.
         ///
         /// At most 2500 characters.
@@ -417,30 +384,18 @@ public enum KlingImageO3TextToImage {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.elements = try wire.optional("elements")
-            self.resolution = try wire.optional("resolution")
-            self.resultType = try wire.optional("result_type")
-            self.numImages = try wire.optional("num_images")
-            self.seriesAmount = try wire.optional("series_amount")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.resultType, "result_type")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seriesAmount, "series_amount")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("elements", \.elements),
+                .optional("resolution", \.resolution),
+                .optional("result_type", \.resultType),
+                .optional("num_images", \.numImages),
+                .optional("series_amount", \.seriesAmount),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -464,7 +419,7 @@ public enum KlingImageO3TextToImage {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -496,7 +451,7 @@ public enum KlingImageV3ImageToImage {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling V3 Image-to-Image Generation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation. Max 2500 characters.
         ///
         /// At most 2500 characters.
@@ -548,28 +503,17 @@ public enum KlingImageV3ImageToImage {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.elements = try wire.optional("elements")
-            self.resolution = try wire.optional("resolution")
-            self.numImages = try wire.optional("num_images")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("elements", \.elements),
+                .optional("resolution", \.resolution),
+                .optional("num_images", \.numImages),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -590,7 +534,7 @@ public enum KlingImageV3ImageToImage {
     }
 
     /// Output model for Kling V3 Image Generation.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated images
         public let images: [Image]
 
@@ -598,14 +542,10 @@ public enum KlingImageV3ImageToImage {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -627,7 +567,7 @@ public enum KlingImageV3TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling V3 Text-to-Image Generation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation. Max 2500 characters.
         ///
         /// At most 2500 characters.
@@ -679,28 +619,17 @@ public enum KlingImageV3TextToImage {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.elements = try wire.optional("elements")
-            self.resolution = try wire.optional("resolution")
-            self.numImages = try wire.optional("num_images")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("elements", \.elements),
+                .optional("resolution", \.resolution),
+                .optional("num_images", \.numImages),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -733,7 +662,7 @@ public enum KlingV15KolorsVirtualTryOn {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/kling/v1-5/kolors-virtual-try-on`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Url for the human image.
         public var humanImageURL: FileInput
         /// Url to the garment image.
@@ -749,18 +678,12 @@ public enum KlingV15KolorsVirtualTryOn {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.humanImageURL = try wire.required("human_image_url")
-            self.garmentImageURL = try wire.required("garment_image_url")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.humanImageURL, "human_image_url")
-            try wire.required(self.garmentImageURL, "garment_image_url")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("human_image_url", \.humanImageURL),
+                .required("garment_image_url", \.garmentImageURL),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -770,7 +693,7 @@ public enum KlingV15KolorsVirtualTryOn {
     }
 
     /// The output of `fal-ai/kling/v1-5/kolors-virtual-try-on`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The output image.
         public let image: Image
 
@@ -778,14 +701,10 @@ public enum KlingV15KolorsVirtualTryOn {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -805,7 +724,7 @@ public enum KolorsImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/kolors/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -885,38 +804,22 @@ public enum KolorsImageToImage {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numImages = try wire.optional("num_images")
-            self.imageSize = try wire.optional("image_size")
-            self.scheduler = try wire.optional("scheduler")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_images", \.numImages),
+                .optional("image_size", \.imageSize),
+                .optional("scheduler", \.scheduler),
+                .optional("output_format", \.outputFormat),
+                .required("image_url", \.imageURL),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -945,7 +848,7 @@ public enum KolorsImageToImage {
 
     /// Scheduler
     public struct Scheduler: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 

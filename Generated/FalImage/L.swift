@@ -22,7 +22,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == LayerDiffusion.Input, Output == LayerDiffusion.Output {
     /// `fal-ai/layer-diffusion`.
@@ -35,7 +35,7 @@ public enum LayerDiffusion {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/layer-diffusion`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
@@ -76,24 +76,15 @@ public enum LayerDiffusion {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -114,7 +105,7 @@ public enum LayerDiffusion {
     }
 
     /// The output of `fal-ai/layer-diffusion`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL of the generated image.
         public let image: Image
         /// The seed used to generate the image.
@@ -125,16 +116,11 @@ public enum LayerDiffusion {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -150,7 +136,7 @@ public enum LcmSd15I2i {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/lcm-sd15-i2i`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public var prompt: String
         /// The image to use as a base.
@@ -229,36 +215,21 @@ public enum LcmSd15I2i {
             self.requestID = requestID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.optional("mask_url")
-            self.strength = try wire.optional("strength")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecks = try wire.optional("enable_safety_checks")
-            self.requestID = try wire.optional("request_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.maskURL, "mask_url")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecks, "enable_safety_checks")
-            try wire.optional(self.requestID, "request_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("mask_url", \.maskURL),
+                .optional("strength", \.strength),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checks", \.enableSafetyChecks),
+                .optional("request_id", \.requestID),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -284,7 +255,7 @@ public enum LcmSd15I2i {
     }
 
     /// The output of `fal-ai/lcm-sd15-i2i`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -322,24 +293,15 @@ public enum LcmSd15I2i {
             self.nsfwContentDetected = nsfwContentDetected
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.requestID = try wire.optional("request_id")
-            self.nsfwContentDetected = try wire.required("nsfw_content_detected")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.requestID, "request_id")
-            try wire.required(self.nsfwContentDetected, "nsfw_content_detected")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("request_id", \.requestID),
+                .required("nsfw_content_detected", \.nsfwContentDetected),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -362,7 +324,7 @@ public enum LeffaPoseTransfer {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/leffa/pose-transfer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
@@ -412,28 +374,17 @@ public enum LeffaPoseTransfer {
             self.personImageURL = personImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.poseImageURL = try wire.required("pose_image_url")
-            self.personImageURL = try wire.required("person_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.poseImageURL, "pose_image_url")
-            try wire.required(self.personImageURL, "person_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .required("pose_image_url", \.poseImageURL),
+                .required("person_image_url", \.personImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -454,7 +405,7 @@ public enum LeffaPoseTransfer {
     }
 
     /// The output of `fal-ai/leffa/pose-transfer`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The output image.
         public let image: Image
         /// The seed for the inference.
@@ -468,18 +419,12 @@ public enum LeffaPoseTransfer {
             self.hasNSFWConcepts = hasNSFWConcepts
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+            ]
         }
     }
 }
@@ -498,7 +443,7 @@ public enum LeffaVirtualTryon {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/leffa/virtual-tryon`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
@@ -552,30 +497,18 @@ public enum LeffaVirtualTryon {
             self.garmentType = garmentType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.humanImageURL = try wire.required("human_image_url")
-            self.garmentImageURL = try wire.required("garment_image_url")
-            self.garmentType = try wire.required("garment_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.humanImageURL, "human_image_url")
-            try wire.required(self.garmentImageURL, "garment_image_url")
-            try wire.required(self.garmentType, "garment_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .required("human_image_url", \.humanImageURL),
+                .required("garment_image_url", \.garmentImageURL),
+                .required("garment_type", \.garmentType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -597,7 +530,7 @@ public enum LeffaVirtualTryon {
 
     /// Garment Type
     public struct GarmentType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -627,7 +560,7 @@ public enum LightningModels {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/lightning-models`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
@@ -722,42 +655,24 @@ public enum LightningModels {
             self.imageSize = imageSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.embeddings = try wire.optional("embeddings")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-            self.format = try wire.optional("format")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.optional("loras")
-            self.prompt = try wire.required("prompt")
-            self.requestID = try wire.optional("request_id")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageSize = try wire.optional("image_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.loras, "loras")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageSize, "image_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("embeddings", \.embeddings),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+                .optional("format", \.format),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("sync_mode", \.syncMode),
+                .optional("loras", \.loras),
+                .required("prompt", \.prompt),
+                .optional("request_id", \.requestID),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("image_size", \.imageSize),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -798,7 +713,7 @@ public enum LivePortraitImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/live-portrait/image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to be animated
         public var imageURL: FileInput
         /// Amount to blink the eyes
@@ -941,58 +856,32 @@ public enum LivePortraitImage {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.blink = try wire.optional("blink")
-            self.eyebrow = try wire.optional("eyebrow")
-            self.wink = try wire.optional("wink")
-            self.pupilX = try wire.optional("pupil_x")
-            self.pupilY = try wire.optional("pupil_y")
-            self.aaa = try wire.optional("aaa")
-            self.eee = try wire.optional("eee")
-            self.woo = try wire.optional("woo")
-            self.smile = try wire.optional("smile")
-            self.rotatePitch = try wire.optional("rotate_pitch")
-            self.rotateYaw = try wire.optional("rotate_yaw")
-            self.rotateRoll = try wire.optional("rotate_roll")
-            self.flagPasteback = try wire.optional("flag_pasteback")
-            self.flagDoCrop = try wire.optional("flag_do_crop")
-            self.flagDoRot = try wire.optional("flag_do_rot")
-            self.flagLipZero = try wire.optional("flag_lip_zero")
-            self.dsize = try wire.optional("dsize")
-            self.scale = try wire.optional("scale")
-            self.vxRatio = try wire.optional("vx_ratio")
-            self.vyRatio = try wire.optional("vy_ratio")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.blink, "blink")
-            try wire.optional(self.eyebrow, "eyebrow")
-            try wire.optional(self.wink, "wink")
-            try wire.optional(self.pupilX, "pupil_x")
-            try wire.optional(self.pupilY, "pupil_y")
-            try wire.optional(self.aaa, "aaa")
-            try wire.optional(self.eee, "eee")
-            try wire.optional(self.woo, "woo")
-            try wire.optional(self.smile, "smile")
-            try wire.optional(self.rotatePitch, "rotate_pitch")
-            try wire.optional(self.rotateYaw, "rotate_yaw")
-            try wire.optional(self.rotateRoll, "rotate_roll")
-            try wire.optional(self.flagPasteback, "flag_pasteback")
-            try wire.optional(self.flagDoCrop, "flag_do_crop")
-            try wire.optional(self.flagDoRot, "flag_do_rot")
-            try wire.optional(self.flagLipZero, "flag_lip_zero")
-            try wire.optional(self.dsize, "dsize")
-            try wire.optional(self.scale, "scale")
-            try wire.optional(self.vxRatio, "vx_ratio")
-            try wire.optional(self.vyRatio, "vy_ratio")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("blink", \.blink),
+                .optional("eyebrow", \.eyebrow),
+                .optional("wink", \.wink),
+                .optional("pupil_x", \.pupilX),
+                .optional("pupil_y", \.pupilY),
+                .optional("aaa", \.aaa),
+                .optional("eee", \.eee),
+                .optional("woo", \.woo),
+                .optional("smile", \.smile),
+                .optional("rotate_pitch", \.rotatePitch),
+                .optional("rotate_yaw", \.rotateYaw),
+                .optional("rotate_roll", \.rotateRoll),
+                .optional("flag_pasteback", \.flagPasteback),
+                .optional("flag_do_crop", \.flagDoCrop),
+                .optional("flag_do_rot", \.flagDoRot),
+                .optional("flag_lip_zero", \.flagLipZero),
+                .optional("dsize", \.dsize),
+                .optional("scale", \.scale),
+                .optional("vx_ratio", \.vxRatio),
+                .optional("vy_ratio", \.vyRatio),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1040,7 +929,7 @@ public enum LivePortraitImage {
     }
 
     /// The output of `fal-ai/live-portrait/image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image file.
         public let image: Image
 
@@ -1048,14 +937,10 @@ public enum LivePortraitImage {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -1073,7 +958,7 @@ public enum LoRAImageToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/lora/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL or HuggingFace ID of the base model to generate the image.
         public var modelName: String
         /// URL or HuggingFace ID of the custom U-Net model to use for the image generation.
@@ -1300,88 +1185,47 @@ public enum LoRAImageToImage {
             self.debugPerPassLatents = debugPerPassLatents
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelName = try wire.required("model_name")
-            self.unetName = try wire.optional("unet_name")
-            self.variant = try wire.optional("variant")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.promptWeighting = try wire.optional("prompt_weighting")
-            self.imageURL = try wire.optional("image_url")
-            self.noiseStrength = try wire.optional("noise_strength")
-            self.loras = try wire.optional("loras")
-            self.embeddings = try wire.optional("embeddings")
-            self.controlnets = try wire.optional("controlnets")
-            self.controlnetGuessMode = try wire.optional("controlnet_guess_mode")
-            self.ipAdapter = try wire.optional("ip_adapter")
-            self.imageEncoderPath = try wire.optional("image_encoder_path")
-            self.imageEncoderSubfolder = try wire.optional("image_encoder_subfolder")
-            self.imageEncoderWeightName = try wire.optional("image_encoder_weight_name")
-            self.icLightModelURL = try wire.optional("ic_light_model_url")
-            self.icLightModelBackgroundImageURL = try wire.optional("ic_light_model_background_image_url")
-            self.icLightImageURL = try wire.optional("ic_light_image_url")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.clipSkip = try wire.optional("clip_skip")
-            self.scheduler = try wire.optional("scheduler")
-            self.timesteps = try wire.optional("timesteps")
-            self.sigmas = try wire.optional("sigmas")
-            self.predictionType = try wire.optional("prediction_type")
-            self.rescaleBetasSnrZero = try wire.optional("rescale_betas_snr_zero")
-            self.imageFormat = try wire.optional("image_format")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.tileWidth = try wire.optional("tile_width")
-            self.tileHeight = try wire.optional("tile_height")
-            self.tileStrideWidth = try wire.optional("tile_stride_width")
-            self.tileStrideHeight = try wire.optional("tile_stride_height")
-            self.eta = try wire.optional("eta")
-            self.debugLatents = try wire.optional("debug_latents")
-            self.debugPerPassLatents = try wire.optional("debug_per_pass_latents")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelName, "model_name")
-            try wire.optional(self.unetName, "unet_name")
-            try wire.optional(self.variant, "variant")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.promptWeighting, "prompt_weighting")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.noiseStrength, "noise_strength")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.controlnets, "controlnets")
-            try wire.optional(self.controlnetGuessMode, "controlnet_guess_mode")
-            try wire.optional(self.ipAdapter, "ip_adapter")
-            try wire.optional(self.imageEncoderPath, "image_encoder_path")
-            try wire.optional(self.imageEncoderSubfolder, "image_encoder_subfolder")
-            try wire.optional(self.imageEncoderWeightName, "image_encoder_weight_name")
-            try wire.optional(self.icLightModelURL, "ic_light_model_url")
-            try wire.optional(self.icLightModelBackgroundImageURL, "ic_light_model_background_image_url")
-            try wire.optional(self.icLightImageURL, "ic_light_image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.clipSkip, "clip_skip")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.timesteps, "timesteps")
-            try wire.optional(self.sigmas, "sigmas")
-            try wire.optional(self.predictionType, "prediction_type")
-            try wire.optional(self.rescaleBetasSnrZero, "rescale_betas_snr_zero")
-            try wire.optional(self.imageFormat, "image_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.tileWidth, "tile_width")
-            try wire.optional(self.tileHeight, "tile_height")
-            try wire.optional(self.tileStrideWidth, "tile_stride_width")
-            try wire.optional(self.tileStrideHeight, "tile_stride_height")
-            try wire.optional(self.eta, "eta")
-            try wire.optional(self.debugLatents, "debug_latents")
-            try wire.optional(self.debugPerPassLatents, "debug_per_pass_latents")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_name", \.modelName),
+                .optional("unet_name", \.unetName),
+                .optional("variant", \.variant),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("prompt_weighting", \.promptWeighting),
+                .optional("image_url", \.imageURL),
+                .optional("noise_strength", \.noiseStrength),
+                .optional("loras", \.loras),
+                .optional("embeddings", \.embeddings),
+                .optional("controlnets", \.controlnets),
+                .optional("controlnet_guess_mode", \.controlnetGuessMode),
+                .optional("ip_adapter", \.ipAdapter),
+                .optional("image_encoder_path", \.imageEncoderPath),
+                .optional("image_encoder_subfolder", \.imageEncoderSubfolder),
+                .optional("image_encoder_weight_name", \.imageEncoderWeightName),
+                .optional("ic_light_model_url", \.icLightModelURL),
+                .optional("ic_light_model_background_image_url", \.icLightModelBackgroundImageURL),
+                .optional("ic_light_image_url", \.icLightImageURL),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("clip_skip", \.clipSkip),
+                .optional("scheduler", \.scheduler),
+                .optional("timesteps", \.timesteps),
+                .optional("sigmas", \.sigmas),
+                .optional("prediction_type", \.predictionType),
+                .optional("rescale_betas_snr_zero", \.rescaleBetasSnrZero),
+                .optional("image_format", \.imageFormat),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("tile_width", \.tileWidth),
+                .optional("tile_height", \.tileHeight),
+                .optional("tile_stride_width", \.tileStrideWidth),
+                .optional("tile_stride_height", \.tileStrideHeight),
+                .optional("eta", \.eta),
+                .optional("debug_latents", \.debugLatents),
+                .optional("debug_per_pass_latents", \.debugPerPassLatents),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1427,7 +1271,7 @@ public enum LoRAImageToImage {
         }
     }
 
-    public struct Embedding: QueueModel, StructurallyEquatable {
+    public struct Embedding: WireModel {
         /// URL or the path to the embedding weights.
         public var path: String
         /// The tokens to map the embedding weights to. Use these tokens in your prompts.
@@ -1440,20 +1284,15 @@ public enum LoRAImageToImage {
             self.tokens = tokens
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.tokens = try wire.optional("tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.tokens, "tokens")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("tokens", \.tokens),
+            ]
         }
     }
 
-    public struct ControlNet: QueueModel, StructurallyEquatable {
+    public struct ControlNet: WireModel {
         /// URL or the path to the control net weights.
         public var path: String
         /// optional URL to the controlnet config.json file.
@@ -1502,30 +1341,18 @@ public enum LoRAImageToImage {
             self.ipAdapterIndex = ipAdapterIndex
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.configURL = try wire.optional("config_url")
-            self.variant = try wire.optional("variant")
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.optional("mask_url")
-            self.conditioningScale = try wire.optional("conditioning_scale")
-            self.startPercentage = try wire.optional("start_percentage")
-            self.endPercentage = try wire.optional("end_percentage")
-            self.ipAdapterIndex = try wire.optional("ip_adapter_index")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.configURL, "config_url")
-            try wire.optional(self.variant, "variant")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.maskURL, "mask_url")
-            try wire.optional(self.conditioningScale, "conditioning_scale")
-            try wire.optional(self.startPercentage, "start_percentage")
-            try wire.optional(self.endPercentage, "end_percentage")
-            try wire.optional(self.ipAdapterIndex, "ip_adapter_index")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("config_url", \.configURL),
+                .optional("variant", \.variant),
+                .required("image_url", \.imageURL),
+                .optional("mask_url", \.maskURL),
+                .optional("conditioning_scale", \.conditioningScale),
+                .optional("start_percentage", \.startPercentage),
+                .optional("end_percentage", \.endPercentage),
+                .optional("ip_adapter_index", \.ipAdapterIndex),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1544,7 +1371,7 @@ public enum LoRAImageToImage {
         }
     }
 
-    public struct IPAdapter: QueueModel, StructurallyEquatable {
+    public struct IPAdapter: WireModel {
         /// URL of the image to be used as the IP adapter.
         public var ipAdapterImageURL: IPAdapterImageURL
         /// The mask to use for the IP adapter. When using a mask, the ip-adapter image size and the mask size must be the same
@@ -1600,32 +1427,19 @@ public enum LoRAImageToImage {
             self.imageProjectionShortcut = imageProjectionShortcut
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.ipAdapterImageURL = try wire.required("ip_adapter_image_url")
-            self.ipAdapterMaskURL = try wire.optional("ip_adapter_mask_url")
-            self.path = try wire.required("path")
-            self.modelSubfolder = try wire.optional("model_subfolder")
-            self.weightName = try wire.optional("weight_name")
-            self.insightFaceModelPath = try wire.optional("insight_face_model_path")
-            self.scale = try wire.optional("scale")
-            self.scaleJSON = try wire.optional("scale_json")
-            self.unconditionalNoisingFactor = try wire.optional("unconditional_noising_factor")
-            self.imageProjectionShortcut = try wire.optional("image_projection_shortcut")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.ipAdapterImageURL, "ip_adapter_image_url")
-            try wire.optional(self.ipAdapterMaskURL, "ip_adapter_mask_url")
-            try wire.required(self.path, "path")
-            try wire.optional(self.modelSubfolder, "model_subfolder")
-            try wire.optional(self.weightName, "weight_name")
-            try wire.optional(self.insightFaceModelPath, "insight_face_model_path")
-            try wire.optional(self.scale, "scale")
-            try wire.optional(self.scaleJSON, "scale_json")
-            try wire.optional(self.unconditionalNoisingFactor, "unconditional_noising_factor")
-            try wire.optional(self.imageProjectionShortcut, "image_projection_shortcut")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("ip_adapter_image_url", \.ipAdapterImageURL),
+                .optional("ip_adapter_mask_url", \.ipAdapterMaskURL),
+                .required("path", \.path),
+                .optional("model_subfolder", \.modelSubfolder),
+                .optional("weight_name", \.weightName),
+                .optional("insight_face_model_path", \.insightFaceModelPath),
+                .optional("scale", \.scale),
+                .optional("scale_json", \.scaleJSON),
+                .optional("unconditional_noising_factor", \.unconditionalNoisingFactor),
+                .optional("image_projection_shortcut", \.imageProjectionShortcut),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1663,7 +1477,7 @@ public enum LoRAImageToImage {
     }
 
     public struct Scheduler: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1682,7 +1496,7 @@ public enum LoRAImageToImage {
         public static var allCases: [Self] { [.dpm2M, .dpm2MKarras, .dpm2MSde, .dpm2MSdeKarras, .euler, .eulerA, .eulerTrailingTimesteps, .lcm, .lcmTrailingTimesteps, .ddim, .tcd] }
     }
 
-    public struct TimestepsInput: QueueModel, StructurallyEquatable {
+    public struct TimestepsInput: WireModel {
         /// The method to use for the timesteps. If set to 'array', the timesteps will be set based
         /// on the provided timesteps schedule in the `array` field.
         /// Defaults to 'default' which means the scheduler will use the `num_inference_steps` parameter.
@@ -1699,16 +1513,11 @@ public enum LoRAImageToImage {
             self.array = array
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.method = try wire.optional("method")
-            self.array = try wire.optional("array")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.method, "method")
-            try wire.optional(self.array, "array")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("method", \.method),
+                .optional("array", \.array),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1719,7 +1528,7 @@ public enum LoRAImageToImage {
 
     /// Method
     public struct Method: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1729,7 +1538,7 @@ public enum LoRAImageToImage {
         public static var allCases: [Self] { [.`default`, .array] }
     }
 
-    public struct SigmasInput: QueueModel, StructurallyEquatable {
+    public struct SigmasInput: WireModel {
         /// The method to use for the sigmas. If set to 'custom', the sigmas will be set based
         /// on the provided sigmas schedule in the `array` field.
         /// Defaults to 'default' which means the scheduler will use the sigmas of the scheduler.
@@ -1746,16 +1555,11 @@ public enum LoRAImageToImage {
             self.array = array
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.method = try wire.optional("method")
-            self.array = try wire.optional("array")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.method, "method")
-            try wire.optional(self.array, "array")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("method", \.method),
+                .optional("array", \.array),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1766,7 +1570,7 @@ public enum LoRAImageToImage {
 
     /// Prediction Type
     public struct PredictionType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1778,7 +1582,7 @@ public enum LoRAImageToImage {
 
     /// Image Format
     public struct ImageFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1789,7 +1593,7 @@ public enum LoRAImageToImage {
     }
 
     /// The output of `fal-ai/lora/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image files info.
         public let images: [Image]
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -1816,22 +1620,14 @@ public enum LoRAImageToImage {
             self.debugPerPassLatents = debugPerPassLatents
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.debugLatents = try wire.optional("debug_latents")
-            self.debugPerPassLatents = try wire.optional("debug_per_pass_latents")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.optional(self.debugLatents, "debug_latents")
-            try wire.optional(self.debugPerPassLatents, "debug_per_pass_latents")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .optional("debug_latents", \.debugLatents),
+                .optional("debug_per_pass_latents", \.debugPerPassLatents),
+            ]
         }
     }
 }
@@ -1861,7 +1657,7 @@ public enum LoRAInpaint {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/lora/inpaint`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL or HuggingFace ID of the base model to generate the image.
         public var modelName: String
         /// URL or HuggingFace ID of the custom U-Net model to use for the image generation.
@@ -2092,90 +1888,48 @@ public enum LoRAInpaint {
             self.debugPerPassLatents = debugPerPassLatents
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelName = try wire.required("model_name")
-            self.unetName = try wire.optional("unet_name")
-            self.variant = try wire.optional("variant")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.promptWeighting = try wire.optional("prompt_weighting")
-            self.imageURL = try wire.optional("image_url")
-            self.maskURL = try wire.optional("mask_url")
-            self.noiseStrength = try wire.optional("noise_strength")
-            self.loras = try wire.optional("loras")
-            self.embeddings = try wire.optional("embeddings")
-            self.controlnets = try wire.optional("controlnets")
-            self.controlnetGuessMode = try wire.optional("controlnet_guess_mode")
-            self.ipAdapter = try wire.optional("ip_adapter")
-            self.imageEncoderPath = try wire.optional("image_encoder_path")
-            self.imageEncoderSubfolder = try wire.optional("image_encoder_subfolder")
-            self.imageEncoderWeightName = try wire.optional("image_encoder_weight_name")
-            self.icLightModelURL = try wire.optional("ic_light_model_url")
-            self.icLightModelBackgroundImageURL = try wire.optional("ic_light_model_background_image_url")
-            self.icLightImageURL = try wire.optional("ic_light_image_url")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.clipSkip = try wire.optional("clip_skip")
-            self.scheduler = try wire.optional("scheduler")
-            self.timesteps = try wire.optional("timesteps")
-            self.sigmas = try wire.optional("sigmas")
-            self.predictionType = try wire.optional("prediction_type")
-            self.rescaleBetasSnrZero = try wire.optional("rescale_betas_snr_zero")
-            self.imageFormat = try wire.optional("image_format")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.tileWidth = try wire.optional("tile_width")
-            self.tileHeight = try wire.optional("tile_height")
-            self.tileStrideWidth = try wire.optional("tile_stride_width")
-            self.tileStrideHeight = try wire.optional("tile_stride_height")
-            self.eta = try wire.optional("eta")
-            self.debugLatents = try wire.optional("debug_latents")
-            self.debugPerPassLatents = try wire.optional("debug_per_pass_latents")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelName, "model_name")
-            try wire.optional(self.unetName, "unet_name")
-            try wire.optional(self.variant, "variant")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.promptWeighting, "prompt_weighting")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.maskURL, "mask_url")
-            try wire.optional(self.noiseStrength, "noise_strength")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.controlnets, "controlnets")
-            try wire.optional(self.controlnetGuessMode, "controlnet_guess_mode")
-            try wire.optional(self.ipAdapter, "ip_adapter")
-            try wire.optional(self.imageEncoderPath, "image_encoder_path")
-            try wire.optional(self.imageEncoderSubfolder, "image_encoder_subfolder")
-            try wire.optional(self.imageEncoderWeightName, "image_encoder_weight_name")
-            try wire.optional(self.icLightModelURL, "ic_light_model_url")
-            try wire.optional(self.icLightModelBackgroundImageURL, "ic_light_model_background_image_url")
-            try wire.optional(self.icLightImageURL, "ic_light_image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.clipSkip, "clip_skip")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.timesteps, "timesteps")
-            try wire.optional(self.sigmas, "sigmas")
-            try wire.optional(self.predictionType, "prediction_type")
-            try wire.optional(self.rescaleBetasSnrZero, "rescale_betas_snr_zero")
-            try wire.optional(self.imageFormat, "image_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.tileWidth, "tile_width")
-            try wire.optional(self.tileHeight, "tile_height")
-            try wire.optional(self.tileStrideWidth, "tile_stride_width")
-            try wire.optional(self.tileStrideHeight, "tile_stride_height")
-            try wire.optional(self.eta, "eta")
-            try wire.optional(self.debugLatents, "debug_latents")
-            try wire.optional(self.debugPerPassLatents, "debug_per_pass_latents")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_name", \.modelName),
+                .optional("unet_name", \.unetName),
+                .optional("variant", \.variant),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("prompt_weighting", \.promptWeighting),
+                .optional("image_url", \.imageURL),
+                .optional("mask_url", \.maskURL),
+                .optional("noise_strength", \.noiseStrength),
+                .optional("loras", \.loras),
+                .optional("embeddings", \.embeddings),
+                .optional("controlnets", \.controlnets),
+                .optional("controlnet_guess_mode", \.controlnetGuessMode),
+                .optional("ip_adapter", \.ipAdapter),
+                .optional("image_encoder_path", \.imageEncoderPath),
+                .optional("image_encoder_subfolder", \.imageEncoderSubfolder),
+                .optional("image_encoder_weight_name", \.imageEncoderWeightName),
+                .optional("ic_light_model_url", \.icLightModelURL),
+                .optional("ic_light_model_background_image_url", \.icLightModelBackgroundImageURL),
+                .optional("ic_light_image_url", \.icLightImageURL),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("clip_skip", \.clipSkip),
+                .optional("scheduler", \.scheduler),
+                .optional("timesteps", \.timesteps),
+                .optional("sigmas", \.sigmas),
+                .optional("prediction_type", \.predictionType),
+                .optional("rescale_betas_snr_zero", \.rescaleBetasSnrZero),
+                .optional("image_format", \.imageFormat),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("tile_width", \.tileWidth),
+                .optional("tile_height", \.tileHeight),
+                .optional("tile_stride_width", \.tileStrideWidth),
+                .optional("tile_stride_height", \.tileStrideHeight),
+                .optional("eta", \.eta),
+                .optional("debug_latents", \.debugLatents),
+                .optional("debug_per_pass_latents", \.debugPerPassLatents),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2238,7 +1992,7 @@ public enum LongcatImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/longcat-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -2301,32 +2055,19 @@ public enum LongcatImage {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2367,7 +2108,7 @@ public enum LongcatImageEdit {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/longcat-image/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image with.
         public var prompt: String
         /// The number of inference steps to perform.
@@ -2428,32 +2169,19 @@ public enum LongcatImageEdit {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2488,7 +2216,7 @@ public enum Lucidflux {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/lucidflux`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to edit.
         public var imageURL: FileInput
         /// The prompt to edit the image.
@@ -2532,26 +2260,16 @@ public enum Lucidflux {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.targetWidth = try wire.optional("target_width")
-            self.targetHeight = try wire.optional("target_height")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidance = try wire.optional("guidance")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.targetWidth, "target_width")
-            try wire.optional(self.targetHeight, "target_height")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidance, "guidance")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("target_width", \.targetWidth),
+                .optional("target_height", \.targetHeight),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance", \.guidance),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2574,7 +2292,7 @@ public enum Lucidflux {
     }
 
     /// The output of `fal-ai/lucidflux`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated image
         public let image: Image
         /// Seed used for random number generation
@@ -2585,16 +2303,11 @@ public enum Lucidflux {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -2610,7 +2323,7 @@ public enum LumaPhoton {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/luma-photon`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 3 characters, at most 5000 characters.
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -2623,16 +2336,11 @@ public enum LumaPhoton {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2649,7 +2357,7 @@ public enum LumaPhoton {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2665,7 +2373,7 @@ public enum LumaPhoton {
     }
 
     /// The output of `fal-ai/luma-photon`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image
         public let images: [File]
 
@@ -2673,14 +2381,10 @@ public enum LumaPhoton {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -2714,7 +2418,7 @@ public enum LumaPhotonFlashModify {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/luma-photon/flash/modify`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Instruction for modifying the image
         ///
         /// At least 3 characters, at most 5000 characters.
@@ -2735,20 +2439,13 @@ public enum LumaPhotonFlashModify {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.required("strength")
-            self.aspectRatio = try wire.required("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.strength, "strength")
-            try wire.required(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .required("strength", \.strength),
+                .required("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -2761,7 +2458,7 @@ public enum LumaPhotonFlashModify {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2791,7 +2488,7 @@ public enum LumaPhotonFlashReframe {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/luma-photon/flash/reframe`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image to reframe
         public var imageURL: FileInput
         /// The aspect ratio of the reframed image
@@ -2835,30 +2532,18 @@ public enum LumaPhotonFlashReframe {
             self.yStart = yStart
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.aspectRatio = try wire.required("aspect_ratio")
-            self.prompt = try wire.optional("prompt")
-            self.gridPositionX = try wire.optional("grid_position_x")
-            self.gridPositionY = try wire.optional("grid_position_y")
-            self.xEnd = try wire.optional("x_end")
-            self.xStart = try wire.optional("x_start")
-            self.yEnd = try wire.optional("y_end")
-            self.yStart = try wire.optional("y_start")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.gridPositionX, "grid_position_x")
-            try wire.optional(self.gridPositionY, "grid_position_y")
-            try wire.optional(self.xEnd, "x_end")
-            try wire.optional(self.xStart, "x_start")
-            try wire.optional(self.yEnd, "y_end")
-            try wire.optional(self.yStart, "y_start")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("aspect_ratio", \.aspectRatio),
+                .optional("prompt", \.prompt),
+                .optional("grid_position_x", \.gridPositionX),
+                .optional("grid_position_y", \.gridPositionY),
+                .optional("x_end", \.xEnd),
+                .optional("x_start", \.xStart),
+                .optional("y_end", \.yEnd),
+                .optional("y_start", \.yStart),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -2916,7 +2601,7 @@ public enum LuminaImageV2 {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/lumina-image/v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -3000,38 +2685,22 @@ public enum LuminaImageV2 {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.cfgNormalization = try wire.optional("cfg_normalization")
-            self.cfgTruncRatio = try wire.optional("cfg_trunc_ratio")
-            self.numImages = try wire.optional("num_images")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.cfgNormalization, "cfg_normalization")
-            try wire.optional(self.cfgTruncRatio, "cfg_trunc_ratio")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("system_prompt", \.systemPrompt),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("cfg_normalization", \.cfgNormalization),
+                .optional("cfg_trunc_ratio", \.cfgTruncRatio),
+                .optional("num_images", \.numImages),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -9,7 +9,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == MinimaxImage01.Input, Output == MinimaxImage01.Output {
     /// `fal-ai/minimax/image-01`.
@@ -22,7 +22,7 @@ public enum MinimaxImage01 {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/minimax/image-01`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation (max 1500 characters)
         ///
         /// At least 1 character, at most 1500 characters.
@@ -47,20 +47,13 @@ public enum MinimaxImage01 {
             self.promptOptimizer = promptOptimizer
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numImages = try wire.optional("num_images")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_images", \.numImages),
+                .optional("prompt_optimizer", \.promptOptimizer),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -80,7 +73,7 @@ public enum MinimaxImage01 {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -97,7 +90,7 @@ public enum MinimaxImage01 {
     }
 
     /// The output of `fal-ai/minimax/image-01`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated images
         public let images: [File]
 
@@ -105,14 +98,10 @@ public enum MinimaxImage01 {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -131,7 +120,7 @@ public enum MinimaxImage01SubjectReference {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/minimax/image-01/subject-reference`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation (max 1500 characters)
         ///
         /// At least 1 character, at most 1500 characters.
@@ -165,22 +154,14 @@ public enum MinimaxImage01SubjectReference {
             self.promptOptimizer = promptOptimizer
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numImages = try wire.optional("num_images")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_images", \.numImages),
+                .optional("prompt_optimizer", \.promptOptimizer),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -212,7 +193,7 @@ public enum MixDehazeNet {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/mix-dehaze-net`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to be used for image enhancement
         public var imageURL: FileInput
         /// Model to be used for dehazing
@@ -228,18 +209,12 @@ public enum MixDehazeNet {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.model = try wire.optional("model")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.model, "model")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("model", \.model),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -250,7 +225,7 @@ public enum MixDehazeNet {
 
     /// Model
     public struct Model: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -272,7 +247,7 @@ public enum Moondream3PreviewSegment {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/moondream3-preview/segment`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Object to be segmented in the image
@@ -301,22 +276,14 @@ public enum Moondream3PreviewSegment {
             self.preview = preview
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.object = try wire.required("object")
-            self.spatialReferences = try wire.optional("spatial_references")
-            self.settings = try wire.optional("settings")
-            self.preview = try wire.optional("preview")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.object, "object")
-            try wire.optional(self.spatialReferences, "spatial_references")
-            try wire.optional(self.settings, "settings")
-            try wire.optional(self.preview, "preview")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("object", \.object),
+                .optional("spatial_references", \.spatialReferences),
+                .optional("settings", \.settings),
+                .optional("preview", \.preview),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -349,7 +316,7 @@ public enum Moondream3PreviewSegment {
         }
     }
 
-    public struct SegmentSamplingSettings: QueueModel, StructurallyEquatable {
+    public struct SegmentSamplingSettings: WireModel {
         /// Sampling temperature to use. Higher values will make the output more random, while lower values will make it more focused and deterministic.
         ///
         /// At least 0, at most 1. Default: `1`.
@@ -369,18 +336,12 @@ public enum Moondream3PreviewSegment {
             self.maxTokens = maxTokens
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-            self.maxTokens = try wire.optional("max_tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
-            try wire.optional(self.maxTokens, "max_tokens")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+                .optional("max_tokens", \.maxTokens),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -399,7 +360,7 @@ public enum Moondream3PreviewSegment {
     }
 
     /// The output of `fal-ai/moondream3-preview/segment`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -425,26 +386,18 @@ public enum Moondream3PreviewSegment {
             self.bbox = bbox
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.finishReason = try wire.required("finish_reason")
-            self.usageInfo = try wire.required("usage_info")
-            self.image = try wire.optional("image")
-            self.path = try wire.optional("path")
-            self.bbox = try wire.optional("bbox")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.finishReason, "finish_reason")
-            try wire.required(self.usageInfo, "usage_info")
-            try wire.optional(self.image, "image")
-            try wire.optional(self.path, "path")
-            try wire.optional(self.bbox, "bbox")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("finish_reason", \.finishReason),
+                .required("usage_info", \.usageInfo),
+                .optional("image", \.image),
+                .optional("path", \.path),
+                .optional("bbox", \.bbox),
+            ]
         }
     }
 
-    public struct UsageInfo: QueueModel, StructurallyEquatable {
+    public struct UsageInfo: WireModel {
         /// Number of input tokens processed
         public let inputTokens: Int
         /// Number of output tokens generated
@@ -464,26 +417,18 @@ public enum Moondream3PreviewSegment {
             self.ttftMs = ttftMs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputTokens = try wire.required("input_tokens")
-            self.outputTokens = try wire.required("output_tokens")
-            self.prefillTimeMs = try wire.required("prefill_time_ms")
-            self.decodeTimeMs = try wire.required("decode_time_ms")
-            self.ttftMs = try wire.required("ttft_ms")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputTokens, "input_tokens")
-            try wire.required(self.outputTokens, "output_tokens")
-            try wire.required(self.prefillTimeMs, "prefill_time_ms")
-            try wire.required(self.decodeTimeMs, "decode_time_ms")
-            try wire.required(self.ttftMs, "ttft_ms")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("input_tokens", \.inputTokens),
+                .required("output_tokens", \.outputTokens),
+                .required("prefill_time_ms", \.prefillTimeMs),
+                .required("decode_time_ms", \.decodeTimeMs),
+                .required("ttft_ms", \.ttftMs),
+            ]
         }
     }
 
-    public struct Object: QueueModel, StructurallyEquatable {
+    public struct Object: WireModel {
         /// Left boundary of detection box in normalized format (0 to 1)
         public let xMin: Double
         /// Top boundary of detection box in normalized format (0 to 1)
@@ -500,20 +445,13 @@ public enum Moondream3PreviewSegment {
             self.yMax = yMax
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.xMin = try wire.required("x_min")
-            self.yMin = try wire.required("y_min")
-            self.xMax = try wire.required("x_max")
-            self.yMax = try wire.required("y_max")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.xMin, "x_min")
-            try wire.required(self.yMin, "y_min")
-            try wire.required(self.xMax, "x_max")
-            try wire.required(self.yMax, "y_max")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("x_min", \.xMin),
+                .required("y_min", \.yMin),
+                .required("x_max", \.xMax),
+                .required("y_max", \.yMax),
+            ]
         }
     }
 }
@@ -529,7 +467,7 @@ public enum MoondreamNextDetection {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/moondream-next/detection`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image URL to be processed
         public var imageURL: FileInput
         /// Type of detection to perform
@@ -565,24 +503,15 @@ public enum MoondreamNextDetection {
             self.showVisualization = showVisualization
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.taskType = try wire.required("task_type")
-            self.detectionPrompt = try wire.required("detection_prompt")
-            self.useEnsemble = try wire.optional("use_ensemble")
-            self.combinePoints = try wire.optional("combine_points")
-            self.showVisualization = try wire.optional("show_visualization")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.taskType, "task_type")
-            try wire.required(self.detectionPrompt, "detection_prompt")
-            try wire.optional(self.useEnsemble, "use_ensemble")
-            try wire.optional(self.combinePoints, "combine_points")
-            try wire.optional(self.showVisualization, "show_visualization")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("task_type", \.taskType),
+                .required("detection_prompt", \.detectionPrompt),
+                .optional("use_ensemble", \.useEnsemble),
+                .optional("combine_points", \.combinePoints),
+                .optional("show_visualization", \.showVisualization),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -595,7 +524,7 @@ public enum MoondreamNextDetection {
 
     /// Task Type
     public struct TaskType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -607,7 +536,7 @@ public enum MoondreamNextDetection {
     }
 
     /// The output of `fal-ai/moondream-next/detection`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Output image with detection visualization
         public let image: Image?
         /// Detection results as text
@@ -618,16 +547,11 @@ public enum MoondreamNextDetection {
             self.textOutput = textOutput
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.optional("image")
-            self.textOutput = try wire.required("text_output")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.image, "image")
-            try wire.required(self.textOutput, "text_output")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image", \.image),
+                .required("text_output", \.textOutput),
+            ]
         }
     }
 }

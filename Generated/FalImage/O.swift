@@ -14,7 +14,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == ObjectRemoval.Input, Output == ObjectRemoval.Output {
     /// `fal-ai/object-removal`.
@@ -27,7 +27,7 @@ public enum ObjectRemoval {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/object-removal`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to remove objects from.
         public var imageURL: FileInput
         /// Text description of the object to remove.
@@ -46,20 +46,13 @@ public enum ObjectRemoval {
             self.maskExpansion = maskExpansion
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.model = try wire.optional("model")
-            self.maskExpansion = try wire.optional("mask_expansion")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.model, "model")
-            try wire.optional(self.maskExpansion, "mask_expansion")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("model", \.model),
+                .optional("mask_expansion", \.maskExpansion),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -77,7 +70,7 @@ public enum ObjectRemoval {
 
     /// Model
     public struct Model: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -90,7 +83,7 @@ public enum ObjectRemoval {
     }
 
     /// The output of `fal-ai/object-removal`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated images with objects removed.
         public let images: [Image]
 
@@ -98,14 +91,10 @@ public enum ObjectRemoval {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -124,7 +113,7 @@ public enum ObjectRemovalBbox {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/object-removal/bbox`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to remove objects from.
         public var imageURL: FileInput
         /// List of bounding box coordinates to erase (only one box prompt is supported)
@@ -150,20 +139,13 @@ public enum ObjectRemovalBbox {
             self.maskExpansion = maskExpansion
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.boxPrompts = try wire.optional("box_prompts")
-            self.model = try wire.optional("model")
-            self.maskExpansion = try wire.optional("mask_expansion")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.boxPrompts, "box_prompts")
-            try wire.optional(self.model, "model")
-            try wire.optional(self.maskExpansion, "mask_expansion")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("box_prompts", \.boxPrompts),
+                .optional("model", \.model),
+                .optional("mask_expansion", \.maskExpansion),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -180,7 +162,7 @@ public enum ObjectRemovalBbox {
         }
     }
 
-    public struct BBoxPromptBase: QueueModel, StructurallyEquatable {
+    public struct BBoxPromptBase: WireModel {
         /// X Min Coordinate of the box (0-1)
         ///
         /// At least 0, at most 1. Default: `0`.
@@ -205,20 +187,13 @@ public enum ObjectRemovalBbox {
             self.yMax = yMax
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.xMin = try wire.optional("x_min")
-            self.yMin = try wire.optional("y_min")
-            self.xMax = try wire.optional("x_max")
-            self.yMax = try wire.optional("y_max")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.xMin, "x_min")
-            try wire.optional(self.yMin, "y_min")
-            try wire.optional(self.xMax, "x_max")
-            try wire.optional(self.yMax, "y_max")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("x_min", \.xMin),
+                .optional("y_min", \.yMin),
+                .optional("x_max", \.xMax),
+                .optional("y_max", \.yMax),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -254,7 +229,7 @@ public enum ObjectRemovalMask {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/object-removal/mask`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to remove objects from.
         public var imageURL: FileInput
         /// The URL of the mask image. White pixels (255) indicate areas to remove.
@@ -273,20 +248,13 @@ public enum ObjectRemovalMask {
             self.maskExpansion = maskExpansion
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.required("mask_url")
-            self.model = try wire.optional("model")
-            self.maskExpansion = try wire.optional("mask_expansion")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.optional(self.model, "model")
-            try wire.optional(self.maskExpansion, "mask_expansion")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("mask_url", \.maskURL),
+                .optional("model", \.model),
+                .optional("mask_expansion", \.maskExpansion),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -314,7 +282,7 @@ public enum OmniZero {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/omni-zero`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Prompt to guide the image generation.
         public var prompt: String
         /// Negative prompt to guide the image generation.
@@ -400,42 +368,24 @@ public enum OmniZero {
             self.numberOfImages = numberOfImages
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageURL = try wire.required("image_url")
-            self.compositionImageURL = try wire.required("composition_image_url")
-            self.styleImageURL = try wire.required("style_image_url")
-            self.identityImageURL = try wire.required("identity_image_url")
-            self.imageStrength = try wire.optional("image_strength")
-            self.compositionStrength = try wire.optional("composition_strength")
-            self.depthStrength = try wire.optional("depth_strength")
-            self.styleStrength = try wire.optional("style_strength")
-            self.faceStrength = try wire.optional("face_strength")
-            self.identityStrength = try wire.optional("identity_strength")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.numberOfImages = try wire.optional("number_of_images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.compositionImageURL, "composition_image_url")
-            try wire.required(self.styleImageURL, "style_image_url")
-            try wire.required(self.identityImageURL, "identity_image_url")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.compositionStrength, "composition_strength")
-            try wire.optional(self.depthStrength, "depth_strength")
-            try wire.optional(self.styleStrength, "style_strength")
-            try wire.optional(self.faceStrength, "face_strength")
-            try wire.optional(self.identityStrength, "identity_strength")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numberOfImages, "number_of_images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("image_url", \.imageURL),
+                .required("composition_image_url", \.compositionImageURL),
+                .required("style_image_url", \.styleImageURL),
+                .required("identity_image_url", \.identityImageURL),
+                .optional("image_strength", \.imageStrength),
+                .optional("composition_strength", \.compositionStrength),
+                .optional("depth_strength", \.depthStrength),
+                .optional("style_strength", \.styleStrength),
+                .optional("face_strength", \.faceStrength),
+                .optional("identity_strength", \.identityStrength),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("number_of_images", \.numberOfImages),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -454,7 +404,7 @@ public enum OmniZero {
     }
 
     /// The output of `fal-ai/omni-zero`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image.
         public let image: Image
 
@@ -462,14 +412,10 @@ public enum OmniZero {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -489,7 +435,7 @@ public enum OmnigenV1 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/omnigen-v1`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// URL of images to use while generating the image, Use <img><|image_1|></img> for the first image and so on.
@@ -560,34 +506,20 @@ public enum OmnigenV1 {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.inputImageURLs = try wire.optional("input_image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.imgGuidanceScale = try wire.optional("img_guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.inputImageURLs, "input_image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.imgGuidanceScale, "img_guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("input_image_urls", \.inputImageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("img_guidance_scale", \.imgGuidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -629,7 +561,7 @@ public enum OmnigenV2 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/omnigen-v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate or edit an image. Use specific language like 'Add the bird from image 1 to the desk in image 2' for better results.
         public var prompt: String
         /// URLs of input images to use for image editing or multi-image generation. Support up to 3 images.
@@ -724,42 +656,24 @@ public enum OmnigenV2 {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.inputImageURLs = try wire.optional("input_image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.textGuidanceScale = try wire.optional("text_guidance_scale")
-            self.imageGuidanceScale = try wire.optional("image_guidance_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgRangeStart = try wire.optional("cfg_range_start")
-            self.cfgRangeEnd = try wire.optional("cfg_range_end")
-            self.scheduler = try wire.optional("scheduler")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.inputImageURLs, "input_image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.textGuidanceScale, "text_guidance_scale")
-            try wire.optional(self.imageGuidanceScale, "image_guidance_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgRangeStart, "cfg_range_start")
-            try wire.optional(self.cfgRangeEnd, "cfg_range_end")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("input_image_urls", \.inputImageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("text_guidance_scale", \.textGuidanceScale),
+                .optional("image_guidance_scale", \.imageGuidanceScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("cfg_range_start", \.cfgRangeStart),
+                .optional("cfg_range_end", \.cfgRangeEnd),
+                .optional("scheduler", \.scheduler),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -793,7 +707,7 @@ public enum OmnigenV2 {
 
     /// Scheduler
     public struct Scheduler: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -817,7 +731,7 @@ public enum Onereward {
     public typealias Image = Cartoonify.Image
 
     /// Input for the OneReward inpainting/editing model.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the source image to edit.
         public var imageURL: FileInput
         /// URL of the mask image. White pixels indicate the area to fill or modify; black pixels preserve the original content.
@@ -893,38 +807,22 @@ public enum Onereward {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.required("mask_url")
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.trueCFG = try wire.optional("true_cfg")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.trueCFG, "true_cfg")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("mask_url", \.maskURL),
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("true_cfg", \.trueCFG),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -951,7 +849,7 @@ public enum Onereward {
     }
 
     /// Output from the OneReward model.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The edited image files.
         public let images: [Image]
         public let timings: [String: Double]
@@ -971,22 +869,14 @@ public enum Onereward {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -1006,7 +896,7 @@ public enum OpenaiGptImage2 {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `openai/gpt-image-2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
@@ -1048,24 +938,15 @@ public enum OpenaiGptImage2 {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.quality = try wire.optional("quality")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.quality, "quality")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("quality", \.quality),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1116,7 +997,7 @@ public enum OpenaiGptImage2 {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyEquatable {
+        public struct Custom: WireModel {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -1131,16 +1012,11 @@ public enum OpenaiGptImage2 {
                 self.height = height
             }
 
-            public init(from decoder: any Decoder) throws {
-                let wire = try WireDecoder(decoder)
-                self.width = try wire.optional("width")
-                self.height = try wire.optional("height")
-            }
-
-            public func encode(to encoder: any Encoder) throws {
-                var wire = WireEncoder(encoder)
-                try wire.optional(self.width, "width")
-                try wire.optional(self.height, "height")
+            public static var wireFields: [WireField<Self>] {
+                [
+                    .optional("width", \.width),
+                    .optional("height", \.height),
+                ]
             }
 
             /// The values the service uses for fields left unset.
@@ -1158,7 +1034,7 @@ public enum OpenaiGptImage2 {
         }
 
         public struct Preset: OpenStringEnum {
-            public var rawValue: String
+            public let rawValue: String
 
             public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1191,7 +1067,7 @@ public enum OpenaiGptImage2Edit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `openai/gpt-image-2/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
@@ -1241,28 +1117,17 @@ public enum OpenaiGptImage2Edit {
             self.maskURL = maskURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.quality = try wire.optional("quality")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.maskURL = try wire.optional("mask_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.quality, "quality")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.maskURL, "mask_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("quality", \.quality),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("mask_url", \.maskURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1300,7 +1165,7 @@ public enum OvisImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/ovis-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to generate an image from.
@@ -1369,34 +1234,20 @@ public enum OvisImage {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -16,7 +16,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == PatinaMaterial.Input, Output == PatinaMaterial.Output {
     /// `fal-ai/patina/material`.
@@ -30,7 +30,7 @@ public enum PatinaMaterial {
     public typealias OutputFormat = ChronoEdit.OutputFormat
 
     /// The input of `fal-ai/patina/material`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the material/texture to generate.
         public var prompt: String
         /// Output texture dimensions in pixels.
@@ -124,44 +124,25 @@ public enum PatinaMaterial {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.tilingMode = try wire.optional("tiling_mode")
-            self.tileSize = try wire.optional("tile_size")
-            self.tileStride = try wire.optional("tile_stride")
-            self.imageURL = try wire.optional("image_url")
-            self.maskURL = try wire.optional("mask_url")
-            self.strength = try wire.optional("strength")
-            self.maps = try wire.optional("maps")
-            self.upscaleFactor = try wire.optional("upscale_factor")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.tilingMode, "tiling_mode")
-            try wire.optional(self.tileSize, "tile_size")
-            try wire.optional(self.tileStride, "tile_stride")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.maskURL, "mask_url")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.maps, "maps")
-            try wire.optional(self.upscaleFactor, "upscale_factor")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("tiling_mode", \.tilingMode),
+                .optional("tile_size", \.tileSize),
+                .optional("tile_stride", \.tileStride),
+                .optional("image_url", \.imageURL),
+                .optional("mask_url", \.maskURL),
+                .optional("strength", \.strength),
+                .optional("maps", \.maps),
+                .optional("upscale_factor", \.upscaleFactor),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -193,7 +174,7 @@ public enum PatinaMaterial {
 
     /// Tiling Mode
     public struct TilingMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -205,7 +186,7 @@ public enum PatinaMaterial {
     }
 
     public struct MapsItem: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -219,7 +200,7 @@ public enum PatinaMaterial {
     }
 
     /// The output of `fal-ai/patina/material`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated tileable texture image(s) from z-image and predicted PBR material maps from PATINA.
         public let images: [ImagesItem]
         /// Seed used for texture generation.
@@ -236,20 +217,13 @@ public enum PatinaMaterial {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-            self.timings = try wire.optional("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+                .optional("timings", \.timings),
+            ]
         }
     }
 
@@ -289,7 +263,7 @@ public enum PatinaMaterialExtract {
     public typealias ImagesItem = PatinaMaterial.ImagesItem
 
     /// The input of `fal-ai/patina/material/extract`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Describe which texture to extract from the image.
         public var prompt: String
         /// Output texture dimensions in pixels.
@@ -379,42 +353,24 @@ public enum PatinaMaterialExtract {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.tilingMode = try wire.optional("tiling_mode")
-            self.tileSize = try wire.optional("tile_size")
-            self.tileStride = try wire.optional("tile_stride")
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-            self.maps = try wire.optional("maps")
-            self.upscaleFactor = try wire.optional("upscale_factor")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.tilingMode, "tiling_mode")
-            try wire.optional(self.tileSize, "tile_size")
-            try wire.optional(self.tileStride, "tile_stride")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.maps, "maps")
-            try wire.optional(self.upscaleFactor, "upscale_factor")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("tiling_mode", \.tilingMode),
+                .optional("tile_size", \.tileSize),
+                .optional("tile_stride", \.tileStride),
+                .required("image_url", \.imageURL),
+                .optional("strength", \.strength),
+                .optional("maps", \.maps),
+                .optional("upscale_factor", \.upscaleFactor),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -457,7 +413,7 @@ public enum PhotaEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/phota/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of the desired image. To refer to specific profiles, use [[profile_id_1]], [[profile_id_2]], etc.
         ///
         /// At most 8000 characters.
@@ -509,28 +465,17 @@ public enum PhotaEdit {
             self.imageURLs = imageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.profileIDs = try wire.optional("profile_ids")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.profileIDs, "profile_ids")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.required(self.imageURLs, "image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_images", \.numImages),
+                .optional("profile_ids", \.profileIDs),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .required("image_urls", \.imageURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -553,7 +498,7 @@ public enum PhotaEdit {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -565,7 +510,7 @@ public enum PhotaEdit {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -580,7 +525,7 @@ public enum PhotaEdit {
     }
 
     /// The output of `fal-ai/phota/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL of the edited image.
         public let images: [ImageFile]
 
@@ -588,14 +533,10 @@ public enum PhotaEdit {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -612,7 +553,7 @@ public enum PhotaEnhance {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/phota/enhance`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL/Base64 data URI of the image to enhance.
         public var imageURL: FileInput
         /// List of profile IDs to use for the image enhancement. The profiles sent over will be used as candidates for identity preservation.
@@ -644,22 +585,14 @@ public enum PhotaEnhance {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.profileIDs = try wire.optional("profile_ids")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.profileIDs, "profile_ids")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("profile_ids", \.profileIDs),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -677,7 +610,7 @@ public enum PhotaEnhance {
     }
 
     /// The output of `fal-ai/phota/enhance`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL of the enhanced image.
         public let images: [ImageFile]
 
@@ -685,14 +618,10 @@ public enum PhotaEnhance {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -710,7 +639,7 @@ public enum Photomaker {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/photomaker`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image archive containing the images you want to use.
         public var imageArchiveURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -782,36 +711,21 @@ public enum Photomaker {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageArchiveURL = try wire.required("image_archive_url")
-            self.prompt = try wire.required("prompt")
-            self.basePipeline = try wire.optional("base_pipeline")
-            self.initialImageURL = try wire.optional("initial_image_url")
-            self.initialImageStrength = try wire.optional("initial_image_strength")
-            self.style = try wire.optional("style")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.styleStrength = try wire.optional("style_strength")
-            self.numImages = try wire.optional("num_images")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageArchiveURL, "image_archive_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.basePipeline, "base_pipeline")
-            try wire.optional(self.initialImageURL, "initial_image_url")
-            try wire.optional(self.initialImageStrength, "initial_image_strength")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.styleStrength, "style_strength")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_archive_url", \.imageArchiveURL),
+                .required("prompt", \.prompt),
+                .optional("base_pipeline", \.basePipeline),
+                .optional("initial_image_url", \.initialImageURL),
+                .optional("initial_image_strength", \.initialImageStrength),
+                .optional("style", \.style),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("style_strength", \.styleStrength),
+                .optional("num_images", \.numImages),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -839,7 +753,7 @@ public enum Photomaker {
 
     /// Base Pipeline
     public struct BasePipeline: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -851,7 +765,7 @@ public enum Photomaker {
 
     /// Style
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -885,7 +799,7 @@ public enum PhysicEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/physic-edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to edit with physics-aware transformations.
         public var imageURL: FileInput
         /// The editing instruction describing the physical transformation to apply.
@@ -939,30 +853,18 @@ public enum PhysicEdit {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -996,7 +898,7 @@ public enum PixartSigma {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/pixart-sigma`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -1068,34 +970,20 @@ public enum PixartSigma {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.scheduler = try wire.optional("scheduler")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("scheduler", \.scheduler),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1123,7 +1011,7 @@ public enum PixartSigma {
 
     /// Style
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1143,7 +1031,7 @@ public enum PixartSigma {
 
     /// Scheduler
     public struct Scheduler: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1154,7 +1042,7 @@ public enum PixartSigma {
     }
 
     /// The output of `fal-ai/pixart-sigma`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image files info.
         public let images: [Image]
         /// The timings of the different steps of the generation process.
@@ -1175,22 +1063,14 @@ public enum PixartSigma {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -1207,7 +1087,7 @@ public enum PixelcutBackgroundRemoval {
     public typealias File = FashnTryonV15.File
 
     /// The input of `pixelcut/background-removal`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Input image (JPEG or PNG)
         public var imageURL: FileInput
         /// Output format
@@ -1225,18 +1105,12 @@ public enum PixelcutBackgroundRemoval {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1248,7 +1122,7 @@ public enum PixelcutBackgroundRemoval {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1260,7 +1134,7 @@ public enum PixelcutBackgroundRemoval {
     }
 
     /// The output of `pixelcut/background-removal`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Result image (for rgba/alpha output formats)
         public let image: Image?
         /// Result file (for zip output format)
@@ -1271,16 +1145,11 @@ public enum PixelcutBackgroundRemoval {
             self.file = file
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.optional("image")
-            self.file = try wire.optional("file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.image, "image")
-            try wire.optional(self.file, "file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image", \.image),
+                .optional("file", \.file),
+            ]
         }
     }
 }
@@ -1302,7 +1171,7 @@ public enum PlaygroundV25 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/playground-v25`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
@@ -1389,38 +1258,22 @@ public enum PlaygroundV25 {
             self.embeddings = embeddings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.requestID = try wire.optional("request_id")
-            self.format = try wire.optional("format")
-            self.seed = try wire.optional("seed")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.prompt = try wire.required("prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.imageSize = try wire.optional("image_size")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.embeddings = try wire.optional("embeddings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.embeddings, "embeddings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("request_id", \.requestID),
+                .optional("format", \.format),
+                .optional("seed", \.seed),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("prompt", \.prompt),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("image_size", \.imageSize),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("embeddings", \.embeddings),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1465,7 +1318,7 @@ public enum PlaygroundV25ImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/playground-v25/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// If set to true, the aspect ratio of the generated image will be preserved even
         /// if the image size is too large. However, if the image is not a multiple of 32
         /// in width or height, it will be resized to the nearest multiple of 32. By default,
@@ -1579,46 +1432,26 @@ public enum PlaygroundV25ImageToImage {
             self.safetyCheckerVersion = safetyCheckerVersion
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.preserveAspectRatio = try wire.optional("preserve_aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.format = try wire.optional("format")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.imageSize = try wire.optional("image_size")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.embeddings = try wire.optional("embeddings")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.requestID = try wire.optional("request_id")
-            self.cropOutput = try wire.optional("crop_output")
-            self.strength = try wire.optional("strength")
-            self.prompt = try wire.required("prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.imageURL = try wire.required("image_url")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.preserveAspectRatio, "preserve_aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.cropOutput, "crop_output")
-            try wire.optional(self.strength, "strength")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("preserve_aspect_ratio", \.preserveAspectRatio),
+                .optional("seed", \.seed),
+                .optional("format", \.format),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_images", \.numImages),
+                .optional("image_size", \.imageSize),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("embeddings", \.embeddings),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("request_id", \.requestID),
+                .optional("crop_output", \.cropOutput),
+                .optional("strength", \.strength),
+                .required("prompt", \.prompt),
+                .optional("guidance_scale", \.guidanceScale),
+                .required("image_url", \.imageURL),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1667,7 +1500,7 @@ public enum PlaygroundV25Inpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/playground-v25/inpainting`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
@@ -1768,44 +1601,25 @@ public enum PlaygroundV25Inpainting {
             self.maskURL = maskURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.format = try wire.optional("format")
-            self.seed = try wire.optional("seed")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.imageSize = try wire.optional("image_size")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.embeddings = try wire.optional("embeddings")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.requestID = try wire.optional("request_id")
-            self.strength = try wire.optional("strength")
-            self.prompt = try wire.required("prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.imageURL = try wire.required("image_url")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.maskURL = try wire.required("mask_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.format, "format")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.strength, "strength")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.required(self.maskURL, "mask_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("format", \.format),
+                .optional("seed", \.seed),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_images", \.numImages),
+                .optional("image_size", \.imageSize),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("embeddings", \.embeddings),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("request_id", \.requestID),
+                .optional("strength", \.strength),
+                .required("prompt", \.prompt),
+                .optional("guidance_scale", \.guidanceScale),
+                .required("image_url", \.imageURL),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .required("mask_url", \.maskURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1848,7 +1662,7 @@ public enum Plushify {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/plushify`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to apply cartoon style to
         public var imageURL: FileInput
         /// Prompt for the generation. Default is empty which is usually best, but sometimes it can help to add a description of the subject.
@@ -1904,30 +1718,18 @@ public enum Plushify {
             self.numImages = numImages
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.scale = try wire.optional("scale")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.useCFGZero = try wire.optional("use_cfg_zero")
-            self.seed = try wire.optional("seed")
-            self.numImages = try wire.optional("num_images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.scale, "scale")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.useCFGZero, "use_cfg_zero")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numImages, "num_images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("scale", \.scale),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("use_cfg_zero", \.useCFGZero),
+                .optional("seed", \.seed),
+                .optional("num_images", \.numImages),
+            ]
         }
 
         /// The values the service uses for fields left unset.

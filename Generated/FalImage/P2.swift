@@ -17,7 +17,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == PostProcessing.Input, Output == PostProcessing.Output {
     /// `fal-ai/post-processing`.
@@ -30,7 +30,7 @@ public enum PostProcessing {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to process
         public var imageURL: FileInput
         /// Enable film grain effect
@@ -358,120 +358,63 @@ public enum PostProcessing {
             self.desaturateMethod = desaturateMethod
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.enableGrain = try wire.optional("enable_grain")
-            self.grainIntensity = try wire.optional("grain_intensity")
-            self.grainScale = try wire.optional("grain_scale")
-            self.grainStyle = try wire.optional("grain_style")
-            self.enableColorCorrection = try wire.optional("enable_color_correction")
-            self.temperature = try wire.optional("temperature")
-            self.brightness = try wire.optional("brightness")
-            self.contrast = try wire.optional("contrast")
-            self.saturation = try wire.optional("saturation")
-            self.gamma = try wire.optional("gamma")
-            self.enableChromatic = try wire.optional("enable_chromatic")
-            self.redShift = try wire.optional("red_shift")
-            self.redDirection = try wire.optional("red_direction")
-            self.greenShift = try wire.optional("green_shift")
-            self.greenDirection = try wire.optional("green_direction")
-            self.blueShift = try wire.optional("blue_shift")
-            self.blueDirection = try wire.optional("blue_direction")
-            self.enableBlur = try wire.optional("enable_blur")
-            self.blurType = try wire.optional("blur_type")
-            self.blurRadius = try wire.optional("blur_radius")
-            self.blurSigma = try wire.optional("blur_sigma")
-            self.enableVignette = try wire.optional("enable_vignette")
-            self.vignetteStrength = try wire.optional("vignette_strength")
-            self.enableParabolize = try wire.optional("enable_parabolize")
-            self.parabolizeCoeff = try wire.optional("parabolize_coeff")
-            self.vertexX = try wire.optional("vertex_x")
-            self.vertexY = try wire.optional("vertex_y")
-            self.enableTint = try wire.optional("enable_tint")
-            self.tintStrength = try wire.optional("tint_strength")
-            self.tintMode = try wire.optional("tint_mode")
-            self.enableDissolve = try wire.optional("enable_dissolve")
-            self.dissolveImageURL = try wire.optional("dissolve_image_url")
-            self.dissolveFactor = try wire.optional("dissolve_factor")
-            self.enableDodgeBurn = try wire.optional("enable_dodge_burn")
-            self.dodgeBurnIntensity = try wire.optional("dodge_burn_intensity")
-            self.dodgeBurnMode = try wire.optional("dodge_burn_mode")
-            self.enableGlow = try wire.optional("enable_glow")
-            self.glowIntensity = try wire.optional("glow_intensity")
-            self.glowRadius = try wire.optional("glow_radius")
-            self.enableSharpen = try wire.optional("enable_sharpen")
-            self.sharpenMode = try wire.optional("sharpen_mode")
-            self.sharpenRadius = try wire.optional("sharpen_radius")
-            self.sharpenAlpha = try wire.optional("sharpen_alpha")
-            self.noiseRadius = try wire.optional("noise_radius")
-            self.preserveEdges = try wire.optional("preserve_edges")
-            self.smartSharpenStrength = try wire.optional("smart_sharpen_strength")
-            self.smartSharpenRatio = try wire.optional("smart_sharpen_ratio")
-            self.casAmount = try wire.optional("cas_amount")
-            self.enableSolarize = try wire.optional("enable_solarize")
-            self.solarizeThreshold = try wire.optional("solarize_threshold")
-            self.enableDesaturate = try wire.optional("enable_desaturate")
-            self.desaturateFactor = try wire.optional("desaturate_factor")
-            self.desaturateMethod = try wire.optional("desaturate_method")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.enableGrain, "enable_grain")
-            try wire.optional(self.grainIntensity, "grain_intensity")
-            try wire.optional(self.grainScale, "grain_scale")
-            try wire.optional(self.grainStyle, "grain_style")
-            try wire.optional(self.enableColorCorrection, "enable_color_correction")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.brightness, "brightness")
-            try wire.optional(self.contrast, "contrast")
-            try wire.optional(self.saturation, "saturation")
-            try wire.optional(self.gamma, "gamma")
-            try wire.optional(self.enableChromatic, "enable_chromatic")
-            try wire.optional(self.redShift, "red_shift")
-            try wire.optional(self.redDirection, "red_direction")
-            try wire.optional(self.greenShift, "green_shift")
-            try wire.optional(self.greenDirection, "green_direction")
-            try wire.optional(self.blueShift, "blue_shift")
-            try wire.optional(self.blueDirection, "blue_direction")
-            try wire.optional(self.enableBlur, "enable_blur")
-            try wire.optional(self.blurType, "blur_type")
-            try wire.optional(self.blurRadius, "blur_radius")
-            try wire.optional(self.blurSigma, "blur_sigma")
-            try wire.optional(self.enableVignette, "enable_vignette")
-            try wire.optional(self.vignetteStrength, "vignette_strength")
-            try wire.optional(self.enableParabolize, "enable_parabolize")
-            try wire.optional(self.parabolizeCoeff, "parabolize_coeff")
-            try wire.optional(self.vertexX, "vertex_x")
-            try wire.optional(self.vertexY, "vertex_y")
-            try wire.optional(self.enableTint, "enable_tint")
-            try wire.optional(self.tintStrength, "tint_strength")
-            try wire.optional(self.tintMode, "tint_mode")
-            try wire.optional(self.enableDissolve, "enable_dissolve")
-            try wire.optional(self.dissolveImageURL, "dissolve_image_url")
-            try wire.optional(self.dissolveFactor, "dissolve_factor")
-            try wire.optional(self.enableDodgeBurn, "enable_dodge_burn")
-            try wire.optional(self.dodgeBurnIntensity, "dodge_burn_intensity")
-            try wire.optional(self.dodgeBurnMode, "dodge_burn_mode")
-            try wire.optional(self.enableGlow, "enable_glow")
-            try wire.optional(self.glowIntensity, "glow_intensity")
-            try wire.optional(self.glowRadius, "glow_radius")
-            try wire.optional(self.enableSharpen, "enable_sharpen")
-            try wire.optional(self.sharpenMode, "sharpen_mode")
-            try wire.optional(self.sharpenRadius, "sharpen_radius")
-            try wire.optional(self.sharpenAlpha, "sharpen_alpha")
-            try wire.optional(self.noiseRadius, "noise_radius")
-            try wire.optional(self.preserveEdges, "preserve_edges")
-            try wire.optional(self.smartSharpenStrength, "smart_sharpen_strength")
-            try wire.optional(self.smartSharpenRatio, "smart_sharpen_ratio")
-            try wire.optional(self.casAmount, "cas_amount")
-            try wire.optional(self.enableSolarize, "enable_solarize")
-            try wire.optional(self.solarizeThreshold, "solarize_threshold")
-            try wire.optional(self.enableDesaturate, "enable_desaturate")
-            try wire.optional(self.desaturateFactor, "desaturate_factor")
-            try wire.optional(self.desaturateMethod, "desaturate_method")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("enable_grain", \.enableGrain),
+                .optional("grain_intensity", \.grainIntensity),
+                .optional("grain_scale", \.grainScale),
+                .optional("grain_style", \.grainStyle),
+                .optional("enable_color_correction", \.enableColorCorrection),
+                .optional("temperature", \.temperature),
+                .optional("brightness", \.brightness),
+                .optional("contrast", \.contrast),
+                .optional("saturation", \.saturation),
+                .optional("gamma", \.gamma),
+                .optional("enable_chromatic", \.enableChromatic),
+                .optional("red_shift", \.redShift),
+                .optional("red_direction", \.redDirection),
+                .optional("green_shift", \.greenShift),
+                .optional("green_direction", \.greenDirection),
+                .optional("blue_shift", \.blueShift),
+                .optional("blue_direction", \.blueDirection),
+                .optional("enable_blur", \.enableBlur),
+                .optional("blur_type", \.blurType),
+                .optional("blur_radius", \.blurRadius),
+                .optional("blur_sigma", \.blurSigma),
+                .optional("enable_vignette", \.enableVignette),
+                .optional("vignette_strength", \.vignetteStrength),
+                .optional("enable_parabolize", \.enableParabolize),
+                .optional("parabolize_coeff", \.parabolizeCoeff),
+                .optional("vertex_x", \.vertexX),
+                .optional("vertex_y", \.vertexY),
+                .optional("enable_tint", \.enableTint),
+                .optional("tint_strength", \.tintStrength),
+                .optional("tint_mode", \.tintMode),
+                .optional("enable_dissolve", \.enableDissolve),
+                .optional("dissolve_image_url", \.dissolveImageURL),
+                .optional("dissolve_factor", \.dissolveFactor),
+                .optional("enable_dodge_burn", \.enableDodgeBurn),
+                .optional("dodge_burn_intensity", \.dodgeBurnIntensity),
+                .optional("dodge_burn_mode", \.dodgeBurnMode),
+                .optional("enable_glow", \.enableGlow),
+                .optional("glow_intensity", \.glowIntensity),
+                .optional("glow_radius", \.glowRadius),
+                .optional("enable_sharpen", \.enableSharpen),
+                .optional("sharpen_mode", \.sharpenMode),
+                .optional("sharpen_radius", \.sharpenRadius),
+                .optional("sharpen_alpha", \.sharpenAlpha),
+                .optional("noise_radius", \.noiseRadius),
+                .optional("preserve_edges", \.preserveEdges),
+                .optional("smart_sharpen_strength", \.smartSharpenStrength),
+                .optional("smart_sharpen_ratio", \.smartSharpenRatio),
+                .optional("cas_amount", \.casAmount),
+                .optional("enable_solarize", \.enableSolarize),
+                .optional("solarize_threshold", \.solarizeThreshold),
+                .optional("enable_desaturate", \.enableDesaturate),
+                .optional("desaturate_factor", \.desaturateFactor),
+                .optional("desaturate_method", \.desaturateMethod),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -569,7 +512,7 @@ public enum PostProcessing {
 
     /// Grain Style
     public struct GrainStyle: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -585,7 +528,7 @@ public enum PostProcessing {
 
     /// Red Direction
     public struct RedDirection: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -597,7 +540,7 @@ public enum PostProcessing {
 
     /// Green Direction
     public struct GreenDirection: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -609,7 +552,7 @@ public enum PostProcessing {
 
     /// Blue Direction
     public struct BlueDirection: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -621,7 +564,7 @@ public enum PostProcessing {
 
     /// Blur Type
     public struct BlurType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -633,7 +576,7 @@ public enum PostProcessing {
 
     /// Tint Mode
     public struct TintMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -663,7 +606,7 @@ public enum PostProcessing {
 
     /// Dodge Burn Mode
     public struct DodgeBurnMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -681,7 +624,7 @@ public enum PostProcessing {
 
     /// Sharpen Mode
     public struct SharpenMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -694,7 +637,7 @@ public enum PostProcessing {
 
     /// Desaturate Method
     public struct DesaturateMethod: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -707,7 +650,7 @@ public enum PostProcessing {
     }
 
     /// The output of `fal-ai/post-processing`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed images
         public let images: [Image]
 
@@ -715,14 +658,10 @@ public enum PostProcessing {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -739,7 +678,7 @@ public enum PostProcessingBlur {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/blur`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to process
         public var imageURL: FileInput
         /// Type of blur to apply
@@ -762,20 +701,13 @@ public enum PostProcessingBlur {
             self.blurSigma = blurSigma
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.blurType = try wire.optional("blur_type")
-            self.blurRadius = try wire.optional("blur_radius")
-            self.blurSigma = try wire.optional("blur_sigma")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.blurType, "blur_type")
-            try wire.optional(self.blurRadius, "blur_radius")
-            try wire.optional(self.blurSigma, "blur_sigma")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("blur_type", \.blurType),
+                .optional("blur_radius", \.blurRadius),
+                .optional("blur_sigma", \.blurSigma),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -794,7 +726,7 @@ public enum PostProcessingBlur {
     }
 
     /// The output of `fal-ai/post-processing/blur`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed images with blur effect
         public let images: [Image]
 
@@ -802,14 +734,10 @@ public enum PostProcessingBlur {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -828,7 +756,7 @@ public enum PostProcessingChromaticAberration {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/chromatic-aberration`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to process
         public var imageURL: FileInput
         /// Red channel shift amount
@@ -874,26 +802,16 @@ public enum PostProcessingChromaticAberration {
             self.blueDirection = blueDirection
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.redShift = try wire.optional("red_shift")
-            self.redDirection = try wire.optional("red_direction")
-            self.greenShift = try wire.optional("green_shift")
-            self.greenDirection = try wire.optional("green_direction")
-            self.blueShift = try wire.optional("blue_shift")
-            self.blueDirection = try wire.optional("blue_direction")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.redShift, "red_shift")
-            try wire.optional(self.redDirection, "red_direction")
-            try wire.optional(self.greenShift, "green_shift")
-            try wire.optional(self.greenDirection, "green_direction")
-            try wire.optional(self.blueShift, "blue_shift")
-            try wire.optional(self.blueDirection, "blue_direction")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("red_shift", \.redShift),
+                .optional("red_direction", \.redDirection),
+                .optional("green_shift", \.greenShift),
+                .optional("green_direction", \.greenDirection),
+                .optional("blue_shift", \.blueShift),
+                .optional("blue_direction", \.blueDirection),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -916,7 +834,7 @@ public enum PostProcessingChromaticAberration {
     }
 
     /// The output of `fal-ai/post-processing/chromatic-aberration`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed images with chromatic aberration effect
         public let images: [Image]
 
@@ -924,14 +842,10 @@ public enum PostProcessingChromaticAberration {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -947,7 +861,7 @@ public enum PostProcessingColorCorrection {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/color-correction`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to process
         public var imageURL: FileInput
         /// Color temperature adjustment
@@ -987,24 +901,15 @@ public enum PostProcessingColorCorrection {
             self.gamma = gamma
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.temperature = try wire.optional("temperature")
-            self.brightness = try wire.optional("brightness")
-            self.contrast = try wire.optional("contrast")
-            self.saturation = try wire.optional("saturation")
-            self.gamma = try wire.optional("gamma")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.brightness, "brightness")
-            try wire.optional(self.contrast, "contrast")
-            try wire.optional(self.saturation, "saturation")
-            try wire.optional(self.gamma, "gamma")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("temperature", \.temperature),
+                .optional("brightness", \.brightness),
+                .optional("contrast", \.contrast),
+                .optional("saturation", \.saturation),
+                .optional("gamma", \.gamma),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1028,7 +933,7 @@ public enum PostProcessingColorCorrection {
     }
 
     /// The output of `fal-ai/post-processing/color-correction`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed images with color correction
         public let images: [Image]
 
@@ -1036,14 +941,10 @@ public enum PostProcessingColorCorrection {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1060,7 +961,7 @@ public enum PostProcessingColorTint {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/color-tint`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to process
         public var imageURL: FileInput
         /// Tint strength
@@ -1078,18 +979,12 @@ public enum PostProcessingColorTint {
             self.tintMode = tintMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.tintStrength = try wire.optional("tint_strength")
-            self.tintMode = try wire.optional("tint_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.tintStrength, "tint_strength")
-            try wire.optional(self.tintMode, "tint_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("tint_strength", \.tintStrength),
+                .optional("tint_mode", \.tintMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1106,7 +1001,7 @@ public enum PostProcessingColorTint {
     }
 
     /// The output of `fal-ai/post-processing/color-tint`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed images with color tint effect
         public let images: [Image]
 
@@ -1114,14 +1009,10 @@ public enum PostProcessingColorTint {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1138,7 +1029,7 @@ public enum PostProcessingDesaturate {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/desaturate`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to process
         public var imageURL: FileInput
         /// Desaturation factor
@@ -1156,18 +1047,12 @@ public enum PostProcessingDesaturate {
             self.desaturateMethod = desaturateMethod
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.desaturateFactor = try wire.optional("desaturate_factor")
-            self.desaturateMethod = try wire.optional("desaturate_method")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.desaturateFactor, "desaturate_factor")
-            try wire.optional(self.desaturateMethod, "desaturate_method")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("desaturate_factor", \.desaturateFactor),
+                .optional("desaturate_method", \.desaturateMethod),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1184,7 +1069,7 @@ public enum PostProcessingDesaturate {
     }
 
     /// The output of `fal-ai/post-processing/desaturate`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed images with desaturation effect
         public let images: [Image]
 
@@ -1192,14 +1077,10 @@ public enum PostProcessingDesaturate {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1215,7 +1096,7 @@ public enum PostProcessingDissolve {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/dissolve`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to process
         public var imageURL: FileInput
         /// URL of second image for dissolve
@@ -1231,18 +1112,12 @@ public enum PostProcessingDissolve {
             self.dissolveFactor = dissolveFactor
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.dissolveImageURL = try wire.required("dissolve_image_url")
-            self.dissolveFactor = try wire.optional("dissolve_factor")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.dissolveImageURL, "dissolve_image_url")
-            try wire.optional(self.dissolveFactor, "dissolve_factor")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("dissolve_image_url", \.dissolveImageURL),
+                .optional("dissolve_factor", \.dissolveFactor),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1258,7 +1133,7 @@ public enum PostProcessingDissolve {
     }
 
     /// The output of `fal-ai/post-processing/dissolve`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed images with dissolve effect
         public let images: [Image]
 
@@ -1266,14 +1141,10 @@ public enum PostProcessingDissolve {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1290,7 +1161,7 @@ public enum PostProcessingDodgeBurn {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/dodge-burn`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to process
         public var imageURL: FileInput
         /// Dodge and burn intensity
@@ -1308,18 +1179,12 @@ public enum PostProcessingDodgeBurn {
             self.dodgeBurnMode = dodgeBurnMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.dodgeBurnIntensity = try wire.optional("dodge_burn_intensity")
-            self.dodgeBurnMode = try wire.optional("dodge_burn_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.dodgeBurnIntensity, "dodge_burn_intensity")
-            try wire.optional(self.dodgeBurnMode, "dodge_burn_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("dodge_burn_intensity", \.dodgeBurnIntensity),
+                .optional("dodge_burn_mode", \.dodgeBurnMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1336,7 +1201,7 @@ public enum PostProcessingDodgeBurn {
     }
 
     /// The output of `fal-ai/post-processing/dodge-burn`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed images with dodge and burn effect
         public let images: [Image]
 
@@ -1344,14 +1209,10 @@ public enum PostProcessingDodgeBurn {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1368,7 +1229,7 @@ public enum PostProcessingGrain {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/grain`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to process
         public var imageURL: FileInput
         /// Film grain intensity
@@ -1396,20 +1257,13 @@ public enum PostProcessingGrain {
             self.grainStyle = grainStyle
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.grainIntensity = try wire.optional("grain_intensity")
-            self.grainScale = try wire.optional("grain_scale")
-            self.grainStyle = try wire.optional("grain_style")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.grainIntensity, "grain_intensity")
-            try wire.optional(self.grainScale, "grain_scale")
-            try wire.optional(self.grainStyle, "grain_style")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("grain_intensity", \.grainIntensity),
+                .optional("grain_scale", \.grainScale),
+                .optional("grain_style", \.grainStyle),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1428,7 +1282,7 @@ public enum PostProcessingGrain {
     }
 
     /// The output of `fal-ai/post-processing/grain`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed images with grain effect
         public let images: [Image]
 
@@ -1436,14 +1290,10 @@ public enum PostProcessingGrain {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1459,7 +1309,7 @@ public enum PostProcessingParabolize {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/parabolize`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to process
         public var imageURL: FileInput
         /// Parabolize coefficient
@@ -1482,20 +1332,13 @@ public enum PostProcessingParabolize {
             self.vertexY = vertexY
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.parabolizeCoeff = try wire.optional("parabolize_coeff")
-            self.vertexX = try wire.optional("vertex_x")
-            self.vertexY = try wire.optional("vertex_y")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.parabolizeCoeff, "parabolize_coeff")
-            try wire.optional(self.vertexX, "vertex_x")
-            try wire.optional(self.vertexY, "vertex_y")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("parabolize_coeff", \.parabolizeCoeff),
+                .optional("vertex_x", \.vertexX),
+                .optional("vertex_y", \.vertexY),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1515,7 +1358,7 @@ public enum PostProcessingParabolize {
     }
 
     /// The output of `fal-ai/post-processing/parabolize`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed images with parabolize effect
         public let images: [Image]
 
@@ -1523,14 +1366,10 @@ public enum PostProcessingParabolize {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1547,7 +1386,7 @@ public enum PostProcessingSharpen {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/sharpen`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to process
         public var imageURL: FileInput
         /// Type of sharpening to apply
@@ -1605,30 +1444,18 @@ public enum PostProcessingSharpen {
             self.casAmount = casAmount
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.sharpenMode = try wire.optional("sharpen_mode")
-            self.sharpenRadius = try wire.optional("sharpen_radius")
-            self.sharpenAlpha = try wire.optional("sharpen_alpha")
-            self.noiseRadius = try wire.optional("noise_radius")
-            self.preserveEdges = try wire.optional("preserve_edges")
-            self.smartSharpenStrength = try wire.optional("smart_sharpen_strength")
-            self.smartSharpenRatio = try wire.optional("smart_sharpen_ratio")
-            self.casAmount = try wire.optional("cas_amount")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.sharpenMode, "sharpen_mode")
-            try wire.optional(self.sharpenRadius, "sharpen_radius")
-            try wire.optional(self.sharpenAlpha, "sharpen_alpha")
-            try wire.optional(self.noiseRadius, "noise_radius")
-            try wire.optional(self.preserveEdges, "preserve_edges")
-            try wire.optional(self.smartSharpenStrength, "smart_sharpen_strength")
-            try wire.optional(self.smartSharpenRatio, "smart_sharpen_ratio")
-            try wire.optional(self.casAmount, "cas_amount")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("sharpen_mode", \.sharpenMode),
+                .optional("sharpen_radius", \.sharpenRadius),
+                .optional("sharpen_alpha", \.sharpenAlpha),
+                .optional("noise_radius", \.noiseRadius),
+                .optional("preserve_edges", \.preserveEdges),
+                .optional("smart_sharpen_strength", \.smartSharpenStrength),
+                .optional("smart_sharpen_ratio", \.smartSharpenRatio),
+                .optional("cas_amount", \.casAmount),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1657,7 +1484,7 @@ public enum PostProcessingSharpen {
     }
 
     /// The output of `fal-ai/post-processing/sharpen`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed images with sharpen effect
         public let images: [Image]
 
@@ -1665,14 +1492,10 @@ public enum PostProcessingSharpen {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1688,7 +1511,7 @@ public enum PostProcessingSolarize {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/solarize`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to process
         public var imageURL: FileInput
         /// Solarize threshold
@@ -1701,16 +1524,11 @@ public enum PostProcessingSolarize {
             self.solarizeThreshold = solarizeThreshold
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.solarizeThreshold = try wire.optional("solarize_threshold")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.solarizeThreshold, "solarize_threshold")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("solarize_threshold", \.solarizeThreshold),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1726,7 +1544,7 @@ public enum PostProcessingSolarize {
     }
 
     /// The output of `fal-ai/post-processing/solarize`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed images with solarize effect
         public let images: [Image]
 
@@ -1734,14 +1552,10 @@ public enum PostProcessingSolarize {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -1757,7 +1571,7 @@ public enum PostProcessingVignette {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/vignette`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to process
         public var imageURL: FileInput
         /// Vignette strength
@@ -1770,16 +1584,11 @@ public enum PostProcessingVignette {
             self.vignetteStrength = vignetteStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.vignetteStrength = try wire.optional("vignette_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.vignetteStrength, "vignette_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("vignette_strength", \.vignetteStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1795,7 +1604,7 @@ public enum PostProcessingVignette {
     }
 
     /// The output of `fal-ai/post-processing/vignette`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed images with vignette effect
         public let images: [Image]
 
@@ -1803,14 +1612,10 @@ public enum PostProcessingVignette {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }

@@ -25,7 +25,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == QwenImage.Input, Output == QwenImage.Output {
     /// `fal-ai/qwen-image`.
@@ -44,7 +44,7 @@ public enum QwenImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -127,38 +127,22 @@ public enum QwenImage {
             self.useTurbo = useTurbo
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.acceleration = try wire.optional("acceleration")
-            self.loras = try wire.optional("loras")
-            self.useTurbo = try wire.optional("use_turbo")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.useTurbo, "use_turbo")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("acceleration", \.acceleration),
+                .optional("loras", \.loras),
+                .optional("use_turbo", \.useTurbo),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -203,7 +187,7 @@ public enum QwenImage2512 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-2512`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to generate an image from.
@@ -272,34 +256,20 @@ public enum QwenImage2512 {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -343,7 +313,7 @@ public enum QwenImage2512LoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-2512/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to generate an image from.
@@ -419,36 +389,21 @@ public enum QwenImage2512LoRA {
             self.loras = loras
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.loras, "loras")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+                .optional("loras", \.loras),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -489,7 +444,7 @@ public enum QwenImage2Edit {
     public typealias File = FashnTryonV15.File
 
     /// Input for Qwen Image 2 image editing with reference images
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 800 characters.
         ///
         /// At least 1 character.
@@ -549,32 +504,19 @@ public enum QwenImage2Edit {
             self.imageURLs = imageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .required("image_urls", \.imageURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -598,7 +540,7 @@ public enum QwenImage2Edit {
     }
 
     /// The output of `fal-ai/qwen-image-2/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated images
         public let images: [File]
         /// The seed used for generation
@@ -609,16 +551,11 @@ public enum QwenImage2Edit {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -638,7 +575,7 @@ public enum QwenImage2ProEdit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/qwen-image-2/pro/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English;.
         ///
         /// At least 1 character.
@@ -698,32 +635,19 @@ public enum QwenImage2ProEdit {
             self.imageURLs = imageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .required("image_urls", \.imageURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -762,7 +686,7 @@ public enum QwenImage2ProTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/qwen-image-2/pro/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English;.
         ///
         /// At least 1 character.
@@ -820,30 +744,18 @@ public enum QwenImage2ProTextToImage {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -881,7 +793,7 @@ public enum QwenImage2TextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/qwen-image-2/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English.
         ///
         /// At least 1 character.
@@ -939,30 +851,18 @@ public enum QwenImage2TextToImage {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -987,7 +887,7 @@ public enum QwenImage2TextToImage {
     }
 
     /// The output of `fal-ai/qwen-image-2/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated images.
         public let images: [File]
         /// The seed used for generation
@@ -998,16 +898,11 @@ public enum QwenImage2TextToImage {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1028,7 +923,7 @@ public enum QwenImageEdit {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -1100,36 +995,21 @@ public enum QwenImageEdit {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURL = try wire.required("image_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .required("image_url", \.imageURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1171,7 +1051,7 @@ public enum QwenImageEdit2509 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-2509`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -1245,36 +1125,21 @@ public enum QwenImageEdit2509 {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .required("image_urls", \.imageURLs),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1318,7 +1183,7 @@ public enum QwenImageEdit2509LoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-2509-lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image. If not provided, the size of the final input image will be used to calculate the size of the output image.
@@ -1397,38 +1262,22 @@ public enum QwenImageEdit2509LoRA {
             self.loras = loras
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.acceleration = try wire.optional("acceleration")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.loras, "loras")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .required("image_urls", \.imageURLs),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("acceleration", \.acceleration),
+                .optional("loras", \.loras),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1469,7 +1318,7 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Add Background endpoint - Remove white background and add a realistic scene
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URLs of the images to edit. Provide an image with a white or clean background.
         public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -1547,38 +1396,22 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.prompt = try wire.optional("prompt")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("prompt", \.prompt),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1607,7 +1440,7 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/add-background`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -1618,16 +1451,11 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1648,7 +1476,7 @@ public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Face to Full Portrait endpoint - Generate full portrait from a cropped face image
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the cropped face image. Provide a close-up face photo.
         public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -1726,38 +1554,22 @@ public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.prompt = try wire.optional("prompt")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("prompt", \.prompt),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1802,7 +1614,7 @@ public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Group Photo endpoint - Create composite group photos with vintage/retro style
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URLs of the images to combine into a group photo. Provide 2 or more individual portrait images.
         public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -1880,38 +1692,22 @@ public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.prompt = try wire.optional("prompt")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("prompt", \.prompt),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1956,7 +1752,7 @@ public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Integrate Product endpoint - Blend and integrate products/elements into backgrounds
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image with product to integrate into background.
         public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -2034,38 +1830,22 @@ public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.prompt = try wire.optional("prompt")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("prompt", \.prompt),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2110,7 +1890,7 @@ public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Lighting Restoration endpoint - Restore natural lighting by removing harsh shadows and light spots
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to restore lighting for.
         public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -2176,34 +1956,20 @@ public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
             self.numImages = numImages
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2245,7 +2011,7 @@ public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Multiple Angles endpoint - Camera control with precise adjustments
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to adjust camera angle for.
         public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -2341,44 +2107,25 @@ public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.rotateRightLeft = try wire.optional("rotate_right_left")
-            self.moveForward = try wire.optional("move_forward")
-            self.verticalAngle = try wire.optional("vertical_angle")
-            self.wideAngleLens = try wire.optional("wide_angle_lens")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.rotateRightLeft, "rotate_right_left")
-            try wire.optional(self.moveForward, "move_forward")
-            try wire.optional(self.verticalAngle, "vertical_angle")
-            try wire.optional(self.wideAngleLens, "wide_angle_lens")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("rotate_right_left", \.rotateRightLeft),
+                .optional("move_forward", \.moveForward),
+                .optional("vertical_angle", \.verticalAngle),
+                .optional("wide_angle_lens", \.wideAngleLens),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2429,7 +2176,7 @@ public enum QwenImageEdit2509LoRAGalleryNextScene {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Next Scene endpoint - Create cinematic shot progressions and scene transitions
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to create the next scene from.
         public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -2507,38 +2254,22 @@ public enum QwenImageEdit2509LoRAGalleryNextScene {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.prompt = try wire.optional("prompt")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("prompt", \.prompt),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2583,7 +2314,7 @@ public enum QwenImageEdit2509LoRAGalleryRemoveElement {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Remove Element endpoint - Remove/delete elements (objects, people, text) from the image
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image containing elements to remove.
         public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -2661,38 +2392,22 @@ public enum QwenImageEdit2509LoRAGalleryRemoveElement {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.prompt = try wire.optional("prompt")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("prompt", \.prompt),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2737,7 +2452,7 @@ public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Remove Lighting endpoint - Remove existing lighting and apply soft even lighting
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image with lighting/shadows to remove.
         public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -2803,34 +2518,20 @@ public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
             self.numImages = numImages
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2872,7 +2573,7 @@ public enum QwenImageEdit2509LoRAGalleryShirtDesign {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Shirt Design endpoint - Put designs/graphics on people's shirts
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URLs of the images: first image is the person wearing a shirt, second image is the design/logo to put on the shirt.
         public var imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -2950,38 +2651,22 @@ public enum QwenImageEdit2509LoRAGalleryShirtDesign {
             self.loraScale = loraScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-            self.prompt = try wire.optional("prompt")
-            self.loraScale = try wire.optional("lora_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.loraScale, "lora_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+                .optional("prompt", \.prompt),
+                .optional("lora_scale", \.loraScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3026,7 +2711,7 @@ public enum QwenImageEdit2511 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-2511`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image with.
         public var prompt: String
         /// The negative prompt to generate an image from.
@@ -3096,36 +2781,21 @@ public enum QwenImageEdit2511 {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.imageURLs = try wire.required("image_urls")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .required("image_urls", \.imageURLs),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == QwenImageEdit2511LoRA.Input, Output == QwenImageEdit2511LoRA.Output {
     /// `fal-ai/qwen-image-edit-2511/lora`.
@@ -45,7 +45,7 @@ public enum QwenImageEdit2511LoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-2511/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image with.
         public var prompt: String
         /// The negative prompt to generate an image from.
@@ -121,38 +121,22 @@ public enum QwenImageEdit2511LoRA {
             self.loras = loras
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.imageURLs = try wire.required("image_urls")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.loras, "loras")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .required("image_urls", \.imageURLs),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+                .optional("loras", \.loras),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -194,7 +178,7 @@ public enum QwenImageEdit2511MultipleAngles {
 
     /// Input model for Multiple Angles endpoint - Camera control with precise adjustments using <sks> trigger word.
     /// Prompt is built automatically from slider values.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to adjust camera angle for.
         ///
         /// At least 1 item.
@@ -290,44 +274,25 @@ public enum QwenImageEdit2511MultipleAngles {
             self.numImages = numImages
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.horizontalAngle = try wire.optional("horizontal_angle")
-            self.verticalAngle = try wire.optional("vertical_angle")
-            self.zoom = try wire.optional("zoom")
-            self.additionalPrompt = try wire.optional("additional_prompt")
-            self.loraScale = try wire.optional("lora_scale")
-            self.imageSize = try wire.optional("image_size")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.numImages = try wire.optional("num_images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.horizontalAngle, "horizontal_angle")
-            try wire.optional(self.verticalAngle, "vertical_angle")
-            try wire.optional(self.zoom, "zoom")
-            try wire.optional(self.additionalPrompt, "additional_prompt")
-            try wire.optional(self.loraScale, "lora_scale")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.numImages, "num_images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("horizontal_angle", \.horizontalAngle),
+                .optional("vertical_angle", \.verticalAngle),
+                .optional("zoom", \.zoom),
+                .optional("additional_prompt", \.additionalPrompt),
+                .optional("lora_scale", \.loraScale),
+                .optional("image_size", \.imageSize),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("num_images", \.numImages),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -362,7 +327,7 @@ public enum QwenImageEdit2511MultipleAngles {
     }
 
     /// Output model for Multiple Angles endpoint
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -376,18 +341,12 @@ public enum QwenImageEdit2511MultipleAngles {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -408,7 +367,7 @@ public enum QwenImageEditImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -486,38 +445,22 @@ public enum QwenImageEditImageToImage {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURL = try wire.required("image_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.acceleration = try wire.optional("acceleration")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .required("image_url", \.imageURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("acceleration", \.acceleration),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -561,7 +504,7 @@ public enum QwenImageEditInpaint {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit/inpaint`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -643,40 +586,23 @@ public enum QwenImageEditInpaint {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURL = try wire.required("image_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.acceleration = try wire.optional("acceleration")
-            self.maskURL = try wire.required("mask_url")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .required("image_url", \.imageURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("acceleration", \.acceleration),
+                .required("mask_url", \.maskURL),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -721,7 +647,7 @@ public enum QwenImageEditLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image.
@@ -800,38 +726,22 @@ public enum QwenImageEditLoRA {
             self.loras = loras
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURL = try wire.required("image_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.acceleration = try wire.optional("acceleration")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.loras, "loras")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .required("image_url", \.imageURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("acceleration", \.acceleration),
+                .optional("loras", \.loras),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1092,7 +1002,7 @@ public enum QwenImageImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
         public var prompt: String
         /// The size of the generated image. By default, we will use the provided image for determining the image_size.
@@ -1183,42 +1093,24 @@ public enum QwenImageImageToImage {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.acceleration = try wire.optional("acceleration")
-            self.loras = try wire.optional("loras")
-            self.useTurbo = try wire.optional("use_turbo")
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.useTurbo, "use_turbo")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("acceleration", \.acceleration),
+                .optional("loras", \.loras),
+                .optional("use_turbo", \.useTurbo),
+                .required("image_url", \.imageURL),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1260,7 +1152,7 @@ public enum QwenImageLayered {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/qwen-image-layered`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A caption for the input image.
         public var prompt: String?
         /// The URL of the input image.
@@ -1327,34 +1219,20 @@ public enum QwenImageLayered {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numLayers = try wire.optional("num_layers")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numLayers, "num_layers")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_layers", \.numLayers),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1380,7 +1258,7 @@ public enum QwenImageLayered {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1391,7 +1269,7 @@ public enum QwenImageLayered {
     }
 
     /// The output of `fal-ai/qwen-image-layered`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image files info.
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -1417,22 +1295,14 @@ public enum QwenImageLayered {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .optional("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -1453,7 +1323,7 @@ public enum QwenImageLayeredLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/qwen-image-layered/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A caption for the input image.
         public var prompt: String?
         /// The URL of the input image.
@@ -1526,36 +1396,21 @@ public enum QwenImageLayeredLoRA {
             self.loras = loras
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numLayers = try wire.optional("num_layers")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.acceleration = try wire.optional("acceleration")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numLayers, "num_layers")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.loras, "loras")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_layers", \.numLayers),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("acceleration", \.acceleration),
+                .optional("loras", \.loras),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1596,7 +1451,7 @@ public enum QwenImageMaxEdit {
     public typealias File = FashnTryonV15.File
 
     /// Input for Qwen Image Max image editing with reference images
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 800 characters.
         ///
         /// At least 1 character, at most 800 characters.
@@ -1656,32 +1511,19 @@ public enum QwenImageMaxEdit {
             self.imageURLs = imageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURLs, "image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+                .required("image_urls", \.imageURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1720,7 +1562,7 @@ public enum QwenImageMaxTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/qwen-image-max/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 800 characters.
         ///
         /// At least 1 character, at most 800 characters.
@@ -1778,30 +1620,18 @@ public enum QwenImageMaxTextToImage {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -19,7 +19,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == RealisticVision.Input, Output == RealisticVision.Output {
     /// `fal-ai/realistic-vision`.
@@ -39,7 +39,7 @@ public enum RealisticVision {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/realistic-vision`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public var prompt: String
         /// The list of embeddings to use.
@@ -133,42 +133,24 @@ public enum RealisticVision {
             self.imageSize = imageSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.embeddings = try wire.optional("embeddings")
-            self.seed = try wire.optional("seed")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.requestID = try wire.optional("request_id")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.loras = try wire.optional("loras")
-            self.format = try wire.optional("format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numImages = try wire.optional("num_images")
-            self.imageSize = try wire.optional("image_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.imageSize, "image_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("embeddings", \.embeddings),
+                .optional("seed", \.seed),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("request_id", \.requestID),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("loras", \.loras),
+                .optional("format", \.format),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_images", \.numImages),
+                .optional("image_size", \.imageSize),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -212,7 +194,7 @@ public enum Recraft20b {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft-20b`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 1000 characters.
         public var prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -248,24 +230,15 @@ public enum Recraft20b {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.style = try wire.optional("style")
-            self.colors = try wire.optional("colors")
-            self.styleID = try wire.optional("style_id")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.colors, "colors")
-            try wire.optional(self.styleID, "style_id")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("style", \.style),
+                .optional("colors", \.colors),
+                .optional("style_id", \.styleID),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -286,7 +259,7 @@ public enum Recraft20b {
 
     /// Style
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -343,7 +316,7 @@ public enum RecraftUpscaleCreative {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/upscale/creative`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to be upscaled. Must be in PNG format.
         public var imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -361,18 +334,12 @@ public enum RecraftUpscaleCreative {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -383,7 +350,7 @@ public enum RecraftUpscaleCreative {
     }
 
     /// The output of `fal-ai/recraft/upscale/creative`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The upscaled image.
         public let image: File
 
@@ -391,14 +358,10 @@ public enum RecraftUpscaleCreative {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -430,7 +393,7 @@ public enum RecraftV3ImageToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/v3/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A text description of areas to change.
         ///
         /// At least 1 character, at most 1000 characters.
@@ -480,28 +443,17 @@ public enum RecraftV3ImageToImage {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-            self.style = try wire.optional("style")
-            self.colors = try wire.optional("colors")
-            self.styleID = try wire.optional("style_id")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.colors, "colors")
-            try wire.optional(self.styleID, "style_id")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("strength", \.strength),
+                .optional("style", \.style),
+                .optional("colors", \.colors),
+                .optional("style_id", \.styleID),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -523,7 +475,7 @@ public enum RecraftV3ImageToImage {
 
     /// Style
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -617,7 +569,7 @@ public enum RecraftV3ImageToImage {
     }
 
     /// The output of `fal-ai/recraft/v3/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated images
         public let images: [File]
 
@@ -625,14 +577,10 @@ public enum RecraftV3ImageToImage {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }
@@ -653,7 +601,7 @@ public enum RecraftV3TextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/v3/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 1000 characters.
         public var prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -689,24 +637,15 @@ public enum RecraftV3TextToImage {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.style = try wire.optional("style")
-            self.colors = try wire.optional("colors")
-            self.styleID = try wire.optional("style_id")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.colors, "colors")
-            try wire.optional(self.styleID, "style_id")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("style", \.style),
+                .optional("colors", \.colors),
+                .optional("style_id", \.styleID),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -741,7 +680,7 @@ public enum RecraftV4ProTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/v4/pro/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 10000 characters.
         public var prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -771,22 +710,14 @@ public enum RecraftV4ProTextToImage {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.colors = try wire.optional("colors")
-            self.backgroundColor = try wire.optional("background_color")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.colors, "colors")
-            try wire.optional(self.backgroundColor, "background_color")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("colors", \.colors),
+                .optional("background_color", \.backgroundColor),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -868,7 +799,7 @@ public enum RecraftVectorize {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/vectorize`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to be vectorized. Must be in PNG, JPG or WEBP format, less than 5 MB in size, have resolution less than 16 MP and max dimension less than 4096 pixels, min dimension more than 256 pixels.
         public var imageURL: FileInput
 
@@ -876,19 +807,15 @@ public enum RecraftVectorize {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/recraft/vectorize`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The vectorized image.
         public let image: File
 
@@ -896,14 +823,10 @@ public enum RecraftVectorize {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -919,7 +842,7 @@ public enum Retoucher {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/retoucher`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to be retouched.
         public var imageURL: FileInput
         /// Seed for reproducibility. Different seeds will make slightly different results.
@@ -930,21 +853,16 @@ public enum Retoucher {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+            ]
         }
     }
 
     /// The output of `fal-ai/retoucher`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image file info.
         public let image: Image
         /// The seed used for the generation.
@@ -955,16 +873,11 @@ public enum Retoucher {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -985,7 +898,7 @@ public enum RundiffusionFalJuggernautFluxLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `rundiffusion-fal/juggernaut-flux-lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1052,32 +965,19 @@ public enum RundiffusionFalJuggernautFluxLoRA {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1119,7 +1019,7 @@ public enum RundiffusionFalJuggernautFluxLoRAInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `rundiffusion-fal/juggernaut-flux-lora/inpainting`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The size of the generated image.
@@ -1198,38 +1098,22 @@ public enum RundiffusionFalJuggernautFluxLoRAInpainting {
             self.maskURL = maskURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.imageURL = try wire.required("image_url")
-            self.strength = try wire.optional("strength")
-            self.maskURL = try wire.required("mask_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.strength, "strength")
-            try wire.required(self.maskURL, "mask_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .required("image_url", \.imageURL),
+                .optional("strength", \.strength),
+                .required("mask_url", \.maskURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1272,7 +1156,7 @@ public enum RundiffusionFalRundiffusionPhotoFlux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `rundiffusion-fal/rundiffusion-photo-flux`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// LoRA Scale of the photo lora model
         ///
         /// Default: `0.75`.
@@ -1345,34 +1229,20 @@ public enum RundiffusionFalRundiffusionPhotoFlux {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.photoLoRAScale = try wire.optional("photo_lora_scale")
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.photoLoRAScale, "photo_lora_scale")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("photo_lora_scale", \.photoLoRAScale),
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -18,7 +18,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == SDXLControlnetUnion.Input, Output == SDXLControlnetUnion.Output {
     /// `fal-ai/sdxl-controlnet-union`.
@@ -38,7 +38,7 @@ public enum SDXLControlnetUnion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sdxl-controlnet-union`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
@@ -215,68 +215,37 @@ public enum SDXLControlnetUnion {
             self.loras = loras
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.depthImageURL = try wire.optional("depth_image_url")
-            self.controlnetConditioningScale = try wire.optional("controlnet_conditioning_scale")
-            self.openposePreprocess = try wire.optional("openpose_preprocess")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.syncMode = try wire.optional("sync_mode")
-            self.teedPreprocess = try wire.optional("teed_preprocess")
-            self.normalImageURL = try wire.optional("normal_image_url")
-            self.cannyImageURL = try wire.optional("canny_image_url")
-            self.format = try wire.optional("format")
-            self.openposeImageURL = try wire.optional("openpose_image_url")
-            self.cannyPreprocess = try wire.optional("canny_preprocess")
-            self.embeddings = try wire.optional("embeddings")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numImages = try wire.optional("num_images")
-            self.depthPreprocess = try wire.optional("depth_preprocess")
-            self.segmentationImageURL = try wire.optional("segmentation_image_url")
-            self.requestID = try wire.optional("request_id")
-            self.seed = try wire.optional("seed")
-            self.segmentationPreprocess = try wire.optional("segmentation_preprocess")
-            self.imageSize = try wire.optional("image_size")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.prompt = try wire.required("prompt")
-            self.normalPreprocess = try wire.optional("normal_preprocess")
-            self.teedImageURL = try wire.optional("teed_image_url")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.depthImageURL, "depth_image_url")
-            try wire.optional(self.controlnetConditioningScale, "controlnet_conditioning_scale")
-            try wire.optional(self.openposePreprocess, "openpose_preprocess")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.teedPreprocess, "teed_preprocess")
-            try wire.optional(self.normalImageURL, "normal_image_url")
-            try wire.optional(self.cannyImageURL, "canny_image_url")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.openposeImageURL, "openpose_image_url")
-            try wire.optional(self.cannyPreprocess, "canny_preprocess")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.depthPreprocess, "depth_preprocess")
-            try wire.optional(self.segmentationImageURL, "segmentation_image_url")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.segmentationPreprocess, "segmentation_preprocess")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.normalPreprocess, "normal_preprocess")
-            try wire.optional(self.teedImageURL, "teed_image_url")
-            try wire.optional(self.loras, "loras")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("depth_image_url", \.depthImageURL),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("openpose_preprocess", \.openposePreprocess),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("sync_mode", \.syncMode),
+                .optional("teed_preprocess", \.teedPreprocess),
+                .optional("normal_image_url", \.normalImageURL),
+                .optional("canny_image_url", \.cannyImageURL),
+                .optional("format", \.format),
+                .optional("openpose_image_url", \.openposeImageURL),
+                .optional("canny_preprocess", \.cannyPreprocess),
+                .optional("embeddings", \.embeddings),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_images", \.numImages),
+                .optional("depth_preprocess", \.depthPreprocess),
+                .optional("segmentation_image_url", \.segmentationImageURL),
+                .optional("request_id", \.requestID),
+                .optional("seed", \.seed),
+                .optional("segmentation_preprocess", \.segmentationPreprocess),
+                .optional("image_size", \.imageSize),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .required("prompt", \.prompt),
+                .optional("normal_preprocess", \.normalPreprocess),
+                .optional("teed_image_url", \.teedImageURL),
+                .optional("loras", \.loras),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -331,7 +300,7 @@ public enum SDXLControlnetUnionImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sdxl-controlnet-union/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
@@ -535,76 +504,41 @@ public enum SDXLControlnetUnionImageToImage {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.normalPreprocess = try wire.optional("normal_preprocess")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.cannyImageURL = try wire.optional("canny_image_url")
-            self.cannyPreprocess = try wire.optional("canny_preprocess")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.depthPreprocess = try wire.optional("depth_preprocess")
-            self.segmentationImageURL = try wire.optional("segmentation_image_url")
-            self.requestID = try wire.optional("request_id")
-            self.segmentationPreprocess = try wire.optional("segmentation_preprocess")
-            self.loras = try wire.optional("loras")
-            self.prompt = try wire.required("prompt")
-            self.preserveAspectRatio = try wire.optional("preserve_aspect_ratio")
-            self.depthImageURL = try wire.optional("depth_image_url")
-            self.controlnetConditioningScale = try wire.optional("controlnet_conditioning_scale")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.cropOutput = try wire.optional("crop_output")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.teedPreprocess = try wire.optional("teed_preprocess")
-            self.syncMode = try wire.optional("sync_mode")
-            self.format = try wire.optional("format")
-            self.openposeImageURL = try wire.optional("openpose_image_url")
-            self.embeddings = try wire.optional("embeddings")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.openposePreprocess = try wire.optional("openpose_preprocess")
-            self.normalImageURL = try wire.optional("normal_image_url")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.strength = try wire.optional("strength")
-            self.imageSize = try wire.optional("image_size")
-            self.teedImageURL = try wire.optional("teed_image_url")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.normalPreprocess, "normal_preprocess")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.cannyImageURL, "canny_image_url")
-            try wire.optional(self.cannyPreprocess, "canny_preprocess")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.depthPreprocess, "depth_preprocess")
-            try wire.optional(self.segmentationImageURL, "segmentation_image_url")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.segmentationPreprocess, "segmentation_preprocess")
-            try wire.optional(self.loras, "loras")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.preserveAspectRatio, "preserve_aspect_ratio")
-            try wire.optional(self.depthImageURL, "depth_image_url")
-            try wire.optional(self.controlnetConditioningScale, "controlnet_conditioning_scale")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.cropOutput, "crop_output")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.teedPreprocess, "teed_preprocess")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.openposeImageURL, "openpose_image_url")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.openposePreprocess, "openpose_preprocess")
-            try wire.optional(self.normalImageURL, "normal_image_url")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.teedImageURL, "teed_image_url")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("normal_preprocess", \.normalPreprocess),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("canny_image_url", \.cannyImageURL),
+                .optional("canny_preprocess", \.cannyPreprocess),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("depth_preprocess", \.depthPreprocess),
+                .optional("segmentation_image_url", \.segmentationImageURL),
+                .optional("request_id", \.requestID),
+                .optional("segmentation_preprocess", \.segmentationPreprocess),
+                .optional("loras", \.loras),
+                .required("prompt", \.prompt),
+                .optional("preserve_aspect_ratio", \.preserveAspectRatio),
+                .optional("depth_image_url", \.depthImageURL),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("crop_output", \.cropOutput),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("teed_preprocess", \.teedPreprocess),
+                .optional("sync_mode", \.syncMode),
+                .optional("format", \.format),
+                .optional("openpose_image_url", \.openposeImageURL),
+                .optional("embeddings", \.embeddings),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("openpose_preprocess", \.openposePreprocess),
+                .optional("normal_image_url", \.normalImageURL),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("strength", \.strength),
+                .optional("image_size", \.imageSize),
+                .optional("teed_image_url", \.teedImageURL),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -663,7 +597,7 @@ public enum SDXLControlnetUnionInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sdxl-controlnet-union/inpainting`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
@@ -854,74 +788,40 @@ public enum SDXLControlnetUnionInpainting {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageSize = try wire.optional("image_size")
-            self.normalPreprocess = try wire.optional("normal_preprocess")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.cannyImageURL = try wire.optional("canny_image_url")
-            self.cannyPreprocess = try wire.optional("canny_preprocess")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.depthPreprocess = try wire.optional("depth_preprocess")
-            self.segmentationImageURL = try wire.optional("segmentation_image_url")
-            self.requestID = try wire.optional("request_id")
-            self.segmentationPreprocess = try wire.optional("segmentation_preprocess")
-            self.loras = try wire.optional("loras")
-            self.prompt = try wire.required("prompt")
-            self.depthImageURL = try wire.optional("depth_image_url")
-            self.controlnetConditioningScale = try wire.optional("controlnet_conditioning_scale")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.syncMode = try wire.optional("sync_mode")
-            self.teedPreprocess = try wire.optional("teed_preprocess")
-            self.format = try wire.optional("format")
-            self.openposeImageURL = try wire.optional("openpose_image_url")
-            self.embeddings = try wire.optional("embeddings")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.openposePreprocess = try wire.optional("openpose_preprocess")
-            self.normalImageURL = try wire.optional("normal_image_url")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.strength = try wire.optional("strength")
-            self.maskURL = try wire.required("mask_url")
-            self.teedImageURL = try wire.optional("teed_image_url")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.normalPreprocess, "normal_preprocess")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.cannyImageURL, "canny_image_url")
-            try wire.optional(self.cannyPreprocess, "canny_preprocess")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.depthPreprocess, "depth_preprocess")
-            try wire.optional(self.segmentationImageURL, "segmentation_image_url")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.segmentationPreprocess, "segmentation_preprocess")
-            try wire.optional(self.loras, "loras")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.depthImageURL, "depth_image_url")
-            try wire.optional(self.controlnetConditioningScale, "controlnet_conditioning_scale")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.teedPreprocess, "teed_preprocess")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.openposeImageURL, "openpose_image_url")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.openposePreprocess, "openpose_preprocess")
-            try wire.optional(self.normalImageURL, "normal_image_url")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.strength, "strength")
-            try wire.required(self.maskURL, "mask_url")
-            try wire.optional(self.teedImageURL, "teed_image_url")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("image_size", \.imageSize),
+                .optional("normal_preprocess", \.normalPreprocess),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("canny_image_url", \.cannyImageURL),
+                .optional("canny_preprocess", \.cannyPreprocess),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("depth_preprocess", \.depthPreprocess),
+                .optional("segmentation_image_url", \.segmentationImageURL),
+                .optional("request_id", \.requestID),
+                .optional("segmentation_preprocess", \.segmentationPreprocess),
+                .optional("loras", \.loras),
+                .required("prompt", \.prompt),
+                .optional("depth_image_url", \.depthImageURL),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("sync_mode", \.syncMode),
+                .optional("teed_preprocess", \.teedPreprocess),
+                .optional("format", \.format),
+                .optional("openpose_image_url", \.openposeImageURL),
+                .optional("embeddings", \.embeddings),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("openpose_preprocess", \.openposePreprocess),
+                .optional("normal_image_url", \.normalImageURL),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("strength", \.strength),
+                .required("mask_url", \.maskURL),
+                .optional("teed_image_url", \.teedImageURL),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -972,7 +872,7 @@ public enum Sam2AutoSegment {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/sam2/auto-segment`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to be automatically segmented
         public var imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -1018,26 +918,16 @@ public enum Sam2AutoSegment {
             self.minMaskRegionArea = minMaskRegionArea
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.syncMode = try wire.optional("sync_mode")
-            self.outputFormat = try wire.optional("output_format")
-            self.pointsPerSide = try wire.optional("points_per_side")
-            self.predIouThresh = try wire.optional("pred_iou_thresh")
-            self.stabilityScoreThresh = try wire.optional("stability_score_thresh")
-            self.minMaskRegionArea = try wire.optional("min_mask_region_area")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.pointsPerSide, "points_per_side")
-            try wire.optional(self.predIouThresh, "pred_iou_thresh")
-            try wire.optional(self.stabilityScoreThresh, "stability_score_thresh")
-            try wire.optional(self.minMaskRegionArea, "min_mask_region_area")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("sync_mode", \.syncMode),
+                .optional("output_format", \.outputFormat),
+                .optional("points_per_side", \.pointsPerSide),
+                .optional("pred_iou_thresh", \.predIouThresh),
+                .optional("stability_score_thresh", \.stabilityScoreThresh),
+                .optional("min_mask_region_area", \.minMaskRegionArea),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1052,7 +942,7 @@ public enum Sam2AutoSegment {
     }
 
     /// The output of `fal-ai/sam2/auto-segment`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Combined segmentation mask.
         public let combinedMask: Image
         /// Individual segmentation masks.
@@ -1063,16 +953,11 @@ public enum Sam2AutoSegment {
             self.individualMasks = individualMasks
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.combinedMask = try wire.required("combined_mask")
-            self.individualMasks = try wire.required("individual_masks")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.combinedMask, "combined_mask")
-            try wire.required(self.individualMasks, "individual_masks")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("combined_mask", \.combinedMask),
+                .required("individual_masks", \.individualMasks),
+            ]
         }
     }
 }
@@ -1089,7 +974,7 @@ public enum Sam2Image {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/sam2/image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to be segmented
         public var imageURL: FileInput
         /// List of prompts to segment the image
@@ -1129,24 +1014,15 @@ public enum Sam2Image {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompts = try wire.optional("prompts")
-            self.boxPrompts = try wire.optional("box_prompts")
-            self.applyMask = try wire.optional("apply_mask")
-            self.syncMode = try wire.optional("sync_mode")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompts, "prompts")
-            try wire.optional(self.boxPrompts, "box_prompts")
-            try wire.optional(self.applyMask, "apply_mask")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("prompts", \.prompts),
+                .optional("box_prompts", \.boxPrompts),
+                .optional("apply_mask", \.applyMask),
+                .optional("sync_mode", \.syncMode),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1157,7 +1033,7 @@ public enum Sam2Image {
         }
     }
 
-    public struct PointPrompt: QueueModel, StructurallyEquatable {
+    public struct PointPrompt: WireModel {
         /// X Coordinate of the prompt
         ///
         /// Default: `305`.
@@ -1182,20 +1058,13 @@ public enum Sam2Image {
             self.frameIndex = frameIndex
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.x = try wire.optional("x")
-            self.y = try wire.optional("y")
-            self.label = try wire.optional("label")
-            self.frameIndex = try wire.optional("frame_index")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.x, "x")
-            try wire.optional(self.y, "y")
-            try wire.optional(self.label, "label")
-            try wire.optional(self.frameIndex, "frame_index")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("x", \.x),
+                .optional("y", \.y),
+                .optional("label", \.label),
+                .optional("frame_index", \.frameIndex),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1207,7 +1076,7 @@ public enum Sam2Image {
         }
     }
 
-    public struct BoxPrompt: QueueModel, StructurallyEquatable {
+    public struct BoxPrompt: WireModel {
         /// X Min Coordinate of the box
         ///
         /// Default: `0`.
@@ -1237,22 +1106,14 @@ public enum Sam2Image {
             self.frameIndex = frameIndex
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.xMin = try wire.optional("x_min")
-            self.yMin = try wire.optional("y_min")
-            self.xMax = try wire.optional("x_max")
-            self.yMax = try wire.optional("y_max")
-            self.frameIndex = try wire.optional("frame_index")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.xMin, "x_min")
-            try wire.optional(self.yMin, "y_min")
-            try wire.optional(self.xMax, "x_max")
-            try wire.optional(self.yMax, "y_max")
-            try wire.optional(self.frameIndex, "frame_index")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("x_min", \.xMin),
+                .optional("y_min", \.yMin),
+                .optional("x_max", \.xMax),
+                .optional("y_max", \.yMax),
+                .optional("frame_index", \.frameIndex),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1266,7 +1127,7 @@ public enum Sam2Image {
     }
 
     /// The output of `fal-ai/sam2/image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Segmented image.
         public let image: Image
 
@@ -1274,14 +1135,10 @@ public enum Sam2Image {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -1298,7 +1155,7 @@ public enum Sam31Image {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/sam-3-1/image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to be segmented
         public var imageURL: FileInput
         /// Text prompt for segmentation
@@ -1368,34 +1225,20 @@ public enum Sam31Image {
             self.includeBoxes = includeBoxes
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.pointPrompts = try wire.optional("point_prompts")
-            self.boxPrompts = try wire.optional("box_prompts")
-            self.applyMask = try wire.optional("apply_mask")
-            self.syncMode = try wire.optional("sync_mode")
-            self.outputFormat = try wire.optional("output_format")
-            self.returnMultipleMasks = try wire.optional("return_multiple_masks")
-            self.maxMasks = try wire.optional("max_masks")
-            self.includeScores = try wire.optional("include_scores")
-            self.includeBoxes = try wire.optional("include_boxes")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.pointPrompts, "point_prompts")
-            try wire.optional(self.boxPrompts, "box_prompts")
-            try wire.optional(self.applyMask, "apply_mask")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.returnMultipleMasks, "return_multiple_masks")
-            try wire.optional(self.maxMasks, "max_masks")
-            try wire.optional(self.includeScores, "include_scores")
-            try wire.optional(self.includeBoxes, "include_boxes")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("point_prompts", \.pointPrompts),
+                .optional("box_prompts", \.boxPrompts),
+                .optional("apply_mask", \.applyMask),
+                .optional("sync_mode", \.syncMode),
+                .optional("output_format", \.outputFormat),
+                .optional("return_multiple_masks", \.returnMultipleMasks),
+                .optional("max_masks", \.maxMasks),
+                .optional("include_scores", \.includeScores),
+                .optional("include_boxes", \.includeBoxes),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1417,7 +1260,7 @@ public enum Sam31Image {
         }
     }
 
-    public struct PointPrompt: QueueModel, StructurallyEquatable {
+    public struct PointPrompt: WireModel {
         /// X Coordinate of the prompt
         public var x: Int?
         /// Y Coordinate of the prompt
@@ -1439,26 +1282,18 @@ public enum Sam31Image {
             self.frameIndex = frameIndex
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.x = try wire.optional("x")
-            self.y = try wire.optional("y")
-            self.label = try wire.optional("label")
-            self.objectID = try wire.optional("object_id")
-            self.frameIndex = try wire.optional("frame_index")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.x, "x")
-            try wire.optional(self.y, "y")
-            try wire.optional(self.label, "label")
-            try wire.optional(self.objectID, "object_id")
-            try wire.optional(self.frameIndex, "frame_index")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("x", \.x),
+                .optional("y", \.y),
+                .optional("label", \.label),
+                .optional("object_id", \.objectID),
+                .optional("frame_index", \.frameIndex),
+            ]
         }
     }
 
-    public struct BoxPrompt: QueueModel, StructurallyEquatable {
+    public struct BoxPrompt: WireModel {
         /// X Min Coordinate of the box
         public var xMin: Int?
         /// Y Min Coordinate of the box
@@ -1488,29 +1323,20 @@ public enum Sam31Image {
             self.frameIndex = frameIndex
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.xMin = try wire.optional("x_min")
-            self.yMin = try wire.optional("y_min")
-            self.xMax = try wire.optional("x_max")
-            self.yMax = try wire.optional("y_max")
-            self.objectID = try wire.optional("object_id")
-            self.frameIndex = try wire.optional("frame_index")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.xMin, "x_min")
-            try wire.optional(self.yMin, "y_min")
-            try wire.optional(self.xMax, "x_max")
-            try wire.optional(self.yMax, "y_max")
-            try wire.optional(self.objectID, "object_id")
-            try wire.optional(self.frameIndex, "frame_index")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("x_min", \.xMin),
+                .optional("y_min", \.yMin),
+                .optional("x_max", \.xMax),
+                .optional("y_max", \.yMax),
+                .optional("object_id", \.objectID),
+                .optional("frame_index", \.frameIndex),
+            ]
         }
     }
 
     /// The output of `fal-ai/sam-3-1/image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Primary segmented mask preview.
         public let image: Image?
         /// Segmented mask images.
@@ -1536,26 +1362,18 @@ public enum Sam31Image {
             self.boxes = boxes
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.optional("image")
-            self.masks = try wire.required("masks")
-            self.metadata = try wire.optional("metadata")
-            self.scores = try wire.optional("scores")
-            self.boxes = try wire.optional("boxes")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.image, "image")
-            try wire.required(self.masks, "masks")
-            try wire.optional(self.metadata, "metadata")
-            try wire.optional(self.scores, "scores")
-            try wire.optional(self.boxes, "boxes")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image", \.image),
+                .required("masks", \.masks),
+                .optional("metadata", \.metadata),
+                .optional("scores", \.scores),
+                .optional("boxes", \.boxes),
+            ]
         }
     }
 
-    public struct MaskMetadata: QueueModel, StructurallyEquatable {
+    public struct MaskMetadata: WireModel {
         /// Index of the mask inside the model output.
         public let index: Int
         /// Score for this mask.
@@ -1569,18 +1387,12 @@ public enum Sam31Image {
             self.box = box
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.index = try wire.required("index")
-            self.score = try wire.optional("score")
-            self.box = try wire.optional("box")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.index, "index")
-            try wire.optional(self.score, "score")
-            try wire.optional(self.box, "box")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("index", \.index),
+                .optional("score", \.score),
+                .optional("box", \.box),
+            ]
         }
     }
 }
@@ -1602,7 +1414,7 @@ public enum Sam31ImageRle {
     public typealias MaskMetadata = Sam31Image.MaskMetadata
 
     /// The output of `fal-ai/sam-3-1/image-rle`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Run Length Encoding of the mask.
         public let rle: Rle
         /// Zip file containing per-frame bounding box overlays.
@@ -1628,22 +1440,14 @@ public enum Sam31ImageRle {
             self.boxes = boxes
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.rle = try wire.required("rle")
-            self.boundingboxFramesZip = try wire.optional("boundingbox_frames_zip")
-            self.metadata = try wire.optional("metadata")
-            self.scores = try wire.optional("scores")
-            self.boxes = try wire.optional("boxes")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.rle, "rle")
-            try wire.optional(self.boundingboxFramesZip, "boundingbox_frames_zip")
-            try wire.optional(self.metadata, "metadata")
-            try wire.optional(self.scores, "scores")
-            try wire.optional(self.boxes, "boxes")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("rle", \.rle),
+                .optional("boundingbox_frames_zip", \.boundingboxFramesZip),
+                .optional("metadata", \.metadata),
+                .optional("scores", \.scores),
+                .optional("boxes", \.boxes),
+            ]
         }
     }
 
@@ -1684,7 +1488,7 @@ public enum Sam3Image {
     public typealias MaskMetadata = Sam31Image.MaskMetadata
 
     /// The input of `fal-ai/sam-3/image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to be segmented
         public var imageURL: FileInput
         /// Text prompt for segmentation
@@ -1763,36 +1567,21 @@ public enum Sam3Image {
             self.includeBoxes = includeBoxes
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self._textPrompt = try wire.optional("text_prompt")
-            self.pointPrompts = try wire.optional("point_prompts")
-            self.boxPrompts = try wire.optional("box_prompts")
-            self.applyMask = try wire.optional("apply_mask")
-            self.syncMode = try wire.optional("sync_mode")
-            self.outputFormat = try wire.optional("output_format")
-            self.returnMultipleMasks = try wire.optional("return_multiple_masks")
-            self.maxMasks = try wire.optional("max_masks")
-            self.includeScores = try wire.optional("include_scores")
-            self.includeBoxes = try wire.optional("include_boxes")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self._textPrompt, "text_prompt")
-            try wire.optional(self.pointPrompts, "point_prompts")
-            try wire.optional(self.boxPrompts, "box_prompts")
-            try wire.optional(self.applyMask, "apply_mask")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.returnMultipleMasks, "return_multiple_masks")
-            try wire.optional(self.maxMasks, "max_masks")
-            try wire.optional(self.includeScores, "include_scores")
-            try wire.optional(self.includeBoxes, "include_boxes")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("text_prompt", \._textPrompt),
+                .optional("point_prompts", \.pointPrompts),
+                .optional("box_prompts", \.boxPrompts),
+                .optional("apply_mask", \.applyMask),
+                .optional("sync_mode", \.syncMode),
+                .optional("output_format", \.outputFormat),
+                .optional("return_multiple_masks", \.returnMultipleMasks),
+                .optional("max_masks", \.maxMasks),
+                .optional("include_scores", \.includeScores),
+                .optional("include_boxes", \.includeBoxes),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1850,7 +1639,7 @@ public enum SanaSprint {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sana/sprint`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -1922,34 +1711,20 @@ public enum SanaSprint {
             self.styleName = styleName
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.styleName = try wire.optional("style_name")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.styleName, "style_name")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("style_name", \.styleName),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1976,7 +1751,7 @@ public enum SanaSprint {
 
     /// Style Name
     public struct StyleName: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2011,7 +1786,7 @@ public enum SanaV1516b {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sana/v1.5/1.6b`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -2083,34 +1858,20 @@ public enum SanaV1516b {
             self.styleName = styleName
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.styleName = try wire.optional("style_name")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.styleName, "style_name")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("style_name", \.styleName),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2172,7 +1933,7 @@ public enum Sd15DepthControlnet {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sd15-depth-controlnet`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
@@ -2281,46 +2042,26 @@ public enum Sd15DepthControlnet {
             self.imageSize = imageSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.loras = try wire.optional("loras")
-            self.embeddings = try wire.optional("embeddings")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.controlnetConditioningScale = try wire.optional("controlnet_conditioning_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.controlImageURL = try wire.required("control_image_url")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.numImages = try wire.optional("num_images")
-            self.requestID = try wire.optional("request_id")
-            self.format = try wire.optional("format")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.controlnetConditioningScale, "controlnet_conditioning_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.controlImageURL, "control_image_url")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("loras", \.loras),
+                .optional("embeddings", \.embeddings),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("control_image_url", \.controlImageURL),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("num_images", \.numImages),
+                .optional("request_id", \.requestID),
+                .optional("format", \.format),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2362,7 +2103,7 @@ public enum SeedvrUpscaleImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/seedvr/upscale/image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The input image to be processed
         public var imageURL: FileInput
         /// The mode to use for the upscale. If 'target', the upscale factor will be calculated based on the target resolution. If 'factor', the upscale factor will be used directly.
@@ -2412,28 +2153,17 @@ public enum SeedvrUpscaleImage {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.upscaleMode = try wire.optional("upscale_mode")
-            self.upscaleFactor = try wire.optional("upscale_factor")
-            self.targetResolution = try wire.optional("target_resolution")
-            self.seed = try wire.optional("seed")
-            self.noiseScale = try wire.optional("noise_scale")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.upscaleMode, "upscale_mode")
-            try wire.optional(self.upscaleFactor, "upscale_factor")
-            try wire.optional(self.targetResolution, "target_resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.noiseScale, "noise_scale")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("upscale_mode", \.upscaleMode),
+                .optional("upscale_factor", \.upscaleFactor),
+                .optional("target_resolution", \.targetResolution),
+                .optional("seed", \.seed),
+                .optional("noise_scale", \.noiseScale),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2456,7 +2186,7 @@ public enum SeedvrUpscaleImage {
 
     /// Upscale Mode
     public struct UpscaleMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2468,7 +2198,7 @@ public enum SeedvrUpscaleImage {
 
     /// Target Resolution
     public struct TargetResolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2482,7 +2212,7 @@ public enum SeedvrUpscaleImage {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2494,7 +2224,7 @@ public enum SeedvrUpscaleImage {
     }
 
     /// The output of `fal-ai/seedvr/upscale/image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Upscaled image file after processing
         public let image: ImageFile
         /// The random seed used for the generation process.
@@ -2505,16 +2235,11 @@ public enum SeedvrUpscaleImage {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("seed", \.seed),
+            ]
         }
     }
 }

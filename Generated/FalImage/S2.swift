@@ -18,7 +18,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == SeedvrUpscaleImageSeamless.Input, Output == SeedvrUpscaleImageSeamless.Output {
     /// `fal-ai/seedvr/upscale/image/seamless`.
@@ -36,7 +36,7 @@ public enum SeedvrUpscaleImageSeamless {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for seamless tileable image upscaling.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The input image to be processed
         public var imageURL: FileInput
         /// The mode to use for the upscale. If 'target', the upscale factor will be calculated based on the target resolution. If 'factor', the upscale factor will be used directly.
@@ -92,30 +92,18 @@ public enum SeedvrUpscaleImageSeamless {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.upscaleMode = try wire.optional("upscale_mode")
-            self.upscaleFactor = try wire.optional("upscale_factor")
-            self.targetResolution = try wire.optional("target_resolution")
-            self.seed = try wire.optional("seed")
-            self.noiseScale = try wire.optional("noise_scale")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.upscaleMode, "upscale_mode")
-            try wire.optional(self.upscaleFactor, "upscale_factor")
-            try wire.optional(self.targetResolution, "target_resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.noiseScale, "noise_scale")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("upscale_mode", \.upscaleMode),
+                .optional("upscale_factor", \.upscaleFactor),
+                .optional("target_resolution", \.targetResolution),
+                .optional("seed", \.seed),
+                .optional("noise_scale", \.noiseScale),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -152,7 +140,7 @@ public enum SmartResize {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/smart-resize`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the source image to resize.
         public var imageURL: FileInput
         /// The list of target dimensions to generate, each written as ``<width>x<height>`` (e.g. ``"1920x1080"``). One output image is produced per target size (multiplied by ``num_images_per_size``). The endpoint internally picks the smallest nano-banana-pro preset that fully covers each target so the final image is a pixel-perfect match with no upscaling.
@@ -208,30 +196,18 @@ public enum SmartResize {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.targetSizes = try wire.required("target_sizes")
-            self.prompt = try wire.optional("prompt")
-            self.numImagesPerSize = try wire.optional("num_images_per_size")
-            self.resolution = try wire.optional("resolution")
-            self.outputFormat = try wire.optional("output_format")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.targetSizes, "target_sizes")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.numImagesPerSize, "num_images_per_size")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("target_sizes", \.targetSizes),
+                .optional("prompt", \.prompt),
+                .optional("num_images_per_size", \.numImagesPerSize),
+                .optional("resolution", \.resolution),
+                .optional("output_format", \.outputFormat),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -254,7 +230,7 @@ public enum SmartResize {
     }
 
     /// The output of `fal-ai/smart-resize`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// All generated images, flattened across every target size. Order matches the order of ``results`` below: the first ``num_images_per_size`` entries correspond to ``target_sizes[0]`` and so on.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -268,24 +244,18 @@ public enum SmartResize {
             self.results = results
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-            self.results = try wire.required("results")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
-            try wire.required(self.results, "results")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("description", \.description),
+                .required("results", \.results),
+            ]
         }
     }
 
     /// Per-target-size resize result: a list of ``ImageFile`` objects all at the
     /// exact requested (width, height).
-    public struct SmartResizeResult: QueueModel, StructurallyEquatable {
+    public struct SmartResizeResult: WireModel {
         /// The generated images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -315,24 +285,15 @@ public enum SmartResize {
             self.resolution = resolution
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.description = try wire.required("description")
-            self.width = try wire.required("width")
-            self.height = try wire.required("height")
-            self.aspectRatio = try wire.required("aspect_ratio")
-            self.resolution = try wire.required("resolution")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.description, "description")
-            try wire.required(self.width, "width")
-            try wire.required(self.height, "height")
-            try wire.required(self.aspectRatio, "aspect_ratio")
-            try wire.required(self.resolution, "resolution")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("description", \.description),
+                .required("width", \.width),
+                .required("height", \.height),
+                .required("aspect_ratio", \.aspectRatio),
+                .required("resolution", \.resolution),
+            ]
         }
     }
 }
@@ -348,7 +309,7 @@ public enum SmoretalkAIRembgEnhance {
     public typealias File = FashnTryonV15.File
 
     /// The input of `smoretalk-ai/rembg-enhance`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image
         public var imageURL: FileInput
 
@@ -356,19 +317,15 @@ public enum SmoretalkAIRembgEnhance {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+            ]
         }
     }
 
     /// The output of `smoretalk-ai/rembg-enhance`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The segmented output image
         public let image: File
 
@@ -376,14 +333,10 @@ public enum SmoretalkAIRembgEnhance {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -402,7 +355,7 @@ public enum StableCascade {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-cascade`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -475,34 +428,20 @@ public enum StableCascade {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.firstStageSteps = try wire.optional("first_stage_steps")
-            self.secondStageSteps = try wire.optional("second_stage_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.secondStageGuidanceScale = try wire.optional("second_stage_guidance_scale")
-            self.imageSize = try wire.optional("image_size")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numImages = try wire.optional("num_images")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.firstStageSteps, "first_stage_steps")
-            try wire.optional(self.secondStageSteps, "second_stage_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.secondStageGuidanceScale, "second_stage_guidance_scale")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("first_stage_steps", \.firstStageSteps),
+                .optional("second_stage_steps", \.secondStageSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("second_stage_guidance_scale", \.secondStageGuidanceScale),
+                .optional("image_size", \.imageSize),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_images", \.numImages),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -545,7 +484,7 @@ public enum StableCascadeSoteDiffusion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-cascade/sote-diffusion`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -618,34 +557,20 @@ public enum StableCascadeSoteDiffusion {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.firstStageSteps = try wire.optional("first_stage_steps")
-            self.secondStageSteps = try wire.optional("second_stage_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.secondStageGuidanceScale = try wire.optional("second_stage_guidance_scale")
-            self.imageSize = try wire.optional("image_size")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numImages = try wire.optional("num_images")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.firstStageSteps, "first_stage_steps")
-            try wire.optional(self.secondStageSteps, "second_stage_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.secondStageGuidanceScale, "second_stage_guidance_scale")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("first_stage_steps", \.firstStageSteps),
+                .optional("second_stage_steps", \.secondStageSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("second_stage_guidance_scale", \.secondStageGuidanceScale),
+                .optional("image_size", \.imageSize),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_images", \.numImages),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -691,7 +616,7 @@ public enum StableDiffusionV15 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v15`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `25`.
@@ -790,42 +715,24 @@ public enum StableDiffusionV15 {
             self.negativePrompt = negativePrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.loras = try wire.optional("loras")
-            self.format = try wire.optional("format")
-            self.prompt = try wire.required("prompt")
-            self.embeddings = try wire.optional("embeddings")
-            self.imageSize = try wire.optional("image_size")
-            self.syncMode = try wire.optional("sync_mode")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.requestID = try wire.optional("request_id")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.safetyCheckerVersion = try wire.optional("safety_checker_version")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.negativePrompt = try wire.optional("negative_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.format, "format")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.embeddings, "embeddings")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.requestID, "request_id")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.safetyCheckerVersion, "safety_checker_version")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.negativePrompt, "negative_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("loras", \.loras),
+                .optional("format", \.format),
+                .required("prompt", \.prompt),
+                .optional("embeddings", \.embeddings),
+                .optional("image_size", \.imageSize),
+                .optional("sync_mode", \.syncMode),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("request_id", \.requestID),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("safety_checker_version", \.safetyCheckerVersion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("negative_prompt", \.negativePrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -872,7 +779,7 @@ public enum StableDiffusionV35Large {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v35-large`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -951,38 +858,22 @@ public enum StableDiffusionV35Large {
             self.ipAdapter = ipAdapter
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.controlnet = try wire.optional("controlnet")
-            self.imageSize = try wire.optional("image_size")
-            self.loras = try wire.optional("loras")
-            self.ipAdapter = try wire.optional("ip_adapter")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.controlnet, "controlnet")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.ipAdapter, "ip_adapter")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("controlnet", \.controlnet),
+                .optional("image_size", \.imageSize),
+                .optional("loras", \.loras),
+                .optional("ip_adapter", \.ipAdapter),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1009,7 +900,7 @@ public enum StableDiffusionV35Large {
         }
     }
 
-    public struct ControlNet: QueueModel, StructurallyEquatable {
+    public struct ControlNet: WireModel {
         /// URL or the path to the control net weights.
         public var path: String
         /// URL of the image to be used as the control image.
@@ -1042,22 +933,14 @@ public enum StableDiffusionV35Large {
             self.endPercentage = endPercentage
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.controlImageURL = try wire.required("control_image_url")
-            self.conditioningScale = try wire.optional("conditioning_scale")
-            self.startPercentage = try wire.optional("start_percentage")
-            self.endPercentage = try wire.optional("end_percentage")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.required(self.controlImageURL, "control_image_url")
-            try wire.optional(self.conditioningScale, "conditioning_scale")
-            try wire.optional(self.startPercentage, "start_percentage")
-            try wire.optional(self.endPercentage, "end_percentage")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .required("control_image_url", \.controlImageURL),
+                .optional("conditioning_scale", \.conditioningScale),
+                .optional("start_percentage", \.startPercentage),
+                .optional("end_percentage", \.endPercentage),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1092,7 +975,7 @@ public enum StableDiffusionV35Medium {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v35-medium`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -1160,32 +1043,19 @@ public enum StableDiffusionV35Medium {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1223,7 +1093,7 @@ public enum StableDiffusionV3Medium {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v3-medium`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to generate an image from.
@@ -1287,32 +1157,19 @@ public enum StableDiffusionV3Medium {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.promptExpansion = try wire.optional("prompt_expansion")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.promptExpansion, "prompt_expansion")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("prompt_expansion", \.promptExpansion),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1338,7 +1195,7 @@ public enum StableDiffusionV3Medium {
     }
 
     /// The output of `fal-ai/stable-diffusion-v3-medium`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1368,24 +1225,15 @@ public enum StableDiffusionV3Medium {
             self.numImages = numImages
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.required("num_images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.numImages, "num_images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .required("prompt", \.prompt),
+                .required("num_images", \.numImages),
+            ]
         }
     }
 }
@@ -1404,7 +1252,7 @@ public enum StableDiffusionV3MediumImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v3-medium/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The image URL to generate an image from.
         public var imageURL: FileInput
         /// The prompt to generate an image from.
@@ -1476,36 +1324,21 @@ public enum StableDiffusionV3MediumImageToImage {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.promptExpansion = try wire.optional("prompt_expansion")
-            self.imageSize = try wire.optional("image_size")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.promptExpansion, "prompt_expansion")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("prompt_expansion", \.promptExpansion),
+                .optional("image_size", \.imageSize),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1543,7 +1376,7 @@ public enum StarVector {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/star-vector`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of image to be used for relighting
         public var imageURL: FileInput
         /// seed to be used for generation
@@ -1559,18 +1392,12 @@ public enum StarVector {
             self.maxLength = maxLength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-            self.maxLength = try wire.optional("max_length")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.maxLength, "max_length")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("max_length", \.maxLength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1586,7 +1413,7 @@ public enum StarVector {
     }
 
     /// The output of `fal-ai/star-vector`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image file info.
         public let image: File
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -1598,16 +1425,11 @@ public enum StarVector {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1626,7 +1448,7 @@ public enum Step1xEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/step1x-edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
@@ -1684,30 +1506,18 @@ public enum Step1xEdit {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1741,7 +1551,7 @@ public enum StepxEdit2 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stepx-edit2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
@@ -1810,34 +1620,20 @@ public enum StepxEdit2 {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableThinkingMode = try wire.optional("enable_thinking_mode")
-            self.enableReflectionMode = try wire.optional("enable_reflection_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableThinkingMode, "enable_thinking_mode")
-            try wire.optional(self.enableReflectionMode, "enable_reflection_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_thinking_mode", \.enableThinkingMode),
+                .optional("enable_reflection_mode", \.enableReflectionMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1861,7 +1657,7 @@ public enum StepxEdit2 {
     }
 
     /// The output of `fal-ai/stepx-edit2`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated images
         public let images: [Image]
         public let timings: [String: Double]
@@ -1899,28 +1695,17 @@ public enum StepxEdit2 {
             self.bestInfo = bestInfo
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-            self.prompt = try wire.required("prompt")
-            self.reformatPrompt = try wire.optional("reformat_prompt")
-            self.thinkInfo = try wire.optional("think_info")
-            self.bestInfo = try wire.optional("best_info")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.reformatPrompt, "reformat_prompt")
-            try wire.optional(self.thinkInfo, "think_info")
-            try wire.optional(self.bestInfo, "best_info")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+                .required("prompt", \.prompt),
+                .optional("reformat_prompt", \.reformatPrompt),
+                .optional("think_info", \.thinkInfo),
+                .optional("best_info", \.bestInfo),
+            ]
         }
     }
 }
@@ -1939,7 +1724,7 @@ public enum Switti512 {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/switti/512`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -2029,40 +1814,23 @@ public enum Switti512 {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.samplingTopK = try wire.optional("sampling_top_k")
-            self.samplingTopP = try wire.optional("sampling_top_p")
-            self.moreSmooth = try wire.optional("more_smooth")
-            self.moreDiverse = try wire.optional("more_diverse")
-            self.smoothStartSi = try wire.optional("smooth_start_si")
-            self.turnOffCFGStartSi = try wire.optional("turn_off_cfg_start_si")
-            self.lastScaleTemp = try wire.optional("last_scale_temp")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.samplingTopK, "sampling_top_k")
-            try wire.optional(self.samplingTopP, "sampling_top_p")
-            try wire.optional(self.moreSmooth, "more_smooth")
-            try wire.optional(self.moreDiverse, "more_diverse")
-            try wire.optional(self.smoothStartSi, "smooth_start_si")
-            try wire.optional(self.turnOffCFGStartSi, "turn_off_cfg_start_si")
-            try wire.optional(self.lastScaleTemp, "last_scale_temp")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("sampling_top_k", \.samplingTopK),
+                .optional("sampling_top_p", \.samplingTopP),
+                .optional("more_smooth", \.moreSmooth),
+                .optional("more_diverse", \.moreDiverse),
+                .optional("smooth_start_si", \.smoothStartSi),
+                .optional("turn_off_cfg_start_si", \.turnOffCFGStartSi),
+                .optional("last_scale_temp", \.lastScaleTemp),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == TopazUpscaleImage.Input, Output == TopazUpscaleImage.Output {
     /// `fal-ai/topaz/upscale/image`.
@@ -20,7 +20,7 @@ public enum TopazUpscaleImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/topaz/upscale/image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Model to use for image enhancement.
         ///
         /// Default: `.standardV2`.
@@ -130,48 +130,27 @@ public enum TopazUpscaleImage {
             self.detail = detail
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.model = try wire.optional("model")
-            self.upscaleFactor = try wire.optional("upscale_factor")
-            self.cropToFill = try wire.optional("crop_to_fill")
-            self.imageURL = try wire.required("image_url")
-            self.outputFormat = try wire.optional("output_format")
-            self.subjectDetection = try wire.optional("subject_detection")
-            self.faceEnhancement = try wire.optional("face_enhancement")
-            self.faceEnhancementCreativity = try wire.optional("face_enhancement_creativity")
-            self.faceEnhancementStrength = try wire.optional("face_enhancement_strength")
-            self.sharpen = try wire.optional("sharpen")
-            self.denoise = try wire.optional("denoise")
-            self.fixCompression = try wire.optional("fix_compression")
-            self.strength = try wire.optional("strength")
-            self.creativity = try wire.optional("creativity")
-            self.texture = try wire.optional("texture")
-            self.prompt = try wire.optional("prompt")
-            self.autoprompt = try wire.optional("autoprompt")
-            self.detail = try wire.optional("detail")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.model, "model")
-            try wire.optional(self.upscaleFactor, "upscale_factor")
-            try wire.optional(self.cropToFill, "crop_to_fill")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.subjectDetection, "subject_detection")
-            try wire.optional(self.faceEnhancement, "face_enhancement")
-            try wire.optional(self.faceEnhancementCreativity, "face_enhancement_creativity")
-            try wire.optional(self.faceEnhancementStrength, "face_enhancement_strength")
-            try wire.optional(self.sharpen, "sharpen")
-            try wire.optional(self.denoise, "denoise")
-            try wire.optional(self.fixCompression, "fix_compression")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.creativity, "creativity")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.autoprompt, "autoprompt")
-            try wire.optional(self.detail, "detail")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("model", \.model),
+                .optional("upscale_factor", \.upscaleFactor),
+                .optional("crop_to_fill", \.cropToFill),
+                .required("image_url", \.imageURL),
+                .optional("output_format", \.outputFormat),
+                .optional("subject_detection", \.subjectDetection),
+                .optional("face_enhancement", \.faceEnhancement),
+                .optional("face_enhancement_creativity", \.faceEnhancementCreativity),
+                .optional("face_enhancement_strength", \.faceEnhancementStrength),
+                .optional("sharpen", \.sharpen),
+                .optional("denoise", \.denoise),
+                .optional("fix_compression", \.fixCompression),
+                .optional("strength", \.strength),
+                .optional("creativity", \.creativity),
+                .optional("texture", \.texture),
+                .optional("prompt", \.prompt),
+                .optional("autoprompt", \.autoprompt),
+                .optional("detail", \.detail),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -205,7 +184,7 @@ public enum TopazUpscaleImage {
 
     /// Model
     public struct Model: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -225,7 +204,7 @@ public enum TopazUpscaleImage {
 
     /// Subject Detection
     public struct SubjectDetection: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 

@@ -9,7 +9,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Vecglypher.Input, Output == Vecglypher.Output {
     /// `fal-ai/vecglypher`.
@@ -22,7 +22,7 @@ public enum Vecglypher {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/vecglypher`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The target text to generate as vector glyphs. Each character is rendered as a separate SVG path element.
         public var prompt: String
         /// Font style description using typography terms such as weight (100-900), style (italic, oblique), category (serif, sans-serif, display, handwriting, monospace), and characteristics (geometric, humanist, condensed, rounded).
@@ -100,38 +100,22 @@ public enum Vecglypher {
             self.strokeWidth = strokeWidth
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.styleDescription = try wire.optional("style_description")
-            self.temperature = try wire.optional("temperature")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.topP = try wire.optional("top_p")
-            self.topK = try wire.optional("top_k")
-            self.repetitionPenalty = try wire.optional("repetition_penalty")
-            self.maxTokens = try wire.optional("max_tokens")
-            self.outputSize = try wire.optional("output_size")
-            self.fillColor = try wire.optional("fill_color")
-            self.strokeColor = try wire.optional("stroke_color")
-            self.strokeWidth = try wire.optional("stroke_width")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.styleDescription, "style_description")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.topP, "top_p")
-            try wire.optional(self.topK, "top_k")
-            try wire.optional(self.repetitionPenalty, "repetition_penalty")
-            try wire.optional(self.maxTokens, "max_tokens")
-            try wire.optional(self.outputSize, "output_size")
-            try wire.optional(self.fillColor, "fill_color")
-            try wire.optional(self.strokeColor, "stroke_color")
-            try wire.optional(self.strokeWidth, "stroke_width")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("style_description", \.styleDescription),
+                .optional("temperature", \.temperature),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("top_p", \.topP),
+                .optional("top_k", \.topK),
+                .optional("repetition_penalty", \.repetitionPenalty),
+                .optional("max_tokens", \.maxTokens),
+                .optional("output_size", \.outputSize),
+                .optional("fill_color", \.fillColor),
+                .optional("stroke_color", \.strokeColor),
+                .optional("stroke_width", \.strokeWidth),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -162,7 +146,7 @@ public enum Vecglypher {
     }
 
     /// The output of `fal-ai/vecglypher`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated SVG file containing vector glyphs.
         public let image: File
         /// Raw SVG content as a string.
@@ -179,20 +163,13 @@ public enum Vecglypher {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.svgContent = try wire.required("svg_content")
-            self.seed = try wire.required("seed")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.svgContent, "svg_content")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("svg_content", \.svgContent),
+                .required("seed", \.seed),
+                .required("timings", \.timings),
+            ]
         }
     }
 }
@@ -210,7 +187,7 @@ public enum VecglypherImageToSvg {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/vecglypher/image-to-svg`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The target text to generate as vector glyphs, styled to match the reference images.
         public var prompt: String
         /// URLs of reference glyph images whose style should be matched. Provide 1 to 8 images of individual glyph characters.
@@ -288,38 +265,22 @@ public enum VecglypherImageToSvg {
             self.strokeWidth = strokeWidth
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURLs = try wire.required("reference_image_urls")
-            self.temperature = try wire.optional("temperature")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.topP = try wire.optional("top_p")
-            self.topK = try wire.optional("top_k")
-            self.repetitionPenalty = try wire.optional("repetition_penalty")
-            self.maxTokens = try wire.optional("max_tokens")
-            self.outputSize = try wire.optional("output_size")
-            self.fillColor = try wire.optional("fill_color")
-            self.strokeColor = try wire.optional("stroke_color")
-            self.strokeWidth = try wire.optional("stroke_width")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.topP, "top_p")
-            try wire.optional(self.topK, "top_k")
-            try wire.optional(self.repetitionPenalty, "repetition_penalty")
-            try wire.optional(self.maxTokens, "max_tokens")
-            try wire.optional(self.outputSize, "output_size")
-            try wire.optional(self.fillColor, "fill_color")
-            try wire.optional(self.strokeColor, "stroke_color")
-            try wire.optional(self.strokeWidth, "stroke_width")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("reference_image_urls", \.referenceImageURLs),
+                .optional("temperature", \.temperature),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("top_p", \.topP),
+                .optional("top_k", \.topK),
+                .optional("repetition_penalty", \.repetitionPenalty),
+                .optional("max_tokens", \.maxTokens),
+                .optional("output_size", \.outputSize),
+                .optional("fill_color", \.fillColor),
+                .optional("stroke_color", \.strokeColor),
+                .optional("stroke_width", \.strokeWidth),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -361,7 +322,7 @@ public enum ViduQ2ReferenceToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/vidu/q2/reference-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -382,20 +343,13 @@ public enum ViduQ2ReferenceToImage {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURLs = try wire.required("reference_image_urls")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("reference_image_urls", \.referenceImageURLs),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -412,7 +366,7 @@ public enum ViduQ2ReferenceToImage {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -424,7 +378,7 @@ public enum ViduQ2ReferenceToImage {
     }
 
     /// The output of `fal-ai/vidu/q2/reference-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The edited image
         public let image: Image
 
@@ -432,14 +386,10 @@ public enum ViduQ2ReferenceToImage {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+            ]
         }
     }
 }
@@ -458,7 +408,7 @@ public enum ViduQ2TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/vidu/q2/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -476,18 +426,12 @@ public enum ViduQ2TextToImage {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.

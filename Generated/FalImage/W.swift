@@ -18,7 +18,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Wan25PreviewImageToImage.Input, Output == Wan25PreviewImageToImage.Output {
     /// `fal-ai/wan-25-preview/image-to-image`.
@@ -32,7 +32,7 @@ public enum Wan25PreviewImageToImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for image editing
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing how to edit the image. Max 2000 characters.
         ///
         /// At least 1 character.
@@ -74,26 +74,16 @@ public enum Wan25PreviewImageToImage {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.required("image_urls")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_urls", \.imageURLs),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_images", \.numImages),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -113,7 +103,7 @@ public enum Wan25PreviewImageToImage {
     }
 
     /// Output for image editing
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The edited images
         public let images: [ImageFile]
         /// The seeds used for each generated image
@@ -127,18 +117,12 @@ public enum Wan25PreviewImageToImage {
             self.actualPrompt = actualPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seeds = try wire.required("seeds")
-            self.actualPrompt = try wire.optional("actual_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seeds, "seeds")
-            try wire.optional(self.actualPrompt, "actual_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seeds", \.seeds),
+                .optional("actual_prompt", \.actualPrompt),
+            ]
         }
     }
 }
@@ -155,7 +139,7 @@ public enum Wan25PreviewTextToImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for text-to-image generation
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for image generation. Supports Chinese and English, max 2000 characters.
         ///
         /// At least 1 character.
@@ -199,26 +183,16 @@ public enum Wan25PreviewTextToImage {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numImages = try wire.optional("num_images")
-            self.imageSize = try wire.optional("image_size")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_images", \.numImages),
+                .optional("image_size", \.imageSize),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -239,7 +213,7 @@ public enum Wan25PreviewTextToImage {
     }
 
     /// Output for text-to-image generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated images
         public let images: [ImageFile]
         /// The seeds used for each generated image
@@ -253,18 +227,12 @@ public enum Wan25PreviewTextToImage {
             self.actualPrompt = actualPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seeds = try wire.required("seeds")
-            self.actualPrompt = try wire.optional("actual_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seeds, "seeds")
-            try wire.optional(self.actualPrompt, "actual_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seeds", \.seeds),
+                .optional("actual_prompt", \.actualPrompt),
+            ]
         }
     }
 }
@@ -281,7 +249,7 @@ public enum WanV225bTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.2-5b/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide image generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -349,34 +317,20 @@ public enum WanV225bTextToImage {
             self.imageFormat = imageFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.shift = try wire.optional("shift")
-            self.imageSize = try wire.optional("image_size")
-            self.imageFormat = try wire.optional("image_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.imageFormat, "image_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("shift", \.shift),
+                .optional("image_size", \.imageSize),
+                .optional("image_format", \.imageFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -404,7 +358,7 @@ public enum WanV225bTextToImage {
 
     /// Image Format
     public struct ImageFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -415,7 +369,7 @@ public enum WanV225bTextToImage {
     }
 
     /// The output of `fal-ai/wan/v2.2-5b/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image file.
         public let image: File
         /// The seed used for generation.
@@ -426,16 +380,11 @@ public enum WanV225bTextToImage {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -454,7 +403,7 @@ public enum WanV22A14bImageToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image.
         public var imageURL: FileInput
         /// The text prompt to guide image generation.
@@ -545,44 +494,25 @@ public enum WanV22A14bImageToImage {
             self.imageFormat = imageFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.strength = try wire.optional("strength")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.acceleration = try wire.optional("acceleration")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.guidanceScale2 = try wire.optional("guidance_scale_2")
-            self.shift = try wire.optional("shift")
-            self.imageSize = try wire.optional("image_size")
-            self.imageFormat = try wire.optional("image_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.guidanceScale2, "guidance_scale_2")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.imageFormat, "image_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("strength", \.strength),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("acceleration", \.acceleration),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale_2", \.guidanceScale2),
+                .optional("shift", \.shift),
+                .optional("image_size", \.imageSize),
+                .optional("image_format", \.imageFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -615,7 +545,7 @@ public enum WanV22A14bImageToImage {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -628,7 +558,7 @@ public enum WanV22A14bImageToImage {
     }
 
     /// The output of `fal-ai/wan/v2.2-a14b/image-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated image file.
         public let image: File
         /// The text prompt used for image generation.
@@ -644,18 +574,12 @@ public enum WanV22A14bImageToImage {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .optional("prompt", \.prompt),
+                .required("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -680,7 +604,7 @@ public enum WanV22A14bTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide image generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -754,36 +678,21 @@ public enum WanV22A14bTextToImage {
             self.imageSize = imageSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.acceleration = try wire.optional("acceleration")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.guidanceScale2 = try wire.optional("guidance_scale_2")
-            self.shift = try wire.optional("shift")
-            self.imageSize = try wire.optional("image_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.guidanceScale2, "guidance_scale_2")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.imageSize, "image_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("acceleration", \.acceleration),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale_2", \.guidanceScale2),
+                .optional("shift", \.shift),
+                .optional("image_size", \.imageSize),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -828,7 +737,7 @@ public enum WanV22A14bTextToImageLoRA {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-image/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide image generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -920,42 +829,24 @@ public enum WanV22A14bTextToImageLoRA {
             self.imageFormat = imageFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.acceleration = try wire.optional("acceleration")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.guidanceScale2 = try wire.optional("guidance_scale_2")
-            self.shift = try wire.optional("shift")
-            self.loras = try wire.optional("loras")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.imageSize = try wire.optional("image_size")
-            self.imageFormat = try wire.optional("image_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.guidanceScale2, "guidance_scale_2")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.imageFormat, "image_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("acceleration", \.acceleration),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale_2", \.guidanceScale2),
+                .optional("shift", \.shift),
+                .optional("loras", \.loras),
+                .optional("reverse_video", \.reverseVideo),
+                .optional("image_size", \.imageSize),
+                .optional("image_format", \.imageFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -986,7 +877,7 @@ public enum WanV22A14bTextToImageLoRA {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyEquatable {
+    public struct LoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
         public var path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
@@ -1008,20 +899,13 @@ public enum WanV22A14bTextToImageLoRA {
             self.transformer = transformer
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.weightName = try wire.optional("weight_name")
-            self.scale = try wire.optional("scale")
-            self.transformer = try wire.optional("transformer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.weightName, "weight_name")
-            try wire.optional(self.scale, "scale")
-            try wire.optional(self.transformer, "transformer")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("weight_name", \.weightName),
+                .optional("scale", \.scale),
+                .optional("transformer", \.transformer),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1039,7 +923,7 @@ public enum WanV22A14bTextToImageLoRA {
 
     /// Transformer
     public struct Transformer: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1063,7 +947,7 @@ public enum WanV26ImageToImage {
     public typealias File = FashnTryonV15.File
 
     /// Input for Wan 2.6 image editing with reference images (enable_interleave=false)
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 2000 characters. Example: 'Generate an image using the style of image 1 and background of image 2'.
         ///
         /// At least 1 character.
@@ -1113,28 +997,17 @@ public enum WanV26ImageToImage {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.required("image_urls")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_urls", \.imageURLs),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_images", \.numImages),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1156,7 +1029,7 @@ public enum WanV26ImageToImage {
     }
 
     /// Output for Wan 2.6 image editing
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated images in PNG format
         public let images: [File]
         /// The seed used for generation
@@ -1167,16 +1040,11 @@ public enum WanV26ImageToImage {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1193,7 +1061,7 @@ public enum WanV26TextToImage {
     public typealias File = FashnTryonV15.File
 
     /// Input for Wan 2.6 text-to-image or mixed text-and-image generation (enable_interleave=true)
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 2000 characters.
         ///
         /// At least 1 character.
@@ -1235,26 +1103,16 @@ public enum WanV26TextToImage {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.maxImages = try wire.optional("max_images")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.maxImages, "max_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_url", \.imageURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("max_images", \.maxImages),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1274,7 +1132,7 @@ public enum WanV26TextToImage {
     }
 
     /// Output for Wan 2.6 text-to-image (can include generated text in mixed mode)
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated images in PNG format
         public let images: [File]
         /// Generated text content (in mixed text-and-image mode). May be None if only images were generated.
@@ -1288,18 +1146,12 @@ public enum WanV26TextToImage {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.generatedText = try wire.optional("generated_text")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.optional(self.generatedText, "generated_text")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .optional("generated_text", \.generatedText),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1317,7 +1169,7 @@ public enum WanV27Edit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.7/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image edit. Supports Chinese and English.
         ///
         /// At least 1 character, at most 2000 characters.
@@ -1373,30 +1225,18 @@ public enum WanV27Edit {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.required("image_urls")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.numImages = try wire.optional("num_images")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_urls", \.imageURLs),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("num_images", \.numImages),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1420,7 +1260,7 @@ public enum WanV27Edit {
     }
 
     /// The output of `fal-ai/wan/v2.7/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated images.
         public let images: [File]
         /// The seed used for generation.
@@ -1431,16 +1271,11 @@ public enum WanV27Edit {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1475,7 +1310,7 @@ public enum WanV27ProTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.7/pro/text-to-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired output. Supports Chinese and English.
         ///
         /// At least 1 character, at most 2000 characters.
@@ -1521,26 +1356,16 @@ public enum WanV27ProTextToImage {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.maxImages = try wire.optional("max_images")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.maxImages, "max_images")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("image_size", \.imageSize),
+                .optional("max_images", \.maxImages),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1563,7 +1388,7 @@ public enum WanV27ProTextToImage {
     }
 
     /// The output of `fal-ai/wan/v2.7/pro/text-to-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated images.
         public let images: [File]
         /// Optional generated text returned by the model.
@@ -1577,18 +1402,12 @@ public enum WanV27ProTextToImage {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.generatedText = try wire.optional("generated_text")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.optional(self.generatedText, "generated_text")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .optional("generated_text", \.generatedText),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1621,7 +1440,7 @@ public enum WorkflowUtilitiesExtractNthFrame {
     public typealias Image = AuraFlow.Image
 
     /// Input model for extracting every Nth frame from a video
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video file to extract frames from
         public var videoURL: FileInput
         /// Extract every Nth frame (e.g., 3 = every 3rd frame, 12 = every 12th frame)
@@ -1655,22 +1474,14 @@ public enum WorkflowUtilitiesExtractNthFrame {
             self.quality = quality
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.frameInterval = try wire.optional("frame_interval")
-            self.outputFormat = try wire.optional("output_format")
-            self.maxFrames = try wire.optional("max_frames")
-            self.quality = try wire.optional("quality")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.frameInterval, "frame_interval")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.maxFrames, "max_frames")
-            try wire.optional(self.quality, "quality")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("frame_interval", \.frameInterval),
+                .optional("output_format", \.outputFormat),
+                .optional("max_frames", \.maxFrames),
+                .optional("quality", \.quality),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1692,7 +1503,7 @@ public enum WorkflowUtilitiesExtractNthFrame {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1705,7 +1516,7 @@ public enum WorkflowUtilitiesExtractNthFrame {
     }
 
     /// Output model for extracted frames
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Array of extracted frame images
         public let images: [Image]
         /// Total number of frames extracted
@@ -1716,16 +1527,11 @@ public enum WorkflowUtilitiesExtractNthFrame {
             self.frameCount = frameCount
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.frameCount = try wire.required("frame_count")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.frameCount, "frame_count")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("frame_count", \.frameCount),
+            ]
         }
     }
 }
@@ -1744,7 +1550,7 @@ public enum WorkflowUtilitiesPickImageByIndex {
     ///
     /// Pass-through utility: the URL is returned as provided in the input,
     /// without fetching or re-uploading the image.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Array of image URLs to select from
         public var imageURLs: [FileInput]
         /// 1-based position of the image to return. Value 1 returns the first image, 2 returns the second, and so on.
@@ -1760,18 +1566,12 @@ public enum WorkflowUtilitiesPickImageByIndex {
             self.fallbackIndex = fallbackIndex
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.index = try wire.required("index")
-            self.fallbackIndex = try wire.optional("fallback_index")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.required(self.index, "index")
-            try wire.optional(self.fallbackIndex, "fallback_index")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .required("index", \.index),
+                .optional("fallback_index", \.fallbackIndex),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1782,7 +1582,7 @@ public enum WorkflowUtilitiesPickImageByIndex {
 
     /// Fallback Index
     public struct FallbackIndex: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1793,7 +1593,7 @@ public enum WorkflowUtilitiesPickImageByIndex {
     }
 
     /// Output model for the picked image.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The image at the requested position
         public let image: Image
         /// Single-element array containing the selected image. Included so downstream nodes that expect an `images` reference (matching merge and other utilities) work without changes.
@@ -1804,16 +1604,11 @@ public enum WorkflowUtilitiesPickImageByIndex {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.image = try wire.required("image")
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.image, "image")
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image", \.image),
+                .required("images", \.images),
+            ]
         }
     }
 }

@@ -8,7 +8,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == XaiGrokImagineImage.Input, Output == XaiGrokImagineImage.Output {
     /// `xai/grok-imagine-image`.
@@ -22,7 +22,7 @@ public enum XaiGrokImagineImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `xai/grok-imagine-image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of the desired image.
         ///
         /// At most 8000 characters.
@@ -64,24 +64,15 @@ public enum XaiGrokImagineImage {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_images", \.numImages),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -103,7 +94,7 @@ public enum XaiGrokImagineImage {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -126,7 +117,7 @@ public enum XaiGrokImagineImage {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -137,7 +128,7 @@ public enum XaiGrokImagineImage {
     }
 
     /// The output of `xai/grok-imagine-image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL of the generated image.
         public let images: [ImageFile]
         /// The enhanced prompt that was used to generate the image.
@@ -148,16 +139,11 @@ public enum XaiGrokImagineImage {
             self.revisedPrompt = revisedPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.revisedPrompt = try wire.optional("revised_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.optional(self.revisedPrompt, "revised_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .optional("revised_prompt", \.revisedPrompt),
+            ]
         }
     }
 }
@@ -175,7 +161,7 @@ public enum XaiGrokImagineImageEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `xai/grok-imagine-image/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of the desired image.
         ///
         /// At most 8000 characters.
@@ -221,26 +207,16 @@ public enum XaiGrokImagineImageEdit {
             self.imageURLs = imageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numImages = try wire.optional("num_images")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.outputFormat = try wire.optional("output_format")
-            self.syncMode = try wire.optional("sync_mode")
-            self.imageURLs = try wire.optional("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.imageURLs, "image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_images", \.numImages),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("output_format", \.outputFormat),
+                .optional("sync_mode", \.syncMode),
+                .optional("image_urls", \.imageURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -262,7 +238,7 @@ public enum XaiGrokImagineImageEdit {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -285,7 +261,7 @@ public enum XaiGrokImagineImageEdit {
     }
 
     /// The output of `xai/grok-imagine-image/edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL of the edited image.
         public let images: [ImageFile]
         /// The enhanced prompt that was used to generate the image.
@@ -296,16 +272,11 @@ public enum XaiGrokImagineImageEdit {
             self.revisedPrompt = revisedPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.revisedPrompt = try wire.optional("revised_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.optional(self.revisedPrompt, "revised_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .optional("revised_prompt", \.revisedPrompt),
+            ]
         }
     }
 }

@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == ChatterboxSpeechToSpeech.Input, Output == ChatterboxSpeechToSpeech.Output {
     /// `fal-ai/chatterbox/speech-to-speech`.
@@ -17,7 +17,7 @@ extension QueueEndpoint where Input == ChatterboxSpeechToSpeech.Input, Output ==
 /// The types of `fal-ai/chatterbox/speech-to-speech`.
 public enum ChatterboxSpeechToSpeech {
     /// The input of `fal-ai/chatterbox/speech-to-speech`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var sourceAudioURL: FileInput
         /// Optional URL to an audio file to use as a reference for the generated speech. If provided, the model will try to match the style and tone of the reference audio.
         public var targetVoiceAudioURL: String?
@@ -27,21 +27,16 @@ public enum ChatterboxSpeechToSpeech {
             self.targetVoiceAudioURL = targetVoiceAudioURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.sourceAudioURL = try wire.required("source_audio_url")
-            self.targetVoiceAudioURL = try wire.optional("target_voice_audio_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.sourceAudioURL, "source_audio_url")
-            try wire.optional(self.targetVoiceAudioURL, "target_voice_audio_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("source_audio_url", \.sourceAudioURL),
+                .optional("target_voice_audio_url", \.targetVoiceAudioURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/chatterbox/speech-to-speech`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated speech audio
         public let audio: File
 
@@ -49,18 +44,14 @@ public enum ChatterboxSpeechToSpeech {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 
-    public struct File: QueueModel, StructurallyEquatable {
+    public struct File: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -77,20 +68,13 @@ public enum ChatterboxSpeechToSpeech {
             self.fileSize = fileSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+            ]
         }
     }
 }
@@ -108,7 +92,7 @@ public enum ChatterboxTextToSpeech {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/chatterbox/text-to-speech`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text to be converted to speech (maximum 5000 characters). You can additionally add the following emotive tags: <laugh>, <chuckle>, <sigh>, <cough>, <sniffle>, <groan>, <yawn>, <gasp>
         public var text: String
         /// Optional URL to an audio file to use as a reference for the generated speech. If provided, the model will try to match the style and tone of the reference audio.
@@ -144,24 +128,15 @@ public enum ChatterboxTextToSpeech {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.audioURL = try wire.optional("audio_url")
-            self.exaggeration = try wire.optional("exaggeration")
-            self.temperature = try wire.optional("temperature")
-            self.cfg = try wire.optional("cfg")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.exaggeration, "exaggeration")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.cfg, "cfg")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("audio_url", \.audioURL),
+                .optional("exaggeration", \.exaggeration),
+                .optional("temperature", \.temperature),
+                .optional("cfg", \.cfg),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -193,7 +168,7 @@ public enum ChatterboxTextToSpeechMultilingual {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/chatterbox/text-to-speech/multilingual`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text to be converted to speech (maximum 300 characters). Supports 23 languages including English, French, German, Spanish, Italian, Portuguese, Hindi, Arabic, Chinese, Japanese, Korean, and more.
         ///
         /// At most 300 characters.
@@ -237,26 +212,16 @@ public enum ChatterboxTextToSpeechMultilingual {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.voice = try wire.optional("voice")
-            self.customAudioLanguage = try wire.optional("custom_audio_language")
-            self.exaggeration = try wire.optional("exaggeration")
-            self.temperature = try wire.optional("temperature")
-            self.cfgScale = try wire.optional("cfg_scale")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.customAudioLanguage, "custom_audio_language")
-            try wire.optional(self.exaggeration, "exaggeration")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.cfgScale, "cfg_scale")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("voice", \.voice),
+                .optional("custom_audio_language", \.customAudioLanguage),
+                .optional("exaggeration", \.exaggeration),
+                .optional("temperature", \.temperature),
+                .optional("cfg_scale", \.cfgScale),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -278,7 +243,7 @@ public enum ChatterboxTextToSpeechMultilingual {
     }
 
     public struct CustomAudioLanguage: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -310,7 +275,7 @@ public enum ChatterboxTextToSpeechMultilingual {
     }
 
     /// The output of `fal-ai/chatterbox/text-to-speech/multilingual`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated multilingual speech audio file
         public let audio: File
 
@@ -318,14 +283,10 @@ public enum ChatterboxTextToSpeechMultilingual {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == ElevenlabsTTSTurboV25.Input, Output == ElevenlabsTTSTurboV25.Output {
     /// `fal-ai/elevenlabs/tts/turbo-v2.5`.
@@ -17,7 +17,7 @@ public enum ElevenlabsTTSTurboV25 {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/elevenlabs/tts/turbo-v2.5`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text to convert to speech
         ///
         /// At least 1 character.
@@ -83,34 +83,20 @@ public enum ElevenlabsTTSTurboV25 {
             self.applyTextNormalization = applyTextNormalization
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.voice = try wire.optional("voice")
-            self.stability = try wire.optional("stability")
-            self.similarityBoost = try wire.optional("similarity_boost")
-            self.style = try wire.optional("style")
-            self.speed = try wire.optional("speed")
-            self.timestamps = try wire.optional("timestamps")
-            self.previousText = try wire.optional("previous_text")
-            self.nextText = try wire.optional("next_text")
-            self.languageCode = try wire.optional("language_code")
-            self.applyTextNormalization = try wire.optional("apply_text_normalization")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.stability, "stability")
-            try wire.optional(self.similarityBoost, "similarity_boost")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.speed, "speed")
-            try wire.optional(self.timestamps, "timestamps")
-            try wire.optional(self.previousText, "previous_text")
-            try wire.optional(self.nextText, "next_text")
-            try wire.optional(self.languageCode, "language_code")
-            try wire.optional(self.applyTextNormalization, "apply_text_normalization")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("voice", \.voice),
+                .optional("stability", \.stability),
+                .optional("similarity_boost", \.similarityBoost),
+                .optional("style", \.style),
+                .optional("speed", \.speed),
+                .optional("timestamps", \.timestamps),
+                .optional("previous_text", \.previousText),
+                .optional("next_text", \.nextText),
+                .optional("language_code", \.languageCode),
+                .optional("apply_text_normalization", \.applyTextNormalization),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -137,7 +123,7 @@ public enum ElevenlabsTTSTurboV25 {
 
     /// Apply Text Normalization
     public struct ApplyTextNormalization: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -149,7 +135,7 @@ public enum ElevenlabsTTSTurboV25 {
     }
 
     /// The output of `fal-ai/elevenlabs/tts/turbo-v2.5`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio file
         public let audio: File
         /// Timestamps for each word in the generated speech. Only returned if `timestamps` is set to True in the request.
@@ -160,16 +146,11 @@ public enum ElevenlabsTTSTurboV25 {
             self.timestamps = timestamps
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.timestamps = try wire.optional("timestamps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.optional(self.timestamps, "timestamps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+                .optional("timestamps", \.timestamps),
+            ]
         }
     }
 }

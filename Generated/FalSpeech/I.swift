@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == IndexTTS2TextToSpeech.Input, Output == IndexTTS2TextToSpeech.Output {
     /// `fal-ai/index-tts-2/text-to-speech`.
@@ -19,7 +19,7 @@ public enum IndexTTS2TextToSpeech {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/index-tts-2/text-to-speech`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The audio file to generate the speech from.
         public var audioURL: FileInput
         /// The speech prompt to generate
@@ -57,26 +57,16 @@ public enum IndexTTS2TextToSpeech {
             self.emotionPrompt = emotionPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.required("prompt")
-            self.emotionalAudioURL = try wire.optional("emotional_audio_url")
-            self.strength = try wire.optional("strength")
-            self.emotionalStrengths = try wire.optional("emotional_strengths")
-            self.shouldUsePromptForEmotion = try wire.optional("should_use_prompt_for_emotion")
-            self.emotionPrompt = try wire.optional("emotion_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.emotionalAudioURL, "emotional_audio_url")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.emotionalStrengths, "emotional_strengths")
-            try wire.optional(self.shouldUsePromptForEmotion, "should_use_prompt_for_emotion")
-            try wire.optional(self.emotionPrompt, "emotion_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .required("prompt", \.prompt),
+                .optional("emotional_audio_url", \.emotionalAudioURL),
+                .optional("strength", \.strength),
+                .optional("emotional_strengths", \.emotionalStrengths),
+                .optional("should_use_prompt_for_emotion", \.shouldUsePromptForEmotion),
+                .optional("emotion_prompt", \.emotionPrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -93,7 +83,7 @@ public enum IndexTTS2TextToSpeech {
         }
     }
 
-    public struct EmotionalStrengths: QueueModel, StructurallyEquatable {
+    public struct EmotionalStrengths: WireModel {
         /// Strength of happiness emotion
         ///
         /// At least 0, at most 1. Default: `0`.
@@ -147,28 +137,17 @@ public enum IndexTTS2TextToSpeech {
             self.calm = calm
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.happy = try wire.optional("happy")
-            self.angry = try wire.optional("angry")
-            self.sad = try wire.optional("sad")
-            self.afraid = try wire.optional("afraid")
-            self.disgusted = try wire.optional("disgusted")
-            self.melancholic = try wire.optional("melancholic")
-            self.surprised = try wire.optional("surprised")
-            self.calm = try wire.optional("calm")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.happy, "happy")
-            try wire.optional(self.angry, "angry")
-            try wire.optional(self.sad, "sad")
-            try wire.optional(self.afraid, "afraid")
-            try wire.optional(self.disgusted, "disgusted")
-            try wire.optional(self.melancholic, "melancholic")
-            try wire.optional(self.surprised, "surprised")
-            try wire.optional(self.calm, "calm")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("happy", \.happy),
+                .optional("angry", \.angry),
+                .optional("sad", \.sad),
+                .optional("afraid", \.afraid),
+                .optional("disgusted", \.disgusted),
+                .optional("melancholic", \.melancholic),
+                .optional("surprised", \.surprised),
+                .optional("calm", \.calm),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -198,7 +177,7 @@ public enum IndexTTS2TextToSpeech {
     }
 
     /// The output of `fal-ai/index-tts-2/text-to-speech`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio file in base64 format.
         public let audio: File
 
@@ -206,14 +185,10 @@ public enum IndexTTS2TextToSpeech {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }
@@ -229,7 +204,7 @@ public enum InworldTTS {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/inworld-tts`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text to synthesize into speech.
         public var text: String
         /// The voice to use for synthesis.
@@ -247,18 +222,12 @@ public enum InworldTTS {
             self.sampleRateHertz = sampleRateHertz
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.voice = try wire.optional("voice")
-            self.sampleRateHertz = try wire.optional("sample_rate_hertz")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.sampleRateHertz, "sample_rate_hertz")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("voice", \.voice),
+                .optional("sample_rate_hertz", \.sampleRateHertz),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -270,7 +239,7 @@ public enum InworldTTS {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -392,7 +361,7 @@ public enum InworldTTS {
     }
 
     /// The output of `fal-ai/inworld-tts`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated audio file.
         public let audio: File
 
@@ -400,14 +369,10 @@ public enum InworldTTS {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == KlingVideoV1TTS.Input, Output == KlingVideoV1TTS.Output {
     /// `fal-ai/kling-video/v1/tts`.
@@ -17,7 +17,7 @@ public enum KlingVideoV1TTS {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/kling-video/v1/tts`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text to be converted to speech
         ///
         /// At most 500 characters.
@@ -37,18 +37,12 @@ public enum KlingVideoV1TTS {
             self.voiceSpeed = voiceSpeed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.voiceID = try wire.optional("voice_id")
-            self.voiceSpeed = try wire.optional("voice_speed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.voiceID, "voice_id")
-            try wire.optional(self.voiceSpeed, "voice_speed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("voice_id", \.voiceID),
+                .optional("voice_speed", \.voiceSpeed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -67,7 +61,7 @@ public enum KlingVideoV1TTS {
 
     /// Voice Id
     public struct VoiceID: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -122,7 +116,7 @@ public enum KlingVideoV1TTS {
     }
 
     /// The output of `fal-ai/kling-video/v1/tts`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio
         public let audio: File
 
@@ -130,14 +124,10 @@ public enum KlingVideoV1TTS {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }

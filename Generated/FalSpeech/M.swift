@@ -16,7 +16,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == MayaBatch.Input, Output == MayaBatch.Output {
     /// `fal-ai/maya/batch`.
@@ -29,7 +29,7 @@ public enum MayaBatch {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Input schema for batch Maya-1-Voice TTS generation
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// List of texts to synthesize into speech. You can embed emotion tags in each text using the format <emotion_name>.
         ///
         /// At least 1 item, at most 100 items.
@@ -83,28 +83,17 @@ public enum MayaBatch {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.texts = try wire.required("texts")
-            self.prompts = try wire.required("prompts")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-            self.maxTokens = try wire.optional("max_tokens")
-            self.repetitionPenalty = try wire.optional("repetition_penalty")
-            self.sampleRate = try wire.optional("sample_rate")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.texts, "texts")
-            try wire.required(self.prompts, "prompts")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
-            try wire.optional(self.maxTokens, "max_tokens")
-            try wire.optional(self.repetitionPenalty, "repetition_penalty")
-            try wire.optional(self.sampleRate, "sample_rate")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("texts", \.texts),
+                .required("prompts", \.prompts),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+                .optional("max_tokens", \.maxTokens),
+                .optional("repetition_penalty", \.repetitionPenalty),
+                .optional("sample_rate", \.sampleRate),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -131,7 +120,7 @@ public enum MayaBatch {
 
     /// Sample Rate
     public struct SampleRate: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -143,7 +132,7 @@ public enum MayaBatch {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -154,7 +143,7 @@ public enum MayaBatch {
     }
 
     /// Output schema for batch Maya-1-Voice TTS generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// List of generated audio files
         public let audios: [File]
         /// Duration of each generated audio in seconds
@@ -180,22 +169,14 @@ public enum MayaBatch {
             self.averageRtf = averageRtf
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audios = try wire.required("audios")
-            self.durations = try wire.required("durations")
-            self.sampleRate = try wire.required("sample_rate")
-            self.totalGenerationTime = try wire.required("total_generation_time")
-            self.averageRtf = try wire.required("average_rtf")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audios, "audios")
-            try wire.required(self.durations, "durations")
-            try wire.required(self.sampleRate, "sample_rate")
-            try wire.required(self.totalGenerationTime, "total_generation_time")
-            try wire.required(self.averageRtf, "average_rtf")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audios", \.audios),
+                .required("durations", \.durations),
+                .required("sample_rate", \.sampleRate),
+                .required("total_generation_time", \.totalGenerationTime),
+                .required("average_rtf", \.averageRtf),
+            ]
         }
     }
 }
@@ -211,7 +192,7 @@ public enum MayaStream {
     public typealias SampleRate = MayaBatch.SampleRate
 
     /// Input schema for Maya-1-Voice streaming TTS generation
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text to synthesize into speech. You can embed emotion tags anywhere in the text using the format <emotion_name>. Available emotions: laugh, laugh_harder, sigh, chuckle, gasp, angry, excited, whisper, cry, scream, sing, snort, exhale, gulp, giggle, sarcastic, curious. Example: 'Hello world! <excited> This is amazing!' or 'I can't believe this <sigh> happened again.'
         ///
         /// At most 5000 characters.
@@ -265,28 +246,17 @@ public enum MayaStream {
             self.outputFormat = outputFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.prompt = try wire.required("prompt")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-            self.maxTokens = try wire.optional("max_tokens")
-            self.repetitionPenalty = try wire.optional("repetition_penalty")
-            self.sampleRate = try wire.optional("sample_rate")
-            self.outputFormat = try wire.optional("output_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
-            try wire.optional(self.maxTokens, "max_tokens")
-            try wire.optional(self.repetitionPenalty, "repetition_penalty")
-            try wire.optional(self.sampleRate, "sample_rate")
-            try wire.optional(self.outputFormat, "output_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .required("prompt", \.prompt),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+                .optional("max_tokens", \.maxTokens),
+                .optional("repetition_penalty", \.repetitionPenalty),
+                .optional("sample_rate", \.sampleRate),
+                .optional("output_format", \.outputFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -313,7 +283,7 @@ public enum MayaStream {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -336,7 +306,7 @@ public enum MinimaxPreviewSpeech25HD {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/preview/speech-2.5-hd`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text to convert to speech (max 5000 characters, minimum 1 non-whitespace character)
         ///
         /// At least 1 character, at most 5000 characters.
@@ -372,24 +342,15 @@ public enum MinimaxPreviewSpeech25HD {
             self.pronunciationDict = pronunciationDict
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.voiceSetting = try wire.optional("voice_setting")
-            self.audioSetting = try wire.optional("audio_setting")
-            self.languageBoost = try wire.optional("language_boost")
-            self.outputFormat = try wire.optional("output_format")
-            self.pronunciationDict = try wire.optional("pronunciation_dict")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.voiceSetting, "voice_setting")
-            try wire.optional(self.audioSetting, "audio_setting")
-            try wire.optional(self.languageBoost, "language_boost")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.pronunciationDict, "pronunciation_dict")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("voice_setting", \.voiceSetting),
+                .optional("audio_setting", \.audioSetting),
+                .optional("language_boost", \.languageBoost),
+                .optional("output_format", \.outputFormat),
+                .optional("pronunciation_dict", \.pronunciationDict),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -405,7 +366,7 @@ public enum MinimaxPreviewSpeech25HD {
         }
     }
 
-    public struct VoiceSetting: QueueModel, StructurallyEquatable {
+    public struct VoiceSetting: WireModel {
         /// Predefined voice ID to use for synthesis
         ///
         /// At least 1 character. Default: `"Wise_Woman"`.
@@ -445,24 +406,15 @@ public enum MinimaxPreviewSpeech25HD {
             self.englishNormalization = englishNormalization
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.voiceID = try wire.optional("voice_id")
-            self.speed = try wire.optional("speed")
-            self.vol = try wire.optional("vol")
-            self.pitch = try wire.optional("pitch")
-            self.emotion = try wire.optional("emotion")
-            self.englishNormalization = try wire.optional("english_normalization")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.voiceID, "voice_id")
-            try wire.optional(self.speed, "speed")
-            try wire.optional(self.vol, "vol")
-            try wire.optional(self.pitch, "pitch")
-            try wire.optional(self.emotion, "emotion")
-            try wire.optional(self.englishNormalization, "english_normalization")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("voice_id", \.voiceID),
+                .optional("speed", \.speed),
+                .optional("vol", \.vol),
+                .optional("pitch", \.pitch),
+                .optional("emotion", \.emotion),
+                .optional("english_normalization", \.englishNormalization),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -485,7 +437,7 @@ public enum MinimaxPreviewSpeech25HD {
     }
 
     public struct Emotion: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -500,7 +452,7 @@ public enum MinimaxPreviewSpeech25HD {
         public static var allCases: [Self] { [.happy, .sad, .angry, .fearful, .disgusted, .surprised, .neutral] }
     }
 
-    public struct AudioSetting: QueueModel, StructurallyEquatable {
+    public struct AudioSetting: WireModel {
         /// Sample rate of generated audio
         ///
         /// One of: 8000, 16000, 22050, 24000, 32000, 44100. Default: `32000`.
@@ -525,20 +477,13 @@ public enum MinimaxPreviewSpeech25HD {
             self.channel = channel
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.sampleRate = try wire.optional("sample_rate")
-            self.bitrate = try wire.optional("bitrate")
-            self.format = try wire.optional("format")
-            self.channel = try wire.optional("channel")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.sampleRate, "sample_rate")
-            try wire.optional(self.bitrate, "bitrate")
-            try wire.optional(self.format, "format")
-            try wire.optional(self.channel, "channel")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("sample_rate", \.sampleRate),
+                .optional("bitrate", \.bitrate),
+                .optional("format", \.format),
+                .optional("channel", \.channel),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -552,7 +497,7 @@ public enum MinimaxPreviewSpeech25HD {
 
     /// Format
     public struct Format: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -564,7 +509,7 @@ public enum MinimaxPreviewSpeech25HD {
     }
 
     public struct LanguageBoost: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -615,7 +560,7 @@ public enum MinimaxPreviewSpeech25HD {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -625,7 +570,7 @@ public enum MinimaxPreviewSpeech25HD {
         public static var allCases: [Self] { [.url, .hex] }
     }
 
-    public struct PronunciationDict: QueueModel, StructurallyEquatable {
+    public struct PronunciationDict: WireModel {
         /// List of pronunciation replacements in format ['text/(pronunciation)', ...]. For Chinese, tones are 1-5. Example: ['燕少飞/(yan4)(shao3)(fei1)']
         public var toneList: [String]?
 
@@ -633,19 +578,15 @@ public enum MinimaxPreviewSpeech25HD {
             self.toneList = toneList
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.toneList = try wire.optional("tone_list")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.toneList, "tone_list")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("tone_list", \.toneList),
+            ]
         }
     }
 
     /// The output of `fal-ai/minimax/preview/speech-2.5-hd`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio file
         public let audio: File
         /// Duration of the audio in milliseconds
@@ -656,16 +597,11 @@ public enum MinimaxPreviewSpeech25HD {
             self.durationMs = durationMs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.durationMs = try wire.required("duration_ms")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.durationMs, "duration_ms")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+                .required("duration_ms", \.durationMs),
+            ]
         }
     }
 }
@@ -711,7 +647,7 @@ public enum MinimaxSpeech02HD {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/speech-02-hd`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text to convert to speech (max 5000 characters, minimum 1 non-whitespace character)
         ///
         /// At least 1 character, at most 5000 characters.
@@ -747,24 +683,15 @@ public enum MinimaxSpeech02HD {
             self.pronunciationDict = pronunciationDict
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.voiceSetting = try wire.optional("voice_setting")
-            self.audioSetting = try wire.optional("audio_setting")
-            self.languageBoost = try wire.optional("language_boost")
-            self.outputFormat = try wire.optional("output_format")
-            self.pronunciationDict = try wire.optional("pronunciation_dict")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.voiceSetting, "voice_setting")
-            try wire.optional(self.audioSetting, "audio_setting")
-            try wire.optional(self.languageBoost, "language_boost")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.pronunciationDict, "pronunciation_dict")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("voice_setting", \.voiceSetting),
+                .optional("audio_setting", \.audioSetting),
+                .optional("language_boost", \.languageBoost),
+                .optional("output_format", \.outputFormat),
+                .optional("pronunciation_dict", \.pronunciationDict),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -781,7 +708,7 @@ public enum MinimaxSpeech02HD {
     }
 
     public struct LanguageBoost: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -870,7 +797,7 @@ public enum MinimaxSpeech26HD {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/speech-2.6-hd`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text to convert to speech. Paragraph breaks should be marked with newline characters. **NOTE**: You can customize speech pauses by adding markers in the form `<#x#>`, where `x` is the pause duration in seconds. Valid range: `[0.01, 99.99]`, up to two decimal places. Pause markers must be placed between speakable text segments and cannot be used consecutively.
         ///
         /// At least 1 character, at most 10000 characters.
@@ -910,26 +837,16 @@ public enum MinimaxSpeech26HD {
             self.normalizationSetting = normalizationSetting
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.voiceSetting = try wire.optional("voice_setting")
-            self.audioSetting = try wire.optional("audio_setting")
-            self.languageBoost = try wire.optional("language_boost")
-            self.outputFormat = try wire.optional("output_format")
-            self.pronunciationDict = try wire.optional("pronunciation_dict")
-            self.normalizationSetting = try wire.optional("normalization_setting")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.voiceSetting, "voice_setting")
-            try wire.optional(self.audioSetting, "audio_setting")
-            try wire.optional(self.languageBoost, "language_boost")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.pronunciationDict, "pronunciation_dict")
-            try wire.optional(self.normalizationSetting, "normalization_setting")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("voice_setting", \.voiceSetting),
+                .optional("audio_setting", \.audioSetting),
+                .optional("language_boost", \.languageBoost),
+                .optional("output_format", \.outputFormat),
+                .optional("pronunciation_dict", \.pronunciationDict),
+                .optional("normalization_setting", \.normalizationSetting),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -946,7 +863,7 @@ public enum MinimaxSpeech26HD {
         }
     }
 
-    public struct LoudnessNormalizationSetting: QueueModel, StructurallyEquatable {
+    public struct LoudnessNormalizationSetting: WireModel {
         /// Enable loudness normalization for the audio
         ///
         /// Default: `true`.
@@ -976,20 +893,13 @@ public enum MinimaxSpeech26HD {
             self.targetPeak = targetPeak
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.enabled = try wire.optional("enabled")
-            self.targetLoudness = try wire.optional("target_loudness")
-            self.targetRange = try wire.optional("target_range")
-            self.targetPeak = try wire.optional("target_peak")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.enabled, "enabled")
-            try wire.optional(self.targetLoudness, "target_loudness")
-            try wire.optional(self.targetRange, "target_range")
-            try wire.optional(self.targetPeak, "target_peak")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("enabled", \.enabled),
+                .optional("target_loudness", \.targetLoudness),
+                .optional("target_range", \.targetRange),
+                .optional("target_peak", \.targetPeak),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1052,7 +962,7 @@ public enum MinimaxSpeech28HD {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Request model for Speech 2.8 HD - highest quality speech synthesis.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text to convert to speech. Use `<#x#>` for pauses (x = 0.01-99.99 seconds). Supports interjection tags: `(laughs)`, `(sighs)`, `(coughs)`, `(clears throat)`, `(gasps)`, `(sniffs)`, `(groans)`, `(yawns)`.
         ///
         /// At least 1 character, at most 10000 characters.
@@ -1096,28 +1006,17 @@ public enum MinimaxSpeech28HD {
             self.voiceModify = voiceModify
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.voiceSetting = try wire.optional("voice_setting")
-            self.audioSetting = try wire.optional("audio_setting")
-            self.languageBoost = try wire.optional("language_boost")
-            self.outputFormat = try wire.optional("output_format")
-            self.pronunciationDict = try wire.optional("pronunciation_dict")
-            self.normalizationSetting = try wire.optional("normalization_setting")
-            self.voiceModify = try wire.optional("voice_modify")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.voiceSetting, "voice_setting")
-            try wire.optional(self.audioSetting, "audio_setting")
-            try wire.optional(self.languageBoost, "language_boost")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.pronunciationDict, "pronunciation_dict")
-            try wire.optional(self.normalizationSetting, "normalization_setting")
-            try wire.optional(self.voiceModify, "voice_modify")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("voice_setting", \.voiceSetting),
+                .optional("audio_setting", \.audioSetting),
+                .optional("language_boost", \.languageBoost),
+                .optional("output_format", \.outputFormat),
+                .optional("pronunciation_dict", \.pronunciationDict),
+                .optional("normalization_setting", \.normalizationSetting),
+                .optional("voice_modify", \.voiceModify),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1136,7 +1035,7 @@ public enum MinimaxSpeech28HD {
     }
 
     /// Voice modification settings for Speech 2.8 models.
-    public struct VoiceModify: QueueModel, StructurallyEquatable {
+    public struct VoiceModify: WireModel {
         /// Pitch adjustment in semitones. Range: -100 to 100. Positive values raise pitch, negative values lower it.
         ///
         /// At least -100, at most 100. Default: `0`.
@@ -1156,18 +1055,12 @@ public enum MinimaxSpeech28HD {
             self.timbre = timbre
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.pitch = try wire.optional("pitch")
-            self.intensity = try wire.optional("intensity")
-            self.timbre = try wire.optional("timbre")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.pitch, "pitch")
-            try wire.optional(self.intensity, "intensity")
-            try wire.optional(self.timbre, "timbre")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("pitch", \.pitch),
+                .optional("intensity", \.intensity),
+                .optional("timbre", \.timbre),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1187,7 +1080,7 @@ public enum MinimaxSpeech28HD {
     }
 
     /// Output model for Speech 2.8 HD.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio file
         public let audio: File
         /// Duration of the audio in milliseconds
@@ -1198,16 +1091,11 @@ public enum MinimaxSpeech28HD {
             self.durationMs = durationMs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.durationMs = try wire.required("duration_ms")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.durationMs, "duration_ms")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+                .required("duration_ms", \.durationMs),
+            ]
         }
     }
 }
@@ -1232,7 +1120,7 @@ public enum MinimaxSpeech28Turbo {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Request model for Speech 2.8 Turbo - faster speech synthesis with good quality.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text to convert to speech. Use `<#x#>` for pauses (x = 0.01-99.99 seconds). Supports interjection tags: `(laughs)`, `(sighs)`, `(coughs)`, `(clears throat)`, `(gasps)`, `(sniffs)`, `(groans)`, `(yawns)`.
         ///
         /// At least 1 character, at most 10000 characters.
@@ -1276,28 +1164,17 @@ public enum MinimaxSpeech28Turbo {
             self.voiceModify = voiceModify
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.voiceSetting = try wire.optional("voice_setting")
-            self.audioSetting = try wire.optional("audio_setting")
-            self.languageBoost = try wire.optional("language_boost")
-            self.outputFormat = try wire.optional("output_format")
-            self.pronunciationDict = try wire.optional("pronunciation_dict")
-            self.normalizationSetting = try wire.optional("normalization_setting")
-            self.voiceModify = try wire.optional("voice_modify")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.voiceSetting, "voice_setting")
-            try wire.optional(self.audioSetting, "audio_setting")
-            try wire.optional(self.languageBoost, "language_boost")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.pronunciationDict, "pronunciation_dict")
-            try wire.optional(self.normalizationSetting, "normalization_setting")
-            try wire.optional(self.voiceModify, "voice_modify")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("voice_setting", \.voiceSetting),
+                .optional("audio_setting", \.audioSetting),
+                .optional("language_boost", \.languageBoost),
+                .optional("output_format", \.outputFormat),
+                .optional("pronunciation_dict", \.pronunciationDict),
+                .optional("normalization_setting", \.normalizationSetting),
+                .optional("voice_modify", \.voiceModify),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1316,7 +1193,7 @@ public enum MinimaxSpeech28Turbo {
     }
 
     /// Output model for Speech 2.8 Turbo.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio file
         public let audio: File
         /// Duration of the audio in milliseconds
@@ -1327,16 +1204,11 @@ public enum MinimaxSpeech28Turbo {
             self.durationMs = durationMs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.durationMs = try wire.required("duration_ms")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.durationMs, "duration_ms")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+                .required("duration_ms", \.durationMs),
+            ]
         }
     }
 }
@@ -1352,7 +1224,7 @@ public enum MinimaxVoiceClone {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/voice-clone`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input audio file for voice cloning. Should be at least 10 seconds
         /// long. To retain the voice permanently, use it with a TTS (text-to-speech)
         /// endpoint at least once within 7 days. Otherwise, it will be
@@ -1395,24 +1267,15 @@ public enum MinimaxVoiceClone {
             self.model = model
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.noiseReduction = try wire.optional("noise_reduction")
-            self.needVolumeNormalization = try wire.optional("need_volume_normalization")
-            self.accuracy = try wire.optional("accuracy")
-            self.text = try wire.optional("text")
-            self.model = try wire.optional("model")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.noiseReduction, "noise_reduction")
-            try wire.optional(self.needVolumeNormalization, "need_volume_normalization")
-            try wire.optional(self.accuracy, "accuracy")
-            try wire.optional(self.text, "text")
-            try wire.optional(self.model, "model")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("noise_reduction", \.noiseReduction),
+                .optional("need_volume_normalization", \.needVolumeNormalization),
+                .optional("accuracy", \.accuracy),
+                .optional("text", \.text),
+                .optional("model", \.model),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1433,7 +1296,7 @@ public enum MinimaxVoiceClone {
 
     /// Model
     public struct Model: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1446,7 +1309,7 @@ public enum MinimaxVoiceClone {
     }
 
     /// The output of `fal-ai/minimax/voice-clone`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The cloned voice ID for use with TTS
         public let customVoiceID: String
         /// Preview audio generated with the cloned voice (if requested)
@@ -1457,16 +1320,11 @@ public enum MinimaxVoiceClone {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.customVoiceID = try wire.required("custom_voice_id")
-            self.audio = try wire.optional("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.customVoiceID, "custom_voice_id")
-            try wire.optional(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("custom_voice_id", \.customVoiceID),
+                .optional("audio", \.audio),
+            ]
         }
     }
 }
@@ -1482,7 +1340,7 @@ public enum MinimaxVoiceDesign {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/voice-design`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Voice description prompt for generating a personalized voice
         ///
         /// At most 2000 characters.
@@ -1497,16 +1355,11 @@ public enum MinimaxVoiceDesign {
             self.previewText = previewText
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.previewText = try wire.required("preview_text")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.previewText, "preview_text")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("preview_text", \.previewText),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -1518,7 +1371,7 @@ public enum MinimaxVoiceDesign {
     }
 
     /// The output of `fal-ai/minimax/voice-design`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The voice_id of the generated voice
         public let customVoiceID: String
         /// The preview audio using the generated voice
@@ -1529,16 +1382,11 @@ public enum MinimaxVoiceDesign {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.customVoiceID = try wire.required("custom_voice_id")
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.customVoiceID, "custom_voice_id")
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("custom_voice_id", \.customVoiceID),
+                .required("audio", \.audio),
+            ]
         }
     }
 }

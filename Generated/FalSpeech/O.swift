@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == OrpheusTTS.Input, Output == OrpheusTTS.Output {
     /// `fal-ai/orpheus-tts`.
@@ -19,7 +19,7 @@ public enum OrpheusTTS {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/orpheus-tts`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text to be converted to speech. You can additionally add the following emotive tags: <laugh>, <chuckle>, <sigh>, <cough>, <sniffle>, <groan>, <yawn>, <gasp>
         public var text: String
         /// Voice ID for the desired voice.
@@ -42,20 +42,13 @@ public enum OrpheusTTS {
             self.repetitionPenalty = repetitionPenalty
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.voice = try wire.optional("voice")
-            self.temperature = try wire.optional("temperature")
-            self.repetitionPenalty = try wire.optional("repetition_penalty")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.repetitionPenalty, "repetition_penalty")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("voice", \.voice),
+                .optional("temperature", \.temperature),
+                .optional("repetition_penalty", \.repetitionPenalty),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -75,7 +68,7 @@ public enum OrpheusTTS {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 

@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Qwen3TTSTextToSpeech06b.Input, Output == Qwen3TTSTextToSpeech06b.Output {
     /// `fal-ai/qwen-3-tts/text-to-speech/0.6b`.
@@ -17,7 +17,7 @@ extension QueueEndpoint where Input == Qwen3TTSTextToSpeech06b.Input, Output == 
 /// The types of `fal-ai/qwen-3-tts/text-to-speech/0.6b`.
 public enum Qwen3TTSTextToSpeech06b {
     /// The input of `fal-ai/qwen-3-tts/text-to-speech/0.6b`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text to be converted to speech.
         public var text: String
         /// Optional prompt to guide the style of the generated speech. This prompt will be ignored if a speaker embedding is provided.
@@ -103,42 +103,24 @@ public enum Qwen3TTSTextToSpeech06b {
             self.maxNewTokens = maxNewTokens
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.prompt = try wire.optional("prompt")
-            self.voice = try wire.optional("voice")
-            self.language = try wire.optional("language")
-            self.speakerVoiceEmbeddingFileURL = try wire.optional("speaker_voice_embedding_file_url")
-            self.referenceText = try wire.optional("reference_text")
-            self.topK = try wire.optional("top_k")
-            self.topP = try wire.optional("top_p")
-            self.temperature = try wire.optional("temperature")
-            self.repetitionPenalty = try wire.optional("repetition_penalty")
-            self.subtalkerDosample = try wire.optional("subtalker_dosample")
-            self.subtalkerTopK = try wire.optional("subtalker_top_k")
-            self.subtalkerTopP = try wire.optional("subtalker_top_p")
-            self.subtalkerTemperature = try wire.optional("subtalker_temperature")
-            self.maxNewTokens = try wire.optional("max_new_tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.language, "language")
-            try wire.optional(self.speakerVoiceEmbeddingFileURL, "speaker_voice_embedding_file_url")
-            try wire.optional(self.referenceText, "reference_text")
-            try wire.optional(self.topK, "top_k")
-            try wire.optional(self.topP, "top_p")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.repetitionPenalty, "repetition_penalty")
-            try wire.optional(self.subtalkerDosample, "subtalker_dosample")
-            try wire.optional(self.subtalkerTopK, "subtalker_top_k")
-            try wire.optional(self.subtalkerTopP, "subtalker_top_p")
-            try wire.optional(self.subtalkerTemperature, "subtalker_temperature")
-            try wire.optional(self.maxNewTokens, "max_new_tokens")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("prompt", \.prompt),
+                .optional("voice", \.voice),
+                .optional("language", \.language),
+                .optional("speaker_voice_embedding_file_url", \.speakerVoiceEmbeddingFileURL),
+                .optional("reference_text", \.referenceText),
+                .optional("top_k", \.topK),
+                .optional("top_p", \.topP),
+                .optional("temperature", \.temperature),
+                .optional("repetition_penalty", \.repetitionPenalty),
+                .optional("subtalker_dosample", \.subtalkerDosample),
+                .optional("subtalker_top_k", \.subtalkerTopK),
+                .optional("subtalker_top_p", \.subtalkerTopP),
+                .optional("subtalker_temperature", \.subtalkerTemperature),
+                .optional("max_new_tokens", \.maxNewTokens),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -170,7 +152,7 @@ public enum Qwen3TTSTextToSpeech06b {
     }
 
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -189,7 +171,7 @@ public enum Qwen3TTSTextToSpeech06b {
 
     /// Language
     public struct Language: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -209,7 +191,7 @@ public enum Qwen3TTSTextToSpeech06b {
     }
 
     /// The output of `fal-ai/qwen-3-tts/text-to-speech/0.6b`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated speech audio file.
         public let audio: AudioFile
 
@@ -217,18 +199,14 @@ public enum Qwen3TTSTextToSpeech06b {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 
-    public struct AudioFile: QueueModel, StructurallyEquatable {
+    public struct AudioFile: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -266,28 +244,17 @@ public enum Qwen3TTSTextToSpeech06b {
             self.bitrate = bitrate
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-            self.duration = try wire.optional("duration")
-            self.channels = try wire.optional("channels")
-            self.sampleRate = try wire.optional("sample_rate")
-            self.bitrate = try wire.optional("bitrate")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.channels, "channels")
-            try wire.optional(self.sampleRate, "sample_rate")
-            try wire.optional(self.bitrate, "bitrate")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+                .optional("duration", \.duration),
+                .optional("channels", \.channels),
+                .optional("sample_rate", \.sampleRate),
+                .optional("bitrate", \.bitrate),
+            ]
         }
     }
 
@@ -327,7 +294,7 @@ public enum Qwen3TTSTextToSpeech17b {
     public typealias Bitrate = Qwen3TTSTextToSpeech06b.Bitrate
 
     /// The input of `fal-ai/qwen-3-tts/text-to-speech/1.7b`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text to be converted to speech.
         public var text: String
         /// Optional prompt to guide the style of the generated speech. This prompt will be ignored if a speaker embedding is provided.
@@ -413,42 +380,24 @@ public enum Qwen3TTSTextToSpeech17b {
             self.maxNewTokens = maxNewTokens
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.prompt = try wire.optional("prompt")
-            self.voice = try wire.optional("voice")
-            self.language = try wire.optional("language")
-            self.speakerVoiceEmbeddingFileURL = try wire.optional("speaker_voice_embedding_file_url")
-            self.referenceText = try wire.optional("reference_text")
-            self.topK = try wire.optional("top_k")
-            self.topP = try wire.optional("top_p")
-            self.temperature = try wire.optional("temperature")
-            self.repetitionPenalty = try wire.optional("repetition_penalty")
-            self.subtalkerDosample = try wire.optional("subtalker_dosample")
-            self.subtalkerTopK = try wire.optional("subtalker_top_k")
-            self.subtalkerTopP = try wire.optional("subtalker_top_p")
-            self.subtalkerTemperature = try wire.optional("subtalker_temperature")
-            self.maxNewTokens = try wire.optional("max_new_tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.language, "language")
-            try wire.optional(self.speakerVoiceEmbeddingFileURL, "speaker_voice_embedding_file_url")
-            try wire.optional(self.referenceText, "reference_text")
-            try wire.optional(self.topK, "top_k")
-            try wire.optional(self.topP, "top_p")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.repetitionPenalty, "repetition_penalty")
-            try wire.optional(self.subtalkerDosample, "subtalker_dosample")
-            try wire.optional(self.subtalkerTopK, "subtalker_top_k")
-            try wire.optional(self.subtalkerTopP, "subtalker_top_p")
-            try wire.optional(self.subtalkerTemperature, "subtalker_temperature")
-            try wire.optional(self.maxNewTokens, "max_new_tokens")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("prompt", \.prompt),
+                .optional("voice", \.voice),
+                .optional("language", \.language),
+                .optional("speaker_voice_embedding_file_url", \.speakerVoiceEmbeddingFileURL),
+                .optional("reference_text", \.referenceText),
+                .optional("top_k", \.topK),
+                .optional("top_p", \.topP),
+                .optional("temperature", \.temperature),
+                .optional("repetition_penalty", \.repetitionPenalty),
+                .optional("subtalker_dosample", \.subtalkerDosample),
+                .optional("subtalker_top_k", \.subtalkerTopK),
+                .optional("subtalker_top_p", \.subtalkerTopP),
+                .optional("subtalker_temperature", \.subtalkerTemperature),
+                .optional("max_new_tokens", \.maxNewTokens),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -495,7 +444,7 @@ public enum Qwen3TTSVoiceDesign17b {
     public typealias Bitrate = Qwen3TTSTextToSpeech06b.Bitrate
 
     /// The input of `fal-ai/qwen-3-tts/voice-design/1.7b`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text to be converted to speech.
         public var text: String
         /// The language of the voice to be designed.
@@ -569,36 +518,21 @@ public enum Qwen3TTSVoiceDesign17b {
             self.maxNewTokens = maxNewTokens
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.language = try wire.optional("language")
-            self.prompt = try wire.required("prompt")
-            self.topK = try wire.optional("top_k")
-            self.topP = try wire.optional("top_p")
-            self.temperature = try wire.optional("temperature")
-            self.repetitionPenalty = try wire.optional("repetition_penalty")
-            self.subtalkerDosample = try wire.optional("subtalker_dosample")
-            self.subtalkerTopK = try wire.optional("subtalker_top_k")
-            self.subtalkerTopP = try wire.optional("subtalker_top_p")
-            self.subtalkerTemperature = try wire.optional("subtalker_temperature")
-            self.maxNewTokens = try wire.optional("max_new_tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.language, "language")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.topK, "top_k")
-            try wire.optional(self.topP, "top_p")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.repetitionPenalty, "repetition_penalty")
-            try wire.optional(self.subtalkerDosample, "subtalker_dosample")
-            try wire.optional(self.subtalkerTopK, "subtalker_top_k")
-            try wire.optional(self.subtalkerTopP, "subtalker_top_p")
-            try wire.optional(self.subtalkerTemperature, "subtalker_temperature")
-            try wire.optional(self.maxNewTokens, "max_new_tokens")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("language", \.language),
+                .required("prompt", \.prompt),
+                .optional("top_k", \.topK),
+                .optional("top_p", \.topP),
+                .optional("temperature", \.temperature),
+                .optional("repetition_penalty", \.repetitionPenalty),
+                .optional("subtalker_dosample", \.subtalkerDosample),
+                .optional("subtalker_top_k", \.subtalkerTopK),
+                .optional("subtalker_top_p", \.subtalkerTopP),
+                .optional("subtalker_temperature", \.subtalkerTemperature),
+                .optional("max_new_tokens", \.maxNewTokens),
+            ]
         }
 
         /// The values the service uses for fields left unset.

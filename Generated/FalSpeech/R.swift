@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == ResembleAIChatterboxhdSpeechToSpeech.Input, Output == ResembleAIChatterboxhdSpeechToSpeech.Output {
     /// `resemble-ai/chatterboxhd/speech-to-speech`.
@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == ResembleAIChatterboxhdSpeechToSpeech.Inpu
 /// The types of `resemble-ai/chatterboxhd/speech-to-speech`.
 public enum ResembleAIChatterboxhdSpeechToSpeech {
     /// Input parameters for the speech-to-speech request.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the source audio file to be voice-converted.
         public var sourceAudioURL: FileInput
         /// The voice to use for the speech-to-speech request. If neither target_voice nor target_voice_audio_url are provided, a random target voice will be used.
@@ -40,20 +40,13 @@ public enum ResembleAIChatterboxhdSpeechToSpeech {
             self.highQualityAudio = highQualityAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.sourceAudioURL = try wire.required("source_audio_url")
-            self.targetVoice = try wire.optional("target_voice")
-            self.targetVoiceAudioURL = try wire.optional("target_voice_audio_url")
-            self.highQualityAudio = try wire.optional("high_quality_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.sourceAudioURL, "source_audio_url")
-            try wire.optional(self.targetVoice, "target_voice")
-            try wire.optional(self.targetVoiceAudioURL, "target_voice_audio_url")
-            try wire.optional(self.highQualityAudio, "high_quality_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("source_audio_url", \.sourceAudioURL),
+                .optional("target_voice", \.targetVoice),
+                .optional("target_voice_audio_url", \.targetVoiceAudioURL),
+                .optional("high_quality_audio", \.highQualityAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -64,7 +57,7 @@ public enum ResembleAIChatterboxhdSpeechToSpeech {
 
     /// Target Voice
     public struct TargetVoice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -82,7 +75,7 @@ public enum ResembleAIChatterboxhdSpeechToSpeech {
     }
 
     /// Output parameters for the speech-to-speech request.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated voice-converted audio file.
         public let audio: Audio
 
@@ -90,18 +83,14 @@ public enum ResembleAIChatterboxhdSpeechToSpeech {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 
-    public struct Audio: QueueModel, StructurallyEquatable {
+    public struct Audio: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -127,22 +116,14 @@ public enum ResembleAIChatterboxhdSpeechToSpeech {
             self.fileData = fileData
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-            self.fileData = try wire.optional("file_data")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
-            try wire.optional(self.fileData, "file_data")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+                .optional("file_data", \.fileData),
+            ]
         }
     }
 }
@@ -158,7 +139,7 @@ public enum ResembleAIChatterboxhdTextToSpeech {
     public typealias Audio = ResembleAIChatterboxhdSpeechToSpeech.Audio
 
     /// Input parameters for the TTS request.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text to synthesize into speech.
         ///
         /// Default: `"My name is Maximus Decimus Meridius, commander of the Armies of the North, General of the Felix Legions and loyal servant to the true emperor, Marcus Aurelius. Father to a murdered son, husband to a murdered wife. And I will have my vengeance, in this life or the next."`.
@@ -208,28 +189,17 @@ public enum ResembleAIChatterboxhdTextToSpeech {
             self.temperature = temperature
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.optional("text")
-            self.voice = try wire.optional("voice")
-            self.audioURL = try wire.optional("audio_url")
-            self.exaggeration = try wire.optional("exaggeration")
-            self.cfg = try wire.optional("cfg")
-            self.highQualityAudio = try wire.optional("high_quality_audio")
-            self.seed = try wire.optional("seed")
-            self.temperature = try wire.optional("temperature")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.text, "text")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.exaggeration, "exaggeration")
-            try wire.optional(self.cfg, "cfg")
-            try wire.optional(self.highQualityAudio, "high_quality_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.temperature, "temperature")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("text", \.text),
+                .optional("voice", \.voice),
+                .optional("audio_url", \.audioURL),
+                .optional("exaggeration", \.exaggeration),
+                .optional("cfg", \.cfg),
+                .optional("high_quality_audio", \.highQualityAudio),
+                .optional("seed", \.seed),
+                .optional("temperature", \.temperature),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -254,7 +224,7 @@ public enum ResembleAIChatterboxhdTextToSpeech {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -272,7 +242,7 @@ public enum ResembleAIChatterboxhdTextToSpeech {
     }
 
     /// Output parameters for the TTS request.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio file.
         public let audio: Audio
 
@@ -280,14 +250,10 @@ public enum ResembleAIChatterboxhdTextToSpeech {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+            ]
         }
     }
 }

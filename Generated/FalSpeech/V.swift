@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Vibevoice.Input, Output == Vibevoice.Output {
     /// `fal-ai/vibevoice`.
@@ -20,7 +20,7 @@ public enum Vibevoice {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Input schema for VibeVoice TTS generation
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The script to convert to speech. Can be formatted with 'Speaker X:' prefixes for multi-speaker dialogues.
         ///
         /// At most 90000 characters.
@@ -41,20 +41,13 @@ public enum Vibevoice {
             self.cfgScale = cfgScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.script = try wire.required("script")
-            self.speakers = try wire.required("speakers")
-            self.seed = try wire.optional("seed")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.script, "script")
-            try wire.required(self.speakers, "speakers")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.cfgScale, "cfg_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("script", \.script),
+                .required("speakers", \.speakers),
+                .optional("seed", \.seed),
+                .optional("cfg_scale", \.cfgScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -70,7 +63,7 @@ public enum Vibevoice {
         }
     }
 
-    public struct VibeVoiceSpeaker: QueueModel, StructurallyEquatable {
+    public struct VibeVoiceSpeaker: WireModel {
         /// Default voice preset to use for the speaker. Not used if `audio_url` is provided.
         ///
         /// Default: `.aliceEn`.
@@ -83,16 +76,11 @@ public enum Vibevoice {
             self.audioURL = audioURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.preset = try wire.optional("preset")
-            self.audioURL = try wire.optional("audio_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.preset, "preset")
-            try wire.optional(self.audioURL, "audio_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("preset", \.preset),
+                .optional("audio_url", \.audioURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -103,7 +91,7 @@ public enum Vibevoice {
 
     /// Preset
     public struct Preset: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -120,7 +108,7 @@ public enum Vibevoice {
     }
 
     /// Output schema for VibeVoice TTS generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio file containing the speech
         public let audio: File
         /// Duration of the generated audio in seconds
@@ -140,22 +128,14 @@ public enum Vibevoice {
             self.rtf = rtf
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.duration = try wire.required("duration")
-            self.sampleRate = try wire.required("sample_rate")
-            self.generationTime = try wire.required("generation_time")
-            self.rtf = try wire.required("rtf")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.duration, "duration")
-            try wire.required(self.sampleRate, "sample_rate")
-            try wire.required(self.generationTime, "generation_time")
-            try wire.required(self.rtf, "rtf")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+                .required("duration", \.duration),
+                .required("sample_rate", \.sampleRate),
+                .required("generation_time", \.generationTime),
+                .required("rtf", \.rtf),
+            ]
         }
     }
 }
@@ -171,7 +151,7 @@ public enum Vibevoice05b {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Input schema for VibeVoice-0.5b TTS generation
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The script to convert to speech.
         ///
         /// At most 90000 characters.
@@ -192,20 +172,13 @@ public enum Vibevoice05b {
             self.cfgScale = cfgScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.script = try wire.required("script")
-            self.speaker = try wire.required("speaker")
-            self.seed = try wire.optional("seed")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.script, "script")
-            try wire.required(self.speaker, "speaker")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.cfgScale, "cfg_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("script", \.script),
+                .required("speaker", \.speaker),
+                .optional("seed", \.seed),
+                .optional("cfg_scale", \.cfgScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -223,7 +196,7 @@ public enum Vibevoice05b {
 
     /// Speaker
     public struct Speaker: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -238,7 +211,7 @@ public enum Vibevoice05b {
     }
 
     /// Output schema for VibeVoice-0.5b TTS generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio file containing the speech
         public let audio: File
         /// Duration of the generated audio in seconds
@@ -258,22 +231,14 @@ public enum Vibevoice05b {
             self.rtf = rtf
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.duration = try wire.required("duration")
-            self.sampleRate = try wire.required("sample_rate")
-            self.generationTime = try wire.required("generation_time")
-            self.rtf = try wire.required("rtf")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.duration, "duration")
-            try wire.required(self.sampleRate, "sample_rate")
-            try wire.required(self.generationTime, "generation_time")
-            try wire.required(self.rtf, "rtf")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+                .required("duration", \.duration),
+                .required("sample_rate", \.sampleRate),
+                .required("generation_time", \.generationTime),
+                .required("rtf", \.rtf),
+            ]
         }
     }
 }
@@ -293,7 +258,7 @@ public enum Vibevoice7b {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Input schema for VibeVoice-7b TTS generation
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The script to convert to speech. Can be formatted with 'Speaker X:' prefixes for multi-speaker dialogues.
         ///
         /// At most 30000 characters.
@@ -314,20 +279,13 @@ public enum Vibevoice7b {
             self.cfgScale = cfgScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.script = try wire.required("script")
-            self.speakers = try wire.required("speakers")
-            self.seed = try wire.optional("seed")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.script, "script")
-            try wire.required(self.speakers, "speakers")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.cfgScale, "cfg_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("script", \.script),
+                .required("speakers", \.speakers),
+                .optional("seed", \.seed),
+                .optional("cfg_scale", \.cfgScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -10,7 +10,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == BagelUnderstand.Input, Output == BagelUnderstand.Output {
     /// `fal-ai/bagel/understand`.
@@ -20,7 +20,7 @@ extension QueueEndpoint where Input == BagelUnderstand.Input, Output == BagelUnd
 /// The types of `fal-ai/bagel/understand`.
 public enum BagelUnderstand {
     /// The input of `fal-ai/bagel/understand`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The image for the query.
         public var imageURL: FileInput
         /// The prompt to query the image with.
@@ -34,23 +34,17 @@ public enum BagelUnderstand {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+            ]
         }
     }
 
     /// The output of `fal-ai/bagel/understand`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The answer to the query.
         public let text: String
         /// The seed used for the generation.
@@ -67,20 +61,13 @@ public enum BagelUnderstand {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+                .required("timings", \.timings),
+            ]
         }
     }
 }
@@ -93,7 +80,7 @@ extension QueueEndpoint where Input == BriaFiboEditEditStructuredInstruction.Inp
 /// The types of `bria/fibo-edit/edit/structured_instruction`.
 public enum BriaFiboEditEditStructuredInstruction {
     /// The input of `bria/fibo-edit/edit/structured_instruction`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Reference image (file or URL).
         public var imageURL: String?
         /// Reference image mask (file or URL). Optional.
@@ -123,22 +110,14 @@ public enum BriaFiboEditEditStructuredInstruction {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.optional("image_url")
-            self.maskURL = try wire.optional("mask_url")
-            self.instruction = try wire.optional("instruction")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.maskURL, "mask_url")
-            try wire.optional(self.instruction, "instruction")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("image_url", \.imageURL),
+                .optional("mask_url", \.maskURL),
+                .optional("instruction", \.instruction),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -157,7 +136,7 @@ extension QueueEndpoint where Input == BriaFiboGenerateStructuredPrompt.Input, O
 /// The types of `bria/fibo/generate/structured_prompt`.
 public enum BriaFiboGenerateStructuredPrompt {
     /// The input of `bria/fibo/generate/structured_prompt`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Prompt for image generation.
         public var prompt: String?
         /// The structured prompt to generate an image from.
@@ -181,20 +160,13 @@ public enum BriaFiboGenerateStructuredPrompt {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.structuredPrompt = try wire.optional("structured_prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.structuredPrompt, "structured_prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("structured_prompt", \.structuredPrompt),
+                .optional("image_url", \.imageURL),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -203,7 +175,7 @@ public enum BriaFiboGenerateStructuredPrompt {
         }
     }
 
-    public struct StructuredPrompt: QueueModel, StructurallyEquatable {
+    public struct StructuredPrompt: WireModel {
         /// A short description of the image to be generated.
         public var shortDescription: String?
         /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
@@ -253,36 +225,23 @@ public enum BriaFiboGenerateStructuredPrompt {
             self.artisticStyle = artisticStyle
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.shortDescription = try wire.optional("short_description")
-            self.objects = try wire.optional("objects")
-            self.backgroundSetting = try wire.optional("background_setting")
-            self.lighting = try wire.optional("lighting")
-            self.aesthetics = try wire.optional("aesthetics")
-            self.photographicCharacteristics = try wire.optional("photographic_characteristics")
-            self.styleMedium = try wire.optional("style_medium")
-            self.textRender = try wire.optional("text_render")
-            self.context = try wire.optional("context")
-            self.artisticStyle = try wire.optional("artistic_style")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.shortDescription, "short_description")
-            try wire.optional(self.objects, "objects")
-            try wire.optional(self.backgroundSetting, "background_setting")
-            try wire.optional(self.lighting, "lighting")
-            try wire.optional(self.aesthetics, "aesthetics")
-            try wire.optional(self.photographicCharacteristics, "photographic_characteristics")
-            try wire.optional(self.styleMedium, "style_medium")
-            try wire.optional(self.textRender, "text_render")
-            try wire.optional(self.context, "context")
-            try wire.optional(self.artisticStyle, "artistic_style")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("short_description", \.shortDescription),
+                .optional("objects", \.objects),
+                .optional("background_setting", \.backgroundSetting),
+                .optional("lighting", \.lighting),
+                .optional("aesthetics", \.aesthetics),
+                .optional("photographic_characteristics", \.photographicCharacteristics),
+                .optional("style_medium", \.styleMedium),
+                .optional("text_render", \.textRender),
+                .optional("context", \.context),
+                .optional("artistic_style", \.artisticStyle),
+            ]
         }
     }
 
-    public struct PromptObject: QueueModel, StructurallyEquatable {
+    public struct PromptObject: WireModel {
         /// A description of the object to be generated.
         public var description: String?
         /// The location of the object in the image.
@@ -348,46 +307,28 @@ public enum BriaFiboGenerateStructuredPrompt {
             self.orientation = orientation
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.description = try wire.optional("description")
-            self.location = try wire.optional("location")
-            self.relationship = try wire.required("relationship")
-            self.relativeSize = try wire.optional("relative_size")
-            self.shapeAndColor = try wire.optional("shape_and_color")
-            self.texture = try wire.optional("texture")
-            self.appearanceDetails = try wire.optional("appearance_details")
-            self.numberOfObjects = try wire.optional("number_of_objects")
-            self.pose = try wire.optional("pose")
-            self.expression = try wire.optional("expression")
-            self.clothing = try wire.optional("clothing")
-            self.action = try wire.optional("action")
-            self.gender = try wire.optional("gender")
-            self.skinToneAndTexture = try wire.optional("skin_tone_and_texture")
-            self.orientation = try wire.optional("orientation")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.description, "description")
-            try wire.optional(self.location, "location")
-            try wire.required(self.relationship, "relationship")
-            try wire.optional(self.relativeSize, "relative_size")
-            try wire.optional(self.shapeAndColor, "shape_and_color")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.appearanceDetails, "appearance_details")
-            try wire.optional(self.numberOfObjects, "number_of_objects")
-            try wire.optional(self.pose, "pose")
-            try wire.optional(self.expression, "expression")
-            try wire.optional(self.clothing, "clothing")
-            try wire.optional(self.action, "action")
-            try wire.optional(self.gender, "gender")
-            try wire.optional(self.skinToneAndTexture, "skin_tone_and_texture")
-            try wire.optional(self.orientation, "orientation")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("description", \.description),
+                .optional("location", \.location),
+                .required("relationship", \.relationship),
+                .optional("relative_size", \.relativeSize),
+                .optional("shape_and_color", \.shapeAndColor),
+                .optional("texture", \.texture),
+                .optional("appearance_details", \.appearanceDetails),
+                .optional("number_of_objects", \.numberOfObjects),
+                .optional("pose", \.pose),
+                .optional("expression", \.expression),
+                .optional("clothing", \.clothing),
+                .optional("action", \.action),
+                .optional("gender", \.gender),
+                .optional("skin_tone_and_texture", \.skinToneAndTexture),
+                .optional("orientation", \.orientation),
+            ]
         }
     }
 
-    public struct Lighting: QueueModel, StructurallyEquatable {
+    public struct Lighting: WireModel {
         /// The conditions of the lighting in the image to be generated.
         public var conditions: String?
         /// The direction of the lighting in the image to be generated.
@@ -401,22 +342,16 @@ public enum BriaFiboGenerateStructuredPrompt {
             self.shadows = shadows
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.conditions = try wire.optional("conditions")
-            self.direction = try wire.optional("direction")
-            self.shadows = try wire.optional("shadows")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.conditions, "conditions")
-            try wire.optional(self.direction, "direction")
-            try wire.optional(self.shadows, "shadows")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("conditions", \.conditions),
+                .optional("direction", \.direction),
+                .optional("shadows", \.shadows),
+            ]
         }
     }
 
-    public struct Aesthetics: QueueModel, StructurallyEquatable {
+    public struct Aesthetics: WireModel {
         /// The composition of the image to be generated.
         public var composition: String?
         /// The color scheme of the image to be generated.
@@ -430,22 +365,16 @@ public enum BriaFiboGenerateStructuredPrompt {
             self.moodAtmosphere = moodAtmosphere
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.composition = try wire.optional("composition")
-            self.colorScheme = try wire.optional("color_scheme")
-            self.moodAtmosphere = try wire.optional("mood_atmosphere")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.composition, "composition")
-            try wire.optional(self.colorScheme, "color_scheme")
-            try wire.optional(self.moodAtmosphere, "mood_atmosphere")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("composition", \.composition),
+                .optional("color_scheme", \.colorScheme),
+                .optional("mood_atmosphere", \.moodAtmosphere),
+            ]
         }
     }
 
-    public struct PhotographicCharacteristics: QueueModel, StructurallyEquatable {
+    public struct PhotographicCharacteristics: WireModel {
         /// The depth of field in the image to be generated.
         public var depthOfField: String?
         /// The focus in the image to be generated.
@@ -467,20 +396,13 @@ public enum BriaFiboGenerateStructuredPrompt {
             self.lensFocalLength = lensFocalLength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.depthOfField = try wire.optional("depth_of_field")
-            self.focus = try wire.optional("focus")
-            self.cameraAngle = try wire.optional("camera_angle")
-            self.lensFocalLength = try wire.optional("lens_focal_length")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.depthOfField, "depth_of_field")
-            try wire.optional(self.focus, "focus")
-            try wire.optional(self.cameraAngle, "camera_angle")
-            try wire.optional(self.lensFocalLength, "lens_focal_length")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("depth_of_field", \.depthOfField),
+                .optional("focus", \.focus),
+                .optional("camera_angle", \.cameraAngle),
+                .optional("lens_focal_length", \.lensFocalLength),
+            ]
         }
     }
 }
@@ -493,7 +415,7 @@ extension QueueEndpoint where Input == BriaFiboLiteGenerateStructuredPrompt.Inpu
 /// The types of `bria/fibo-lite/generate/structured_prompt`.
 public enum BriaFiboLiteGenerateStructuredPrompt {
     /// The input of `bria/fibo-lite/generate/structured_prompt`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate.
         public var prompt: String?
         /// The structured prompt to generate.
@@ -517,20 +439,13 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.structuredPrompt = try wire.optional("structured_prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.structuredPrompt, "structured_prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("structured_prompt", \.structuredPrompt),
+                .optional("image_url", \.imageURL),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -539,7 +454,7 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
         }
     }
 
-    public struct StructuredPrompt: QueueModel, StructurallyEquatable {
+    public struct StructuredPrompt: WireModel {
         /// A concise summary of the image content, 200 words maximum.
         public var shortDescription: String
         /// List of prominent foreground/midground objects.
@@ -589,39 +504,25 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
             self.subjectEmotions = subjectEmotions
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.shortDescription = try wire.required("short_description")
-            self.objects = try wire.required("objects")
-            self.backgroundSetting = try wire.required("background_setting")
-            self.lighting = try wire.required("lighting")
-            self.aesthetics = try wire.required("aesthetics")
-            self.photographicCharacteristics = try wire.optional("photographic_characteristics")
-            self.styleMedium = try wire.optional("style_medium")
-            self.textRender = try wire.optional("text_render")
-            self.context = try wire.required("context")
-            self.artisticStyle = try wire.required("artistic_style")
-            self.subjectEmotions = try wire.optional("subject_emotions")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.shortDescription, "short_description")
-            try wire.required(self.objects, "objects")
-            try wire.required(self.backgroundSetting, "background_setting")
-            try wire.required(self.lighting, "lighting")
-            try wire.required(self.aesthetics, "aesthetics")
-            try wire.optional(self.photographicCharacteristics, "photographic_characteristics")
-            try wire.optional(self.styleMedium, "style_medium")
-            try wire.optional(self.textRender, "text_render")
-            try wire.required(self.context, "context")
-            try wire.required(self.artisticStyle, "artistic_style")
-            try wire.optional(self.subjectEmotions, "subject_emotions")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("short_description", \.shortDescription),
+                .required("objects", \.objects),
+                .required("background_setting", \.backgroundSetting),
+                .required("lighting", \.lighting),
+                .required("aesthetics", \.aesthetics),
+                .optional("photographic_characteristics", \.photographicCharacteristics),
+                .optional("style_medium", \.styleMedium),
+                .optional("text_render", \.textRender),
+                .required("context", \.context),
+                .required("artistic_style", \.artisticStyle),
+                .optional("subject_emotions", \.subjectEmotions),
+            ]
         }
     }
 
     /// Detailed object description with all attributes.
-    public struct ObjectDescription: QueueModel, StructurallyEquatable {
+    public struct ObjectDescription: WireModel {
         /// Short description of the object.
         public var description: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
@@ -687,47 +588,29 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
             self.orientation = orientation
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.description = try wire.required("description")
-            self.location = try wire.required("location")
-            self.relationship = try wire.required("relationship")
-            self.relativeSize = try wire.optional("relative_size")
-            self.shapeAndColor = try wire.optional("shape_and_color")
-            self.texture = try wire.optional("texture")
-            self.appearanceDetails = try wire.optional("appearance_details")
-            self.numberOfObjects = try wire.optional("number_of_objects")
-            self.pose = try wire.optional("pose")
-            self.expression = try wire.optional("expression")
-            self.clothing = try wire.optional("clothing")
-            self.action = try wire.optional("action")
-            self.gender = try wire.optional("gender")
-            self.skinToneAndTexture = try wire.optional("skin_tone_and_texture")
-            self.orientation = try wire.optional("orientation")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.description, "description")
-            try wire.required(self.location, "location")
-            try wire.required(self.relationship, "relationship")
-            try wire.optional(self.relativeSize, "relative_size")
-            try wire.optional(self.shapeAndColor, "shape_and_color")
-            try wire.optional(self.texture, "texture")
-            try wire.optional(self.appearanceDetails, "appearance_details")
-            try wire.optional(self.numberOfObjects, "number_of_objects")
-            try wire.optional(self.pose, "pose")
-            try wire.optional(self.expression, "expression")
-            try wire.optional(self.clothing, "clothing")
-            try wire.optional(self.action, "action")
-            try wire.optional(self.gender, "gender")
-            try wire.optional(self.skinToneAndTexture, "skin_tone_and_texture")
-            try wire.optional(self.orientation, "orientation")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("description", \.description),
+                .required("location", \.location),
+                .required("relationship", \.relationship),
+                .optional("relative_size", \.relativeSize),
+                .optional("shape_and_color", \.shapeAndColor),
+                .optional("texture", \.texture),
+                .optional("appearance_details", \.appearanceDetails),
+                .optional("number_of_objects", \.numberOfObjects),
+                .optional("pose", \.pose),
+                .optional("expression", \.expression),
+                .optional("clothing", \.clothing),
+                .optional("action", \.action),
+                .optional("gender", \.gender),
+                .optional("skin_tone_and_texture", \.skinToneAndTexture),
+                .optional("orientation", \.orientation),
+            ]
         }
     }
 
     /// Lighting information for the image.
-    public struct LightingDetails: QueueModel, StructurallyEquatable {
+    public struct LightingDetails: WireModel {
         /// E.g., 'bright daylight', 'dim indoor', 'studio lighting', 'golden hour'.
         public var conditions: String
         /// E.g., 'front-lit', 'backlit', 'side-lit from left'.
@@ -741,23 +624,17 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
             self.shadows = shadows
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.conditions = try wire.required("conditions")
-            self.direction = try wire.required("direction")
-            self.shadows = try wire.optional("shadows")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.conditions, "conditions")
-            try wire.required(self.direction, "direction")
-            try wire.optional(self.shadows, "shadows")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("conditions", \.conditions),
+                .required("direction", \.direction),
+                .optional("shadows", \.shadows),
+            ]
         }
     }
 
     /// Aesthetic analysis of the image.
-    public struct AestheticsDetails: QueueModel, StructurallyEquatable {
+    public struct AestheticsDetails: WireModel {
         /// E.g., 'rule of thirds', 'symmetrical', 'centered', 'leading lines'.
         public var composition: String
         /// E.g., 'monochromatic blue', 'warm complementary colors', 'high contrast'.
@@ -783,27 +660,19 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
             self.preferenceScore = preferenceScore
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.composition = try wire.required("composition")
-            self.colorScheme = try wire.required("color_scheme")
-            self.moodAtmosphere = try wire.required("mood_atmosphere")
-            self.aestheticScore = try wire.required("aesthetic_score")
-            self.preferenceScore = try wire.required("preference_score")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.composition, "composition")
-            try wire.required(self.colorScheme, "color_scheme")
-            try wire.required(self.moodAtmosphere, "mood_atmosphere")
-            try wire.required(self.aestheticScore, "aesthetic_score")
-            try wire.required(self.preferenceScore, "preference_score")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("composition", \.composition),
+                .required("color_scheme", \.colorScheme),
+                .required("mood_atmosphere", \.moodAtmosphere),
+                .required("aesthetic_score", \.aestheticScore),
+                .required("preference_score", \.preferenceScore),
+            ]
         }
     }
 
     /// Photographic characteristics of the image.
-    public struct PhotographicCharacteristicsDetails: QueueModel, StructurallyEquatable {
+    public struct PhotographicCharacteristicsDetails: WireModel {
         /// E.g., 'shallow', 'deep', 'bokeh background'.
         public var depthOfField: String
         /// E.g., 'sharp focus on subject', 'soft focus', 'motion blur'.
@@ -820,25 +689,18 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
             self.lensFocalLength = lensFocalLength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.depthOfField = try wire.required("depth_of_field")
-            self.focus = try wire.required("focus")
-            self.cameraAngle = try wire.required("camera_angle")
-            self.lensFocalLength = try wire.required("lens_focal_length")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.depthOfField, "depth_of_field")
-            try wire.required(self.focus, "focus")
-            try wire.required(self.cameraAngle, "camera_angle")
-            try wire.required(self.lensFocalLength, "lens_focal_length")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("depth_of_field", \.depthOfField),
+                .required("focus", \.focus),
+                .required("camera_angle", \.cameraAngle),
+                .required("lens_focal_length", \.lensFocalLength),
+            ]
         }
     }
 
     /// Text rendering information in the image.
-    public struct TextRender: QueueModel, StructurallyEquatable {
+    public struct TextRender: WireModel {
         /// The text content.
         public var text: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
@@ -868,24 +730,15 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
             self.appearanceDetails = appearanceDetails
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.location = try wire.required("location")
-            self.size = try wire.required("size")
-            self.color = try wire.required("color")
-            self.font = try wire.required("font")
-            self.appearanceDetails = try wire.optional("appearance_details")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.required(self.location, "location")
-            try wire.required(self.size, "size")
-            try wire.required(self.color, "color")
-            try wire.required(self.font, "font")
-            try wire.optional(self.appearanceDetails, "appearance_details")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .required("location", \.location),
+                .required("size", \.size),
+                .required("color", \.color),
+                .required("font", \.font),
+                .optional("appearance_details", \.appearanceDetails),
+            ]
         }
     }
 }
@@ -898,7 +751,7 @@ extension QueueEndpoint where Input == BriaFiboLiteGenerateStructuredPromptLite.
 /// The types of `bria/fibo-lite/generate/structured_prompt/lite`.
 public enum BriaFiboLiteGenerateStructuredPromptLite {
     /// The input of `bria/fibo-lite/generate/structured_prompt/lite`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Prompt for image generation.
         public var prompt: String?
         /// The structured prompt to generate an image from.
@@ -922,20 +775,13 @@ public enum BriaFiboLiteGenerateStructuredPromptLite {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.structuredPrompt = try wire.optional("structured_prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.structuredPrompt, "structured_prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("structured_prompt", \.structuredPrompt),
+                .optional("image_url", \.imageURL),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -953,7 +799,7 @@ extension QueueEndpoint where Input == BytedanceSeedV2Mini.Input, Output == Byte
 /// The types of `fal-ai/bytedance/seed/v2/mini`.
 public enum BytedanceSeedV2Mini {
     /// The input of `fal-ai/bytedance/seed/v2/mini`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt or question for the model.
         public var prompt: String
         /// URLs of images for visual understanding. Supported formats: JPEG, PNG, WebP. A maximum of 6 images is supported. Any additional images will be ignored.
@@ -1007,32 +853,19 @@ public enum BytedanceSeedV2Mini {
             self.topP = topP
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.optional("image_urls")
-            self.videoURLs = try wire.optional("video_urls")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.messages = try wire.optional("messages")
-            self.thinking = try wire.optional("thinking")
-            self.reasoningEffort = try wire.optional("reasoning_effort")
-            self.maxCompletionTokens = try wire.optional("max_completion_tokens")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.videoURLs, "video_urls")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.optional(self.messages, "messages")
-            try wire.optional(self.thinking, "thinking")
-            try wire.optional(self.reasoningEffort, "reasoning_effort")
-            try wire.optional(self.maxCompletionTokens, "max_completion_tokens")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_urls", \.imageURLs),
+                .optional("video_urls", \.videoURLs),
+                .optional("system_prompt", \.systemPrompt),
+                .optional("messages", \.messages),
+                .optional("thinking", \.thinking),
+                .optional("reasoning_effort", \.reasoningEffort),
+                .optional("max_completion_tokens", \.maxCompletionTokens),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1052,7 +885,7 @@ public enum BytedanceSeedV2Mini {
         }
     }
 
-    public struct Seed2MiniMessage: QueueModel, StructurallyEquatable {
+    public struct Seed2MiniMessage: WireModel {
         /// The role of the message author.
         public var role: Role
         /// The content of the message. Can be a string for text-only messages, or a list of content parts for multimodal messages (e.g. with images).
@@ -1063,22 +896,17 @@ public enum BytedanceSeedV2Mini {
             self.content = content
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.role = try wire.required("role")
-            self.content = try wire.required("content")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.role, "role")
-            try wire.required(self.content, "content")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("role", \.role),
+                .required("content", \.content),
+            ]
         }
     }
 
     /// Role
     public struct Role: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1110,7 +938,7 @@ public enum BytedanceSeedV2Mini {
 
     /// Thinking
     public struct Thinking: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1122,7 +950,7 @@ public enum BytedanceSeedV2Mini {
     }
 
     public struct ReasoningEffort: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1135,7 +963,7 @@ public enum BytedanceSeedV2Mini {
     }
 
     /// The output of `fal-ai/bytedance/seed/v2/mini`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The model's text response.
         public let output: String
         /// The model's chain-of-thought reasoning content. Only present when `thinking` is `enabled` or `auto`.
@@ -1149,18 +977,12 @@ public enum BytedanceSeedV2Mini {
             self.messages = messages
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.reasoningContent = try wire.optional("reasoning_content")
-            self.messages = try wire.required("messages")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.optional(self.reasoningContent, "reasoning_content")
-            try wire.required(self.messages, "messages")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("output", \.output),
+                .optional("reasoning_content", \.reasoningContent),
+                .required("messages", \.messages),
+            ]
         }
     }
 }

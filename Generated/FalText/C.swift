@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == CohereTranscribe.Input, Output == CohereTranscribe.Output {
     /// `fal-ai/cohere-transcribe`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == CohereTranscribe.Input, Output == CohereT
 /// The types of `fal-ai/cohere-transcribe`.
 public enum CohereTranscribe {
     /// The input of `fal-ai/cohere-transcribe`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the audio file to transcribe. Supported formats: mp3, mp4, mpeg, mpga, m4a, wav, webm, ogg, flac.
         public var audioURL: FileInput
         /// Language of the audio (ISO 639-1 code). Supported: en, fr, de, it, es, pt, el, nl, pl, zh, ja, ko, vi, ar.
@@ -37,20 +37,13 @@ public enum CohereTranscribe {
             self.maxNewTokens = maxNewTokens
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.language = try wire.optional("language")
-            self.punctuation = try wire.optional("punctuation")
-            self.maxNewTokens = try wire.optional("max_new_tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.language, "language")
-            try wire.optional(self.punctuation, "punctuation")
-            try wire.optional(self.maxNewTokens, "max_new_tokens")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("language", \.language),
+                .optional("punctuation", \.punctuation),
+                .optional("max_new_tokens", \.maxNewTokens),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -69,7 +62,7 @@ public enum CohereTranscribe {
 
     /// Language
     public struct Language: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -92,7 +85,7 @@ public enum CohereTranscribe {
     }
 
     /// The output of `fal-ai/cohere-transcribe`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Transcribed text from the audio file.
         public let text: String
         /// Performance timing breakdown in seconds.
@@ -103,16 +96,11 @@ public enum CohereTranscribe {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.timings = try wire.optional("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("timings", \.timings),
+            ]
         }
     }
 }

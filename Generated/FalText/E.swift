@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == ElevenlabsSpeechToText.Input, Output == ElevenlabsSpeechToText.Output {
     /// `fal-ai/elevenlabs/speech-to-text`.
@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == ElevenlabsSpeechToText.Input, Output == E
 /// The types of `fal-ai/elevenlabs/speech-to-text`.
 public enum ElevenlabsSpeechToText {
     /// The input of `fal-ai/elevenlabs/speech-to-text`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the audio file to transcribe
         public var audioURL: FileInput
         /// Language code of the audio
@@ -37,20 +37,13 @@ public enum ElevenlabsSpeechToText {
             self.diarize = diarize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.languageCode = try wire.optional("language_code")
-            self.tagAudioEvents = try wire.optional("tag_audio_events")
-            self.diarize = try wire.optional("diarize")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.languageCode, "language_code")
-            try wire.optional(self.tagAudioEvents, "tag_audio_events")
-            try wire.optional(self.diarize, "diarize")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("language_code", \.languageCode),
+                .optional("tag_audio_events", \.tagAudioEvents),
+                .optional("diarize", \.diarize),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -61,7 +54,7 @@ public enum ElevenlabsSpeechToText {
     }
 
     /// The output of `fal-ai/elevenlabs/speech-to-text`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The full transcribed text
         public let text: String
         /// Detected or specified language code
@@ -78,24 +71,17 @@ public enum ElevenlabsSpeechToText {
             self.words = words
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.languageCode = try wire.required("language_code")
-            self.languageProbability = try wire.required("language_probability")
-            self.words = try wire.required("words")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.required(self.languageCode, "language_code")
-            try wire.required(self.languageProbability, "language_probability")
-            try wire.required(self.words, "words")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .required("language_code", \.languageCode),
+                .required("language_probability", \.languageProbability),
+                .required("words", \.words),
+            ]
         }
     }
 
-    public struct TranscriptionWord: QueueModel, StructurallyEquatable {
+    public struct TranscriptionWord: WireModel {
         /// The transcribed word or audio event
         public let text: String
         /// Start time in seconds
@@ -115,22 +101,14 @@ public enum ElevenlabsSpeechToText {
             self.speakerID = speakerID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.text = try wire.required("text")
-            self.start = try wire.optional("start")
-            self.end = try wire.optional("end")
-            self.type = try wire.required("type")
-            self.speakerID = try wire.optional("speaker_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.text, "text")
-            try wire.optional(self.start, "start")
-            try wire.optional(self.end, "end")
-            try wire.required(self.type, "type")
-            try wire.optional(self.speakerID, "speaker_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("text", \.text),
+                .optional("start", \.start),
+                .optional("end", \.end),
+                .required("type", \.type),
+                .optional("speaker_id", \.speakerID),
+            ]
         }
     }
 }
@@ -148,7 +126,7 @@ public enum ElevenlabsSpeechToTextScribeV2 {
     public typealias TranscriptionWord = ElevenlabsSpeechToText.TranscriptionWord
 
     /// The input of `fal-ai/elevenlabs/speech-to-text/scribe-v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the audio file to transcribe
         public var audioURL: FileInput
         /// Language code of the audio
@@ -180,22 +158,14 @@ public enum ElevenlabsSpeechToTextScribeV2 {
             self.keyterms = keyterms
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.languageCode = try wire.optional("language_code")
-            self.tagAudioEvents = try wire.optional("tag_audio_events")
-            self.diarize = try wire.optional("diarize")
-            self.keyterms = try wire.optional("keyterms")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.languageCode, "language_code")
-            try wire.optional(self.tagAudioEvents, "tag_audio_events")
-            try wire.optional(self.diarize, "diarize")
-            try wire.optional(self.keyterms, "keyterms")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("language_code", \.languageCode),
+                .optional("tag_audio_events", \.tagAudioEvents),
+                .optional("diarize", \.diarize),
+                .optional("keyterms", \.keyterms),
+            ]
         }
 
         /// The values the service uses for fields left unset.

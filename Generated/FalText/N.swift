@@ -8,7 +8,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == NvidiaNemotron3NanoOmni.Input, Output == NvidiaNemotron3NanoOmni.Output {
     /// `nvidia/nemotron-3-nano-omni`.
@@ -18,7 +18,7 @@ extension QueueEndpoint where Input == NvidiaNemotron3NanoOmni.Input, Output == 
 /// The types of `nvidia/nemotron-3-nano-omni`.
 public enum NvidiaNemotron3NanoOmni {
     /// The input of `nvidia/nemotron-3-nano-omni`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
@@ -58,24 +58,15 @@ public enum NvidiaNemotron3NanoOmni {
             self.topP = topP
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.reasoningMode = try wire.optional("reasoning_mode")
-            self.maxTokens = try wire.optional("max_tokens")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.optional(self.reasoningMode, "reasoning_mode")
-            try wire.optional(self.maxTokens, "max_tokens")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("system_prompt", \.systemPrompt),
+                .optional("reasoning_mode", \.reasoningMode),
+                .optional("max_tokens", \.maxTokens),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -98,7 +89,7 @@ public enum NvidiaNemotron3NanoOmni {
 
     /// Reasoning Mode
     public struct ReasoningMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -109,7 +100,7 @@ public enum NvidiaNemotron3NanoOmni {
     }
 
     /// The output of `nvidia/nemotron-3-nano-omni`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated text response.
         public let output: String
         /// Reason generation stopped.
@@ -125,18 +116,12 @@ public enum NvidiaNemotron3NanoOmni {
             self.usage = usage
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.finishReason = try wire.optional("finish_reason")
-            self.usage = try wire.required("usage")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.optional(self.finishReason, "finish_reason")
-            try wire.required(self.usage, "usage")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("output", \.output),
+                .optional("finish_reason", \.finishReason),
+                .required("usage", \.usage),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -145,7 +130,7 @@ public enum NvidiaNemotron3NanoOmni {
         }
     }
 
-    public struct UsageInfo: QueueModel, StructurallyEquatable {
+    public struct UsageInfo: WireModel {
         /// Number of input tokens processed.
         public let inputTokens: Int
         /// Number of output tokens generated.
@@ -156,16 +141,11 @@ public enum NvidiaNemotron3NanoOmni {
             self.outputTokens = outputTokens
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputTokens = try wire.required("input_tokens")
-            self.outputTokens = try wire.required("output_tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputTokens, "input_tokens")
-            try wire.required(self.outputTokens, "output_tokens")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("input_tokens", \.inputTokens),
+                .required("output_tokens", \.outputTokens),
+            ]
         }
     }
 }
@@ -184,7 +164,7 @@ public enum NvidiaNemotron3NanoOmniAudio {
     public typealias UsageInfo = NvidiaNemotron3NanoOmni.UsageInfo
 
     /// The input of `nvidia/nemotron-3-nano-omni/audio`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
@@ -228,26 +208,16 @@ public enum NvidiaNemotron3NanoOmniAudio {
             self.audioURL = audioURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.reasoningMode = try wire.optional("reasoning_mode")
-            self.maxTokens = try wire.optional("max_tokens")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-            self.audioURL = try wire.required("audio_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.optional(self.reasoningMode, "reasoning_mode")
-            try wire.optional(self.maxTokens, "max_tokens")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
-            try wire.required(self.audioURL, "audio_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("system_prompt", \.systemPrompt),
+                .optional("reasoning_mode", \.reasoningMode),
+                .optional("max_tokens", \.maxTokens),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+                .required("audio_url", \.audioURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -283,7 +253,7 @@ public enum NvidiaNemotron3NanoOmniVideo {
     public typealias UsageInfo = NvidiaNemotron3NanoOmni.UsageInfo
 
     /// The input of `nvidia/nemotron-3-nano-omni/video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
@@ -327,26 +297,16 @@ public enum NvidiaNemotron3NanoOmniVideo {
             self.videoURL = videoURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.reasoningMode = try wire.optional("reasoning_mode")
-            self.maxTokens = try wire.optional("max_tokens")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-            self.videoURL = try wire.required("video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.optional(self.reasoningMode, "reasoning_mode")
-            try wire.optional(self.maxTokens, "max_tokens")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
-            try wire.required(self.videoURL, "video_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("system_prompt", \.systemPrompt),
+                .optional("reasoning_mode", \.reasoningMode),
+                .optional("max_tokens", \.maxTokens),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+                .required("video_url", \.videoURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -382,7 +342,7 @@ public enum NvidiaNemotron3NanoOmniVision {
     public typealias UsageInfo = NvidiaNemotron3NanoOmni.UsageInfo
 
     /// The input of `nvidia/nemotron-3-nano-omni/vision`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
@@ -426,26 +386,16 @@ public enum NvidiaNemotron3NanoOmniVision {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.reasoningMode = try wire.optional("reasoning_mode")
-            self.maxTokens = try wire.optional("max_tokens")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.optional(self.reasoningMode, "reasoning_mode")
-            try wire.optional(self.maxTokens, "max_tokens")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("system_prompt", \.systemPrompt),
+                .optional("reasoning_mode", \.reasoningMode),
+                .optional("max_tokens", \.maxTokens),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -12,7 +12,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Omnilottie.Input, Output == Omnilottie.Output {
     /// `fal-ai/omnilottie`.
@@ -22,7 +22,7 @@ extension QueueEndpoint where Input == Omnilottie.Input, Output == Omnilottie.Ou
 /// The types of `fal-ai/omnilottie`.
 public enum Omnilottie {
     /// The input of `fal-ai/omnilottie`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of the Lottie animation to generate.
         public var prompt: String
         /// Maximum number of Lottie tokens to generate.
@@ -56,22 +56,14 @@ public enum Omnilottie {
             self.topK = topK
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.maxTokens = try wire.optional("max_tokens")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-            self.topK = try wire.optional("top_k")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.maxTokens, "max_tokens")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
-            try wire.optional(self.topK, "top_k")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("max_tokens", \.maxTokens),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+                .optional("top_k", \.topK),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -93,7 +85,7 @@ public enum Omnilottie {
     }
 
     /// The output of `fal-ai/omnilottie`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated Lottie animation as a JSON file.
         public let lottieFile: File
 
@@ -101,18 +93,14 @@ public enum Omnilottie {
             self.lottieFile = lottieFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.lottieFile = try wire.required("lottie_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.lottieFile, "lottie_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("lottie_file", \.lottieFile),
+            ]
         }
     }
 
-    public struct File: QueueModel, StructurallyEquatable {
+    public struct File: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -129,20 +117,13 @@ public enum Omnilottie {
             self.fileSize = fileSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+            ]
         }
     }
 }
@@ -160,7 +141,7 @@ public enum OmnilottieImageToLottie {
     public typealias File = Omnilottie.File
 
     /// The input of `fal-ai/omnilottie/image-to-lottie`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description guiding the animation of the image.
         public var prompt: String
         /// URL of the reference image to animate.
@@ -198,24 +179,15 @@ public enum OmnilottieImageToLottie {
             self.topK = topK
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.maxTokens = try wire.optional("max_tokens")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-            self.topK = try wire.optional("top_k")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.maxTokens, "max_tokens")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
-            try wire.optional(self.topK, "top_k")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("max_tokens", \.maxTokens),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+                .optional("top_k", \.topK),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -250,7 +222,7 @@ public enum OmnilottieVideoToLottie {
     public typealias File = Omnilottie.File
 
     /// The input of `fal-ai/omnilottie/video-to-lottie`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Optional text description guiding the conversion.
         public var prompt: String?
         /// URL of the video to convert into a Lottie animation.
@@ -288,24 +260,15 @@ public enum OmnilottieVideoToLottie {
             self.topK = topK
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.maxTokens = try wire.optional("max_tokens")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-            self.topK = try wire.optional("top_k")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.maxTokens, "max_tokens")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
-            try wire.optional(self.topK, "top_k")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("max_tokens", \.maxTokens),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+                .optional("top_k", \.topK),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -335,18 +298,12 @@ extension QueueEndpoint where Input == OpenrouterRouterOpenaiV1ChatCompletions.I
 /// The types of `openrouter/router/openai/v1/chat/completions`.
 public enum OpenrouterRouterOpenaiV1ChatCompletions {
     /// Schema referenced but not defined by fal.ai (missing from source OpenAPI spec)
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
 
         public init() {
         }
 
-        public init(from decoder: any Decoder) throws {
-            _ = decoder
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            _ = encoder
-        }
+        public static var wireFields: [WireField<Self>] { [] }
     }
 }
 
@@ -380,7 +337,7 @@ extension QueueEndpoint where Input == OpenrouterRouterVideo.Input, Output == Op
 /// The types of `openrouter/router/video`.
 public enum OpenrouterRouterVideo {
     /// The input of `openrouter/router/video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// List of URLs or data URIs of video files to process. Supported formats: mp4, mpeg, mov, webm. For Google Gemini on AI Studio, YouTube links are also supported. Mutually exclusive with video_url.
         public var videoURLs: [String]?
         /// Prompt to be used for the video processing
@@ -420,26 +377,16 @@ public enum OpenrouterRouterVideo {
             self.maxTokens = maxTokens
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURLs = try wire.optional("video_urls")
-            self.prompt = try wire.required("prompt")
-            self.systemPrompt = try wire.optional("system_prompt")
-            self.model = try wire.required("model")
-            self.reasoning = try wire.optional("reasoning")
-            self.temperature = try wire.optional("temperature")
-            self.maxTokens = try wire.optional("max_tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.videoURLs, "video_urls")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.systemPrompt, "system_prompt")
-            try wire.required(self.model, "model")
-            try wire.optional(self.reasoning, "reasoning")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.maxTokens, "max_tokens")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("video_urls", \.videoURLs),
+                .required("prompt", \.prompt),
+                .optional("system_prompt", \.systemPrompt),
+                .required("model", \.model),
+                .optional("reasoning", \.reasoning),
+                .optional("temperature", \.temperature),
+                .optional("max_tokens", \.maxTokens),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -457,7 +404,7 @@ public enum OpenrouterRouterVideo {
     }
 
     /// The output of `openrouter/router/video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated output from video processing
         public let output: String
         /// Token usage information
@@ -468,20 +415,15 @@ public enum OpenrouterRouterVideo {
             self.usage = usage
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.usage = try wire.optional("usage")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.optional(self.usage, "usage")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("output", \.output),
+                .optional("usage", \.usage),
+            ]
         }
     }
 
-    public struct UsageInfo: QueueModel, StructurallyEquatable {
+    public struct UsageInfo: WireModel {
         public let promptTokens: Int?
         public let completionTokens: Int?
         /// Default: `0`.
@@ -503,22 +445,14 @@ public enum OpenrouterRouterVideo {
             self.promptTokensDetails = promptTokensDetails
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.promptTokens = try wire.optional("prompt_tokens")
-            self.completionTokens = try wire.optional("completion_tokens")
-            self.totalTokens = try wire.optional("total_tokens")
-            self.cost = try wire.required("cost")
-            self.promptTokensDetails = try wire.optional("prompt_tokens_details")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.promptTokens, "prompt_tokens")
-            try wire.optional(self.completionTokens, "completion_tokens")
-            try wire.optional(self.totalTokens, "total_tokens")
-            try wire.required(self.cost, "cost")
-            try wire.optional(self.promptTokensDetails, "prompt_tokens_details")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt_tokens", \.promptTokens),
+                .optional("completion_tokens", \.completionTokens),
+                .optional("total_tokens", \.totalTokens),
+                .required("cost", \.cost),
+                .optional("prompt_tokens_details", \.promptTokensDetails),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -527,7 +461,7 @@ public enum OpenrouterRouterVideo {
         }
     }
 
-    public struct PromptTokensDetails: QueueModel, StructurallyEquatable {
+    public struct PromptTokensDetails: WireModel {
         /// Default: `0`.
         public let cachedTokens: Int?
         /// Default: `0`.
@@ -538,16 +472,11 @@ public enum OpenrouterRouterVideo {
             self.cacheWriteTokens = cacheWriteTokens
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.cachedTokens = try wire.optional("cached_tokens")
-            self.cacheWriteTokens = try wire.optional("cache_write_tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.cachedTokens, "cached_tokens")
-            try wire.optional(self.cacheWriteTokens, "cache_write_tokens")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("cached_tokens", \.cachedTokens),
+                .optional("cache_write_tokens", \.cacheWriteTokens),
+            ]
         }
 
         /// The values the service uses for fields left unset.

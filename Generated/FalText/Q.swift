@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Qwen3Guard.Input, Output == Qwen3Guard.Output {
     /// `fal-ai/qwen-3-guard`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == Qwen3Guard.Input, Output == Qwen3Guard.Ou
 /// The types of `fal-ai/qwen-3-guard`.
 public enum Qwen3Guard {
     /// The input of `fal-ai/qwen-3-guard`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The input text to be classified
         ///
         /// At most 131072 characters.
@@ -24,14 +24,10 @@ public enum Qwen3Guard {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -42,7 +38,7 @@ public enum Qwen3Guard {
     }
 
     /// The output of `fal-ai/qwen-3-guard`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The classification label
         public let label: Label
         /// The confidence score of the classification
@@ -53,22 +49,17 @@ public enum Qwen3Guard {
             self.categories = categories
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.label = try wire.required("label")
-            self.categories = try wire.required("categories")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.label, "label")
-            try wire.required(self.categories, "categories")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("label", \.label),
+                .required("categories", \.categories),
+            ]
         }
     }
 
     /// Label
     public struct Label: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -80,7 +71,7 @@ public enum Qwen3Guard {
     }
 
     public struct CategoriesItem: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 

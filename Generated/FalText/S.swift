@@ -10,7 +10,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == SileroVad.Input, Output == SileroVad.Output {
     /// `fal-ai/silero-vad`.
@@ -20,7 +20,7 @@ extension QueueEndpoint where Input == SileroVad.Input, Output == SileroVad.Outp
 /// The types of `fal-ai/silero-vad`.
 public enum SileroVad {
     /// The input of `fal-ai/silero-vad`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the audio to get speech timestamps from.
         public var audioURL: FileInput
 
@@ -28,19 +28,15 @@ public enum SileroVad {
             self.audioURL = audioURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/silero-vad`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Whether the audio has speech.
         public let hasSpeech: Bool
         /// The speech timestamps.
@@ -51,20 +47,15 @@ public enum SileroVad {
             self.timestamps = timestamps
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.hasSpeech = try wire.required("has_speech")
-            self.timestamps = try wire.required("timestamps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.hasSpeech, "has_speech")
-            try wire.required(self.timestamps, "timestamps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("has_speech", \.hasSpeech),
+                .required("timestamps", \.timestamps),
+            ]
         }
     }
 
-    public struct SpeechTimestamp: QueueModel, StructurallyEquatable {
+    public struct SpeechTimestamp: WireModel {
         /// The start time of the speech in seconds.
         public let start: Double
         /// The end time of the speech in seconds.
@@ -75,16 +66,11 @@ public enum SileroVad {
             self.end = end
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.start = try wire.required("start")
-            self.end = try wire.required("end")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.start, "start")
-            try wire.required(self.end, "end")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("start", \.start),
+                .required("end", \.end),
+            ]
         }
     }
 }
@@ -97,7 +83,7 @@ extension QueueEndpoint where Input == SmartTurn.Input, Output == SmartTurn.Outp
 /// The types of `fal-ai/smart-turn`.
 public enum SmartTurn {
     /// The input of `fal-ai/smart-turn`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the audio file to be processed.
         public var audioURL: FileInput
 
@@ -105,19 +91,15 @@ public enum SmartTurn {
             self.audioURL = audioURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/smart-turn`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The predicted turn type. 1 for Complete, 0 for Incomplete.
         public let prediction: Int
         /// The probability of the predicted turn type.
@@ -131,18 +113,12 @@ public enum SmartTurn {
             self.metrics = metrics
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prediction = try wire.required("prediction")
-            self.probability = try wire.required("probability")
-            self.metrics = try wire.required("metrics")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prediction, "prediction")
-            try wire.required(self.probability, "probability")
-            try wire.required(self.metrics, "metrics")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prediction", \.prediction),
+                .required("probability", \.probability),
+                .required("metrics", \.metrics),
+            ]
         }
     }
 }
@@ -155,7 +131,7 @@ extension QueueEndpoint where Input == SpeechToText.Input, Output == SpeechToTex
 /// The types of `fal-ai/speech-to-text`.
 public enum SpeechToText {
     /// The input of `fal-ai/speech-to-text`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Local filesystem path (or remote URL) to a long audio file
         public var audioURL: FileInput
         /// Whether to use Canary's built-in punctuation & capitalization
@@ -168,16 +144,11 @@ public enum SpeechToText {
             self.usePnc = usePnc
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.usePnc = try wire.optional("use_pnc")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.usePnc, "use_pnc")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("use_pnc", \.usePnc),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -187,7 +158,7 @@ public enum SpeechToText {
     }
 
     /// The output of `fal-ai/speech-to-text`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The partial or final transcription output from Canary
         public let output: String
         /// Indicates if this is a partial (in-progress) transcript
@@ -200,16 +171,11 @@ public enum SpeechToText {
             self.partial = partial
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.partial = try wire.optional("partial")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.optional(self.partial, "partial")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("output", \.output),
+                .optional("partial", \.partial),
+            ]
         }
 
         /// The values the service uses for fields left unset.

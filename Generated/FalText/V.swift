@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == VideoPromptGenerator.Input, Output == VideoPromptGenerator.Output {
     /// `fal-ai/video-prompt-generator`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == VideoPromptGenerator.Input, Output == Vid
 /// The types of `fal-ai/video-prompt-generator`.
 public enum VideoPromptGenerator {
     /// The input of `fal-ai/video-prompt-generator`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Core concept or thematic input for the video prompt
         public var inputConcept: String
         /// Style of the video prompt
@@ -76,32 +76,19 @@ public enum VideoPromptGenerator {
             self.promptLength = promptLength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputConcept = try wire.required("input_concept")
-            self.style = try wire.optional("style")
-            self.cameraStyle = try wire.optional("camera_style")
-            self.cameraDirection = try wire.optional("camera_direction")
-            self.pacing = try wire.optional("pacing")
-            self.specialEffects = try wire.optional("special_effects")
-            self.customElements = try wire.optional("custom_elements")
-            self.imageURL = try wire.optional("image_url")
-            self.model = try wire.optional("model")
-            self.promptLength = try wire.optional("prompt_length")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputConcept, "input_concept")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.cameraStyle, "camera_style")
-            try wire.optional(self.cameraDirection, "camera_direction")
-            try wire.optional(self.pacing, "pacing")
-            try wire.optional(self.specialEffects, "special_effects")
-            try wire.optional(self.customElements, "custom_elements")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.model, "model")
-            try wire.optional(self.promptLength, "prompt_length")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("input_concept", \.inputConcept),
+                .optional("style", \.style),
+                .optional("camera_style", \.cameraStyle),
+                .optional("camera_direction", \.cameraDirection),
+                .optional("pacing", \.pacing),
+                .optional("special_effects", \.specialEffects),
+                .optional("custom_elements", \.customElements),
+                .optional("image_url", \.imageURL),
+                .optional("model", \.model),
+                .optional("prompt_length", \.promptLength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -119,7 +106,7 @@ public enum VideoPromptGenerator {
 
     /// Style
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -139,7 +126,7 @@ public enum VideoPromptGenerator {
 
     /// Camera Style
     public struct CameraStyle: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -170,7 +157,7 @@ public enum VideoPromptGenerator {
 
     /// Camera Direction
     public struct CameraDirection: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -198,7 +185,7 @@ public enum VideoPromptGenerator {
 
     /// Pacing
     public struct Pacing: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -228,7 +215,7 @@ public enum VideoPromptGenerator {
 
     /// Special Effects
     public struct SpecialEffects: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -259,7 +246,7 @@ public enum VideoPromptGenerator {
 
     /// Model
     public struct Model: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -281,7 +268,7 @@ public enum VideoPromptGenerator {
 
     /// Prompt Length
     public struct PromptLength: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -293,7 +280,7 @@ public enum VideoPromptGenerator {
     }
 
     /// The output of `fal-ai/video-prompt-generator`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated video prompt
         public let prompt: String
 
@@ -301,14 +288,10 @@ public enum VideoPromptGenerator {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }

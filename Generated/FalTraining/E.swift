@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == ErnieImageTrainer.Input, Output == ErnieImageTrainer.Output {
     /// `fal-ai/ernie-image-trainer`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == ErnieImageTrainer.Input, Output == ErnieI
 /// The types of `fal-ai/ernie-image-trainer`.
 public enum ErnieImageTrainer {
     /// The input of `fal-ai/ernie-image-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images and corresponding captions.
@@ -48,20 +48,13 @@ public enum ErnieImageTrainer {
             self.learningRate = learningRate
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imagesDataURL = try wire.required("images_data_url")
-            self.steps = try wire.optional("steps")
-            self.defaultCaption = try wire.optional("default_caption")
-            self.learningRate = try wire.optional("learning_rate")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imagesDataURL, "images_data_url")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.defaultCaption, "default_caption")
-            try wire.optional(self.learningRate, "learning_rate")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images_data_url", \.imagesDataURL),
+                .optional("steps", \.steps),
+                .optional("default_caption", \.defaultCaption),
+                .optional("learning_rate", \.learningRate),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -78,7 +71,7 @@ public enum ErnieImageTrainer {
     }
 
     /// The output of `fal-ai/ernie-image-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -89,20 +82,15 @@ public enum ErnieImageTrainer {
             self.configFile = configFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("diffusers_lora_file", \.diffusersLoRAFile),
+                .required("config_file", \.configFile),
+            ]
         }
     }
 
-    public struct File: QueueModel, StructurallyEquatable {
+    public struct File: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -119,20 +107,13 @@ public enum ErnieImageTrainer {
             self.fileSize = fileSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+            ]
         }
     }
 }

@@ -16,7 +16,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Flux2Klein4bBaseTrainer.Input, Output == Flux2Klein4bBaseTrainer.Output {
     /// `fal-ai/flux-2-klein-4b-base-trainer`.
@@ -31,7 +31,7 @@ public enum Flux2Klein4bBaseTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// V2 input with multi-resolution bucketing.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         ///
         /// The zip can also contain a text file for each image. The text file should be named:
@@ -74,22 +74,14 @@ public enum Flux2Klein4bBaseTrainer {
             self.outputLoRAFormat = outputLoRAFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.steps = try wire.optional("steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.defaultCaption = try wire.optional("default_caption")
-            self.outputLoRAFormat = try wire.optional("output_lora_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.defaultCaption, "default_caption")
-            try wire.optional(self.outputLoRAFormat, "output_lora_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_data_url", \.imageDataURL),
+                .optional("steps", \.steps),
+                .optional("learning_rate", \.learningRate),
+                .optional("default_caption", \.defaultCaption),
+                .optional("output_lora_format", \.outputLoRAFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -108,7 +100,7 @@ public enum Flux2Klein4bBaseTrainer {
 
     /// Output Lora Format
     public struct OutputLoRAFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -133,7 +125,7 @@ public enum Flux2Klein4bBaseTrainerEdit {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-2-klein-4b-base-trainer/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -187,22 +179,14 @@ public enum Flux2Klein4bBaseTrainerEdit {
             self.outputLoRAFormat = outputLoRAFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.steps = try wire.optional("steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.defaultCaption = try wire.optional("default_caption")
-            self.outputLoRAFormat = try wire.optional("output_lora_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.defaultCaption, "default_caption")
-            try wire.optional(self.outputLoRAFormat, "output_lora_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_data_url", \.imageDataURL),
+                .optional("steps", \.steps),
+                .optional("learning_rate", \.learningRate),
+                .optional("default_caption", \.defaultCaption),
+                .optional("output_lora_format", \.outputLoRAFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -266,7 +250,7 @@ public enum Flux2Trainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-2-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         ///
         /// The zip can also contain a text file for each image. The text file should be named:
@@ -309,22 +293,14 @@ public enum Flux2Trainer {
             self.outputLoRAFormat = outputLoRAFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.steps = try wire.optional("steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.defaultCaption = try wire.optional("default_caption")
-            self.outputLoRAFormat = try wire.optional("output_lora_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.defaultCaption, "default_caption")
-            try wire.optional(self.outputLoRAFormat, "output_lora_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_data_url", \.imageDataURL),
+                .optional("steps", \.steps),
+                .optional("learning_rate", \.learningRate),
+                .optional("default_caption", \.defaultCaption),
+                .optional("output_lora_format", \.outputLoRAFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -404,7 +380,7 @@ public enum FluxKontextTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-kontext-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -451,22 +427,14 @@ public enum FluxKontextTrainer {
             self.outputLoRAFormat = outputLoRAFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.steps = try wire.optional("steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.defaultCaption = try wire.optional("default_caption")
-            self.outputLoRAFormat = try wire.optional("output_lora_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.defaultCaption, "default_caption")
-            try wire.optional(self.outputLoRAFormat, "output_lora_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_data_url", \.imageDataURL),
+                .optional("steps", \.steps),
+                .optional("learning_rate", \.learningRate),
+                .optional("default_caption", \.defaultCaption),
+                .optional("output_lora_format", \.outputLoRAFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -495,7 +463,7 @@ public enum FluxKreaTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-krea-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to zip archive with images. Try to use at least 4 images in general the more the better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image file it corresponds to.
@@ -540,26 +508,16 @@ public enum FluxKreaTrainer {
             self.dataArchiveFormat = dataArchiveFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imagesDataURL = try wire.required("images_data_url")
-            self.triggerWord = try wire.optional("trigger_word")
-            self.createMasks = try wire.optional("create_masks")
-            self.steps = try wire.optional("steps")
-            self.isStyle = try wire.optional("is_style")
-            self.isInputFormatAlreadyPreprocessed = try wire.optional("is_input_format_already_preprocessed")
-            self.dataArchiveFormat = try wire.optional("data_archive_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imagesDataURL, "images_data_url")
-            try wire.optional(self.triggerWord, "trigger_word")
-            try wire.optional(self.createMasks, "create_masks")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.isStyle, "is_style")
-            try wire.optional(self.isInputFormatAlreadyPreprocessed, "is_input_format_already_preprocessed")
-            try wire.optional(self.dataArchiveFormat, "data_archive_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images_data_url", \.imagesDataURL),
+                .optional("trigger_word", \.triggerWord),
+                .optional("create_masks", \.createMasks),
+                .optional("steps", \.steps),
+                .optional("is_style", \.isStyle),
+                .optional("is_input_format_already_preprocessed", \.isInputFormatAlreadyPreprocessed),
+                .optional("data_archive_format", \.dataArchiveFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -577,7 +535,7 @@ public enum FluxKreaTrainer {
     }
 
     /// The output of `fal-ai/flux-krea-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the training configuration file.
@@ -591,18 +549,12 @@ public enum FluxKreaTrainer {
             self.debugPreprocessedOutput = debugPreprocessedOutput
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-            self.debugPreprocessedOutput = try wire.optional("debug_preprocessed_output")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
-            try wire.optional(self.debugPreprocessedOutput, "debug_preprocessed_output")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("diffusers_lora_file", \.diffusersLoRAFile),
+                .required("config_file", \.configFile),
+                .optional("debug_preprocessed_output", \.debugPreprocessedOutput),
+            ]
         }
     }
 }
@@ -633,7 +585,7 @@ public enum FluxLoRAPortraitTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-lora-portrait-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image file it corresponds to.
@@ -692,30 +644,18 @@ public enum FluxLoRAPortraitTrainer {
             self.createMasks = createMasks
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imagesDataURL = try wire.required("images_data_url")
-            self.triggerPhrase = try wire.optional("trigger_phrase")
-            self.learningRate = try wire.optional("learning_rate")
-            self.steps = try wire.optional("steps")
-            self.multiresolutionTraining = try wire.optional("multiresolution_training")
-            self.subjectCrop = try wire.optional("subject_crop")
-            self.dataArchiveFormat = try wire.optional("data_archive_format")
-            self.resumeFromCheckpoint = try wire.optional("resume_from_checkpoint")
-            self.createMasks = try wire.optional("create_masks")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imagesDataURL, "images_data_url")
-            try wire.optional(self.triggerPhrase, "trigger_phrase")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.multiresolutionTraining, "multiresolution_training")
-            try wire.optional(self.subjectCrop, "subject_crop")
-            try wire.optional(self.dataArchiveFormat, "data_archive_format")
-            try wire.optional(self.resumeFromCheckpoint, "resume_from_checkpoint")
-            try wire.optional(self.createMasks, "create_masks")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images_data_url", \.imagesDataURL),
+                .optional("trigger_phrase", \.triggerPhrase),
+                .optional("learning_rate", \.learningRate),
+                .optional("steps", \.steps),
+                .optional("multiresolution_training", \.multiresolutionTraining),
+                .optional("subject_crop", \.subjectCrop),
+                .optional("data_archive_format", \.dataArchiveFormat),
+                .optional("resume_from_checkpoint", \.resumeFromCheckpoint),
+                .optional("create_masks", \.createMasks),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -737,7 +677,7 @@ public enum FluxLoRAPortraitTrainer {
     }
 
     /// The output of `fal-ai/flux-lora-portrait-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the training configuration file.
@@ -748,16 +688,11 @@ public enum FluxLoRAPortraitTrainer {
             self.configFile = configFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("diffusers_lora_file", \.diffusersLoRAFile),
+                .required("config_file", \.configFile),
+            ]
         }
     }
 }

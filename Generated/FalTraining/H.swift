@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == HunyuanVideoLoRATraining.Input, Output == HunyuanVideoLoRATraining.Output {
     /// `fal-ai/hunyuan-video-lora-training`.
@@ -17,7 +17,7 @@ public enum HunyuanVideoLoRATraining {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/hunyuan-video-lora-training`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to zip archive with images. Try to use at least 4 images in general the more the better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image file it corresponds to.
@@ -57,24 +57,15 @@ public enum HunyuanVideoLoRATraining {
             self.dataArchiveFormat = dataArchiveFormat
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imagesDataURL = try wire.required("images_data_url")
-            self.steps = try wire.required("steps")
-            self.triggerWord = try wire.optional("trigger_word")
-            self.learningRate = try wire.optional("learning_rate")
-            self.doCaption = try wire.optional("do_caption")
-            self.dataArchiveFormat = try wire.optional("data_archive_format")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imagesDataURL, "images_data_url")
-            try wire.required(self.steps, "steps")
-            try wire.optional(self.triggerWord, "trigger_word")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.doCaption, "do_caption")
-            try wire.optional(self.dataArchiveFormat, "data_archive_format")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images_data_url", \.imagesDataURL),
+                .required("steps", \.steps),
+                .optional("trigger_word", \.triggerWord),
+                .optional("learning_rate", \.learningRate),
+                .optional("do_caption", \.doCaption),
+                .optional("data_archive_format", \.dataArchiveFormat),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -92,7 +83,7 @@ public enum HunyuanVideoLoRATraining {
     }
 
     /// The output of `fal-ai/hunyuan-video-lora-training`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the lora configuration file.
@@ -103,16 +94,11 @@ public enum HunyuanVideoLoRATraining {
             self.configFile = configFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("diffusers_lora_file", \.diffusersLoRAFile),
+                .required("config_file", \.configFile),
+            ]
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == IdeogramCustomModels.Input, Output == IdeogramCustomModels.Output {
     /// `fal-ai/ideogram/custom-models`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == IdeogramCustomModels.Input, Output == Ide
 /// The types of `fal-ai/ideogram/custom-models`.
 public enum IdeogramCustomModels {
     /// The input of `fal-ai/ideogram/custom-models`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of a ZIP archive of training images. The archive must contain between 10 and 100 images (JPEG, PNG, or WebP). You may include caption sidecar files (``<stem>.txt``) to guide training -- captions are matched to images by filename stem.
         public var imagesDataURL: FileInput
 
@@ -22,19 +22,15 @@ public enum IdeogramCustomModels {
             self.imagesDataURL = imagesDataURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imagesDataURL = try wire.required("images_data_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imagesDataURL, "images_data_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images_data_url", \.imagesDataURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/ideogram/custom-models`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The Ideogram model id. Pass this to /generate.
         public let modelID: String
         /// The trained model's URI. ``/generate`` resolves this automatically from the ``model_id``, but it is surfaced here for callers that use the ``custom_model_uri`` on the public Ideogram v3 generate endpoint directly.
@@ -45,16 +41,11 @@ public enum IdeogramCustomModels {
             self.customModelURI = customModelURI
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelID = try wire.required("model_id")
-            self.customModelURI = try wire.required("custom_model_uri")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.modelID, "model_id")
-            try wire.required(self.customModelURI, "custom_model_uri")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("model_id", \.modelID),
+                .required("custom_model_uri", \.customModelURI),
+            ]
         }
     }
 }

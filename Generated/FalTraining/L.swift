@@ -8,7 +8,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Ltx23V2vTrainer.Input, Output == Ltx23V2vTrainer.Output {
     /// `fal-ai/ltx23-v2v-trainer`.
@@ -21,7 +21,7 @@ public enum Ltx23V2vTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// Input configuration for LTX-2.3 video-to-video (IC-LoRA) training.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to zip archive with videos or images. Try to use at least 10 files, although more is better.
         ///
         /// **Supported video formats:** .mp4, .mov, .avi, .mkv
@@ -158,54 +158,30 @@ public enum Ltx23V2vTrainer {
             self.stgScale = stgScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.trainingDataURL = try wire.required("training_data_url")
-            self.rank = try wire.optional("rank")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.numberOfFrames = try wire.optional("number_of_frames")
-            self.frameRate = try wire.optional("frame_rate")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.triggerPhrase = try wire.optional("trigger_phrase")
-            self.autoScaleInput = try wire.optional("auto_scale_input")
-            self.splitInputIntoScenes = try wire.optional("split_input_into_scenes")
-            self.splitInputDurationThreshold = try wire.optional("split_input_duration_threshold")
-            self.debugDataset = try wire.optional("debug_dataset")
-            self.firstFrameConditioningP = try wire.optional("first_frame_conditioning_p")
-            self.validation = try wire.optional("validation")
-            self.validationNegativePrompt = try wire.optional("validation_negative_prompt")
-            self.validationNumberOfFrames = try wire.optional("validation_number_of_frames")
-            self.validationFrameRate = try wire.optional("validation_frame_rate")
-            self.validationResolution = try wire.optional("validation_resolution")
-            self.validationAspectRatio = try wire.optional("validation_aspect_ratio")
-            self.stgScale = try wire.optional("stg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.trainingDataURL, "training_data_url")
-            try wire.optional(self.rank, "rank")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.numberOfFrames, "number_of_frames")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.triggerPhrase, "trigger_phrase")
-            try wire.optional(self.autoScaleInput, "auto_scale_input")
-            try wire.optional(self.splitInputIntoScenes, "split_input_into_scenes")
-            try wire.optional(self.splitInputDurationThreshold, "split_input_duration_threshold")
-            try wire.optional(self.debugDataset, "debug_dataset")
-            try wire.optional(self.firstFrameConditioningP, "first_frame_conditioning_p")
-            try wire.optional(self.validation, "validation")
-            try wire.optional(self.validationNegativePrompt, "validation_negative_prompt")
-            try wire.optional(self.validationNumberOfFrames, "validation_number_of_frames")
-            try wire.optional(self.validationFrameRate, "validation_frame_rate")
-            try wire.optional(self.validationResolution, "validation_resolution")
-            try wire.optional(self.validationAspectRatio, "validation_aspect_ratio")
-            try wire.optional(self.stgScale, "stg_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("training_data_url", \.trainingDataURL),
+                .optional("rank", \.rank),
+                .optional("number_of_steps", \.numberOfSteps),
+                .optional("learning_rate", \.learningRate),
+                .optional("number_of_frames", \.numberOfFrames),
+                .optional("frame_rate", \.frameRate),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("trigger_phrase", \.triggerPhrase),
+                .optional("auto_scale_input", \.autoScaleInput),
+                .optional("split_input_into_scenes", \.splitInputIntoScenes),
+                .optional("split_input_duration_threshold", \.splitInputDurationThreshold),
+                .optional("debug_dataset", \.debugDataset),
+                .optional("first_frame_conditioning_p", \.firstFrameConditioningP),
+                .optional("validation", \.validation),
+                .optional("validation_negative_prompt", \.validationNegativePrompt),
+                .optional("validation_number_of_frames", \.validationNumberOfFrames),
+                .optional("validation_frame_rate", \.validationFrameRate),
+                .optional("validation_resolution", \.validationResolution),
+                .optional("validation_aspect_ratio", \.validationAspectRatio),
+                .optional("stg_scale", \.stgScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -250,7 +226,7 @@ public enum Ltx23V2vTrainer {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -263,7 +239,7 @@ public enum Ltx23V2vTrainer {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -275,7 +251,7 @@ public enum Ltx23V2vTrainer {
     }
 
     /// Validation input for video-to-video training.
-    public struct V2VValidation: QueueModel, StructurallyEquatable {
+    public struct V2VValidation: WireModel {
         /// The prompt to use for validation.
         public var prompt: String
         /// URL to reference video for IC-LoRA validation. This is the input video that will be transformed.
@@ -288,16 +264,11 @@ public enum Ltx23V2vTrainer {
             self.referenceVideoURL = referenceVideoURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceVideoURL = try wire.required("reference_video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceVideoURL, "reference_video_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("reference_video_url", \.referenceVideoURL),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -309,7 +280,7 @@ public enum Ltx23V2vTrainer {
 
     /// Validation Resolution
     public struct ValidationResolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -322,7 +293,7 @@ public enum Ltx23V2vTrainer {
 
     /// Validation Aspect Ratio
     public struct ValidationAspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -334,7 +305,7 @@ public enum Ltx23V2vTrainer {
     }
 
     /// Output from LTX-2.3 video-to-video training.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL to the validation videos (with reference videos side-by-side), if any.
         public let video: File?
         /// URL to the trained IC-LoRA weights (.safetensors).
@@ -351,20 +322,13 @@ public enum Ltx23V2vTrainer {
             self.debugDataset = debugDataset
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.optional("video")
-            self.loraFile = try wire.required("lora_file")
-            self.configFile = try wire.required("config_file")
-            self.debugDataset = try wire.optional("debug_dataset")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.video, "video")
-            try wire.required(self.loraFile, "lora_file")
-            try wire.required(self.configFile, "config_file")
-            try wire.optional(self.debugDataset, "debug_dataset")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("video", \.video),
+                .required("lora_file", \.loraFile),
+                .required("config_file", \.configFile),
+                .optional("debug_dataset", \.debugDataset),
+            ]
         }
     }
 }
@@ -384,7 +348,7 @@ public enum Ltx23VideoTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// Input configuration for LTX-2.3 text-to-video training.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to zip archive with videos or images. Try to use at least 10 files, although more is better.
         ///
         /// **Supported video formats:** .mp4, .mov, .avi, .mkv
@@ -543,62 +507,34 @@ public enum Ltx23VideoTrainer {
             self.generateAudioInValidation = generateAudioInValidation
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.trainingDataURL = try wire.required("training_data_url")
-            self.rank = try wire.optional("rank")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.numberOfFrames = try wire.optional("number_of_frames")
-            self.frameRate = try wire.optional("frame_rate")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.triggerPhrase = try wire.optional("trigger_phrase")
-            self.autoScaleInput = try wire.optional("auto_scale_input")
-            self.splitInputIntoScenes = try wire.optional("split_input_into_scenes")
-            self.splitInputDurationThreshold = try wire.optional("split_input_duration_threshold")
-            self.debugDataset = try wire.optional("debug_dataset")
-            self.withAudio = try wire.optional("with_audio")
-            self.audioNormalize = try wire.optional("audio_normalize")
-            self.audioPreservePitch = try wire.optional("audio_preserve_pitch")
-            self.firstFrameConditioningP = try wire.optional("first_frame_conditioning_p")
-            self.validation = try wire.optional("validation")
-            self.validationNegativePrompt = try wire.optional("validation_negative_prompt")
-            self.validationNumberOfFrames = try wire.optional("validation_number_of_frames")
-            self.validationFrameRate = try wire.optional("validation_frame_rate")
-            self.validationResolution = try wire.optional("validation_resolution")
-            self.validationAspectRatio = try wire.optional("validation_aspect_ratio")
-            self.stgScale = try wire.optional("stg_scale")
-            self.generateAudioInValidation = try wire.optional("generate_audio_in_validation")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.trainingDataURL, "training_data_url")
-            try wire.optional(self.rank, "rank")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.numberOfFrames, "number_of_frames")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.triggerPhrase, "trigger_phrase")
-            try wire.optional(self.autoScaleInput, "auto_scale_input")
-            try wire.optional(self.splitInputIntoScenes, "split_input_into_scenes")
-            try wire.optional(self.splitInputDurationThreshold, "split_input_duration_threshold")
-            try wire.optional(self.debugDataset, "debug_dataset")
-            try wire.optional(self.withAudio, "with_audio")
-            try wire.optional(self.audioNormalize, "audio_normalize")
-            try wire.optional(self.audioPreservePitch, "audio_preserve_pitch")
-            try wire.optional(self.firstFrameConditioningP, "first_frame_conditioning_p")
-            try wire.optional(self.validation, "validation")
-            try wire.optional(self.validationNegativePrompt, "validation_negative_prompt")
-            try wire.optional(self.validationNumberOfFrames, "validation_number_of_frames")
-            try wire.optional(self.validationFrameRate, "validation_frame_rate")
-            try wire.optional(self.validationResolution, "validation_resolution")
-            try wire.optional(self.validationAspectRatio, "validation_aspect_ratio")
-            try wire.optional(self.stgScale, "stg_scale")
-            try wire.optional(self.generateAudioInValidation, "generate_audio_in_validation")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("training_data_url", \.trainingDataURL),
+                .optional("rank", \.rank),
+                .optional("number_of_steps", \.numberOfSteps),
+                .optional("learning_rate", \.learningRate),
+                .optional("number_of_frames", \.numberOfFrames),
+                .optional("frame_rate", \.frameRate),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("trigger_phrase", \.triggerPhrase),
+                .optional("auto_scale_input", \.autoScaleInput),
+                .optional("split_input_into_scenes", \.splitInputIntoScenes),
+                .optional("split_input_duration_threshold", \.splitInputDurationThreshold),
+                .optional("debug_dataset", \.debugDataset),
+                .optional("with_audio", \.withAudio),
+                .optional("audio_normalize", \.audioNormalize),
+                .optional("audio_preserve_pitch", \.audioPreservePitch),
+                .optional("first_frame_conditioning_p", \.firstFrameConditioningP),
+                .optional("validation", \.validation),
+                .optional("validation_negative_prompt", \.validationNegativePrompt),
+                .optional("validation_number_of_frames", \.validationNumberOfFrames),
+                .optional("validation_frame_rate", \.validationFrameRate),
+                .optional("validation_resolution", \.validationResolution),
+                .optional("validation_aspect_ratio", \.validationAspectRatio),
+                .optional("stg_scale", \.stgScale),
+                .optional("generate_audio_in_validation", \.generateAudioInValidation),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -643,7 +579,7 @@ public enum Ltx23VideoTrainer {
         }
     }
 
-    public struct Validation: QueueModel, StructurallyEquatable {
+    public struct Validation: WireModel {
         /// The prompt to use for validation.
         public var prompt: String
         /// An image to use for image-to-video validation. If provided for one validation, _all_ validation inputs must have an image.
@@ -654,21 +590,16 @@ public enum Ltx23VideoTrainer {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.optional("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_url", \.imageURL),
+            ]
         }
     }
 
     /// Output from LTX-2.3 training.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL to the validation videos, if any.
         public let video: File?
         /// URL to the trained LoRA weights (.safetensors).
@@ -685,20 +616,13 @@ public enum Ltx23VideoTrainer {
             self.debugDataset = debugDataset
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.optional("video")
-            self.loraFile = try wire.required("lora_file")
-            self.configFile = try wire.required("config_file")
-            self.debugDataset = try wire.optional("debug_dataset")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.video, "video")
-            try wire.required(self.loraFile, "lora_file")
-            try wire.required(self.configFile, "config_file")
-            try wire.optional(self.debugDataset, "debug_dataset")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("video", \.video),
+                .required("lora_file", \.loraFile),
+                .required("config_file", \.configFile),
+                .optional("debug_dataset", \.debugDataset),
+            ]
         }
     }
 }
@@ -719,7 +643,7 @@ public enum Ltx2VideoTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// Input configuration for LTX-2 text-to-video training.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to zip archive with videos or images. Try to use at least 10 files, although more is better.
         ///
         /// **Supported video formats:** .mp4, .mov, .avi, .mkv
@@ -878,62 +802,34 @@ public enum Ltx2VideoTrainer {
             self.generateAudioInValidation = generateAudioInValidation
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.trainingDataURL = try wire.required("training_data_url")
-            self.rank = try wire.optional("rank")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.numberOfFrames = try wire.optional("number_of_frames")
-            self.frameRate = try wire.optional("frame_rate")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.triggerPhrase = try wire.optional("trigger_phrase")
-            self.autoScaleInput = try wire.optional("auto_scale_input")
-            self.splitInputIntoScenes = try wire.optional("split_input_into_scenes")
-            self.splitInputDurationThreshold = try wire.optional("split_input_duration_threshold")
-            self.debugDataset = try wire.optional("debug_dataset")
-            self.withAudio = try wire.optional("with_audio")
-            self.audioNormalize = try wire.optional("audio_normalize")
-            self.audioPreservePitch = try wire.optional("audio_preserve_pitch")
-            self.firstFrameConditioningP = try wire.optional("first_frame_conditioning_p")
-            self.validation = try wire.optional("validation")
-            self.validationNegativePrompt = try wire.optional("validation_negative_prompt")
-            self.validationNumberOfFrames = try wire.optional("validation_number_of_frames")
-            self.validationFrameRate = try wire.optional("validation_frame_rate")
-            self.validationResolution = try wire.optional("validation_resolution")
-            self.validationAspectRatio = try wire.optional("validation_aspect_ratio")
-            self.stgScale = try wire.optional("stg_scale")
-            self.generateAudioInValidation = try wire.optional("generate_audio_in_validation")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.trainingDataURL, "training_data_url")
-            try wire.optional(self.rank, "rank")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.numberOfFrames, "number_of_frames")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.triggerPhrase, "trigger_phrase")
-            try wire.optional(self.autoScaleInput, "auto_scale_input")
-            try wire.optional(self.splitInputIntoScenes, "split_input_into_scenes")
-            try wire.optional(self.splitInputDurationThreshold, "split_input_duration_threshold")
-            try wire.optional(self.debugDataset, "debug_dataset")
-            try wire.optional(self.withAudio, "with_audio")
-            try wire.optional(self.audioNormalize, "audio_normalize")
-            try wire.optional(self.audioPreservePitch, "audio_preserve_pitch")
-            try wire.optional(self.firstFrameConditioningP, "first_frame_conditioning_p")
-            try wire.optional(self.validation, "validation")
-            try wire.optional(self.validationNegativePrompt, "validation_negative_prompt")
-            try wire.optional(self.validationNumberOfFrames, "validation_number_of_frames")
-            try wire.optional(self.validationFrameRate, "validation_frame_rate")
-            try wire.optional(self.validationResolution, "validation_resolution")
-            try wire.optional(self.validationAspectRatio, "validation_aspect_ratio")
-            try wire.optional(self.stgScale, "stg_scale")
-            try wire.optional(self.generateAudioInValidation, "generate_audio_in_validation")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("training_data_url", \.trainingDataURL),
+                .optional("rank", \.rank),
+                .optional("number_of_steps", \.numberOfSteps),
+                .optional("learning_rate", \.learningRate),
+                .optional("number_of_frames", \.numberOfFrames),
+                .optional("frame_rate", \.frameRate),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("trigger_phrase", \.triggerPhrase),
+                .optional("auto_scale_input", \.autoScaleInput),
+                .optional("split_input_into_scenes", \.splitInputIntoScenes),
+                .optional("split_input_duration_threshold", \.splitInputDurationThreshold),
+                .optional("debug_dataset", \.debugDataset),
+                .optional("with_audio", \.withAudio),
+                .optional("audio_normalize", \.audioNormalize),
+                .optional("audio_preserve_pitch", \.audioPreservePitch),
+                .optional("first_frame_conditioning_p", \.firstFrameConditioningP),
+                .optional("validation", \.validation),
+                .optional("validation_negative_prompt", \.validationNegativePrompt),
+                .optional("validation_number_of_frames", \.validationNumberOfFrames),
+                .optional("validation_frame_rate", \.validationFrameRate),
+                .optional("validation_resolution", \.validationResolution),
+                .optional("validation_aspect_ratio", \.validationAspectRatio),
+                .optional("stg_scale", \.stgScale),
+                .optional("generate_audio_in_validation", \.generateAudioInValidation),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -979,7 +875,7 @@ public enum Ltx2VideoTrainer {
     }
 
     /// Output from LTX-2 training.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL to the validation videos, if any.
         public let video: File?
         /// URL to the trained LoRA weights (.safetensors).
@@ -996,20 +892,13 @@ public enum Ltx2VideoTrainer {
             self.debugDataset = debugDataset
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.optional("video")
-            self.loraFile = try wire.required("lora_file")
-            self.configFile = try wire.required("config_file")
-            self.debugDataset = try wire.optional("debug_dataset")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.video, "video")
-            try wire.required(self.loraFile, "lora_file")
-            try wire.required(self.configFile, "config_file")
-            try wire.optional(self.debugDataset, "debug_dataset")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("video", \.video),
+                .required("lora_file", \.loraFile),
+                .required("config_file", \.configFile),
+                .optional("debug_dataset", \.debugDataset),
+            ]
         }
     }
 }
@@ -1030,7 +919,7 @@ public enum LtxVideoTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/ltx-video-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to zip archive with videos or images. Try to use at least 10 files, although more is better.
         ///
         /// **Supported video formats:** .mp4, .mov, .avi, .mkv
@@ -1149,48 +1038,27 @@ public enum LtxVideoTrainer {
             self.validationReverse = validationReverse
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.trainingDataURL = try wire.required("training_data_url")
-            self.rank = try wire.optional("rank")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.numberOfFrames = try wire.optional("number_of_frames")
-            self.frameRate = try wire.optional("frame_rate")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.learningRate = try wire.optional("learning_rate")
-            self.triggerPhrase = try wire.optional("trigger_phrase")
-            self.autoScaleInput = try wire.optional("auto_scale_input")
-            self.splitInputIntoScenes = try wire.optional("split_input_into_scenes")
-            self.splitInputDurationThreshold = try wire.optional("split_input_duration_threshold")
-            self.validation = try wire.optional("validation")
-            self.validationNegativePrompt = try wire.optional("validation_negative_prompt")
-            self.validationNumberOfFrames = try wire.optional("validation_number_of_frames")
-            self.validationResolution = try wire.optional("validation_resolution")
-            self.validationAspectRatio = try wire.optional("validation_aspect_ratio")
-            self.validationReverse = try wire.optional("validation_reverse")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.trainingDataURL, "training_data_url")
-            try wire.optional(self.rank, "rank")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.numberOfFrames, "number_of_frames")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.triggerPhrase, "trigger_phrase")
-            try wire.optional(self.autoScaleInput, "auto_scale_input")
-            try wire.optional(self.splitInputIntoScenes, "split_input_into_scenes")
-            try wire.optional(self.splitInputDurationThreshold, "split_input_duration_threshold")
-            try wire.optional(self.validation, "validation")
-            try wire.optional(self.validationNegativePrompt, "validation_negative_prompt")
-            try wire.optional(self.validationNumberOfFrames, "validation_number_of_frames")
-            try wire.optional(self.validationResolution, "validation_resolution")
-            try wire.optional(self.validationAspectRatio, "validation_aspect_ratio")
-            try wire.optional(self.validationReverse, "validation_reverse")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("training_data_url", \.trainingDataURL),
+                .optional("rank", \.rank),
+                .optional("number_of_steps", \.numberOfSteps),
+                .optional("number_of_frames", \.numberOfFrames),
+                .optional("frame_rate", \.frameRate),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("learning_rate", \.learningRate),
+                .optional("trigger_phrase", \.triggerPhrase),
+                .optional("auto_scale_input", \.autoScaleInput),
+                .optional("split_input_into_scenes", \.splitInputIntoScenes),
+                .optional("split_input_duration_threshold", \.splitInputDurationThreshold),
+                .optional("validation", \.validation),
+                .optional("validation_negative_prompt", \.validationNegativePrompt),
+                .optional("validation_number_of_frames", \.validationNumberOfFrames),
+                .optional("validation_resolution", \.validationResolution),
+                .optional("validation_aspect_ratio", \.validationAspectRatio),
+                .optional("validation_reverse", \.validationReverse),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1227,7 +1095,7 @@ public enum LtxVideoTrainer {
     }
 
     /// The output of `fal-ai/ltx-video-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL to the validations video.
         public let video: File?
         /// URL to the trained LoRA weights.
@@ -1241,18 +1109,12 @@ public enum LtxVideoTrainer {
             self.configFile = configFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.optional("video")
-            self.loraFile = try wire.required("lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.video, "video")
-            try wire.required(self.loraFile, "lora_file")
-            try wire.required(self.configFile, "config_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("video", \.video),
+                .required("lora_file", \.loraFile),
+                .required("config_file", \.configFile),
+            ]
         }
     }
 }

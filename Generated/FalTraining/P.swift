@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == PhotaCreateProfile.Input, Output == PhotaCreateProfile.Output {
     /// `fal-ai/phota/create-profile`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == PhotaCreateProfile.Input, Output == Phota
 /// The types of `fal-ai/phota/create-profile`.
 public enum PhotaCreateProfile {
     /// The input of `fal-ai/phota/create-profile`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to a ZIP archive containing the profile images.
         public var imageDataURL: FileInput
 
@@ -22,19 +22,15 @@ public enum PhotaCreateProfile {
             self.imageDataURL = imageDataURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_data_url", \.imageDataURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/phota/create-profile`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The Photalabs profile ID.
         public let profileID: String
 
@@ -42,14 +38,10 @@ public enum PhotaCreateProfile {
             self.profileID = profileID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.profileID = try wire.required("profile_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.profileID, "profile_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("profile_id", \.profileID),
+            ]
         }
     }
 }

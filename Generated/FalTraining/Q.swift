@@ -13,7 +13,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == QwenImage2512Trainer.Input, Output == QwenImage2512Trainer.Output {
     /// `fal-ai/qwen-image-2512-trainer`.
@@ -28,7 +28,7 @@ public enum QwenImage2512Trainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-2512-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the input data zip archive for text-to-image training.
         ///
         /// The zip should contain images with their corresponding text captions:
@@ -66,20 +66,13 @@ public enum QwenImage2512Trainer {
             self.defaultCaption = defaultCaption
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.learningRate = try wire.optional("learning_rate")
-            self.steps = try wire.optional("steps")
-            self.defaultCaption = try wire.optional("default_caption")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.defaultCaption, "default_caption")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_data_url", \.imageDataURL),
+                .optional("learning_rate", \.learningRate),
+                .optional("steps", \.steps),
+                .optional("default_caption", \.defaultCaption),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -109,7 +102,7 @@ public enum QwenImage2512TrainerV2 {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-2512-trainer-v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images and corresponding captions.
@@ -143,20 +136,13 @@ public enum QwenImage2512TrainerV2 {
             self.learningRate = learningRate
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.steps = try wire.optional("steps")
-            self.defaultCaption = try wire.optional("default_caption")
-            self.learningRate = try wire.optional("learning_rate")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.defaultCaption, "default_caption")
-            try wire.optional(self.learningRate, "learning_rate")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_data_url", \.imageDataURL),
+                .optional("steps", \.steps),
+                .optional("default_caption", \.defaultCaption),
+                .optional("learning_rate", \.learningRate),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -186,7 +172,7 @@ public enum QwenImageEdit2509Trainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-edit-2509-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -236,20 +222,13 @@ public enum QwenImageEdit2509Trainer {
             self.defaultCaption = defaultCaption
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.learningRate = try wire.optional("learning_rate")
-            self.steps = try wire.optional("steps")
-            self.defaultCaption = try wire.optional("default_caption")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.defaultCaption, "default_caption")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_data_url", \.imageDataURL),
+                .optional("learning_rate", \.learningRate),
+                .optional("steps", \.steps),
+                .optional("default_caption", \.defaultCaption),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -309,7 +288,7 @@ public enum QwenImageEditTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-edit-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -352,20 +331,13 @@ public enum QwenImageEditTrainer {
             self.defaultCaption = defaultCaption
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.learningRate = try wire.optional("learning_rate")
-            self.steps = try wire.optional("steps")
-            self.defaultCaption = try wire.optional("default_caption")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.defaultCaption, "default_caption")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_data_url", \.imageDataURL),
+                .optional("learning_rate", \.learningRate),
+                .optional("steps", \.steps),
+                .optional("default_caption", \.defaultCaption),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -395,7 +367,7 @@ public enum QwenImageLayeredTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-layered-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain groups of images. The images should be named:
@@ -445,20 +417,13 @@ public enum QwenImageLayeredTrainer {
             self.defaultCaption = defaultCaption
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.learningRate = try wire.optional("learning_rate")
-            self.steps = try wire.optional("steps")
-            self.defaultCaption = try wire.optional("default_caption")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.defaultCaption, "default_caption")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_data_url", \.imageDataURL),
+                .optional("learning_rate", \.learningRate),
+                .optional("steps", \.steps),
+                .optional("default_caption", \.defaultCaption),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -486,7 +451,7 @@ public enum QwenImageTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to zip archive with images for training. The archive should contain images and corresponding text files with captions.
         /// Each text file should have the same name as the image file it corresponds to (e.g., image1.jpg and image1.txt).
         /// If text files are missing for some images, you can provide a trigger_phrase to automatically create them.
@@ -513,20 +478,13 @@ public enum QwenImageTrainer {
             self.triggerPhrase = triggerPhrase
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.steps = try wire.optional("steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.triggerPhrase = try wire.optional("trigger_phrase")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.triggerPhrase, "trigger_phrase")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_data_url", \.imageDataURL),
+                .optional("steps", \.steps),
+                .optional("learning_rate", \.learningRate),
+                .optional("trigger_phrase", \.triggerPhrase),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -545,7 +503,7 @@ public enum QwenImageTrainer {
     }
 
     /// The output of `fal-ai/qwen-image-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// URL to the trained LoRA weights file.
         public let loraFile: File
         /// URL to the training configuration file.
@@ -556,16 +514,11 @@ public enum QwenImageTrainer {
             self.configFile = configFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.loraFile = try wire.required("lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.loraFile, "lora_file")
-            try wire.required(self.configFile, "config_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("lora_file", \.loraFile),
+                .required("config_file", \.configFile),
+            ]
         }
     }
 }

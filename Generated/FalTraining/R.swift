@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == RecraftV3CreateStyle.Input, Output == RecraftV3CreateStyle.Output {
     /// `fal-ai/recraft/v3/create-style`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == RecraftV3CreateStyle.Input, Output == Rec
 /// The types of `fal-ai/recraft/v3/create-style`.
 public enum RecraftV3CreateStyle {
     /// The input of `fal-ai/recraft/v3/create-style`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to zip archive with images, use PNG format. Maximum 5 images are allowed.
         public var imagesDataURL: FileInput
         /// The base style of the generated images, this topic is covered above.
@@ -27,16 +27,11 @@ public enum RecraftV3CreateStyle {
             self.baseStyle = baseStyle
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imagesDataURL = try wire.required("images_data_url")
-            self.baseStyle = try wire.optional("base_style")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imagesDataURL, "images_data_url")
-            try wire.optional(self.baseStyle, "base_style")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images_data_url", \.imagesDataURL),
+                .optional("base_style", \.baseStyle),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -47,7 +42,7 @@ public enum RecraftV3CreateStyle {
 
     /// Base Style
     public struct BaseStyle: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -141,7 +136,7 @@ public enum RecraftV3CreateStyle {
     }
 
     /// The output of `fal-ai/recraft/v3/create-style`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The ID of the created style, this ID can be used to reference the style in the future.
         public let styleID: String
 
@@ -149,14 +144,10 @@ public enum RecraftV3CreateStyle {
             self.styleID = styleID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.styleID = try wire.required("style_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.styleID, "style_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("style_id", \.styleID),
+            ]
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == TurboFluxTrainer.Input, Output == TurboFluxTrainer.Output {
     /// `fal-ai/turbo-flux-trainer`.
@@ -17,7 +17,7 @@ public enum TurboFluxTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/turbo-flux-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         public var imagesDataURL: FileInput
         /// Trigger phrase to be used in the captions. If None, a trigger word will not be used.
@@ -58,24 +58,15 @@ public enum TurboFluxTrainer {
             self.faceCrop = faceCrop
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imagesDataURL = try wire.required("images_data_url")
-            self.triggerPhrase = try wire.optional("trigger_phrase")
-            self.steps = try wire.optional("steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.trainingStyle = try wire.optional("training_style")
-            self.faceCrop = try wire.optional("face_crop")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imagesDataURL, "images_data_url")
-            try wire.optional(self.triggerPhrase, "trigger_phrase")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.trainingStyle, "training_style")
-            try wire.optional(self.faceCrop, "face_crop")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images_data_url", \.imagesDataURL),
+                .optional("trigger_phrase", \.triggerPhrase),
+                .optional("steps", \.steps),
+                .optional("learning_rate", \.learningRate),
+                .optional("training_style", \.trainingStyle),
+                .optional("face_crop", \.faceCrop),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -96,7 +87,7 @@ public enum TurboFluxTrainer {
     }
 
     public struct TrainingStyle: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -107,7 +98,7 @@ public enum TurboFluxTrainer {
     }
 
     /// The output of `fal-ai/turbo-flux-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the trained diffusers config file.
@@ -118,16 +109,11 @@ public enum TurboFluxTrainer {
             self.configFile = configFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.configFile, "config_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("diffusers_lora_file", \.diffusersLoRAFile),
+                .required("config_file", \.configFile),
+            ]
         }
     }
 }

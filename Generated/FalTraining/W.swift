@@ -12,7 +12,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Wan22ImageTrainer.Input, Output == Wan22ImageTrainer.Output {
     /// `fal-ai/wan-22-image-trainer`.
@@ -25,7 +25,7 @@ public enum Wan22ImageTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/wan-22-image-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the training data.
         public var trainingDataURL: FileInput
         /// Trigger phrase for the model.
@@ -81,30 +81,18 @@ public enum Wan22ImageTrainer {
             self.isStyle = isStyle
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.trainingDataURL = try wire.required("training_data_url")
-            self.triggerPhrase = try wire.required("trigger_phrase")
-            self.includeSyntheticCaptions = try wire.optional("include_synthetic_captions")
-            self.useFaceDetection = try wire.optional("use_face_detection")
-            self.useFaceCropping = try wire.optional("use_face_cropping")
-            self.useMasks = try wire.optional("use_masks")
-            self.steps = try wire.optional("steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.isStyle = try wire.optional("is_style")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.trainingDataURL, "training_data_url")
-            try wire.required(self.triggerPhrase, "trigger_phrase")
-            try wire.optional(self.includeSyntheticCaptions, "include_synthetic_captions")
-            try wire.optional(self.useFaceDetection, "use_face_detection")
-            try wire.optional(self.useFaceCropping, "use_face_cropping")
-            try wire.optional(self.useMasks, "use_masks")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.isStyle, "is_style")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("training_data_url", \.trainingDataURL),
+                .required("trigger_phrase", \.triggerPhrase),
+                .optional("include_synthetic_captions", \.includeSyntheticCaptions),
+                .optional("use_face_detection", \.useFaceDetection),
+                .optional("use_face_cropping", \.useFaceCropping),
+                .optional("use_masks", \.useMasks),
+                .optional("steps", \.steps),
+                .optional("learning_rate", \.learningRate),
+                .optional("is_style", \.isStyle),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -127,7 +115,7 @@ public enum Wan22ImageTrainer {
     }
 
     /// The output of `fal-ai/wan-22-image-trainer`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Low noise LoRA file.
         public let diffusersLoRAFile: File
         /// High noise LoRA file.
@@ -141,18 +129,12 @@ public enum Wan22ImageTrainer {
             self.configFile = configFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.diffusersLoRAFile = try wire.required("diffusers_lora_file")
-            self.highNoiseLoRA = try wire.required("high_noise_lora")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.diffusersLoRAFile, "diffusers_lora_file")
-            try wire.required(self.highNoiseLoRA, "high_noise_lora")
-            try wire.required(self.configFile, "config_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("diffusers_lora_file", \.diffusersLoRAFile),
+                .required("high_noise_lora", \.highNoiseLoRA),
+                .required("config_file", \.configFile),
+            ]
         }
     }
 }
@@ -168,7 +150,7 @@ public enum Wan22TrainerI2vA14b {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/wan-22-trainer/i2v-a14b`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
@@ -204,22 +186,14 @@ public enum Wan22TrainerI2vA14b {
             self.autoScaleInput = autoScaleInput
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.trainingDataURL = try wire.required("training_data_url")
-            self.numberOfSteps = try wire.optional("number_of_steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.triggerPhrase = try wire.optional("trigger_phrase")
-            self.autoScaleInput = try wire.optional("auto_scale_input")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.trainingDataURL, "training_data_url")
-            try wire.optional(self.numberOfSteps, "number_of_steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.triggerPhrase, "trigger_phrase")
-            try wire.optional(self.autoScaleInput, "auto_scale_input")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("training_data_url", \.trainingDataURL),
+                .optional("number_of_steps", \.numberOfSteps),
+                .optional("learning_rate", \.learningRate),
+                .optional("trigger_phrase", \.triggerPhrase),
+                .optional("auto_scale_input", \.autoScaleInput),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -239,7 +213,7 @@ public enum Wan22TrainerI2vA14b {
     }
 
     /// The output of `fal-ai/wan-22-trainer/i2v-a14b`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// URL to the trained LoRA weights.
         public let loraFile: File
         /// Configuration used for setting up the inference endpoints.
@@ -250,16 +224,11 @@ public enum Wan22TrainerI2vA14b {
             self.configFile = configFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.loraFile = try wire.required("lora_file")
-            self.configFile = try wire.required("config_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.loraFile, "lora_file")
-            try wire.required(self.configFile, "config_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("lora_file", \.loraFile),
+                .required("config_file", \.configFile),
+            ]
         }
     }
 }

@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == ZImageBaseTrainer.Input, Output == ZImageBaseTrainer.Output {
     /// `fal-ai/z-image-base-trainer`.
@@ -37,7 +37,7 @@ public enum ZImageTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/z-image-trainer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         ///
         /// The zip can also contain a text file for each image. The text file should be named:
@@ -80,22 +80,14 @@ public enum ZImageTrainer {
             self.trainingType = trainingType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageDataURL = try wire.required("image_data_url")
-            self.steps = try wire.optional("steps")
-            self.learningRate = try wire.optional("learning_rate")
-            self.defaultCaption = try wire.optional("default_caption")
-            self.trainingType = try wire.optional("training_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageDataURL, "image_data_url")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.learningRate, "learning_rate")
-            try wire.optional(self.defaultCaption, "default_caption")
-            try wire.optional(self.trainingType, "training_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_data_url", \.imageDataURL),
+                .optional("steps", \.steps),
+                .optional("learning_rate", \.learningRate),
+                .optional("default_caption", \.defaultCaption),
+                .optional("training_type", \.trainingType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -114,7 +106,7 @@ public enum ZImageTrainer {
 
     /// Training Type
     public struct TrainingType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 

@@ -18,7 +18,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == AIAvatar.Input, Output == AIAvatar.Output {
     /// `fal-ai/ai-avatar`.
@@ -28,7 +28,7 @@ extension QueueEndpoint where Input == AIAvatar.Input, Output == AIAvatar.Output
 /// The types of `fal-ai/ai-avatar`.
 public enum AIAvatar {
     /// The input of `fal-ai/ai-avatar`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The URL of the audio file.
@@ -70,26 +70,16 @@ public enum AIAvatar {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.resolution = try wire.optional("resolution")
-            self.seed = try wire.optional("seed")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("audio_url", \.audioURL),
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("resolution", \.resolution),
+                .optional("seed", \.seed),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -110,7 +100,7 @@ public enum AIAvatar {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -122,7 +112,7 @@ public enum AIAvatar {
 
     /// Acceleration
     public struct Acceleration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -134,7 +124,7 @@ public enum AIAvatar {
     }
 
     /// The output of `fal-ai/ai-avatar`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -145,20 +135,15 @@ public enum AIAvatar {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 
-    public struct File: QueueModel, StructurallyEquatable {
+    public struct File: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -175,20 +160,13 @@ public enum AIAvatar {
             self.fileSize = fileSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+            ]
         }
     }
 }
@@ -208,7 +186,7 @@ public enum AIAvatarMulti {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ai-avatar/multi`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The URL of the Person 1 audio file.
@@ -260,30 +238,18 @@ public enum AIAvatarMulti {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.firstAudioURL = try wire.required("first_audio_url")
-            self.secondAudioURL = try wire.optional("second_audio_url")
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.resolution = try wire.optional("resolution")
-            self.seed = try wire.optional("seed")
-            self.useOnlyFirstAudio = try wire.optional("use_only_first_audio")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.firstAudioURL, "first_audio_url")
-            try wire.optional(self.secondAudioURL, "second_audio_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.useOnlyFirstAudio, "use_only_first_audio")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("first_audio_url", \.firstAudioURL),
+                .optional("second_audio_url", \.secondAudioURL),
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("resolution", \.resolution),
+                .optional("seed", \.seed),
+                .optional("use_only_first_audio", \.useOnlyFirstAudio),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -319,7 +285,7 @@ public enum AIAvatarMultiText {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ai-avatar/multi-text`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The text input to guide video generation.
@@ -377,32 +343,19 @@ public enum AIAvatarMultiText {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.firstTextInput = try wire.required("first_text_input")
-            self.secondTextInput = try wire.required("second_text_input")
-            self.voice1 = try wire.optional("voice1")
-            self.voice2 = try wire.optional("voice2")
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.resolution = try wire.optional("resolution")
-            self.seed = try wire.optional("seed")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.firstTextInput, "first_text_input")
-            try wire.required(self.secondTextInput, "second_text_input")
-            try wire.optional(self.voice1, "voice1")
-            try wire.optional(self.voice2, "voice2")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("first_text_input", \.firstTextInput),
+                .required("second_text_input", \.secondTextInput),
+                .optional("voice1", \.voice1),
+                .optional("voice2", \.voice2),
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("resolution", \.resolution),
+                .optional("seed", \.seed),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -425,7 +378,7 @@ public enum AIAvatarMultiText {
 
     /// Voice1
     public struct Voice1: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -455,7 +408,7 @@ public enum AIAvatarMultiText {
 
     /// Voice2
     public struct Voice2: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -499,7 +452,7 @@ public enum AIAvatarSingleText {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ai-avatar/single-text`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The text input to guide video generation.
@@ -545,28 +498,17 @@ public enum AIAvatarSingleText {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.textInput = try wire.required("text_input")
-            self.voice = try wire.required("voice")
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.resolution = try wire.optional("resolution")
-            self.seed = try wire.optional("seed")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.textInput, "text_input")
-            try wire.required(self.voice, "voice")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("text_input", \.textInput),
+                .required("voice", \.voice),
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("resolution", \.resolution),
+                .optional("seed", \.seed),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -587,7 +529,7 @@ public enum AIAvatarSingleText {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -624,7 +566,7 @@ extension QueueEndpoint where Input == AlibabaHappyHorseImageToVideo.Input, Outp
 /// The types of `alibaba/happy-horse/image-to-video`.
 public enum AlibabaHappyHorseImageToVideo {
     /// Input for Happy Horse image-to-video generation (first frame only).
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the first frame image. Formats: JPEG, JPG, PNG, BMP, WEBP. Dimensions must be at least 300px. Aspect ratio must be between 1:2.5 and 2.5:1. Max 10 MB.
         public var imageURL: FileInput
         /// Optional text prompt guiding the animation. Max 2500 characters.
@@ -660,24 +602,15 @@ public enum AlibabaHappyHorseImageToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -690,7 +623,7 @@ public enum AlibabaHappyHorseImageToVideo {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -701,7 +634,7 @@ public enum AlibabaHappyHorseImageToVideo {
     }
 
     /// Output for Happy Horse video generation.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: VideoFile
         /// The seed used for generation.
@@ -712,20 +645,15 @@ public enum AlibabaHappyHorseImageToVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 
-    public struct VideoFile: QueueModel, StructurallyEquatable {
+    public struct VideoFile: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -767,30 +695,18 @@ public enum AlibabaHappyHorseImageToVideo {
             self.numFrames = numFrames
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-            self.width = try wire.optional("width")
-            self.height = try wire.optional("height")
-            self.fps = try wire.optional("fps")
-            self.duration = try wire.optional("duration")
-            self.numFrames = try wire.optional("num_frames")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
-            try wire.optional(self.width, "width")
-            try wire.optional(self.height, "height")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.numFrames, "num_frames")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+                .optional("width", \.width),
+                .optional("height", \.height),
+                .optional("fps", \.fps),
+                .optional("duration", \.duration),
+                .optional("num_frames", \.numFrames),
+            ]
         }
     }
 }
@@ -809,7 +725,7 @@ public enum AlibabaHappyHorseReferenceToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Happy Horse reference-to-video generation (1-9 reference images).
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired video. Reference subjects from your images using ``character1``, ``character2``, ... up to ``character9`` (the order matches the order of ``image_urls``). Max 2500 characters.
         ///
         /// At least 1 character.
@@ -853,26 +769,16 @@ public enum AlibabaHappyHorseReferenceToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.required("image_urls")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_urls", \.imageURLs),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -892,7 +798,7 @@ public enum AlibabaHappyHorseReferenceToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -921,7 +827,7 @@ public enum AlibabaHappyHorseTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Happy Horse text-to-video generation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired video. Max 2500 characters.
         ///
         /// At least 1 character.
@@ -961,24 +867,15 @@ public enum AlibabaHappyHorseTextToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1011,7 +908,7 @@ public enum AlibabaHappyHorseVideoEdit {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Happy Horse video-editing (source video + edit prompt).
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the source video to edit. Formats: MP4, MOV (H.264 recommended). Duration: 3-60 s. Longer side ≤ 2160 px, shorter side ≥ 320 px. Aspect ratio between 1:2.5 and 2.5:1. Frame rate > 8 fps. Max 100 MB. The output video preserves the source aspect ratio. Output duration matches the input video, capped at 15 s (longer inputs are truncated to the first 15 s).
         ///
         /// Max file size: 100.0MB, Min duration: 3s, Max duration: 60s, Timeout: 30.0s
@@ -1055,26 +952,16 @@ public enum AlibabaHappyHorseVideoEdit {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURLs = try wire.optional("reference_image_urls")
-            self.resolution = try wire.optional("resolution")
-            self.audioSetting = try wire.optional("audio_setting")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.audioSetting, "audio_setting")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("prompt", \.prompt),
+                .optional("reference_image_urls", \.referenceImageURLs),
+                .optional("resolution", \.resolution),
+                .optional("audio_setting", \.audioSetting),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1093,7 +980,7 @@ public enum AlibabaHappyHorseVideoEdit {
 
     /// Audio Setting
     public struct AudioSetting: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1115,7 +1002,7 @@ public enum AmtInterpolation {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/amt-interpolation`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video to be processed
         public var videoURL: FileInput
         /// Output frames per second
@@ -1133,18 +1020,12 @@ public enum AmtInterpolation {
             self.recursiveInterpolationPasses = recursiveInterpolationPasses
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.outputFPS = try wire.optional("output_fps")
-            self.recursiveInterpolationPasses = try wire.optional("recursive_interpolation_passes")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.outputFPS, "output_fps")
-            try wire.optional(self.recursiveInterpolationPasses, "recursive_interpolation_passes")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("output_fps", \.outputFPS),
+                .optional("recursive_interpolation_passes", \.recursiveInterpolationPasses),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1155,7 +1036,7 @@ public enum AmtInterpolation {
     }
 
     /// The output of `fal-ai/amt-interpolation`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated video
         public let video: File
 
@@ -1163,14 +1044,10 @@ public enum AmtInterpolation {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1188,7 +1065,7 @@ public enum AmtInterpolationFrameInterpolation {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/amt-interpolation/frame-interpolation`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Frames to interpolate
         public var frames: [Frame]
         /// Output frames per second
@@ -1206,18 +1083,12 @@ public enum AmtInterpolationFrameInterpolation {
             self.recursiveInterpolationPasses = recursiveInterpolationPasses
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.frames = try wire.required("frames")
-            self.outputFPS = try wire.optional("output_fps")
-            self.recursiveInterpolationPasses = try wire.optional("recursive_interpolation_passes")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.frames, "frames")
-            try wire.optional(self.outputFPS, "output_fps")
-            try wire.optional(self.recursiveInterpolationPasses, "recursive_interpolation_passes")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("frames", \.frames),
+                .optional("output_fps", \.outputFPS),
+                .optional("recursive_interpolation_passes", \.recursiveInterpolationPasses),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1227,7 +1098,7 @@ public enum AmtInterpolationFrameInterpolation {
         }
     }
 
-    public struct Frame: QueueModel, StructurallyEquatable {
+    public struct Frame: WireModel {
         /// URL of the frame
         public var url: String
 
@@ -1235,14 +1106,10 @@ public enum AmtInterpolationFrameInterpolation {
             self.url = url
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+            ]
         }
     }
 }
@@ -1258,7 +1125,7 @@ public enum AnimatediffSparsectrlLcm {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/animatediff-sparsectrl-lcm`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public var prompt: String
         /// The negative prompt to use. Use it to specify what you don't want.
@@ -1327,36 +1194,21 @@ public enum AnimatediffSparsectrlLcm {
             self.keyframe2Index = keyframe2Index
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.controlnetType = try wire.optional("controlnet_type")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.keyframe0ImageURL = try wire.optional("keyframe_0_image_url")
-            self.keyframe0Index = try wire.optional("keyframe_0_index")
-            self.keyframe1ImageURL = try wire.optional("keyframe_1_image_url")
-            self.keyframe1Index = try wire.optional("keyframe_1_index")
-            self.keyframe2ImageURL = try wire.optional("keyframe_2_image_url")
-            self.keyframe2Index = try wire.optional("keyframe_2_index")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.controlnetType, "controlnet_type")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.keyframe0ImageURL, "keyframe_0_image_url")
-            try wire.optional(self.keyframe0Index, "keyframe_0_index")
-            try wire.optional(self.keyframe1ImageURL, "keyframe_1_image_url")
-            try wire.optional(self.keyframe1Index, "keyframe_1_index")
-            try wire.optional(self.keyframe2ImageURL, "keyframe_2_image_url")
-            try wire.optional(self.keyframe2Index, "keyframe_2_index")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("controlnet_type", \.controlnetType),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("keyframe_0_image_url", \.keyframe0ImageURL),
+                .optional("keyframe_0_index", \.keyframe0Index),
+                .optional("keyframe_1_image_url", \.keyframe1ImageURL),
+                .optional("keyframe_1_index", \.keyframe1Index),
+                .optional("keyframe_2_image_url", \.keyframe2ImageURL),
+                .optional("keyframe_2_index", \.keyframe2Index),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1380,7 +1232,7 @@ public enum AnimatediffSparsectrlLcm {
 
     /// Controlnet Type
     public struct ControlnetType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1391,7 +1243,7 @@ public enum AnimatediffSparsectrlLcm {
     }
 
     /// The output of `fal-ai/animatediff-sparsectrl-lcm`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated video file.
         public let video: File
         /// The seed used to generate the video.
@@ -1402,16 +1254,11 @@ public enum AnimatediffSparsectrlLcm {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1424,7 +1271,7 @@ extension QueueEndpoint where Input == ArgilAvatarsAudioToVideo.Input, Output ==
 /// The types of `argil/avatars/audio-to-video`.
 public enum ArgilAvatarsAudioToVideo {
     /// The input of `argil/avatars/audio-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var avatar: Avatar
         public var audioURL: FileInput
         /// Enabling the remove background feature will result in a 50% increase in the price.
@@ -1438,18 +1285,12 @@ public enum ArgilAvatarsAudioToVideo {
             self.removeBackground = removeBackground
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.avatar = try wire.required("avatar")
-            self.audioURL = try wire.required("audio_url")
-            self.removeBackground = try wire.optional("remove_background")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.avatar, "avatar")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.removeBackground, "remove_background")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("avatar", \.avatar),
+                .required("audio_url", \.audioURL),
+                .optional("remove_background", \.removeBackground),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1460,7 +1301,7 @@ public enum ArgilAvatarsAudioToVideo {
 
     /// Avatar
     public struct Avatar: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1497,7 +1338,7 @@ public enum ArgilAvatarsAudioToVideo {
     }
 
     /// The output of `argil/avatars/audio-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         public let video: Video?
         /// Default: `false`.
         public let moderationFlagged: Bool?
@@ -1516,20 +1357,13 @@ public enum ArgilAvatarsAudioToVideo {
             self.moderationError = moderationError
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.optional("video")
-            self.moderationFlagged = try wire.optional("moderation_flagged")
-            self.moderationTranscription = try wire.optional("moderation_transcription")
-            self.moderationError = try wire.optional("moderation_error")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.video, "video")
-            try wire.optional(self.moderationFlagged, "moderation_flagged")
-            try wire.optional(self.moderationTranscription, "moderation_transcription")
-            try wire.optional(self.moderationError, "moderation_error")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("video", \.video),
+                .optional("moderation_flagged", \.moderationFlagged),
+                .optional("moderation_transcription", \.moderationTranscription),
+                .optional("moderation_error", \.moderationError),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1538,7 +1372,7 @@ public enum ArgilAvatarsAudioToVideo {
         }
     }
 
-    public struct Video: QueueModel, StructurallyEquatable {
+    public struct Video: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -1555,20 +1389,13 @@ public enum ArgilAvatarsAudioToVideo {
             self.fileSize = fileSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+            ]
         }
     }
 }
@@ -1587,7 +1414,7 @@ public enum ArgilAvatarsTextToVideo {
     public typealias Video = ArgilAvatarsAudioToVideo.Video
 
     /// The input of `argil/avatars/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var avatar: Avatar
         public var text: String
         public var voice: Voice
@@ -1603,20 +1430,13 @@ public enum ArgilAvatarsTextToVideo {
             self.removeBackground = removeBackground
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.avatar = try wire.required("avatar")
-            self.text = try wire.required("text")
-            self.voice = try wire.required("voice")
-            self.removeBackground = try wire.optional("remove_background")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.avatar, "avatar")
-            try wire.required(self.text, "text")
-            try wire.required(self.voice, "voice")
-            try wire.optional(self.removeBackground, "remove_background")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("avatar", \.avatar),
+                .required("text", \.text),
+                .required("voice", \.voice),
+                .optional("remove_background", \.removeBackground),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1627,7 +1447,7 @@ public enum ArgilAvatarsTextToVideo {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1664,7 +1484,7 @@ extension QueueEndpoint where Input == AutoCaption.Input, Output == AutoCaption.
 /// The types of `fal-ai/auto-caption`.
 public enum AutoCaption {
     /// The input of `fal-ai/auto-caption`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the .mp4 video with audio. Only videos of size <400MB are allowed.
         public var videoURL: FileInput
         /// Colour of the text. Can be a RGB tuple, a color name, or an hexadecimal notation.
@@ -1716,28 +1536,17 @@ public enum AutoCaption {
             self.refreshInterval = refreshInterval
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.txtColor = try wire.optional("txt_color")
-            self.txtFont = try wire.optional("txt_font")
-            self.fontSize = try wire.optional("font_size")
-            self.strokeWidth = try wire.optional("stroke_width")
-            self.leftAlign = try wire.optional("left_align")
-            self.topAlign = try wire.optional("top_align")
-            self.refreshInterval = try wire.optional("refresh_interval")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.txtColor, "txt_color")
-            try wire.optional(self.txtFont, "txt_font")
-            try wire.optional(self.fontSize, "font_size")
-            try wire.optional(self.strokeWidth, "stroke_width")
-            try wire.optional(self.leftAlign, "left_align")
-            try wire.optional(self.topAlign, "top_align")
-            try wire.optional(self.refreshInterval, "refresh_interval")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("txt_color", \.txtColor),
+                .optional("txt_font", \.txtFont),
+                .optional("font_size", \.fontSize),
+                .optional("stroke_width", \.strokeWidth),
+                .optional("left_align", \.leftAlign),
+                .optional("top_align", \.topAlign),
+                .optional("refresh_interval", \.refreshInterval),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1795,7 +1604,7 @@ public enum AutoCaption {
     }
 
     /// The output of `fal-ai/auto-caption`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// URL to the caption .mp4 video.
         public let videoURL: String
 
@@ -1803,14 +1612,10 @@ public enum AutoCaption {
             self.videoURL = videoURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+            ]
         }
     }
 }

@@ -18,7 +18,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == BenV2Video.Input, Output == BenV2Video.Output {
     /// `fal-ai/ben/v2/video`.
@@ -31,7 +31,7 @@ public enum BenV2Video {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ben/v2/video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of video to be used for background removal.
         public var videoURL: FileInput
         /// Optional RGB values (0-255) for the background color. If not provided, the background will be transparent. For ex: [0, 0, 0]
@@ -57,20 +57,13 @@ public enum BenV2Video {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.backgroundColor = try wire.optional("background_color")
-            self.outputFormat = try wire.optional("output_format")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.backgroundColor, "background_color")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("background_color", \.backgroundColor),
+                .optional("output_format", \.outputFormat),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -87,7 +80,7 @@ public enum BenV2Video {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -98,7 +91,7 @@ public enum BenV2Video {
     }
 
     /// The output of `fal-ai/ben/v2/video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: File
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -110,16 +103,11 @@ public enum BenV2Video {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -132,7 +120,7 @@ extension QueueEndpoint where Input == BriaBriaVideoEraserEraseKeypoints.Input, 
 /// The types of `bria/bria_video_eraser/erase/keypoints`.
 public enum BriaBriaVideoEraserEraseKeypoints {
     /// The input of `bria/bria_video_eraser/erase/keypoints`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
@@ -164,22 +152,14 @@ public enum BriaBriaVideoEraserEraseKeypoints {
             self.videoURL = videoURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.outputContainerAndCodec = try wire.optional("output_container_and_codec")
-            self.autoTrim = try wire.optional("auto_trim")
-            self.preserveAudio = try wire.optional("preserve_audio")
-            self.keypoints = try wire.required("keypoints")
-            self.videoURL = try wire.required("video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.outputContainerAndCodec, "output_container_and_codec")
-            try wire.optional(self.autoTrim, "auto_trim")
-            try wire.optional(self.preserveAudio, "preserve_audio")
-            try wire.required(self.keypoints, "keypoints")
-            try wire.required(self.videoURL, "video_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("output_container_and_codec", \.outputContainerAndCodec),
+                .optional("auto_trim", \.autoTrim),
+                .optional("preserve_audio", \.preserveAudio),
+                .required("keypoints", \.keypoints),
+                .required("video_url", \.videoURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -192,7 +172,7 @@ public enum BriaBriaVideoEraserEraseKeypoints {
 
     /// Output Container And Codec
     public struct OutputContainerAndCodec: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -223,7 +203,7 @@ public enum BriaBriaVideoEraserEraseMask {
     public typealias OutputContainerAndCodec = BriaBriaVideoEraserEraseKeypoints.OutputContainerAndCodec
 
     /// The input of `bria/bria_video_eraser/erase/mask`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
@@ -255,22 +235,14 @@ public enum BriaBriaVideoEraserEraseMask {
             self.maskVideoURL = maskVideoURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.outputContainerAndCodec = try wire.optional("output_container_and_codec")
-            self.autoTrim = try wire.optional("auto_trim")
-            self.preserveAudio = try wire.optional("preserve_audio")
-            self.videoURL = try wire.required("video_url")
-            self.maskVideoURL = try wire.required("mask_video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.outputContainerAndCodec, "output_container_and_codec")
-            try wire.optional(self.autoTrim, "auto_trim")
-            try wire.optional(self.preserveAudio, "preserve_audio")
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.maskVideoURL, "mask_video_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("output_container_and_codec", \.outputContainerAndCodec),
+                .optional("auto_trim", \.autoTrim),
+                .optional("preserve_audio", \.preserveAudio),
+                .required("video_url", \.videoURL),
+                .required("mask_video_url", \.maskVideoURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -293,7 +265,7 @@ public enum BriaBriaVideoEraserErasePrompt {
     public typealias OutputContainerAndCodec = BriaBriaVideoEraserEraseKeypoints.OutputContainerAndCodec
 
     /// The input of `bria/bria_video_eraser/erase/prompt`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
@@ -325,22 +297,14 @@ public enum BriaBriaVideoEraserErasePrompt {
             self.videoURL = videoURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.outputContainerAndCodec = try wire.optional("output_container_and_codec")
-            self.autoTrim = try wire.optional("auto_trim")
-            self.preserveAudio = try wire.optional("preserve_audio")
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.outputContainerAndCodec, "output_container_and_codec")
-            try wire.optional(self.autoTrim, "auto_trim")
-            try wire.optional(self.preserveAudio, "preserve_audio")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("output_container_and_codec", \.outputContainerAndCodec),
+                .optional("auto_trim", \.autoTrim),
+                .optional("preserve_audio", \.preserveAudio),
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -363,7 +327,7 @@ public enum BriaVideoBackgroundRemoval {
     public typealias File = AIAvatar.File
 
     /// The input of `bria/video/background-removal`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, mov_h265, mov_proresks, mkv_h265, mkv_h264, mkv_vp9, gif.
         ///
         /// Default: `.webmVp9`.
@@ -391,20 +355,13 @@ public enum BriaVideoBackgroundRemoval {
             self.backgroundColor = backgroundColor
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.outputContainerAndCodec = try wire.optional("output_container_and_codec")
-            self.preserveAudio = try wire.optional("preserve_audio")
-            self.videoURL = try wire.required("video_url")
-            self.backgroundColor = try wire.optional("background_color")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.outputContainerAndCodec, "output_container_and_codec")
-            try wire.optional(self.preserveAudio, "preserve_audio")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.backgroundColor, "background_color")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("output_container_and_codec", \.outputContainerAndCodec),
+                .optional("preserve_audio", \.preserveAudio),
+                .required("video_url", \.videoURL),
+                .optional("background_color", \.backgroundColor),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -417,7 +374,7 @@ public enum BriaVideoBackgroundRemoval {
 
     /// Output Container And Codec
     public struct OutputContainerAndCodec: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -436,7 +393,7 @@ public enum BriaVideoBackgroundRemoval {
 
     /// Background Color
     public struct BackgroundColor: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -456,7 +413,7 @@ public enum BriaVideoBackgroundRemoval {
     }
 
     /// The output of `bria/video/background-removal`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Video with removed background and audio.
         public let video: Video
 
@@ -464,14 +421,10 @@ public enum BriaVideoBackgroundRemoval {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 
@@ -498,7 +451,7 @@ public enum BriaVideoBackgroundRemoval {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyEquatable {
+        public struct Custom: WireModel {
             /// The URL where the file can be downloaded from.
             public let url: String
             /// The mime type of the file.
@@ -515,20 +468,13 @@ public enum BriaVideoBackgroundRemoval {
                 self.fileSize = fileSize
             }
 
-            public init(from decoder: any Decoder) throws {
-                let wire = try WireDecoder(decoder)
-                self.url = try wire.required("url")
-                self.contentType = try wire.optional("content_type")
-                self.fileName = try wire.optional("file_name")
-                self.fileSize = try wire.optional("file_size")
-            }
-
-            public func encode(to encoder: any Encoder) throws {
-                var wire = WireEncoder(encoder)
-                try wire.required(self.url, "url")
-                try wire.optional(self.contentType, "content_type")
-                try wire.optional(self.fileName, "file_name")
-                try wire.optional(self.fileSize, "file_size")
+            public static var wireFields: [WireField<Self>] {
+                [
+                    .required("url", \.url),
+                    .optional("content_type", \.contentType),
+                    .optional("file_name", \.fileName),
+                    .optional("file_size", \.fileSize),
+                ]
             }
         }
     }
@@ -588,7 +534,7 @@ public enum BriaVideoIncreaseResolution {
     public typealias Video = BriaVideoBackgroundRemoval.Video
 
     /// The input of `bria/video/increase-resolution`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, mov_h265, mov_proresks, mkv_h265, mkv_h264, mkv_vp9, gif.
         ///
         /// Default: `.webmVp9`.
@@ -616,20 +562,13 @@ public enum BriaVideoIncreaseResolution {
             self.desiredIncrease = desiredIncrease
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.outputContainerAndCodec = try wire.optional("output_container_and_codec")
-            self.preserveAudio = try wire.optional("preserve_audio")
-            self.videoURL = try wire.required("video_url")
-            self.desiredIncrease = try wire.optional("desired_increase")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.outputContainerAndCodec, "output_container_and_codec")
-            try wire.optional(self.preserveAudio, "preserve_audio")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.desiredIncrease, "desired_increase")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("output_container_and_codec", \.outputContainerAndCodec),
+                .optional("preserve_audio", \.preserveAudio),
+                .required("video_url", \.videoURL),
+                .optional("desired_increase", \.desiredIncrease),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -642,7 +581,7 @@ public enum BriaVideoIncreaseResolution {
 
     /// Desired Increase
     public struct DesiredIncrease: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -664,7 +603,7 @@ public enum BytedanceDreamactorV2 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/dreamactor/v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the reference image to animate. Supports real people, animation, pets, etc. Format: jpeg, jpg or png. Max size: 4.7 MB. Resolution: between 480x480 and 1920x1080 (larger images will be proportionally reduced).
         public var imageURL: FileInput
         /// The URL of the driving template video providing motion, facial expressions, and lip movement reference. Max duration: 30 seconds. Format: mp4, mov or webm. Resolution: between 200x200 and 2048x1440. Supports full face and body driving.
@@ -680,18 +619,12 @@ public enum BytedanceDreamactorV2 {
             self.trimFirstSecond = trimFirstSecond
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.videoURL = try wire.required("video_url")
-            self.trimFirstSecond = try wire.optional("trim_first_second")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.trimFirstSecond, "trim_first_second")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("video_url", \.videoURL),
+                .optional("trim_first_second", \.trimFirstSecond),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -701,7 +634,7 @@ public enum BytedanceDreamactorV2 {
     }
 
     /// The output of `fal-ai/bytedance/dreamactor/v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated video file.
         public let video: File
 
@@ -709,14 +642,10 @@ public enum BytedanceDreamactorV2 {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -732,7 +661,7 @@ public enum BytedanceOmnihuman {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/omnihuman`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image used to generate the video
         public var imageURL: FileInput
         /// The URL of the audio file to generate the video. Audio must be under 30s long.
@@ -743,21 +672,16 @@ public enum BytedanceOmnihuman {
             self.audioURL = audioURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("audio_url", \.audioURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/bytedance/omnihuman`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated video file
         public let video: File
         /// Duration of audio input/video output as used for billing.
@@ -768,16 +692,11 @@ public enum BytedanceOmnihuman {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.duration = try wire.required("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("duration", \.duration),
+            ]
         }
     }
 }
@@ -796,7 +715,7 @@ public enum BytedanceOmnihumanV15 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/omnihuman/v1.5`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to guide the video generation.
         public var prompt: String?
         /// The URL of the image used to generate the video
@@ -830,24 +749,15 @@ public enum BytedanceOmnihumanV15 {
             self.resolution = resolution
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.maskURL = try wire.optional("mask_url")
-            self.audioURL = try wire.required("audio_url")
-            self.turboMode = try wire.optional("turbo_mode")
-            self.resolution = try wire.optional("resolution")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.maskURL, "mask_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.turboMode, "turbo_mode")
-            try wire.optional(self.resolution, "resolution")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("mask_url", \.maskURL),
+                .required("audio_url", \.audioURL),
+                .optional("turbo_mode", \.turboMode),
+                .optional("resolution", \.resolution),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -872,7 +782,7 @@ public enum BytedanceSeedance20FastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/fast/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the desired motion and action for the video.
         public var prompt: String
         /// The URL of the starting frame image to animate. Supported formats: JPEG, PNG, WebP. Max 30 MB.
@@ -922,30 +832,18 @@ public enum BytedanceSeedance20FastImageToVideo {
             self.endUserID = endUserID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.endUserID = try wire.optional("end_user_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.endUserID, "end_user_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("end_user_id", \.endUserID),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -959,7 +857,7 @@ public enum BytedanceSeedance20FastImageToVideo {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -982,7 +880,7 @@ public enum BytedanceSeedance20FastImageToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1014,7 +912,7 @@ public enum BytedanceSeedance20FastReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/fast/reference-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video.
         public var prompt: String
         /// Reference images to guide video generation. Refer to them in the prompt as @Image1, @Image2, etc. Supported formats: JPEG, PNG, WebP. Max 30 MB per image. Up to 9 images. Total files across all modalities must not exceed 12.
@@ -1068,32 +966,19 @@ public enum BytedanceSeedance20FastReferenceToVideo {
             self.endUserID = endUserID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.optional("image_urls")
-            self.videoURLs = try wire.optional("video_urls")
-            self.audioURLs = try wire.optional("audio_urls")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.endUserID = try wire.optional("end_user_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.videoURLs, "video_urls")
-            try wire.optional(self.audioURLs, "audio_urls")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.endUserID, "end_user_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_urls", \.imageURLs),
+                .optional("video_urls", \.videoURLs),
+                .optional("audio_urls", \.audioURLs),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("end_user_id", \.endUserID),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -19,7 +19,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == BytedanceSeedance20FastTextToVideo.Input, Output == BytedanceSeedance20FastTextToVideo.Output {
     /// `bytedance/seedance-2.0/fast/text-to-video`.
@@ -37,7 +37,7 @@ public enum BytedanceSeedance20FastTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/fast/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
         public var prompt: String
         /// Video resolution - 480p for faster generation, 720p for balance.
@@ -79,26 +79,16 @@ public enum BytedanceSeedance20FastTextToVideo {
             self.endUserID = endUserID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.endUserID = try wire.optional("end_user_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.endUserID, "end_user_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("end_user_id", \.endUserID),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -126,7 +116,7 @@ public enum BytedanceSeedance20ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the desired motion and action for the video.
         public var prompt: String
         /// The URL of the starting frame image to animate. Supported formats: JPEG, PNG, WebP. Max 30 MB.
@@ -176,30 +166,18 @@ public enum BytedanceSeedance20ImageToVideo {
             self.endUserID = endUserID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.endUserID = try wire.optional("end_user_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.endUserID, "end_user_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("end_user_id", \.endUserID),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -213,7 +191,7 @@ public enum BytedanceSeedance20ImageToVideo {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -241,7 +219,7 @@ public enum BytedanceSeedance20ReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/reference-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video.
         public var prompt: String
         /// Reference images to guide video generation. Refer to them in the prompt as @Image1, @Image2, etc. Supported formats: JPEG, PNG, WebP. Max 30 MB per image. Up to 9 images. Total files across all modalities must not exceed 12.
@@ -295,32 +273,19 @@ public enum BytedanceSeedance20ReferenceToVideo {
             self.endUserID = endUserID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.optional("image_urls")
-            self.videoURLs = try wire.optional("video_urls")
-            self.audioURLs = try wire.optional("audio_urls")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.endUserID = try wire.optional("end_user_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.videoURLs, "video_urls")
-            try wire.optional(self.audioURLs, "audio_urls")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.endUserID, "end_user_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_urls", \.imageURLs),
+                .optional("video_urls", \.videoURLs),
+                .optional("audio_urls", \.audioURLs),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("end_user_id", \.endUserID),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -349,7 +314,7 @@ public enum BytedanceSeedance20TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
         public var prompt: String
         /// Video resolution - 480p for faster generation, 720p for balance, 1080p for highest quality.
@@ -391,26 +356,16 @@ public enum BytedanceSeedance20TextToVideo {
             self.endUserID = endUserID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.endUserID = try wire.optional("end_user_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.endUserID, "end_user_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("end_user_id", \.endUserID),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -435,7 +390,7 @@ public enum BytedanceSeedanceV15ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1.5/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -493,32 +448,19 @@ public enum BytedanceSeedanceV15ProImageToVideo {
             self.endImageURL = endImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.cameraFixed = try wire.optional("camera_fixed")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.cameraFixed, "camera_fixed")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("camera_fixed", \.cameraFixed),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("generate_audio", \.generateAudio),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -534,7 +476,7 @@ public enum BytedanceSeedanceV15ProImageToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -551,7 +493,7 @@ public enum BytedanceSeedanceV15ProImageToVideo {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -569,7 +511,7 @@ public enum BytedanceSeedanceV15ProImageToVideo {
     }
 
     /// The output of `fal-ai/bytedance/seedance/v1.5/pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated video file
         public let video: File
         /// Seed used for generation
@@ -580,16 +522,11 @@ public enum BytedanceSeedanceV15ProImageToVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -610,7 +547,7 @@ public enum BytedanceSeedanceV15ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1.5/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -660,28 +597,17 @@ public enum BytedanceSeedanceV15ProTextToVideo {
             self.generateAudio = generateAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.cameraFixed = try wire.optional("camera_fixed")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.generateAudio = try wire.optional("generate_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.cameraFixed, "camera_fixed")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.generateAudio, "generate_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("camera_fixed", \.cameraFixed),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("generate_audio", \.generateAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -711,7 +637,7 @@ public enum BytedanceSeedanceV1LiteImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/lite/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -769,32 +695,19 @@ public enum BytedanceSeedanceV1LiteImageToVideo {
             self.endImageURL = endImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.cameraFixed = try wire.optional("camera_fixed")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numFrames = try wire.optional("num_frames")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.cameraFixed, "camera_fixed")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("camera_fixed", \.cameraFixed),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_frames", \.numFrames),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -815,7 +728,7 @@ public enum BytedanceSeedanceV1LiteImageToVideo {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -851,7 +764,7 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/lite/reference-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -905,30 +818,18 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
             self.referenceImageURLs = referenceImageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.cameraFixed = try wire.optional("camera_fixed")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numFrames = try wire.optional("num_frames")
-            self.referenceImageURLs = try wire.required("reference_image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.cameraFixed, "camera_fixed")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.required(self.referenceImageURLs, "reference_image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("camera_fixed", \.cameraFixed),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_frames", \.numFrames),
+                .required("reference_image_urls", \.referenceImageURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -963,7 +864,7 @@ public enum BytedanceSeedanceV1LiteTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/lite/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1013,28 +914,17 @@ public enum BytedanceSeedanceV1LiteTextToVideo {
             self.numFrames = numFrames
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.cameraFixed = try wire.optional("camera_fixed")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numFrames = try wire.optional("num_frames")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.cameraFixed, "camera_fixed")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numFrames, "num_frames")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("camera_fixed", \.cameraFixed),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_frames", \.numFrames),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1055,7 +945,7 @@ public enum BytedanceSeedanceV1LiteTextToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1087,7 +977,7 @@ public enum BytedanceSeedanceV1ProFastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/pro/fast/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1141,30 +1031,18 @@ public enum BytedanceSeedanceV1ProFastImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.cameraFixed = try wire.optional("camera_fixed")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numFrames = try wire.optional("num_frames")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.cameraFixed, "camera_fixed")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("camera_fixed", \.cameraFixed),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_frames", \.numFrames),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1199,7 +1077,7 @@ public enum BytedanceSeedanceV1ProFastTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/pro/fast/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1249,28 +1127,17 @@ public enum BytedanceSeedanceV1ProFastTextToVideo {
             self.numFrames = numFrames
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.cameraFixed = try wire.optional("camera_fixed")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numFrames = try wire.optional("num_frames")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.cameraFixed, "camera_fixed")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numFrames, "num_frames")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("camera_fixed", \.cameraFixed),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_frames", \.numFrames),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1291,7 +1158,7 @@ public enum BytedanceSeedanceV1ProFastTextToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1322,7 +1189,7 @@ public enum BytedanceSeedanceV1ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1380,32 +1247,19 @@ public enum BytedanceSeedanceV1ProImageToVideo {
             self.endImageURL = endImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.cameraFixed = try wire.optional("camera_fixed")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.numFrames = try wire.optional("num_frames")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.cameraFixed, "camera_fixed")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("camera_fixed", \.cameraFixed),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("num_frames", \.numFrames),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1456,7 +1310,7 @@ public enum BytedanceUpscalerUpscaleVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance-upscaler/upscale/video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to upscale.
         public var videoURL: FileInput
         /// The target resolution of the video to upscale.
@@ -1502,26 +1356,16 @@ public enum BytedanceUpscalerUpscaleVideo {
             self.fidelity = fidelity
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.targetResolution = try wire.optional("target_resolution")
-            self.targetFPS = try wire.optional("target_fps")
-            self.enhancementPreset = try wire.optional("enhancement_preset")
-            self.enhancementTier = try wire.optional("enhancement_tier")
-            self.scaleRatio = try wire.optional("scale_ratio")
-            self.fidelity = try wire.optional("fidelity")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.targetResolution, "target_resolution")
-            try wire.optional(self.targetFPS, "target_fps")
-            try wire.optional(self.enhancementPreset, "enhancement_preset")
-            try wire.optional(self.enhancementTier, "enhancement_tier")
-            try wire.optional(self.scaleRatio, "scale_ratio")
-            try wire.optional(self.fidelity, "fidelity")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("target_resolution", \.targetResolution),
+                .optional("target_fps", \.targetFPS),
+                .optional("enhancement_preset", \.enhancementPreset),
+                .optional("enhancement_tier", \.enhancementTier),
+                .optional("scale_ratio", \.scaleRatio),
+                .optional("fidelity", \.fidelity),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1542,7 +1386,7 @@ public enum BytedanceUpscalerUpscaleVideo {
 
     /// Target Resolution
     public struct TargetResolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1555,7 +1399,7 @@ public enum BytedanceUpscalerUpscaleVideo {
 
     /// Target Fps
     public struct TargetFPS: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1567,7 +1411,7 @@ public enum BytedanceUpscalerUpscaleVideo {
 
     /// Enhancement Preset
     public struct EnhancementPreset: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1582,7 +1426,7 @@ public enum BytedanceUpscalerUpscaleVideo {
 
     /// Enhancement Tier
     public struct EnhancementTier: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1595,7 +1439,7 @@ public enum BytedanceUpscalerUpscaleVideo {
 
     /// Fidelity
     public struct Fidelity: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1614,7 +1458,7 @@ extension QueueEndpoint where Input == BytedanceVideoStylize.Input, Output == JS
 /// The types of `fal-ai/bytedance/video-stylize`.
 public enum BytedanceVideoStylize {
     /// The input of `fal-ai/bytedance/video-stylize`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The style for your character in the video. Please use a short description.
         ///
         /// At most 100 characters.
@@ -1627,16 +1471,11 @@ public enum BytedanceVideoStylize {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.style = try wire.required("style")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.style, "style")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("style", \.style),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {

@@ -16,7 +16,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == CassetteaiVideoSoundEffectsGenerator.Input, Output == CassetteaiVideoSoundEffectsGenerator.Output {
     /// `cassetteai/video-sound-effects-generator`.
@@ -29,7 +29,7 @@ public enum CassetteaiVideoSoundEffectsGenerator {
     public typealias File = AIAvatar.File
 
     /// Pydantic model for receiving a video file to analyze and re-sound.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A video file to analyze & re-sound with generated SFX.
         public var videoURL: Video
 
@@ -37,19 +37,15 @@ public enum CassetteaiVideoSoundEffectsGenerator {
             self.videoURL = videoURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+            ]
         }
     }
 
     /// Represents a video file.
-    public struct Video: QueueModel, StructurallyEquatable {
+    public struct Video: WireModel {
         /// The URL where the file can be downloaded from.
         public var url: String
         /// The mime type of the file.
@@ -75,27 +71,19 @@ public enum CassetteaiVideoSoundEffectsGenerator {
             self.fileData = fileData
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-            self.fileData = try wire.optional("file_data")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
-            try wire.optional(self.fileData, "file_data")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+                .optional("file_data", \.fileData),
+            ]
         }
     }
 
     /// Pydantic model for returning the re-sounded video back to the client.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The final video with the newly generated SFX track.
         public let video: File
 
@@ -103,14 +91,10 @@ public enum CassetteaiVideoSoundEffectsGenerator {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -126,7 +110,7 @@ public enum ClarityaiCrystalVideoUpscaler {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `clarityai/crystal-video-upscaler`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the input video.
         public var videoURL: FileInput
         /// Scale factor. The scale factor must be chosen such that the upscaled video does not exceed 5K resolution.
@@ -139,16 +123,11 @@ public enum ClarityaiCrystalVideoUpscaler {
             self.scaleFactor = scaleFactor
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.scaleFactor = try wire.optional("scale_factor")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.scaleFactor, "scale_factor")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("scale_factor", \.scaleFactor),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -164,7 +143,7 @@ public enum ClarityaiCrystalVideoUpscaler {
     }
 
     /// The output of `clarityai/crystal-video-upscaler`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// URL to the upscaled video
         public let video: VideoFile
 
@@ -172,14 +151,10 @@ public enum ClarityaiCrystalVideoUpscaler {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -195,7 +170,7 @@ public enum Cogvideox5b {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/cogvideox-5b`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The size of the generated video.
@@ -253,30 +228,18 @@ public enum Cogvideox5b {
             self.exportFPS = exportFPS
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoSize = try wire.optional("video_size")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.useRife = try wire.optional("use_rife")
-            self.exportFPS = try wire.optional("export_fps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.useRife, "use_rife")
-            try wire.optional(self.exportFPS, "export_fps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("video_size", \.videoSize),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("loras", \.loras),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("use_rife", \.useRife),
+                .optional("export_fps", \.exportFPS),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -299,7 +262,7 @@ public enum Cogvideox5b {
         }
     }
 
-    public struct ImageSize: QueueModel, StructurallyEquatable {
+    public struct ImageSize: WireModel {
         /// The width of the generated image.
         ///
         /// Greater than 0, at most 14142. Default: `512`.
@@ -314,16 +277,11 @@ public enum Cogvideox5b {
             self.height = height
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.width = try wire.optional("width")
-            self.height = try wire.optional("height")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.width, "width")
-            try wire.optional(self.height, "height")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("width", \.width),
+                .optional("height", \.height),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -366,7 +324,7 @@ public enum Cogvideox5b {
         }
 
         public struct Preset: OpenStringEnum {
-            public var rawValue: String
+            public let rawValue: String
 
             public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -381,7 +339,7 @@ public enum Cogvideox5b {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyEquatable {
+    public struct LoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
         public var path: String
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
@@ -395,16 +353,11 @@ public enum Cogvideox5b {
             self.scale = scale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.scale = try wire.optional("scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.scale, "scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("scale", \.scale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -420,7 +373,7 @@ public enum Cogvideox5b {
     }
 
     /// The output of `fal-ai/cogvideox-5b`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL to the generated video
         public let video: File
         public let timings: [String: Double]
@@ -437,20 +390,13 @@ public enum Cogvideox5b {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -471,7 +417,7 @@ public enum Cogvideox5bImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/cogvideox-5b/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The size of the generated video.
@@ -533,32 +479,19 @@ public enum Cogvideox5bImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoSize = try wire.optional("video_size")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.useRife = try wire.optional("use_rife")
-            self.exportFPS = try wire.optional("export_fps")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.useRife, "use_rife")
-            try wire.optional(self.exportFPS, "export_fps")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("video_size", \.videoSize),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("loras", \.loras),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("use_rife", \.useRife),
+                .optional("export_fps", \.exportFPS),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -598,7 +531,7 @@ public enum Cogvideox5bVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/cogvideox-5b/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The size of the generated video.
@@ -666,34 +599,20 @@ public enum Cogvideox5bVideoToVideo {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoSize = try wire.optional("video_size")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.useRife = try wire.optional("use_rife")
-            self.exportFPS = try wire.optional("export_fps")
-            self.videoURL = try wire.required("video_url")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.useRife, "use_rife")
-            try wire.optional(self.exportFPS, "export_fps")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("video_size", \.videoSize),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("loras", \.loras),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("use_rife", \.useRife),
+                .optional("export_fps", \.exportFPS),
+                .required("video_url", \.videoURL),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -730,7 +649,7 @@ public enum Controlfoley {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/controlfoley`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video to generate synchronized audio for.
         public var videoURL: FileInput
         /// Optional text prompt describing the desired audio. When combined with the video it provides text-controlled video-to-audio (TC-V2A) generation; leave empty for pure video-to-audio (V2A).
@@ -784,30 +703,18 @@ public enum Controlfoley {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.referenceAudioURL = try wire.optional("reference_audio_url")
-            self.duration = try wire.optional("duration")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.maskAwayClip = try wire.optional("mask_away_clip")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.referenceAudioURL, "reference_audio_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.maskAwayClip, "mask_away_clip")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("reference_audio_url", \.referenceAudioURL),
+                .optional("duration", \.duration),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("mask_away_clip", \.maskAwayClip),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -830,7 +737,7 @@ public enum Controlfoley {
     }
 
     /// The output of `fal-ai/controlfoley`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated video with synchronized audio (H.264 + AAC).
         public let video: File
         /// Generated audio waveform only (44.1 kHz mono WAV).
@@ -844,18 +751,12 @@ public enum Controlfoley {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.audio = try wire.required("audio")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.audio, "audio")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("audio", \.audio),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -871,7 +772,7 @@ public enum Controlnext {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/controlnext`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the reference image.
         public var imageURL: FileInput
         /// URL of the input video.
@@ -933,32 +834,19 @@ public enum Controlnext {
             self.sampleStride = sampleStride
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.videoURL = try wire.required("video_url")
-            self.height = try wire.optional("height")
-            self.width = try wire.optional("width")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.maxFrameNum = try wire.optional("max_frame_num")
-            self.batchFrames = try wire.optional("batch_frames")
-            self.overlap = try wire.optional("overlap")
-            self.sampleStride = try wire.optional("sample_stride")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.height, "height")
-            try wire.optional(self.width, "width")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.maxFrameNum, "max_frame_num")
-            try wire.optional(self.batchFrames, "batch_frames")
-            try wire.optional(self.overlap, "overlap")
-            try wire.optional(self.sampleStride, "sample_stride")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("video_url", \.videoURL),
+                .optional("height", \.height),
+                .optional("width", \.width),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("max_frame_num", \.maxFrameNum),
+                .optional("batch_frames", \.batchFrames),
+                .optional("overlap", \.overlap),
+                .optional("sample_stride", \.sampleStride),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -988,7 +876,7 @@ public enum Controlnext {
     }
 
     /// The output of `fal-ai/controlnext`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video.
         public let video: File
 
@@ -996,14 +884,10 @@ public enum Controlnext {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1019,7 +903,7 @@ public enum CosmosPredict25DistilledTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/cosmos-predict-2.5/distilled/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video to generate.
         public var prompt: String
         /// A negative prompt to guide generation away from undesired content.
@@ -1069,28 +953,17 @@ public enum CosmosPredict25DistilledTextToVideo {
             self.videoQuality = videoQuality
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1113,7 +986,7 @@ public enum CosmosPredict25DistilledTextToVideo {
 
     /// Video Output Type
     public struct VideoOutputType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1127,7 +1000,7 @@ public enum CosmosPredict25DistilledTextToVideo {
 
     /// Video Quality
     public struct VideoQuality: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1140,7 +1013,7 @@ public enum CosmosPredict25DistilledTextToVideo {
     }
 
     /// The output of `fal-ai/cosmos-predict-2.5/distilled/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: VideoFile
         /// The random seed used for generation.
@@ -1151,16 +1024,11 @@ public enum CosmosPredict25DistilledTextToVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1180,7 +1048,7 @@ public enum CosmosPredict25ImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/cosmos-predict-2.5/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video to generate.
         public var prompt: String
         /// A negative prompt to guide generation away from undesired content.
@@ -1240,32 +1108,19 @@ public enum CosmosPredict25ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1304,7 +1159,7 @@ public enum CosmosPredict25TextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/cosmos-predict-2.5/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video to generate.
         public var prompt: String
         /// A negative prompt to guide generation away from undesired content.
@@ -1360,30 +1215,18 @@ public enum CosmosPredict25TextToVideo {
             self.videoQuality = videoQuality
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1422,7 +1265,7 @@ public enum CosmosPredict25VideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/cosmos-predict-2.5/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video to generate.
         public var prompt: String
         /// A negative prompt to guide generation away from undesired content.
@@ -1482,32 +1325,19 @@ public enum CosmosPredict25VideoToVideo {
             self.videoURL = videoURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoURL = try wire.required("video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.required(self.videoURL, "video_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .required("video_url", \.videoURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1543,7 +1373,7 @@ public enum CreatifyAurora {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/creatify/aurora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image file to be used for video generation.
         public var imageURL: FileInput
         /// The URL of the audio file to be used for video generation.
@@ -1579,24 +1409,15 @@ public enum CreatifyAurora {
             self.resolution = resolution
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.optional("prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.audioGuidanceScale = try wire.optional("audio_guidance_scale")
-            self.resolution = try wire.optional("resolution")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.audioGuidanceScale, "audio_guidance_scale")
-            try wire.optional(self.resolution, "resolution")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("audio_url", \.audioURL),
+                .optional("prompt", \.prompt),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("audio_guidance_scale", \.audioGuidanceScale),
+                .optional("resolution", \.resolution),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1615,7 +1436,7 @@ public enum CreatifyAurora {
     }
 
     /// The output of `fal-ai/creatify/aurora`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: VideoFile
 
@@ -1623,14 +1444,10 @@ public enum CreatifyAurora {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }

@@ -10,7 +10,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == DavinciMagihuman.Input, Output == DavinciMagihuman.Output {
     /// `fal-ai/davinci-magihuman`.
@@ -23,7 +23,7 @@ public enum DavinciMagihuman {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/davinci-magihuman`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired video content.
         ///
         /// At least 1 character.
@@ -77,30 +77,18 @@ public enum DavinciMagihuman {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.optional("audio_url")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("audio_url", \.audioURL),
+                .optional("duration", \.duration),
+                .optional("resolution", \.resolution),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -123,7 +111,7 @@ public enum DavinciMagihuman {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -136,7 +124,7 @@ public enum DavinciMagihuman {
     }
 
     /// The output of `fal-ai/davinci-magihuman`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video with synchronized audio.
         ///
         /// Default: `{"url":"https://v3b.fal.media/files/b/0a93a27d/-iFpecUCsSdwXVMevsZa3_output_5s_448x256.mp4"}`.
@@ -149,16 +137,11 @@ public enum DavinciMagihuman {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.optional("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -175,7 +158,7 @@ public enum DecartLucy2VtonRealtime {
     /// Uses extra="allow" so WebRTC signaling messages ({type: "offer", sdp: ...})
     /// pass validation alongside application messages. The schema exposes prompt,
     /// image_url, and reference_image_url for playground form rendering.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for the real-time transformation.
         ///
         /// Default: `"Substitute the current top with the outfit from the reference image, matching its color, material, and fit"`.
@@ -195,18 +178,12 @@ public enum DecartLucy2VtonRealtime {
             self.referenceImageURL = referenceImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.referenceImageURL = try wire.optional("reference_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.referenceImageURL, "reference_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("image_url", \.imageURL),
+                .optional("reference_image_url", \.referenceImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -218,18 +195,12 @@ public enum DecartLucy2VtonRealtime {
     }
 
     /// The output of `decart/lucy2-vton/realtime`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
 
         public init() {
         }
 
-        public init(from decoder: any Decoder) throws {
-            _ = decoder
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            _ = encoder
-        }
+        public static var wireFields: [WireField<Self>] { [] }
     }
 }
 
@@ -241,7 +212,7 @@ extension QueueEndpoint where Input == DecartLucyEditPro.Input, Output == Decart
 /// The types of `decart/lucy-edit/pro`.
 public enum DecartLucyEditPro {
     /// The input of `decart/lucy-edit/pro`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of the desired video content
         ///
         /// At most 1500 characters.
@@ -278,22 +249,14 @@ public enum DecartLucyEditPro {
             self.enhancePrompt = enhancePrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.resolution = try wire.optional("resolution")
-            self.syncMode = try wire.optional("sync_mode")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("resolution", \.resolution),
+                .optional("sync_mode", \.syncMode),
+                .optional("enhance_prompt", \.enhancePrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -312,7 +275,7 @@ public enum DecartLucyEditPro {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -322,7 +285,7 @@ public enum DecartLucyEditPro {
     }
 
     /// The output of `decart/lucy-edit/pro`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video
         public let video: File
 
@@ -330,18 +293,14 @@ public enum DecartLucyEditPro {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 
-    public struct File: QueueModel, StructurallyEquatable {
+    public struct File: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -367,22 +326,14 @@ public enum DecartLucyEditPro {
             self.fileData = fileData
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-            self.fileData = try wire.optional("file_data")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
-            try wire.optional(self.fileData, "file_data")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+                .optional("file_data", \.fileData),
+            ]
         }
     }
 }
@@ -401,7 +352,7 @@ public enum DecartLucyRestyle {
     public typealias File = DecartLucyEditPro.File
 
     /// The input of `decart/lucy-restyle`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of the desired video content
         ///
         /// At most 1500 characters.
@@ -442,24 +393,15 @@ public enum DecartLucyRestyle {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("enhance_prompt", \.enhancePrompt),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -488,7 +430,7 @@ public enum DepthAnythingVideo {
     public typealias File = AIAvatar.File
 
     /// Input schema for video depth estimation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video to estimate depth for.
         public var videoURL: FileInput
         /// Depth estimation model size. VDA-Large = best quality, VDA-Small = fastest.
@@ -540,28 +482,17 @@ public enum DepthAnythingVideo {
             self.includeRawDepths = includeRawDepths
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.model = try wire.optional("model")
-            self.colormap = try wire.optional("colormap")
-            self.resolution = try wire.optional("resolution")
-            self.maxFrames = try wire.optional("max_frames")
-            self.outputFPS = try wire.optional("output_fps")
-            self.sideBySide = try wire.optional("side_by_side")
-            self.includeRawDepths = try wire.optional("include_raw_depths")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.model, "model")
-            try wire.optional(self.colormap, "colormap")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.maxFrames, "max_frames")
-            try wire.optional(self.outputFPS, "output_fps")
-            try wire.optional(self.sideBySide, "side_by_side")
-            try wire.optional(self.includeRawDepths, "include_raw_depths")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("model", \.model),
+                .optional("colormap", \.colormap),
+                .optional("resolution", \.resolution),
+                .optional("max_frames", \.maxFrames),
+                .optional("output_fps", \.outputFPS),
+                .optional("side_by_side", \.sideBySide),
+                .optional("include_raw_depths", \.includeRawDepths),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -583,7 +514,7 @@ public enum DepthAnythingVideo {
 
     /// Model
     public struct Model: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -596,7 +527,7 @@ public enum DepthAnythingVideo {
 
     /// Colormap
     public struct Colormap: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -611,7 +542,7 @@ public enum DepthAnythingVideo {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -625,7 +556,7 @@ public enum DepthAnythingVideo {
     }
 
     /// Output schema for video depth estimation.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Depth visualization video (MP4, H.264).
         public let video: File
         /// Raw depth values as .npz (if include_raw_depths=True).
@@ -636,16 +567,11 @@ public enum DepthAnythingVideo {
             self.rawDepths = rawDepths
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.rawDepths = try wire.optional("raw_depths")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.rawDepths, "raw_depths")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .optional("raw_depths", \.rawDepths),
+            ]
         }
     }
 }
@@ -661,7 +587,7 @@ public enum DwposeVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/dwpose/video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of video to be used for pose estimation
         public var videoURL: FileInput
         /// Mode of drawing the pose on the video. Options are: 'full-pose', 'body-pose', 'face-pose', 'hand-pose', 'face-hand-mask', 'face-mask', 'hand-mask'.
@@ -674,16 +600,11 @@ public enum DwposeVideo {
             self.drawMode = drawMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.drawMode = try wire.optional("draw_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.drawMode, "draw_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("draw_mode", \.drawMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -694,7 +615,7 @@ public enum DwposeVideo {
 
     /// Draw Mode
     public struct DrawMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -710,7 +631,7 @@ public enum DwposeVideo {
     }
 
     /// The output of `fal-ai/dwpose/video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The output video with pose estimation.
         public let video: File
 
@@ -718,14 +639,10 @@ public enum DwposeVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }

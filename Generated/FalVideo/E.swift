@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == EchomimicV3.Input, Output == EchomimicV3.Output {
     /// `fal-ai/echomimic-v3`.
@@ -19,7 +19,7 @@ public enum EchomimicV3 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/echomimic-v3`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to use as a reference for the video generation.
         public var imageURL: FileInput
         /// The URL of the audio to use as a reference for the video generation.
@@ -65,28 +65,17 @@ public enum EchomimicV3 {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFramesPerGeneration = try wire.optional("num_frames_per_generation")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.audioGuidanceScale = try wire.optional("audio_guidance_scale")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFramesPerGeneration, "num_frames_per_generation")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.audioGuidanceScale, "audio_guidance_scale")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("audio_url", \.audioURL),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames_per_generation", \.numFramesPerGeneration),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("audio_guidance_scale", \.audioGuidanceScale),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -107,7 +96,7 @@ public enum EchomimicV3 {
     }
 
     /// The output of `fal-ai/echomimic-v3`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: File
 
@@ -115,14 +104,10 @@ public enum EchomimicV3 {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -138,7 +123,7 @@ public enum ElevenlabsDubbing {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/elevenlabs/dubbing`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the audio file to dub. Either audio_url or video_url must be provided.
         public var audioURL: String?
         /// URL of the video file to dub. Either audio_url or video_url must be provided. If both are provided, video_url takes priority.
@@ -172,24 +157,15 @@ public enum ElevenlabsDubbing {
             self.highestResolution = highestResolution
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.optional("audio_url")
-            self.videoURL = try wire.optional("video_url")
-            self.targetLang = try wire.required("target_lang")
-            self.sourceLang = try wire.optional("source_lang")
-            self.numSpeakers = try wire.optional("num_speakers")
-            self.highestResolution = try wire.optional("highest_resolution")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.videoURL, "video_url")
-            try wire.required(self.targetLang, "target_lang")
-            try wire.optional(self.sourceLang, "source_lang")
-            try wire.optional(self.numSpeakers, "num_speakers")
-            try wire.optional(self.highestResolution, "highest_resolution")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("audio_url", \.audioURL),
+                .optional("video_url", \.videoURL),
+                .required("target_lang", \.targetLang),
+                .optional("source_lang", \.sourceLang),
+                .optional("num_speakers", \.numSpeakers),
+                .optional("highest_resolution", \.highestResolution),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -205,7 +181,7 @@ public enum ElevenlabsDubbing {
     }
 
     /// The output of `fal-ai/elevenlabs/dubbing`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The dubbed video file. Will be populated if video_url was provided in the request.
         public let video: File
         /// The target language of the dubbed content
@@ -216,16 +192,11 @@ public enum ElevenlabsDubbing {
             self.targetLang = targetLang
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.targetLang = try wire.required("target_lang")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.targetLang, "target_lang")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("target_lang", \.targetLang),
+            ]
         }
     }
 }

@@ -17,7 +17,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == FastAnimatediffTextToVideo.Input, Output == FastAnimatediffTextToVideo.Output {
     /// `fal-ai/fast-animatediff/text-to-video`.
@@ -32,7 +32,7 @@ public enum FastAnimatediffTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-animatediff/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the video. Be as descriptive as possible for best results.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -90,30 +90,18 @@ public enum FastAnimatediffTextToVideo {
             self.videoSize = videoSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.fps = try wire.optional("fps")
-            self.motions = try wire.optional("motions")
-            self.videoSize = try wire.optional("video_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.motions, "motions")
-            try wire.optional(self.videoSize, "video_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("fps", \.fps),
+                .optional("motions", \.motions),
+                .optional("video_size", \.videoSize),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -138,7 +126,7 @@ public enum FastAnimatediffTextToVideo {
     }
 
     public struct MotionsItem: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -153,7 +141,7 @@ public enum FastAnimatediffTextToVideo {
     }
 
     /// The output of `fal-ai/fast-animatediff/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated video file.
         public let video: File
         /// Seed used for generating the video.
@@ -164,16 +152,11 @@ public enum FastAnimatediffTextToVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -193,7 +176,7 @@ public enum FastAnimatediffTurboTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-animatediff/turbo/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the video. Be as descriptive as possible for best results.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -246,28 +229,17 @@ public enum FastAnimatediffTurboTextToVideo {
             self.videoSize = videoSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.fps = try wire.optional("fps")
-            self.videoSize = try wire.optional("video_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.videoSize, "video_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("fps", \.fps),
+                .optional("video_size", \.videoSize),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -305,7 +277,7 @@ public enum FastAnimatediffTurboVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-animatediff/turbo/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video.
         public var videoURL: FileInput
         /// The first N number of seconds of video to animate.
@@ -362,30 +334,18 @@ public enum FastAnimatediffTurboVideoToVideo {
             self.fps = fps
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.firstNSeconds = try wire.optional("first_n_seconds")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.strength = try wire.optional("strength")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.fps = try wire.optional("fps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.firstNSeconds, "first_n_seconds")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.fps, "fps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("first_n_seconds", \.firstNSeconds),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("strength", \.strength),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("fps", \.fps),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -424,7 +384,7 @@ public enum FastAnimatediffVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-animatediff/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video.
         public var videoURL: FileInput
         /// The first N number of seconds of video to animate.
@@ -486,32 +446,19 @@ public enum FastAnimatediffVideoToVideo {
             self.motions = motions
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.firstNSeconds = try wire.optional("first_n_seconds")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.strength = try wire.optional("strength")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.fps = try wire.optional("fps")
-            self.motions = try wire.optional("motions")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.firstNSeconds, "first_n_seconds")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.motions, "motions")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("first_n_seconds", \.firstNSeconds),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("strength", \.strength),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("fps", \.fps),
+                .optional("motions", \.motions),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -549,7 +496,7 @@ public enum FastSvdLcm {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-svd-lcm`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to use as a starting point for the generation.
         public var imageURL: FileInput
         /// The motion bucket id determines the motion of the generated video. The
@@ -594,24 +541,15 @@ public enum FastSvdLcm {
             self.fps = fps
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.motionBucketID = try wire.optional("motion_bucket_id")
-            self.condAug = try wire.optional("cond_aug")
-            self.seed = try wire.optional("seed")
-            self.steps = try wire.optional("steps")
-            self.fps = try wire.optional("fps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.motionBucketID, "motion_bucket_id")
-            try wire.optional(self.condAug, "cond_aug")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.fps, "fps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("motion_bucket_id", \.motionBucketID),
+                .optional("cond_aug", \.condAug),
+                .optional("seed", \.seed),
+                .optional("steps", \.steps),
+                .optional("fps", \.fps),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -648,7 +586,7 @@ public enum FastSvdLcmTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-svd-lcm/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use as a starting point for the generation.
         public var prompt: String
         /// The motion bucket id determines the motion of the generated video. The
@@ -699,26 +637,16 @@ public enum FastSvdLcmTextToVideo {
             self.videoSize = videoSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.motionBucketID = try wire.optional("motion_bucket_id")
-            self.condAug = try wire.optional("cond_aug")
-            self.seed = try wire.optional("seed")
-            self.steps = try wire.optional("steps")
-            self.fps = try wire.optional("fps")
-            self.videoSize = try wire.optional("video_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.motionBucketID, "motion_bucket_id")
-            try wire.optional(self.condAug, "cond_aug")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.videoSize, "video_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("motion_bucket_id", \.motionBucketID),
+                .optional("cond_aug", \.condAug),
+                .optional("seed", \.seed),
+                .optional("steps", \.steps),
+                .optional("fps", \.fps),
+                .optional("video_size", \.videoSize),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -757,7 +685,7 @@ public enum FastSvdTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-svd/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use as a starting point for the generation.
         public var prompt: String
         /// The motion bucket id determines the motion of the generated video. The
@@ -826,30 +754,18 @@ public enum FastSvdTextToVideo {
             self.videoSize = videoSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.motionBucketID = try wire.optional("motion_bucket_id")
-            self.condAug = try wire.optional("cond_aug")
-            self.seed = try wire.optional("seed")
-            self.steps = try wire.optional("steps")
-            self._deepCache = try wire.optional("deep_cache")
-            self.fps = try wire.optional("fps")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.videoSize = try wire.optional("video_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.motionBucketID, "motion_bucket_id")
-            try wire.optional(self.condAug, "cond_aug")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.steps, "steps")
-            try wire.optional(self._deepCache, "deep_cache")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.videoSize, "video_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("motion_bucket_id", \.motionBucketID),
+                .optional("cond_aug", \.condAug),
+                .optional("seed", \.seed),
+                .optional("steps", \.steps),
+                .optional("deep_cache", \._deepCache),
+                .optional("fps", \.fps),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("video_size", \.videoSize),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -876,7 +792,7 @@ public enum FastSvdTextToVideo {
 
     /// Deep Cache
     public struct DeepCache: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -901,7 +817,7 @@ public enum Flashhead {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/flashhead`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the face reference image. Portrait recommended.
         public var imageURL: FileInput
         /// Text to speak. Converted to speech via ElevenLabs.
@@ -925,22 +841,14 @@ public enum Flashhead {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.text = try wire.required("text")
-            self.voice = try wire.optional("voice")
-            self.stability = try wire.optional("stability")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.text, "text")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.stability, "stability")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("text", \.text),
+                .optional("voice", \.voice),
+                .optional("stability", \.stability),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -957,7 +865,7 @@ public enum Flashhead {
     }
 
     /// The output of `fal-ai/flashhead`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated lip-synced avatar video (512x512, 25 FPS).
         public let video: File
         /// The seed used for generation.
@@ -974,20 +882,13 @@ public enum Flashhead {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.duration = try wire.required("duration")
-            self.timings = try wire.optional("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.duration, "duration")
-            try wire.optional(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .required("duration", \.duration),
+                .optional("timings", \.timings),
+            ]
         }
     }
 }
@@ -1003,7 +904,7 @@ public enum Flashtalk {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/flashtalk`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the face reference image.
         public var imageURL: FileInput
         /// URL of the speech audio file (WAV, MP3, etc).
@@ -1017,23 +918,17 @@ public enum Flashtalk {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("audio_url", \.audioURL),
+                .optional("seed", \.seed),
+            ]
         }
     }
 
     /// The output of `fal-ai/flashtalk`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated lip-synced avatar video (768x448, 25 FPS).
         public let video: File
         /// The seed used for generation.
@@ -1050,20 +945,13 @@ public enum Flashtalk {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.duration = try wire.required("duration")
-            self.timings = try wire.optional("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.duration, "duration")
-            try wire.optional(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .required("duration", \.duration),
+                .optional("timings", \.timings),
+            ]
         }
     }
 }
@@ -1079,7 +967,7 @@ public enum FlashvsrUpscaleVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/flashvsr/upscale/video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Upscaling factor to be used.
         ///
         /// At least 1, at most 4. Default: `2`.
@@ -1147,34 +1035,20 @@ public enum FlashvsrUpscaleVideo {
             self.outputWriteMode = outputWriteMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.upscaleFactor = try wire.optional("upscale_factor")
-            self.seed = try wire.optional("seed")
-            self.syncMode = try wire.optional("sync_mode")
-            self.videoURL = try wire.required("video_url")
-            self.acceleration = try wire.optional("acceleration")
-            self.colorFix = try wire.optional("color_fix")
-            self.quality = try wire.optional("quality")
-            self.preserveAudio = try wire.optional("preserve_audio")
-            self.outputFormat = try wire.optional("output_format")
-            self.outputQuality = try wire.optional("output_quality")
-            self.outputWriteMode = try wire.optional("output_write_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.upscaleFactor, "upscale_factor")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.colorFix, "color_fix")
-            try wire.optional(self.quality, "quality")
-            try wire.optional(self.preserveAudio, "preserve_audio")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.outputQuality, "output_quality")
-            try wire.optional(self.outputWriteMode, "output_write_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("upscale_factor", \.upscaleFactor),
+                .optional("seed", \.seed),
+                .optional("sync_mode", \.syncMode),
+                .required("video_url", \.videoURL),
+                .optional("acceleration", \.acceleration),
+                .optional("color_fix", \.colorFix),
+                .optional("quality", \.quality),
+                .optional("preserve_audio", \.preserveAudio),
+                .optional("output_format", \.outputFormat),
+                .optional("output_quality", \.outputQuality),
+                .optional("output_write_mode", \.outputWriteMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1200,7 +1074,7 @@ public enum FlashvsrUpscaleVideo {
 
     /// Acceleration
     public struct Acceleration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1213,7 +1087,7 @@ public enum FlashvsrUpscaleVideo {
 
     /// Output Format
     public struct OutputFormat: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1227,7 +1101,7 @@ public enum FlashvsrUpscaleVideo {
 
     /// Output Quality
     public struct OutputQuality: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1241,7 +1115,7 @@ public enum FlashvsrUpscaleVideo {
 
     /// Output Write Mode
     public struct OutputWriteMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1253,7 +1127,7 @@ public enum FlashvsrUpscaleVideo {
     }
 
     /// The output of `fal-ai/flashvsr/upscale/video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Upscaled video file after processing
         public let video: File
         /// The random seed used for the generation process.
@@ -1264,16 +1138,11 @@ public enum FlashvsrUpscaleVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1289,7 +1158,7 @@ public enum Framepack {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/framepack`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation (max 500 characters).
         public var prompt: String
         /// Negative prompt for video generation.
@@ -1349,32 +1218,19 @@ public enum Framepack {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.cfgScale = try wire.optional("cfg_scale")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numFrames = try wire.optional("num_frames")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.cfgScale, "cfg_scale")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("cfg_scale", \.cfgScale),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_frames", \.numFrames),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1399,7 +1255,7 @@ public enum Framepack {
 
     /// Aspect Ratio (W:H)
     public struct AspectRatioWH: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1411,7 +1267,7 @@ public enum Framepack {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1422,7 +1278,7 @@ public enum Framepack {
     }
 
     /// The output of `fal-ai/framepack`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         public let video: File
         /// The seed used for generating the video.
         public let seed: Int64
@@ -1432,16 +1288,11 @@ public enum Framepack {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1478,7 +1329,7 @@ public enum FramepackFlf2v {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/framepack/flf2v`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation (max 500 characters).
         public var prompt: String
         /// Negative prompt for video generation.
@@ -1548,36 +1399,21 @@ public enum FramepackFlf2v {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.cfgScale = try wire.optional("cfg_scale")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numFrames = try wire.optional("num_frames")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.endImageURL = try wire.required("end_image_url")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.cfgScale, "cfg_scale")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.required(self.endImageURL, "end_image_url")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("cfg_scale", \.cfgScale),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_frames", \.numFrames),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .required("end_image_url", \.endImageURL),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == GoalForce.Input, Output == GoalForce.Output {
     /// `fal-ai/goal-force`.
@@ -17,7 +17,7 @@ public enum GoalForce {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/goal-force`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of the scene and the desired physics interaction.
         ///
         /// Default: `"A hand pushes the hanging bulb, causing it to sway."`.
@@ -71,30 +71,18 @@ public enum GoalForce {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.goalForce = try wire.optional("goal_force")
-            self.projectileForce = try wire.optional("projectile_force")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.goalForce, "goal_force")
-            try wire.optional(self.projectileForce, "projectile_force")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("image_url", \.imageURL),
+                .optional("goal_force", \.goalForce),
+                .optional("projectile_force", \.projectileForce),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -117,7 +105,7 @@ public enum GoalForce {
         }
     }
 
-    public struct ForceParams: QueueModel, StructurallyEquatable {
+    public struct ForceParams: WireModel {
         /// Normalized x position of the force application point (0 = left, 1 = right).
         ///
         /// At least 0, at most 1.
@@ -147,22 +135,14 @@ public enum GoalForce {
             self.mass = mass
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.x = try wire.required("x")
-            self.y = try wire.required("y")
-            self.angle = try wire.required("angle")
-            self.magnitude = try wire.required("magnitude")
-            self.mass = try wire.optional("mass")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.x, "x")
-            try wire.required(self.y, "y")
-            try wire.required(self.angle, "angle")
-            try wire.required(self.magnitude, "magnitude")
-            try wire.optional(self.mass, "mass")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("x", \.x),
+                .required("y", \.y),
+                .required("angle", \.angle),
+                .required("magnitude", \.magnitude),
+                .optional("mass", \.mass),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -182,7 +162,7 @@ public enum GoalForce {
     }
 
     /// The output of `fal-ai/goal-force`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for generation.
@@ -196,18 +176,12 @@ public enum GoalForce {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .required("timings", \.timings),
+            ]
         }
     }
 }

@@ -25,7 +25,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == HeygenAvatar3DigitalTwin.Input, Output == HeygenAvatar3DigitalTwin.Output {
     /// `fal-ai/heygen/avatar3/digital-twin`.
@@ -38,7 +38,7 @@ public enum HeygenAvatar3DigitalTwin {
     public typealias File = AIAvatar.File
 
     /// Request model for digital twin video generation using Avatar 3 (Engine III).
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Character configuration for the video
         public var character: Character
         /// Voice configuration for the character
@@ -68,22 +68,14 @@ public enum HeygenAvatar3DigitalTwin {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.character = try wire.required("character")
-            self.voice = try wire.required("voice")
-            self.audioURL = try wire.optional("audio_url")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.character, "character")
-            try wire.required(self.voice, "voice")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("character", \.character),
+                .required("voice", \.voice),
+                .optional("audio_url", \.audioURL),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -99,7 +91,7 @@ public enum HeygenAvatar3DigitalTwin {
         }
     }
 
-    public struct Character: QueueModel, StructurallyEquatable {
+    public struct Character: WireModel {
         /// ID of the avatar to use in the video
         public var avatar: Avatar
         /// Style of the avatar display
@@ -112,16 +104,11 @@ public enum HeygenAvatar3DigitalTwin {
             self.avatarStyle = avatarStyle
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.avatar = try wire.required("avatar")
-            self.avatarStyle = try wire.optional("avatar_style")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.avatar, "avatar")
-            try wire.optional(self.avatarStyle, "avatar_style")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("avatar", \.avatar),
+                .optional("avatar_style", \.avatarStyle),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -132,7 +119,7 @@ public enum HeygenAvatar3DigitalTwin {
 
     /// Avatar
     public struct Avatar: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1428,7 +1415,7 @@ public enum HeygenAvatar3DigitalTwin {
 
     /// Avatar Style
     public struct AvatarStyle: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1439,7 +1426,7 @@ public enum HeygenAvatar3DigitalTwin {
         public static var allCases: [Self] { [.normal, .circle, .closeUp] }
     }
 
-    public struct TextVoice: QueueModel, StructurallyEquatable {
+    public struct TextVoice: WireModel {
         /// The text that the avatar will speak in the video
         public var prompt: String?
         /// Name of the voice to use for the avatar
@@ -1458,20 +1445,13 @@ public enum HeygenAvatar3DigitalTwin {
             self.speed = speed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.voice = try wire.optional("voice")
-            self.voiceID = try wire.optional("voice_id")
-            self.speed = try wire.optional("speed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.voiceID, "voice_id")
-            try wire.optional(self.speed, "speed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("voice", \.voice),
+                .optional("voice_id", \.voiceID),
+                .optional("speed", \.speed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1488,7 +1468,7 @@ public enum HeygenAvatar3DigitalTwin {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1503,7 +1483,7 @@ public enum HeygenAvatar3DigitalTwin {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1515,7 +1495,7 @@ public enum HeygenAvatar3DigitalTwin {
     }
 
     /// The output of `fal-ai/heygen/avatar3/digital-twin`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file
         public let video: File
 
@@ -1523,14 +1503,10 @@ public enum HeygenAvatar3DigitalTwin {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1554,7 +1530,7 @@ public enum HeygenAvatar4DigitalTwin {
     public typealias File = AIAvatar.File
 
     /// Request model for digital twin video generation using Avatar 4 (Engine IV).
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Character configuration for the video
         public var character: Character
         /// Voice configuration for the character
@@ -1584,22 +1560,14 @@ public enum HeygenAvatar4DigitalTwin {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.character = try wire.required("character")
-            self.voice = try wire.required("voice")
-            self.audioURL = try wire.optional("audio_url")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.character, "character")
-            try wire.required(self.voice, "voice")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("character", \.character),
+                .required("voice", \.voice),
+                .optional("audio_url", \.audioURL),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1631,7 +1599,7 @@ public enum HeygenAvatar4ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/heygen/avatar4/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to animate. The image should contain a clear face.
         public var imageURL: FileInput
         /// The text the avatar will speak
@@ -1685,32 +1653,19 @@ public enum HeygenAvatar4ImageToVideo {
             self.caption = caption
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.voice = try wire.optional("voice")
-            self.audioURL = try wire.optional("audio_url")
-            self.talkingStyle = try wire.optional("talking_style")
-            self.expression = try wire.optional("expression")
-            self.background = try wire.optional("background")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.caption = try wire.optional("caption")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.talkingStyle, "talking_style")
-            try wire.optional(self.expression, "expression")
-            try wire.optional(self.background, "background")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.caption, "caption")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("voice", \.voice),
+                .optional("audio_url", \.audioURL),
+                .optional("talking_style", \.talkingStyle),
+                .optional("expression", \.expression),
+                .optional("background", \.background),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("caption", \.caption),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1724,7 +1679,7 @@ public enum HeygenAvatar4ImageToVideo {
 
     /// Talking Style
     public struct TalkingStyle: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1734,7 +1689,7 @@ public enum HeygenAvatar4ImageToVideo {
         public static var allCases: [Self] { [.stable, .expressive] }
     }
 
-    public struct AvatarIvBackground: QueueModel, StructurallyEquatable {
+    public struct AvatarIvBackground: WireModel {
         /// Type of background
         ///
         /// Default: `.color`.
@@ -1749,16 +1704,11 @@ public enum HeygenAvatar4ImageToVideo {
             self.value = value
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.type = try wire.optional("type")
-            self.value = try wire.optional("value")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.type, "type")
-            try wire.optional(self.value, "value")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("type", \.type),
+                .optional("value", \.value),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1770,7 +1720,7 @@ public enum HeygenAvatar4ImageToVideo {
 
     /// Type
     public struct TypeModel: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1793,7 +1743,7 @@ public enum HeygenV2TranslatePrecision {
     public typealias File = AIAvatar.File
 
     /// Base request for video translation without a mode field (mode is determined by the endpoint).
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video to translate.
         public var videoURL: FileInput
         /// The target language to translate the video into
@@ -1823,22 +1773,14 @@ public enum HeygenV2TranslatePrecision {
             self.enableDynamicDuration = enableDynamicDuration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.outputLanguage = try wire.required("output_language")
-            self.translateAudioOnly = try wire.optional("translate_audio_only")
-            self.speakerNum = try wire.optional("speaker_num")
-            self.enableDynamicDuration = try wire.optional("enable_dynamic_duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.outputLanguage, "output_language")
-            try wire.optional(self.translateAudioOnly, "translate_audio_only")
-            try wire.optional(self.speakerNum, "speaker_num")
-            try wire.optional(self.enableDynamicDuration, "enable_dynamic_duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("output_language", \.outputLanguage),
+                .optional("translate_audio_only", \.translateAudioOnly),
+                .optional("speaker_num", \.speakerNum),
+                .optional("enable_dynamic_duration", \.enableDynamicDuration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1850,7 +1792,7 @@ public enum HeygenV2TranslatePrecision {
 
     /// Output Language
     public struct OutputLanguage: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2037,7 +1979,7 @@ public enum HeygenV2TranslatePrecision {
     }
 
     /// The output of `fal-ai/heygen/v2/translate/precision`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The translated video file
         public let video: File
 
@@ -2045,14 +1987,10 @@ public enum HeygenV2TranslatePrecision {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -2087,7 +2025,7 @@ public enum HeygenV2VideoAgent {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/heygen/v2/video-agent`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Natural language prompt describing the video to generate. Include details about style, visual elements, and desired length for best results.
         public var prompt: String
         /// Video configuration options
@@ -2098,16 +2036,11 @@ public enum HeygenV2VideoAgent {
             self.config = config
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.config = try wire.optional("config")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.config, "config")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("config", \.config),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -2117,7 +2050,7 @@ public enum HeygenV2VideoAgent {
         }
     }
 
-    public struct VideoAgentConfig: QueueModel, StructurallyEquatable {
+    public struct VideoAgentConfig: WireModel {
         /// Video orientation
         ///
         /// Default: `.portrait`.
@@ -2137,18 +2070,12 @@ public enum HeygenV2VideoAgent {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.orientation = try wire.optional("orientation")
-            self.avatar = try wire.optional("avatar")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.orientation, "orientation")
-            try wire.optional(self.avatar, "avatar")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("orientation", \.orientation),
+                .optional("avatar", \.avatar),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2166,7 +2093,7 @@ public enum HeygenV2VideoAgent {
 
     /// Orientation
     public struct Orientation: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2188,7 +2115,7 @@ public enum HeygenV3LipsyncPrecision {
     public typealias File = AIAvatar.File
 
     /// Base request for lip-syncing a video (mode is determined by the endpoint).
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the source video to lip-sync.
         public var videoURL: FileInput
         /// URL of the replacement audio file.
@@ -2242,30 +2169,18 @@ public enum HeygenV3LipsyncPrecision {
             self.endTime = endTime
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.required("audio_url")
-            self.title = try wire.optional("title")
-            self.enableCaption = try wire.optional("enable_caption")
-            self.enableDynamicDuration = try wire.optional("enable_dynamic_duration")
-            self.disableMusicTrack = try wire.optional("disable_music_track")
-            self.enableSpeechEnhancement = try wire.optional("enable_speech_enhancement")
-            self.startTime = try wire.optional("start_time")
-            self.endTime = try wire.optional("end_time")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.title, "title")
-            try wire.optional(self.enableCaption, "enable_caption")
-            try wire.optional(self.enableDynamicDuration, "enable_dynamic_duration")
-            try wire.optional(self.disableMusicTrack, "disable_music_track")
-            try wire.optional(self.enableSpeechEnhancement, "enable_speech_enhancement")
-            try wire.optional(self.startTime, "start_time")
-            try wire.optional(self.endTime, "end_time")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("audio_url", \.audioURL),
+                .optional("title", \.title),
+                .optional("enable_caption", \.enableCaption),
+                .optional("enable_dynamic_duration", \.enableDynamicDuration),
+                .optional("disable_music_track", \.disableMusicTrack),
+                .optional("enable_speech_enhancement", \.enableSpeechEnhancement),
+                .optional("start_time", \.startTime),
+                .optional("end_time", \.endTime),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2285,7 +2200,7 @@ public enum HeygenV3LipsyncPrecision {
     }
 
     /// Output from the Lipsync API.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The lip-synced video file with new audio synced.
         public let video: File
         /// Generated caption file when enable_caption is enabled and HeyGen returns one.
@@ -2296,16 +2211,11 @@ public enum HeygenV3LipsyncPrecision {
             self.captionFile = captionFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.captionFile = try wire.optional("caption_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.captionFile, "caption_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .optional("caption_file", \.captionFile),
+            ]
         }
     }
 }
@@ -2336,7 +2246,7 @@ public enum HeygenV3VideoAgent {
     public typealias File = AIAvatar.File
 
     /// Request for the v3 Video Agent with styles and file attachments.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Natural language prompt describing the video to generate. The agent handles avatar selection, script, and production automatically.
         ///
         /// At most 10000 characters.
@@ -2380,26 +2290,16 @@ public enum HeygenV3VideoAgent {
             self.incognitoMode = incognitoMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.avatar = try wire.optional("avatar")
-            self.voice = try wire.optional("voice")
-            self.styleID = try wire.optional("style_id")
-            self.orientation = try wire.optional("orientation")
-            self.fileURLs = try wire.optional("file_urls")
-            self.incognitoMode = try wire.optional("incognito_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.avatar, "avatar")
-            try wire.optional(self.voice, "voice")
-            try wire.optional(self.styleID, "style_id")
-            try wire.optional(self.orientation, "orientation")
-            try wire.optional(self.fileURLs, "file_urls")
-            try wire.optional(self.incognitoMode, "incognito_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("avatar", \.avatar),
+                .optional("voice", \.voice),
+                .optional("style_id", \.styleID),
+                .optional("orientation", \.orientation),
+                .optional("file_urls", \.fileURLs),
+                .optional("incognito_mode", \.incognitoMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2419,7 +2319,7 @@ public enum HeygenV3VideoAgent {
 
     /// Avatar
     public struct Avatar: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -3716,7 +3616,7 @@ public enum HeygenV3VideoAgent {
 
     /// Voice
     public struct Voice: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -3828,7 +3728,7 @@ public enum HeygenV3VideoAgent {
     }
 
     public struct Orientation: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -3839,7 +3739,7 @@ public enum HeygenV3VideoAgent {
     }
 
     /// Output from the v3 Video Agent.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: File
 
@@ -3847,14 +3747,10 @@ public enum HeygenV3VideoAgent {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -3870,7 +3766,7 @@ public enum HunyuanAvatar {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-avatar`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the audio file.
         public var audioURL: FileInput
         /// The URL of the reference image.
@@ -3912,26 +3808,16 @@ public enum HunyuanAvatar {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.imageURL = try wire.required("image_url")
-            self.text = try wire.optional("text")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.turboMode = try wire.optional("turbo_mode")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.text, "text")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.turboMode, "turbo_mode")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .required("image_url", \.imageURL),
+                .optional("text", \.text),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("turbo_mode", \.turboMode),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3951,7 +3837,7 @@ public enum HunyuanAvatar {
     }
 
     /// The output of `fal-ai/hunyuan-avatar`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video with the avatar animation.
         public let video: File
 
@@ -3959,14 +3845,10 @@ public enum HunyuanAvatar {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -3985,7 +3867,7 @@ public enum HunyuanCustom {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-custom`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation (max 500 characters).
         public var prompt: String
         /// Negative prompt for video generation.
@@ -4057,36 +3939,21 @@ public enum HunyuanCustom {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageURL = try wire.required("image_url")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.fps = try wire.optional("fps")
-            self.cfgScale = try wire.optional("cfg_scale")
-            self.numFrames = try wire.optional("num_frames")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.cfgScale, "cfg_scale")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("image_url", \.imageURL),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("fps", \.fps),
+                .optional("cfg_scale", \.cfgScale),
+                .optional("num_frames", \.numFrames),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -4114,7 +3981,7 @@ public enum HunyuanCustom {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -4136,7 +4003,7 @@ public enum HunyuanPortrait {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-portrait`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the driving video.
         public var videoURL: FileInput
         /// The URL of the source image.
@@ -4155,20 +4022,13 @@ public enum HunyuanPortrait {
             self.useArcface = useArcface
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-            self.useArcface = try wire.optional("use_arcface")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.useArcface, "use_arcface")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("use_arcface", \.useArcface),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -4178,7 +4038,7 @@ public enum HunyuanPortrait {
     }
 
     /// The output of `fal-ai/hunyuan-portrait`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video with the portrait animation.
         public let video: File
 
@@ -4186,14 +4046,10 @@ public enum HunyuanPortrait {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -4212,7 +4068,7 @@ public enum HunyuanVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The seed to use for generating the video.
@@ -4256,26 +4112,16 @@ public enum HunyuanVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.proMode = try wire.optional("pro_mode")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.numFrames = try wire.optional("num_frames")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.proMode, "pro_mode")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("pro_mode", \.proMode),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("num_frames", \.numFrames),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -4290,7 +4136,7 @@ public enum HunyuanVideo {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -4303,7 +4149,7 @@ public enum HunyuanVideo {
 
     /// Number of Frames
     public struct NumberOfFrames: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -4325,7 +4171,7 @@ public enum HunyuanVideoFoley {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-foley`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to generate audio for.
         public var videoURL: FileInput
         /// Text description of the desired audio (optional).
@@ -4361,24 +4207,15 @@ public enum HunyuanVideoFoley {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.textPrompt = try wire.required("text_prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.textPrompt, "text_prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("text_prompt", \.textPrompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -4397,7 +4234,7 @@ public enum HunyuanVideoFoley {
     }
 
     /// The output of `fal-ai/hunyuan-video-foley`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// List of generated video files with audio.
         public let video: File
 
@@ -4405,14 +4242,10 @@ public enum HunyuanVideoFoley {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -4431,7 +4264,7 @@ public enum HunyuanVideoImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         ///
         /// At most 1000 characters.
@@ -4475,26 +4308,16 @@ public enum HunyuanVideoImageToVideo {
             self.i2vStability = i2vStability
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.numFrames = try wire.optional("num_frames")
-            self.i2vStability = try wire.optional("i2v_stability")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.i2vStability, "i2v_stability")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("num_frames", \.numFrames),
+                .optional("i2v_stability", \.i2vStability),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -4524,7 +4347,7 @@ public enum HunyuanVideoImg2vidLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-img2vid-lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL to the image to generate the video from. The image must be 960x544 or it will get cropped and resized to that size.
@@ -4538,23 +4361,17 @@ public enum HunyuanVideoImg2vidLoRA {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+            ]
         }
     }
 
     /// The output of `fal-ai/hunyuan-video-img2vid-lora`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video
         public let video: File
         /// The seed used for generating the video.
@@ -4565,16 +4382,11 @@ public enum HunyuanVideoImg2vidLoRA {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -4596,7 +4408,7 @@ public enum HunyuanVideoLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The seed to use for generating the video.
@@ -4647,28 +4459,17 @@ public enum HunyuanVideoLoRA {
             self.loras = loras
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.proMode = try wire.optional("pro_mode")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.numFrames = try wire.optional("num_frames")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.loras = try wire.optional("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.proMode, "pro_mode")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.loras, "loras")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("pro_mode", \.proMode),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("num_frames", \.numFrames),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("loras", \.loras),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -4705,7 +4506,7 @@ public enum HunyuanVideoLoRAVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-lora/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The seed to use for generating the video.
@@ -4766,32 +4567,19 @@ public enum HunyuanVideoLoRAVideoToVideo {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.proMode = try wire.optional("pro_mode")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.numFrames = try wire.optional("num_frames")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.loras = try wire.optional("loras")
-            self.videoURL = try wire.required("video_url")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.proMode, "pro_mode")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.loras, "loras")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("pro_mode", \.proMode),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("num_frames", \.numFrames),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("loras", \.loras),
+                .required("video_url", \.videoURL),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -4826,7 +4614,7 @@ public enum HunyuanVideoV15ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-v1.5/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to guide what not to generate.
@@ -4880,30 +4668,18 @@ public enum HunyuanVideoV15ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.numFrames = try wire.optional("num_frames")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("num_frames", \.numFrames),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -4926,7 +4702,7 @@ public enum HunyuanVideoV15ImageToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -4951,7 +4727,7 @@ public enum HunyuanVideoV15TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-v1.5/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video.
         public var prompt: String
         /// The negative prompt to guide what not to generate.
@@ -5001,28 +4777,17 @@ public enum HunyuanVideoV15TextToVideo {
             self.enablePromptExpansion = enablePromptExpansion
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.numFrames = try wire.optional("num_frames")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("num_frames", \.numFrames),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -5060,7 +4825,7 @@ public enum HunyuanVideoVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The seed to use for generating the video.
@@ -5114,30 +4879,18 @@ public enum HunyuanVideoVideoToVideo {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.proMode = try wire.optional("pro_mode")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.numFrames = try wire.optional("num_frames")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoURL = try wire.required("video_url")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.proMode, "pro_mode")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("pro_mode", \.proMode),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("num_frames", \.numFrames),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .required("video_url", \.videoURL),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -8,7 +8,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Infinitalk.Input, Output == Infinitalk.Output {
     /// `fal-ai/infinitalk`.
@@ -25,7 +25,7 @@ public enum Infinitalk {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/infinitalk`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The URL of the audio file.
@@ -67,26 +67,16 @@ public enum Infinitalk {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.resolution = try wire.optional("resolution")
-            self.seed = try wire.optional("seed")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("audio_url", \.audioURL),
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("resolution", \.resolution),
+                .optional("seed", \.seed),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -122,7 +112,7 @@ public enum InfinitalkSingleText {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/infinitalk/single-text`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The text input to guide video generation.
@@ -168,28 +158,17 @@ public enum InfinitalkSingleText {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.textInput = try wire.required("text_input")
-            self.voice = try wire.required("voice")
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.resolution = try wire.optional("resolution")
-            self.seed = try wire.optional("seed")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.textInput, "text_input")
-            try wire.required(self.voice, "voice")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("text_input", \.textInput),
+                .required("voice", \.voice),
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("resolution", \.resolution),
+                .optional("seed", \.seed),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -224,7 +203,7 @@ public enum InfinitalkVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/infinitalk/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video.
         public var videoURL: FileInput
         /// The URL of the audio file.
@@ -266,26 +245,16 @@ public enum InfinitalkVideoToVideo {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.resolution = try wire.optional("resolution")
-            self.seed = try wire.optional("seed")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("audio_url", \.audioURL),
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("resolution", \.resolution),
+                .optional("seed", \.seed),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -316,7 +285,7 @@ public enum InfinityStarTextToVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for text-to-video generation
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for generating the video
         public var prompt: String
         /// Negative prompt to guide what to avoid in generation
@@ -372,30 +341,18 @@ public enum InfinityStarTextToVideo {
             self.enhancePrompt = enhancePrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.tauVideo = try wire.optional("tau_video")
-            self.useApg = try wire.optional("use_apg")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.enhancePrompt = try wire.optional("enhance_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.tauVideo, "tau_video")
-            try wire.optional(self.useApg, "use_apg")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enhancePrompt, "enhance_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("tau_video", \.tauVideo),
+                .optional("use_apg", \.useApg),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("enhance_prompt", \.enhancePrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -420,7 +377,7 @@ public enum InfinityStarTextToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -432,7 +389,7 @@ public enum InfinityStarTextToVideo {
     }
 
     /// Output model for text-to-video generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated video file
         public let video: File
 
@@ -440,14 +397,10 @@ public enum InfinityStarTextToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }

@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Kandinsky5ProImageToVideo.Input, Output == Kandinsky5ProImageToVideo.Output {
     /// `fal-ai/kandinsky5-pro/image-to-video`.
@@ -39,7 +39,7 @@ public enum Kandinsky5ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kandinsky5-pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the image to use as a reference for the video generation.
@@ -75,24 +75,15 @@ public enum Kandinsky5ProImageToVideo {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -112,7 +103,7 @@ public enum Kandinsky5ProImageToVideo {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -123,7 +114,7 @@ public enum Kandinsky5ProImageToVideo {
     }
 
     public struct Acceleration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -134,7 +125,7 @@ public enum Kandinsky5ProImageToVideo {
     }
 
     /// The output of `fal-ai/kandinsky5-pro/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: File?
 
@@ -142,14 +133,10 @@ public enum Kandinsky5ProImageToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.optional("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("video", \.video),
+            ]
         }
     }
 }
@@ -169,7 +156,7 @@ public enum Kandinsky5ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kandinsky5-pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Video resolution: 512p or 1024p.
@@ -209,24 +196,15 @@ public enum Kandinsky5ProTextToVideo {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -247,7 +225,7 @@ public enum Kandinsky5ProTextToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -273,7 +251,7 @@ public enum Kandinsky5TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kandinsky5/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Resolution of the generated video in W:H format. Will be calculated based on the aspect ratio(768x512, 512x512, 512x768).
@@ -307,22 +285,14 @@ public enum Kandinsky5TextToVideo {
             self.numInferenceSteps = numInferenceSteps
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("num_inference_steps", \.numInferenceSteps),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -342,7 +312,7 @@ public enum Kandinsky5TextToVideo {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -368,7 +338,7 @@ public enum Kandinsky5TextToVideoDistill {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kandinsky5/text-to-video/distill`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Resolution of the generated video in W:H format. Will be calculated based on the aspect ratio(768x512, 512x512, 512x768).
@@ -391,20 +361,13 @@ public enum Kandinsky5TextToVideoDistill {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -427,7 +390,7 @@ public enum KlingVideoAIAvatarV2Pro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/ai-avatar/v2/pro`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to use as your avatar
         public var imageURL: FileInput
         /// The URL of the audio file.
@@ -443,18 +406,12 @@ public enum KlingVideoAIAvatarV2Pro {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("audio_url", \.audioURL),
+                .optional("prompt", \.prompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -464,7 +421,7 @@ public enum KlingVideoAIAvatarV2Pro {
     }
 
     /// The output of `fal-ai/kling-video/ai-avatar/v2/pro`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video
         public let video: File
         /// Duration of the output video in seconds.
@@ -475,16 +432,11 @@ public enum KlingVideoAIAvatarV2Pro {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.duration = try wire.required("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("duration", \.duration),
+            ]
         }
     }
 }
@@ -515,7 +467,7 @@ public enum KlingVideoLipsyncAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/lipsync/audio-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to generate the lip sync for. Supports .mp4/.mov, ≤100MB, 2–10s, 720p/1080p only, width/height 720–1920px.
         public var videoURL: FileInput
         /// The URL of the audio to generate the lip sync for. Minimum duration is 2s and maximum duration is 60s. Maximum file size is 5MB.
@@ -526,21 +478,16 @@ public enum KlingVideoLipsyncAudioToVideo {
             self.audioURL = audioURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.required("audio_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.audioURL, "audio_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("audio_url", \.audioURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/kling-video/lipsync/audio-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video
         public let video: File
 
@@ -548,14 +495,10 @@ public enum KlingVideoLipsyncAudioToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -573,7 +516,7 @@ public enum KlingVideoLipsyncTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/lipsync/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to generate the lip sync for. Supports .mp4/.mov, ≤100MB, 2-60s, 720p/1080p only, width/height 720–1920px. If validation fails, an error is returned.
         public var videoURL: FileInput
         /// Text content for lip-sync video generation. Max 120 characters.
@@ -605,22 +548,14 @@ public enum KlingVideoLipsyncTextToVideo {
             self.voiceSpeed = voiceSpeed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.text = try wire.required("text")
-            self.voiceID = try wire.required("voice_id")
-            self.voiceLanguage = try wire.optional("voice_language")
-            self.voiceSpeed = try wire.optional("voice_speed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.text, "text")
-            try wire.required(self.voiceID, "voice_id")
-            try wire.optional(self.voiceLanguage, "voice_language")
-            try wire.optional(self.voiceSpeed, "voice_speed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("text", \.text),
+                .required("voice_id", \.voiceID),
+                .optional("voice_language", \.voiceLanguage),
+                .optional("voice_speed", \.voiceSpeed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -639,7 +574,7 @@ public enum KlingVideoLipsyncTextToVideo {
 
     /// Voice Id
     public struct VoiceID: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -695,7 +630,7 @@ public enum KlingVideoLipsyncTextToVideo {
 
     /// Voice Language
     public struct VoiceLanguage: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -717,7 +652,7 @@ public enum KlingVideoO1ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o1/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Use @Image1 to reference the start frame, @Image2 to reference the end frame.
         ///
         /// At most 2500 characters.
@@ -740,20 +675,13 @@ public enum KlingVideoO1ImageToVideo {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.startImageURL = try wire.required("start_image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.startImageURL, "start_image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("start_image_url", \.startImageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -770,7 +698,7 @@ public enum KlingVideoO1ImageToVideo {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -787,7 +715,7 @@ public enum KlingVideoO1ImageToVideo {
     }
 
     /// Output for Kling Omni Video generation.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video.
         public let video: File
 
@@ -795,14 +723,10 @@ public enum KlingVideoO1ImageToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -822,7 +746,7 @@ public enum KlingVideoO1ReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// Input for start-frame video generation with optional reference images and elements.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Take @Element1, @Element2 to reference elements and @Image1, @Image2 to reference images in order.
         ///
         /// At most 2500 characters.
@@ -854,22 +778,14 @@ public enum KlingVideoO1ReferenceToVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURLs = try wire.optional("image_urls")
-            self.elements = try wire.optional("elements")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_urls", \.imageURLs),
+                .optional("elements", \.elements),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -885,7 +801,7 @@ public enum KlingVideoO1ReferenceToVideo {
         }
     }
 
-    public struct OmniVideoElementInput: QueueModel, StructurallyEquatable {
+    public struct OmniVideoElementInput: WireModel {
         /// The frontal image of the element (main view).
         ///
         /// Max file size: 10.0MB, Min width: 300px, Min height: 300px, Min aspect ratio: 0.40, Max aspect ratio: 2.50, Timeout: 20.0s
@@ -898,16 +814,11 @@ public enum KlingVideoO1ReferenceToVideo {
             self.referenceImageURLs = referenceImageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.frontalImageURL = try wire.required("frontal_image_url")
-            self.referenceImageURLs = try wire.optional("reference_image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.frontalImageURL, "frontal_image_url")
-            try wire.optional(self.referenceImageURLs, "reference_image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("frontal_image_url", \.frontalImageURL),
+                .optional("reference_image_urls", \.referenceImageURLs),
+            ]
         }
     }
 }
@@ -960,7 +871,7 @@ public enum KlingVideoO1StandardVideoToVideoEdit {
     public typealias File = AIAvatar.File
 
     /// Input for video editing or video-as-reference generation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Use @Element1, @Element2 to reference elements and @Image1, @Image2 to reference images in order.
         ///
         /// At most 2500 characters.
@@ -992,22 +903,14 @@ public enum KlingVideoO1StandardVideoToVideoEdit {
             self.elements = elements
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.keepAudio = try wire.optional("keep_audio")
-            self.imageURLs = try wire.optional("image_urls")
-            self.elements = try wire.optional("elements")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.keepAudio, "keep_audio")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.elements, "elements")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("keep_audio", \.keepAudio),
+                .optional("image_urls", \.imageURLs),
+                .optional("elements", \.elements),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1038,7 +941,7 @@ public enum KlingVideoO1StandardVideoToVideoReference {
     public typealias File = AIAvatar.File
 
     /// Input for video editing or video-as-reference generation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Use @Element1, @Element2 to reference elements and @Image1, @Image2 to reference images in order.
         ///
         /// At most 2500 characters.
@@ -1082,26 +985,16 @@ public enum KlingVideoO1StandardVideoToVideoReference {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.keepAudio = try wire.optional("keep_audio")
-            self.imageURLs = try wire.optional("image_urls")
-            self.elements = try wire.optional("elements")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.keepAudio, "keep_audio")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("keep_audio", \.keepAudio),
+                .optional("image_urls", \.imageURLs),
+                .optional("elements", \.elements),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1120,7 +1013,7 @@ public enum KlingVideoO1StandardVideoToVideoReference {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1180,7 +1073,7 @@ public enum KlingVideoO34kImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/4k/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -1222,26 +1115,16 @@ public enum KlingVideoO34kImageToVideo {
             self.shotType = shotType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.duration = try wire.optional("duration")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.shotType = try wire.optional("shot_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.optional(self.shotType, "shot_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("duration", \.duration),
+                .optional("generate_audio", \.generateAudio),
+                .optional("multi_prompt", \.multiPrompt),
+                .optional("shot_type", \.shotType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1260,7 +1143,7 @@ public enum KlingVideoO34kImageToVideo {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1281,7 +1164,7 @@ public enum KlingVideoO34kImageToVideo {
         public static var allCases: [Self] { [._3, ._4, ._5, ._6, ._7, ._8, ._9, ._10, ._11, ._12, ._13, ._14, ._15] }
     }
 
-    public struct KlingV3MultiPromptElement: QueueModel, StructurallyEquatable {
+    public struct KlingV3MultiPromptElement: WireModel {
         /// The prompt for this shot.
         public var prompt: String
         /// The duration of this shot in seconds
@@ -1294,16 +1177,11 @@ public enum KlingVideoO34kImageToVideo {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1314,7 +1192,7 @@ public enum KlingVideoO34kImageToVideo {
 
     /// Duration
     public struct KlingV3MultiPromptElementDuration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1352,7 +1230,7 @@ public enum KlingVideoO34kReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/4k/reference-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -1408,32 +1286,19 @@ public enum KlingVideoO34kReferenceToVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.startImageURL = try wire.optional("start_image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.imageURLs = try wire.optional("image_urls")
-            self.elements = try wire.optional("elements")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.duration = try wire.optional("duration")
-            self.shotType = try wire.optional("shot_type")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.optional(self.startImageURL, "start_image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.shotType, "shot_type")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("multi_prompt", \.multiPrompt),
+                .optional("start_image_url", \.startImageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("image_urls", \.imageURLs),
+                .optional("elements", \.elements),
+                .optional("generate_audio", \.generateAudio),
+                .optional("duration", \.duration),
+                .optional("shot_type", \.shotType),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1451,7 +1316,7 @@ public enum KlingVideoO34kReferenceToVideo {
         }
     }
 
-    public struct KlingV3MultiPromptElement: QueueModel, StructurallyEquatable {
+    public struct KlingV3MultiPromptElement: WireModel {
         /// The prompt for this shot.
         public var prompt: String
         /// The duration of this shot in seconds
@@ -1464,16 +1329,11 @@ public enum KlingVideoO34kReferenceToVideo {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1484,7 +1344,7 @@ public enum KlingVideoO34kReferenceToVideo {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1507,7 +1367,7 @@ public enum KlingVideoO34kReferenceToVideo {
         public static var allCases: [Self] { [._1, ._2, ._3, ._4, ._5, ._6, ._7, ._8, ._9, ._10, ._11, ._12, ._13, ._14, ._15] }
     }
 
-    public struct KlingV3ComboElementInput: QueueModel, StructurallyEquatable {
+    public struct KlingV3ComboElementInput: WireModel {
         /// The frontal image of the element (main view).
         public var frontalImageURL: String?
         /// Additional reference images from different angles. 1-3 images supported. At least one image is required.
@@ -1529,26 +1389,19 @@ public enum KlingVideoO34kReferenceToVideo {
             self.voiceID = voiceID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.frontalImageURL = try wire.optional("frontal_image_url")
-            self.referenceImageURLs = try wire.optional("reference_image_urls")
-            self.videoURL = try wire.optional("video_url")
-            self.voiceID = try wire.optional("voice_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.frontalImageURL, "frontal_image_url")
-            try wire.optional(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.videoURL, "video_url")
-            try wire.optional(self.voiceID, "voice_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("frontal_image_url", \.frontalImageURL),
+                .optional("reference_image_urls", \.referenceImageURLs),
+                .optional("video_url", \.videoURL),
+                .optional("voice_id", \.voiceID),
+            ]
         }
     }
 
     /// Duration
     public struct InputDuration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1585,7 +1438,7 @@ public enum KlingVideoO34kTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/4k/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation. Required unless multi_prompt is provided.
         ///
         /// At most 2500 characters.
@@ -1625,24 +1478,15 @@ public enum KlingVideoO34kTextToVideo {
             self.shotType = shotType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.shotType = try wire.optional("shot_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.optional(self.shotType, "shot_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("generate_audio", \.generateAudio),
+                .optional("multi_prompt", \.multiPrompt),
+                .optional("shot_type", \.shotType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1661,7 +1505,7 @@ public enum KlingVideoO34kTextToVideo {
     }
 
     /// Output for O3 4k text-to-video endpoint.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video.
         public let video: File
 
@@ -1669,14 +1513,10 @@ public enum KlingVideoO34kTextToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1717,7 +1557,7 @@ public enum KlingVideoO3ProReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/pro/reference-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -1773,32 +1613,19 @@ public enum KlingVideoO3ProReferenceToVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.startImageURL = try wire.optional("start_image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.imageURLs = try wire.optional("image_urls")
-            self.elements = try wire.optional("elements")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.duration = try wire.optional("duration")
-            self.shotType = try wire.optional("shot_type")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.optional(self.startImageURL, "start_image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.shotType, "shot_type")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("multi_prompt", \.multiPrompt),
+                .optional("start_image_url", \.startImageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("image_urls", \.imageURLs),
+                .optional("elements", \.elements),
+                .optional("generate_audio", \.generateAudio),
+                .optional("duration", \.duration),
+                .optional("shot_type", \.shotType),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1834,7 +1661,7 @@ public enum KlingVideoO3ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// Output for O3 video generation endpoints.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video.
         public let video: File
 
@@ -1842,14 +1669,10 @@ public enum KlingVideoO3ProTextToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }

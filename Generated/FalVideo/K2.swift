@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == KlingVideoO3ProVideoToVideoEdit.Input, Output == KlingVideoO3ProVideoToVideoEdit.Output {
     /// `fal-ai/kling-video/o3/pro/video-to-video/edit`.
@@ -42,7 +42,7 @@ public enum KlingVideoO3ProVideoToVideoEdit {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/pro/video-to-video/edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation. Reference video as @Video1.
         ///
         /// At most 2500 characters.
@@ -78,24 +78,15 @@ public enum KlingVideoO3ProVideoToVideoEdit {
             self.shotType = shotType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.imageURLs = try wire.optional("image_urls")
-            self.keepAudio = try wire.optional("keep_audio")
-            self.elements = try wire.optional("elements")
-            self.shotType = try wire.optional("shot_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.keepAudio, "keep_audio")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.shotType, "shot_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("image_urls", \.imageURLs),
+                .optional("keep_audio", \.keepAudio),
+                .optional("elements", \.elements),
+                .optional("shot_type", \.shotType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -111,7 +102,7 @@ public enum KlingVideoO3ProVideoToVideoEdit {
         }
     }
 
-    public struct KlingV3ImageElementInput: QueueModel, StructurallyEquatable {
+    public struct KlingV3ImageElementInput: WireModel {
         /// The frontal image of the element (main view).
         public var frontalImageURL: String?
         /// Additional reference images from different angles. 1-3 images supported. At least one image is required.
@@ -122,16 +113,11 @@ public enum KlingVideoO3ProVideoToVideoEdit {
             self.referenceImageURLs = referenceImageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.frontalImageURL = try wire.optional("frontal_image_url")
-            self.referenceImageURLs = try wire.optional("reference_image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.frontalImageURL, "frontal_image_url")
-            try wire.optional(self.referenceImageURLs, "reference_image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("frontal_image_url", \.frontalImageURL),
+                .optional("reference_image_urls", \.referenceImageURLs),
+            ]
         }
     }
 }
@@ -151,7 +137,7 @@ public enum KlingVideoO3ProVideoToVideoReference {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/pro/video-to-video/reference`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation. Reference video as @Video1.
         ///
         /// At most 2500 characters.
@@ -197,28 +183,17 @@ public enum KlingVideoO3ProVideoToVideoReference {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.imageURLs = try wire.optional("image_urls")
-            self.keepAudio = try wire.optional("keep_audio")
-            self.elements = try wire.optional("elements")
-            self.shotType = try wire.optional("shot_type")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.keepAudio, "keep_audio")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.shotType, "shot_type")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("image_urls", \.imageURLs),
+                .optional("keep_audio", \.keepAudio),
+                .optional("elements", \.elements),
+                .optional("shot_type", \.shotType),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -236,7 +211,7 @@ public enum KlingVideoO3ProVideoToVideoReference {
     }
 
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -362,7 +337,7 @@ public enum KlingVideoV15ProEffects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.5/pro/effects`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of images to be used for hug, kiss or heart_gesture video.
         public var inputImageURLs: [FileInput]?
         /// The effect scene to use for the video generation
@@ -378,18 +353,12 @@ public enum KlingVideoV15ProEffects {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputImageURLs = try wire.optional("input_image_urls")
-            self.effectScene = try wire.required("effect_scene")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.inputImageURLs, "input_image_urls")
-            try wire.required(self.effectScene, "effect_scene")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("input_image_urls", \.inputImageURLs),
+                .required("effect_scene", \.effectScene),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -400,7 +369,7 @@ public enum KlingVideoV15ProEffects {
 
     /// Effect Scene
     public struct EffectScene: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -607,7 +576,7 @@ public enum KlingVideoV15ProEffects {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -633,7 +602,7 @@ public enum KlingVideoV15ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.5/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
         public var prompt: String
         public var imageURL: FileInput
@@ -681,30 +650,18 @@ public enum KlingVideoV15ProImageToVideo {
             self.dynamicMasks = dynamicMasks
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.tailImageURL = try wire.optional("tail_image_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-            self.staticMaskURL = try wire.optional("static_mask_url")
-            self.dynamicMasks = try wire.optional("dynamic_masks")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.tailImageURL, "tail_image_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-            try wire.optional(self.staticMaskURL, "static_mask_url")
-            try wire.optional(self.dynamicMasks, "dynamic_masks")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("tail_image_url", \.tailImageURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("cfg_scale", \.cfgScale),
+                .optional("static_mask_url", \.staticMaskURL),
+                .optional("dynamic_masks", \.dynamicMasks),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -724,7 +681,7 @@ public enum KlingVideoV15ProImageToVideo {
         }
     }
 
-    public struct DynamicMask: QueueModel, StructurallyEquatable {
+    public struct DynamicMask: WireModel {
         /// URL of the image for Dynamic Brush Application Area (Mask image created by users using the motion brush)
         public var maskURL: String
         /// List of trajectories
@@ -735,20 +692,15 @@ public enum KlingVideoV15ProImageToVideo {
             self.trajectories = trajectories
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.maskURL = try wire.required("mask_url")
-            self.trajectories = try wire.optional("trajectories")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.maskURL, "mask_url")
-            try wire.optional(self.trajectories, "trajectories")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("mask_url", \.maskURL),
+                .optional("trajectories", \.trajectories),
+            ]
         }
     }
 
-    public struct Trajectory: QueueModel, StructurallyEquatable {
+    public struct Trajectory: WireModel {
         /// X coordinate of the motion trajectory
         public var x: Int
         /// Y coordinate of the motion trajectory
@@ -759,16 +711,11 @@ public enum KlingVideoV15ProImageToVideo {
             self.y = y
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.x = try wire.required("x")
-            self.y = try wire.required("y")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.x, "x")
-            try wire.required(self.y, "y")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("x", \.x),
+                .required("y", \.y),
+            ]
         }
     }
 }
@@ -788,7 +735,7 @@ public enum KlingVideoV15ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.5/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
         public var prompt: String
         /// The duration of the generated video in seconds
@@ -821,22 +768,14 @@ public enum KlingVideoV15ProTextToVideo {
             self.cfgScale = cfgScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("cfg_scale", \.cfgScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -889,7 +828,7 @@ public enum KlingVideoV16ProElements {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.6/pro/elements`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
         public var prompt: String
         /// List of image URLs to use for video generation. Supports up to 4 images.
@@ -919,22 +858,14 @@ public enum KlingVideoV16ProElements {
             self.negativePrompt = negativePrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.inputImageURLs = try wire.required("input_image_urls")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.inputImageURLs, "input_image_urls")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("input_image_urls", \.inputImageURLs),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("negative_prompt", \.negativePrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -968,7 +899,7 @@ public enum KlingVideoV16ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.6/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
         public var prompt: String
         public var imageURL: FileInput
@@ -1008,26 +939,16 @@ public enum KlingVideoV16ProImageToVideo {
             self.cfgScale = cfgScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.tailImageURL = try wire.optional("tail_image_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.tailImageURL, "tail_image_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("tail_image_url", \.tailImageURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("cfg_scale", \.cfgScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1113,7 +1034,7 @@ public enum KlingVideoV16StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.6/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
         public var prompt: String
         public var imageURL: FileInput
@@ -1143,22 +1064,14 @@ public enum KlingVideoV16StandardImageToVideo {
             self.cfgScale = cfgScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("cfg_scale", \.cfgScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1258,7 +1171,7 @@ public enum KlingVideoV1StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for the video
         ///
         /// At most 2500 characters.
@@ -1303,28 +1216,17 @@ public enum KlingVideoV1StandardImageToVideo {
             self.dynamicMasks = dynamicMasks
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-            self.tailImageURL = try wire.optional("tail_image_url")
-            self.staticMaskURL = try wire.optional("static_mask_url")
-            self.dynamicMasks = try wire.optional("dynamic_masks")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-            try wire.optional(self.tailImageURL, "tail_image_url")
-            try wire.optional(self.staticMaskURL, "static_mask_url")
-            try wire.optional(self.dynamicMasks, "dynamic_masks")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("cfg_scale", \.cfgScale),
+                .optional("tail_image_url", \.tailImageURL),
+                .optional("static_mask_url", \.staticMaskURL),
+                .optional("dynamic_masks", \.dynamicMasks),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1359,7 +1261,7 @@ public enum KlingVideoV1StandardTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1/standard/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
         public var prompt: String
         /// The duration of the generated video in seconds
@@ -1400,26 +1302,16 @@ public enum KlingVideoV1StandardTextToVideo {
             self.advancedCameraControl = advancedCameraControl
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-            self.cameraControl = try wire.optional("camera_control")
-            self.advancedCameraControl = try wire.optional("advanced_camera_control")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-            try wire.optional(self.cameraControl, "camera_control")
-            try wire.optional(self.advancedCameraControl, "advanced_camera_control")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("cfg_scale", \.cfgScale),
+                .optional("camera_control", \.cameraControl),
+                .optional("advanced_camera_control", \.advancedCameraControl),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1441,7 +1333,7 @@ public enum KlingVideoV1StandardTextToVideo {
     }
 
     public struct CameraControl: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1453,7 +1345,7 @@ public enum KlingVideoV1StandardTextToVideo {
         public static var allCases: [Self] { [.downBack, .forwardUp, .rightTurnForward, .leftTurnForward] }
     }
 
-    public struct CameraControl2: QueueModel, StructurallyEquatable {
+    public struct CameraControl2: WireModel {
         /// The type of camera movement
         public var movementType: MovementType
         /// The value of the camera movement
@@ -1466,16 +1358,11 @@ public enum KlingVideoV1StandardTextToVideo {
             self.movementValue = movementValue
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.movementType = try wire.required("movement_type")
-            self.movementValue = try wire.required("movement_value")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.movementType, "movement_type")
-            try wire.required(self.movementValue, "movement_value")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("movement_type", \.movementType),
+                .required("movement_value", \.movementValue),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -1487,7 +1374,7 @@ public enum KlingVideoV1StandardTextToVideo {
 
     /// Movement Type
     public struct MovementType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 

@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == KlingVideoV21MasterImageToVideo.Input, Output == KlingVideoV21MasterImageToVideo.Output {
     /// `fal-ai/kling-video/v2.1/master/image-to-video`.
@@ -43,7 +43,7 @@ public enum KlingVideoV21MasterImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.1/master/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
         public var prompt: String
         /// URL of the image to be used for the video
@@ -74,22 +74,14 @@ public enum KlingVideoV21MasterImageToVideo {
             self.cfgScale = cfgScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("cfg_scale", \.cfgScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -140,7 +132,7 @@ public enum KlingVideoV21ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.1/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
         public var prompt: String
         /// URL of the image to be used for the video
@@ -175,24 +167,15 @@ public enum KlingVideoV21ProImageToVideo {
             self.tailImageURL = tailImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-            self.tailImageURL = try wire.optional("tail_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-            try wire.optional(self.tailImageURL, "tail_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("cfg_scale", \.cfgScale),
+                .optional("tail_image_url", \.tailImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -291,7 +274,7 @@ public enum KlingVideoV26ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.6/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
         public var prompt: String
         /// URL of the image to be used for the video
@@ -329,26 +312,16 @@ public enum KlingVideoV26ProImageToVideo {
             self.endImageURL = endImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.startImageURL = try wire.required("start_image_url")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.voiceIDs = try wire.optional("voice_ids")
-            self.endImageURL = try wire.optional("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.startImageURL, "start_image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.voiceIDs, "voice_ids")
-            try wire.optional(self.endImageURL, "end_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("start_image_url", \.startImageURL),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("generate_audio", \.generateAudio),
+                .optional("voice_ids", \.voiceIDs),
+                .optional("end_image_url", \.endImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -378,7 +351,7 @@ public enum KlingVideoV26ProMotionControl {
     public typealias File = AIAvatar.File
 
     /// Request model for motion control video generation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
         public var prompt: String?
         /// Reference image URL. The characters, backgrounds, and other elements in the generated video are based on this reference image. Characters should have clear body proportions, avoid occlusion, and occupy more than 5% of the image area.
@@ -406,22 +379,14 @@ public enum KlingVideoV26ProMotionControl {
             self.characterOrientation = characterOrientation
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.videoURL = try wire.required("video_url")
-            self.keepOriginalSound = try wire.optional("keep_original_sound")
-            self.characterOrientation = try wire.required("character_orientation")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.keepOriginalSound, "keep_original_sound")
-            try wire.required(self.characterOrientation, "character_orientation")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .required("video_url", \.videoURL),
+                .optional("keep_original_sound", \.keepOriginalSound),
+                .required("character_orientation", \.characterOrientation),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -438,7 +403,7 @@ public enum KlingVideoV26ProMotionControl {
 
     /// Character Orientation
     public struct CharacterOrientation: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -449,7 +414,7 @@ public enum KlingVideoV26ProMotionControl {
     }
 
     /// Output model for motion control video generation.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video
         public let video: File
 
@@ -457,14 +422,10 @@ public enum KlingVideoV26ProMotionControl {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -484,7 +445,7 @@ public enum KlingVideoV26ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.6/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
         public var prompt: String
         /// The duration of the generated video in seconds
@@ -523,24 +484,15 @@ public enum KlingVideoV26ProTextToVideo {
             self.generateAudio = generateAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-            self.generateAudio = try wire.optional("generate_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
-            try wire.optional(self.generateAudio, "generate_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("cfg_scale", \.cfgScale),
+                .optional("generate_audio", \.generateAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -628,7 +580,7 @@ public enum KlingVideoV34kImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v3/4k/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -685,32 +637,19 @@ public enum KlingVideoV34kImageToVideo {
             self.cfgScale = cfgScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.startImageURL = try wire.required("start_image_url")
-            self.duration = try wire.optional("duration")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.elements = try wire.optional("elements")
-            self.shotType = try wire.optional("shot_type")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.required(self.startImageURL, "start_image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.elements, "elements")
-            try wire.optional(self.shotType, "shot_type")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("multi_prompt", \.multiPrompt),
+                .required("start_image_url", \.startImageURL),
+                .optional("duration", \.duration),
+                .optional("generate_audio", \.generateAudio),
+                .optional("end_image_url", \.endImageURL),
+                .optional("elements", \.elements),
+                .optional("shot_type", \.shotType),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("cfg_scale", \.cfgScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -749,7 +688,7 @@ public enum KlingVideoV34kTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v3/4k/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -800,28 +739,17 @@ public enum KlingVideoV34kTextToVideo {
             self.cfgScale = cfgScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.duration = try wire.optional("duration")
-            self.multiPrompt = try wire.optional("multi_prompt")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.shotType = try wire.optional("shot_type")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.multiPrompt, "multi_prompt")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.shotType, "shot_type")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.cfgScale, "cfg_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("multi_prompt", \.multiPrompt),
+                .optional("generate_audio", \.generateAudio),
+                .optional("shot_type", \.shotType),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("cfg_scale", \.cfgScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -845,7 +773,7 @@ public enum KlingVideoV34kTextToVideo {
 
     /// Shot Type
     public struct ShotType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -890,7 +818,7 @@ public enum KlingVideoV3ProMotionControl {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v3/pro/motion-control`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
         public var prompt: String?
         /// Reference image URL. The characters, backgrounds, and other elements in the generated video are based on this reference image. Characters should have clear body proportions, avoid occlusion, and occupy more than 5% of the image area.
@@ -922,24 +850,15 @@ public enum KlingVideoV3ProMotionControl {
             self.elements = elements
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.videoURL = try wire.required("video_url")
-            self.keepOriginalSound = try wire.optional("keep_original_sound")
-            self.characterOrientation = try wire.required("character_orientation")
-            self.elements = try wire.optional("elements")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.keepOriginalSound, "keep_original_sound")
-            try wire.required(self.characterOrientation, "character_orientation")
-            try wire.optional(self.elements, "elements")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .required("video_url", \.videoURL),
+                .optional("keep_original_sound", \.keepOriginalSound),
+                .required("character_orientation", \.characterOrientation),
+                .optional("elements", \.elements),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1044,7 +963,7 @@ public enum KreaWan14bTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/krea-wan-14b/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Prompt for the video-to-video generation.
         public var prompt: String
         /// Number of frames to generate. Must be a multiple of 12 plus 6, for example 6, 18, 30, 42, etc.
@@ -1065,20 +984,13 @@ public enum KreaWan14bTextToVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1108,7 +1020,7 @@ public enum KreaWan14bVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/krea-wan-14b/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Prompt for the video-to-video generation.
         public var prompt: String
         /// Denoising strength for the video-to-video generation. 0.0 preserves the original, 1.0 completely remakes the video.
@@ -1138,22 +1050,14 @@ public enum KreaWan14bVideoToVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.strength = try wire.optional("strength")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.videoURL = try wire.required("video_url")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("strength", \.strength),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .required("video_url", \.videoURL),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -23,7 +23,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Latentsync.Input, Output == Latentsync.Output {
     /// `fal-ai/latentsync`.
@@ -36,7 +36,7 @@ public enum Latentsync {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/latentsync`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to generate the lip sync for.
         public var videoURL: FileInput
         /// The URL of the audio to generate the lip sync for.
@@ -64,22 +64,14 @@ public enum Latentsync {
             self.loopMode = loopMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.required("audio_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.loopMode = try wire.optional("loop_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.loopMode, "loop_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("audio_url", \.audioURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("loop_mode", \.loopMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -95,7 +87,7 @@ public enum Latentsync {
     }
 
     public struct LoopMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -106,7 +98,7 @@ public enum Latentsync {
     }
 
     /// The output of `fal-ai/latentsync`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video with the lip sync.
         public let video: File
 
@@ -114,14 +106,10 @@ public enum Latentsync {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -137,7 +125,7 @@ public enum LightxRecamera {
     public typealias File = AIAvatar.File
 
     /// Re-camera-only request (minimal schema).
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video.
         public var videoURL: FileInput
         /// Optional text prompt. If omitted, Light-X will auto-caption the video.
@@ -175,26 +163,16 @@ public enum LightxRecamera {
             self.targetPose = targetPose
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.optional("seed")
-            self.camera = try wire.optional("camera")
-            self.mode = try wire.optional("mode")
-            self.trajectory = try wire.optional("trajectory")
-            self.targetPose = try wire.optional("target_pose")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.camera, "camera")
-            try wire.optional(self.mode, "mode")
-            try wire.optional(self.trajectory, "trajectory")
-            try wire.optional(self.targetPose, "target_pose")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("camera", \.camera),
+                .optional("mode", \.mode),
+                .optional("trajectory", \.trajectory),
+                .optional("target_pose", \.targetPose),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -206,7 +184,7 @@ public enum LightxRecamera {
 
     /// Camera
     public struct Camera: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -218,7 +196,7 @@ public enum LightxRecamera {
 
     /// Mode
     public struct Mode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -236,7 +214,7 @@ public enum LightxRecamera {
     /// - theta: Horizontal rotation angles (degrees)
     /// - phi: Vertical rotation angles (degrees)
     /// - radius: Camera distance scaling factors
-    public struct TrajectoryParameters: QueueModel, StructurallyEquatable {
+    public struct TrajectoryParameters: WireModel {
         /// Horizontal rotation angles (degrees) for each keyframe.
         public var theta: [Double]
         /// Vertical rotation angles (degrees) for each keyframe.
@@ -250,23 +228,17 @@ public enum LightxRecamera {
             self.radius = radius
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.theta = try wire.required("theta")
-            self.phi = try wire.required("phi")
-            self.radius = try wire.required("radius")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.theta, "theta")
-            try wire.required(self.phi, "phi")
-            try wire.required(self.radius, "radius")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("theta", \.theta),
+                .required("phi", \.phi),
+                .required("radius", \.radius),
+            ]
         }
     }
 
     /// The output of `fal-ai/lightx/recamera`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -283,20 +255,13 @@ public enum LightxRecamera {
             self.vizVideo = vizVideo
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.inputVideo = try wire.optional("input_video")
-            self.vizVideo = try wire.optional("viz_video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.inputVideo, "input_video")
-            try wire.optional(self.vizVideo, "viz_video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .optional("input_video", \.inputVideo),
+                .optional("viz_video", \.vizVideo),
+            ]
         }
     }
 }
@@ -314,7 +279,7 @@ public enum LightxRelight {
     public typealias File = AIAvatar.File
 
     /// Relighting-only request (minimal schema).
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video.
         public var videoURL: FileInput
         /// Optional text prompt. If omitted, Light-X will auto-caption the video.
@@ -352,26 +317,16 @@ public enum LightxRelight {
             self.refID = refID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.optional("seed")
-            self.relitCondType = try wire.optional("relit_cond_type")
-            self.relightParameters = try wire.optional("relight_parameters")
-            self.relitCondImgURL = try wire.optional("relit_cond_img_url")
-            self.refID = try wire.optional("ref_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.relitCondType, "relit_cond_type")
-            try wire.optional(self.relightParameters, "relight_parameters")
-            try wire.optional(self.relitCondImgURL, "relit_cond_img_url")
-            try wire.optional(self.refID, "ref_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("relit_cond_type", \.relitCondType),
+                .optional("relight_parameters", \.relightParameters),
+                .optional("relit_cond_img_url", \.relitCondImgURL),
+                .optional("ref_id", \.refID),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -390,7 +345,7 @@ public enum LightxRelight {
 
     /// Relit Cond Type
     public struct RelitCondType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -405,7 +360,7 @@ public enum LightxRelight {
     /// Relighting parameters for video relighting operations.
     ///
     /// Used with relight_condition_type 'ic' (intrinsic conditioning).
-    public struct RelightParameters: QueueModel, StructurallyEquatable {
+    public struct RelightParameters: WireModel {
         /// Text prompt describing the desired lighting condition.
         public var relightPrompt: String
         /// Direction of the light source (used for IC-light).
@@ -428,20 +383,13 @@ public enum LightxRelight {
             self.useSkyMask = useSkyMask
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.relightPrompt = try wire.required("relight_prompt")
-            self.bgSource = try wire.optional("bg_source")
-            self.cfg = try wire.optional("cfg")
-            self.useSkyMask = try wire.optional("use_sky_mask")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.relightPrompt, "relight_prompt")
-            try wire.optional(self.bgSource, "bg_source")
-            try wire.optional(self.cfg, "cfg")
-            try wire.optional(self.useSkyMask, "use_sky_mask")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("relight_prompt", \.relightPrompt),
+                .optional("bg_source", \.bgSource),
+                .optional("cfg", \.cfg),
+                .optional("use_sky_mask", \.useSkyMask),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -460,7 +408,7 @@ public enum LightxRelight {
 
     /// Bg Source
     public struct BgSource: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -486,7 +434,7 @@ public enum LivePortrait {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/live-portrait`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video to drive the lip syncing.
         public var videoURL: FileInput
         /// URL of the image to be animated
@@ -657,68 +605,37 @@ public enum LivePortrait {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.imageURL = try wire.required("image_url")
-            self.blink = try wire.optional("blink")
-            self.eyebrow = try wire.optional("eyebrow")
-            self.wink = try wire.optional("wink")
-            self.pupilX = try wire.optional("pupil_x")
-            self.pupilY = try wire.optional("pupil_y")
-            self.aaa = try wire.optional("aaa")
-            self.eee = try wire.optional("eee")
-            self.woo = try wire.optional("woo")
-            self.smile = try wire.optional("smile")
-            self.flagLipZero = try wire.optional("flag_lip_zero")
-            self.rotatePitch = try wire.optional("rotate_pitch")
-            self.rotateYaw = try wire.optional("rotate_yaw")
-            self.rotateRoll = try wire.optional("rotate_roll")
-            self.flagEyeRetargeting = try wire.optional("flag_eye_retargeting")
-            self.flagLipRetargeting = try wire.optional("flag_lip_retargeting")
-            self.flagStitching = try wire.optional("flag_stitching")
-            self.flagRelative = try wire.optional("flag_relative")
-            self.flagPasteback = try wire.optional("flag_pasteback")
-            self.flagDoCrop = try wire.optional("flag_do_crop")
-            self.flagDoRot = try wire.optional("flag_do_rot")
-            self.dsize = try wire.optional("dsize")
-            self.scale = try wire.optional("scale")
-            self.vxRatio = try wire.optional("vx_ratio")
-            self.vyRatio = try wire.optional("vy_ratio")
-            self.batchSize = try wire.optional("batch_size")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.blink, "blink")
-            try wire.optional(self.eyebrow, "eyebrow")
-            try wire.optional(self.wink, "wink")
-            try wire.optional(self.pupilX, "pupil_x")
-            try wire.optional(self.pupilY, "pupil_y")
-            try wire.optional(self.aaa, "aaa")
-            try wire.optional(self.eee, "eee")
-            try wire.optional(self.woo, "woo")
-            try wire.optional(self.smile, "smile")
-            try wire.optional(self.flagLipZero, "flag_lip_zero")
-            try wire.optional(self.rotatePitch, "rotate_pitch")
-            try wire.optional(self.rotateYaw, "rotate_yaw")
-            try wire.optional(self.rotateRoll, "rotate_roll")
-            try wire.optional(self.flagEyeRetargeting, "flag_eye_retargeting")
-            try wire.optional(self.flagLipRetargeting, "flag_lip_retargeting")
-            try wire.optional(self.flagStitching, "flag_stitching")
-            try wire.optional(self.flagRelative, "flag_relative")
-            try wire.optional(self.flagPasteback, "flag_pasteback")
-            try wire.optional(self.flagDoCrop, "flag_do_crop")
-            try wire.optional(self.flagDoRot, "flag_do_rot")
-            try wire.optional(self.dsize, "dsize")
-            try wire.optional(self.scale, "scale")
-            try wire.optional(self.vxRatio, "vx_ratio")
-            try wire.optional(self.vyRatio, "vy_ratio")
-            try wire.optional(self.batchSize, "batch_size")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("image_url", \.imageURL),
+                .optional("blink", \.blink),
+                .optional("eyebrow", \.eyebrow),
+                .optional("wink", \.wink),
+                .optional("pupil_x", \.pupilX),
+                .optional("pupil_y", \.pupilY),
+                .optional("aaa", \.aaa),
+                .optional("eee", \.eee),
+                .optional("woo", \.woo),
+                .optional("smile", \.smile),
+                .optional("flag_lip_zero", \.flagLipZero),
+                .optional("rotate_pitch", \.rotatePitch),
+                .optional("rotate_yaw", \.rotateYaw),
+                .optional("rotate_roll", \.rotateRoll),
+                .optional("flag_eye_retargeting", \.flagEyeRetargeting),
+                .optional("flag_lip_retargeting", \.flagLipRetargeting),
+                .optional("flag_stitching", \.flagStitching),
+                .optional("flag_relative", \.flagRelative),
+                .optional("flag_pasteback", \.flagPasteback),
+                .optional("flag_do_crop", \.flagDoCrop),
+                .optional("flag_do_rot", \.flagDoRot),
+                .optional("dsize", \.dsize),
+                .optional("scale", \.scale),
+                .optional("vx_ratio", \.vxRatio),
+                .optional("vy_ratio", \.vyRatio),
+                .optional("batch_size", \.batchSize),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -782,7 +699,7 @@ public enum LongcatMultiAvatarImageAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for multi-speaker image+audio to video generation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image containing two speakers.
         public var imageURL: FileInput
         /// The URL of the audio file for person 1 (left side).
@@ -870,42 +787,24 @@ public enum LongcatMultiAvatarImageAudioToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURLPerson1 = try wire.optional("audio_url_person1")
-            self.audioURLPerson2 = try wire.optional("audio_url_person2")
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.bboxPerson1 = try wire.optional("bbox_person1")
-            self.bboxPerson2 = try wire.optional("bbox_person2")
-            self.audioType = try wire.optional("audio_type")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.textGuidanceScale = try wire.optional("text_guidance_scale")
-            self.audioGuidanceScale = try wire.optional("audio_guidance_scale")
-            self.resolution = try wire.optional("resolution")
-            self.numSegments = try wire.optional("num_segments")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.audioURLPerson1, "audio_url_person1")
-            try wire.optional(self.audioURLPerson2, "audio_url_person2")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.bboxPerson1, "bbox_person1")
-            try wire.optional(self.bboxPerson2, "bbox_person2")
-            try wire.optional(self.audioType, "audio_type")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.textGuidanceScale, "text_guidance_scale")
-            try wire.optional(self.audioGuidanceScale, "audio_guidance_scale")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numSegments, "num_segments")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("audio_url_person1", \.audioURLPerson1),
+                .optional("audio_url_person2", \.audioURLPerson2),
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("bbox_person1", \.bboxPerson1),
+                .optional("bbox_person2", \.bboxPerson2),
+                .optional("audio_type", \.audioType),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("text_guidance_scale", \.textGuidanceScale),
+                .optional("audio_guidance_scale", \.audioGuidanceScale),
+                .optional("resolution", \.resolution),
+                .optional("num_segments", \.numSegments),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -933,7 +832,7 @@ public enum LongcatMultiAvatarImageAudioToVideo {
         }
     }
 
-    public struct BoundingBox: QueueModel, StructurallyEquatable {
+    public struct BoundingBox: WireModel {
         /// X-coordinate of the top-left corner
         public var x: Double
         /// Y-coordinate of the top-left corner
@@ -953,28 +852,20 @@ public enum LongcatMultiAvatarImageAudioToVideo {
             self.label = label
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.x = try wire.required("x")
-            self.y = try wire.required("y")
-            self.w = try wire.required("w")
-            self.h = try wire.required("h")
-            self.label = try wire.required("label")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.x, "x")
-            try wire.required(self.y, "y")
-            try wire.required(self.w, "w")
-            try wire.required(self.h, "h")
-            try wire.required(self.label, "label")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("x", \.x),
+                .required("y", \.y),
+                .required("w", \.w),
+                .required("h", \.h),
+                .required("label", \.label),
+            ]
         }
     }
 
     /// Audio Type
     public struct AudioType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -985,7 +876,7 @@ public enum LongcatMultiAvatarImageAudioToVideo {
     }
 
     /// Response model for multi-speaker image+audio to video generation.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -996,16 +887,11 @@ public enum LongcatMultiAvatarImageAudioToVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1022,7 +908,7 @@ public enum LongcatSingleAvatarAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for audio-to-video generation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the audio file to drive the avatar.
         public var audioURL: FileInput
         /// The prompt to guide the video generation.
@@ -1090,34 +976,20 @@ public enum LongcatSingleAvatarAudioToVideo {
             self.enablePromptExpansion = enablePromptExpansion
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.textGuidanceScale = try wire.optional("text_guidance_scale")
-            self.audioGuidanceScale = try wire.optional("audio_guidance_scale")
-            self.resolution = try wire.optional("resolution")
-            self.numSegments = try wire.optional("num_segments")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.textGuidanceScale, "text_guidance_scale")
-            try wire.optional(self.audioGuidanceScale, "audio_guidance_scale")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numSegments, "num_segments")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("text_guidance_scale", \.textGuidanceScale),
+                .optional("audio_guidance_scale", \.audioGuidanceScale),
+                .optional("resolution", \.resolution),
+                .optional("num_segments", \.numSegments),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1144,7 +1016,7 @@ public enum LongcatSingleAvatarAudioToVideo {
     }
 
     /// Response model for audio-to-video generation (no reference image).
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -1155,16 +1027,11 @@ public enum LongcatSingleAvatarAudioToVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1181,7 +1048,7 @@ public enum LongcatSingleAvatarImageAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for image+audio to video generation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to animate.
         public var imageURL: FileInput
         /// The URL of the audio file to drive the avatar.
@@ -1253,36 +1120,21 @@ public enum LongcatSingleAvatarImageAudioToVideo {
             self.enablePromptExpansion = enablePromptExpansion
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.textGuidanceScale = try wire.optional("text_guidance_scale")
-            self.audioGuidanceScale = try wire.optional("audio_guidance_scale")
-            self.resolution = try wire.optional("resolution")
-            self.numSegments = try wire.optional("num_segments")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.textGuidanceScale, "text_guidance_scale")
-            try wire.optional(self.audioGuidanceScale, "audio_guidance_scale")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numSegments, "num_segments")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("audio_url", \.audioURL),
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("text_guidance_scale", \.textGuidanceScale),
+                .optional("audio_guidance_scale", \.audioGuidanceScale),
+                .optional("resolution", \.resolution),
+                .optional("num_segments", \.numSegments),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1309,7 +1161,7 @@ public enum LongcatSingleAvatarImageAudioToVideo {
     }
 
     /// Response model for image+audio to video generation.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -1320,16 +1172,11 @@ public enum LongcatSingleAvatarImageAudioToVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1347,7 +1194,7 @@ public enum LongcatVideoDistilledImageToVideo480p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/distilled/image-to-video/480p`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to generate a video from.
         public var imageURL: FileInput
         /// The prompt to guide the video generation.
@@ -1421,36 +1268,21 @@ public enum LongcatVideoDistilledImageToVideo480p {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.fps = try wire.optional("fps")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("fps", \.fps),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1478,7 +1310,7 @@ public enum LongcatVideoDistilledImageToVideo480p {
 
     /// Video Write Mode
     public struct VideoWriteMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1490,7 +1322,7 @@ public enum LongcatVideoDistilledImageToVideo480p {
     }
 
     /// The output of `fal-ai/longcat-video/distilled/image-to-video/480p`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -1504,18 +1336,12 @@ public enum LongcatVideoDistilledImageToVideo480p {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("seed", \.seed),
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1536,7 +1362,7 @@ public enum LongcatVideoDistilledImageToVideo720p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/distilled/image-to-video/720p`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to generate a video from.
         public var imageURL: FileInput
         /// The prompt to guide the video generation.
@@ -1616,38 +1442,22 @@ public enum LongcatVideoDistilledImageToVideo720p {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.numRefineInferenceSteps = try wire.optional("num_refine_inference_steps")
-            self.fps = try wire.optional("fps")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.numRefineInferenceSteps, "num_refine_inference_steps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_refine_inference_steps", \.numRefineInferenceSteps),
+                .optional("fps", \.fps),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1693,7 +1503,7 @@ public enum LongcatVideoDistilledTextToVideo480p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/distilled/text-to-video/480p`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to guide the video generation.
         public var prompt: String
         /// The number of frames to generate.
@@ -1767,36 +1577,21 @@ public enum LongcatVideoDistilledTextToVideo480p {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.fps = try wire.optional("fps")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("fps", \.fps),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1840,7 +1635,7 @@ public enum LongcatVideoDistilledTextToVideo720p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/distilled/text-to-video/720p`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to guide the video generation.
         public var prompt: String
         /// The number of frames to generate.
@@ -1920,38 +1715,22 @@ public enum LongcatVideoDistilledTextToVideo720p {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.numRefineInferenceSteps = try wire.optional("num_refine_inference_steps")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.fps = try wire.optional("fps")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.numRefineInferenceSteps, "num_refine_inference_steps")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_refine_inference_steps", \.numRefineInferenceSteps),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("fps", \.fps),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1996,7 +1775,7 @@ public enum LongcatVideoImageToVideo480p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/image-to-video/480p`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to generate a video from.
         public var imageURL: FileInput
         /// The prompt to guide the video generation.
@@ -2088,42 +1867,24 @@ public enum LongcatVideoImageToVideo480p {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.fps = try wire.optional("fps")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("fps", \.fps),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2155,7 +1916,7 @@ public enum LongcatVideoImageToVideo480p {
 
     /// Acceleration
     public struct Acceleration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2183,7 +1944,7 @@ public enum LongcatVideoImageToVideo720p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/image-to-video/720p`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to generate a video from.
         public var imageURL: FileInput
         /// The prompt to guide the video generation.
@@ -2281,44 +2042,25 @@ public enum LongcatVideoImageToVideo720p {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.numRefineInferenceSteps = try wire.optional("num_refine_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.fps = try wire.optional("fps")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.numRefineInferenceSteps, "num_refine_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_refine_inference_steps", \.numRefineInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("fps", \.fps),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2369,7 +2111,7 @@ public enum LongcatVideoTextToVideo480p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/text-to-video/480p`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to guide the video generation.
         public var prompt: String
         /// The negative prompt to use for the video generation.
@@ -2461,42 +2203,24 @@ public enum LongcatVideoTextToVideo480p {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.fps = try wire.optional("fps")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("fps", \.fps),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2545,7 +2269,7 @@ public enum LongcatVideoTextToVideo720p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/text-to-video/720p`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to guide the video generation.
         public var prompt: String
         /// The negative prompt to use for the video generation.
@@ -2643,44 +2367,25 @@ public enum LongcatVideoTextToVideo720p {
             self.acceleration = acceleration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.numRefineInferenceSteps = try wire.optional("num_refine_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.fps = try wire.optional("fps")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.acceleration = try wire.optional("acceleration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.numRefineInferenceSteps, "num_refine_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.acceleration, "acceleration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_refine_inference_steps", \.numRefineInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("fps", \.fps),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("acceleration", \.acceleration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2728,7 +2433,7 @@ public enum Ltx219bAudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/audio-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -2880,64 +2585,35 @@ public enum Ltx219bAudioToVideo {
             self.preprocessAudio = preprocessAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.audioURL = try wire.required("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchAudioLength = try wire.optional("match_audio_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.preprocessAudio = try wire.optional("preprocess_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchAudioLength, "match_audio_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.preprocessAudio, "preprocess_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_audio_length", \.matchAudioLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("preprocess_audio", \.preprocessAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3006,7 +2682,7 @@ public enum Ltx219bAudioToVideo {
         }
 
         public struct Preset: OpenStringEnum {
-            public var rawValue: String
+            public let rawValue: String
 
             public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -3024,7 +2700,7 @@ public enum Ltx219bAudioToVideo {
 
     /// Acceleration
     public struct Acceleration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -3038,7 +2714,7 @@ public enum Ltx219bAudioToVideo {
 
     /// Camera LoRA
     public struct CameraLoRA: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -3055,7 +2731,7 @@ public enum Ltx219bAudioToVideo {
     }
 
     /// The output of `fal-ai/ltx-2-19b/audio-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -3069,18 +2745,12 @@ public enum Ltx219bAudioToVideo {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -3105,7 +2775,7 @@ public enum Ltx219bAudioToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/audio-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -3261,66 +2931,36 @@ public enum Ltx219bAudioToVideoLoRA {
             self.preprocessAudio = preprocessAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.audioURL = try wire.required("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchAudioLength = try wire.optional("match_audio_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.preprocessAudio = try wire.optional("preprocess_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchAudioLength, "match_audio_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.preprocessAudio, "preprocess_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_audio_length", \.matchAudioLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("preprocess_audio", \.preprocessAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3365,7 +3005,7 @@ public enum Ltx219bAudioToVideoLoRA {
     }
 
     /// LoRA weight configuration.
-    public struct LoRAInput: QueueModel, StructurallyEquatable {
+    public struct LoRAInput: WireModel {
         /// URL, HuggingFace repo ID (owner/repo) to lora weights.
         public var path: String
         /// Name of the LoRA weight. Only used if `path` is a HuggingFace repository, and is only required when the repository contains multiple LoRA weights.
@@ -3381,18 +3021,12 @@ public enum Ltx219bAudioToVideoLoRA {
             self.scale = scale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.weightName = try wire.optional("weight_name")
-            self.scale = try wire.optional("scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.weightName, "weight_name")
-            try wire.optional(self.scale, "scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("weight_name", \.weightName),
+                .optional("scale", \.scale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3428,7 +3062,7 @@ public enum Ltx219bDistilledAudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/audio-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -3568,60 +3202,33 @@ public enum Ltx219bDistilledAudioToVideo {
             self.preprocessAudio = preprocessAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.audioURL = try wire.required("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchAudioLength = try wire.optional("match_audio_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.preprocessAudio = try wire.optional("preprocess_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchAudioLength, "match_audio_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.preprocessAudio, "preprocess_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_audio_length", \.matchAudioLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("preprocess_audio", \.preprocessAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3682,7 +3289,7 @@ public enum Ltx219bDistilledAudioToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/audio-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -3826,62 +3433,34 @@ public enum Ltx219bDistilledAudioToVideoLoRA {
             self.preprocessAudio = preprocessAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.audioURL = try wire.required("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchAudioLength = try wire.optional("match_audio_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.preprocessAudio = try wire.optional("preprocess_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchAudioLength, "match_audio_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.preprocessAudio, "preprocess_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_audio_length", \.matchAudioLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("preprocess_audio", \.preprocessAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -24,7 +24,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Ltx219bDistilledExtendVideo.Input, Output == Ltx219bDistilledExtendVideo.Output {
     /// `fal-ai/ltx-2-19b/distilled/extend-video`.
@@ -46,7 +46,7 @@ public enum Ltx219bDistilledExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/extend-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to extend.
@@ -194,62 +194,34 @@ public enum Ltx219bDistilledExtendVideo {
             self.endImageStrength = endImageStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.extendDirection = try wire.optional("extend_direction")
-            self.numContextFrames = try wire.optional("num_context_frames")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.extendDirection, "extend_direction")
-            try wire.optional(self.numContextFrames, "num_context_frames")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("extend_direction", \.extendDirection),
+                .optional("num_context_frames", \.numContextFrames),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("end_image_strength", \.endImageStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -293,7 +265,7 @@ public enum Ltx219bDistilledExtendVideo {
 
     /// Extend Direction
     public struct ExtendDirection: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -326,7 +298,7 @@ public enum Ltx219bDistilledExtendVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/extend-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to extend.
@@ -478,64 +450,35 @@ public enum Ltx219bDistilledExtendVideoLoRA {
             self.endImageStrength = endImageStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.extendDirection = try wire.optional("extend_direction")
-            self.numContextFrames = try wire.optional("num_context_frames")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.extendDirection, "extend_direction")
-            try wire.optional(self.numContextFrames, "num_context_frames")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("extend_direction", \.extendDirection),
+                .optional("num_context_frames", \.numContextFrames),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("end_image_strength", \.endImageStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -599,7 +542,7 @@ public enum Ltx219bDistilledImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -729,56 +672,31 @@ public enum Ltx219bDistilledImageToVideo {
             self.endImageStrength = endImageStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.interpolationDirection = try wire.optional("interpolation_direction")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.interpolationDirection, "interpolation_direction")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("interpolation_direction", \.interpolationDirection),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -817,7 +735,7 @@ public enum Ltx219bDistilledImageToVideo {
 
     /// Interpolation Direction
     public struct InterpolationDirection: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -850,7 +768,7 @@ public enum Ltx219bDistilledImageToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/image-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -984,58 +902,32 @@ public enum Ltx219bDistilledImageToVideoLoRA {
             self.endImageStrength = endImageStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.interpolationDirection = try wire.optional("interpolation_direction")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.interpolationDirection, "interpolation_direction")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("interpolation_direction", \.interpolationDirection),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1094,7 +986,7 @@ public enum Ltx219bDistilledTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -1198,46 +1090,26 @@ public enum Ltx219bDistilledTextToVideo {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1291,7 +1163,7 @@ public enum Ltx219bDistilledTextToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/text-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -1399,48 +1271,27 @@ public enum Ltx219bDistilledTextToVideoLoRA {
             self.loras = loras
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1494,7 +1345,7 @@ public enum Ltx219bDistilledVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -1668,72 +1519,39 @@ public enum Ltx219bDistilledVideoToVideo {
             self.audioStrength = audioStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.optional("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchVideoLength = try wire.optional("match_video_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.preprocessor = try wire.optional("preprocessor")
-            self.icLoRA = try wire.optional("ic_lora")
-            self.icLoRAScale = try wire.optional("ic_lora_scale")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchVideoLength, "match_video_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.preprocessor, "preprocessor")
-            try wire.optional(self.icLoRA, "ic_lora")
-            try wire.optional(self.icLoRAScale, "ic_lora_scale")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_video_length", \.matchVideoLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("preprocessor", \.preprocessor),
+                .optional("ic_lora", \.icLoRA),
+                .optional("ic_lora_scale", \.icLoRAScale),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1781,7 +1599,7 @@ public enum Ltx219bDistilledVideoToVideo {
 
     /// Preprocessor
     public struct Preprocessor: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1795,7 +1613,7 @@ public enum Ltx219bDistilledVideoToVideo {
 
     /// IC-LoRA
     public struct IcLoRA: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1833,7 +1651,7 @@ public enum Ltx219bDistilledVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/video-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -2011,74 +1829,40 @@ public enum Ltx219bDistilledVideoToVideoLoRA {
             self.audioStrength = audioStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.optional("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchVideoLength = try wire.optional("match_video_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.preprocessor = try wire.optional("preprocessor")
-            self.icLoRA = try wire.optional("ic_lora")
-            self.icLoRAScale = try wire.optional("ic_lora_scale")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchVideoLength, "match_video_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.preprocessor, "preprocessor")
-            try wire.optional(self.icLoRA, "ic_lora")
-            try wire.optional(self.icLoRAScale, "ic_lora_scale")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_video_length", \.matchVideoLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("preprocessor", \.preprocessor),
+                .optional("ic_lora", \.icLoRA),
+                .optional("ic_lora_scale", \.icLoRAScale),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2147,7 +1931,7 @@ public enum Ltx219bExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/extend-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to extend.
@@ -2307,66 +2091,36 @@ public enum Ltx219bExtendVideo {
             self.endImageStrength = endImageStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.extendDirection = try wire.optional("extend_direction")
-            self.numContextFrames = try wire.optional("num_context_frames")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.extendDirection, "extend_direction")
-            try wire.optional(self.numContextFrames, "num_context_frames")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("extend_direction", \.extendDirection),
+                .optional("num_context_frames", \.numContextFrames),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("end_image_strength", \.endImageStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2435,7 +2189,7 @@ public enum Ltx219bExtendVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/extend-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to extend.
@@ -2599,68 +2353,37 @@ public enum Ltx219bExtendVideoLoRA {
             self.endImageStrength = endImageStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.extendDirection = try wire.optional("extend_direction")
-            self.numContextFrames = try wire.optional("num_context_frames")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.extendDirection, "extend_direction")
-            try wire.optional(self.numContextFrames, "num_context_frames")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("extend_direction", \.extendDirection),
+                .optional("num_context_frames", \.numContextFrames),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("end_image_strength", \.endImageStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2729,7 +2452,7 @@ public enum Ltx219bImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -2871,60 +2594,33 @@ public enum Ltx219bImageToVideo {
             self.endImageStrength = endImageStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.interpolationDirection = try wire.optional("interpolation_direction")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.interpolationDirection, "interpolation_direction")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("interpolation_direction", \.interpolationDirection),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2988,7 +2684,7 @@ public enum Ltx219bImageToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/image-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -3134,62 +2830,34 @@ public enum Ltx219bImageToVideoLoRA {
             self.endImageStrength = endImageStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.interpolationDirection = try wire.optional("interpolation_direction")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.interpolationDirection, "interpolation_direction")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("interpolation_direction", \.interpolationDirection),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3252,7 +2920,7 @@ public enum Ltx219bTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -3368,50 +3036,28 @@ public enum Ltx219bTextToVideo {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3469,7 +3115,7 @@ public enum Ltx219bTextToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/text-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -3589,52 +3235,29 @@ public enum Ltx219bTextToVideoLoRA {
             self.loras = loras
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3694,7 +3317,7 @@ public enum Ltx219bVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -3880,76 +3503,41 @@ public enum Ltx219bVideoToVideo {
             self.audioStrength = audioStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.optional("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchVideoLength = try wire.optional("match_video_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.preprocessor = try wire.optional("preprocessor")
-            self.icLoRA = try wire.optional("ic_lora")
-            self.icLoRAScale = try wire.optional("ic_lora_scale")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchVideoLength, "match_video_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.preprocessor, "preprocessor")
-            try wire.optional(self.icLoRA, "ic_lora")
-            try wire.optional(self.icLoRAScale, "ic_lora_scale")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_video_length", \.matchVideoLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("preprocessor", \.preprocessor),
+                .optional("ic_lora", \.icLoRA),
+                .optional("ic_lora_scale", \.icLoRAScale),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -4023,7 +3611,7 @@ public enum Ltx219bVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/video-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -4213,78 +3801,42 @@ public enum Ltx219bVideoToVideoLoRA {
             self.audioStrength = audioStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.optional("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchVideoLength = try wire.optional("match_video_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.preprocessor = try wire.optional("preprocessor")
-            self.icLoRA = try wire.optional("ic_lora")
-            self.icLoRAScale = try wire.optional("ic_lora_scale")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchVideoLength, "match_video_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.preprocessor, "preprocessor")
-            try wire.optional(self.icLoRA, "ic_lora")
-            try wire.optional(self.icLoRAScale, "ic_lora_scale")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_video_length", \.matchVideoLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("preprocessor", \.preprocessor),
+                .optional("ic_lora", \.icLoRA),
+                .optional("ic_lora_scale", \.icLoRAScale),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -4356,7 +3908,7 @@ public enum Ltx2322bAudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/audio-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -4580,88 +4132,47 @@ public enum Ltx2322bAudioToVideo {
             self.preprocessAudio = preprocessAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.audioURL = try wire.required("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchAudioLength = try wire.optional("match_audio_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.videoCFGScale = try wire.optional("video_cfg_scale")
-            self.videoStgScale = try wire.optional("video_stg_scale")
-            self.videoRescalingScale = try wire.optional("video_rescaling_scale")
-            self.videoModalityScale = try wire.optional("video_modality_scale")
-            self.audioCFGScale = try wire.optional("audio_cfg_scale")
-            self.audioStgScale = try wire.optional("audio_stg_scale")
-            self.audioRescalingScale = try wire.optional("audio_rescaling_scale")
-            self.audioModalityScale = try wire.optional("audio_modality_scale")
-            self.gradientEstimationGamma = try wire.optional("gradient_estimation_gamma")
-            self.useRestartSampling = try wire.optional("use_restart_sampling")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.distillLoRAFirstPassScale = try wire.optional("distill_lora_first_pass_scale")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.preprocessAudio = try wire.optional("preprocess_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchAudioLength, "match_audio_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.videoCFGScale, "video_cfg_scale")
-            try wire.optional(self.videoStgScale, "video_stg_scale")
-            try wire.optional(self.videoRescalingScale, "video_rescaling_scale")
-            try wire.optional(self.videoModalityScale, "video_modality_scale")
-            try wire.optional(self.audioCFGScale, "audio_cfg_scale")
-            try wire.optional(self.audioStgScale, "audio_stg_scale")
-            try wire.optional(self.audioRescalingScale, "audio_rescaling_scale")
-            try wire.optional(self.audioModalityScale, "audio_modality_scale")
-            try wire.optional(self.gradientEstimationGamma, "gradient_estimation_gamma")
-            try wire.optional(self.useRestartSampling, "use_restart_sampling")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.preprocessAudio, "preprocess_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_audio_length", \.matchAudioLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("video_cfg_scale", \.videoCFGScale),
+                .optional("video_stg_scale", \.videoStgScale),
+                .optional("video_rescaling_scale", \.videoRescalingScale),
+                .optional("video_modality_scale", \.videoModalityScale),
+                .optional("audio_cfg_scale", \.audioCFGScale),
+                .optional("audio_stg_scale", \.audioStgScale),
+                .optional("audio_rescaling_scale", \.audioRescalingScale),
+                .optional("audio_modality_scale", \.audioModalityScale),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("use_restart_sampling", \.useRestartSampling),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("preprocess_audio", \.preprocessAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -4728,7 +4239,7 @@ public enum Ltx2322bAudioToVideo {
 
     /// Scheduler
     public struct Scheduler: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -4762,7 +4273,7 @@ public enum Ltx2322bAudioToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/audio-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -4990,90 +4501,48 @@ public enum Ltx2322bAudioToVideoLoRA {
             self.preprocessAudio = preprocessAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.audioURL = try wire.required("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchAudioLength = try wire.optional("match_audio_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.videoCFGScale = try wire.optional("video_cfg_scale")
-            self.videoStgScale = try wire.optional("video_stg_scale")
-            self.videoRescalingScale = try wire.optional("video_rescaling_scale")
-            self.videoModalityScale = try wire.optional("video_modality_scale")
-            self.audioCFGScale = try wire.optional("audio_cfg_scale")
-            self.audioStgScale = try wire.optional("audio_stg_scale")
-            self.audioRescalingScale = try wire.optional("audio_rescaling_scale")
-            self.audioModalityScale = try wire.optional("audio_modality_scale")
-            self.gradientEstimationGamma = try wire.optional("gradient_estimation_gamma")
-            self.useRestartSampling = try wire.optional("use_restart_sampling")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.distillLoRAFirstPassScale = try wire.optional("distill_lora_first_pass_scale")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.preprocessAudio = try wire.optional("preprocess_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchAudioLength, "match_audio_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.videoCFGScale, "video_cfg_scale")
-            try wire.optional(self.videoStgScale, "video_stg_scale")
-            try wire.optional(self.videoRescalingScale, "video_rescaling_scale")
-            try wire.optional(self.videoModalityScale, "video_modality_scale")
-            try wire.optional(self.audioCFGScale, "audio_cfg_scale")
-            try wire.optional(self.audioStgScale, "audio_stg_scale")
-            try wire.optional(self.audioRescalingScale, "audio_rescaling_scale")
-            try wire.optional(self.audioModalityScale, "audio_modality_scale")
-            try wire.optional(self.gradientEstimationGamma, "gradient_estimation_gamma")
-            try wire.optional(self.useRestartSampling, "use_restart_sampling")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.preprocessAudio, "preprocess_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_audio_length", \.matchAudioLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("video_cfg_scale", \.videoCFGScale),
+                .optional("video_stg_scale", \.videoStgScale),
+                .optional("video_rescaling_scale", \.videoRescalingScale),
+                .optional("video_modality_scale", \.videoModalityScale),
+                .optional("audio_cfg_scale", \.audioCFGScale),
+                .optional("audio_stg_scale", \.audioStgScale),
+                .optional("audio_rescaling_scale", \.audioRescalingScale),
+                .optional("audio_modality_scale", \.audioModalityScale),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("use_restart_sampling", \.useRestartSampling),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("preprocess_audio", \.preprocessAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -5161,7 +4630,7 @@ public enum Ltx2322bDistilledAudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/audio-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -5313,64 +4782,35 @@ public enum Ltx2322bDistilledAudioToVideo {
             self.preprocessAudio = preprocessAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.audioURL = try wire.required("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchAudioLength = try wire.optional("match_audio_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.preprocessAudio = try wire.optional("preprocess_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchAudioLength, "match_audio_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.preprocessAudio, "preprocess_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_audio_length", \.matchAudioLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("preprocess_audio", \.preprocessAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -5435,7 +4875,7 @@ public enum Ltx2322bDistilledAudioToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/audio-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the audio to generate the video from.
@@ -5591,66 +5031,36 @@ public enum Ltx2322bDistilledAudioToVideoLoRA {
             self.preprocessAudio = preprocessAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.audioURL = try wire.required("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchAudioLength = try wire.optional("match_audio_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.preprocessAudio = try wire.optional("preprocess_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchAudioLength, "match_audio_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.preprocessAudio, "preprocess_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_audio_length", \.matchAudioLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("preprocess_audio", \.preprocessAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.

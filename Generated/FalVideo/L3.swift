@@ -24,7 +24,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Ltx2322bDistilledImageToVideo.Input, Output == Ltx2322bDistilledImageToVideo.Output {
     /// `fal-ai/ltx-2.3-22b/distilled/image-to-video`.
@@ -48,7 +48,7 @@ public enum Ltx2322bDistilledImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -190,60 +190,33 @@ public enum Ltx2322bDistilledImageToVideo {
             self.endImageStrength = endImageStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.interpolationDirection = try wire.optional("interpolation_direction")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.interpolationDirection, "interpolation_direction")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("interpolation_direction", \.interpolationDirection),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -307,7 +280,7 @@ public enum Ltx2322bDistilledImageToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/image-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -453,62 +426,34 @@ public enum Ltx2322bDistilledImageToVideoLoRA {
             self.endImageStrength = endImageStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.interpolationDirection = try wire.optional("interpolation_direction")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.interpolationDirection, "interpolation_direction")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("interpolation_direction", \.interpolationDirection),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -572,7 +517,7 @@ public enum Ltx2322bDistilledReferenceVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to reference.
@@ -740,70 +685,38 @@ public enum Ltx2322bDistilledReferenceVideoToVideo {
             self.icLoRAType = icLoRAType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.optional("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchVideoLength = try wire.optional("match_video_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.preprocessor = try wire.optional("preprocessor")
-            self.icLoRAType = try wire.optional("ic_lora_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchVideoLength, "match_video_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.preprocessor, "preprocessor")
-            try wire.optional(self.icLoRAType, "ic_lora_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_video_length", \.matchVideoLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("preprocessor", \.preprocessor),
+                .optional("ic_lora_type", \.icLoRAType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -848,7 +761,7 @@ public enum Ltx2322bDistilledReferenceVideoToVideo {
 
     /// IC-LoRA Type
     public struct IcLoRAType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -885,7 +798,7 @@ public enum Ltx2322bDistilledReferenceVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to reference.
@@ -1057,72 +970,39 @@ public enum Ltx2322bDistilledReferenceVideoToVideoLoRA {
             self.icLoRAType = icLoRAType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.optional("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchVideoLength = try wire.optional("match_video_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.preprocessor = try wire.optional("preprocessor")
-            self.icLoRAType = try wire.optional("ic_lora_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchVideoLength, "match_video_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.preprocessor, "preprocessor")
-            try wire.optional(self.icLoRAType, "ic_lora_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_video_length", \.matchVideoLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("preprocessor", \.preprocessor),
+                .optional("ic_lora_type", \.icLoRAType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1188,7 +1068,7 @@ public enum Ltx2322bDistilledTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -1304,50 +1184,28 @@ public enum Ltx2322bDistilledTextToVideo {
             self.distillLoRASecondPassScale = distillLoRASecondPassScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1405,7 +1263,7 @@ public enum Ltx2322bDistilledTextToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/text-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -1525,52 +1383,29 @@ public enum Ltx2322bDistilledTextToVideoLoRA {
             self.distillLoRASecondPassScale = distillLoRASecondPassScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1628,7 +1463,7 @@ public enum Ltx2322bDistilledVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -1772,60 +1607,33 @@ public enum Ltx2322bDistilledVideoToVideo {
             self.audioStrength = audioStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.matchVideoLength = try wire.optional("match_video_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.matchVideoLength, "match_video_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("match_video_length", \.matchVideoLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1889,7 +1697,7 @@ public enum Ltx2322bDistilledVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/video-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -2037,62 +1845,34 @@ public enum Ltx2322bDistilledVideoToVideoLoRA {
             self.audioStrength = audioStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.matchVideoLength = try wire.optional("match_video_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.matchVideoLength, "match_video_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("match_video_length", \.matchVideoLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2157,7 +1937,7 @@ public enum Ltx2322bExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/extend-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to extend.
@@ -2389,90 +2169,48 @@ public enum Ltx2322bExtendVideo {
             self.endImageStrength = endImageStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.videoCFGScale = try wire.optional("video_cfg_scale")
-            self.videoStgScale = try wire.optional("video_stg_scale")
-            self.videoRescalingScale = try wire.optional("video_rescaling_scale")
-            self.videoModalityScale = try wire.optional("video_modality_scale")
-            self.audioCFGScale = try wire.optional("audio_cfg_scale")
-            self.audioStgScale = try wire.optional("audio_stg_scale")
-            self.audioRescalingScale = try wire.optional("audio_rescaling_scale")
-            self.audioModalityScale = try wire.optional("audio_modality_scale")
-            self.gradientEstimationGamma = try wire.optional("gradient_estimation_gamma")
-            self.useRestartSampling = try wire.optional("use_restart_sampling")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.distillLoRAFirstPassScale = try wire.optional("distill_lora_first_pass_scale")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.extendDirection = try wire.optional("extend_direction")
-            self.numContextFrames = try wire.optional("num_context_frames")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.videoCFGScale, "video_cfg_scale")
-            try wire.optional(self.videoStgScale, "video_stg_scale")
-            try wire.optional(self.videoRescalingScale, "video_rescaling_scale")
-            try wire.optional(self.videoModalityScale, "video_modality_scale")
-            try wire.optional(self.audioCFGScale, "audio_cfg_scale")
-            try wire.optional(self.audioStgScale, "audio_stg_scale")
-            try wire.optional(self.audioRescalingScale, "audio_rescaling_scale")
-            try wire.optional(self.audioModalityScale, "audio_modality_scale")
-            try wire.optional(self.gradientEstimationGamma, "gradient_estimation_gamma")
-            try wire.optional(self.useRestartSampling, "use_restart_sampling")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.extendDirection, "extend_direction")
-            try wire.optional(self.numContextFrames, "num_context_frames")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("video_cfg_scale", \.videoCFGScale),
+                .optional("video_stg_scale", \.videoStgScale),
+                .optional("video_rescaling_scale", \.videoRescalingScale),
+                .optional("video_modality_scale", \.videoModalityScale),
+                .optional("audio_cfg_scale", \.audioCFGScale),
+                .optional("audio_stg_scale", \.audioStgScale),
+                .optional("audio_rescaling_scale", \.audioRescalingScale),
+                .optional("audio_modality_scale", \.audioModalityScale),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("use_restart_sampling", \.useRestartSampling),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("extend_direction", \.extendDirection),
+                .optional("num_context_frames", \.numContextFrames),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("end_image_strength", \.endImageStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2564,7 +2302,7 @@ public enum Ltx2322bExtendVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/extend-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to extend.
@@ -2800,92 +2538,49 @@ public enum Ltx2322bExtendVideoLoRA {
             self.endImageStrength = endImageStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.videoCFGScale = try wire.optional("video_cfg_scale")
-            self.videoStgScale = try wire.optional("video_stg_scale")
-            self.videoRescalingScale = try wire.optional("video_rescaling_scale")
-            self.videoModalityScale = try wire.optional("video_modality_scale")
-            self.audioCFGScale = try wire.optional("audio_cfg_scale")
-            self.audioStgScale = try wire.optional("audio_stg_scale")
-            self.audioRescalingScale = try wire.optional("audio_rescaling_scale")
-            self.audioModalityScale = try wire.optional("audio_modality_scale")
-            self.gradientEstimationGamma = try wire.optional("gradient_estimation_gamma")
-            self.useRestartSampling = try wire.optional("use_restart_sampling")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.distillLoRAFirstPassScale = try wire.optional("distill_lora_first_pass_scale")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.extendDirection = try wire.optional("extend_direction")
-            self.numContextFrames = try wire.optional("num_context_frames")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.videoCFGScale, "video_cfg_scale")
-            try wire.optional(self.videoStgScale, "video_stg_scale")
-            try wire.optional(self.videoRescalingScale, "video_rescaling_scale")
-            try wire.optional(self.videoModalityScale, "video_modality_scale")
-            try wire.optional(self.audioCFGScale, "audio_cfg_scale")
-            try wire.optional(self.audioStgScale, "audio_stg_scale")
-            try wire.optional(self.audioRescalingScale, "audio_rescaling_scale")
-            try wire.optional(self.audioModalityScale, "audio_modality_scale")
-            try wire.optional(self.gradientEstimationGamma, "gradient_estimation_gamma")
-            try wire.optional(self.useRestartSampling, "use_restart_sampling")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.extendDirection, "extend_direction")
-            try wire.optional(self.numContextFrames, "num_context_frames")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("video_cfg_scale", \.videoCFGScale),
+                .optional("video_stg_scale", \.videoStgScale),
+                .optional("video_rescaling_scale", \.videoRescalingScale),
+                .optional("video_modality_scale", \.videoModalityScale),
+                .optional("audio_cfg_scale", \.audioCFGScale),
+                .optional("audio_stg_scale", \.audioStgScale),
+                .optional("audio_rescaling_scale", \.audioRescalingScale),
+                .optional("audio_modality_scale", \.audioModalityScale),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("use_restart_sampling", \.useRestartSampling),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("extend_direction", \.extendDirection),
+                .optional("num_context_frames", \.numContextFrames),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("end_image_strength", \.endImageStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2977,7 +2672,7 @@ public enum Ltx2322bImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -3191,84 +2886,45 @@ public enum Ltx2322bImageToVideo {
             self.endImageStrength = endImageStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.videoCFGScale = try wire.optional("video_cfg_scale")
-            self.videoStgScale = try wire.optional("video_stg_scale")
-            self.videoRescalingScale = try wire.optional("video_rescaling_scale")
-            self.videoModalityScale = try wire.optional("video_modality_scale")
-            self.audioCFGScale = try wire.optional("audio_cfg_scale")
-            self.audioStgScale = try wire.optional("audio_stg_scale")
-            self.audioRescalingScale = try wire.optional("audio_rescaling_scale")
-            self.audioModalityScale = try wire.optional("audio_modality_scale")
-            self.gradientEstimationGamma = try wire.optional("gradient_estimation_gamma")
-            self.useRestartSampling = try wire.optional("use_restart_sampling")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.distillLoRAFirstPassScale = try wire.optional("distill_lora_first_pass_scale")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.interpolationDirection = try wire.optional("interpolation_direction")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.videoCFGScale, "video_cfg_scale")
-            try wire.optional(self.videoStgScale, "video_stg_scale")
-            try wire.optional(self.videoRescalingScale, "video_rescaling_scale")
-            try wire.optional(self.videoModalityScale, "video_modality_scale")
-            try wire.optional(self.audioCFGScale, "audio_cfg_scale")
-            try wire.optional(self.audioStgScale, "audio_stg_scale")
-            try wire.optional(self.audioRescalingScale, "audio_rescaling_scale")
-            try wire.optional(self.audioModalityScale, "audio_modality_scale")
-            try wire.optional(self.gradientEstimationGamma, "gradient_estimation_gamma")
-            try wire.optional(self.useRestartSampling, "use_restart_sampling")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.interpolationDirection, "interpolation_direction")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("video_cfg_scale", \.videoCFGScale),
+                .optional("video_stg_scale", \.videoStgScale),
+                .optional("video_rescaling_scale", \.videoRescalingScale),
+                .optional("video_modality_scale", \.videoModalityScale),
+                .optional("audio_cfg_scale", \.audioCFGScale),
+                .optional("audio_stg_scale", \.audioStgScale),
+                .optional("audio_rescaling_scale", \.audioRescalingScale),
+                .optional("audio_modality_scale", \.audioModalityScale),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("use_restart_sampling", \.useRestartSampling),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("interpolation_direction", \.interpolationDirection),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3355,7 +3011,7 @@ public enum Ltx2322bImageToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/image-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
         public var prompt: String
         /// The URL of the image to generate the video from.
@@ -3573,86 +3229,46 @@ public enum Ltx2322bImageToVideoLoRA {
             self.endImageStrength = endImageStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.videoCFGScale = try wire.optional("video_cfg_scale")
-            self.videoStgScale = try wire.optional("video_stg_scale")
-            self.videoRescalingScale = try wire.optional("video_rescaling_scale")
-            self.videoModalityScale = try wire.optional("video_modality_scale")
-            self.audioCFGScale = try wire.optional("audio_cfg_scale")
-            self.audioStgScale = try wire.optional("audio_stg_scale")
-            self.audioRescalingScale = try wire.optional("audio_rescaling_scale")
-            self.audioModalityScale = try wire.optional("audio_modality_scale")
-            self.gradientEstimationGamma = try wire.optional("gradient_estimation_gamma")
-            self.useRestartSampling = try wire.optional("use_restart_sampling")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.distillLoRAFirstPassScale = try wire.optional("distill_lora_first_pass_scale")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.interpolationDirection = try wire.optional("interpolation_direction")
-            self.imageStrength = try wire.optional("image_strength")
-            self.endImageStrength = try wire.optional("end_image_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.videoCFGScale, "video_cfg_scale")
-            try wire.optional(self.videoStgScale, "video_stg_scale")
-            try wire.optional(self.videoRescalingScale, "video_rescaling_scale")
-            try wire.optional(self.videoModalityScale, "video_modality_scale")
-            try wire.optional(self.audioCFGScale, "audio_cfg_scale")
-            try wire.optional(self.audioStgScale, "audio_stg_scale")
-            try wire.optional(self.audioRescalingScale, "audio_rescaling_scale")
-            try wire.optional(self.audioModalityScale, "audio_modality_scale")
-            try wire.optional(self.gradientEstimationGamma, "gradient_estimation_gamma")
-            try wire.optional(self.useRestartSampling, "use_restart_sampling")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.interpolationDirection, "interpolation_direction")
-            try wire.optional(self.imageStrength, "image_strength")
-            try wire.optional(self.endImageStrength, "end_image_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("video_cfg_scale", \.videoCFGScale),
+                .optional("video_stg_scale", \.videoStgScale),
+                .optional("video_rescaling_scale", \.videoRescalingScale),
+                .optional("video_modality_scale", \.videoModalityScale),
+                .optional("audio_cfg_scale", \.audioCFGScale),
+                .optional("audio_stg_scale", \.audioStgScale),
+                .optional("audio_rescaling_scale", \.audioRescalingScale),
+                .optional("audio_modality_scale", \.audioModalityScale),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("use_restart_sampling", \.useRestartSampling),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("interpolation_direction", \.interpolationDirection),
+                .optional("image_strength", \.imageStrength),
+                .optional("end_image_strength", \.endImageStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3740,7 +3356,7 @@ public enum Ltx2322bReferenceVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/reference-video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to reference.
@@ -3980,94 +3596,50 @@ public enum Ltx2322bReferenceVideoToVideo {
             self.icLoRAType = icLoRAType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.optional("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchVideoLength = try wire.optional("match_video_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.videoCFGScale = try wire.optional("video_cfg_scale")
-            self.videoStgScale = try wire.optional("video_stg_scale")
-            self.videoRescalingScale = try wire.optional("video_rescaling_scale")
-            self.videoModalityScale = try wire.optional("video_modality_scale")
-            self.audioCFGScale = try wire.optional("audio_cfg_scale")
-            self.audioStgScale = try wire.optional("audio_stg_scale")
-            self.audioRescalingScale = try wire.optional("audio_rescaling_scale")
-            self.audioModalityScale = try wire.optional("audio_modality_scale")
-            self.gradientEstimationGamma = try wire.optional("gradient_estimation_gamma")
-            self.useRestartSampling = try wire.optional("use_restart_sampling")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.distillLoRAFirstPassScale = try wire.optional("distill_lora_first_pass_scale")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.preprocessor = try wire.optional("preprocessor")
-            self.icLoRAType = try wire.optional("ic_lora_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchVideoLength, "match_video_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.videoCFGScale, "video_cfg_scale")
-            try wire.optional(self.videoStgScale, "video_stg_scale")
-            try wire.optional(self.videoRescalingScale, "video_rescaling_scale")
-            try wire.optional(self.videoModalityScale, "video_modality_scale")
-            try wire.optional(self.audioCFGScale, "audio_cfg_scale")
-            try wire.optional(self.audioStgScale, "audio_stg_scale")
-            try wire.optional(self.audioRescalingScale, "audio_rescaling_scale")
-            try wire.optional(self.audioModalityScale, "audio_modality_scale")
-            try wire.optional(self.gradientEstimationGamma, "gradient_estimation_gamma")
-            try wire.optional(self.useRestartSampling, "use_restart_sampling")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.preprocessor, "preprocessor")
-            try wire.optional(self.icLoRAType, "ic_lora_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_video_length", \.matchVideoLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("video_cfg_scale", \.videoCFGScale),
+                .optional("video_stg_scale", \.videoStgScale),
+                .optional("video_rescaling_scale", \.videoRescalingScale),
+                .optional("video_modality_scale", \.videoModalityScale),
+                .optional("audio_cfg_scale", \.audioCFGScale),
+                .optional("audio_stg_scale", \.audioStgScale),
+                .optional("audio_rescaling_scale", \.audioRescalingScale),
+                .optional("audio_modality_scale", \.audioModalityScale),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("use_restart_sampling", \.useRestartSampling),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("preprocessor", \.preprocessor),
+                .optional("ic_lora_type", \.icLoRAType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -4158,7 +3730,7 @@ public enum Ltx2322bReferenceVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/reference-video-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to reference.
@@ -4402,96 +3974,51 @@ public enum Ltx2322bReferenceVideoToVideoLoRA {
             self.icLoRAType = icLoRAType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.optional("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.matchVideoLength = try wire.optional("match_video_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.videoCFGScale = try wire.optional("video_cfg_scale")
-            self.videoStgScale = try wire.optional("video_stg_scale")
-            self.videoRescalingScale = try wire.optional("video_rescaling_scale")
-            self.videoModalityScale = try wire.optional("video_modality_scale")
-            self.audioCFGScale = try wire.optional("audio_cfg_scale")
-            self.audioStgScale = try wire.optional("audio_stg_scale")
-            self.audioRescalingScale = try wire.optional("audio_rescaling_scale")
-            self.audioModalityScale = try wire.optional("audio_modality_scale")
-            self.gradientEstimationGamma = try wire.optional("gradient_estimation_gamma")
-            self.useRestartSampling = try wire.optional("use_restart_sampling")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.distillLoRAFirstPassScale = try wire.optional("distill_lora_first_pass_scale")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-            self.preprocessor = try wire.optional("preprocessor")
-            self.icLoRAType = try wire.optional("ic_lora_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.matchVideoLength, "match_video_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.videoCFGScale, "video_cfg_scale")
-            try wire.optional(self.videoStgScale, "video_stg_scale")
-            try wire.optional(self.videoRescalingScale, "video_rescaling_scale")
-            try wire.optional(self.videoModalityScale, "video_modality_scale")
-            try wire.optional(self.audioCFGScale, "audio_cfg_scale")
-            try wire.optional(self.audioStgScale, "audio_stg_scale")
-            try wire.optional(self.audioRescalingScale, "audio_rescaling_scale")
-            try wire.optional(self.audioModalityScale, "audio_modality_scale")
-            try wire.optional(self.gradientEstimationGamma, "gradient_estimation_gamma")
-            try wire.optional(self.useRestartSampling, "use_restart_sampling")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
-            try wire.optional(self.preprocessor, "preprocessor")
-            try wire.optional(self.icLoRAType, "ic_lora_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("match_video_length", \.matchVideoLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("video_cfg_scale", \.videoCFGScale),
+                .optional("video_stg_scale", \.videoStgScale),
+                .optional("video_rescaling_scale", \.videoRescalingScale),
+                .optional("video_modality_scale", \.videoModalityScale),
+                .optional("audio_cfg_scale", \.audioCFGScale),
+                .optional("audio_stg_scale", \.audioStgScale),
+                .optional("audio_rescaling_scale", \.audioRescalingScale),
+                .optional("audio_modality_scale", \.audioModalityScale),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("use_restart_sampling", \.useRestartSampling),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+                .optional("preprocessor", \.preprocessor),
+                .optional("ic_lora_type", \.icLoRAType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -4580,7 +4107,7 @@ public enum Ltx2322bTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -4768,74 +4295,40 @@ public enum Ltx2322bTextToVideo {
             self.distillLoRASecondPassScale = distillLoRASecondPassScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.videoCFGScale = try wire.optional("video_cfg_scale")
-            self.videoStgScale = try wire.optional("video_stg_scale")
-            self.videoRescalingScale = try wire.optional("video_rescaling_scale")
-            self.videoModalityScale = try wire.optional("video_modality_scale")
-            self.audioCFGScale = try wire.optional("audio_cfg_scale")
-            self.audioStgScale = try wire.optional("audio_stg_scale")
-            self.audioRescalingScale = try wire.optional("audio_rescaling_scale")
-            self.audioModalityScale = try wire.optional("audio_modality_scale")
-            self.gradientEstimationGamma = try wire.optional("gradient_estimation_gamma")
-            self.useRestartSampling = try wire.optional("use_restart_sampling")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.distillLoRAFirstPassScale = try wire.optional("distill_lora_first_pass_scale")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.videoCFGScale, "video_cfg_scale")
-            try wire.optional(self.videoStgScale, "video_stg_scale")
-            try wire.optional(self.videoRescalingScale, "video_rescaling_scale")
-            try wire.optional(self.videoModalityScale, "video_modality_scale")
-            try wire.optional(self.audioCFGScale, "audio_cfg_scale")
-            try wire.optional(self.audioStgScale, "audio_stg_scale")
-            try wire.optional(self.audioRescalingScale, "audio_rescaling_scale")
-            try wire.optional(self.audioModalityScale, "audio_modality_scale")
-            try wire.optional(self.gradientEstimationGamma, "gradient_estimation_gamma")
-            try wire.optional(self.useRestartSampling, "use_restart_sampling")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("video_cfg_scale", \.videoCFGScale),
+                .optional("video_stg_scale", \.videoStgScale),
+                .optional("video_rescaling_scale", \.videoRescalingScale),
+                .optional("video_modality_scale", \.videoModalityScale),
+                .optional("audio_cfg_scale", \.audioCFGScale),
+                .optional("audio_stg_scale", \.audioStgScale),
+                .optional("audio_rescaling_scale", \.audioRescalingScale),
+                .optional("audio_modality_scale", \.audioModalityScale),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("use_restart_sampling", \.useRestartSampling),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -4916,7 +4409,7 @@ public enum Ltx2322bTextToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/text-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The number of frames to generate.
@@ -5108,76 +4601,41 @@ public enum Ltx2322bTextToVideoLoRA {
             self.distillLoRASecondPassScale = distillLoRASecondPassScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.fps = try wire.optional("fps")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.videoCFGScale = try wire.optional("video_cfg_scale")
-            self.videoStgScale = try wire.optional("video_stg_scale")
-            self.videoRescalingScale = try wire.optional("video_rescaling_scale")
-            self.videoModalityScale = try wire.optional("video_modality_scale")
-            self.audioCFGScale = try wire.optional("audio_cfg_scale")
-            self.audioStgScale = try wire.optional("audio_stg_scale")
-            self.audioRescalingScale = try wire.optional("audio_rescaling_scale")
-            self.audioModalityScale = try wire.optional("audio_modality_scale")
-            self.gradientEstimationGamma = try wire.optional("gradient_estimation_gamma")
-            self.useRestartSampling = try wire.optional("use_restart_sampling")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.distillLoRAFirstPassScale = try wire.optional("distill_lora_first_pass_scale")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.videoCFGScale, "video_cfg_scale")
-            try wire.optional(self.videoStgScale, "video_stg_scale")
-            try wire.optional(self.videoRescalingScale, "video_rescaling_scale")
-            try wire.optional(self.videoModalityScale, "video_modality_scale")
-            try wire.optional(self.audioCFGScale, "audio_cfg_scale")
-            try wire.optional(self.audioStgScale, "audio_stg_scale")
-            try wire.optional(self.audioRescalingScale, "audio_rescaling_scale")
-            try wire.optional(self.audioModalityScale, "audio_modality_scale")
-            try wire.optional(self.gradientEstimationGamma, "gradient_estimation_gamma")
-            try wire.optional(self.useRestartSampling, "use_restart_sampling")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("fps", \.fps),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("video_cfg_scale", \.videoCFGScale),
+                .optional("video_stg_scale", \.videoStgScale),
+                .optional("video_rescaling_scale", \.videoRescalingScale),
+                .optional("video_modality_scale", \.videoModalityScale),
+                .optional("audio_cfg_scale", \.audioCFGScale),
+                .optional("audio_stg_scale", \.audioStgScale),
+                .optional("audio_rescaling_scale", \.audioRescalingScale),
+                .optional("audio_modality_scale", \.audioModalityScale),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("use_restart_sampling", \.useRestartSampling),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -5258,7 +4716,7 @@ public enum Ltx2322bVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -5474,84 +4932,45 @@ public enum Ltx2322bVideoToVideo {
             self.audioStrength = audioStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.matchVideoLength = try wire.optional("match_video_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.videoCFGScale = try wire.optional("video_cfg_scale")
-            self.videoStgScale = try wire.optional("video_stg_scale")
-            self.videoRescalingScale = try wire.optional("video_rescaling_scale")
-            self.videoModalityScale = try wire.optional("video_modality_scale")
-            self.audioCFGScale = try wire.optional("audio_cfg_scale")
-            self.audioStgScale = try wire.optional("audio_stg_scale")
-            self.audioRescalingScale = try wire.optional("audio_rescaling_scale")
-            self.audioModalityScale = try wire.optional("audio_modality_scale")
-            self.gradientEstimationGamma = try wire.optional("gradient_estimation_gamma")
-            self.useRestartSampling = try wire.optional("use_restart_sampling")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.distillLoRAFirstPassScale = try wire.optional("distill_lora_first_pass_scale")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.matchVideoLength, "match_video_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.videoCFGScale, "video_cfg_scale")
-            try wire.optional(self.videoStgScale, "video_stg_scale")
-            try wire.optional(self.videoRescalingScale, "video_rescaling_scale")
-            try wire.optional(self.videoModalityScale, "video_modality_scale")
-            try wire.optional(self.audioCFGScale, "audio_cfg_scale")
-            try wire.optional(self.audioStgScale, "audio_stg_scale")
-            try wire.optional(self.audioRescalingScale, "audio_rescaling_scale")
-            try wire.optional(self.audioModalityScale, "audio_modality_scale")
-            try wire.optional(self.gradientEstimationGamma, "gradient_estimation_gamma")
-            try wire.optional(self.useRestartSampling, "use_restart_sampling")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("match_video_length", \.matchVideoLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("video_cfg_scale", \.videoCFGScale),
+                .optional("video_stg_scale", \.videoStgScale),
+                .optional("video_rescaling_scale", \.videoRescalingScale),
+                .optional("video_modality_scale", \.videoModalityScale),
+                .optional("audio_cfg_scale", \.audioCFGScale),
+                .optional("audio_stg_scale", \.audioStgScale),
+                .optional("audio_rescaling_scale", \.audioRescalingScale),
+                .optional("audio_modality_scale", \.audioModalityScale),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("use_restart_sampling", \.useRestartSampling),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -5638,7 +5057,7 @@ public enum Ltx2322bVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/video-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The URL of the video to generate the video from.
@@ -5858,86 +5277,46 @@ public enum Ltx2322bVideoToVideoLoRA {
             self.audioStrength = audioStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.matchVideoLength = try wire.optional("match_video_length")
-            self.numFrames = try wire.optional("num_frames")
-            self.videoSize = try wire.optional("video_size")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.useMultiscale = try wire.optional("use_multiscale")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.videoCFGScale = try wire.optional("video_cfg_scale")
-            self.videoStgScale = try wire.optional("video_stg_scale")
-            self.videoRescalingScale = try wire.optional("video_rescaling_scale")
-            self.videoModalityScale = try wire.optional("video_modality_scale")
-            self.audioCFGScale = try wire.optional("audio_cfg_scale")
-            self.audioStgScale = try wire.optional("audio_stg_scale")
-            self.audioRescalingScale = try wire.optional("audio_rescaling_scale")
-            self.audioModalityScale = try wire.optional("audio_modality_scale")
-            self.gradientEstimationGamma = try wire.optional("gradient_estimation_gamma")
-            self.useRestartSampling = try wire.optional("use_restart_sampling")
-            self.scheduler = try wire.optional("scheduler")
-            self.acceleration = try wire.optional("acceleration")
-            self.cameraLoRA = try wire.optional("camera_lora")
-            self.cameraLoRAScale = try wire.optional("camera_lora_scale")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-            self.loras = try wire.required("loras")
-            self.distillLoRAFirstPassScale = try wire.optional("distill_lora_first_pass_scale")
-            self.distillLoRASecondPassScale = try wire.optional("distill_lora_second_pass_scale")
-            self.videoStrength = try wire.optional("video_strength")
-            self.audioStrength = try wire.optional("audio_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.matchVideoLength, "match_video_length")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.videoSize, "video_size")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.useMultiscale, "use_multiscale")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.videoCFGScale, "video_cfg_scale")
-            try wire.optional(self.videoStgScale, "video_stg_scale")
-            try wire.optional(self.videoRescalingScale, "video_rescaling_scale")
-            try wire.optional(self.videoModalityScale, "video_modality_scale")
-            try wire.optional(self.audioCFGScale, "audio_cfg_scale")
-            try wire.optional(self.audioStgScale, "audio_stg_scale")
-            try wire.optional(self.audioRescalingScale, "audio_rescaling_scale")
-            try wire.optional(self.audioModalityScale, "audio_modality_scale")
-            try wire.optional(self.gradientEstimationGamma, "gradient_estimation_gamma")
-            try wire.optional(self.useRestartSampling, "use_restart_sampling")
-            try wire.optional(self.scheduler, "scheduler")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.cameraLoRA, "camera_lora")
-            try wire.optional(self.cameraLoRAScale, "camera_lora_scale")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.required(self.loras, "loras")
-            try wire.optional(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale")
-            try wire.optional(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale")
-            try wire.optional(self.videoStrength, "video_strength")
-            try wire.optional(self.audioStrength, "audio_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("match_video_length", \.matchVideoLength),
+                .optional("num_frames", \.numFrames),
+                .optional("video_size", \.videoSize),
+                .optional("generate_audio", \.generateAudio),
+                .optional("use_multiscale", \.useMultiscale),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("video_cfg_scale", \.videoCFGScale),
+                .optional("video_stg_scale", \.videoStgScale),
+                .optional("video_rescaling_scale", \.videoRescalingScale),
+                .optional("video_modality_scale", \.videoModalityScale),
+                .optional("audio_cfg_scale", \.audioCFGScale),
+                .optional("audio_stg_scale", \.audioStgScale),
+                .optional("audio_rescaling_scale", \.audioRescalingScale),
+                .optional("audio_modality_scale", \.audioModalityScale),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("use_restart_sampling", \.useRestartSampling),
+                .optional("scheduler", \.scheduler),
+                .optional("acceleration", \.acceleration),
+                .optional("camera_lora", \.cameraLoRA),
+                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+                .required("loras", \.loras),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("video_strength", \.videoStrength),
+                .optional("audio_strength", \.audioStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -6014,7 +5393,7 @@ public enum Ltx23AudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/audio-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the audio file to generate a video from. Duration must be between 2 and 20 seconds. Must be publicly accessible or base64 data URI.
         public var audioURL: FileInput
         /// URL of an image to use as the first frame of the video. If not provided, prompt is required.
@@ -6046,22 +5425,14 @@ public enum Ltx23AudioToVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -6079,7 +5450,7 @@ public enum Ltx23AudioToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -6091,7 +5462,7 @@ public enum Ltx23AudioToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3/audio-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file
         public let video: VideoFile
 
@@ -6099,14 +5470,10 @@ public enum Ltx23AudioToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -6122,7 +5489,7 @@ public enum Ltx23ExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/extend-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to extend
         public var videoURL: FileInput
         /// Description of what should happen in the extended portion of the video.
@@ -6156,22 +5523,14 @@ public enum Ltx23ExtendVideo {
             self.context = context
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.optional("prompt")
-            self.duration = try wire.optional("duration")
-            self.mode = try wire.optional("mode")
-            self.context = try wire.optional("context")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.mode, "mode")
-            try wire.optional(self.context, "context")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("mode", \.mode),
+                .optional("context", \.context),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -6191,7 +5550,7 @@ public enum Ltx23ExtendVideo {
 
     /// Mode
     public struct Mode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -6202,7 +5561,7 @@ public enum Ltx23ExtendVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3/extend-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The extended video file
         public let video: VideoFile
 
@@ -6210,14 +5569,10 @@ public enum Ltx23ExtendVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }

@@ -24,7 +24,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Ltx23ImageToVideo.Input, Output == Ltx23ImageToVideo.Output {
     /// `fal-ai/ltx-2.3/image-to-video`.
@@ -40,7 +40,7 @@ public enum Ltx23ImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the start image to use for the generated video.
         public var imageURL: FileInput
         /// The URL of the end image to use for the generated video. When provided, generates a transition video between start and end frames.
@@ -90,28 +90,17 @@ public enum Ltx23ImageToVideo {
             self.generateAudio = generateAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.fps = try wire.optional("fps")
-            self.generateAudio = try wire.optional("generate_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.generateAudio, "generate_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("fps", \.fps),
+                .optional("generate_audio", \.generateAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -132,7 +121,7 @@ public enum Ltx23ImageToVideo {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -159,7 +148,7 @@ public enum Ltx23ImageToVideoFast {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/image-to-video/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to generate the video from. Must be publicly accessible or base64 data URI. Supports PNG, JPEG, WebP, AVIF, and HEIF formats.
         public var imageURL: FileInput
         /// The URL of the end image to use for the generated video. When provided, generates a transition video between start and end frames.
@@ -209,28 +198,17 @@ public enum Ltx23ImageToVideoFast {
             self.generateAudio = generateAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.fps = try wire.optional("fps")
-            self.generateAudio = try wire.optional("generate_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.generateAudio, "generate_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("fps", \.fps),
+                .optional("generate_audio", \.generateAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -263,7 +241,7 @@ public enum Ltx23RetakeVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/retake-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to retake
         public var videoURL: FileInput
         /// The prompt to retake the video with
@@ -297,22 +275,14 @@ public enum Ltx23RetakeVideo {
             self.retakeMode = retakeMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.required("prompt")
-            self.startTime = try wire.optional("start_time")
-            self.duration = try wire.optional("duration")
-            self.retakeMode = try wire.optional("retake_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.startTime, "start_time")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.retakeMode, "retake_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("prompt", \.prompt),
+                .optional("start_time", \.startTime),
+                .optional("duration", \.duration),
+                .optional("retake_mode", \.retakeMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -333,7 +303,7 @@ public enum Ltx23RetakeVideo {
 
     /// Retake Mode
     public struct RetakeMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -360,7 +330,7 @@ public enum Ltx23TextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use for the generated video
         ///
         /// At least 1 character, at most 5000 characters.
@@ -402,24 +372,15 @@ public enum Ltx23TextToVideo {
             self.generateAudio = generateAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.fps = try wire.optional("fps")
-            self.generateAudio = try wire.optional("generate_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.generateAudio, "generate_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("fps", \.fps),
+                .optional("generate_audio", \.generateAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -454,7 +415,7 @@ public enum Ltx23TextToVideoFast {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/text-to-video/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to use for the generated video
         ///
         /// At least 1 character, at most 5000 characters.
@@ -496,24 +457,15 @@ public enum Ltx23TextToVideoFast {
             self.generateAudio = generateAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.fps = try wire.optional("fps")
-            self.generateAudio = try wire.optional("generate_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.generateAudio, "generate_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("fps", \.fps),
+                .optional("generate_audio", \.generateAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -546,7 +498,7 @@ public enum Ltx2AudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/audio-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the audio file to generate a video from. Duration must be between 2 and 20 seconds. Must be publicly accessible or base64 data URI.
         public var audioURL: FileInput
         /// URL of an image to use as the first frame of the video. If not provided, prompt is required.
@@ -567,20 +519,13 @@ public enum Ltx2AudioToVideo {
             self.guidanceScale = guidanceScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audioURL = try wire.required("audio_url")
-            self.imageURL = try wire.optional("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.guidanceScale = try wire.optional("guidance_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.guidanceScale, "guidance_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio_url", \.audioURL),
+                .optional("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("guidance_scale", \.guidanceScale),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -622,7 +567,7 @@ public enum Ltx2ImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to generate the video from. Must be publicly accessible or base64 data URI. Supports PNG, JPEG, WebP, AVIF, and HEIF formats.
         public var imageURL: FileInput
         /// The prompt to generate the video from
@@ -662,24 +607,15 @@ public enum Ltx2ImageToVideo {
             self.generateAudio = generateAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.fps = try wire.optional("fps")
-            self.generateAudio = try wire.optional("generate_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.generateAudio, "generate_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("resolution", \.resolution),
+                .optional("fps", \.fps),
+                .optional("generate_audio", \.generateAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -712,7 +648,7 @@ public enum Ltx2ImageToVideoFast {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/image-to-video/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to generate the video from. Must be publicly accessible or base64 data URI. Supports PNG, JPEG, WebP, AVIF, and HEIF formats.
         public var imageURL: FileInput
         /// The prompt to generate the video from
@@ -752,24 +688,15 @@ public enum Ltx2ImageToVideoFast {
             self.generateAudio = generateAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.fps = try wire.optional("fps")
-            self.generateAudio = try wire.optional("generate_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.generateAudio, "generate_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("resolution", \.resolution),
+                .optional("fps", \.fps),
+                .optional("generate_audio", \.generateAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -818,7 +745,7 @@ public enum Ltx2TextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from
         ///
         /// At least 1 character, at most 5000 characters.
@@ -854,22 +781,14 @@ public enum Ltx2TextToVideo {
             self.generateAudio = generateAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.fps = try wire.optional("fps")
-            self.generateAudio = try wire.optional("generate_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.generateAudio, "generate_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("resolution", \.resolution),
+                .optional("fps", \.fps),
+                .optional("generate_audio", \.generateAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -902,7 +821,7 @@ public enum Ltx2TextToVideoFast {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/text-to-video/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from
         ///
         /// At least 1 character, at most 5000 characters.
@@ -938,22 +857,14 @@ public enum Ltx2TextToVideoFast {
             self.generateAudio = generateAudio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.fps = try wire.optional("fps")
-            self.generateAudio = try wire.optional("generate_audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.generateAudio, "generate_audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("resolution", \.resolution),
+                .optional("fps", \.fps),
+                .optional("generate_audio", \.generateAudio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -983,7 +894,7 @@ public enum LtxVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to generate the video from.
@@ -1015,22 +926,14 @@ public enum LtxVideo {
             self.guidanceScale = guidanceScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1049,7 +952,7 @@ public enum LtxVideo {
     }
 
     /// The output of `fal-ai/ltx-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video.
         public let video: File
         /// The seed used for random number generation.
@@ -1060,16 +963,11 @@ public enum LtxVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1086,7 +984,7 @@ public enum LtxVideo13bDev {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-dev`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -1190,46 +1088,26 @@ public enum LtxVideo13bDev {
             self.toneMapCompressionRatio = toneMapCompressionRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numFrames = try wire.optional("num_frames")
-            self.firstPassNumInferenceSteps = try wire.optional("first_pass_num_inference_steps")
-            self.secondPassNumInferenceSteps = try wire.optional("second_pass_num_inference_steps")
-            self.secondPassSkipInitialSteps = try wire.optional("second_pass_skip_initial_steps")
-            self.frameRate = try wire.optional("frame_rate")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableDetailPass = try wire.optional("enable_detail_pass")
-            self.temporalAdainFactor = try wire.optional("temporal_adain_factor")
-            self.toneMapCompressionRatio = try wire.optional("tone_map_compression_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps")
-            try wire.optional(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps")
-            try wire.optional(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableDetailPass, "enable_detail_pass")
-            try wire.optional(self.temporalAdainFactor, "temporal_adain_factor")
-            try wire.optional(self.toneMapCompressionRatio, "tone_map_compression_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("loras", \.loras),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("num_frames", \.numFrames),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
+                .optional("frame_rate", \.frameRate),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("reverse_video", \.reverseVideo),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_detail_pass", \.enableDetailPass),
+                .optional("temporal_adain_factor", \.temporalAdainFactor),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1264,7 +1142,7 @@ public enum LtxVideo13bDev {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyEquatable {
+    public struct LoRAWeight: WireModel {
         /// URL or path to the LoRA weights.
         public var path: String
         /// Name of the LoRA weight. Only used if `path` is a HuggingFace repository, and is only required when the repository contains multiple LoRA weights.
@@ -1280,18 +1158,12 @@ public enum LtxVideo13bDev {
             self.scale = scale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.weightName = try wire.optional("weight_name")
-            self.scale = try wire.optional("scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.weightName, "weight_name")
-            try wire.optional(self.scale, "scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("weight_name", \.weightName),
+                .optional("scale", \.scale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1308,7 +1180,7 @@ public enum LtxVideo13bDev {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1320,7 +1192,7 @@ public enum LtxVideo13bDev {
     }
 
     /// The output of `fal-ai/ltx-video-13b-dev`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -1334,18 +1206,12 @@ public enum LtxVideo13bDev {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("prompt", \.prompt),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1365,7 +1231,7 @@ public enum LtxVideo13bDevExtend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-dev/extend`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -1479,50 +1345,28 @@ public enum LtxVideo13bDevExtend {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numFrames = try wire.optional("num_frames")
-            self.firstPassNumInferenceSteps = try wire.optional("first_pass_num_inference_steps")
-            self.secondPassNumInferenceSteps = try wire.optional("second_pass_num_inference_steps")
-            self.secondPassSkipInitialSteps = try wire.optional("second_pass_skip_initial_steps")
-            self.frameRate = try wire.optional("frame_rate")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableDetailPass = try wire.optional("enable_detail_pass")
-            self.temporalAdainFactor = try wire.optional("temporal_adain_factor")
-            self.toneMapCompressionRatio = try wire.optional("tone_map_compression_ratio")
-            self.constantRateFactor = try wire.optional("constant_rate_factor")
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps")
-            try wire.optional(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps")
-            try wire.optional(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableDetailPass, "enable_detail_pass")
-            try wire.optional(self.temporalAdainFactor, "temporal_adain_factor")
-            try wire.optional(self.toneMapCompressionRatio, "tone_map_compression_ratio")
-            try wire.optional(self.constantRateFactor, "constant_rate_factor")
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("loras", \.loras),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("num_frames", \.numFrames),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
+                .optional("frame_rate", \.frameRate),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("reverse_video", \.reverseVideo),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_detail_pass", \.enableDetailPass),
+                .optional("temporal_adain_factor", \.temporalAdainFactor),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
+                .optional("constant_rate_factor", \.constantRateFactor),
+                .required("video", \.video),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1562,7 +1406,7 @@ public enum LtxVideo13bDevExtend {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1574,7 +1418,7 @@ public enum LtxVideo13bDevExtend {
         public static var allCases: [Self] { [._9x16, ._1x1, ._16x9, .auto] }
     }
 
-    public struct ExtendVideoConditioningInput: QueueModel, StructurallyEquatable {
+    public struct ExtendVideoConditioningInput: WireModel {
         /// URL of video to use as conditioning
         public var videoURL: FileInput
         /// Frame number of the video from which the conditioning starts. Must be a multiple of 8.
@@ -1626,28 +1470,17 @@ public enum LtxVideo13bDevExtend {
             self.reverseVideo = reverseVideo
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.startFrameNum = try wire.optional("start_frame_num")
-            self.strength = try wire.optional("strength")
-            self.limitNumFrames = try wire.optional("limit_num_frames")
-            self.maxNumFrames = try wire.optional("max_num_frames")
-            self.resampleFPS = try wire.optional("resample_fps")
-            self.targetFPS = try wire.optional("target_fps")
-            self.reverseVideo = try wire.optional("reverse_video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.startFrameNum, "start_frame_num")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.limitNumFrames, "limit_num_frames")
-            try wire.optional(self.maxNumFrames, "max_num_frames")
-            try wire.optional(self.resampleFPS, "resample_fps")
-            try wire.optional(self.targetFPS, "target_fps")
-            try wire.optional(self.reverseVideo, "reverse_video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("start_frame_num", \.startFrameNum),
+                .optional("strength", \.strength),
+                .optional("limit_num_frames", \.limitNumFrames),
+                .optional("max_num_frames", \.maxNumFrames),
+                .optional("resample_fps", \.resampleFPS),
+                .optional("target_fps", \.targetFPS),
+                .optional("reverse_video", \.reverseVideo),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1688,7 +1521,7 @@ public enum LtxVideo13bDevImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-dev/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -1802,50 +1635,28 @@ public enum LtxVideo13bDevImageToVideo {
             self.constantRateFactor = constantRateFactor
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numFrames = try wire.optional("num_frames")
-            self.firstPassNumInferenceSteps = try wire.optional("first_pass_num_inference_steps")
-            self.secondPassNumInferenceSteps = try wire.optional("second_pass_num_inference_steps")
-            self.secondPassSkipInitialSteps = try wire.optional("second_pass_skip_initial_steps")
-            self.frameRate = try wire.optional("frame_rate")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableDetailPass = try wire.optional("enable_detail_pass")
-            self.temporalAdainFactor = try wire.optional("temporal_adain_factor")
-            self.toneMapCompressionRatio = try wire.optional("tone_map_compression_ratio")
-            self.imageURL = try wire.required("image_url")
-            self.constantRateFactor = try wire.optional("constant_rate_factor")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps")
-            try wire.optional(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps")
-            try wire.optional(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableDetailPass, "enable_detail_pass")
-            try wire.optional(self.temporalAdainFactor, "temporal_adain_factor")
-            try wire.optional(self.toneMapCompressionRatio, "tone_map_compression_ratio")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.constantRateFactor, "constant_rate_factor")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("loras", \.loras),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("num_frames", \.numFrames),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
+                .optional("frame_rate", \.frameRate),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("reverse_video", \.reverseVideo),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_detail_pass", \.enableDetailPass),
+                .optional("temporal_adain_factor", \.temporalAdainFactor),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
+                .required("image_url", \.imageURL),
+                .optional("constant_rate_factor", \.constantRateFactor),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1899,7 +1710,7 @@ public enum LtxVideo13bDevMulticonditioning {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-dev/multiconditioning`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -2021,52 +1832,29 @@ public enum LtxVideo13bDevMulticonditioning {
             self.videos = videos
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numFrames = try wire.optional("num_frames")
-            self.firstPassNumInferenceSteps = try wire.optional("first_pass_num_inference_steps")
-            self.secondPassNumInferenceSteps = try wire.optional("second_pass_num_inference_steps")
-            self.secondPassSkipInitialSteps = try wire.optional("second_pass_skip_initial_steps")
-            self.frameRate = try wire.optional("frame_rate")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableDetailPass = try wire.optional("enable_detail_pass")
-            self.temporalAdainFactor = try wire.optional("temporal_adain_factor")
-            self.toneMapCompressionRatio = try wire.optional("tone_map_compression_ratio")
-            self.constantRateFactor = try wire.optional("constant_rate_factor")
-            self.images = try wire.optional("images")
-            self.videos = try wire.optional("videos")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps")
-            try wire.optional(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps")
-            try wire.optional(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableDetailPass, "enable_detail_pass")
-            try wire.optional(self.temporalAdainFactor, "temporal_adain_factor")
-            try wire.optional(self.toneMapCompressionRatio, "tone_map_compression_ratio")
-            try wire.optional(self.constantRateFactor, "constant_rate_factor")
-            try wire.optional(self.images, "images")
-            try wire.optional(self.videos, "videos")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("loras", \.loras),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("num_frames", \.numFrames),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
+                .optional("frame_rate", \.frameRate),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("reverse_video", \.reverseVideo),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_detail_pass", \.enableDetailPass),
+                .optional("temporal_adain_factor", \.temporalAdainFactor),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
+                .optional("constant_rate_factor", \.constantRateFactor),
+                .optional("images", \.images),
+                .optional("videos", \.videos),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2105,7 +1893,7 @@ public enum LtxVideo13bDevMulticonditioning {
         }
     }
 
-    public struct ImageConditioningInput: QueueModel, StructurallyEquatable {
+    public struct ImageConditioningInput: WireModel {
         /// URL of image to use as conditioning
         public var imageURL: FileInput
         /// Frame number of the image from which the conditioning starts. Must be a multiple of 8.
@@ -2123,18 +1911,12 @@ public enum LtxVideo13bDevMulticonditioning {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.startFrameNum = try wire.optional("start_frame_num")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.startFrameNum, "start_frame_num")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("start_frame_num", \.startFrameNum),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2151,7 +1933,7 @@ public enum LtxVideo13bDevMulticonditioning {
         }
     }
 
-    public struct VideoConditioningInput: QueueModel, StructurallyEquatable {
+    public struct VideoConditioningInput: WireModel {
         /// URL of video to use as conditioning
         public var videoURL: FileInput
         /// Type of conditioning this video provides. This is relevant to ensure in-context LoRA weights are applied correctly, as well as selecting the correct preprocessing pipeline, when enabled.
@@ -2215,32 +1997,19 @@ public enum LtxVideo13bDevMulticonditioning {
             self.reverseVideo = reverseVideo
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.conditioningType = try wire.optional("conditioning_type")
-            self.preprocess = try wire.optional("preprocess")
-            self.startFrameNum = try wire.optional("start_frame_num")
-            self.strength = try wire.optional("strength")
-            self.limitNumFrames = try wire.optional("limit_num_frames")
-            self.maxNumFrames = try wire.optional("max_num_frames")
-            self.resampleFPS = try wire.optional("resample_fps")
-            self.targetFPS = try wire.optional("target_fps")
-            self.reverseVideo = try wire.optional("reverse_video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.conditioningType, "conditioning_type")
-            try wire.optional(self.preprocess, "preprocess")
-            try wire.optional(self.startFrameNum, "start_frame_num")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.limitNumFrames, "limit_num_frames")
-            try wire.optional(self.maxNumFrames, "max_num_frames")
-            try wire.optional(self.resampleFPS, "resample_fps")
-            try wire.optional(self.targetFPS, "target_fps")
-            try wire.optional(self.reverseVideo, "reverse_video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("conditioning_type", \.conditioningType),
+                .optional("preprocess", \.preprocess),
+                .optional("start_frame_num", \.startFrameNum),
+                .optional("strength", \.strength),
+                .optional("limit_num_frames", \.limitNumFrames),
+                .optional("max_num_frames", \.maxNumFrames),
+                .optional("resample_fps", \.resampleFPS),
+                .optional("target_fps", \.targetFPS),
+                .optional("reverse_video", \.reverseVideo),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2267,7 +2036,7 @@ public enum LtxVideo13bDevMulticonditioning {
     }
 
     public struct ConditioningType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2296,7 +2065,7 @@ public enum LtxVideo13bDistilled {
     public typealias File = AIAvatar.File
 
     /// Distilled model input
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -2400,46 +2169,26 @@ public enum LtxVideo13bDistilled {
             self.toneMapCompressionRatio = toneMapCompressionRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numFrames = try wire.optional("num_frames")
-            self.firstPassNumInferenceSteps = try wire.optional("first_pass_num_inference_steps")
-            self.secondPassNumInferenceSteps = try wire.optional("second_pass_num_inference_steps")
-            self.secondPassSkipInitialSteps = try wire.optional("second_pass_skip_initial_steps")
-            self.frameRate = try wire.optional("frame_rate")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableDetailPass = try wire.optional("enable_detail_pass")
-            self.temporalAdainFactor = try wire.optional("temporal_adain_factor")
-            self.toneMapCompressionRatio = try wire.optional("tone_map_compression_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps")
-            try wire.optional(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps")
-            try wire.optional(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableDetailPass, "enable_detail_pass")
-            try wire.optional(self.temporalAdainFactor, "temporal_adain_factor")
-            try wire.optional(self.toneMapCompressionRatio, "tone_map_compression_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("loras", \.loras),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("num_frames", \.numFrames),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
+                .optional("frame_rate", \.frameRate),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("reverse_video", \.reverseVideo),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_detail_pass", \.enableDetailPass),
+                .optional("temporal_adain_factor", \.temporalAdainFactor),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2492,7 +2241,7 @@ public enum LtxVideo13bDistilledExtend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-distilled/extend`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -2606,50 +2355,28 @@ public enum LtxVideo13bDistilledExtend {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numFrames = try wire.optional("num_frames")
-            self.firstPassNumInferenceSteps = try wire.optional("first_pass_num_inference_steps")
-            self.secondPassNumInferenceSteps = try wire.optional("second_pass_num_inference_steps")
-            self.secondPassSkipInitialSteps = try wire.optional("second_pass_skip_initial_steps")
-            self.frameRate = try wire.optional("frame_rate")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableDetailPass = try wire.optional("enable_detail_pass")
-            self.temporalAdainFactor = try wire.optional("temporal_adain_factor")
-            self.toneMapCompressionRatio = try wire.optional("tone_map_compression_ratio")
-            self.constantRateFactor = try wire.optional("constant_rate_factor")
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps")
-            try wire.optional(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps")
-            try wire.optional(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableDetailPass, "enable_detail_pass")
-            try wire.optional(self.temporalAdainFactor, "temporal_adain_factor")
-            try wire.optional(self.toneMapCompressionRatio, "tone_map_compression_ratio")
-            try wire.optional(self.constantRateFactor, "constant_rate_factor")
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("loras", \.loras),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("num_frames", \.numFrames),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
+                .optional("frame_rate", \.frameRate),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("reverse_video", \.reverseVideo),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_detail_pass", \.enableDetailPass),
+                .optional("temporal_adain_factor", \.temporalAdainFactor),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
+                .optional("constant_rate_factor", \.constantRateFactor),
+                .required("video", \.video),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2704,7 +2431,7 @@ public enum LtxVideo13bDistilledImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-distilled/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -2818,50 +2545,28 @@ public enum LtxVideo13bDistilledImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numFrames = try wire.optional("num_frames")
-            self.firstPassNumInferenceSteps = try wire.optional("first_pass_num_inference_steps")
-            self.secondPassNumInferenceSteps = try wire.optional("second_pass_num_inference_steps")
-            self.secondPassSkipInitialSteps = try wire.optional("second_pass_skip_initial_steps")
-            self.frameRate = try wire.optional("frame_rate")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableDetailPass = try wire.optional("enable_detail_pass")
-            self.temporalAdainFactor = try wire.optional("temporal_adain_factor")
-            self.toneMapCompressionRatio = try wire.optional("tone_map_compression_ratio")
-            self.constantRateFactor = try wire.optional("constant_rate_factor")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps")
-            try wire.optional(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps")
-            try wire.optional(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableDetailPass, "enable_detail_pass")
-            try wire.optional(self.temporalAdainFactor, "temporal_adain_factor")
-            try wire.optional(self.toneMapCompressionRatio, "tone_map_compression_ratio")
-            try wire.optional(self.constantRateFactor, "constant_rate_factor")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("loras", \.loras),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("num_frames", \.numFrames),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
+                .optional("frame_rate", \.frameRate),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("reverse_video", \.reverseVideo),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_detail_pass", \.enableDetailPass),
+                .optional("temporal_adain_factor", \.temporalAdainFactor),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
+                .optional("constant_rate_factor", \.constantRateFactor),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -24,7 +24,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == LtxVideo13bDistilledMulticonditioning.Input, Output == LtxVideo13bDistilledMulticonditioning.Output {
     /// `fal-ai/ltx-video-13b-distilled/multiconditioning`.
@@ -45,7 +45,7 @@ public enum LtxVideo13bDistilledMulticonditioning {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-distilled/multiconditioning`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -167,52 +167,29 @@ public enum LtxVideo13bDistilledMulticonditioning {
             self.videos = videos
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numFrames = try wire.optional("num_frames")
-            self.firstPassNumInferenceSteps = try wire.optional("first_pass_num_inference_steps")
-            self.secondPassNumInferenceSteps = try wire.optional("second_pass_num_inference_steps")
-            self.secondPassSkipInitialSteps = try wire.optional("second_pass_skip_initial_steps")
-            self.frameRate = try wire.optional("frame_rate")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableDetailPass = try wire.optional("enable_detail_pass")
-            self.temporalAdainFactor = try wire.optional("temporal_adain_factor")
-            self.toneMapCompressionRatio = try wire.optional("tone_map_compression_ratio")
-            self.constantRateFactor = try wire.optional("constant_rate_factor")
-            self.images = try wire.optional("images")
-            self.videos = try wire.optional("videos")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps")
-            try wire.optional(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps")
-            try wire.optional(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps")
-            try wire.optional(self.frameRate, "frame_rate")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableDetailPass, "enable_detail_pass")
-            try wire.optional(self.temporalAdainFactor, "temporal_adain_factor")
-            try wire.optional(self.toneMapCompressionRatio, "tone_map_compression_ratio")
-            try wire.optional(self.constantRateFactor, "constant_rate_factor")
-            try wire.optional(self.images, "images")
-            try wire.optional(self.videos, "videos")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("loras", \.loras),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("num_frames", \.numFrames),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
+                .optional("frame_rate", \.frameRate),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("reverse_video", \.reverseVideo),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_detail_pass", \.enableDetailPass),
+                .optional("temporal_adain_factor", \.temporalAdainFactor),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
+                .optional("constant_rate_factor", \.constantRateFactor),
+                .optional("images", \.images),
+                .optional("videos", \.videos),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -265,7 +242,7 @@ public enum LtxVideoImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to generate the video from.
@@ -301,24 +278,15 @@ public enum LtxVideoImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -349,7 +317,7 @@ public enum LtxVideoLoRAImageToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for image-to-video generation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to use.
@@ -433,40 +401,23 @@ public enum LtxVideoLoRAImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numFrames = try wire.optional("num_frames")
-            self.numberOfFrames = try wire.optional("number_of_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numberOfFrames, "number_of_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("loras", \.loras),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_frames", \.numFrames),
+                .optional("number_of_frames", \.numberOfFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("reverse_video", \.reverseVideo),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -494,7 +445,7 @@ public enum LtxVideoLoRAImageToVideo {
     }
 
     /// LoRA weight to use for generation.
-    public struct LoRAWeight: QueueModel, StructurallyEquatable {
+    public struct LoRAWeight: WireModel {
         /// URL or path to the LoRA weights.
         public var path: String
         /// Name of the LoRA weight. Only used if `path` is a HuggingFace repository, and is only required when the repository contains multiple LoRA weights.
@@ -510,18 +461,12 @@ public enum LtxVideoLoRAImageToVideo {
             self.scale = scale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.weightName = try wire.optional("weight_name")
-            self.scale = try wire.optional("scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.weightName, "weight_name")
-            try wire.optional(self.scale, "scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("weight_name", \.weightName),
+                .optional("scale", \.scale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -538,7 +483,7 @@ public enum LtxVideoLoRAImageToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -551,7 +496,7 @@ public enum LtxVideoLoRAImageToVideo {
     }
 
     /// The output of `fal-ai/ltx-video-lora/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -565,18 +510,12 @@ public enum LtxVideoLoRAImageToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("seed", \.seed),
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -597,7 +536,7 @@ public enum LtxVideoLoRAMulticonditioning {
     public typealias File = AIAvatar.File
 
     /// Request model for text-to-video generation with multiple conditions.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to use.
@@ -689,42 +628,24 @@ public enum LtxVideoLoRAMulticonditioning {
             self.videos = videos
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.loras = try wire.optional("loras")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numFrames = try wire.optional("num_frames")
-            self.numberOfFrames = try wire.optional("number_of_frames")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.images = try wire.optional("images")
-            self.videos = try wire.optional("videos")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.numberOfFrames, "number_of_frames")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.images, "images")
-            try wire.optional(self.videos, "videos")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("loras", \.loras),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_frames", \.numFrames),
+                .optional("number_of_frames", \.numberOfFrames),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("reverse_video", \.reverseVideo),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("images", \.images),
+                .optional("videos", \.videos),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -754,7 +675,7 @@ public enum LtxVideoLoRAMulticonditioning {
     }
 
     /// Image condition to use for generation.
-    public struct ImageCondition: QueueModel, StructurallyEquatable {
+    public struct ImageCondition: WireModel {
         /// The URL of the image to use as input.
         public var imageURL: String
         /// The frame number to start the condition on.
@@ -772,18 +693,12 @@ public enum LtxVideoLoRAMulticonditioning {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.startFrameNumber = try wire.optional("start_frame_number")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.startFrameNumber, "start_frame_number")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("start_frame_number", \.startFrameNumber),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -801,7 +716,7 @@ public enum LtxVideoLoRAMulticonditioning {
     }
 
     /// Video condition to use for generation.
-    public struct VideoCondition: QueueModel, StructurallyEquatable {
+    public struct VideoCondition: WireModel {
         /// The URL of the video to use as input.
         public var videoURL: String
         /// The frame number to start the condition on.
@@ -819,18 +734,12 @@ public enum LtxVideoLoRAMulticonditioning {
             self.strength = strength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.startFrameNumber = try wire.optional("start_frame_number")
-            self.strength = try wire.optional("strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.startFrameNumber, "start_frame_number")
-            try wire.optional(self.strength, "strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("start_frame_number", \.startFrameNumber),
+                .optional("strength", \.strength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -862,7 +771,7 @@ public enum LtxVideoV095 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-v095`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -906,26 +815,16 @@ public enum LtxVideoV095 {
             self.expandPrompt = expandPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.expandPrompt = try wire.optional("expand_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.expandPrompt, "expand_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("expand_prompt", \.expandPrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -946,7 +845,7 @@ public enum LtxVideoV095 {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -972,7 +871,7 @@ public enum LtxVideoV095Extend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-v095/extend`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -1020,28 +919,17 @@ public enum LtxVideoV095Extend {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("expand_prompt", \.expandPrompt),
+                .required("video", \.video),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1061,7 +949,7 @@ public enum LtxVideoV095Extend {
         }
     }
 
-    public struct VideoConditioningInput: QueueModel, StructurallyEquatable {
+    public struct VideoConditioningInput: WireModel {
         /// URL of video to be extended
         public var videoURL: FileInput
         /// Frame number of the video from which the conditioning starts. Must be a multiple of 8.
@@ -1074,16 +962,11 @@ public enum LtxVideoV095Extend {
             self.startFrameNum = startFrameNum
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.startFrameNum = try wire.required("start_frame_num")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.startFrameNum, "start_frame_num")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("start_frame_num", \.startFrameNum),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -1110,7 +993,7 @@ public enum LtxVideoV095Multiconditioning {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-v095/multiconditioning`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
         public var prompt: String
         /// Negative prompt for generation
@@ -1166,30 +1049,18 @@ public enum LtxVideoV095Multiconditioning {
             self.videos = videos
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.images = try wire.optional("images")
-            self.videos = try wire.optional("videos")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.images, "images")
-            try wire.optional(self.videos, "videos")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("images", \.images),
+                .optional("videos", \.videos),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1210,7 +1081,7 @@ public enum LtxVideoV095Multiconditioning {
         }
     }
 
-    public struct ImageConditioningInput: QueueModel, StructurallyEquatable {
+    public struct ImageConditioningInput: WireModel {
         /// URL of image to use as conditioning
         public var imageURL: FileInput
         /// Frame number of the image from which the conditioning starts. Must be a multiple of 8.
@@ -1223,16 +1094,11 @@ public enum LtxVideoV095Multiconditioning {
             self.startFrameNum = startFrameNum
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.startFrameNum = try wire.required("start_frame_num")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.startFrameNum, "start_frame_num")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("start_frame_num", \.startFrameNum),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -1332,7 +1198,7 @@ public enum LumaDreamMachineRay2 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 3 characters, at most 5000 characters.
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1366,22 +1232,14 @@ public enum LumaDreamMachineRay2 {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.loop = try wire.optional("loop")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.loop, "loop")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("loop", \.loop),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1401,7 +1259,7 @@ public enum LumaDreamMachineRay2 {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1417,7 +1275,7 @@ public enum LumaDreamMachineRay2 {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1430,7 +1288,7 @@ public enum LumaDreamMachineRay2 {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1473,7 +1331,7 @@ public enum LumaDreamMachineRay2FlashImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2-flash/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 3 characters, at most 5000 characters.
         public var prompt: String
         /// Initial image to start the video from. Can be used together with end_image_url.
@@ -1515,26 +1373,16 @@ public enum LumaDreamMachineRay2FlashImageToVideo {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.optional("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.loop = try wire.optional("loop")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.loop, "loop")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("loop", \.loop),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1553,7 +1401,7 @@ public enum LumaDreamMachineRay2FlashImageToVideo {
     }
 
     /// The output of `fal-ai/luma-dream-machine/ray-2-flash/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// URL of the generated video
         public let video: File
 
@@ -1561,14 +1409,10 @@ public enum LumaDreamMachineRay2FlashImageToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1584,7 +1428,7 @@ public enum LumaDreamMachineRay2FlashModify {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2-flash/modify`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video to modify
         public var videoURL: FileInput
         /// Optional URL of the first frame image for modification
@@ -1605,20 +1449,13 @@ public enum LumaDreamMachineRay2FlashModify {
             self.mode = mode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.imageURL = try wire.optional("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.mode = try wire.optional("mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.mode, "mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("mode", \.mode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1635,7 +1472,7 @@ public enum LumaDreamMachineRay2FlashModify {
 
     /// Mode
     public struct Mode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1653,7 +1490,7 @@ public enum LumaDreamMachineRay2FlashModify {
     }
 
     /// The output of `fal-ai/luma-dream-machine/ray-2-flash/modify`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// URL of the modified video
         public let video: File
 
@@ -1661,14 +1498,10 @@ public enum LumaDreamMachineRay2FlashModify {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1684,7 +1517,7 @@ public enum LumaDreamMachineRay2FlashReframe {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2-flash/reframe`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video to reframe
         public var videoURL: FileInput
         /// The aspect ratio of the reframed video
@@ -1732,32 +1565,19 @@ public enum LumaDreamMachineRay2FlashReframe {
             self.yStart = yStart
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.aspectRatio = try wire.required("aspect_ratio")
-            self.imageURL = try wire.optional("image_url")
-            self.gridPositionX = try wire.optional("grid_position_x")
-            self.gridPositionY = try wire.optional("grid_position_y")
-            self.prompt = try wire.optional("prompt")
-            self.xEnd = try wire.optional("x_end")
-            self.xStart = try wire.optional("x_start")
-            self.yEnd = try wire.optional("y_end")
-            self.yStart = try wire.optional("y_start")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.gridPositionX, "grid_position_x")
-            try wire.optional(self.gridPositionY, "grid_position_y")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.xEnd, "x_end")
-            try wire.optional(self.xStart, "x_start")
-            try wire.optional(self.yEnd, "y_end")
-            try wire.optional(self.yStart, "y_start")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("aspect_ratio", \.aspectRatio),
+                .optional("image_url", \.imageURL),
+                .optional("grid_position_x", \.gridPositionX),
+                .optional("grid_position_y", \.gridPositionY),
+                .optional("prompt", \.prompt),
+                .optional("x_end", \.xEnd),
+                .optional("x_start", \.xStart),
+                .optional("y_end", \.yEnd),
+                .optional("y_start", \.yStart),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -1769,7 +1589,7 @@ public enum LumaDreamMachineRay2FlashReframe {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1785,7 +1605,7 @@ public enum LumaDreamMachineRay2FlashReframe {
     }
 
     /// The output of `fal-ai/luma-dream-machine/ray-2-flash/reframe`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// URL of the reframed video
         public let video: File
 
@@ -1793,14 +1613,10 @@ public enum LumaDreamMachineRay2FlashReframe {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1867,7 +1683,7 @@ public enum Lyra2Zoom {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/lyra-2/zoom`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image. Lyra-2 hallucinates a video that starts from this image and moves the camera along the requested trajectory.
         public var imageURL: FileInput
         /// Text prompt describing the scene. Best results come from prompts
@@ -1951,40 +1767,23 @@ public enum Lyra2Zoom {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.zoomDirection = try wire.optional("zoom_direction")
-            self.numFrames = try wire.optional("num_frames")
-            self.zoomInTrajectory = try wire.optional("zoom_in_trajectory")
-            self.zoomInStrength = try wire.optional("zoom_in_strength")
-            self.zoomOutTrajectory = try wire.optional("zoom_out_trajectory")
-            self.zoomOutStrength = try wire.optional("zoom_out_strength")
-            self.resolution = try wire.optional("resolution")
-            self.useDmd = try wire.optional("use_dmd")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.zoomDirection, "zoom_direction")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.zoomInTrajectory, "zoom_in_trajectory")
-            try wire.optional(self.zoomInStrength, "zoom_in_strength")
-            try wire.optional(self.zoomOutTrajectory, "zoom_out_trajectory")
-            try wire.optional(self.zoomOutStrength, "zoom_out_strength")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.useDmd, "use_dmd")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("zoom_direction", \.zoomDirection),
+                .optional("num_frames", \.numFrames),
+                .optional("zoom_in_trajectory", \.zoomInTrajectory),
+                .optional("zoom_in_strength", \.zoomInStrength),
+                .optional("zoom_out_trajectory", \.zoomOutTrajectory),
+                .optional("zoom_out_strength", \.zoomOutStrength),
+                .optional("resolution", \.resolution),
+                .optional("use_dmd", \.useDmd),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2015,7 +1814,7 @@ public enum Lyra2Zoom {
 
     /// Zoom Direction
     public struct ZoomDirection: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2028,7 +1827,7 @@ public enum Lyra2Zoom {
 
     /// Zoom In Trajectory
     public struct ZoomInTrajectory: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2044,7 +1843,7 @@ public enum Lyra2Zoom {
 
     /// Zoom Out Trajectory
     public struct ZoomOutTrajectory: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2059,7 +1858,7 @@ public enum Lyra2Zoom {
     }
 
     /// The output of `fal-ai/lyra-2/zoom`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated MP4 video.
         public let video: VideoFile
         /// The seed used for generation.
@@ -2073,18 +1872,12 @@ public enum Lyra2Zoom {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.timings = try wire.optional("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .optional("timings", \.timings),
+            ]
         }
     }
 }

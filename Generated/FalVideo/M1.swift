@@ -20,7 +20,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == MagiDistilled.Input, Output == MagiDistilled.Output {
     /// `fal-ai/magi-distilled`.
@@ -37,7 +37,7 @@ public enum MagiDistilled {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi-distilled`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Number of frames to generate. Must be between 96 and 192 (inclusive). Each additional 24 frames beyond 96 incurs an additional billing unit.
@@ -81,26 +81,16 @@ public enum MagiDistilled {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -135,7 +125,7 @@ public enum MagiDistilledExtendVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi-distilled/extend-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// URL of the input video to represent the beginning of the video. If the input video does not match the chosen aspect ratio, it is resized and center cropped.
@@ -189,30 +179,18 @@ public enum MagiDistilledExtendVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.startFrame = try wire.optional("start_frame")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.startFrame, "start_frame")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("num_frames", \.numFrames),
+                .optional("start_frame", \.startFrame),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -248,7 +226,7 @@ public enum MagiDistilledImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi-distilled/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// URL of the input image to represent the first frame of the video. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
@@ -296,28 +274,17 @@ public enum MagiDistilledImageToVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -352,7 +319,7 @@ public enum MagiExtendVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi/extend-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// URL of the input video to represent the beginning of the video. If the input video does not match the chosen aspect ratio, it is resized and center cropped.
@@ -406,30 +373,18 @@ public enum MagiExtendVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.startFrame = try wire.optional("start_frame")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.startFrame, "start_frame")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("num_frames", \.numFrames),
+                .optional("start_frame", \.startFrame),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -465,7 +420,7 @@ public enum MagiImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// URL of the input image to represent the first frame of the video. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
@@ -513,28 +468,17 @@ public enum MagiImageToVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -567,7 +511,7 @@ public enum MinimaxHailuo02FastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02-fast/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2000 characters.
         public var prompt: String
         public var imageURL: FileInput
@@ -587,20 +531,13 @@ public enum MinimaxHailuo02FastImageToVideo {
             self.promptOptimizer = promptOptimizer
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.duration = try wire.optional("duration")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("duration", \.duration),
+                .optional("prompt_optimizer", \.promptOptimizer),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -618,7 +555,7 @@ public enum MinimaxHailuo02FastImageToVideo {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -642,7 +579,7 @@ public enum MinimaxHailuo02ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2000 characters.
         public var prompt: String
         public var imageURL: FileInput
@@ -660,20 +597,13 @@ public enum MinimaxHailuo02ProImageToVideo {
             self.endImageURL = endImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-            self.endImageURL = try wire.optional("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
-            try wire.optional(self.endImageURL, "end_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("prompt_optimizer", \.promptOptimizer),
+                .optional("end_image_url", \.endImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -702,7 +632,7 @@ public enum MinimaxHailuo02ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 2000 characters.
         public var prompt: String
         /// Whether to use the model's prompt optimizer
@@ -715,16 +645,11 @@ public enum MinimaxHailuo02ProTextToVideo {
             self.promptOptimizer = promptOptimizer
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("prompt_optimizer", \.promptOptimizer),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -754,7 +679,7 @@ public enum MinimaxHailuo02StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2000 characters.
         public var prompt: String
         public var imageURL: FileInput
@@ -789,24 +714,15 @@ public enum MinimaxHailuo02StandardImageToVideo {
             self.endImageURL = endImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.duration = try wire.optional("duration")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-            self.resolution = try wire.optional("resolution")
-            self.endImageURL = try wire.optional("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.endImageURL, "end_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("duration", \.duration),
+                .optional("prompt_optimizer", \.promptOptimizer),
+                .optional("resolution", \.resolution),
+                .optional("end_image_url", \.endImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -825,7 +741,7 @@ public enum MinimaxHailuo02StandardImageToVideo {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -850,7 +766,7 @@ public enum MinimaxHailuo02StandardTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02/standard/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 2000 characters.
         public var prompt: String
         /// The duration of the video in seconds. 10 seconds videos are not supported for 1080p resolution.
@@ -868,18 +784,12 @@ public enum MinimaxHailuo02StandardTextToVideo {
             self.promptOptimizer = promptOptimizer
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("prompt_optimizer", \.promptOptimizer),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -909,7 +819,7 @@ public enum MinimaxHailuo23FastProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3-fast/pro/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
@@ -927,18 +837,12 @@ public enum MinimaxHailuo23FastProImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("prompt_optimizer", \.promptOptimizer),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -968,7 +872,7 @@ public enum MinimaxHailuo23FastStandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3-fast/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
@@ -991,20 +895,13 @@ public enum MinimaxHailuo23FastStandardImageToVideo {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-            self.imageURL = try wire.required("image_url")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("prompt_optimizer", \.promptOptimizer),
+                .required("image_url", \.imageURL),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1049,7 +946,7 @@ public enum MinimaxHailuo23ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3/pro/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
@@ -1064,16 +961,11 @@ public enum MinimaxHailuo23ProTextToVideo {
             self.promptOptimizer = promptOptimizer
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("prompt_optimizer", \.promptOptimizer),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1103,7 +995,7 @@ public enum MinimaxHailuo23StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3/standard/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
@@ -1126,20 +1018,13 @@ public enum MinimaxHailuo23StandardImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-            self.duration = try wire.optional("duration")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
-            try wire.optional(self.duration, "duration")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("prompt_optimizer", \.promptOptimizer),
+                .optional("duration", \.duration),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1170,7 +1055,7 @@ public enum MinimaxHailuo23StandardTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3/standard/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 2000 characters.
         public var prompt: String
         /// Whether to use the model's prompt optimizer
@@ -1188,18 +1073,12 @@ public enum MinimaxHailuo23StandardTextToVideo {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("prompt_optimizer", \.promptOptimizer),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.

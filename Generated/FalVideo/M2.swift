@@ -20,7 +20,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == MinimaxVideo01.Input, Output == MinimaxVideo01.Output {
     /// `fal-ai/minimax/video-01`.
@@ -35,7 +35,7 @@ public enum MinimaxVideo01 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2000 characters.
         public var prompt: String
         /// Whether to use the model's prompt optimizer
@@ -48,16 +48,11 @@ public enum MinimaxVideo01 {
             self.promptOptimizer = promptOptimizer
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("prompt_optimizer", \.promptOptimizer),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -86,7 +81,7 @@ public enum MinimaxVideo01Director {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01-director`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation. Camera movement instructions can be added using square brackets (e.g. [Pan left] or [Zoom in]). You can use up to 3 combined movements per prompt. Supported movements: Truck left/right, Pan left/right, Push in/Pull out, Pedestal up/down, Tilt up/down, Zoom in/out, Shake, Tracking shot, Static shot. For example: [Truck left, Pan right, Zoom in]. For a more detailed guide, refer https://sixth-switch-2ac.notion.site/T2V-01-Director-Model-Tutorial-with-camera-movement-1886c20a98eb80f395b8e05291ad8645
         ///
         /// At most 2000 characters.
@@ -101,16 +96,11 @@ public enum MinimaxVideo01Director {
             self.promptOptimizer = promptOptimizer
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("prompt_optimizer", \.promptOptimizer),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -139,7 +129,7 @@ public enum MinimaxVideo01DirectorImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01-director/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation. Camera movement instructions can be added using square brackets (e.g. [Pan left] or [Zoom in]). You can use up to 3 combined movements per prompt. Supported movements: Truck left/right, Pan left/right, Push in/Pull out, Pedestal up/down, Tilt up/down, Zoom in/out, Shake, Tracking shot, Static shot. For example: [Truck left, Pan right, Zoom in]. For a more detailed guide, refer https://sixth-switch-2ac.notion.site/T2V-01-Director-Model-Tutorial-with-camera-movement-1886c20a98eb80f395b8e05291ad8645
         ///
         /// At most 2000 characters.
@@ -157,18 +147,12 @@ public enum MinimaxVideo01DirectorImageToVideo {
             self.promptOptimizer = promptOptimizer
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("prompt_optimizer", \.promptOptimizer),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -197,7 +181,7 @@ public enum MinimaxVideo01ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2000 characters.
         public var prompt: String
         /// URL of the image to use as the first frame
@@ -213,18 +197,12 @@ public enum MinimaxVideo01ImageToVideo {
             self.promptOptimizer = promptOptimizer
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("prompt_optimizer", \.promptOptimizer),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -283,7 +261,7 @@ public enum MinimaxVideo01SubjectReference {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01-subject-reference`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At most 2000 characters.
         public var prompt: String
         /// URL of the subject reference image to use for consistent subject appearance
@@ -299,18 +277,12 @@ public enum MinimaxVideo01SubjectReference {
             self.promptOptimizer = promptOptimizer
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.subjectReferenceImageURL = try wire.required("subject_reference_image_url")
-            self.promptOptimizer = try wire.optional("prompt_optimizer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.subjectReferenceImageURL, "subject_reference_image_url")
-            try wire.optional(self.promptOptimizer, "prompt_optimizer")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("subject_reference_image_url", \.subjectReferenceImageURL),
+                .optional("prompt_optimizer", \.promptOptimizer),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -334,7 +306,7 @@ extension QueueEndpoint where Input == MireloAISfxV15VideoToVideo.Input, Output 
 /// The types of `mirelo-ai/sfx-v1.5/video-to-video`.
 public enum MireloAISfxV15VideoToVideo {
     /// The input of `mirelo-ai/sfx-v1.5/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
@@ -374,24 +346,15 @@ public enum MireloAISfxV15VideoToVideo {
             self.startOffset = startOffset
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.textPrompt = try wire.optional("text_prompt")
-            self.numSamples = try wire.optional("num_samples")
-            self.seed = try wire.optional("seed")
-            self.duration = try wire.optional("duration")
-            self.startOffset = try wire.optional("start_offset")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.textPrompt, "text_prompt")
-            try wire.optional(self.numSamples, "num_samples")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.startOffset, "start_offset")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("text_prompt", \.textPrompt),
+                .optional("num_samples", \.numSamples),
+                .optional("seed", \.seed),
+                .optional("duration", \.duration),
+                .optional("start_offset", \.startOffset),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -413,7 +376,7 @@ public enum MireloAISfxV15VideoToVideo {
     }
 
     /// The output of `mirelo-ai/sfx-v1.5/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed video with sound effects
         public let video: [JSONValue]
 
@@ -421,14 +384,10 @@ public enum MireloAISfxV15VideoToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -444,7 +403,7 @@ public enum MireloAISfxV1VideoToVideo {
     public typealias Video = ArgilAvatarsAudioToVideo.Video
 
     /// The input of `mirelo-ai/sfx-v1/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
@@ -478,22 +437,14 @@ public enum MireloAISfxV1VideoToVideo {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.textPrompt = try wire.optional("text_prompt")
-            self.numSamples = try wire.optional("num_samples")
-            self.seed = try wire.optional("seed")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.textPrompt, "text_prompt")
-            try wire.optional(self.numSamples, "num_samples")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("text_prompt", \.textPrompt),
+                .optional("num_samples", \.numSamples),
+                .optional("seed", \.seed),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -513,7 +464,7 @@ public enum MireloAISfxV1VideoToVideo {
     }
 
     /// The output of `mirelo-ai/sfx-v1/video-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The processed video with sound effects
         public let video: [Video]
 
@@ -521,14 +472,10 @@ public enum MireloAISfxV1VideoToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -546,7 +493,7 @@ public enum MmaudioV2 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/mmaudio-v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to generate the audio for.
         public var videoURL: FileInput
         /// The prompt to generate the audio for.
@@ -596,28 +543,17 @@ public enum MmaudioV2 {
             self.maskAwayClip = maskAwayClip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.numSteps = try wire.optional("num_steps")
-            self.duration = try wire.optional("duration")
-            self.cfgStrength = try wire.optional("cfg_strength")
-            self.maskAwayClip = try wire.optional("mask_away_clip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numSteps, "num_steps")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.cfgStrength, "cfg_strength")
-            try wire.optional(self.maskAwayClip, "mask_away_clip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("num_steps", \.numSteps),
+                .optional("duration", \.duration),
+                .optional("cfg_strength", \.cfgStrength),
+                .optional("mask_away_clip", \.maskAwayClip),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -654,7 +590,7 @@ public enum MoonvalleyMareyI2v {
     public typealias File = AIAvatar.File
 
     /// The input of `moonvalley/marey/i2v`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate a video from
         public var prompt: String
         /// The dimensions of the generated video in width x height format.
@@ -696,26 +632,16 @@ public enum MoonvalleyMareyI2v {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.dimensions = try wire.optional("dimensions")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.dimensions, "dimensions")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("dimensions", \.dimensions),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -729,7 +655,7 @@ public enum MoonvalleyMareyI2v {
 
     /// Dimensions
     public struct Dimensions: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -756,7 +682,7 @@ public enum MoonvalleyMareyMotionTransfer {
     public typealias File = AIAvatar.File
 
     /// The input of `moonvalley/marey/motion-transfer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate a video from
         public var prompt: String
         /// The URL of the video to use as the control video.
@@ -792,24 +718,15 @@ public enum MoonvalleyMareyMotionTransfer {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.firstFrameImageURL = try wire.optional("first_frame_image_url")
-            self.referenceImageURL = try wire.optional("reference_image_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.firstFrameImageURL, "first_frame_image_url")
-            try wire.optional(self.referenceImageURL, "reference_image_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("first_frame_image_url", \.firstFrameImageURL),
+                .optional("reference_image_url", \.referenceImageURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -834,7 +751,7 @@ public enum MoonvalleyMareyPoseTransfer {
     public typealias File = AIAvatar.File
 
     /// The input of `moonvalley/marey/pose-transfer`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate a video from
         public var prompt: String
         /// The URL of the video to use as the control video.
@@ -868,24 +785,15 @@ public enum MoonvalleyMareyPoseTransfer {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.firstFrameImageURL = try wire.optional("first_frame_image_url")
-            self.referenceImageURL = try wire.optional("reference_image_url")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.firstFrameImageURL, "first_frame_image_url")
-            try wire.optional(self.referenceImageURL, "reference_image_url")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("first_frame_image_url", \.firstFrameImageURL),
+                .optional("reference_image_url", \.referenceImageURL),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -910,7 +818,7 @@ public enum MoonvalleyMareyT2v {
     public typealias File = AIAvatar.File
 
     /// The input of `moonvalley/marey/t2v`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate a video from
         public var prompt: String
         /// The dimensions of the generated video in width x height format.
@@ -948,24 +856,15 @@ public enum MoonvalleyMareyT2v {
             self.guidanceScale = guidanceScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.dimensions = try wire.optional("dimensions")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.dimensions, "dimensions")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("dimensions", \.dimensions),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -979,7 +878,7 @@ public enum MoonvalleyMareyT2v {
 
     /// Dimensions
     public struct Dimensions: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1005,7 +904,7 @@ public enum MultishotMaster {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/multishot-master`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Global story caption describing the overall scene, subjects, setting, and visual style. This provides inter-shot consistency.
         ///
         /// At least 1 character, at most 2500 characters.
@@ -1069,32 +968,19 @@ public enum MultishotMaster {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.shots = try wire.required("shots")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.seed = try wire.optional("seed")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.shots, "shots")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("shots", \.shots),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1120,7 +1006,7 @@ public enum MultishotMaster {
         }
     }
 
-    public struct Shot: QueueModel, StructurallyEquatable {
+    public struct Shot: WireModel {
         /// Caption describing what happens in this shot, including subject actions, camera angles, and scene details.
         ///
         /// At least 1 character, at most 2500 characters.
@@ -1135,16 +1021,11 @@ public enum MultishotMaster {
             self.numFrames = numFrames
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1161,7 +1042,7 @@ public enum MultishotMaster {
     }
 
     /// The output of `fal-ai/multishot-master`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated multi-shot narrative video.
         public let video: File
         /// The seed used for generation.
@@ -1175,18 +1056,12 @@ public enum MultishotMaster {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .required("timings", \.timings),
+            ]
         }
     }
 }
@@ -1204,7 +1079,7 @@ public enum Musetalk {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/musetalk`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the source video
         public var sourceVideoURL: FileInput
         /// URL of the audio
@@ -1215,16 +1090,11 @@ public enum Musetalk {
             self.audioURL = audioURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.sourceVideoURL = try wire.required("source_video_url")
-            self.audioURL = try wire.required("audio_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.sourceVideoURL, "source_video_url")
-            try wire.required(self.audioURL, "audio_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("source_video_url", \.sourceVideoURL),
+                .required("audio_url", \.audioURL),
+            ]
         }
     }
 }

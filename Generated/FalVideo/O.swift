@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == OneToAllAnimation13b.Input, Output == OneToAllAnimation13b.Output {
     /// `fal-ai/one-to-all-animation/1.3b`.
@@ -23,7 +23,7 @@ public enum OneToAllAnimation13b {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/one-to-all-animation/1.3b`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to generate the video from.
@@ -69,28 +69,17 @@ public enum OneToAllAnimation13b {
             self.poseGuidanceScale = poseGuidanceScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.required("negative_prompt")
-            self.imageURL = try wire.required("image_url")
-            self.videoURL = try wire.required("video_url")
-            self.resolution = try wire.optional("resolution")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.imageGuidanceScale = try wire.optional("image_guidance_scale")
-            self.poseGuidanceScale = try wire.optional("pose_guidance_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.negativePrompt, "negative_prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.imageGuidanceScale, "image_guidance_scale")
-            try wire.optional(self.poseGuidanceScale, "pose_guidance_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("negative_prompt", \.negativePrompt),
+                .required("image_url", \.imageURL),
+                .required("video_url", \.videoURL),
+                .optional("resolution", \.resolution),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("image_guidance_scale", \.imageGuidanceScale),
+                .optional("pose_guidance_scale", \.poseGuidanceScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -138,7 +127,7 @@ public enum OviImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ovi/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -174,24 +163,15 @@ public enum OviImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.audioNegativePrompt = try wire.optional("audio_negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.audioNegativePrompt, "audio_negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("audio_negative_prompt", \.audioNegativePrompt),
+                .optional("seed", \.seed),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -209,7 +189,7 @@ public enum OviImageToVideo {
     }
 
     /// The output of `fal-ai/ovi/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: File?
         /// The seed used for generation.
@@ -220,16 +200,11 @@ public enum OviImageToVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.optional("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }

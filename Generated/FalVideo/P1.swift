@@ -21,7 +21,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == PikaV15Pikaffects.Input, Output == PikaV15Pikaffects.Output {
     /// `fal-ai/pika/v1.5/pikaffects`.
@@ -34,7 +34,7 @@ public enum PikaV15Pikaffects {
     public typealias File = AIAvatar.File
 
     /// Request model for Pikaffects endpoint
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image
         public var imageURL: FileInput
         /// The Pikaffect to apply
@@ -60,28 +60,20 @@ public enum PikaV15Pikaffects {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.pikaffect = try wire.required("pikaffect")
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.pikaffect, "pikaffect")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("pikaffect", \.pikaffect),
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+            ]
         }
     }
 
     /// Pikaffect
     public struct Pikaffect: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -106,7 +98,7 @@ public enum PikaV15Pikaffects {
     }
 
     /// Output from Pikaffects generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video with applied effect
         public let video: File
 
@@ -114,14 +106,10 @@ public enum PikaV15Pikaffects {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -140,7 +128,7 @@ public enum PikaV21ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pika/v2.1/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var imageURL: FileInput
         public var prompt: String
         /// The seed for the random number generator
@@ -174,24 +162,15 @@ public enum PikaV21ImageToVideo {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -217,7 +196,7 @@ public enum PikaV21TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pika/v2.1/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The seed for the random number generator
         public var seed: Int64?
@@ -254,24 +233,15 @@ public enum PikaV21TextToVideo {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -285,7 +255,7 @@ public enum PikaV21TextToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -313,7 +283,7 @@ public enum PikaV22ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for Pika 2.2 image-to-video generation
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to use as the first frame
         public var imageURL: FileInput
         public var prompt: String
@@ -348,24 +318,15 @@ public enum PikaV22ImageToVideo {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -377,7 +338,7 @@ public enum PikaV22ImageToVideo {
     }
 
     /// Output model for Pika 2.2 image-to-video generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video
         public let video: File
 
@@ -385,14 +346,10 @@ public enum PikaV22ImageToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -409,7 +366,7 @@ public enum PikaV22Pikaframes {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pika/v2.2/pikaframes`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URLs of keyframe images (2-5 images) to create transitions between
         public var imageURLs: [FileInput]
         /// Configuration for each transition. Length must be len(image_urls) - 1. Total duration of all transitions must not exceed 25 seconds. If not provided, uses default 5-second transitions with the global prompt.
@@ -443,24 +400,15 @@ public enum PikaV22Pikaframes {
             self.resolution = resolution
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.transitions = try wire.optional("transitions")
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.optional(self.transitions, "transitions")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .optional("transitions", \.transitions),
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -477,7 +425,7 @@ public enum PikaV22Pikaframes {
     }
 
     /// Configuration for a transition between two keyframes
-    public struct KeyframeTransition: QueueModel, StructurallyEquatable {
+    public struct KeyframeTransition: WireModel {
         /// Duration of this transition in seconds
         ///
         /// At least 1, at most 25. Default: `5`.
@@ -490,16 +438,11 @@ public enum PikaV22Pikaframes {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.duration = try wire.optional("duration")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("duration", \.duration),
+                .optional("prompt", \.prompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -515,7 +458,7 @@ public enum PikaV22Pikaframes {
     }
 
     /// Output model for Pika 2.2 keyframes-to-video generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video with transitions between keyframes
         public let video: File
 
@@ -523,14 +466,10 @@ public enum PikaV22Pikaframes {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -548,7 +487,7 @@ public enum PikaV22Pikascenes {
     public typealias File = AIAvatar.File
 
     /// Request model for Pika 2.2 Pikascenes (collection-to-video) generation
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URLs of images to combine into a video
         public var imageURLs: [FileInput]
         /// Text prompt describing the desired video
@@ -596,28 +535,17 @@ public enum PikaV22Pikascenes {
             self.ingredientsMode = ingredientsMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.ingredientsMode = try wire.optional("ingredients_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.ingredientsMode, "ingredients_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("ingredients_mode", \.ingredientsMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -632,7 +560,7 @@ public enum PikaV22Pikascenes {
 
     /// Ingredients Mode
     public struct IngredientsMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -643,7 +571,7 @@ public enum PikaV22Pikascenes {
     }
 
     /// Output model for Pika 2.2 Pikascenes generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video combining multiple images
         public let video: File
 
@@ -651,14 +579,10 @@ public enum PikaV22Pikascenes {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -675,7 +599,7 @@ public enum PikaV22TextToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for Pika 2.2 text-to-video generation
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The seed for the random number generator
         public var seed: Int64?
@@ -712,24 +636,15 @@ public enum PikaV22TextToVideo {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -743,7 +658,7 @@ public enum PikaV22TextToVideo {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -754,7 +669,7 @@ public enum PikaV22TextToVideo {
     }
 
     /// Output model for Pika 2.2 text-to-video generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video
         public let video: File
 
@@ -762,14 +677,10 @@ public enum PikaV22TextToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -785,7 +696,7 @@ public enum PikaV2Pikadditions {
     public typealias File = AIAvatar.File
 
     /// Request model for Pikadditions endpoint
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video
         public var videoURL: FileInput
         /// URL of the image to add
@@ -811,27 +722,19 @@ public enum PikaV2Pikadditions {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+            ]
         }
     }
 
     /// Output from Pikadditions generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video with added objects/images
         public let video: File
 
@@ -839,14 +742,10 @@ public enum PikaV2Pikadditions {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -897,7 +796,7 @@ public enum PixverseC1ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/c1/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -933,24 +832,15 @@ public enum PixverseC1ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -969,7 +859,7 @@ public enum PixverseC1ImageToVideo {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -996,7 +886,7 @@ public enum PixverseC1ReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/c1/reference-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for the reference-to-video generation. Use @ref_name to refer to uploaded references.
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1041,26 +931,16 @@ public enum PixverseC1ReferenceToVideo {
             self.imageReferences = imageReferences
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-            self.imageReferences = try wire.required("image_references")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
-            try wire.required(self.imageReferences, "image_references")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+                .required("image_references", \.imageReferences),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1081,7 +961,7 @@ public enum PixverseC1ReferenceToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1097,7 +977,7 @@ public enum PixverseC1ReferenceToVideo {
         public static var allCases: [Self] { [._16x9, ._4x3, ._1x1, ._3x4, ._9x16, ._2x3, ._3x2, ._21x9] }
     }
 
-    public struct ImageReference: QueueModel, StructurallyEquatable {
+    public struct ImageReference: WireModel {
         /// URL of the reference image
         public var imageURL: String
         /// Type of reference: 'subject' for character/object references, 'background' for scene/environment references
@@ -1113,18 +993,12 @@ public enum PixverseC1ReferenceToVideo {
             self.refName = refName
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.type = try wire.optional("type")
-            self.refName = try wire.required("ref_name")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.type, "type")
-            try wire.required(self.refName, "ref_name")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("type", \.type),
+                .required("ref_name", \.refName),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1135,7 +1009,7 @@ public enum PixverseC1ReferenceToVideo {
 
     /// Type
     public struct TypeModel: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1161,7 +1035,7 @@ public enum PixverseC1TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/c1/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -1199,24 +1073,15 @@ public enum PixverseC1TextToVideo {
             self.generateAudioSwitch = generateAudioSwitch
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1250,7 +1115,7 @@ public enum PixverseC1Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/c1/transition`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for the transition
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1297,28 +1162,17 @@ public enum PixverseC1Transition {
             self.endImageURL = endImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-            self.firstImageURL = try wire.required("first_image_url")
-            self.endImageURL = try wire.required("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
-            try wire.required(self.firstImageURL, "first_image_url")
-            try wire.required(self.endImageURL, "end_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+                .required("first_image_url", \.firstImageURL),
+                .required("end_image_url", \.endImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1349,7 +1203,7 @@ public enum PixverseExtend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/extend`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video to extend
         public var videoURL: FileInput
         /// Prompt describing how to extend the video
@@ -1401,30 +1255,18 @@ public enum PixverseExtend {
             self.generateAudioSwitch = generateAudioSwitch
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.model = try wire.optional("model")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.model, "model")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("model", \.model),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1438,7 +1280,7 @@ public enum PixverseExtend {
     }
 
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1453,7 +1295,7 @@ public enum PixverseExtend {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1465,7 +1307,7 @@ public enum PixverseExtend {
 
     /// Model
     public struct Model: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1481,7 +1323,7 @@ public enum PixverseExtend {
     }
 
     /// The output of `fal-ai/pixverse/extend`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The extended video
         public let video: File
 
@@ -1489,14 +1331,10 @@ public enum PixverseExtend {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1516,7 +1354,7 @@ public enum PixverseExtendFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/extend/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video to extend
         public var videoURL: FileInput
         /// Prompt describing how to extend the video
@@ -1562,28 +1400,17 @@ public enum PixverseExtendFast {
             self.generateAudioSwitch = generateAudioSwitch
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.resolution = try wire.optional("resolution")
-            self.model = try wire.optional("model")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.model, "model")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("resolution", \.resolution),
+                .optional("model", \.model),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1597,7 +1424,7 @@ public enum PixverseExtendFast {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1622,7 +1449,7 @@ public enum PixverseLipsync {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/lipsync`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video
         public var videoURL: FileInput
         /// URL of the input audio. If not provided, TTS will be used.
@@ -1641,20 +1468,13 @@ public enum PixverseLipsync {
             self.text = text
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.optional("audio_url")
-            self.voiceID = try wire.optional("voice_id")
-            self.text = try wire.optional("text")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.voiceID, "voice_id")
-            try wire.optional(self.text, "text")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("audio_url", \.audioURL),
+                .optional("voice_id", \.voiceID),
+                .optional("text", \.text),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1665,7 +1485,7 @@ public enum PixverseLipsync {
 
     /// Voice Id
     public struct VoiceID: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 

@@ -21,7 +21,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == PixverseSoundEffects.Input, Output == PixverseSoundEffects.Output {
     /// `fal-ai/pixverse/sound-effects`.
@@ -34,7 +34,7 @@ public enum PixverseSoundEffects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/sound-effects`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video to add sound effects to
         public var videoURL: FileInput
         /// Whether to keep the original audio from the video
@@ -52,18 +52,12 @@ public enum PixverseSoundEffects {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.originalSoundSwitch = try wire.optional("original_sound_switch")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.originalSoundSwitch, "original_sound_switch")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("original_sound_switch", \.originalSoundSwitch),
+                .optional("prompt", \.prompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -74,7 +68,7 @@ public enum PixverseSoundEffects {
     }
 
     /// The output of `fal-ai/pixverse/sound-effects`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The video with added sound effects
         public let video: File
 
@@ -82,14 +76,10 @@ public enum PixverseSoundEffects {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -106,7 +96,7 @@ public enum PixverseSwap {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/swap`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the external video to swap
         public var videoURL: FileInput
         /// The swap mode to use
@@ -148,26 +138,16 @@ public enum PixverseSwap {
             self.originalSoundSwitch = originalSoundSwitch
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.mode = try wire.optional("mode")
-            self.keyframeID = try wire.optional("keyframe_id")
-            self.imageURL = try wire.required("image_url")
-            self.resolution = try wire.optional("resolution")
-            self.seed = try wire.optional("seed")
-            self.originalSoundSwitch = try wire.optional("original_sound_switch")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.mode, "mode")
-            try wire.optional(self.keyframeID, "keyframe_id")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.originalSoundSwitch, "original_sound_switch")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("mode", \.mode),
+                .optional("keyframe_id", \.keyframeID),
+                .required("image_url", \.imageURL),
+                .optional("resolution", \.resolution),
+                .optional("seed", \.seed),
+                .optional("original_sound_switch", \.originalSoundSwitch),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -187,7 +167,7 @@ public enum PixverseSwap {
 
     /// Mode
     public struct Mode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -199,7 +179,7 @@ public enum PixverseSwap {
     }
 
     /// The output of `fal-ai/pixverse/swap`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated swapped video
         public let video: File
 
@@ -207,14 +187,10 @@ public enum PixverseSwap {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -234,7 +210,7 @@ public enum PixverseV35Effects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/effects`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The effect to apply to the video
         public var effect: Effect
         /// Optional URL of the image to use as the first frame. If not provided, generates from text
@@ -266,22 +242,14 @@ public enum PixverseV35Effects {
             self.negativePrompt = negativePrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.effect = try wire.required("effect")
-            self.imageURL = try wire.required("image_url")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.effect, "effect")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("effect", \.effect),
+                .required("image_url", \.imageURL),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -294,7 +262,7 @@ public enum PixverseV35Effects {
 
     /// Effect
     public struct Effect: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -415,7 +383,7 @@ public enum PixverseV35ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -455,26 +423,16 @@ public enum PixverseV35ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -501,7 +459,7 @@ public enum PixverseV35ImageToVideoFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/image-to-video/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -535,24 +493,15 @@ public enum PixverseV35ImageToVideoFast {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -579,7 +528,7 @@ public enum PixverseV35TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -621,26 +570,16 @@ public enum PixverseV35TextToVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -654,7 +593,7 @@ public enum PixverseV35TextToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -684,7 +623,7 @@ public enum PixverseV35TextToVideoFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/text-to-video/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -720,24 +659,15 @@ public enum PixverseV35TextToVideoFast {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -766,7 +696,7 @@ public enum PixverseV35Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/transition`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for the transition
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -817,30 +747,18 @@ public enum PixverseV35Transition {
             self.endImageURL = endImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.firstImageURL = try wire.required("first_image_url")
-            self.endImageURL = try wire.required("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.firstImageURL, "first_image_url")
-            try wire.required(self.endImageURL, "end_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .required("first_image_url", \.firstImageURL),
+                .required("end_image_url", \.endImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -887,7 +805,7 @@ public enum PixverseV45ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4.5/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -931,28 +849,17 @@ public enum PixverseV45ImageToVideo {
             self.cameraMovement = cameraMovement
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.imageURL = try wire.required("image_url")
-            self.cameraMovement = try wire.optional("camera_movement")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.cameraMovement, "camera_movement")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .required("image_url", \.imageURL),
+                .optional("camera_movement", \.cameraMovement),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -964,7 +871,7 @@ public enum PixverseV45ImageToVideo {
     }
 
     public struct CameraMovement: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1009,7 +916,7 @@ public enum PixverseV45ImageToVideoFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4.5/image-to-video/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -1047,26 +954,16 @@ public enum PixverseV45ImageToVideoFast {
             self.cameraMovement = cameraMovement
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.imageURL = try wire.required("image_url")
-            self.cameraMovement = try wire.optional("camera_movement")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.cameraMovement, "camera_movement")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .required("image_url", \.imageURL),
+                .optional("camera_movement", \.cameraMovement),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -21,7 +21,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == PixverseV4TextToVideo.Input, Output == PixverseV4TextToVideo.Output {
     /// `fal-ai/pixverse/v4/text-to-video`.
@@ -75,7 +75,7 @@ public enum PixverseV55Effects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.5/effects`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The effect to apply to the video
         public var effect: Effect
         /// Optional URL of the image to use as the first frame. If not provided, generates from text
@@ -111,24 +111,15 @@ public enum PixverseV55Effects {
             self.thinkingType = thinkingType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.effect = try wire.required("effect")
-            self.imageURL = try wire.required("image_url")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.thinkingType = try wire.optional("thinking_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.effect, "effect")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.thinkingType, "thinking_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("effect", \.effect),
+                .required("image_url", \.imageURL),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("thinking_type", \.thinkingType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -141,7 +132,7 @@ public enum PixverseV55Effects {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -153,7 +144,7 @@ public enum PixverseV55Effects {
     }
 
     public struct ThinkingType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -182,7 +173,7 @@ public enum PixverseV55ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.5/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -238,32 +229,19 @@ public enum PixverseV55ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-            self.generateMultiClipSwitch = try wire.optional("generate_multi_clip_switch")
-            self.thinkingType = try wire.optional("thinking_type")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
-            try wire.optional(self.generateMultiClipSwitch, "generate_multi_clip_switch")
-            try wire.optional(self.thinkingType, "thinking_type")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+                .optional("generate_multi_clip_switch", \.generateMultiClipSwitch),
+                .optional("thinking_type", \.thinkingType),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -295,7 +273,7 @@ public enum PixverseV55TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.5/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -353,32 +331,19 @@ public enum PixverseV55TextToVideo {
             self.thinkingType = thinkingType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-            self.generateMultiClipSwitch = try wire.optional("generate_multi_clip_switch")
-            self.thinkingType = try wire.optional("thinking_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
-            try wire.optional(self.generateMultiClipSwitch, "generate_multi_clip_switch")
-            try wire.optional(self.thinkingType, "thinking_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+                .optional("generate_multi_clip_switch", \.generateMultiClipSwitch),
+                .optional("thinking_type", \.thinkingType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -411,7 +376,7 @@ public enum PixverseV55Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.5/transition`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for the transition
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -472,34 +437,20 @@ public enum PixverseV55Transition {
             self.endImageURL = endImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-            self.thinkingType = try wire.optional("thinking_type")
-            self.firstImageURL = try wire.required("first_image_url")
-            self.endImageURL = try wire.required("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
-            try wire.optional(self.thinkingType, "thinking_type")
-            try wire.required(self.firstImageURL, "first_image_url")
-            try wire.required(self.endImageURL, "end_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+                .optional("thinking_type", \.thinkingType),
+                .required("first_image_url", \.firstImageURL),
+                .required("end_image_url", \.endImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -530,7 +481,7 @@ public enum PixverseV56ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.6/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -580,30 +531,18 @@ public enum PixverseV56ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-            self.thinkingType = try wire.optional("thinking_type")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
-            try wire.optional(self.thinkingType, "thinking_type")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+                .optional("thinking_type", \.thinkingType),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -634,7 +573,7 @@ public enum PixverseV56TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.6/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -686,30 +625,18 @@ public enum PixverseV56TextToVideo {
             self.thinkingType = thinkingType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-            self.thinkingType = try wire.optional("thinking_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
-            try wire.optional(self.thinkingType, "thinking_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+                .optional("thinking_type", \.thinkingType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -741,7 +668,7 @@ public enum PixverseV56Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.6/transition`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for the transition
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -802,34 +729,20 @@ public enum PixverseV56Transition {
             self.endImageURL = endImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-            self.thinkingType = try wire.optional("thinking_type")
-            self.firstImageURL = try wire.required("first_image_url")
-            self.endImageURL = try wire.required("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
-            try wire.optional(self.thinkingType, "thinking_type")
-            try wire.required(self.firstImageURL, "first_image_url")
-            try wire.required(self.endImageURL, "end_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+                .optional("thinking_type", \.thinkingType),
+                .required("first_image_url", \.firstImageURL),
+                .required("end_image_url", \.endImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -932,7 +845,7 @@ public enum PixverseV6Extend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v6/extend`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video to extend
         public var videoURL: FileInput
         /// Prompt describing how to extend the video
@@ -978,28 +891,17 @@ public enum PixverseV6Extend {
             self.generateAudioSwitch = generateAudioSwitch
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1034,7 +936,7 @@ public enum PixverseV6ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v6/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -1090,32 +992,19 @@ public enum PixverseV6ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-            self.generateMultiClipSwitch = try wire.optional("generate_multi_clip_switch")
-            self.thinkingType = try wire.optional("thinking_type")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
-            try wire.optional(self.generateMultiClipSwitch, "generate_multi_clip_switch")
-            try wire.optional(self.thinkingType, "thinking_type")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+                .optional("generate_multi_clip_switch", \.generateMultiClipSwitch),
+                .optional("thinking_type", \.thinkingType),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1152,7 +1041,7 @@ public enum PixverseV6TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v6/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -1210,32 +1099,19 @@ public enum PixverseV6TextToVideo {
             self.thinkingType = thinkingType
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-            self.generateMultiClipSwitch = try wire.optional("generate_multi_clip_switch")
-            self.thinkingType = try wire.optional("thinking_type")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
-            try wire.optional(self.generateMultiClipSwitch, "generate_multi_clip_switch")
-            try wire.optional(self.thinkingType, "thinking_type")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+                .optional("generate_multi_clip_switch", \.generateMultiClipSwitch),
+                .optional("thinking_type", \.thinkingType),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1273,7 +1149,7 @@ public enum PixverseV6Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v6/transition`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt for the transition
         public var prompt: String
         /// The aspect ratio of the generated video
@@ -1340,36 +1216,21 @@ public enum PixverseV6Transition {
             self.endImageURL = endImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-            self.generateMultiClipSwitch = try wire.optional("generate_multi_clip_switch")
-            self.thinkingType = try wire.optional("thinking_type")
-            self.firstImageURL = try wire.required("first_image_url")
-            self.endImageURL = try wire.required("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
-            try wire.optional(self.generateMultiClipSwitch, "generate_multi_clip_switch")
-            try wire.optional(self.thinkingType, "thinking_type")
-            try wire.required(self.firstImageURL, "first_image_url")
-            try wire.required(self.endImageURL, "end_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+                .optional("generate_multi_clip_switch", \.generateMultiClipSwitch),
+                .optional("thinking_type", \.thinkingType),
+                .required("first_image_url", \.firstImageURL),
+                .required("end_image_url", \.endImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.

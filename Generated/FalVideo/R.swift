@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == RifeVideo.Input, Output == RifeVideo.Output {
     /// `fal-ai/rife/video`.
@@ -17,7 +17,7 @@ public enum RifeVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/rife/video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to use for interpolation.
         public var videoURL: FileInput
         /// The number of frames to generate between the input video frames.
@@ -57,24 +57,15 @@ public enum RifeVideo {
             self.loop = loop
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.useSceneDetection = try wire.optional("use_scene_detection")
-            self.useCalculatedFPS = try wire.optional("use_calculated_fps")
-            self.fps = try wire.optional("fps")
-            self.loop = try wire.optional("loop")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.useSceneDetection, "use_scene_detection")
-            try wire.optional(self.useCalculatedFPS, "use_calculated_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.loop, "loop")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("num_frames", \.numFrames),
+                .optional("use_scene_detection", \.useSceneDetection),
+                .optional("use_calculated_fps", \.useCalculatedFPS),
+                .optional("fps", \.fps),
+                .optional("loop", \.loop),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -95,7 +86,7 @@ public enum RifeVideo {
     }
 
     /// The output of `fal-ai/rife/video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file with interpolated frames.
         public let video: File
 
@@ -103,14 +94,10 @@ public enum RifeVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }

@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Sadtalker.Input, Output == Sadtalker.Output {
     /// `fal-ai/sadtalker`.
@@ -42,7 +42,7 @@ public enum Sadtalker {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sadtalker`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the source image
         public var sourceImageURL: FileInput
         /// URL of the driven audio
@@ -90,28 +90,17 @@ public enum Sadtalker {
             self.preprocess = preprocess
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.sourceImageURL = try wire.required("source_image_url")
-            self.drivenAudioURL = try wire.required("driven_audio_url")
-            self.poseStyle = try wire.optional("pose_style")
-            self.faceModelResolution = try wire.optional("face_model_resolution")
-            self.expressionScale = try wire.optional("expression_scale")
-            self.faceEnhancer = try wire.optional("face_enhancer")
-            self.stillMode = try wire.optional("still_mode")
-            self.preprocess = try wire.optional("preprocess")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.sourceImageURL, "source_image_url")
-            try wire.required(self.drivenAudioURL, "driven_audio_url")
-            try wire.optional(self.poseStyle, "pose_style")
-            try wire.optional(self.faceModelResolution, "face_model_resolution")
-            try wire.optional(self.expressionScale, "expression_scale")
-            try wire.optional(self.faceEnhancer, "face_enhancer")
-            try wire.optional(self.stillMode, "still_mode")
-            try wire.optional(self.preprocess, "preprocess")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("source_image_url", \.sourceImageURL),
+                .required("driven_audio_url", \.drivenAudioURL),
+                .optional("pose_style", \.poseStyle),
+                .optional("face_model_resolution", \.faceModelResolution),
+                .optional("expression_scale", \.expressionScale),
+                .optional("face_enhancer", \.faceEnhancer),
+                .optional("still_mode", \.stillMode),
+                .optional("preprocess", \.preprocess),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -133,7 +122,7 @@ public enum Sadtalker {
 
     /// Face Model Resolution
     public struct FaceModelResolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -145,7 +134,7 @@ public enum Sadtalker {
 
     /// Preprocess
     public struct Preprocess: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -174,7 +163,7 @@ public enum SadtalkerReference {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sadtalker/reference`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the source image
         public var sourceImageURL: FileInput
         /// URL of the driven audio
@@ -226,30 +215,18 @@ public enum SadtalkerReference {
             self.preprocess = preprocess
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.sourceImageURL = try wire.required("source_image_url")
-            self.drivenAudioURL = try wire.required("driven_audio_url")
-            self.referencePoseVideoURL = try wire.required("reference_pose_video_url")
-            self.poseStyle = try wire.optional("pose_style")
-            self.faceModelResolution = try wire.optional("face_model_resolution")
-            self.expressionScale = try wire.optional("expression_scale")
-            self.faceEnhancer = try wire.optional("face_enhancer")
-            self.stillMode = try wire.optional("still_mode")
-            self.preprocess = try wire.optional("preprocess")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.sourceImageURL, "source_image_url")
-            try wire.required(self.drivenAudioURL, "driven_audio_url")
-            try wire.required(self.referencePoseVideoURL, "reference_pose_video_url")
-            try wire.optional(self.poseStyle, "pose_style")
-            try wire.optional(self.faceModelResolution, "face_model_resolution")
-            try wire.optional(self.expressionScale, "expression_scale")
-            try wire.optional(self.faceEnhancer, "face_enhancer")
-            try wire.optional(self.stillMode, "still_mode")
-            try wire.optional(self.preprocess, "preprocess")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("source_image_url", \.sourceImageURL),
+                .required("driven_audio_url", \.drivenAudioURL),
+                .required("reference_pose_video_url", \.referencePoseVideoURL),
+                .optional("pose_style", \.poseStyle),
+                .optional("face_model_resolution", \.faceModelResolution),
+                .optional("expression_scale", \.expressionScale),
+                .optional("face_enhancer", \.faceEnhancer),
+                .optional("still_mode", \.stillMode),
+                .optional("preprocess", \.preprocess),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -281,7 +258,7 @@ public enum Sam2Video {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam2/video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to be segmented.
         public var videoURL: FileInput
         /// The URL of the mask to be applied initially.
@@ -319,24 +296,15 @@ public enum Sam2Video {
             self.boundingboxZip = boundingboxZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.maskURL = try wire.optional("mask_url")
-            self.prompts = try wire.optional("prompts")
-            self.boxPrompts = try wire.optional("box_prompts")
-            self.applyMask = try wire.optional("apply_mask")
-            self.boundingboxZip = try wire.optional("boundingbox_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.maskURL, "mask_url")
-            try wire.optional(self.prompts, "prompts")
-            try wire.optional(self.boxPrompts, "box_prompts")
-            try wire.optional(self.applyMask, "apply_mask")
-            try wire.optional(self.boundingboxZip, "boundingbox_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("mask_url", \.maskURL),
+                .optional("prompts", \.prompts),
+                .optional("box_prompts", \.boxPrompts),
+                .optional("apply_mask", \.applyMask),
+                .optional("boundingbox_zip", \.boundingboxZip),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -346,7 +314,7 @@ public enum Sam2Video {
         }
     }
 
-    public struct PointPrompt: QueueModel, StructurallyEquatable {
+    public struct PointPrompt: WireModel {
         /// X Coordinate of the prompt
         ///
         /// Default: `305`.
@@ -371,20 +339,13 @@ public enum Sam2Video {
             self.frameIndex = frameIndex
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.x = try wire.optional("x")
-            self.y = try wire.optional("y")
-            self.label = try wire.optional("label")
-            self.frameIndex = try wire.optional("frame_index")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.x, "x")
-            try wire.optional(self.y, "y")
-            try wire.optional(self.label, "label")
-            try wire.optional(self.frameIndex, "frame_index")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("x", \.x),
+                .optional("y", \.y),
+                .optional("label", \.label),
+                .optional("frame_index", \.frameIndex),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -396,7 +357,7 @@ public enum Sam2Video {
         }
     }
 
-    public struct BoxPrompt: QueueModel, StructurallyEquatable {
+    public struct BoxPrompt: WireModel {
         /// X Min Coordinate of the box
         ///
         /// Default: `0`.
@@ -426,22 +387,14 @@ public enum Sam2Video {
             self.frameIndex = frameIndex
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.xMin = try wire.optional("x_min")
-            self.yMin = try wire.optional("y_min")
-            self.xMax = try wire.optional("x_max")
-            self.yMax = try wire.optional("y_max")
-            self.frameIndex = try wire.optional("frame_index")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.xMin, "x_min")
-            try wire.optional(self.yMin, "y_min")
-            try wire.optional(self.xMax, "x_max")
-            try wire.optional(self.yMax, "y_max")
-            try wire.optional(self.frameIndex, "frame_index")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("x_min", \.xMin),
+                .optional("y_min", \.yMin),
+                .optional("x_max", \.xMax),
+                .optional("y_max", \.yMax),
+                .optional("frame_index", \.frameIndex),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -455,7 +408,7 @@ public enum Sam2Video {
     }
 
     /// The output of `fal-ai/sam2/video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The segmented video.
         public let video: File
         /// Zip file containing per-frame bounding box overlays.
@@ -466,16 +419,11 @@ public enum Sam2Video {
             self.boundingboxFramesZip = boundingboxFramesZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.boundingboxFramesZip = try wire.optional("boundingbox_frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.boundingboxFramesZip, "boundingbox_frames_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .optional("boundingbox_frames_zip", \.boundingboxFramesZip),
+            ]
         }
     }
 }
@@ -493,7 +441,7 @@ public enum Sam31Video {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam-3-1/video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to be segmented.
         public var videoURL: FileInput
         /// Text prompt for segmentation. Use commas to track multiple objects (e.g., 'person, cloth').
@@ -545,28 +493,17 @@ public enum Sam31Video {
             self.maxNumObjects = maxNumObjects
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.optional("prompt")
-            self.pointPrompts = try wire.optional("point_prompts")
-            self.boxPrompts = try wire.optional("box_prompts")
-            self.applyMask = try wire.optional("apply_mask")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.detectionThreshold = try wire.optional("detection_threshold")
-            self.maxNumObjects = try wire.optional("max_num_objects")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.pointPrompts, "point_prompts")
-            try wire.optional(self.boxPrompts, "box_prompts")
-            try wire.optional(self.applyMask, "apply_mask")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.detectionThreshold, "detection_threshold")
-            try wire.optional(self.maxNumObjects, "max_num_objects")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("prompt", \.prompt),
+                .optional("point_prompts", \.pointPrompts),
+                .optional("box_prompts", \.boxPrompts),
+                .optional("apply_mask", \.applyMask),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("detection_threshold", \.detectionThreshold),
+                .optional("max_num_objects", \.maxNumObjects),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -586,7 +523,7 @@ public enum Sam31Video {
         }
     }
 
-    public struct PointPromptBase: QueueModel, StructurallyEquatable {
+    public struct PointPromptBase: WireModel {
         /// X Coordinate of the prompt
         public var x: Int?
         /// Y Coordinate of the prompt
@@ -605,24 +542,17 @@ public enum Sam31Video {
             self.objectID = objectID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.x = try wire.optional("x")
-            self.y = try wire.optional("y")
-            self.label = try wire.optional("label")
-            self.objectID = try wire.optional("object_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.x, "x")
-            try wire.optional(self.y, "y")
-            try wire.optional(self.label, "label")
-            try wire.optional(self.objectID, "object_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("x", \.x),
+                .optional("y", \.y),
+                .optional("label", \.label),
+                .optional("object_id", \.objectID),
+            ]
         }
     }
 
-    public struct BoxPromptBase: QueueModel, StructurallyEquatable {
+    public struct BoxPromptBase: WireModel {
         /// X Min Coordinate of the box
         public var xMin: Int?
         /// Y Min Coordinate of the box
@@ -642,28 +572,20 @@ public enum Sam31Video {
             self.objectID = objectID
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.xMin = try wire.optional("x_min")
-            self.yMin = try wire.optional("y_min")
-            self.xMax = try wire.optional("x_max")
-            self.yMax = try wire.optional("y_max")
-            self.objectID = try wire.optional("object_id")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.xMin, "x_min")
-            try wire.optional(self.yMin, "y_min")
-            try wire.optional(self.xMax, "x_max")
-            try wire.optional(self.yMax, "y_max")
-            try wire.optional(self.objectID, "object_id")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("x_min", \.xMin),
+                .optional("y_min", \.yMin),
+                .optional("x_max", \.xMax),
+                .optional("y_max", \.yMax),
+                .optional("object_id", \.objectID),
+            ]
         }
     }
 
     /// Video Output Type
     public struct VideoOutputType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -687,7 +609,7 @@ public enum Sam31VideoRle {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam-3-1/video-rle`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to be segmented.
         public var videoURL: FileInput
         /// The URL of the mask to be applied initially.
@@ -749,32 +671,19 @@ public enum Sam31VideoRle {
             self.maxNumObjects = maxNumObjects
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.maskURL = try wire.optional("mask_url")
-            self.prompt = try wire.optional("prompt")
-            self.pointPrompts = try wire.optional("point_prompts")
-            self.boxPrompts = try wire.optional("box_prompts")
-            self.applyMask = try wire.optional("apply_mask")
-            self.boundingboxZip = try wire.optional("boundingbox_zip")
-            self.detectionThreshold = try wire.optional("detection_threshold")
-            self.frameIndex = try wire.optional("frame_index")
-            self.maxNumObjects = try wire.optional("max_num_objects")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.maskURL, "mask_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.pointPrompts, "point_prompts")
-            try wire.optional(self.boxPrompts, "box_prompts")
-            try wire.optional(self.applyMask, "apply_mask")
-            try wire.optional(self.boundingboxZip, "boundingbox_zip")
-            try wire.optional(self.detectionThreshold, "detection_threshold")
-            try wire.optional(self.frameIndex, "frame_index")
-            try wire.optional(self.maxNumObjects, "max_num_objects")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("mask_url", \.maskURL),
+                .optional("prompt", \.prompt),
+                .optional("point_prompts", \.pointPrompts),
+                .optional("box_prompts", \.boxPrompts),
+                .optional("apply_mask", \.applyMask),
+                .optional("boundingbox_zip", \.boundingboxZip),
+                .optional("detection_threshold", \.detectionThreshold),
+                .optional("frame_index", \.frameIndex),
+                .optional("max_num_objects", \.maxNumObjects),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -795,7 +704,7 @@ public enum Sam31VideoRle {
         }
     }
 
-    public struct PointPrompt: QueueModel, StructurallyEquatable {
+    public struct PointPrompt: WireModel {
         /// X Coordinate of the prompt
         public var x: Int?
         /// Y Coordinate of the prompt
@@ -817,26 +726,18 @@ public enum Sam31VideoRle {
             self.frameIndex = frameIndex
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.x = try wire.optional("x")
-            self.y = try wire.optional("y")
-            self.label = try wire.optional("label")
-            self.objectID = try wire.optional("object_id")
-            self.frameIndex = try wire.optional("frame_index")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.x, "x")
-            try wire.optional(self.y, "y")
-            try wire.optional(self.label, "label")
-            try wire.optional(self.objectID, "object_id")
-            try wire.optional(self.frameIndex, "frame_index")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("x", \.x),
+                .optional("y", \.y),
+                .optional("label", \.label),
+                .optional("object_id", \.objectID),
+                .optional("frame_index", \.frameIndex),
+            ]
         }
     }
 
-    public struct BoxPrompt: QueueModel, StructurallyEquatable {
+    public struct BoxPrompt: WireModel {
         /// X Min Coordinate of the box
         public var xMin: Int?
         /// Y Min Coordinate of the box
@@ -866,24 +767,15 @@ public enum Sam31VideoRle {
             self.frameIndex = frameIndex
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.xMin = try wire.optional("x_min")
-            self.yMin = try wire.optional("y_min")
-            self.xMax = try wire.optional("x_max")
-            self.yMax = try wire.optional("y_max")
-            self.objectID = try wire.optional("object_id")
-            self.frameIndex = try wire.optional("frame_index")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.xMin, "x_min")
-            try wire.optional(self.yMin, "y_min")
-            try wire.optional(self.xMax, "x_max")
-            try wire.optional(self.yMax, "y_max")
-            try wire.optional(self.objectID, "object_id")
-            try wire.optional(self.frameIndex, "frame_index")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("x_min", \.xMin),
+                .optional("y_min", \.yMin),
+                .optional("x_max", \.xMax),
+                .optional("y_max", \.yMax),
+                .optional("object_id", \.objectID),
+                .optional("frame_index", \.frameIndex),
+            ]
         }
     }
 }
@@ -904,7 +796,7 @@ public enum Sam3Video {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam-3/video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to be segmented.
         public var videoURL: FileInput
         /// Text prompt for segmentation. Use commas to track multiple objects (e.g., 'person, cloth').
@@ -959,28 +851,17 @@ public enum Sam3Video {
             self.detectionThreshold = detectionThreshold
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.optional("prompt")
-            self._textPrompt = try wire.optional("text_prompt")
-            self.pointPrompts = try wire.optional("point_prompts")
-            self.boxPrompts = try wire.optional("box_prompts")
-            self.applyMask = try wire.optional("apply_mask")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.detectionThreshold = try wire.optional("detection_threshold")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self._textPrompt, "text_prompt")
-            try wire.optional(self.pointPrompts, "point_prompts")
-            try wire.optional(self.boxPrompts, "box_prompts")
-            try wire.optional(self.applyMask, "apply_mask")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.detectionThreshold, "detection_threshold")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("prompt", \.prompt),
+                .optional("text_prompt", \._textPrompt),
+                .optional("point_prompts", \.pointPrompts),
+                .optional("box_prompts", \.boxPrompts),
+                .optional("apply_mask", \.applyMask),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("detection_threshold", \.detectionThreshold),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1014,7 +895,7 @@ public enum Sam3VideoRle {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam-3/video-rle`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to be segmented.
         public var videoURL: FileInput
         /// The URL of the mask to be applied initially.
@@ -1070,30 +951,18 @@ public enum Sam3VideoRle {
             self.frameIndex = frameIndex
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.maskURL = try wire.optional("mask_url")
-            self.prompt = try wire.optional("prompt")
-            self.pointPrompts = try wire.optional("point_prompts")
-            self.boxPrompts = try wire.optional("box_prompts")
-            self.applyMask = try wire.optional("apply_mask")
-            self.boundingboxZip = try wire.optional("boundingbox_zip")
-            self.detectionThreshold = try wire.optional("detection_threshold")
-            self.frameIndex = try wire.optional("frame_index")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.maskURL, "mask_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.pointPrompts, "point_prompts")
-            try wire.optional(self.boxPrompts, "box_prompts")
-            try wire.optional(self.applyMask, "apply_mask")
-            try wire.optional(self.boundingboxZip, "boundingbox_zip")
-            try wire.optional(self.detectionThreshold, "detection_threshold")
-            try wire.optional(self.frameIndex, "frame_index")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("mask_url", \.maskURL),
+                .optional("prompt", \.prompt),
+                .optional("point_prompts", \.pointPrompts),
+                .optional("box_prompts", \.boxPrompts),
+                .optional("apply_mask", \.applyMask),
+                .optional("boundingbox_zip", \.boundingboxZip),
+                .optional("detection_threshold", \.detectionThreshold),
+                .optional("frame_index", \.frameIndex),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1125,7 +994,7 @@ public enum SanaVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sana-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video to generate.
         public var prompt: String
         /// The negative prompt describing what to avoid in the generation.
@@ -1193,34 +1062,20 @@ public enum SanaVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.motionScore = try wire.optional("motion_score")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.motionScore, "motion_score")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("motion_score", \.motionScore),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1249,7 +1104,7 @@ public enum SanaVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1263,7 +1118,7 @@ public enum SanaVideo {
     }
 
     /// The output of `fal-ai/sana-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated video file.
         public let video: File
         /// The random seed used for the generation process.
@@ -1277,18 +1132,12 @@ public enum SanaVideo {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .required("timings", \.timings),
+            ]
         }
     }
 }
@@ -1309,7 +1158,7 @@ public enum SeedvrUpscaleVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/seedvr/upscale/video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The input video to be processed
         public var videoURL: FileInput
         /// The mode to use for the upscale. If 'target', the upscale factor will be calculated based on the target resolution. If 'factor', the upscale factor will be used directly.
@@ -1371,32 +1220,19 @@ public enum SeedvrUpscaleVideo {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.upscaleMode = try wire.optional("upscale_mode")
-            self.upscaleFactor = try wire.optional("upscale_factor")
-            self.targetResolution = try wire.optional("target_resolution")
-            self.seed = try wire.optional("seed")
-            self.noiseScale = try wire.optional("noise_scale")
-            self.outputFormat = try wire.optional("output_format")
-            self.outputQuality = try wire.optional("output_quality")
-            self.outputWriteMode = try wire.optional("output_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.upscaleMode, "upscale_mode")
-            try wire.optional(self.upscaleFactor, "upscale_factor")
-            try wire.optional(self.targetResolution, "target_resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.noiseScale, "noise_scale")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.outputQuality, "output_quality")
-            try wire.optional(self.outputWriteMode, "output_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("upscale_mode", \.upscaleMode),
+                .optional("upscale_factor", \.upscaleFactor),
+                .optional("target_resolution", \.targetResolution),
+                .optional("seed", \.seed),
+                .optional("noise_scale", \.noiseScale),
+                .optional("output_format", \.outputFormat),
+                .optional("output_quality", \.outputQuality),
+                .optional("output_write_mode", \.outputWriteMode),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1421,7 +1257,7 @@ public enum SeedvrUpscaleVideo {
 
     /// Upscale Mode
     public struct UpscaleMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1433,7 +1269,7 @@ public enum SeedvrUpscaleVideo {
 
     /// Target Resolution
     public struct TargetResolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1458,7 +1294,7 @@ public enum SkyreelsI2v {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/skyreels-i2v`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// URL of the image input.
@@ -1498,26 +1334,16 @@ public enum SkyreelsI2v {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1536,7 +1362,7 @@ public enum SkyreelsI2v {
     }
 
     /// The output of `fal-ai/skyreels-i2v`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         public let video: File
         /// The seed used for generation
         public let seed: Int64
@@ -1546,16 +1372,11 @@ public enum SkyreelsI2v {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -1568,7 +1389,7 @@ extension QueueEndpoint where Input == Sora2Characters.Input, Output == Sora2Cha
 /// The types of `fal-ai/sora-2/characters`.
 public enum Sora2Characters {
     /// Input for creating a Sora 2 character from a short video clip.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of an MP4 video (minimum 720p, max ~2.67:1 aspect ratio) to define the character. Videos exceeding 1080p are automatically scaled down. Non-standard aspect ratios are automatically padded to 16:9 (landscape) or 9:16 (portrait). Videos longer than 4 seconds are trimmed to the first 4 seconds.
         ///
         /// At least 1 character.
@@ -1583,16 +1404,11 @@ public enum Sora2Characters {
             self.name = name
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.name = try wire.required("name")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.name, "name")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("name", \.name),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -1603,7 +1419,7 @@ public enum Sora2Characters {
     }
 
     /// Character creation response with API character ID.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// API character ID (format char_...). Use this in character_ids when generating video.
         public let id: String
         /// The character name
@@ -1614,16 +1430,11 @@ public enum Sora2Characters {
             self.name = name
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.id = try wire.required("id")
-            self.name = try wire.required("name")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.id, "id")
-            try wire.required(self.name, "name")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("id", \.id),
+                .required("name", \.name),
+            ]
         }
     }
 }
@@ -1639,7 +1450,7 @@ public enum Sora2ImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/sora-2/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
@@ -1697,30 +1508,18 @@ public enum Sora2ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.deleteVideo = try wire.optional("delete_video")
-            self.model = try wire.optional("model")
-            self.detectAndBlockIP = try wire.optional("detect_and_block_ip")
-            self.characterIDs = try wire.optional("character_ids")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.deleteVideo, "delete_video")
-            try wire.optional(self.model, "model")
-            try wire.optional(self.detectAndBlockIP, "detect_and_block_ip")
-            try wire.optional(self.characterIDs, "character_ids")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("delete_video", \.deleteVideo),
+                .optional("model", \.model),
+                .optional("detect_and_block_ip", \.detectAndBlockIP),
+                .optional("character_ids", \.characterIDs),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1743,7 +1542,7 @@ public enum Sora2ImageToVideo {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1755,7 +1554,7 @@ public enum Sora2ImageToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1768,7 +1567,7 @@ public enum Sora2ImageToVideo {
 
     /// Model
     public struct Model: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1780,7 +1579,7 @@ public enum Sora2ImageToVideo {
     }
 
     /// The output of `fal-ai/sora-2/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video
         public let video: VideoFile
         /// The ID of the generated video
@@ -1797,24 +1596,17 @@ public enum Sora2ImageToVideo {
             self.spritesheet = spritesheet
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.videoID = try wire.required("video_id")
-            self.thumbnail = try wire.optional("thumbnail")
-            self.spritesheet = try wire.optional("spritesheet")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.videoID, "video_id")
-            try wire.optional(self.thumbnail, "thumbnail")
-            try wire.optional(self.spritesheet, "spritesheet")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("video_id", \.videoID),
+                .optional("thumbnail", \.thumbnail),
+                .optional("spritesheet", \.spritesheet),
+            ]
         }
     }
 
-    public struct ImageFile: QueueModel, StructurallyEquatable {
+    public struct ImageFile: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -1844,24 +1636,15 @@ public enum Sora2ImageToVideo {
             self.height = height
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-            self.width = try wire.optional("width")
-            self.height = try wire.optional("height")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
-            try wire.optional(self.width, "width")
-            try wire.optional(self.height, "height")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+                .optional("width", \.width),
+                .optional("height", \.height),
+            ]
         }
     }
 }
@@ -1881,7 +1664,7 @@ public enum Sora2ImageToVideoPro {
     public typealias ImageFile = Sora2ImageToVideo.ImageFile
 
     /// The input of `fal-ai/sora-2/image-to-video/pro`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
@@ -1933,28 +1716,17 @@ public enum Sora2ImageToVideoPro {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.deleteVideo = try wire.optional("delete_video")
-            self.detectAndBlockIP = try wire.optional("detect_and_block_ip")
-            self.characterIDs = try wire.optional("character_ids")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.deleteVideo, "delete_video")
-            try wire.optional(self.detectAndBlockIP, "detect_and_block_ip")
-            try wire.optional(self.characterIDs, "character_ids")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("delete_video", \.deleteVideo),
+                .optional("detect_and_block_ip", \.detectAndBlockIP),
+                .optional("character_ids", \.characterIDs),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1976,7 +1748,7 @@ public enum Sora2ImageToVideoPro {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2005,7 +1777,7 @@ public enum Sora2TextToVideo {
     public typealias ImageFile = Sora2ImageToVideo.ImageFile
 
     /// The input of `fal-ai/sora-2/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
@@ -2059,28 +1831,17 @@ public enum Sora2TextToVideo {
             self.characterIDs = characterIDs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.deleteVideo = try wire.optional("delete_video")
-            self.model = try wire.optional("model")
-            self.detectAndBlockIP = try wire.optional("detect_and_block_ip")
-            self.characterIDs = try wire.optional("character_ids")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.deleteVideo, "delete_video")
-            try wire.optional(self.model, "model")
-            try wire.optional(self.detectAndBlockIP, "detect_and_block_ip")
-            try wire.optional(self.characterIDs, "character_ids")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("delete_video", \.deleteVideo),
+                .optional("model", \.model),
+                .optional("detect_and_block_ip", \.detectAndBlockIP),
+                .optional("character_ids", \.characterIDs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2117,7 +1878,7 @@ public enum Sora2TextToVideoPro {
     public typealias ImageFile = Sora2ImageToVideo.ImageFile
 
     /// The input of `fal-ai/sora-2/text-to-video/pro`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
@@ -2165,26 +1926,16 @@ public enum Sora2TextToVideoPro {
             self.characterIDs = characterIDs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.deleteVideo = try wire.optional("delete_video")
-            self.detectAndBlockIP = try wire.optional("detect_and_block_ip")
-            self.characterIDs = try wire.optional("character_ids")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.deleteVideo, "delete_video")
-            try wire.optional(self.detectAndBlockIP, "detect_and_block_ip")
-            try wire.optional(self.characterIDs, "character_ids")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("delete_video", \.deleteVideo),
+                .optional("detect_and_block_ip", \.detectAndBlockIP),
+                .optional("character_ids", \.characterIDs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2206,7 +1957,7 @@ public enum Sora2TextToVideoPro {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2232,7 +1983,7 @@ public enum Sora2VideoToVideoRemix {
     public typealias ImageFile = Sora2ImageToVideo.ImageFile
 
     /// The input of `fal-ai/sora-2/video-to-video/remix`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The video_id from a previous Sora 2 generation. Note: You can only remix videos that were generated by Sora (via text-to-video or image-to-video endpoints), not arbitrary uploaded videos.
         public var videoID: String
         /// Updated text prompt that directs the remix generation
@@ -2250,18 +2001,12 @@ public enum Sora2VideoToVideoRemix {
             self.deleteVideo = deleteVideo
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoID = try wire.required("video_id")
-            self.prompt = try wire.required("prompt")
-            self.deleteVideo = try wire.optional("delete_video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoID, "video_id")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.deleteVideo, "delete_video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_id", \.videoID),
+                .required("prompt", \.prompt),
+                .optional("delete_video", \.deleteVideo),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2291,7 +2036,7 @@ public enum StableAvatar {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/stable-avatar`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to use as a reference for the video generation.
         public var imageURL: FileInput
         /// The URL of the audio to use as a reference for the video generation.
@@ -2343,30 +2088,18 @@ public enum StableAvatar {
             self.perturbation = perturbation
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.audioGuidanceScale = try wire.optional("audio_guidance_scale")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.perturbation = try wire.optional("perturbation")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.audioGuidanceScale, "audio_guidance_scale")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.perturbation, "perturbation")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("audio_url", \.audioURL),
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("audio_guidance_scale", \.audioGuidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("perturbation", \.perturbation),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2400,7 +2133,7 @@ public enum StableVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/stable-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to use as a starting point for the generation.
         ///
         /// At least 1 character.
@@ -2439,22 +2172,14 @@ public enum StableVideo {
             self.fps = fps
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-            self.motionBucketID = try wire.optional("motion_bucket_id")
-            self.condAug = try wire.optional("cond_aug")
-            self.fps = try wire.optional("fps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.motionBucketID, "motion_bucket_id")
-            try wire.optional(self.condAug, "cond_aug")
-            try wire.optional(self.fps, "fps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("motion_bucket_id", \.motionBucketID),
+                .optional("cond_aug", \.condAug),
+                .optional("fps", \.fps),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2474,7 +2199,7 @@ public enum StableVideo {
     }
 
     /// The output of `fal-ai/stable-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated video
         public let video: File
         /// Seed for random number generator
@@ -2485,16 +2210,11 @@ public enum StableVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -2512,7 +2232,7 @@ public enum SyncLipsync {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sync-lipsync`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The model to use for lipsyncing
         ///
         /// Default: `.lipsync190Beta`.
@@ -2533,20 +2253,13 @@ public enum SyncLipsync {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.model = try wire.optional("model")
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.required("audio_url")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.model, "model")
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("model", \.model),
+                .required("video_url", \.videoURL),
+                .required("audio_url", \.audioURL),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2558,7 +2271,7 @@ public enum SyncLipsync {
 
     /// Model
     public struct Model: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2571,7 +2284,7 @@ public enum SyncLipsync {
 
     /// Sync Mode
     public struct SyncMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2596,7 +2309,7 @@ public enum SyncLipsyncReact1 {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/sync-lipsync/react-1`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL to the input video. Must be **15 seconds or shorter**.
         public var videoURL: FileInput
         /// URL to the input audio. Must be **15 seconds or shorter**.
@@ -2635,24 +2348,15 @@ public enum SyncLipsyncReact1 {
             self.temperature = temperature
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.required("audio_url")
-            self.emotion = try wire.required("emotion")
-            self.modelMode = try wire.optional("model_mode")
-            self.lipsyncMode = try wire.optional("lipsync_mode")
-            self.temperature = try wire.optional("temperature")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.required(self.emotion, "emotion")
-            try wire.optional(self.modelMode, "model_mode")
-            try wire.optional(self.lipsyncMode, "lipsync_mode")
-            try wire.optional(self.temperature, "temperature")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("audio_url", \.audioURL),
+                .required("emotion", \.emotion),
+                .optional("model_mode", \.modelMode),
+                .optional("lipsync_mode", \.lipsyncMode),
+                .optional("temperature", \.temperature),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2671,7 +2375,7 @@ public enum SyncLipsyncReact1 {
 
     /// Emotion
     public struct Emotion: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2687,7 +2391,7 @@ public enum SyncLipsyncReact1 {
 
     /// Model Mode
     public struct ModelMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2700,7 +2404,7 @@ public enum SyncLipsyncReact1 {
 
     /// Lipsync Mode
     public struct LipsyncMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2714,7 +2418,7 @@ public enum SyncLipsyncReact1 {
     }
 
     /// The output of `fal-ai/sync-lipsync/react-1`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video with synchronized lip and facial movements.
         public let video: VideoFile
 
@@ -2722,14 +2426,10 @@ public enum SyncLipsyncReact1 {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -2748,7 +2448,7 @@ public enum SyncLipsyncV2 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sync-lipsync/v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The model to use for lipsyncing. `lipsync-2-pro` will cost roughly 1.67 times as much as `lipsync-2` for the same duration.
         ///
         /// Default: `.lipsync2`.
@@ -2769,20 +2469,13 @@ public enum SyncLipsyncV2 {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.model = try wire.optional("model")
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.required("audio_url")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.model, "model")
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("model", \.model),
+                .required("video_url", \.videoURL),
+                .required("audio_url", \.audioURL),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2794,7 +2487,7 @@ public enum SyncLipsyncV2 {
 
     /// Model
     public struct Model: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2819,7 +2512,7 @@ public enum SyncLipsyncV2Pro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sync-lipsync/v2/pro`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video
         public var videoURL: FileInput
         /// URL of the input audio
@@ -2835,18 +2528,12 @@ public enum SyncLipsyncV2Pro {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.audioURL = try wire.required("audio_url")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("audio_url", \.audioURL),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -9,7 +9,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == T2vTurbo.Input, Output == T2vTurbo.Output {
     /// `fal-ai/t2v-turbo`.
@@ -22,7 +22,7 @@ public enum T2vTurbo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/t2v-turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate images from
         public var prompt: String
         /// The seed to use for the random number generator
@@ -62,24 +62,15 @@ public enum T2vTurbo {
             self.exportFPS = exportFPS
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.numFrames = try wire.optional("num_frames")
-            self.exportFPS = try wire.optional("export_fps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.exportFPS, "export_fps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_frames", \.numFrames),
+                .optional("export_fps", \.exportFPS),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -102,7 +93,7 @@ public enum T2vTurbo {
     }
 
     /// The output of `fal-ai/t2v-turbo`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL to the generated video
         public let video: File
 
@@ -110,14 +101,10 @@ public enum T2vTurbo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -133,7 +120,7 @@ public enum Thinksound {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/thinksound`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to generate the audio for.
         public var videoURL: FileInput
         /// A prompt to guide the audio generation. If not provided, it will be extracted from the video.
@@ -165,22 +152,14 @@ public enum Thinksound {
             self.cfgScale = cfgScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.cfgScale = try wire.optional("cfg_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.cfgScale, "cfg_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("cfg_scale", \.cfgScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -199,7 +178,7 @@ public enum Thinksound {
     }
 
     /// The output of `fal-ai/thinksound`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video with audio.
         public let video: File
         /// The prompt used to generate the audio.
@@ -210,16 +189,11 @@ public enum Thinksound {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -237,7 +211,7 @@ public enum ThinksoundAudio {
     public typealias File = AIAvatar.File
 
     /// The output of `fal-ai/thinksound/audio`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated audio file.
         public let audio: File
         /// The prompt used to generate the audio.
@@ -248,16 +222,11 @@ public enum ThinksoundAudio {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.audio = try wire.required("audio")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.audio, "audio")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("audio", \.audio),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -273,7 +242,7 @@ public enum TopazUpscaleVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/topaz/upscale/video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video to upscale
         public var videoURL: FileInput
         /// Video enhancement model. Proteus is best for most videos, Artemis for denoise+sharpen, Nyx for dedicated denoising, Gaia HQ/CG for rendered content, Gaia 2 for animation and motion graphics at 2x, and Starlight for generative diffusion-based upscaling and enhancement.
@@ -337,32 +306,19 @@ public enum TopazUpscaleVideo {
             self.h264Output = h264Output
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.model = try wire.optional("model")
-            self.upscaleFactor = try wire.optional("upscale_factor")
-            self.targetFPS = try wire.optional("target_fps")
-            self.compression = try wire.optional("compression")
-            self.noise = try wire.optional("noise")
-            self.halo = try wire.optional("halo")
-            self.grain = try wire.optional("grain")
-            self.recoverDetail = try wire.optional("recover_detail")
-            self.h264Output = try wire.optional("H264_output")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.model, "model")
-            try wire.optional(self.upscaleFactor, "upscale_factor")
-            try wire.optional(self.targetFPS, "target_fps")
-            try wire.optional(self.compression, "compression")
-            try wire.optional(self.noise, "noise")
-            try wire.optional(self.halo, "halo")
-            try wire.optional(self.grain, "grain")
-            try wire.optional(self.recoverDetail, "recover_detail")
-            try wire.optional(self.h264Output, "H264_output")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("model", \.model),
+                .optional("upscale_factor", \.upscaleFactor),
+                .optional("target_fps", \.targetFPS),
+                .optional("compression", \.compression),
+                .optional("noise", \.noise),
+                .optional("halo", \.halo),
+                .optional("grain", \.grain),
+                .optional("recover_detail", \.recoverDetail),
+                .optional("H264_output", \.h264Output),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -387,7 +343,7 @@ public enum TopazUpscaleVideo {
 
     /// Model
     public struct Model: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -415,7 +371,7 @@ public enum TopazUpscaleVideo {
     }
 
     /// The output of `fal-ai/topaz/upscale/video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The upscaled video file
         public let video: File
 
@@ -423,14 +379,10 @@ public enum TopazUpscaleVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -446,7 +398,7 @@ public enum Transpixar {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/transpixar`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
         public var prompt: String
         /// The negative prompt to generate video from
@@ -486,24 +438,15 @@ public enum Transpixar {
             self.exportFPS = exportFPS
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.exportFPS = try wire.optional("export_fps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.exportFPS, "export_fps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("export_fps", \.exportFPS),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -524,7 +467,7 @@ public enum Transpixar {
     }
 
     /// The output of `fal-ai/transpixar`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URL to the generated video
         public let videos: [File]
         public let timings: [String: Double]
@@ -541,20 +484,13 @@ public enum Transpixar {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videos = try wire.required("videos")
-            self.timings = try wire.required("timings")
-            self.seed = try wire.required("seed")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videos, "videos")
-            try wire.required(self.timings, "timings")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("videos", \.videos),
+                .required("timings", \.timings),
+                .required("seed", \.seed),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }

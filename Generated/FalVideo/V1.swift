@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == VeedAvatarsAudioToVideo.Input, Output == VeedAvatarsAudioToVideo.Output {
     /// `veed/avatars/audio-to-video`.
@@ -39,7 +39,7 @@ public enum VeedAvatarsAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/avatars/audio-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The avatar to use for the video
         public var avatarID: AvatarID
         /// At least 1 character, at most 2083 characters.
@@ -50,22 +50,17 @@ public enum VeedAvatarsAudioToVideo {
             self.audioURL = audioURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.avatarID = try wire.required("avatar_id")
-            self.audioURL = try wire.required("audio_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.avatarID, "avatar_id")
-            try wire.required(self.audioURL, "audio_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("avatar_id", \.avatarID),
+                .required("audio_url", \.audioURL),
+            ]
         }
     }
 
     /// Avatar Id
     public struct AvatarID: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -102,21 +97,17 @@ public enum VeedAvatarsAudioToVideo {
     }
 
     /// The output of `veed/avatars/audio-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         public let video: File
 
         public init(video: File) {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -135,7 +126,7 @@ public enum VeedAvatarsTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/avatars/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The avatar to use for the video
         public var avatarID: AvatarID
         public var text: String
@@ -145,16 +136,11 @@ public enum VeedAvatarsTextToVideo {
             self.text = text
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.avatarID = try wire.required("avatar_id")
-            self.text = try wire.required("text")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.avatarID, "avatar_id")
-            try wire.required(self.text, "text")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("avatar_id", \.avatarID),
+                .required("text", \.text),
+            ]
         }
     }
 }
@@ -173,7 +159,7 @@ public enum VeedFabric10 {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/fabric-1.0`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 2083 characters.
         public var imageURL: FileInput
         /// At least 1 character, at most 2083 characters.
@@ -187,18 +173,12 @@ public enum VeedFabric10 {
             self.resolution = resolution
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-            self.resolution = try wire.required("resolution")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
-            try wire.required(self.resolution, "resolution")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("audio_url", \.audioURL),
+                .required("resolution", \.resolution),
+            ]
         }
     }
 }
@@ -233,7 +213,7 @@ public enum VeedFabric10Text {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/fabric-1.0/text`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 2083 characters.
         public var imageURL: FileInput
         /// At least 1 character, at most 2000 characters.
@@ -250,20 +230,13 @@ public enum VeedFabric10Text {
             self.resolution = resolution
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.text = try wire.required("text")
-            self.voiceDescription = try wire.optional("voice_description")
-            self.resolution = try wire.required("resolution")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.text, "text")
-            try wire.optional(self.voiceDescription, "voice_description")
-            try wire.required(self.resolution, "resolution")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("text", \.text),
+                .optional("voice_description", \.voiceDescription),
+                .required("resolution", \.resolution),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -285,7 +258,7 @@ public enum VeedVideoBackgroundRemoval {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/video-background-removal`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 2083 characters.
         public var videoURL: FileInput
         /// Single VP9 video with alpha channel or two videos (rgb and alpha) in H264 format. H264 is recommended for better RGB quality.
@@ -313,20 +286,13 @@ public enum VeedVideoBackgroundRemoval {
             self.subjectIsPerson = subjectIsPerson
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.outputCodec = try wire.optional("output_codec")
-            self.refineForegroundEdges = try wire.optional("refine_foreground_edges")
-            self.subjectIsPerson = try wire.optional("subject_is_person")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.outputCodec, "output_codec")
-            try wire.optional(self.refineForegroundEdges, "refine_foreground_edges")
-            try wire.optional(self.subjectIsPerson, "subject_is_person")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("output_codec", \.outputCodec),
+                .optional("refine_foreground_edges", \.refineForegroundEdges),
+                .optional("subject_is_person", \.subjectIsPerson),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -339,7 +305,7 @@ public enum VeedVideoBackgroundRemoval {
 
     /// Output Codec
     public struct OutputCodec: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -350,21 +316,17 @@ public enum VeedVideoBackgroundRemoval {
     }
 
     /// The output of `veed/video-background-removal`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         public let video: [File]
 
         public init(video: [File]) {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -399,7 +361,7 @@ public enum VeedVideoBackgroundRemovalGreenScreen {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/video-background-removal/green-screen`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 2083 characters.
         public var videoURL: FileInput
         /// Single VP9 video with alpha channel or two videos (rgb and alpha) in H264 format. H264 is recommended for better RGB quality.
@@ -417,18 +379,12 @@ public enum VeedVideoBackgroundRemovalGreenScreen {
             self.spillSuppressionStrength = spillSuppressionStrength
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.outputCodec = try wire.optional("output_codec")
-            self.spillSuppressionStrength = try wire.optional("spill_suppression_strength")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.outputCodec, "output_codec")
-            try wire.optional(self.spillSuppressionStrength, "spill_suppression_strength")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("output_codec", \.outputCodec),
+                .optional("spill_suppression_strength", \.spillSuppressionStrength),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -458,7 +414,7 @@ public enum Veo2ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo2/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing how the image should be animated
         public var prompt: String
         /// URL of the input image to animate. Should be 720p or higher resolution in 16:9 or 9:16 aspect ratio. If the image is not in 16:9 or 9:16 aspect ratio, it will be cropped to fit.
@@ -474,18 +430,12 @@ public enum Veo2ImageToVideo {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -496,7 +446,7 @@ public enum Veo2ImageToVideo {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -521,7 +471,7 @@ public enum Veo31ExtendVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/extend-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing how the video should be extended
         ///
         /// At most 20000 characters.
@@ -581,32 +531,19 @@ public enum Veo31ExtendVideo {
             self.videoURL = videoURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.videoURL = try wire.required("video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.required(self.videoURL, "video_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("auto_fix", \.autoFix),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .required("video_url", \.videoURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -628,7 +565,7 @@ public enum Veo31ExtendVideo {
 
     /// Safety Tolerance
     public struct SafetyTolerance: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -643,7 +580,7 @@ public enum Veo31ExtendVideo {
     }
 
     /// The output of `fal-ai/veo3.1/extend-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The extended video.
         public let video: File
 
@@ -651,14 +588,10 @@ public enum Veo31ExtendVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -678,7 +611,7 @@ public enum Veo31Fast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -734,30 +667,18 @@ public enum Veo31Fast {
             self.safetyTolerance = safetyTolerance
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("auto_fix", \.autoFix),
+                .optional("safety_tolerance", \.safetyTolerance),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -779,7 +700,7 @@ public enum Veo31Fast {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -792,7 +713,7 @@ public enum Veo31Fast {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -838,7 +759,7 @@ public enum Veo31FastFirstLastFrameToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/fast/first-last-frame-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -902,34 +823,20 @@ public enum Veo31FastFirstLastFrameToVideo {
             self.lastFrameURL = lastFrameURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.firstFrameURL = try wire.required("first_frame_url")
-            self.lastFrameURL = try wire.required("last_frame_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.required(self.firstFrameURL, "first_frame_url")
-            try wire.required(self.lastFrameURL, "last_frame_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("auto_fix", \.autoFix),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .required("first_frame_url", \.firstFrameURL),
+                .required("last_frame_url", \.lastFrameURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -967,7 +874,7 @@ public enum Veo31FastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/fast/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1027,32 +934,19 @@ public enum Veo31FastImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("auto_fix", \.autoFix),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1089,7 +983,7 @@ public enum Veo31FastReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/fast/reference-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1141,28 +1035,17 @@ public enum Veo31FastReferenceToVideo {
             self.imageURLs = imageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.required(self.imageURLs, "image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("resolution", \.resolution),
+                .optional("generate_audio", \.generateAudio),
+                .optional("auto_fix", \.autoFix),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .required("image_urls", \.imageURLs),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1238,7 +1121,7 @@ public enum Veo31Lite {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/lite`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1294,30 +1177,18 @@ public enum Veo31Lite {
             self.safetyTolerance = safetyTolerance
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("auto_fix", \.autoFix),
+                .optional("safety_tolerance", \.safetyTolerance),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1354,7 +1225,7 @@ public enum Veo31LiteFirstLastFrameToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/lite/first-last-frame-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1418,34 +1289,20 @@ public enum Veo31LiteFirstLastFrameToVideo {
             self.lastFrameURL = lastFrameURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.firstFrameURL = try wire.required("first_frame_url")
-            self.lastFrameURL = try wire.required("last_frame_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.required(self.firstFrameURL, "first_frame_url")
-            try wire.required(self.lastFrameURL, "last_frame_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("auto_fix", \.autoFix),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .required("first_frame_url", \.firstFrameURL),
+                .required("last_frame_url", \.lastFrameURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1483,7 +1340,7 @@ public enum Veo31LiteImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/lite/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing how the image should be animated
         ///
         /// At most 20000 characters.
@@ -1543,32 +1400,19 @@ public enum Veo31LiteImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("auto_fix", \.autoFix),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1624,7 +1468,7 @@ public enum Veo3Fast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3/fast`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1680,30 +1524,18 @@ public enum Veo3Fast {
             self.safetyTolerance = safetyTolerance
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("auto_fix", \.autoFix),
+                .optional("safety_tolerance", \.safetyTolerance),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Veo3FastImageToVideo.Input, Output == Veo3FastImageToVideo.Output {
     /// `fal-ai/veo3/fast/image-to-video`.
@@ -46,7 +46,7 @@ public enum Veo3FastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3/fast/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing how the image should be animated
         ///
         /// At most 20000 characters.
@@ -106,32 +106,19 @@ public enum Veo3FastImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.resolution = try wire.optional("resolution")
-            self.generateAudio = try wire.optional("generate_audio")
-            self.seed = try wire.optional("seed")
-            self.autoFix = try wire.optional("auto_fix")
-            self.safetyTolerance = try wire.optional("safety_tolerance")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.generateAudio, "generate_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.autoFix, "auto_fix")
-            try wire.optional(self.safetyTolerance, "safety_tolerance")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("resolution", \.resolution),
+                .optional("generate_audio", \.generateAudio),
+                .optional("seed", \.seed),
+                .optional("auto_fix", \.autoFix),
+                .optional("safety_tolerance", \.safetyTolerance),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -184,7 +171,7 @@ public enum VideoAsPrompt {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/video-as-prompt`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// reference video to generate effect video from.
@@ -246,34 +233,20 @@ public enum VideoAsPrompt {
             self.guidanceScale = guidanceScale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-            self.numFrames = try wire.optional("num_frames")
-            self.fps = try wire.optional("fps")
-            self.videoDescription = try wire.required("video_description")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.guidanceScale = try wire.optional("guidance_scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.fps, "fps")
-            try wire.required(self.videoDescription, "video_description")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.guidanceScale, "guidance_scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("num_frames", \.numFrames),
+                .optional("fps", \.fps),
+                .required("video_description", \.videoDescription),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("guidance_scale", \.guidanceScale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -296,7 +269,7 @@ public enum VideoAsPrompt {
     }
 
     /// The output of `fal-ai/video-as-prompt`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The URLs of the generated video.
         public let video: File
 
@@ -304,14 +277,10 @@ public enum VideoAsPrompt {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -327,7 +296,7 @@ public enum VideoUpscaler {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/video-upscaler`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to upscale
         public var videoURL: FileInput
         /// The scale factor
@@ -340,16 +309,11 @@ public enum VideoUpscaler {
             self.scale = scale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.scale = try wire.optional("scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.scale, "scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("scale", \.scale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -365,7 +329,7 @@ public enum VideoUpscaler {
     }
 
     /// The output of `fal-ai/video-upscaler`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The stitched video
         public let video: File
 
@@ -373,14 +337,10 @@ public enum VideoUpscaler {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -398,7 +358,7 @@ public enum ViduImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -419,20 +379,13 @@ public enum ViduImageToVideo {
             self.movementAmplitude = movementAmplitude
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-            self.movementAmplitude = try wire.optional("movement_amplitude")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.movementAmplitude, "movement_amplitude")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("movement_amplitude", \.movementAmplitude),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -449,7 +402,7 @@ public enum ViduImageToVideo {
 
     /// Movement Amplitude
     public struct MovementAmplitude: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -474,7 +427,7 @@ public enum ViduQ1ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q1/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -495,20 +448,13 @@ public enum ViduQ1ImageToVideo {
             self.movementAmplitude = movementAmplitude
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.seed = try wire.optional("seed")
-            self.movementAmplitude = try wire.optional("movement_amplitude")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.movementAmplitude, "movement_amplitude")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("seed", \.seed),
+                .optional("movement_amplitude", \.movementAmplitude),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -524,7 +470,7 @@ public enum ViduQ1ImageToVideo {
     }
 
     /// The output of `fal-ai/vidu/q1/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video using the Q1 model from a single image
         public let video: File
 
@@ -532,14 +478,10 @@ public enum ViduQ1ImageToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -557,7 +499,7 @@ public enum ViduQ1ReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q1/reference-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -595,24 +537,15 @@ public enum ViduQ1ReferenceToVideo {
             self.bgm = bgm
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURLs = try wire.required("reference_image_urls")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.movementAmplitude = try wire.optional("movement_amplitude")
-            self.bgm = try wire.optional("bgm")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.movementAmplitude, "movement_amplitude")
-            try wire.optional(self.bgm, "bgm")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("reference_image_urls", \.referenceImageURLs),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("movement_amplitude", \.movementAmplitude),
+                .optional("bgm", \.bgm),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -630,7 +563,7 @@ public enum ViduQ1ReferenceToVideo {
     }
 
     /// The output of `fal-ai/vidu/q1/reference-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video with consistent subjects from reference images using the Q1 model
         public let video: File
 
@@ -638,14 +571,10 @@ public enum ViduQ1ReferenceToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -662,7 +591,7 @@ public enum ViduQ1StartEndToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q1/start-end-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -692,22 +621,14 @@ public enum ViduQ1StartEndToVideo {
             self.movementAmplitude = movementAmplitude
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.startImageURL = try wire.required("start_image_url")
-            self.endImageURL = try wire.required("end_image_url")
-            self.seed = try wire.optional("seed")
-            self.movementAmplitude = try wire.optional("movement_amplitude")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.startImageURL, "start_image_url")
-            try wire.required(self.endImageURL, "end_image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.movementAmplitude, "movement_amplitude")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("start_image_url", \.startImageURL),
+                .required("end_image_url", \.endImageURL),
+                .optional("seed", \.seed),
+                .optional("movement_amplitude", \.movementAmplitude),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -723,7 +644,7 @@ public enum ViduQ1StartEndToVideo {
     }
 
     /// The output of `fal-ai/vidu/q1/start-end-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated transition video between start and end frames using the Q1 model
         public let video: File
 
@@ -731,14 +652,10 @@ public enum ViduQ1StartEndToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -756,7 +673,7 @@ public enum ViduQ1TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q1/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -790,22 +707,14 @@ public enum ViduQ1TextToVideo {
             self.movementAmplitude = movementAmplitude
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.movementAmplitude = try wire.optional("movement_amplitude")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.movementAmplitude, "movement_amplitude")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("movement_amplitude", \.movementAmplitude),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -824,7 +733,7 @@ public enum ViduQ1TextToVideo {
 
     /// Style
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -835,7 +744,7 @@ public enum ViduQ1TextToVideo {
     }
 
     /// The output of `fal-ai/vidu/q1/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video using the Q1 model
         public let video: File
 
@@ -843,14 +752,10 @@ public enum ViduQ1TextToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -868,7 +773,7 @@ public enum ViduQ2ImageToVideoPro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q2/image-to-video/pro`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 3000 characters
         ///
         /// At most 3000 characters.
@@ -916,28 +821,17 @@ public enum ViduQ2ImageToVideoPro {
             self.bgm = bgm
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.seed = try wire.optional("seed")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.movementAmplitude = try wire.optional("movement_amplitude")
-            self.bgm = try wire.optional("bgm")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.movementAmplitude, "movement_amplitude")
-            try wire.optional(self.bgm, "bgm")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("seed", \.seed),
+                .optional("duration", \.duration),
+                .optional("resolution", \.resolution),
+                .optional("movement_amplitude", \.movementAmplitude),
+                .optional("bgm", \.bgm),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -956,7 +850,7 @@ public enum ViduQ2ImageToVideoPro {
     }
 
     /// The output of `fal-ai/vidu/q2/image-to-video/pro`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video from image using the Q2 model
         public let video: File
 
@@ -964,14 +858,10 @@ public enum ViduQ2ImageToVideoPro {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1006,7 +896,7 @@ public enum ViduQ2ReferenceToVideoPro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q2/reference-to-video/pro`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters.
@@ -1060,30 +950,18 @@ public enum ViduQ2ReferenceToVideoPro {
             self.bgm = bgm
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURLs = try wire.optional("reference_image_urls")
-            self.referenceVideoURLs = try wire.optional("reference_video_urls")
-            self.seed = try wire.optional("seed")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.movementAmplitude = try wire.optional("movement_amplitude")
-            self.bgm = try wire.optional("bgm")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.referenceVideoURLs, "reference_video_urls")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.movementAmplitude, "movement_amplitude")
-            try wire.optional(self.bgm, "bgm")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("reference_image_urls", \.referenceImageURLs),
+                .optional("reference_video_urls", \.referenceVideoURLs),
+                .optional("seed", \.seed),
+                .optional("duration", \.duration),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("movement_amplitude", \.movementAmplitude),
+                .optional("bgm", \.bgm),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1104,7 +982,7 @@ public enum ViduQ2ReferenceToVideoPro {
     }
 
     /// The output of `fal-ai/vidu/q2/reference-to-video/pro`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video with video/image references using the Q2 Pro model
         public let video: File
 
@@ -1112,14 +990,10 @@ public enum ViduQ2ReferenceToVideoPro {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1137,7 +1011,7 @@ public enum ViduQ2TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q2/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 3000 characters
         ///
         /// At most 3000 characters.
@@ -1183,26 +1057,16 @@ public enum ViduQ2TextToVideo {
             self.bgm = bgm
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.movementAmplitude = try wire.optional("movement_amplitude")
-            self.bgm = try wire.optional("bgm")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.movementAmplitude, "movement_amplitude")
-            try wire.optional(self.bgm, "bgm")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("duration", \.duration),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("movement_amplitude", \.movementAmplitude),
+                .optional("bgm", \.bgm),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1223,7 +1087,7 @@ public enum ViduQ2TextToVideo {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1236,7 +1100,7 @@ public enum ViduQ2TextToVideo {
     }
 
     /// The output of `fal-ai/vidu/q2/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video from text using the Q2 model
         public let video: File
 
@@ -1244,14 +1108,10 @@ public enum ViduQ2TextToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1268,7 +1128,7 @@ public enum ViduQ2VideoExtensionPro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q2/video-extension/pro`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video to extend
         public var videoURL: FileInput
         /// text prompt to guide the video extension
@@ -1300,22 +1160,14 @@ public enum ViduQ2VideoExtensionPro {
             self.resolution = resolution
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.optional("seed")
-            self.duration = try wire.optional("duration")
-            self.resolution = try wire.optional("resolution")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.resolution, "resolution")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("duration", \.duration),
+                .optional("resolution", \.resolution),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1332,7 +1184,7 @@ public enum ViduQ2VideoExtensionPro {
     }
 
     /// The output of `fal-ai/vidu/q2/video-extension/pro`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The extended video using the Q2 model
         public let video: File
 
@@ -1340,14 +1192,10 @@ public enum ViduQ2VideoExtensionPro {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1364,7 +1212,7 @@ public enum ViduQ3ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q3/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters. Default: `""`.
@@ -1406,26 +1254,16 @@ public enum ViduQ3ImageToVideo {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.duration = try wire.optional("duration")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.audio = try wire.optional("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("duration", \.duration),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("audio", \.audio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1445,7 +1283,7 @@ public enum ViduQ3ImageToVideo {
     }
 
     /// The output of `fal-ai/vidu/q3/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video from image using the Q3 model
         public let video: File
 
@@ -1453,14 +1291,10 @@ public enum ViduQ3ImageToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1494,7 +1328,7 @@ public enum ViduQ3ReferenceToVideoMix {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q3/reference-to-video/mix`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters.
@@ -1538,26 +1372,16 @@ public enum ViduQ3ReferenceToVideoMix {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURLs = try wire.required("reference_image_urls")
-            self.duration = try wire.optional("duration")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.audio = try wire.optional("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("reference_image_urls", \.referenceImageURLs),
+                .optional("duration", \.duration),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("audio", \.audio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1577,7 +1401,7 @@ public enum ViduQ3ReferenceToVideoMix {
     }
 
     /// The output of `fal-ai/vidu/q3/reference-to-video/mix`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video from reference images using the Q3 model
         public let video: File
 
@@ -1585,14 +1409,10 @@ public enum ViduQ3ReferenceToVideoMix {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1610,7 +1430,7 @@ public enum ViduQ3TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q3/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters.
@@ -1650,24 +1470,15 @@ public enum ViduQ3TextToVideo {
             self.audio = audio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.audio = try wire.optional("audio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.audio, "audio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("audio", \.audio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1687,7 +1498,7 @@ public enum ViduQ3TextToVideo {
     }
 
     /// The output of `fal-ai/vidu/q3/text-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video from text using the Q3 model
         public let video: File
 
@@ -1695,14 +1506,10 @@ public enum ViduQ3TextToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1737,7 +1544,7 @@ public enum ViduReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/reference-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -1769,22 +1576,14 @@ public enum ViduReferenceToVideo {
             self.movementAmplitude = movementAmplitude
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURLs = try wire.required("reference_image_urls")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.movementAmplitude = try wire.optional("movement_amplitude")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.movementAmplitude, "movement_amplitude")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("reference_image_urls", \.referenceImageURLs),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("movement_amplitude", \.movementAmplitude),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1801,7 +1600,7 @@ public enum ViduReferenceToVideo {
     }
 
     /// The output of `fal-ai/vidu/reference-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video with consistent subjects from reference images
         public let video: File
 
@@ -1809,14 +1608,10 @@ public enum ViduReferenceToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1833,7 +1628,7 @@ public enum ViduStartEndToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/start-end-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -1863,22 +1658,14 @@ public enum ViduStartEndToVideo {
             self.movementAmplitude = movementAmplitude
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.startImageURL = try wire.required("start_image_url")
-            self.endImageURL = try wire.required("end_image_url")
-            self.seed = try wire.optional("seed")
-            self.movementAmplitude = try wire.optional("movement_amplitude")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.startImageURL, "start_image_url")
-            try wire.required(self.endImageURL, "end_image_url")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.movementAmplitude, "movement_amplitude")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("start_image_url", \.startImageURL),
+                .required("end_image_url", \.endImageURL),
+                .optional("seed", \.seed),
+                .optional("movement_amplitude", \.movementAmplitude),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1894,7 +1681,7 @@ public enum ViduStartEndToVideo {
     }
 
     /// The output of `fal-ai/vidu/start-end-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated transition video between start and end frames
         public let video: File
 
@@ -1902,14 +1689,10 @@ public enum ViduStartEndToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1926,7 +1709,7 @@ public enum ViduTemplateToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/template-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// AI video template to use. Pricing varies by template: Standard templates (hug, kiss, love_pose, etc.) cost 4 credits ($0.20), Premium templates (lunar_newyear, dynasty_dress, dreamy_wedding, etc.) cost 6 credits ($0.30), and Advanced templates (live_photo) cost 10 credits ($0.50).
         ///
         /// Default: `.hug`.
@@ -1952,20 +1735,13 @@ public enum ViduTemplateToVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.template = try wire.optional("template")
-            self.inputImageURLs = try wire.required("input_image_urls")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.template, "template")
-            try wire.required(self.inputImageURLs, "input_image_urls")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("template", \.template),
+                .required("input_image_urls", \.inputImageURLs),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1977,7 +1753,7 @@ public enum ViduTemplateToVideo {
 
     /// Template
     public struct Template: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2167,7 +1943,7 @@ public enum ViduTemplateToVideo {
     }
 
     /// The output of `fal-ai/vidu/template-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video using a predefined template
         public let video: File
 
@@ -2175,14 +1951,10 @@ public enum ViduTemplateToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -2198,7 +1970,7 @@ public enum VoidVideoInpainting {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/void-video-inpainting`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video containing the object to remove.
         public var videoURL: FileInput
         /// URL of a mask video for the removal target. For best results this should be a VOID-style quadmask video with 4 grayscale values: 0=object to remove, 63=overlap, 127=affected region, 255=background to keep. A simple binary mask (0=remove, 255=keep) also works. If omitted, the app will generate a temporary mask video from `mask_prompt` using the SAM-3 video endpoint and convert it to a quadmask automatically.
@@ -2268,36 +2040,21 @@ public enum VoidVideoInpainting {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.quadMaskVideoURL = try wire.optional("quad_mask_video_url")
-            self.maskPrompt = try wire.optional("mask_prompt")
-            self.prompt = try wire.required("prompt")
-            self.enablePass2Refinement = try wire.optional("enable_pass2_refinement")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.strength = try wire.optional("strength")
-            self.seed = try wire.optional("seed")
-            self.numFrames = try wire.optional("num_frames")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.quadMaskVideoURL, "quad_mask_video_url")
-            try wire.optional(self.maskPrompt, "mask_prompt")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.enablePass2Refinement, "enable_pass2_refinement")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("quad_mask_video_url", \.quadMaskVideoURL),
+                .optional("mask_prompt", \.maskPrompt),
+                .required("prompt", \.prompt),
+                .optional("enable_pass2_refinement", \.enablePass2Refinement),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("strength", \.strength),
+                .optional("seed", \.seed),
+                .optional("num_frames", \.numFrames),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2323,7 +2080,7 @@ public enum VoidVideoInpainting {
     }
 
     /// The output of `fal-ai/void-video-inpainting`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The output video with the object removed.
         public let video: File
         /// The seed used for generation.
@@ -2337,18 +2094,12 @@ public enum VoidVideoInpainting {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .required("timings", \.timings),
+            ]
         }
     }
 }

@@ -20,7 +20,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Wan22VaceFunA14bDepth.Input, Output == Wan22VaceFunA14bDepth.Output {
     /// `fal-ai/wan-22-vace-fun-a14b/depth`.
@@ -36,7 +36,7 @@ public enum Wan22VaceFunA14bDepth {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-22-vace-fun-a14b/depth`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -216,74 +216,40 @@ public enum Wan22VaceFunA14bDepth {
             self.returnFramesZip = returnFramesZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.matchInputNumFrames = try wire.optional("match_input_num_frames")
-            self.numFrames = try wire.optional("num_frames")
-            self.matchInputFramesPerSecond = try wire.optional("match_input_frames_per_second")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.sampler = try wire.optional("sampler")
-            self.shift = try wire.optional("shift")
-            self.videoURL = try wire.required("video_url")
-            self.refImageURLs = try wire.optional("ref_image_urls")
-            self.firstFrameURL = try wire.optional("first_frame_url")
-            self.lastFrameURL = try wire.optional("last_frame_url")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.preprocess = try wire.optional("preprocess")
-            self.acceleration = try wire.optional("acceleration")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.temporalDownsampleFactor = try wire.optional("temporal_downsample_factor")
-            self.enableAutoDownsample = try wire.optional("enable_auto_downsample")
-            self.autoDownsampleMinFPS = try wire.optional("auto_downsample_min_fps")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.syncMode = try wire.optional("sync_mode")
-            self.transparencyMode = try wire.optional("transparency_mode")
-            self.returnFramesZip = try wire.optional("return_frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.matchInputNumFrames, "match_input_num_frames")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.matchInputFramesPerSecond, "match_input_frames_per_second")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.sampler, "sampler")
-            try wire.optional(self.shift, "shift")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.refImageURLs, "ref_image_urls")
-            try wire.optional(self.firstFrameURL, "first_frame_url")
-            try wire.optional(self.lastFrameURL, "last_frame_url")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.preprocess, "preprocess")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.temporalDownsampleFactor, "temporal_downsample_factor")
-            try wire.optional(self.enableAutoDownsample, "enable_auto_downsample")
-            try wire.optional(self.autoDownsampleMinFPS, "auto_downsample_min_fps")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.transparencyMode, "transparency_mode")
-            try wire.optional(self.returnFramesZip, "return_frames_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("match_input_num_frames", \.matchInputNumFrames),
+                .optional("num_frames", \.numFrames),
+                .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sampler", \.sampler),
+                .optional("shift", \.shift),
+                .required("video_url", \.videoURL),
+                .optional("ref_image_urls", \.refImageURLs),
+                .optional("first_frame_url", \.firstFrameURL),
+                .optional("last_frame_url", \.lastFrameURL),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("preprocess", \.preprocess),
+                .optional("acceleration", \.acceleration),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("temporal_downsample_factor", \.temporalDownsampleFactor),
+                .optional("enable_auto_downsample", \.enableAutoDownsample),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("sync_mode", \.syncMode),
+                .optional("transparency_mode", \.transparencyMode),
+                .optional("return_frames_zip", \.returnFramesZip),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -331,7 +297,7 @@ public enum Wan22VaceFunA14bDepth {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -347,7 +313,7 @@ public enum Wan22VaceFunA14bDepth {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -361,7 +327,7 @@ public enum Wan22VaceFunA14bDepth {
 
     /// Sampler
     public struct Sampler: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -373,7 +339,7 @@ public enum Wan22VaceFunA14bDepth {
     }
 
     public struct Acceleration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -386,7 +352,7 @@ public enum Wan22VaceFunA14bDepth {
 
     /// Interpolator Model
     public struct InterpolatorModel: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -398,7 +364,7 @@ public enum Wan22VaceFunA14bDepth {
 
     /// Transparency Mode
     public struct TransparencyMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -410,7 +376,7 @@ public enum Wan22VaceFunA14bDepth {
     }
 
     /// The output of `fal-ai/wan-22-vace-fun-a14b/depth`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated depth video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -427,20 +393,13 @@ public enum Wan22VaceFunA14bDepth {
             self.framesZip = framesZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.framesZip = try wire.optional("frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.framesZip, "frames_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("prompt", \.prompt),
+                .required("seed", \.seed),
+                .optional("frames_zip", \.framesZip),
+            ]
         }
     }
 }
@@ -465,7 +424,7 @@ public enum Wan22VaceFunA14bInpainting {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-22-vace-fun-a14b/inpainting`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -653,78 +612,42 @@ public enum Wan22VaceFunA14bInpainting {
             self.returnFramesZip = returnFramesZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.matchInputNumFrames = try wire.optional("match_input_num_frames")
-            self.numFrames = try wire.optional("num_frames")
-            self.matchInputFramesPerSecond = try wire.optional("match_input_frames_per_second")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.sampler = try wire.optional("sampler")
-            self.shift = try wire.optional("shift")
-            self.videoURL = try wire.required("video_url")
-            self.maskVideoURL = try wire.optional("mask_video_url")
-            self.maskImageURL = try wire.optional("mask_image_url")
-            self.refImageURLs = try wire.optional("ref_image_urls")
-            self.firstFrameURL = try wire.optional("first_frame_url")
-            self.lastFrameURL = try wire.optional("last_frame_url")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.preprocess = try wire.optional("preprocess")
-            self.acceleration = try wire.optional("acceleration")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.temporalDownsampleFactor = try wire.optional("temporal_downsample_factor")
-            self.enableAutoDownsample = try wire.optional("enable_auto_downsample")
-            self.autoDownsampleMinFPS = try wire.optional("auto_downsample_min_fps")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.syncMode = try wire.optional("sync_mode")
-            self.transparencyMode = try wire.optional("transparency_mode")
-            self.returnFramesZip = try wire.optional("return_frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.matchInputNumFrames, "match_input_num_frames")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.matchInputFramesPerSecond, "match_input_frames_per_second")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.sampler, "sampler")
-            try wire.optional(self.shift, "shift")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.maskVideoURL, "mask_video_url")
-            try wire.optional(self.maskImageURL, "mask_image_url")
-            try wire.optional(self.refImageURLs, "ref_image_urls")
-            try wire.optional(self.firstFrameURL, "first_frame_url")
-            try wire.optional(self.lastFrameURL, "last_frame_url")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.preprocess, "preprocess")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.temporalDownsampleFactor, "temporal_downsample_factor")
-            try wire.optional(self.enableAutoDownsample, "enable_auto_downsample")
-            try wire.optional(self.autoDownsampleMinFPS, "auto_downsample_min_fps")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.transparencyMode, "transparency_mode")
-            try wire.optional(self.returnFramesZip, "return_frames_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("match_input_num_frames", \.matchInputNumFrames),
+                .optional("num_frames", \.numFrames),
+                .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sampler", \.sampler),
+                .optional("shift", \.shift),
+                .required("video_url", \.videoURL),
+                .optional("mask_video_url", \.maskVideoURL),
+                .optional("mask_image_url", \.maskImageURL),
+                .optional("ref_image_urls", \.refImageURLs),
+                .optional("first_frame_url", \.firstFrameURL),
+                .optional("last_frame_url", \.lastFrameURL),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("preprocess", \.preprocess),
+                .optional("acceleration", \.acceleration),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("temporal_downsample_factor", \.temporalDownsampleFactor),
+                .optional("enable_auto_downsample", \.enableAutoDownsample),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("sync_mode", \.syncMode),
+                .optional("transparency_mode", \.transparencyMode),
+                .optional("return_frames_zip", \.returnFramesZip),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -771,7 +694,7 @@ public enum Wan22VaceFunA14bInpainting {
     }
 
     /// The output of `fal-ai/wan-22-vace-fun-a14b/inpainting`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated inpainting video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -788,20 +711,13 @@ public enum Wan22VaceFunA14bInpainting {
             self.framesZip = framesZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.framesZip = try wire.optional("frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.framesZip, "frames_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("prompt", \.prompt),
+                .required("seed", \.seed),
+                .optional("frames_zip", \.framesZip),
+            ]
         }
     }
 }
@@ -826,7 +742,7 @@ public enum Wan22VaceFunA14bOutpainting {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-22-vace-fun-a14b/outpainting`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -1030,82 +946,44 @@ public enum Wan22VaceFunA14bOutpainting {
             self.expandRatio = expandRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.matchInputNumFrames = try wire.optional("match_input_num_frames")
-            self.numFrames = try wire.optional("num_frames")
-            self.matchInputFramesPerSecond = try wire.optional("match_input_frames_per_second")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.sampler = try wire.optional("sampler")
-            self.shift = try wire.optional("shift")
-            self.videoURL = try wire.required("video_url")
-            self.refImageURLs = try wire.optional("ref_image_urls")
-            self.firstFrameURL = try wire.optional("first_frame_url")
-            self.lastFrameURL = try wire.optional("last_frame_url")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.acceleration = try wire.optional("acceleration")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.temporalDownsampleFactor = try wire.optional("temporal_downsample_factor")
-            self.enableAutoDownsample = try wire.optional("enable_auto_downsample")
-            self.autoDownsampleMinFPS = try wire.optional("auto_downsample_min_fps")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.syncMode = try wire.optional("sync_mode")
-            self.transparencyMode = try wire.optional("transparency_mode")
-            self.returnFramesZip = try wire.optional("return_frames_zip")
-            self.expandLeft = try wire.optional("expand_left")
-            self.expandRight = try wire.optional("expand_right")
-            self.expandTop = try wire.optional("expand_top")
-            self.expandBottom = try wire.optional("expand_bottom")
-            self.expandRatio = try wire.optional("expand_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.matchInputNumFrames, "match_input_num_frames")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.matchInputFramesPerSecond, "match_input_frames_per_second")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.sampler, "sampler")
-            try wire.optional(self.shift, "shift")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.refImageURLs, "ref_image_urls")
-            try wire.optional(self.firstFrameURL, "first_frame_url")
-            try wire.optional(self.lastFrameURL, "last_frame_url")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.temporalDownsampleFactor, "temporal_downsample_factor")
-            try wire.optional(self.enableAutoDownsample, "enable_auto_downsample")
-            try wire.optional(self.autoDownsampleMinFPS, "auto_downsample_min_fps")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.transparencyMode, "transparency_mode")
-            try wire.optional(self.returnFramesZip, "return_frames_zip")
-            try wire.optional(self.expandLeft, "expand_left")
-            try wire.optional(self.expandRight, "expand_right")
-            try wire.optional(self.expandTop, "expand_top")
-            try wire.optional(self.expandBottom, "expand_bottom")
-            try wire.optional(self.expandRatio, "expand_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("match_input_num_frames", \.matchInputNumFrames),
+                .optional("num_frames", \.numFrames),
+                .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sampler", \.sampler),
+                .optional("shift", \.shift),
+                .required("video_url", \.videoURL),
+                .optional("ref_image_urls", \.refImageURLs),
+                .optional("first_frame_url", \.firstFrameURL),
+                .optional("last_frame_url", \.lastFrameURL),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("acceleration", \.acceleration),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("temporal_downsample_factor", \.temporalDownsampleFactor),
+                .optional("enable_auto_downsample", \.enableAutoDownsample),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("sync_mode", \.syncMode),
+                .optional("transparency_mode", \.transparencyMode),
+                .optional("return_frames_zip", \.returnFramesZip),
+                .optional("expand_left", \.expandLeft),
+                .optional("expand_right", \.expandRight),
+                .optional("expand_top", \.expandTop),
+                .optional("expand_bottom", \.expandBottom),
+                .optional("expand_ratio", \.expandRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1157,7 +1035,7 @@ public enum Wan22VaceFunA14bOutpainting {
     }
 
     /// The output of `fal-ai/wan-22-vace-fun-a14b/outpainting`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated outpainting video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -1174,20 +1052,13 @@ public enum Wan22VaceFunA14bOutpainting {
             self.framesZip = framesZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.framesZip = try wire.optional("frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.framesZip, "frames_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("prompt", \.prompt),
+                .required("seed", \.seed),
+                .optional("frames_zip", \.framesZip),
+            ]
         }
     }
 }
@@ -1212,7 +1083,7 @@ public enum Wan22VaceFunA14bReframe {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-22-vace-fun-a14b/reframe`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation. Optional for reframing.
         ///
         /// Default: `""`.
@@ -1396,74 +1267,40 @@ public enum Wan22VaceFunA14bReframe {
             self.trimBorders = trimBorders
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.matchInputNumFrames = try wire.optional("match_input_num_frames")
-            self.numFrames = try wire.optional("num_frames")
-            self.matchInputFramesPerSecond = try wire.optional("match_input_frames_per_second")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.sampler = try wire.optional("sampler")
-            self.shift = try wire.optional("shift")
-            self.videoURL = try wire.required("video_url")
-            self.firstFrameURL = try wire.optional("first_frame_url")
-            self.lastFrameURL = try wire.optional("last_frame_url")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.acceleration = try wire.optional("acceleration")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.temporalDownsampleFactor = try wire.optional("temporal_downsample_factor")
-            self.enableAutoDownsample = try wire.optional("enable_auto_downsample")
-            self.autoDownsampleMinFPS = try wire.optional("auto_downsample_min_fps")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.syncMode = try wire.optional("sync_mode")
-            self.transparencyMode = try wire.optional("transparency_mode")
-            self.returnFramesZip = try wire.optional("return_frames_zip")
-            self.zoomFactor = try wire.optional("zoom_factor")
-            self.trimBorders = try wire.optional("trim_borders")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.matchInputNumFrames, "match_input_num_frames")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.matchInputFramesPerSecond, "match_input_frames_per_second")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.sampler, "sampler")
-            try wire.optional(self.shift, "shift")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.firstFrameURL, "first_frame_url")
-            try wire.optional(self.lastFrameURL, "last_frame_url")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.temporalDownsampleFactor, "temporal_downsample_factor")
-            try wire.optional(self.enableAutoDownsample, "enable_auto_downsample")
-            try wire.optional(self.autoDownsampleMinFPS, "auto_downsample_min_fps")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.transparencyMode, "transparency_mode")
-            try wire.optional(self.returnFramesZip, "return_frames_zip")
-            try wire.optional(self.zoomFactor, "zoom_factor")
-            try wire.optional(self.trimBorders, "trim_borders")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("match_input_num_frames", \.matchInputNumFrames),
+                .optional("num_frames", \.numFrames),
+                .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sampler", \.sampler),
+                .optional("shift", \.shift),
+                .required("video_url", \.videoURL),
+                .optional("first_frame_url", \.firstFrameURL),
+                .optional("last_frame_url", \.lastFrameURL),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("acceleration", \.acceleration),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("temporal_downsample_factor", \.temporalDownsampleFactor),
+                .optional("enable_auto_downsample", \.enableAutoDownsample),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("sync_mode", \.syncMode),
+                .optional("transparency_mode", \.transparencyMode),
+                .optional("return_frames_zip", \.returnFramesZip),
+                .optional("zoom_factor", \.zoomFactor),
+                .optional("trim_borders", \.trimBorders),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1513,7 +1350,7 @@ public enum Wan22VaceFunA14bReframe {
     }
 
     /// The output of `fal-ai/wan-22-vace-fun-a14b/reframe`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated reframe video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -1530,20 +1367,13 @@ public enum Wan22VaceFunA14bReframe {
             self.framesZip = framesZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.framesZip = try wire.optional("frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.framesZip, "frames_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("prompt", \.prompt),
+                .required("seed", \.seed),
+                .optional("frames_zip", \.framesZip),
+            ]
         }
     }
 }
@@ -1561,7 +1391,7 @@ public enum Wan25PreviewImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for image-to-video generation
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the desired video motion. Max 800 characters.
         ///
         /// At least 1 character.
@@ -1621,30 +1451,18 @@ public enum Wan25PreviewImageToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.optional("audio_url")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("audio_url", \.audioURL),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1663,7 +1481,7 @@ public enum Wan25PreviewImageToVideo {
     }
 
     /// Base output for video generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file
         public let video: VideoFile
         /// The seed used for generation
@@ -1677,18 +1495,12 @@ public enum Wan25PreviewImageToVideo {
             self.actualPrompt = actualPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.actualPrompt = try wire.optional("actual_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.actualPrompt, "actual_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .optional("actual_prompt", \.actualPrompt),
+            ]
         }
     }
 }
@@ -1709,7 +1521,7 @@ public enum Wan25PreviewTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for text-to-video generation
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt for video generation. Supports Chinese and English, max 800 characters.
         ///
         /// At least 1 character.
@@ -1771,30 +1583,18 @@ public enum Wan25PreviewTextToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.audioURL = try wire.optional("audio_url")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("audio_url", \.audioURL),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1830,7 +1630,7 @@ public enum WanAlpha {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/wan-alpha`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to guide the video generation.
         public var prompt: String
         /// The number of frames to generate.
@@ -1946,50 +1746,28 @@ public enum WanAlpha {
             self.syncMode = syncMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.fps = try wire.optional("fps")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.sampler = try wire.optional("sampler")
-            self.shift = try wire.optional("shift")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.maskClampLower = try wire.optional("mask_clamp_lower")
-            self.maskClampUpper = try wire.optional("mask_clamp_upper")
-            self.binarizeMask = try wire.optional("binarize_mask")
-            self.maskBinarizationThreshold = try wire.optional("mask_binarization_threshold")
-            self.videoOutputType = try wire.optional("video_output_type")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.syncMode = try wire.optional("sync_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.fps, "fps")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.sampler, "sampler")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.maskClampLower, "mask_clamp_lower")
-            try wire.optional(self.maskClampUpper, "mask_clamp_upper")
-            try wire.optional(self.binarizeMask, "binarize_mask")
-            try wire.optional(self.maskBinarizationThreshold, "mask_binarization_threshold")
-            try wire.optional(self.videoOutputType, "video_output_type")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.syncMode, "sync_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("fps", \.fps),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("sampler", \.sampler),
+                .optional("shift", \.shift),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("mask_clamp_lower", \.maskClampLower),
+                .optional("mask_clamp_upper", \.maskClampUpper),
+                .optional("binarize_mask", \.binarizeMask),
+                .optional("mask_binarization_threshold", \.maskBinarizationThreshold),
+                .optional("video_output_type", \.videoOutputType),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("sync_mode", \.syncMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2028,7 +1806,7 @@ public enum WanAlpha {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2042,7 +1820,7 @@ public enum WanAlpha {
     }
 
     /// The output of `fal-ai/wan-alpha`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -2062,22 +1840,14 @@ public enum WanAlpha {
             self.mask = mask
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.video = try wire.optional("video")
-            self.image = try wire.optional("image")
-            self.mask = try wire.optional("mask")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.video, "video")
-            try wire.optional(self.image, "image")
-            try wire.optional(self.mask, "mask")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("seed", \.seed),
+                .optional("video", \.video),
+                .optional("image", \.image),
+                .optional("mask", \.mask),
+            ]
         }
     }
 }
@@ -2094,7 +1864,7 @@ public enum WanEffects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-effects`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The subject to insert into the predefined prompt template for the selected effect.
         public var subject: String
         /// URL of the input image.
@@ -2154,32 +1924,19 @@ public enum WanEffects {
             self.turboMode = turboMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.subject = try wire.required("subject")
-            self.imageURL = try wire.required("image_url")
-            self.effectType = try wire.optional("effect_type")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.loraScale = try wire.optional("lora_scale")
-            self.turboMode = try wire.optional("turbo_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.subject, "subject")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.effectType, "effect_type")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.loraScale, "lora_scale")
-            try wire.optional(self.turboMode, "turbo_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("subject", \.subject),
+                .required("image_url", \.imageURL),
+                .optional("effect_type", \.effectType),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("lora_scale", \.loraScale),
+                .optional("turbo_mode", \.turboMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2205,7 +1962,7 @@ public enum WanEffects {
 
     /// Effect Type
     public struct EffectType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2257,7 +2014,7 @@ public enum WanEffects {
     }
 
     /// The output of `fal-ai/wan-effects`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video
         public let video: File
         public let seed: Int64
@@ -2267,16 +2024,11 @@ public enum WanEffects {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -2297,7 +2049,7 @@ public enum WanFlf2v {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-flf2v`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -2385,42 +2137,24 @@ public enum WanFlf2v {
             self.aspectRatio = aspectRatio
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.startImageURL = try wire.required("start_image_url")
-            self.endImageURL = try wire.required("end_image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guideScale = try wire.optional("guide_scale")
-            self.shift = try wire.optional("shift")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.acceleration = try wire.optional("acceleration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.startImageURL, "start_image_url")
-            try wire.required(self.endImageURL, "end_image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guideScale, "guide_scale")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("start_image_url", \.startImageURL),
+                .required("end_image_url", \.endImageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guide_scale", \.guideScale),
+                .optional("shift", \.shift),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("acceleration", \.acceleration),
+                .optional("aspect_ratio", \.aspectRatio),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2461,7 +2195,7 @@ public enum WanFunControl {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-fun-control`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video.
         public var prompt: String
         /// The negative prompt to generate the video.
@@ -2543,40 +2277,23 @@ public enum WanFunControl {
             self.referenceImageURL = referenceImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.shift = try wire.optional("shift")
-            self.seed = try wire.optional("seed")
-            self.matchInputNumFrames = try wire.optional("match_input_num_frames")
-            self.numFrames = try wire.optional("num_frames")
-            self.matchInputFPS = try wire.optional("match_input_fps")
-            self.fps = try wire.optional("fps")
-            self.controlVideoURL = try wire.required("control_video_url")
-            self.preprocessVideo = try wire.optional("preprocess_video")
-            self.preprocessType = try wire.optional("preprocess_type")
-            self.referenceImageURL = try wire.optional("reference_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.matchInputNumFrames, "match_input_num_frames")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.matchInputFPS, "match_input_fps")
-            try wire.optional(self.fps, "fps")
-            try wire.required(self.controlVideoURL, "control_video_url")
-            try wire.optional(self.preprocessVideo, "preprocess_video")
-            try wire.optional(self.preprocessType, "preprocess_type")
-            try wire.optional(self.referenceImageURL, "reference_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("shift", \.shift),
+                .optional("seed", \.seed),
+                .optional("match_input_num_frames", \.matchInputNumFrames),
+                .optional("num_frames", \.numFrames),
+                .optional("match_input_fps", \.matchInputFPS),
+                .optional("fps", \.fps),
+                .required("control_video_url", \.controlVideoURL),
+                .optional("preprocess_video", \.preprocessVideo),
+                .optional("preprocess_type", \.preprocessType),
+                .optional("reference_image_url", \.referenceImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2606,7 +2323,7 @@ public enum WanFunControl {
 
     /// Preprocess Type
     public struct PreprocessType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2617,7 +2334,7 @@ public enum WanFunControl {
     }
 
     /// The output of `fal-ai/wan-fun-control`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The video generated by the model.
         public let video: File
 
@@ -2625,14 +2342,10 @@ public enum WanFunControl {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -2652,7 +2365,7 @@ public enum WanI2vLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-i2v-lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -2748,44 +2461,25 @@ public enum WanI2vLoRA {
             self.turboMode = turboMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.imageURL = try wire.required("image_url")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guideScale = try wire.optional("guide_scale")
-            self.shift = try wire.optional("shift")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.loras = try wire.optional("loras")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.turboMode = try wire.optional("turbo_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guideScale, "guide_scale")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.turboMode, "turbo_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .required("image_url", \.imageURL),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guide_scale", \.guideScale),
+                .optional("shift", \.shift),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("loras", \.loras),
+                .optional("reverse_video", \.reverseVideo),
+                .optional("turbo_mode", \.turboMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2816,7 +2510,7 @@ public enum WanI2vLoRA {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyEquatable {
+    public struct LoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
         public var path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
@@ -2833,18 +2527,12 @@ public enum WanI2vLoRA {
             self.scale = scale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.weightName = try wire.optional("weight_name")
-            self.scale = try wire.optional("scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.weightName, "weight_name")
-            try wire.optional(self.scale, "scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("weight_name", \.weightName),
+                .optional("scale", \.scale),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2872,7 +2560,7 @@ public enum WanMotion {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-motion`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the driving video (provides the motion).
         public var videoURL: FileInput
         /// URL of the reference image (provides the character appearance).
@@ -2920,28 +2608,17 @@ public enum WanMotion {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.optional("seed")
-            self.acceleration = try wire.optional("acceleration")
-            self.adaptMotion = try wire.optional("adapt_motion")
-            self.enhanceIdentity = try wire.optional("enhance_identity")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.adaptMotion, "adapt_motion")
-            try wire.optional(self.enhanceIdentity, "enhance_identity")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("acceleration", \.acceleration),
+                .optional("adapt_motion", \.adaptMotion),
+                .optional("enhance_identity", \.enhanceIdentity),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2955,7 +2632,7 @@ public enum WanMotion {
     }
 
     /// The output of `fal-ai/wan-motion`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -2971,18 +2648,12 @@ public enum WanMotion {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .optional("prompt", \.prompt),
+                .required("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3008,7 +2679,7 @@ public enum WanT2vLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-t2v-lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -3088,38 +2759,22 @@ public enum WanT2vLoRA {
             self.reverseVideo = reverseVideo
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.turboMode = try wire.optional("turbo_mode")
-            self.loras = try wire.optional("loras")
-            self.reverseVideo = try wire.optional("reverse_video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.turboMode, "turbo_mode")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.reverseVideo, "reverse_video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("turbo_mode", \.turboMode),
+                .optional("loras", \.loras),
+                .optional("reverse_video", \.reverseVideo),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3161,7 +2816,7 @@ public enum WanV2214bAnimateMove {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-14b/animate/move`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video.
         public var videoURL: FileInput
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
@@ -3239,38 +2894,22 @@ public enum WanV2214bAnimateMove {
             self.useTurbo = useTurbo
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.imageURL = try wire.required("image_url")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.resolution = try wire.optional("resolution")
-            self.seed = try wire.optional("seed")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.shift = try wire.optional("shift")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.returnFramesZip = try wire.optional("return_frames_zip")
-            self.useTurbo = try wire.optional("use_turbo")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.returnFramesZip, "return_frames_zip")
-            try wire.optional(self.useTurbo, "use_turbo")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("image_url", \.imageURL),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("resolution", \.resolution),
+                .optional("seed", \.seed),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("shift", \.shift),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("return_frames_zip", \.returnFramesZip),
+                .optional("use_turbo", \.useTurbo),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3297,7 +2936,7 @@ public enum WanV2214bAnimateMove {
     }
 
     /// The output of `fal-ai/wan/v2.2-14b/animate/move`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: File
         /// ZIP archive of generated frames (if requested).
@@ -3314,20 +2953,13 @@ public enum WanV2214bAnimateMove {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.framesZip = try wire.optional("frames_zip")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.framesZip, "frames_zip")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .optional("frames_zip", \.framesZip),
+                .required("prompt", \.prompt),
+                .required("seed", \.seed),
+            ]
         }
     }
 }
@@ -3366,7 +2998,7 @@ public enum WanV2214bSpeechToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-14b/speech-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt used for video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -3454,42 +3086,24 @@ public enum WanV2214bSpeechToVideo {
             self.audioURL = audioURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.shift = try wire.optional("shift")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.required("audio_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.audioURL, "audio_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("shift", \.shift),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .required("image_url", \.imageURL),
+                .required("audio_url", \.audioURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -21,7 +21,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == WanV225bImageToVideo.Input, Output == WanV225bImageToVideo.Output {
     /// `fal-ai/wan/v2.2-5b/image-to-video`.
@@ -37,7 +37,7 @@ public enum WanV225bImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-5b/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The text prompt to guide video generation.
@@ -151,50 +151,28 @@ public enum WanV225bImageToVideo {
             self.videoWriteMode = videoWriteMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.shift = try wire.optional("shift")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.adjustFPSForInterpolation = try wire.optional("adjust_fps_for_interpolation")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.adjustFPSForInterpolation, "adjust_fps_for_interpolation")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("shift", \.shift),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -231,7 +209,7 @@ public enum WanV225bImageToVideo {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -243,7 +221,7 @@ public enum WanV225bImageToVideo {
 
     /// Interpolator Model
     public struct InterpolatorModel: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -255,7 +233,7 @@ public enum WanV225bImageToVideo {
     }
 
     /// The output of `fal-ai/wan/v2.2-5b/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: File
         /// The text prompt used for video generation.
@@ -271,18 +249,12 @@ public enum WanV225bImageToVideo {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.optional("prompt")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .optional("prompt", \.prompt),
+                .required("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -310,7 +282,7 @@ public enum WanV225bTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-5b/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -420,48 +392,27 @@ public enum WanV225bTextToVideo {
             self.videoWriteMode = videoWriteMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.shift = try wire.optional("shift")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.adjustFPSForInterpolation = try wire.optional("adjust_fps_for_interpolation")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.adjustFPSForInterpolation, "adjust_fps_for_interpolation")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("shift", \.shift),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -515,7 +466,7 @@ public enum WanV225bTextToVideoDistill {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-5b/text-to-video/distill`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Number of frames to generate. Must be between 17 to 161 (inclusive).
@@ -619,46 +570,26 @@ public enum WanV225bTextToVideoDistill {
             self.videoWriteMode = videoWriteMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.shift = try wire.optional("shift")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.adjustFPSForInterpolation = try wire.optional("adjust_fps_for_interpolation")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.adjustFPSForInterpolation, "adjust_fps_for_interpolation")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("shift", \.shift),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -711,7 +642,7 @@ public enum WanV225bTextToVideoFastWan {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-5b/text-to-video/fast-wan`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -809,44 +740,25 @@ public enum WanV225bTextToVideoFastWan {
             self.videoWriteMode = videoWriteMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.adjustFPSForInterpolation = try wire.optional("adjust_fps_for_interpolation")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.adjustFPSForInterpolation, "adjust_fps_for_interpolation")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -897,7 +809,7 @@ public enum WanV22A14bImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The text prompt to guide video generation.
@@ -1027,56 +939,31 @@ public enum WanV22A14bImageToVideo {
             self.endImageURL = endImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.acceleration = try wire.optional("acceleration")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.guidanceScale2 = try wire.optional("guidance_scale_2")
-            self.shift = try wire.optional("shift")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.adjustFPSForInterpolation = try wire.optional("adjust_fps_for_interpolation")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.endImageURL = try wire.optional("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.guidanceScale2, "guidance_scale_2")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.adjustFPSForInterpolation, "adjust_fps_for_interpolation")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.endImageURL, "end_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("acceleration", \.acceleration),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale_2", \.guidanceScale2),
+                .optional("shift", \.shift),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("end_image_url", \.endImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1134,7 +1021,7 @@ public enum WanV22A14bImageToVideoLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The text prompt to guide video generation.
@@ -1276,60 +1163,33 @@ public enum WanV22A14bImageToVideoLoRA {
             self.endImageURL = endImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.acceleration = try wire.optional("acceleration")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.guidanceScale2 = try wire.optional("guidance_scale_2")
-            self.shift = try wire.optional("shift")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.adjustFPSForInterpolation = try wire.optional("adjust_fps_for_interpolation")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.loras = try wire.optional("loras")
-            self.reverseVideo = try wire.optional("reverse_video")
-            self.endImageURL = try wire.optional("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.guidanceScale2, "guidance_scale_2")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.adjustFPSForInterpolation, "adjust_fps_for_interpolation")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.reverseVideo, "reverse_video")
-            try wire.optional(self.endImageURL, "end_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("acceleration", \.acceleration),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale_2", \.guidanceScale2),
+                .optional("shift", \.shift),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("loras", \.loras),
+                .optional("reverse_video", \.reverseVideo),
+                .optional("end_image_url", \.endImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1369,7 +1229,7 @@ public enum WanV22A14bImageToVideoLoRA {
         }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyEquatable {
+    public struct LoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
         public var path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
@@ -1391,20 +1251,13 @@ public enum WanV22A14bImageToVideoLoRA {
             self.transformer = transformer
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.weightName = try wire.optional("weight_name")
-            self.scale = try wire.optional("scale")
-            self.transformer = try wire.optional("transformer")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.weightName, "weight_name")
-            try wire.optional(self.scale, "scale")
-            try wire.optional(self.transformer, "transformer")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("weight_name", \.weightName),
+                .optional("scale", \.scale),
+                .optional("transformer", \.transformer),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1422,7 +1275,7 @@ public enum WanV22A14bImageToVideoLoRA {
 
     /// Transformer
     public struct Transformer: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1452,7 +1305,7 @@ public enum WanV22A14bImageToVideoTurbo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-video/turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public var imageURL: FileInput
         /// The text prompt to guide video generation.
@@ -1522,36 +1375,21 @@ public enum WanV22A14bImageToVideoTurbo {
             self.endImageURL = endImageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.acceleration = try wire.optional("acceleration")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.endImageURL = try wire.optional("end_image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.endImageURL, "end_image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("acceleration", \.acceleration),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("end_image_url", \.endImageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1587,7 +1425,7 @@ public enum WanV22A14bTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -1709,52 +1547,29 @@ public enum WanV22A14bTextToVideo {
             self.videoWriteMode = videoWriteMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.acceleration = try wire.optional("acceleration")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.guidanceScale2 = try wire.optional("guidance_scale_2")
-            self.shift = try wire.optional("shift")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.adjustFPSForInterpolation = try wire.optional("adjust_fps_for_interpolation")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.guidanceScale2, "guidance_scale_2")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.adjustFPSForInterpolation, "adjust_fps_for_interpolation")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("acceleration", \.acceleration),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale_2", \.guidanceScale2),
+                .optional("shift", \.shift),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1814,7 +1629,7 @@ public enum WanV22A14bTextToVideoLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-video/lora`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -1948,56 +1763,31 @@ public enum WanV22A14bTextToVideoLoRA {
             self.reverseVideo = reverseVideo
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.acceleration = try wire.optional("acceleration")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.guidanceScale2 = try wire.optional("guidance_scale_2")
-            self.shift = try wire.optional("shift")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.adjustFPSForInterpolation = try wire.optional("adjust_fps_for_interpolation")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.loras = try wire.optional("loras")
-            self.reverseVideo = try wire.optional("reverse_video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.guidanceScale2, "guidance_scale_2")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.adjustFPSForInterpolation, "adjust_fps_for_interpolation")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.reverseVideo, "reverse_video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("acceleration", \.acceleration),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale_2", \.guidanceScale2),
+                .optional("shift", \.shift),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("loras", \.loras),
+                .optional("reverse_video", \.reverseVideo),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2056,7 +1846,7 @@ public enum WanV22A14bTextToVideoTurbo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-video/turbo`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Random seed for reproducibility. If None, a random seed is chosen.
@@ -2118,32 +1908,19 @@ public enum WanV22A14bTextToVideoTurbo {
             self.videoWriteMode = videoWriteMode
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.acceleration = try wire.optional("acceleration")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("acceleration", \.acceleration),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2179,7 +1956,7 @@ public enum WanV22A14bVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/video-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the input video.
         public var videoURL: FileInput
         /// The text prompt to guide video generation.
@@ -2317,58 +2094,32 @@ public enum WanV22A14bVideoToVideo {
             self.resampleFPS = resampleFPS
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.required("prompt")
-            self.strength = try wire.optional("strength")
-            self.numFrames = try wire.optional("num_frames")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enableOutputSafetyChecker = try wire.optional("enable_output_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.acceleration = try wire.optional("acceleration")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.guidanceScale2 = try wire.optional("guidance_scale_2")
-            self.shift = try wire.optional("shift")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.adjustFPSForInterpolation = try wire.optional("adjust_fps_for_interpolation")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.resampleFPS = try wire.optional("resample_fps")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.strength, "strength")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enableOutputSafetyChecker, "enable_output_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.guidanceScale2, "guidance_scale_2")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.adjustFPSForInterpolation, "adjust_fps_for_interpolation")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.resampleFPS, "resample_fps")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("prompt", \.prompt),
+                .optional("strength", \.strength),
+                .optional("num_frames", \.numFrames),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("acceleration", \.acceleration),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale_2", \.guidanceScale2),
+                .optional("shift", \.shift),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("resample_fps", \.resampleFPS),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2422,7 +2173,7 @@ public enum WanV26ImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Wan 2.6 image-to-video generation
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt describing the desired video motion. Max 800 characters.
         ///
         /// At least 1 character.
@@ -2490,32 +2241,19 @@ public enum WanV26ImageToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.audioURL = try wire.optional("audio_url")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.multiShots = try wire.optional("multi_shots")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.multiShots, "multi_shots")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("audio_url", \.audioURL),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("multi_shots", \.multiShots),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2537,7 +2275,7 @@ public enum WanV26ImageToVideo {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2549,7 +2287,7 @@ public enum WanV26ImageToVideo {
     }
 
     /// Output for image-to-video generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file
         public let video: VideoFile
         /// The seed used for generation
@@ -2563,18 +2301,12 @@ public enum WanV26ImageToVideo {
             self.actualPrompt = actualPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.actualPrompt = try wire.optional("actual_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.actualPrompt, "actual_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .optional("actual_prompt", \.actualPrompt),
+            ]
         }
     }
 }
@@ -2610,7 +2342,7 @@ public enum WanV26ReferenceToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Wan 2.6 reference-to-video generation (R2V)
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Use @Video1, @Video2, @Video3 to reference subjects from your videos. Works for people, animals, or objects. For multi-shot prompts: '[0-3s] Shot 1. [3-6s] Shot 2.' Max 800 characters.
         ///
         /// At least 1 character.
@@ -2672,32 +2404,19 @@ public enum WanV26ReferenceToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURLs = try wire.required("video_urls")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.multiShots = try wire.optional("multi_shots")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURLs, "video_urls")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.multiShots, "multi_shots")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_urls", \.videoURLs),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("multi_shots", \.multiShots),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2719,7 +2438,7 @@ public enum WanV26ReferenceToVideo {
     }
 
     /// Output for reference-to-video generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file
         public let video: VideoFile
         /// The seed used for generation
@@ -2733,18 +2452,12 @@ public enum WanV26ReferenceToVideo {
             self.actualPrompt = actualPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.actualPrompt = try wire.optional("actual_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.actualPrompt, "actual_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .optional("actual_prompt", \.actualPrompt),
+            ]
         }
     }
 }
@@ -2769,7 +2482,7 @@ public enum WanV26ReferenceToVideoFlash {
     /// The flash model is 10-20 seconds faster than the standard R2V model
     /// and supports generating videos with or without audio. It also supports
     /// both images and videos as reference inputs.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Use Character1, Character2, etc. to reference subjects from your reference files. Works for people, animals, or objects. For multi-shot prompts: '[0-3s] Shot 1. [3-6s] Shot 2.' Max 1500 characters. Reference order: video_urls first, then image_urls.
         ///
         /// At least 1 character.
@@ -2841,36 +2554,21 @@ public enum WanV26ReferenceToVideoFlash {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURLs = try wire.optional("video_urls")
-            self.imageURLs = try wire.optional("image_urls")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.multiShots = try wire.optional("multi_shots")
-            self.enableAudio = try wire.optional("enable_audio")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.videoURLs, "video_urls")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.multiShots, "multi_shots")
-            try wire.optional(self.enableAudio, "enable_audio")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("video_urls", \.videoURLs),
+                .optional("image_urls", \.imageURLs),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("multi_shots", \.multiShots),
+                .optional("enable_audio", \.enableAudio),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2907,7 +2605,7 @@ public enum WanV26TextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Wan 2.6 text-to-video generation
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt for video generation. Supports Chinese and English, max 800 characters. For multi-shot videos, use format: 'Overall description. First shot [0-3s] content. Second shot [3-5s] content.'
         ///
         /// At least 1 character.
@@ -2977,32 +2675,19 @@ public enum WanV26TextToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.audioURL = try wire.optional("audio_url")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.multiShots = try wire.optional("multi_shots")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.multiShots, "multi_shots")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("audio_url", \.audioURL),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("multi_shots", \.multiShots),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3024,7 +2709,7 @@ public enum WanV26TextToVideo {
     }
 
     /// Output for text-to-video generation
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file
         public let video: VideoFile
         /// The seed used for generation
@@ -3038,18 +2723,12 @@ public enum WanV26TextToVideo {
             self.actualPrompt = actualPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.actualPrompt = try wire.optional("actual_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.actualPrompt, "actual_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .optional("actual_prompt", \.actualPrompt),
+            ]
         }
     }
 }
@@ -3070,7 +2749,7 @@ public enum WanV27EditVideo {
     ///
     /// Supports instruction-based editing, reference image-based editing,
     /// and video style transfer.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Editing instruction or style transfer description.
         ///
         /// At least 1 character.
@@ -3124,30 +2803,18 @@ public enum WanV27EditVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.referenceImageURL = try wire.optional("reference_image_url")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.duration = try wire.optional("duration")
-            self.audioSetting = try wire.optional("audio_setting")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.referenceImageURL, "reference_image_url")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.audioSetting, "audio_setting")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("reference_image_url", \.referenceImageURL),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("duration", \.duration),
+                .optional("audio_setting", \.audioSetting),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -3166,7 +2833,7 @@ public enum WanV27EditVideo {
     }
 
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -3180,7 +2847,7 @@ public enum WanV27EditVideo {
     }
 
     /// Output for Wan 2.7 video editing.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The edited video file.
         public let video: VideoFile
         /// The seed used for generation.
@@ -3194,18 +2861,12 @@ public enum WanV27EditVideo {
             self.actualPrompt = actualPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.actualPrompt = try wire.optional("actual_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.actualPrompt, "actual_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .optional("actual_prompt", \.actualPrompt),
+            ]
         }
     }
 }

@@ -21,7 +21,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == WanV27ReferenceToVideo.Input, Output == WanV27ReferenceToVideo.Output {
     /// `fal-ai/wan/v2.7/reference-to-video`.
@@ -39,7 +39,7 @@ public enum WanV27ReferenceToVideo {
     ///
     /// Supports single or multi-character video generation from reference images
     /// and/or videos. Also supports multi-shot narration.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired video. Max 5000 characters.
         ///
         /// At least 1 character.
@@ -97,32 +97,19 @@ public enum WanV27ReferenceToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURLs = try wire.optional("reference_image_urls")
-            self.referenceVideoURLs = try wire.optional("reference_video_urls")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.multiShots = try wire.optional("multi_shots")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.referenceVideoURLs, "reference_video_urls")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.multiShots, "multi_shots")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("reference_image_urls", \.referenceImageURLs),
+                .optional("reference_video_urls", \.referenceVideoURLs),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("multi_shots", \.multiShots),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -142,7 +129,7 @@ public enum WanV27ReferenceToVideo {
     }
 
     /// Output for Wan 2.7 reference-to-video generation.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: VideoFile
         /// The seed used for generation.
@@ -156,18 +143,12 @@ public enum WanV27ReferenceToVideo {
             self.actualPrompt = actualPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.actualPrompt = try wire.optional("actual_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.actualPrompt, "actual_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .optional("actual_prompt", \.actualPrompt),
+            ]
         }
     }
 }
@@ -185,7 +166,7 @@ public enum WanV27TextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Wan 2.7 text-to-video generation.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired video. Max 5000 characters.
         ///
         /// At least 1 character.
@@ -239,30 +220,18 @@ public enum WanV27TextToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.audioURL = try wire.optional("audio_url")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.seed = try wire.optional("seed")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.audioURL, "audio_url")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("audio_url", \.audioURL),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("seed", \.seed),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -282,7 +251,7 @@ public enum WanV27TextToVideo {
     }
 
     /// Output for Wan 2.7 text-to-video generation.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: VideoFile
         /// The seed used for generation.
@@ -296,18 +265,12 @@ public enum WanV27TextToVideo {
             self.actualPrompt = actualPrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.actualPrompt = try wire.optional("actual_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.actualPrompt, "actual_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .optional("actual_prompt", \.actualPrompt),
+            ]
         }
     }
 }
@@ -332,7 +295,7 @@ public enum WanVace14b {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-vace-14b`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -526,80 +489,43 @@ public enum WanVace14b {
             self.returnFramesZip = returnFramesZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.matchInputNumFrames = try wire.optional("match_input_num_frames")
-            self.numFrames = try wire.optional("num_frames")
-            self.matchInputFramesPerSecond = try wire.optional("match_input_frames_per_second")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.task = try wire.optional("task")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.sampler = try wire.optional("sampler")
-            self.shift = try wire.optional("shift")
-            self.videoURL = try wire.optional("video_url")
-            self.maskVideoURL = try wire.optional("mask_video_url")
-            self.maskImageURL = try wire.optional("mask_image_url")
-            self.refImageURLs = try wire.optional("ref_image_urls")
-            self.firstFrameURL = try wire.optional("first_frame_url")
-            self.lastFrameURL = try wire.optional("last_frame_url")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.preprocess = try wire.optional("preprocess")
-            self.acceleration = try wire.optional("acceleration")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.temporalDownsampleFactor = try wire.optional("temporal_downsample_factor")
-            self.enableAutoDownsample = try wire.optional("enable_auto_downsample")
-            self.autoDownsampleMinFPS = try wire.optional("auto_downsample_min_fps")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.syncMode = try wire.optional("sync_mode")
-            self.transparencyMode = try wire.optional("transparency_mode")
-            self.returnFramesZip = try wire.optional("return_frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.matchInputNumFrames, "match_input_num_frames")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.matchInputFramesPerSecond, "match_input_frames_per_second")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.task, "task")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.sampler, "sampler")
-            try wire.optional(self.shift, "shift")
-            try wire.optional(self.videoURL, "video_url")
-            try wire.optional(self.maskVideoURL, "mask_video_url")
-            try wire.optional(self.maskImageURL, "mask_image_url")
-            try wire.optional(self.refImageURLs, "ref_image_urls")
-            try wire.optional(self.firstFrameURL, "first_frame_url")
-            try wire.optional(self.lastFrameURL, "last_frame_url")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.preprocess, "preprocess")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.temporalDownsampleFactor, "temporal_downsample_factor")
-            try wire.optional(self.enableAutoDownsample, "enable_auto_downsample")
-            try wire.optional(self.autoDownsampleMinFPS, "auto_downsample_min_fps")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.transparencyMode, "transparency_mode")
-            try wire.optional(self.returnFramesZip, "return_frames_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("match_input_num_frames", \.matchInputNumFrames),
+                .optional("num_frames", \.numFrames),
+                .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("task", \.task),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sampler", \.sampler),
+                .optional("shift", \.shift),
+                .optional("video_url", \.videoURL),
+                .optional("mask_video_url", \.maskVideoURL),
+                .optional("mask_image_url", \.maskImageURL),
+                .optional("ref_image_urls", \.refImageURLs),
+                .optional("first_frame_url", \.firstFrameURL),
+                .optional("last_frame_url", \.lastFrameURL),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("preprocess", \.preprocess),
+                .optional("acceleration", \.acceleration),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("temporal_downsample_factor", \.temporalDownsampleFactor),
+                .optional("enable_auto_downsample", \.enableAutoDownsample),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("sync_mode", \.syncMode),
+                .optional("transparency_mode", \.transparencyMode),
+                .optional("return_frames_zip", \.returnFramesZip),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -648,7 +574,7 @@ public enum WanVace14b {
 
     /// Task
     public struct Task: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -662,7 +588,7 @@ public enum WanVace14b {
     }
 
     /// The output of `fal-ai/wan-vace-14b`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -679,20 +605,13 @@ public enum WanVace14b {
             self.framesZip = framesZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.framesZip = try wire.optional("frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.framesZip, "frames_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("prompt", \.prompt),
+                .required("seed", \.seed),
+                .optional("frames_zip", \.framesZip),
+            ]
         }
     }
 }
@@ -789,7 +708,7 @@ public enum WanVace14bPose {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-vace-14b/pose`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation. For pose task, the prompt should describe the desired pose and action of the subject in the video.
         public var prompt: String
         /// Negative prompt for video generation.
@@ -969,74 +888,40 @@ public enum WanVace14bPose {
             self.returnFramesZip = returnFramesZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.matchInputNumFrames = try wire.optional("match_input_num_frames")
-            self.numFrames = try wire.optional("num_frames")
-            self.matchInputFramesPerSecond = try wire.optional("match_input_frames_per_second")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.sampler = try wire.optional("sampler")
-            self.shift = try wire.optional("shift")
-            self.videoURL = try wire.required("video_url")
-            self.refImageURLs = try wire.optional("ref_image_urls")
-            self.firstFrameURL = try wire.optional("first_frame_url")
-            self.lastFrameURL = try wire.optional("last_frame_url")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.enablePromptExpansion = try wire.optional("enable_prompt_expansion")
-            self.preprocess = try wire.optional("preprocess")
-            self.acceleration = try wire.optional("acceleration")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.numInterpolatedFrames = try wire.optional("num_interpolated_frames")
-            self.temporalDownsampleFactor = try wire.optional("temporal_downsample_factor")
-            self.enableAutoDownsample = try wire.optional("enable_auto_downsample")
-            self.autoDownsampleMinFPS = try wire.optional("auto_downsample_min_fps")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.syncMode = try wire.optional("sync_mode")
-            self.transparencyMode = try wire.optional("transparency_mode")
-            self.returnFramesZip = try wire.optional("return_frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.matchInputNumFrames, "match_input_num_frames")
-            try wire.optional(self.numFrames, "num_frames")
-            try wire.optional(self.matchInputFramesPerSecond, "match_input_frames_per_second")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.sampler, "sampler")
-            try wire.optional(self.shift, "shift")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.refImageURLs, "ref_image_urls")
-            try wire.optional(self.firstFrameURL, "first_frame_url")
-            try wire.optional(self.lastFrameURL, "last_frame_url")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.enablePromptExpansion, "enable_prompt_expansion")
-            try wire.optional(self.preprocess, "preprocess")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.numInterpolatedFrames, "num_interpolated_frames")
-            try wire.optional(self.temporalDownsampleFactor, "temporal_downsample_factor")
-            try wire.optional(self.enableAutoDownsample, "enable_auto_downsample")
-            try wire.optional(self.autoDownsampleMinFPS, "auto_downsample_min_fps")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.transparencyMode, "transparency_mode")
-            try wire.optional(self.returnFramesZip, "return_frames_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("match_input_num_frames", \.matchInputNumFrames),
+                .optional("num_frames", \.numFrames),
+                .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
+                .optional("frames_per_second", \.framesPerSecond),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sampler", \.sampler),
+                .optional("shift", \.shift),
+                .required("video_url", \.videoURL),
+                .optional("ref_image_urls", \.refImageURLs),
+                .optional("first_frame_url", \.firstFrameURL),
+                .optional("last_frame_url", \.lastFrameURL),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("enable_prompt_expansion", \.enablePromptExpansion),
+                .optional("preprocess", \.preprocess),
+                .optional("acceleration", \.acceleration),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("temporal_downsample_factor", \.temporalDownsampleFactor),
+                .optional("enable_auto_downsample", \.enableAutoDownsample),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("sync_mode", \.syncMode),
+                .optional("transparency_mode", \.transparencyMode),
+                .optional("return_frames_zip", \.returnFramesZip),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1083,7 +968,7 @@ public enum WanVace14bPose {
     }
 
     /// The output of `fal-ai/wan-vace-14b/pose`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated pose video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -1100,20 +985,13 @@ public enum WanVace14bPose {
             self.framesZip = framesZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.prompt = try wire.required("prompt")
-            self.seed = try wire.required("seed")
-            self.framesZip = try wire.optional("frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.seed, "seed")
-            try wire.optional(self.framesZip, "frames_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("prompt", \.prompt),
+                .required("seed", \.seed),
+                .optional("frames_zip", \.framesZip),
+            ]
         }
     }
 }
@@ -1161,7 +1039,7 @@ public enum WanVaceAppsLongReframe {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/wan-vace-apps/long-reframe`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation. Optional for reframing.
         ///
         /// Default: `""`.
@@ -1307,60 +1185,33 @@ public enum WanVaceAppsLongReframe {
             self.pasteBack = pasteBack
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-            self.resolution = try wire.optional("resolution")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.sampler = try wire.optional("sampler")
-            self.shift = try wire.optional("shift")
-            self.videoURL = try wire.required("video_url")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.acceleration = try wire.optional("acceleration")
-            self.videoQuality = try wire.optional("video_quality")
-            self.videoWriteMode = try wire.optional("video_write_mode")
-            self.enableAutoDownsample = try wire.optional("enable_auto_downsample")
-            self.autoDownsampleMinFPS = try wire.optional("auto_downsample_min_fps")
-            self.interpolatorModel = try wire.optional("interpolator_model")
-            self.syncMode = try wire.optional("sync_mode")
-            self.transparencyMode = try wire.optional("transparency_mode")
-            self.returnFramesZip = try wire.optional("return_frames_zip")
-            self.zoomFactor = try wire.optional("zoom_factor")
-            self.trimBorders = try wire.optional("trim_borders")
-            self.sceneThreshold = try wire.optional("scene_threshold")
-            self.pasteBack = try wire.optional("paste_back")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.sampler, "sampler")
-            try wire.optional(self.shift, "shift")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.videoQuality, "video_quality")
-            try wire.optional(self.videoWriteMode, "video_write_mode")
-            try wire.optional(self.enableAutoDownsample, "enable_auto_downsample")
-            try wire.optional(self.autoDownsampleMinFPS, "auto_downsample_min_fps")
-            try wire.optional(self.interpolatorModel, "interpolator_model")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.transparencyMode, "transparency_mode")
-            try wire.optional(self.returnFramesZip, "return_frames_zip")
-            try wire.optional(self.zoomFactor, "zoom_factor")
-            try wire.optional(self.trimBorders, "trim_borders")
-            try wire.optional(self.sceneThreshold, "scene_threshold")
-            try wire.optional(self.pasteBack, "paste_back")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+                .optional("resolution", \.resolution),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sampler", \.sampler),
+                .optional("shift", \.shift),
+                .required("video_url", \.videoURL),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("acceleration", \.acceleration),
+                .optional("video_quality", \.videoQuality),
+                .optional("video_write_mode", \.videoWriteMode),
+                .optional("enable_auto_downsample", \.enableAutoDownsample),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("interpolator_model", \.interpolatorModel),
+                .optional("sync_mode", \.syncMode),
+                .optional("transparency_mode", \.transparencyMode),
+                .optional("return_frames_zip", \.returnFramesZip),
+                .optional("zoom_factor", \.zoomFactor),
+                .optional("trim_borders", \.trimBorders),
+                .optional("scene_threshold", \.sceneThreshold),
+                .optional("paste_back", \.pasteBack),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1402,7 +1253,7 @@ public enum WanVaceAppsLongReframe {
     }
 
     /// The output of `fal-ai/wan-vace-apps/long-reframe`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The output video file.
         public let video: VideoFile
 
@@ -1410,14 +1261,10 @@ public enum WanVaceAppsLongReframe {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -1437,7 +1284,7 @@ public enum WanVaceAppsVideoEdit {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-vace-apps/video-edit`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Prompt to edit the video.
         public var prompt: String
         /// URL of the input video.
@@ -1505,34 +1352,20 @@ public enum WanVaceAppsVideoEdit {
             self.returnFramesZip = returnFramesZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.videoType = try wire.optional("video_type")
-            self.imageURLs = try wire.optional("image_urls")
-            self.resolution = try wire.optional("resolution")
-            self.acceleration = try wire.optional("acceleration")
-            self.enableAutoDownsample = try wire.optional("enable_auto_downsample")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.autoDownsampleMinFPS = try wire.optional("auto_downsample_min_fps")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.returnFramesZip = try wire.optional("return_frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.videoType, "video_type")
-            try wire.optional(self.imageURLs, "image_urls")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.acceleration, "acceleration")
-            try wire.optional(self.enableAutoDownsample, "enable_auto_downsample")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.autoDownsampleMinFPS, "auto_downsample_min_fps")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.returnFramesZip, "return_frames_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("video_type", \.videoType),
+                .optional("image_urls", \.imageURLs),
+                .optional("resolution", \.resolution),
+                .optional("acceleration", \.acceleration),
+                .optional("enable_auto_downsample", \.enableAutoDownsample),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("return_frames_zip", \.returnFramesZip),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1556,7 +1389,7 @@ public enum WanVaceAppsVideoEdit {
 
     /// Video Type
     public struct VideoType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1568,7 +1401,7 @@ public enum WanVaceAppsVideoEdit {
     }
 
     /// The output of `fal-ai/wan-vace-apps/video-edit`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The edited video.
         public let video: VideoFile
         /// ZIP archive of generated frames if requested.
@@ -1579,16 +1412,11 @@ public enum WanVaceAppsVideoEdit {
             self.framesZip = framesZip
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.framesZip = try wire.optional("frames_zip")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.optional(self.framesZip, "frames_zip")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .optional("frames_zip", \.framesZip),
+            ]
         }
     }
 }
@@ -1604,7 +1432,7 @@ public enum WanVisionEnhancer {
     public typealias File = AIAvatar.File
 
     /// Input parameters for Wan Vision Enhancer (Video-to-Video)
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the video to enhance with Wan Video. Maximum 200MB file size. Videos longer than 500 frames will have only the first 500 frames processed (~8-21 seconds depending on fps).
         public var videoURL: FileInput
         /// Target output resolution for the enhanced video. 720p (native, fast) or 1080p (upscaled, slower). Processing is always done at 720p, then upscaled if 1080p selected.
@@ -1640,24 +1468,15 @@ public enum WanVisionEnhancer {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.targetResolution = try wire.optional("target_resolution")
-            self.creativity = try wire.optional("creativity")
-            self.prompt = try wire.optional("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.seed = try wire.optional("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.targetResolution, "target_resolution")
-            try wire.optional(self.creativity, "creativity")
-            try wire.optional(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("target_resolution", \.targetResolution),
+                .optional("creativity", \.creativity),
+                .optional("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("seed", \.seed),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1676,7 +1495,7 @@ public enum WanVisionEnhancer {
 
     /// Output Resolution
     public struct OutputResolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1687,7 +1506,7 @@ public enum WanVisionEnhancer {
     }
 
     /// Output from Wan Vision Enhancer
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The enhanced video file.
         public let video: File
         /// The seed used for generation.
@@ -1701,18 +1520,12 @@ public enum WanVisionEnhancer {
             self.timings = timings
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.seed = try wire.required("seed")
-            self.timings = try wire.required("timings")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.seed, "seed")
-            try wire.required(self.timings, "timings")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("seed", \.seed),
+                .required("timings", \.timings),
+            ]
         }
     }
 }
@@ -1728,7 +1541,7 @@ public enum WorkflowUtilitiesAutoSubtitle {
     public typealias File = AIAvatar.File
 
     /// Input model for automatic subtitle generation and styling
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video file to add automatic subtitles to
         public var videoURL: FileInput
         /// Language code for transcription (e.g., 'en', 'es', 'fr', 'de', 'it', 'pt', 'nl', 'ja', 'zh', 'ko') or 3-letter ISO code (e.g., 'eng', 'spa', 'fra')
@@ -1822,42 +1635,24 @@ public enum WorkflowUtilitiesAutoSubtitle {
             self.enableAnimation = enableAnimation
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.language = try wire.optional("language")
-            self.fontName = try wire.optional("font_name")
-            self.fontSize = try wire.optional("font_size")
-            self.fontWeight = try wire.optional("font_weight")
-            self.fontColor = try wire.optional("font_color")
-            self.highlightColor = try wire.optional("highlight_color")
-            self.strokeWidth = try wire.optional("stroke_width")
-            self.strokeColor = try wire.optional("stroke_color")
-            self.backgroundColor = try wire.optional("background_color")
-            self.backgroundOpacity = try wire.optional("background_opacity")
-            self.position = try wire.optional("position")
-            self.yOffset = try wire.optional("y_offset")
-            self.wordsPerSubtitle = try wire.optional("words_per_subtitle")
-            self.enableAnimation = try wire.optional("enable_animation")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.language, "language")
-            try wire.optional(self.fontName, "font_name")
-            try wire.optional(self.fontSize, "font_size")
-            try wire.optional(self.fontWeight, "font_weight")
-            try wire.optional(self.fontColor, "font_color")
-            try wire.optional(self.highlightColor, "highlight_color")
-            try wire.optional(self.strokeWidth, "stroke_width")
-            try wire.optional(self.strokeColor, "stroke_color")
-            try wire.optional(self.backgroundColor, "background_color")
-            try wire.optional(self.backgroundOpacity, "background_opacity")
-            try wire.optional(self.position, "position")
-            try wire.optional(self.yOffset, "y_offset")
-            try wire.optional(self.wordsPerSubtitle, "words_per_subtitle")
-            try wire.optional(self.enableAnimation, "enable_animation")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("language", \.language),
+                .optional("font_name", \.fontName),
+                .optional("font_size", \.fontSize),
+                .optional("font_weight", \.fontWeight),
+                .optional("font_color", \.fontColor),
+                .optional("highlight_color", \.highlightColor),
+                .optional("stroke_width", \.strokeWidth),
+                .optional("stroke_color", \.strokeColor),
+                .optional("background_color", \.backgroundColor),
+                .optional("background_opacity", \.backgroundOpacity),
+                .optional("position", \.position),
+                .optional("y_offset", \.yOffset),
+                .optional("words_per_subtitle", \.wordsPerSubtitle),
+                .optional("enable_animation", \.enableAnimation),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1891,7 +1686,7 @@ public enum WorkflowUtilitiesAutoSubtitle {
 
     /// Font Weight
     public struct FontWeight: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1904,7 +1699,7 @@ public enum WorkflowUtilitiesAutoSubtitle {
 
     /// Font Color
     public struct FontColor: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1927,7 +1722,7 @@ public enum WorkflowUtilitiesAutoSubtitle {
 
     /// Highlight Color
     public struct HighlightColor: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1950,7 +1745,7 @@ public enum WorkflowUtilitiesAutoSubtitle {
 
     /// Stroke Color
     public struct StrokeColor: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1973,7 +1768,7 @@ public enum WorkflowUtilitiesAutoSubtitle {
 
     /// Background Color
     public struct BackgroundColor: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1998,7 +1793,7 @@ public enum WorkflowUtilitiesAutoSubtitle {
 
     /// Position
     public struct Position: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2010,7 +1805,7 @@ public enum WorkflowUtilitiesAutoSubtitle {
     }
 
     /// Output model for video with automatic subtitles
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The video with automatic subtitles
         public let video: File
         /// Full transcription text
@@ -2036,22 +1831,14 @@ public enum WorkflowUtilitiesAutoSubtitle {
             self.transcriptionMetadata = transcriptionMetadata
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.transcription = try wire.required("transcription")
-            self.subtitleCount = try wire.required("subtitle_count")
-            self.words = try wire.optional("words")
-            self.transcriptionMetadata = try wire.optional("transcription_metadata")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.transcription, "transcription")
-            try wire.required(self.subtitleCount, "subtitle_count")
-            try wire.optional(self.words, "words")
-            try wire.optional(self.transcriptionMetadata, "transcription_metadata")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("transcription", \.transcription),
+                .required("subtitle_count", \.subtitleCount),
+                .optional("words", \.words),
+                .optional("transcription_metadata", \.transcriptionMetadata),
+            ]
         }
     }
 }
@@ -2067,7 +1854,7 @@ public enum WorkflowUtilitiesBlendVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for blending two video frames together
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the top layer video
         public var topVideoURL: FileInput
         /// URL of the bottom layer video
@@ -2099,22 +1886,14 @@ public enum WorkflowUtilitiesBlendVideo {
             self.shortest = shortest
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.topVideoURL = try wire.required("top_video_url")
-            self.bottomVideoURL = try wire.required("bottom_video_url")
-            self.blendMode = try wire.optional("blend_mode")
-            self.opacity = try wire.optional("opacity")
-            self.shortest = try wire.optional("shortest")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.topVideoURL, "top_video_url")
-            try wire.required(self.bottomVideoURL, "bottom_video_url")
-            try wire.optional(self.blendMode, "blend_mode")
-            try wire.optional(self.opacity, "opacity")
-            try wire.optional(self.shortest, "shortest")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("top_video_url", \.topVideoURL),
+                .required("bottom_video_url", \.bottomVideoURL),
+                .optional("blend_mode", \.blendMode),
+                .optional("opacity", \.opacity),
+                .optional("shortest", \.shortest),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2133,7 +1912,7 @@ public enum WorkflowUtilitiesBlendVideo {
 
     /// Blend Mode
     public struct BlendMode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2165,7 +1944,7 @@ public enum WorkflowUtilitiesBlendVideo {
     }
 
     /// Output model for blended video
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The blended video output
         public let video: File
 
@@ -2173,14 +1952,10 @@ public enum WorkflowUtilitiesBlendVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -2196,7 +1971,7 @@ public enum WorkflowUtilitiesInterleaveVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for interleaving multiple videos
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// List of video URLs to interleave in order
         public var videoURLs: [FileInput]
         /// Frame rate of the interleaved output video. When set, all interleaved frames are emitted at this rate, so lower values produce a longer output while higher values produce a shorter, faster one. Leave unset to preserve the legacy behavior, which derives the output rate from the input videos (this can yield non-standard rates such as 384.0098).
@@ -2209,16 +1984,11 @@ public enum WorkflowUtilitiesInterleaveVideo {
             self.framesPerSecond = framesPerSecond
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURLs = try wire.required("video_urls")
-            self.framesPerSecond = try wire.optional("frames_per_second")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURLs, "video_urls")
-            try wire.optional(self.framesPerSecond, "frames_per_second")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_urls", \.videoURLs),
+                .optional("frames_per_second", \.framesPerSecond),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -2229,7 +1999,7 @@ public enum WorkflowUtilitiesInterleaveVideo {
     }
 
     /// Output model for interleaved video
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The interleaved video output
         public let video: File
 
@@ -2237,14 +2007,10 @@ public enum WorkflowUtilitiesInterleaveVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -2260,7 +2026,7 @@ public enum WorkflowUtilitiesReverseVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for reversing a video
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video file to reverse
         public var videoURL: FileInput
 
@@ -2268,19 +2034,15 @@ public enum WorkflowUtilitiesReverseVideo {
             self.videoURL = videoURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+            ]
         }
     }
 
     /// Output model for reversed video
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The reversed video
         public let video: File
 
@@ -2288,14 +2050,10 @@ public enum WorkflowUtilitiesReverseVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -2311,7 +2069,7 @@ public enum WorkflowUtilitiesScaleVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for scaling/resizing a video to specific dimensions
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video file to scale/resize. Height and Width of the video must be even numbers for compatibility with video codecs.
         public var videoURL: FileInput
         /// Target width in pixels. If only width is provided, height is auto-calculated to preserve aspect ratio. At least one of width or height must be provided.
@@ -2363,28 +2121,17 @@ public enum WorkflowUtilitiesScaleVideo {
             self.crf = crf
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.width = try wire.optional("width")
-            self.height = try wire.optional("height")
-            self.mode = try wire.optional("mode")
-            self.padColor = try wire.optional("pad_color")
-            self.codec = try wire.optional("codec")
-            self.preset = try wire.optional("preset")
-            self.crf = try wire.optional("crf")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.width, "width")
-            try wire.optional(self.height, "height")
-            try wire.optional(self.mode, "mode")
-            try wire.optional(self.padColor, "pad_color")
-            try wire.optional(self.codec, "codec")
-            try wire.optional(self.preset, "preset")
-            try wire.optional(self.crf, "crf")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("width", \.width),
+                .optional("height", \.height),
+                .optional("mode", \.mode),
+                .optional("pad_color", \.padColor),
+                .optional("codec", \.codec),
+                .optional("preset", \.preset),
+                .optional("crf", \.crf),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2407,7 +2154,7 @@ public enum WorkflowUtilitiesScaleVideo {
 
     /// Mode
     public struct Mode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2420,7 +2167,7 @@ public enum WorkflowUtilitiesScaleVideo {
 
     /// Pad Color
     public struct PadColor: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2436,7 +2183,7 @@ public enum WorkflowUtilitiesScaleVideo {
 
     /// Codec
     public struct Codec: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2448,7 +2195,7 @@ public enum WorkflowUtilitiesScaleVideo {
 
     /// Preset
     public struct Preset: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -2461,7 +2208,7 @@ public enum WorkflowUtilitiesScaleVideo {
     }
 
     /// Output model for scaled/resized video
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The scaled/resized video
         public let video: File
         /// Width of the original video in pixels
@@ -2481,22 +2228,14 @@ public enum WorkflowUtilitiesScaleVideo {
             self.scaledHeight = scaledHeight
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.originalWidth = try wire.required("original_width")
-            self.originalHeight = try wire.required("original_height")
-            self.scaledWidth = try wire.required("scaled_width")
-            self.scaledHeight = try wire.required("scaled_height")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.originalWidth, "original_width")
-            try wire.required(self.originalHeight, "original_height")
-            try wire.required(self.scaledWidth, "scaled_width")
-            try wire.required(self.scaledHeight, "scaled_height")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("original_width", \.originalWidth),
+                .required("original_height", \.originalHeight),
+                .required("scaled_width", \.scaledWidth),
+                .required("scaled_height", \.scaledHeight),
+            ]
         }
     }
 }
@@ -2512,7 +2251,7 @@ public enum WorkflowUtilitiesTrimVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for trimming a video to a specified time range
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video file to trim
         public var videoURL: FileInput
         /// Start time in seconds
@@ -2533,20 +2272,13 @@ public enum WorkflowUtilitiesTrimVideo {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.startTime = try wire.optional("start_time")
-            self.endTime = try wire.optional("end_time")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.startTime, "start_time")
-            try wire.optional(self.endTime, "end_time")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .optional("start_time", \.startTime),
+                .optional("end_time", \.endTime),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -2564,7 +2296,7 @@ public enum WorkflowUtilitiesTrimVideo {
     }
 
     /// Output model for trimmed video
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The trimmed video
         public let video: File
         /// Duration of the original video in seconds
@@ -2578,18 +2310,12 @@ public enum WorkflowUtilitiesTrimVideo {
             self.trimmedDuration = trimmedDuration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-            self.originalDuration = try wire.required("original_duration")
-            self.trimmedDuration = try wire.required("trimmed_duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
-            try wire.required(self.originalDuration, "original_duration")
-            try wire.required(self.trimmedDuration, "trimmed_duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+                .required("original_duration", \.originalDuration),
+                .required("trimmed_duration", \.trimmedDuration),
+            ]
         }
     }
 }

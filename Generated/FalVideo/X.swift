@@ -9,7 +9,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == XaiGrokImagineVideoEditVideo.Input, Output == XaiGrokImagineVideoEditVideo.Output {
     /// `xai/grok-imagine-video/edit-video`.
@@ -22,7 +22,7 @@ public enum XaiGrokImagineVideoEditVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/edit-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of the desired edit.
         ///
         /// At most 4096 characters.
@@ -40,18 +40,12 @@ public enum XaiGrokImagineVideoEditVideo {
             self.resolution = resolution
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.resolution = try wire.optional("resolution")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.resolution, "resolution")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("resolution", \.resolution),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -68,7 +62,7 @@ public enum XaiGrokImagineVideoEditVideo {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -80,7 +74,7 @@ public enum XaiGrokImagineVideoEditVideo {
     }
 
     /// The output of `xai/grok-imagine-video/edit-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video.
         public let video: VideoFile
 
@@ -88,14 +82,10 @@ public enum XaiGrokImagineVideoEditVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -111,7 +101,7 @@ public enum XaiGrokImagineVideoExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/extend-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of what should happen next in the video.
         ///
         /// At most 4096 characters.
@@ -129,18 +119,12 @@ public enum XaiGrokImagineVideoExtendVideo {
             self.duration = duration
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.duration = try wire.optional("duration")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.duration, "duration")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("duration", \.duration),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -157,7 +141,7 @@ public enum XaiGrokImagineVideoExtendVideo {
     }
 
     /// The output of `xai/grok-imagine-video/extend-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The extended video (original + extension stitched together).
         public let video: VideoFile
 
@@ -165,14 +149,10 @@ public enum XaiGrokImagineVideoExtendVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 }
@@ -191,7 +171,7 @@ public enum XaiGrokImagineVideoImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of desired changes or motion in the video.
         ///
         /// At most 4096 characters.
@@ -225,22 +205,14 @@ public enum XaiGrokImagineVideoImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -259,7 +231,7 @@ public enum XaiGrokImagineVideoImageToVideo {
     }
 
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -290,7 +262,7 @@ public enum XaiGrokImagineVideoReferenceToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/reference-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text prompt describing the video to generate. Use @Image1, @Image2, etc. to reference specific images from reference_image_urls in order.
         ///
         /// At most 4096 characters.
@@ -326,22 +298,14 @@ public enum XaiGrokImagineVideoReferenceToVideo {
             self.resolution = resolution
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.referenceImageURLs = try wire.required("reference_image_urls")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.referenceImageURLs, "reference_image_urls")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("reference_image_urls", \.referenceImageURLs),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -362,7 +326,7 @@ public enum XaiGrokImagineVideoReferenceToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -393,7 +357,7 @@ public enum XaiGrokImagineVideoTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/text-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Text description of the desired video.
         ///
         /// At most 4096 characters.
@@ -418,20 +382,13 @@ public enum XaiGrokImagineVideoTextToVideo {
             self.resolution = resolution
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.duration = try wire.optional("duration")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.resolution = try wire.optional("resolution")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.resolution, "resolution")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("duration", \.duration),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("resolution", \.resolution),
+            ]
         }
 
         /// The values the service uses for fields left unset.

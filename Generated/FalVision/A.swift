@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == ArbiterImage.Input, Output == ArbiterImage.Output {
     /// `fal-ai/arbiter/image`.
@@ -17,7 +17,7 @@ extension QueueEndpoint where Input == ArbiterImage.Input, Output == ArbiterImag
 /// The types of `fal-ai/arbiter/image`.
 public enum ArbiterImage {
     /// The input of `fal-ai/arbiter/image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The measurements to use for the measurement.
         public var measurements: [MeasurementsItem]
         /// The inputs to use for the measurement.
@@ -28,21 +28,16 @@ public enum ArbiterImage {
             self.inputs = inputs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.measurements = try wire.required("measurements")
-            self.inputs = try wire.required("inputs")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.measurements, "measurements")
-            try wire.required(self.inputs, "inputs")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("measurements", \.measurements),
+                .required("inputs", \.inputs),
+            ]
         }
     }
 
     public struct MeasurementsItem: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -55,7 +50,7 @@ public enum ArbiterImage {
         public static var allCases: [Self] { [.arniqa, .clipIqa, .musiq, .nima, .lapvar] }
     }
 
-    public struct ImageInput: QueueModel, StructurallyEquatable {
+    public struct ImageInput: WireModel {
         /// The image to use for the measurement.
         public var hypothesis: String
 
@@ -63,19 +58,15 @@ public enum ArbiterImage {
             self.hypothesis = hypothesis
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.hypothesis = try wire.required("hypothesis")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.hypothesis, "hypothesis")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("hypothesis", \.hypothesis),
+            ]
         }
     }
 
     /// The output of `fal-ai/arbiter/image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The values of the measurements.
         public let values: [[String: ValuesItemValue]]?
 
@@ -83,14 +74,10 @@ public enum ArbiterImage {
             self.values = values
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.values = try wire.optional("values")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.values, "values")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("values", \.values),
+            ]
         }
     }
 
@@ -126,7 +113,7 @@ public enum ArbiterImageImage {
     public typealias ValuesItemValue = ArbiterImage.ValuesItemValue
 
     /// The input of `fal-ai/arbiter/image/image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The measurements to use for the measurement.
         public var measurements: [MeasurementsItem]
         /// The inputs to use for the measurement.
@@ -137,21 +124,16 @@ public enum ArbiterImageImage {
             self.inputs = inputs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.measurements = try wire.required("measurements")
-            self.inputs = try wire.required("inputs")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.measurements, "measurements")
-            try wire.required(self.inputs, "inputs")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("measurements", \.measurements),
+                .required("inputs", \.inputs),
+            ]
         }
     }
 
     public struct MeasurementsItem: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -164,7 +146,7 @@ public enum ArbiterImageImage {
         public static var allCases: [Self] { [.dists, .mse, .lpips, .sdi, .ssim] }
     }
 
-    public struct ReferenceImageInput: QueueModel, StructurallyEquatable {
+    public struct ReferenceImageInput: WireModel {
         /// The image to use for the measurement.
         public var reference: String
         /// The hypothesis image to use for the measurement.
@@ -175,16 +157,11 @@ public enum ArbiterImageImage {
             self.hypothesis = hypothesis
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.reference = try wire.required("reference")
-            self.hypothesis = try wire.required("hypothesis")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.reference, "reference")
-            try wire.required(self.hypothesis, "hypothesis")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("reference", \.reference),
+                .required("hypothesis", \.hypothesis),
+            ]
         }
     }
 }
@@ -202,7 +179,7 @@ public enum ArbiterImageText {
     public typealias ValuesItemValue = ArbiterImage.ValuesItemValue
 
     /// The input of `fal-ai/arbiter/image/text`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The measurements to use for the measurement.
         public var measurements: [String]
         /// The inputs to use for the measurement.
@@ -213,20 +190,15 @@ public enum ArbiterImageText {
             self.inputs = inputs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.measurements = try wire.required("measurements")
-            self.inputs = try wire.required("inputs")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.measurements, "measurements")
-            try wire.required(self.inputs, "inputs")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("measurements", \.measurements),
+                .required("inputs", \.inputs),
+            ]
         }
     }
 
-    public struct SemanticImageInput: QueueModel, StructurallyEquatable {
+    public struct SemanticImageInput: WireModel {
         /// The hypothesis image to use for the measurement.
         public var hypothesis: String
         /// The text reference to use for the measurement.
@@ -237,16 +209,11 @@ public enum ArbiterImageText {
             self.reference = reference
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.hypothesis = try wire.required("hypothesis")
-            self.reference = try wire.required("reference")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.hypothesis, "hypothesis")
-            try wire.required(self.reference, "reference")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("hypothesis", \.hypothesis),
+                .required("reference", \.reference),
+            ]
         }
     }
 }

@@ -10,7 +10,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Florence2LargeCaption.Input, Output == Florence2LargeCaption.Output {
     /// `fal-ai/florence-2-large/caption`.
@@ -20,7 +20,7 @@ extension QueueEndpoint where Input == Florence2LargeCaption.Input, Output == Fl
 /// The types of `fal-ai/florence-2-large/caption`.
 public enum Florence2LargeCaption {
     /// The input of `fal-ai/florence-2-large/caption`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
 
@@ -28,19 +28,15 @@ public enum Florence2LargeCaption {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/florence-2-large/caption`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Results from the model
         public let results: String
 
@@ -48,14 +44,10 @@ public enum Florence2LargeCaption {
             self.results = results
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.results = try wire.required("results")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.results, "results")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("results", \.results),
+            ]
         }
     }
 }
@@ -110,7 +102,7 @@ public enum Florence2LargeRegionToCategory {
     public typealias Output = Florence2LargeCaption.Output
 
     /// The input of `fal-ai/florence-2-large/region-to-category`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The URL of the image to be processed.
         public var imageURL: FileInput
         /// The user input coordinates
@@ -121,16 +113,11 @@ public enum Florence2LargeRegionToCategory {
             self.region = region
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.region = try wire.required("region")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.region, "region")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("region", \.region),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -140,7 +127,7 @@ public enum Florence2LargeRegionToCategory {
         }
     }
 
-    public struct Region: QueueModel, StructurallyEquatable {
+    public struct Region: WireModel {
         /// X-coordinate of the top-left corner
         ///
         /// At least 0, at most 999.
@@ -165,20 +152,13 @@ public enum Florence2LargeRegionToCategory {
             self.y2 = y2
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.x1 = try wire.required("x1")
-            self.y1 = try wire.required("y1")
-            self.x2 = try wire.required("x2")
-            self.y2 = try wire.required("y2")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.x1, "x1")
-            try wire.required(self.y1, "y1")
-            try wire.required(self.x2, "x2")
-            try wire.required(self.y2, "y2")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("x1", \.x1),
+                .required("y1", \.y1),
+                .required("x2", \.x2),
+                .required("y2", \.y2),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {

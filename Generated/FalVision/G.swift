@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == GotOCRV2.Input, Output == GotOCRV2.Output {
     /// `fal-ai/got-ocr/v2`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == GotOCRV2.Input, Output == GotOCRV2.Output
 /// The types of `fal-ai/got-ocr/v2`.
 public enum GotOCRV2 {
     /// The input of `fal-ai/got-ocr/v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of images.
         ///
         /// Default: `[]`.
@@ -34,18 +34,12 @@ public enum GotOCRV2 {
             self.multiPage = multiPage
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputImageURLs = try wire.optional("input_image_urls")
-            self.doFormat = try wire.optional("do_format")
-            self.multiPage = try wire.optional("multi_page")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.inputImageURLs, "input_image_urls")
-            try wire.optional(self.doFormat, "do_format")
-            try wire.optional(self.multiPage, "multi_page")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("input_image_urls", \.inputImageURLs),
+                .optional("do_format", \.doFormat),
+                .optional("multi_page", \.multiPage),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -56,7 +50,7 @@ public enum GotOCRV2 {
     }
 
     /// The output of `fal-ai/got-ocr/v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated output
         public let outputs: [String]
 
@@ -64,14 +58,10 @@ public enum GotOCRV2 {
             self.outputs = outputs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.outputs = try wire.required("outputs")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.outputs, "outputs")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("outputs", \.outputs),
+            ]
         }
     }
 }

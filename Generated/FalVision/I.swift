@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == ImageutilsNSFW.Input, Output == ImageutilsNSFW.Output {
     /// `fal-ai/imageutils/nsfw`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == ImageutilsNSFW.Input, Output == Imageutil
 /// The types of `fal-ai/imageutils/nsfw`.
 public enum ImageutilsNSFW {
     /// The input of `fal-ai/imageutils/nsfw`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Input image url.
         public var imageURL: FileInput
 
@@ -22,19 +22,15 @@ public enum ImageutilsNSFW {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/imageutils/nsfw`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The probability of the image being NSFW.
         public let nsfwProbability: Double
 
@@ -42,14 +38,10 @@ public enum ImageutilsNSFW {
             self.nsfwProbability = nsfwProbability
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.nsfwProbability = try wire.required("nsfw_probability")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.nsfwProbability, "nsfw_probability")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("nsfw_probability", \.nsfwProbability),
+            ]
         }
     }
 }

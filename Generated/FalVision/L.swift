@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == LlavaNext.Input, Output == LlavaNext.Output {
     /// `fal-ai/llava-next`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == LlavaNext.Input, Output == LlavaNext.Outp
 /// The types of `fal-ai/llava-next`.
 public enum LlavaNext {
     /// The input of `fal-ai/llava-next`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Prompt to be used for the image
@@ -46,22 +46,14 @@ public enum LlavaNext {
             self.topP = topP
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.maxTokens = try wire.optional("max_tokens")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.maxTokens, "max_tokens")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("max_tokens", \.maxTokens),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -80,7 +72,7 @@ public enum LlavaNext {
     }
 
     /// The output of `fal-ai/llava-next`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated output
         public let output: String
         /// Whether the output is partial
@@ -93,16 +85,11 @@ public enum LlavaNext {
             self.partial = partial
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.partial = try wire.optional("partial")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.optional(self.partial, "partial")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("output", \.output),
+                .optional("partial", \.partial),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -15,7 +15,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Moondream2.Input, Output == Moondream2.Output {
     /// `fal-ai/moondream2`.
@@ -25,7 +25,7 @@ extension QueueEndpoint where Input == Moondream2.Input, Output == Moondream2.Ou
 /// The types of `fal-ai/moondream2`.
 public enum Moondream2 {
     /// The input of `fal-ai/moondream2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
         public var imageURL: FileInput
 
@@ -33,19 +33,15 @@ public enum Moondream2 {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/moondream2`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Output for the given query
         public let output: String
 
@@ -53,14 +49,10 @@ public enum Moondream2 {
             self.output = output
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("output", \.output),
+            ]
         }
     }
 }
@@ -73,7 +65,7 @@ extension QueueEndpoint where Input == Moondream2ObjectDetection.Input, Output =
 /// The types of `fal-ai/moondream2/object-detection`.
 public enum Moondream2ObjectDetection {
     /// The input of `fal-ai/moondream2/object-detection`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Object to be detected in the image
@@ -84,21 +76,16 @@ public enum Moondream2ObjectDetection {
             self.object = object
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.object = try wire.required("object")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.object, "object")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("object", \.object),
+            ]
         }
     }
 
     /// The output of `fal-ai/moondream2/object-detection`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Objects detected in the image
         public let objects: [[String: JSONValue]]
         /// Image with detected objects
@@ -109,21 +96,16 @@ public enum Moondream2ObjectDetection {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.objects = try wire.required("objects")
-            self.image = try wire.required("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.objects, "objects")
-            try wire.required(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("objects", \.objects),
+                .required("image", \.image),
+            ]
         }
     }
 
     /// Represents an image file.
-    public struct Image: QueueModel, StructurallyEquatable {
+    public struct Image: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -153,24 +135,15 @@ public enum Moondream2ObjectDetection {
             self.height = height
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-            self.width = try wire.optional("width")
-            self.height = try wire.optional("height")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
-            try wire.optional(self.width, "width")
-            try wire.optional(self.height, "height")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+                .optional("width", \.width),
+                .optional("height", \.height),
+            ]
         }
     }
 }
@@ -201,7 +174,7 @@ public enum Moondream2VisualQuery {
     public typealias Output = Moondream2.Output
 
     /// The input of `fal-ai/moondream2/visual-query`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Query to be asked in the image
@@ -212,16 +185,11 @@ public enum Moondream2VisualQuery {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+            ]
         }
     }
 }
@@ -234,7 +202,7 @@ extension QueueEndpoint where Input == Moondream3PreviewCaption.Input, Output ==
 /// The types of `fal-ai/moondream3-preview/caption`.
 public enum Moondream3PreviewCaption {
     /// The input of `fal-ai/moondream3-preview/caption`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Length of the caption to generate
@@ -257,20 +225,13 @@ public enum Moondream3PreviewCaption {
             self.topP = topP
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.length = try wire.optional("length")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.length, "length")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("length", \.length),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -288,7 +249,7 @@ public enum Moondream3PreviewCaption {
 
     /// Length
     public struct Length: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -300,7 +261,7 @@ public enum Moondream3PreviewCaption {
     }
 
     /// The output of `fal-ai/moondream3-preview/caption`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -314,22 +275,16 @@ public enum Moondream3PreviewCaption {
             self.output = output
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.finishReason = try wire.required("finish_reason")
-            self.usageInfo = try wire.required("usage_info")
-            self.output = try wire.required("output")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.finishReason, "finish_reason")
-            try wire.required(self.usageInfo, "usage_info")
-            try wire.required(self.output, "output")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("finish_reason", \.finishReason),
+                .required("usage_info", \.usageInfo),
+                .required("output", \.output),
+            ]
         }
     }
 
-    public struct UsageInfo: QueueModel, StructurallyEquatable {
+    public struct UsageInfo: WireModel {
         /// Number of input tokens processed
         public let inputTokens: Int
         /// Number of output tokens generated
@@ -349,22 +304,14 @@ public enum Moondream3PreviewCaption {
             self.ttftMs = ttftMs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.inputTokens = try wire.required("input_tokens")
-            self.outputTokens = try wire.required("output_tokens")
-            self.prefillTimeMs = try wire.required("prefill_time_ms")
-            self.decodeTimeMs = try wire.required("decode_time_ms")
-            self.ttftMs = try wire.required("ttft_ms")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.inputTokens, "input_tokens")
-            try wire.required(self.outputTokens, "output_tokens")
-            try wire.required(self.prefillTimeMs, "prefill_time_ms")
-            try wire.required(self.decodeTimeMs, "decode_time_ms")
-            try wire.required(self.ttftMs, "ttft_ms")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("input_tokens", \.inputTokens),
+                .required("output_tokens", \.outputTokens),
+                .required("prefill_time_ms", \.prefillTimeMs),
+                .required("decode_time_ms", \.decodeTimeMs),
+                .required("ttft_ms", \.ttftMs),
+            ]
         }
     }
 }
@@ -380,7 +327,7 @@ public enum Moondream3PreviewDetect {
     public typealias UsageInfo = Moondream3PreviewCaption.UsageInfo
 
     /// The input of `fal-ai/moondream3-preview/detect`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Object to be detected in the image
@@ -398,18 +345,12 @@ public enum Moondream3PreviewDetect {
             self.preview = preview
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.preview = try wire.optional("preview")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.preview, "preview")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("preview", \.preview),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -425,7 +366,7 @@ public enum Moondream3PreviewDetect {
     }
 
     /// The output of `fal-ai/moondream3-preview/detect`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -442,24 +383,17 @@ public enum Moondream3PreviewDetect {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.finishReason = try wire.required("finish_reason")
-            self.usageInfo = try wire.required("usage_info")
-            self.objects = try wire.required("objects")
-            self.image = try wire.optional("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.finishReason, "finish_reason")
-            try wire.required(self.usageInfo, "usage_info")
-            try wire.required(self.objects, "objects")
-            try wire.optional(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("finish_reason", \.finishReason),
+                .required("usage_info", \.usageInfo),
+                .required("objects", \.objects),
+                .optional("image", \.image),
+            ]
         }
     }
 
-    public struct Object: QueueModel, StructurallyEquatable {
+    public struct Object: WireModel {
         /// Left boundary of detection box in normalized format (0 to 1)
         public let xMin: Double
         /// Top boundary of detection box in normalized format (0 to 1)
@@ -476,24 +410,17 @@ public enum Moondream3PreviewDetect {
             self.yMax = yMax
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.xMin = try wire.required("x_min")
-            self.yMin = try wire.required("y_min")
-            self.xMax = try wire.required("x_max")
-            self.yMax = try wire.required("y_max")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.xMin, "x_min")
-            try wire.required(self.yMin, "y_min")
-            try wire.required(self.xMax, "x_max")
-            try wire.required(self.yMax, "y_max")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("x_min", \.xMin),
+                .required("y_min", \.yMin),
+                .required("x_max", \.xMax),
+                .required("y_max", \.yMax),
+            ]
         }
     }
 
-    public struct ImageFile: QueueModel, StructurallyEquatable {
+    public struct ImageFile: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -523,24 +450,15 @@ public enum Moondream3PreviewDetect {
             self.height = height
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-            self.width = try wire.optional("width")
-            self.height = try wire.optional("height")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
-            try wire.optional(self.width, "width")
-            try wire.optional(self.height, "height")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+                .optional("width", \.width),
+                .optional("height", \.height),
+            ]
         }
     }
 }
@@ -557,7 +475,7 @@ public enum Moondream3PreviewPoint {
     public typealias ImageFile = Moondream3PreviewDetect.ImageFile
 
     /// The input of `fal-ai/moondream3-preview/point`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Object to be located in the image
@@ -575,18 +493,12 @@ public enum Moondream3PreviewPoint {
             self.preview = preview
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.preview = try wire.optional("preview")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.preview, "preview")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("preview", \.preview),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -602,7 +514,7 @@ public enum Moondream3PreviewPoint {
     }
 
     /// The output of `fal-ai/moondream3-preview/point`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -619,24 +531,17 @@ public enum Moondream3PreviewPoint {
             self.image = image
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.finishReason = try wire.required("finish_reason")
-            self.usageInfo = try wire.required("usage_info")
-            self.points = try wire.required("points")
-            self.image = try wire.optional("image")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.finishReason, "finish_reason")
-            try wire.required(self.usageInfo, "usage_info")
-            try wire.required(self.points, "points")
-            try wire.optional(self.image, "image")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("finish_reason", \.finishReason),
+                .required("usage_info", \.usageInfo),
+                .required("points", \.points),
+                .optional("image", \.image),
+            ]
         }
     }
 
-    public struct Point: QueueModel, StructurallyEquatable {
+    public struct Point: WireModel {
         /// X coordinate of the point in normalized format (0 to 1)
         public let x: Double
         /// Y coordinate of the point in normalized format (0 to 1)
@@ -647,16 +552,11 @@ public enum Moondream3PreviewPoint {
             self.y = y
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.x = try wire.required("x")
-            self.y = try wire.required("y")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.x, "x")
-            try wire.required(self.y, "y")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("x", \.x),
+                .required("y", \.y),
+            ]
         }
     }
 }
@@ -672,7 +572,7 @@ public enum Moondream3PreviewQuery {
     public typealias UsageInfo = Moondream3PreviewCaption.UsageInfo
 
     /// The input of `fal-ai/moondream3-preview/query`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
         public var imageURL: FileInput
         /// Query to be asked in the image
@@ -706,22 +606,14 @@ public enum Moondream3PreviewQuery {
             self.topP = topP
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.reasoning = try wire.optional("reasoning")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.reasoning, "reasoning")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("reasoning", \.reasoning),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -739,7 +631,7 @@ public enum Moondream3PreviewQuery {
     }
 
     /// The output of `fal-ai/moondream3-preview/query`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -756,20 +648,13 @@ public enum Moondream3PreviewQuery {
             self.reasoning = reasoning
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.finishReason = try wire.required("finish_reason")
-            self.usageInfo = try wire.required("usage_info")
-            self.output = try wire.required("output")
-            self.reasoning = try wire.optional("reasoning")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.finishReason, "finish_reason")
-            try wire.required(self.usageInfo, "usage_info")
-            try wire.required(self.output, "output")
-            try wire.optional(self.reasoning, "reasoning")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("finish_reason", \.finishReason),
+                .required("usage_info", \.usageInfo),
+                .required("output", \.output),
+                .optional("reasoning", \.reasoning),
+            ]
         }
     }
 }
@@ -782,7 +667,7 @@ extension QueueEndpoint where Input == MoondreamBatched.Input, Output == Moondre
 /// The types of `fal-ai/moondream/batched`.
 public enum MoondreamBatched {
     /// The input of `fal-ai/moondream/batched`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Model ID to use for inference
         ///
         /// Default: `.vikhyatkMoondream2`.
@@ -822,24 +707,15 @@ public enum MoondreamBatched {
             self.repetitionPenalty = repetitionPenalty
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.modelID = try wire.optional("model_id")
-            self.inputs = try wire.required("inputs")
-            self.maxTokens = try wire.optional("max_tokens")
-            self.temperature = try wire.optional("temperature")
-            self.topP = try wire.optional("top_p")
-            self.repetitionPenalty = try wire.optional("repetition_penalty")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.modelID, "model_id")
-            try wire.required(self.inputs, "inputs")
-            try wire.optional(self.maxTokens, "max_tokens")
-            try wire.optional(self.temperature, "temperature")
-            try wire.optional(self.topP, "top_p")
-            try wire.optional(self.repetitionPenalty, "repetition_penalty")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("model_id", \.modelID),
+                .required("inputs", \.inputs),
+                .optional("max_tokens", \.maxTokens),
+                .optional("temperature", \.temperature),
+                .optional("top_p", \.topP),
+                .optional("repetition_penalty", \.repetitionPenalty),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -863,7 +739,7 @@ public enum MoondreamBatched {
 
     /// Model ID
     public struct ModelID: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -873,7 +749,7 @@ public enum MoondreamBatched {
         public static var allCases: [Self] { [.vikhyatkMoondream2, .falAIMoondream2Docci] }
     }
 
-    public struct MoondreamInputParam: QueueModel, StructurallyEquatable {
+    public struct MoondreamInputParam: WireModel {
         /// URL of the image to be processed
         public var imageURL: String
         /// Prompt to be used for the image
@@ -886,16 +762,11 @@ public enum MoondreamBatched {
             self.prompt = prompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.optional("prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.prompt, "prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("prompt", \.prompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -905,7 +776,7 @@ public enum MoondreamBatched {
     }
 
     /// The output of `fal-ai/moondream/batched`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// List of generated outputs
         public let outputs: [String]
         /// Whether the output is partial
@@ -924,20 +795,13 @@ public enum MoondreamBatched {
             self.filenames = filenames
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.outputs = try wire.required("outputs")
-            self.partial = try wire.optional("partial")
-            self.timings = try wire.required("timings")
-            self.filenames = try wire.optional("filenames")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.outputs, "outputs")
-            try wire.optional(self.partial, "partial")
-            try wire.required(self.timings, "timings")
-            try wire.optional(self.filenames, "filenames")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("outputs", \.outputs),
+                .optional("partial", \.partial),
+                .required("timings", \.timings),
+                .optional("filenames", \.filenames),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -955,7 +819,7 @@ extension QueueEndpoint where Input == MoondreamNext.Input, Output == MoondreamN
 /// The types of `fal-ai/moondream-next`.
 public enum MoondreamNext {
     /// The input of `fal-ai/moondream-next`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image URL to be processed
         public var imageURL: FileInput
         /// Type of task to perform
@@ -976,20 +840,13 @@ public enum MoondreamNext {
             self.maxTokens = maxTokens
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.taskType = try wire.optional("task_type")
-            self.prompt = try wire.required("prompt")
-            self.maxTokens = try wire.optional("max_tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.taskType, "task_type")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.maxTokens, "max_tokens")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .optional("task_type", \.taskType),
+                .required("prompt", \.prompt),
+                .optional("max_tokens", \.maxTokens),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1007,7 +864,7 @@ public enum MoondreamNext {
 
     /// Task Type
     public struct TaskType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -1018,7 +875,7 @@ public enum MoondreamNext {
     }
 
     /// The output of `fal-ai/moondream-next`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Response from the model
         public let output: String
 
@@ -1026,14 +883,10 @@ public enum MoondreamNext {
             self.output = output
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("output", \.output),
+            ]
         }
     }
 }
@@ -1046,7 +899,7 @@ extension QueueEndpoint where Input == MoondreamNextBatch.Input, Output == Moond
 /// The types of `fal-ai/moondream-next/batch`.
 public enum MoondreamNextBatch {
     /// The input of `fal-ai/moondream-next/batch`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// List of image URLs to be processed (maximum 32 images)
         public var imagesDataURL: FileInput
         /// Single prompt to apply to all images
@@ -1062,18 +915,12 @@ public enum MoondreamNextBatch {
             self.maxTokens = maxTokens
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imagesDataURL = try wire.required("images_data_url")
-            self.prompt = try wire.required("prompt")
-            self.maxTokens = try wire.optional("max_tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imagesDataURL, "images_data_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.maxTokens, "max_tokens")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images_data_url", \.imagesDataURL),
+                .required("prompt", \.prompt),
+                .optional("max_tokens", \.maxTokens),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -1089,7 +936,7 @@ public enum MoondreamNextBatch {
     }
 
     /// The output of `fal-ai/moondream-next/batch`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// URL to the generated captions JSON file containing filename-caption pairs.
         public let captionsFile: File
         /// List of generated captions
@@ -1100,20 +947,15 @@ public enum MoondreamNextBatch {
             self.outputs = outputs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.captionsFile = try wire.required("captions_file")
-            self.outputs = try wire.required("outputs")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.captionsFile, "captions_file")
-            try wire.required(self.outputs, "outputs")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("captions_file", \.captionsFile),
+                .required("outputs", \.outputs),
+            ]
         }
     }
 
-    public struct File: QueueModel, StructurallyEquatable {
+    public struct File: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -1130,20 +972,13 @@ public enum MoondreamNextBatch {
             self.fileSize = fileSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+            ]
         }
     }
 }

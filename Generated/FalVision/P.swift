@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == PerceptronIsaac01.Input, Output == PerceptronIsaac01.Output {
     /// `perceptron/isaac-01`.
@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == PerceptronIsaac01.Input, Output == Percep
 /// The types of `perceptron/isaac-01`.
 public enum PerceptronIsaac01 {
     /// The input of `perceptron/isaac-01`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Image URL to be processed
         public var imageURL: FileInput
         /// Prompt to be used for the image
@@ -40,18 +40,12 @@ public enum PerceptronIsaac01 {
             self.responseStyle = responseStyle
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-            self.prompt = try wire.required("prompt")
-            self.responseStyle = try wire.optional("response_style")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.responseStyle, "response_style")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+                .required("prompt", \.prompt),
+                .optional("response_style", \.responseStyle),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -62,7 +56,7 @@ public enum PerceptronIsaac01 {
 
     /// Response Style
     public struct ResponseStyle: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -75,7 +69,7 @@ public enum PerceptronIsaac01 {
     }
 
     /// The output of `perceptron/isaac-01`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated output
         public let output: String
         /// Whether the output is partial
@@ -94,20 +88,13 @@ public enum PerceptronIsaac01 {
             self.usage = usage
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.partial = try wire.optional("partial")
-            self.error = try wire.optional("error")
-            self.usage = try wire.optional("usage")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.optional(self.partial, "partial")
-            try wire.optional(self.error, "error")
-            try wire.optional(self.usage, "usage")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("output", \.output),
+                .optional("partial", \.partial),
+                .optional("error", \.error),
+                .optional("usage", \.usage),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -116,7 +103,7 @@ public enum PerceptronIsaac01 {
         }
     }
 
-    public struct CompletionUsage: QueueModel, StructurallyEquatable {
+    public struct CompletionUsage: WireModel {
         /// Number of tokens in the completion
         public let completionTokens: Int
         /// Number of tokens in the prompt
@@ -130,18 +117,12 @@ public enum PerceptronIsaac01 {
             self.totalTokens = totalTokens
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.completionTokens = try wire.required("completion_tokens")
-            self.promptTokens = try wire.required("prompt_tokens")
-            self.totalTokens = try wire.required("total_tokens")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.completionTokens, "completion_tokens")
-            try wire.required(self.promptTokens, "prompt_tokens")
-            try wire.required(self.totalTokens, "total_tokens")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("completion_tokens", \.completionTokens),
+                .required("prompt_tokens", \.promptTokens),
+                .required("total_tokens", \.totalTokens),
+            ]
         }
     }
 }
@@ -154,17 +135,11 @@ extension QueueEndpoint where Input == PerceptronIsaac01OpenaiV1ChatCompletions.
 /// The types of `perceptron/isaac-01/openai/v1/chat/completions`.
 public enum PerceptronIsaac01OpenaiV1ChatCompletions {
     /// Schema referenced but not defined by fal.ai (missing from source OpenAPI spec)
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
 
         public init() {
         }
 
-        public init(from decoder: any Decoder) throws {
-            _ = decoder
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            _ = encoder
-        }
+        public static var wireFields: [WireField<Self>] { [] }
     }
 }

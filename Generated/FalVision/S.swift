@@ -9,7 +9,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == Sa2va4bImage.Input, Output == Sa2va4bImage.Output {
     /// `fal-ai/sa2va/4b/image`.
@@ -22,7 +22,7 @@ public enum Sa2va4bImage {
     public typealias Image = Moondream2ObjectDetection.Image
 
     /// The input of `fal-ai/sa2va/4b/image`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Prompt to be used for the chat completion
         public var prompt: String
         /// Url for the Input image.
@@ -33,21 +33,16 @@ public enum Sa2va4bImage {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/sa2va/4b/image`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated output
         public let output: String
         /// Dictionary of label: mask image
@@ -58,16 +53,11 @@ public enum Sa2va4bImage {
             self.masks = masks
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.masks = try wire.required("masks")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.required(self.masks, "masks")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("output", \.output),
+                .required("masks", \.masks),
+            ]
         }
     }
 }
@@ -83,7 +73,7 @@ public enum Sa2va4bVideo {
     public typealias File = MoondreamNextBatch.File
 
     /// The input of `fal-ai/sa2va/4b/video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// Prompt to be used for the chat completion
         public var prompt: String
         /// The URL of the input video.
@@ -99,18 +89,12 @@ public enum Sa2va4bVideo {
             self.numFramesToSample = numFramesToSample
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.videoURL = try wire.required("video_url")
-            self.numFramesToSample = try wire.optional("num_frames_to_sample")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.videoURL, "video_url")
-            try wire.optional(self.numFramesToSample, "num_frames_to_sample")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("video_url", \.videoURL),
+                .optional("num_frames_to_sample", \.numFramesToSample),
+            ]
         }
 
         public func validate(at path: [String]) -> [ValidationIssue] {
@@ -121,7 +105,7 @@ public enum Sa2va4bVideo {
     }
 
     /// The output of `fal-ai/sa2va/4b/video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Generated output
         public let output: String
         /// Dictionary of label: mask video
@@ -132,16 +116,11 @@ public enum Sa2va4bVideo {
             self.masks = masks
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-            self.masks = try wire.required("masks")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
-            try wire.required(self.masks, "masks")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("output", \.output),
+                .required("masks", \.masks),
+            ]
         }
     }
 }
@@ -184,7 +163,7 @@ extension QueueEndpoint where Input == Sam3ImageEmbed.Input, Output == Sam3Image
 /// The types of `fal-ai/sam-3/image/embed`.
 public enum Sam3ImageEmbed {
     /// The input of `fal-ai/sam-3/image/embed`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the image to embed.
         public var imageURL: FileInput
 
@@ -192,19 +171,15 @@ public enum Sam3ImageEmbed {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_url", \.imageURL),
+            ]
         }
     }
 
     /// The output of `fal-ai/sam-3/image/embed`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// Embedding of the image
         public let embeddingB64: String
 
@@ -212,14 +187,10 @@ public enum Sam3ImageEmbed {
             self.embeddingB64 = embeddingB64
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.embeddingB64 = try wire.required("embedding_b64")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.embeddingB64, "embedding_b64")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("embedding_b64", \.embeddingB64),
+            ]
         }
     }
 }

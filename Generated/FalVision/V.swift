@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == VideoUnderstanding.Input, Output == VideoUnderstanding.Output {
     /// `fal-ai/video-understanding`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == VideoUnderstanding.Input, Output == Video
 /// The types of `fal-ai/video-understanding`.
 public enum VideoUnderstanding {
     /// The input of `fal-ai/video-understanding`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// URL of the video to analyze
         public var videoURL: FileInput
         /// The question or prompt about the video content.
@@ -32,18 +32,12 @@ public enum VideoUnderstanding {
             self.detailedAnalysis = detailedAnalysis
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.videoURL = try wire.required("video_url")
-            self.prompt = try wire.required("prompt")
-            self.detailedAnalysis = try wire.optional("detailed_analysis")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.videoURL, "video_url")
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.detailedAnalysis, "detailed_analysis")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video_url", \.videoURL),
+                .required("prompt", \.prompt),
+                .optional("detailed_analysis", \.detailedAnalysis),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -59,7 +53,7 @@ public enum VideoUnderstanding {
     }
 
     /// The output of `fal-ai/video-understanding`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The analysis of the video content based on the prompt
         public let output: String
 
@@ -67,14 +61,10 @@ public enum VideoUnderstanding {
             self.output = output
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.output = try wire.required("output")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.output, "output")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("output", \.output),
+            ]
         }
     }
 }

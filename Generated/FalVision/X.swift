@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == XAilabNSFW.Input, Output == XAilabNSFW.Output {
     /// `fal-ai/x-ailab/nsfw`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == XAilabNSFW.Input, Output == XAilabNSFW.Ou
 /// The types of `fal-ai/x-ailab/nsfw`.
 public enum XAilabNSFW {
     /// The input of `fal-ai/x-ailab/nsfw`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// List of image URLs to check. If more than 10 images are provided, only the first 10 will be checked.
         public var imageURLs: [FileInput]
 
@@ -22,19 +22,15 @@ public enum XAilabNSFW {
             self.imageURLs = imageURLs
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.imageURLs = try wire.required("image_urls")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.imageURLs, "image_urls")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("image_urls", \.imageURLs),
+            ]
         }
     }
 
     /// The output of `fal-ai/x-ailab/nsfw`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// List of booleans indicating if the image has an NSFW concept
         public let hasNSFWConcepts: [Bool]
 
@@ -42,14 +38,10 @@ public enum XAilabNSFW {
             self.hasNSFWConcepts = hasNSFWConcepts
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.hasNSFWConcepts = try wire.required("has_nsfw_concepts")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.hasNSFWConcepts, "has_nsfw_concepts")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("has_nsfw_concepts", \.hasNSFWConcepts),
+            ]
         }
     }
 }

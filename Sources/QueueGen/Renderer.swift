@@ -14,7 +14,7 @@ struct Renderer {
     static let header = "// Do not edit: change the spec and run `queuegen generate`."
     static let versionCheck = [
         "/// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.",
-        "private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2",
+        "private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3",
     ]
 
     /// One file holding `namespaces`, in the order given.
@@ -195,7 +195,7 @@ struct Renderer {
         } else {
             printer.doc(decl.doc)
         }
-        let conformances = declarationsOnly ? "Sendable" : "\(decl.isInput ? "QueueInput" : "QueueModel"), StructurallyEquatable"
+        let conformances = declarationsOnly ? "Sendable" : decl.isInput ? "QueueInput, WireModel" : "WireModel"
         printer.block("\(a)struct \(decl.name.simpleName): \(conformances)") { printer in
             let keyword = decl.isMutable && !declarationsOnly ? "var" : "let"
             for property in decl.properties {
@@ -249,25 +249,23 @@ struct Renderer {
         }
     }
 
-    /// `init(from:)` and `encode(to:)` with the wire names as literals: no `CodingKeys` enum, whose
-    /// synthesized members cost more to compile than the rest of a model.
+    /// The table `WireModel` decodes, encodes and compares by: every stored property in declaration
+    /// order, with its wire name. A computed property, so that the separate job that emits the
+    /// module interface skips its body as it does a function's.
     private func renderCoding(_ decl: StructDecl, into printer: inout CodePrinter) {
-        printer.block("\(a)init(from decoder: any Decoder) throws") { printer in
-            guard !decl.properties.isEmpty else { printer.line("_ = decoder"); return }
-            printer.line("let wire = try WireDecoder(decoder)")
-            for property in decl.properties {
-                let method = property.isOptional ? "optional" : "required"
-                printer.line("self.\(SwiftNamer.escaped(property.storedName)) = try wire.\(method)(\(DocText.literal(property.wireName)))")
-            }
+        guard !decl.properties.isEmpty else {
+            printer.line("\(a)static var wireFields: [WireField<Self>] { [] }")
+            return
         }
-        printer.line()
-        printer.block("\(a)func encode(to encoder: any Encoder) throws") { printer in
-            guard !decl.properties.isEmpty else { printer.line("_ = encoder"); return }
-            printer.line("var wire = WireEncoder(encoder)")
+        printer.block("\(a)static var wireFields: [WireField<Self>]") { printer in
+            printer.line("[")
+            printer.indent()
             for property in decl.properties {
                 let method = property.isOptional ? "optional" : "required"
-                printer.line("try wire.\(method)(self.\(SwiftNamer.escaped(property.storedName)), \(DocText.literal(property.wireName)))")
+                printer.line(".\(method)(\(DocText.literal(property.wireName)), \\.\(SwiftNamer.escaped(property.storedName))),")
             }
+            printer.outdent()
+            printer.line("]")
         }
     }
 
@@ -317,7 +315,7 @@ struct Renderer {
     private func render(_ decl: EnumDecl, into printer: inout CodePrinter) {
         printer.doc(decl.doc)
         printer.block("\(a)struct \(decl.name.simpleName): OpenStringEnum") { printer in
-            printer.line("\(a)var rawValue: String")
+            printer.line("\(a)let rawValue: String")
             printer.line()
             printer.line("\(a)init(rawValue: String) { self.rawValue = rawValue }")
             printer.line()

@@ -89,7 +89,7 @@ public enum SwiftNamer {
         "QueueInput", "EndpointID", "FileInput", "JSONValue", "OpenStringEnum", "Validator", "ValidationIssue",
         "RetryPolicy", "Credentials", "StatusUpdatePolicy", "QueueGeneratedCodeVersion1", "GeneratedCodeVersionCheck",
         "FileUpload", "Configuration", "QueueGeneratedCodeVersion2", "StructurallyEquatable", "WireDecoder", "WireEncoder",
-        "WireKey",
+        "WireKey", "QueueGeneratedCodeVersion3", "WireModel", "WireField",
     ]
 
     /// Names the generated code spells inside a namespace: a type there never takes one of them.
@@ -98,7 +98,7 @@ public enum SwiftNamer {
         "Self", "Type", "Protocol", "Decoder", "Encoder", "CodingKey", "CodingKeys", "Defaults", "JSONValue",
         "FileInput", "Validator", "ValidationIssue", "QueueModel", "QueueInput", "QueueEndpoint", "OpenStringEnum",
         "QueueRuntime", "GeneratedCodeVersionCheck", "QueueGeneratedCodeVersion1", "QueueGeneratedCodeVersion2",
-        "StructurallyEquatable", "WireDecoder", "WireEncoder",
+        "StructurallyEquatable", "WireDecoder", "WireEncoder", "QueueGeneratedCodeVersion3", "WireModel", "WireField",
     ]
 
     /// Case names that would clash with the open enum's own members or `Optional`.
@@ -109,7 +109,7 @@ public enum SwiftNamer {
 
     /// Property names that would clash with members every generated struct has.
     static let reservedPropertyNames: Set<String> = [
-        "validate", "transformFiles", "encode", "hashValue", "init", "self", "Type", "Protocol",
+        "validate", "transformFiles", "encode", "hashValue", "init", "self", "Type", "Protocol", "wireFields",
     ]
 
     /// Member names `QueueEndpoint` has of its own.

@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == IdeogramV2.Input, Output == IdeogramV2.Output {
     /// `fal-ai/ideogram/v2`.
@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == IdeogramV2.Input, Output == IdeogramV2.Ou
 /// The types of `fal-ai/ideogram/v2`.
 public enum IdeogramV2 {
     /// The input of `fal-ai/ideogram/v2`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The aspect ratio of the generated image
         ///
@@ -59,26 +59,16 @@ public enum IdeogramV2 {
             self.negativePrompt = negativePrompt
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.expandPrompt = try wire.optional("expand_prompt")
-            self.seed = try wire.optional("seed")
-            self.style = try wire.optional("style")
-            self.syncMode = try wire.optional("sync_mode")
-            self.negativePrompt = try wire.optional("negative_prompt")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.expandPrompt, "expand_prompt")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.negativePrompt, "negative_prompt")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("expand_prompt", \.expandPrompt),
+                .optional("seed", \.seed),
+                .optional("style", \.style),
+                .optional("sync_mode", \.syncMode),
+                .optional("negative_prompt", \.negativePrompt),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -93,7 +83,7 @@ public enum IdeogramV2 {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -114,7 +104,7 @@ public enum IdeogramV2 {
 
     /// Style
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -129,7 +119,7 @@ public enum IdeogramV2 {
     }
 
     /// The output of `fal-ai/ideogram/v2`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -139,20 +129,15 @@ public enum IdeogramV2 {
             self.seed = seed
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-            self.seed = try wire.required("seed")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
-            try wire.required(self.seed, "seed")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+                .required("seed", \.seed),
+            ]
         }
     }
 
-    public struct File: QueueModel, StructurallyEquatable {
+    public struct File: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -169,20 +154,13 @@ public enum IdeogramV2 {
             self.fileSize = fileSize
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+            ]
         }
     }
 }

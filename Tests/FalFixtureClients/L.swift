@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == LumaDreamMachineImageToVideo.Input, Output == LumaDreamMachineImageToVideo.Output {
     /// `fal-ai/luma-dream-machine/image-to-video`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == LumaDreamMachineImageToVideo.Input, Outpu
 /// The types of `fal-ai/luma-dream-machine/image-to-video`.
 public enum LumaDreamMachineImageToVideo {
     /// The input of `fal-ai/luma-dream-machine/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 3 characters, at most 5000 characters.
         public var prompt: String
         public var imageURL: String
@@ -43,22 +43,14 @@ public enum LumaDreamMachineImageToVideo {
             self.loop = loop
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageURL = try wire.required("image_url")
-            self.endImageURL = try wire.optional("end_image_url")
-            self.aspectRatio = try wire.optional("aspect_ratio")
-            self.loop = try wire.optional("loop")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.endImageURL, "end_image_url")
-            try wire.optional(self.aspectRatio, "aspect_ratio")
-            try wire.optional(self.loop, "loop")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .required("image_url", \.imageURL),
+                .optional("end_image_url", \.endImageURL),
+                .optional("aspect_ratio", \.aspectRatio),
+                .optional("loop", \.loop),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -76,7 +68,7 @@ public enum LumaDreamMachineImageToVideo {
 
     /// Aspect Ratio
     public struct AspectRatio: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -91,7 +83,7 @@ public enum LumaDreamMachineImageToVideo {
     }
 
     /// The output of `fal-ai/luma-dream-machine/image-to-video`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         /// The generated video
         public let video: File
 
@@ -99,18 +91,14 @@ public enum LumaDreamMachineImageToVideo {
             self.video = video
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.video = try wire.required("video")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.video, "video")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("video", \.video),
+            ]
         }
     }
 
-    public struct File: QueueModel, StructurallyEquatable {
+    public struct File: WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -136,22 +124,14 @@ public enum LumaDreamMachineImageToVideo {
             self.fileData = fileData
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.url = try wire.required("url")
-            self.contentType = try wire.optional("content_type")
-            self.fileName = try wire.optional("file_name")
-            self.fileSize = try wire.optional("file_size")
-            self.fileData = try wire.optional("file_data")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.url, "url")
-            try wire.optional(self.contentType, "content_type")
-            try wire.optional(self.fileName, "file_name")
-            try wire.optional(self.fileSize, "file_size")
-            try wire.optional(self.fileData, "file_data")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("url", \.url),
+                .optional("content_type", \.contentType),
+                .optional("file_name", \.fileName),
+                .optional("file_size", \.fileSize),
+                .optional("file_data", \.fileData),
+            ]
         }
     }
 }

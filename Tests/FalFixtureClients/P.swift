@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == PixverseV56ImageToVideo.Input, Output == PixverseV56ImageToVideo.Output {
     /// `fal-ai/pixverse/v5.6/image-to-video`.
@@ -19,7 +19,7 @@ public enum PixverseV56ImageToVideo {
     public typealias File = LumaDreamMachineImageToVideo.File
 
     /// The input of `fal-ai/pixverse/v5.6/image-to-video`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         public var prompt: String
         /// The resolution of the generated video
         ///
@@ -69,30 +69,18 @@ public enum PixverseV56ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.resolution = try wire.optional("resolution")
-            self.duration = try wire.optional("duration")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.style = try wire.optional("style")
-            self.seed = try wire.optional("seed")
-            self.generateAudioSwitch = try wire.optional("generate_audio_switch")
-            self.thinkingType = try wire.optional("thinking_type")
-            self.imageURL = try wire.required("image_url")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.resolution, "resolution")
-            try wire.optional(self.duration, "duration")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.generateAudioSwitch, "generate_audio_switch")
-            try wire.optional(self.thinkingType, "thinking_type")
-            try wire.required(self.imageURL, "image_url")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("resolution", \.resolution),
+                .optional("duration", \.duration),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("style", \.style),
+                .optional("seed", \.seed),
+                .optional("generate_audio_switch", \.generateAudioSwitch),
+                .optional("thinking_type", \.thinkingType),
+                .required("image_url", \.imageURL),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -106,7 +94,7 @@ public enum PixverseV56ImageToVideo {
 
     /// Resolution
     public struct Resolution: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -120,7 +108,7 @@ public enum PixverseV56ImageToVideo {
 
     /// Duration
     public struct Duration: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -133,7 +121,7 @@ public enum PixverseV56ImageToVideo {
 
     /// Style
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -148,7 +136,7 @@ public enum PixverseV56ImageToVideo {
 
     /// Thinking Type
     public struct ThinkingType: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == RecraftV3.Input, Output == RecraftV3.Output {
     /// `fal-ai/recraft-v3`.
@@ -18,7 +18,7 @@ public enum RecraftV3 {
     public typealias File = LumaDreamMachineImageToVideo.File
 
     /// The input of `fal-ai/recraft-v3`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 1000 characters.
         public var prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -54,24 +54,15 @@ public enum RecraftV3 {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.imageSize = try wire.optional("image_size")
-            self.style = try wire.optional("style")
-            self.colors = try wire.optional("colors")
-            self.styleID = try wire.optional("style_id")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.style, "style")
-            try wire.optional(self.colors, "colors")
-            try wire.optional(self.styleID, "style_id")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("image_size", \.imageSize),
+                .optional("style", \.style),
+                .optional("colors", \.colors),
+                .optional("style_id", \.styleID),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -92,7 +83,7 @@ public enum RecraftV3 {
 
     /// Style
     public struct Style: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -185,7 +176,7 @@ public enum RecraftV3 {
         public static var allCases: [Self] { [.`any`, .realisticImage, .digitalIllustration, .vectorIllustration, .realisticImageBAndW, .realisticImageHardFlash, .realisticImageHdr, .realisticImageNaturalLight, .realisticImageStudioPortrait, .realisticImageEnterprise, .realisticImageMotionBlur, .realisticImageEveningLight, .realisticImageFadedNostalgia, .realisticImageForestLife, .realisticImageMysticNaturalism, .realisticImageNaturalTones, .realisticImageOrganicCalm, .realisticImageRealLifeGlow, .realisticImageRetroRealism, .realisticImageRetroSnapshot, .realisticImageUrbanDrama, .realisticImageVillageRealism, .realisticImageWarmFolk, .digitalIllustrationPixelArt, .digitalIllustrationHandDrawn, .digitalIllustrationGrain, .digitalIllustrationInfantileSketch, .digitalIllustration2DArtPoster, .digitalIllustrationHandmade3D, .digitalIllustrationHandDrawnOutline, .digitalIllustrationEngravingColor, .digitalIllustration2DArtPoster2, .digitalIllustrationAntiquarian, .digitalIllustrationBoldFantasy, .digitalIllustrationChildBook, .digitalIllustrationChildBooks, .digitalIllustrationCover, .digitalIllustrationCrosshatch, .digitalIllustrationDigitalEngraving, .digitalIllustrationExpressionism, .digitalIllustrationFreehandDetails, .digitalIllustrationGrain20, .digitalIllustrationGraphicIntensity, .digitalIllustrationHardComics, .digitalIllustrationLongShadow, .digitalIllustrationModernFolk, .digitalIllustrationMulticolor, .digitalIllustrationNeonCalm, .digitalIllustrationNoir, .digitalIllustrationNostalgicPastel, .digitalIllustrationOutlineDetails, .digitalIllustrationPastelGradient, .digitalIllustrationPastelSketch, .digitalIllustrationPopArt, .digitalIllustrationPopRenaissance, .digitalIllustrationStreetArt, .digitalIllustrationTabletSketch, .digitalIllustrationUrbanGlow, .digitalIllustrationUrbanSketching, .digitalIllustrationVanillaDreams, .digitalIllustrationYoungAdultBook, .digitalIllustrationYoungAdultBook2, .vectorIllustrationBoldStroke, .vectorIllustrationChemistry, .vectorIllustrationColoredStencil, .vectorIllustrationContourPopArt, .vectorIllustrationCosmics, .vectorIllustrationCutout, .vectorIllustrationDepressive, .vectorIllustrationEditorial, .vectorIllustrationEmotionalFlat, .vectorIllustrationInfographical, .vectorIllustrationMarkerOutline, .vectorIllustrationMosaic, .vectorIllustrationNaivector, .vectorIllustrationRoundishFlat, .vectorIllustrationSegmentedColors, .vectorIllustrationSharpContrast, .vectorIllustrationThin, .vectorIllustrationVectorPhoto, .vectorIllustrationVividShapes, .vectorIllustrationEngraving, .vectorIllustrationLineArt, .vectorIllustrationLineCircuit, .vectorIllustrationLinocut] }
     }
 
-    public struct RGBColor: QueueModel, StructurallyEquatable {
+    public struct RGBColor: WireModel {
         /// Red color value
         ///
         /// At least 0, at most 255. Default: `0`.
@@ -205,18 +196,12 @@ public enum RecraftV3 {
             self.b = b
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.r = try wire.optional("r")
-            self.g = try wire.optional("g")
-            self.b = try wire.optional("b")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.r, "r")
-            try wire.optional(self.g, "g")
-            try wire.optional(self.b, "b")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("r", \.r),
+                .optional("g", \.g),
+                .optional("b", \.b),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -236,21 +221,17 @@ public enum RecraftV3 {
     }
 
     /// The output of `fal-ai/recraft-v3`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         public let images: [File]
 
         public init(images: [File]) {
             self.images = images
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.images = try wire.required("images")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.images, "images")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("images", \.images),
+            ]
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == StableDiffusionV35Large.Input, Output == StableDiffusionV35Large.Output {
     /// `fal-ai/stable-diffusion-v35-large`.
@@ -22,7 +22,7 @@ public enum StableDiffusionV35Large {
     public typealias Image = FluxDev.Image
 
     /// The input of `fal-ai/stable-diffusion-v35-large`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
         public var prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -101,38 +101,22 @@ public enum StableDiffusionV35Large {
             self.ipAdapter = ipAdapter
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.prompt = try wire.required("prompt")
-            self.negativePrompt = try wire.optional("negative_prompt")
-            self.numInferenceSteps = try wire.optional("num_inference_steps")
-            self.seed = try wire.optional("seed")
-            self.guidanceScale = try wire.optional("guidance_scale")
-            self.syncMode = try wire.optional("sync_mode")
-            self.numImages = try wire.optional("num_images")
-            self.enableSafetyChecker = try wire.optional("enable_safety_checker")
-            self.outputFormat = try wire.optional("output_format")
-            self.controlnet = try wire.optional("controlnet")
-            self.imageSize = try wire.optional("image_size")
-            self.loras = try wire.optional("loras")
-            self.ipAdapter = try wire.optional("ip_adapter")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.prompt, "prompt")
-            try wire.optional(self.negativePrompt, "negative_prompt")
-            try wire.optional(self.numInferenceSteps, "num_inference_steps")
-            try wire.optional(self.seed, "seed")
-            try wire.optional(self.guidanceScale, "guidance_scale")
-            try wire.optional(self.syncMode, "sync_mode")
-            try wire.optional(self.numImages, "num_images")
-            try wire.optional(self.enableSafetyChecker, "enable_safety_checker")
-            try wire.optional(self.outputFormat, "output_format")
-            try wire.optional(self.controlnet, "controlnet")
-            try wire.optional(self.imageSize, "image_size")
-            try wire.optional(self.loras, "loras")
-            try wire.optional(self.ipAdapter, "ip_adapter")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("prompt", \.prompt),
+                .optional("negative_prompt", \.negativePrompt),
+                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seed", \.seed),
+                .optional("guidance_scale", \.guidanceScale),
+                .optional("sync_mode", \.syncMode),
+                .optional("num_images", \.numImages),
+                .optional("enable_safety_checker", \.enableSafetyChecker),
+                .optional("output_format", \.outputFormat),
+                .optional("controlnet", \.controlnet),
+                .optional("image_size", \.imageSize),
+                .optional("loras", \.loras),
+                .optional("ip_adapter", \.ipAdapter),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -159,7 +143,7 @@ public enum StableDiffusionV35Large {
         }
     }
 
-    public struct ControlNet: QueueModel, StructurallyEquatable {
+    public struct ControlNet: WireModel {
         /// URL or the path to the control net weights.
         public var path: String
         /// URL of the image to be used as the control image.
@@ -192,22 +176,14 @@ public enum StableDiffusionV35Large {
             self.endPercentage = endPercentage
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.controlImageURL = try wire.required("control_image_url")
-            self.conditioningScale = try wire.optional("conditioning_scale")
-            self.startPercentage = try wire.optional("start_percentage")
-            self.endPercentage = try wire.optional("end_percentage")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.required(self.controlImageURL, "control_image_url")
-            try wire.optional(self.conditioningScale, "conditioning_scale")
-            try wire.optional(self.startPercentage, "start_percentage")
-            try wire.optional(self.endPercentage, "end_percentage")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .required("control_image_url", \.controlImageURL),
+                .optional("conditioning_scale", \.conditioningScale),
+                .optional("start_percentage", \.startPercentage),
+                .optional("end_percentage", \.endPercentage),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -226,7 +202,7 @@ public enum StableDiffusionV35Large {
         }
     }
 
-    public struct IPAdapter: QueueModel, StructurallyEquatable {
+    public struct IPAdapter: WireModel {
         /// Hugging Face path to the IP-Adapter
         public var path: String
         /// Subfolder in which the ip_adapter weights exist
@@ -274,32 +250,19 @@ public enum StableDiffusionV35Large {
             self.scale = scale
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.subfolder = try wire.optional("subfolder")
-            self.weightName = try wire.optional("weight_name")
-            self.imageEncoderPath = try wire.required("image_encoder_path")
-            self.imageEncoderSubfolder = try wire.optional("image_encoder_subfolder")
-            self.imageEncoderWeightName = try wire.optional("image_encoder_weight_name")
-            self.imageURL = try wire.required("image_url")
-            self.maskImageURL = try wire.optional("mask_image_url")
-            self.maskThreshold = try wire.optional("mask_threshold")
-            self.scale = try wire.required("scale")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.subfolder, "subfolder")
-            try wire.optional(self.weightName, "weight_name")
-            try wire.required(self.imageEncoderPath, "image_encoder_path")
-            try wire.optional(self.imageEncoderSubfolder, "image_encoder_subfolder")
-            try wire.optional(self.imageEncoderWeightName, "image_encoder_weight_name")
-            try wire.required(self.imageURL, "image_url")
-            try wire.optional(self.maskImageURL, "mask_image_url")
-            try wire.optional(self.maskThreshold, "mask_threshold")
-            try wire.required(self.scale, "scale")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("subfolder", \.subfolder),
+                .optional("weight_name", \.weightName),
+                .required("image_encoder_path", \.imageEncoderPath),
+                .optional("image_encoder_subfolder", \.imageEncoderSubfolder),
+                .optional("image_encoder_weight_name", \.imageEncoderWeightName),
+                .required("image_url", \.imageURL),
+                .optional("mask_image_url", \.maskImageURL),
+                .optional("mask_threshold", \.maskThreshold),
+                .required("scale", \.scale),
+            ]
         }
 
         /// The values the service uses for fields left unset.

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion2
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
 
 extension QueueEndpoint where Input == AcmeHygiene.Input, Output == AcmeHygiene.Output {
     /// `acme/hygiene`.
@@ -15,7 +15,7 @@ extension QueueEndpoint where Input == AcmeHygiene.Input, Output == AcmeHygiene.
 /// The types of `acme/hygiene`.
 public enum AcmeHygiene {
     /// The input of `acme/hygiene`.
-    public struct Input: QueueInput, StructurallyEquatable {
+    public struct Input: QueueInput, WireModel {
         /// The property named "class".
         ///
         /// At most 1.
@@ -340,120 +340,63 @@ public enum AcmeHygiene {
             self._oldFile = oldFile
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.`class` = try wire.optional("class")
-            self.`struct` = try wire.optional("struct")
-            self.`func` = try wire.optional("func")
-            self.`default` = try wire.optional("default")
-            self.`case` = try wire.optional("case")
-            self.selfValue = try wire.optional("self")
-            self.selfValue2 = try wire.optional("Self")
-            self.type = try wire.optional("Type")
-            self.`protocol` = try wire.optional("Protocol")
-            self.initValue = try wire.optional("init")
-            self.`inout` = try wire.optional("inout")
-            self.`where` = try wire.optional("where")
-            self.`associatedtype` = try wire.optional("associatedtype")
-            self.`any` = try wire.optional("Any")
-            self.`some` = try wire.optional("some")
-            self.`async` = try wire.optional("async")
-            self.`await` = try wire.optional("await")
-            self.`throws` = try wire.optional("throws")
-            self.value = try wire.optional("_")
-            self.path = try wire.required("path")
-            self.validator = try wire.optional("validator")
-            self.transform = try wire.optional("transform")
-            self.decoder = try wire.optional("decoder")
-            self.encoder = try wire.optional("encoder")
-            self.container = try wire.optional("container")
-            self.value2 = try wire.optional("value")
-            self.issues = try wire.optional("issues")
-            self.transformFilesValue = try wire.optional("transformFiles")
-            self.validateValue = try wire.optional("validate")
-            self.encodeValue = try wire.optional("encode")
-            self.hash = try wire.optional("hash")
-            self.hashValueValue = try wire.optional("hashValue")
-            self.codingKeys = try wire.optional("CodingKeys")
-            self.defaults = try wire.optional("Defaults")
-            self.imageURL = try wire.optional("image_url")
-            self.imageURL2 = try wire.optional("imageUrl")
-            self.imageURL3 = try wire.optional("ImageURL")
-            self.imageURL4 = try wire.optional("image-url")
-            self.groesse = try wire.optional("größe")
-            self.u540dU524d = try wire.optional("名前")
-            self.cafe = try wire.optional("café")
-            self.value3 = try wire.optional("")
-            self._2fa = try wire.optional("2fa")
-            self.description = try wire.optional("description")
-            self.string = try wire.optional("String")
-            self.int = try wire.optional("Int")
-            self.none = try wire.optional("none")
-            self.pathPattern = try wire.optional("path_pattern")
-            self.mode = try wire.optional("mode")
-            self.lora = try wire.optional("lora")
-            self.size = try wire.optional("size")
-            self.validatorFile = try wire.optional("validator_file")
-            self._oldValue = try wire.optional("old_value")
-            self._oldFile = try wire.optional("old_file")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.optional(self.`class`, "class")
-            try wire.optional(self.`struct`, "struct")
-            try wire.optional(self.`func`, "func")
-            try wire.optional(self.`default`, "default")
-            try wire.optional(self.`case`, "case")
-            try wire.optional(self.selfValue, "self")
-            try wire.optional(self.selfValue2, "Self")
-            try wire.optional(self.type, "Type")
-            try wire.optional(self.`protocol`, "Protocol")
-            try wire.optional(self.initValue, "init")
-            try wire.optional(self.`inout`, "inout")
-            try wire.optional(self.`where`, "where")
-            try wire.optional(self.`associatedtype`, "associatedtype")
-            try wire.optional(self.`any`, "Any")
-            try wire.optional(self.`some`, "some")
-            try wire.optional(self.`async`, "async")
-            try wire.optional(self.`await`, "await")
-            try wire.optional(self.`throws`, "throws")
-            try wire.optional(self.value, "_")
-            try wire.required(self.path, "path")
-            try wire.optional(self.validator, "validator")
-            try wire.optional(self.transform, "transform")
-            try wire.optional(self.decoder, "decoder")
-            try wire.optional(self.encoder, "encoder")
-            try wire.optional(self.container, "container")
-            try wire.optional(self.value2, "value")
-            try wire.optional(self.issues, "issues")
-            try wire.optional(self.transformFilesValue, "transformFiles")
-            try wire.optional(self.validateValue, "validate")
-            try wire.optional(self.encodeValue, "encode")
-            try wire.optional(self.hash, "hash")
-            try wire.optional(self.hashValueValue, "hashValue")
-            try wire.optional(self.codingKeys, "CodingKeys")
-            try wire.optional(self.defaults, "Defaults")
-            try wire.optional(self.imageURL, "image_url")
-            try wire.optional(self.imageURL2, "imageUrl")
-            try wire.optional(self.imageURL3, "ImageURL")
-            try wire.optional(self.imageURL4, "image-url")
-            try wire.optional(self.groesse, "größe")
-            try wire.optional(self.u540dU524d, "名前")
-            try wire.optional(self.cafe, "café")
-            try wire.optional(self.value3, "")
-            try wire.optional(self._2fa, "2fa")
-            try wire.optional(self.description, "description")
-            try wire.optional(self.string, "String")
-            try wire.optional(self.int, "Int")
-            try wire.optional(self.none, "none")
-            try wire.optional(self.pathPattern, "path_pattern")
-            try wire.optional(self.mode, "mode")
-            try wire.optional(self.lora, "lora")
-            try wire.optional(self.size, "size")
-            try wire.optional(self.validatorFile, "validator_file")
-            try wire.optional(self._oldValue, "old_value")
-            try wire.optional(self._oldFile, "old_file")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .optional("class", \.`class`),
+                .optional("struct", \.`struct`),
+                .optional("func", \.`func`),
+                .optional("default", \.`default`),
+                .optional("case", \.`case`),
+                .optional("self", \.selfValue),
+                .optional("Self", \.selfValue2),
+                .optional("Type", \.type),
+                .optional("Protocol", \.`protocol`),
+                .optional("init", \.initValue),
+                .optional("inout", \.`inout`),
+                .optional("where", \.`where`),
+                .optional("associatedtype", \.`associatedtype`),
+                .optional("Any", \.`any`),
+                .optional("some", \.`some`),
+                .optional("async", \.`async`),
+                .optional("await", \.`await`),
+                .optional("throws", \.`throws`),
+                .optional("_", \.value),
+                .required("path", \.path),
+                .optional("validator", \.validator),
+                .optional("transform", \.transform),
+                .optional("decoder", \.decoder),
+                .optional("encoder", \.encoder),
+                .optional("container", \.container),
+                .optional("value", \.value2),
+                .optional("issues", \.issues),
+                .optional("transformFiles", \.transformFilesValue),
+                .optional("validate", \.validateValue),
+                .optional("encode", \.encodeValue),
+                .optional("hash", \.hash),
+                .optional("hashValue", \.hashValueValue),
+                .optional("CodingKeys", \.codingKeys),
+                .optional("Defaults", \.defaults),
+                .optional("image_url", \.imageURL),
+                .optional("imageUrl", \.imageURL2),
+                .optional("ImageURL", \.imageURL3),
+                .optional("image-url", \.imageURL4),
+                .optional("größe", \.groesse),
+                .optional("名前", \.u540dU524d),
+                .optional("café", \.cafe),
+                .optional("", \.value3),
+                .optional("2fa", \._2fa),
+                .optional("description", \.description),
+                .optional("String", \.string),
+                .optional("Int", \.int),
+                .optional("none", \.none),
+                .optional("path_pattern", \.pathPattern),
+                .optional("mode", \.mode),
+                .optional("lora", \.lora),
+                .optional("size", \.size),
+                .optional("validator_file", \.validatorFile),
+                .optional("old_value", \._oldValue),
+                .optional("old_file", \._oldFile),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -521,7 +464,7 @@ public enum AcmeHygiene {
 
     /// Mode
     public struct Mode: OpenStringEnum {
-        public var rawValue: String
+        public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -545,7 +488,7 @@ public enum AcmeHygiene {
         public static var allCases: [Self] { [.noMode, .None, .someValue, .unknownValue, .rawValueValue, .allCasesValue, .initValue, .selfValue, .type, .`class`, .gif, .GIF, ._16x9, .empty, .groesse, .value] }
     }
 
-    public struct LoRAWeight: QueueModel, StructurallyEquatable {
+    public struct LoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
         ///
         /// At most 3 characters.
@@ -577,24 +520,15 @@ public enum AcmeHygiene {
             self.container = container
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.path = try wire.required("path")
-            self.scale = try wire.optional("scale")
-            self.transform = try wire.optional("transform")
-            self.validator = try wire.optional("validator")
-            self.value = try wire.optional("value")
-            self.container = try wire.optional("container")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.path, "path")
-            try wire.optional(self.scale, "scale")
-            try wire.optional(self.transform, "transform")
-            try wire.optional(self.validator, "validator")
-            try wire.optional(self.value, "value")
-            try wire.optional(self.container, "container")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("path", \.path),
+                .optional("scale", \.scale),
+                .optional("transform", \.transform),
+                .optional("validator", \.validator),
+                .optional("value", \.value),
+                .optional("container", \.container),
+            ]
         }
 
         /// The values the service uses for fields left unset.
@@ -644,7 +578,7 @@ public enum AcmeHygiene {
             }
         }
 
-        public struct Custom: QueueModel, StructurallyEquatable {
+        public struct Custom: WireModel {
             /// At most 10.
             public var width: Int?
             /// At most 10.
@@ -655,16 +589,11 @@ public enum AcmeHygiene {
                 self.path = path
             }
 
-            public init(from decoder: any Decoder) throws {
-                let wire = try WireDecoder(decoder)
-                self.width = try wire.optional("width")
-                self.path = try wire.optional("path")
-            }
-
-            public func encode(to encoder: any Encoder) throws {
-                var wire = WireEncoder(encoder)
-                try wire.optional(self.width, "width")
-                try wire.optional(self.path, "path")
+            public static var wireFields: [WireField<Self>] {
+                [
+                    .optional("width", \.width),
+                    .optional("path", \.path),
+                ]
             }
 
             public func validate(at path: [String]) -> [ValidationIssue] {
@@ -676,7 +605,7 @@ public enum AcmeHygiene {
         }
 
         public struct Preset: OpenStringEnum {
-            public var rawValue: String
+            public let rawValue: String
 
             public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -688,7 +617,7 @@ public enum AcmeHygiene {
     }
 
     /// The output of `acme/hygiene`.
-    public struct Output: QueueModel, StructurallyEquatable {
+    public struct Output: WireModel {
         public let selfValue: String
         public let type: Int
         public let decoder: String?
@@ -699,18 +628,12 @@ public enum AcmeHygiene {
             self.decoder = decoder
         }
 
-        public init(from decoder: any Decoder) throws {
-            let wire = try WireDecoder(decoder)
-            self.selfValue = try wire.required("self")
-            self.type = try wire.required("Type")
-            self.decoder = try wire.optional("decoder")
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var wire = WireEncoder(encoder)
-            try wire.required(self.selfValue, "self")
-            try wire.required(self.type, "Type")
-            try wire.optional(self.decoder, "decoder")
+        public static var wireFields: [WireField<Self>] {
+            [
+                .required("self", \.selfValue),
+                .required("Type", \.type),
+                .optional("decoder", \.decoder),
+            ]
         }
     }
 }

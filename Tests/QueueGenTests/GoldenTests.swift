@@ -54,7 +54,7 @@ struct GoldenTests {
         #expect(all.components(separatedBy: "public struct OutputFormat: OpenStringEnum").count - 1 == 1)
         #expect(all.contains("public typealias ImageSize = FluxDev.ImageSize"))
         // Titles that collide across endpoints stay each endpoint's own name.
-        #expect(all.components(separatedBy: "public struct File: QueueModel").count - 1 == 2)
+        #expect(all.components(separatedBy: "public struct File: WireModel").count - 1 == 2)
         #expect(all.contains("public typealias File = LumaDreamMachineImageToVideo.File"))
         #expect(all.contains("public typealias File = IdeogramV2.File"))
     }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Equality by stored values, read through reflection: what generated structs and unions use
-/// instead of a synthesized `Equatable`.
+/// Equality by stored values, read through reflection: what generated unions use instead of a
+/// synthesized `Equatable` (generated structs compare through their field table, `WireModel`).
 ///
 /// A synthesized `==` is a function per type that the compiler writes, type-checks and lowers
 /// member by member; in a module of a thousand generated types it took more compile time than
